@@ -1,0 +1,6 @@
+//! One module per subcommand; each exposes its clap `Args` and a `run` function.
+
+pub mod container;
+pub mod eval;
+pub mod init;
+pub mod spawn;

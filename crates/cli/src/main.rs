@@ -1,0 +1,105 @@
+//! The `nest` binary: argument parsing, output and exit codes. No logic lives here;
+//! every subcommand is a thin adapter over a library crate, one file per subcommand
+//! under `cmd/`.
+
+mod cmd;
+mod output;
+
+use clap::{CommandFactory, Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Exit codes, documented in `nest --help`.
+pub mod exit {
+    /// Success.
+    pub const OK: u8 = 0;
+    /// The command failed: bad input, an evaluation error, a container that did not start.
+    pub const FAILURE: u8 = 1;
+    /// The command line itself was wrong (unknown flag, missing argument).
+    pub const USAGE: u8 = 2;
+}
+
+const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0    success
+  1    failure: bad input, an evaluation error, a container that failed
+  2    usage error: unknown flag, missing argument
+  N    `nest spawn` and `nest container run` exit with the command's own status";
+
+#[derive(Parser)]
+#[command(name = "nest", version, about, after_long_help = EXIT_CODES_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Evaluate a Nix expression (like `nix-instantiate --eval`).
+    Eval(cmd::eval::Args),
+    /// Compatibility entry point: accepts `nix-instantiate`'s flags (also used when
+    /// nest is invoked as `nix-instantiate`).
+    #[command(name = "nix-instantiate", disable_help_flag = true)]
+    NixInstantiate(cmd::eval::NixInstantiateArgs),
+    /// Run a command (or boot a system) in a fresh container made from a root directory,
+    /// like `systemd-nspawn`.
+    Spawn(cmd::spawn::Args),
+    /// Manage containers.
+    #[command(subcommand)]
+    Container(cmd::container::Command),
+    /// PID 1 inside a container (internal; started by the runtime).
+    #[command(hide = true)]
+    Init(cmd::init::Args),
+    /// Print shell completions for nest.
+    Completions {
+        /// The shell to generate completions for.
+        shell: clap_complete::Shell,
+    },
+    /// Print nest's man page (roff) on stdout.
+    Manpage,
+}
+
+fn main() -> ExitCode {
+    let argv0 = std::env::args_os().next().unwrap_or_default();
+    let invoked_as = std::path::Path::new(&argv0)
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if invoked_as == "nix-instantiate" {
+        return cmd::eval::nix_instantiate_from_argv(std::env::args_os().skip(1));
+    }
+
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let out = output::Output::from_env();
+    let result = match cli.command {
+        Command::Eval(args) => cmd::eval::run(args, &out),
+        Command::NixInstantiate(args) => cmd::eval::run_nix_instantiate(args, &out),
+        Command::Spawn(args) => cmd::spawn::run(args, &out),
+        Command::Container(c) => cmd::container::run(c, &out),
+        Command::Init(args) => cmd::init::run(args, &out),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "nest", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Manpage => {
+            let man = clap_mangen::Man::new(Cli::command());
+            match man.render(&mut std::io::stdout()) {
+                Ok(()) => Ok(ExitCode::SUCCESS),
+                Err(e) => Err(e.into()),
+            }
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            out.error(&e);
+            ExitCode::from(exit::FAILURE)
+        }
+    }
+}

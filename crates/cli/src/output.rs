@@ -1,0 +1,47 @@
+//! The one place nest writes to the terminal: human text on stderr, machine output on
+//! stdout. Subcommands never call `println!` themselves.
+
+use std::io::{IsTerminal, Write};
+
+pub struct Output {
+    color: bool,
+}
+
+impl Output {
+    pub fn from_env() -> Output {
+        let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        Output { color }
+    }
+
+    /// Machine-readable or primary output (an evaluation result, JSON) on stdout.
+    pub fn stdout(&self, text: &str) {
+        let mut o = std::io::stdout().lock();
+        let _ = o.write_all(text.as_bytes());
+        let _ = o.flush();
+    }
+
+    /// A line of human-readable progress or status on stderr.
+    pub fn status(&self, text: &str) {
+        let _ = writeln!(std::io::stderr().lock(), "{text}");
+    }
+
+    /// A warning on stderr.
+    #[allow(dead_code)]
+    pub fn warn(&self, text: &str) {
+        let prefix = if self.color { "\x1b[1;35mwarning:\x1b[0m" } else { "warning:" };
+        let _ = writeln!(std::io::stderr().lock(), "{prefix} {text}");
+    }
+
+    /// A fatal error. Errors that already carry their own `error:` prefix (Nix
+    /// diagnostics with a caret) are printed as they are.
+    pub fn error(&self, e: &anyhow::Error) {
+        let text = format!("{e:#}");
+        let mut err = std::io::stderr().lock();
+        if text.starts_with("error:") {
+            let _ = writeln!(err, "{text}");
+        } else {
+            let prefix = if self.color { "\x1b[1;31merror:\x1b[0m" } else { "error:" };
+            let _ = writeln!(err, "{prefix} {text}");
+        }
+    }
+}
