@@ -2,6 +2,8 @@
 //! every subcommand is a thin adapter over a library crate, one file per subcommand
 //! under `cmd/`.
 
+#![forbid(unsafe_code)]
+
 mod cmd;
 mod output;
 
