@@ -1,0 +1,1 @@
+builtins.appendContext "x" { "not-a-store-path" = { path = true; }; }

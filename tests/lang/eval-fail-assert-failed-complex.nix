@@ -1,0 +1,1 @@
+assert builtins.length [ 1 2 ] > 3 && true; null

@@ -1,0 +1,1 @@
+builtins.functionArgs { __functor = self: { q ? 1 }: q; }

@@ -1,0 +1,1 @@
+let k = "nope"; in { a = 1; }.${k}

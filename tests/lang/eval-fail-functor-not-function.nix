@@ -1,0 +1,1 @@
+let f = { __functor = 1; }; in f 2

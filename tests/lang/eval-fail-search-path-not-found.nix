@@ -1,0 +1,1 @@
+<nest-no-such-entry/x.nix>

@@ -1,0 +1,1 @@
+throw "first line\nsecond line"

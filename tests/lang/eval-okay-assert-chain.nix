@@ -1,0 +1,1 @@
+assert true; assert "a" != "b"; 42

@@ -1,0 +1,1 @@
+let x = "outer"; in rec { inherit x; y = x + "!"; }

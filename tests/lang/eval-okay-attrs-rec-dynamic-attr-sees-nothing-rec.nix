@@ -1,0 +1,1 @@
+let x = "k"; in rec { ${x} = 1; other = 2; }

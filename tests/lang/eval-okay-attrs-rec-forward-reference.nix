@@ -1,0 +1,1 @@
+rec { x = y; y = z; z = "last"; }.x

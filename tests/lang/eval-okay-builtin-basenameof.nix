@@ -1,0 +1,1 @@
+with builtins; [ (baseNameOf "/a/b/c") (baseNameOf "/a/b/") (baseNameOf "c") (baseNameOf "") (baseNameOf "/") (baseNameOf ./data/hello.txt) ]

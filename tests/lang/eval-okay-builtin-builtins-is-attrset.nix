@@ -1,0 +1,1 @@
+[ (builtins.isAttrs builtins) (builtins.builtins ? map) (builtins ? true) (builtins ? null) ]

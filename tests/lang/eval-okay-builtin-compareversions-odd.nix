@@ -1,0 +1,1 @@
+with builtins; [ (compareVersions "" "") (compareVersions "" "1") (compareVersions "a" "b") (compareVersions "1.a" "1.1") (compareVersions "1_2" "1.2") (compareVersions "pre" "") (compareVersions "1.2pre" "1.2.0") (compareVersions "01" "1") ]

@@ -1,0 +1,1 @@
+with builtins; [ (compareVersions "1.0" "2.0") (compareVersions "2.0" "1.0") (compareVersions "1.0" "1.0") (compareVersions "1.0" "1.0.0") (compareVersions "1.0pre1" "1.0") (compareVersions "1.0a" "1.0") (compareVersions "2.3.1" "2.3") (compareVersions "10" "9") ]

@@ -1,0 +1,1 @@
+builtins.concatStringsSep " " [ "a" ./data/hello.txt { outPath = "o"; } ]

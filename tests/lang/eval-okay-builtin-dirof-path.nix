@@ -1,0 +1,1 @@
+builtins.dirOf ./data/dir/a.txt

@@ -1,0 +1,1 @@
+with builtins; [ (elemAt [ "a" "b" "c" ] 0) (elemAt [ "a" "b" "c" ] 2) ]

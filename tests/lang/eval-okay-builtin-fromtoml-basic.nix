@@ -1,0 +1,6 @@
+builtins.fromTOML ''
+  title = "example"
+  count = 3
+  ratio = 0.5
+  enabled = true
+''

@@ -1,0 +1,1 @@
+builtins.fromTOML "mlit = '''\nraw\\n\n  kept'''\n"

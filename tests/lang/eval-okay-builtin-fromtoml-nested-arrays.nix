@@ -1,0 +1,3 @@
+builtins.fromTOML ''
+  matrix = [ [ 1, 2 ], [ "a", "b" ], [] ]
+''

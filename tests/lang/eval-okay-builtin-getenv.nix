@@ -1,0 +1,1 @@
+[ (builtins.getEnv "NEST_LANG_TEST_VAR") (builtins.getEnv "NEST_LANG_SURELY_UNSET_VAR") ]

@@ -1,0 +1,1 @@
+with builtins; [ (hashString "sha1" "") (hashString "sha1" "hello") ]

@@ -1,0 +1,1 @@
+with builtins; [ (hashString "sha256" "") (hashString "sha256" "hello\n") ]

@@ -1,0 +1,1 @@
+with builtins; let vals = [ 1 1.0 "s" ./. null true [ ] { } (x: x) map ]; in map (v: [ (isInt v) (isFloat v) (isString v) (isPath v) (isNull v) (isBool v) (isList v) (isAttrs v) (isFunction v) ]) vals

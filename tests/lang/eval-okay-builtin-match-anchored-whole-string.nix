@@ -1,0 +1,1 @@
+with builtins; [ (match "b*" "bbb") (match "b*" "abbb") (match ".*b" "aab") ]

@@ -1,0 +1,1 @@
+builtins.match "([a-z]+)-([0-9]+)(\\.[a-z]+)?" "pkg-123.tar"

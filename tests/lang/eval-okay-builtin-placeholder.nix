@@ -1,0 +1,1 @@
+with builtins; [ (placeholder "out") (placeholder "dev") ]

@@ -1,0 +1,1 @@
+builtins.replaceStrings [ "ab" "a" "abc" ] [ "X" "Y" "Z" ] "abcabda"

@@ -1,0 +1,1 @@
+builtins.scopedImport { toString = x: "shadowed"; } ./lib/usestostring.nix

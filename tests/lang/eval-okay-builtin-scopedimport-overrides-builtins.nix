@@ -1,0 +1,1 @@
+builtins.scopedImport { foo = "a"; bar = "b"; builtins = { }; } ./lib/scoped.nix

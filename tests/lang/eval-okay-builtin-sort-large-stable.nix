@@ -1,0 +1,1 @@
+let n = 200; xs = builtins.genList (i: { k = builtins.bitAnd (i * 7) 3; i = i; }) n; s = builtins.sort (a: b: a.k < b.k) xs; in builtins.all (p: p) (builtins.genList (j: let a = builtins.elemAt s j; b = builtins.elemAt s (j + 1); in a.k < b.k || (a.k == b.k && a.i < b.i)) (n - 1))

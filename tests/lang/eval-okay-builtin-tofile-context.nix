@@ -1,0 +1,1 @@
+let f = builtins.toFile "x.txt" "x"; in builtins.getContext f

@@ -1,0 +1,1 @@
+with builtins; [ (toJSON [ ]) (toJSON { }) (toJSON "") ]

@@ -1,0 +1,1 @@
+[ (toString [ ]) (toString [ [ ] [ ] ]) (toString [ null ]) (toString [ "" "" ]) ]

@@ -1,0 +1,1 @@
+builtins.toXML { b = { c = "d"; }; a = [ ]; }

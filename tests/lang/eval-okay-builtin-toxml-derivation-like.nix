@@ -1,0 +1,1 @@
+builtins.toXML { type = "derivation"; drvPath = "/nix/store/d.drv"; outPath = "/nix/store/o"; name = "n"; }

@@ -1,0 +1,1 @@
+builtins.toXML [ 1 "s" true null 1.5 ]

@@ -1,0 +1,1 @@
+builtins.tryEval (assert 1 == 2; "no")

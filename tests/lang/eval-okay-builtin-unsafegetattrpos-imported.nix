@@ -1,0 +1,1 @@
+builtins.unsafeGetAttrPos "value" (import ./lib/pos.nix)

@@ -1,0 +1,2 @@
+/* block
+   comment */ 3 /* inline */ * /**/ 4

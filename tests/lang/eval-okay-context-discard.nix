@@ -1,0 +1,1 @@
+let f = builtins.toFile "f" "c"; s = builtins.unsafeDiscardStringContext "${f}"; in [ s (builtins.hasContext s) ]

@@ -1,0 +1,2 @@
+{ a = 1;
+    here = __curPos; }.here

@@ -1,0 +1,1 @@
+let d = derivation { name = "withargs"; system = "x86_64-linux"; builder = "/bin/sh"; args = [ "-c" "echo hi > $out" ]; FOO = "bar"; num = 3; flag = true; nothing = null; list = [ "a" 1 ]; }; in [ d.outPath d.drvPath ]

@@ -1,0 +1,1 @@
+{ a ? "dflt-a", b ? "dflt-b" }: [ a b ]

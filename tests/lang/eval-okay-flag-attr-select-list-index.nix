@@ -1,0 +1,1 @@
+{ xs = [ "zero" "one" "two" ]; }

@@ -1,0 +1,1 @@
+{ a = throw "not selected"; b = { c = [ 1 2 ]; }; }

@@ -1,0 +1,1 @@
+[ (if true then "yes" else "no") (if false then "yes" else "no") ]

@@ -1,0 +1,1 @@
+[ (import ./lib/double.nix) ] == [ (import ./lib/double.nix) ]

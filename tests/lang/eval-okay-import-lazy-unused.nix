@@ -1,0 +1,1 @@
+let x = import ./lib/throws.nix; in "not forced"

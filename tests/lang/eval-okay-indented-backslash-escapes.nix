@@ -1,0 +1,7 @@
+''
+  newline:''\n
+  tab:''\t
+  cr:''\r
+  backslash-q:''\q
+  plain \n stays
+''

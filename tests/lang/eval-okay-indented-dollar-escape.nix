@@ -1,0 +1,4 @@
+''
+  literal ''${not interpolated}
+  and $ alone and $$
+''

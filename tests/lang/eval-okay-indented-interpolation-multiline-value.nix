@@ -1,0 +1,5 @@
+let v = "one\ntwo"; in ''
+  start
+    ${v}
+  end
+''

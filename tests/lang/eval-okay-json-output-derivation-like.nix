@@ -1,0 +1,1 @@
+{ type = "derivation"; outPath = "/nix/store/x"; drvPath = "/d"; }

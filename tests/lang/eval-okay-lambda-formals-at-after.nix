@@ -1,0 +1,1 @@
+({ a, ... }@args: [ a args ]) { a = 1; extra = 2; }

@@ -1,0 +1,1 @@
+(args@{ a, b ? 3 }: [ a b args ]) { a = 1; }

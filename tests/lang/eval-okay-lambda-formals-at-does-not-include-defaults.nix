@@ -1,0 +1,1 @@
+(args@{ x ? "default" }: args) { }

@@ -1,0 +1,1 @@
+({ a, b ? throw "unused default" }: a) { a = "ok"; }

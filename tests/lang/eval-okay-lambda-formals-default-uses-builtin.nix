@@ -1,0 +1,1 @@
+({ n ? builtins.length [ 1 2 ] }: n) { }

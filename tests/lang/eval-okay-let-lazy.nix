@@ -1,0 +1,1 @@
+let unused = throw "nope"; used = 7; in used

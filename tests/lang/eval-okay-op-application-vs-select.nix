@@ -1,0 +1,1 @@
+let s = { f = x: x * 2; }; in map s.f [ 1 2 ]

@@ -1,0 +1,1 @@
+[ (null == null) (null != null) ({ a = null; } == { a = null; }) ]

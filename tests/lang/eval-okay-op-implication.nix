@@ -1,0 +1,1 @@
+[ (true -> false) (false -> throw "unforced") (true -> true) (false -> false) ]

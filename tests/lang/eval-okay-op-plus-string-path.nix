@@ -1,0 +1,1 @@
+[ ("foo" + "bar") (/tmp + "/sub") (/tmp + /abs) ]

@@ -1,0 +1,1 @@
+[ "${./data/dir/a.txt}" "${./data/dir/sub}" ]

@@ -1,0 +1,1 @@
+"${./data/dir/a.txt}"

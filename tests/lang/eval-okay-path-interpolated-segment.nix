@@ -1,0 +1,1 @@
+let d = "dir"; in ./data/${d}/a.txt

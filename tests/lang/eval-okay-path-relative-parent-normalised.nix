@@ -1,0 +1,1 @@
+./data/../data/./dir/a.txt

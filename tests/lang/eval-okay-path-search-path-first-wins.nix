@@ -1,0 +1,1 @@
+builtins.pathExists <x/hello.txt>

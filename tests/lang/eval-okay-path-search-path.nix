@@ -1,0 +1,1 @@
+<langlib/one.nix>

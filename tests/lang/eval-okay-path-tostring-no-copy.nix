@@ -1,0 +1,1 @@
+toString ./data/dir/a.txt

@@ -1,0 +1,1 @@
+let p = ./data; in [ (p + "/dir") (p + "x") ]

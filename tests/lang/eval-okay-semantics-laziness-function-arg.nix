@@ -1,0 +1,1 @@
+let const = x: y: x; in const 1 (throw "unused")

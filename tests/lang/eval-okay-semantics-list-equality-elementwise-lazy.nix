@@ -1,0 +1,1 @@
+[ 1 (throw "not compared") ] == [ 2 3 ]

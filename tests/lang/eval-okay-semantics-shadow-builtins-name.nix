@@ -1,0 +1,1 @@
+let map = "shadowed"; in [ map (builtins.map (x: x) [ 1 ]) ]

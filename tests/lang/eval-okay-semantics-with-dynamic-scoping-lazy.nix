@@ -1,0 +1,1 @@
+let s = { v = "from set"; }; f = with s; x: v + x; in f "!"

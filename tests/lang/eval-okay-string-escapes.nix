@@ -1,0 +1,1 @@
+"tab\tnl\ncr\rquote\"backslash\\dollar\$ unknown\q"

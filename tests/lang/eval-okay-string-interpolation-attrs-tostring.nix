@@ -1,0 +1,1 @@
+let o = { __toString = self: "I am ${self.n}"; n = "obj"; }; in "${o}!"

@@ -1,0 +1,1 @@
+let a = "x"; in "outer ${"inner ${a} ${"deep ${a}"}"} end"

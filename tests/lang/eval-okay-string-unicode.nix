@@ -1,0 +1,1 @@
+[ "café ✓" (builtins.stringLength "café") (builtins.stringLength "✓") ]

@@ -1,0 +1,1 @@
+with { x = "outer"; y = "y-outer"; }; with { x = "inner"; }; [ x y ]

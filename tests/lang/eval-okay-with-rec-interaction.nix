@@ -1,0 +1,1 @@
+with { a = "with-a"; }; rec { a = "rec-a"; b = a; }.b

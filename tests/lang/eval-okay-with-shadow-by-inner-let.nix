@@ -1,0 +1,1 @@
+with { x = "with"; }; let x = "let"; in x

@@ -1,0 +1,1 @@
+{ value = "dir default"; sub = import ./sub.nix; }

@@ -1,0 +1,1 @@
+builtins.trace "importing traced.nix" 42
