@@ -18,7 +18,10 @@
 //!   the suite fails if one of them now passes (move it up to `tests/lang/`).
 //!   `notyetpassing/lib` and `notyetpassing/data` are symlinks to `../lib` and
 //!   `../data`, so `./lib/…` means the same file from both places.
-//!   `tests/lang/tools/triage.sh` moves cases between the two directories.
+//!   `tests/lang/tools/triage.sh` moves cases between the two directories (it runs this
+//!   test with `NEST_LANG_TRIAGE=<file>`, which makes it write one verdict per case).
+//! - `tests/lang/tools/mkexp.sh`: (re)writes the expectations of given cases with
+//!   nix-instantiate, in the same environment and with the same normalisation.
 //!
 //! # How a case runs
 //! Both programs run with the repository root as working directory and the case's
@@ -702,6 +705,21 @@ fn lang_suite_under_nest() {
         }
     }
     drop(env);
+    // tests/lang/tools/triage.sh asks for the per-case verdicts in a file of its own.
+    if let Some(path) = std::env::var_os("NEST_LANG_TRIAGE") {
+        let mut lines = String::new();
+        for (case, r) in &results {
+            let verdict = if r.is_ok() { "pass" } else { "fail" };
+            let dir = match case.set {
+                Set::Passing => "lang",
+                Set::NotYetPassing => "notyetpassing",
+            };
+            lines.push_str(&format!("{verdict} {dir} {}\n", case.name));
+        }
+        if let Err(e) = std::fs::write(&path, lines) {
+            panic!("writing the triage list to {}: {e}", PathBuf::from(path).display());
+        }
+    }
     if failed.is_empty() && now_passing.is_empty() {
         return;
     }
