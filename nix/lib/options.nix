@@ -61,7 +61,9 @@ rec {
   mergeDefaultOption = loc: defs:
     let list = getValues defs; in
     if length list == 1 then head list
-    else if all lib.isFunction list then x: mergeDefaultOption loc (map (f: f x) list)
+    # Unlike nixpkgs, the applied definitions keep their files, so that merging
+    # their results reports them instead of failing on a bare value.
+    else if all lib.isFunction list then x: mergeDefaultOption loc (map (d: d // { value = d.value x; }) defs)
     else if all isList list then lib.concatLists list
     else if all isAttrs list then lib.foldl' lib.mergeAttrs { } list
     else if all builtins.isBool list then lib.foldl' lib.or false list

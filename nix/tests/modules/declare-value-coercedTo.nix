@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  options.value = lib.mkOption { type = lib.types.coercedTo lib.types.int toString lib.types.str; };
+}

@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  options.value = lib.mkOption { description = "The value."; };
+}

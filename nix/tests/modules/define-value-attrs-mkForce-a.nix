@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  value = { a = lib.mkForce 100; };
+}

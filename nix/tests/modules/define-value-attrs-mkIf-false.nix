@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  value = { a = lib.mkIf false 1; b = 2; };
+}

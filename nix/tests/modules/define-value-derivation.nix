@@ -1,0 +1,3 @@
+{
+  value = { type = "derivation"; name = "hello-1.0"; outPath = "/nix/store/x-hello"; };
+}

@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  value = [ 1 (lib.mkIf false 2) 3 ];
+}

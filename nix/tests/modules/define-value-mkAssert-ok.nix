@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  value = lib.mkAssert true "never shown" 11;
+}

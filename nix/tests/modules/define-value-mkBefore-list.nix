@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  value = lib.mkBefore [ 0 ];
+}

@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  value = lib.mkDefault [ 7 ];
+}

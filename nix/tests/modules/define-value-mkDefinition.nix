@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  value = lib.mkDefinition { file = "elsewhere.nix"; value = 5; };
+}

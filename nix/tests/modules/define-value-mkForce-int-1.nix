@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  value = lib.mkForce 1;
+}

@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  value = lib.mkForce (lib.mkBefore [ 9 ]);
+}

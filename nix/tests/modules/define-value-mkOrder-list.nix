@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  value = lib.mkOrder 700 [ 50 ];
+}

@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  value = lib.mkOverride 900 5;
+}

@@ -1,0 +1,3 @@
+{
+  value = throw "definition that cannot be shown";
+}

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Runs nest's module-system tests: every case of cases.txt (an attribute path of a
+# module evaluation, its module files, and the expected JSON or an error regex) and
+# every unit test of lib.nix, under nix-instantiate or a nest binary.
+#
+# usage: nix/tests/run.sh [--evaluator nix-instantiate|PATH-TO-NEST] [--jobs N] [--filter SUBSTRING]
+# Prints one `FAIL: <id>` line per failed case, then `N passed, M failed`;
+# exits 1 when a case failed, 2 on a usage error.
+set -u
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+evaluator=nix-instantiate
+filter=""
+verbose=${VERBOSE:-0}
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --evaluator) evaluator="$2"; shift 2 ;;
+    --filter) filter="$2"; shift 2 ;;
+    -v|--verbose) verbose=1; shift ;;
+    *) echo "usage: $0 [--evaluator nix-instantiate|PATH-TO-NEST] [--filter SUBSTRING] [-v]" >&2; exit 2 ;;
+  esac
+done
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# evaluate FILE: JSON on stdout, errors on stderr, the evaluator's exit status.
+evaluate() {
+  if [ "$evaluator" = nix-instantiate ]; then
+    nix-instantiate --eval --strict --json "$1"
+  else
+    "$evaluator" eval --strict --json "$1"
+  fi
+}
+
+pass=0
+fail=0
+report_fail() {
+  fail=$((fail + 1))
+  echo "FAIL: $1"
+  if [ "$verbose" = 1 ]; then
+    echo "  $2" | head -c 3000
+    echo
+  fi
+}
+
+declare -A seen=()
+lineno=0
+while IFS= read -r line || [ -n "$line" ]; do
+  lineno=$((lineno + 1))
+  case "$line" in ''|'#'*) continue ;; esac
+  attr="${line%% | *}"
+  rest="${line#* | }"
+  files="${rest%% | *}"
+  expect="${rest#* | }"
+  id="$attr | $files"
+  if [ -n "${seen[$id]:-}" ]; then
+    echo "cases.txt:$lineno: duplicate case id: $id" >&2
+    exit 2
+  fi
+  seen[$id]=1
+  if [ -n "$filter" ] && [[ "$id" != *"$filter"* ]]; then continue; fi
+  mods=""
+  special="{ }"
+  for f in $files; do
+    case "$f" in
+      special:*) special="import $here/modules/${f#special:}" ;;
+      *) mods="$mods $here/modules/$f" ;;
+    esac
+  done
+  expr="$work/case.nix"
+  printf '(import %s/eval.nix { modules = [%s ]; specialArgs = %s; }).%s\n' "$here" "$mods" "$special" "$attr" > "$expr"
+  out="$(evaluate "$expr" 2>"$work/err")"
+  status=$?
+  case "$expect" in
+    json:*)
+      want="${expect#json:}"
+      if [ $status -eq 0 ] && [ "$out" = "$want" ]; then
+        pass=$((pass + 1))
+      else
+        report_fail "$id" "want $want, got (status $status) $out $(cat "$work/err")"
+      fi ;;
+    error:*)
+      re="${expect#error:}"
+      if [ $status -ne 0 ] && grep -qzP -- "$re" "$work/err"; then
+        pass=$((pass + 1))
+      else
+        report_fail "$id" "want error /$re/, got (status $status) $out $(cat "$work/err")"
+      fi ;;
+    *) echo "cases.txt:$lineno: expectation must start with json: or error:" >&2; exit 2 ;;
+  esac
+done < "$here/cases.txt"
+
+# Unit tests of lib: lib.nix is a list of { name; expr; expected; }. One evaluation
+# for all of them; if that fails, each test is evaluated on its own.
+if [ -z "$filter" ] || [[ "lib:" == *"$filter"* ]] || [[ "$filter" == lib:* ]]; then
+  all="$work/lib-all.nix"
+  printf 'map (t: { inherit (t) name; ok = t.expr == t.expected; }) (import %s/lib.nix)\n' "$here" > "$all"
+  if results="$(evaluate "$all" 2>"$work/err")" && [ -n "$results" ]; then
+    while IFS=$'\t' read -r name ok; do
+      if [ -n "$filter" ] && [[ "lib:$name" != *"$filter"* ]]; then continue; fi
+      if [ "$ok" = true ]; then pass=$((pass + 1)); else
+        one="$work/lib-one.nix"
+        printf 'let t = builtins.head (builtins.filter (t: t.name == %s) (import %s/lib.nix)); in { inherit (t) expr expected; }\n' "$(printf '%s' "$name" | jq -R .)" "$here" > "$one"
+        report_fail "lib:$name" "$(evaluate "$one" 2>&1)"
+      fi
+    done < <(printf '%s' "$results" | jq -r '.[] | [.name, (.ok | tostring)] | @tsv')
+  else
+    # The evaluator could not run lib.nix as a whole: list the tests with it (or,
+    # failing that, with nix-instantiate) and run each one alone.
+    list='map (t: t.name) (import '"$here"'/lib.nix)'
+    printf '%s\n' "$list" > "$work/lib-names.nix"
+    names="$(evaluate "$work/lib-names.nix" 2>/dev/null | jq -r '.[]' 2>/dev/null)"
+    if [ -z "$names" ] && command -v nix-instantiate >/dev/null; then
+      names="$(nix-instantiate --eval --strict --json "$work/lib-names.nix" 2>/dev/null | jq -r '.[]')"
+    fi
+    if [ -z "$names" ]; then
+      report_fail "lib.nix" "$(cat "$work/err")"
+    fi
+    i=0
+    while IFS= read -r name; do
+      [ -z "$name" ] && continue
+      if [ -n "$filter" ] && [[ "lib:$name" != *"$filter"* ]]; then i=$((i + 1)); continue; fi
+      one="$work/lib-one.nix"
+      printf 'let t = builtins.elemAt (import %s/lib.nix) %d; in t.expr == t.expected\n' "$here" "$i" > "$one"
+      if [ "$(evaluate "$one" 2>/dev/null)" = true ]; then pass=$((pass + 1)); else report_fail "lib:$name" "$(evaluate "$one" 2>&1)"; fi
+      i=$((i + 1))
+    done <<< "$names"
+  fi
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
