@@ -14,6 +14,9 @@ pub enum SeccompError {
     Install(String),
 }
 
+/// A compiled filter.
+pub type Program = seccompiler::BpfProgram;
+
 /// The system calls the filter denies, by number.
 pub fn denied_syscalls() -> Vec<(&'static str, i64)> {
     let mut v: Vec<(&'static str, i64)> = vec![
@@ -44,7 +47,7 @@ pub fn denied_syscalls() -> Vec<(&'static str, i64)> {
 }
 
 /// Compiles the filter for this architecture.
-pub fn build() -> Result<seccompiler::BpfProgram, SeccompError> {
+pub fn build() -> Result<Program, SeccompError> {
     let arch = std::env::consts::ARCH;
     let target: seccompiler::TargetArch = arch.try_into().map_err(|_| SeccompError::Arch(arch))?;
     let rules: BTreeMap<i64, Vec<seccompiler::SeccompRule>> = denied_syscalls().into_iter().map(|(_, n)| (n, Vec::new())).collect();
@@ -60,7 +63,7 @@ pub fn build() -> Result<seccompiler::BpfProgram, SeccompError> {
 
 /// Installs a compiled filter on the calling thread (inherited by children and kept
 /// across exec). Needs `no_new_privs` or `CAP_SYS_ADMIN`.
-pub fn install(program: &seccompiler::BpfProgram) -> Result<(), SeccompError> {
+pub fn install(program: &Program) -> Result<(), SeccompError> {
     seccompiler::apply_filter(program).map_err(|e| SeccompError::Install(e.to_string()))
 }
 
