@@ -473,3 +473,168 @@ pub fn instantiate(
     let drv_hash = drv.hash_modulo(dir, false, &mut lookup)?;
     Ok(InstantiatedDerivation { drv, drv_path, output_paths, drv_hash, warnings })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    fn simple_request(name: &str) -> DerivationRequest {
+        DerivationRequest {
+            name: name.to_owned(),
+            outputs: vec!["out".to_owned()],
+            env: env(&[("name", name), ("builder", "/bin/sh"), ("system", "x86_64-linux")]),
+            builder: "/bin/sh".to_owned(),
+            system: "x86_64-linux".to_owned(),
+            ..Default::default()
+        }
+    }
+
+    fn no_inputs(p: &StorePath) -> Result<DrvHash, DerivationError> {
+        Err(DerivationError::UnknownInputDerivation(p.to_string()))
+    }
+
+    #[test]
+    fn aterm_and_path_match_a_drv_written_by_nix() {
+        // Written by `nix-instantiate --expr '(derivation {name="x"; builder="/bin/sh";
+        // system="x86_64-linux"; a="q\"\n\t\\";})'` with NIX_STORE_DIR=/tmp/tmp.KHhoUBs5B9/store.
+        let dir = StoreDir::new("/tmp/tmp.KHhoUBs5B9/store").unwrap();
+        let mut req = simple_request("x");
+        req.env.insert("a".to_owned(), "q\"\n\t\\".to_owned());
+        let d = instantiate(&dir, req, no_inputs).unwrap();
+        let expected = concat!(
+            r#"Derive([("out","/tmp/tmp.KHhoUBs5B9/store/f3zk7x9cnc7wxjmslgya8985cpwsvhs6-x","","")],[],[],"x86_64-linux","/bin/sh",[],"#,
+            r#"[("a","q\"\n\t\\"),("builder","/bin/sh"),("name","x"),("out","/tmp/tmp.KHhoUBs5B9/store/f3zk7x9cnc7wxjmslgya8985cpwsvhs6-x"),("system","x86_64-linux")])"#
+        );
+        assert_eq!(d.drv.to_aterm(&dir), expected);
+        assert_eq!(d.drv_path.base_name(), "almv8z9p4y360dwawk61phhhm95v9l02-x.drv");
+        let parsed = Derivation::parse(&dir, expected.as_bytes(), "x").unwrap();
+        assert_eq!(parsed, d.drv);
+    }
+
+    #[test]
+    fn round_trip_every_output_kind() {
+        let dir = StoreDir::default();
+        let p = |s: &str| StorePath::from_base_name(s).unwrap();
+        let mut outputs = BTreeMap::new();
+        outputs.insert("a".to_owned(), DerivationOutput::InputAddressed { path: p("vmg5na96ajnh1v932j9jdzfc3022vbh9-a") });
+        outputs.insert(
+            "b".to_owned(),
+            DerivationOutput::Fixed {
+                path: p("40f7dy52bs36disbschzajhkvaqkr0qn-b"),
+                hash: FixedOutputHash { method: FileIngestionMethod::Recursive, hash: sha256(b"x") },
+            },
+        );
+        outputs.insert("c".to_owned(), DerivationOutput::Floating { method: FileIngestionMethod::Flat, algo: HashAlgo::Sha1 });
+        outputs.insert("d".to_owned(), DerivationOutput::Deferred);
+        let mut input_drvs = BTreeMap::new();
+        input_drvs.insert(p("97qlv6h78lxlm9zc8849ahsbcklhsi2y-x.drv"), BTreeSet::from(["dev".to_owned(), "out".to_owned()]));
+        let drv = Derivation {
+            name: "t".to_owned(),
+            outputs,
+            input_drvs,
+            input_srcs: BTreeSet::from([p("vmg5na96ajnh1v932j9jdzfc3022vbh9-a")]),
+            platform: "x86_64-linux".to_owned(),
+            builder: "/bin/sh".to_owned(),
+            args: vec!["-c".to_owned(), "echo \"$out\"\r\n".to_owned(), String::new()],
+            env: env(&[("k", "v\\"), ("uni", "✓")]),
+        };
+        let text = drv.to_aterm(&dir);
+        assert!(text.contains(r#"("b","/nix/store/40f7dy52bs36disbschzajhkvaqkr0qn-b","r:sha256","2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881")"#), "{text}");
+        assert!(text.contains(r#"("c","","sha1","")"#));
+        assert!(text.contains(r#"("d","","","")"#));
+        assert!(text.contains(r#"[("/nix/store/97qlv6h78lxlm9zc8849ahsbcklhsi2y-x.drv",["dev","out"])]"#));
+        assert!(text.contains(r#"["-c","echo \"$out\"\r\n",""]"#));
+        assert_eq!(Derivation::parse(&dir, text.as_bytes(), "t").unwrap(), drv);
+        assert_eq!(drv.references().len(), 2);
+        assert!(!drv.is_fixed_output());
+    }
+
+    #[test]
+    fn parse_errors() {
+        let dir = StoreDir::default();
+        let e = |t: &str| Derivation::parse(&dir, t.as_bytes(), "x").unwrap_err().to_string();
+        assert_eq!(e("Derive(["), "derivation text: expected '(' at byte 8");
+        assert_eq!(e("Derive([(1"), "derivation text: expected a string at byte 9");
+        assert_eq!(e("Derive([(\"out"), "derivation text: unterminated string starting at byte 9");
+        assert_eq!(e("Foo()"), "derivation text: expected 'Derive(' at byte 0");
+        let ok = r#"Derive([("out","","","")],[],[],"s","b",[],[])"#;
+        assert!(Derivation::parse(&dir, ok.as_bytes(), "x").is_ok());
+        assert_eq!(e(&format!("{ok} ")), "derivation text: trailing data at byte 46");
+        assert_eq!(
+            e(r#"Derive([("out","/elsewhere/vmg5na96ajnh1v932j9jdzfc3022vbh9-a","","")],[],[],"s","b",[],[])"#),
+            "path '/elsewhere/vmg5na96ajnh1v932j9jdzfc3022vbh9-a' is not in the Nix store '/nix/store'"
+        );
+        assert_eq!(e(r#"Derive([("out","","sha3","x")],[],[],"s","b",[],[])"#), "unknown hash algorithm 'sha3'");
+        assert_eq!(
+            e(r#"Derive([("out","","",""),("out","","","")],[],[],"s","b",[],[])"#),
+            "duplicate derivation output 'out'"
+        );
+    }
+
+    #[test]
+    fn instantiate_rejects_what_nix_rejects() {
+        let dir = StoreDir::default();
+        let err = |req: DerivationRequest| instantiate(&dir, req, no_inputs).unwrap_err().to_string();
+        assert_eq!(err(simple_request("x.drv")), "derivation names are not allowed to end in '.drv'");
+        let mut r = simple_request("x");
+        r.outputs = vec![];
+        assert_eq!(err(r), "derivation cannot have an empty set of outputs");
+        let mut r = simple_request("x");
+        r.outputs = vec!["out".into(), "drv".into()];
+        assert_eq!(err(r), "invalid derivation output name 'drv'");
+        let mut r = simple_request("x");
+        r.outputs = vec!["out".into(), "out".into()];
+        assert_eq!(err(r), "duplicate derivation output 'out'");
+        let mut r = simple_request("x");
+        r.outputs = vec!["out".into(), "dev".into()];
+        r.fixed_output = Some(FixedOutputRequest { hash: sha256(b"").to_sri(), ..Default::default() });
+        assert_eq!(err(r), "multiple outputs are not supported in fixed-output derivations");
+        let mut r = simple_request("x");
+        r.fixed_output = Some(FixedOutputRequest { hash: sha256(b"").to_sri(), algo: None, mode: Some("deep".into()) });
+        assert_eq!(err(r), "invalid value 'deep' for 'outputHashMode' attribute");
+        let mut r = simple_request("x");
+        r.fixed_output = Some(FixedOutputRequest { hash: String::new(), ..Default::default() });
+        assert_eq!(err(r), "empty hash requires explicit hash type");
+        let mut r = simple_request("x");
+        r.fixed_output = Some(FixedOutputRequest { hash: "abc".into(), algo: Some("sha256".into()), mode: None });
+        assert_eq!(err(r), "hash 'abc' has wrong length for hash type 'sha256'");
+        assert!(err(simple_request("a b")).contains("contains illegal character ' '"));
+    }
+
+    #[test]
+    fn empty_fixed_hash_warns_like_nix() {
+        let dir = StoreDir::default();
+        let mut r = simple_request("x");
+        r.fixed_output = Some(FixedOutputRequest { hash: String::new(), algo: Some("sha256".into()), mode: None });
+        let d = instantiate(&dir, r, no_inputs).unwrap();
+        assert_eq!(d.warnings, vec!["found empty hash, assuming 'sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='".to_owned()]);
+    }
+
+    #[test]
+    fn dependents_need_the_recorded_modulo_hash() {
+        let dir = StoreDir::default();
+        let mut cache = DrvHashCache::new();
+        let dep = instantiate(&dir, simple_request("dep"), |p| cache.lookup(&dir, p)).unwrap();
+        let mut r = simple_request("top");
+        r.input_drvs.insert(dep.drv_path.clone(), BTreeSet::from(["out".to_owned()]));
+        let e = instantiate(&dir, r.clone(), |p| cache.lookup(&dir, p)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("derivation '{}' has no recorded modulo hash (it must be computed, or read, before derivations that use it)", dir.print(&dep.drv_path))
+        );
+        cache.insert(dep.drv_path.clone(), dep.drv_hash.clone());
+        let top = instantiate(&dir, r.clone(), |p| cache.lookup(&dir, p)).unwrap();
+        assert_eq!(top.drv.input_drvs.len(), 1);
+        let mut r2 = r;
+        r2.input_drvs.insert(dep.drv_path.clone(), BTreeSet::from(["dev".to_owned()]));
+        let e = instantiate(&dir, r2, |p| cache.lookup(&dir, p)).unwrap_err();
+        assert!(e.to_string().contains("has no output 'dev'"), "{e}");
+        // Re-hashing the parsed .drv (as a store import would) gives the recorded hash.
+        let parsed = Derivation::parse(&dir, dep.drv.to_aterm(&dir).as_bytes(), "dep").unwrap();
+        assert_eq!(parsed.hash_modulo(&dir, false, |p| cache.lookup(&dir, p)).unwrap(), dep.drv_hash);
+    }
+}
