@@ -54,7 +54,7 @@ fn value(c: u8) -> Result<u32, Base64Error> {
 
 /// Decodes a padded base64 string.
 pub fn decode(s: &[u8]) -> Result<Vec<u8>, Base64Error> {
-    if s.len() % 4 != 0 {
+    if !s.len().is_multiple_of(4) {
         return Err(Base64Error::BadLength(s.len()));
     }
     let mut out = Vec::with_capacity(s.len() / 4 * 3);

@@ -275,7 +275,7 @@ fn from_hex(s: &[u8]) -> Option<Vec<u8>> {
             _ => None,
         }
     }
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     s.chunks(2).map(|p| Some((nibble(p[0])? << 4) | nibble(p[1])?)).collect()

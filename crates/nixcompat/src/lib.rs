@@ -40,6 +40,8 @@
 //! `paths::source_path(&dir, name, &hash)`. For `builtins.path { recursive = false; }`
 //! hash the file's contents and use `paths::make_fixed_output_path` with `Flat`.
 
+#![forbid(unsafe_code)]
+
 pub mod aterm;
 pub mod base64;
 pub mod derivation;

@@ -61,9 +61,12 @@ pub trait NarSource {
     }
 }
 
+/// A filter over directory entries: `false` leaves the entry (and everything under it) out.
+pub type NarFilter<'f> = dyn FnMut(&Path, &NarMetadata) -> bool + 'f;
+
 /// Reads the real file system with `std::fs`, with an optional filter.
 pub struct FsSource<'f> {
-    filter: Option<Box<dyn FnMut(&Path, &NarMetadata) -> bool + 'f>>,
+    filter: Option<Box<NarFilter<'f>>>,
 }
 
 impl<'f> FsSource<'f> {
@@ -227,7 +230,7 @@ pub fn nar_hash<S: NarSource>(source: &mut S, path: &Path, algo: HashAlgo) -> Re
 }
 
 /// Convenience for the common case: SHA-256 NAR hash of a real path, optionally filtered.
-pub fn nar_hash_fs(path: &Path, filter: Option<&mut dyn FnMut(&Path, &NarMetadata) -> bool>) -> io::Result<(Hash, u64)> {
+pub fn nar_hash_fs(path: &Path, filter: Option<&mut NarFilter<'_>>) -> io::Result<(Hash, u64)> {
     let mut src = match filter {
         Some(f) => FsSource::with_filter(f),
         None => FsSource::new(),

@@ -344,8 +344,7 @@ impl Computer {
                     !f.exclude_names.contains(&base) && !f.exclude_types.iter().any(|t| t == md.type_name())
                 };
                 let mut src = FsSource::with_filter(&mut keep);
-                let r = nar::nar_hash(&mut src, &path, HashAlgo::Sha256);
-                r
+                nar::nar_hash(&mut src, &path, HashAlgo::Sha256)
             }
             None => nar::nar_hash(&mut FsSource::new(), &path, HashAlgo::Sha256),
         }
