@@ -115,7 +115,7 @@ rec {
       scored = map (n: { name = n; d = lib.strings.levenshtein (lib.toLower n) (lib.toLower wrong); })
         (filter (n: lib.strings.levenshteinAtMost 2 (lib.toLower n) (lib.toLower wrong)) siblings);
       suggestions = map (s: s.name) (take 3 (sort (a: b: a.d < b.d || (a.d == b.d && a.name < b.name)) scored));
-      quoted = map (s: "`${s}'") suggestions;
+      quoted = map (s: "`${showOption (prefix ++ init def.prefix ++ [ s ])}'") suggestions;
       listText =
         if length quoted == 1 then head quoted
         else concatStringsSep ", " (init quoted) + " or " + last quoted;

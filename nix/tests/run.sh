@@ -68,7 +68,12 @@ while IFS= read -r line || [ -n "$line" ]; do
     esac
   done
   expr="$work/case.nix"
-  printf '(import %s/eval.nix { modules = [%s ]; specialArgs = %s; }).%s\n' "$here" "$mods" "$special" "$attr" > "$expr"
+  # An attribute path is selected from the evaluation; a parenthesized function
+  # is applied to it instead.
+  case "$attr" in
+    '('*) printf '%s (import %s/eval.nix { modules = [%s ]; specialArgs = %s; })\n' "$attr" "$here" "$mods" "$special" > "$expr" ;;
+    *) printf '(import %s/eval.nix { modules = [%s ]; specialArgs = %s; }).%s\n' "$here" "$mods" "$special" "$attr" > "$expr" ;;
+  esac
   out="$(evaluate "$expr" 2>"$work/err")"
   status=$?
   case "$expect" in

@@ -1,0 +1,3 @@
+{
+  _module.check = false;
+}

@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  options.enable = lib.mkOption { type = lib.types.bool; default = false; };
+}

@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  options.result = lib.mkOption { type = lib.types.anything; };
+}

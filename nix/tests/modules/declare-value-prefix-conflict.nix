@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  options.value.sub = lib.mkOption { type = lib.types.int; };
+}

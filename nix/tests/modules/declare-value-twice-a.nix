@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  options.value = lib.mkOption { type = lib.types.listOf lib.types.int; default = [ ]; };
+}

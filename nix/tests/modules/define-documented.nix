@@ -1,0 +1,3 @@
+{
+  documented = "set";
+}

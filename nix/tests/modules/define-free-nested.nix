@@ -1,0 +1,3 @@
+{
+  nested.deeper = "x";
+}

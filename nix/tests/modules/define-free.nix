@@ -1,0 +1,4 @@
+{
+  free = "yes";
+  other = "also";
+}

@@ -1,0 +1,4 @@
+{
+  config.list = [ "x" ];
+  list2 = 1;
+}

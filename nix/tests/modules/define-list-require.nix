@@ -1,0 +1,4 @@
+{
+  require = [ ./declare-list.nix ];
+  list = [ "required" ];
+}

@@ -1,0 +1,4 @@
+{
+  _file = "custom-file.nix";
+  list = [ "f" ];
+}

@@ -1,0 +1,3 @@
+{
+  services.openssh.enabel = true;
+}

@@ -1,0 +1,3 @@
+{
+  services.opensh.enable = true;
+}

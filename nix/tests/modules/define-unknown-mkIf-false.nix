@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  config = lib.mkIf false { stillUnknown = 1; };
+}

@@ -1,0 +1,3 @@
+{
+  notAnOption = 1;
+}

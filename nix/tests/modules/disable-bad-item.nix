@@ -1,0 +1,3 @@
+{
+  disabledModules = [ (x: x) ];
+}

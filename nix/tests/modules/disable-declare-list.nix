@@ -1,0 +1,3 @@
+{
+  disabledModules = [ ./declare-list.nix ];
+}

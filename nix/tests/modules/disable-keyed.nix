@@ -1,0 +1,3 @@
+{
+  disabledModules = [ { key = "the-keyed-module"; } ];
+}

@@ -1,0 +1,3 @@
+{
+  disabledModules = [ "import-list-a.nix" ];
+}

@@ -1,0 +1,3 @@
+{
+  imports = [ { list = [ "from-attrset" ]; } ./declare-list.nix ];
+}

@@ -1,0 +1,3 @@
+{
+  imports = [ { imports = [ { imports = [ { list = [ "deep" ]; } ]; } ]; } ./declare-list.nix ];
+}

@@ -1,0 +1,3 @@
+{
+  imports = [ ({ lib, ... }: { list = [ "from-function" ]; }) ./declare-list.nix ];
+}

@@ -1,0 +1,4 @@
+{
+  imports = [ ./declare-list.nix ];
+  list = [ "a" ];
+}

@@ -1,0 +1,4 @@
+{
+  imports = [ ./declare-list.nix ./import-list-a.nix ];
+  list = [ "b" ];
+}

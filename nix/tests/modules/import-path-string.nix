@@ -1,0 +1,4 @@
+{
+  imports = [ (toString ./declare-list.nix) ];
+  list = [ "via-string" ];
+}

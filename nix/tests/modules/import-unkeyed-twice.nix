@@ -1,0 +1,3 @@
+let m = { list = [ "unkeyed" ]; }; in {
+  imports = [ m m ./declare-list.nix ];
+}

@@ -1,0 +1,4 @@
+{ config, lib, ... }: {
+  imports = [ ./declare-list.nix ];
+  config = if config.enable then { list = [ "enabled" ]; } else { };
+}

@@ -1,0 +1,4 @@
+{ lib, ... }: {
+  imports = [ ./declare-list.nix ];
+  config = lib.mkDefault { list = [ "default-prio" ]; };
+}

@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  config = lib.mkForce { list = [ "forced" ]; };
+}

@@ -1,0 +1,3 @@
+{ config, lib, ... }: {
+  config = lib.mkIf (!config.enable) { enable = lib.mkForce false; };
+}

@@ -1,0 +1,4 @@
+{ config, lib, ... }: {
+  imports = [ ./declare-list.nix ];
+  config = lib.mkIf config.enable { list = [ "enabled" ]; };
+}

@@ -1,0 +1,4 @@
+{ lib, ... }: {
+  options.unused = lib.mkOption { type = lib.types.int; };
+  config.unused = throw "never forced";
+}

@@ -1,0 +1,3 @@
+{ extendModules, ... }: {
+  result = builtins.isFunction extendModules;
+}

@@ -1,0 +1,3 @@
+{ special, ... }: {
+  imports = [ special.module ];
+}

@@ -1,0 +1,3 @@
+{ config, ... }: {
+  _module.args.pkgs = { hello = "hello-${config.result2}"; };
+}

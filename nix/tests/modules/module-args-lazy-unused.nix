@@ -1,0 +1,4 @@
+{ config, ... }: {
+  _module.args.unused = throw "never forced";
+  result = "lazy";
+}

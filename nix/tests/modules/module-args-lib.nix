@@ -1,0 +1,3 @@
+{ lib, options, config, ... }: {
+  result = [ (lib.isFunction lib.mkOption) (options ? result) (config ? result) ];
+}

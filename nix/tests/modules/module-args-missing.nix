@@ -1,0 +1,3 @@
+{ nosucharg, ... }: {
+  result = nosucharg;
+}

@@ -1,0 +1,3 @@
+{ config, ... }: {
+  result = builtins.attrNames config._module.specialArgs;
+}

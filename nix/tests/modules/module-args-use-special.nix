@@ -1,0 +1,3 @@
+{ special, ... }: {
+  result = special.value * 2;
+}

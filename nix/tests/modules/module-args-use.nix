@@ -1,0 +1,3 @@
+{ foo, ... }: {
+  result = "got ${foo}";
+}

@@ -1,0 +1,1 @@
+{ special = { value = 21; module = { result = "imported through specialArgs"; }; }; foo = "special-foo"; }
