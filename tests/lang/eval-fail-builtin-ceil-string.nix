@@ -1,0 +1,1 @@
+builtins.ceil "1.5"

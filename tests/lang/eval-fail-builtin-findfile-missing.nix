@@ -1,0 +1,1 @@
+builtins.findFile [ ] "nothing-here"

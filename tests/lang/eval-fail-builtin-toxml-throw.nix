@@ -1,0 +1,1 @@
+builtins.toXML { a = throw "xml forced it"; }

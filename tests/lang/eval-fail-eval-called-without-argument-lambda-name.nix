@@ -1,0 +1,1 @@
+let fn = { x }: x; in fn { }

@@ -1,0 +1,1 @@
+"prefix ${throw "interpolated throw"} suffix"

@@ -1,0 +1,1 @@
+let xs = [ (builtins.elemAt xs 0) ]; in xs

@@ -1,0 +1,1 @@
+let checked = assert false; "never"; in "unforced assert"

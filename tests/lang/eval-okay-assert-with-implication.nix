@@ -1,0 +1,1 @@
+let x = null; in assert x != null -> builtins.isString x; "ok"

@@ -1,0 +1,1 @@
+{ s = "tab\there \"quoted\" back\\slash dollar \${x} nl\n"; }

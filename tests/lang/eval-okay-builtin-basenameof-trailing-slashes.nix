@@ -1,0 +1,1 @@
+[ (baseNameOf "a//b//") (baseNameOf "noslash") (baseNameOf "/x") ]

@@ -1,0 +1,1 @@
+[ (builtins.catAttrs "x" [ ]) (builtins.catAttrs "x" [ { y = 1; } ]) ]

@@ -1,0 +1,1 @@
+[ (builtins.elem { a = 1; } [ { a = 1; } ]) (builtins.elem [ ] [ [ ] ]) (builtins.elem null [ null ]) ]

@@ -1,0 +1,1 @@
+builtins.filterSource (p: t: false) ./data/dir

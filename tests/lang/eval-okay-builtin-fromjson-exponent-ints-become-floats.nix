@@ -1,0 +1,1 @@
+builtins.fromJSON "[ 1E2, 1.0, 5e0 ]"

@@ -1,0 +1,3 @@
+builtins.fromTOML ''
+  a = [ { x = 1 }, { x = 2 } ]
+''

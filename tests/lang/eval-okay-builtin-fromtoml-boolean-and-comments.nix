@@ -1,0 +1,5 @@
+builtins.fromTOML ''
+  # comment
+  a = true # trailing
+  b = false
+''

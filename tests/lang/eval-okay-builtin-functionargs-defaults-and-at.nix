@@ -1,0 +1,1 @@
+builtins.functionArgs (args@{ x, y ? 2 }: x)

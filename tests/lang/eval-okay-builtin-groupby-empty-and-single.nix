@@ -1,0 +1,1 @@
+[ (builtins.groupBy (x: x) [ ]) (builtins.groupBy (x: "k") [ 1 2 ]) ]

@@ -1,0 +1,1 @@
+[ (builtins.hasAttr "map" builtins) (builtins.hasAttr "nonexistentBuiltin" builtins) ]

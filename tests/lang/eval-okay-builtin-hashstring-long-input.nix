@@ -1,0 +1,1 @@
+builtins.hashString "sha1" (builtins.concatStringsSep "" (builtins.genList (i: "abcdefghij") 100))

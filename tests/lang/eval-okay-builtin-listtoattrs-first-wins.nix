@@ -1,0 +1,1 @@
+(builtins.listToAttrs [ { name = "d"; value = "first"; } { name = "d"; value = "second"; } ]).d

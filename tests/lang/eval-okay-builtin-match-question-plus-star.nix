@@ -1,0 +1,1 @@
+[ (builtins.match "ab?c" "ac") (builtins.match "ab+c" "ac") (builtins.match "a(bc)*" "abcbc") ]

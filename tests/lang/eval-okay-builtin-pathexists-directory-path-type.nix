@@ -1,0 +1,1 @@
+[ (builtins.pathExists ./lib/withdefault) (builtins.pathExists ./lib/withdefault/default.nix) ]

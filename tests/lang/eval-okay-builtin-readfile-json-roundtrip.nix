@@ -1,0 +1,1 @@
+builtins.toJSON (builtins.fromJSON (builtins.readFile ./data/sample.json))

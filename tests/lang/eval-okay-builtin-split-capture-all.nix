@@ -1,0 +1,1 @@
+builtins.split "([0-9]+)" "a1b22c333"

@@ -1,0 +1,1 @@
+builtins.stringLength "日本"

@@ -1,0 +1,4 @@
+builtins.toFile "script.sh" ''
+  #!/bin/sh
+  echo hello
+''

@@ -1,0 +1,1 @@
+builtins.toFile "config.file.json" (builtins.toJSON { a = 1; })

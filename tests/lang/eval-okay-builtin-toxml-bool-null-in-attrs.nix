@@ -1,0 +1,1 @@
+builtins.toXML { t = true; f = false; n = null; }

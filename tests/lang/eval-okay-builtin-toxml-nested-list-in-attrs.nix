@@ -1,0 +1,1 @@
+builtins.toXML { l = [ [ 1 ] { } ]; }

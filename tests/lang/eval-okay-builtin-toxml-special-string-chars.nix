@@ -1,0 +1,1 @@
+builtins.toXML [ "tab\there" "é" "a\rb" ]

@@ -1,0 +1,1 @@
+builtins.tryEval ((x: assert x > 5; x) 3)

@@ -1,0 +1,1 @@
+let r = builtins.tryEval (throw "hidden"); in [ r.success r.value ]

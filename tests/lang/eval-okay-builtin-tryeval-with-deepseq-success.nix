@@ -1,0 +1,1 @@
+builtins.tryEval (builtins.deepSeq { a = 1; } "fine")

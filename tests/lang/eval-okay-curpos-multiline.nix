@@ -1,0 +1,4 @@
+let
+  x = 1;
+in
+    __curPos

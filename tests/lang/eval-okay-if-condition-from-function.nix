@@ -1,0 +1,1 @@
+let isPos = n: n > 0; in if isPos 3 then "positive" else "not"

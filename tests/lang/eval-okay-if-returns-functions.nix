@@ -1,0 +1,1 @@
+(if false then (x: "a") else (x: "b")) null

@@ -1,0 +1,1 @@
+(import ./lib/fnargs.nix { b = 10; }).b

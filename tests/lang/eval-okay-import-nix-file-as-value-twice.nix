@@ -1,0 +1,1 @@
+[ (import ./lib/attrs.nix).a (import ./lib/attrs.nix).c ]

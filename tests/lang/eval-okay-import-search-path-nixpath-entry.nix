@@ -1,0 +1,1 @@
+builtins.map (e: e.prefix) builtins.nixPath

@@ -1,0 +1,6 @@
+let inner = ''
+    x
+  ''; in ''
+  outer
+  ${inner}
+''

@@ -1,0 +1,1 @@
+let base = 10; in ({ x ? base + 1 }: x) { }

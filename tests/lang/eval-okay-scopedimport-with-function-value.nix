@@ -1,0 +1,1 @@
+builtins.scopedImport { foo = 10; bar = 5; } ./lib/scoped.nix * 2

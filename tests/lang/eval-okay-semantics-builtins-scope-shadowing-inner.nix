@@ -1,0 +1,1 @@
+let builtins = { length = x: 99; }; in builtins.length [ ]

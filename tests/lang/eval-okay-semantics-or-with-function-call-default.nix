@@ -1,0 +1,1 @@
+let s = { }; in s.missing or (builtins.length [ 1 2 ])

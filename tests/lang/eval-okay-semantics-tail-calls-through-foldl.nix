@@ -1,0 +1,1 @@
+builtins.foldl' (acc: x: acc // { "k${toString x}" = x; }) { } (builtins.genList (i: i) 5)

@@ -1,0 +1,1 @@
+with { length = x: 0; }; builtins.length [ 1 2 ]

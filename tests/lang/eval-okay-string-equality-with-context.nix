@@ -1,0 +1,1 @@
+builtins.toFile "eq" "x" == builtins.unsafeDiscardStringContext (builtins.toFile "eq" "x")

@@ -1,0 +1,1 @@
+let k = "key"; in { "${k}-1" = "${k}-value"; }
