@@ -2,3 +2,64 @@
 //!
 //! This crate does no IO of its own: files, the environment and the store are reached
 //! through the `EvalIo` trait that the caller injects.
+//!
+//! Pipeline: `lower` turns the rnix tree into `ir` (variables resolved to frame slots),
+//! `eval` evaluates it with `value`s and thunks, `builtins` holds the primops, `print`
+//! renders results like `nix-instantiate --eval`.
+
+pub mod builtins;
+pub mod error;
+pub mod eval;
+pub mod io;
+pub mod ir;
+pub mod lower;
+pub mod print;
+pub mod source;
+pub mod symbol;
+pub mod value;
+
+pub use error::{EResult, ErrorKind, EvalError};
+pub use eval::{Eval, EvalOptions};
+pub use io::{EvalIo, StdIo};
+pub use value::Value;
+
+/// Runs `f` on a fresh thread with `stack_size` bytes of stack (the evaluator recurses
+/// deeply; values are not `Send`, so everything evaluator-related must happen inside).
+pub fn with_eval_thread<R: Send + 'static>(
+    stack_size: usize,
+    f: impl FnOnce() -> R + Send + 'static,
+) -> std::io::Result<R> {
+    let h = std::thread::Builder::new().name("nest-eval".into()).stack_size(stack_size).spawn(f)?;
+    h.join().map_err(|_| std::io::Error::other("evaluation thread panicked"))
+}
+
+/// How `nix-instantiate --eval` should render the result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum OutputFormat {
+    #[default]
+    Nix,
+    Json,
+    Xml,
+}
+
+/// Evaluates, optionally forces deeply, and renders a value as `nix-instantiate --eval`
+/// prints it (without the final newline).
+pub fn render(ev: &mut Eval, v: &Value, strict: bool, format: OutputFormat) -> EResult<String> {
+    let v = if strict { ev.deep_force(v)? } else { ev.force(v)? };
+    match format {
+        OutputFormat::Nix => print::print_value(ev, &v),
+        OutputFormat::Json => {
+            let mut out = String::new();
+            let mut ctx = value::Context::default();
+            builtins::json::value_to_json(ev, &v, source::Pos::NONE, &mut out, &mut ctx)?;
+            Ok(out)
+        }
+        OutputFormat::Xml => {
+            let mut out = String::from("<?xml version='1.0' encoding='utf-8'?>\n<expr>\n");
+            let mut ctx = value::Context::default();
+            builtins::json::value_to_xml(ev, &v, source::Pos::NONE, 1, &mut out, &mut ctx)?;
+            out.push_str("</expr>");
+            Ok(out)
+        }
+    }
+}

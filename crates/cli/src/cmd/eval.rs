@@ -1,29 +1,354 @@
-//! `nest eval` and the `nix-instantiate` compatibility entry point.
+//! `nest eval` and the `nix-instantiate` compatibility entry point: argument handling
+//! only; evaluation lives in `nest-eval`.
 
 use crate::output::Output;
+use nest_eval::{EvalOptions, OutputFormat};
+use std::ffi::OsString;
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
 pub struct Args {
     /// The file to evaluate (default: ./default.nix).
     pub file: Option<std::path::PathBuf>,
+    /// Evaluate this expression instead of a file.
+    #[arg(short = 'E', long = "expr", value_name = "EXPR")]
+    pub expr: Option<String>,
+    /// Select an attribute of the result (`a.b.0.c`); may be repeated.
+    #[arg(short = 'A', long = "attr", value_name = "ATTRPATH")]
+    pub attr: Vec<String>,
+    /// Pass NAME = EXPR to a top-level function.
+    #[arg(long = "arg", num_args = 2, value_names = ["NAME", "EXPR"])]
+    pub arg: Vec<String>,
+    /// Pass NAME = "STR" to a top-level function.
+    #[arg(long = "argstr", num_args = 2, value_names = ["NAME", "STR"])]
+    pub argstr: Vec<String>,
+    /// Evaluate the result completely instead of only to its outermost constructor.
+    #[arg(long)]
+    pub strict: bool,
+    /// Print the result as JSON.
+    #[arg(long, conflicts_with = "xml")]
+    pub json: bool,
+    /// Print the result as XML.
+    #[arg(long)]
+    pub xml: bool,
+    /// Add a search path entry (`PATH` or `PREFIX=PATH`) for `<...>` lookups.
+    #[arg(short = 'I', long = "include", value_name = "PATH")]
+    pub include: Vec<String>,
+    /// Show the full evaluation trace on errors.
+    #[arg(long)]
+    pub show_trace: bool,
 }
 
 #[derive(clap::Args)]
 pub struct NixInstantiateArgs {
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub args: Vec<std::ffi::OsString>,
+    pub args: Vec<OsString>,
 }
 
-pub fn run(_args: Args, _out: &Output) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("nest eval is not implemented yet")
+/// Everything an evaluation needs, independent of how the flags were spelled.
+#[derive(Default, Clone)]
+struct Request {
+    /// Files, or expressions when `exprs_are_text`.
+    inputs: Vec<String>,
+    exprs_are_text: bool,
+    attrs: Vec<String>,
+    args: Vec<(String, ArgValue)>,
+    strict: bool,
+    format: OutputFormat,
+    include: Vec<String>,
+    show_trace: bool,
 }
 
-pub fn run_nix_instantiate(_args: NixInstantiateArgs, _out: &Output) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("nest nix-instantiate is not implemented yet")
+#[derive(Clone)]
+enum ArgValue {
+    Expr(String),
+    Str(String),
 }
 
-pub fn nix_instantiate_from_argv(_args: impl Iterator<Item = std::ffi::OsString>) -> ExitCode {
-    eprintln!("error: nix-instantiate compatibility is not implemented yet");
+const STACK_SIZE: usize = 1 << 30;
+
+fn parse_search_entry(s: &str) -> (String, String) {
+    match s.split_once('=') {
+        Some((p, path)) => (p.to_string(), path.to_string()),
+        None => (String::new(), s.to_string()),
+    }
+}
+
+fn search_path(include: &[String]) -> Vec<(String, String)> {
+    let mut sp: Vec<(String, String)> = include.iter().map(|s| parse_search_entry(s)).collect();
+    if let Ok(np) = std::env::var("NIX_PATH") {
+        for e in np.split(':').filter(|e| !e.is_empty()) {
+            sp.push(parse_search_entry(e));
+        }
+    }
+    sp
+}
+
+/// Runs the evaluation on a big-stack thread; returns (stdout text, error text).
+fn evaluate(req: Request) -> (String, Option<String>) {
+    let opts = EvalOptions {
+        search_path: search_path(&req.include),
+        store_dir: std::env::var("NIX_STORE_DIR").unwrap_or_else(|_| "/nix/store".to_string()),
+        stack_size: STACK_SIZE,
+        show_trace: req.show_trace,
+        ..EvalOptions::default()
+    };
+    let cwd = std::env::current_dir()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| "/".to_string());
+    let res = nest_eval::with_eval_thread(STACK_SIZE, move || {
+        let show_trace = req.show_trace;
+        let mut ev = nest_eval::Eval::new(Box::new(nest_eval::StdIo), opts);
+        let mut out = String::new();
+        match run_request(&mut ev, &req, &cwd, &mut out) {
+            Ok(()) => (out, None),
+            Err(e) => (out, Some(e.render(show_trace))),
+        }
+    });
+    match res {
+        Ok(r) => r,
+        Err(e) => (String::new(), Some(format!("error: {e}"))),
+    }
+}
+
+fn run_request(
+    ev: &mut nest_eval::Eval,
+    req: &Request,
+    cwd: &str,
+    out: &mut String,
+) -> nest_eval::EResult<()> {
+    use nest_eval::source::{Origin, Pos};
+    use nest_eval::value::{Attr, Attrs, Value};
+    let mut auto_args = Vec::new();
+    for (name, v) in &req.args {
+        let value = match v {
+            ArgValue::Str(s) => Value::string(s.clone()),
+            ArgValue::Expr(text) => {
+                let e = ev.compile(text, Origin::String, cwd)?;
+                ev.eval_root(e)?
+            }
+        };
+        auto_args.push(Attr { name: nest_eval::symbol::Sym::new(name), value, pos: Pos::NONE });
+    }
+    let auto_args = Attrs::from_unsorted(auto_args);
+    let inputs: Vec<String> = if req.inputs.is_empty() {
+        vec![if req.exprs_are_text { String::new() } else { "./default.nix".to_string() }]
+    } else {
+        req.inputs.clone()
+    };
+    for input in &inputs {
+        let root = if req.exprs_are_text {
+            let e = ev.compile(input, Origin::String, cwd)?;
+            ev.eval_root(e)?
+        } else {
+            let abs = if input.starts_with('/') { input.clone() } else { format!("{cwd}/{input}") };
+            let abs = nest_eval::eval::canon_path(&abs);
+            nest_eval::builtins::io::import_file(ev, &abs, Pos::NONE)?
+        };
+        let attrs = if req.attrs.is_empty() { vec![String::new()] } else { req.attrs.clone() };
+        for path in &attrs {
+            let mut v = auto_call(ev, &root, &auto_args)?;
+            for comp in path.split('.').filter(|c| !c.is_empty()) {
+                v = select_component(ev, &v, comp, path)?;
+                v = auto_call(ev, &v, &auto_args)?;
+            }
+            let text = nest_eval::render(ev, &v, req.strict, req.format)?;
+            out.push_str(&text);
+            out.push('\n');
+        }
+    }
+    Ok(())
+}
+
+fn select_component(
+    ev: &mut nest_eval::Eval,
+    v: &nest_eval::Value,
+    comp: &str,
+    path: &str,
+) -> nest_eval::EResult<nest_eval::Value> {
+    use nest_eval::source::Pos;
+    use nest_eval::Value;
+    let v = ev.force(v)?;
+    if let Ok(i) = comp.parse::<usize>() {
+        if let Value::List(l) = &v {
+            return match l.get(i) {
+                Some(x) => ev.force(x),
+                None => nest_eval::error::err(format!("list index {i} in selection path '{path}' is out of range"), Pos::NONE),
+            };
+        }
+    }
+    match &v {
+        Value::Attrs(a) => match a.get(nest_eval::symbol::Sym::new(comp)) {
+            Some(x) => {
+                let x = x.clone();
+                ev.force(&x)
+            }
+            None => nest_eval::error::err(format!("attribute '{comp}' in selection path '{path}' not found"), Pos::NONE),
+        },
+        other => nest_eval::error::err(
+            format!("the expression selected by the selection path '{path}' should be a set but is {}", other.type_phrase()),
+            Pos::NONE,
+        ),
+    }
+}
+
+/// nix-instantiate calls a top-level function that takes a set of arguments, using
+/// `--arg`/`--argstr` values and the function's defaults.
+fn auto_call(
+    ev: &mut nest_eval::Eval,
+    v: &nest_eval::Value,
+    args: &nest_eval::value::Attrs,
+) -> nest_eval::EResult<nest_eval::Value> {
+    use nest_eval::source::Pos;
+    use nest_eval::value::{Attr, Attrs, Value};
+    let f = ev.force(v)?;
+    let Value::Lambda(c) = &f else { return Ok(f) };
+    let Some(formals) = &c.lambda.formals else { return Ok(f) };
+    let mut pass = Vec::new();
+    if formals.ellipsis {
+        pass = args.entries.clone();
+    } else {
+        for fm in formals.entries.iter() {
+            if let Some(a) = args.get_attr(fm.name) {
+                pass.push(a.clone());
+            } else if fm.default.is_none() {
+                return nest_eval::error::err(
+                    format!("cannot evaluate a function that has an argument without a value ('{}')", fm.name),
+                    fm.pos,
+                );
+            }
+        }
+    }
+    for fm in formals.entries.iter() {
+        if fm.default.is_none() && args.get(fm.name).is_none() {
+            return nest_eval::error::err(
+                format!("cannot evaluate a function that has an argument without a value ('{}')", fm.name),
+                fm.pos,
+            );
+        }
+    }
+    let arg = Value::attrs(Attrs::from_unsorted(pass.into_iter().map(|a: Attr| a).collect()));
+    ev.call(&f, arg, Pos::NONE)
+}
+
+fn finish(req: Request, out: &Output) -> ExitCode {
+    let (stdout, error) = evaluate(req);
+    if !stdout.is_empty() {
+        out.stdout(&stdout);
+    }
+    match error {
+        None => ExitCode::SUCCESS,
+        Some(e) => {
+            out.error(&anyhow::anyhow!(e));
+            ExitCode::from(crate::exit::FAILURE)
+        }
+    }
+}
+
+pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
+    let mut req = Request {
+        attrs: args.attr,
+        strict: args.strict,
+        format: if args.json {
+            OutputFormat::Json
+        } else if args.xml {
+            OutputFormat::Xml
+        } else {
+            OutputFormat::Nix
+        },
+        include: args.include,
+        show_trace: args.show_trace,
+        ..Request::default()
+    };
+    for pair in args.arg.chunks(2) {
+        if let [n, e] = pair {
+            req.args.push((n.clone(), ArgValue::Expr(e.clone())));
+        }
+    }
+    for pair in args.argstr.chunks(2) {
+        if let [n, s] = pair {
+            req.args.push((n.clone(), ArgValue::Str(s.clone())));
+        }
+    }
+    if let Some(e) = args.expr {
+        req.exprs_are_text = true;
+        req.inputs.push(e);
+    } else if let Some(f) = args.file {
+        req.inputs.push(f.to_string_lossy().into_owned());
+    }
+    Ok(finish(req, out))
+}
+
+pub fn run_nix_instantiate(args: NixInstantiateArgs, out: &Output) -> anyhow::Result<ExitCode> {
+    Ok(nix_instantiate(args.args.into_iter(), out))
+}
+
+pub fn nix_instantiate_from_argv(args: impl Iterator<Item = OsString>) -> ExitCode {
+    let out = Output::from_env();
+    nix_instantiate(args, &out)
+}
+
+fn usage_error(out: &Output, msg: String) -> ExitCode {
+    out.error(&anyhow::anyhow!("error: {msg}\nTry 'nix-instantiate --help' for more information."));
     ExitCode::from(crate::exit::FAILURE)
+}
+
+/// Parses `nix-instantiate`'s own flag syntax by hand, like Nix does.
+fn nix_instantiate(args: impl Iterator<Item = OsString>, out: &Output) -> ExitCode {
+    let args: Vec<String> = args.map(|a| a.to_string_lossy().into_owned()).collect();
+    let mut req = Request::default();
+    let mut eval_mode = false;
+    let mut i = 0;
+    let next = |i: &mut usize, flag: &str| -> Result<String, String> {
+        *i += 1;
+        args.get(*i).cloned().ok_or_else(|| format!("flag '{flag}' requires an argument"))
+    };
+    while i < args.len() {
+        let a = args[i].clone();
+        let r: Result<(), String> = (|| {
+            match a.as_str() {
+                "--eval" | "--eval-only" => eval_mode = true,
+                "--strict" => req.strict = true,
+                "--json" => req.format = OutputFormat::Json,
+                "--xml" => req.format = OutputFormat::Xml,
+                "--show-trace" => req.show_trace = true,
+                "--read-write-mode" | "--readonly-mode" | "--parse" => {}
+                "-E" | "--expr" => req.exprs_are_text = true,
+                "--timeout" | "--max-jobs" | "-j" | "--cores" => {
+                    next(&mut i, &a)?;
+                }
+                "--option" => {
+                    next(&mut i, &a)?;
+                    next(&mut i, &a)?;
+                }
+                "-A" | "--attr" => req.attrs.push(next(&mut i, &a)?),
+                "-I" | "--include" => req.include.push(next(&mut i, &a)?),
+                "--arg" => {
+                    let n = next(&mut i, &a)?;
+                    let e = next(&mut i, &a)?;
+                    req.args.push((n, ArgValue::Expr(e)));
+                }
+                "--argstr" => {
+                    let n = next(&mut i, &a)?;
+                    let s = next(&mut i, &a)?;
+                    req.args.push((n, ArgValue::Str(s)));
+                }
+                s if s.starts_with("-I") && s.len() > 2 => req.include.push(s[2..].to_string()),
+                s if s.starts_with('-') && s != "-" => return Err(format!("unrecognised flag '{s}'")),
+                s => req.inputs.push(s.to_string()),
+            }
+            Ok(())
+        })();
+        if let Err(msg) = r {
+            return usage_error(out, msg);
+        }
+        i += 1;
+    }
+    if !eval_mode {
+        return usage_error(
+            out,
+            "nest's nix-instantiate only supports --eval (instantiating derivations is not available)".into(),
+        );
+    }
+    finish(req, out)
 }

@@ -1,0 +1,172 @@
+//! Attribute-set builtins: `attrNames attrValues getAttr hasAttr removeAttrs listToAttrs
+//! mapAttrs intersectAttrs catAttrs functionArgs zipAttrsWith unsafeGetAttrPos`.
+
+use crate::error::{err, EResult, ErrorKind, EvalError};
+use crate::eval::Eval;
+use crate::prim;
+use crate::source::Pos;
+use crate::symbol::Sym;
+use crate::value::{Attr, Attrs, Pending, PrimOp, Thunk, Value};
+use std::rc::Rc;
+
+pub static OPS: &[PrimOp] = &[
+    prim!("attrNames", 1, attr_names),
+    prim!("attrValues", 1, attr_values),
+    prim!("getAttr", 2, get_attr),
+    prim!("hasAttr", 2, has_attr),
+    prim!("removeAttrs", 2, remove_attrs),
+    prim!("listToAttrs", 1, list_to_attrs),
+    prim!("mapAttrs", 2, map_attrs),
+    prim!("intersectAttrs", 2, intersect_attrs),
+    prim!("catAttrs", 2, cat_attrs),
+    prim!("functionArgs", 1, function_args),
+    prim!("zipAttrsWith", 2, zip_attrs_with),
+    prim!("unsafeGetAttrPos", 2, unsafe_get_attr_pos),
+];
+
+fn attr_names(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let s = ev.expect_attrs(&a[0], pos)?;
+    Ok(Value::list(s.entries.iter().map(|e| Value::string(e.name.as_str())).collect()))
+}
+
+fn attr_values(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let s = ev.expect_attrs(&a[0], pos)?;
+    Ok(Value::list(s.entries.iter().map(|e| e.value.clone()).collect()))
+}
+
+fn get_attr(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let name = ev.force_str(&a[0], pos)?;
+    let s = ev.expect_attrs(&a[1], pos)?;
+    match s.get(Sym::new(&name)) {
+        Some(v) => {
+            let v = v.clone();
+            ev.force(&v)
+        }
+        None => err(format!("attribute '{name}' missing"), pos),
+    }
+}
+
+fn has_attr(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let name = ev.force_str(&a[0], pos)?;
+    let s = ev.expect_attrs(&a[1], pos)?;
+    Ok(Value::Bool(s.get(Sym::new(&name)).is_some()))
+}
+
+fn remove_attrs(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let s = ev.expect_attrs(&a[0], pos)?;
+    let names = ev.expect_list(&a[1], pos)?;
+    let mut remove = Vec::with_capacity(names.len());
+    for n in names.iter() {
+        remove.push(Sym::new(&ev.force_str(n, pos)?));
+    }
+    let entries: Vec<Attr> =
+        s.entries.iter().filter(|e| !remove.contains(&e.name)).cloned().collect();
+    Ok(Value::attrs(Attrs::from_sorted(entries)))
+}
+
+fn list_to_attrs(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let l = ev.expect_list(&a[0], pos)?;
+    let mut entries: Vec<Attr> = Vec::with_capacity(l.len());
+    for item in l.iter() {
+        let s = ev.expect_attrs(item, pos)?;
+        let Some(n) = s.get(ev.syms.name).cloned() else {
+            return err("attribute 'name' missing", pos);
+        };
+        let name = ev.force_str(&n, pos)?;
+        let Some(attr) = s.get_attr(ev.syms.value) else {
+            return err("attribute 'value' missing", pos);
+        };
+        entries.push(Attr { name: Sym::new(&name), value: attr.value.clone(), pos: attr.pos });
+    }
+    // The first occurrence of a name wins.
+    entries.reverse();
+    Ok(Value::attrs(Attrs::from_unsorted(entries)))
+}
+
+fn map_attrs(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let s = ev.expect_attrs(&a[1], pos)?;
+    let f = a[0].clone();
+    let entries = s
+        .entries
+        .iter()
+        .map(|e| {
+            let name = Value::string(e.name.as_str());
+            let partial = Thunk::new(Pending::Apply(f.clone(), name));
+            Attr { name: e.name, value: Thunk::new(Pending::Apply(partial, e.value.clone())), pos: e.pos }
+        })
+        .collect();
+    Ok(Value::attrs(Attrs::from_sorted(entries)))
+}
+
+fn intersect_attrs(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let x = ev.expect_attrs(&a[0], pos)?;
+    let y = ev.expect_attrs(&a[1], pos)?;
+    let entries = y.entries.iter().filter(|e| x.get(e.name).is_some()).cloned().collect();
+    Ok(Value::attrs(Attrs::from_sorted(entries)))
+}
+
+fn cat_attrs(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let name = Sym::new(&ev.force_str(&a[0], pos)?);
+    let l = ev.expect_list(&a[1], pos)?;
+    let mut out = Vec::new();
+    for item in l.iter() {
+        let s = ev.expect_attrs(item, pos)?;
+        if let Some(v) = s.get(name) {
+            out.push(v.clone());
+        }
+    }
+    Ok(Value::list(out))
+}
+
+fn function_args(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    match ev.force(&a[0])? {
+        Value::Lambda(c) => match &c.lambda.formals {
+            None => Ok(Value::attrs(Attrs::new())),
+            Some(f) => Ok(Value::attrs(Attrs::from_unsorted(
+                f.entries
+                    .iter()
+                    .map(|x| Attr { name: x.name, value: Value::Bool(x.default.is_some()), pos: x.pos })
+                    .collect(),
+            ))),
+        },
+        Value::PrimOp(_) | Value::PrimOpApp(_) => Ok(Value::attrs(Attrs::new())),
+        o => err(format!("'functionArgs' requires a function, got {}", o.type_phrase()), pos),
+    }
+}
+
+fn zip_attrs_with(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let f = a[0].clone();
+    let l = ev.expect_list(&a[1], pos)?;
+    let mut acc: std::collections::BTreeMap<Sym, Vec<Value>> = Default::default();
+    for item in l.iter() {
+        let s = ev.expect_attrs(item, pos)?;
+        for e in s.entries.iter() {
+            acc.entry(e.name).or_default().push(e.value.clone());
+        }
+    }
+    let entries = acc
+        .into_iter()
+        .map(|(name, vals)| {
+            let partial = Thunk::new(Pending::Apply(f.clone(), Value::string(name.as_str())));
+            Attr { name, value: Thunk::new(Pending::Apply(partial, Value::list(vals))), pos: Pos::NONE }
+        })
+        .collect();
+    Ok(Value::attrs(Attrs::from_sorted(entries)))
+}
+
+fn unsafe_get_attr_pos(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let name = ev.force_str(&a[0], pos)?;
+    let s = ev.expect_attrs(&a[1], pos)?;
+    match s.get_attr(Sym::new(&name)) {
+        Some(at) => Ok(ev.pos_attrs(at.pos)),
+        None => Ok(Value::Null),
+    }
+}
+
+#[allow(dead_code)]
+fn missing(name: &str, pos: Pos) -> Box<EvalError> {
+    EvalError::new(ErrorKind::Eval, format!("attribute '{name}' missing"), pos)
+}
+
+#[allow(dead_code)]
+fn _rc(_: Rc<Attrs>) {}

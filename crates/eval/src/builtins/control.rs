@@ -1,0 +1,68 @@
+//! Control builtins: `throw`, `abort`, `tryEval`, `seq`, `deepSeq`, `trace`,
+//! `addErrorContext`.
+
+use super::make_attrs;
+use crate::error::{EResult, ErrorKind, EvalError};
+use crate::eval::Eval;
+use crate::prim;
+use crate::source::Pos;
+use crate::value::{PrimOp, Value};
+
+pub static OPS: &[PrimOp] = &[
+    prim!("throw", 1, throw),
+    prim!("abort", 1, abort),
+    prim!("tryEval", 1, try_eval),
+    prim!("seq", 2, seq),
+    prim!("deepSeq", 2, deep_seq),
+    prim!("trace", 2, trace),
+    prim!("addErrorContext", 2, add_error_context),
+];
+
+fn throw(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let (msg, _) = ev.coerce_to_string(&a[0], pos, false, false)?;
+    Err(EvalError::new(ErrorKind::Throw, msg, Pos::NONE))
+}
+
+fn abort(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let (msg, _) = ev.coerce_to_string(&a[0], pos, false, false)?;
+    Err(EvalError::new(
+        ErrorKind::Abort,
+        format!("evaluation aborted with the following error message: '{msg}'"),
+        Pos::NONE,
+    ))
+}
+
+fn try_eval(ev: &mut Eval, a: &[Value], _pos: Pos) -> EResult<Value> {
+    match ev.force(&a[0]) {
+        Ok(v) => Ok(make_attrs(vec![("success", Value::Bool(true)), ("value", v)])),
+        Err(e) if e.is_catchable() => Ok(make_attrs(vec![
+            ("success", Value::Bool(false)),
+            ("value", Value::Bool(false)),
+        ])),
+        Err(e) => Err(e),
+    }
+}
+
+fn seq(ev: &mut Eval, a: &[Value], _pos: Pos) -> EResult<Value> {
+    ev.force(&a[0])?;
+    ev.force(&a[1])
+}
+
+fn deep_seq(ev: &mut Eval, a: &[Value], _pos: Pos) -> EResult<Value> {
+    ev.deep_force(&a[0])?;
+    ev.force(&a[1])
+}
+
+fn trace(ev: &mut Eval, a: &[Value], _pos: Pos) -> EResult<Value> {
+    let v = ev.force(&a[0])?;
+    let text = match &v {
+        Value::String(s) => s.s.clone(),
+        other => crate::print::print_value(ev, other)?,
+    };
+    ev.io.trace(&format!("trace: {text}"));
+    ev.force(&a[1])
+}
+
+fn add_error_context(ev: &mut Eval, a: &[Value], _pos: Pos) -> EResult<Value> {
+    ev.force(&a[1])
+}

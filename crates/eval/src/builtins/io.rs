@@ -1,0 +1,316 @@
+//! Builtins that reach files, the environment or the store (all through `EvalIo`):
+//! `import scopedImport readFile readDir pathExists getEnv findFile toPath storePath path
+//! filterSource toFile placeholder hashFile` and the `fetch*` family.
+
+use super::make_attrs;
+use crate::error::{err, EResult, ErrorKind, EvalError};
+use crate::eval::{canon_path, Eval};
+use crate::io::FileType;
+use crate::prim;
+use crate::source::{Origin, Pos};
+use crate::symbol::Sym;
+use crate::value::{Attr, Attrs, Context, Env, PrimOp, Value};
+use std::rc::Rc;
+
+pub static OPS: &[PrimOp] = &[
+    prim!("import", 1, import),
+    prim!("scopedImport", 2, scoped_import),
+    prim!("readFile", 1, read_file),
+    prim!("readDir", 1, read_dir),
+    prim!("pathExists", 1, path_exists),
+    prim!("getEnv", 1, get_env),
+    prim!("findFile", 2, find_file),
+    prim!("toPath", 1, to_path),
+    prim!("storePath", 1, store_path),
+    prim!("path", 1, path),
+    prim!("filterSource", 2, filter_source),
+    prim!("toFile", 2, to_file),
+    prim!("placeholder", 1, placeholder),
+    prim!("hashFile", 2, hash_file),
+    prim!("fetchurl", 1, |ev, a, pos| fetch(ev, a, pos, "fetchurl")),
+    prim!("fetchTarball", 1, |ev, a, pos| fetch(ev, a, pos, "fetchTarball")),
+    prim!("fetchGit", 1, |ev, a, pos| fetch(ev, a, pos, "fetchGit")),
+    prim!("fetchMercurial", 1, |ev, a, pos| fetch(ev, a, pos, "fetchMercurial")),
+    prim!("fetchTree", 1, |ev, a, pos| fetch(ev, a, pos, "fetchTree")),
+];
+
+fn io_err(e: crate::io::IoError, pos: Pos) -> Box<EvalError> {
+    EvalError::new(ErrorKind::Eval, e.to_string(), pos)
+}
+
+/// A path argument: a path value, or a string holding an absolute path.
+pub fn coerce_to_path(ev: &mut Eval, v: &Value, pos: Pos) -> EResult<(String, Context)> {
+    let (s, ctx) = ev.coerce_to_string(v, pos, false, false)?;
+    if !s.starts_with('/') {
+        return err(format!("string '{s}' doesn't represent an absolute path"), pos);
+    }
+    Ok((canon_path(&s), ctx))
+}
+
+fn read_source(ev: &mut Eval, path: &str, pos: Pos) -> EResult<(String, String)> {
+    let mut p = path.to_string();
+    match ev.io.file_type_follow(&p) {
+        None => {
+            return err(format!("getting status of '{p}': No such file or directory"), pos);
+        }
+        Some(FileType::Directory) => p = format!("{}/default.nix", p.trim_end_matches('/')),
+        _ => {}
+    }
+    let bytes = ev.io.read_file(&p).map_err(|e| io_err(e, pos))?;
+    Ok((p, String::from_utf8_lossy(&bytes).into_owned()))
+}
+
+fn dir_name(p: &str) -> String {
+    match p.rfind('/') {
+        Some(0) | None => "/".to_string(),
+        Some(i) => p[..i].to_string(),
+    }
+}
+
+/// `import path`: parsed and evaluated once per file.
+pub fn import_file(ev: &mut Eval, path: &str, pos: Pos) -> EResult<Value> {
+    if let Some(v) = ev.import_cache.get(path) {
+        return Ok(v.clone());
+    }
+    let (real, text) = read_source(ev, path, pos)?;
+    if let Some(v) = ev.import_cache.get(&real) {
+        let v = v.clone();
+        ev.import_cache.insert(path.to_string(), v.clone());
+        return Ok(v);
+    }
+    let e = ev.compile(&text, Origin::File(real.clone()), &dir_name(&real))?;
+    let v = ev.eval_root(e)?;
+    ev.import_cache.insert(real, v.clone());
+    ev.import_cache.insert(path.to_string(), v.clone());
+    Ok(v)
+}
+
+fn import(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let (p, _) = coerce_to_path(ev, &a[0], pos)?;
+    import_file(ev, &p, pos)
+}
+
+fn scoped_import(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let scope = ev.expect_attrs(&a[0], pos)?;
+    let (p, _) = coerce_to_path(ev, &a[1], pos)?;
+    let (real, text) = read_source(ev, &p, pos)?;
+    let file = crate::source::add_source(Origin::File(real.clone()), Rc::from(text.as_str()));
+    let names: Vec<Sym> = scope.entries.iter().map(|e| e.name).collect();
+    let e = crate::lower::parse_and_lower_scoped(&text, file, &dir_name(&real), &ev.globals, &names)?;
+    let env = Env::with_values(None, scope.entries.iter().map(|e| e.value.clone()).collect());
+    ev.eval(e, &env)
+}
+
+fn read_file(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let (p, _) = coerce_to_path(ev, &a[0], pos)?;
+    let bytes = ev.io.read_file(&p).map_err(|e| io_err(e, pos))?;
+    Ok(Value::string(String::from_utf8_lossy(&bytes).into_owned()))
+}
+
+fn read_dir(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let (p, _) = coerce_to_path(ev, &a[0], pos)?;
+    let entries = ev.io.read_dir(&p).map_err(|e| io_err(e, pos))?;
+    let mut attrs = Vec::with_capacity(entries.len());
+    for (name, t) in entries {
+        let t = if t == FileType::Unknown {
+            ev.io.file_type(&format!("{p}/{name}")).unwrap_or(FileType::Unknown)
+        } else {
+            t
+        };
+        attrs.push(Attr { name: Sym::new(&name), value: Value::string(t.as_nix()), pos: Pos::NONE });
+    }
+    Ok(Value::attrs(Attrs::from_unsorted(attrs)))
+}
+
+fn path_exists(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let (p, _) = coerce_to_path(ev, &a[0], pos)?;
+    Ok(Value::Bool(ev.io.file_type_follow(&p).is_some()))
+}
+
+fn get_env(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let n = ev.force_str(&a[0], pos)?;
+    Ok(Value::string(ev.io.get_env(&n).unwrap_or_default()))
+}
+
+/// The `nixPath` / `__nixPath` value: a list of `{ path; prefix; }`.
+pub fn nix_path_value(sp: &[(String, String)]) -> Value {
+    Value::list(
+        sp.iter()
+            .map(|(prefix, path)| {
+                make_attrs(vec![("path", Value::string(path.clone())), ("prefix", Value::string(prefix.clone()))])
+            })
+            .collect(),
+    )
+}
+
+fn resolve_in(ev: &mut Eval, entries: &[(String, String)], name: &str) -> Option<String> {
+    for (prefix, path) in entries {
+        let rest = if prefix.is_empty() {
+            Some(name.to_string())
+        } else if name == prefix {
+            Some(String::new())
+        } else {
+            name.strip_prefix(&format!("{prefix}/")).map(|r| r.to_string())
+        };
+        let Some(rest) = rest else { continue };
+        let cand = if rest.is_empty() { path.clone() } else { format!("{path}/{rest}") };
+        if ev.io.file_type_follow(&cand).is_some() {
+            return Some(canon_path(&cand));
+        }
+    }
+    None
+}
+
+fn not_found(name: &str, pos: Pos) -> Box<EvalError> {
+    EvalError::new(
+        ErrorKind::Eval,
+        format!("file '{name}' was not found in the Nix search path (add it using $NIX_PATH or -I)"),
+        pos,
+    )
+}
+
+/// `<name>` syntax.
+pub fn find_in_search_path(ev: &mut Eval, name: &str, pos: Pos) -> EResult<Value> {
+    let sp = ev.opts.search_path.clone();
+    match resolve_in(ev, &sp, name) {
+        Some(p) => Ok(Value::path(p)),
+        None => Err(not_found(name, pos)),
+    }
+}
+
+fn find_file(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let l = ev.expect_list(&a[0], pos)?;
+    let name = ev.force_str(&a[1], pos)?;
+    let mut entries = Vec::new();
+    for item in l.iter() {
+        let s = ev.expect_attrs(item, pos)?;
+        let prefix = match s.get(Sym::new("prefix")).cloned() {
+            Some(p) => ev.force_str(&p, pos)?,
+            None => String::new(),
+        };
+        let Some(path) = s.get(Sym::new("path")).cloned() else {
+            return err("attribute 'path' missing", pos);
+        };
+        let (path, _) = ev.coerce_to_string(&path, pos, false, false)?;
+        entries.push((prefix, path));
+    }
+    match resolve_in(ev, &entries, &name) {
+        Some(p) => Ok(Value::path(p)),
+        None => Err(not_found(&name, pos)),
+    }
+}
+
+fn to_path(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let (p, ctx) = coerce_to_path(ev, &a[0], pos)?;
+    Ok(Value::string_ctx(p, ctx))
+}
+
+fn store_path(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let (p, mut ctx) = coerce_to_path(ev, &a[0], pos)?;
+    let dir = format!("{}/", ev.opts.store_dir);
+    let Some(rest) = p.strip_prefix(&dir) else {
+        return err(format!("path '{p}' is not in the Nix store"), pos);
+    };
+    let top = match rest.find('/') {
+        Some(i) => format!("{dir}{}", &rest[..i]),
+        None => p.clone(),
+    };
+    ctx.insert(Rc::from(top.as_str()));
+    Ok(Value::string_ctx(p, ctx))
+}
+
+/// Copies a path to the store (through `EvalIo`) and returns the store path.
+pub fn copy_path_to_store(ev: &mut Eval, path: &str, pos: Pos) -> EResult<String> {
+    let name = path.rsplit('/').next().unwrap_or("source").to_string();
+    let store = ev.opts.store_dir.clone();
+    ev.io.add_path(path, &name, &store).map_err(|e| io_err(e, pos))
+}
+
+fn path(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let args = ev.expect_attrs(&a[0], pos)?;
+    let Some(p) = args.get(Sym::new("path")).cloned() else {
+        return err("attribute 'path' missing", pos);
+    };
+    let (p, _) = coerce_to_path(ev, &p, pos)?;
+    if args.get(Sym::new("filter")).is_some() || args.get(Sym::new("sha256")).is_some() {
+        return err("'builtins.path' with 'filter' or 'sha256' is not supported yet", pos);
+    }
+    let name = match args.get(Sym::new("name")).cloned() {
+        Some(n) => ev.force_str(&n, pos)?,
+        None => p.rsplit('/').next().unwrap_or("source").to_string(),
+    };
+    let store = ev.opts.store_dir.clone();
+    let sp = ev.io.add_path(&p, &name, &store).map_err(|e| io_err(e, pos))?;
+    let mut ctx = Context::default();
+    ctx.insert(Rc::from(sp.as_str()));
+    Ok(Value::string_ctx(sp, ctx))
+}
+
+fn filter_source(_ev: &mut Eval, _a: &[Value], pos: Pos) -> EResult<Value> {
+    err("'builtins.filterSource' is not supported yet", pos)
+}
+
+fn to_file(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let name = ev.force_str(&a[0], pos)?;
+    let text = ev.expect_string(&a[1], pos)?;
+    let mut refs = Vec::new();
+    for c in text.ctx.0.iter() {
+        if c.starts_with('=') || c.starts_with('!') {
+            return err(
+                format!("in 'toFile': the file '{name}' cannot refer to derivation outputs"),
+                pos,
+            );
+        }
+        refs.push(c.to_string());
+    }
+    let store = ev.opts.store_dir.clone();
+    let sp = ev.io.add_text(&name, &text.s, &refs, &store).map_err(|e| io_err(e, pos))?;
+    let mut ctx = Context::default();
+    ctx.insert(Rc::from(sp.as_str()));
+    Ok(Value::string_ctx(sp, ctx))
+}
+
+fn placeholder(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    use sha2::Digest;
+    let out = ev.force_str(&a[0], pos)?;
+    let h = sha2::Sha256::digest(format!("nix-output:{out}").as_bytes());
+    Ok(Value::string(format!("/{}", nest_nixcompat::nixbase32::encode(&h))))
+}
+
+fn hash_file(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    use sha2::Digest;
+    let algo = ev.force_str(&a[0], pos)?;
+    let (p, _) = coerce_to_path(ev, &a[1], pos)?;
+    let bytes = ev.io.read_file(&p).map_err(|e| io_err(e, pos))?;
+    let h = match algo.as_str() {
+        "md5" => super::strings::hex(&md5::Md5::digest(&bytes)),
+        "sha1" => super::strings::hex(&sha1::Sha1::digest(&bytes)),
+        "sha256" => super::strings::hex(&sha2::Sha256::digest(&bytes)),
+        "sha512" => super::strings::hex(&sha2::Sha512::digest(&bytes)),
+        other => return err(format!("unknown hash algorithm '{other}'"), pos),
+    };
+    Ok(Value::string(h))
+}
+
+fn fetch(ev: &mut Eval, a: &[Value], pos: Pos, what: &str) -> EResult<Value> {
+    let v = ev.force(&a[0])?;
+    let url = match &v {
+        Value::Attrs(s) => match s.get(Sym::new("url")).cloned() {
+            Some(u) => ev.coerce_to_string(&u, pos, false, false)?.0,
+            None => String::new(),
+        },
+        other => ev.coerce_to_string(other, pos, false, false)?.0,
+    };
+    if let Some(local) = url.strip_prefix("file://") {
+        if what == "fetchTarball" || what == "fetchGit" {
+            if ev.io.file_type_follow(local) == Some(FileType::Directory) {
+                return Ok(Value::path(canon_path(local)));
+            }
+        }
+        let p = copy_path_to_store(ev, local, pos)?;
+        let mut ctx = Context::default();
+        ctx.insert(Rc::from(p.as_str()));
+        return Ok(Value::string_ctx(p, ctx));
+    }
+    err(format!("'{what}' cannot fetch '{url}': fetching is not available (offline evaluator); use a local file:// URL"), pos)
+}

@@ -1,0 +1,257 @@
+//! `toJSON`, `fromJSON` and `toXML`.
+
+use crate::error::{err, EResult};
+use crate::eval::Eval;
+use crate::prim;
+use crate::source::Pos;
+use crate::symbol::Sym;
+use crate::value::{Attr, Attrs, Context, PrimOp, Value};
+
+pub static OPS: &[PrimOp] = &[
+    prim!("toJSON", 1, to_json),
+    prim!("fromJSON", 1, from_json),
+    prim!("toXML", 1, to_xml),
+];
+
+fn to_json(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let mut out = String::new();
+    let mut ctx = Context::default();
+    value_to_json(ev, &a[0], pos, &mut out, &mut ctx)?;
+    Ok(Value::string_ctx(out, ctx))
+}
+
+pub fn json_escape(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Serialises a value as Nix's `toJSON` does (forcing everything it reaches).
+pub fn value_to_json(
+    ev: &mut Eval,
+    v: &Value,
+    pos: Pos,
+    out: &mut String,
+    ctx: &mut Context,
+) -> EResult<()> {
+    let v = ev.force(v)?;
+    match &v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => out.push_str(&i.to_string()),
+        Value::Float(f) => out.push_str(&crate::print::format_float(*f)),
+        Value::String(s) => {
+            json_escape(&s.s, out);
+            ctx.extend(&s.ctx);
+        }
+        Value::Path(_) => {
+            let (s, c) = ev.coerce_to_string(&v, pos, false, true)?;
+            json_escape(&s, out);
+            ctx.extend(&c);
+        }
+        Value::Attrs(a) => {
+            if a.get(ev.syms.to_string).is_some() {
+                let (s, c) = ev.coerce_to_string(&v, pos, false, true)?;
+                json_escape(&s, out);
+                ctx.extend(&c);
+                return Ok(());
+            }
+            if let Some(p) = a.get(ev.syms.out_path).cloned() {
+                return value_to_json(ev, &p, pos, out, ctx);
+            }
+            out.push('{');
+            for (i, at) in a.entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                json_escape(at.name.as_str(), out);
+                out.push(':');
+                value_to_json(ev, &at.value, pos, out, ctx)?;
+            }
+            out.push('}');
+        }
+        Value::List(l) => {
+            out.push('[');
+            for (i, x) in l.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                value_to_json(ev, x, pos, out, ctx)?;
+            }
+            out.push(']');
+        }
+        o => return err(format!("cannot convert {} to JSON", o.type_phrase()), pos),
+    }
+    Ok(())
+}
+
+fn from_json(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let s = ev.force_str(&a[0], pos)?;
+    match serde_json::from_str::<serde_json::Value>(&s) {
+        Ok(j) => Ok(json_to_value(&j)),
+        Err(e) => err(format!("while decoding a JSON string: {e}"), pos),
+    }
+}
+
+pub fn json_to_value(j: &serde_json::Value) -> Value {
+    match j {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::Float(n.as_f64().unwrap_or(0.0)),
+        },
+        serde_json::Value::String(s) => Value::string(s.as_str()),
+        serde_json::Value::Array(a) => Value::list(a.iter().map(json_to_value).collect()),
+        serde_json::Value::Object(o) => Value::attrs(Attrs::from_unsorted(
+            o.iter()
+                .map(|(k, v)| Attr { name: Sym::new(k), value: json_to_value(v), pos: Pos::NONE })
+                .collect(),
+        )),
+    }
+}
+
+fn xml_escape(s: &str, out: &mut String) {
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("&quot;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\n' => out.push_str("&#xA;"),
+            '\r' => out.push_str("&#xD;"),
+            '\t' => out.push_str("&#x9;"),
+            c => out.push(c),
+        }
+    }
+}
+
+fn to_xml(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let mut out = String::from("<?xml version='1.0' encoding='utf-8'?>\n<expr>\n");
+    let mut ctx = Context::default();
+    value_to_xml(ev, &a[0], pos, 1, &mut out, &mut ctx)?;
+    out.push_str("</expr>\n");
+    Ok(Value::string_ctx(out, ctx))
+}
+
+fn indent(n: usize, out: &mut String) {
+    for _ in 0..n {
+        out.push_str("  ");
+    }
+}
+
+fn simple(tag: &str, attr: &str, val: &str, depth: usize, out: &mut String) {
+    indent(depth, out);
+    out.push('<');
+    out.push_str(tag);
+    if !attr.is_empty() {
+        out.push(' ');
+        out.push_str(attr);
+        out.push_str("=\"");
+        xml_escape(val, out);
+        out.push('"');
+    }
+    out.push_str(" />\n");
+}
+
+/// `toXML` / `--xml` output in the layout Nix 2.8 writes.
+pub fn value_to_xml(
+    ev: &mut Eval,
+    v: &Value,
+    pos: Pos,
+    depth: usize,
+    out: &mut String,
+    ctx: &mut Context,
+) -> EResult<()> {
+    let v = ev.force(v)?;
+    match &v {
+        Value::Null => simple("null", "", "", depth, out),
+        Value::Bool(b) => simple("bool", "value", if *b { "true" } else { "false" }, depth, out),
+        Value::Int(i) => simple("int", "value", &i.to_string(), depth, out),
+        Value::Float(f) => simple("float", "value", &crate::print::format_float(*f), depth, out),
+        Value::String(s) => {
+            ctx.extend(&s.ctx);
+            simple("string", "value", &s.s, depth, out)
+        }
+        Value::Path(p) => simple("path", "value", p, depth, out),
+        Value::Attrs(a) => {
+            let is_drv = ev.is_derivation(a)?;
+            if is_drv {
+                indent(depth, out);
+                out.push_str("<derivation");
+                for key in ["drvPath", "outPath"] {
+                    if let Some(x) = a.get(Sym::new(key)).cloned() {
+                        let x = ev.force(&x)?;
+                        if let Value::String(s) = &x {
+                            out.push_str(&format!(" {key}=\""));
+                            xml_escape(&s.s, out);
+                            out.push('"');
+                        }
+                    }
+                }
+                out.push_str(">\n");
+            } else {
+                indent(depth, out);
+                out.push_str("<attrs>\n");
+            }
+            for at in a.entries.iter() {
+                indent(depth + 1, out);
+                out.push_str("<attr name=\"");
+                xml_escape(at.name.as_str(), out);
+                out.push_str("\">\n");
+                value_to_xml(ev, &at.value, pos, depth + 2, out, ctx)?;
+                indent(depth + 1, out);
+                out.push_str("</attr>\n");
+            }
+            indent(depth, out);
+            out.push_str(if is_drv { "</derivation>\n" } else { "</attrs>\n" });
+        }
+        Value::List(l) => {
+            indent(depth, out);
+            out.push_str("<list>\n");
+            for x in l.iter() {
+                value_to_xml(ev, x, pos, depth + 1, out, ctx)?;
+            }
+            indent(depth, out);
+            out.push_str("</list>\n");
+        }
+        Value::Lambda(c) => {
+            indent(depth, out);
+            out.push_str("<function>\n");
+            if let Some(f) = &c.lambda.formals {
+                indent(depth + 1, out);
+                out.push_str("<attrspat");
+                if f.ellipsis {
+                    out.push_str(" ellipsis=\"1\"");
+                }
+                if let Some(at) = f.at {
+                    let _ = at;
+                }
+                out.push_str(">\n");
+                for fe in f.entries.iter() {
+                    simple("attr", "name", fe.name.as_str(), depth + 2, out);
+                }
+                indent(depth + 1, out);
+                out.push_str("</attrspat>\n");
+            } else {
+                simple("varpat", "name", "x", depth + 1, out);
+            }
+            indent(depth, out);
+            out.push_str("</function>\n");
+        }
+        Value::PrimOp(_) | Value::PrimOpApp(_) | Value::Thunk(_) => simple("unevaluated", "", "", depth, out),
+    }
+    Ok(())
+}

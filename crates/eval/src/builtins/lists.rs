@@ -1,0 +1,290 @@
+//! List builtins: `map filter head tail length elem elemAt concatLists concatMap foldl'
+//! genList sort partition all any groupBy genericClosure`.
+
+use super::make_attrs;
+use crate::error::{err, EResult};
+use crate::eval::Eval;
+use crate::prim;
+use crate::source::Pos;
+use crate::symbol::Sym;
+use crate::value::{Attr, Attrs, Pending, PrimOp, Thunk, Value};
+use std::rc::Rc;
+
+pub static OPS: &[PrimOp] = &[
+    prim!("map", 2, map),
+    prim!("filter", 2, filter),
+    prim!("head", 1, head),
+    prim!("tail", 1, tail),
+    prim!("length", 1, |ev, a, pos| Ok(Value::Int(ev.expect_list(&a[0], pos)?.len() as i64))),
+    prim!("elem", 2, elem),
+    prim!("elemAt", 2, elem_at),
+    prim!("concatLists", 1, concat_lists),
+    prim!("concatMap", 2, concat_map),
+    prim!("foldl'", 3, foldl),
+    prim!("genList", 2, gen_list),
+    prim!("sort", 2, sort),
+    prim!("partition", 2, partition),
+    prim!("all", 2, |ev, a, pos| all_any(ev, a, pos, true)),
+    prim!("any", 2, |ev, a, pos| all_any(ev, a, pos, false)),
+    prim!("groupBy", 2, group_by),
+    prim!("genericClosure", 1, generic_closure),
+];
+
+fn map(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let l = ev.expect_list(&a[1], pos)?;
+    let f = a[0].clone();
+    Ok(Value::list(l.iter().map(|x| Thunk::new(Pending::Apply(f.clone(), x.clone()))).collect()))
+}
+
+fn filter(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let l = ev.expect_list(&a[1], pos)?;
+    let f = ev.expect_function(&a[0], pos)?;
+    let mut out = Vec::with_capacity(l.len());
+    for x in l.iter() {
+        let r = ev.call(&f, x.clone(), pos)?;
+        if ev.expect_bool(&r, pos)? {
+            out.push(x.clone());
+        }
+    }
+    if out.len() == l.len() {
+        return Ok(Value::List(l));
+    }
+    Ok(Value::list(out))
+}
+
+fn head(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let l = ev.expect_list(&a[0], pos)?;
+    match l.first() {
+        Some(v) => ev.force(v),
+        None => err("list index 0 is out of bounds", pos),
+    }
+}
+
+fn tail(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let l = ev.expect_list(&a[0], pos)?;
+    if l.is_empty() {
+        return err("'tail' called on an empty list", pos);
+    }
+    Ok(Value::list(l[1..].to_vec()))
+}
+
+fn elem(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let l = ev.expect_list(&a[1], pos)?;
+    for x in l.iter() {
+        if ev.eq_values(&a[0], x)? {
+            return Ok(Value::Bool(true));
+        }
+    }
+    Ok(Value::Bool(false))
+}
+
+fn elem_at(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let l = ev.expect_list(&a[0], pos)?;
+    let i = ev.expect_int(&a[1], pos)?;
+    if i < 0 || i as usize >= l.len() {
+        return err(format!("list index {i} is out of bounds"), pos);
+    }
+    ev.force(&l[i as usize])
+}
+
+fn concat_lists(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let l = ev.expect_list(&a[0], pos)?;
+    let mut out = Vec::new();
+    for x in l.iter() {
+        out.extend_from_slice(&ev.expect_list(x, pos)?);
+    }
+    Ok(Value::list(out))
+}
+
+fn concat_map(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let f = ev.expect_function(&a[0], pos)?;
+    let l = ev.expect_list(&a[1], pos)?;
+    let mut out = Vec::new();
+    for x in l.iter() {
+        let r = ev.call(&f, x.clone(), pos)?;
+        out.extend_from_slice(&ev.expect_list(&r, pos)?);
+    }
+    Ok(Value::list(out))
+}
+
+fn foldl(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let f = ev.expect_function(&a[0], pos)?;
+    let l = ev.expect_list(&a[2], pos)?;
+    let mut acc = a[1].clone();
+    for x in l.iter() {
+        let g = ev.call(&f, acc, pos)?;
+        acc = ev.call(&g, x.clone(), pos)?;
+    }
+    ev.force(&acc)
+}
+
+fn gen_list(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let n = ev.expect_int(&a[1], pos)?;
+    if n < 0 {
+        return err(format!("cannot create list of size {n}"), pos);
+    }
+    let f = a[0].clone();
+    Ok(Value::list((0..n).map(|i| Thunk::new(Pending::Apply(f.clone(), Value::Int(i)))).collect()))
+}
+
+fn sort(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let f = ev.expect_function(&a[0], pos)?;
+    let l = ev.expect_list(&a[1], pos)?;
+    let mut v: Vec<Value> = l.iter().cloned().collect();
+    // A stable merge sort that propagates errors from the comparator.
+    let mut err_out = None;
+    let mut less = |ev: &mut Eval, x: &Value, y: &Value| -> bool {
+        if err_out.is_some() {
+            return false;
+        }
+        let r = ev.call(&f, x.clone(), pos).and_then(|g| ev.call(&g, y.clone(), pos));
+        match r.and_then(|b| ev.expect_bool(&b, pos)) {
+            Ok(b) => b,
+            Err(e) => {
+                err_out = Some(e);
+                false
+            }
+        }
+    };
+    merge_sort(ev, &mut v, &mut less);
+    if let Some(e) = err_out {
+        return Err(e);
+    }
+    Ok(Value::list(v))
+}
+
+fn merge_sort(ev: &mut Eval, v: &mut Vec<Value>, less: &mut dyn FnMut(&mut Eval, &Value, &Value) -> bool) {
+    let n = v.len();
+    if n < 2 {
+        return;
+    }
+    let mut buf: Vec<Value> = v.clone();
+    let mut width = 1;
+    let mut src_is_v = true;
+    while width < n {
+        {
+            let (src, dst): (&Vec<Value>, &mut Vec<Value>) =
+                if src_is_v { (&*v, &mut buf) } else { (&buf, v) };
+            let src = src.clone();
+            let mut i = 0;
+            while i < n {
+                let mid = (i + width).min(n);
+                let hi = (i + 2 * width).min(n);
+                let (mut l, mut r, mut k) = (i, mid, i);
+                while l < mid && r < hi {
+                    if less(ev, &src[r], &src[l]) {
+                        dst[k] = src[r].clone();
+                        r += 1;
+                    } else {
+                        dst[k] = src[l].clone();
+                        l += 1;
+                    }
+                    k += 1;
+                }
+                while l < mid {
+                    dst[k] = src[l].clone();
+                    l += 1;
+                    k += 1;
+                }
+                while r < hi {
+                    dst[k] = src[r].clone();
+                    r += 1;
+                    k += 1;
+                }
+                i = hi;
+            }
+        }
+        src_is_v = !src_is_v;
+        width *= 2;
+    }
+    if !src_is_v {
+        *v = buf;
+    }
+}
+
+fn partition(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let f = ev.expect_function(&a[0], pos)?;
+    let l = ev.expect_list(&a[1], pos)?;
+    let (mut right, mut wrong) = (Vec::new(), Vec::new());
+    for x in l.iter() {
+        let r = ev.call(&f, x.clone(), pos)?;
+        if ev.expect_bool(&r, pos)? {
+            right.push(x.clone());
+        } else {
+            wrong.push(x.clone());
+        }
+    }
+    Ok(make_attrs(vec![("right", Value::list(right)), ("wrong", Value::list(wrong))]))
+}
+
+fn all_any(ev: &mut Eval, a: &[Value], pos: Pos, all: bool) -> EResult<Value> {
+    let f = ev.expect_function(&a[0], pos)?;
+    let l = ev.expect_list(&a[1], pos)?;
+    for x in l.iter() {
+        let r = ev.call(&f, x.clone(), pos)?;
+        let b = ev.expect_bool(&r, pos)?;
+        if b != all {
+            return Ok(Value::Bool(!all));
+        }
+    }
+    Ok(Value::Bool(all))
+}
+
+fn group_by(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let f = ev.expect_function(&a[0], pos)?;
+    let l = ev.expect_list(&a[1], pos)?;
+    let mut groups: std::collections::BTreeMap<Sym, Vec<Value>> = Default::default();
+    for x in l.iter() {
+        let k = ev.call(&f, x.clone(), pos)?;
+        let k = ev.force_str(&k, pos)?;
+        groups.entry(Sym::new(&k)).or_default().push(x.clone());
+    }
+    Ok(Value::attrs(Attrs::from_sorted(
+        groups
+            .into_iter()
+            .map(|(name, v)| Attr { name, value: Value::list(v), pos: Pos::NONE })
+            .collect(),
+    )))
+}
+
+fn generic_closure(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let args = ev.expect_attrs(&a[0], pos)?;
+    let Some(start) = args.get(Sym::new("startSet")).cloned() else {
+        return err("attribute 'startSet' required", pos);
+    };
+    let Some(op) = args.get(Sym::new("operator")).cloned() else {
+        return err("attribute 'operator' required", pos);
+    };
+    let op = ev.expect_function(&op, pos)?;
+    let key = Sym::new("key");
+    let mut work: std::collections::VecDeque<Value> = ev.expect_list(&start, pos)?.iter().cloned().collect();
+    let mut done: Vec<Value> = Vec::new();
+    let mut seen: Vec<Value> = Vec::new();
+    let mut res = Vec::new();
+    while let Some(item) = work.pop_front() {
+        let s = ev.expect_attrs(&item, pos)?;
+        let Some(k) = s.get(key).cloned() else {
+            return err("attribute 'key' required", pos);
+        };
+        let k = ev.force(&k)?;
+        let mut found = false;
+        for d in seen.iter() {
+            if ev.compare(d, &k)? == std::cmp::Ordering::Equal {
+                found = true;
+                break;
+            }
+        }
+        if found {
+            continue;
+        }
+        seen.push(k);
+        res.push(item.clone());
+        let next = ev.call(&op, item.clone(), pos)?;
+        for n in ev.expect_list(&next, pos)?.iter() {
+            work.push_back(n.clone());
+        }
+        done.push(item);
+    }
+    let _ = Rc::new(());
+    Ok(Value::list(res))
+}

@@ -1,0 +1,111 @@
+//! Registration of the builtins: each theme module exports `OPS` (primops) and this
+//! module assembles the `builtins` set and the global names (`map`, `__add`, `true`…).
+//! See `crates/eval/BUILTINS.md` for the API a builtin uses.
+
+use crate::error::EResult;
+use crate::eval::Eval;
+use crate::source::Pos;
+use crate::symbol::Sym;
+use crate::value::{Attr, Attrs, Pending, PrimOp, Thunk, Value};
+use std::rc::Rc;
+
+pub mod attrs;
+pub mod control;
+pub mod derivation;
+pub mod io;
+pub mod json;
+pub mod lists;
+pub mod math;
+pub mod strings;
+pub mod types;
+
+/// A builtin: receives exactly `arity` arguments, unforced, and the call position.
+pub type PrimFn = fn(&mut Eval, &[Value], Pos) -> EResult<Value>;
+
+/// Shorthand for a `PrimOp` table entry.
+#[macro_export]
+macro_rules! prim {
+    ($name:literal, $arity:literal, $f:expr) => {
+        $crate::value::PrimOp { name: $name, arity: $arity, f: $f }
+    };
+}
+
+fn all_ops() -> impl Iterator<Item = &'static PrimOp> {
+    attrs::OPS
+        .iter()
+        .chain(control::OPS.iter())
+        .chain(derivation::OPS.iter())
+        .chain(io::OPS.iter())
+        .chain(json::OPS.iter())
+        .chain(lists::OPS.iter())
+        .chain(math::OPS.iter())
+        .chain(strings::OPS.iter())
+        .chain(types::OPS.iter())
+}
+
+/// Builtins that are also visible without the `builtins.` prefix (Nix 2.8).
+const GLOBAL: &[&str] = &[
+    "abort", "baseNameOf", "derivation", "derivationStrict", "dirOf", "fetchGit",
+    "fetchMercurial", "fetchTarball", "fetchTree", "fromTOML", "import", "isNull", "map",
+    "placeholder", "removeAttrs", "scopedImport", "throw", "toString",
+];
+
+pub fn install(ev: &mut Eval) {
+    let mut entries: Vec<Attr> = Vec::new();
+    for op in all_ops() {
+        entries.push(Attr { name: Sym::new(op.name), value: Value::PrimOp(op), pos: Pos::NONE });
+    }
+    let consts: Vec<(&str, Value)> = vec![
+        ("true", Value::Bool(true)),
+        ("false", Value::Bool(false)),
+        ("null", Value::Null),
+        ("currentSystem", Value::string(ev.opts.current_system.clone())),
+        ("currentTime", Value::Int(ev.io.current_time())),
+        ("langVersion", Value::Int(6)),
+        ("nixVersion", Value::string("2.8.0")),
+        ("storeDir", Value::string(ev.opts.store_dir.clone())),
+        ("nixPath", io::nix_path_value(&ev.opts.search_path)),
+        (
+            "builtins",
+            Thunk::new(Pending::Native(Rc::new(|ev: &mut Eval| Ok(ev.builtins.clone())))),
+        ),
+    ];
+    for (n, v) in consts {
+        entries.push(Attr { name: Sym::new(n), value: v, pos: Pos::NONE });
+    }
+    let set = Attrs::from_unsorted(entries);
+    let builtins = Value::attrs(set.clone());
+    ev.builtins = builtins.clone();
+
+    let mut globals = std::collections::HashMap::new();
+    for a in set.entries.iter() {
+        let n = a.name.as_str();
+        if n == "builtins" {
+            continue;
+        }
+        globals.insert(Sym::new(&format!("__{n}")), a.value.clone());
+    }
+    for n in GLOBAL {
+        if let Some(v) = set.get(Sym::new(n)) {
+            globals.insert(Sym::new(n), v.clone());
+        }
+    }
+    for n in ["true", "false", "null"] {
+        if let Some(v) = set.get(Sym::new(n)) {
+            globals.insert(Sym::new(n), v.clone());
+        }
+    }
+    globals.insert(Sym::new("builtins"), builtins);
+    ev.globals = globals;
+    derivation::install_derivation(ev);
+}
+
+/// Builds an attribute set from (name, value) pairs in any order.
+pub fn make_attrs(pairs: Vec<(&str, Value)>) -> Value {
+    Value::attrs(Attrs::from_unsorted(
+        pairs
+            .into_iter()
+            .map(|(n, v)| Attr { name: Sym::new(n), value: v, pos: Pos::NONE })
+            .collect(),
+    ))
+}

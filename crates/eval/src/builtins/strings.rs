@@ -1,0 +1,421 @@
+//! String builtins: `toString stringLength substring concatStringsSep replaceStrings split
+//! match baseNameOf dirOf parseDrvName compareVersions splitVersion hashString` and the
+//! string-context builtins.
+
+use super::make_attrs;
+use crate::error::{err, EResult};
+use crate::eval::Eval;
+use crate::prim;
+use crate::source::Pos;
+use crate::symbol::Sym;
+use crate::value::{Attr, Attrs, Context, PrimOp, Value};
+use std::cmp::Ordering;
+use std::rc::Rc;
+
+pub static OPS: &[PrimOp] = &[
+    prim!("toString", 1, to_string),
+    prim!("stringLength", 1, string_length),
+    prim!("substring", 3, substring),
+    prim!("concatStringsSep", 2, concat_strings_sep),
+    prim!("replaceStrings", 3, replace_strings),
+    prim!("split", 2, split),
+    prim!("match", 2, match_),
+    prim!("baseNameOf", 1, base_name_of),
+    prim!("dirOf", 1, dir_of),
+    prim!("parseDrvName", 1, parse_drv_name),
+    prim!("compareVersions", 2, compare_versions),
+    prim!("splitVersion", 1, split_version),
+    prim!("hashString", 2, hash_string),
+    prim!("getContext", 1, get_context),
+    prim!("hasContext", 1, has_context),
+    prim!("appendContext", 2, append_context),
+    prim!("unsafeDiscardStringContext", 1, discard_context),
+    prim!("unsafeDiscardOutputDependency", 1, discard_output_dependency),
+];
+
+fn to_string(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let (s, ctx) = ev.coerce_to_string(&a[0], pos, true, false)?;
+    Ok(Value::string_ctx(s, ctx))
+}
+
+fn string_length(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let (s, _) = ev.coerce_to_string(&a[0], pos, false, false)?;
+    Ok(Value::Int(s.len() as i64))
+}
+
+/// Byte-based slicing that never splits inside a UTF-8 sequence (lossy on the edges).
+fn byte_slice(s: &str, start: usize, len: usize) -> String {
+    let b = s.as_bytes();
+    let start = start.min(b.len());
+    let end = start.saturating_add(len).min(b.len());
+    String::from_utf8_lossy(&b[start..end]).into_owned()
+}
+
+fn substring(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let start = ev.expect_int(&a[0], pos)?;
+    let len = ev.expect_int(&a[1], pos)?;
+    let (s, ctx) = ev.coerce_to_string(&a[2], pos, false, false)?;
+    if start < 0 {
+        return err("negative start position in 'substring'", pos);
+    }
+    let len = if len < 0 { usize::MAX } else { len as usize };
+    Ok(Value::string_ctx(byte_slice(&s, start as usize, len), ctx))
+}
+
+fn concat_strings_sep(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let sep = ev.expect_string(&a[0], pos)?;
+    let l = ev.expect_list(&a[1], pos)?;
+    let mut out = String::new();
+    let mut ctx = sep.ctx.clone();
+    for (i, x) in l.iter().enumerate() {
+        if i > 0 {
+            out.push_str(&sep.s);
+        }
+        ev.coerce_to_string_into(x, pos, false, true, &mut out, &mut ctx)?;
+    }
+    Ok(Value::string_ctx(out, ctx))
+}
+
+fn replace_strings(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let from = ev.expect_list(&a[0], pos)?;
+    let to = ev.expect_list(&a[1], pos)?;
+    if from.len() != to.len() {
+        return err("'from' and 'to' arguments to 'replaceStrings' have different lengths", pos);
+    }
+    let s = ev.expect_string(&a[2], pos)?;
+    let mut froms = Vec::with_capacity(from.len());
+    for f in from.iter() {
+        froms.push(ev.force_str(f, pos)?);
+    }
+    let mut tos: Vec<Option<Rc<crate::value::NixString>>> = vec![None; to.len()];
+    let mut out = String::new();
+    let mut ctx = s.ctx.clone();
+    let bytes = s.s.as_bytes();
+    let mut p = 0;
+    while p <= bytes.len() {
+        let mut matched = false;
+        for (i, f) in froms.iter().enumerate() {
+            if bytes[p..].starts_with(f.as_bytes()) {
+                if tos[i].is_none() {
+                    tos[i] = Some(ev.expect_string(&to[i], pos)?);
+                }
+                let Some(t) = &tos[i] else { continue };
+                out.push_str(&t.s);
+                ctx.extend(&t.ctx);
+                if f.is_empty() {
+                    if p < bytes.len() {
+                        let ch = s.s[p..].chars().next().map(|c| c.len_utf8()).unwrap_or(1);
+                        out.push_str(&s.s[p..p + ch]);
+                        p += ch;
+                    } else {
+                        p += 1;
+                    }
+                } else {
+                    p += f.len();
+                }
+                matched = true;
+                break;
+            }
+        }
+        if !matched {
+            if p < bytes.len() {
+                let ch = s.s[p..].chars().next().map(|c| c.len_utf8()).unwrap_or(1);
+                out.push_str(&s.s[p..p + ch]);
+                p += ch;
+            } else {
+                p += 1;
+            }
+        }
+    }
+    Ok(Value::string_ctx(out, ctx))
+}
+
+thread_local! {
+    static REGEX_CACHE: std::cell::RefCell<std::collections::HashMap<String, Rc<regex::Regex>>> =
+        Default::default();
+}
+
+fn compile_regex(re: &str, pos: Pos, anchored: bool) -> EResult<Rc<regex::Regex>> {
+    let key = format!("{}{}", if anchored { "A" } else { "U" }, re);
+    if let Some(r) = REGEX_CACHE.with(|c| c.borrow().get(&key).cloned()) {
+        return Ok(r);
+    }
+    let pat = if anchored { format!("^(?:{re})$") } else { re.to_string() };
+    match regex::Regex::new(&pat) {
+        Ok(r) => {
+            let r = Rc::new(r);
+            REGEX_CACHE.with(|c| c.borrow_mut().insert(key, r.clone()));
+            Ok(r)
+        }
+        Err(_) => err(format!("invalid regular expression '{re}'"), pos),
+    }
+}
+
+fn match_(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let re = ev.force_str(&a[0], pos)?;
+    let s = ev.expect_string(&a[1], pos)?;
+    let r = compile_regex(&re, pos, true)?;
+    match r.captures(&s.s) {
+        None => Ok(Value::Null),
+        Some(c) => Ok(Value::list(
+            (1..c.len())
+                .map(|i| match c.get(i) {
+                    Some(m) => Value::string(m.as_str()),
+                    None => Value::Null,
+                })
+                .collect(),
+        )),
+    }
+}
+
+fn split(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let re = ev.force_str(&a[0], pos)?;
+    let s = ev.expect_string(&a[1], pos)?;
+    let r = compile_regex(&re, pos, false)?;
+    let mut out = Vec::new();
+    let mut last = 0;
+    for c in r.captures_iter(&s.s) {
+        let Some(m) = c.get(0) else { continue };
+        out.push(Value::string(&s.s[last..m.start()]));
+        out.push(Value::list(
+            (1..c.len())
+                .map(|i| match c.get(i) {
+                    Some(m) => Value::string(m.as_str()),
+                    None => Value::Null,
+                })
+                .collect(),
+        ));
+        last = m.end();
+    }
+    out.push(Value::string(&s.s[last..]));
+    Ok(Value::list(out))
+}
+
+fn base_name_of(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let (s, ctx) = ev.coerce_to_string(&a[0], pos, false, false)?;
+    let t = s.strip_suffix('/').unwrap_or(&s);
+    let base = match t.rfind('/') {
+        Some(i) => &t[i + 1..],
+        None => t,
+    };
+    Ok(Value::string_ctx(base, ctx))
+}
+
+fn dir_of(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let v = ev.force(&a[0])?;
+    let is_path = matches!(v, Value::Path(_));
+    let (s, ctx) = ev.coerce_to_string(&v, pos, false, false)?;
+    let dir = match s.rfind('/') {
+        None => ".".to_string(),
+        Some(0) => "/".to_string(),
+        Some(i) => s[..i].to_string(),
+    };
+    if is_path {
+        Ok(Value::path(dir))
+    } else {
+        Ok(Value::string_ctx(dir, ctx))
+    }
+}
+
+fn parse_drv_name(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let s = ev.force_str(&a[0], pos)?;
+    let b = s.as_bytes();
+    let mut split_at = None;
+    for i in 0..b.len() {
+        if b[i] == b'-' && i + 1 < b.len() && !b[i + 1].is_ascii_alphabetic() {
+            split_at = Some(i);
+            break;
+        }
+    }
+    let (name, version) = match split_at {
+        Some(i) => (s[..i].to_string(), s[i + 1..].to_string()),
+        None => (s.clone(), String::new()),
+    };
+    Ok(make_attrs(vec![("name", Value::string(name)), ("version", Value::string(version))]))
+}
+
+/// Splits a version like Nix's `nextComponent`: runs of digits, runs of other
+/// non-separator characters; `.` and `-` separate.
+fn version_components(s: &str) -> Vec<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        while i < b.len() && (b[i] == b'.' || b[i] == b'-') {
+            i += 1;
+        }
+        if i >= b.len() {
+            break;
+        }
+        let start = i;
+        if b[i].is_ascii_digit() {
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+        } else {
+            while i < b.len() && !b[i].is_ascii_digit() && b[i] != b'.' && b[i] != b'-' {
+                i += 1;
+            }
+        }
+        out.push(s[start..i].to_string());
+    }
+    out
+}
+
+fn component_less(a: &str, b: &str) -> bool {
+    let an = !a.is_empty() && a.bytes().all(|c| c.is_ascii_digit());
+    let bn = !b.is_empty() && b.bytes().all(|c| c.is_ascii_digit());
+    if an && bn {
+        let x = a.trim_start_matches('0');
+        let y = b.trim_start_matches('0');
+        return (x.len(), x) < (y.len(), y);
+    }
+    if a.is_empty() && bn {
+        return true;
+    }
+    if a == "pre" && b != "pre" {
+        return true;
+    }
+    if b == "pre" {
+        return false;
+    }
+    if bn {
+        return true;
+    }
+    if an {
+        return false;
+    }
+    a < b
+}
+
+pub fn compare_version_strings(a: &str, b: &str) -> Ordering {
+    let ca = version_components(a);
+    let cb = version_components(b);
+    let n = ca.len().max(cb.len());
+    for i in 0..n {
+        let x = ca.get(i).map(String::as_str).unwrap_or("");
+        let y = cb.get(i).map(String::as_str).unwrap_or("");
+        if component_less(x, y) {
+            return Ordering::Less;
+        }
+        if component_less(y, x) {
+            return Ordering::Greater;
+        }
+    }
+    Ordering::Equal
+}
+
+fn compare_versions(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let x = ev.force_str(&a[0], pos)?;
+    let y = ev.force_str(&a[1], pos)?;
+    Ok(Value::Int(match compare_version_strings(&x, &y) {
+        Ordering::Less => -1,
+        Ordering::Equal => 0,
+        Ordering::Greater => 1,
+    }))
+}
+
+fn split_version(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let s = ev.force_str(&a[0], pos)?;
+    Ok(Value::list(version_components(&s).into_iter().map(Value::string).collect()))
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn hash_string(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    use sha2::Digest;
+    let algo = ev.force_str(&a[0], pos)?;
+    let s = ev.force_str(&a[1], pos)?;
+    let h = match algo.as_str() {
+        "md5" => hex(&md5::Md5::digest(s.as_bytes())),
+        "sha1" => hex(&sha1::Sha1::digest(s.as_bytes())),
+        "sha256" => hex(&sha2::Sha256::digest(s.as_bytes())),
+        "sha512" => hex(&sha2::Sha512::digest(s.as_bytes())),
+        other => return err(format!("unknown hash algorithm '{other}'"), pos),
+    };
+    Ok(Value::string(h))
+}
+
+fn get_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let s = ev.expect_string(&a[0], pos)?;
+    let mut map: std::collections::BTreeMap<String, (bool, bool, Vec<String>)> = Default::default();
+    for c in s.ctx.0.iter() {
+        if let Some(drv) = c.strip_prefix('=') {
+            map.entry(drv.to_string()).or_default().1 = true;
+        } else if let Some(rest) = c.strip_prefix('!') {
+            if let Some((out, drv)) = rest.split_once('!') {
+                map.entry(drv.to_string()).or_default().2.push(out.to_string());
+            }
+        } else {
+            map.entry(c.to_string()).or_default().0 = true;
+        }
+    }
+    let entries = map
+        .into_iter()
+        .map(|(path, (plain, all, outs))| {
+            let mut info = Vec::new();
+            if all {
+                info.push(("allOutputs", Value::Bool(true)));
+            }
+            if !outs.is_empty() {
+                info.push(("outputs", Value::list(outs.into_iter().map(Value::string).collect())));
+            }
+            if plain {
+                info.push(("path", Value::Bool(true)));
+            }
+            Attr { name: Sym::new(&path), value: make_attrs(info), pos: Pos::NONE }
+        })
+        .collect();
+    Ok(Value::attrs(Attrs::from_sorted(entries)))
+}
+
+fn has_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let s = ev.expect_string(&a[0], pos)?;
+    Ok(Value::Bool(!s.ctx.is_empty()))
+}
+
+fn append_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let s = ev.expect_string(&a[0], pos)?;
+    let c = ev.expect_attrs(&a[1], pos)?;
+    let mut ctx = s.ctx.clone();
+    for e in c.entries.iter() {
+        let path = e.name.as_str();
+        let info = ev.expect_attrs(&e.value, pos)?;
+        if let Some(p) = info.get(Sym::new("path")).cloned() {
+            if ev.expect_bool(&p, pos)? {
+                ctx.insert(Rc::from(path));
+            }
+        }
+        if let Some(p) = info.get(Sym::new("allOutputs")).cloned() {
+            if ev.expect_bool(&p, pos)? {
+                ctx.insert(Rc::from(format!("={path}").as_str()));
+            }
+        }
+        if let Some(o) = info.get(Sym::new("outputs")).cloned() {
+            for out in ev.expect_list(&o, pos)?.iter() {
+                let out = ev.force_str(out, pos)?;
+                ctx.insert(Rc::from(format!("!{out}!{path}").as_str()));
+            }
+        }
+    }
+    Ok(Value::string_ctx(s.s.clone(), ctx))
+}
+
+fn discard_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let (s, _) = ev.coerce_to_string(&a[0], pos, false, false)?;
+    Ok(Value::string(s))
+}
+
+fn discard_output_dependency(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let s = ev.expect_string(&a[0], pos)?;
+    let mut ctx = Context::default();
+    for c in s.ctx.0.iter() {
+        match c.strip_prefix('=') {
+            Some(p) => ctx.insert(Rc::from(p)),
+            None => ctx.insert(c.clone()),
+        }
+    }
+    Ok(Value::string_ctx(s.s.clone(), ctx))
+}

@@ -1,0 +1,89 @@
+//! Evaluation and parse errors: catchable (`throw`, failed `assert`) vs. fatal, with a
+//! position and a trace, rendered like Nix 2.8.
+
+use crate::source::{render_pos_block, Pos};
+
+/// What went wrong. `Throw` and `Assert` are the only kinds `builtins.tryEval` catches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// `throw "msg"`.
+    Throw,
+    /// `assert e; …` with a false condition.
+    Assert,
+    /// `abort "msg"`.
+    Abort,
+    /// Parse or scope error found before evaluation.
+    Parse,
+    /// `infinite recursion encountered`.
+    InfiniteRecursion,
+    /// The evaluation stack is exhausted.
+    StackOverflow,
+    /// Every other evaluation error (type errors, missing attributes, IO…).
+    Eval,
+}
+
+/// An error with the message Nix prints after `error: `, an optional position and the
+/// trace frames (`… while evaluating …`) collected while unwinding.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}", self.render(false))]
+pub struct EvalError {
+    pub kind: ErrorKind,
+    pub msg: String,
+    pub pos: Pos,
+    /// Text printed after the position block (e.g. `Did you mean a?`).
+    pub suffix: Option<String>,
+    pub trace: Vec<(Pos, String)>,
+}
+
+pub type EResult<T> = Result<T, Box<EvalError>>;
+
+impl EvalError {
+    pub fn new(kind: ErrorKind, msg: impl Into<String>, pos: Pos) -> Box<EvalError> {
+        Box::new(EvalError { kind, msg: msg.into(), pos, suffix: None, trace: Vec::new() })
+    }
+    pub fn is_catchable(&self) -> bool {
+        matches!(self.kind, ErrorKind::Throw | ErrorKind::Assert)
+    }
+
+    /// The full text, starting with `error:`, as Nix 2.8 prints it on stderr.
+    pub fn render(&self, show_trace: bool) -> String {
+        let mut out = format!("error: {}", self.msg);
+        out.push_str(&render_pos_block(self.pos));
+        if let Some(s) = &self.suffix {
+            out.push_str(&format!("\n       {s}"));
+        }
+        if show_trace {
+            for (pos, what) in &self.trace {
+                out.push_str(&format!("\n\n       … {what}"));
+                out.push_str(&render_pos_block(*pos));
+            }
+        } else if !self.trace.is_empty() {
+            out.push_str("\n(use '--show-trace' to show detailed location information)");
+        }
+        out
+    }
+}
+
+pub fn err<T>(msg: impl Into<String>, pos: Pos) -> EResult<T> {
+    Err(EvalError::new(ErrorKind::Eval, msg, pos))
+}
+
+/// Adds a trace frame to an error on its way up.
+pub trait AddTrace<T> {
+    fn trace(self, pos: Pos, what: impl FnOnce() -> String) -> EResult<T>;
+}
+
+impl<T> AddTrace<T> for EResult<T> {
+    #[inline]
+    fn trace(self, pos: Pos, what: impl FnOnce() -> String) -> EResult<T> {
+        match self {
+            Ok(v) => Ok(v),
+            Err(mut e) => {
+                if e.trace.len() < 1000 {
+                    e.trace.push((pos, what()));
+                }
+                Err(e)
+            }
+        }
+    }
+}

@@ -1,0 +1,1064 @@
+//! The evaluator: forcing thunks, evaluating IR in environments, calling functions,
+//! and the shared helpers builtins use (typed forcing, coercion to string, equality,
+//! comparison).
+
+use crate::error::{err, AddTrace, EResult, ErrorKind, EvalError};
+use crate::io::EvalIo;
+use crate::ir::*;
+use crate::source::{inline_pos, Pos};
+use crate::symbol::Sym;
+use crate::value::*;
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// Settings of one evaluation.
+#[derive(Clone, Debug)]
+pub struct EvalOptions {
+    /// `-I` entries then `NIX_PATH` entries, as (prefix, path); prefix may be empty.
+    pub search_path: Vec<(String, String)>,
+    pub store_dir: String,
+    pub current_system: String,
+    /// Bytes of stack the evaluation thread has; the evaluator stops with
+    /// "stack overflow" well before using all of it.
+    pub stack_size: usize,
+    pub show_trace: bool,
+}
+
+impl Default for EvalOptions {
+    fn default() -> Self {
+        EvalOptions {
+            search_path: Vec::new(),
+            store_dir: "/nix/store".to_string(),
+            current_system: "x86_64-linux".to_string(),
+            stack_size: 8 << 20,
+            show_trace: false,
+        }
+    }
+}
+
+pub struct Eval {
+    pub io: Box<dyn EvalIo>,
+    pub opts: EvalOptions,
+    pub globals: HashMap<Sym, Value>,
+    pub builtins: Value,
+    pub import_cache: HashMap<String, Value>,
+    stack_limit: usize,
+    pub syms: Syms,
+}
+
+/// Names the evaluator itself looks up often.
+pub struct Syms {
+    pub functor: Sym,
+    pub to_string: Sym,
+    pub out_path: Sym,
+    pub type_: Sym,
+    pub name: Sym,
+    pub value: Sym,
+    pub file: Sym,
+    pub line: Sym,
+    pub column: Sym,
+    pub body: Sym,
+}
+
+#[inline(never)]
+fn stack_addr() -> usize {
+    let x = 0u8;
+    std::hint::black_box(&x) as *const u8 as usize
+}
+
+/// Removes `.`, `..`, repeated and trailing slashes, like Nix's `canonPath`
+/// (without resolving symlinks).
+pub fn canon_path(p: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for c in p.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    if parts.is_empty() {
+        return "/".to_string();
+    }
+    let mut out = String::with_capacity(p.len());
+    for c in parts {
+        out.push('/');
+        out.push_str(c);
+    }
+    out
+}
+
+fn did_you_mean(attrs: &Attrs, name: &str) -> Option<String> {
+    // Nix suggests names within a small edit distance.
+    let mut best: Vec<(usize, &str)> = attrs
+        .entries
+        .iter()
+        .map(|a| (levenshtein(a.name.as_str(), name), a.name.as_str()))
+        .filter(|(d, _)| *d <= 2)
+        .collect();
+    best.sort();
+    match best.len() {
+        0 => None,
+        1 => Some(format!("Did you mean {}?", best[0].1)),
+        _ => {
+            let names: Vec<&str> = best.iter().take(10).map(|(_, n)| *n).collect();
+            let (last, init) = names.split_last()?;
+            Some(format!("Did you mean one of {} or {}?", init.join(", "), last))
+        }
+    }
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let c = if a[i - 1] == b[j - 1] { 0 } else { 1 };
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + c);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+impl Eval {
+    /// Must be called on the thread that evaluates (values are not `Send`).
+    pub fn new(io: Box<dyn EvalIo>, opts: EvalOptions) -> Eval {
+        let margin = (opts.stack_size / 8).max(256 << 10);
+        let stack_limit = stack_addr().saturating_sub(opts.stack_size.saturating_sub(margin));
+        let syms = Syms {
+            functor: Sym::new("__functor"),
+            to_string: Sym::new("__toString"),
+            out_path: Sym::new("outPath"),
+            type_: Sym::new("type"),
+            name: Sym::new("name"),
+            value: Sym::new("value"),
+            file: Sym::new("file"),
+            line: Sym::new("line"),
+            column: Sym::new("column"),
+            body: Sym::new("body"),
+        };
+        let mut ev = Eval {
+            io,
+            opts,
+            globals: HashMap::new(),
+            builtins: Value::Null,
+            import_cache: HashMap::new(),
+            stack_limit,
+            syms,
+        };
+        crate::builtins::install(&mut ev);
+        ev
+    }
+
+    #[inline]
+    fn check_stack(&self) -> EResult<()> {
+        if stack_addr() < self.stack_limit {
+            return Err(EvalError::new(
+                ErrorKind::StackOverflow,
+                "stack overflow (possible infinite recursion)",
+                Pos::NONE,
+            ));
+        }
+        Ok(())
+    }
+
+    /// Parses and lowers source text. `base_dir` anchors relative paths.
+    pub fn compile(&mut self, text: &str, origin: crate::source::Origin, base_dir: &str) -> EResult<E> {
+        let file = crate::source::add_source(origin, Rc::from(text));
+        crate::lower::parse_and_lower(text, file, base_dir, &self.globals)
+    }
+
+    /// Evaluates a top-level expression (no enclosing variables).
+    pub fn eval_root(&mut self, e: E) -> EResult<Value> {
+        let env = Env::new(None, 0);
+        self.eval(e, &env)
+    }
+
+    /// Makes a lazy value for `e` in `env`; constants and variables are not wrapped.
+    #[inline]
+    pub fn thunk(&self, e: E, env: &Rc<Env>) -> Value {
+        match e {
+            Expr::Const(v) => v.clone(),
+            Expr::Var { depth, slot, .. } => lookup(env, *depth, *slot),
+            _ => Thunk::new(Pending::Expr(e, env.clone())),
+        }
+    }
+
+    /// Like `thunk`, for the bindings of a frame under construction: a variable of that
+    /// same frame may not be filled in yet, so it gets a real thunk.
+    #[inline]
+    fn thunk_in_frame(&self, e: E, env: &Rc<Env>) -> Value {
+        match e {
+            Expr::Var { depth: 0, .. } => Thunk::new(Pending::Expr(e, env.clone())),
+            _ => self.thunk(e, env),
+        }
+    }
+
+    /// Evaluates to weak head normal form.
+    #[inline]
+    pub fn force(&mut self, v: &Value) -> EResult<Value> {
+        match v {
+            Value::Thunk(t) => self.force_thunk(t),
+            v => Ok(v.clone()),
+        }
+    }
+
+    pub fn force_thunk(&mut self, t: &Rc<Thunk>) -> EResult<Value> {
+        let pending = {
+            let mut st = t.state.borrow_mut();
+            match &*st {
+                ThunkState::Done(v) => return Ok(v.clone()),
+                ThunkState::Blackhole => {
+                    return Err(EvalError::new(
+                        ErrorKind::InfiniteRecursion,
+                        "infinite recursion encountered",
+                        Pos::NONE,
+                    ))
+                }
+                ThunkState::Pending(_) => {}
+            }
+            match std::mem::replace(&mut *st, ThunkState::Blackhole) {
+                ThunkState::Pending(p) => p,
+                _ => return err("internal error: thunk state", Pos::NONE),
+            }
+        };
+        let r = match &pending {
+            Pending::Expr(e, env) => self.eval(e, env),
+            Pending::Apply(f, x) => match self.force(f) {
+                Ok(f) => self.call(&f, x.clone(), Pos::NONE),
+                Err(e) => Err(e),
+            },
+            Pending::Native(f) => {
+                let f = f.clone();
+                f(self)
+            }
+        };
+        match r {
+            Ok(v) => {
+                *t.state.borrow_mut() = ThunkState::Done(v.clone());
+                Ok(v)
+            }
+            Err(mut e) => {
+                if e.kind == ErrorKind::InfiniteRecursion && e.pos.is_none() {
+                    if let Pending::Expr(ex, _) = &pending {
+                        e.pos = ex.pos();
+                    }
+                }
+                *t.state.borrow_mut() = ThunkState::Pending(pending);
+                Err(e)
+            }
+        }
+    }
+
+    pub fn eval(&mut self, e: E, env: &Rc<Env>) -> EResult<Value> {
+        self.check_stack()?;
+        match e {
+            Expr::Const(v) => Ok(v.clone()),
+            Expr::Var { depth, slot, .. } => {
+                let v = lookup(env, *depth, *slot);
+                self.force(&v)
+            }
+            Expr::WithVar { name, withs, pos } => {
+                for d in withs.iter() {
+                    let ns = lookup(env, *d, 0);
+                    let ns = self.force(&ns)?;
+                    let Value::Attrs(a) = &ns else {
+                        return err(format!("value is {} while a set was expected", ns.type_phrase()), Pos::NONE);
+                    };
+                    if let Some(v) = a.get(*name) {
+                        let v = v.clone();
+                        return self.force(&v);
+                    }
+                }
+                err(format!("undefined variable '{name}'"), *pos)
+            }
+            Expr::Str { parts, .. } => {
+                let mut s = String::new();
+                let mut ctx = Context::default();
+                for p in parts.iter() {
+                    match p {
+                        StrPart::Lit(l) => s.push_str(l),
+                        StrPart::Expr(e, pos) => {
+                            let v = self.eval(e, env)?;
+                            self.coerce_to_string_into(&v, *pos, false, true, &mut s, &mut ctx)?;
+                        }
+                    }
+                }
+                Ok(Value::string_ctx(s, ctx))
+            }
+            Expr::PathInterp { parts, .. } => {
+                let mut s = String::new();
+                let mut ctx = Context::default();
+                for p in parts.iter() {
+                    match p {
+                        StrPart::Lit(l) => s.push_str(l),
+                        StrPart::Expr(e, pos) => {
+                            let v = self.eval(e, env)?;
+                            self.coerce_to_string_into(&v, *pos, false, false, &mut s, &mut ctx)?;
+                        }
+                    }
+                }
+                Ok(Value::path(canon_path(&s)))
+            }
+            Expr::SearchPath { name, pos } => crate::builtins::io::find_in_search_path(self, name, *pos),
+            Expr::HomePath { rest, pos } => {
+                let Some(home) = self.io.get_env("HOME") else {
+                    return err("cannot resolve '~' because HOME is not set", *pos);
+                };
+                Ok(Value::path(canon_path(&format!("{home}{rest}"))))
+            }
+            Expr::List(items) => {
+                let v: Vec<Value> = items.iter().map(|i| self.thunk(i, env)).collect();
+                Ok(Value::list(v))
+            }
+            Expr::Attrs(a, _) => self.eval_attrs(a, env),
+            Expr::Let { frame_size, bindings, body } => {
+                let new = Env::new(Some(env.clone()), *frame_size as usize);
+                for (i, b) in bindings.iter().enumerate() {
+                    let v = self.thunk_in_frame(b, &new);
+                    let _ = new.slots[i].set(v);
+                }
+                self.eval(body, &new)
+            }
+            Expr::Select { e, path, default, pos } => {
+                let mut v = self.eval(e, env)?;
+                for key in path.iter() {
+                    let name = self.attr_key(key, env)?;
+                    let found = match &v {
+                        Value::Attrs(a) => match a.get(name) {
+                            Some(x) => Some(x.clone()),
+                            None => {
+                                if let Some(d) = default {
+                                    return self.eval(d, env);
+                                }
+                                let mut er = EvalError::new(
+                                    ErrorKind::Eval,
+                                    format!("attribute '{name}' missing"),
+                                    *pos,
+                                );
+                                er.suffix = did_you_mean(a, name.as_str());
+                                return Err(er);
+                            }
+                        },
+                        other => {
+                            if let Some(d) = default {
+                                return self.eval(d, env);
+                            }
+                            return err(
+                                format!("value is {} while a set was expected", other.type_phrase()),
+                                *pos,
+                            );
+                        }
+                    };
+                    v = match found {
+                        Some(x) => self.force(&x)?,
+                        None => Value::Null,
+                    };
+                }
+                Ok(v)
+            }
+            Expr::HasAttr { e, path, .. } => {
+                let mut v = self.eval(e, env)?;
+                for key in path.iter() {
+                    let name = self.attr_key(key, env)?;
+                    let next = match &v {
+                        Value::Attrs(a) => match a.get(name) {
+                            Some(x) => x.clone(),
+                            None => return Ok(Value::Bool(false)),
+                        },
+                        _ => return Ok(Value::Bool(false)),
+                    };
+                    v = self.force(&next)?;
+                }
+                Ok(Value::Bool(true))
+            }
+            Expr::Lambda(l) => Ok(Value::Lambda(Rc::new(Closure { lambda: l, env: env.clone() }))),
+            Expr::Apply { f, args, pos } => {
+                let mut fv = self.eval(f, env)?;
+                for a in args.iter() {
+                    let arg = self.thunk(a, env);
+                    fv = self.call(&fv, arg, *pos)?;
+                }
+                Ok(fv)
+            }
+            Expr::If { cond, then, els, pos } => {
+                let c = self.eval(cond, env)?;
+                match c {
+                    Value::Bool(true) => self.eval(then, env),
+                    Value::Bool(false) => self.eval(els, env),
+                    o => err(format!("value is {} while a Boolean was expected", o.type_phrase()), *pos),
+                }
+            }
+            Expr::Assert { cond, body, text, pos } => {
+                let c = self.eval(cond, env)?;
+                match c {
+                    Value::Bool(true) => self.eval(body, env),
+                    Value::Bool(false) => Err(EvalError::new(
+                        ErrorKind::Assert,
+                        format!("assertion '{text}' failed"),
+                        *pos,
+                    )),
+                    o => err(format!("value is {} while a Boolean was expected", o.type_phrase()), *pos),
+                }
+            }
+            Expr::With { ns, body, .. } => {
+                let v = self.thunk(ns, env);
+                let new = Env::with_values(Some(env.clone()), vec![v]);
+                self.eval(body, &new)
+            }
+            Expr::Not(x, _) => {
+                let v = self.eval(x, env)?;
+                match v {
+                    Value::Bool(b) => Ok(Value::Bool(!b)),
+                    o => err(format!("value is {} while a Boolean was expected", o.type_phrase()), Pos::NONE),
+                }
+            }
+            Expr::Neg(x, pos) => {
+                let v = self.eval(x, env)?;
+                self.arith(BinOp::Sub, &Value::Int(0), &v, *pos)
+            }
+            Expr::Bin { op, l, r, pos } => self.eval_bin(*op, l, r, *pos, env),
+            Expr::CurPos(pos) => Ok(self.pos_attrs(*pos)),
+        }
+    }
+
+    /// `{ file, line, column }` for a position, or null without one.
+    pub fn pos_attrs(&self, pos: Pos) -> Value {
+        match crate::source::resolve(pos) {
+            None => Value::Null,
+            Some(lc) => {
+                let file = match &lc.file.origin {
+                    crate::source::Origin::String => "«string»".to_string(),
+                    crate::source::Origin::File(p) => p.clone(),
+                };
+                Value::attrs(Attrs::from_unsorted(vec![
+                    Attr { name: self.syms.file, value: Value::string(file), pos: Pos::NONE },
+                    Attr { name: self.syms.line, value: Value::Int(lc.line as i64), pos: Pos::NONE },
+                    Attr { name: self.syms.column, value: Value::Int(lc.col as i64), pos: Pos::NONE },
+                ]))
+            }
+        }
+    }
+
+    fn attr_key(&mut self, key: &AttrKey, env: &Rc<Env>) -> EResult<Sym> {
+        match key {
+            AttrKey::Static(s) => Ok(*s),
+            AttrKey::Dynamic(e, pos) => {
+                let v = self.eval(e, env)?;
+                let s = self.force_str(&v, *pos)?;
+                Ok(Sym::new(&s))
+            }
+        }
+    }
+
+    fn eval_attrs(&mut self, a: &'static AttrsExpr, env: &Rc<Env>) -> EResult<Value> {
+        let (inner_env, mut entries) = if a.rec {
+            let new = Env::new(Some(env.clone()), a.statics.len());
+            let mut entries = Vec::with_capacity(a.statics.len() + a.dynamics.len());
+            for (i, s) in a.statics.iter().enumerate() {
+                let v = self.thunk_in_frame(s.value, &new);
+                let _ = new.slots[i].set(v.clone());
+                entries.push(Attr { name: s.name, value: v, pos: s.pos });
+            }
+            (new, entries)
+        } else {
+            let mut entries = Vec::with_capacity(a.statics.len() + a.dynamics.len());
+            for s in a.statics.iter() {
+                entries.push(Attr { name: s.name, value: self.thunk(s.value, env), pos: s.pos });
+            }
+            (env.clone(), entries)
+        };
+        for d in a.dynamics.iter() {
+            let k = self.eval(d.key, &inner_env)?;
+            if let Value::Null = k {
+                continue;
+            }
+            let name = Sym::new(&self.force_str(&k, d.pos)?);
+            let v = self.thunk(d.value, &inner_env);
+            match entries.binary_search_by(|x| x.name.cmp(&name)) {
+                Ok(i) => {
+                    return err(
+                        format!(
+                            "dynamic attribute '{name}' already defined at {}",
+                            inline_pos(entries[i].pos)
+                        ),
+                        d.pos,
+                    )
+                }
+                Err(i) => entries.insert(i, Attr { name, value: v, pos: d.pos }),
+            }
+        }
+        Ok(Value::attrs(Attrs::from_sorted(entries)))
+    }
+
+    fn eval_bin(&mut self, op: BinOp, l: E, r: E, pos: Pos, env: &Rc<Env>) -> EResult<Value> {
+        match op {
+            BinOp::And => {
+                let a = self.eval(l, env)?;
+                if !self.expect_bool(&a, pos)? {
+                    return Ok(Value::Bool(false));
+                }
+                let b = self.eval(r, env)?;
+                Ok(Value::Bool(self.expect_bool(&b, pos)?))
+            }
+            BinOp::Or => {
+                let a = self.eval(l, env)?;
+                if self.expect_bool(&a, pos)? {
+                    return Ok(Value::Bool(true));
+                }
+                let b = self.eval(r, env)?;
+                Ok(Value::Bool(self.expect_bool(&b, pos)?))
+            }
+            BinOp::Impl => {
+                let a = self.eval(l, env)?;
+                if !self.expect_bool(&a, pos)? {
+                    return Ok(Value::Bool(true));
+                }
+                let b = self.eval(r, env)?;
+                Ok(Value::Bool(self.expect_bool(&b, pos)?))
+            }
+            _ => {
+                let a = self.eval(l, env)?;
+                let b = self.eval(r, env)?;
+                let rpos = match r.pos() {
+                    p if p.is_none() => pos,
+                    p => p,
+                };
+                match op {
+                    BinOp::Add => self.add(&a, &b, pos, rpos),
+                    BinOp::Sub | BinOp::Mul | BinOp::Div => self.arith(op, &a, &b, pos),
+                    BinOp::Concat => {
+                        let x = self.expect_list(&a, pos)?;
+                        let y = self.expect_list(&b, pos)?;
+                        if x.is_empty() {
+                            return Ok(b);
+                        }
+                        if y.is_empty() {
+                            return Ok(a);
+                        }
+                        let mut v = Vec::with_capacity(x.len() + y.len());
+                        v.extend_from_slice(&x);
+                        v.extend_from_slice(&y);
+                        Ok(Value::list(v))
+                    }
+                    BinOp::Update => {
+                        let x = self.expect_attrs(&a, Pos::NONE)?;
+                        let y = self.expect_attrs(&b, Pos::NONE)?;
+                        if y.is_empty() {
+                            return Ok(a);
+                        }
+                        if x.is_empty() {
+                            return Ok(b);
+                        }
+                        Ok(Value::attrs(x.update(&y)))
+                    }
+                    BinOp::Eq => Ok(Value::Bool(self.eq_values(&a, &b)?)),
+                    BinOp::Neq => Ok(Value::Bool(!self.eq_values(&a, &b)?)),
+                    BinOp::Lt => Ok(Value::Bool(self.less_than(&a, &b)?)),
+                    BinOp::Gt => Ok(Value::Bool(self.less_than(&b, &a)?)),
+                    BinOp::Le => Ok(Value::Bool(!self.less_than(&b, &a)?)),
+                    BinOp::Ge => Ok(Value::Bool(!self.less_than(&a, &b)?)),
+                    BinOp::And | BinOp::Or | BinOp::Impl => err("internal error", pos),
+                }
+            }
+        }
+    }
+
+    /// `+`: numbers add, paths and strings concatenate (the left operand decides).
+    pub fn add(&mut self, a: &Value, b: &Value, pos: Pos, rpos: Pos) -> EResult<Value> {
+        match (a, b) {
+            (Value::Int(x), Value::Int(y)) => Ok(Value::Int(x.wrapping_add(*y))),
+            (Value::Int(x), Value::Float(y)) => Ok(Value::Float(*x as f64 + y)),
+            (Value::Float(x), Value::Int(y)) => Ok(Value::Float(x + *y as f64)),
+            (Value::Float(x), Value::Float(y)) => Ok(Value::Float(x + y)),
+            (Value::Int(_), o) => err(format!("cannot add {} to an integer", o.type_phrase()), rpos),
+            (Value::Float(_), o) => err(format!("cannot add {} to a float", o.type_phrase()), rpos),
+            (Value::Path(p), o) => {
+                let mut s = String::from(p.as_str());
+                let mut ctx = Context::default();
+                self.coerce_to_string_into(o, rpos, false, false, &mut s, &mut ctx)?;
+                Ok(Value::path(canon_path(&s)))
+            }
+            (Value::String(x), o) => {
+                let mut s = String::with_capacity(x.s.len() + 16);
+                s.push_str(&x.s);
+                let mut ctx = x.ctx.clone();
+                self.coerce_to_string_into(o, rpos, false, true, &mut s, &mut ctx)?;
+                Ok(Value::string_ctx(s, ctx))
+            }
+            (first, o) => {
+                let mut s = String::new();
+                let mut ctx = Context::default();
+                self.coerce_to_string_into(first, pos, false, false, &mut s, &mut ctx)?;
+                self.coerce_to_string_into(o, rpos, false, false, &mut s, &mut ctx)?;
+                Ok(Value::string_ctx(s, ctx))
+            }
+        }
+    }
+
+    /// `-`, `*`, `/` (and the `sub`/`mul`/`div` builtins).
+    pub fn arith(&mut self, op: BinOp, a: &Value, b: &Value, pos: Pos) -> EResult<Value> {
+        let (x, y) = match (a, b) {
+            (Value::Int(x), Value::Int(y)) => {
+                return Ok(Value::Int(match op {
+                    BinOp::Sub => x.wrapping_sub(*y),
+                    BinOp::Mul => x.wrapping_mul(*y),
+                    _ => {
+                        if *y == 0 {
+                            return err("division by zero", pos);
+                        }
+                        x.wrapping_div(*y)
+                    }
+                }))
+            }
+            (Value::Int(x), Value::Float(y)) => (*x as f64, *y),
+            (Value::Float(x), Value::Int(y)) => (*x, *y as f64),
+            (Value::Float(x), Value::Float(y)) => (*x, *y),
+            (Value::Int(_) | Value::Float(_), o) | (o, _) => {
+                return err(format!("value is {} while an integer was expected", o.type_phrase()), pos)
+            }
+        };
+        Ok(Value::Float(match op {
+            BinOp::Sub => x - y,
+            BinOp::Mul => x * y,
+            _ => {
+                if y == 0.0 {
+                    return err("division by zero", pos);
+                }
+                x / y
+            }
+        }))
+    }
+
+    pub fn call(&mut self, f: &Value, arg: Value, pos: Pos) -> EResult<Value> {
+        match f {
+            Value::Lambda(c) => self.call_lambda(c, arg, pos),
+            Value::PrimOp(op) => {
+                if op.arity == 1 {
+                    (op.f)(self, &[arg], pos)
+                } else {
+                    Ok(Value::PrimOpApp(Rc::new(PrimOpApp { op, args: vec![arg] })))
+                }
+            }
+            Value::PrimOpApp(app) => {
+                let mut args = Vec::with_capacity(app.op.arity);
+                args.extend_from_slice(&app.args);
+                args.push(arg);
+                if args.len() == app.op.arity {
+                    (app.op.f)(self, &args, pos)
+                } else {
+                    Ok(Value::PrimOpApp(Rc::new(PrimOpApp { op: app.op, args })))
+                }
+            }
+            Value::Attrs(a) => {
+                let Some(functor) = a.get(self.syms.functor).cloned() else {
+                    return err("attempt to call something which is not a function but a set", pos);
+                };
+                let functor = self.force(&functor)?;
+                let g = self.call(&functor, f.clone(), pos)?;
+                self.call(&g, arg, pos)
+            }
+            Value::Thunk(_) => {
+                let f = self.force(f)?;
+                self.call(&f, arg, pos)
+            }
+            o => err(
+                format!("attempt to call something which is not a function but {}", o.type_phrase()),
+                pos,
+            ),
+        }
+    }
+
+    /// Calls `f` with `arg`, both possibly unforced.
+    pub fn apply(&mut self, f: &Value, arg: Value, pos: Pos) -> EResult<Value> {
+        let f = self.force(f)?;
+        self.call(&f, arg, pos)
+    }
+
+    fn describe_lambda(l: &LambdaExpr) -> String {
+        match l.name.get() {
+            Some(n) => format!("function '{n}' at {}", inline_pos(l.pos)),
+            None => format!("anonymous function at {}", inline_pos(l.pos)),
+        }
+    }
+
+    fn call_lambda(&mut self, c: &Rc<Closure>, arg: Value, pos: Pos) -> EResult<Value> {
+        self.check_stack()?;
+        let l = c.lambda;
+        let env = match &l.formals {
+            None => Env::with_values(Some(c.env.clone()), vec![arg]),
+            Some(f) => {
+                let argv = self.force(&arg)?;
+                let Value::Attrs(attrs) = &argv else {
+                    return err(
+                        format!("value is {} while a set was expected", argv.type_phrase()),
+                        pos,
+                    );
+                };
+                let env = Env::new(Some(c.env.clone()), l.frame_size as usize);
+                let mut used = 0usize;
+                for (i, formal) in f.entries.iter().enumerate() {
+                    match attrs.get(formal.name) {
+                        Some(v) => {
+                            used += 1;
+                            let _ = env.slots[i].set(v.clone());
+                        }
+                        None => match formal.default {
+                            Some(d) => {
+                                let v = self.thunk_in_frame(d, &env);
+                                let _ = env.slots[i].set(v);
+                            }
+                            None => {
+                                return err(
+                                    format!(
+                                        "{} called without required argument '{}'",
+                                        Self::describe_lambda(l),
+                                        formal.name
+                                    ),
+                                    pos,
+                                )
+                            }
+                        },
+                    }
+                }
+                if !f.ellipsis && used != attrs.len() {
+                    for a in attrs.entries.iter() {
+                        if !f.entries.iter().any(|x| x.name == a.name) {
+                            let mut e = EvalError::new(
+                                ErrorKind::Eval,
+                                format!(
+                                    "{} called with unexpected argument '{}'",
+                                    Self::describe_lambda(l),
+                                    a.name
+                                ),
+                                pos,
+                            );
+                            let formal_names = Attrs::from_unsorted(
+                                f.entries
+                                    .iter()
+                                    .map(|x| Attr { name: x.name, value: Value::Null, pos: Pos::NONE })
+                                    .collect(),
+                            );
+                            e.suffix = did_you_mean(&formal_names, a.name.as_str());
+                            return Err(e);
+                        }
+                    }
+                }
+                if let Some(at) = f.at {
+                    let _ = env.slots[at as usize].set(arg);
+                }
+                env
+            }
+        };
+        self.eval(l.body, &env)
+    }
+
+    // ---- typed access used by the evaluator and builtins ----
+
+    pub fn expect_bool(&mut self, v: &Value, pos: Pos) -> EResult<bool> {
+        match self.force(v)? {
+            Value::Bool(b) => Ok(b),
+            o => err(format!("value is {} while a Boolean was expected", o.type_phrase()), pos),
+        }
+    }
+    pub fn expect_int(&mut self, v: &Value, pos: Pos) -> EResult<i64> {
+        match self.force(v)? {
+            Value::Int(i) => Ok(i),
+            o => err(format!("value is {} while an integer was expected", o.type_phrase()), pos),
+        }
+    }
+    /// An int or a float, as f64 (with the int kept when both are ints).
+    pub fn expect_number(&mut self, v: &Value, pos: Pos) -> EResult<Value> {
+        match self.force(v)? {
+            v @ (Value::Int(_) | Value::Float(_)) => Ok(v),
+            o => err(format!("value is {} while a float was expected", o.type_phrase()), pos),
+        }
+    }
+    pub fn expect_list(&mut self, v: &Value, pos: Pos) -> EResult<Rc<Vec<Value>>> {
+        match self.force(v)? {
+            Value::List(l) => Ok(l),
+            o => err(format!("value is {} while a list was expected", o.type_phrase()), pos),
+        }
+    }
+    pub fn expect_attrs(&mut self, v: &Value, pos: Pos) -> EResult<Rc<Attrs>> {
+        match self.force(v)? {
+            Value::Attrs(a) => Ok(a),
+            o => err(format!("value is {} while a set was expected", o.type_phrase()), pos),
+        }
+    }
+    pub fn expect_function(&mut self, v: &Value, pos: Pos) -> EResult<Value> {
+        let f = self.force(v)?;
+        if f.is_function() {
+            return Ok(f);
+        }
+        if let Value::Attrs(a) = &f {
+            if a.get(self.syms.functor).is_some() {
+                return Ok(f);
+            }
+        }
+        err(format!("value is {} while a function was expected", f.type_phrase()), pos)
+    }
+    /// A string value (no coercion), with its context.
+    pub fn expect_string(&mut self, v: &Value, pos: Pos) -> EResult<Rc<NixString>> {
+        match self.force(v)? {
+            Value::String(s) => Ok(s),
+            o => err(format!("value is {} while a string was expected", o.type_phrase()), pos),
+        }
+    }
+    /// A string value's text (no coercion, context dropped).
+    pub fn force_str(&mut self, v: &Value, pos: Pos) -> EResult<String> {
+        Ok(self.expect_string(v, pos)?.s.clone())
+    }
+
+    /// Coerces to a string the way string interpolation does (`coerce_more` = false) or
+    /// `toString` does (`coerce_more` = true). Paths are copied to the store when
+    /// `copy_to_store` is set.
+    pub fn coerce_to_string(
+        &mut self,
+        v: &Value,
+        pos: Pos,
+        coerce_more: bool,
+        copy_to_store: bool,
+    ) -> EResult<(String, Context)> {
+        let mut s = String::new();
+        let mut ctx = Context::default();
+        self.coerce_to_string_into(v, pos, coerce_more, copy_to_store, &mut s, &mut ctx)?;
+        Ok((s, ctx))
+    }
+
+    pub fn coerce_to_string_into(
+        &mut self,
+        v: &Value,
+        pos: Pos,
+        coerce_more: bool,
+        copy_to_store: bool,
+        out: &mut String,
+        ctx: &mut Context,
+    ) -> EResult<()> {
+        let v = self.force(v)?;
+        match &v {
+            Value::String(s) => {
+                out.push_str(&s.s);
+                ctx.extend(&s.ctx);
+                Ok(())
+            }
+            Value::Path(p) => {
+                if copy_to_store {
+                    let sp = crate::builtins::io::copy_path_to_store(self, p, pos)?;
+                    out.push_str(&sp);
+                    ctx.insert(Rc::from(sp.as_str()));
+                } else {
+                    out.push_str(p);
+                }
+                Ok(())
+            }
+            Value::Attrs(a) => {
+                if let Some(f) = a.get(self.syms.to_string).cloned() {
+                    let r = self.apply(&f, v.clone(), pos)?;
+                    return self.coerce_to_string_into(&r, pos, coerce_more, copy_to_store, out, ctx);
+                }
+                if let Some(p) = a.get(self.syms.out_path).cloned() {
+                    return self.coerce_to_string_into(&p, pos, coerce_more, copy_to_store, out, ctx);
+                }
+                err("cannot coerce a set to a string", pos)
+            }
+            Value::Int(i) if coerce_more => {
+                out.push_str(&i.to_string());
+                Ok(())
+            }
+            Value::Float(f) if coerce_more => {
+                out.push_str(&crate::print::float_to_string(*f));
+                Ok(())
+            }
+            Value::Null if coerce_more => Ok(()),
+            Value::Bool(b) if coerce_more => {
+                if *b {
+                    out.push('1');
+                }
+                Ok(())
+            }
+            Value::List(l) if coerce_more => {
+                let n = l.len();
+                for (i, x) in l.iter().enumerate() {
+                    self.coerce_to_string_into(x, pos, coerce_more, copy_to_store, out, ctx)?;
+                    if i + 1 < n {
+                        let xf = self.force(x)?;
+                        let empty_list = matches!(&xf, Value::List(l) if l.is_empty());
+                        if !empty_list {
+                            out.push(' ');
+                        }
+                    }
+                }
+                Ok(())
+            }
+            o => err(format!("cannot coerce {} to a string", o.type_phrase()), pos),
+        }
+    }
+
+    /// Is `v` (forced) a derivation, i.e. a set with `type = "derivation"`?
+    pub fn is_derivation(&mut self, a: &Attrs) -> EResult<bool> {
+        match a.get(self.syms.type_).cloned() {
+            Some(t) => match self.force(&t)? {
+                Value::String(s) => Ok(s.s == "derivation"),
+                _ => Ok(false),
+            },
+            None => Ok(false),
+        }
+    }
+
+    /// `==`. Functions are never equal, except the very same value inside a list or set
+    /// (Nix compares value pointers there first).
+    pub fn eq_values(&mut self, a: &Value, b: &Value) -> EResult<bool> {
+        let a = self.force(a)?;
+        let b = self.force(b)?;
+        Ok(match (&a, &b) {
+            (Value::Int(x), Value::Int(y)) => x == y,
+            (Value::Int(x), Value::Float(y)) => (*x as f64) == *y,
+            (Value::Float(x), Value::Int(y)) => *x == (*y as f64),
+            (Value::Float(x), Value::Float(y)) => x == y,
+            (Value::String(x), Value::String(y)) => x.s == y.s,
+            (Value::Path(x), Value::Path(y)) => x == y,
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(x), Value::Bool(y)) => x == y,
+            (Value::List(x), Value::List(y)) => {
+                if Rc::ptr_eq(x, y) {
+                    return Ok(true);
+                }
+                if x.len() != y.len() {
+                    return Ok(false);
+                }
+                for (p, q) in x.iter().zip(y.iter()) {
+                    if !same_value(p, q) && !self.eq_values(p, q)? {
+                        return Ok(false);
+                    }
+                }
+                true
+            }
+            (Value::Attrs(x), Value::Attrs(y)) => {
+                if Rc::ptr_eq(x, y) {
+                    return Ok(true);
+                }
+                if self.is_derivation(x)? && self.is_derivation(y)? {
+                    if let (Some(p), Some(q)) = (x.get(self.syms.out_path).cloned(), y.get(self.syms.out_path).cloned()) {
+                        return self.eq_values(&p, &q);
+                    }
+                }
+                if x.len() != y.len() {
+                    return Ok(false);
+                }
+                for (p, q) in x.entries.iter().zip(y.entries.iter()) {
+                    if p.name != q.name {
+                        return Ok(false);
+                    }
+                    if !same_value(&p.value, &q.value) && !self.eq_values(&p.value, &q.value)? {
+                        return Ok(false);
+                    }
+                }
+                true
+            }
+            _ => false,
+        })
+    }
+
+    /// `<` on numbers, strings, paths and lists (lexicographically).
+    pub fn less_than(&mut self, a: &Value, b: &Value) -> EResult<bool> {
+        Ok(self.compare(a, b)? == Ordering::Less)
+    }
+
+    pub fn compare(&mut self, a: &Value, b: &Value) -> EResult<Ordering> {
+        let a = self.force(a)?;
+        let b = self.force(b)?;
+        Ok(match (&a, &b) {
+            (Value::Int(x), Value::Int(y)) => x.cmp(y),
+            (Value::Int(x), Value::Float(y)) => (*x as f64).partial_cmp(y).unwrap_or(Ordering::Equal),
+            (Value::Float(x), Value::Int(y)) => x.partial_cmp(&(*y as f64)).unwrap_or(Ordering::Equal),
+            (Value::Float(x), Value::Float(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
+            (Value::String(x), Value::String(y)) => x.s.as_bytes().cmp(y.s.as_bytes()),
+            (Value::Path(x), Value::Path(y)) => x.as_bytes().cmp(y.as_bytes()),
+            (Value::List(x), Value::List(y)) => {
+                for i in 0.. {
+                    if i == y.len() {
+                        return Ok(if i == x.len() { Ordering::Equal } else { Ordering::Greater });
+                    }
+                    if i == x.len() {
+                        return Ok(Ordering::Less);
+                    }
+                    if !self.eq_values(&x[i], &y[i])? {
+                        return self.compare(&x[i], &y[i]);
+                    }
+                }
+                Ordering::Equal
+            }
+            _ => {
+                return err(
+                    format!("cannot compare {} with {}", a.type_phrase(), b.type_phrase()),
+                    Pos::NONE,
+                )
+            }
+        })
+    }
+
+    /// Forces a value and everything inside it (`--strict`, `deepSeq`).
+    pub fn deep_force(&mut self, v: &Value) -> EResult<Value> {
+        let mut seen = std::collections::HashSet::new();
+        self.deep_force_inner(v, &mut seen)
+    }
+
+    fn deep_force_inner(&mut self, v: &Value, seen: &mut std::collections::HashSet<usize>) -> EResult<Value> {
+        self.check_stack()?;
+        let f = self.force(v)?;
+        match &f {
+            Value::Attrs(a) => {
+                if !seen.insert(Rc::as_ptr(a) as usize) {
+                    return Ok(f);
+                }
+                for at in a.entries.iter() {
+                    self.deep_force_inner(&at.value, seen)
+                        .trace(at.pos, || format!("while evaluating the attribute '{}'", at.name))?;
+                }
+            }
+            Value::List(l) => {
+                if !seen.insert(Rc::as_ptr(l) as *const u8 as usize) {
+                    return Ok(f);
+                }
+                for x in l.iter() {
+                    self.deep_force_inner(x, seen)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(f)
+    }
+}
+
+/// Same value object (the pointer test Nix does before comparing list and set elements).
+fn same_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Thunk(x), Value::Thunk(y)) => Rc::ptr_eq(x, y),
+        (Value::Lambda(x), Value::Lambda(y)) => Rc::ptr_eq(x, y),
+        (Value::Attrs(x), Value::Attrs(y)) => Rc::ptr_eq(x, y),
+        (Value::List(x), Value::List(y)) => Rc::ptr_eq(x, y),
+        _ => false,
+    }
+}
+
+#[inline]
+pub fn lookup(env: &Rc<Env>, depth: u32, slot: u32) -> Value {
+    let mut e = env;
+    for _ in 0..depth {
+        match &e.parent {
+            Some(p) => e = p,
+            None => return Value::Null,
+        }
+    }
+    match e.slots.get(slot as usize).and_then(|c| c.get()) {
+        Some(v) => v.clone(),
+        None => Value::Null,
+    }
+}

@@ -1,0 +1,142 @@
+//! The evaluator's intermediate representation: the rowan tree lowered once into compact
+//! nodes with variables resolved to (depth, slot). IR lives for the whole process
+//! (leaked, like the C++ evaluator's AST), so thunks can point at it with `&'static`.
+
+use crate::source::Pos;
+use crate::symbol::Sym;
+use crate::value::Value;
+use std::cell::Cell;
+
+pub type E = &'static Expr;
+
+pub enum StrPart {
+    Lit(String),
+    Expr(E, Pos),
+}
+
+pub enum AttrKey {
+    Static(Sym),
+    Dynamic(E, Pos),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Concat,
+    Update,
+    Eq,
+    Neq,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    And,
+    Or,
+    Impl,
+}
+
+pub struct StaticAttr {
+    pub name: Sym,
+    pub value: E,
+    pub pos: Pos,
+}
+
+pub struct DynamicAttr {
+    pub key: E,
+    pub value: E,
+    pub pos: Pos,
+}
+
+/// An attribute set literal. For `rec` sets (and `let`), `statics[i]` lives in slot `i` of
+/// a new frame that all values are evaluated in.
+pub struct AttrsExpr {
+    pub rec: bool,
+    pub statics: Vec<StaticAttr>,
+    pub dynamics: Vec<DynamicAttr>,
+}
+
+pub struct Formal {
+    pub name: Sym,
+    pub default: Option<E>,
+    pub pos: Pos,
+}
+
+pub struct Formals {
+    pub entries: Vec<Formal>,
+    pub ellipsis: bool,
+    /// Slot of the `@name` binding, if any (after the formals).
+    pub at: Option<u32>,
+}
+
+pub struct LambdaExpr {
+    pub name: Cell<Option<Sym>>,
+    pub pos: Pos,
+    /// `None` for `x: body` (the argument is slot 0).
+    pub formals: Option<Formals>,
+    pub frame_size: u32,
+    pub body: E,
+}
+
+pub enum Expr {
+    Const(Value),
+    Var { depth: u32, slot: u32, pos: Pos },
+    /// A name not bound lexically: looked up in the enclosing `with` frames, innermost first
+    /// (their depths, all with the namespace in slot 0).
+    WithVar { name: Sym, withs: Box<[u32]>, pos: Pos },
+    Str { parts: Box<[StrPart]>, pos: Pos },
+    /// An interpolated path literal, e.g. `./a/${b}`; the first part is already absolute.
+    PathInterp { parts: Box<[StrPart]>, pos: Pos },
+    /// `<name>`: resolved through `__findFile __nixPath "name"` at evaluation time.
+    SearchPath { name: String, pos: Pos },
+    /// `~/rest`.
+    HomePath { rest: String, pos: Pos },
+    List(Box<[E]>),
+    Attrs(AttrsExpr, Pos),
+    Let { frame_size: u32, bindings: Box<[E]>, body: E },
+    Select { e: E, path: Box<[AttrKey]>, default: Option<E>, pos: Pos },
+    HasAttr { e: E, path: Box<[AttrKey]>, pos: Pos },
+    Lambda(LambdaExpr),
+    Apply { f: E, args: Box<[E]>, pos: Pos },
+    If { cond: E, then: E, els: E, pos: Pos },
+    Assert { cond: E, body: E, text: String, pos: Pos },
+    /// `with ns; body`: body is evaluated in a new frame whose slot 0 is `ns` (lazily).
+    With { ns: E, body: E, pos: Pos },
+    Not(E, Pos),
+    Neg(E, Pos),
+    Bin { op: BinOp, l: E, r: E, pos: Pos },
+    CurPos(Pos),
+}
+
+pub fn leak(e: Expr) -> E {
+    Box::leak(Box::new(e))
+}
+
+impl Expr {
+    /// Position of the expression, used for error messages.
+    pub fn pos(&self) -> Pos {
+        match self {
+            Expr::Const(_) | Expr::List(_) | Expr::Let { .. } => Pos::NONE,
+            Expr::Var { pos, .. }
+            | Expr::WithVar { pos, .. }
+            | Expr::Str { pos, .. }
+            | Expr::PathInterp { pos, .. }
+            | Expr::SearchPath { pos, .. }
+            | Expr::HomePath { pos, .. }
+            | Expr::Attrs(_, pos)
+            | Expr::Select { pos, .. }
+            | Expr::HasAttr { pos, .. }
+            | Expr::Apply { pos, .. }
+            | Expr::If { pos, .. }
+            | Expr::Assert { pos, .. }
+            | Expr::With { pos, .. }
+            | Expr::Not(_, pos)
+            | Expr::Neg(_, pos)
+            | Expr::Bin { pos, .. }
+            | Expr::CurPos(pos) => *pos,
+            Expr::Lambda(l) => l.pos,
+        }
+    }
+}

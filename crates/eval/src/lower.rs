@@ -1,0 +1,821 @@
+//! Lowering: the rnix tree becomes IR once, with the scope pass Nix's parser does
+//! (duplicate attributes, duplicate formals, undefined variables) and static resolution
+//! of variables to (depth, slot).
+
+use crate::error::{EResult, ErrorKind, EvalError};
+use crate::ir::*;
+use crate::source::{inline_pos, Pos};
+use crate::symbol::Sym;
+use crate::value::Value;
+use rnix::ast::{self, AstToken, HasEntry, InterpolPart};
+use rnix::SyntaxKind;
+use rowan::ast::AstNode;
+use std::collections::HashMap;
+
+enum Scope {
+    Frame(HashMap<Sym, u32>),
+    With,
+}
+
+pub struct Lowerer<'g> {
+    file: u32,
+    /// Directory relative paths are resolved against.
+    base_dir: String,
+    scopes: Vec<Scope>,
+    globals: &'g HashMap<Sym, Value>,
+}
+
+fn perr(msg: impl Into<String>, pos: Pos) -> Box<EvalError> {
+    EvalError::new(ErrorKind::Parse, msg, pos)
+}
+
+/// Parses and lowers `text` (already registered as `file`) into IR.
+pub fn parse_and_lower(
+    text: &str,
+    file: u32,
+    base_dir: &str,
+    globals: &HashMap<Sym, Value>,
+) -> EResult<E> {
+    let parse = rnix::Root::parse(text);
+    if let Some(e) = parse.errors().first() {
+        return Err(parse_error(e, file, text));
+    }
+    let root = parse.tree();
+    let Some(expr) = root.expr() else {
+        return Err(perr("syntax error, unexpected end of file", Pos { file, off: text.len() as u32 }));
+    };
+    let mut l = Lowerer { file, base_dir: base_dir.to_string(), scopes: Vec::new(), globals };
+    l.expr(expr)
+}
+
+fn token_desc(k: SyntaxKind) -> &'static str {
+    use SyntaxKind::*;
+    match k {
+        TOKEN_IDENT => "ID",
+        TOKEN_INTEGER => "INT",
+        TOKEN_FLOAT => "FLOAT",
+        TOKEN_STRING_START | TOKEN_STRING_END => "'\"'",
+        TOKEN_SEMICOLON => "';'",
+        TOKEN_COLON => "':'",
+        TOKEN_ASSIGN => "'='",
+        TOKEN_L_BRACE => "'{'",
+        TOKEN_R_BRACE => "'}'",
+        TOKEN_L_BRACK => "'['",
+        TOKEN_R_BRACK => "']'",
+        TOKEN_L_PAREN => "'('",
+        TOKEN_R_PAREN => "')'",
+        TOKEN_IN => "IN",
+        TOKEN_THEN => "THEN",
+        TOKEN_ELSE => "ELSE",
+        TOKEN_DOT => "'.'",
+        TOKEN_COMMA => "','",
+        _ => "invalid token",
+    }
+}
+
+fn parse_error(e: &rnix::ParseError, file: u32, text: &str) -> Box<EvalError> {
+    use rnix::ParseError as P;
+    let at = |r: rnix::TextRange| Pos { file, off: u32::from(r.start()) };
+    let eof = Pos { file, off: text.len() as u32 };
+    match e {
+        P::Unexpected(r) => perr("syntax error, unexpected invalid token", at(*r)),
+        P::UnexpectedExtra(r) => {
+            perr("syntax error, unexpected invalid token, expecting end of file", at(*r))
+        }
+        P::UnexpectedWanted(got, r, wanted) => {
+            let mut msg = format!("syntax error, unexpected {}", token_desc(*got));
+            if let Some(w) = wanted.first() {
+                msg.push_str(&format!(", expecting {}", token_desc(*w)));
+            }
+            perr(msg, at(*r))
+        }
+        P::UnexpectedDoubleBind(r) => perr("syntax error, unexpected '@'", at(*r)),
+        P::UnexpectedEOF | P::UnexpectedEOFWanted(_) => {
+            perr("syntax error, unexpected end of file", eof)
+        }
+        P::DuplicatedArgs(r, name) => {
+            perr(format!("duplicate formal function argument '{name}'"), at(*r))
+        }
+        P::RecursionLimitExceeded => perr("syntax error, expression nested too deeply", eof),
+        _ => perr("syntax error", eof),
+    }
+}
+
+/// Attribute set under construction (nested attribute paths are merged here first).
+struct PAttrs {
+    rec: bool,
+    statics: Vec<(Sym, PVal, Pos)>,
+    dynamics: Vec<(ast::Attr, PVal, Pos)>,
+}
+
+enum PVal {
+    Ast(ast::Expr),
+    Nested(PAttrs),
+    InheritVar(Sym, Pos),
+    InheritFrom(ast::Expr, Sym, Pos),
+}
+
+impl<'g> Lowerer<'g> {
+    fn pos(&self, n: &impl AstNode<Language = rnix::NixLanguage>) -> Pos {
+        Pos { file: self.file, off: u32::from(n.syntax().text_range().start()) }
+    }
+
+    fn resolve(&self, name: Sym, pos: Pos, skip: usize) -> EResult<Expr> {
+        let mut depth = 0u32;
+        let mut withs = Vec::new();
+        for (i, s) in self.scopes.iter().rev().enumerate() {
+            match s {
+                Scope::Frame(m) => {
+                    if i >= skip {
+                        if let Some(slot) = m.get(&name) {
+                            return Ok(Expr::Var { depth, slot: *slot, pos });
+                        }
+                    }
+                }
+                Scope::With => {
+                    if i >= skip {
+                        withs.push(depth);
+                    }
+                }
+            }
+            depth += 1;
+        }
+        if let Some(v) = self.globals.get(&name) {
+            return Ok(Expr::Const(v.clone()));
+        }
+        if withs.is_empty() {
+            return Err(perr(format!("undefined variable '{name}'"), pos));
+        }
+        Ok(Expr::WithVar { name, withs: withs.into_boxed_slice(), pos })
+    }
+
+    fn expr(&mut self, e: ast::Expr) -> EResult<E> {
+        Ok(leak(self.expr_inner(e)?))
+    }
+
+    fn opt_expr(&mut self, e: Option<ast::Expr>, parent: Pos) -> EResult<E> {
+        match e {
+            Some(e) => self.expr(e),
+            None => Err(perr("syntax error, unexpected end of file", parent)),
+        }
+    }
+
+    fn expr_inner(&mut self, e: ast::Expr) -> EResult<Expr> {
+        let pos = self.pos(&e);
+        Ok(match e {
+            ast::Expr::Paren(p) => return self.expr_inner(self.need(p.expr(), pos)?),
+            ast::Expr::Root(r) => return self.expr_inner(self.need(r.expr(), pos)?),
+            ast::Expr::Error(_) => return Err(perr("syntax error, unexpected invalid token", pos)),
+            ast::Expr::Literal(lit) => match lit.kind() {
+                ast::LiteralKind::Integer(i) => match i.value() {
+                    Ok(v) => Expr::Const(Value::Int(v)),
+                    Err(_) => return Err(perr(format!("invalid integer '{}'", i.syntax().text()), pos)),
+                },
+                ast::LiteralKind::Float(f) => match f.value() {
+                    Ok(v) => Expr::Const(Value::Float(v)),
+                    Err(_) => return Err(perr(format!("invalid float '{}'", f.syntax().text()), pos)),
+                },
+                ast::LiteralKind::Uri(u) => Expr::Const(Value::string(u.syntax().text())),
+            },
+            ast::Expr::Ident(id) => {
+                let name = ident_name(&id);
+                if name == "__curPos" {
+                    return Ok(Expr::CurPos(pos));
+                }
+                self.resolve(Sym::new(&name), pos, 0)?
+            }
+            ast::Expr::CurPos(_) => Expr::CurPos(pos),
+            ast::Expr::Str(s) => self.string(&s, pos)?,
+            ast::Expr::PathAbs(p) => self.path(p.parts(), pos, PathKind::Abs)?,
+            ast::Expr::PathRel(p) => self.path(p.parts(), pos, PathKind::Rel)?,
+            ast::Expr::PathHome(p) => self.path(p.parts(), pos, PathKind::Home)?,
+            ast::Expr::PathSearch(p) => {
+                let text = p.content().map(|c| c.text().to_string()).unwrap_or_default();
+                let name = text.trim_start_matches('<').trim_end_matches('>').to_string();
+                Expr::SearchPath { name, pos }
+            }
+            ast::Expr::List(l) => {
+                let mut items = Vec::new();
+                for i in l.items() {
+                    items.push(self.expr(i)?);
+                }
+                Expr::List(items.into_boxed_slice())
+            }
+            ast::Expr::AttrSet(a) => {
+                let rec = a.rec_token().is_some();
+                let pa = self.collect_attrs(&a, rec)?;
+                Expr::Attrs(self.lower_attrs(pa)?, pos)
+            }
+            ast::Expr::LetIn(l) => {
+                let mut pa = self.collect_entries(l.entries(), false)?;
+                pa.statics.sort_by(|a, b| a.0.cmp(&b.0));
+                if let Some((k, _, p)) = pa.dynamics.first() {
+                    let _ = k;
+                    return Err(perr("dynamic attributes not allowed in let", *p));
+                }
+                let names: HashMap<Sym, u32> =
+                    pa.statics.iter().enumerate().map(|(i, (s, _, _))| (*s, i as u32)).collect();
+                self.scopes.push(Scope::Frame(names));
+                let r = (|| -> EResult<Expr> {
+                    let mut bindings = Vec::new();
+                    let n = pa.statics.len() as u32;
+                    for (name, v, _) in pa.statics {
+                        bindings.push(self.lower_pval(v, name, true)?);
+                    }
+                    let body = self.opt_expr(l.body(), pos)?;
+                    Ok(Expr::Let { frame_size: n, bindings: bindings.into_boxed_slice(), body })
+                })();
+                self.scopes.pop();
+                r?
+            }
+            ast::Expr::LegacyLet(l) => {
+                let pa = self.collect_entries(l.entries(), true)?;
+                let attrs = leak(Expr::Attrs(self.lower_attrs(pa)?, pos));
+                Expr::Select {
+                    e: attrs,
+                    path: vec![AttrKey::Static(Sym::new("body"))].into_boxed_slice(),
+                    default: None,
+                    pos,
+                }
+            }
+            ast::Expr::Select(s) => {
+                let e = self.opt_expr(s.expr(), pos)?;
+                let path = self.attrpath(s.attrpath(), pos)?;
+                let default = match s.default_expr() {
+                    Some(d) => Some(self.expr(d)?),
+                    None => None,
+                };
+                Expr::Select { e, path, default, pos }
+            }
+            ast::Expr::HasAttr(h) => {
+                let e = self.opt_expr(h.expr(), pos)?;
+                let path = self.attrpath(h.attrpath(), pos)?;
+                Expr::HasAttr { e, path, pos }
+            }
+            ast::Expr::Lambda(l) => Expr::Lambda(self.lambda(&l, pos)?),
+            ast::Expr::Apply(a) => {
+                let mut args = Vec::new();
+                let mut cur = ast::Expr::Apply(a);
+                loop {
+                    match cur {
+                        ast::Expr::Apply(a) => {
+                            let arg = self.need(a.argument(), pos)?;
+                            args.push(arg);
+                            cur = self.need(a.lambda(), pos)?;
+                        }
+                        ast::Expr::Paren(ref p) => {
+                            // `(f a) b` is the same application chain as `f a b`.
+                            match p.expr() {
+                                Some(inner @ ast::Expr::Apply(_)) => cur = inner,
+                                _ => break,
+                            }
+                        }
+                        _ => break,
+                    }
+                }
+                let f = self.expr(cur)?;
+                let mut lowered = Vec::with_capacity(args.len());
+                for a in args.into_iter().rev() {
+                    lowered.push(self.expr(a)?);
+                }
+                Expr::Apply { f, args: lowered.into_boxed_slice(), pos }
+            }
+            ast::Expr::IfElse(i) => Expr::If {
+                cond: self.opt_expr(i.condition(), pos)?,
+                then: self.opt_expr(i.body(), pos)?,
+                els: self.opt_expr(i.else_body(), pos)?,
+                pos,
+            },
+            ast::Expr::Assert(a) => {
+                let cond_ast = self.need(a.condition(), pos)?;
+                let text = show_expr(&cond_ast);
+                Expr::Assert {
+                    cond: self.expr(cond_ast)?,
+                    body: self.opt_expr(a.body(), pos)?,
+                    text,
+                    pos,
+                }
+            }
+            ast::Expr::With(w) => {
+                let ns = self.opt_expr(w.namespace(), pos)?;
+                self.scopes.push(Scope::With);
+                let body = self.opt_expr(w.body(), pos);
+                self.scopes.pop();
+                Expr::With { ns, body: body?, pos }
+            }
+            ast::Expr::UnaryOp(u) => {
+                let inner = self.opt_expr(u.expr(), pos)?;
+                match u.operator() {
+                    Some(ast::UnaryOpKind::Invert) => Expr::Not(inner, pos),
+                    Some(ast::UnaryOpKind::Negate) => Expr::Neg(inner, pos),
+                    None => return Err(perr("syntax error, unexpected invalid token", pos)),
+                }
+            }
+            ast::Expr::BinOp(b) => {
+                use ast::BinOpKind as K;
+                let op = match b.operator() {
+                    Some(K::Add) => BinOp::Add,
+                    Some(K::Sub) => BinOp::Sub,
+                    Some(K::Mul) => BinOp::Mul,
+                    Some(K::Div) => BinOp::Div,
+                    Some(K::Concat) => BinOp::Concat,
+                    Some(K::Update) => BinOp::Update,
+                    Some(K::Equal) => BinOp::Eq,
+                    Some(K::NotEqual) => BinOp::Neq,
+                    Some(K::Less) => BinOp::Lt,
+                    Some(K::LessOrEq) => BinOp::Le,
+                    Some(K::More) => BinOp::Gt,
+                    Some(K::MoreOrEq) => BinOp::Ge,
+                    Some(K::And) => BinOp::And,
+                    Some(K::Or) => BinOp::Or,
+                    Some(K::Implication) => BinOp::Impl,
+                    Some(K::PipeLeft) | Some(K::PipeRight) | None => {
+                        let tok = b
+                            .syntax()
+                            .children_with_tokens()
+                            .filter_map(|t| t.into_token())
+                            .find(|t| !t.kind().is_trivia());
+                        let p = tok
+                            .map(|t| Pos { file: self.file, off: u32::from(t.text_range().start()) })
+                            .unwrap_or(pos);
+                        return Err(perr(
+                            "syntax error, unexpected invalid token, expecting end of file",
+                            p,
+                        ));
+                    }
+                };
+                let l = self.opt_expr(b.lhs(), pos)?;
+                let r = self.opt_expr(b.rhs(), pos)?;
+                Expr::Bin { op, l, r, pos }
+            }
+        })
+    }
+
+    fn need(&self, e: Option<ast::Expr>, pos: Pos) -> EResult<ast::Expr> {
+        e.ok_or_else(|| perr("syntax error, unexpected end of file", pos))
+    }
+
+    fn string(&mut self, s: &ast::Str, pos: Pos) -> EResult<Expr> {
+        let parts = s.normalized_parts();
+        let mut out = Vec::new();
+        for p in parts {
+            match p {
+                InterpolPart::Literal(l) => {
+                    if !l.is_empty() {
+                        out.push(StrPart::Lit(l));
+                    }
+                }
+                InterpolPart::Interpolation(i) => {
+                    let ipos = self.pos(&i);
+                    let e = self.opt_expr(i.expr(), ipos)?;
+                    out.push(StrPart::Expr(e, ipos));
+                }
+            }
+        }
+        if out.iter().all(|p| matches!(p, StrPart::Lit(_))) {
+            let s: String = out
+                .into_iter()
+                .map(|p| match p {
+                    StrPart::Lit(l) => l,
+                    StrPart::Expr(..) => String::new(),
+                })
+                .collect();
+            return Ok(Expr::Const(Value::string(s)));
+        }
+        Ok(Expr::Str { parts: out.into_boxed_slice(), pos })
+    }
+
+    fn path(
+        &mut self,
+        parts: Vec<InterpolPart<ast::PathContent>>,
+        pos: Pos,
+        kind: PathKind,
+    ) -> EResult<Expr> {
+        let mut out = Vec::new();
+        for (i, p) in parts.into_iter().enumerate() {
+            match p {
+                InterpolPart::Literal(l) => {
+                    let mut t = l.text().to_string();
+                    if i == 0 {
+                        match kind {
+                            PathKind::Rel => t = format!("{}/{}", self.base_dir, t),
+                            PathKind::Home => t = t.trim_start_matches('~').to_string(),
+                            PathKind::Abs => {}
+                        }
+                    }
+                    out.push(StrPart::Lit(t));
+                }
+                InterpolPart::Interpolation(ip) => {
+                    let ipos = self.pos(&ip);
+                    let e = self.opt_expr(ip.expr(), ipos)?;
+                    out.push(StrPart::Expr(e, ipos));
+                }
+            }
+        }
+        if let PathKind::Home = kind {
+            let rest: String = match out.first() {
+                Some(StrPart::Lit(l)) if out.len() == 1 => l.clone(),
+                _ => return Err(perr("interpolation in home paths is not supported", pos)),
+            };
+            return Ok(Expr::HomePath { rest, pos });
+        }
+        if out.len() == 1 {
+            if let Some(StrPart::Lit(l)) = out.first() {
+                return Ok(Expr::Const(Value::path(crate::eval::canon_path(l))));
+            }
+        }
+        Ok(Expr::PathInterp { parts: out.into_boxed_slice(), pos })
+    }
+
+    fn attr_key(&mut self, a: ast::Attr, pos: Pos) -> EResult<AttrKey> {
+        if let Some(s) = static_attr_name(&a) {
+            return Ok(AttrKey::Static(Sym::new(&s)));
+        }
+        let apos = self.pos(&a);
+        let e = match a {
+            ast::Attr::Dynamic(d) => self.opt_expr(d.expr(), pos)?,
+            ast::Attr::Str(s) => leak(self.string(&s, apos)?),
+            ast::Attr::Ident(_) => return Err(perr("syntax error", apos)),
+        };
+        Ok(AttrKey::Dynamic(e, apos))
+    }
+
+    fn attrpath(&mut self, p: Option<ast::Attrpath>, pos: Pos) -> EResult<Box<[AttrKey]>> {
+        let p = p.ok_or_else(|| perr("syntax error, unexpected end of file", pos))?;
+        let mut out = Vec::new();
+        for a in p.attrs() {
+            out.push(self.attr_key(a, pos)?);
+        }
+        Ok(out.into_boxed_slice())
+    }
+
+    fn lambda(&mut self, l: &ast::Lambda, pos: Pos) -> EResult<LambdaExpr> {
+        let param = l.param().ok_or_else(|| perr("syntax error", pos))?;
+        match param {
+            ast::Param::IdentParam(ip) => {
+                let name = ip.ident().map(|i| ident_name(&i)).unwrap_or_default();
+                let mut m = HashMap::new();
+                m.insert(Sym::new(&name), 0);
+                self.scopes.push(Scope::Frame(m));
+                let body = self.opt_expr(l.body(), pos);
+                self.scopes.pop();
+                Ok(LambdaExpr { name: Default::default(), pos, formals: None, frame_size: 1, body: body? })
+            }
+            ast::Param::Pattern(pat) => {
+                let mut names = HashMap::new();
+                let mut entries_ast = Vec::new();
+                for (i, e) in pat.pat_entries().enumerate() {
+                    let Some(id) = e.ident() else { continue };
+                    let name = Sym::new(&ident_name(&id));
+                    let epos = self.pos(&id);
+                    if names.insert(name, i as u32).is_some() {
+                        return Err(perr(format!("duplicate formal function argument '{name}'"), epos));
+                    }
+                    entries_ast.push((name, e.default(), epos));
+                }
+                let n = entries_ast.len() as u32;
+                let mut at = None;
+                if let Some(b) = pat.pat_bind() {
+                    if let Some(id) = b.ident() {
+                        let name = Sym::new(&ident_name(&id));
+                        if names.contains_key(&name) {
+                            return Err(perr(
+                                format!("duplicate formal function argument '{name}'"),
+                                self.pos(&id),
+                            ));
+                        }
+                        names.insert(name, n);
+                        at = Some(n);
+                    }
+                }
+                self.scopes.push(Scope::Frame(names));
+                let r = (|| -> EResult<LambdaExpr> {
+                    let mut entries = Vec::new();
+                    for (name, d, epos) in entries_ast {
+                        let default = match d {
+                            Some(d) => Some(self.expr(d)?),
+                            None => None,
+                        };
+                        entries.push(Formal { name, default, pos: epos });
+                    }
+                    let body = self.opt_expr(l.body(), pos)?;
+                    Ok(LambdaExpr {
+                        name: Default::default(),
+                        pos,
+                        formals: Some(Formals { entries, ellipsis: pat.ellipsis_token().is_some(), at }),
+                        frame_size: n + at.map(|_| 1).unwrap_or(0),
+                        body,
+                    })
+                })();
+                self.scopes.pop();
+                r
+            }
+        }
+    }
+
+    fn collect_attrs(&mut self, a: &ast::AttrSet, rec: bool) -> EResult<PAttrs> {
+        self.collect_entries(a.entries(), rec)
+    }
+
+    fn collect_entries(
+        &mut self,
+        entries: impl Iterator<Item = ast::Entry>,
+        rec: bool,
+    ) -> EResult<PAttrs> {
+        let mut pa = PAttrs { rec, statics: Vec::new(), dynamics: Vec::new() };
+        for entry in entries {
+            match entry {
+                ast::Entry::Inherit(inh) => {
+                    let from = inh.from().and_then(|f| f.expr());
+                    for a in inh.attrs() {
+                        let apos = self.pos(&a);
+                        let Some(name) = static_attr_name(&a) else {
+                            return Err(perr("dynamic attributes not allowed in inherit", apos));
+                        };
+                        let name = Sym::new(&name);
+                        if let Some((_, _, p)) = pa.statics.iter().find(|(s, _, _)| *s == name) {
+                            return Err(perr(
+                                format!("attribute '{name}' already defined at {}", inline_pos(*p)),
+                                apos,
+                            ));
+                        }
+                        let v = match &from {
+                            Some(f) => PVal::InheritFrom(f.clone(), name, apos),
+                            None => PVal::InheritVar(name, apos),
+                        };
+                        pa.statics.push((name, v, apos));
+                    }
+                }
+                ast::Entry::AttrpathValue(av) => {
+                    let apos = av.attrpath().map(|p| self.pos(&p)).unwrap_or(Pos::NONE);
+                    let path: Vec<ast::Attr> =
+                        av.attrpath().map(|p| p.attrs().collect()).unwrap_or_default();
+                    let Some(value) = av.value() else {
+                        return Err(perr("syntax error, unexpected end of file", apos));
+                    };
+                    self.add_path(&mut pa, &path, value, apos, String::new())?;
+                }
+            }
+        }
+        Ok(pa)
+    }
+
+    fn add_path(
+        &mut self,
+        pa: &mut PAttrs,
+        path: &[ast::Attr],
+        value: ast::Expr,
+        apos: Pos,
+        prefix: String,
+    ) -> EResult<()> {
+        let Some(first) = path.first() else {
+            return Err(perr("syntax error", apos));
+        };
+        let Some(name) = static_attr_name(first) else {
+            let v = if path.len() == 1 {
+                PVal::Ast(value)
+            } else {
+                let mut inner = PAttrs { rec: false, statics: Vec::new(), dynamics: Vec::new() };
+                self.add_path(&mut inner, &path[1..], value, apos, String::new())?;
+                PVal::Nested(inner)
+            };
+            pa.dynamics.push((first.clone(), v, apos));
+            return Ok(());
+        };
+        let full = if prefix.is_empty() { name.clone() } else { format!("{prefix}.{name}") };
+        let sym = Sym::new(&name);
+        let existing = pa.statics.iter_mut().find(|(s, _, _)| *s == sym);
+        if path.len() == 1 {
+            match existing {
+                None => {
+                    let v = match value {
+                        ast::Expr::AttrSet(ref set) if set.rec_token().is_none() => {
+                            PVal::Nested(self.collect_attrs(set, false)?)
+                        }
+                        _ => PVal::Ast(value),
+                    };
+                    pa.statics.push((sym, v, apos));
+                }
+                Some((_, PVal::Nested(inner), _)) => match value {
+                    ast::Expr::AttrSet(ref set) if set.rec_token().is_none() => {
+                        for entry in set.entries() {
+                            self.merge_entry(inner, entry, &full)?;
+                        }
+                    }
+                    _ => return Err(dup(&full, apos, pa_pos(&pa.statics, sym))),
+                },
+                Some((_, _, p)) => return Err(dup(&full, apos, *p)),
+            }
+        } else {
+            match existing {
+                None => {
+                    let mut inner = PAttrs { rec: false, statics: Vec::new(), dynamics: Vec::new() };
+                    self.add_path(&mut inner, &path[1..], value, apos, full)?;
+                    pa.statics.push((sym, PVal::Nested(inner), apos));
+                }
+                Some((_, PVal::Nested(inner), _)) => {
+                    self.add_path(inner, &path[1..], value, apos, full)?;
+                }
+                Some((_, _, p)) => {
+                    let p = *p;
+                    let rest: Vec<String> =
+                        path[1..].iter().map(|a| static_attr_name(a).unwrap_or_default()).collect();
+                    let shown = format!("{full}.{}", rest.join("."));
+                    let _ = shown;
+                    return Err(dup(&format!("{full}.{}", rest[0]), apos, p));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn merge_entry(&mut self, into: &mut PAttrs, entry: ast::Entry, prefix: &str) -> EResult<()> {
+        match entry {
+            ast::Entry::Inherit(inh) => {
+                let from = inh.from().and_then(|f| f.expr());
+                for a in inh.attrs() {
+                    let apos = self.pos(&a);
+                    let Some(name) = static_attr_name(&a) else {
+                        return Err(perr("dynamic attributes not allowed in inherit", apos));
+                    };
+                    let sym = Sym::new(&name);
+                    if let Some((_, _, p)) = into.statics.iter().find(|(s, _, _)| *s == sym) {
+                        return Err(dup(&format!("{prefix}.{name}"), apos, *p));
+                    }
+                    let v = match &from {
+                        Some(f) => PVal::InheritFrom(f.clone(), sym, apos),
+                        None => PVal::InheritVar(sym, apos),
+                    };
+                    into.statics.push((sym, v, apos));
+                }
+            }
+            ast::Entry::AttrpathValue(av) => {
+                let apos = av.attrpath().map(|p| self.pos(&p)).unwrap_or(Pos::NONE);
+                let path: Vec<ast::Attr> =
+                    av.attrpath().map(|p| p.attrs().collect()).unwrap_or_default();
+                let Some(value) = av.value() else {
+                    return Err(perr("syntax error, unexpected end of file", apos));
+                };
+                self.add_path(into, &path, value, apos, prefix.to_string())?;
+            }
+        }
+        Ok(())
+    }
+
+    fn lower_attrs(&mut self, mut pa: PAttrs) -> EResult<AttrsExpr> {
+        pa.statics.sort_by(|a, b| a.0.cmp(&b.0));
+        let rec = pa.rec;
+        if rec {
+            let names: HashMap<Sym, u32> =
+                pa.statics.iter().enumerate().map(|(i, (s, _, _))| (*s, i as u32)).collect();
+            self.scopes.push(Scope::Frame(names));
+        }
+        let r = (|| -> EResult<AttrsExpr> {
+            let mut statics = Vec::with_capacity(pa.statics.len());
+            for (name, v, pos) in pa.statics {
+                let value = self.lower_pval(v, name, rec)?;
+                statics.push(StaticAttr { name, value, pos });
+            }
+            let mut dynamics = Vec::new();
+            for (k, v, pos) in pa.dynamics {
+                let key = match self.attr_key(k, pos)? {
+                    AttrKey::Dynamic(e, _) => e,
+                    AttrKey::Static(s) => leak(Expr::Const(Value::string(s.as_str()))),
+                };
+                let value = self.lower_pval(v, Sym::new(""), false)?;
+                dynamics.push(DynamicAttr { key, value, pos });
+            }
+            Ok(AttrsExpr { rec, statics, dynamics })
+        })();
+        if rec {
+            self.scopes.pop();
+        }
+        r
+    }
+
+    /// `in_frame`: the value is evaluated inside the frame of a `rec` set or `let`, so a
+    /// plain `inherit x` must skip that frame.
+    fn lower_pval(&mut self, v: PVal, name: Sym, in_frame: bool) -> EResult<E> {
+        Ok(match v {
+            PVal::Ast(e) => {
+                let e = self.expr(e)?;
+                if let Expr::Lambda(l) = e {
+                    if l.name.get().is_none() {
+                        l.name.set(Some(name));
+                    }
+                }
+                e
+            }
+            PVal::Nested(pa) => {
+                let pos = Pos::NONE;
+                leak(Expr::Attrs(self.lower_attrs(pa)?, pos))
+            }
+            PVal::InheritVar(s, pos) => leak(self.resolve(s, pos, if in_frame { 1 } else { 0 })?),
+            PVal::InheritFrom(from, s, pos) => {
+                let e = self.expr(from)?;
+                leak(Expr::Select {
+                    e,
+                    path: vec![AttrKey::Static(s)].into_boxed_slice(),
+                    default: None,
+                    pos,
+                })
+            }
+        })
+    }
+}
+
+fn pa_pos(statics: &[(Sym, PVal, Pos)], sym: Sym) -> Pos {
+    statics.iter().find(|(s, _, _)| *s == sym).map(|(_, _, p)| *p).unwrap_or(Pos::NONE)
+}
+
+fn dup(full: &str, at: Pos, first: Pos) -> Box<EvalError> {
+    perr(format!("attribute '{full}' already defined at {}", inline_pos(first)), at)
+}
+
+enum PathKind {
+    Abs,
+    Rel,
+    Home,
+}
+
+pub fn ident_name(id: &ast::Ident) -> String {
+    id.syntax().text().to_string()
+}
+
+/// The name of an attribute if it is known before evaluation: identifiers, strings
+/// without interpolation, and `${"literal"}`.
+fn static_attr_name(a: &ast::Attr) -> Option<String> {
+    match a {
+        ast::Attr::Ident(i) => Some(ident_name(i)),
+        ast::Attr::Str(s) => str_literal(s),
+        ast::Attr::Dynamic(d) => match d.expr()? {
+            ast::Expr::Str(s) => str_literal(&s),
+            _ => None,
+        },
+    }
+}
+
+fn str_literal(s: &ast::Str) -> Option<String> {
+    let mut out = String::new();
+    for p in s.normalized_parts() {
+        match p {
+            InterpolPart::Literal(l) => out.push_str(&l),
+            InterpolPart::Interpolation(_) => return None,
+        }
+    }
+    Some(out)
+}
+
+/// Nix 2.8 prints an assertion's condition the way its `show()` renders expressions
+/// (fully parenthesised operators); this covers the common shapes.
+fn show_expr(e: &ast::Expr) -> String {
+    match e {
+        ast::Expr::BinOp(b) => {
+            let op = b
+                .syntax()
+                .children_with_tokens()
+                .filter_map(|t| t.into_token())
+                .find(|t| ast::BinOpKind::from_kind(t.kind()).is_some())
+                .map(|t| t.text().to_string())
+                .unwrap_or_default();
+            let l = b.lhs().map(|x| show_expr(&x)).unwrap_or_default();
+            let r = b.rhs().map(|x| show_expr(&x)).unwrap_or_default();
+            format!("({l} {op} {r})")
+        }
+        ast::Expr::Paren(p) => p.expr().map(|x| show_expr(&x)).unwrap_or_default(),
+        ast::Expr::UnaryOp(u) => {
+            let inner = u.expr().map(|x| show_expr(&x)).unwrap_or_default();
+            match u.operator() {
+                Some(ast::UnaryOpKind::Invert) => format!("(! {inner})"),
+                _ => format!("(- {inner})"),
+            }
+        }
+        other => other.syntax().text().to_string(),
+    }
+}
+
+// Silence an unused-import warning for AstToken (needed for `.syntax()` on tokens).
+#[allow(dead_code)]
+fn _use_ast_token(t: &ast::Integer) -> String {
+    t.syntax().text().to_string()
+}
+
+/// Like `parse_and_lower`, with `names` bound in an outermost frame (for `scopedImport`).
+pub fn parse_and_lower_scoped(
+    text: &str,
+    file: u32,
+    base_dir: &str,
+    globals: &HashMap<Sym, Value>,
+    names: &[Sym],
+) -> EResult<E> {
+    let parse = rnix::Root::parse(text);
+    if let Some(e) = parse.errors().first() {
+        return Err(parse_error(e, file, text));
+    }
+    let Some(expr) = parse.tree().expr() else {
+        return Err(perr("syntax error, unexpected end of file", Pos { file, off: text.len() as u32 }));
+    };
+    let frame: HashMap<Sym, u32> = names.iter().enumerate().map(|(i, s)| (*s, i as u32)).collect();
+    let mut l = Lowerer { file, base_dir: base_dir.to_string(), scopes: vec![Scope::Frame(frame)], globals };
+    l.expr(expr)
+}

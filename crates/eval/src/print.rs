@@ -1,0 +1,139 @@
+//! Printing values exactly as `nix-instantiate --eval` (Nix 2.8) does, and Nix's two float
+//! formats: `%g`-like for printing, `%f` for `toString`.
+
+use crate::error::EResult;
+use crate::eval::Eval;
+use crate::value::{ThunkState, Value};
+use std::collections::HashSet;
+use std::rc::Rc;
+
+/// C++ `std::ostream << double` with the default precision 6 (like `%g`).
+pub fn format_float(x: f64) -> String {
+    if x.is_nan() {
+        return if x.is_sign_negative() { "-nan".into() } else { "nan".into() };
+    }
+    if x.is_infinite() {
+        return if x < 0.0 { "-inf".into() } else { "inf".into() };
+    }
+    if x == 0.0 {
+        return if x.is_sign_negative() { "-0".into() } else { "0".into() };
+    }
+    let sci = format!("{:.5e}", x);
+    let (mant, exp) = match sci.split_once('e') {
+        Some((m, e)) => (m.to_string(), e.parse::<i32>().unwrap_or(0)),
+        None => (sci.clone(), 0),
+    };
+    if !(-4..6).contains(&exp) {
+        let mant = strip_zeros(&mant);
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{mant}e{sign}{:02}", exp.abs())
+    } else {
+        let decimals = (5 - exp).max(0) as usize;
+        strip_zeros(&format!("{:.*}", decimals, x))
+    }
+}
+
+fn strip_zeros(s: &str) -> String {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+/// C++ `std::to_string(double)` (`%f`), used by `toString` and string coercion.
+pub fn float_to_string(x: f64) -> String {
+    if x.is_nan() {
+        return if x.is_sign_negative() { "-nan".into() } else { "nan".into() };
+    }
+    if x.is_infinite() {
+        return if x < 0.0 { "-inf".into() } else { "inf".into() };
+    }
+    format!("{:.6}", x)
+}
+
+/// A string literal as Nix prints it.
+pub fn escape_string(s: &str, out: &mut String) {
+    out.push('"');
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Whether an attribute name can be printed bare.
+pub fn is_plain_ident(s: &str) -> bool {
+    let mut cs = s.chars();
+    match cs.next() {
+        Some(c) if c.is_ascii_alphabetic() || c == '_' => {}
+        _ => return false,
+    }
+    cs.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '\'' || c == '-')
+}
+
+/// Prints a value; thunks not yet evaluated print as `<CODE>`, shared non-empty
+/// lists and sets print as `«repeated»` after their first occurrence.
+pub fn print_value(_ev: &mut Eval, v: &Value) -> EResult<String> {
+    let mut out = String::new();
+    let mut seen = HashSet::new();
+    print_inner(v, &mut seen, &mut out);
+    Ok(out)
+}
+
+fn print_inner(v: &Value, seen: &mut HashSet<usize>, out: &mut String) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => out.push_str(&i.to_string()),
+        Value::Float(f) => out.push_str(&format_float(*f)),
+        Value::String(s) => escape_string(&s.s, out),
+        Value::Path(p) => out.push_str(p),
+        Value::Attrs(a) => {
+            if !a.is_empty() && !seen.insert(Rc::as_ptr(a) as usize) {
+                out.push_str("«repeated»");
+                return;
+            }
+            out.push_str("{ ");
+            for at in a.entries.iter() {
+                let n = at.name.as_str();
+                if is_plain_ident(n) {
+                    out.push_str(n);
+                } else {
+                    escape_string(n, out);
+                }
+                out.push_str(" = ");
+                print_inner(&at.value, seen, out);
+                out.push_str("; ");
+            }
+            out.push('}');
+        }
+        Value::List(l) => {
+            if !l.is_empty() && !seen.insert(Rc::as_ptr(l) as *const u8 as usize) {
+                out.push_str("«repeated»");
+                return;
+            }
+            out.push_str("[ ");
+            for x in l.iter() {
+                print_inner(x, seen, out);
+                out.push(' ');
+            }
+            out.push(']');
+        }
+        Value::Lambda(_) => out.push_str("<LAMBDA>"),
+        Value::PrimOp(_) => out.push_str("<PRIMOP>"),
+        Value::PrimOpApp(_) => out.push_str("<PRIMOP-APP>"),
+        Value::Thunk(t) => match &*t.state.borrow() {
+            ThunkState::Done(v) => print_inner(v, seen, out),
+            _ => out.push_str("<CODE>"),
+        },
+    }
+}
