@@ -176,7 +176,17 @@ impl Cgroups {
                 } else {
                     cgroup::create(&dir)?;
                 }
-                made.dirs.push(dir);
+                made.dirs.push(dir.clone());
+                if h.has_controller("cpuset") {
+                    // A v1 cpuset cgroup starts empty and refuses tasks until it has
+                    // CPUs and memory nodes: inherit the parent's.
+                    for f in ["cpuset.cpus", "cpuset.mems"] {
+                        let v = cgroup::read_file(&parent, f)?;
+                        if !v.trim().is_empty() {
+                            cgroup::write(&dir, f, v.trim())?;
+                        }
+                    }
+                }
             }
             for wr in &writes {
                 cgroup::write(&made.dirs[wr.hierarchy], wr.file, &wr.value)?;

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 pub enum ExecError {
     #[error(transparent)]
     State(#[from] StateError),
-    #[error("container {name}: joining {what}: {source}")]
+    #[error("container {name}: joining {what}")]
     Join { name: String, what: String, source: std::io::Error },
     #[error("container {name}: {op}: {errno}")]
     Sys { name: String, op: &'static str, errno: Errno },

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
-#[error("forwarding {protocol:?} port {port}: {source}")]
+#[error("forwarding {protocol:?} port {port}")]
 pub struct ForwardError {
     pub protocol: Protocol,
     pub port: u16,

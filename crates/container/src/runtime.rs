@@ -32,21 +32,21 @@ pub enum RuntimeError {
     Spec(#[from] SpecError),
     #[error(transparent)]
     State(#[from] StateError),
-    #[error("container {name}: {source}")]
+    #[error("container {name}")]
     Cgroups { name: String, source: CgroupsError },
-    #[error("container {name}: network: {source}")]
+    #[error("container {name}: network")]
     Network { name: String, source: NetlinkError },
-    #[error("container {name}: {source}")]
+    #[error("container {name}")]
     Forward { name: String, source: ForwardError },
-    #[error("container {name}: {source}")]
+    #[error("container {name}")]
     Seccomp { name: String, source: nest_sys::seccomp::SeccompError },
-    #[error("{op} {path}: {source}")]
+    #[error("{op} {path}")]
     Io { op: &'static str, path: PathBuf, source: std::io::Error },
     #[error("{op}: {errno}")]
     Sys { op: &'static str, errno: Errno },
     #[error("container {name}: {message}")]
     Setup { name: String, message: String },
-    #[error("reading cgroups: {0}")]
+    #[error("reading the cgroup layout")]
     Layout(#[from] nest_sys::cgroup::CgroupError),
 }
 

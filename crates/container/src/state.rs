@@ -10,7 +10,7 @@ pub const STATE_VERSION: u32 = 1;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
-    #[error("{op} {path}: {source}")]
+    #[error("{op} {path}")]
     Io { op: &'static str, path: PathBuf, source: std::io::Error },
     #[error("container {name} is already running (lock {path} is held)")]
     Locked { name: String, path: PathBuf },

@@ -5,13 +5,13 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CgroupError {
-    #[error("reading {path}: {source}")]
+    #[error("reading {path}")]
     Read { path: PathBuf, source: std::io::Error },
-    #[error("writing {value:?} to {path}: {source}")]
+    #[error("writing {value:?} to {path}")]
     Write { path: PathBuf, value: String, source: std::io::Error },
-    #[error("creating cgroup {path}: {source}")]
+    #[error("creating cgroup {path}")]
     Create { path: PathBuf, source: std::io::Error },
-    #[error("removing cgroup {path}: {source}")]
+    #[error("removing cgroup {path}")]
     Remove { path: PathBuf, source: std::io::Error },
     #[error("no cgroup hierarchy is mounted (looked in /proc/self/mountinfo)")]
     NoHierarchy,
