@@ -441,6 +441,29 @@ fn head(text: &[u8], n: usize) -> String {
     lines.iter().map(|l| format!("    | {l}")).collect::<Vec<_>>().join("\n")
 }
 
+/// Where two outputs first differ, with escaped context, for differences that the
+/// line-oriented excerpt cannot show (a missing trailing newline, invisible bytes).
+fn first_difference(want: &[u8], got: &[u8]) -> String {
+    let at = want.iter().zip(got).position(|(a, b)| a != b).unwrap_or(want.len().min(got.len()));
+    let ctx = |b: &[u8]| {
+        let from = at.saturating_sub(20);
+        let to = (at + 20).min(b.len());
+        let esc: String = b[from.min(to)..to].escape_ascii().to_string();
+        if at >= b.len() {
+            format!("{esc}<end>")
+        } else {
+            esc
+        }
+    };
+    format!(
+        "  first difference at byte {at} (expected {} bytes, got {}):\n    expected: …{}\n    actual:   …{}",
+        want.len(),
+        got.len(),
+        ctx(want),
+        ctx(got)
+    )
+}
+
 fn describe_status(o: &Outcome) -> String {
     if o.timed_out {
         "timed out (killed)".to_string()
@@ -478,17 +501,19 @@ fn check_nest(case: &Case, exp: &Expected, o: &Outcome) -> Result<(), String> {
             }
             if stdout != want {
                 return Err(format!(
-                    "stdout differs\n  expected:\n{}\n  actual:\n{}",
+                    "stdout differs\n  expected:\n{}\n  actual:\n{}\n{}",
                     head(want, 6),
-                    head(&stdout, 6)
+                    head(&stdout, 6),
+                    first_difference(want, &stdout)
                 ));
             }
             if let Some(trace) = &exp.trace {
                 if &stderr != trace {
                     return Err(format!(
-                        "stderr differs from .trace.exp\n  expected:\n{}\n  actual:\n{}",
+                        "stderr differs from .trace.exp\n  expected:\n{}\n  actual:\n{}\n{}",
                         head(trace, 6),
-                        head(&stderr, 6)
+                        head(&stderr, 6),
+                        first_difference(trace, &stderr)
                     ));
                 }
             }
@@ -548,9 +573,10 @@ fn check_oracle(case: &Case, exp: &Expected, o: &Outcome) -> Result<(), String> 
             }
             if stdout != want {
                 return Err(format!(
-                    ".exp differs from nix-instantiate\n  .exp:\n{}\n  nix-instantiate:\n{}",
+                    ".exp differs from nix-instantiate\n  .exp:\n{}\n  nix-instantiate:\n{}\n{}",
                     head(want, 6),
-                    head(&stdout, 6)
+                    head(&stdout, 6),
+                    first_difference(want, &stdout)
                 ));
             }
             let want_trace = exp.trace.as_deref().unwrap_or_default();
@@ -797,4 +823,12 @@ fn expectations_match_nix_instantiate() {
         failed.join("\n"),
         failed.len()
     );
+}
+
+#[test]
+fn first_difference_shows_a_missing_newline() {
+    let d = first_difference(b"{}", b"{}\n");
+    assert!(d.contains("byte 2"), "{d}");
+    assert!(d.contains("expected: …{}<end>"), "{d}");
+    assert!(d.contains("actual:   …{}\\n"), "{d}");
 }
