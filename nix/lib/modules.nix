@@ -223,6 +223,9 @@ rec {
       config = addFreeformType (removeAttrs m [ "_class" "_file" "key" "disabledModules" "require" "imports" "freeformType" ]);
     };
 
+  # nest's own: the NixOS `assertions`/`warnings` options as a module.
+  assertionsModule = ./assertions-module.nix;
+
   setDefaultModuleLocation = file: m: { _file = file; imports = [ m ]; };
 
   importApply = modulePath: staticArg:
@@ -297,7 +300,15 @@ rec {
   # submodule.
   optionTreeToOption = decl:
     if isOption decl.options then decl
-    else decl // { options = mkOption { type = lib.types.submoduleWith { modules = [ { options = decl.options; } ]; }; }; };
+    else decl // {
+      options = mkOption {
+        type = lib.types.submoduleWith {
+          modules = [ { options = decl.options; } ];
+          # Unset, so that it merges with whatever the submodule type declares.
+          shorthandOnlyDefinesConfig = null;
+        };
+      };
+    };
 
   mergeOptionDecls = loc: opts:
     foldl' (res: opt:
@@ -444,7 +455,7 @@ rec {
     mkAliasIfDef option (wrap (mkMerge option.definitions));
   mkAliasAndWrapDefsWithPriority = wrap: option:
     let prio = option.highestPrio or defaultOverridePriority; in
-    mkAliasIfDef option (wrap (mkOverride prio (mkMerge option.definitions)));
+    mkAliasIfDef option (wrap (mkMerge (map (mkOverride prio) option.definitions)));
   mkAliasIfDef = option: mkIf (isOption option && option.isDefined);
 
   mkDerivedConfig = opt: f:

@@ -523,7 +523,7 @@ let
       , description ? null, class ? null } @ attrs:
       let
         allModules = defs: map ({ value, file }:
-          if isAttrs value && shorthandOnlyDefinesConfig
+          if isAttrs value && shorthandOnlyDefinesConfig == true
           then { _file = file; config = value; }
           else { _file = file; imports = [ value ]; }) defs;
 

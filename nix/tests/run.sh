@@ -70,6 +70,8 @@ while IFS= read -r line || [ -n "$line" ]; do
   expr="$work/case.nix"
   # An attribute path is selected from the evaluation; a parenthesized function
   # is applied to it instead.
+  attr="${attr//@lib@/(import $here/../lib)}"
+  attr="${attr//@modules@/$here/modules}"
   case "$attr" in
     '('*) printf '%s (import %s/eval.nix { modules = [%s ]; specialArgs = %s; })\n' "$attr" "$here" "$mods" "$special" > "$expr" ;;
     *) printf '(import %s/eval.nix { modules = [%s ]; specialArgs = %s; }).%s\n' "$here" "$mods" "$special" "$attr" > "$expr" ;;
@@ -91,7 +93,14 @@ while IFS= read -r line || [ -n "$line" ]; do
       else
         report_fail "$id" "want error /$re/, got (status $status) $out $(cat "$work/err")"
       fi ;;
-    *) echo "cases.txt:$lineno: expectation must start with json: or error:" >&2; exit 2 ;;
+    stderr:*)
+      re="${expect#stderr:}"
+      if [ $status -eq 0 ] && grep -qzP -- "$re" "$work/err"; then
+        pass=$((pass + 1))
+      else
+        report_fail "$id" "want success with stderr /$re/, got (status $status) $out $(cat "$work/err")"
+      fi ;;
+    *) echo "cases.txt:$lineno: expectation must start with json:, error: or stderr:" >&2; exit 2 ;;
   esac
 done < "$here/cases.txt"
 

@@ -1,3 +1,3 @@
 {
-  value = throw "definition that cannot be shown";
+  value = { a = throw "definition that cannot be shown"; };
 }

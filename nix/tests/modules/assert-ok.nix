@@ -1,0 +1,4 @@
+{ lib, ... }: {
+  imports = [ lib.modules.assertionsModule ];
+  assertions = [ { assertion = true; message = "fine"; } ];
+}

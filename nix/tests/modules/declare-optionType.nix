@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  options.theType = lib.mkOption { type = lib.types.optionType; };
+}

@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  options.sub.d = lib.mkOption { type = lib.types.bool; default = false; };
+}

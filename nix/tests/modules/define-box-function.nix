@@ -1,0 +1,3 @@
+{
+  box = { config, ... }: { services.openssh.enable = config.networking.hostName == "box"; };
+}

@@ -1,0 +1,3 @@
+{
+  box.networking.hostName = "box";
+}

@@ -1,0 +1,3 @@
+{
+  containers.foo.config.services.openssh = { enable = true; ports = [ ]; };
+}

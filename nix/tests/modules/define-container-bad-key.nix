@@ -1,0 +1,3 @@
+{
+  containers.foo.config.users.users.root.openssh.authorizedKeys.keys = [ "two\nlines" ];
+}

@@ -1,0 +1,7 @@
+{
+  containers.foo.config = {
+    services.openssh.enable = true;
+    services.openssh.ports = [ 2022 ];
+    users.extraUsers.root.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample foo@host" ];
+  };
+}

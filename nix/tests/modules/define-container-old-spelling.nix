@@ -1,0 +1,5 @@
+{
+  systemd.containers.old.config = {
+    services.openssh.enable = true;
+  };
+}

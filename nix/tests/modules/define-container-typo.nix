@@ -1,0 +1,3 @@
+{
+  containers.foo.config.services.openshh.enable = true;
+}

@@ -1,0 +1,3 @@
+{
+  deferred = { config, ... }: { v = [ 2 ]; };
+}

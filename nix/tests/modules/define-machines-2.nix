@@ -1,0 +1,4 @@
+{ lib, ... }: {
+  machines.beta.hostName = "beta.example";
+  machines.gamma = lib.mkIf false { };
+}

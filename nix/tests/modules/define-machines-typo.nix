@@ -1,0 +1,3 @@
+{
+  machines.alpha.prot = 1;
+}

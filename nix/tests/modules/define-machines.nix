@@ -1,0 +1,4 @@
+{
+  machines.alpha = { };
+  machines.beta.port = 2222;
+}

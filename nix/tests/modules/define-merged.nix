@@ -1,0 +1,5 @@
+{
+  merged.one = { };
+  merged.two.y = 3;
+  e = "b";
+}

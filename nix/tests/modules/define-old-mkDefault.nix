@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  old = lib.mkDefault 6;
+}

@@ -1,0 +1,4 @@
+{
+  settings.workers = 4;
+  settings.port = 8080;
+}

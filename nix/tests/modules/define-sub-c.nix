@@ -1,0 +1,4 @@
+{
+  sub.c = "see";
+  sub.d = true;
+}

@@ -1,0 +1,3 @@
+{
+  sub = { config, ... }: { b = [ "fn-${toString config.a}" ]; };
+}

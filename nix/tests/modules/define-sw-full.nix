@@ -1,0 +1,3 @@
+{
+  swFull.config.s = 2;
+}

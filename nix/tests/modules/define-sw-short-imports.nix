@@ -1,0 +1,3 @@
+{
+  swShort.imports = [ ];
+}

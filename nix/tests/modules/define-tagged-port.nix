@@ -1,0 +1,3 @@
+{
+  tagged.port = 80;
+}

@@ -1,0 +1,3 @@
+{
+  tagged.socket = "/run/s";
+}

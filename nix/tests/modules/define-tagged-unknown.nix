@@ -1,0 +1,3 @@
+{
+  tagged.pipe = "x";
+}

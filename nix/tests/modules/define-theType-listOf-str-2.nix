@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  theType = lib.mkIf true (lib.types.listOf lib.types.str);
+}

@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  theType = lib.types.listOf lib.types.str;
+}

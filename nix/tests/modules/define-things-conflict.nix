@@ -1,0 +1,3 @@
+{
+  things.name = "y";
+}

@@ -1,0 +1,3 @@
+{
+  things = { count = 1; name = "x"; listA = [ "a" ]; };
+}

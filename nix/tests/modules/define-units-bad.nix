@@ -1,0 +1,3 @@
+{
+  units."backup.service".onCalendar = "daily";
+}

@@ -1,0 +1,4 @@
+{
+  units."backup.timer".onCalendar = "daily";
+  units."backup.service" = { };
+}

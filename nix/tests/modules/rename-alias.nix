@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  imports = [ (lib.mkAliasOptionModule [ "alias" ] [ "new" ]) ];
+}

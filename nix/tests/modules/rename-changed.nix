@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  imports = [ (lib.mkChangedOptionModule [ "oldPort" ] [ "addr" ] (config: "host:${toString config.oldPort}")) ];
+}

@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  imports = [ (lib.mkRemovedOptionModule [ "gone" ] "Use `new' instead.") ];
+}

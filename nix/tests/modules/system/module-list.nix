@@ -1,0 +1,1 @@
+[ ./openssh.nix ./users.nix ./networking.nix ../../../lib/assertions-module.nix ]

@@ -1,0 +1,3 @@
+{
+  warnings = [ "be careful with this" ];
+}
