@@ -1,7 +1,8 @@
 //! `nest init --exec -- CMD…`: a minimal PID 1 that runs one command, forwards the
 //! signals it receives to it, reaps every zombie, and exits with the command's status.
 
-use crate::pid1::{become_reaper, make_signalfd};
+use crate::pid1::become_reaper;
+use crate::signals::SignalPipe;
 use crate::InitError;
 use nix::poll::{PollFd, PollFlags, PollTimeout};
 use nix::sys::signal::{kill, Signal};
@@ -25,20 +26,17 @@ const FORWARDED: [Signal; 11] = [
     Signal::SIGURG,
 ];
 
-/// `si_code` of signals the kernel generated itself (e.g. Ctrl-C on the terminal): the
-/// command shares our process group and got those already.
-const SI_KERNEL: i32 = 0x80;
-
 /// Runs `argv` as the only child; returns its exit status (128+N when killed by N).
 pub fn run(argv: &[String]) -> Result<i32, InitError> {
     let Some(program) = argv.first() else {
         return Err(InitError::Usage("--exec needs a command".into()));
     };
     become_reaper()?;
-    let mut sigs: Vec<Signal> = FORWARDED.to_vec();
-    sigs.push(Signal::SIGCHLD);
-    let sigfd = make_signalfd(&sigs)?;
-    // std resets the signal mask in the child, so the command gets default signals.
+    let mut sigs: Vec<i32> = FORWARDED.iter().map(|s| *s as i32).collect();
+    sigs.push(Signal::SIGCHLD as i32);
+    let sigfd = SignalPipe::new(&sigs)
+        .map_err(|e| InitError::Setup { what: "installing signal handlers".into(), source: e })?;
+    // Handlers are reset by exec, so the command starts with default dispositions.
     let child = Command::new(program)
         .args(&argv[1..])
         .spawn()
@@ -61,9 +59,9 @@ pub fn run(argv: &[String]) -> Result<i32, InitError> {
             Ok(_) | Err(nix::errno::Errno::EINTR) => {}
             Err(e) => return Err(InitError::Setup { what: "poll".into(), source: e.into() }),
         }
-        while let Ok(Some(info)) = sigfd.read_signal() {
-            let Ok(sig) = Signal::try_from(info.ssi_signo as i32) else { continue };
-            if sig == Signal::SIGCHLD || info.ssi_code == SI_KERNEL {
+        for signo in sigfd.pending() {
+            let Ok(sig) = Signal::try_from(signo) else { continue };
+            if sig == Signal::SIGCHLD {
                 continue;
             }
             let _ = kill(Pid::from_raw(child_pid), sig);

@@ -22,6 +22,7 @@ pub mod logs;
 pub mod manager;
 pub mod pid1;
 pub mod protocol;
+pub mod signals;
 pub mod spec;
 pub mod users;
 

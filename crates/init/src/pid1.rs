@@ -10,8 +10,8 @@ use crate::protocol::{
 use crate::spec::Spec;
 use crate::InitError;
 use nix::poll::{PollFd, PollFlags, PollTimeout};
-use nix::sys::signal::{SigSet, Signal};
-use nix::sys::signalfd::{SfdFlags, SignalFd};
+use crate::signals::SignalPipe;
+use nix::sys::signal::Signal;
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -55,26 +55,6 @@ struct Activation {
     conn: Option<u64>,
 }
 
-/// The signals init takes through its signalfd; every real-time signal is added too.
-fn signal_mask(extra: &[Signal]) -> SigSet {
-    // SigSet::all() is the only safe way to get real-time signals into a set; drop the
-    // standard signals we do not want and keep all real-time ones.
-    let mut set = SigSet::all();
-    for s in Signal::iterator() {
-        if !extra.contains(&s) {
-            set.remove(s);
-        }
-    }
-    set
-}
-
-pub(crate) fn make_signalfd(signals: &[Signal]) -> Result<SignalFd, InitError> {
-    let mask = signal_mask(signals);
-    mask.thread_block().map_err(|e| InitError::Setup { what: "blocking signals".into(), source: e.into() })?;
-    SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
-        .map_err(|e| InitError::Setup { what: "creating a signalfd".into(), source: e.into() })
-}
-
 /// Makes this process reap orphans when it is not PID 1 (tests, nested use).
 pub(crate) fn become_reaper() -> Result<(), InitError> {
     if std::process::id() != 1 {
@@ -89,7 +69,7 @@ pub(crate) fn become_reaper() -> Result<(), InitError> {
 struct Init {
     cfg: SystemConfig,
     mgr: Manager,
-    sigfd: SignalFd,
+    sigfd: SignalPipe,
     listener: UnixListener,
     socket_path: PathBuf,
     conns: BTreeMap<u64, Conn>,
@@ -113,15 +93,21 @@ struct Init {
 /// Runs init for a system until it is stopped; returns the exit status.
 pub fn run(cfg: SystemConfig) -> Result<i32, InitError> {
     become_reaper()?;
-    let sigfd = make_signalfd(&[
-        Signal::SIGCHLD,
-        Signal::SIGTERM,
-        Signal::SIGINT,
-        Signal::SIGHUP,
-        Signal::SIGUSR1,
-        Signal::SIGUSR2,
-        Signal::SIGPWR,
-    ])?;
+    let rtmin = libc::SIGRTMIN();
+    let sigfd = SignalPipe::new(&[
+        Signal::SIGCHLD as i32,
+        Signal::SIGTERM as i32,
+        Signal::SIGINT as i32,
+        Signal::SIGHUP as i32,
+        Signal::SIGUSR1 as i32,
+        Signal::SIGUSR2 as i32,
+        Signal::SIGPWR as i32,
+        rtmin + 3,
+        rtmin + 4,
+        rtmin + 5,
+        rtmin + 6,
+    ])
+    .map_err(|e| InitError::Setup { what: "installing signal handlers".into(), source: e })?;
     let logs_dir = cfg.state_dir.join("logs");
     std::fs::create_dir_all(&logs_dir)
         .map_err(|source| InitError::Io { path: logs_dir.clone(), source })?;
@@ -355,12 +341,7 @@ impl Init {
     }
 
     fn read_signals(&mut self) {
-        loop {
-            let info = match self.sigfd.read_signal() {
-                Ok(Some(i)) => i,
-                Ok(None) | Err(_) => return,
-            };
-            let signo = info.ssi_signo as i32;
+        for signo in self.sigfd.pending() {
             let rtmin = libc::SIGRTMIN();
             if signo == Signal::SIGCHLD as i32 {
                 continue;
@@ -756,12 +737,4 @@ mod tests {
         assert_eq!(leftovers.len(), 1);
     }
 
-    #[test]
-    fn signal_mask_has_the_asked_for_and_realtime_signals_only() {
-        let m = signal_mask(&[Signal::SIGTERM, Signal::SIGCHLD]);
-        assert!(m.contains(Signal::SIGTERM));
-        assert!(m.contains(Signal::SIGCHLD));
-        assert!(!m.contains(Signal::SIGHUP));
-        assert!(!m.contains(Signal::SIGSEGV));
-    }
 }
