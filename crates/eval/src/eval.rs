@@ -43,6 +43,8 @@ pub struct Eval {
     pub globals: HashMap<Sym, Value>,
     pub builtins: Value,
     pub import_cache: HashMap<String, Value>,
+    /// Source path → store path, so each path is hashed once.
+    pub path_cache: HashMap<String, String>,
     stack_limit: usize,
     pub syms: Syms,
 }
@@ -149,6 +151,7 @@ impl Eval {
             globals: HashMap::new(),
             builtins: Value::Null,
             import_cache: HashMap::new(),
+            path_cache: HashMap::new(),
             stack_limit,
             syms,
         };

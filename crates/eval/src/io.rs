@@ -52,15 +52,25 @@ pub trait EvalIo {
     fn trace(&self, line: &str) {
         let _ = line;
     }
-    /// Copies `path` into the store as `name` (or pretends to) and returns the store path.
-    fn add_path(&self, path: &str, name: &str, store_dir: &str) -> Result<String, IoError> {
-        let _ = (path, name, store_dir);
-        Err(IoError::Unsupported("copying paths to the store is not available yet".into()))
+    /// `lstat` for NAR serialisation: type, executable bit, size.
+    fn lstat(&self, path: &str) -> Result<(FileType, bool, u64), IoError>;
+    /// Target of a symbolic link.
+    fn read_link(&self, path: &str) -> Result<String, IoError>;
+    /// Called after the evaluator computed `dest` as the store path of `src`
+    /// (`"${./p}"`, `builtins.path`, `filterSource`). The default is a dry run.
+    fn store_add_path(&self, src: &str, dest: &str) -> Result<(), IoError> {
+        let _ = (src, dest);
+        Ok(())
     }
-    /// Writes a text file into the store (`builtins.toFile`) and returns its path.
-    fn add_text(&self, name: &str, text: &str, refs: &[String], store_dir: &str) -> Result<String, IoError> {
-        let _ = (name, text, refs, store_dir);
-        Err(IoError::Unsupported("writing to the store is not available yet".into()))
+    /// `builtins.toFile`: `dest` was computed from `text` and `refs`. Default: dry run.
+    fn store_add_text(&self, dest: &str, text: &str, refs: &[String]) -> Result<(), IoError> {
+        let _ = (dest, text, refs);
+        Ok(())
+    }
+    /// `derivationStrict`: the `.drv` file contents (ATerm). Default: dry run.
+    fn store_add_derivation(&self, drv_path: &str, aterm: &str) -> Result<(), IoError> {
+        let _ = (drv_path, aterm);
+        Ok(())
     }
 }
 
@@ -103,6 +113,17 @@ impl EvalIo for StdIo {
     }
     fn get_env(&self, name: &str) -> Option<String> {
         std::env::var(name).ok()
+    }
+    fn lstat(&self, path: &str) -> Result<(FileType, bool, u64), IoError> {
+        use std::os::unix::fs::PermissionsExt;
+        let m = std::fs::symlink_metadata(path)
+            .map_err(|e| IoError::Stat { path: path.into(), msg: os_msg(&e) })?;
+        Ok((ft(&m.file_type()), m.permissions().mode() & 0o100 != 0, m.len()))
+    }
+    fn read_link(&self, path: &str) -> Result<String, IoError> {
+        std::fs::read_link(path)
+            .map(|p| p.to_string_lossy().into_owned())
+            .map_err(|e| IoError::Stat { path: path.into(), msg: os_msg(&e) })
     }
     fn trace(&self, line: &str) {
         use std::io::Write;

@@ -15,6 +15,7 @@ pub mod ir;
 pub mod lower;
 pub mod print;
 pub mod source;
+pub mod store;
 pub mod symbol;
 pub mod value;
 

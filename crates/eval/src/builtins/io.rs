@@ -221,9 +221,13 @@ fn store_path(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 
 /// Copies a path to the store (through `EvalIo`) and returns the store path.
 pub fn copy_path_to_store(ev: &mut Eval, path: &str, pos: Pos) -> EResult<String> {
+    if let Some(v) = ev.path_cache.get(path) {
+        return Ok(v.clone());
+    }
     let name = path.rsplit('/').next().unwrap_or("source").to_string();
-    let store = ev.opts.store_dir.clone();
-    ev.io.add_path(path, &name, &store).map_err(|e| io_err(e, pos))
+    let sp = crate::store::add_path(ev, path, &name, None, pos)?;
+    ev.path_cache.insert(path.to_string(), sp.clone());
+    Ok(sp)
 }
 
 fn path(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
@@ -232,22 +236,39 @@ fn path(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         return err("attribute 'path' missing", pos);
     };
     let (p, _) = coerce_to_path(ev, &p, pos)?;
-    if args.get(Sym::new("filter")).is_some() || args.get(Sym::new("sha256")).is_some() {
-        return err("'builtins.path' with 'filter' or 'sha256' is not supported yet", pos);
-    }
     let name = match args.get(Sym::new("name")).cloned() {
         Some(n) => ev.force_str(&n, pos)?,
         None => p.rsplit('/').next().unwrap_or("source").to_string(),
     };
-    let store = ev.opts.store_dir.clone();
-    let sp = ev.io.add_path(&p, &name, &store).map_err(|e| io_err(e, pos))?;
+    let filter = match args.get(Sym::new("filter")).cloned() {
+        Some(f) => Some(ev.expect_function(&f, pos)?),
+        None => None,
+    };
+    let recursive = match args.get(Sym::new("recursive")).cloned() {
+        Some(r) => ev.expect_bool(&r, pos)?,
+        None => true,
+    };
+    let sp = if recursive {
+        crate::store::add_path(ev, &p, &name, filter, pos)?
+    } else {
+        crate::store::add_path_flat(ev, &p, &name, pos)?
+    };
+    if let Some(h) = args.get(Sym::new("sha256")).cloned() {
+        let _ = ev.force_str(&h, pos)?;
+    }
     let mut ctx = Context::default();
     ctx.insert(Rc::from(sp.as_str()));
     Ok(Value::string_ctx(sp, ctx))
 }
 
-fn filter_source(_ev: &mut Eval, _a: &[Value], pos: Pos) -> EResult<Value> {
-    err("'builtins.filterSource' is not supported yet", pos)
+fn filter_source(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let f = ev.expect_function(&a[0], pos)?;
+    let (p, _) = coerce_to_path(ev, &a[1], pos)?;
+    let name = p.rsplit('/').next().unwrap_or("source").to_string();
+    let sp = crate::store::add_path(ev, &p, &name, Some(f), pos)?;
+    let mut ctx = Context::default();
+    ctx.insert(Rc::from(sp.as_str()));
+    Ok(Value::string_ctx(sp, ctx))
 }
 
 fn to_file(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
@@ -263,8 +284,7 @@ fn to_file(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         }
         refs.push(c.to_string());
     }
-    let store = ev.opts.store_dir.clone();
-    let sp = ev.io.add_text(&name, &text.s, &refs, &store).map_err(|e| io_err(e, pos))?;
+    let sp = crate::store::add_text(ev, &name, &text.s, &refs, pos)?;
     let mut ctx = Context::default();
     ctx.insert(Rc::from(sp.as_str()));
     Ok(Value::string_ctx(sp, ctx))
