@@ -1,0 +1,1 @@
+builtins.fetchTarball "file:///nonexistent-nest-test.tar.gz"

@@ -1,0 +1,1 @@
+builtins.fetchurl "file:///nonexistent-nest-test-file"

@@ -1,0 +1,1 @@
+builtins.fetchurl { url = "file://" + toString ./data/hello.txt; sha256 = "0000000000000000000000000000000000000000000000000000000000000000"; }

@@ -1,0 +1,1 @@
+builtins.fetchTarball { url = "file://" + toString ./data/pkg.tar.gz; name = "pkg-src"; }

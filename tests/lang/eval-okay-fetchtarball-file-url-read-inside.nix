@@ -1,0 +1,1 @@
+builtins.readFile "${builtins.fetchTarball ("file://" + toString ./data/pkg.tar.gz)}/file.txt"

@@ -1,0 +1,1 @@
+builtins.fetchurl { url = "file://" + toString ./data/dir/a.txt; name = "renamed-a"; }

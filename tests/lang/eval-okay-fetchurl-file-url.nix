@@ -1,0 +1,1 @@
+builtins.fetchurl ("file://" + toString ./data/hello.txt)
