@@ -88,8 +88,13 @@ impl RotatingLog {
             }
             // Cut at the last newline that fits so lines stay whole when possible.
             let fit = usize::try_from(room).unwrap_or(usize::MAX).min(data.len());
-            let cut = if fit < data.len() && self.size > 0 {
-                data[..fit].iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1)
+            let cut = if fit < data.len() {
+                match data[..fit].iter().rposition(|b| *b == b'\n') {
+                    Some(p) => p + 1,
+                    // Nothing whole fits: rotate first, unless the file is already empty.
+                    None if self.size > 0 => 0,
+                    None => fit,
+                }
             } else {
                 fit
             };
