@@ -415,7 +415,10 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
         Forked::Child => {
             drop(go_w);
             drop(err_r);
-            drop(_lock);
+            // Dropping the lock would unlock the shared open file for the host side
+            // too. The child keeps its copy of the descriptor instead: PID 1 holding
+            // it keeps the name taken even if the host side dies (exec closes it).
+            std::mem::forget(_lock);
             child_main(&plan, go_r, err_w)
         }
         Forked::Parent(pid) => pid,
