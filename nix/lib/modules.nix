@@ -130,7 +130,7 @@ rec {
   collectModules = class: modulesPath: initialModules: args:
     let
       loadModule = fallbackFile: fallbackKey: m:
-        if isFunction m then
+        if lib.isFunction m then
           unifyModuleSyntax fallbackFile fallbackKey (applyModuleArgs fallbackKey m args)
         else if isAttrs m then
           if m._type or "module" == "module" then unifyModuleSyntax fallbackFile fallbackKey m
@@ -142,7 +142,7 @@ rec {
         else
           let file = toString m; imported = import m; in
           unifyModuleSyntax file file
-            (if isFunction imported then applyModuleArgs file imported args else imported);
+            (if lib.isFunction imported then applyModuleArgs file imported args else imported);
 
       checkClass = module:
         if class != null && module._class != null && module._class != class
@@ -189,7 +189,7 @@ rec {
     let
       context = name: "while evaluating the module argument `${name}' in \"${key}\":";
       extraArgs = mapAttrs (name: _:
-        addErrorContext (context name) (args.${name} or config._module.args.${name})) (functionArgs f);
+        addErrorContext (context name) (args.${name} or config._module.args.${name})) (lib.functionArgs f);
     in f (args // extraArgs);
 
   unifyModuleSyntax = file: key: m:

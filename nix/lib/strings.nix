@@ -85,7 +85,7 @@ rec {
 
   # Printable ASCII to its code, for charToInt and escaping.
   asciiTable = builtins.listToAttrs (genList (i: {
-    name = substring (i + 32) 1 " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
+    name = substring i 1 " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
     value = i + 32;
   }) 95) // { "\t" = 9; "\n" = 10; "\r" = 13; };
   charToInt = c: asciiTable.${c};

@@ -1,7 +1,7 @@
 # lib.trivial: functions on functions, booleans, numbers and versions, and warnings.
 { lib }:
 let
-  inherit (builtins) isFunction functionArgs isAttrs trace getEnv elem;
+  inherit (builtins) isAttrs trace getEnv elem;
 in
 rec {
   id = x: x;
@@ -63,7 +63,11 @@ rec {
     throwIfNot (unexpected == [ ])
       "${msg}: ${builtins.concatStringsSep ", " (map toString unexpected)} unexpected; valid ones: ${builtins.concatStringsSep ", " (map toString valid)}";
 
-  inherit isFunction functionArgs;
+  # Functors count as functions, and carry their own argument set.
+  isFunction = f: builtins.isFunction f || (f ? __functor && isFunction (f.__functor f));
+  functionArgs = f:
+    if f ? __functor then f.__functionArgs or (functionArgs (f.__functor f))
+    else builtins.functionArgs f;
   setFunctionArgs = f: args: { __functor = self: f; __functionArgs = args; };
   mirrorFunctionArgs = f: let fArgs = functionArgs f; in g: setFunctionArgs g fArgs;
   toFunction = v: if isFunction v then v else _: v;

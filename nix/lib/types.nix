@@ -411,7 +411,7 @@ let
       name = "functionTo";
       description = "function that evaluates to a(n) ${optionDescriptionPhrase (class: class == "noun" || class == "composite") elemType}";
       descriptionClass = "composite";
-      check = isFunction;
+      check = lib.isFunction;
       merge = loc: defs: fnArgs:
         (mergeDefinitions (loc ++ [ "<function body>" ]) elemType
           (map (fn: { inherit (fn) file; value = fn.value fnArgs; }) defs)).mergedValue;
@@ -449,7 +449,7 @@ let
       name = "either";
       description =
         if t1.descriptionClass or null == "nonRestrictiveClause"
-        then "${t2.description}, or ${optionDescriptionPhrase (class: class == "noun" || class == "conjunction") t1}"
+        then "${t1.description}, or ${optionDescriptionPhrase (class: class == "noun" || class == "conjunction") t2}"
         else "${optionDescriptionPhrase (class: class == "noun" || class == "conjunction") t1} or ${optionDescriptionPhrase (class: class == "noun" || class == "conjunction" || class == "composite") t2}";
       descriptionClass = "conjunction";
       check = x: t1.check x || t2.check x;
@@ -539,7 +539,7 @@ let
         inherit name;
         description = if description != null then description else freeformType.description or name;
         descriptionClass = "noun";
-        check = x: isAttrs x || isFunction x || path.check x;
+        check = x: isAttrs x || lib.isFunction x || path.check x;
         merge = loc: defs:
           (base.extendModules {
             modules = [ { _module.args.name = last loc; } ] ++ allModules defs;
@@ -614,7 +614,7 @@ let
         name = "nixosSubmodule";
         description = "system configuration";
         descriptionClass = "noun";
-        check = x: isAttrs x || isFunction x || path.check x;
+        check = x: isAttrs x || lib.isFunction x || path.check x;
         merge = loc: defs: (evalWith loc defs).config;
         emptyValue = { value = { }; };
         getSubOptions = prefix: (evalWith prefix [ ]).options;
@@ -625,7 +625,7 @@ let
       name = "deferredModule";
       description = "module";
       descriptionClass = "noun";
-      check = x: isAttrs x || isFunction x || path.check x;
+      check = x: isAttrs x || lib.isFunction x || path.check x;
       merge = loc: defs: {
         imports = staticModules ++ map (def:
           lib.modules.setDefaultModuleLocation "${def.file}, via option ${showOption loc}" def.value) defs;

@@ -1,0 +1,3 @@
+{ n }: { lib, ... }: {
+  options.applied = lib.mkOption { default = n; };
+}
