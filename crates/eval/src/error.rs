@@ -47,7 +47,7 @@ impl EvalError {
 
     /// The full text, starting with `error:`, as Nix 2.8 prints it on stderr.
     pub fn render(&self, show_trace: bool) -> String {
-        let mut out = format!("error: {}", self.msg);
+        let mut out = format!("error: {}", self.msg.replace('\n', "\n       "));
         out.push_str(&render_pos_block(self.pos));
         if let Some(s) = &self.suffix {
             out.push_str(&format!("\n       {s}"));

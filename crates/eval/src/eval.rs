@@ -217,16 +217,20 @@ impl Eval {
             let mut st = t.state.borrow_mut();
             match &*st {
                 ThunkState::Done(v) => return Ok(v.clone()),
-                ThunkState::Blackhole => {
+                ThunkState::Blackhole(p) => {
                     return Err(EvalError::new(
                         ErrorKind::InfiniteRecursion,
                         "infinite recursion encountered",
-                        Pos::NONE,
+                        *p,
                     ))
                 }
                 ThunkState::Pending(_) => {}
             }
-            match std::mem::replace(&mut *st, ThunkState::Blackhole) {
+            let bpos = match &*st {
+                ThunkState::Pending(Pending::Expr(e, _)) => e.pos(),
+                _ => Pos::NONE,
+            };
+            match std::mem::replace(&mut *st, ThunkState::Blackhole(bpos)) {
                 ThunkState::Pending(p) => p,
                 _ => return err("internal error: thunk state", Pos::NONE),
             }
@@ -247,12 +251,7 @@ impl Eval {
                 *t.state.borrow_mut() = ThunkState::Done(v.clone());
                 Ok(v)
             }
-            Err(mut e) => {
-                if e.kind == ErrorKind::InfiniteRecursion && e.pos.is_none() {
-                    if let Pending::Expr(ex, _) = &pending {
-                        e.pos = ex.pos();
-                    }
-                }
+            Err(e) => {
                 *t.state.borrow_mut() = ThunkState::Pending(pending);
                 Err(e)
             }
@@ -426,7 +425,7 @@ impl Eval {
                 let v = self.eval(x, env)?;
                 self.arith(BinOp::Sub, &Value::Int(0), &v, *pos)
             }
-            Expr::Bin { op, l, r, pos } => self.eval_bin(*op, l, r, *pos, env),
+            Expr::Bin { op, l, r, pos, rpos } => self.eval_bin(*op, l, r, *pos, *rpos, env),
             Expr::CurPos(pos) => Ok(self.pos_attrs(*pos)),
         }
     }
@@ -500,7 +499,7 @@ impl Eval {
         Ok(Value::attrs(Attrs::from_sorted(entries)))
     }
 
-    fn eval_bin(&mut self, op: BinOp, l: E, r: E, pos: Pos, env: &Rc<Env>) -> EResult<Value> {
+    fn eval_bin(&mut self, op: BinOp, l: E, r: E, pos: Pos, rpos: Pos, env: &Rc<Env>) -> EResult<Value> {
         match op {
             BinOp::And => {
                 let a = self.eval(l, env)?;
@@ -529,10 +528,6 @@ impl Eval {
             _ => {
                 let a = self.eval(l, env)?;
                 let b = self.eval(r, env)?;
-                let rpos = match r.pos() {
-                    p if p.is_none() => pos,
-                    p => p,
-                };
                 match op {
                     BinOp::Add => self.add(&a, &b, pos, rpos),
                     BinOp::Sub | BinOp::Mul | BinOp::Div => self.arith(op, &a, &b, pos),
@@ -616,7 +611,10 @@ impl Eval {
                         if *y == 0 {
                             return err("division by zero", pos);
                         }
-                        x.wrapping_div(*y)
+                        match x.checked_div(*y) {
+                            Some(q) => q,
+                            None => return err("overflow in integer division", pos),
+                        }
                     }
                 }))
             }
@@ -686,7 +684,7 @@ impl Eval {
 
     fn describe_lambda(l: &LambdaExpr) -> String {
         match l.name.get() {
-            Some(n) => format!("function '{n}' at {}", inline_pos(l.pos)),
+            Some(n) => format!("'{n}' at {}", inline_pos(l.pos)),
             None => format!("anonymous function at {}", inline_pos(l.pos)),
         }
     }

@@ -30,7 +30,7 @@ pub enum IoError {
     Stat { path: String, msg: String },
     #[error("opening file '{path}': {msg}")]
     Open { path: String, msg: String },
-    #[error("reading directory '{path}': {msg}")]
+    #[error("opening directory '{path}': {msg}")]
     ReadDir { path: String, msg: String },
     #[error("{0}")]
     Unsupported(String),

@@ -106,7 +106,7 @@ pub enum Expr {
     With { ns: E, body: E, pos: Pos },
     Not(E, Pos),
     Neg(E, Pos),
-    Bin { op: BinOp, l: E, r: E, pos: Pos },
+    Bin { op: BinOp, l: E, r: E, pos: Pos, rpos: Pos },
     CurPos(Pos),
 }
 

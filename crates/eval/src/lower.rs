@@ -48,57 +48,146 @@ pub fn parse_and_lower(
     l.expr(expr)
 }
 
-fn token_desc(k: SyntaxKind) -> &'static str {
+/// The name Nix's bison grammar gives a token kind.
+fn token_desc(k: SyntaxKind, text: &str) -> String {
     use SyntaxKind::*;
+    let q = |s: &str| format!("'{s}'");
     match k {
-        TOKEN_IDENT => "ID",
-        TOKEN_INTEGER => "INT",
-        TOKEN_FLOAT => "FLOAT",
-        TOKEN_STRING_START | TOKEN_STRING_END => "'\"'",
-        TOKEN_SEMICOLON => "';'",
-        TOKEN_COLON => "':'",
-        TOKEN_ASSIGN => "'='",
-        TOKEN_L_BRACE => "'{'",
-        TOKEN_R_BRACE => "'}'",
-        TOKEN_L_BRACK => "'['",
-        TOKEN_R_BRACK => "']'",
-        TOKEN_L_PAREN => "'('",
-        TOKEN_R_PAREN => "')'",
-        TOKEN_IN => "IN",
-        TOKEN_THEN => "THEN",
-        TOKEN_ELSE => "ELSE",
-        TOKEN_DOT => "'.'",
-        TOKEN_COMMA => "','",
-        _ => "invalid token",
+        TOKEN_IDENT => "ID".into(),
+        TOKEN_INTEGER => "INT".into(),
+        TOKEN_FLOAT => "FLOAT".into(),
+        TOKEN_STRING_START | TOKEN_STRING_END => {
+            if text == "''" { "IND_STRING_OPEN".into() } else { q("\"") }
+        }
+        TOKEN_STRING_CONTENT => "STR".into(),
+        TOKEN_PATH_ABS | TOKEN_PATH_REL => "PATH".into(),
+        TOKEN_PATH_HOME => "HPATH".into(),
+        TOKEN_PATH_SEARCH => "SPATH".into(),
+        TOKEN_URI => "URI".into(),
+        TOKEN_IF => "IF".into(),
+        TOKEN_THEN => "THEN".into(),
+        TOKEN_ELSE => "ELSE".into(),
+        TOKEN_ASSERT => "ASSERT".into(),
+        TOKEN_WITH => "WITH".into(),
+        TOKEN_LET => "LET".into(),
+        TOKEN_IN => "IN".into(),
+        TOKEN_REC => "REC".into(),
+        TOKEN_INHERIT => "INHERIT".into(),
+        TOKEN_OR => "OR_KW".into(),
+        TOKEN_ELLIPSIS => "ELLIPSIS".into(),
+        TOKEN_EQUAL => "EQ".into(),
+        TOKEN_NOT_EQUAL => "NEQ".into(),
+        TOKEN_LESS_OR_EQ => "LEQ".into(),
+        TOKEN_MORE_OR_EQ => "GEQ".into(),
+        TOKEN_AND_AND => "AND".into(),
+        TOKEN_OR_OR => "OR".into(),
+        TOKEN_IMPLICATION => "IMPL".into(),
+        TOKEN_UPDATE => "UPDATE".into(),
+        TOKEN_CONCAT => "CONCAT".into(),
+        TOKEN_INTERPOL_START => "DOLLAR_CURLY".into(),
+        TOKEN_INTERPOL_END => q("}"),
+        TOKEN_ERROR => "invalid token".into(),
+        TOKEN_ADD | TOKEN_SUB | TOKEN_MUL | TOKEN_DIV | TOKEN_SEMICOLON | TOKEN_COLON
+        | TOKEN_ASSIGN | TOKEN_L_BRACE | TOKEN_R_BRACE | TOKEN_L_BRACK | TOKEN_R_BRACK
+        | TOKEN_L_PAREN | TOKEN_R_PAREN | TOKEN_DOT | TOKEN_COMMA | TOKEN_AT | TOKEN_QUESTION
+        | TOKEN_LESS | TOKEN_MORE | TOKEN_INVERT => q(text),
+        _ => "invalid token".into(),
     }
+}
+
+/// What bison would list after "expecting", for the expectation sets rnix reports.
+fn expecting(wanted: &[SyntaxKind]) -> Option<&'static str> {
+    use SyntaxKind::*;
+    match wanted {
+        [TOKEN_SEMICOLON] => Some("';'"),
+        [TOKEN_ASSIGN] => Some("'.' or '='"),
+        [TOKEN_ELSE] => Some("ELSE"),
+        [TOKEN_THEN] => Some("THEN"),
+        [TOKEN_R_PAREN] => Some("')'"),
+        [TOKEN_R_BRACE] => Some("'}'"),
+        [TOKEN_COLON] => Some("':'"),
+        w if w.contains(&TOKEN_IDENT) && w.contains(&TOKEN_INTERPOL_START) => {
+            Some("ID or OR_KW or DOLLAR_CURLY or '\"'")
+        }
+        _ => None,
+    }
+}
+
+/// Non-trivia tokens with their byte offsets.
+fn tokens(text: &str) -> Vec<(SyntaxKind, u32, String)> {
+    let mut out = Vec::new();
+    let mut off = 0u32;
+    for (k, t) in rnix::tokenize(text) {
+        if !k.is_trivia() {
+            out.push((k, off, t.to_string()));
+        }
+        off += t.len() as u32;
+    }
+    out
 }
 
 fn parse_error(e: &rnix::ParseError, file: u32, text: &str) -> Box<EvalError> {
     use rnix::ParseError as P;
-    let at = |r: rnix::TextRange| Pos { file, off: u32::from(r.start()) };
-    let eof = Pos { file, off: text.len() as u32 };
-    match e {
-        P::Unexpected(r) => perr("syntax error, unexpected invalid token", at(*r)),
-        P::UnexpectedExtra(r) => {
-            perr("syntax error, unexpected invalid token, expecting end of file", at(*r))
-        }
-        P::UnexpectedWanted(got, r, wanted) => {
-            let mut msg = format!("syntax error, unexpected {}", token_desc(*got));
-            if let Some(w) = wanted.first() {
-                msg.push_str(&format!(", expecting {}", token_desc(*w)));
+    let toks = tokens(text);
+    let eof_off = toks.last().map(|(_, o, t)| o + t.len() as u32).unwrap_or(0);
+    let eof = Pos { file, off: eof_off };
+    // The first real token at or after `off`: where bison would have stopped.
+    let tok_at = |off: u32| toks.iter().find(|(_, o, t)| o + t.len() as u32 > off);
+    let unexpected_at = |r: &rnix::TextRange, wanted: Option<&[SyntaxKind]>| {
+        let off = u32::from(r.start());
+        match tok_at(off) {
+            Some((k, o, t)) => {
+                let mut msg = format!("syntax error, unexpected {}", token_desc(*k, t));
+                if let Some(x) = wanted.and_then(expecting) {
+                    msg.push_str(&format!(", expecting {x}"));
+                }
+                perr(msg, Pos { file, off: *o })
             }
-            perr(msg, at(*r))
+            None => perr("syntax error, unexpected end of file", eof),
         }
-        P::UnexpectedDoubleBind(r) => perr("syntax error, unexpected '@'", at(*r)),
-        P::UnexpectedEOF | P::UnexpectedEOFWanted(_) => {
-            perr("syntax error, unexpected end of file", eof)
+    };
+    match e {
+        P::Unexpected(r) => unexpected_at(r, None),
+        P::UnexpectedExtra(r) => {
+            let off = u32::from(r.start());
+            match tok_at(off) {
+                Some((k, o, t)) => perr(
+                    format!("syntax error, unexpected {}, expecting end of file", token_desc(*k, t)),
+                    Pos { file, off: *o },
+                ),
+                None => perr("syntax error, unexpected end of file", eof),
+            }
         }
-        P::DuplicatedArgs(r, name) => {
-            perr(format!("duplicate formal function argument '{name}'"), at(*r))
+        P::UnexpectedWanted(_, r, wanted) => unexpected_at(r, Some(wanted)),
+        P::UnexpectedDoubleBind(r) => perr("syntax error, unexpected '@'", Pos { file, off: u32::from(r.start()) }),
+        P::UnexpectedEOF => perr("syntax error, unexpected end of file", eof),
+        P::UnexpectedEOFWanted(w) => {
+            let mut msg = "syntax error, unexpected end of file".to_string();
+            if let Some(x) = expecting(w) {
+                msg.push_str(&format!(", expecting {x}"));
+            }
+            perr(msg, eof)
         }
+        P::DuplicatedArgs(r, name) => perr(
+            format!("duplicate formal function argument '{name}'"),
+            Pos { file, off: u32::from(r.start()) },
+        ),
         P::RecursionLimitExceeded => perr("syntax error, expression nested too deeply", eof),
         _ => perr("syntax error", eof),
     }
+}
+
+/// Nix records `inherit`ed names at the end of the token before them (a quirk of its
+/// parser's locations); error messages show that position.
+fn inherit_pos(file: u32, node: &rnix::SyntaxNode) -> Pos {
+    let mut t = node.first_token().and_then(|t| t.prev_token());
+    while let Some(tok) = &t {
+        if !tok.kind().is_trivia() {
+            return Pos { file, off: u32::from(tok.text_range().end()) };
+        }
+        t = tok.prev_token();
+    }
+    Pos { file, off: u32::from(node.text_range().start()) }
 }
 
 /// Attribute set under construction (nested attribute paths are merged here first).
@@ -344,9 +433,10 @@ impl<'g> Lowerer<'g> {
                         ));
                     }
                 };
+                let rpos = b.rhs().map(|r| self.pos(&r)).unwrap_or(pos);
                 let l = self.opt_expr(b.lhs(), pos)?;
                 let r = self.opt_expr(b.rhs(), pos)?;
-                Expr::Bin { op, l, r, pos }
+                Expr::Bin { op, l, r, pos, rpos }
             }
         })
     }
@@ -481,7 +571,7 @@ impl<'g> Lowerer<'g> {
                         if names.contains_key(&name) {
                             return Err(perr(
                                 format!("duplicate formal function argument '{name}'"),
-                                self.pos(&id),
+                                pos,
                             ));
                         }
                         names.insert(name, n);
@@ -527,8 +617,9 @@ impl<'g> Lowerer<'g> {
             match entry {
                 ast::Entry::Inherit(inh) => {
                     let from = inh.from().and_then(|f| f.expr());
+                    let var_pos = inherit_pos(self.file, inh.syntax());
                     for a in inh.attrs() {
-                        let apos = self.pos(&a);
+                        let apos = inherit_pos(self.file, a.syntax());
                         let Some(name) = static_attr_name(&a) else {
                             return Err(perr("dynamic attributes not allowed in inherit", apos));
                         };
@@ -541,7 +632,7 @@ impl<'g> Lowerer<'g> {
                         }
                         let v = match &from {
                             Some(f) => PVal::InheritFrom(f.clone(), name, apos),
-                            None => PVal::InheritVar(name, apos),
+                            None => PVal::InheritVar(name, var_pos),
                         };
                         pa.statics.push((name, v, apos));
                     }

@@ -246,7 +246,9 @@ pub enum Pending {
 
 pub enum ThunkState {
     Pending(Pending),
-    Blackhole,
+    /// Being evaluated; the position is that of the expression, for the
+    /// "infinite recursion" error.
+    Blackhole(Pos),
     Done(Value),
 }
 

@@ -42,7 +42,7 @@ fn get_attr(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             let v = v.clone();
             ev.force(&v)
         }
-        None => err(format!("attribute '{name}' missing"), pos),
+        None => err(format!("attribute '{name}' missing for call to 'getAttr'"), pos),
     }
 }
 
@@ -70,11 +70,11 @@ fn list_to_attrs(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     for item in l.iter() {
         let s = ev.expect_attrs(item, pos)?;
         let Some(n) = s.get(ev.syms.name).cloned() else {
-            return err("attribute 'name' missing", pos);
+            return err("attribute 'name' missing for call to 'listToAttrs'", pos);
         };
         let name = ev.force_str(&n, pos)?;
         let Some(attr) = s.get_attr(ev.syms.value) else {
-            return err("attribute 'value' missing", pos);
+            return err("attribute 'value' missing for call to 'listToAttrs'", pos);
         };
         entries.push(Attr { name: Sym::new(&name), value: attr.value.clone(), pos: attr.pos });
     }
@@ -130,7 +130,7 @@ fn function_args(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             ))),
         },
         Value::PrimOp(_) | Value::PrimOpApp(_) => Ok(Value::attrs(Attrs::new())),
-        o => err(format!("'functionArgs' requires a function, got {}", o.type_phrase()), pos),
+        _ => err("'functionArgs' requires a function", pos),
     }
 }
 

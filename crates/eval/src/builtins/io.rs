@@ -103,6 +103,9 @@ fn scoped_import(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 
 fn read_file(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let (p, _) = coerce_to_path(ev, &a[0], pos)?;
+    if ev.io.file_type_follow(&p) == Some(FileType::Directory) {
+        return err("reading from file: Is a directory", Pos::NONE);
+    }
     let bytes = ev.io.read_file(&p).map_err(|e| io_err(e, pos))?;
     Ok(Value::string(String::from_utf8_lossy(&bytes).into_owned()))
 }
@@ -207,6 +210,9 @@ fn to_path(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 
 fn store_path(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let (p, mut ctx) = coerce_to_path(ev, &a[0], pos)?;
+    if ev.io.file_type(&p).is_none() {
+        return err(format!("getting status of '{p}': No such file or directory"), Pos::NONE);
+    }
     let dir = format!("{}/", ev.opts.store_dir);
     let Some(rest) = p.strip_prefix(&dir) else {
         return err(format!("path '{p}' is not in the Nix store"), pos);
@@ -278,7 +284,7 @@ fn to_file(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     for c in text.ctx.0.iter() {
         if c.starts_with('=') || c.starts_with('!') {
             return err(
-                format!("in 'toFile': the file '{name}' cannot refer to derivation outputs"),
+                format!("in 'toFile': the file named '{name}' must not contain a reference to a derivation but contains ({c})"),
                 pos,
             );
         }
