@@ -9,7 +9,7 @@ use thiserror::Error;
 use crate::aterm::{self, AtermError, Parser};
 use crate::hash::{sha256, Hash, HashAlgo, HashError};
 use crate::paths::{make_fixed_output_path, make_output_path, make_text_path, FileIngestionMethod, FixedOutputHash, PathError};
-use crate::store_path::{validate_name, StoreDir, StorePath, StorePathError};
+use crate::store_path::{StoreDir, StorePath, StorePathError};
 
 /// Errors from building, parsing or hashing derivations. Messages follow Nix where Nix has one.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -351,7 +351,9 @@ impl DrvHashCache {
 pub struct DerivationRequest {
     /// The `name` attribute.
     pub name: String,
-    /// Output names from `outputs` (default `["out"]`), in the order given.
+    /// Output names (default `["out"]`). Nix 2.8 coerces the `outputs` list to
+    /// a string and splits it on whitespace, so `[ "a b" ]` means two outputs;
+    /// that splitting is the caller's.
     pub outputs: Vec<String>,
     /// Every attribute as a string (`builder`, `system`, `name`, `outputs`…), except `args` and `__ignoreNulls`.
     pub env: BTreeMap<String, String>,
@@ -401,7 +403,8 @@ pub fn instantiate(
     if req.name.ends_with(".drv") {
         return Err(DerivationError::NameEndsInDrv);
     }
-    validate_name(&req.name)?;
+    // An invalid name is reported when the first path is made from it, as
+    // Nix does: the message then names the whole `<hash>-<name>`.
     let mut output_names = BTreeSet::new();
     for o in &req.outputs {
         if o == "drv" {
@@ -602,7 +605,12 @@ mod tests {
         let mut r = simple_request("x");
         r.fixed_output = Some(FixedOutputRequest { hash: "abc".into(), algo: Some("sha256".into()), mode: None });
         assert_eq!(err(r), "hash 'abc' has wrong length for hash type 'sha256'");
-        assert!(err(simple_request("a b")).contains("contains illegal character ' '"));
+        // nix-instantiate --eval -E '(derivation {name="a b"; builder="x"; system="s";}).drvPath'
+        let mut r = simple_request("a b");
+        r.builder = "x".into();
+        r.system = "s".into();
+        r.env = env(&[("builder", "x"), ("name", "a b"), ("system", "s")]);
+        assert_eq!(err(r), "store path 'g365xm6dvqqq7ka1apnz2k5ww9pp1mz7-a b' contains illegal character ' '");
     }
 
     #[test]

@@ -192,7 +192,10 @@ mod tests {
 
     #[test]
     fn bad_names_are_rejected() {
-        let e = text_path(&StoreDir::default(), "a b", b"", &BTreeSet::new()).unwrap_err();
-        assert!(e.to_string().contains("contains illegal character ' '"), "{e}");
+        // Nix's messages for `builtins.toFile "a b" "x"` and `builtins.toFile "" "x"`.
+        let e = text_path(&StoreDir::default(), "a b", b"x", &BTreeSet::new()).unwrap_err();
+        assert_eq!(e.to_string(), "store path 'dm85kbl5cy82j2dzvy1874s14y3salv3-a b' contains illegal character ' '");
+        let e = text_path(&StoreDir::default(), "", b"x", &BTreeSet::new()).unwrap_err();
+        assert_eq!(e.to_string(), "store path '9r1mh2rc3s3i33vpdw86kqqyvy9i1y4w-' has an empty name");
     }
 }
