@@ -367,7 +367,7 @@ impl Eval {
             }
             Expr::HasAttr { e, path, .. } => {
                 let mut v = self.eval(e, env)?;
-                for key in path.iter() {
+                for (i, key) in path.iter().enumerate() {
                     let name = self.attr_key(key, env)?;
                     let next = match &v {
                         Value::Attrs(a) => match a.get(name) {
@@ -376,7 +376,9 @@ impl Eval {
                         },
                         _ => return Ok(Value::Bool(false)),
                     };
-                    v = self.force(&next)?;
+                    if i + 1 < path.len() {
+                        v = self.force(&next)?;
+                    }
                 }
                 Ok(Value::Bool(true))
             }

@@ -58,7 +58,8 @@ pub fn render(ev: &mut Eval, v: &Value, strict: bool, format: OutputFormat) -> E
         OutputFormat::Xml => {
             let mut out = String::from("<?xml version='1.0' encoding='utf-8'?>\n<expr>\n");
             let mut ctx = value::Context::default();
-            builtins::json::value_to_xml(ev, &v, source::Pos::NONE, 1, &mut out, &mut ctx)?;
+            let opts = builtins::json::XmlOpts { location: true, strict };
+            builtins::json::value_to_xml(ev, &v, source::Pos::NONE, 1, &mut out, &mut ctx, opts)?;
             out.push_str("</expr>");
             Ok(out)
         }

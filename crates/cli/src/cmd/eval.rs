@@ -75,7 +75,19 @@ fn parse_search_entry(s: &str) -> (String, String) {
 }
 
 fn search_path(include: &[String]) -> Vec<(String, String)> {
-    let mut sp: Vec<(String, String)> = include.iter().map(|s| parse_search_entry(s)).collect();
+    let cwd = std::env::current_dir().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut sp: Vec<(String, String)> = include
+        .iter()
+        .map(|s| {
+            let (prefix, path) = parse_search_entry(s);
+            // Relative entries are relative to the working directory; URLs stay as they are.
+            if path.starts_with('/') || path.contains("://") {
+                (prefix, path)
+            } else {
+                (prefix, nest_eval::eval::canon_path(&format!("{cwd}/{path}")))
+            }
+        })
+        .collect();
     if let Ok(np) = std::env::var("NIX_PATH") {
         for e in np.split(':').filter(|e| !e.is_empty()) {
             sp.push(parse_search_entry(e));
@@ -204,6 +216,28 @@ fn auto_call(
     let f = ev.force(v)?;
     let Value::Lambda(c) = &f else { return Ok(f) };
     let Some(formals) = &c.lambda.formals else { return Ok(f) };
+    let missing = |name: nest_eval::symbol::Sym, pos| {
+        nest_eval::error::err::<Value>(
+            format!(
+                "cannot evaluate a function that has an argument without a value ('{name}')\n\n\
+                 Nix attempted to evaluate a function as a top level expression; in\n\
+                 this case it must have its arguments supplied either by default\n\
+                 values, or passed explicitly with '--arg' or '--argstr'. See\n\
+                 https://nixos.org/manual/nix/stable/#ss-functions."
+            ),
+            pos,
+        )
+    };
+    if args.is_empty() {
+        // Without --arg/--argstr nix-instantiate 2.8 leaves a function alone unless an
+        // argument has no default.
+        for fm in formals.entries.iter() {
+            if fm.default.is_none() {
+                return missing(fm.name, fm.pos);
+            }
+        }
+        return Ok(f);
+    }
     let mut pass = Vec::new();
     if formals.ellipsis {
         pass = args.entries.clone();
@@ -212,19 +246,13 @@ fn auto_call(
             if let Some(a) = args.get_attr(fm.name) {
                 pass.push(a.clone());
             } else if fm.default.is_none() {
-                return nest_eval::error::err(
-                    format!("cannot evaluate a function that has an argument without a value ('{}')", fm.name),
-                    fm.pos,
-                );
+                return missing(fm.name, fm.pos);
             }
         }
     }
     for fm in formals.entries.iter() {
         if fm.default.is_none() && args.get(fm.name).is_none() {
-            return nest_eval::error::err(
-                format!("cannot evaluate a function that has an argument without a value ('{}')", fm.name),
-                fm.pos,
-            );
+            return missing(fm.name, fm.pos);
         }
     }
     let arg = Value::attrs(Attrs::from_unsorted(pass.into_iter().map(|a: Attr| a).collect()));

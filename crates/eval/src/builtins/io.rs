@@ -333,7 +333,22 @@ fn fetch(ev: &mut Eval, a: &[Value], pos: Pos, what: &str) -> EResult<Value> {
                 return Ok(Value::path(canon_path(local)));
             }
         }
-        let p = copy_path_to_store(ev, local, pos)?;
+        let name = match &v {
+            Value::Attrs(s) => match s.get(Sym::new("name")).cloned() {
+                Some(n) => Some(ev.force_str(&n, pos)?),
+                None => None,
+            },
+            _ => None,
+        }
+        .unwrap_or_else(|| local.rsplit('/').next().unwrap_or("source").to_string());
+        if ev.io.file_type_follow(local).is_none() {
+            return err(format!("unable to download '{url}': Couldn't read a file:// file (37)"), Pos::NONE);
+        }
+        let p = if what == "fetchurl" {
+            crate::store::add_path_flat(ev, local, &name, pos)?
+        } else {
+            crate::store::add_path(ev, local, &name, None, pos)?
+        };
         let mut ctx = Context::default();
         ctx.insert(Rc::from(p.as_str()));
         return Ok(Value::string_ctx(p, ctx));

@@ -29,8 +29,6 @@ pub fn json_escape(s: &str, out: &mut String) {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
             c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
             c => out.push(c),
         }
@@ -141,7 +139,8 @@ fn xml_escape(s: &str, out: &mut String) {
 fn to_xml(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let mut out = String::from("<?xml version='1.0' encoding='utf-8'?>\n<expr>\n");
     let mut ctx = Context::default();
-    value_to_xml(ev, &a[0], pos, 1, &mut out, &mut ctx)?;
+    let opts = XmlOpts { location: false, strict: true };
+    value_to_xml(ev, &a[0], pos, 1, &mut out, &mut ctx, opts)?;
     out.push_str("</expr>\n");
     Ok(Value::string_ctx(out, ctx))
 }
@@ -166,6 +165,27 @@ fn simple(tag: &str, attr: &str, val: &str, depth: usize, out: &mut String) {
     out.push_str(" />\n");
 }
 
+/// `location`: add `line`/`column`/`path` of attributes and functions (`--xml`);
+/// `strict`: force thunks (otherwise unevaluated ones print as `<unevaluated />`).
+#[derive(Clone, Copy)]
+pub struct XmlOpts {
+    pub location: bool,
+    pub strict: bool,
+}
+
+fn pos_attrs_xml(p: Pos, out: &mut String) {
+    if let Some(lc) = crate::source::resolve(p) {
+        let path = match &lc.file.origin {
+            crate::source::Origin::String => lc.file.text.to_string(),
+            crate::source::Origin::File(f) => f.clone(),
+        };
+        out.push_str(&format!(" column=\"{}\" line=\"{}\"", lc.col, lc.line));
+        out.push_str(" path=\"");
+        xml_escape(&path, out);
+        out.push('"');
+    }
+}
+
 /// `toXML` / `--xml` output in the layout Nix 2.8 writes.
 pub fn value_to_xml(
     ev: &mut Eval,
@@ -174,8 +194,22 @@ pub fn value_to_xml(
     depth: usize,
     out: &mut String,
     ctx: &mut Context,
+    opts: XmlOpts,
 ) -> EResult<()> {
-    let v = ev.force(v)?;
+    let v = if opts.strict {
+        ev.force(v)?
+    } else {
+        match v {
+            Value::Thunk(t) => match t.value() {
+                Some(x) => x,
+                None => {
+                    simple("unevaluated", "", "", depth, out);
+                    return Ok(());
+                }
+            },
+            other => other.clone(),
+        }
+    };
     match &v {
         Value::Null => simple("null", "", "", depth, out),
         Value::Bool(b) => simple("bool", "value", if *b { "true" } else { "false" }, depth, out),
@@ -208,10 +242,14 @@ pub fn value_to_xml(
             }
             for at in a.entries.iter() {
                 indent(depth + 1, out);
-                out.push_str("<attr name=\"");
+                out.push_str("<attr");
+                if opts.location {
+                    pos_attrs_xml(at.pos, out);
+                }
+                out.push_str(" name=\"");
                 xml_escape(at.name.as_str(), out);
                 out.push_str("\">\n");
-                value_to_xml(ev, &at.value, pos, depth + 2, out, ctx)?;
+                value_to_xml(ev, &at.value, pos, depth + 2, out, ctx, opts)?;
                 indent(depth + 1, out);
                 out.push_str("</attr>\n");
             }
@@ -222,14 +260,18 @@ pub fn value_to_xml(
             indent(depth, out);
             out.push_str("<list>\n");
             for x in l.iter() {
-                value_to_xml(ev, x, pos, depth + 1, out, ctx)?;
+                value_to_xml(ev, x, pos, depth + 1, out, ctx, opts)?;
             }
             indent(depth, out);
             out.push_str("</list>\n");
         }
         Value::Lambda(c) => {
             indent(depth, out);
-            out.push_str("<function>\n");
+            out.push_str("<function");
+            if opts.location {
+                pos_attrs_xml(c.lambda.pos, out);
+            }
+            out.push_str(">\n");
             if let Some(f) = &c.lambda.formals {
                 indent(depth + 1, out);
                 out.push_str("<attrspat");

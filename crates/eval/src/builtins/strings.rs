@@ -140,7 +140,8 @@ fn compile_regex(re: &str, pos: Pos, anchored: bool) -> EResult<Rc<regex::Regex>
     if let Some(r) = REGEX_CACHE.with(|c| c.borrow().get(&key).cloned()) {
         return Ok(r);
     }
-    let pat = if anchored { format!("^(?:{re})$") } else { re.to_string() };
+    // POSIX `.` matches a newline too.
+    let pat = if anchored { format!("(?s)^(?:{re})$") } else { format!("(?s){re}") };
     match regex::Regex::new(&pat) {
         Ok(r) => {
             let r = Rc::new(r);
@@ -172,11 +173,15 @@ fn split(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let re = ev.force_str(&a[0], pos)?;
     let s = ev.expect_string(&a[1], pos)?;
     let r = compile_regex(&re, pos, false)?;
+    let text = &s.s;
     let mut out = Vec::new();
     let mut last = 0;
-    for c in r.captures_iter(&s.s) {
-        let Some(m) = c.get(0) else { continue };
-        out.push(Value::string(&s.s[last..m.start()]));
+    let mut start = 0;
+    // Like std::regex_iterator: an empty match is followed by a search one character on.
+    while start <= text.len() {
+        let Some(c) = r.captures_at(text, start) else { break };
+        let Some(m) = c.get(0) else { break };
+        out.push(Value::string(&text[last..m.start()]));
         out.push(Value::list(
             (1..c.len())
                 .map(|i| match c.get(i) {
@@ -186,8 +191,17 @@ fn split(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
                 .collect(),
         ));
         last = m.end();
+        if m.start() == m.end() {
+            if m.end() >= text.len() {
+                break;
+            }
+            let ch = text[m.end()..].chars().next().map(|c| c.len_utf8()).unwrap_or(1);
+            start = m.end() + ch;
+        } else {
+            start = m.end();
+        }
     }
-    out.push(Value::string(&s.s[last..]));
+    out.push(Value::string(&text[last..]));
     Ok(Value::list(out))
 }
 
