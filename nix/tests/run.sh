@@ -3,20 +3,22 @@
 # module evaluation, its module files, and the expected JSON or an error regex) and
 # every unit test of lib.nix, under nix-instantiate or a nest binary.
 #
-# usage: nix/tests/run.sh [--evaluator nix-instantiate|PATH-TO-NEST] [--jobs N] [--filter SUBSTRING]
+# usage: nix/tests/run.sh [--evaluator nix-instantiate|PATH-TO-NEST] [--jobs N] [--filter SUBSTRING] [-v]
 # Prints one `FAIL: <id>` line per failed case, then `N passed, M failed`;
 # exits 1 when a case failed, 2 on a usage error.
 set -u
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 evaluator=nix-instantiate
 filter=""
+jobs=2
 verbose=${VERBOSE:-0}
 while [ $# -gt 0 ]; do
   case "$1" in
     --evaluator) evaluator="$2"; shift 2 ;;
     --filter) filter="$2"; shift 2 ;;
+    --jobs) jobs="$2"; shift 2 ;;
     -v|--verbose) verbose=1; shift ;;
-    *) echo "usage: $0 [--evaluator nix-instantiate|PATH-TO-NEST] [--filter SUBSTRING] [-v]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--evaluator nix-instantiate|PATH-TO-NEST] [--jobs N] [--filter SUBSTRING] [-v]" >&2; exit 2 ;;
   esac
 done
 
@@ -43,8 +45,47 @@ report_fail() {
   fi
 }
 
+# One case: evaluates it and writes PASS or FAIL plus details to $work/res.N.
+run_case() {
+  local n="$1" attr="$2" files="$3" expect="$4"
+  local mods="" special="{ }" f expr out status re want
+  for f in $files; do
+    case "$f" in
+      special:*) special="import $here/modules/${f#special:}" ;;
+      *) mods="$mods $here/modules/$f" ;;
+    esac
+  done
+  expr="$work/case.$n.nix"
+  # An attribute path is selected from the evaluation; a parenthesized function
+  # is applied to it instead.
+  attr="${attr//@lib@/(import $here/../lib)}"
+  attr="${attr//@modules@/$here/modules}"
+  case "$attr" in
+    '('*) printf '%s (import %s/eval.nix { modules = [%s ]; specialArgs = %s; })\n' "$attr" "$here" "$mods" "$special" > "$expr" ;;
+    *) printf '(import %s/eval.nix { modules = [%s ]; specialArgs = %s; }).%s\n' "$here" "$mods" "$special" "$attr" > "$expr" ;;
+  esac
+  out="$(evaluate "$expr" 2>"$work/err.$n")"
+  status=$?
+  case "$expect" in
+    json:*)
+      want="${expect#json:}"
+      if [ $status -eq 0 ] && [ "$out" = "$want" ]; then echo PASS; else
+        echo "FAIL want $want, got (status $status) $out $(cat "$work/err.$n")"; fi ;;
+    error:*)
+      re="${expect#error:}"
+      if [ $status -ne 0 ] && grep -qzP -- "$re" "$work/err.$n"; then echo PASS; else
+        echo "FAIL want error /$re/, got (status $status) $out $(cat "$work/err.$n")"; fi ;;
+    stderr:*)
+      re="${expect#stderr:}"
+      if [ $status -eq 0 ] && grep -qzP -- "$re" "$work/err.$n"; then echo PASS; else
+        echo "FAIL want success with stderr /$re/, got (status $status) $out $(cat "$work/err.$n")"; fi ;;
+  esac > "$work/res.$n"
+}
+
 declare -A seen=()
+ids=()
 lineno=0
+running=0
 while IFS= read -r line || [ -n "$line" ]; do
   lineno=$((lineno + 1))
   case "$line" in ''|'#'*) continue ;; esac
@@ -58,58 +99,31 @@ while IFS= read -r line || [ -n "$line" ]; do
     exit 2
   fi
   seen[$id]=1
-  if [ -n "$filter" ] && [[ "$id" != *"$filter"* ]]; then continue; fi
-  mods=""
-  special="{ }"
-  for f in $files; do
-    case "$f" in
-      special:*) special="import $here/modules/${f#special:}" ;;
-      *) mods="$mods $here/modules/$f" ;;
-    esac
-  done
-  expr="$work/case.nix"
-  # An attribute path is selected from the evaluation; a parenthesized function
-  # is applied to it instead.
-  attr="${attr//@lib@/(import $here/../lib)}"
-  attr="${attr//@modules@/$here/modules}"
-  case "$attr" in
-    '('*) printf '%s (import %s/eval.nix { modules = [%s ]; specialArgs = %s; })\n' "$attr" "$here" "$mods" "$special" > "$expr" ;;
-    *) printf '(import %s/eval.nix { modules = [%s ]; specialArgs = %s; }).%s\n' "$here" "$mods" "$special" "$attr" > "$expr" ;;
-  esac
-  out="$(evaluate "$expr" 2>"$work/err")"
-  status=$?
   case "$expect" in
-    json:*)
-      want="${expect#json:}"
-      if [ $status -eq 0 ] && [ "$out" = "$want" ]; then
-        pass=$((pass + 1))
-      else
-        report_fail "$id" "want $want, got (status $status) $out $(cat "$work/err")"
-      fi ;;
-    error:*)
-      re="${expect#error:}"
-      if [ $status -ne 0 ] && grep -qzP -- "$re" "$work/err"; then
-        pass=$((pass + 1))
-      else
-        report_fail "$id" "want error /$re/, got (status $status) $out $(cat "$work/err")"
-      fi ;;
-    stderr:*)
-      re="${expect#stderr:}"
-      if [ $status -eq 0 ] && grep -qzP -- "$re" "$work/err"; then
-        pass=$((pass + 1))
-      else
-        report_fail "$id" "want success with stderr /$re/, got (status $status) $out $(cat "$work/err")"
-      fi ;;
+    json:*|error:*|stderr:*) ;;
     *) echo "cases.txt:$lineno: expectation must start with json:, error: or stderr:" >&2; exit 2 ;;
   esac
+  if [ -n "$filter" ] && [[ "$id" != *"$filter"* ]]; then continue; fi
+  n=${#ids[@]}
+  ids+=("$id")
+  run_case "$n" "$attr" "$files" "$expect" &
+  running=$((running + 1))
+  if [ "$running" -ge "$jobs" ]; then wait -n; running=$((running - 1)); fi
 done < "$here/cases.txt"
+wait
+for n in "${!ids[@]}"; do
+  res="$(cat "$work/res.$n")"
+  if [ "$res" = PASS ]; then pass=$((pass + 1)); else report_fail "${ids[$n]}" "${res#FAIL }"; fi
+done
 
 # Unit tests of lib: lib.nix is a list of { name; expr; expected; }. One evaluation
 # for all of them; if that fails, each test is evaluated on its own.
 if [ -z "$filter" ] || [[ "lib:" == *"$filter"* ]] || [[ "$filter" == lib:* ]]; then
   all="$work/lib-all.nix"
   printf 'map (t: { inherit (t) name; ok = t.expr == t.expected; }) (import %s/lib.nix)\n' "$here" > "$all"
-  if results="$(evaluate "$all" 2>"$work/err")" && [ -n "$results" ]; then
+  expected_count="$(grep -cP '^\s*\(t "' "$here/lib.nix")"
+  if results="$(evaluate "$all" 2>"$work/err")" && [ -n "$results" ] \
+    && [ "$(printf '%s' "$results" | jq length 2>/dev/null)" = "$expected_count" ]; then
     while IFS=$'\t' read -r name ok; do
       if [ -n "$filter" ] && [[ "lib:$name" != *"$filter"* ]]; then continue; fi
       if [ "$ok" = true ]; then pass=$((pass + 1)); else
@@ -119,17 +133,10 @@ if [ -z "$filter" ] || [[ "lib:" == *"$filter"* ]] || [[ "$filter" == lib:* ]]; 
       fi
     done < <(printf '%s' "$results" | jq -r '.[] | [.name, (.ok | tostring)] | @tsv')
   else
-    # The evaluator could not run lib.nix as a whole: list the tests with it (or,
-    # failing that, with nix-instantiate) and run each one alone.
-    list='map (t: t.name) (import '"$here"'/lib.nix)'
-    printf '%s\n' "$list" > "$work/lib-names.nix"
-    names="$(evaluate "$work/lib-names.nix" 2>/dev/null | jq -r '.[]' 2>/dev/null)"
-    if [ -z "$names" ] && command -v nix-instantiate >/dev/null; then
-      names="$(nix-instantiate --eval --strict --json "$work/lib-names.nix" 2>/dev/null | jq -r '.[]')"
-    fi
-    if [ -z "$names" ]; then
-      report_fail "lib.nix" "$(cat "$work/err")"
-    fi
+    # The evaluator could not run lib.nix as a whole: run each test alone. The
+    # names are read from the file's text (one `(t "name"` per test, in order), so
+    # that the set of ids does not depend on any evaluator.
+    names="$(grep -oP '^\s*\(t "\K[^"]+' "$here/lib.nix")"
     i=0
     while IFS= read -r name; do
       [ -z "$name" ] && continue
