@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Module-system benchmark: evaluates the generated inputs of gen.sh (1000 small
+# modules; 100 containers with full system evaluations) with
+# `nix-instantiate --eval --strict` and, when given, `NEST eval --strict`, each
+# REPEAT times under /usr/bin/time, and prints the best wall, user and system
+# seconds and peak RSS of each, and nest/nix ratios of CPU (user+sys) and RSS.
+#
+# usage: bench/modules/run.sh [--nest PATH-TO-NEST] [--repeat N] [--inputs DIR]
+set -eu
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+nest=""
+repeat=3
+inputs=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --nest) nest="$2"; shift 2 ;;
+    --repeat) repeat="$2"; shift 2 ;;
+    --inputs) inputs="$2"; shift 2 ;;
+    *) echo "usage: $0 [--nest PATH-TO-NEST] [--repeat N] [--inputs DIR]" >&2; exit 2 ;;
+  esac
+done
+if [ -z "$inputs" ]; then
+  inputs="$(mktemp -d)"
+  trap 'rm -rf "$inputs"' EXIT
+  "$here/gen.sh" "$inputs" > /dev/null
+fi
+
+# measure CMD...: best (lowest) of REPEAT runs, as "wall user sys maxrss_kb";
+# "failed" when the command fails.
+measure() {
+  local best="" line i tf
+  tf="$(mktemp)"
+  for i in $(seq "$repeat"); do
+    if ! /usr/bin/time -o "$tf" -f '%e %U %S %M' "$@" > /dev/null 2>&1; then
+      rm -f "$tf"; echo failed; return
+    fi
+    line="$(tail -n 1 "$tf")"
+    best="$(printf '%s\n%s\n' "$best" "$line" | awk 'NF == 4 { cpu = $2 + $3; if (!seen || cpu < bc) { bc = cpu; b = $0; seen = 1 } } END { print b }')"
+  done
+  rm -f "$tf"
+  echo "$best"
+}
+
+printf '%-16s %-16s %8s %8s %8s %10s\n' input evaluator wall_s user_s sys_s maxrss_MB
+for name in thousand containers; do
+  file="$inputs/$name.nix"
+  nix="$(measure nix-instantiate --eval --strict "$file")"
+  if [ "$nix" = failed ]; then
+    printf '%-16s %-16s failed\n' "$name" nix-instantiate
+  else
+    set -- $nix
+    printf '%-16s %-16s %8s %8s %8s %10.1f\n' "$name" nix-instantiate "$1" "$2" "$3" "$(echo "$4 / 1024" | bc -l)"
+  fi
+  if [ -n "$nest" ]; then
+    ne="$(measure "$nest" eval --strict "$file")"
+    if [ "$ne" = failed ]; then
+      printf '%-16s %-16s failed\n' "$name" nest
+    else
+      set -- $ne
+      printf '%-16s %-16s %8s %8s %8s %10.1f\n' "$name" nest "$1" "$2" "$3" "$(echo "$4 / 1024" | bc -l)"
+      if [ "$nix" != failed ]; then
+        echo "$nix $ne" | awk -v n="$name" '{ ncpu = $2 + $3; ecpu = $6 + $7;
+          printf "%-16s nest/nix ratios: cpu %.2f, rss %.2f\n", n, (ncpu > 0 ? ecpu / ncpu : 0), $8 / $4 }'
+      fi
+    fi
+  fi
+done

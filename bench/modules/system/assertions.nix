@@ -1,0 +1,2 @@
+# Benchmark stand-in: the assertions/warnings options, from nest's lib.
+{ lib, ... }: { imports = [ lib.modules.assertionsModule ]; }
