@@ -132,6 +132,12 @@ rec {
   getDev = getOutput "dev";
   getMan = getOutput "man";
 
+  # The main program of a package: meta.mainProgram, else the package's name.
+  getExe = x: getExe' x (x.meta.mainProgram or (lib.strings.getName x));
+  getExe' = x: y:
+    assert lib.assertMsg (isDerivation x) "lib.meta.getExe': The first argument is of type ${builtins.typeOf x}, but it should be a derivation instead.";
+    "${getBin x}/bin/${y}";
+
   recurseIntoAttrs = attrs: attrs // { recurseForDerivations = true; };
   dontRecurseIntoAttrs = attrs: attrs // { recurseForDerivations = false; };
 

@@ -19,6 +19,18 @@ let
         options = call ./options.nix;
         types = call ./types.nix;
         modules = call ./modules.nix;
+        # lib.versions: parts of version strings.
+        versions = let sv = builtins.splitVersion; at = i: v: builtins.elemAt (sv v) i; in {
+          splitVersion = sv;
+          major = at 0;
+          minor = at 1;
+          patch = at 2;
+          majorMinor = v: builtins.concatStringsSep "." (self.lists.take 2 (sv v));
+          pad = n: version:
+            let parts = sv version; in
+            builtins.concatStringsSep "." (parts ++ builtins.genList (_: "0") (if n > builtins.length parts then n - builtins.length parts else 0));
+        };
+        meta = { inherit (areas.attrsets) getExe getExe'; };
       };
     in
       # Area members first, then the areas themselves, so that `lib.types` and

@@ -107,6 +107,7 @@ rec {
     then substring 0 (sLen - sufLen) str
     else str;
 
+  splitVersion = builtins.splitVersion;
   versionOlder = v1: v2: compareVersions v2 v1 == 1;
   versionAtLeast = v1: v2: !versionOlder v1 v2;
 

@@ -19,6 +19,7 @@ rec {
   boolToString = b: if b then "true" else "false";
   mergeAttrs = x: y: x // y;
   defaultTo = default: x: if x == null then default else x;
+  mapNullable = f: a: if a == null then a else f a;
   seq = builtins.seq;
   deepSeq = builtins.deepSeq;
   inherit (builtins) typeOf;

@@ -114,6 +114,10 @@ in
   (t "recurseIntoAttrs" (lib.recurseIntoAttrs { }).recurseForDerivations true)
   (t "unionOfDisjoint" (lib.unionOfDisjoint { a = 1; } { b = 2; }) { a = 1; b = 2; })
   (t "unionOfDisjoint-collision" (fails (lib.unionOfDisjoint { a = 1; } { a = 2; })) true)
+  (t "getExe" [ (lib.getExe { type = "derivation"; name = "hello-1.0"; outPath = "/s/hello"; }) (lib.getExe { type = "derivation"; name = "x"; outPath = "/s/x"; bin = "/s/x-bin"; meta.mainProgram = "y"; }) ] [ "/s/hello/bin/hello" "/s/x-bin/bin/y" ])
+  (t "getExe-not-drv" (fails (lib.getExe "x")) true)
+  (t "mapNullable" [ (lib.mapNullable (x: x + 1) null) (lib.mapNullable (x: x + 1) 1) ] [ null 2 ])
+  (t "versions" [ (lib.versions.major "2.8.1") (lib.versions.minor "2.8.1") (lib.versions.majorMinor "2.8.1") (lib.versions.pad 3 "2.8") (lib.splitVersion "1.2-pre") ] [ "2" "8" "2.8" "2.8.0" [ "1" "2" "pre" ] ])
   (t "getOutput" (lib.getBin { out = "o"; bin = "b"; }) "b")
   # ---- strings
   (t "concatStrings" (lib.concatStrings [ "a" "b" ]) "ab")
