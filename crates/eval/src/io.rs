@@ -145,3 +145,73 @@ fn os_msg(e: &std::io::Error) -> String {
         None => s,
     }
 }
+
+/// An in-memory `EvalIo` for tests and fuzzing: a fixed set of files, no environment,
+/// time zero. Directories are implied by file paths.
+#[derive(Default)]
+pub struct MemIo {
+    pub files: std::collections::BTreeMap<String, Vec<u8>>,
+    pub env: std::collections::BTreeMap<String, String>,
+}
+
+impl MemIo {
+    fn is_dir(&self, path: &str) -> bool {
+        let prefix = format!("{}/", path.trim_end_matches('/'));
+        path == "/" || self.files.keys().any(|k| k.starts_with(&prefix))
+    }
+}
+
+impl EvalIo for MemIo {
+    fn read_file(&self, path: &str) -> Result<Vec<u8>, IoError> {
+        self.files
+            .get(path)
+            .cloned()
+            .ok_or_else(|| IoError::Open { path: path.into(), msg: "No such file or directory".into() })
+    }
+    fn read_dir(&self, path: &str) -> Result<Vec<(String, FileType)>, IoError> {
+        if !self.is_dir(path) {
+            return Err(IoError::ReadDir { path: path.into(), msg: "Not a directory".into() });
+        }
+        let prefix = format!("{}/", path.trim_end_matches('/'));
+        let mut out: Vec<(String, FileType)> = Vec::new();
+        for k in self.files.keys() {
+            if let Some(rest) = k.strip_prefix(&prefix) {
+                let (name, t) = match rest.split_once('/') {
+                    Some((d, _)) => (d.to_string(), FileType::Directory),
+                    None => (rest.to_string(), FileType::Regular),
+                };
+                if !out.iter().any(|(n, _)| *n == name) {
+                    out.push((name, t));
+                }
+            }
+        }
+        Ok(out)
+    }
+    fn file_type(&self, path: &str) -> Option<FileType> {
+        if self.files.contains_key(path) {
+            Some(FileType::Regular)
+        } else if self.is_dir(path) {
+            Some(FileType::Directory)
+        } else {
+            None
+        }
+    }
+    fn file_type_follow(&self, path: &str) -> Option<FileType> {
+        self.file_type(path)
+    }
+    fn get_env(&self, name: &str) -> Option<String> {
+        self.env.get(name).cloned()
+    }
+    fn current_time(&self) -> i64 {
+        0
+    }
+    fn lstat(&self, path: &str) -> Result<(FileType, bool, u64), IoError> {
+        match self.file_type(path) {
+            Some(t) => Ok((t, false, self.files.get(path).map(|f| f.len() as u64).unwrap_or(0))),
+            None => Err(IoError::Stat { path: path.into(), msg: "No such file or directory".into() }),
+        }
+    }
+    fn read_link(&self, path: &str) -> Result<String, IoError> {
+        Err(IoError::Stat { path: path.into(), msg: "Invalid argument".into() })
+    }
+}

@@ -65,3 +65,19 @@ pub fn render(ev: &mut Eval, v: &Value, strict: bool, format: OutputFormat) -> E
         }
     }
 }
+
+/// Evaluates `text` (as `-E` would, relative paths against `/`) with the given IO and
+/// renders the result; errors come back rendered too. A convenience for tests, fuzzing
+/// and embedding. Must run on a thread with enough stack (see `with_eval_thread`).
+pub fn eval_string(io: Box<dyn EvalIo>, text: &str, strict: bool, stack_size: usize) -> Result<String, String> {
+    let opts = EvalOptions { stack_size, ..EvalOptions::default() };
+    let mut ev = Eval::new(io, opts);
+    let r = ev
+        .compile(text, source::Origin::String, "/")
+        .and_then(|e| ev.eval_root(e))
+        .and_then(|v| render(&mut ev, &v, strict, OutputFormat::Nix));
+    r.map_err(|e| e.render(false))
+}
+
+#[cfg(test)]
+mod tests;

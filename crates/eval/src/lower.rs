@@ -129,7 +129,17 @@ fn tokens(text: &str) -> Vec<(SyntaxKind, u32, String)> {
 fn parse_error(e: &rnix::ParseError, file: u32, text: &str) -> Box<EvalError> {
     use rnix::ParseError as P;
     let toks = tokens(text);
-    let eof_off = toks.last().map(|(_, o, t)| o + t.len() as u32).unwrap_or(0);
+    // Bison places "end of file" at the start of the last token the lexer matched,
+    // whitespace included.
+    let eof_off = {
+        let mut off = 0u32;
+        let mut last = 0u32;
+        for (_, t) in rnix::tokenize(text) {
+            last = off;
+            off += t.len() as u32;
+        }
+        last
+    };
     let eof = Pos { file, off: eof_off };
     // The first real token at or after `off`: where bison would have stopped.
     let tok_at = |off: u32| toks.iter().find(|(_, o, t)| o + t.len() as u32 > off);
