@@ -366,9 +366,9 @@ impl<R: Read> NarReader<R> {
         if len > max {
             return Err(NarError::TooLong(len));
         }
-        let mut v = Vec::new();
         // `take` + `read_to_end` grows with the data actually present, so a
-        // forged length cannot make us allocate it up front.
+        // forged length can make us reserve at most 16 MiB up front.
+        let mut v = Vec::with_capacity(len.min(16 << 20) as usize);
         let got = (&mut self.r).take(len).read_to_end(&mut v)?;
         if got as u64 != len {
             return Err(NarError::Io(io::Error::new(io::ErrorKind::UnexpectedEof, "NAR ends inside a string")));
