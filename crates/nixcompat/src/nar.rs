@@ -344,6 +344,20 @@ struct NarReader<R: Read> {
 /// Longest token, name or symlink target accepted (file contents are unbounded).
 const MAX_SMALL: u64 = 4096;
 
+/// Receives what a NAR contains, in order, while it is parsed: a directory
+/// before its entries, entries in strictly increasing name order. `path` is
+/// relative to the root (empty for the root itself).
+pub trait NarSink {
+    type Error: From<NarError>;
+
+    fn directory(&mut self, path: &Path) -> Result<(), Self::Error>;
+
+    fn symlink(&mut self, path: &Path, target: &[u8]) -> Result<(), Self::Error>;
+
+    /// `contents` yields exactly `size` bytes; whatever the sink leaves unread is skipped.
+    fn regular(&mut self, path: &Path, executable: bool, size: u64, contents: &mut dyn Read) -> Result<(), Self::Error>;
+}
+
 impl<R: Read> NarReader<R> {
     fn read_u64(&mut self) -> Result<u64, NarError> {
         let mut b = [0u8; 8];
@@ -366,12 +380,10 @@ impl<R: Read> NarReader<R> {
         if len > max {
             return Err(NarError::TooLong(len));
         }
-        // `take` + `read_to_end` grows with the data actually present, so a
-        // forged length can make us reserve at most 16 MiB up front.
-        let mut v = Vec::with_capacity(len.min(16 << 20) as usize);
+        let mut v = Vec::with_capacity(len as usize);
         let got = (&mut self.r).take(len).read_to_end(&mut v)?;
         if got as u64 != len {
-            return Err(NarError::Io(io::Error::new(io::ErrorKind::UnexpectedEof, "NAR ends inside a string")));
+            return Err(eof());
         }
         self.read_padding(len)?;
         Ok(v)
@@ -389,14 +401,14 @@ impl<R: Read> NarReader<R> {
         Ok(())
     }
 
-    fn node(&mut self, depth: usize) -> Result<NarNode, NarError> {
+    fn node<S: NarSink>(&mut self, sink: &mut S, path: &mut PathBuf, depth: usize) -> Result<(), S::Error> {
         if depth > MAX_DEPTH {
-            return Err(NarError::TooDeep);
+            return Err(NarError::TooDeep.into());
         }
         self.expect("(")?;
         self.expect("type")?;
         let ty = self.token()?;
-        let node = match ty.as_slice() {
+        match ty.as_slice() {
             b"regular" => {
                 let mut tag = self.token()?;
                 let mut executable = false;
@@ -406,63 +418,179 @@ impl<R: Read> NarReader<R> {
                     tag = self.token()?;
                 }
                 if tag != b"contents" {
-                    return Err(NarError::UnexpectedToken { expected: "contents", got: String::from_utf8_lossy(&tag).into_owned() });
+                    return Err(NarError::UnexpectedToken { expected: "contents", got: String::from_utf8_lossy(&tag).into_owned() }.into());
                 }
-                let contents = self.read_bytes(u64::MAX)?;
-                NarNode::Regular { executable, contents }
+                let size = self.read_u64()?;
+                let mut limited = (&mut self.r).take(size);
+                sink.regular(path, executable, size, &mut limited)?;
+                // Skip what the sink did not read, then check the file was complete.
+                io::copy(&mut limited, &mut io::sink()).map_err(NarError::from)?;
+                if limited.limit() != 0 {
+                    return Err(NarError::from(eof()).into());
+                }
+                self.read_padding(size)?;
             }
             b"symlink" => {
                 self.expect("target")?;
-                NarNode::Symlink { target: self.read_bytes(MAX_SMALL)? }
+                let target = self.read_bytes(MAX_SMALL)?;
+                sink.symlink(path, &target)?;
             }
             b"directory" => {
-                let mut entries = BTreeMap::new();
+                sink.directory(path)?;
                 let mut prev: Option<Vec<u8>> = None;
                 loop {
                     let tag = self.token()?;
                     match tag.as_slice() {
-                        b")" => return Ok(NarNode::Directory { entries }),
+                        b")" => return Ok(()),
                         b"entry" => {}
                         other => {
-                            return Err(NarError::UnexpectedToken { expected: "entry", got: String::from_utf8_lossy(other).into_owned() })
+                            return Err(NarError::UnexpectedToken { expected: "entry", got: String::from_utf8_lossy(other).into_owned() }.into())
                         }
                     }
                     self.expect("(")?;
                     self.expect("name")?;
                     let name = self.read_bytes(255)?;
                     if name.is_empty() || name == b"." || name == b".." || name.contains(&b'/') || name.contains(&0) {
-                        return Err(NarError::InvalidName(String::from_utf8_lossy(&name).into_owned()));
+                        return Err(NarError::InvalidName(String::from_utf8_lossy(&name).into_owned()).into());
                     }
                     if prev.as_ref().is_some_and(|p| name <= *p) {
-                        return Err(NarError::NotSorted(String::from_utf8_lossy(&name).into_owned()));
+                        return Err(NarError::NotSorted(String::from_utf8_lossy(&name).into_owned()).into());
                     }
                     self.expect("node")?;
-                    let child = self.node(depth + 1)?;
+                    path.push(std::ffi::OsStr::from_bytes(&name));
+                    self.node(sink, path, depth + 1)?;
+                    path.pop();
                     self.expect(")")?;
-                    prev = Some(name.clone());
-                    entries.insert(name, child);
+                    prev = Some(name);
                 }
             }
-            other => return Err(NarError::UnknownType(String::from_utf8_lossy(other).into_owned())),
-        };
+            other => return Err(NarError::UnknownType(String::from_utf8_lossy(other).into_owned()).into()),
+        }
         self.expect(")")?;
-        Ok(node)
+        Ok(())
     }
 }
 
-/// Parses a whole NAR from `r`; fails on trailing data.
-pub fn parse<R: Read>(r: R) -> Result<NarNode, NarError> {
+fn eof() -> NarError {
+    NarError::Io(io::Error::new(io::ErrorKind::UnexpectedEof, "NAR ends inside a string"))
+}
+
+/// Parses a whole NAR from `r` into `sink`; fails on trailing data.
+pub fn parse_into<R: Read, S: NarSink>(r: R, sink: &mut S) -> Result<(), S::Error> {
     let mut nr = NarReader { r };
     let magic = nr.token().map_err(|_| NarError::BadMagic)?;
     if magic != NAR_MAGIC.as_bytes() {
-        return Err(NarError::BadMagic);
+        return Err(NarError::BadMagic.into());
     }
-    let node = nr.node(0)?;
+    nr.node(sink, &mut PathBuf::new(), 0)?;
     let mut extra = [0u8; 1];
-    if nr.r.read(&mut extra)? != 0 {
-        return Err(NarError::Trailing);
+    if nr.r.read(&mut extra).map_err(NarError::from)? != 0 {
+        return Err(NarError::Trailing.into());
     }
-    Ok(node)
+    Ok(())
+}
+
+/// Builds a [`NarNode`] tree.
+#[derive(Default)]
+struct TreeSink {
+    root: Option<NarNode>,
+}
+
+impl TreeSink {
+    fn put(&mut self, path: &Path, node: NarNode) -> Result<(), NarError> {
+        let mut parts = path.iter();
+        let Some(last) = parts.next_back() else {
+            self.root = Some(node);
+            return Ok(());
+        };
+        let mut cur = self.root.as_mut();
+        for c in parts {
+            cur = match cur {
+                Some(NarNode::Directory { entries }) => entries.get_mut(c.as_bytes()),
+                _ => None,
+            };
+        }
+        match cur {
+            Some(NarNode::Directory { entries }) => {
+                entries.insert(last.as_bytes().to_vec(), node);
+                Ok(())
+            }
+            // The parser announces every directory before its entries.
+            _ => Err(NarError::InvalidName(path.display().to_string())),
+        }
+    }
+}
+
+impl NarSink for TreeSink {
+    type Error = NarError;
+    fn directory(&mut self, path: &Path) -> Result<(), NarError> {
+        self.put(path, NarNode::Directory { entries: BTreeMap::new() })
+    }
+    fn symlink(&mut self, path: &Path, target: &[u8]) -> Result<(), NarError> {
+        self.put(path, NarNode::Symlink { target: target.to_vec() })
+    }
+    fn regular(&mut self, path: &Path, executable: bool, size: u64, contents: &mut dyn Read) -> Result<(), NarError> {
+        // Reserve at most 16 MiB up front, so a forged size cannot allocate it all.
+        let mut v = Vec::with_capacity(size.min(16 << 20) as usize);
+        contents.read_to_end(&mut v)?;
+        self.put(path, NarNode::Regular { executable, contents: v })
+    }
+}
+
+/// Parses a whole NAR from `r` into a tree; fails on trailing data.
+pub fn parse<R: Read>(r: R) -> Result<NarNode, NarError> {
+    let mut sink = TreeSink::default();
+    parse_into(r, &mut sink)?;
+    sink.root.ok_or(NarError::BadMagic)
+}
+
+/// Unpacks a NAR into `dest` (which must not exist) while reading it, without
+/// holding file contents in memory: what a store import needs. Files are made
+/// read-only (`0444`/`0555`) as in a store. On error, `dest` is left partial;
+/// the caller unpacks into a temporary location and removes it.
+pub struct FsRestore {
+    dest: PathBuf,
+}
+
+impl FsRestore {
+    pub fn new(dest: &Path) -> FsRestore {
+        FsRestore { dest: dest.to_path_buf() }
+    }
+
+    fn target(&self, path: &Path) -> PathBuf {
+        if path.as_os_str().is_empty() {
+            self.dest.clone()
+        } else {
+            self.dest.join(path)
+        }
+    }
+}
+
+impl NarSink for FsRestore {
+    type Error = NarError;
+    fn directory(&mut self, path: &Path) -> Result<(), NarError> {
+        let t = self.target(path);
+        std::fs::create_dir(&t).map_err(|e| with_path(e, "creating directory", &t))?;
+        Ok(())
+    }
+    fn symlink(&mut self, path: &Path, target: &[u8]) -> Result<(), NarError> {
+        let t = self.target(path);
+        std::os::unix::fs::symlink(std::ffi::OsStr::from_bytes(target), &t).map_err(|e| with_path(e, "creating symlink", &t))?;
+        Ok(())
+    }
+    fn regular(&mut self, path: &Path, executable: bool, _size: u64, contents: &mut dyn Read) -> Result<(), NarError> {
+        let t = self.target(path);
+        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&t).map_err(|e| with_path(e, "creating file", &t))?;
+        io::copy(contents, &mut f).map_err(|e| with_path(e, "writing", &t))?;
+        let mode = if executable { 0o555 } else { 0o444 };
+        f.set_permissions(std::fs::Permissions::from_mode(mode)).map_err(|e| with_path(e, "chmod", &t))?;
+        Ok(())
+    }
+}
+
+/// Unpacks the NAR read from `r` into `dest` (see [`FsRestore`]).
+pub fn restore_from<R: Read>(r: R, dest: &Path) -> Result<(), NarError> {
+    parse_into(r, &mut FsRestore::new(dest))
 }
 
 /// Parses a NAR held in memory.

@@ -34,6 +34,23 @@ fn dump_parse_restore_dump_is_identity() {
 }
 
 #[test]
+fn streaming_restore_matches_and_fails_cleanly() {
+    let bytes = nar::dump_to_vec(&mut FsSource::new(), &fixture("tree")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dest = tmp.path().join("streamed");
+    nar::restore_from(&bytes[..], &dest).unwrap();
+    assert_eq!(nar::dump_to_vec(&mut FsSource::new(), &dest).unwrap(), bytes);
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(dest.join("run.sh")).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o555);
+    // A NAR cut inside a file's contents is an error, not a short file.
+    let cut = bytes.windows(5).position(|w| w == b"hello").unwrap() + 3;
+    let e = nar::restore_from(&bytes[..cut], &tmp.path().join("cut")).unwrap_err();
+    assert!(matches!(e, nar::NarError::Io(_)), "{e}");
+    // Restoring over an existing path refuses.
+    assert!(nar::restore_from(&bytes[..], &dest).is_err());
+}
+
+#[test]
 fn fixture_tree_has_every_node_kind() {
     let bytes = nar::dump_to_vec(&mut FsSource::new(), &fixture("tree")).unwrap();
     let NarNode::Directory { entries } = nar::parse_bytes(&bytes).unwrap() else { panic!("not a directory") };
