@@ -426,7 +426,7 @@ impl<R: Read> NarReader<R> {
                 // Skip what the sink did not read, then check the file was complete.
                 io::copy(&mut limited, &mut io::sink()).map_err(NarError::from)?;
                 if limited.limit() != 0 {
-                    return Err(NarError::from(eof()).into());
+                    return Err(eof().into());
                 }
                 self.read_padding(size)?;
             }
