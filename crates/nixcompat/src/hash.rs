@@ -199,10 +199,10 @@ impl Hash {
             return parse_digits(rest, found, false);
         }
         if let Some((name, rest)) = s.split_once('-') {
-            if let Ok(found) = HashAlgo::parse(name) {
-                check_expected(s, found, algo)?;
-                return parse_digits(rest, found, true);
-            }
+            // Like Nix: a '-' makes it SRI, so the part before must be an algorithm.
+            let found = HashAlgo::parse(name)?;
+            check_expected(s, found, algo)?;
+            return parse_digits(rest, found, true);
         }
         match algo {
             Some(a) => parse_digits(s, a, false),
@@ -427,6 +427,7 @@ mod tests {
         let bad16 = "g".repeat(64);
         assert_eq!(e(&bad16, Some(HashAlgo::Sha256)), format!("invalid base-16 hash '{bad16}'"));
         assert_eq!(e("sha256-AAAA", None), "invalid SRI hash 'AAAA'");
+        assert_eq!(e("foo-AAAA", Some(HashAlgo::Sha256)), "unknown hash algorithm 'foo'");
     }
 
     #[test]
