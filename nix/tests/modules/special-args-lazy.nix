@@ -1,0 +1,1 @@
+{ unusedSpecial = throw "never forced"; foo = "lazy-special"; }
