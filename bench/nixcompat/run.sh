@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# NAR throughput: dump + SHA-256 of a generated tree (page-cached) and parsing its NAR.
+# NAR throughput (dump + SHA-256 of a generated, page-cached tree; parsing its NAR)
 # and the cost of derivation::instantiate (wall time; the machine is shared, so
 # `perf stat -e task-clock target/release/examples/drv_bench` gives CPU time).
 # Usage: bench/nixcompat/run.sh [SIZE_MB] [RUNS]
