@@ -267,6 +267,9 @@ fn split_flags(line: &str) -> Result<Vec<String>, String> {
 }
 
 /// The fixed environment both programs run in; its temp dir lives as long as it does.
+/// Each worker thread has its own, so runs never share Nix's store database: concurrent
+/// writers make Nix warn "SQLite database … is busy" on stderr, and concurrent first
+/// uses race on creating the store root.
 struct TestEnv {
     dir: tempfile::TempDir,
 }
@@ -610,10 +613,11 @@ fn check_oracle(case: &Case, exp: &Expected, o: &Outcome) -> Result<(), String> 
     }
 }
 
-/// Runs `work` on every case on a few threads; returns (case, result) sorted by name.
+/// Runs `work` on every case on a few threads, each with its own [`TestEnv`]; returns
+/// (case, result) sorted by name.
 fn run_all<F>(cases: Vec<Case>, work: F) -> Vec<(Case, Result<(), String>)>
 where
-    F: Fn(&Case) -> Result<(), String> + Send + Sync + 'static,
+    F: Fn(&Case, &TestEnv) -> Result<(), String> + Send + Sync + 'static,
 {
     let queue = Arc::new(Mutex::new(cases.into_iter().collect::<VecDeque<_>>()));
     let results = Arc::new(Mutex::new(Vec::new()));
@@ -624,15 +628,18 @@ where
             let queue = Arc::clone(&queue);
             let results = Arc::clone(&results);
             let work = Arc::clone(&work);
-            std::thread::spawn(move || loop {
-                let next = match queue.lock() {
-                    Ok(mut q) => q.pop_front(),
-                    Err(_) => None,
-                };
-                let Some(case) = next else { break };
-                let r = work(&case);
-                if let Ok(mut res) = results.lock() {
-                    res.push((case, r));
+            std::thread::spawn(move || {
+                let env = TestEnv::new();
+                loop {
+                    let next = match queue.lock() {
+                        Ok(mut q) => q.pop_front(),
+                        Err(_) => None,
+                    };
+                    let Some(case) = next else { break };
+                    let r = work(&case, &env);
+                    if let Ok(mut res) = results.lock() {
+                        res.push((case, r));
+                    }
                 }
             })
         })
@@ -708,14 +715,12 @@ fn error_matching_rules() {
 #[test]
 fn lang_suite_under_nest() {
     let cases = discover_or_panic();
-    let env = Arc::new(TestEnv::new());
     let nest = PathBuf::from(env!("CARGO_BIN_EXE_nest"));
     let total = cases.len();
-    let work_env = Arc::clone(&env);
-    let results = run_all(cases, move |case| {
+    let results = run_all(cases, move |case, env| {
         let exp = load_expected(case)?;
         let args = build_args(case, &exp, &["eval"]);
-        let outcome = run_program(&nest, &args, &work_env, NEST_TIMEOUT)?;
+        let outcome = run_program(&nest, &args, env, NEST_TIMEOUT)?;
         check_nest(case, &exp, &outcome)
     });
 
@@ -731,7 +736,6 @@ fn lang_suite_under_nest() {
             (Set::NotYetPassing, Err(_)) => still_failing += 1,
         }
     }
-    drop(env);
     // tests/lang/tools/triage.sh asks for the per-case verdicts in a file of its own.
     if let Some(path) = std::env::var_os("NEST_LANG_TRIAGE") {
         let mut lines = String::new();
@@ -793,10 +797,9 @@ fn expectations_match_nix_instantiate() {
     };
     let cases = discover_or_panic();
     let total = cases.len();
-    let env = Arc::new(TestEnv::new());
-    // Nix creates its store root on first use; parallel first uses race on it.
+    // A clear message when nix-instantiate cannot run here at all, before every case says so.
     let warm = ["--eval", "-E", "null"].map(OsString::from);
-    match run_program(&nix, &warm, &env, NIX_TIMEOUT) {
+    match run_program(&nix, &warm, &TestEnv::new(), NIX_TIMEOUT) {
         Ok(o) if o.code == Some(0) => {}
         Ok(o) => panic!(
             "nix-instantiate does not run in the test environment ({}):\n{}",
@@ -805,14 +808,12 @@ fn expectations_match_nix_instantiate() {
         ),
         Err(e) => panic!("{e}"),
     }
-    let work_env = Arc::clone(&env);
-    let results = run_all(cases, move |case| {
+    let results = run_all(cases, move |case, env| {
         let exp = load_expected(case)?;
         let args = build_args(case, &exp, &["--eval"]);
-        let outcome = run_program(&nix, &args, &work_env, NIX_TIMEOUT)?;
+        let outcome = run_program(&nix, &args, env, NIX_TIMEOUT)?;
         check_oracle(case, &exp, &outcome)
     });
-    drop(env);
     let failed: Vec<String> = results
         .iter()
         .filter_map(|(c, r)| r.as_ref().err().map(|e| format!("DRIFT {}\n  {e}", c.display())))
