@@ -1,0 +1,217 @@
+//! The registration database (SQLite): which paths are valid, their NAR hash and size,
+//! deriver, content address and references. The schema follows Nix's `ValidPaths`/`Refs`.
+
+use crate::error::StoreError;
+use nest_nixcompat::{Hash, HashAlgo, StoreDir, StorePath};
+use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::{BTreeSet, VecDeque};
+use std::path::Path;
+
+const SCHEMA: &str = "
+create table if not exists ValidPaths (
+    id               integer primary key autoincrement not null,
+    path             text unique not null,
+    hash             text not null,
+    registrationTime integer not null,
+    deriver          text,
+    narSize          integer,
+    ultimate         integer,
+    sigs             text,
+    ca               text
+);
+create table if not exists Refs (
+    referrer  integer not null,
+    reference integer not null,
+    primary key (referrer, reference),
+    foreign key (referrer) references ValidPaths(id) on delete cascade,
+    foreign key (reference) references ValidPaths(id) on delete restrict
+);
+create index if not exists IndexReferrer on Refs(referrer);
+create index if not exists IndexReference on Refs(reference);
+create table if not exists SchemaVersion (version integer not null);
+";
+
+/// Everything registered about one valid path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathInfo {
+    pub path: StorePath,
+    pub nar_hash: Hash,
+    pub nar_size: u64,
+    pub deriver: Option<StorePath>,
+    pub references: BTreeSet<StorePath>,
+    /// Seconds since the epoch.
+    pub registration_time: i64,
+    /// Content address (`text:sha256:…`, `fixed:r:sha256:…`), when the path has one.
+    pub ca: Option<String>,
+}
+
+pub struct Db {
+    conn: Connection,
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+impl Db {
+    pub fn open(file: &Path) -> Result<Db, StoreError> {
+        let ctx = format!("opening '{}'", file.display());
+        let conn = Connection::open(file).map_err(StoreError::db(ctx.clone()))?;
+        conn.busy_timeout(std::time::Duration::from_secs(60)).map_err(StoreError::db(ctx.clone()))?;
+        conn.pragma_update(None, "journal_mode", "wal").map_err(StoreError::db(ctx.clone()))?;
+        conn.pragma_update(None, "synchronous", "normal").map_err(StoreError::db(ctx.clone()))?;
+        conn.pragma_update(None, "foreign_keys", "on").map_err(StoreError::db(ctx.clone()))?;
+        conn.execute_batch(SCHEMA).map_err(StoreError::db(ctx.clone()))?;
+        let v: Option<i64> =
+            conn.query_row("select version from SchemaVersion", [], |r| r.get(0)).optional().map_err(StoreError::db(ctx.clone()))?;
+        if v.is_none() {
+            conn.execute("insert into SchemaVersion (version) values (1)", []).map_err(StoreError::db(ctx))?;
+        }
+        Ok(Db { conn })
+    }
+
+    fn id_of(&self, dir: &StoreDir, p: &StorePath) -> Result<Option<i64>, StoreError> {
+        self.conn
+            .prepare_cached("select id from ValidPaths where path = ?1")
+            .and_then(|mut s| s.query_row([dir.print(p)], |r| r.get(0)).optional())
+            .map_err(StoreError::db(format!("looking up '{}'", dir.print(p))))
+    }
+
+    pub fn is_valid(&self, dir: &StoreDir, p: &StorePath) -> Result<bool, StoreError> {
+        Ok(self.id_of(dir, p)?.is_some())
+    }
+
+    /// Registers `infos` in one transaction. References must be valid already or be
+    /// among `infos` (self-references included).
+    pub fn register(&mut self, dir: &StoreDir, infos: &[PathInfo]) -> Result<(), StoreError> {
+        let ctx = "registering paths";
+        let tx = self.conn.transaction().map_err(StoreError::db(ctx))?;
+        for i in infos {
+            let printed = dir.print(&i.path);
+            tx.execute(
+                "insert into ValidPaths (path, hash, registrationTime, deriver, narSize, ca) values (?1, ?2, ?3, ?4, ?5, ?6)
+                 on conflict (path) do update set hash = excluded.hash, narSize = excluded.narSize, ca = excluded.ca, deriver = coalesce(excluded.deriver, deriver)",
+                params![
+                    printed,
+                    format!("sha256:{}", i.nar_hash.to_base16()),
+                    if i.registration_time == 0 { now() } else { i.registration_time },
+                    i.deriver.as_ref().map(|d| dir.print(d)),
+                    i.nar_size as i64,
+                    i.ca
+                ],
+            )
+            .map_err(StoreError::db(format!("registering '{printed}'")))?;
+        }
+        for i in infos {
+            let printed = dir.print(&i.path);
+            for r in &i.references {
+                let n = tx
+                    .execute(
+                        "insert or ignore into Refs (referrer, reference)
+                         select a.id, b.id from ValidPaths a, ValidPaths b where a.path = ?1 and b.path = ?2",
+                        params![printed, dir.print(r)],
+                    )
+                    .map_err(StoreError::db(format!("registering references of '{printed}'")))?;
+                if n == 0 {
+                    let exists: Option<i64> = tx
+                        .query_row("select 1 from Refs, ValidPaths a, ValidPaths b where a.path = ?1 and b.path = ?2 and referrer = a.id and reference = b.id", params![printed, dir.print(r)], |r| r.get(0))
+                        .optional()
+                        .map_err(StoreError::db(ctx))?;
+                    if exists.is_none() {
+                        return Err(StoreError::InvalidReference { path: printed, reference: dir.print(r) });
+                    }
+                }
+            }
+        }
+        tx.commit().map_err(StoreError::db(ctx))
+    }
+
+    pub fn query(&self, dir: &StoreDir, p: &StorePath) -> Result<Option<PathInfo>, StoreError> {
+        let printed = dir.print(p);
+        let row: Option<(i64, String, i64, Option<String>, Option<i64>, Option<String>)> = self
+            .conn
+            .prepare_cached("select id, hash, registrationTime, deriver, narSize, ca from ValidPaths where path = ?1")
+            .and_then(|mut s| s.query_row([&printed], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))).optional())
+            .map_err(StoreError::db(format!("querying '{printed}'")))?;
+        let Some((id, hash, time, deriver, size, ca)) = row else { return Ok(None) };
+        let corrupt = |what: String| StoreError::CorruptDb { path: printed.clone(), what };
+        let nar_hash = Hash::parse_any(&hash, Some(HashAlgo::Sha256)).map_err(|e| corrupt(format!("hash '{hash}': {e}")))?;
+        let deriver = match deriver {
+            Some(d) => Some(dir.parse(&d).map_err(|e| corrupt(format!("deriver '{d}': {e}")))?),
+            None => None,
+        };
+        let references = self.references_by_id(dir, id, &printed)?;
+        Ok(Some(PathInfo {
+            path: p.clone(),
+            nar_hash,
+            nar_size: size.unwrap_or(0).max(0) as u64,
+            deriver,
+            references,
+            registration_time: time,
+            ca,
+        }))
+    }
+
+    fn references_by_id(&self, dir: &StoreDir, id: i64, printed: &str) -> Result<BTreeSet<StorePath>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("select path from Refs join ValidPaths on reference = id where referrer = ?1")
+            .map_err(StoreError::db("preparing reference query"))?;
+        let rows = stmt
+            .query_map([id], |r| r.get::<_, String>(0))
+            .map_err(StoreError::db(format!("references of '{printed}'")))?;
+        let mut out = BTreeSet::new();
+        for r in rows {
+            let s = r.map_err(StoreError::db(format!("references of '{printed}'")))?;
+            out.insert(dir.parse(&s).map_err(|e| StoreError::CorruptDb { path: printed.to_string(), what: format!("reference '{s}': {e}") })?);
+        }
+        Ok(out)
+    }
+
+    pub fn references(&self, dir: &StoreDir, p: &StorePath) -> Result<BTreeSet<StorePath>, StoreError> {
+        match self.id_of(dir, p)? {
+            Some(id) => self.references_by_id(dir, id, &dir.print(p)),
+            None => Err(StoreError::NotValid(dir.print(p))),
+        }
+    }
+
+    pub fn all_paths(&self, dir: &StoreDir) -> Result<Vec<StorePath>, StoreError> {
+        let mut stmt = self.conn.prepare("select path from ValidPaths order by path").map_err(StoreError::db("listing paths"))?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(StoreError::db("listing paths"))?;
+        let mut out = Vec::new();
+        for r in rows {
+            let s = r.map_err(StoreError::db("listing paths"))?;
+            out.push(dir.parse(&s).map_err(|e| StoreError::CorruptDb { path: s.clone(), what: e.to_string() })?);
+        }
+        Ok(out)
+    }
+
+    pub fn closure(&self, dir: &StoreDir, roots: &[StorePath]) -> Result<Vec<StorePath>, StoreError> {
+        let mut seen: BTreeSet<StorePath> = BTreeSet::new();
+        let mut queue: VecDeque<StorePath> = roots.iter().cloned().collect();
+        while let Some(p) = queue.pop_front() {
+            if seen.contains(&p) {
+                continue;
+            }
+            let refs = self.references(dir, &p)?;
+            seen.insert(p);
+            queue.extend(refs.into_iter().filter(|r| !seen.contains(r)));
+        }
+        Ok(seen.into_iter().collect())
+    }
+
+    /// Removes the registrations of `paths` (which must include every valid path
+    /// that refers to one of them) in one transaction.
+    pub fn unregister(&mut self, dir: &StoreDir, paths: &[StorePath]) -> Result<(), StoreError> {
+        let tx = self.conn.transaction().map_err(StoreError::db("unregistering"))?;
+        for p in paths {
+            tx.execute("delete from Refs where referrer = (select id from ValidPaths where path = ?1)", [dir.print(p)])
+                .map_err(StoreError::db(format!("unregistering '{}'", dir.print(p))))?;
+        }
+        for p in paths {
+            tx.execute("delete from ValidPaths where path = ?1", [dir.print(p)])
+                .map_err(StoreError::db(format!("unregistering '{}'", dir.print(p))))?;
+        }
+        tx.commit().map_err(StoreError::db("unregistering"))
+    }
+}
