@@ -1,0 +1,1 @@
+//! Realising derivations in a sandbox.

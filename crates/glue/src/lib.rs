@@ -1,0 +1,1 @@
+//! The evaluator's IO over the store.
