@@ -13,6 +13,8 @@
 //!   programs, e.g. `--json`, `-A foo.bar`, `--arg x "{ a = 1; }"`, `-I name=tests/lang/lib`.
 //!   The token `--no-strict` is the harness's own: it drops `--strict` (for lazy
 //!   printing with `<CODE>`) and is passed to neither program.
+//! - `<case>.env` (optional): `NAME=VALUE` lines added to both programs' environment,
+//!   e.g. `NIX_PATH=langlib=tests/lang/lib` (the harness sets `NIX_PATH` empty otherwise).
 //! - `tests/lang/lib/` and `tests/lang/data/`: files that cases import or read.
 //! - `tests/lang/notyetpassing/`: cases nest is known to fail. They are run too, and
 //!   the suite fails if one of them now passes (move it up to `tests/lang/`).
@@ -120,6 +122,8 @@ impl Case {
 struct Expected {
     strict: bool,
     flags: Vec<String>,
+    /// Extra environment variables from `<case>.env`.
+    env: Vec<(String, String)>,
     stdout: Option<Vec<u8>>,
     trace: Option<Vec<u8>>,
     stderr: Option<Vec<u8>>,
@@ -193,6 +197,15 @@ fn load_expected(case: &Case) -> Result<Expected, String> {
     };
     let strict = !flags.iter().any(|f| f == "--no-strict");
     flags.retain(|f| f != "--no-strict");
+    let mut env = Vec::new();
+    if let Some(text) = read_optional(&case.sidecar(".env"))? {
+        for line in String::from_utf8_lossy(&text).lines().filter(|l| !l.trim().is_empty()) {
+            match line.split_once('=') {
+                Some((k, v)) if !k.is_empty() => env.push((k.to_string(), v.to_string())),
+                _ => return Err(format!("{}.env: not NAME=VALUE: {line:?}", case.name)),
+            }
+        }
+    }
     let stdout = read_optional(&case.sidecar(".exp"))?;
     let trace = read_optional(&case.sidecar(".trace.exp"))?;
     let stderr = read_optional(&case.sidecar(".err.exp"))?;
@@ -203,7 +216,7 @@ fn load_expected(case: &Case) -> Result<Expected, String> {
         }
         _ => {}
     }
-    Ok(Expected { strict, flags, stdout, trace, stderr })
+    Ok(Expected { strict, flags, env, stdout, trace, stderr })
 }
 
 /// Splits a `.flags` line like a POSIX shell would, without expansions.
@@ -328,6 +341,7 @@ fn run_program(
     program: &Path,
     args: &[OsString],
     env: &TestEnv,
+    extra_env: &[(String, String)],
     timeout: Duration,
 ) -> Result<Outcome, String> {
     let mut cmd = Command::new(program);
@@ -335,6 +349,7 @@ fn run_program(
         .current_dir(repo_root())
         .env_clear()
         .envs(env.vars())
+        .envs(extra_env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -720,7 +735,7 @@ fn lang_suite_under_nest() {
     let results = run_all(cases, move |case, env| {
         let exp = load_expected(case)?;
         let args = build_args(case, &exp, &["eval"]);
-        let outcome = run_program(&nest, &args, env, NEST_TIMEOUT)?;
+        let outcome = run_program(&nest, &args, env, &exp.env, NEST_TIMEOUT)?;
         check_nest(case, &exp, &outcome)
     });
 
@@ -799,7 +814,7 @@ fn expectations_match_nix_instantiate() {
     let total = cases.len();
     // A clear message when nix-instantiate cannot run here at all, before every case says so.
     let warm = ["--eval", "-E", "null"].map(OsString::from);
-    match run_program(&nix, &warm, &TestEnv::new(), NIX_TIMEOUT) {
+    match run_program(&nix, &warm, &TestEnv::new(), &[], NIX_TIMEOUT) {
         Ok(o) if o.code == Some(0) => {}
         Ok(o) => panic!(
             "nix-instantiate does not run in the test environment ({}):\n{}",
@@ -811,7 +826,7 @@ fn expectations_match_nix_instantiate() {
     let results = run_all(cases, move |case, env| {
         let exp = load_expected(case)?;
         let args = build_args(case, &exp, &["--eval"]);
-        let outcome = run_program(&nix, &args, env, NIX_TIMEOUT)?;
+        let outcome = run_program(&nix, &args, env, &exp.env, NIX_TIMEOUT)?;
         check_oracle(case, &exp, &outcome)
     });
     let failed: Vec<String> = results

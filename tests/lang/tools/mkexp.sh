@@ -12,12 +12,13 @@ cd "$root"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp"/{conf,state,log,config,cache,data,root}
+extra_env=() # NAME=VALUE lines of the case's .env, after (so overriding) the fixed ones
 run_nix() {
   env -i PATH="$PATH" HOME=/homeless-shelter NIX_STORE_DIR=/nix/store NIX_PATH= \
     NIX_REMOTE="local?root=$tmp/root" NIX_STATE_DIR="$tmp/state" NIX_LOG_DIR="$tmp/log" \
     NIX_CONF_DIR="$tmp/conf" XDG_CONFIG_HOME="$tmp/config" XDG_CACHE_HOME="$tmp/cache" \
     XDG_DATA_HOME="$tmp/data" TMPDIR="$tmp" NO_COLOR=1 TZ=UTC LC_ALL=C \
-    NEST_LANG_TEST_VAR="hello from the harness" nix-instantiate "$@"
+    NEST_LANG_TEST_VAR="hello from the harness" "${extra_env[@]}" nix-instantiate "$@"
 }
 normalise() {
   LC_ALL=C sed -e "s|$root/tests/lang/notyetpassing|$root/tests/lang|g" -e "s|$root/||g" \
@@ -37,6 +38,8 @@ for f in "$@"; do
       if [[ "${flags[$i]}" == --no-strict ]]; then unset 'flags[i]'; strict=(); fi
     done
   fi
+  extra_env=()
+  if [[ -f "$base.env" ]]; then mapfile -t extra_env < <(grep -v '^[[:space:]]*$' "$base.env"); fi
   rc=0
   run_nix --eval "${strict[@]}" "${flags[@]}" "$rel" >"$tmp/out" 2>"$tmp/err" || rc=$?
   case "$name" in

@@ -1,0 +1,1 @@
+<langlib/missing.nix>

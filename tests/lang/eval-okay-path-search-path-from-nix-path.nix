@@ -1,0 +1,1 @@
+import <langlib/double.nix> 4
