@@ -1,0 +1,1 @@
+import ./lib/fnargs.nix { a = "s"; }

@@ -1,0 +1,1 @@
+let f = { __functor = self: 1; }; in f 2

@@ -1,0 +1,1 @@
+let s = { a = 1; }; in if s ? a then s.b else 0

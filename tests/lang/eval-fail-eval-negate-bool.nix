@@ -1,0 +1,1 @@
+let b = true; in -b

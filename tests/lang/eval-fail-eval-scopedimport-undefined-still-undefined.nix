@@ -1,0 +1,1 @@
+builtins.scopedImport { foo = 1; } ./lib/scoped.nix

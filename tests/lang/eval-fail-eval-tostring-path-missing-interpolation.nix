@@ -1,0 +1,1 @@
+"${./data/nope/missing.txt}"

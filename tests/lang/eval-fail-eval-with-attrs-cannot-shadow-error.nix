@@ -1,0 +1,1 @@
+with { x = throw "from with"; }; x

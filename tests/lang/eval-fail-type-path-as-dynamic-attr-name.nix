@@ -1,0 +1,1 @@
+builtins.attrNames { ${./data/hello.txt} = 1; }

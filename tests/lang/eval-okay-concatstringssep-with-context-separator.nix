@@ -1,0 +1,1 @@
+builtins.hasContext (builtins.concatStringsSep (builtins.toFile "sep" "s") [ "a" "b" ])

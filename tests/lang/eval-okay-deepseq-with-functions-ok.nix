@@ -1,0 +1,1 @@
+builtins.deepSeq { f = x: x; l = [ (y: y) ]; } "functions are fine"

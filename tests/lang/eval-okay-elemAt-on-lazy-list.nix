@@ -1,0 +1,1 @@
+builtins.elemAt [ (throw "no") 2 (throw "no") ] 1

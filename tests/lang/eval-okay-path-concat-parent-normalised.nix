@@ -1,0 +1,1 @@
+./data + "/../lib/one.nix"

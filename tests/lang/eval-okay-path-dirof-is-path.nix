@@ -1,0 +1,1 @@
+builtins.typeOf (dirOf ./data/hello.txt)

@@ -1,0 +1,1 @@
+let f = "hello"; in builtins.readFile ./data/${f}.txt

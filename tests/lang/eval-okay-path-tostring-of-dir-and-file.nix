@@ -1,0 +1,1 @@
+[ (toString ./data) (toString ./data/dir) ]

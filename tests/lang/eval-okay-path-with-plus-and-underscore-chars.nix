@@ -1,0 +1,1 @@
+[ ./a+b_c-d.e ./data/dir/../dir ]

@@ -1,0 +1,1 @@
+[ (builtins.fromJSON ''"\u0001\u001b[0m"'') "x\x07" ]

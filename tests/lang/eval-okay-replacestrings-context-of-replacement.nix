@@ -1,0 +1,1 @@
+builtins.hasContext (builtins.replaceStrings [ "x" ] [ (builtins.toFile "r" "r") ] "axb")

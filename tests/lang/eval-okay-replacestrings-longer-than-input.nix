@@ -1,0 +1,1 @@
+builtins.replaceStrings [ "abcdef" ] [ "x" ] "abc"

@@ -1,0 +1,1 @@
+builtins.toJSON (builtins.length [ (x: x) ])

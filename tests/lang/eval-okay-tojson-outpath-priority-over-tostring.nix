@@ -1,0 +1,1 @@
+builtins.toJSON { outPath = "/o"; __toString = self: "ts"; }

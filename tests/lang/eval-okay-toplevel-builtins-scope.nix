@@ -1,0 +1,1 @@
+[ (builtins.isFunction abort) (builtins.isFunction baseNameOf) (builtins.isFunction fetchTarball) (builtins.isFunction placeholder) (builtins.isFunction scopedImport) (builtins.isFunction throw) (builtins.isFunction toString) (builtins.isFunction removeAttrs) (builtins.isFunction derivation) ]

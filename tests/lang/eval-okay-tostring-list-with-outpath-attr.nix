@@ -1,0 +1,1 @@
+toString [ { outPath = "/a"; } "b" 3 ]

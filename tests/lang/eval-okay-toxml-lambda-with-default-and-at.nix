@@ -1,0 +1,1 @@
+builtins.toXML (a@{ x ? 1, y }: x)

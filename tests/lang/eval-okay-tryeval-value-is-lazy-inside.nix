@@ -1,0 +1,1 @@
+let r = builtins.tryEval { a = 1; }; in r.value.a
