@@ -396,20 +396,9 @@ impl Manager {
         let d = graph::diff(old, new);
         let boot = graph::boot_set(new);
         let mut r = ActivationReport { system: new.path.parent().map(PathBuf::from).unwrap_or_default(), ..Default::default() };
-        for name in &d.removed {
-            let Some(u) = self.units.get_mut(name) else { continue };
-            u.remove_when_stopped = true;
-            if u.is_active() {
-                r.stopped.push(name.clone());
-            }
-            self.queue_stop(name);
-            if let Some(u) = self.units.get_mut(name) {
-                if !u.is_active() && u.job.is_none() {
-                    self.units.remove(name);
-                }
-            }
-        }
         let mut to_start = Vec::new();
+        // Changed services first, so `requires` of their new definitions decides
+        // what a removed service's stop drags along.
         for name in &d.changed {
             let Some(svc) = new.services.get(name) else { continue };
             let Some(u) = self.units.get_mut(name) else { continue };
@@ -425,6 +414,19 @@ impl Manager {
                 u.pending = None;
                 if boot.contains(name) {
                     to_start.push(name.clone());
+                }
+            }
+        }
+        for name in &d.removed {
+            let Some(u) = self.units.get_mut(name) else { continue };
+            u.remove_when_stopped = true;
+            if u.is_active() {
+                r.stopped.push(name.clone());
+            }
+            self.queue_stop(name);
+            if let Some(u) = self.units.get_mut(name) {
+                if !u.is_active() && u.job.is_none() {
+                    self.units.remove(name);
                 }
             }
         }
