@@ -30,7 +30,11 @@ fn activation_runs_first_then_services_in_dependency_order() {
     assert_eq!(st.state, InitState::Running);
     let act = st.activation.expect("activation result");
     assert!(act.ok, "{act:?}");
-    assert!(init.log("init").contains("activation-output"), "{}", init.log("init"));
+    assert!(
+        init.log("init").contains("activation-output"),
+        "{}",
+        init.log("init")
+    );
     init.signal(Signal::SIGTERM);
     assert_eq!(init.wait_exit().code(), Some(0));
 }
@@ -90,9 +94,14 @@ fn sigterm_stops_services_in_reverse_order_and_exits_0() {
     let mut init = start(&json, None, &[]);
     for n in ["a", "b", "c"] {
         init.wait_state(n, ServiceState::Running);
-        init.wait_for("trap installed", || init.t().join(format!("up-{n}")).exists());
+        init.wait_for("trap installed", || {
+            init.t().join(format!("up-{n}")).exists()
+        });
     }
-    let pids: Vec<i32> = ["a", "b", "c"].iter().map(|n| init.service(n).pid.unwrap()).collect();
+    let pids: Vec<i32> = ["a", "b", "c"]
+        .iter()
+        .map(|n| init.service(n).pid.unwrap())
+        .collect();
     init.signal(Signal::SIGTERM);
     assert_eq!(init.wait_exit().code(), Some(0));
     assert_eq!(init.read("order"), "stop-c\nstop-b\nstop-a\n");
@@ -101,9 +110,16 @@ fn sigterm_stops_services_in_reverse_order_and_exits_0() {
     }
     assert!(!init.socket().exists(), "control socket left behind");
     let status: nest_init::protocol::InitStatus =
-        serde_json::from_str(&std::fs::read_to_string(init.state.join("status.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(init.state.join("status.json")).unwrap())
+            .unwrap();
     assert_eq!(status.state, InitState::Stopping);
-    assert!(status.services.iter().all(|s| s.state == ServiceState::Inactive), "{status:?}");
+    assert!(
+        status
+            .services
+            .iter()
+            .all(|s| s.state == ServiceState::Inactive),
+        "{status:?}"
+    );
 }
 
 #[test]
@@ -122,7 +138,12 @@ fn a_service_ignoring_its_stop_signal_is_killed_after_the_timeout() {
     assert_eq!(init.wait_exit().code(), Some(0));
     assert!(t0.elapsed() >= std::time::Duration::from_millis(300));
     assert_eq!(proc_state(pid), None);
-    assert!(init.log("init").contains("service stubborn: stop timeout, sent SIGKILL"), "{}", init.log("init"));
+    assert!(
+        init.log("init")
+            .contains("service stubborn: stop timeout, sent SIGKILL"),
+        "{}",
+        init.log("init")
+    );
 }
 
 #[test]
@@ -150,7 +171,12 @@ fn reboot_request_exits_with_the_reboot_code() {
     );
     init.wait_state("s", ServiceState::Running);
     let reply = init.request(Request::Reboot {}).unwrap();
-    assert_eq!(reply, nest_init::protocol::Reply::ShuttingDown { exit_code: EXIT_REBOOT });
+    assert_eq!(
+        reply,
+        nest_init::protocol::Reply::ShuttingDown {
+            exit_code: EXIT_REBOOT
+        }
+    );
     assert_eq!(init.wait_exit().code(), Some(EXIT_REBOOT));
 }
 
@@ -173,9 +199,13 @@ fn orphaned_grandchildren_are_reaped() {
         None,
         &[],
     );
-    init.wait_for("grandchild pid", || init.read("gc.pid").trim().parse::<i32>().is_ok());
+    init.wait_for("grandchild pid", || {
+        init.read("gc.pid").trim().parse::<i32>().is_ok()
+    });
     let gc: i32 = init.read("gc.pid").trim().parse().unwrap();
-    init.wait_for("re-parenting to init", || proc_ppid(gc).is_none_or(|pp| pp == init.pid()));
+    init.wait_for("re-parenting to init", || {
+        proc_ppid(gc).is_none_or(|pp| pp == init.pid())
+    });
     init.wait_for("the orphan to be reaped", || proc_state(gc).is_none());
 }
 
@@ -200,10 +230,17 @@ fn readiness_by_ready_file_orders_dependents() {
 
 #[test]
 fn bad_services_json_at_boot_keeps_init_up_with_an_error() {
-    let mut init = start(r#"{"version":1,"services":{"a":{"command":["x"],"colour":"red"}}}"#, None, &[]);
+    let mut init = start(
+        r#"{"version":1,"services":{"a":{"command":["x"],"colour":"red"}}}"#,
+        None,
+        &[],
+    );
     let st = init.status();
     let err = st.error.expect("an error in status");
-    assert!(err.contains("services.json") && err.contains("service `a`") && err.contains("colour"), "{err}");
+    assert!(
+        err.contains("services.json") && err.contains("service `a`") && err.contains("colour"),
+        "{err}"
+    );
     assert!(st.services.is_empty());
     init.signal(Signal::SIGTERM);
     assert_eq!(init.wait_exit().code(), Some(0));
@@ -217,7 +254,10 @@ fn a_cycle_at_boot_is_reported_by_name() {
         &[],
     );
     let err = init.status().error.expect("an error");
-    assert!(err.contains("ordering cycle between services: a -> b -> a"), "{err}");
+    assert!(
+        err.contains("ordering cycle between services: a -> b -> a"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -260,7 +300,10 @@ fn services_get_their_environment_directory_and_user() {
     let t = init.t().display().to_string();
     assert_eq!(init.read("env"), format!("g o env {t} {uid}\n"));
     let s = init.wait_state("nouser", ServiceState::Failed);
-    assert!(s.last_exit.unwrap().contains("user `no-such-user-here` not found"));
+    assert!(s
+        .last_exit
+        .unwrap()
+        .contains("user `no-such-user-here` not found"));
 }
 
 #[test]
@@ -275,7 +318,11 @@ fn status_json_is_written_and_matches_the_socket() {
         std::fs::read_to_string(init.state.join("status.json"))
             .ok()
             .and_then(|t| serde_json::from_str::<nest_init::protocol::InitStatus>(&t).ok())
-            .is_some_and(|st| st.services.iter().any(|s| s.name == "s" && s.pid == live.pid))
+            .is_some_and(|st| {
+                st.services
+                    .iter()
+                    .any(|s| s.name == "s" && s.pid == live.pid)
+            })
     });
     let text = std::fs::read_to_string(init.state.join("status.json")).unwrap();
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();

@@ -16,10 +16,15 @@ fn service_output_goes_to_its_own_rotated_log() {
     );
     init.wait_state("chatty", ServiceState::Exited);
     let logs = init.state.join("logs");
-    init.wait_for("the stderr line", || init.log("chatty").contains("to-stderr"));
+    init.wait_for("the stderr line", || {
+        init.log("chatty").contains("to-stderr")
+    });
     let current = init.log("chatty");
     assert!(current.len() <= 2048, "{}", current.len());
-    assert!(current.contains("line 499 of chatty output\nto-stderr\n"), "{current}");
+    assert!(
+        current.contains("line 499 of chatty output\nto-stderr\n"),
+        "{current}"
+    );
     for n in [1, 2] {
         let p = logs.join(format!("chatty.log.{n}"));
         let len = std::fs::metadata(&p).unwrap().len();
@@ -28,7 +33,10 @@ fn service_output_goes_to_its_own_rotated_log() {
     assert!(!logs.join("chatty.log.3").exists());
     // Lines are kept whole across rotation.
     let older = std::fs::read_to_string(logs.join("chatty.log.1")).unwrap();
-    assert!(older.ends_with(" of chatty output\n") && older.starts_with("line "), "{older}");
+    assert!(
+        older.ends_with(" of chatty output\n") && older.starts_with("line "),
+        "{older}"
+    );
     init.wait_for("quiet's log", || init.log("quiet") == "only-me\n");
     assert!(!init.log("quiet").contains("chatty"));
     assert!(init.log("init").contains("service chatty: starting"));

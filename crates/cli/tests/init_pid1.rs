@@ -12,7 +12,10 @@ fn privileged() -> bool {
     if nix::unistd::geteuid().is_root() {
         return true;
     }
-    assert!(std::env::var_os("CI").is_none(), "PID-namespace tests need root under CI");
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "PID-namespace tests need root under CI"
+    );
     false
 }
 
@@ -25,10 +28,17 @@ struct Pid1 {
 
 impl Pid1 {
     fn start(services_json: &str) -> Pid1 {
-        let dir = tempfile::Builder::new().prefix("nest-pid1-").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("nest-pid1-")
+            .tempdir()
+            .unwrap();
         let sys = dir.path().join("sys");
         let state = dir.path().join("state");
-        write_system(&sys, &services_json.replace("{{T}}", &dir.path().display().to_string()), None);
+        write_system(
+            &sys,
+            &services_json.replace("{{T}}", &dir.path().display().to_string()),
+            None,
+        );
         let unshare = Command::new("unshare")
             .args(["--pid", "--fork", "--kill-child"])
             .arg(env!("CARGO_BIN_EXE_nest"))
@@ -39,13 +49,20 @@ impl Pid1 {
             .stdin(Stdio::null())
             .spawn()
             .unwrap();
-        let p = Pid1 { unshare, dir, state };
+        let p = Pid1 {
+            unshare,
+            dir,
+            state,
+        };
         wait_until("control socket", || p.state.join("control.sock").exists());
         p
     }
 
     fn status(&self) -> nest_init::protocol::InitStatus {
-        match nest_init::client::request(&self.state.join("control.sock"), nest_init::protocol::Request::Status {}) {
+        match nest_init::client::request(
+            &self.state.join("control.sock"),
+            nest_init::protocol::Request::Status {},
+        ) {
             Ok(nest_init::protocol::Reply::Status(s)) => s,
             other => panic!("{other:?}"),
         }
@@ -87,7 +104,8 @@ const ONE_SERVICE: &str =
 fn running(p: &Pid1) {
     wait_until("service running", || {
         let st = p.status();
-        st.state == InitState::Running && st.services.iter().any(|s| s.state == ServiceState::Running)
+        st.state == InitState::Running
+            && st.services.iter().any(|s| s.state == ServiceState::Running)
     });
 }
 
@@ -99,7 +117,11 @@ fn is_pid_1_and_sigint_from_outside_means_reboot() {
     let mut p = Pid1::start(ONE_SERVICE);
     running(&p);
     assert_eq!(p.status().pid, 1);
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(p.init_pid()), nix::sys::signal::Signal::SIGINT).unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(p.init_pid()),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
     assert_eq!(p.wait_exit(), nest_init::protocol::EXIT_REBOOT);
 }
 
@@ -110,7 +132,11 @@ fn sigterm_from_outside_means_poweroff() {
     }
     let mut p = Pid1::start(ONE_SERVICE);
     running(&p);
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(p.init_pid()), nix::sys::signal::Signal::SIGTERM).unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(p.init_pid()),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
     assert_eq!(p.wait_exit(), 0);
 }
 
@@ -121,7 +147,11 @@ fn sigrtmin_plus_5_means_reboot() {
     }
     let mut p = Pid1::start(ONE_SERVICE);
     running(&p);
-    let st = Command::new("kill").arg(format!("-{}", libc::SIGRTMIN() + 5)).arg(p.init_pid().to_string()).status().unwrap();
+    let st = Command::new("kill")
+        .arg(format!("-{}", libc::SIGRTMIN() + 5))
+        .arg(p.init_pid().to_string())
+        .status()
+        .unwrap();
     assert!(st.success());
     assert_eq!(p.wait_exit(), nest_init::protocol::EXIT_REBOOT);
 }

@@ -31,9 +31,17 @@ fn only_changed_services_restart() {
     let gone = running_pid(&init, "gone");
     let lazy = running_pid(&init, "lazy");
     let sys2 = init.t().join("sys2");
-    write_system(&sys2, NEW, Some(&format!("echo new >> {}/activations", init.t().display())));
+    write_system(
+        &sys2,
+        NEW,
+        Some(&format!("echo new >> {}/activations", init.t().display())),
+    );
 
-    let reply = init.request(Request::Activate { system: sys2.clone() }).unwrap();
+    let reply = init
+        .request(Request::Activate {
+            system: sys2.clone(),
+        })
+        .unwrap();
     assert_eq!(
         reply,
         Reply::Activated(ActivationReport {
@@ -53,12 +61,18 @@ fn only_changed_services_restart() {
     running_pid(&init, "new");
     assert_eq!(running_pid(&init, "keep"), keep);
     assert_eq!(running_pid(&init, "lazy"), lazy);
-    init.wait_for("gone to be removed", || init.status().services.iter().all(|s| s.name != "gone"));
+    init.wait_for("gone to be removed", || {
+        init.status().services.iter().all(|s| s.name != "gone")
+    });
     assert_eq!(proc_state(gone), None);
     let st = init.status();
     assert_eq!(st.system, sys2);
     assert_eq!(st.pid, init.pid() as u32, "PID 1 is not restarted");
-    let env = std::fs::read_to_string(format!("/proc/{}/environ", init.service("change").pid.unwrap())).unwrap();
+    let env = std::fs::read_to_string(format!(
+        "/proc/{}/environ",
+        init.service("change").pid.unwrap()
+    ))
+    .unwrap();
     assert!(env.split('\0').any(|kv| kv == "V=2"), "{env:?}");
 }
 
@@ -67,19 +81,35 @@ fn a_bad_new_services_json_is_refused_and_the_old_system_stays() {
     let init = start(OLD, None, &[]);
     let keep = running_pid(&init, "keep");
     let sys2 = init.t().join("sys2");
-    write_system(&sys2, r#"{"version":1,"services":{"x":{"command":["y"],"after":["x2"]},"x2":{"command":["y"],"after":["x"]}}}"#, Some("touch {{T}}/ran"));
-    match init.request(Request::Activate { system: sys2.clone() }) {
+    write_system(
+        &sys2,
+        r#"{"version":1,"services":{"x":{"command":["y"],"after":["x2"]},"x2":{"command":["y"],"after":["x"]}}}"#,
+        Some("touch {{T}}/ran"),
+    );
+    match init.request(Request::Activate {
+        system: sys2.clone(),
+    }) {
         Err(ClientError::Refused { message }) => {
             assert!(message.contains("ordering cycle"), "{message}");
-            assert!(message.contains("the running system is unchanged"), "{message}");
+            assert!(
+                message.contains("the running system is unchanged"),
+                "{message}"
+            );
         }
         other => panic!("{other:?}"),
     }
-    assert!(!init.t().join("ran").exists(), "activate must not run for a bad services.json");
+    assert!(
+        !init.t().join("ran").exists(),
+        "activate must not run for a bad services.json"
+    );
     assert_eq!(init.status().system, init.sys);
     assert_eq!(running_pid(&init, "keep"), keep);
-    match init.request(Request::Activate { system: init.t().join("missing") }) {
-        Err(ClientError::Refused { message }) => assert!(message.contains("cannot read"), "{message}"),
+    match init.request(Request::Activate {
+        system: init.t().join("missing"),
+    }) {
+        Err(ClientError::Refused { message }) => {
+            assert!(message.contains("cannot read"), "{message}")
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -90,9 +120,14 @@ fn a_failing_activate_is_an_error_and_services_stay() {
     let change = running_pid(&init, "change");
     let sys2 = init.t().join("sys2");
     write_system(&sys2, NEW, Some("echo broken >&2; exit 9"));
-    match init.request(Request::Activate { system: sys2.clone() }) {
+    match init.request(Request::Activate {
+        system: sys2.clone(),
+    }) {
         Err(ClientError::Refused { message }) => {
-            assert!(message.contains("exited 9") && message.contains("services left unchanged"), "{message}")
+            assert!(
+                message.contains("exited 9") && message.contains("services left unchanged"),
+                "{message}"
+            )
         }
         other => panic!("{other:?}"),
     }
@@ -107,17 +142,26 @@ fn a_failing_activate_is_an_error_and_services_stay() {
 #[test]
 fn reactivating_the_same_system_changes_nothing() {
     let init = start(OLD, None, &[]);
-    let pids: Vec<i32> = ["keep", "change", "gone", "lazy"].iter().map(|n| running_pid(&init, n)).collect();
+    let pids: Vec<i32> = ["keep", "change", "gone", "lazy"]
+        .iter()
+        .map(|n| running_pid(&init, n))
+        .collect();
     let same = init.t().join("same");
     write_system(&same, OLD, None);
     match init.request(Request::Activate { system: same }).unwrap() {
         Reply::Activated(r) => {
-            assert!(r.started.is_empty() && r.stopped.is_empty() && r.restarted.is_empty(), "{r:?}");
+            assert!(
+                r.started.is_empty() && r.stopped.is_empty() && r.restarted.is_empty(),
+                "{r:?}"
+            );
             assert_eq!(r.unchanged.len(), 4);
         }
         other => panic!("{other:?}"),
     }
-    let after: Vec<i32> = ["keep", "change", "gone", "lazy"].iter().map(|n| running_pid(&init, n)).collect();
+    let after: Vec<i32> = ["keep", "change", "gone", "lazy"]
+        .iter()
+        .map(|n| running_pid(&init, n))
+        .collect();
     assert_eq!(pids, after);
 }
 
@@ -130,7 +174,12 @@ fn dependents_restart_after_their_changed_dependency() {
     let init = start(old, None, &[]);
     init.wait_state("app", ServiceState::Exited);
     let sys2 = init.t().join("sys2");
-    write_system(&sys2, &old.replace("\"V\":\"1\"", "\"V\":\"2\"").replace("{{T}}", &init.t().display().to_string()), None);
+    write_system(
+        &sys2,
+        &old.replace("\"V\":\"1\"", "\"V\":\"2\"")
+            .replace("{{T}}", &init.t().display().to_string()),
+        None,
+    );
     init.request(Request::Activate { system: sys2 }).unwrap();
     init.wait_for("both restarted", || init.read("order").lines().count() == 4);
     assert_eq!(init.read("order"), "db-1\napp-1\ndb-2\napp-2\n");

@@ -23,12 +23,20 @@ fn on_failure_restarts_with_growing_back_off() {
     // Designed delays 0.05, 0.1, 0.2 s: each gap is at least its delay.
     for (i, min) in [0.05, 0.1, 0.2].iter().enumerate() {
         let gap = t[i + 1] - t[i];
-        assert!(gap >= *min * 0.95, "gap {i} is {gap}, expected at least {min}: {t:?}");
+        assert!(
+            gap >= *min * 0.95,
+            "gap {i} is {gap}, expected at least {min}: {t:?}"
+        );
     }
     let s = init.service("crashy");
     assert!(s.restarts >= 3, "{s:?}");
     assert_eq!(s.last_exit.as_deref(), Some("exited 1"));
-    assert!(init.log("init").contains("service crashy: failed: exited 1; restarting in 0.100s"), "{}", init.log("init"));
+    assert!(
+        init.log("init")
+            .contains("service crashy: failed: exited 1; restarting in 0.100s"),
+        "{}",
+        init.log("init")
+    );
 }
 
 #[test]
@@ -46,7 +54,9 @@ fn restart_no_leaves_it_failed_and_on_failure_ignores_clean_exits() {
     assert_eq!((s.restarts, s.last_exit.as_deref()), (0, Some("exited 2")));
     let c = init.wait_state("clean", ServiceState::Inactive);
     assert_eq!(c.restarts, 0);
-    init.wait_for("always to run three times", || init.read("always").lines().count() >= 3);
+    init.wait_for("always to run three times", || {
+        init.read("always").lines().count() >= 3
+    });
     assert_eq!(init.read("once"), "ran\n");
     assert_eq!(init.read("clean"), "ran\n");
 }
@@ -59,7 +69,11 @@ fn killed_service_is_restarted_with_a_new_pid() {
         &[],
     );
     let first = init.wait_state("s", ServiceState::Running).pid.unwrap();
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(first), nix::sys::signal::Signal::SIGKILL).unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(first),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
     init.wait_for("a new pid", || {
         let s = init.service("s");
         s.state == ServiceState::Running && s.pid.is_some_and(|p| p != first)
@@ -83,32 +97,70 @@ fn stop_start_and_restart_service_requests() {
     init.wait_state("web", ServiceState::Running);
     let web1 = init.service("web").pid.unwrap();
 
-    let r = init.request(Request::RestartService { name: "web".into() }).unwrap();
-    assert_eq!(r, Reply::Accepted { services: vec!["web".into()] });
+    let r = init
+        .request(Request::RestartService { name: "web".into() })
+        .unwrap();
+    assert_eq!(
+        r,
+        Reply::Accepted {
+            services: vec!["web".into()]
+        }
+    );
     init.wait_for("web restarted", || {
         let s = init.service("web");
         s.state == ServiceState::Running && s.pid.is_some_and(|p| p != web1)
     });
-    assert_eq!(init.service("web").restarts, 0, "a requested restart is not counted");
+    assert_eq!(
+        init.service("web").restarts,
+        0,
+        "a requested restart is not counted"
+    );
 
     // Stopping db stops web, which requires it.
-    let r = init.request(Request::StopService { name: "db".into() }).unwrap();
-    assert_eq!(r, Reply::Accepted { services: vec!["db".into(), "web".into()] });
+    let r = init
+        .request(Request::StopService { name: "db".into() })
+        .unwrap();
+    assert_eq!(
+        r,
+        Reply::Accepted {
+            services: vec!["db".into(), "web".into()]
+        }
+    );
     init.wait_state("db", ServiceState::Inactive);
     init.wait_state("web", ServiceState::Inactive);
 
     // Starting web pulls db in again.
-    let r = init.request(Request::StartService { name: "web".into() }).unwrap();
-    assert_eq!(r, Reply::Accepted { services: vec!["db".into(), "web".into()] });
+    let r = init
+        .request(Request::StartService { name: "web".into() })
+        .unwrap();
+    assert_eq!(
+        r,
+        Reply::Accepted {
+            services: vec!["db".into(), "web".into()]
+        }
+    );
     init.wait_state("db", ServiceState::Running);
     init.wait_state("web", ServiceState::Running);
 
-    let r = init.request(Request::StartService { name: "manual".into() }).unwrap();
-    assert_eq!(r, Reply::Accepted { services: vec!["manual".into()] });
+    let r = init
+        .request(Request::StartService {
+            name: "manual".into(),
+        })
+        .unwrap();
+    assert_eq!(
+        r,
+        Reply::Accepted {
+            services: vec!["manual".into()]
+        }
+    );
     init.wait_state("manual", ServiceState::Running);
 
-    match init.request(Request::StartService { name: "nope".into() }) {
-        Err(ClientError::Refused { message }) => assert!(message.contains("no service named nope"), "{message}"),
+    match init.request(Request::StartService {
+        name: "nope".into(),
+    }) {
+        Err(ClientError::Refused { message }) => {
+            assert!(message.contains("no service named nope"), "{message}")
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -119,8 +171,14 @@ fn bad_requests_get_error_replies_and_init_stays_up() {
     let init = start(r#"{"version":1,"services":{}}"#, None, &[]);
     for (line, needle) in [
         ("not json\n", "invalid request"),
-        ("{\"v\":1,\"request\":{\"op\":\"format-disk\"}}\n", "invalid request"),
-        ("{\"v\":99,\"request\":{\"op\":\"status\"}}\n", "unsupported protocol version 99"),
+        (
+            "{\"v\":1,\"request\":{\"op\":\"format-disk\"}}\n",
+            "invalid request",
+        ),
+        (
+            "{\"v\":99,\"request\":{\"op\":\"status\"}}\n",
+            "unsupported protocol version 99",
+        ),
     ] {
         let mut s = std::os::unix::net::UnixStream::connect(init.socket()).unwrap();
         s.write_all(line.as_bytes()).unwrap();

@@ -13,9 +13,15 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     #[error("cannot connect to {}: {source}", path.display())]
-    Connect { path: PathBuf, source: std::io::Error },
+    Connect {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("talking to {}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{}: init closed the connection without a reply", path.display())]
     NoReply { path: PathBuf },
     #[error("{}: invalid reply from init: {message}", path.display())]
@@ -35,12 +41,20 @@ pub fn request_with_timeout(
     req: Request,
     timeout: Duration,
 ) -> Result<Reply, ClientError> {
-    let io = |source| ClientError::Io { path: path.to_path_buf(), source };
-    let mut stream = UnixStream::connect(path)
-        .map_err(|source| ClientError::Connect { path: path.to_path_buf(), source })?;
+    let io = |source| ClientError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut stream = UnixStream::connect(path).map_err(|source| ClientError::Connect {
+        path: path.to_path_buf(),
+        source,
+    })?;
     stream.set_read_timeout(Some(timeout)).map_err(io)?;
     stream.set_write_timeout(Some(timeout)).map_err(io)?;
-    let line = RequestLine { v: PROTOCOL_VERSION, request: req };
+    let line = RequestLine {
+        v: PROTOCOL_VERSION,
+        request: req,
+    };
     let mut text = serde_json::to_string(&line).map_err(|e| ClientError::BadReply {
         path: path.to_path_buf(),
         message: e.to_string(),
@@ -51,11 +65,15 @@ pub fn request_with_timeout(
     let mut reply = String::new();
     let n = reader.read_line(&mut reply).map_err(io)?;
     if n == 0 {
-        return Err(ClientError::NoReply { path: path.to_path_buf() });
+        return Err(ClientError::NoReply {
+            path: path.to_path_buf(),
+        });
     }
-    let resp: ResponseLine = serde_json::from_str(reply.trim_end()).map_err(|e| {
-        ClientError::BadReply { path: path.to_path_buf(), message: e.to_string() }
-    })?;
+    let resp: ResponseLine =
+        serde_json::from_str(reply.trim_end()).map_err(|e| ClientError::BadReply {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
     if resp.v != PROTOCOL_VERSION {
         return Err(ClientError::BadReply {
             path: path.to_path_buf(),

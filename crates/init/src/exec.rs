@@ -34,13 +34,18 @@ pub fn run(argv: &[String]) -> Result<i32, InitError> {
     become_reaper()?;
     let mut sigs: Vec<i32> = FORWARDED.iter().map(|s| *s as i32).collect();
     sigs.push(Signal::SIGCHLD as i32);
-    let sigfd = SignalPipe::new(&sigs)
-        .map_err(|e| InitError::Setup { what: "installing signal handlers".into(), source: e })?;
+    let sigfd = SignalPipe::new(&sigs).map_err(|e| InitError::Setup {
+        what: "installing signal handlers".into(),
+        source: e,
+    })?;
     // Handlers are reset by exec, so the command starts with default dispositions.
     let child = Command::new(program)
         .args(&argv[1..])
         .spawn()
-        .map_err(|source| InitError::Spawn { program: program.clone(), source })?;
+        .map_err(|source| InitError::Spawn {
+            program: program.clone(),
+            source,
+        })?;
     let child_pid = child.id() as i32;
     loop {
         // Reap first: the command may already be gone before any signal is read.
@@ -57,10 +62,17 @@ pub fn run(argv: &[String]) -> Result<i32, InitError> {
         let mut fds = [PollFd::new(sigfd.as_fd(), PollFlags::POLLIN)];
         match nix::poll::poll(&mut fds, PollTimeout::NONE) {
             Ok(_) | Err(nix::errno::Errno::EINTR) => {}
-            Err(e) => return Err(InitError::Setup { what: "poll".into(), source: e.into() }),
+            Err(e) => {
+                return Err(InitError::Setup {
+                    what: "poll".into(),
+                    source: e.into(),
+                })
+            }
         }
         for signo in sigfd.pending() {
-            let Ok(sig) = Signal::try_from(signo) else { continue };
+            let Ok(sig) = Signal::try_from(signo) else {
+                continue;
+            };
             if sig == Signal::SIGCHLD {
                 continue;
             }

@@ -20,12 +20,23 @@ pub fn start_order(spec: &Spec) -> Result<Vec<String>, Vec<String>> {
 pub fn order(after: &BTreeMap<&str, Vec<&str>>) -> Result<Vec<String>, Vec<String>> {
     let mut remaining: BTreeMap<&str, BTreeSet<&str>> = after
         .iter()
-        .map(|(n, deps)| (*n, deps.iter().copied().filter(|d| after.contains_key(d)).collect()))
+        .map(|(n, deps)| {
+            (
+                *n,
+                deps.iter()
+                    .copied()
+                    .filter(|d| after.contains_key(d))
+                    .collect(),
+            )
+        })
         .collect();
     let mut out = Vec::with_capacity(remaining.len());
     loop {
-        let ready: Vec<&str> =
-            remaining.iter().filter(|(_, deps)| deps.is_empty()).map(|(n, _)| *n).collect();
+        let ready: Vec<&str> = remaining
+            .iter()
+            .filter(|(_, deps)| deps.is_empty())
+            .map(|(n, _)| *n)
+            .collect();
         if ready.is_empty() {
             break;
         }
@@ -48,7 +59,9 @@ pub fn order(after: &BTreeMap<&str, Vec<&str>>) -> Result<Vec<String>, Vec<Strin
 fn find_cycle(remaining: &BTreeMap<&str, BTreeSet<&str>>) -> Vec<String> {
     // Every remaining node has a remaining dependency, so walking dependencies from
     // any node must revisit one; the part of the path from that node is the cycle.
-    let Some(start) = remaining.keys().next() else { return Vec::new() };
+    let Some(start) = remaining.keys().next() else {
+        return Vec::new();
+    };
     let mut path: Vec<&str> = vec![start];
     let mut cur = *start;
     loop {
@@ -60,7 +73,12 @@ fn find_cycle(remaining: &BTreeMap<&str, BTreeSet<&str>>) -> Vec<String> {
             // Reverse so it reads in start order: "a -> b" means a starts before b.
             cycle.reverse();
             // Start at the smallest name so the message is stable.
-            if let Some(min) = cycle.iter().enumerate().min_by(|a, b| a.1.cmp(b.1)).map(|(i, _)| i) {
+            if let Some(min) = cycle
+                .iter()
+                .enumerate()
+                .min_by(|a, b| a.1.cmp(b.1))
+                .map(|(i, _)| i)
+            {
                 cycle.rotate_left(min);
             }
             cycle.push(cycle[0].clone());
@@ -77,14 +95,22 @@ pub fn closure(spec: &Spec, roots: impl IntoIterator<Item = String>) -> BTreeSet
     let mut seen = BTreeSet::new();
     let mut stack: Vec<String> = roots.into_iter().collect();
     while let Some(n) = stack.pop() {
-        let Some(svc) = spec.services.get(&n) else { continue };
+        let Some(svc) = spec.services.get(&n) else {
+            continue;
+        };
         if !seen.insert(n.clone()) {
             continue;
         }
         stack.extend(svc.requires.iter().cloned());
         stack.extend(svc.wants.iter().cloned());
         for other in spec.services.values() {
-            if other.def.wanted_by.iter().filter_map(|w| unit_name(w)).any(|w| w == n) {
+            if other
+                .def
+                .wanted_by
+                .iter()
+                .filter_map(|w| unit_name(w))
+                .any(|w| w == n)
+            {
                 stack.push(other.name.clone());
             }
         }
@@ -94,7 +120,9 @@ pub fn closure(spec: &Spec, roots: impl IntoIterator<Item = String>) -> BTreeSet
 
 /// True when `wantedBy` names the boot target (`defaultTarget` or `default.target`).
 fn wanted_at_boot(spec: &Spec, wanted_by: &[String]) -> bool {
-    wanted_by.iter().any(|w| *w == spec.default_target || w == "default.target")
+    wanted_by
+        .iter()
+        .any(|w| *w == spec.default_target || w == "default.target")
 }
 
 /// The services started at boot.
@@ -141,7 +169,12 @@ pub fn diff(old: &Spec, new: &Spec) -> Diff {
             Some(_) => d.unchanged.push(name.clone()),
         }
     }
-    d.removed = old.services.keys().filter(|n| !new.services.contains_key(*n)).cloned().collect();
+    d.removed = old
+        .services
+        .keys()
+        .filter(|n| !new.services.contains_key(*n))
+        .cloned()
+        .collect();
     d
 }
 
@@ -151,8 +184,11 @@ mod tests {
     use std::path::Path;
 
     fn spec(services: &str) -> Spec {
-        Spec::parse(&format!(r#"{{"version":1,"services":{{{services}}}}}"#), Path::new("s.json"))
-            .unwrap()
+        Spec::parse(
+            &format!(r#"{{"version":1,"services":{{{services}}}}}"#),
+            Path::new("s.json"),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -184,7 +220,10 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert_eq!(e, "/s/services.json: ordering cycle between services: a -> b -> c -> a");
+        assert_eq!(
+            e,
+            "/s/services.json: ordering cycle between services: a -> b -> c -> a"
+        );
     }
 
     #[test]
@@ -197,7 +236,10 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(e.contains("a -> b -> a") || e.contains("b -> a -> b"), "{e}");
+        assert!(
+            e.contains("a -> b -> a") || e.contains("b -> a -> b"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -233,8 +275,10 @@ mod tests {
 
     #[test]
     fn diff_classifies_services() {
-        let old = spec(r#""keep":{"command":["x"]},"change":{"command":["x"]},"gone":{"command":["x"]}"#);
-        let new = spec(r#""keep":{"command":["x"]},"change":{"command":["y"]},"new":{"command":["x"]}"#);
+        let old =
+            spec(r#""keep":{"command":["x"]},"change":{"command":["x"]},"gone":{"command":["x"]}"#);
+        let new =
+            spec(r#""keep":{"command":["x"]},"change":{"command":["y"]},"new":{"command":["x"]}"#);
         assert_eq!(
             diff(&old, &new),
             Diff {

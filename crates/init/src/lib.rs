@@ -34,11 +34,20 @@ pub enum InitError {
     #[error("{0}")]
     Usage(String),
     #[error("{}: {source}", path.display())]
-    Io { path: std::path::PathBuf, source: std::io::Error },
+    Io {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
     #[error("{what}: {source}")]
-    Setup { what: String, source: std::io::Error },
+    Setup {
+        what: String,
+        source: std::io::Error,
+    },
     #[error("cannot run {program}: {source}")]
-    Spawn { program: String, source: std::io::Error },
+    Spawn {
+        program: String,
+        source: std::io::Error,
+    },
 }
 
 /// Boots `cfg.system` and supervises it until stopped; returns init's exit status

@@ -16,7 +16,10 @@ pub struct LogLimits {
 
 impl Default for LogLimits {
     fn default() -> Self {
-        LogLimits { max_bytes: 1 << 20, keep: 3 }
+        LogLimits {
+            max_bytes: 1 << 20,
+            keep: 3,
+        }
     }
 }
 
@@ -33,7 +36,13 @@ pub struct RotatingLog {
 
 impl RotatingLog {
     pub fn new(path: PathBuf, limits: LogLimits) -> RotatingLog {
-        RotatingLog { path, file: None, size: 0, limits, write_errors: 0 }
+        RotatingLog {
+            path,
+            file: None,
+            size: 0,
+            limits,
+            write_errors: 0,
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -42,7 +51,11 @@ impl RotatingLog {
 
     fn open(&mut self) -> Option<&mut File> {
         if self.file.is_none() {
-            match OpenOptions::new().create(true).append(true).open(&self.path) {
+            match OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.path)
+            {
                 Ok(f) => {
                     self.size = f.metadata().map(|m| m.len()).unwrap_or(0);
                     self.file = Some(f);
@@ -148,7 +161,9 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 }
 
 pub fn unix_ms(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+    t.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -167,7 +182,13 @@ mod tests {
     fn rotates_and_bounds_size() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("svc.log");
-        let mut log = RotatingLog::new(path.clone(), LogLimits { max_bytes: 100, keep: 2 });
+        let mut log = RotatingLog::new(
+            path.clone(),
+            LogLimits {
+                max_bytes: 100,
+                keep: 2,
+            },
+        );
         for i in 0..100 {
             log.write(format!("line {i:04}\n").as_bytes());
         }
@@ -186,9 +207,19 @@ mod tests {
     fn a_write_bigger_than_the_limit_is_split() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("big.log");
-        let mut log = RotatingLog::new(path.clone(), LogLimits { max_bytes: 10, keep: 5 });
+        let mut log = RotatingLog::new(
+            path.clone(),
+            LogLimits {
+                max_bytes: 10,
+                keep: 5,
+            },
+        );
         log.write(&[b'x'; 35]);
-        for p in [path.clone(), path.with_file_name("big.log.1"), path.with_file_name("big.log.2")] {
+        for p in [
+            path.clone(),
+            path.with_file_name("big.log.1"),
+            path.with_file_name("big.log.2"),
+        ] {
             assert!(std::fs::metadata(&p).unwrap().len() <= 10);
         }
         let total: u64 = std::fs::read_dir(dir.path())

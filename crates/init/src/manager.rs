@@ -147,15 +147,24 @@ pub fn spawn(
     identity: Option<&Identity>,
     out: &OwnedFd,
 ) -> Result<i32, String> {
-    let Some(program) = argv.first() else { return Err("empty command".to_string()) };
+    let Some(program) = argv.first() else {
+        return Err("empty command".to_string());
+    };
     let mut cmd = Command::new(program);
     cmd.args(&argv[1..]).env_clear();
     if !env.contains_key("PATH") {
         cmd.env("PATH", DEFAULT_PATH);
     }
-    cmd.envs(env).current_dir(cwd).stdin(Stdio::null()).process_group(0);
-    let o1 = out.try_clone().map_err(|e| format!("cannot duplicate log pipe: {e}"))?;
-    let o2 = out.try_clone().map_err(|e| format!("cannot duplicate log pipe: {e}"))?;
+    cmd.envs(env)
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .process_group(0);
+    let o1 = out
+        .try_clone()
+        .map_err(|e| format!("cannot duplicate log pipe: {e}"))?;
+    let o2 = out
+        .try_clone()
+        .map_err(|e| format!("cannot duplicate log pipe: {e}"))?;
     cmd.stdout(Stdio::from(o1)).stderr(Stdio::from(o2));
     if let Some(id) = identity {
         cmd.gid(id.gid).uid(id.uid);
@@ -217,7 +226,10 @@ impl Manager {
 
     fn new_unit(&self, svc: Service) -> Result<Unit, std::io::Error> {
         let (pipe_r, pipe_w) = log_pipe()?;
-        let log = RotatingLog::new(self.cfg.logs_dir.join(format!("{}.log", svc.name)), self.cfg.limits);
+        let log = RotatingLog::new(
+            self.cfg.logs_dir.join(format!("{}.log", svc.name)),
+            self.cfg.limits,
+        );
         Ok(Unit {
             svc,
             pending: None,
@@ -257,7 +269,12 @@ impl Manager {
         let edges: BTreeMap<&str, Vec<&str>> = self
             .units
             .iter()
-            .map(|(n, u)| (n.as_str(), u.eff().after.iter().map(String::as_str).collect()))
+            .map(|(n, u)| {
+                (
+                    n.as_str(),
+                    u.eff().after.iter().map(String::as_str).collect(),
+                )
+            })
             .collect();
         self.order = match graph::order(&edges) {
             Ok(o) => o,
@@ -283,7 +300,9 @@ impl Manager {
         let mut seen = BTreeSet::new();
         let mut stack = vec![name.to_string()];
         while let Some(n) = stack.pop() {
-            let Some(u) = self.units.get(&n) else { continue };
+            let Some(u) = self.units.get(&n) else {
+                continue;
+            };
             if !seen.insert(n.clone()) {
                 continue;
             }
@@ -291,14 +310,23 @@ impl Manager {
             stack.extend(eff.requires.iter().cloned());
             stack.extend(eff.wants.iter().cloned());
             for (other, ou) in &self.units {
-                if ou.eff().def.wanted_by.iter().filter_map(|w| crate::spec::unit_name(w)).any(|w| w == n) {
+                if ou
+                    .eff()
+                    .def
+                    .wanted_by
+                    .iter()
+                    .filter_map(|w| crate::spec::unit_name(w))
+                    .any(|w| w == n)
+                {
                     stack.push(other.clone());
                 }
             }
         }
         let mut queued = Vec::new();
         for n in seen {
-            let Some(u) = self.units.get_mut(&n) else { continue };
+            let Some(u) = self.units.get_mut(&n) else {
+                continue;
+            };
             if u.remove_when_stopped {
                 continue;
             }
@@ -320,13 +348,18 @@ impl Manager {
 
     /// Queues a stop of `name` and of the services that require it.
     pub fn queue_stop(&mut self, name: &str) -> Vec<String> {
-        let reqs: BTreeMap<String, Vec<String>> =
-            self.units.iter().map(|(n, u)| (n.clone(), u.eff().requires.clone())).collect();
+        let reqs: BTreeMap<String, Vec<String>> = self
+            .units
+            .iter()
+            .map(|(n, u)| (n.clone(), u.eff().requires.clone()))
+            .collect();
         let mut names = vec![name.to_string()];
         names.extend(graph::required_by(&reqs, name));
         let mut stopped = Vec::new();
         for n in names {
-            let Some(u) = self.units.get_mut(&n) else { continue };
+            let Some(u) = self.units.get_mut(&n) else {
+                continue;
+            };
             if u.job == Some(Job::Start) {
                 u.job = None;
             }
@@ -338,7 +371,11 @@ impl Manager {
                 u.job = Some(Job::Stop);
                 stopped.push(n);
             } else if u.state == ServiceState::Stopping {
-                u.after_stop = Some(if u.remove_when_stopped { AfterStop::Remove } else { AfterStop::Inactive });
+                u.after_stop = Some(if u.remove_when_stopped {
+                    AfterStop::Remove
+                } else {
+                    AfterStop::Inactive
+                });
             }
         }
         stopped
@@ -360,7 +397,9 @@ impl Manager {
         self.shutting_down = true;
         let names: Vec<String> = self.units.keys().cloned().collect();
         for n in names {
-            let Some(u) = self.units.get_mut(&n) else { continue };
+            let Some(u) = self.units.get_mut(&n) else {
+                continue;
+            };
             if u.job == Some(Job::Start) {
                 u.job = None;
             }
@@ -387,7 +426,9 @@ impl Manager {
 
     /// True when no service has a process or a pending job.
     pub fn idle(&self) -> bool {
-        self.units.values().all(|u| !u.has_procs() && u.job.is_none() && u.state != ServiceState::Stopping)
+        self.units
+            .values()
+            .all(|u| !u.has_procs() && u.job.is_none() && u.state != ServiceState::Stopping)
     }
 
     /// Applies a new system's services: stops removed ones, restarts changed ones,
@@ -395,13 +436,20 @@ impl Manager {
     pub fn apply(&mut self, old: &Spec, new: &Spec) -> ActivationReport {
         let d = graph::diff(old, new);
         let boot = graph::boot_set(new);
-        let mut r = ActivationReport { system: new.path.parent().map(PathBuf::from).unwrap_or_default(), ..Default::default() };
+        let mut r = ActivationReport {
+            system: new.path.parent().map(PathBuf::from).unwrap_or_default(),
+            ..Default::default()
+        };
         let mut to_start = Vec::new();
         // Changed services first, so `requires` of their new definitions decides
         // what a removed service's stop drags along.
         for name in &d.changed {
-            let Some(svc) = new.services.get(name) else { continue };
-            let Some(u) = self.units.get_mut(name) else { continue };
+            let Some(svc) = new.services.get(name) else {
+                continue;
+            };
+            let Some(u) = self.units.get_mut(name) else {
+                continue;
+            };
             if !svc.def.restart_if_changed && u.is_active() {
                 u.svc = svc.clone();
                 r.changed_not_restarted.push(name.clone());
@@ -418,7 +466,9 @@ impl Manager {
             }
         }
         for name in &d.removed {
-            let Some(u) = self.units.get_mut(name) else { continue };
+            let Some(u) = self.units.get_mut(name) else {
+                continue;
+            };
             u.remove_when_stopped = true;
             if u.is_active() {
                 r.stopped.push(name.clone());
@@ -443,7 +493,10 @@ impl Manager {
         for name in to_start {
             started.extend(self.queue_start(&name));
         }
-        r.started = started.into_iter().filter(|n| !r.restarted.contains(n)).collect();
+        r.started = started
+            .into_iter()
+            .filter(|n| !r.restarted.contains(n))
+            .collect();
         r.unchanged = d.unchanged;
         r
     }
@@ -475,15 +528,20 @@ impl Manager {
     fn timers(&mut self, now: Instant) {
         let names: Vec<String> = self.units.keys().cloned().collect();
         for n in names {
-            let Some(u) = self.units.get_mut(&n) else { continue };
+            let Some(u) = self.units.get_mut(&n) else {
+                continue;
+            };
             if u.state == ServiceState::Stopping && u.kill_at.is_some_and(|t| t <= now) {
                 u.kill_at = None;
                 for pg in &u.pgids {
                     signal_group(*pg, Signal::SIGKILL);
                 }
-                self.notes.push(format!("service {n}: stop timeout, sent SIGKILL"));
+                self.notes
+                    .push(format!("service {n}: stop timeout, sent SIGKILL"));
             }
-            let Some(u) = self.units.get_mut(&n) else { continue };
+            let Some(u) = self.units.get_mut(&n) else {
+                continue;
+            };
             if u.state == ServiceState::AutoRestart && u.restart_at.is_some_and(|t| t <= now) {
                 u.restart_at = None;
                 u.restarts += 1;
@@ -491,7 +549,9 @@ impl Manager {
                     u.job = Some(Job::Start);
                 }
             }
-            let Some(u) = self.units.get_mut(&n) else { continue };
+            let Some(u) = self.units.get_mut(&n) else {
+                continue;
+            };
             if u.state == ServiceState::Starting
                 && u.svc.def.kind == ServiceType::Notify
                 && u.main.is_some()
@@ -512,7 +572,9 @@ impl Manager {
     }
 
     fn can_start(&self, name: &str) -> bool {
-        let Some(u) = self.units.get(name) else { return false };
+        let Some(u) = self.units.get(name) else {
+            return false;
+        };
         if u.state == ServiceState::Stopping {
             return false;
         }
@@ -532,7 +594,8 @@ impl Manager {
         self.units.iter().all(|(other, ou)| {
             other == name
                 || !ou.eff().after.iter().any(|a| a == name)
-                || !(matches!(ou.job, Some(Job::Stop) | Some(Job::Restart)) || ou.state == ServiceState::Stopping)
+                || !(matches!(ou.job, Some(Job::Stop) | Some(Job::Restart))
+                    || ou.state == ServiceState::Stopping)
         })
     }
 
@@ -542,7 +605,9 @@ impl Manager {
         for name in order.iter().rev() {
             let job = self.units.get(name).and_then(|u| u.job);
             if matches!(job, Some(Job::Stop) | Some(Job::Restart)) && self.can_stop(name) {
-                let Some(u) = self.units.get_mut(name) else { continue };
+                let Some(u) = self.units.get_mut(name) else {
+                    continue;
+                };
                 u.job = None;
                 let then = if job == Some(Job::Restart) {
                     AfterStop::Start
@@ -570,7 +635,9 @@ impl Manager {
 
     fn exec_start(&mut self, name: &str, now: Instant) {
         let etc = self.cfg.etc_dir.clone();
-        let Some(u) = self.units.get_mut(name) else { return };
+        let Some(u) = self.units.get_mut(name) else {
+            return;
+        };
         if let Some(p) = u.pending.take() {
             u.svc = p;
         }
@@ -579,19 +646,32 @@ impl Manager {
         }
         u.restart_at = None;
         // A required service ordered before this one that failed fails this start.
-        let deps: Vec<String> =
-            u.svc.requires.iter().filter(|d| u.svc.after.contains(d)).cloned().collect();
-        let failed_dep = deps
-            .into_iter()
-            .find(|d| self.units.get(d).is_some_and(|du| du.state == ServiceState::Failed));
+        let deps: Vec<String> = u
+            .svc
+            .requires
+            .iter()
+            .filter(|d| u.svc.after.contains(d))
+            .cloned()
+            .collect();
+        let failed_dep = deps.into_iter().find(|d| {
+            self.units
+                .get(d)
+                .is_some_and(|du| du.state == ServiceState::Failed)
+        });
         if let Some(d) = failed_dep {
-            let Some(u) = self.units.get_mut(name) else { return };
+            let Some(u) = self.units.get_mut(name) else {
+                return;
+            };
             u.set_state(ServiceState::Failed);
             u.last_exit = Some(format!("dependency {d} failed"));
-            self.note(format!("service {name}: not started: required service {d} failed"));
+            self.note(format!(
+                "service {name}: not started: required service {d} failed"
+            ));
             return;
         }
-        let Some(u) = self.units.get_mut(name) else { return };
+        let Some(u) = self.units.get_mut(name) else {
+            return;
+        };
         match users::resolve(&etc, u.svc.def.user.as_deref(), u.svc.def.group.as_deref()) {
             Ok(id) => u.identity = id,
             Err(e) => {
@@ -614,17 +694,30 @@ impl Manager {
 
     /// Spawns a process of `name`; on failure the service fails.
     fn spawn_role(&mut self, name: &str, argv: &[String], role: Role, now: Instant) -> bool {
-        let Some(u) = self.units.get_mut(name) else { return false };
+        let Some(u) = self.units.get_mut(name) else {
+            return false;
+        };
         let mut env = u.svc.env.clone();
-        env.entry("NEST_SERVICE".to_string()).or_insert_with(|| name.to_string());
+        env.entry("NEST_SERVICE".to_string())
+            .or_insert_with(|| name.to_string());
         if let Some(id) = &u.identity {
-            for (k, v) in [("USER", &id.name), ("LOGNAME", &id.name), ("HOME", &id.home), ("SHELL", &id.shell)] {
+            for (k, v) in [
+                ("USER", &id.name),
+                ("LOGNAME", &id.name),
+                ("HOME", &id.home),
+                ("SHELL", &id.shell),
+            ] {
                 if let Some(v) = v {
                     env.entry(k.to_string()).or_insert_with(|| v.clone());
                 }
             }
         }
-        let cwd = u.svc.def.working_directory.clone().unwrap_or_else(|| PathBuf::from("/"));
+        let cwd = u
+            .svc
+            .def
+            .working_directory
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("/"));
         match spawn(argv, &env, &cwd, u.identity.as_ref(), &u.pipe_w) {
             Ok(pid) => {
                 u.pgids.push(pid);
@@ -650,7 +743,9 @@ impl Manager {
     }
 
     fn start_main(&mut self, name: &str, now: Instant) {
-        let Some(u) = self.units.get_mut(name) else { return };
+        let Some(u) = self.units.get_mut(name) else {
+            return;
+        };
         if u.svc.def.kind == ServiceType::Notify {
             if let Some(rf) = &u.svc.def.ready_file {
                 let _ = std::fs::remove_file(rf);
@@ -667,7 +762,9 @@ impl Manager {
 
     /// The main process is up (simple), ready (notify) or done (oneshot): `postStart`.
     fn after_started(&mut self, name: &str, now: Instant) {
-        let Some(u) = self.units.get_mut(name) else { return };
+        let Some(u) = self.units.get_mut(name) else {
+            return;
+        };
         match u.svc.def.post_start.clone() {
             Some(exec) => {
                 let argv = u.svc.exec_argv(&exec);
@@ -678,7 +775,9 @@ impl Manager {
     }
 
     fn become_active(&mut self, name: &str) {
-        let Some(u) = self.units.get_mut(name) else { return };
+        let Some(u) = self.units.get_mut(name) else {
+            return;
+        };
         if u.svc.def.kind == ServiceType::Oneshot {
             u.failures_in_row = 0;
             if u.svc.def.remain_after_exit {
@@ -692,14 +791,19 @@ impl Manager {
             self.note(format!("service {name}: finished"));
         } else {
             u.set_state(ServiceState::Running);
-            self.notes.push(format!("service {name}: running (pid {})", u.main.unwrap_or(0)));
+            self.notes.push(format!(
+                "service {name}: running (pid {})",
+                u.main.unwrap_or(0)
+            ));
         }
     }
 
     /// Something went wrong while starting or running: stop what is left, then apply
     /// the restart policy.
     fn fail(&mut self, name: &str, reason: String, now: Instant) {
-        let Some(u) = self.units.get(name) else { return };
+        let Some(u) = self.units.get(name) else {
+            return;
+        };
         if u.has_procs() {
             self.begin_stop(name, AfterStop::Failed(reason), now);
         } else {
@@ -710,7 +814,9 @@ impl Manager {
     /// The run ended with no process left: failed (`reason`) or cleanly.
     fn settle(&mut self, name: &str, reason: Option<String>, now: Instant) {
         let shutting_down = self.shutting_down;
-        let Some(u) = self.units.get_mut(name) else { return };
+        let Some(u) = self.units.get_mut(name) else {
+            return;
+        };
         for pg in &u.pgids {
             signal_group(*pg, Signal::SIGKILL);
         }
@@ -721,7 +827,9 @@ impl Manager {
             RestartPolicy::Always => true,
         } && !shutting_down
             && !u.remove_when_stopped;
-        if u.started_at.is_some_and(|t| now.duration_since(t) >= BACKOFF_RESET) {
+        if u.started_at
+            .is_some_and(|t| now.duration_since(t) >= BACKOFF_RESET)
+        {
             u.failures_in_row = 0;
         }
         let msg = match &reason {
@@ -740,13 +848,19 @@ impl Manager {
             u.set_state(ServiceState::AutoRestart);
             self.note(format!("{msg}; restarting in {:.3}s", delay.as_secs_f64()));
         } else {
-            u.set_state(if reason.is_some() { ServiceState::Failed } else { ServiceState::Inactive });
+            u.set_state(if reason.is_some() {
+                ServiceState::Failed
+            } else {
+                ServiceState::Inactive
+            });
             self.note(msg);
         }
     }
 
     fn begin_stop(&mut self, name: &str, then: AfterStop, now: Instant) {
-        let Some(u) = self.units.get_mut(name) else { return };
+        let Some(u) = self.units.get_mut(name) else {
+            return;
+        };
         u.restart_at = None;
         u.ready_deadline = None;
         let was = u.state;
@@ -799,7 +913,9 @@ impl Manager {
     }
 
     fn finalize_stop(&mut self, name: &str, now: Instant) {
-        let Some(u) = self.units.get_mut(name) else { return };
+        let Some(u) = self.units.get_mut(name) else {
+            return;
+        };
         for pg in &u.pgids {
             signal_group(*pg, Signal::SIGKILL);
         }
@@ -820,8 +936,12 @@ impl Manager {
 
     /// Handles the exit of a process; false when the pid is not a service's (an orphan).
     pub fn on_exit(&mut self, pid: i32, ws: &WaitStatus, now: Instant) -> bool {
-        let Some((name, role)) = self.procs.remove(&pid) else { return false };
-        let Some(u) = self.units.get_mut(&name) else { return true };
+        let Some((name, role)) = self.procs.remove(&pid) else {
+            return false;
+        };
+        let Some(u) = self.units.get_mut(&name) else {
+            return true;
+        };
         let (ok, desc) = describe(ws);
         if role == Role::Main {
             u.main = None;
@@ -892,7 +1012,9 @@ impl Manager {
     }
 
     pub fn pipes(&self) -> impl Iterator<Item = (&str, BorrowedFd<'_>)> {
-        self.units.iter().map(|(n, u)| (n.as_str(), u.pipe_r.as_fd()))
+        self.units
+            .iter()
+            .map(|(n, u)| (n.as_str(), u.pipe_r.as_fd()))
     }
 
     pub fn drain_pipe(&mut self, name: &str) {
@@ -907,7 +1029,9 @@ impl Manager {
             .map(|(n, u)| ServiceStatus {
                 name: n.clone(),
                 state: match (u.job, u.state) {
-                    (Some(Job::Start), ServiceState::Inactive | ServiceState::Failed) => ServiceState::Waiting,
+                    (Some(Job::Start), ServiceState::Inactive | ServiceState::Failed) => {
+                        ServiceState::Waiting
+                    }
                     (_, s) => s,
                 },
                 pid: u.main,

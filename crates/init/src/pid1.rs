@@ -7,10 +7,10 @@ use crate::protocol::{
     ActivationResult, InitState, InitStatus, Outcome, Reply, Request, RequestLine, ResponseLine,
     EXIT_FAILURE, EXIT_POWEROFF, EXIT_REBOOT, PROTOCOL_VERSION, STATUS_VERSION,
 };
+use crate::signals::SignalPipe;
 use crate::spec::Spec;
 use crate::InitError;
 use nix::poll::{PollFd, PollFlags, PollTimeout};
-use crate::signals::SignalPipe;
 use nix::sys::signal::Signal;
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use std::collections::BTreeMap;
@@ -107,22 +107,41 @@ pub fn run(cfg: SystemConfig) -> Result<i32, InitError> {
         rtmin + 5,
         rtmin + 6,
     ])
-    .map_err(|e| InitError::Setup { what: "installing signal handlers".into(), source: e })?;
+    .map_err(|e| InitError::Setup {
+        what: "installing signal handlers".into(),
+        source: e,
+    })?;
     let logs_dir = cfg.state_dir.join("logs");
-    std::fs::create_dir_all(&logs_dir)
-        .map_err(|source| InitError::Io { path: logs_dir.clone(), source })?;
+    std::fs::create_dir_all(&logs_dir).map_err(|source| InitError::Io {
+        path: logs_dir.clone(),
+        source,
+    })?;
     let socket_path = cfg.state_dir.join("control.sock");
     match std::fs::remove_file(&socket_path) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(source) => return Err(InitError::Io { path: socket_path, source }),
+        Err(source) => {
+            return Err(InitError::Io {
+                path: socket_path,
+                source,
+            })
+        }
     }
-    let listener = UnixListener::bind(&socket_path)
-        .map_err(|source| InitError::Io { path: socket_path.clone(), source })?;
-    listener.set_nonblocking(true).map_err(|source| InitError::Io { path: socket_path.clone(), source })?;
+    let listener = UnixListener::bind(&socket_path).map_err(|source| InitError::Io {
+        path: socket_path.clone(),
+        source,
+    })?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|source| InitError::Io {
+            path: socket_path.clone(),
+            source,
+        })?;
     let _ = std::fs::set_permissions(&socket_path, std::fs::Permissions::from_mode(0o600));
-    let (act_r, act_w) =
-        manager::log_pipe().map_err(|e| InitError::Setup { what: "creating a pipe".into(), source: e })?;
+    let (act_r, act_w) = manager::log_pipe().map_err(|e| InitError::Setup {
+        what: "creating a pipe".into(),
+        source: e,
+    })?;
     let mgr = Manager::new(ManagerConfig {
         logs_dir: logs_dir.clone(),
         limits: cfg.log_limits,
@@ -167,7 +186,10 @@ impl Init {
 
     fn boot(&mut self) {
         let pid = std::process::id();
-        self.logln(&format!("nest init (pid {pid}) booting {}", self.system.display()));
+        self.logln(&format!(
+            "nest init (pid {pid}) booting {}",
+            self.system.display()
+        ));
         let path = self.system.join("services.json");
         match Spec::load(&path) {
             Ok(spec) => self.spec = spec,
@@ -194,7 +216,12 @@ impl Init {
     }
 
     /// Spawns `SYSTEM/activate`; Ok(false) when the system has none.
-    fn start_activation(&mut self, system: &Path, new_spec: Option<Spec>, conn: Option<u64>) -> Result<bool, String> {
+    fn start_activation(
+        &mut self,
+        system: &Path,
+        new_spec: Option<Spec>,
+        conn: Option<u64>,
+    ) -> Result<bool, String> {
         let script = system.join("activate");
         if !script.exists() {
             return Ok(false);
@@ -202,16 +229,28 @@ impl Init {
         self.logln(&format!("running {}", script.display()));
         let mut env = BTreeMap::new();
         env.insert("NEST_SYSTEM".to_string(), system.display().to_string());
-        env.insert("NEST_STATE_DIR".to_string(), self.cfg.state_dir.display().to_string());
+        env.insert(
+            "NEST_STATE_DIR".to_string(),
+            self.cfg.state_dir.display().to_string(),
+        );
         let argv = vec![script.display().to_string()];
         let pid = manager::spawn(&argv, &env, Path::new("/"), None, &self.act_w)?;
-        self.activation = Some(Activation { pid, system: system.to_path_buf(), new_spec, conn });
+        self.activation = Some(Activation {
+            pid,
+            system: system.to_path_buf(),
+            new_spec,
+            conn,
+        });
         Ok(true)
     }
 
     fn record_activation(&mut self, system: &Path, ok: bool, detail: String) {
         self.logln(&format!("activation of {}: {detail}", system.display()));
-        self.last_activation = Some(ActivationResult { system: system.to_path_buf(), ok, detail });
+        self.last_activation = Some(ActivationResult {
+            system: system.to_path_buf(),
+            ok,
+            detail,
+        });
     }
 
     fn after_boot_activation(&mut self, ok: bool) {
@@ -244,16 +283,27 @@ impl Init {
             }
             return;
         }
-        self.logln(&format!("{why}: stopping services, then exiting with {code}"));
+        self.logln(&format!(
+            "{why}: stopping services, then exiting with {code}"
+        ));
         self.exit_code = code;
         self.state = InitState::Stopping;
         if let Some(act) = self.activation.take() {
             let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(act.pid), Signal::SIGKILL);
             if let Some(c) = act.conn {
-                self.reply(c, Outcome::Error { message: "init is shutting down".into() });
+                self.reply(
+                    c,
+                    Outcome::Error {
+                        message: "init is shutting down".into(),
+                    },
+                );
             }
             // Still reaped by the loop; remember it so the exit waits for it.
-            self.activation = Some(Activation { conn: None, new_spec: None, ..act });
+            self.activation = Some(Activation {
+                conn: None,
+                new_spec: None,
+                ..act
+            });
         }
         self.mgr.shutdown();
     }
@@ -273,7 +323,10 @@ impl Init {
             let timeout = match self.mgr.next_deadline() {
                 None => PollTimeout::NONE,
                 Some(t) => {
-                    let ms = t.saturating_duration_since(Instant::now()).as_millis().saturating_add(1);
+                    let ms = t
+                        .saturating_duration_since(Instant::now())
+                        .as_millis()
+                        .saturating_add(1);
                     PollTimeout::try_from(ms.min(60_000)).unwrap_or(PollTimeout::NONE)
                 }
             };
@@ -301,7 +354,11 @@ impl Init {
             fds.push(PollFd::new(self.act_r.as_fd(), PollFlags::POLLIN));
             srcs.push(Src::Activation);
             for (id, c) in &self.conns {
-                let mut fl = if c.eof { PollFlags::empty() } else { PollFlags::POLLIN };
+                let mut fl = if c.eof {
+                    PollFlags::empty()
+                } else {
+                    PollFlags::POLLIN
+                };
                 if !c.outbuf.is_empty() {
                     fl |= PollFlags::POLLOUT;
                 }
@@ -324,7 +381,11 @@ impl Init {
             }
             fds.iter()
                 .zip(srcs.iter())
-                .filter_map(|(f, s)| f.revents().filter(|r| !r.is_empty()).map(|r| (s.clone(), r)))
+                .filter_map(|(f, s)| {
+                    f.revents()
+                        .filter(|r| !r.is_empty())
+                        .map(|r| (s.clone(), r))
+                })
                 .collect()
         };
         for (src, flags) in ready {
@@ -386,7 +447,9 @@ impl Init {
     }
 
     fn activation_done(&mut self, ws: &WaitStatus) {
-        let Some(act) = self.activation.take() else { return };
+        let Some(act) = self.activation.take() else {
+            return;
+        };
         manager::drain(&self.act_r, &mut self.log);
         let (ok, detail) = match ws {
             WaitStatus::Exited(_, 0) => (true, "activate exited 0".to_string()),
@@ -432,7 +495,9 @@ impl Init {
         ));
         self.system = system;
         self.error = None;
-        Outcome::Ok { reply: Reply::Activated(report) }
+        Outcome::Ok {
+            reply: Reply::Activated(report),
+        }
     }
 
     fn status(&self) -> InitStatus {
@@ -449,7 +514,9 @@ impl Init {
     }
 
     fn write_status(&mut self) {
-        let Ok(text) = serde_json::to_string_pretty(&self.status()) else { return };
+        let Ok(text) = serde_json::to_string_pretty(&self.status()) else {
+            return;
+        };
         if text == self.last_status {
             return;
         }
@@ -468,13 +535,19 @@ impl Init {
         loop {
             match self.listener.accept() {
                 Ok((stream, _)) => {
-                    if self.conns.len() >= MAX_CONNECTIONS || stream.set_nonblocking(true).is_err() {
+                    if self.conns.len() >= MAX_CONNECTIONS || stream.set_nonblocking(true).is_err()
+                    {
                         continue;
                     }
                     self.next_conn += 1;
                     self.conns.insert(
                         self.next_conn,
-                        Conn { stream, inbuf: Vec::new(), outbuf: Vec::new(), eof: false },
+                        Conn {
+                            stream,
+                            inbuf: Vec::new(),
+                            outbuf: Vec::new(),
+                            eof: false,
+                        },
                     );
                 }
                 Err(_) => return,
@@ -486,7 +559,9 @@ impl Init {
         if flags.intersects(PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR) {
             let mut buf = [0u8; 4096];
             loop {
-                let Some(c) = self.conns.get_mut(&id) else { return };
+                let Some(c) = self.conns.get_mut(&id) else {
+                    return;
+                };
                 match c.stream.read(&mut buf) {
                     Ok(0) => {
                         c.eof = true;
@@ -504,7 +579,12 @@ impl Init {
                 if c.inbuf.len() > MAX_REQUEST_BYTES {
                     c.inbuf.clear();
                     c.eof = true;
-                    self.reply(id, Outcome::Error { message: "request too long".into() });
+                    self.reply(
+                        id,
+                        Outcome::Error {
+                            message: "request too long".into(),
+                        },
+                    );
                     break;
                 }
             }
@@ -519,7 +599,9 @@ impl Init {
     }
 
     fn flush_conn(&mut self, id: u64) {
-        let Some(c) = self.conns.get_mut(&id) else { return };
+        let Some(c) = self.conns.get_mut(&id) else {
+            return;
+        };
         while !c.outbuf.is_empty() {
             match c.stream.write(&c.outbuf) {
                 Ok(0) => break,
@@ -542,8 +624,13 @@ impl Init {
     }
 
     fn reply(&mut self, id: u64, outcome: Outcome) {
-        let line = ResponseLine { v: PROTOCOL_VERSION, outcome };
-        let Some(c) = self.conns.get_mut(&id) else { return };
+        let line = ResponseLine {
+            v: PROTOCOL_VERSION,
+            outcome,
+        };
+        let Some(c) = self.conns.get_mut(&id) else {
+            return;
+        };
         match serde_json::to_vec(&line) {
             Ok(mut v) => {
                 v.push(b'\n');
@@ -569,12 +656,20 @@ impl Init {
         let req = match serde_json::from_str::<RequestLine>(text) {
             Ok(r) if r.v == PROTOCOL_VERSION => r.request,
             Ok(r) => {
-                let message = format!("unsupported protocol version {} (this init speaks {PROTOCOL_VERSION})", r.v);
+                let message = format!(
+                    "unsupported protocol version {} (this init speaks {PROTOCOL_VERSION})",
+                    r.v
+                );
                 self.reply(id, Outcome::Error { message });
                 return;
             }
             Err(e) => {
-                self.reply(id, Outcome::Error { message: format!("invalid request: {e}") });
+                self.reply(
+                    id,
+                    Outcome::Error {
+                        message: format!("invalid request: {e}"),
+                    },
+                );
                 return;
             }
         };
@@ -591,44 +686,69 @@ impl Init {
             Request::Status {} => ok(Reply::Status(self.status())),
             Request::Stop {} => {
                 self.begin_shutdown(EXIT_POWEROFF, "stop requested");
-                ok(Reply::ShuttingDown { exit_code: self.exit_code })
+                ok(Reply::ShuttingDown {
+                    exit_code: self.exit_code,
+                })
             }
             Request::Reboot {} => {
                 self.begin_shutdown(EXIT_REBOOT, "reboot requested");
-                ok(Reply::ShuttingDown { exit_code: self.exit_code })
+                ok(Reply::ShuttingDown {
+                    exit_code: self.exit_code,
+                })
             }
             Request::StartService { name }
             | Request::StopService { name }
             | Request::RestartService { name }
                 if self.state != InitState::Running =>
             {
-                err(format!("cannot act on service {name}: init is {}", state_word(self.state)))
+                err(format!(
+                    "cannot act on service {name}: init is {}",
+                    state_word(self.state)
+                ))
             }
-            Request::StartService { name } | Request::StopService { name } | Request::RestartService { name }
+            Request::StartService { name }
+            | Request::StopService { name }
+            | Request::RestartService { name }
                 if !self.mgr.has_unit(&name) =>
             {
-                err(format!("no service named {name} in {}", self.system.display()))
+                err(format!(
+                    "no service named {name} in {}",
+                    self.system.display()
+                ))
             }
             Request::StartService { name } => {
                 self.logln(&format!("start of {name} requested"));
-                ok(Reply::Accepted { services: self.mgr.queue_start(&name) })
+                ok(Reply::Accepted {
+                    services: self.mgr.queue_start(&name),
+                })
             }
             Request::StopService { name } => {
                 self.logln(&format!("stop of {name} requested"));
-                ok(Reply::Accepted { services: self.mgr.queue_stop(&name) })
+                ok(Reply::Accepted {
+                    services: self.mgr.queue_stop(&name),
+                })
             }
             Request::RestartService { name } => {
                 self.logln(&format!("restart of {name} requested"));
-                ok(Reply::Accepted { services: self.mgr.queue_restart(&name) })
+                ok(Reply::Accepted {
+                    services: self.mgr.queue_restart(&name),
+                })
             }
             Request::Activate { system } => {
                 if self.state != InitState::Running {
-                    return err(format!("cannot activate: init is {}", state_word(self.state)));
+                    return err(format!(
+                        "cannot activate: init is {}",
+                        state_word(self.state)
+                    ));
                 }
                 if self.activation.is_some() {
                     return err("another activation is in progress".to_string());
                 }
-                let system = if system.is_absolute() { system } else { Path::new("/").join(system) };
+                let system = if system.is_absolute() {
+                    system
+                } else {
+                    Path::new("/").join(system)
+                };
                 let spec = match Spec::load(&system.join("services.json")) {
                     Ok(s) => s,
                     Err(e) => {
@@ -680,13 +800,22 @@ fn state_word(s: InitState) -> &'static str {
 /// SIGKILLs and reaps the processes whose parent is this process (found in /proc).
 fn kill_remaining_children() {
     let me = std::process::id().to_string();
-    let Ok(rd) = std::fs::read_dir("/proc") else { return };
+    let Ok(rd) = std::fs::read_dir("/proc") else {
+        return;
+    };
     let mut killed = false;
     for e in rd.flatten() {
         let name = e.file_name();
-        let Some(pid) = name.to_str().and_then(|s| s.parse::<i32>().ok()) else { continue };
-        let Ok(st) = std::fs::read_to_string(format!("/proc/{pid}/status")) else { continue };
-        let ppid = st.lines().find_map(|l| l.strip_prefix("PPid:")).map(str::trim);
+        let Some(pid) = name.to_str().and_then(|s| s.parse::<i32>().ok()) else {
+            continue;
+        };
+        let Ok(st) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+            continue;
+        };
+        let ppid = st
+            .lines()
+            .find_map(|l| l.strip_prefix("PPid:"))
+            .map(str::trim);
         if ppid == Some(me.as_str()) {
             let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), Signal::SIGKILL);
             killed = true;
@@ -708,7 +837,10 @@ fn kill_remaining_children() {
 /// the same directory, fsync, rename.
 pub fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp.{}", std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
@@ -736,5 +868,4 @@ mod tests {
         let leftovers: Vec<_> = std::fs::read_dir(d.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1);
     }
-
 }

@@ -37,11 +37,19 @@ pub enum Request {
     Stop {},
     /// Orderly shutdown, exit [`EXIT_REBOOT`].
     Reboot {},
-    StartService { name: String },
-    StopService { name: String },
-    RestartService { name: String },
+    StartService {
+        name: String,
+    },
+    StopService {
+        name: String,
+    },
+    RestartService {
+        name: String,
+    },
     /// Re-activate in place: run `SYSTEM/activate`, then apply the services diff.
-    Activate { system: PathBuf },
+    Activate {
+        system: PathBuf,
+    },
 }
 
 /// One response line: `{"v":1,"outcome":"ok","reply":{…}}` or
@@ -65,9 +73,13 @@ pub enum Outcome {
 pub enum Reply {
     Status(InitStatus),
     /// The request was accepted; the listed services were acted on (jobs queued).
-    Accepted { services: Vec<String> },
+    Accepted {
+        services: Vec<String>,
+    },
     /// Shutdown begun; init exits with `exit_code` once services are stopped.
-    ShuttingDown { exit_code: i32 },
+    ShuttingDown {
+        exit_code: i32,
+    },
     Activated(ActivationReport),
 }
 
@@ -168,25 +180,47 @@ mod tests {
         );
         let back: RequestLine =
             serde_json::from_str(r#"{"v":1,"request":{"op":"activate","system":"/s"}}"#).unwrap();
-        assert_eq!(back.request, Request::Activate { system: "/s".into() });
+        assert_eq!(
+            back.request,
+            Request::Activate {
+                system: "/s".into()
+            }
+        );
     }
 
     #[test]
     fn unknown_requests_are_rejected() {
-        assert!(serde_json::from_str::<RequestLine>(r#"{"v":1,"request":{"op":"reformat"}}"#).is_err());
-        assert!(serde_json::from_str::<RequestLine>(r#"{"v":1,"request":{"op":"status","x":1}}"#).is_err());
+        assert!(
+            serde_json::from_str::<RequestLine>(r#"{"v":1,"request":{"op":"reformat"}}"#).is_err()
+        );
+        assert!(
+            serde_json::from_str::<RequestLine>(r#"{"v":1,"request":{"op":"status","x":1}}"#)
+                .is_err()
+        );
     }
 
     #[test]
     fn response_wire_format() {
         let ok = ResponseLine {
             v: 1,
-            outcome: Outcome::Ok { reply: Reply::Accepted { services: vec!["a".into()] } },
+            outcome: Outcome::Ok {
+                reply: Reply::Accepted {
+                    services: vec!["a".into()],
+                },
+            },
         };
         let text = serde_json::to_string(&ok).unwrap();
-        assert_eq!(text, r#"{"v":1,"outcome":"ok","reply":{"kind":"accepted","services":["a"]}}"#);
+        assert_eq!(
+            text,
+            r#"{"v":1,"outcome":"ok","reply":{"kind":"accepted","services":["a"]}}"#
+        );
         assert_eq!(serde_json::from_str::<ResponseLine>(&text).unwrap(), ok);
-        let err = ResponseLine { v: 1, outcome: Outcome::Error { message: "no".into() } };
+        let err = ResponseLine {
+            v: 1,
+            outcome: Outcome::Error {
+                message: "no".into(),
+            },
+        };
         let text = serde_json::to_string(&err).unwrap();
         assert_eq!(text, r#"{"v":1,"outcome":"error","message":"no"}"#);
         assert_eq!(serde_json::from_str::<ResponseLine>(&text).unwrap(), err);

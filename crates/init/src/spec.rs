@@ -26,11 +26,18 @@ pub const DEFAULT_START_TIMEOUT_SEC: f64 = 90.0;
 #[derive(Debug, thiserror::Error)]
 pub enum SpecError {
     #[error("cannot read {}: {source}", path.display())]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{}: {message}", path.display())]
     File { path: PathBuf, message: String },
     #[error("{}: service `{service}`: {message}", path.display())]
-    Service { path: PathBuf, service: String, message: String },
+    Service {
+        path: PathBuf,
+        service: String,
+        message: String,
+    },
     #[error("{}: ordering cycle between services: {}", path.display(), cycle.join(" -> "))]
     Cycle { path: PathBuf, cycle: Vec<String> },
 }
@@ -164,14 +171,25 @@ impl Service {
         secs(self.def.restart_sec.unwrap_or(DEFAULT_RESTART_SEC))
     }
     pub fn restart_max_delay(&self) -> Duration {
-        let max = self.def.restart_max_delay_sec.unwrap_or(DEFAULT_RESTART_MAX_DELAY_SEC);
+        let max = self
+            .def
+            .restart_max_delay_sec
+            .unwrap_or(DEFAULT_RESTART_MAX_DELAY_SEC);
         secs(max).max(self.restart_sec())
     }
     pub fn stop_timeout(&self) -> Duration {
-        secs(self.def.stop_timeout_sec.unwrap_or(DEFAULT_STOP_TIMEOUT_SEC))
+        secs(
+            self.def
+                .stop_timeout_sec
+                .unwrap_or(DEFAULT_STOP_TIMEOUT_SEC),
+        )
     }
     pub fn start_timeout(&self) -> Duration {
-        secs(self.def.start_timeout_sec.unwrap_or(DEFAULT_START_TIMEOUT_SEC))
+        secs(
+            self.def
+                .start_timeout_sec
+                .unwrap_or(DEFAULT_START_TIMEOUT_SEC),
+        )
     }
     /// The argv of a `preStart`/`postStart`/`execStop` entry.
     pub fn exec_argv(&self, exec: &Exec) -> Vec<String> {
@@ -233,7 +251,9 @@ fn valid_name(name: &str) -> bool {
         && name.len() <= 200
         && !name.starts_with('.')
         && !name.ends_with(".target")
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.@:".contains(c))
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.@:".contains(c))
 }
 
 /// Parses a signal name (`SIGTERM`, `TERM`) or number.
@@ -243,25 +263,38 @@ pub fn parse_signal(s: &str) -> Option<nix::sys::signal::Signal> {
         return nix::sys::signal::Signal::try_from(n).ok();
     }
     let upper = s.to_ascii_uppercase();
-    let full = if upper.starts_with("SIG") { upper } else { format!("SIG{upper}") };
+    let full = if upper.starts_with("SIG") {
+        upper
+    } else {
+        format!("SIG{upper}")
+    };
     nix::sys::signal::Signal::from_str(&full).ok()
 }
 
 impl Spec {
     /// An empty system: no services.
     pub fn empty(path: PathBuf) -> Spec {
-        Spec { path, default_target: DEFAULT_TARGET.to_string(), services: BTreeMap::new() }
+        Spec {
+            path,
+            default_target: DEFAULT_TARGET.to_string(),
+            services: BTreeMap::new(),
+        }
     }
 
     pub fn load(path: &Path) -> Result<Spec, SpecError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| SpecError::Read { path: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| SpecError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Spec::parse(&text, path)
     }
 
     /// Parses and validates; `path` is only used in error messages.
     pub fn parse(text: &str, path: &Path) -> Result<Spec, SpecError> {
-        let file_err = |message: String| SpecError::File { path: path.to_path_buf(), message };
+        let file_err = |message: String| SpecError::File {
+            path: path.to_path_buf(),
+            message,
+        };
         let value: serde_json::Value =
             serde_json::from_str(text).map_err(|e| file_err(format!("invalid JSON: {e}")))?;
         if let Some(v) = value.get("version") {
@@ -272,7 +305,9 @@ impl Spec {
             }
         }
         let raw: RawFile = serde_json::from_value(value).map_err(|e| file_err(e.to_string()))?;
-        let default_target = raw.default_target.unwrap_or_else(|| DEFAULT_TARGET.to_string());
+        let default_target = raw
+            .default_target
+            .unwrap_or_else(|| DEFAULT_TARGET.to_string());
         let mut defs = BTreeMap::new();
         for (name, v) in raw.services {
             let svc_err = |message: String| SpecError::Service {
@@ -294,7 +329,11 @@ impl Spec {
         let mut services = BTreeMap::new();
         for (name, def) in &defs {
             let svc = build_service(name, def, &raw.environment, &defs).map_err(|message| {
-                SpecError::Service { path: path.to_path_buf(), service: name.clone(), message }
+                SpecError::Service {
+                    path: path.to_path_buf(),
+                    service: name.clone(),
+                    message,
+                }
             })?;
             services.insert(name.clone(), svc);
         }
@@ -318,9 +357,16 @@ impl Spec {
                 }
             }
         }
-        let spec = Spec { path: path.to_path_buf(), default_target, services };
+        let spec = Spec {
+            path: path.to_path_buf(),
+            default_target,
+            services,
+        };
         if let Err(cycle) = crate::graph::start_order(&spec) {
-            return Err(SpecError::Cycle { path: path.to_path_buf(), cycle });
+            return Err(SpecError::Cycle {
+                path: path.to_path_buf(),
+                cycle,
+            });
         }
         Ok(spec)
     }
@@ -337,16 +383,23 @@ fn build_service(
         (None, None) => return Err("missing `command` or `script`".into()),
         (Some(cmd), None) => {
             if cmd.is_empty() || cmd[0].is_empty() {
-                return Err("`command` must be a non-empty list whose first item is the program".into());
+                return Err(
+                    "`command` must be a non-empty list whose first item is the program".into(),
+                );
             }
             cmd.clone()
         }
         (None, Some(s)) => script_argv(def.shell.as_deref(), s, name),
     };
-    for exec in [&def.pre_start, &def.post_start, &def.exec_stop].into_iter().flatten() {
+    for exec in [&def.pre_start, &def.post_start, &def.exec_stop]
+        .into_iter()
+        .flatten()
+    {
         if let Exec::Argv(v) = exec {
             if v.is_empty() || v[0].is_empty() {
-                return Err("an argv in `preStart`/`postStart`/`execStop` must not be empty".into());
+                return Err(
+                    "an argv in `preStart`/`postStart`/`execStop` must not be empty".into(),
+                );
             }
         }
     }
@@ -358,7 +411,9 @@ fn build_service(
     ] {
         if let Some(v) = v {
             if !v.is_finite() || !(0.0..=1.0e6).contains(&v) {
-                return Err(format!("`{field}` must be a number of seconds between 0 and 1000000"));
+                return Err(format!(
+                    "`{field}` must be a number of seconds between 0 and 1000000"
+                ));
             }
         }
     }
@@ -366,7 +421,9 @@ fn build_service(
         return Err("`restart: always` is not allowed for `type: oneshot` (use on-failure)".into());
     }
     if def.kind == ServiceType::Notify && def.ready_file.is_none() {
-        return Err("`type: notify` needs `readyFile` (the file the service creates when ready)".into());
+        return Err(
+            "`type: notify` needs `readyFile` (the file the service creates when ready)".into(),
+        );
     }
     if def.kind != ServiceType::Notify && def.ready_file.is_some() {
         return Err("`readyFile` is only meaningful with `type: notify`".into());
@@ -397,7 +454,9 @@ fn build_service(
     for r in &def.requires {
         if let Some(n) = unit_name(r) {
             if !all.contains_key(n) {
-                return Err(format!("requires `{r}`, which is not a (enabled) service of this system"));
+                return Err(format!(
+                    "requires `{r}`, which is not a (enabled) service of this system"
+                ));
             }
             requires.push(n.to_string());
         }
@@ -452,7 +511,10 @@ mod tests {
     #[test]
     fn script_is_wrapped_in_shell() {
         let spec = parse(r#"{"version":1,"services":{"a":{"script":"echo hi"}}}"#).unwrap();
-        assert_eq!(spec.services["a"].argv, vec!["/bin/sh", "-e", "-c", "echo hi", "a"]);
+        assert_eq!(
+            spec.services["a"].argv,
+            vec!["/bin/sh", "-e", "-c", "echo hi", "a"]
+        );
     }
 
     #[test]
@@ -467,7 +529,9 @@ mod tests {
 
     #[test]
     fn wrong_version_is_rejected() {
-        let e = parse(r#"{"version":2,"services":{}}"#).unwrap_err().to_string();
+        let e = parse(r#"{"version":2,"services":{}}"#)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("unsupported version 2"), "{e}");
         let e = parse(r#"{"services":{}}"#).unwrap_err().to_string();
         assert!(e.contains("missing field `version`"), "{e}");
@@ -485,7 +549,9 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("either `command` or `script`"), "{e}");
-        let e = parse(r#"{"version":1,"services":{"a":{}}}"#).unwrap_err().to_string();
+        let e = parse(r#"{"version":1,"services":{"a":{}}}"#)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("missing `command` or `script`"), "{e}");
     }
 
@@ -514,22 +580,38 @@ mod tests {
 
     #[test]
     fn disabled_services_are_not_loaded() {
-        let spec = parse(r#"{"version":1,"services":{"a":{"command":["x"],"enable":false}}}"#).unwrap();
+        let spec =
+            parse(r#"{"version":1,"services":{"a":{"command":["x"],"enable":false}}}"#).unwrap();
         assert!(spec.services.is_empty());
     }
 
     #[test]
     fn bad_values_are_rejected() {
         for (svc, needle) in [
-            (r#"{"command":["x"],"type":"forking"}"#, "unknown variant `forking`"),
-            (r#"{"command":["x"],"restart":"sometimes"}"#, "unknown variant `sometimes`"),
-            (r#"{"command":["x"],"type":"oneshot","restart":"always"}"#, "not allowed"),
+            (
+                r#"{"command":["x"],"type":"forking"}"#,
+                "unknown variant `forking`",
+            ),
+            (
+                r#"{"command":["x"],"restart":"sometimes"}"#,
+                "unknown variant `sometimes`",
+            ),
+            (
+                r#"{"command":["x"],"type":"oneshot","restart":"always"}"#,
+                "not allowed",
+            ),
             (r#"{"command":["x"],"type":"notify"}"#, "needs `readyFile`"),
-            (r#"{"command":["x"],"stopSignal":"SIGNOPE"}"#, "unknown `stopSignal`"),
+            (
+                r#"{"command":["x"],"stopSignal":"SIGNOPE"}"#,
+                "unknown `stopSignal`",
+            ),
             (r#"{"command":["x"],"restartSec":-1}"#, "`restartSec`"),
             (r#"{"command":[]}"#, "non-empty"),
             (r#"{"command":["x"],"workingDirectory":"rel"}"#, "absolute"),
-            (r#"{"command":["x"],"environment":{"A=B":"c"}}"#, "invalid environment"),
+            (
+                r#"{"command":["x"],"environment":{"A=B":"c"}}"#,
+                "invalid environment",
+            ),
         ] {
             let text = format!(r#"{{"version":1,"services":{{"s":{svc}}}}}"#);
             let e = parse(&text).unwrap_err().to_string();
@@ -552,8 +634,9 @@ mod tests {
         let a = parse(r#"{"version":1,"services":{"a":{"command":["x"]}}}"#).unwrap();
         let b = parse(r#"{"version":1,"services":{"a":{"command":["x"]}}}"#).unwrap();
         let c = parse(r#"{"version":1,"services":{"a":{"command":["y"]}}}"#).unwrap();
-        let d = parse(r#"{"version":1,"environment":{"X":"1"},"services":{"a":{"command":["x"]}}}"#)
-            .unwrap();
+        let d =
+            parse(r#"{"version":1,"environment":{"X":"1"},"services":{"a":{"command":["x"]}}}"#)
+                .unwrap();
         assert_eq!(a.services["a"].fingerprint, b.services["a"].fingerprint);
         assert_ne!(a.services["a"].fingerprint, c.services["a"].fingerprint);
         assert_ne!(a.services["a"].fingerprint, d.services["a"].fingerprint);
@@ -562,8 +645,10 @@ mod tests {
 
     #[test]
     fn explicit_definition_wins_over_content() {
-        let a = parse(r#"{"version":1,"services":{"a":{"command":["x"],"definition":"h1"}}}"#).unwrap();
-        let b = parse(r#"{"version":1,"services":{"a":{"command":["y"],"definition":"h1"}}}"#).unwrap();
+        let a =
+            parse(r#"{"version":1,"services":{"a":{"command":["x"],"definition":"h1"}}}"#).unwrap();
+        let b =
+            parse(r#"{"version":1,"services":{"a":{"command":["y"],"definition":"h1"}}}"#).unwrap();
         assert_eq!(a.services["a"].fingerprint, b.services["a"].fingerprint);
     }
 }

@@ -41,13 +41,19 @@ fn passwd_entries(text: &str) -> impl Iterator<Item = PasswdEntry> + '_ {
 fn group_gid(text: &str, name: &str) -> Option<u32> {
     text.lines().find_map(|l| {
         let f: Vec<&str> = l.split(':').collect();
-        (f.len() >= 3 && f[0] == name).then(|| f[2].parse().ok()).flatten()
+        (f.len() >= 3 && f[0] == name)
+            .then(|| f[2].parse().ok())
+            .flatten()
     })
 }
 
 /// Resolves `user`/`group` using the passwd/group files in `etc`. A numeric user not
 /// in passwd runs with gid = uid unless a group is given.
-pub fn resolve(etc: &Path, user: Option<&str>, group: Option<&str>) -> Result<Option<Identity>, String> {
+pub fn resolve(
+    etc: &Path,
+    user: Option<&str>,
+    group: Option<&str>,
+) -> Result<Option<Identity>, String> {
     if user.is_none() && group.is_none() {
         return Ok(None);
     }
@@ -55,15 +61,22 @@ pub fn resolve(etc: &Path, user: Option<&str>, group: Option<&str>) -> Result<Op
     let mut id = match user {
         None => {
             let uid = nix::unistd::getuid().as_raw();
-            Identity { uid, gid: nix::unistd::getgid().as_raw(), name: None, home: None, shell: None }
+            Identity {
+                uid,
+                gid: nix::unistd::getgid().as_raw(),
+                name: None,
+                home: None,
+                shell: None,
+            }
         }
         Some(u) => {
-            let entry = match u.parse::<u32>() {
-                Ok(uid) => passwd_entries(&passwd).find(|e| e.uid == uid),
-                Err(_) => Some(passwd_entries(&passwd).find(|e| e.name == u).ok_or_else(|| {
-                    format!("user `{u}` not found in {}", etc.join("passwd").display())
-                })?),
-            };
+            let entry =
+                match u.parse::<u32>() {
+                    Ok(uid) => passwd_entries(&passwd).find(|e| e.uid == uid),
+                    Err(_) => Some(passwd_entries(&passwd).find(|e| e.name == u).ok_or_else(
+                        || format!("user `{u}` not found in {}", etc.join("passwd").display()),
+                    )?),
+                };
             match entry {
                 Some(e) => Identity {
                     uid: e.uid,
@@ -74,7 +87,13 @@ pub fn resolve(etc: &Path, user: Option<&str>, group: Option<&str>) -> Result<Op
                 },
                 None => {
                     let uid = u.parse::<u32>().map_err(|_| format!("bad user `{u}`"))?;
-                    Identity { uid, gid: uid, name: None, home: None, shell: None }
+                    Identity {
+                        uid,
+                        gid: uid,
+                        name: None,
+                        home: None,
+                        shell: None,
+                    }
                 }
             }
         }
@@ -104,7 +123,11 @@ mod tests {
             "root:x:0:0:root:/root:/bin/sh\nbroken line\nsshd:x:74:74::/var/empty:/sbin/nologin\n",
         )
         .unwrap();
-        std::fs::write(d.path().join("group"), "root:x:0:\nwheel:x:10:root\nsshd:x:74:\n").unwrap();
+        std::fs::write(
+            d.path().join("group"),
+            "root:x:0:\nwheel:x:10:root\nsshd:x:74:\n",
+        )
+        .unwrap();
         d
     }
 
@@ -114,7 +137,9 @@ mod tests {
         let id = resolve(d.path(), Some("sshd"), None).unwrap().unwrap();
         assert_eq!((id.uid, id.gid), (74, 74));
         assert_eq!(id.home.as_deref(), Some("/var/empty"));
-        let id = resolve(d.path(), Some("sshd"), Some("wheel")).unwrap().unwrap();
+        let id = resolve(d.path(), Some("sshd"), Some("wheel"))
+            .unwrap()
+            .unwrap();
         assert_eq!((id.uid, id.gid), (74, 10));
         let id = resolve(d.path(), Some("1234"), None).unwrap().unwrap();
         assert_eq!((id.uid, id.gid, id.name), (1234, 1234, None));
@@ -127,7 +152,10 @@ mod tests {
     fn unknown_names_are_clear_errors() {
         let d = etc();
         let e = resolve(d.path(), Some("nobody"), None).unwrap_err();
-        assert!(e.contains("user `nobody` not found") && e.contains("passwd"), "{e}");
+        assert!(
+            e.contains("user `nobody` not found") && e.contains("passwd"),
+            "{e}"
+        );
         let e = resolve(d.path(), Some("root"), Some("staff")).unwrap_err();
         assert!(e.contains("group `staff` not found"), "{e}");
     }

@@ -9,7 +9,10 @@ fn bin() -> Command {
 
 #[test]
 fn exec_mode_returns_the_status() {
-    let st = bin().args(["--exec", "--", "sh", "-c", "exit 3"]).status().unwrap();
+    let st = bin()
+        .args(["--exec", "--", "sh", "-c", "exit 3"])
+        .status()
+        .unwrap();
     assert_eq!(st.code(), Some(3));
 }
 
@@ -53,7 +56,11 @@ fn boots_a_system_and_stops_on_request() {
                 nest_init::protocol::Reply::Status(s) => Some(s),
                 _ => None,
             })
-            .is_some_and(|s| s.services.iter().any(|s| s.state == nest_init::protocol::ServiceState::Running));
+            .is_some_and(|s| {
+                s.services
+                    .iter()
+                    .any(|s| s.state == nest_init::protocol::ServiceState::Running)
+            });
         if running {
             break;
         }

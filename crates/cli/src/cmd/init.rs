@@ -13,7 +13,12 @@ Exit status with --system: 0 after a poweroff (SIGTERM, SIGRTMIN+3/+4, `stop`),
 With --exec: the command's own status (128+N when killed by signal N).")]
 pub struct Args {
     /// The system directory to boot: an optional `activate` and `services.json`.
-    #[arg(long, value_name = "SYSTEM", required_unless_present = "exec", conflicts_with = "exec")]
+    #[arg(
+        long,
+        value_name = "SYSTEM",
+        required_unless_present = "exec",
+        conflicts_with = "exec"
+    )]
     system: Option<PathBuf>,
     /// Host-visible state directory: control.sock, status.json, logs/.
     #[arg(long, value_name = "DIR", default_value = "/run/host/state")]
@@ -45,12 +50,17 @@ pub fn run(args: Args, _out: &Output) -> anyhow::Result<ExitCode> {
     let code = if args.exec {
         nest_init::run_exec(&args.command)?
     } else {
-        let Some(system) = args.system else { anyhow::bail!("--system is required") };
+        let Some(system) = args.system else {
+            anyhow::bail!("--system is required")
+        };
         nest_init::run_system(nest_init::SystemConfig {
             system,
             state_dir: args.state_dir,
             etc_dir: args.etc_dir,
-            log_limits: nest_init::LogLimits { max_bytes: args.log_max_bytes.max(1), keep: args.log_keep },
+            log_limits: nest_init::LogLimits {
+                max_bytes: args.log_max_bytes.max(1),
+                keep: args.log_keep,
+            },
             strict_activation: args.strict_activation,
             console: !args.quiet,
         })?

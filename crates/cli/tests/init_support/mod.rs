@@ -35,11 +35,18 @@ pub fn write_system(dir: &Path, services_json: &str, activate: Option<&str>) {
 
 /// `{{T}}` in the texts is replaced by the test's temp dir.
 pub fn start(services_json: &str, activate: Option<&str>, extra: &[&str]) -> Init {
-    let dir = tempfile::Builder::new().prefix("nest-init-").tempdir().unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("nest-init-")
+        .tempdir()
+        .unwrap();
     let t = dir.path().display().to_string();
     let sys = dir.path().join("sys");
     let state = dir.path().join("state");
-    write_system(&sys, &services_json.replace("{{T}}", &t), activate.map(|a| a.replace("{{T}}", &t)).as_deref());
+    write_system(
+        &sys,
+        &services_json.replace("{{T}}", &t),
+        activate.map(|a| a.replace("{{T}}", &t)).as_deref(),
+    );
     let child = nest()
         .arg("init")
         .arg("--system")
@@ -51,14 +58,23 @@ pub fn start(services_json: &str, activate: Option<&str>, extra: &[&str]) -> Ini
         .stdin(Stdio::null())
         .spawn()
         .unwrap();
-    let mut init = Init { child, dir, sys, state, exit: None };
+    let mut init = Init {
+        child,
+        dir,
+        sys,
+        state,
+        exit: None,
+    };
     let end = Instant::now() + DEADLINE;
     while !init.socket().exists() {
         if let Some(st) = init.child.try_wait().unwrap() {
             init.exit = Some(st);
             break;
         }
-        assert!(Instant::now() < end, "timed out waiting for the control socket");
+        assert!(
+            Instant::now() < end,
+            "timed out waiting for the control socket"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
     init
@@ -114,7 +130,10 @@ impl Init {
                     return s.clone();
                 }
             }
-            assert!(Instant::now() < end, "timed out waiting for {name} to be {state:?}; it is {s:?}");
+            assert!(
+                Instant::now() < end,
+                "timed out waiting for {name} to be {state:?}; it is {s:?}"
+            );
             std::thread::sleep(Duration::from_millis(10));
         }
     }
@@ -144,7 +163,8 @@ impl Init {
     }
 
     pub fn log(&self, name: &str) -> String {
-        std::fs::read_to_string(self.state.join("logs").join(format!("{name}.log"))).unwrap_or_default()
+        std::fs::read_to_string(self.state.join("logs").join(format!("{name}.log")))
+            .unwrap_or_default()
     }
 
     pub fn read(&self, rel: &str) -> String {
@@ -156,7 +176,10 @@ impl Drop for Init {
     fn drop(&mut self) {
         // Stop by the pid we started: SIGTERM (init stops its services), then SIGKILL.
         if self.exit.is_none() && self.child.try_wait().ok().flatten().is_none() {
-            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.pid()), nix::sys::signal::Signal::SIGTERM);
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(self.pid()),
+                nix::sys::signal::Signal::SIGTERM,
+            );
             let end = Instant::now() + Duration::from_secs(15);
             while Instant::now() < end {
                 if self.child.try_wait().ok().flatten().is_some() {
@@ -173,10 +196,14 @@ impl Drop for Init {
 /// State of a process from /proc (`None` when it is gone).
 pub fn proc_state(pid: i32) -> Option<char> {
     let st = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    st.lines().find_map(|l| l.strip_prefix("State:")).and_then(|s| s.trim().chars().next())
+    st.lines()
+        .find_map(|l| l.strip_prefix("State:"))
+        .and_then(|s| s.trim().chars().next())
 }
 
 pub fn proc_ppid(pid: i32) -> Option<i32> {
     let st = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    st.lines().find_map(|l| l.strip_prefix("PPid:")).and_then(|s| s.trim().parse().ok())
+    st.lines()
+        .find_map(|l| l.strip_prefix("PPid:"))
+        .and_then(|s| s.trim().parse().ok())
 }

@@ -5,7 +5,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: nest-init --system SYSTEM [--state-dir DIR] [--etc-dir DIR] [--strict-activation]
+const USAGE: &str =
+    "usage: nest-init --system SYSTEM [--state-dir DIR] [--etc-dir DIR] [--strict-activation]
                  [--log-max-bytes N] [--log-keep N] [--quiet]
        nest-init --exec -- CMD...";
 
@@ -35,7 +36,9 @@ fn run(args: &[String]) -> Result<i32, String> {
     let mut i = 0;
     let value = |i: &mut usize, flag: &str| -> Result<String, String> {
         *i += 1;
-        args.get(*i).cloned().ok_or_else(|| format!("{flag} needs a value"))
+        args.get(*i)
+            .cloned()
+            .ok_or_else(|| format!("{flag} needs a value"))
     };
     while i < args.len() {
         let a = args[i].as_str();
@@ -46,9 +49,14 @@ fn run(args: &[String]) -> Result<i32, String> {
             "--strict-activation" => cfg.strict_activation = true,
             "--quiet" => cfg.console = false,
             "--log-max-bytes" => {
-                cfg.log_limits.max_bytes = value(&mut i, a)?.parse::<u64>().map_err(|e| format!("{a}: {e}"))?.max(1)
+                cfg.log_limits.max_bytes = value(&mut i, a)?
+                    .parse::<u64>()
+                    .map_err(|e| format!("{a}: {e}"))?
+                    .max(1)
             }
-            "--log-keep" => cfg.log_limits.keep = value(&mut i, a)?.parse().map_err(|e| format!("{a}: {e}"))?,
+            "--log-keep" => {
+                cfg.log_limits.keep = value(&mut i, a)?.parse().map_err(|e| format!("{a}: {e}"))?
+            }
             "--exec" => exec = true,
             "--" if exec => {
                 return nest_init::run_exec(&args[i + 1..]).map_err(|e| format!("error: {e}"));
