@@ -848,3 +848,14 @@ fn first_difference_shows_a_missing_newline() {
     assert!(d.contains("expected: …{}<end>"), "{d}");
     assert!(d.contains("actual:   …{}\\n"), "{d}");
 }
+
+#[test]
+fn normalisation_maps_both_case_directories_to_tests_lang() {
+    let root = repo_root();
+    let r = root.to_string_lossy();
+    let raw = format!(
+        "at {r}/tests/lang/notyetpassing/eval-fail-x.nix:1:2:\n{r}/tests/lang/notyetpassing\n{r}/tests/lang/lib/a.nix\ntests/lang/notyetpassing/lib/b.nix\n/nix/store/x"
+    );
+    let want = "at tests/lang/eval-fail-x.nix:1:2:\ntests/lang\ntests/lang/lib/a.nix\ntests/lang/lib/b.nix\n/nix/store/x";
+    assert_eq!(String::from_utf8_lossy(&normalise(raw.as_bytes())), want);
+}
