@@ -1,1 +1,169 @@
-//! The evaluator's IO over the store.
+//! Evaluation meets the store: [`StoreIo`] implements the evaluator's `EvalIo` over a
+//! real [`nest_store::Store`] (files are read like `StdIo` does; `toFile`, `path`,
+//! interpolated paths and `derivation` write into the store unless it is a dry run),
+//! and [`with_evaluated`] / [`instantiate`] evaluate a file or expression for the CLI
+//! and for `nest switch`.
+
+pub mod io;
+
+pub use io::StoreIo;
+
+use nest_eval::source::{Origin, Pos};
+use nest_eval::symbol::Sym;
+use nest_eval::{EResult, Eval, EvalOptions, Value};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// What to evaluate.
+#[derive(Debug, Clone)]
+pub enum Input {
+    File(PathBuf),
+    Expr(String),
+}
+
+/// One evaluation.
+#[derive(Debug, Clone)]
+pub struct EvalRequest {
+    pub input: Input,
+    /// `-A`: an attribute path (`a.b.0.c`); empty for the whole value.
+    pub attr_path: String,
+    /// `-I` entries then `NIX_PATH` ones, as (prefix, path).
+    pub search_path: Vec<(String, String)>,
+    /// Only compute store paths; write nothing.
+    pub dry_run: bool,
+    pub show_trace: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GlueError {
+    /// An evaluation error, already rendered like Nix renders it.
+    #[error("{0}")]
+    Eval(String),
+    #[error("evaluation thread: {0}")]
+    Thread(std::io::Error),
+}
+
+/// The derivation outputs an evaluation result asks for (what `nix-build` builds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wanted {
+    pub drv_path: String,
+    pub output: String,
+    pub out_path: String,
+}
+
+const STACK_SIZE: usize = 1 << 30;
+
+fn select(ev: &mut Eval, mut v: Value, path: &str) -> EResult<Value> {
+    for comp in path.split('.').filter(|c| !c.is_empty()) {
+        v = ev.force(&v)?;
+        v = match &v {
+            Value::List(l) if comp.parse::<usize>().is_ok() => {
+                let i: usize = comp.parse().unwrap_or(usize::MAX);
+                match l.get(i) {
+                    Some(x) => x.clone(),
+                    None => return nest_eval::error::err(format!("list index {i} in selection path '{path}' is out of range"), Pos::NONE),
+                }
+            }
+            Value::Attrs(a) => match a.get(Sym::new(comp)) {
+                Some(x) => x.clone(),
+                None => return nest_eval::error::err(format!("attribute '{comp}' in selection path '{path}' not found"), Pos::NONE),
+            },
+            other => {
+                return nest_eval::error::err(
+                    format!("the expression selected by the selection path '{path}' should be a set but is {}", other.type_phrase()),
+                    Pos::NONE,
+                )
+            }
+        };
+    }
+    ev.force(&v)
+}
+
+/// Evaluates `req` over `store` on a big-stack thread and hands the selected value to
+/// `f` there (values cannot leave the evaluation thread).
+pub fn with_evaluated<R: Send + 'static>(
+    store: Arc<nest_store::Store>,
+    req: EvalRequest,
+    f: impl FnOnce(&mut Eval, Value) -> EResult<R> + Send + 'static,
+) -> Result<R, GlueError> {
+    let opts = EvalOptions {
+        search_path: req.search_path.clone(),
+        store_dir: store.store_dir().as_str().to_string(),
+        stack_size: STACK_SIZE,
+        show_trace: req.show_trace,
+        ..EvalOptions::default()
+    };
+    let cwd = std::env::current_dir().map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|_| "/".to_string());
+    let res = nest_eval::with_eval_thread(STACK_SIZE, move || {
+        let io = StoreIo::new(store, req.dry_run);
+        let mut ev = Eval::new(Box::new(io), opts);
+        let r = (|| {
+            let root = match &req.input {
+                Input::Expr(text) => {
+                    let e = ev.compile(text, Origin::String, &cwd)?;
+                    ev.eval_root(e)?
+                }
+                Input::File(p) => {
+                    let s = p.to_string_lossy();
+                    let abs = if s.starts_with('/') { s.into_owned() } else { format!("{cwd}/{s}") };
+                    let abs = nest_eval::eval::canon_path(&abs);
+                    nest_eval::builtins::io::import_file(&mut ev, &abs, Pos::NONE)?
+                }
+            };
+            let v = select(&mut ev, root, &req.attr_path)?;
+            f(&mut ev, v)
+        })();
+        r.map_err(|e| GlueError::Eval(e.render(req.show_trace)))
+    });
+    res.map_err(GlueError::Thread)?
+}
+
+fn wanted_of(ev: &mut Eval, a: &nest_eval::value::Attrs) -> EResult<Wanted> {
+    let get = |ev: &mut Eval, name: &str| -> EResult<String> {
+        match a.get(Sym::new(name)).cloned() {
+            Some(v) => ev.force_str(&v, Pos::NONE),
+            None => nest_eval::error::err(format!("derivation has no attribute '{name}'"), Pos::NONE),
+        }
+    };
+    let drv_path = get(ev, "drvPath")?;
+    let output = match a.get(Sym::new("outputName")).cloned() {
+        Some(v) => ev.force_str(&v, Pos::NONE)?,
+        None => "out".to_string(),
+    };
+    let out_path = get(ev, "outPath")?;
+    Ok(Wanted { drv_path, output, out_path })
+}
+
+/// Like `nix-instantiate`: evaluates `req`, writing `.drv` files into the store, and
+/// returns the derivation outputs the result names: a derivation, a list of them, or
+/// the derivations among a set's attributes.
+pub fn instantiate(store: Arc<nest_store::Store>, req: EvalRequest) -> Result<Vec<Wanted>, GlueError> {
+    with_evaluated(store, req, |ev, v| {
+        let mut out = Vec::new();
+        match &v {
+            Value::Attrs(a) if ev.is_derivation(a)? => out.push(wanted_of(ev, a)?),
+            Value::Attrs(a) => {
+                let entries: Vec<Value> = a.entries.iter().map(|e| e.value.clone()).collect();
+                for x in entries {
+                    if let Value::Attrs(b) = ev.force(&x)? {
+                        if ev.is_derivation(&b)? {
+                            out.push(wanted_of(ev, &b)?);
+                        }
+                    }
+                }
+            }
+            Value::List(l) => {
+                for x in l.iter() {
+                    match ev.force(x)? {
+                        Value::Attrs(b) if ev.is_derivation(&b)? => out.push(wanted_of(ev, &b)?),
+                        other => {
+                            return nest_eval::error::err(format!("expected a derivation but found {}", other.type_phrase()), Pos::NONE)
+                        }
+                    }
+                }
+            }
+            other => return nest_eval::error::err(format!("expression does not evaluate to a derivation (or a set or list of those); it is {}", other.type_phrase()), Pos::NONE),
+        }
+        Ok(out)
+    })
+}
