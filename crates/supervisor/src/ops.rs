@@ -508,6 +508,17 @@ impl Supervisor {
         }
     }
 
+    /// The runtime state of a running container (PID 1 verified by pid, start time and
+    /// cgroup), for `top` and `stats`.
+    pub fn running_state(&self, name: &str) -> Result<State> {
+        config::load(&self.paths, name)?;
+        let (_, obs, phase) = self.current(name)?;
+        match obs.state {
+            Some(s) if phase == Phase::Running || phase == Phase::Stopping => Ok(s),
+            _ => Err(Error::Guard { name: name.to_string(), action: "inspect the processes of", phase: phase.to_string() }),
+        }
+    }
+
     /// `nixos-container show-ip`: the container's own address.
     pub fn show_ip(&self, name: &str) -> Result<String> {
         let cfg = config::load(&self.paths, name)?;

@@ -1,0 +1,57 @@
+//! `nest daemon` (the supervisor: autoStart, re-adoption, restarts, control socket)
+//! and `nest systemd-units` (unit files for hosts that run systemd).
+
+use crate::output::Output;
+use nest_supervisor::daemon::{self, DaemonOptions, Event};
+use nest_supervisor::Paths;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(clap::Args)]
+#[command(after_long_help = "\
+Containers keep running when the daemon exits or is killed; a new daemon re-adopts them
+(by pid, start time and cgroup) without restarting them. Stop it with SIGTERM.
+Exit codes: 0 after SIGTERM/SIGINT, 1 when it could not start (e.g. another daemon runs).")]
+pub struct Args {
+    /// Milliseconds between checks of the containers.
+    #[arg(long, value_name = "MS", default_value_t = 500)]
+    tick_ms: u64,
+    /// Containers started at the same time at boot.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    parallel: usize,
+    /// Seconds each autoStart container may take to start.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    start_timeout: u64,
+}
+
+pub fn run(args: Args, _out: &Output) -> anyhow::Result<ExitCode> {
+    let opts = DaemonOptions { tick: Duration::from_millis(args.tick_ms.max(10)), start_timeout: Duration::from_secs(args.start_timeout), parallel: args.parallel.max(1) };
+    daemon::run(Paths::from_env(), opts, |e| {
+        let out = Output::from_env();
+        match e {
+            Event::Listening { socket } => out.status(&format!("listening on {}", socket.display())),
+            Event::Adopted { name, pid } => out.status(&format!("{name}: adopted (PID 1 is {pid})")),
+            Event::Started { name } => out.status(&format!("{name}: started")),
+            Event::StartFailed { name, error } => out.warn(&format!("{name}: {error}")),
+            Event::MonitorReplaced { name } => out.status(&format!("{name}: its monitor was gone; a new one took over")),
+            Event::BootDone { started, failed, adopted } => out.status(&format!("boot: {started} started, {failed} failed, {adopted} adopted")),
+            Event::Stopping => out.status("stopping (containers keep running)"),
+        }
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(clap::Args)]
+pub struct UnitsArgs {
+    /// Directory to write the units into.
+    #[arg(long, value_name = "DIR", default_value = "/etc/systemd/system")]
+    out: PathBuf,
+}
+
+pub fn units(args: UnitsArgs, out: &Output) -> anyhow::Result<ExitCode> {
+    for p in nest_supervisor::units::write_units(&Paths::from_env(), &args.out)? {
+        out.stdout(&format!("{}\n", p.display()));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,456 @@
+//! `nest container list|status|start|stop|…`: the `nixos-container` commands, thin
+//! adapters over `nest-supervisor`. Start, stop, terminate and restart go through the
+//! daemon's socket when a daemon runs (so it owns the monitors) and run one-shot
+//! otherwise.
+
+use crate::output::Output;
+use anyhow::Context;
+use nest_supervisor::ops::{ContainerInfo, CreateOptions, StopOutcome, Supervisor, UpdateOutcome};
+use nest_supervisor::proto::{self, Reply, Request};
+use nest_supervisor::record::Phase;
+use nest_supervisor::{config::RestartPolicy, logs, monitor, stats};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+const MANAGE_HELP: &str = "\
+Paths: NEST_CONTAINERS_DIR (configurations), NEST_RUN_DIR (runtime state, logs),
+NEST_ROOTS_DIR (root directories), NEST_STORE_DIR, NEST_STATE_DIR.
+Exit codes: 0 success, 1 failure, 2 usage error; `run` exits with the command's status.";
+
+#[derive(clap::Args)]
+pub struct CreateArgs {
+    /// The container's name (letters, digits, '-', '_', '.').
+    name: String,
+    /// A system directory to boot (one with a services.json, as `nest init` expects).
+    #[arg(long, value_name = "PATH")]
+    system_path: Option<PathBuf>,
+    /// A NixOS configuration file for the container (needs the system modules).
+    #[arg(long, value_name = "FILE", conflicts_with = "system_path")]
+    config_file: Option<PathBuf>,
+    /// A NixOS configuration expression (needs the system modules).
+    #[arg(long, value_name = "EXPR", conflicts_with_all = ["system_path", "config_file"])]
+    config: Option<String>,
+    /// Start the container when the daemon starts.
+    #[arg(long)]
+    auto_start: bool,
+    /// Give the container its own network (addresses picked from 10.233.N.0/24 unless given).
+    #[arg(long)]
+    private_network: bool,
+    /// The host side's address of the private network.
+    #[arg(long, value_name = "ADDR")]
+    host_address: Option<String>,
+    /// The container's own address.
+    #[arg(long, value_name = "ADDR")]
+    local_address: Option<String>,
+    /// Attach the host side to this bridge instead of addressing it.
+    #[arg(long, value_name = "BRIDGE")]
+    bridge: Option<String>,
+    /// Forward a host port: [tcp|udp:]HOSTPORT[:CONTAINERPORT] (repeatable).
+    #[arg(long = "port", value_name = "SPEC")]
+    ports: Vec<String>,
+    /// Add a numeric suffix when the name is taken instead of failing.
+    #[arg(long)]
+    ensure_unique_name: bool,
+    /// Restart policy: no, on-failure (default) or always.
+    #[arg(long, value_name = "POLICY")]
+    restart: Option<String>,
+}
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// List containers (names; --long for a table, --json for scripts).
+    #[command(after_long_help = MANAGE_HELP)]
+    List {
+        #[arg(long)]
+        json: bool,
+        #[arg(short, long)]
+        long: bool,
+    },
+    /// Print `up`, `down` or `gone`.
+    Status {
+        name: String,
+        /// Everything known about the container, as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Start containers and wait until they run.
+    Start {
+        #[arg(required = true)]
+        names: Vec<String>,
+        /// Seconds to wait for each container.
+        #[arg(long, default_value_t = 60.0)]
+        timeout: f64,
+    },
+    /// Stop a container in an orderly way (SIGKILL after the timeout).
+    Stop {
+        name: String,
+        /// Seconds before SIGKILL (default: the container's stopTimeoutSec).
+        #[arg(long)]
+        timeout: Option<f64>,
+    },
+    /// Kill a container at once (SIGKILL).
+    Terminate { name: String },
+    /// Stop, then start.
+    Restart {
+        name: String,
+        #[arg(long, default_value_t = 60.0)]
+        timeout: f64,
+    },
+    /// Create an imperative container.
+    #[command(after_long_help = MANAGE_HELP)]
+    Create(CreateArgs),
+    /// Stop a container and remove its configuration, root, profile and state.
+    Destroy { name: String },
+    /// Change a container's system; re-activated in place when it runs.
+    Update {
+        name: String,
+        #[arg(long, value_name = "PATH")]
+        system_path: Option<PathBuf>,
+        #[arg(long, value_name = "FILE")]
+        config_file: Option<PathBuf>,
+        #[arg(long, value_name = "EXPR")]
+        config: Option<String>,
+    },
+    /// Run a command in a running container as root: `run NAME -- CMD…`.
+    #[command(after_long_help = "Exits with the command's status (128+N when killed by signal N).")]
+    Run {
+        name: String,
+        #[arg(last = true, required = true, value_name = "CMD")]
+        command: Vec<String>,
+    },
+    /// A root shell in a running container (no password).
+    RootLogin { name: String },
+    /// A login prompt in a running container (its own `login`, against its own users).
+    Login { name: String },
+    /// Print the container's own IP address.
+    ShowIp { name: String },
+    /// Print the container's SSH host key.
+    ShowHostKey { name: String },
+    /// Print the container's console log, or a service's log.
+    Logs {
+        name: String,
+        /// Keep printing what is appended.
+        #[arg(short, long)]
+        follow: bool,
+        /// A service's log instead of the console.
+        #[arg(long, value_name = "SERVICE")]
+        service: Option<String>,
+        /// Lines of history to print.
+        #[arg(short = 'n', long, default_value_t = 50)]
+        lines: usize,
+    },
+    /// The processes of a running container.
+    Top {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Memory, CPU and pids of a running container (from its cgroups).
+    Stats {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The per-container monitor (internal; started by `start` and the daemon, or by a
+    /// systemd unit with --foreground).
+    #[command(hide = true)]
+    Supervise {
+        name: String,
+        #[arg(long)]
+        foreground: bool,
+    },
+}
+
+fn code(c: i32) -> ExitCode {
+    ExitCode::from(u8::try_from(c.clamp(0, 255)).unwrap_or(1))
+}
+
+fn secs(s: f64) -> anyhow::Result<Duration> {
+    Duration::try_from_secs_f64(s).map_err(|_| anyhow::anyhow!("invalid timeout {s}"))
+}
+
+pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
+    let sup = Supervisor::from_env();
+    match cmd {
+        Command::List { json, long } => list(&sup, out, json, long),
+        Command::Status { name, json } => {
+            if json {
+                match sup.inspect(&name) {
+                    Ok(info) => out.json(&info),
+                    Err(nest_supervisor::Error::NoSuchContainer(_)) => out.json(&serde_json::json!({ "name": name, "status": "gone" })),
+                    Err(e) => return Err(e.into()),
+                }
+            } else {
+                out.stdout(&format!("{}\n", sup.status(&name)?.as_str()));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Start { names, timeout } => start_many(&sup, out, &names, secs(timeout)?),
+        Command::Stop { name, timeout } => {
+            let t = timeout.map(secs).transpose()?;
+            let result = match via_daemon(&sup, Request::Stop { name: name.clone(), timeout_sec: timeout })? {
+                Some(r) => r,
+                None => stop_word(sup.stop(&name, t)?).to_string(),
+            };
+            out.status(&format!("{name}: {result}"));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Terminate { name } => {
+            let result = match via_daemon(&sup, Request::Terminate { name: name.clone() })? {
+                Some(r) => r,
+                None => stop_word(sup.terminate(&name)?).to_string(),
+            };
+            out.status(&format!("{name}: {result}"));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restart { name, timeout } => {
+            let result = match via_daemon(&sup, Request::Restart { name: name.clone(), timeout_sec: Some(timeout) })? {
+                Some(r) => r,
+                None => nest_supervisor::daemon::start_word(&sup.restart(&name, secs(timeout)?)?).to_string(),
+            };
+            out.status(&format!("{name}: {result}"));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Create(a) => {
+            let restart = a.restart.as_deref().map(str::parse::<RestartPolicy>).transpose()?;
+            let opts = CreateOptions {
+                name: a.name,
+                system_path: a.system_path,
+                config_file: a.config_file,
+                config_expr: a.config,
+                auto_start: a.auto_start,
+                private_network: a.private_network,
+                host_address: a.host_address,
+                local_address: a.local_address,
+                bridge: a.bridge,
+                ports: a.ports,
+                ensure_unique_name: a.ensure_unique_name,
+                restart,
+                declarative: false,
+            };
+            let cfg = sup.create(&opts)?;
+            if let (Some(h), Some(l)) = (cfg.spec.host_address, cfg.spec.local_address) {
+                out.status(&format!("host IP is {}, container IP is {}", h.addr, l.addr));
+            }
+            // Like nixos-container: the (possibly suffixed) name on stdout.
+            out.stdout(&format!("{}\n", cfg.name()));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Destroy { name } => {
+            sup.destroy(&name)?;
+            out.status(&format!("{name}: destroyed"));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Update { name, system_path, config_file, config } => {
+            match sup.update(&name, system_path.as_deref(), config_file.as_deref(), config.as_deref())? {
+                UpdateOutcome::Saved => out.status(&format!("{name}: updated; the new system boots at the next start")),
+                UpdateOutcome::Restarted => out.status(&format!("{name}: the new system is outside the store, so the container was restarted")),
+                UpdateOutcome::Activated(r) => {
+                    out.status(&format!(
+                        "{name}: activated in place (started: {}; stopped: {}; restarted: {}; unchanged: {})",
+                        list_or_none(&r.started),
+                        list_or_none(&r.stopped),
+                        list_or_none(&r.restarted),
+                        r.unchanged.len()
+                    ));
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run { name, command } => Ok(code(sup.exec(&name, &command, false)?)),
+        Command::RootLogin { name } => {
+            let pty = std::io::stdin().is_terminal();
+            Ok(code(sup.exec(&name, &["/bin/sh".into(), "-l".into()], pty)?))
+        }
+        Command::Login { name } => {
+            if !std::io::stdin().is_terminal() {
+                anyhow::bail!("login needs a terminal; use `nest container run {name} -- CMD` from scripts");
+            }
+            Ok(code(sup.exec(&name, &["login".into()], true)?))
+        }
+        Command::ShowIp { name } => {
+            out.stdout(&format!("{}\n", sup.show_ip(&name)?));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ShowHostKey { name } => {
+            out.stdout(&sup.show_host_key(&name)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Logs { name, follow, service, lines } => {
+            sup.inspect(&name)?;
+            let path = logs::log_file(&sup.paths, &name, service.as_deref())?;
+            let history = logs::tail(&path, lines)?;
+            out.stdout(&String::from_utf8_lossy(&history));
+            if follow {
+                let mut f = logs::Follower::at_end(&path);
+                loop {
+                    let new = f.read_new();
+                    if !new.is_empty() {
+                        out.stdout(&String::from_utf8_lossy(&new));
+                    }
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Top { name, json } => {
+            let state = sup.running_state(&name)?;
+            let procs = stats::processes(&state);
+            if json {
+                out.json(&procs);
+            } else {
+                let mut text = format!("{:>8} {:>8} {:1} {:>10} {:>8}  COMMAND\n", "PID", "PPID", "S", "RSS(KiB)", "CPU(s)");
+                let tick = clock_ticks();
+                for p in procs {
+                    text.push_str(&format!("{:>8} {:>8} {:1} {:>10} {:>8.2}  {}\n", p.pid, p.ppid, p.state, p.rss_kib, p.cpu_ticks as f64 / tick, p.command));
+                }
+                out.stdout(&text);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Stats { name, json } => {
+            let s = stats::stats(&sup.running_state(&name)?);
+            if json {
+                out.json(&s);
+            } else {
+                let opt = |v: Option<u64>, f: &dyn Fn(u64) -> String| v.map(f).unwrap_or_else(|| "-".into());
+                out.stdout(&format!(
+                    "name:       {}\npid:        {}\nprocesses:  {}\nmemory:     {}\nmemory max: {}\ncpu:        {}\npids:       {}\n",
+                    s.name,
+                    s.pid,
+                    s.processes,
+                    opt(s.memory_bytes, &|b| format!("{:.1} MiB", b as f64 / 1048576.0)),
+                    opt(s.memory_max_bytes, &|b| format!("{:.1} MiB", b as f64 / 1048576.0)),
+                    opt(s.cpu_ns, &|n| format!("{:.3} s", n as f64 / 1e9)),
+                    opt(s.pids_current, &|n| n.to_string()),
+                ));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Supervise { name, foreground } => {
+            monitor::run(&sup.paths, &name, monitor::MonitorOptions { foreground }).with_context(|| format!("supervising container {name}"))?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn clock_ticks() -> f64 {
+    nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK).ok().flatten().map(|t| t as f64).filter(|t| *t > 0.0).unwrap_or(100.0)
+}
+
+fn list_or_none(v: &[String]) -> String {
+    if v.is_empty() { "none".into() } else { v.join(", ") }
+}
+
+fn stop_word(o: StopOutcome) -> &'static str {
+    match o {
+        StopOutcome::AlreadyStopped => "already stopped",
+        StopOutcome::Stopped => "stopped",
+        StopOutcome::Killed => "killed",
+    }
+}
+
+/// Sends a request to the daemon when one listens; `None` when none does.
+fn via_daemon(sup: &Supervisor, req: Request) -> anyhow::Result<Option<String>> {
+    match proto::request(&sup.paths.daemon_socket(), req, Duration::from_secs(600))? {
+        Some(Reply::Done { result }) => Ok(Some(result.replace('-', " "))),
+        Some(Reply::Pong { .. }) => Ok(Some(String::new())),
+        None => Ok(None),
+    }
+}
+
+fn start_one(sup: &Supervisor, name: &str, timeout: Duration) -> anyhow::Result<String> {
+    if let Some(r) = via_daemon(sup, Request::Start { name: name.to_string(), timeout_sec: Some(timeout.as_secs_f64()) })? {
+        return Ok(r);
+    }
+    let outcome = sup.start(name, timeout)?;
+    Ok(nest_supervisor::daemon::start_word(&outcome).replace('-', " "))
+}
+
+/// Starts several containers at once (bounded parallelism), with a progress line per
+/// container; fails when any of them failed.
+fn start_many(sup: &Supervisor, out: &Output, names: &[String], timeout: Duration) -> anyhow::Result<ExitCode> {
+    if let [name] = names {
+        let r = start_one(sup, name, timeout)?;
+        out.status(&format!("{name}: {r}"));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let queue = std::sync::Mutex::new(names.iter().collect::<Vec<_>>());
+    let done = std::sync::Mutex::new((0usize, Vec::new()));
+    let total = names.len();
+    std::thread::scope(|s| {
+        for _ in 0..16.min(total) {
+            s.spawn(|| loop {
+                let Some(name) = queue.lock().ok().and_then(|mut q| q.pop()) else { break };
+                let r = start_one(sup, name, timeout);
+                let Ok(mut d) = done.lock() else { break };
+                d.0 += 1;
+                match r {
+                    Ok(word) => out.status(&format!("[{}/{total}] {name}: {word}", d.0)),
+                    Err(e) => {
+                        out.status(&format!("[{}/{total}] {name}: failed: {e:#}", d.0));
+                        d.1.push(name.clone());
+                    }
+                }
+            });
+        }
+    });
+    let failed = done.lock().map(|d| d.1.clone()).unwrap_or_default();
+    if !failed.is_empty() {
+        anyhow::bail!("{} of {total} containers failed to start: {}", failed.len(), failed.join(", "));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn list(sup: &Supervisor, out: &Output, json: bool, long: bool) -> anyhow::Result<ExitCode> {
+    let all = sup.list()?;
+    if json {
+        let v: Vec<serde_json::Value> = all
+            .iter()
+            .map(|r| match r {
+                Ok(i) => serde_json::to_value(i).unwrap_or_default(),
+                Err((n, e)) => serde_json::json!({ "name": n, "error": e.to_string() }),
+            })
+            .collect();
+        out.json(&v);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut text = String::new();
+    if long {
+        text.push_str(&format!("{:<24} {:<9} {:>8} {:<16} {:<5} {}\n", "NAME", "STATE", "PID", "ADDRESS", "AUTO", "SYSTEM"));
+    }
+    for r in &all {
+        match r {
+            Ok(i) if long => text.push_str(&long_line(out, i)),
+            Ok(i) => text.push_str(&format!("{}\n", i.name)),
+            Err((n, e)) => {
+                out.warn(&format!("{n}: {e}"));
+                if !long {
+                    text.push_str(&format!("{n}\n"));
+                }
+            }
+        }
+    }
+    out.stdout(&text);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn long_line(out: &Output, i: &ContainerInfo) -> String {
+    let phase = format!("{:<9}", i.phase.as_str());
+    let phase = match i.phase {
+        Phase::Running => out.paint_stdout("32", &phase),
+        Phase::Failed => out.paint_stdout("31", &phase),
+        _ => phase,
+    };
+    format!(
+        "{:<24} {} {:>8} {:<16} {:<5} {}\n",
+        i.name,
+        phase,
+        i.pid.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
+        i.local_address.clone().unwrap_or_else(|| "-".into()),
+        if i.auto_start { "yes" } else { "no" },
+        i.system.as_ref().map(|s| s.display().to_string()).unwrap_or_default()
+    )
+}
