@@ -48,6 +48,11 @@ enum Command {
     /// Manage containers.
     #[command(subcommand)]
     Container(cmd::container::Command),
+    /// The container supervisor: starts autoStart containers, re-adopts running ones,
+    /// applies restart policies, serves a control socket.
+    Daemon(cmd::daemon::Args),
+    /// Write systemd units (`container-<name>.service`, `nest-daemon.service`).
+    SystemdUnits(cmd::daemon::UnitsArgs),
     /// PID 1 inside a container (internal; started by the runtime).
     #[command(hide = true)]
     Init(cmd::init::Args),
@@ -85,6 +90,8 @@ fn main() -> ExitCode {
         Command::Spawn(args) => cmd::spawn::run(args, &out),
         Command::Container(c) => cmd::container::run(c, &out),
         Command::Init(args) => cmd::init::run(args, &out),
+        Command::Daemon(args) => cmd::daemon::run(args, &out),
+        Command::SystemdUnits(args) => cmd::daemon::units(args, &out),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "nest", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)

@@ -20,6 +20,21 @@ impl Output {
         let _ = o.flush();
     }
 
+    /// A value as one line of JSON on stdout (`--json`).
+    pub fn json<T: serde::Serialize>(&self, value: &T) {
+        let text = serde_json::to_string(value).unwrap_or_else(|e| format!("{{\"error\":{:?}}}", e.to_string()));
+        self.stdout(&format!("{text}\n"));
+    }
+
+    /// `text` in an SGR colour when stdout is a terminal (and `NO_COLOR` is unset).
+    pub fn paint_stdout(&self, sgr: &str, text: &str) -> String {
+        if std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+            format!("\x1b[{sgr}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
     /// A line of human-readable progress or status on stderr.
     pub fn status(&self, text: &str) {
         let _ = writeln!(std::io::stderr().lock(), "{text}");

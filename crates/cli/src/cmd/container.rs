@@ -31,6 +31,8 @@ pub enum Command {
         #[arg(last = true, value_name = "CMD")]
         command: Vec<String>,
     },
+    #[command(flatten)]
+    Manage(super::manage::Command),
 }
 
 pub fn run(cmd: Command, _out: &Output) -> anyhow::Result<ExitCode> {
@@ -45,6 +47,7 @@ pub fn run(cmd: Command, _out: &Output) -> anyhow::Result<ExitCode> {
             let status = nest_container::run(&spec, None)?;
             Ok(ExitCode::from(status.code().clamp(0, 255) as u8))
         }
+        Command::Manage(c) => super::manage::run(c, _out),
         Command::Exec { name, no_pty, run_dir, command } => {
             let name = ContainerName::new(&name)?;
             let state_dir = run_dir.join("containers").join(name.as_str());

@@ -1,6 +1,8 @@
 //! One module per subcommand; each exposes its clap `Args` and a `run` function.
 
 pub mod container;
+pub mod daemon;
 pub mod eval;
 pub mod init;
+pub mod manage;
 pub mod spawn;
