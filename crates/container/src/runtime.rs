@@ -220,6 +220,7 @@ enum Pid1 {
 
 struct ChildPlan {
     mounts: MountConfig,
+    cgroups: Vec<CgroupMount>,
     keep: CapSet,
     no_new_privs: bool,
     seccomp: Option<nest_sys::seccomp::Program>,
@@ -376,7 +377,6 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
         store: spec.store_dir.clone(),
         binds,
         tmpfs: spec.tmpfs.clone(),
-        cgroups: cgroup_mounts,
         console,
         enable_tun: spec.enable_tun,
         devices: device_nodes,
@@ -388,7 +388,7 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
         true => Some(nest_sys::seccomp::build().map_err(|source| RuntimeError::Seccomp { name: name.clone(), source })?),
         false => None,
     };
-    let plan = ChildPlan { mounts, keep, no_new_privs: spec.no_new_privileges, seccomp, pid1, env: env.clone() };
+    let plan = ChildPlan { mounts, cgroups: cgroup_mounts, keep, no_new_privs: spec.no_new_privileges, seccomp, pid1, env: env.clone() };
 
     let net = NetPlan::from_spec(spec);
     let listeners = match (&net, spec.local_address.or(spec.local_address6)) {
@@ -433,14 +433,14 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
     if let Some(net) = &net {
         network::setup(net, pid.as_raw()).map_err(|source| RuntimeError::Network { name: name.clone(), source })?;
     }
-    let mut go = std::fs::File::from(go_w);
-    go.write_all(b"g").map_err(io_err("starting the container", &state_dir))?;
-    drop(go);
+    // If the child already failed, this write fails (EPIPE) and its message explains.
+    let went = std::fs::File::from(go_w).write_all(b"g");
     let mut message = String::new();
     let _ = std::fs::File::from(err_r).read_to_string(&mut message);
     if !message.is_empty() {
         return Err(RuntimeError::Setup { name, message });
     }
+    went.map_err(io_err("starting the container", &state_dir))?;
 
     let state = State {
         version: STATE_VERSION,
@@ -469,28 +469,37 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
 /// The container's first process. Never returns: it execs PID 1, becomes the reaper,
 /// or reports an error on `err` and exits.
 fn child_main(plan: &ChildPlan, go: OwnedFd, err: OwnedFd) -> ! {
-    let err = std::fs::File::from(err);
+    let mut err = std::fs::File::from(err);
     let _ = process::set_parent_death_signal(Signal::SIGKILL);
+    // The mounts do not depend on the cgroups, so they are made while the host side
+    // moves this process into its cgroups (the first such move waits for an RCU grace
+    // period) and wires the network.
+    if let Err(m) = setup::setup_mounts(&mut nest_sys::syscall::Real, &plan.mounts) {
+        let _ = err.write_all(m.to_string().as_bytes());
+        process::exit_now(1);
+    }
     let mut byte = [0u8; 1];
     match std::fs::File::from(go).read(&mut byte) {
         Ok(1) => {}
         // The host side gave up (or died): nothing to report to.
         _ => process::exit_now(1),
     }
-    let (message, mut err) = match child_setup(plan) {
+    let message = match child_finish(plan) {
         Ok(()) => match &plan.pid1 {
-            Pid1::Boot { argv } => (exec_command(argv, &plan.env), err),
+            Pid1::Boot { argv } => exec_command(argv, &plan.env),
             Pid1::Reaper { argv } => reaper(argv, &plan.env, err),
         },
-        Err(m) => (m, err),
+        Err(m) => m,
     };
     let _ = err.write_all(message.as_bytes());
     process::exit_now(1)
 }
 
-fn child_setup(plan: &ChildPlan) -> Result<(), String> {
+/// After the host side is done: the cgroup namespace (rooted at the container's own
+/// cgroups, which it is in now), the cgroup mounts, then privileges dropped.
+fn child_finish(plan: &ChildPlan) -> Result<(), String> {
     nix::sched::unshare(CloneFlags::CLONE_NEWCGROUP).map_err(|e| format!("unshare cgroup namespace: {e}"))?;
-    setup::setup_mounts(&mut nest_sys::syscall::Real, &plan.mounts).map_err(|e| e.to_string())?;
+    setup::mount_cgroups(&mut nest_sys::syscall::Real, &plan.cgroups, Path::new("/sys/fs/cgroup")).map_err(|e| e.to_string())?;
     confine(plan.keep, plan.no_new_privs, plan.seccomp.as_ref())
 }
 

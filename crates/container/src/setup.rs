@@ -58,7 +58,6 @@ pub struct MountConfig {
     pub store: Option<PathBuf>,
     pub binds: Vec<Bind>,
     pub tmpfs: Vec<PathBuf>,
-    pub cgroups: Vec<CgroupMount>,
     /// A terminal to show as `/dev/console` (else `/dev/null` stands in).
     pub console: Option<PathBuf>,
     pub enable_tun: bool,
@@ -116,8 +115,37 @@ fn read_only_in_place(sys: &mut dyn Syscall, p: &Path) -> Result<(), SyscallErro
     sys.mount(None, p, None, RO_REMOUNT | MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC, None)
 }
 
-/// Runs the whole sequence. The caller is already in its new mount, PID, UTS, IPC and
-/// cgroup namespaces; on return the process is in the container's root.
+/// Mounts the container's view of its cgroups on `cg_root` (normally
+/// `/sys/fs/cgroup`, after pivot_root): every hierarchy again, read-only, rooted at the
+/// caller's cgroup namespace, so only the container's own subtree is visible. On a
+/// hybrid host they sit on a tmpfs that is made read-only too.
+pub fn mount_cgroups(sys: &mut dyn Syscall, cgroups: &[CgroupMount], cg_root: &Path) -> Result<(), SetupError> {
+    let nosuid_nodev_noexec = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
+    let cg_flags = nosuid_nodev_noexec | MsFlags::MS_RDONLY;
+    let single_v2 = cgroups.len() == 1 && cgroups[0].dir.is_empty();
+    if single_v2 {
+        sys.mount(Some(Path::new("cgroup2")), cg_root, Some("cgroup2"), cg_flags, None)?;
+    } else if !cgroups.is_empty() {
+        sys.mount(Some(Path::new("tmpfs")), cg_root, Some("tmpfs"), nosuid_nodev_noexec, Some("mode=755"))?;
+        for m in cgroups {
+            let target = cg_root.join(&m.dir);
+            sys.mkdir_all(&target, 0o755)?;
+            match &m.kind {
+                Kind::V1 { options } => {
+                    let data = options.join(",");
+                    sys.mount(Some(Path::new("cgroup")), &target, Some("cgroup"), cg_flags, Some(&data))?
+                }
+                Kind::V2 => sys.mount(Some(Path::new("cgroup2")), &target, Some("cgroup2"), cg_flags, None)?,
+            }
+        }
+        sys.mount(None, cg_root, None, MsFlags::MS_REMOUNT | cg_flags, Some("mode=755"))?;
+    }
+    Ok(())
+}
+
+/// Runs the whole sequence except the cgroup mounts (see [`mount_cgroups`]). The
+/// caller is already in its new mount, PID, UTS and IPC namespaces; on return the
+/// process is in the container's root.
 pub fn setup_mounts(sys: &mut dyn Syscall, c: &MountConfig) -> Result<(), SetupError> {
     let nosuid_nodev = MsFlags::MS_NOSUID | MsFlags::MS_NODEV;
     let nosuid_nodev_noexec = nosuid_nodev | MsFlags::MS_NOEXEC;
@@ -178,26 +206,6 @@ pub fn setup_mounts(sys: &mut dyn Syscall, c: &MountConfig) -> Result<(), SetupE
     let sysfs = inside(&root, Path::new("/sys"));
     sys.mkdir_all(&sysfs, 0o555)?;
     sys.mount(Some(Path::new("sysfs")), &sysfs, Some("sysfs"), nosuid_nodev_noexec | MsFlags::MS_RDONLY, None)?;
-    let cg_root = sysfs.join("fs/cgroup");
-    let cg_flags = nosuid_nodev_noexec | MsFlags::MS_RDONLY;
-    let single_v2 = c.cgroups.len() == 1 && c.cgroups[0].dir.is_empty();
-    if single_v2 {
-        sys.mount(Some(Path::new("cgroup2")), &cg_root, Some("cgroup2"), cg_flags, None)?;
-    } else if !c.cgroups.is_empty() {
-        sys.mount(Some(Path::new("tmpfs")), &cg_root, Some("tmpfs"), nosuid_nodev_noexec, Some("mode=755"))?;
-        for m in &c.cgroups {
-            let target = cg_root.join(&m.dir);
-            sys.mkdir_all(&target, 0o755)?;
-            match &m.kind {
-                Kind::V1 { options } => {
-                    let data = options.join(",");
-                    sys.mount(Some(Path::new("cgroup")), &target, Some("cgroup"), cg_flags, Some(&data))?
-                }
-                Kind::V2 => sys.mount(Some(Path::new("cgroup2")), &target, Some("cgroup2"), cg_flags, None)?,
-            }
-        }
-        sys.mount(None, &cg_root, None, MsFlags::MS_REMOUNT | cg_flags, Some("mode=755"))?;
-    }
 
     // A minimal /dev.
     let dev = inside(&root, Path::new("/dev"));
@@ -268,10 +276,6 @@ mod tests {
             store: Some("/nest/store".into()),
             binds: vec![Bind { source: "/srv".into(), target: "/data".into(), read_only: false, is_dir: true }],
             tmpfs: vec!["/var/cache".into()],
-            cgroups: vec![
-                CgroupMount { kind: Kind::V1 { options: vec!["memory".into()] }, dir: "memory".into() },
-                CgroupMount { kind: Kind::V2, dir: "unified".into() },
-            ],
             console: None,
             enable_tun: false,
             devices: vec![],
@@ -326,6 +330,11 @@ mod tests {
     fn cgroups_mounted_read_only_under_a_read_only_tmpfs() {
         let mut rec = Recording::default();
         setup_mounts(&mut rec, &config()).expect("setup");
+        let hybrid = [
+            CgroupMount { kind: Kind::V1 { options: vec!["memory".into()] }, dir: "memory".into() },
+            CgroupMount { kind: Kind::V2, dir: "unified".into() },
+        ];
+        mount_cgroups(&mut rec, &hybrid, Path::new("/r/sys/fs/cgroup")).expect("cgroups");
         let m = rec.mounts();
         let mem = m.iter().find(|(t, _, _)| t == Path::new("/r/sys/fs/cgroup/memory")).expect("memory mounted");
         assert_eq!(mem.1.as_deref(), Some("cgroup"));
@@ -341,10 +350,8 @@ mod tests {
 
     #[test]
     fn pure_v2_mounts_cgroup2_directly() {
-        let mut c = config();
-        c.cgroups = vec![CgroupMount { kind: Kind::V2, dir: String::new() }];
         let mut rec = Recording::default();
-        setup_mounts(&mut rec, &c).expect("setup");
+        mount_cgroups(&mut rec, &[CgroupMount { kind: Kind::V2, dir: String::new() }], Path::new("/r/sys/fs/cgroup")).expect("cgroups");
         let m = rec.mounts();
         let cg: Vec<_> = m.iter().filter(|(t, _, _)| t == Path::new("/r/sys/fs/cgroup")).collect();
         assert_eq!(cg.len(), 1);
