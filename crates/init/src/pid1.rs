@@ -127,17 +127,18 @@ pub fn run(cfg: SystemConfig) -> Result<i32, InitError> {
             })
         }
     }
-    let listener = UnixListener::bind(&socket_path).map_err(|source| InitError::Io {
-        path: socket_path.clone(),
-        source,
-    })?;
-    listener
-        .set_nonblocking(true)
-        .map_err(|source| InitError::Io {
-            path: socket_path.clone(),
-            source,
-        })?;
-    let _ = std::fs::set_permissions(&socket_path, std::fs::Permissions::from_mode(0o600));
+    // Bound under a temporary name and renamed once listening, so a client that sees
+    // `control.sock` never gets ECONNREFUSED from the gap between bind and listen.
+    let tmp_socket = cfg.state_dir.join(format!(".control.sock.{}", std::process::id()));
+    let _ = std::fs::remove_file(&tmp_socket);
+    let io_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| InitError::Io { path, source }
+    };
+    let listener = UnixListener::bind(&tmp_socket).map_err(io_err(&tmp_socket))?;
+    listener.set_nonblocking(true).map_err(io_err(&tmp_socket))?;
+    let _ = std::fs::set_permissions(&tmp_socket, std::fs::Permissions::from_mode(0o600));
+    std::fs::rename(&tmp_socket, &socket_path).map_err(io_err(&socket_path))?;
     let (act_r, act_w) = manager::log_pipe().map_err(|e| InitError::Setup {
         what: "creating a pipe".into(),
         source: e,
