@@ -859,3 +859,47 @@ fn normalisation_maps_both_case_directories_to_tests_lang() {
     let want = "at tests/lang/eval-fail-x.nix:1:2:\ntests/lang\ntests/lang/lib/a.nix\ntests/lang/lib/b.nix\n/nix/store/x";
     assert_eq!(String::from_utf8_lossy(&normalise(raw.as_bytes())), want);
 }
+
+/// `nest nix-instantiate --eval …` and nest invoked as `nix-instantiate` must behave like
+/// `nest eval …`: checked with the same rules on every case that uses flags and on every
+/// fifth other case of `tests/lang/` (the notyetpassing ones fail under `nest eval` too).
+#[test]
+fn nix_instantiate_entry_points() {
+    let cases: Vec<Case> = discover_or_panic()
+        .into_iter()
+        .filter(|c| c.set == Set::Passing)
+        .enumerate()
+        .filter(|(i, c)| i % 5 == 0 || c.sidecar(".flags").exists())
+        .map(|(_, c)| c)
+        .collect();
+    let links = match tempfile::Builder::new().prefix("nest-lang-argv0-").tempdir() {
+        Ok(d) => d,
+        Err(e) => panic!("cannot create a temp dir: {e}"),
+    };
+    let nest = PathBuf::from(env!("CARGO_BIN_EXE_nest"));
+    let as_nix = links.path().join("nix-instantiate");
+    if let Err(e) = std::os::unix::fs::symlink(&nest, &as_nix) {
+        panic!("cannot link {} to {}: {e}", as_nix.display(), nest.display());
+    }
+    let total = cases.len();
+    let results = run_all(cases, move |case, env| {
+        let exp = load_expected(case)?;
+        let shim = build_args(case, &exp, &["nix-instantiate", "--eval"]);
+        let o = run_program(&nest, &shim, env, &exp.env, NEST_TIMEOUT)?;
+        check_nest(case, &exp, &o).map_err(|e| format!("nest nix-instantiate --eval: {e}"))?;
+        let argv0 = build_args(case, &exp, &["--eval"]);
+        let o = run_program(&as_nix, &argv0, env, &exp.env, NEST_TIMEOUT)?;
+        check_nest(case, &exp, &o).map_err(|e| format!("nest as nix-instantiate: {e}"))
+    });
+    drop(links);
+    let failed: Vec<String> = results
+        .iter()
+        .filter_map(|(c, r)| r.as_ref().err().map(|e| format!("FAIL {}\n  {e}", c.display())))
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "{}\n{} of {total} sampled cases differ through the nix-instantiate entry points",
+        failed.join("\n"),
+        failed.len()
+    );
+}
