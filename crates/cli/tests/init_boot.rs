@@ -329,3 +329,20 @@ fn status_json_is_written_and_matches_the_socket() {
     assert_eq!(v["version"], 1);
     assert_eq!(v["pid"], init.pid());
 }
+
+#[test]
+fn status_during_boot_lists_services_before_they_start() {
+    let init = start(
+        r#"{"version":1,"services":{"s":{"script":"touch {{T}}/started; exec sleep 60","wantedBy":["multi-user.target"]}}}"#,
+        Some("while [ ! -e {{T}}/go ]; do sleep 0.01; done"),
+        &[],
+    );
+    let st = init.status();
+    assert_eq!(st.state, InitState::Booting);
+    assert_eq!(st.services.len(), 1);
+    assert_eq!(st.services[0].state, ServiceState::Inactive);
+    assert!(!init.t().join("started").exists());
+    std::fs::write(init.t().join("go"), "").unwrap();
+    init.wait_state("s", ServiceState::Running);
+    assert_eq!(init.status().state, InitState::Running);
+}

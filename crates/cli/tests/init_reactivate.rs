@@ -184,3 +184,83 @@ fn dependents_restart_after_their_changed_dependency() {
     init.wait_for("both restarted", || init.read("order").lines().count() == 4);
     assert_eq!(init.read("order"), "db-1\napp-1\ndb-2\napp-2\n");
 }
+
+#[test]
+fn init_answers_while_an_activation_runs_and_refuses_a_second_one() {
+    let init = start(OLD, None, &[]);
+    running_pid(&init, "keep");
+    let sys2 = init.t().join("sys2");
+    let go = init.t().join("go");
+    write_system(
+        &sys2,
+        NEW,
+        Some(&format!(
+            "while [ ! -e {} ]; do sleep 0.01; done",
+            go.display()
+        )),
+    );
+    let sock = init.socket();
+    let first = std::thread::spawn(move || {
+        nest_init::client::request(&sock, Request::Activate { system: sys2 })
+    });
+    init.wait_for("the activation to be running", || {
+        init.log("init").contains("activating ")
+    });
+    // Status still answers, and still shows the old system.
+    assert_eq!(init.status().system, init.sys);
+    match init.request(Request::Activate {
+        system: init.t().join("sys2"),
+    }) {
+        Err(ClientError::Refused { message }) => {
+            assert!(
+                message.contains("another activation is in progress"),
+                "{message}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    std::fs::write(&go, "").unwrap();
+    match first.join().unwrap().unwrap() {
+        Reply::Activated(r) => assert_eq!(r.restarted, vec!["change".to_string()]),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_non_executable_activate_is_an_error() {
+    let init = start(OLD, None, &[]);
+    running_pid(&init, "keep");
+    let sys2 = init.t().join("sys2");
+    write_system(&sys2, NEW, None);
+    std::fs::write(sys2.join("activate"), "#!/bin/sh\nexit 0\n").unwrap(); // mode 0644
+    match init.request(Request::Activate { system: sys2 }) {
+        Err(ClientError::Refused { message }) => {
+            assert!(
+                message.contains("cannot run") && message.contains("activate"),
+                "{message}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(init.status().system, init.sys);
+    assert!(init.status().services.iter().any(|s| s.name == "gone"));
+}
+
+#[test]
+fn many_concurrent_clients_all_get_answers() {
+    let init = start(OLD, None, &[]);
+    running_pid(&init, "keep");
+    let handles: Vec<_> = (0..32)
+        .map(|_| {
+            let sock = init.socket();
+            std::thread::spawn(move || {
+                (0..5)
+                    .map(|_| nest_init::client::request(&sock, Request::Status {}).is_ok())
+                    .all(|ok| ok)
+            })
+        })
+        .collect();
+    for h in handles {
+        assert!(h.join().unwrap());
+    }
+}

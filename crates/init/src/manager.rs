@@ -285,11 +285,17 @@ impl Manager {
     }
 
     /// Loads the boot system: creates units and queues starts for the boot set.
+    /// Creates the units of the boot system (all inactive; status lists them while
+    /// activation runs).
     pub fn load(&mut self, spec: &Spec) {
         for svc in spec.services.values() {
             self.add(svc.clone());
         }
         self.reorder();
+    }
+
+    /// Queues starts for the boot set.
+    pub fn start_boot(&mut self, spec: &Spec) {
         for name in graph::boot_set(spec) {
             self.queue_start(&name);
         }

@@ -129,14 +129,18 @@ pub fn run(cfg: SystemConfig) -> Result<i32, InitError> {
     }
     // Bound under a temporary name and renamed once listening, so a client that sees
     // `control.sock` never gets ECONNREFUSED from the gap between bind and listen.
-    let tmp_socket = cfg.state_dir.join(format!(".control.sock.{}", std::process::id()));
+    let tmp_socket = cfg
+        .state_dir
+        .join(format!(".control.sock.{}", std::process::id()));
     let _ = std::fs::remove_file(&tmp_socket);
     let io_err = |path: &Path| {
         let path = path.to_path_buf();
         move |source| InitError::Io { path, source }
     };
     let listener = UnixListener::bind(&tmp_socket).map_err(io_err(&tmp_socket))?;
-    listener.set_nonblocking(true).map_err(io_err(&tmp_socket))?;
+    listener
+        .set_nonblocking(true)
+        .map_err(io_err(&tmp_socket))?;
     let _ = std::fs::set_permissions(&tmp_socket, std::fs::Permissions::from_mode(0o600));
     std::fs::rename(&tmp_socket, &socket_path).map_err(io_err(&socket_path))?;
     let (act_r, act_w) = manager::log_pipe().map_err(|e| InitError::Setup {
@@ -193,7 +197,10 @@ impl Init {
         ));
         let path = self.system.join("services.json");
         match Spec::load(&path) {
-            Ok(spec) => self.spec = spec,
+            Ok(spec) => {
+                self.mgr.load(&spec);
+                self.spec = spec;
+            }
             Err(crate::spec::SpecError::Read { source, .. })
                 if source.kind() == std::io::ErrorKind::NotFound =>
             {
@@ -270,7 +277,7 @@ impl Init {
             return;
         }
         let spec = self.spec.clone();
-        self.mgr.load(&spec);
+        self.mgr.start_boot(&spec);
         self.state = InitState::Running;
         self.logln(&format!("booted; {} services defined", spec.services.len()));
     }
