@@ -346,3 +346,31 @@ fn status_during_boot_lists_services_before_they_start() {
     init.wait_state("s", ServiceState::Running);
     assert_eq!(init.status().state, InitState::Running);
 }
+
+#[test]
+fn pre_start_main_post_start_run_in_order_and_dependents_wait_for_post_start() {
+    let init = start(
+        r#"{"version":1,"services":{
+            "s":{"preStart":"echo pre >> {{T}}/order","script":"echo main >> {{T}}/order; exec sleep 60",
+                 "postStart":"while ! grep -q main {{T}}/order; do sleep 0.01; done; echo post >> {{T}}/order",
+                 "wantedBy":["multi-user.target"]},
+            "dep":{"type":"oneshot","script":"echo dep >> {{T}}/order","after":["s"],"wantedBy":["multi-user.target"]},
+            "badpre":{"preStart":["sh","-c","exit 1"],"script":"touch {{T}}/badpre-main; exec sleep 60","wantedBy":["multi-user.target"]},
+            "badpost":{"script":"exec sleep 60","postStart":"exit 5","wantedBy":["multi-user.target"]}
+        }}"#,
+        None,
+        &[],
+    );
+    init.wait_state("s", ServiceState::Running);
+    init.wait_for("dep", || init.read("order").lines().count() == 4);
+    assert_eq!(init.read("order"), "pre\nmain\npost\ndep\n");
+    let b = init.wait_state("badpre", ServiceState::Failed);
+    assert_eq!(b.last_exit.as_deref(), Some("preStart exited 1"));
+    assert!(!init.t().join("badpre-main").exists());
+    let b = init.wait_state("badpost", ServiceState::Failed);
+    assert_eq!(b.last_exit.as_deref(), Some("postStart exited 5"));
+    assert_eq!(
+        b.pid, None,
+        "the main process of a failed postStart is stopped"
+    );
+}
