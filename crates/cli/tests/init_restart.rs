@@ -192,3 +192,67 @@ fn bad_requests_get_error_replies_and_init_stays_up() {
     drop(std::os::unix::net::UnixStream::connect(init.socket()).unwrap());
     assert_eq!(init.status().state, nest_init::protocol::InitState::Running);
 }
+
+#[test]
+fn a_storm_of_requests_leaves_init_consistent() {
+    // Deterministic pseudo-random mix of service requests and re-activations between
+    // two systems; afterwards init must still answer, stop cleanly and leave nothing.
+    let a = r#"{"version":1,"services":{
+        "p":{"command":["sleep","60"],"wantedBy":["multi-user.target"]},
+        "q":{"command":["sleep","60"],"after":["p"],"requires":["p"],"wantedBy":["multi-user.target"]},
+        "r":{"type":"oneshot","remainAfterExit":true,"script":"sleep 0.01","after":["q"],"wantedBy":["multi-user.target"]},
+        "flap":{"script":"sleep 0.02; exit 1","restart":"always","restartSec":0.01,"wantedBy":["multi-user.target"]}
+    }}"#;
+    let b = r#"{"version":1,"services":{
+        "p":{"command":["sleep","61"],"wantedBy":["multi-user.target"]},
+        "q":{"command":["sleep","60"],"after":["p"],"requires":["p"],"wantedBy":["multi-user.target"]},
+        "s":{"command":["sleep","60"],"after":["q"],"wantedBy":["multi-user.target"]}
+    }}"#;
+    let mut init = start(a, None, &[]);
+    let sys_a = init.t().join("sys-a");
+    let sys_b = init.t().join("sys-b");
+    write_system(&sys_a, a, Some("exit 0"));
+    write_system(&sys_b, b, None);
+    let names = ["p", "q", "r", "s", "flap"];
+    let mut x: u64 = 0x2545F4914F6CDD1D;
+    let (mut activated, mut accepted) = (0, 0);
+    for _ in 0..80 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let name = names[(x % 5) as usize].to_string();
+        let req = match (x >> 8) % 5 {
+            0 => Request::StartService { name },
+            1 => Request::StopService { name },
+            2 => Request::RestartService { name },
+            3 => Request::Activate {
+                system: if (x >> 16) % 2 == 0 {
+                    sys_a.clone()
+                } else {
+                    sys_b.clone()
+                },
+            },
+            _ => Request::Status {},
+        };
+        match init.request(req) {
+            Ok(Reply::Activated(_)) => activated += 1,
+            Ok(Reply::Accepted { .. }) => accepted += 1,
+            Ok(_) | Err(ClientError::Refused { .. }) => {}
+            Err(e) => panic!("init stopped answering: {e}"),
+        }
+        if (x >> 20) % 4 == 0 {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+    let pids: Vec<i32> = init
+        .status()
+        .services
+        .iter()
+        .filter_map(|s| s.pid)
+        .collect();
+    init.signal(nix::sys::signal::Signal::SIGTERM);
+    assert_eq!(init.wait_exit().code(), Some(0));
+    for p in pids {
+        assert_eq!(proc_state(p), None, "pid {p} survived");
+    }
+}
