@@ -1,0 +1,1 @@
+{ s }: builtins.stringLength s

@@ -1,0 +1,1 @@
+{ "a.b" = { c = "quoted path"; }; a = { b = { c = "unquoted"; }; }; }
