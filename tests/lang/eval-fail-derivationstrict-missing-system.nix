@@ -1,0 +1,1 @@
+builtins.derivationStrict { name = "nosys"; builder = "/bin/sh"; }

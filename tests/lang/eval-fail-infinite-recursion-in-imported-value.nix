@@ -1,0 +1,1 @@
+let v = import ./lib/one.nix + v; in v

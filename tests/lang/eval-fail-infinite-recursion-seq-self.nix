@@ -1,0 +1,1 @@
+let a = builtins.seq a 1; in a

@@ -1,0 +1,1 @@
+builtins.stringLength (builtins.getEnv "NEST_DEFINITELY_UNSET_VARIABLE_123")

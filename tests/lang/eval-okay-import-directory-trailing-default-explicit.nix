@@ -1,0 +1,1 @@
+(import ./lib/withdefault/default.nix) == (import ./lib/withdefault)

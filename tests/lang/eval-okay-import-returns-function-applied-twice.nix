@@ -1,0 +1,1 @@
+let f = import ./lib/double.nix; in f (f 5)
