@@ -3,7 +3,8 @@
 # modules; 100 containers with full system evaluations) with
 # `nix-instantiate --eval --strict` and, when given, `NEST eval --strict`, each
 # REPEAT times under /usr/bin/time, and prints the best wall, user and system
-# seconds and peak RSS of each, and nest/nix ratios of CPU (user+sys) and RSS.
+# seconds and peak RSS of each, whether both printed the same value, and nest/nix
+# ratios of CPU (user+sys) and RSS.
 #
 # usage: bench/modules/run.sh [--nest PATH-TO-NEST] [--repeat N] [--inputs DIR]
 set -eu
@@ -59,6 +60,12 @@ for name in thousand containers; do
       set -- $ne
       printf '%-16s %-16s %8s %8s %8s %10.1f\n' "$name" nest "$1" "$2" "$3" "$(echo "$4 / 1024" | bc -l)"
       if [ "$nix" != failed ]; then
+        if cmp -s <(nix-instantiate --eval --strict "$file" 2>/dev/null) <("$nest" eval --strict "$file" 2>/dev/null); then
+          same=identical
+        else
+          same=DIFFERENT
+        fi
+        echo "$name: outputs of nix-instantiate and nest are $same"
         echo "$nix $ne" | awk -v n="$name" '{ ncpu = $2 + $3; ecpu = $6 + $7;
           printf "%-16s nest/nix ratios: cpu %.2f, rss %.2f\n", n, (ncpu > 0 ? ecpu / ncpu : 0), $8 / $4 }'
       fi
