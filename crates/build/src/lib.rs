@@ -59,11 +59,25 @@ pub struct BuildConfig {
     pub timeout: Duration,
     /// Log lines shown when a build fails.
     pub log_tail: usize,
+    /// Host paths visible in the sandbox (inside path, host path), like Nix's
+    /// `sandbox-paths`.
+    pub sandbox_paths: Vec<(String, PathBuf)>,
 }
 
 impl Default for BuildConfig {
     fn default() -> Self {
-        BuildConfig { max_jobs: 1, sandbox: Sandbox::None, timeout: Duration::from_secs(3600), log_tail: 25 }
+        BuildConfig { max_jobs: 1, sandbox: Sandbox::None, timeout: Duration::from_secs(3600), log_tail: 25, sandbox_paths: default_sandbox_paths() }
+    }
+}
+
+/// Nix's default: `/bin/sh` is a static busybox (here Debian's `busybox-static`),
+/// when the host has one.
+pub fn default_sandbox_paths() -> Vec<(String, PathBuf)> {
+    let bb = PathBuf::from("/usr/bin/busybox");
+    if bb.exists() {
+        vec![("/bin/sh".to_string(), bb)]
+    } else {
+        Vec::new()
     }
 }
 
@@ -298,6 +312,7 @@ impl<'a> Builder<'a> {
                         args: drv.args.clone(),
                         env: env.clone(),
                         network: drv.is_fixed_output(),
+                        extra_paths: self.cfg.sandbox_paths.clone(),
                     };
                     let spec_file = work.join("spec.json");
                     let text = serde_json::to_vec(&spec).map_err(|e| BuildError::Io { what: "writing the sandbox spec", drv: printed.clone(), source: e.into() })?;

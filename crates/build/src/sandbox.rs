@@ -29,6 +29,10 @@ pub struct SandboxSpec {
     pub env: Vec<(String, String)>,
     /// Fixed-output derivations keep the host network.
     pub network: bool,
+    /// Host files bound read-only into the sandbox (inside path, host path), like Nix's
+    /// `sandbox-paths` (whose default is `/bin/sh` = a static busybox).
+    #[serde(default)]
+    pub extra_paths: Vec<(String, PathBuf)>,
 }
 
 fn fail(what: &str, e: impl std::fmt::Display) -> i32 {
@@ -105,6 +109,17 @@ fn in_sandbox(spec: &SandboxSpec) -> Result<Never, String> {
             sys.touch(&target).map_err(e)?;
         }
         sys.mount(Some(input), &target, None, MsFlags::MS_BIND | MsFlags::MS_REC, None).map_err(e)?;
+        sys.mount(None, &target, None, MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | MsFlags::MS_REC, None).map_err(e)?;
+    }
+
+    for (inside, host) in &spec.extra_paths {
+        let target = at(inside);
+        if host.is_dir() {
+            sys.mkdir_all(&target, 0o755).map_err(e)?;
+        } else {
+            sys.touch(&target).map_err(e)?;
+        }
+        sys.mount(Some(host), &target, None, MsFlags::MS_BIND | MsFlags::MS_REC, None).map_err(e)?;
         sys.mount(None, &target, None, MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | MsFlags::MS_REC, None).map_err(e)?;
     }
 

@@ -53,6 +53,11 @@ enum Command {
     Daemon(cmd::daemon::Args),
     /// Write systemd units (`container-<name>.service`, `nest-daemon.service`).
     SystemdUnits(cmd::daemon::UnitsArgs),
+    /// The store: add paths, path-info, verify, gc, profiles.
+    #[command(subcommand)]
+    Store(cmd::store::Command),
+    /// Build a Nix expression's derivations in the sandbox (like `nix-build`).
+    Build(cmd::build::Args),
     /// PID 1 inside a container (internal; started by the runtime).
     #[command(hide = true)]
     Init(cmd::init::Args),
@@ -89,6 +94,8 @@ fn main() -> ExitCode {
         Command::NixInstantiate(args) => cmd::eval::run_nix_instantiate(args, &out),
         Command::Spawn(args) => cmd::spawn::run(args, &out),
         Command::Container(c) => cmd::container::run(c, &out),
+        Command::Store(c) => cmd::store::run(c, &out),
+        Command::Build(args) => cmd::build::run(args, &out),
         Command::Init(args) => cmd::init::run(args, &out),
         Command::Daemon(args) => cmd::daemon::run(args, &out),
         Command::SystemdUnits(args) => cmd::daemon::units(args, &out),

@@ -53,7 +53,22 @@ pub struct Wanted {
 
 const STACK_SIZE: usize = 1 << 30;
 
+/// Like `nix-build`: a function taking a set of arguments is called with `{}` (its
+/// defaults), at the top and after each selection.
+fn auto_call(ev: &mut Eval, v: Value) -> EResult<Value> {
+    let f = ev.force(&v)?;
+    match &f {
+        Value::Lambda(c) if c.lambda.formals.is_some() => {
+            let empty = Value::attrs(nest_eval::value::Attrs::from_unsorted(Vec::new()));
+            let r = ev.call(&f, empty, Pos::NONE)?;
+            ev.force(&r)
+        }
+        _ => Ok(f),
+    }
+}
+
 fn select(ev: &mut Eval, mut v: Value, path: &str) -> EResult<Value> {
+    v = auto_call(ev, v)?;
     for comp in path.split('.').filter(|c| !c.is_empty()) {
         v = ev.force(&v)?;
         v = match &v {
@@ -75,6 +90,7 @@ fn select(ev: &mut Eval, mut v: Value, path: &str) -> EResult<Value> {
                 )
             }
         };
+        v = auto_call(ev, v)?;
     }
     ev.force(&v)
 }

@@ -1,8 +1,10 @@
 //! One module per subcommand; each exposes its clap `Args` and a `run` function.
 
+pub mod build;
 pub mod container;
 pub mod daemon;
 pub mod eval;
 pub mod init;
 pub mod manage;
 pub mod spawn;
+pub mod store;

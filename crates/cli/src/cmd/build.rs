@@ -1,0 +1,189 @@
+//! `nest build`: evaluate, write the derivations, realise them in the sandbox, link the
+//! results. Also the hidden `--sandbox-child` entry the builder sandbox re-executes.
+
+use crate::cmd::store::StoreArgs;
+use crate::output::Output;
+use anyhow::Context;
+use nest_build::{BuildConfig, Builder, Progress, Sandbox};
+use nest_glue::{EvalRequest, Input};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The file to build (default: ./default.nix).
+    pub file: Option<PathBuf>,
+    /// Build this expression instead of a file.
+    #[arg(short = 'E', long = "expr", value_name = "EXPR")]
+    pub expr: Option<String>,
+    /// The attribute to build (`a.b.c`).
+    #[arg(short = 'A', long = "attr", value_name = "ATTRPATH")]
+    pub attr: Option<String>,
+    /// Name of the result symlink (outputs other than `out` get `-<output>`).
+    #[arg(short = 'o', long = "out-link", value_name = "RESULT", default_value = "result")]
+    pub out_link: PathBuf,
+    /// Do not create a result symlink.
+    #[arg(long = "no-out-link")]
+    pub no_out_link: bool,
+    /// Print the result as JSON (one line: `[{"drvPath":…,"outputs":{…}}]`).
+    #[arg(long)]
+    pub json: bool,
+    /// Builds at once.
+    #[arg(short = 'j', long = "max-jobs", value_name = "N", default_value_t = 1)]
+    pub max_jobs: usize,
+    /// Only evaluate and print what would be built; write nothing.
+    #[arg(long = "dry-run")]
+    pub dry_run: bool,
+    /// Run builders without the namespace sandbox (not isolated; for hosts without root).
+    #[arg(long = "no-sandbox")]
+    pub no_sandbox: bool,
+    /// Kill a builder after this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 3600)]
+    pub timeout: u64,
+    /// Add a search path entry (`PATH` or `PREFIX=PATH`) for `<...>` lookups.
+    #[arg(short = 'I', long = "include", value_name = "PATH")]
+    pub include: Vec<String>,
+    /// Show the full evaluation trace on errors.
+    #[arg(long)]
+    pub show_trace: bool,
+    /// Internal: run as the sandbox helper described by SPEC.
+    #[arg(long = "sandbox-child", value_name = "SPEC", hide = true)]
+    pub sandbox_child: Option<PathBuf>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// One status line per build start/end on stderr, with running/done counts.
+struct Lines<'a> {
+    out: &'a Output,
+    state: Mutex<(usize, usize, usize)>,
+}
+
+impl Progress for Lines<'_> {
+    fn planned(&self, n: usize) {
+        if let Ok(mut s) = self.state.lock() {
+            s.2 = n;
+        }
+        if n > 0 {
+            self.out.status(&format!("{n} derivations will be built"));
+        }
+    }
+    fn started(&self, drv: &str) {
+        let Ok(mut s) = self.state.lock() else { return };
+        s.0 += 1;
+        self.out.status(&format!("[{}/{} done, {} running] building '{drv}'", s.1, s.2, s.0));
+    }
+    fn finished(&self, drv: &str, ok: bool) {
+        let Ok(mut s) = self.state.lock() else { return };
+        s.0 = s.0.saturating_sub(1);
+        if ok {
+            s.1 += 1;
+        }
+        self.out.status(&format!("[{}/{} done, {} running] {} '{drv}'", s.1, s.2, s.0, if ok { "built" } else { "FAILED" }));
+    }
+}
+
+fn search_path(include: &[String]) -> Vec<(String, String)> {
+    let entry = |s: &str| match s.split_once('=') {
+        Some((p, path)) => (p.to_string(), path.to_string()),
+        None => (String::new(), s.to_string()),
+    };
+    let mut sp: Vec<(String, String)> = include.iter().map(|s| entry(s)).collect();
+    if let Ok(np) = std::env::var("NIX_PATH") {
+        sp.extend(np.split(':').filter(|e| !e.is_empty()).map(entry));
+    }
+    sp
+}
+
+/// `result` → `/abs/result`, replacing an older link atomically; registered as an
+/// indirect GC root (`<state>/gcroots/auto/<hash>` → the link).
+fn link_result(store: &nest_store::Store, link: &Path, target: &str) -> anyhow::Result<()> {
+    let abs = if link.is_absolute() { link.to_path_buf() } else { std::env::current_dir()?.join(link) };
+    let tmp = abs.with_file_name(format!(".{}.tmp-{}", abs.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    std::os::unix::fs::symlink(target, &tmp).with_context(|| format!("creating '{}'", tmp.display()))?;
+    std::fs::rename(&tmp, &abs).with_context(|| format!("creating '{}'", abs.display()))?;
+    let auto = store.state_dir().join("gcroots").join("auto");
+    std::fs::create_dir_all(&auto).with_context(|| format!("creating '{}'", auto.display()))?;
+    let key = nest_nixcompat::HashAlgo::Sha256.digest(abs.to_string_lossy().as_bytes()).to_nixbase32();
+    let root = auto.join(&key[..32]);
+    let rtmp = auto.join(format!(".{}.tmp", &key[..32]));
+    let _ = std::fs::remove_file(&rtmp);
+    std::os::unix::fs::symlink(&abs, &rtmp).with_context(|| format!("creating '{}'", rtmp.display()))?;
+    std::fs::rename(&rtmp, &root).with_context(|| format!("creating '{}'", root.display()))?;
+    Ok(())
+}
+
+pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
+    if let Some(spec) = &args.sandbox_child {
+        let code = nest_build::sandbox::child_main(spec);
+        return Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)));
+    }
+    let store = Arc::new(args.store.open()?);
+    let input = match (&args.expr, &args.file) {
+        (Some(e), _) => Input::Expr(e.clone()),
+        (None, Some(f)) => Input::File(f.clone()),
+        (None, None) => Input::File(PathBuf::from("./default.nix")),
+    };
+    let req = EvalRequest {
+        input,
+        attr_path: args.attr.clone().unwrap_or_default(),
+        search_path: search_path(&args.include),
+        dry_run: args.dry_run,
+        show_trace: args.show_trace,
+    };
+    let wanted = nest_glue::instantiate(store.clone(), req).map_err(|e| anyhow::anyhow!("{e}"))?;
+    if args.dry_run {
+        let mut text = String::new();
+        for w in &wanted {
+            text.push_str(&format!("{}\t{}\t{}\n", w.drv_path, w.output, w.out_path));
+        }
+        out.stdout(&text);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut by_drv: BTreeMap<nest_store::StorePath, BTreeSet<String>> = BTreeMap::new();
+    for w in &wanted {
+        by_drv.entry(store.parse_path(&w.drv_path)?).or_default().insert(w.output.clone());
+    }
+    let sandbox = if args.no_sandbox {
+        Sandbox::None
+    } else {
+        Sandbox::Namespaces { exe: std::env::current_exe().context("finding the nest executable for the sandbox helper")? }
+    };
+    let cfg = BuildConfig { max_jobs: args.max_jobs.max(1), sandbox, timeout: Duration::from_secs(args.timeout.max(1)), ..BuildConfig::default() };
+    let progress = Lines { out, state: Mutex::new((0, 0, 0)) };
+    let wanted_list: Vec<_> = by_drv.into_iter().collect();
+    let built = Builder::new(&store, cfg).realise(&wanted_list, &progress)?;
+    if !args.no_out_link {
+        let mut i = 0;
+        for b in &built {
+            for (o, p) in &b.outputs {
+                let mut name = args.out_link.as_os_str().to_os_string();
+                if i > 0 {
+                    name.push(format!("-{}", i + 1));
+                }
+                if o != "out" {
+                    name.push(format!("-{o}"));
+                }
+                link_result(&store, Path::new(&name), p)?;
+            }
+            i += 1;
+        }
+    }
+    if args.json {
+        out.json(&built);
+    } else {
+        let mut text = String::new();
+        for b in &built {
+            for p in b.outputs.values() {
+                text.push_str(p);
+                text.push('\n');
+            }
+        }
+        out.stdout(&text);
+    }
+    Ok(ExitCode::SUCCESS)
+}

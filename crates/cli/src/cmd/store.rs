@@ -1,0 +1,287 @@
+//! `nest store …`: argument handling for the store (add, path-info, verify, gc,
+//! profiles); the work is in `nest-store`.
+
+use crate::output::Output;
+use anyhow::Context;
+use nest_store::gc::GcOptions;
+use nest_store::profile::Profile;
+use nest_store::{Store, StoreConfig, StorePath};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Where the store is (shared by `nest store` and `nest build`).
+#[derive(clap::Args, Debug, Clone)]
+pub struct StoreArgs {
+    /// The store directory.
+    #[arg(long = "store", value_name = "DIR", env = "NEST_STORE_DIR", default_value = nest_store::DEFAULT_STORE_DIR)]
+    pub store: PathBuf,
+    /// The state directory (database, GC roots, profiles, logs).
+    #[arg(long = "state-dir", value_name = "DIR", env = "NEST_STATE_DIR", default_value = nest_store::DEFAULT_STATE_DIR)]
+    pub state_dir: PathBuf,
+}
+
+impl StoreArgs {
+    pub fn open(&self) -> anyhow::Result<Store> {
+        let abs = |p: &PathBuf| -> anyhow::Result<PathBuf> {
+            Ok(if p.is_absolute() { p.clone() } else { std::env::current_dir().context("current directory")?.join(p) })
+        };
+        let cfg = StoreConfig { store_dir: abs(&self.store)?, state_dir: abs(&self.state_dir)? };
+        Store::open(&cfg).with_context(|| format!("opening the store at '{}'", cfg.store_dir.display()))
+    }
+}
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Add a file or directory to the store (like `nix-store --add`); prints its path.
+    Add {
+        path: PathBuf,
+        /// The name of the store path (default: the file's name).
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Show registration data of store paths (like `nix path-info`).
+    PathInfo {
+        #[arg(required = true)]
+        paths: Vec<String>,
+        /// The whole closure.
+        #[arg(short = 'r', long)]
+        recursive: bool,
+        /// Closure sizes.
+        #[arg(short = 'S', long = "closure-size")]
+        closure_size: bool,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Check that every registered path exists (and with --check-contents, has its
+    /// recorded hash). Exit code 1 when something is wrong.
+    Verify {
+        #[arg(long = "check-contents")]
+        check_contents: bool,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Delete store paths not reachable from a GC root.
+    Gc {
+        /// Only print what would be deleted.
+        #[arg(long = "dry-run")]
+        dry_run: bool,
+        /// An extra root (e.g. a running container's system); may be repeated.
+        #[arg(long = "root", value_name = "PATH")]
+        roots: Vec<String>,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List the GC roots.
+    Roots {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Profiles and their generations.
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+}
+
+#[derive(clap::Subcommand)]
+pub enum ProfileCommand {
+    /// List a profile's generations.
+    List {
+        /// The profile (a path, or a name relative to `<state>/profiles`).
+        profile: String,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Make a store path the profile's new generation.
+    Switch {
+        profile: String,
+        path: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Go back to the previous generation.
+    Rollback {
+        profile: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Make generation N current.
+    SwitchGeneration {
+        profile: String,
+        generation: u64,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Delete generations (not the current one).
+    DeleteGenerations {
+        profile: String,
+        #[arg(required = true)]
+        generations: Vec<u64>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+fn parse_paths(store: &Store, paths: &[String]) -> anyhow::Result<Vec<StorePath>> {
+    let mut out = Vec::new();
+    for p in paths {
+        // A `result` symlink or a path inside a store path names that store path.
+        let s = if store.store_dir().is_in_store(p) {
+            p.clone()
+        } else {
+            std::fs::canonicalize(p).with_context(|| format!("path '{p}'"))?.to_string_lossy().into_owned()
+        };
+        out.push(store.parse_path(&s)?);
+    }
+    Ok(out)
+}
+
+fn profile_of(store: &Store, p: &str) -> Profile {
+    if p.contains('/') && (p.starts_with('/') || p.starts_with('.')) {
+        Profile::new(p)
+    } else {
+        Profile::in_store(store, p)
+    }
+}
+
+fn human(bytes: u64) -> String {
+    format!("{:.1} KiB", bytes as f64 / 1024.0)
+}
+
+pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
+    match cmd {
+        Command::Add { path, name, store } => {
+            let s = store.open()?;
+            let name = match name {
+                Some(n) => n,
+                None => path.file_name().map(|n| n.to_string_lossy().into_owned()).context("the path has no file name; pass --name")?,
+            };
+            let p = s.add_path(&path, &name)?;
+            out.stdout(&format!("{}\n", s.print(&p)));
+        }
+        Command::PathInfo { paths, recursive, closure_size, json, store } => {
+            let s = store.open()?;
+            let ps = parse_paths(&s, &paths)?;
+            let infos = s.path_info(&ps, recursive, closure_size)?;
+            if json {
+                out.json(&infos);
+            } else {
+                let mut text = String::new();
+                for i in &infos {
+                    text.push_str(&i.path);
+                    text.push_str(&format!("\t{}", i.nar_size));
+                    if let Some(c) = i.closure_size {
+                        text.push_str(&format!("\t{c}"));
+                    }
+                    text.push('\n');
+                }
+                out.stdout(&text);
+            }
+        }
+        Command::Verify { check_contents, json, store } => {
+            let s = store.open()?;
+            let r = s.verify(check_contents)?;
+            if json {
+                out.json(&r);
+            } else {
+                for m in &r.missing {
+                    out.warn(&format!("path '{m}' disappeared"));
+                }
+                for m in &r.modified {
+                    out.warn(&format!("path '{m}' was modified"));
+                }
+                out.status(&format!(
+                    "checked {} paths{}; {} missing, {} modified, {} unregistered entries",
+                    r.checked,
+                    if check_contents { format!(" ({} of NAR)", human(r.nar_bytes)) } else { String::new() },
+                    r.missing.len(),
+                    r.modified.len(),
+                    r.unregistered.len()
+                ));
+            }
+            if !r.ok() {
+                return Ok(ExitCode::from(crate::exit::FAILURE));
+            }
+        }
+        Command::Gc { dry_run, roots, json, store } => {
+            let s = store.open()?;
+            let extra = parse_paths(&s, &roots)?;
+            // This command's own temp roots would keep nothing useful alive.
+            let r = s.gc(&GcOptions { dry_run, extra_roots: extra })?;
+            if json {
+                out.json(&r);
+            } else {
+                let mut text = String::new();
+                for d in &r.deleted {
+                    text.push_str(d);
+                    text.push('\n');
+                }
+                out.stdout(&text);
+                out.status(&format!(
+                    "{} {} store paths, {}",
+                    if dry_run { "would delete" } else { "deleted" },
+                    r.deleted.len(),
+                    human(r.bytes_freed)
+                ));
+            }
+        }
+        Command::Roots { store } => {
+            let s = store.open()?;
+            let mut text = String::new();
+            for r in s.roots(&[]) {
+                text.push_str(&s.print(&r));
+                text.push('\n');
+            }
+            out.stdout(&text);
+        }
+        Command::Profile(p) => return run_profile(p, out),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_profile(cmd: ProfileCommand, out: &Output) -> anyhow::Result<ExitCode> {
+    match cmd {
+        ProfileCommand::List { profile, json, store } => {
+            let s = store.open()?;
+            let gens = profile_of(&s, &profile).generations()?;
+            if json {
+                out.json(&gens);
+            } else {
+                let mut text = String::new();
+                for g in gens {
+                    text.push_str(&format!("{:>4}   {}{}\n", g.number, g.path, if g.current { "   (current)" } else { "" }));
+                }
+                out.stdout(&text);
+            }
+        }
+        ProfileCommand::Switch { profile, path, store } => {
+            let s = store.open()?;
+            let p = parse_paths(&s, &[path])?.remove(0);
+            let n = profile_of(&s, &profile).switch(&s, &p)?;
+            out.status(&format!("switched to generation {n}"));
+        }
+        ProfileCommand::Rollback { profile, store } => {
+            let s = store.open()?;
+            let n = profile_of(&s, &profile).rollback()?;
+            out.status(&format!("rolled back to generation {n}"));
+        }
+        ProfileCommand::SwitchGeneration { profile, generation, store } => {
+            let s = store.open()?;
+            profile_of(&s, &profile).switch_generation(generation)?;
+            out.status(&format!("switched to generation {generation}"));
+        }
+        ProfileCommand::DeleteGenerations { profile, generations, store } => {
+            let s = store.open()?;
+            profile_of(&s, &profile).delete_generations(&generations)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
