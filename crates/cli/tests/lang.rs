@@ -75,6 +75,7 @@ const MIN_FAIL_CASES: usize = 60;
 const NEST_TIMEOUT: Duration = Duration::from_secs(30);
 const NIX_TIMEOUT: Duration = Duration::from_secs(60);
 const THREADS: usize = 4;
+const OUTPUT_CAP: u64 = 8 << 20;
 
 /// Which directory a case lives in, which decides what "success" means for it.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -335,6 +336,17 @@ struct Outcome {
     stderr: Vec<u8>,
 }
 
+/// Reads a child's pipe to its end, keeping at most [`OUTPUT_CAP`] bytes: a runaway
+/// printer must neither exhaust memory nor block on a full pipe.
+fn read_capped(pipe: Option<&mut impl Read>) -> Vec<u8> {
+    let mut buf = Vec::new();
+    if let Some(p) = pipe {
+        let _ = p.by_ref().take(OUTPUT_CAP).read_to_end(&mut buf);
+        let _ = std::io::copy(p, &mut std::io::sink());
+    }
+    buf
+}
+
 /// Runs `program args…` in the repository root with the test environment, killing the
 /// child (by its own pid, through `Child::kill`) if it outlives `timeout`.
 fn run_program(
@@ -356,20 +368,8 @@ fn run_program(
     let mut child = cmd.spawn().map_err(|e| format!("spawning {}: {e}", program.display()))?;
     let mut out_pipe = child.stdout.take();
     let mut err_pipe = child.stderr.take();
-    let out_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(p) = out_pipe.as_mut() {
-            let _ = p.read_to_end(&mut buf);
-        }
-        buf
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(p) = err_pipe.as_mut() {
-            let _ = p.read_to_end(&mut buf);
-        }
-        buf
-    });
+    let out_reader = std::thread::spawn(move || read_capped(out_pipe.as_mut()));
+    let err_reader = std::thread::spawn(move || read_capped(err_pipe.as_mut()));
     let start = Instant::now();
     let mut timed_out = false;
     let status = loop {
