@@ -4,9 +4,11 @@
 #   eval-okay-*: <case>.exp (stdout) and <case>.trace.exp (stderr, only when non-empty)
 #   eval-fail-*: <case>.err.exp (stderr)
 # Usage: tests/lang/tools/mkexp.sh tests/lang/eval-okay-foo.nix [more cases…]
+# A case's .flags (extra arguments, `--no-strict`) and .env (NAME=VALUE lines) are honoured.
 # Review every new expectation by eye: an okay case that fails, or a fail case that
 # succeeds, is reported and usually means a typo in the case.
 set -euo pipefail
+command -v nix-instantiate >/dev/null || { echo "mkexp: nix-instantiate (Nix 2.8, Debian nix-bin) is not installed" >&2; exit 1; }
 root="$(cd "$(dirname "$0")/../../.." && pwd -P)"
 cd "$root"
 tmp="$(mktemp -d)"
