@@ -698,6 +698,36 @@ fn suite_has_enough_cases() {
     assert!(dups.is_empty(), "cases present both in tests/lang and notyetpassing: {dups:?}");
 }
 
+/// Sidecar files whose case is gone (a rename or deletion that left them behind), or
+/// that do not belong to their case's kind.
+#[test]
+fn no_stray_sidecar_files() {
+    let mut stray = Vec::new();
+    for dir in [lang_dir(), lang_dir().join("notyetpassing")] {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let file = entry.file_name().to_string_lossy().into_owned();
+            if !file.starts_with("eval-") || file.ends_with(".nix") {
+                continue;
+            }
+            let known = [".err.exp", ".trace.exp", ".exp", ".flags", ".env"];
+            let Some(ext) = known.iter().find(|e| file.ends_with(*e)) else {
+                stray.push(format!("{}: unknown kind of file", entry.path().display()));
+                continue;
+            };
+            let stem = &file[..file.len() - ext.len()];
+            let wrong_kind = (stem.starts_with("eval-okay-") && *ext == ".err.exp")
+                || (stem.starts_with("eval-fail-") && (*ext == ".exp" || *ext == ".trace.exp"));
+            if !dir.join(format!("{stem}.nix")).exists() {
+                stray.push(format!("{}: no {stem}.nix next to it", entry.path().display()));
+            } else if wrong_kind {
+                stray.push(format!("{}: does not belong to a case of this kind", entry.path().display()));
+            }
+        }
+    }
+    assert!(stray.is_empty(), "stray files in tests/lang:\n  {}", stray.join("\n  "));
+}
+
 #[test]
 fn flags_are_split_like_a_shell() {
     let got = split_flags("--arg s \"{ a = \\\"x\\\"; }\" -A 'b c' --no-strict\n");
