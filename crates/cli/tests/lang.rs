@@ -158,7 +158,9 @@ fn discover() -> Result<Vec<Case>, String> {
         for entry in entries {
             let entry = entry.map_err(|e| format!("reading {}: {e}", dir.display()))?;
             let file_name = entry.file_name().to_string_lossy().into_owned();
-            let Some(name) = file_name.strip_suffix(".nix") else { continue };
+            let Some(name) = file_name.strip_suffix(".nix") else {
+                continue;
+            };
             let kind = if name.starts_with("eval-okay-") {
                 Kind::Okay
             } else if name.starts_with("eval-fail-") {
@@ -167,7 +169,10 @@ fn discover() -> Result<Vec<Case>, String> {
                 continue;
             };
             let abs = entry.path();
-            let rel_path = abs.strip_prefix(&root).map(Path::to_path_buf).unwrap_or(abs.clone());
+            let rel_path = abs
+                .strip_prefix(&root)
+                .map(Path::to_path_buf)
+                .unwrap_or(abs.clone());
             cases.push(Case {
                 name: name.to_string(),
                 set,
@@ -200,7 +205,10 @@ fn load_expected(case: &Case) -> Result<Expected, String> {
     flags.retain(|f| f != "--no-strict");
     let mut env = Vec::new();
     if let Some(text) = read_optional(&case.sidecar(".env"))? {
-        for line in String::from_utf8_lossy(&text).lines().filter(|l| !l.trim().is_empty()) {
+        for line in String::from_utf8_lossy(&text)
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+        {
             match line.split_once('=') {
                 Some((k, v)) if !k.is_empty() => env.push((k.to_string(), v.to_string())),
                 _ => return Err(format!("{}.env: not NAME=VALUE: {line:?}", case.name)),
@@ -217,7 +225,14 @@ fn load_expected(case: &Case) -> Result<Expected, String> {
         }
         _ => {}
     }
-    Ok(Expected { strict, flags, env, stdout, trace, stderr })
+    Ok(Expected {
+        strict,
+        flags,
+        env,
+        stdout,
+        trace,
+        stderr,
+    })
 }
 
 /// Splits a `.flags` line like a POSIX shell would, without expansions.
@@ -308,7 +323,10 @@ impl TestEnv {
         let mut root = OsString::from("local?root=");
         root.push(t.join("root"));
         vec![
-            ("PATH", std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into())),
+            (
+                "PATH",
+                std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into()),
+            ),
             ("HOME", "/homeless-shelter".into()),
             ("NIX_STORE_DIR", "/nix/store".into()),
             ("NIX_PATH", "".into()),
@@ -365,7 +383,9 @@ fn run_program(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = cmd.spawn().map_err(|e| format!("spawning {}: {e}", program.display()))?;
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("spawning {}: {e}", program.display()))?;
     let mut out_pipe = child.stdout.take();
     let mut err_pipe = child.stderr.take();
     let out_reader = std::thread::spawn(move || read_capped(out_pipe.as_mut()));
@@ -391,7 +411,12 @@ fn run_program(
     };
     let stdout = out_reader.join().unwrap_or_default();
     let stderr = err_reader.join().unwrap_or_default();
-    Ok(Outcome { code: if timed_out { None } else { status.code() }, timed_out, stdout, stderr })
+    Ok(Outcome {
+        code: if timed_out { None } else { status.code() },
+        timed_out,
+        stdout,
+        stderr,
+    })
 }
 
 fn replace_all(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
@@ -456,13 +481,21 @@ fn head(text: &[u8], n: usize) -> String {
     if lines.is_empty() {
         return "    (empty)".to_string();
     }
-    lines.iter().map(|l| format!("    | {l}")).collect::<Vec<_>>().join("\n")
+    lines
+        .iter()
+        .map(|l| format!("    | {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Where two outputs first differ, with escaped context, for differences that the
 /// line-oriented excerpt cannot show (a missing trailing newline, invisible bytes).
 fn first_difference(want: &[u8], got: &[u8]) -> String {
-    let at = want.iter().zip(got).position(|(a, b)| a != b).unwrap_or(want.len().min(got.len()));
+    let at = want
+        .iter()
+        .zip(got)
+        .position(|(a, b)| a != b)
+        .unwrap_or(want.len().min(got.len()));
     let ctx = |b: &[u8]| {
         let from = at.saturating_sub(20);
         let to = (at + 20).min(b.len());
@@ -552,13 +585,21 @@ fn check_nest(case: &Case, exp: &Expected, o: &Outcome) -> Result<(), String> {
             let got_msg = message_block(&got_text);
             if want_msg != got_msg {
                 let show = |m: Option<Vec<&str>>| match m {
-                    Some(v) => v.iter().map(|l| format!("    | {l}")).collect::<Vec<_>>().join("\n"),
+                    Some(v) => v
+                        .iter()
+                        .map(|l| format!("    | {l}"))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
                     None => "    (no `error:` line)".to_string(),
                 };
                 return Err(format!(
                     "error message differs\n  expected:\n{}\n  actual:\n{}",
                     show(want_msg),
-                    if got_msg.is_some() { show(got_msg) } else { head(&stderr, 6) }
+                    if got_msg.is_some() {
+                        show(got_msg)
+                    } else {
+                        head(&stderr, 6)
+                    }
                 ));
             }
             if let Some(want_loc) = first_location(&want_text) {
@@ -637,7 +678,10 @@ where
     let queue = Arc::new(Mutex::new(cases.into_iter().collect::<VecDeque<_>>()));
     let results = Arc::new(Mutex::new(Vec::new()));
     let work = Arc::new(work);
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(2, THREADS);
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .clamp(2, THREADS);
     let handles: Vec<_> = (0..threads)
         .map(|_| {
             let queue = Arc::clone(&queue);
@@ -694,8 +738,15 @@ fn suite_has_enough_cases() {
     );
     let mut names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
     names.sort_unstable();
-    let dups: Vec<&str> = names.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
-    assert!(dups.is_empty(), "cases present both in tests/lang and notyetpassing: {dups:?}");
+    let dups: Vec<&str> = names
+        .windows(2)
+        .filter(|w| w[0] == w[1])
+        .map(|w| w[0])
+        .collect();
+    assert!(
+        dups.is_empty(),
+        "cases present both in tests/lang and notyetpassing: {dups:?}"
+    );
 }
 
 /// Sidecar files whose case is gone (a rename or deletion that left them behind), or
@@ -704,7 +755,9 @@ fn suite_has_enough_cases() {
 fn no_stray_sidecar_files() {
     let mut stray = Vec::new();
     for dir in [lang_dir(), lang_dir().join("notyetpassing")] {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let file = entry.file_name().to_string_lossy().into_owned();
             if !file.starts_with("eval-") || file.ends_with(".nix") {
@@ -719,13 +772,23 @@ fn no_stray_sidecar_files() {
             let wrong_kind = (stem.starts_with("eval-okay-") && *ext == ".err.exp")
                 || (stem.starts_with("eval-fail-") && (*ext == ".exp" || *ext == ".trace.exp"));
             if !dir.join(format!("{stem}.nix")).exists() {
-                stray.push(format!("{}: no {stem}.nix next to it", entry.path().display()));
+                stray.push(format!(
+                    "{}: no {stem}.nix next to it",
+                    entry.path().display()
+                ));
             } else if wrong_kind {
-                stray.push(format!("{}: does not belong to a case of this kind", entry.path().display()));
+                stray.push(format!(
+                    "{}: does not belong to a case of this kind",
+                    entry.path().display()
+                ));
             }
         }
     }
-    assert!(stray.is_empty(), "stray files in tests/lang:\n  {}", stray.join("\n  "));
+    assert!(
+        stray.is_empty(),
+        "stray files in tests/lang:\n  {}",
+        stray.join("\n  ")
+    );
 }
 
 #[test]
@@ -750,7 +813,10 @@ fn error_matching_rules() {
     let want = "error: first line\n       second line\n\n       at tests/lang/x.nix:1:2:\n\n            1| x\n";
     let got = "error: first line\n       second line\n(use '--show-trace' to show detailed location information)\n  at tests/lang/x.nix:1:2:\n";
     assert_eq!(message_block(want), message_block(got));
-    assert_eq!(message_block(want), Some(vec!["error: first line", "       second line"]));
+    assert_eq!(
+        message_block(want),
+        Some(vec!["error: first line", "       second line"])
+    );
     assert_eq!(first_location(want), Some("at tests/lang/x.nix:1:2:"));
     assert_eq!(first_location(got), first_location(want));
     assert_eq!(first_location("error: x\n"), None);
@@ -793,7 +859,10 @@ fn lang_suite_under_nest() {
             lines.push_str(&format!("{verdict} {dir} {}\n", case.name));
         }
         if let Err(e) = std::fs::write(&path, lines) {
-            panic!("writing the triage list to {}: {e}", PathBuf::from(path).display());
+            panic!(
+                "writing the triage list to {}: {e}",
+                PathBuf::from(path).display()
+            );
         }
     }
     if failed.is_empty() && now_passing.is_empty() {
@@ -861,7 +930,11 @@ fn expectations_match_nix_instantiate() {
     });
     let failed: Vec<String> = results
         .iter()
-        .filter_map(|(c, r)| r.as_ref().err().map(|e| format!("DRIFT {}\n  {e}", c.display())))
+        .filter_map(|(c, r)| {
+            r.as_ref()
+                .err()
+                .map(|e| format!("DRIFT {}\n  {e}", c.display()))
+        })
         .collect();
     assert!(
         failed.is_empty(),
@@ -902,14 +975,21 @@ fn nix_instantiate_entry_points() {
         .filter(|(i, c)| i % 5 == 0 || c.sidecar(".flags").exists())
         .map(|(_, c)| c)
         .collect();
-    let links = match tempfile::Builder::new().prefix("nest-lang-argv0-").tempdir() {
+    let links = match tempfile::Builder::new()
+        .prefix("nest-lang-argv0-")
+        .tempdir()
+    {
         Ok(d) => d,
         Err(e) => panic!("cannot create a temp dir: {e}"),
     };
     let nest = PathBuf::from(env!("CARGO_BIN_EXE_nest"));
     let as_nix = links.path().join("nix-instantiate");
     if let Err(e) = std::os::unix::fs::symlink(&nest, &as_nix) {
-        panic!("cannot link {} to {}: {e}", as_nix.display(), nest.display());
+        panic!(
+            "cannot link {} to {}: {e}",
+            as_nix.display(),
+            nest.display()
+        );
     }
     let total = cases.len();
     let results = run_all(cases, move |case, env| {
@@ -924,7 +1004,11 @@ fn nix_instantiate_entry_points() {
     drop(links);
     let failed: Vec<String> = results
         .iter()
-        .filter_map(|(c, r)| r.as_ref().err().map(|e| format!("FAIL {}\n  {e}", c.display())))
+        .filter_map(|(c, r)| {
+            r.as_ref()
+                .err()
+                .map(|e| format!("FAIL {}\n  {e}", c.display()))
+        })
         .collect();
     assert!(
         failed.is_empty(),
