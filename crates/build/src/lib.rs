@@ -325,6 +325,8 @@ impl<'a> Builder<'a> {
                     use std::os::unix::process::CommandExt;
                     let mut c = std::process::Command::new(&drv.builder);
                     let argv0 = Path::new(&drv.builder).file_name().map(|s| s.to_os_string()).unwrap_or_default();
+                    // Its own process group, so a timeout kills what it started too.
+                    c.process_group(0);
                     c.arg0(argv0).args(&drv.args).env_clear().envs(env.iter().map(|(k, v)| (k, v))).current_dir(work.join("build"));
                     c
                 }
@@ -337,7 +339,11 @@ impl<'a> Builder<'a> {
                 match child.try_wait().map_err(self.io("waiting for the builder", drv_path))? {
                     Some(s) => break s,
                     None if start.elapsed() > self.cfg.timeout => {
-                        // The pid we started; the sandbox dies with it (parent death signal).
+                        // The pid we started; the sandbox dies with it (parent death
+                        // signal), an unsandboxed builder's group with it.
+                        if !sandboxed {
+                            let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGKILL);
+                        }
                         let _ = child.kill();
                         let _ = child.wait();
                         return Err(BuildError::TimedOut { drv: printed.clone(), secs: self.cfg.timeout.as_secs(), tail: read_tail(&log_path, self.cfg.log_tail) });
