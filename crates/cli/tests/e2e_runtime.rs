@@ -338,6 +338,13 @@ fn exec_enters_a_running_container() {
     let c = start(w.spawn_cmd(&name, &[], &["/bin/sh", "-c", "echo inside > /tmp/mark; exec sleep 60"]));
     let state = w.state_dir(&name).join("state.json");
     wait_for("state.json", Duration::from_secs(20), || state.exists());
+    // Seen from the host, PID 1 is in the container's own cgroup in every hierarchy.
+    let st: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state).expect("state")).expect("json");
+    let pid1 = st["pid"].as_i64().expect("pid");
+    let cgroups = std::fs::read_to_string(format!("/proc/{pid1}/cgroup")).expect("/proc/PID/cgroup");
+    for line in cgroups.lines() {
+        assert!(line.ends_with(&format!("/nest-{name}")), "{line} in\n{cgroups}");
+    }
     let mut e = Command::new(NEST);
     e.args(["container", "exec", "-T", &name, "--run-dir"]).arg(w.run_dir()).args(["--", "/bin/sh", "-c", "cat /tmp/mark; hostname; ls /proc | grep -c '^[0-9]'; cut -d: -f3 /proc/self/cgroup | sort -u; exit 3"]);
     e.stdin(Stdio::null());

@@ -153,6 +153,8 @@ pub fn dir_name(name: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cgroups {
     pub dirs: Vec<PathBuf>,
+    /// Which of `dirs` is in the cgroup v2 tree.
+    pub v2: Option<usize>,
 }
 
 impl Cgroups {
@@ -161,7 +163,7 @@ impl Cgroups {
     pub fn create(layout: &Layout, name: &str, limits: &Limits, devices: &[DeviceRule]) -> Result<Cgroups, CgroupsError> {
         let writes = plan_writes(layout, limits, devices)?;
         let leaf = dir_name(name);
-        let mut made = Cgroups { dirs: Vec::new() };
+        let mut made = Cgroups { dirs: Vec::new(), v2: layout.hierarchies.iter().position(|h| h.kind == Kind::V2) };
         let result = (|| {
             for h in &layout.hierarchies {
                 let parent = h.path_of(&h.current);
@@ -202,10 +204,23 @@ impl Cgroups {
         }
     }
 
-    /// Moves a process into every one of the container's cgroups.
-    pub fn add(&self, pid: i32) -> Result<(), CgroupsError> {
-        for d in &self.dirs {
-            cgroup::add_process(d, pid)?;
+    /// The container's cgroup v2 directory, to start its first process in.
+    pub fn v2_dir(&self) -> Option<&Path> {
+        self.v2.and_then(|i| self.dirs.get(i)).map(PathBuf::as_path)
+    }
+
+    /// Moves a single-threaded process into every one of the container's cgroups
+    /// (v1 by its thread, see [`cgroup::add_thread`]); `born_in_v2` skips the v2 tree
+    /// when it was created there.
+    pub fn add(&self, pid: i32, born_in_v2: bool) -> Result<(), CgroupsError> {
+        for (i, d) in self.dirs.iter().enumerate() {
+            if Some(i) == self.v2 {
+                if !born_in_v2 {
+                    cgroup::add_process(d, pid)?;
+                }
+            } else {
+                cgroup::add_thread(d, pid)?;
+            }
         }
         Ok(())
     }

@@ -63,7 +63,10 @@ pub fn exec(opts: &ExecOptions<'_>) -> Result<ExitStatus, ExecError> {
     }
     let me = std::process::id() as i32;
     for dir in &state.cgroups {
-        nest_sys::cgroup::add_process(dir, me).map_err(|e| ExecError::Join { name: name.clone(), what: format!("cgroup {}", dir.display()), source: std::io::Error::other(e.to_string()) })?;
+        // A v1 directory has `tasks`: moving this (still single-threaded) process by
+        // its thread avoids the grace period a `cgroup.procs` write waits for.
+        let moved = if dir.join("tasks").exists() { nest_sys::cgroup::add_thread(dir, me) } else { nest_sys::cgroup::add_process(dir, me) };
+        moved.map_err(|e| ExecError::Join { name: name.clone(), what: format!("cgroup {}", dir.display()), source: std::io::Error::other(e.to_string()) })?;
     }
     for (ns, flag, f) in &fds {
         // A container without a private network shares the host's: joining it is a no-op.

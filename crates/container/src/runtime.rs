@@ -411,7 +411,19 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
     if spec.private_network {
         flags |= CloneFlags::CLONE_NEWNET;
     }
-    let pid = match process::fork_into(flags).map_err(|errno| RuntimeError::Sys { op: "clone", errno })? {
+    // Born in its v2 cgroup when the kernel can; the v1 hierarchies follow by thread.
+    let v2_fd = cleanup.cgroups.as_ref().and_then(|c| c.v2_dir()).and_then(|d| std::fs::File::open(d).ok());
+    let forked = match &v2_fd {
+        Some(fd) => match process::fork_into_cgroup(flags, std::os::fd::AsFd::as_fd(fd)) {
+            Ok(f) => Ok((f, true)),
+            Err(Errno::ENOSYS | Errno::E2BIG | Errno::EINVAL | Errno::EOPNOTSUPP) => process::fork_into(flags).map(|f| (f, false)),
+            Err(e) => Err(e),
+        },
+        None => process::fork_into(flags).map(|f| (f, false)),
+    };
+    let (forked, born_in_v2) = forked.map_err(|errno| RuntimeError::Sys { op: "clone", errno })?;
+    drop(v2_fd);
+    let pid = match forked {
         Forked::Child => {
             drop(go_w);
             drop(err_r);
@@ -428,7 +440,7 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
     let mut guard = ChildGuard(Some(pid));
 
     if let Some(cg) = &cleanup.cgroups {
-        cg.add(pid.as_raw()).map_err(|source| RuntimeError::Cgroups { name: name.clone(), source })?;
+        cg.add(pid.as_raw(), born_in_v2).map_err(|source| RuntimeError::Cgroups { name: name.clone(), source })?;
     }
     if let Some(net) = &net {
         network::setup(net, pid.as_raw()).map_err(|source| RuntimeError::Network { name: name.clone(), source })?;

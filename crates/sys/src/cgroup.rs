@@ -181,6 +181,13 @@ pub fn add_process(dir: &Path, pid: i32) -> Result<(), CgroupError> {
     write(dir, "cgroup.procs", &pid.to_string())
 }
 
+/// Moves one thread into a v1 cgroup (its `tasks` file). For a single-threaded process
+/// this moves the process, and unlike `cgroup.procs` it does not take the kernel's
+/// thread-group lock for writing, which waits for an RCU grace period.
+pub fn add_thread(dir: &Path, tid: i32) -> Result<(), CgroupError> {
+    write(dir, "tasks", &tid.to_string())
+}
+
 /// The processes in a cgroup (not its children).
 pub fn processes(dir: &Path) -> Result<Vec<i32>, CgroupError> {
     Ok(read_file(dir, "cgroup.procs")?.lines().filter_map(|l| l.trim().parse().ok()).collect())
