@@ -49,9 +49,9 @@
 //!     indented, non-empty lines right after it (multi-line `throw` messages), compared
 //!     with the same block of `.err.exp`;
 //!   - when `.err.exp` has a location line (`at FILE:LINE:COL:`), the first location
-//!     line of stderr must be identical to it (leading whitespace ignored).
-//!   Source excerpts with carets, hints such as `(use '--show-trace' …)` and traces
-//!   need not match.
+//!     line of stderr must be identical to it (leading whitespace ignored);
+//!   - source excerpts with carets, hints such as `(use '--show-trace' …)` and traces
+//!     need not match.
 //! - Every program run has a timeout; a hang counts as a failure, the child is killed
 //!   by its pid.
 //!
@@ -712,7 +712,7 @@ where
         Ok(m) => m.into_inner().unwrap_or_default(),
         Err(_) => panic!("language-suite results still shared after all workers ended"),
     };
-    res.sort_by(|a, b| a.0.display().cmp(&b.0.display()));
+    res.sort_by_key(|r| r.0.display());
     res
 }
 
