@@ -1,0 +1,1 @@
+let escape = s: "'" + builtins.replaceStrings [ "'" ] [ "'\\''" ] s + "'"; in map escape [ "plain" "it's" "" ]

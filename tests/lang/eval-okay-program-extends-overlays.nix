@@ -1,0 +1,1 @@
+let fix = f: let x = f x; in x; extends = ov: f: self: let super = f self; in super // ov self super; base = self: { name = "pkg"; version = "1"; full = "${self.name}-${self.version}"; }; ov1 = self: super: { version = "2"; }; ov2 = self: super: { name = super.name + "-patched"; }; in (fix (extends ov2 (extends ov1 base))).full

@@ -1,0 +1,1 @@
+let foldr = op: nul: list: let len = builtins.length list; go = n: if n == len then nul else op (builtins.elemAt list n) (go (n + 1)); in go 0; reverse = l: foldr (x: acc: acc ++ [ x ]) [ ] l; in [ (foldr (a: b: a - b) 0 [ 10 3 2 ]) (reverse [ 1 2 3 ]) ]

@@ -1,0 +1,1 @@
+let mkIf = cond: content: { _type = "if"; inherit cond content; }; push = v: if builtins.isAttrs v && (v._type or "") == "if" then (if v.cond then [ v.content ] else [ ]) else [ v ]; in builtins.concatMap push [ (mkIf true "a") (mkIf false "b") "c" ]

@@ -1,0 +1,1 @@
+let modules = [ ({ config, ... }: { x = 1; y = config.x + 1; }) ({ config, ... }: { z = config.y * 10; }) ]; eval = let config = builtins.foldl' (acc: m: acc // m { inherit config; }) { } modules; in config; in eval

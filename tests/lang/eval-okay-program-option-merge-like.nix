@@ -1,0 +1,1 @@
+let defs = [ { priority = 100; value = "default"; } { priority = 50; value = "override"; } { priority = 100; value = "other"; } ]; best = builtins.head (builtins.sort (a: b: a.priority < b.priority) defs); in best.value

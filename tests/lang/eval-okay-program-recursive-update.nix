@@ -1,0 +1,1 @@
+let recUpdate = l: r: l // builtins.mapAttrs (n: v: if builtins.isAttrs v && builtins.isAttrs (l.${n} or null) then recUpdate l.${n} v else v) r; in recUpdate { a = { x = 1; y = 2; }; b = 1; } { a = { y = 20; z = 30; }; c = 3; }

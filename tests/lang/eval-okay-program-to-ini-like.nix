@@ -1,0 +1,1 @@
+let toINI = sections: builtins.concatStringsSep "\n" (map (s: "[${s}]\n" + builtins.concatStringsSep "\n" (map (k: "${k}=${toString sections.${s}.${k}}") (builtins.attrNames sections.${s}))) (builtins.attrNames sections)); in toINI { main = { b = 2; a = "x"; }; extra = { flag = true; }; }
