@@ -1,4 +1,4 @@
-# Many derivations: a chain of 1000 derivations, each depending on the previous one.
+# Many derivations: a chain of 5000 derivations, each depending on the previous one.
 with builtins;
 let
   mk = i: prev: derivation {
@@ -8,6 +8,6 @@ let
     args = [ "-c" "echo ${toString i} > $out" ];
     dep = prev;
   };
-  chain = foldl' (prev: i: mk i prev) "" (genList (x: x) 1000);
+  chain = foldl' (prev: i: mk i prev) "" (genList (x: x) 5000);
 in
 chain.outPath

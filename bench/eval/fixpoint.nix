@@ -1,4 +1,4 @@
-# A lazy, module-system-like fixpoint: 300 overlays over a self-referential set,
+# A lazy, module-system-like fixpoint: 1000 overlays over a self-referential set,
 # each adding options that read other options through `self`.
 with builtins;
 let
@@ -10,6 +10,6 @@ let
     merged = super.merged // { "m${toString i}" = self.count; };
   };
   base = self: { count = 0; merged = { }; };
-  final = fix (foldl' (acc: i: extends (overlay i) acc) base (genList (x: x) 300));
+  final = fix (foldl' (acc: i: extends (overlay i) acc) base (genList (x: x) 1000));
 in
-{ inherit (final) count opt299; mergedSize = length (attrNames final.merged); sample = final.merged.m150; }
+{ inherit (final) count opt999; mergedSize = length (attrNames final.merged); sample = final.merged.m500; }

@@ -10,11 +10,14 @@ NEST=${NEST:-${CARGO_TARGET_DIR:-../../target}/release/nest}
 NIX=${NIX:-nix-instantiate}
 [ -x "$NEST" ] || { echo "nest binary not found at $NEST (set NEST=...)" >&2; exit 1; }
 command -v "$NIX" >/dev/null || { echo "$NIX not found" >&2; exit 1; }
+TMP=$(mktemp)
+trap 'rm -f "$TMP"' EXIT
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 measure() { # prints: wall cpu rss_kb (medians)
   local w=() c=() m=() out
   for _ in $(seq "$RUNS"); do
-    out=$( { /usr/bin/time -f '%e %U %S %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+    /usr/bin/time -o "$TMP" -f '%e %U %S %M' "$@" >/dev/null 2>&1 || true
+    out=$(tail -1 "$TMP")
     read -r e u s k <<<"$out"
     w+=("$e"); c+=("$(echo "$u + $s" | bc -l)"); m+=("$k")
   done

@@ -213,6 +213,10 @@ impl Eval {
     }
 
     pub fn force_thunk(&mut self, t: &Rc<Thunk>) -> EResult<Value> {
+        if let ThunkState::Done(v) = &*t.state.borrow() {
+            return Ok(v.clone());
+        }
+        self.check_stack()?;
         let pending = {
             let mut st = t.state.borrow_mut();
             match &*st {
@@ -259,13 +263,15 @@ impl Eval {
     }
 
     pub fn eval(&mut self, e: E, env: &Rc<Env>) -> EResult<Value> {
-        self.check_stack()?;
         match e {
             Expr::Const(v) => Ok(v.clone()),
-            Expr::Var { depth, slot, .. } => {
-                let v = lookup(env, *depth, *slot);
-                self.force(&v)
-            }
+            Expr::Var { depth, slot, .. } => match lookup_ref(env, *depth, *slot) {
+                Value::Thunk(t) => {
+                    let t = t.clone();
+                    self.force_thunk(&t)
+                }
+                v => Ok(v.clone()),
+            },
             Expr::WithVar { name, withs, pos } => {
                 for d in withs.iter() {
                     let ns = lookup(env, *d, 0);
@@ -324,7 +330,7 @@ impl Eval {
                 let new = Env::new(Some(env.clone()), *frame_size as usize);
                 for (i, b) in bindings.iter().enumerate() {
                     let v = self.thunk_in_frame(b, &new);
-                    let _ = new.slots[i].set(v);
+                    new.set(i, v);
                 }
                 self.eval(body, &new)
             }
@@ -413,7 +419,7 @@ impl Eval {
             }
             Expr::With { ns, body, .. } => {
                 let v = self.thunk(ns, env);
-                let new = Env::with_values(Some(env.clone()), vec![v]);
+                let new = Env::one(Some(env.clone()), v);
                 self.eval(body, &new)
             }
             Expr::Not(x, _) => {
@@ -467,7 +473,7 @@ impl Eval {
             let mut entries = Vec::with_capacity(a.statics.len() + a.dynamics.len());
             for (i, s) in a.statics.iter().enumerate() {
                 let v = self.thunk_in_frame(s.value, &new);
-                let _ = new.slots[i].set(v.clone());
+                new.set(i, v.clone());
                 entries.push(Attr { name: s.name, value: v, pos: s.pos });
             }
             (new, entries)
@@ -558,9 +564,15 @@ impl Eval {
                         }
                         Ok(Value::attrs(x.update(&y)))
                     }
-                    BinOp::Eq => Ok(Value::Bool(self.eq_values(&a, &b)?)),
+                    BinOp::Eq => match (&a, &b) {
+                        (Value::Int(x), Value::Int(y)) => Ok(Value::Bool(x == y)),
+                        _ => Ok(Value::Bool(self.eq_values(&a, &b)?)),
+                    },
                     BinOp::Neq => Ok(Value::Bool(!self.eq_values(&a, &b)?)),
-                    BinOp::Lt => Ok(Value::Bool(self.less_than(&a, &b)?)),
+                    BinOp::Lt => match (&a, &b) {
+                        (Value::Int(x), Value::Int(y)) => Ok(Value::Bool(x < y)),
+                        _ => Ok(Value::Bool(self.less_than(&a, &b)?)),
+                    },
                     BinOp::Gt => Ok(Value::Bool(self.less_than(&b, &a)?)),
                     BinOp::Le => Ok(Value::Bool(!self.less_than(&b, &a)?)),
                     BinOp::Ge => Ok(Value::Bool(!self.less_than(&a, &b)?)),
@@ -695,7 +707,7 @@ impl Eval {
         self.check_stack()?;
         let l = c.lambda;
         let env = match &l.formals {
-            None => Env::with_values(Some(c.env.clone()), vec![arg]),
+            None => Env::one(Some(c.env.clone()), arg),
             Some(f) => {
                 let argv = self.force(&arg)?;
                 let Value::Attrs(attrs) = &argv else {
@@ -710,12 +722,12 @@ impl Eval {
                     match attrs.get(formal.name) {
                         Some(v) => {
                             used += 1;
-                            let _ = env.slots[i].set(v.clone());
+                            env.set(i, v.clone());
                         }
                         None => match formal.default {
                             Some(d) => {
                                 let v = self.thunk_in_frame(d, &env);
-                                let _ = env.slots[i].set(v);
+                                env.set(i, v);
                             }
                             None => {
                                 return err(
@@ -754,7 +766,7 @@ impl Eval {
                     }
                 }
                 if let Some(at) = f.at {
-                    let _ = env.slots[at as usize].set(arg);
+                    env.set(at as usize, arg);
                 }
                 env
             }
@@ -1051,17 +1063,24 @@ fn same_value(a: &Value, b: &Value) -> bool {
     }
 }
 
+static NULL: Value = Value::Null;
+
 #[inline]
-pub fn lookup(env: &Rc<Env>, depth: u32, slot: u32) -> Value {
+pub fn lookup_ref(env: &Rc<Env>, depth: u32, slot: u32) -> &Value {
     let mut e = env;
     for _ in 0..depth {
         match &e.parent {
             Some(p) => e = p,
-            None => return Value::Null,
+            None => return &NULL,
         }
     }
-    match e.slots.get(slot as usize).and_then(|c| c.get()) {
-        Some(v) => v.clone(),
-        None => Value::Null,
+    match e.slot(slot as usize).and_then(|c| c.get()) {
+        Some(v) => v,
+        None => &NULL,
     }
+}
+
+#[inline]
+pub fn lookup(env: &Rc<Env>, depth: u32, slot: u32) -> Value {
+    lookup_ref(env, depth, slot).clone()
 }

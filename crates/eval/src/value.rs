@@ -199,20 +199,44 @@ impl Attrs {
 /// A frame of variables: one per lambda call, `let`, `rec` set or `with`.
 /// Slots are filled once; `let`/`rec` frames are created empty so that the thunks of
 /// their bindings can capture the frame itself.
+/// Slot 0 is stored inline so that the common one-variable frame (`x: …`, `with`) is a
+/// single allocation; an empty boxed slice does not allocate.
 pub struct Env {
     pub parent: Option<Rc<Env>>,
-    pub slots: Box<[OnceCell<Value>]>,
+    first: OnceCell<Value>,
+    rest: Box<[OnceCell<Value>]>,
 }
 
 impl Env {
     pub fn new(parent: Option<Rc<Env>>, n: usize) -> Rc<Env> {
-        Rc::new(Env { parent, slots: (0..n).map(|_| OnceCell::new()).collect() })
+        let rest = if n > 1 { (1..n).map(|_| OnceCell::new()).collect() } else { Box::default() };
+        Rc::new(Env { parent, first: OnceCell::new(), rest })
+    }
+    pub fn one(parent: Option<Rc<Env>>, v: Value) -> Rc<Env> {
+        Rc::new(Env { parent, first: OnceCell::from(v), rest: Box::default() })
     }
     pub fn with_values(parent: Option<Rc<Env>>, vals: Vec<Value>) -> Rc<Env> {
-        Rc::new(Env {
-            parent,
-            slots: vals.into_iter().map(OnceCell::from).collect(),
-        })
+        let mut it = vals.into_iter();
+        let first = match it.next() {
+            Some(v) => OnceCell::from(v),
+            None => OnceCell::new(),
+        };
+        Rc::new(Env { parent, first, rest: it.map(OnceCell::from).collect() })
+    }
+    #[inline]
+    pub fn slot(&self, i: usize) -> Option<&OnceCell<Value>> {
+        if i == 0 {
+            Some(&self.first)
+        } else {
+            self.rest.get(i - 1)
+        }
+    }
+    /// Fills slot `i` of a frame under construction.
+    #[inline]
+    pub fn set(&self, i: usize, v: Value) {
+        if let Some(c) = self.slot(i) {
+            let _ = c.set(v);
+        }
     }
 }
 

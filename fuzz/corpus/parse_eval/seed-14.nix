@@ -1,0 +1,1 @@
+{ __functor = s: x: x; } 1

@@ -1,0 +1,1 @@
+builtins.sort (a: b: throw "x") [ 1 2 3 ]

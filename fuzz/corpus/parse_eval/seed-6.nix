@@ -1,0 +1,1 @@
+with builtins; map (x: x) (genList (x: x) 10)
