@@ -266,11 +266,12 @@ impl Eval {
         match e {
             Expr::Const(v) => Ok(v.clone()),
             Expr::Var { depth, slot, .. } => match lookup_ref(env, *depth, *slot) {
-                Value::Thunk(t) => {
+                Some(Value::Thunk(t)) => {
                     let t = t.clone();
                     self.force_thunk(&t)
                 }
-                v => Ok(v.clone()),
+                Some(v) => Ok(v.clone()),
+                None => Ok(Value::Null),
             },
             Expr::WithVar { name, withs, pos } => {
                 for d in withs.iter() {
@@ -1063,24 +1064,17 @@ fn same_value(a: &Value, b: &Value) -> bool {
     }
 }
 
-static NULL: Value = Value::Null;
-
+/// The slot's value; `None` only for an unfilled slot (a lowering bug, not user input).
 #[inline]
-pub fn lookup_ref(env: &Rc<Env>, depth: u32, slot: u32) -> &Value {
+pub fn lookup_ref(env: &Rc<Env>, depth: u32, slot: u32) -> Option<&Value> {
     let mut e = env;
     for _ in 0..depth {
-        match &e.parent {
-            Some(p) => e = p,
-            None => return &NULL,
-        }
+        e = e.parent.as_ref()?;
     }
-    match e.slot(slot as usize).and_then(|c| c.get()) {
-        Some(v) => v,
-        None => &NULL,
-    }
+    e.slot(slot as usize).and_then(|c| c.get())
 }
 
 #[inline]
 pub fn lookup(env: &Rc<Env>, depth: u32, slot: u32) -> Value {
-    lookup_ref(env, depth, slot).clone()
+    lookup_ref(env, depth, slot).cloned().unwrap_or(Value::Null)
 }
