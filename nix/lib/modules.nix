@@ -310,7 +310,19 @@ rec {
       };
     };
 
+  # Most options are declared once: that case skips the fold (same result).
   mergeOptionDecls = loc: opts:
+    if length opts == 1 then
+      let
+        opt = head opts;
+        getSubModules = opt.options.type.getSubModules or null;
+      in
+      opt.options // {
+        inherit loc;
+        declarations = [ opt._file ];
+        options = if getSubModules != null then map (setDefaultModuleLocation opt._file) getSubModules else [ ];
+      }
+    else
     foldl' (res: opt:
       let
         t = res.type;
@@ -341,25 +353,29 @@ rec {
 
   evalOptionValue = loc: opt: defs:
     let
-      defs' = optional (opt ? default) { file = head opt.declarations; value = mkOptionDefault opt.default; } ++ defs;
+      defs' =
+        if opt ? default
+        then [ { file = head opt.declarations; value = { _type = "override"; priority = 1500; content = opt.default; }; } ] ++ defs
+        else defs;
       res =
         if opt.readOnly or false && length defs' > 1 then
           let separateDefs = map (def: def // { value = (mergeDefinitions loc opt.type [ def ]).mergedValue; }) defs'; in
           throw "The option `${showOption loc}' is read-only, but it's set multiple times. Definition values:${showDefs separateDefs}"
         else mergeDefinitions loc opt.type defs';
       value = if opt ? apply && opt.apply != null then opt.apply res.mergedValue else res.mergedValue;
-      warnDeprecation = warnIf (opt.type.deprecationMessage or null != null)
-        "The type `types.${opt.type.name}' of option `${showOption loc}' defined in ${showFiles opt.declarations} is deprecated. ${opt.type.deprecationMessage or ""}";
+      result = opt // {
+        value = addErrorContext "while evaluating the option `${showOption loc}':" value;
+        inherit (res.defsFinal') highestPrio;
+        definitions = map (def: def.value) res.defsFinal;
+        files = map (def: def.file) res.defsFinal;
+        definitionsWithLocations = res.defsFinal;
+        inherit (res) isDefined;
+        __toString = _: showOption loc;
+      };
     in
-    warnDeprecation opt // {
-      value = addErrorContext "while evaluating the option `${showOption loc}':" value;
-      inherit (res.defsFinal') highestPrio;
-      definitions = map (def: def.value) res.defsFinal;
-      files = map (def: def.file) res.defsFinal;
-      definitionsWithLocations = res.defsFinal;
-      inherit (res) isDefined;
-      __toString = _: showOption loc;
-    };
+    if opt.type.deprecationMessage or null != null
+    then lib.warn "The type `types.${opt.type.name}' of option `${showOption loc}' defined in ${showFiles opt.declarations} is deprecated. ${opt.type.deprecationMessage}" result
+    else result;
 
   # Definitions of one option → the list that the type merges: properties
   # discharged, lower priorities dropped, mkOrder applied.
@@ -414,6 +430,13 @@ rec {
 
   filterOverrides = defs: (filterOverrides' defs).values;
   filterOverrides' = defs:
+    # One definition (a default alone, a single setting) is the common case.
+    if length defs == 1 then
+      let def = head defs; v = def.value; in
+      if v._type or "" == "override"
+      then { values = [ (def // { value = v.content; }) ]; highestPrio = v.priority; }
+      else { values = defs; highestPrio = defaultOverridePriority; }
+    else
     let
       getPrio = def: if def.value._type or "" == "override" then def.value.priority else defaultOverridePriority;
       highestPrio = foldl' (prio: def: min (getPrio def) prio) 9999 defs;
