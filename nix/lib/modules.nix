@@ -11,6 +11,30 @@ let
     recursiveUpdate;
   inherit (lib.strings) concatStringsSep optionalString;
   inherit (lib.trivial) warnIf min;
+
+  # The types and declarations of `_module` that do not depend on the evaluation,
+  # built once per lib instead of once per (sub)module evaluation.
+  internalOptions = {
+    args = mkOption {
+      type = lib.types.lazyAttrsOf lib.types.raw;
+      internal = true;
+      description = "Additional arguments passed to each module in addition to ones like `lib`, `config`, and `pkgs`, `modulesPath`.";
+    };
+    freeformType = mkOption {
+      type = lib.types.nullOr lib.types.optionType;
+      internal = true;
+      default = null;
+      description = "If set, merge all definitions that don't have an associated option together using this type.";
+    };
+    specialArgs = mkOption {
+      readOnly = true;
+      internal = true;
+      description = "Externally provided module arguments that can't be modified from within a configuration, but can be used in module imports.";
+    };
+  };
+
+  # lib.isOption without the partial application, for the hot paths.
+  isOpt = x: (x._type or "") == "option";
 in
 rec {
   defaultOverridePriority = 100;
@@ -28,28 +52,12 @@ rec {
       internalModule = rec {
         _file = "lib/modules.nix";
         key = _file;
-        options = {
-          _module.args = mkOption {
-            type = types.lazyAttrsOf types.raw;
-            internal = true;
-            description = "Additional arguments passed to each module in addition to ones like `lib`, `config`, and `pkgs`, `modulesPath`.";
-          };
-          _module.check = mkOption {
+        options._module = internalOptions // {
+          check = mkOption {
             type = types.bool;
             internal = true;
             default = check;
             description = "Whether to check whether all option definitions have matching declarations.";
-          };
-          _module.freeformType = mkOption {
-            type = types.nullOr types.optionType;
-            internal = true;
-            default = null;
-            description = "If set, merge all definitions that don't have an associated option together using this type.";
-          };
-          _module.specialArgs = mkOption {
-            readOnly = true;
-            internal = true;
-            description = "Externally provided module arguments that can't be modified from within a configuration, but can be used in module imports.";
           };
         };
         config = {
@@ -69,7 +77,9 @@ rec {
 
       config =
         let
-          declaredConfig = mapAttrsRecursiveCond (v: !isOption v) (_: v: v.value) options;
+          # The value of every option, in the shape of the option tree.
+          configOf = opts: mapAttrs (n: v: if isOpt v then v.value else configOf v) opts;
+          declaredConfig = configOf options;
           freeformType = declaredConfig._module.freeformType;
           freeformConfig =
             let
@@ -269,7 +279,7 @@ rec {
           loc = prefix ++ [ name ];
           defns = pushedDownDefinitionsByName.${name} or [ ];
           defns' = rawDefinitionsByName.${name} or [ ];
-          optionDecls = filter (m: isOption m.options) decls;
+          optionDecls = filter (m: isOpt m.options) decls;
         in
         if length optionDecls == length decls then
           let opt = fixupOptionType loc (mergeOptionDecls loc decls); in
