@@ -127,8 +127,9 @@ fn boot(sup: &Arc<Supervisor>, monitors: &Monitors, opts: &DaemonOptions, on_eve
                 on_event(Event::Adopted { name, pid: pid1.pid });
             }
             (Phase::Starting | Phase::Stopping, None) => {}
-            // Never started since boot (no record), or wanted up when the daemon died.
-            _ if cfg.auto_start && record.as_ref().is_none_or(|r| r.desired == Desired::Up) => to_start.push(name),
+            // Never started since boot (no record), or wanted up and not given up on
+            // when the daemon died. A container its policy gave up on stays failed.
+            _ if cfg.auto_start && record.as_ref().is_none_or(|r| r.desired == Desired::Up && r.phase != Phase::Failed) => to_start.push(name),
             _ => {}
         }
     }
