@@ -2,15 +2,14 @@
 # properties (mkIf, mkMerge, priorities, ordering), and option renames.
 { lib }:
 let
-  inherit (builtins) isAttrs isFunction isList isString isBool attrNames length head
-    tail filter concatMap concatLists elem foldl' mapAttrs zipAttrsWith genericClosure
-    functionArgs addErrorContext removeAttrs sort catAttrs;
+  inherit (builtins) isAttrs isList isString isBool attrNames length head filter
+    concatMap concatLists elem foldl' mapAttrs zipAttrsWith genericClosure
+    addErrorContext removeAttrs sort catAttrs;
   inherit (lib.options) showOption showFiles showDefs isOption mkOption unknownModule;
   inherit (lib.lists) reverseList last init take imap1 optional;
-  inherit (lib.attrsets) attrByPath setAttrByPath getAttrFromPath mapAttrsRecursiveCond
-    recursiveUpdate;
+  inherit (lib.attrsets) attrByPath setAttrByPath getAttrFromPath recursiveUpdate;
   inherit (lib.strings) concatStringsSep optionalString;
-  inherit (lib.trivial) warnIf min;
+  inherit (lib.trivial) min;
 
   # The types and declarations of `_module` that do not depend on the evaluation,
   # built once per lib instead of once per (sub)module evaluation.
