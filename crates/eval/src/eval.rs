@@ -472,8 +472,14 @@ impl Eval {
         let (inner_env, mut entries) = if a.rec {
             let new = Env::new(Some(env.clone()), a.statics.len());
             let mut entries = Vec::with_capacity(a.statics.len() + a.dynamics.len());
+            // With `__overrides`, every slot must be a thunk so it can be replaced.
+            let overridable = a.statics.iter().any(|s| s.name.as_str() == "__overrides");
             for (i, s) in a.statics.iter().enumerate() {
-                let v = self.thunk_in_frame(s.value, &new);
+                let v = if overridable {
+                    Thunk::new(Pending::Expr(s.value, new.clone()))
+                } else {
+                    self.thunk_in_frame(s.value, &new)
+                };
                 new.set(i, v.clone());
                 entries.push(Attr { name: s.name, value: v, pos: s.pos });
             }
@@ -485,6 +491,23 @@ impl Eval {
             }
             (env.clone(), entries)
         };
+        if a.rec {
+            // Legacy `__overrides` in a `rec` set replaces attributes, also as seen
+            // from inside the set.
+            if let Ok(i) = entries.binary_search_by(|x| x.name.as_str().cmp("__overrides")) {
+                let ov = entries[i].value.clone();
+                let ov = self.expect_attrs(&ov, Pos::NONE)?;
+                for o in ov.entries.iter() {
+                    match entries.binary_search_by(|x| x.name.cmp(&o.name)) {
+                        Ok(j) => {
+                            entries[j].value = o.value.clone();
+                            inner_env.replace(j, o.value.clone());
+                        }
+                        Err(j) => entries.insert(j, o.clone()),
+                    }
+                }
+            }
+        }
         for d in a.dynamics.iter() {
             let k = self.eval(d.key, &inner_env)?;
             if let Value::Null = k {

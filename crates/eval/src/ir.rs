@@ -76,6 +76,8 @@ pub struct LambdaExpr {
     pub pos: Pos,
     /// `None` for `x: body` (the argument is slot 0).
     pub formals: Option<Formals>,
+    /// The name bound by `@`, if any (for `toXML`).
+    pub at_name: Option<Sym>,
     pub frame_size: u32,
     pub body: E,
 }

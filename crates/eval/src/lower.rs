@@ -559,7 +559,14 @@ impl<'g> Lowerer<'g> {
                 self.scopes.push(Scope::Frame(m));
                 let body = self.opt_expr(l.body(), pos);
                 self.scopes.pop();
-                Ok(LambdaExpr { name: Default::default(), pos, formals: None, frame_size: 1, body: body? })
+                Ok(LambdaExpr {
+                    name: Default::default(),
+                    pos,
+                    formals: None,
+                    at_name: None,
+                    frame_size: 1,
+                    body: body?,
+                })
             }
             ast::Param::Pattern(pat) => {
                 let mut names = HashMap::new();
@@ -575,6 +582,7 @@ impl<'g> Lowerer<'g> {
                 }
                 let n = entries_ast.len() as u32;
                 let mut at = None;
+                let mut at_name = None;
                 if let Some(b) = pat.pat_bind() {
                     if let Some(id) = b.ident() {
                         let name = Sym::new(&ident_name(&id));
@@ -586,6 +594,7 @@ impl<'g> Lowerer<'g> {
                         }
                         names.insert(name, n);
                         at = Some(n);
+                        at_name = Some(name);
                     }
                 }
                 self.scopes.push(Scope::Frame(names));
@@ -603,6 +612,7 @@ impl<'g> Lowerer<'g> {
                         name: Default::default(),
                         pos,
                         formals: Some(Formals { entries, ellipsis: pat.ellipsis_token().is_some(), at }),
+                        at_name,
                         frame_size: n + at.map(|_| 1).unwrap_or(0),
                         body,
                     })

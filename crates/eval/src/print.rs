@@ -72,6 +72,10 @@ pub fn escape_string(s: &str, out: &mut String) {
 
 /// Whether an attribute name can be printed bare.
 pub fn is_plain_ident(s: &str) -> bool {
+    // Nix 2.8 quotes `if` but no other keyword.
+    if s == "if" {
+        return false;
+    }
     let mut cs = s.chars();
     match cs.next() {
         Some(c) if c.is_ascii_alphabetic() || c == '_' => {}
@@ -85,11 +89,14 @@ pub fn is_plain_ident(s: &str) -> bool {
 pub fn print_value(_ev: &mut Eval, v: &Value) -> EResult<String> {
     let mut out = String::new();
     let mut seen = HashSet::new();
-    print_inner(v, &mut seen, &mut out);
+    print_inner(v, v as *const Value as usize, &mut seen, &mut out);
     Ok(out)
 }
 
-fn print_inner(v: &Value, seen: &mut HashSet<usize>, out: &mut String) {
+/// `slot` identifies the value cell holding `v`. Nix stores lists of up to two elements
+/// inside the value cell itself, so such lists are "the same" only when the cell is;
+/// longer lists and sets are shared by pointer.
+fn print_inner(v: &Value, slot: usize, seen: &mut HashSet<usize>, out: &mut String) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -111,19 +118,20 @@ fn print_inner(v: &Value, seen: &mut HashSet<usize>, out: &mut String) {
                     escape_string(n, out);
                 }
                 out.push_str(" = ");
-                print_inner(&at.value, seen, out);
+                print_inner(&at.value, &at.value as *const Value as usize, seen, out);
                 out.push_str("; ");
             }
             out.push('}');
         }
         Value::List(l) => {
-            if !l.is_empty() && !seen.insert(Rc::as_ptr(l) as *const u8 as usize) {
+            let key = if l.len() <= 2 { slot } else { Rc::as_ptr(l) as *const u8 as usize };
+            if !l.is_empty() && !seen.insert(key) {
                 out.push_str("«repeated»");
                 return;
             }
             out.push_str("[ ");
             for x in l.iter() {
-                print_inner(x, seen, out);
+                print_inner(x, x as *const Value as usize, seen, out);
                 out.push(' ');
             }
             out.push(']');
@@ -132,7 +140,7 @@ fn print_inner(v: &Value, seen: &mut HashSet<usize>, out: &mut String) {
         Value::PrimOp(_) => out.push_str("<PRIMOP>"),
         Value::PrimOpApp(_) => out.push_str("<PRIMOP-APP>"),
         Value::Thunk(t) => match &*t.state.borrow() {
-            ThunkState::Done(v) => print_inner(v, seen, out),
+            ThunkState::Done(v) => print_inner(v, Rc::as_ptr(t) as usize, seen, out),
             _ => out.push_str("<CODE>"),
         },
     }

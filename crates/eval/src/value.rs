@@ -231,6 +231,15 @@ impl Env {
             self.rest.get(i - 1)
         }
     }
+    /// Replaces slot `i` (only for `__overrides`, before the frame is shared further).
+    pub fn replace(self: &Rc<Self>, i: usize, v: Value) {
+        if let Some(c) = self.slot(i) {
+            // A OnceCell cannot be overwritten; rebuild through a thunk indirection.
+            if let Some(Value::Thunk(t)) = c.get() {
+                *t.state.borrow_mut() = ThunkState::Pending(Pending::Native(Rc::new(move |ev| ev.force(&v))));
+            }
+        }
+    }
     /// Fills slot `i` of a frame under construction.
     #[inline]
     pub fn set(&self, i: usize, v: Value) {

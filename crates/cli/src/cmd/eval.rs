@@ -159,17 +159,34 @@ fn run_request(
         };
         let attrs = if req.attrs.is_empty() { vec![String::new()] } else { req.attrs.clone() };
         for path in &attrs {
-            let mut v = auto_call(ev, &root, &auto_args)?;
-            for comp in path.split('.').filter(|c| !c.is_empty()) {
-                v = select_component(ev, &v, comp, path)?;
-                v = auto_call(ev, &v, &auto_args)?;
+            let mut v = root.clone();
+            for comp in split_attr_path(path) {
+                v = auto_call(ev, &v, &auto_args, true)?;
+                v = select_component(ev, &v, &comp, path)?;
             }
+            v = auto_call(ev, &v, &auto_args, false)?;
             let text = nest_eval::render(ev, &v, req.strict, req.format)?;
             out.push_str(&text);
             out.push('\n');
         }
     }
     Ok(())
+}
+
+/// Splits `a."b.c".0` into components, honouring double quotes.
+fn split_attr_path(path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for c in path.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '.' if !quoted => out.push(std::mem::take(&mut cur)),
+            c => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out.into_iter().filter(|c| !c.is_empty()).collect()
 }
 
 fn select_component(
@@ -210,6 +227,7 @@ fn auto_call(
     ev: &mut nest_eval::Eval,
     v: &nest_eval::Value,
     args: &nest_eval::value::Attrs,
+    always: bool,
 ) -> nest_eval::EResult<nest_eval::Value> {
     use nest_eval::source::Pos;
     use nest_eval::value::{Attr, Attrs, Value};
@@ -228,14 +246,9 @@ fn auto_call(
             pos,
         )
     };
-    if args.is_empty() {
-        // Without --arg/--argstr nix-instantiate 2.8 leaves a function alone unless an
-        // argument has no default.
-        for fm in formals.entries.iter() {
-            if fm.default.is_none() {
-                return missing(fm.name, fm.pos);
-            }
-        }
+    if args.is_empty() && !always {
+        // nix-instantiate 2.8 calls the final value only when --arg/--argstr were given
+        // (values along an -A path are always called).
         return Ok(f);
     }
     let mut pass = Vec::new();

@@ -210,11 +210,11 @@ fn to_path(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 
 fn store_path(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let (p, mut ctx) = coerce_to_path(ev, &a[0], pos)?;
-    if ev.io.file_type(&p).is_none() {
-        return err(format!("getting status of '{p}': No such file or directory"), Pos::NONE);
-    }
     let dir = format!("{}/", ev.opts.store_dir);
     let Some(rest) = p.strip_prefix(&dir) else {
+        if ev.io.file_type(&p).is_none() {
+            return err(format!("getting status of '{p}': No such file or directory"), Pos::NONE);
+        }
         return err(format!("path '{p}' is not in the Nix store"), pos);
     };
     let top = match rest.find('/') {

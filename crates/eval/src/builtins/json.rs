@@ -129,8 +129,6 @@ fn xml_escape(s: &str, out: &mut String) {
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
             '\n' => out.push_str("&#xA;"),
-            '\r' => out.push_str("&#xD;"),
-            '\t' => out.push_str("&#x9;"),
             c => out.push(c),
         }
     }
@@ -278,8 +276,12 @@ pub fn value_to_xml(
                 if f.ellipsis {
                     out.push_str(" ellipsis=\"1\"");
                 }
-                if let Some(at) = f.at {
-                    let _ = at;
+                if f.at.is_some() {
+                    if let Some(n) = c.lambda.at_name {
+                        out.push_str(" name=\"");
+                        xml_escape(n.as_str(), out);
+                        out.push('"');
+                    }
                 }
                 out.push_str(">\n");
                 for fe in f.entries.iter() {
