@@ -1,0 +1,64 @@
+# system.activationScripts and the activation script text (run by init at boot and
+# on every re-activation, with NEST_SYSTEM set to the system's path).
+{ config, lib, ... }:
+let
+  inherit (lib) mkOption types;
+  scriptType = types.coercedTo types.str (text: { inherit text; deps = [ ]; }) (types.submodule {
+    options = {
+      text = mkOption { type = types.lines; description = "The script snippet."; };
+      deps = mkOption { type = types.listOf types.str; default = [ ]; description = "Snippets that must run before this one."; };
+    };
+  });
+  scripts = config.system.activationScripts;
+  # Depth-first in name order: every snippet after its dependencies, each once.
+  order =
+    let
+      visit = stack: acc: n:
+        if builtins.elem n acc then acc
+        else if builtins.elem n stack then throw "system.activationScripts: dependency cycle through `${n}'"
+        else if !(scripts ? ${n}) then throw "system.activationScripts.${builtins.head stack}: unknown dependency `${n}'"
+        else (builtins.foldl' (visit (stack ++ [ n ])) acc scripts.${n}.deps) ++ [ n ];
+    in builtins.foldl' (visit [ ]) [ ] (builtins.attrNames scripts);
+  etcEntries = lib.filter (e: e.enable) (builtins.attrValues config.environment.etc);
+  etcLine = e:
+    let t = lib.escapeShellArg e.target; in
+    if e.mode == "symlink" || e.mode == "direct-symlink"
+    then "mkdir -p \"$(dirname /etc/${t})\"; ln -sfn \"$systemConfig/etc/\"${t} /etc/${t}\n"
+    else "mkdir -p \"$(dirname /etc/${t})\"; rm -f /etc/${t}; cp -L \"$systemConfig/etc/\"${t} /etc/${t}; chmod ${e.mode} /etc/${t}; chown ${e.user}:${e.group} /etc/${t} 2>/dev/null || true\n";
+in
+{
+  options.system = {
+    activationScripts = mkOption {
+      type = types.attrsOf scriptType;
+      default = { };
+      description = "Shell snippets run at activation, ordered by their `deps`.";
+    };
+    activationScript = mkOption {
+      type = types.str;
+      readOnly = true;
+      description = "The activation script (without its interpreter line).";
+    };
+  };
+  config = {
+    system.activationScripts = {
+      users.text = ''
+        mkdir -p /etc
+        for f in passwd group shadow; do
+          cp "$systemConfig/users/$f" /etc/.$f.tmp && mv /etc/.$f.tmp /etc/$f
+        done
+        chmod 0600 /etc/shadow
+      '' + lib.concatMapStrings (u: lib.optionalString u.createHome
+        "mkdir -p ${lib.escapeShellArg u.home}; chown ${toString u.uid}:${toString u.gid} ${lib.escapeShellArg u.home}\n")
+        (lib.filter (u: u.gid != null) config.users.allocated.users);
+      etc = { deps = [ "users" ]; text = lib.concatMapStrings etcLine etcEntries; };
+    };
+    system.activationScript = ''
+      set -e
+      systemConfig="''${NEST_SYSTEM:-$(cd "$(dirname "$0")" && pwd)}"
+      export PATH="$systemConfig/sw/bin:/run/current-system/sw/bin:$PATH"
+    '' + lib.concatMapStrings (n: "# ${n}\n${scripts.${n}.text}\n") order + ''
+      mkdir -p /run
+      ln -sfn "$systemConfig" /run/current-system.tmp && mv -T /run/current-system.tmp /run/current-system
+    '';
+  };
+}
