@@ -35,6 +35,19 @@ impl Output {
         }
     }
 
+    /// Progress over `total` steps: a bar on stderr when it is a terminal, one line
+    /// per step otherwise (logs and scripts).
+    pub fn progress(&self, total: u64) -> Progress {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(total);
+            if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}") {
+                bar.set_style(style);
+            }
+            bar
+        });
+        Progress { bar }
+    }
+
     /// A line of human-readable progress or status on stderr.
     pub fn status(&self, text: &str) {
         let _ = writeln!(std::io::stderr().lock(), "{text}");
@@ -57,6 +70,35 @@ impl Output {
         } else {
             let prefix = if self.color { "\x1b[1;31merror:\x1b[0m" } else { "error:" };
             let _ = writeln!(err, "{prefix} {text}");
+        }
+    }
+}
+
+/// See [`Output::progress`].
+pub struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    /// One step done; `line` describes it (kept above the bar when `important`).
+    pub fn step(&self, line: &str, important: bool) {
+        match &self.bar {
+            Some(b) => {
+                if important {
+                    b.println(line);
+                }
+                b.set_message(line.to_string());
+                b.inc(1);
+            }
+            None => {
+                let _ = writeln!(std::io::stderr().lock(), "{line}");
+            }
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
         }
     }
 }

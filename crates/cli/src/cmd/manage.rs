@@ -380,6 +380,7 @@ fn start_many(sup: &Supervisor, out: &Output, names: &[String], timeout: Duratio
     let queue = std::sync::Mutex::new(names.iter().collect::<Vec<_>>());
     let done = std::sync::Mutex::new((0usize, Vec::new()));
     let total = names.len();
+    let progress = out.progress(total as u64);
     std::thread::scope(|s| {
         for _ in 0..16.min(total) {
             s.spawn(|| loop {
@@ -388,15 +389,16 @@ fn start_many(sup: &Supervisor, out: &Output, names: &[String], timeout: Duratio
                 let Ok(mut d) = done.lock() else { break };
                 d.0 += 1;
                 match r {
-                    Ok(word) => out.status(&format!("[{}/{total}] {name}: {word}", d.0)),
+                    Ok(word) => progress.step(&format!("[{}/{total}] {name}: {word}", d.0), false),
                     Err(e) => {
-                        out.status(&format!("[{}/{total}] {name}: failed: {e:#}", d.0));
+                        progress.step(&format!("[{}/{total}] {name}: failed: {e:#}", d.0), true);
                         d.1.push(name.clone());
                     }
                 }
             });
         }
     });
+    progress.finish();
     let failed = done.lock().map(|d| d.1.clone()).unwrap_or_default();
     if !failed.is_empty() {
         anyhow::bail!("{} of {total} containers failed to start: {}", failed.len(), failed.join(", "));
