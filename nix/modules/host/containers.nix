@@ -1,0 +1,26 @@
+# containers.<name> (and the original's systemd.containers.<name>): each container's
+# options and its system, typed with the seed's nixosSubmodule. Produces
+# nest.containerSpecs.<name>: the runtime spec (crates/container/src/spec.rs) as data.
+{ config, lib, ... }:
+let
+  systemModules = import ../system/module-list.nix;
+  containerModule = name: import ./container-options.nix {
+    inherit lib;
+    configType = lib.types.nixosSubmodule systemModules {
+      containerName = name;
+      modules = [ ({ containerName, ... }: { networking.hostName = lib.mkDefault containerName; }) ];
+    };
+  };
+in
+{
+  imports = [
+    ./common.nix
+    (lib.mkAliasOptionModule [ "systemd" "containers" ] [ "containers" ])
+  ];
+  options.containers = lib.mkOption {
+    type = lib.types.attrsOf (lib.types.submodule ({ name, ... }: { imports = [ (containerModule name) ]; }));
+    default = { };
+    example = lib.literalExpression ''{ foo.config = { services.openssh.enable = true; }; }'';
+    description = "The containers run on this host.";
+  };
+}
