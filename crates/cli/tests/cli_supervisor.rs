@@ -90,7 +90,12 @@ fn create_list_status_destroy() {
     assert_eq!(status["status"], "down");
     assert_eq!(status["restartPolicy"], "on-failure");
 
+    for n in ["web", "web-1"] {
+        std::fs::create_dir_all(e.path(&format!("var/profiles/containers/{n}"))).expect("profile dir");
+    }
     e.ok(&["container", "destroy", "web"]);
+    assert!(!e.path("var/profiles/containers/web").exists());
+    assert!(e.path("var/profiles/containers/web-1").exists());
     assert!(!e.path("roots/web").exists());
     assert!(!e.path("var/containers/web.json").exists());
     assert!(e.path("roots/web-1").is_dir(), "destroy touches only its own container");

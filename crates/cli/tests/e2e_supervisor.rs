@@ -28,7 +28,7 @@ fn unique(prefix: &str) -> String {
     format!("{prefix}{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst))
 }
 
-const SLEEPER: &str = r#"{"version":1,"services":{"sleeper":{"command":["/bin/sleep","100000"],"wantedBy":["multi-user.target"]}}}"#;
+const SLEEPER: &str = r#"{"version":1,"services":{"sleeper":{"command":["/bin/sh","-c","echo sleeper-up; exec /bin/sleep 100000"],"wantedBy":["multi-user.target"]}}}"#;
 
 /// A temp dir holding the store (with systems), roots, configurations and run state,
 /// the containers created in it and the daemons started on it.
@@ -178,6 +178,8 @@ fn create_start_run_stop_destroy() {
     // init's boot messages went to the console log on the host.
     let console = w.ok(&["container", "logs", &name, "-n", "100"]);
     assert!(console.contains("booting"), "{console}");
+    assert!(wait_for(Duration::from_secs(5), || w.ok(&["container", "logs", &name, "--service", "sleeper"]).contains("sleeper-up")), "the service's own log");
+    assert_eq!(w.ok(&["container", "logs", &name, "-n", "1"]).lines().count(), 1);
     let o = w.nest(&["container", "stop", &name]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stderr).contains(": stopped"), "an orderly stop, not a kill");
@@ -386,4 +388,37 @@ fn daemon_boots_a_hundred_autostart_containers() {
     for n in &names {
         assert_eq!(w.info(n)["restarts"], 0, "{n} came up at the first attempt");
     }
+}
+
+/// What a systemd unit does: `supervise --foreground` runs the monitor in the
+/// foreground (ExecStart=), `stop` (ExecStop=) shuts the container down and the
+/// monitor then exits by itself with status 0.
+#[test]
+fn foreground_monitor_as_a_service_manager_runs_it() {
+    if !privileged() {
+        return;
+    }
+    let w = World::new();
+    let name = w.create("fg", &w.path("store/abc-sleeper").display().to_string(), &[]);
+    let mut monitor = w.cmd(&["container", "supervise", "--foreground", &name]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("supervise");
+    assert!(wait_for(Duration::from_secs(20), || w.pid1(&name).is_some()), "came up under the foreground monitor");
+    assert_eq!(w.info(&name)["monitorPid"].as_i64(), Some(i64::from(monitor.id())));
+    // A second monitor for the same container is refused.
+    let o = w.nest(&["container", "supervise", "--foreground", &name]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("already supervised"), "{}", String::from_utf8_lossy(&o.stderr));
+    w.ok(&["container", "stop", &name]);
+    let end = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = monitor.try_wait().expect("try_wait") {
+            break Some(s);
+        }
+        if Instant::now() > end {
+            let _ = monitor.kill();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.is_some_and(|s| s.success()), "the monitor exits 0 after stop: {status:?}");
+    assert_eq!(w.ok(&["container", "status", &name]), "down\n");
 }
