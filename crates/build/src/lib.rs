@@ -7,6 +7,8 @@
 //! path; another process that wants the same outputs waits and then finds them valid,
 //! so a derivation is built once.
 
+#![forbid(unsafe_code)]
+
 pub mod sandbox;
 
 use nest_nixcompat::{Derivation, DerivationOutput, HashAlgo, StorePath};

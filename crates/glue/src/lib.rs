@@ -4,6 +4,8 @@
 //! and [`with_evaluated`] / [`instantiate`] evaluate a file or expression for the CLI
 //! and for `nest switch`.
 
+#![forbid(unsafe_code)]
+
 pub mod io;
 
 pub use io::StoreIo;

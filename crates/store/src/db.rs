@@ -45,6 +45,9 @@ pub struct PathInfo {
     pub ca: Option<String>,
 }
 
+/// id, hash, registrationTime, deriver, narSize, ca.
+type Row = (i64, String, i64, Option<String>, Option<i64>, Option<String>);
+
 pub struct Db {
     conn: Connection,
 }
@@ -128,7 +131,7 @@ impl Db {
 
     pub fn query(&self, dir: &StoreDir, p: &StorePath) -> Result<Option<PathInfo>, StoreError> {
         let printed = dir.print(p);
-        let row: Option<(i64, String, i64, Option<String>, Option<i64>, Option<String>)> = self
+        let row: Option<Row> = self
             .conn
             .prepare_cached("select id, hash, registrationTime, deriver, narSize, ca from ValidPaths where path = ?1")
             .and_then(|mut s| s.query_row([&printed], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))).optional())

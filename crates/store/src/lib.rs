@@ -20,6 +20,8 @@
 //! tooling intuition carries over, and SQLite gives crash-safe transactions with several
 //! processes (two `nest build`s at once) without a server.
 
+#![forbid(unsafe_code)]
+
 pub mod add;
 pub mod db;
 pub mod error;
