@@ -171,3 +171,52 @@ fn a_failing_sandboxed_build_registers_nothing() {
     assert!(!entries.iter().any(|n| n.ends_with("-broken")), "{entries:?}");
     assert!(!entries.iter().any(|n| n.starts_with(".tmp-")), "{entries:?}");
 }
+
+#[test]
+fn killing_nest_build_at_any_moment_leaves_a_consistent_store() {
+    if !privileged() {
+        return;
+    }
+    let e = Env::new();
+    e.build(r#"p.writeText "warm" "up""#).expect("warm up busybox");
+    let expr = format!(
+        "let p = import {} {{}}; in builtins.genList (i: p.runCommand \"k${{toString i}}\" {{}} \"mkdir $out; for j in 1 2 3 4 5; do echo $j > $out/f$j; usleep 20000; done\") 12",
+        pkgs().display()
+    );
+    // A fixed pseudo-random sequence of kill delays (0-600 ms), so a failure reproduces.
+    let mut seed: u64 = 0x5eed;
+    for trial in 0..20 {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let delay = (seed >> 33) % 600;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_nest"))
+            .args(["build", "--no-out-link", "-j", "2", "-E", &expr])
+            .env("NEST_STORE_DIR", e.store())
+            .env("NEST_STATE_DIR", e.dir.path().join("var"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn nest build");
+        std::thread::sleep(std::time::Duration::from_millis(delay));
+        let _ = child.kill();
+        let _ = child.wait();
+        // Give the sandboxes (killed through their parent death signal) a moment to go.
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let v = e.nest(&["store", "verify", "--check-contents", "--json"]);
+        let j: serde_json::Value = serde_json::from_slice(&v.stdout).expect("verify json");
+        assert!(v.status.success(), "trial {trial} (kill after {delay} ms): {j}");
+        // Every registered output is complete.
+        for ent in std::fs::read_dir(e.store()).expect("rd").flatten() {
+            let n = ent.file_name().to_string_lossy().into_owned();
+            if n.contains("-k") && !n.ends_with(".drv") && !n.ends_with(".lock") && !n.starts_with('.') {
+                let o = e.nest(&["store", "path-info", ent.path().to_str().expect("utf-8")]);
+                if o.status.success() {
+                    assert!(ent.path().join("f5").exists(), "trial {trial}: registered partial output {n}");
+                }
+            }
+        }
+    }
+    // And the build completes afterwards.
+    let o = e.nest(&["build", "--no-out-link", "-j", "2", "-E", &expr]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 12);
+}
