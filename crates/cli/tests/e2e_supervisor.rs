@@ -422,3 +422,26 @@ fn foreground_monitor_as_a_service_manager_runs_it() {
     assert!(status.is_some_and(|s| s.success()), "the monitor exits 0 after stop: {status:?}");
     assert_eq!(w.ok(&["container", "status", &name]), "down\n");
 }
+
+/// Regression: a `stop` that lands while the container is still starting (the
+/// runtime not yet running PID 1) stops the container that appears, instead of
+/// leaving it running with nothing wanting it.
+#[test]
+fn stop_during_start_leaves_nothing_running() {
+    if !privileged() {
+        return;
+    }
+    let w = World::new();
+    let name = w.create("mid", &w.path("store/abc-sleeper").display().to_string(), &[]);
+    for round in 0..6u64 {
+        let start = w.cmd(&["container", "start", &name]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start");
+        std::thread::sleep(Duration::from_millis(round * 15));
+        let o = w.nest(&["container", "stop", &name]);
+        assert!(o.status.success(), "round {round}: {}", String::from_utf8_lossy(&o.stderr));
+        let _ = start.wait_with_output();
+        assert!(wait_for(Duration::from_secs(5), || w.info(&name)["phase"] == "stopped"), "round {round}: {}", w.info(&name));
+        assert_eq!(w.pid1(&name), None, "round {round}: nothing left running");
+        let info = w.info(&name);
+        assert_eq!(info["monitorPid"], serde_json::Value::Null, "round {round}: {info}");
+    }
+}

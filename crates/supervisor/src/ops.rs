@@ -371,10 +371,13 @@ impl Supervisor {
     pub fn stop(&self, name: &str, timeout: Option<Duration>) -> Result<StopOutcome> {
         let cfg = config::load(&self.paths, name)?;
         let timeout = timeout.unwrap_or_else(|| Duration::from_secs_f64(cfg.stop_timeout_sec.max(0.0)));
-        let Some((pid1, state)) = self.mark_down(name)? else {
+        let Some((mut pid1, mut state)) = self.mark_down(name)? else {
             return Ok(StopOutcome::AlreadyStopped);
         };
         let dir = self.paths.state_dir(name);
+        if pid1.is_none() {
+            (pid1, state) = self.await_pid1(name, timeout);
+        }
         let mut outcome = StopOutcome::Stopped;
         if let (Some(pid1), Some(state)) = (pid1, state) {
             let asked = client::request_with_timeout(&dir.join("control.sock"), Request::Stop {}, Duration::from_secs(2)).is_ok();
@@ -396,9 +399,12 @@ impl Supervisor {
     /// `nest container terminate`: SIGKILL every process of the container at once.
     pub fn terminate(&self, name: &str) -> Result<StopOutcome> {
         config::load(&self.paths, name)?;
-        let Some((pid1, state)) = self.mark_down(name)? else {
+        let Some((mut pid1, mut state)) = self.mark_down(name)? else {
             return Ok(StopOutcome::AlreadyStopped);
         };
+        if pid1.is_none() {
+            (pid1, state) = self.await_pid1(name, Duration::from_secs(10));
+        }
         if let (Some(pid1), Some(state)) = (pid1, state) {
             kill_container(&state);
             if !wait_until(Duration::from_secs(10), || !pid1.alive()) {
@@ -407,6 +413,22 @@ impl Supervisor {
         }
         self.settle_stopped(name)?;
         Ok(StopOutcome::Killed)
+    }
+
+    /// Caught mid-start (wanted down now, no PID 1 yet, the monitor alive): the runtime
+    /// may be about to run PID 1. Waits for it, or for the monitor to give up, so a
+    /// container that appears late is stopped too.
+    fn await_pid1(&self, name: &str, timeout: Duration) -> (Option<ProcId>, Option<State>) {
+        let dir = self.paths.state_dir(name);
+        let mut found = (None, None);
+        wait_until(timeout, || {
+            let r = Record::load(&dir).unwrap_or_default();
+            let o = lifecycle::observe(name, &dir, &r);
+            let done = o.container.is_some() || !o.monitor_alive;
+            found = (o.container, o.state);
+            done
+        });
+        found
     }
 
     /// Records that the container is wanted down; returns PID 1 and its state when
