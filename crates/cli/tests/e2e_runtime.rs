@@ -66,7 +66,13 @@ impl World {
     /// `nest spawn -D root --run-dir … -M name <extra> -- <cmd>`.
     fn spawn_cmd(&self, name: &str, extra: &[&str], cmd: &[&str]) -> Command {
         let mut c = Command::new(NEST);
-        c.arg("spawn").arg("-D").arg(self.root()).arg("--run-dir").arg(self.run_dir()).arg("-M").arg(name);
+        c.arg("spawn")
+            .arg("-D")
+            .arg(self.root())
+            .arg("--run-dir")
+            .arg(self.run_dir())
+            .arg("-M")
+            .arg(name);
         c.args(extra).arg("--").args(cmd);
         c.stdin(Stdio::null());
         c
@@ -97,7 +103,11 @@ impl ProcGuard {
                 if let Some(mut e) = child.stderr.take() {
                     let _ = e.read_to_string(&mut stderr);
                 }
-                return Finished { code: status.code(), stdout, stderr };
+                return Finished {
+                    code: status.code(),
+                    stdout,
+                    stderr,
+                };
             }
             if Instant::now() > deadline {
                 let _ = child.kill();
@@ -156,7 +166,9 @@ struct CgroupGuard(String);
 
 impl CgroupGuard {
     fn leftovers(&self) -> Vec<PathBuf> {
-        let Ok(layout) = nest_sys::cgroup::Layout::detect() else { return Vec::new() };
+        let Ok(layout) = nest_sys::cgroup::Layout::detect() else {
+            return Vec::new();
+        };
         layout
             .hierarchies
             .iter()
@@ -187,12 +199,17 @@ fn wait_for(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
 }
 
 fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname").expect("host hostname").trim().to_string()
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .expect("host hostname")
+        .trim()
+        .to_string()
 }
 
 /// Parses `KEY=VALUE` lines a test script printed.
 fn field<'a>(out: &'a str, key: &str) -> &'a str {
-    out.lines().find_map(|l| l.strip_prefix(key).and_then(|r| r.strip_prefix('='))).unwrap_or_else(|| panic!("no {key}= in output:\n{out}"))
+    out.lines()
+        .find_map(|l| l.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
+        .unwrap_or_else(|| panic!("no {key}= in output:\n{out}"))
 }
 
 #[test]
@@ -281,7 +298,13 @@ echo NOSTATE=$(ls /run/host 2>&1 | grep -c 'No such')
     assert_eq!(field(o, "OWN_CGROUPS"), "/", "the cgroup namespace root is the container's cgroup");
     assert_eq!(field(o, "MKNOD_BLOCK"), "denied");
     let capbnd = u64::from_str_radix(field(o, "CAPBND"), 16).expect("hex");
-    for (cap, bit) in [("CAP_SYS_MODULE", 16), ("CAP_SYS_TIME", 25), ("CAP_SYS_BOOT", 22), ("CAP_SYS_ADMIN", 21), ("CAP_SYS_RAWIO", 17)] {
+    for (cap, bit) in [
+        ("CAP_SYS_MODULE", 16),
+        ("CAP_SYS_TIME", 25),
+        ("CAP_SYS_BOOT", 22),
+        ("CAP_SYS_ADMIN", 21),
+        ("CAP_SYS_RAWIO", 17),
+    ] {
         assert_eq!(capbnd & (1 << bit), 0, "{cap} in the bounding set {capbnd:x}");
     }
     assert_ne!(capbnd & (1 << 0), 0, "CAP_CHOWN kept");
@@ -292,7 +315,11 @@ echo NOSTATE=$(ls /run/host 2>&1 | grep -c 'No such')
     for d in ["null", "zero", "full", "random", "urandom", "tty", "console", "pts", "ptmx", "shm"] {
         assert!(dev.contains(&d), "/dev/{d} missing: {dev:?}");
     }
-    assert!(!dev.iter().any(|d| d.starts_with("sd") || d.starts_with("vd") || *d == "mem" || *d == "kmsg"), "{dev:?}");
+    assert!(
+        !dev.iter()
+            .any(|d| d.starts_with("sd") || d.starts_with("vd") || *d == "mem" || *d == "kmsg"),
+        "{dev:?}"
+    );
     assert_eq!(field(o, "RUN"), "tmpfs");
     assert_eq!(field(o, "TMP"), "tmpfs");
     assert!(!store.join("abc-hello/new").exists());
@@ -318,7 +345,8 @@ fn boot_runs_nest_init_and_stops_on_sigterm() {
     let marker = w.state_dir(&name).join("hello");
     wait_for("the service to start", Duration::from_secs(20), || marker.exists());
     assert_eq!(std::fs::read_to_string(&marker).expect("marker").trim(), name);
-    let state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(w.state_dir(&name).join("state.json")).expect("state.json")).expect("json");
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.state_dir(&name).join("state.json")).expect("state.json")).expect("json");
     assert!(state["pid"].as_i64().unwrap_or(0) > 1);
     c.signal(nix::sys::signal::Signal::SIGTERM);
     let t = Instant::now();
@@ -346,7 +374,12 @@ fn exec_enters_a_running_container() {
         assert!(line.ends_with(&format!("/nest-{name}")), "{line} in\n{cgroups}");
     }
     let mut e = Command::new(NEST);
-    e.args(["container", "exec", "-T", &name, "--run-dir"]).arg(w.run_dir()).args(["--", "/bin/sh", "-c", "cat /tmp/mark; hostname; ls /proc | grep -c '^[0-9]'; cut -d: -f3 /proc/self/cgroup | sort -u; exit 3"]);
+    e.args(["container", "exec", "-T", &name, "--run-dir"]).arg(w.run_dir()).args([
+        "--",
+        "/bin/sh",
+        "-c",
+        "cat /tmp/mark; hostname; ls /proc | grep -c '^[0-9]'; cut -d: -f3 /proc/self/cgroup | sort -u; exit 3",
+    ]);
     e.stdin(Stdio::null());
     let out = run(e);
     assert_eq!(out.code, Some(3), "{out:?}");
@@ -358,7 +391,9 @@ fn exec_enters_a_running_container() {
     assert_eq!(lines[3], "/", "{out:?}");
     drop(c);
     let mut gone = Command::new(NEST);
-    gone.args(["container", "exec", "-T", "no-such-container", "--run-dir"]).arg(w.run_dir()).args(["--", "/bin/true"]);
+    gone.args(["container", "exec", "-T", "no-such-container", "--run-dir"])
+        .arg(w.run_dir())
+        .args(["--", "/bin/true"]);
     let out = run(gone);
     assert_eq!(out.code, Some(1));
     assert!(out.stderr.contains("container no-such-container is not running"), "{out:?}");
@@ -386,7 +421,19 @@ fn private_network_is_up_before_the_command_and_reachable_with_forwarded_ports()
     let port_arg = format!("tcp:{port}:8080");
     let c = start(w.spawn_cmd(
         &name,
-        &["--private-network", "--host-address", &host, "--local-address", &local, "--host-address6", &host6, "--local-address6", &local6, "-p", &port_arg],
+        &[
+            "--private-network",
+            "--host-address",
+            &host,
+            "--local-address",
+            &local,
+            "--host-address6",
+            &host6,
+            "--local-address6",
+            &local6,
+            "-p",
+            &port_arg,
+        ],
         &["/bin/sh", "-c", &script],
     ));
     let expect = format!("hello-from-{name}");
@@ -403,20 +450,39 @@ fn private_network_is_up_before_the_command_and_reachable_with_forwarded_ports()
         direct.is_some()
     });
     assert_eq!(direct.as_deref(), Some(expect.as_str()));
-    assert_eq!(fetch(format!("[{local6}]:8080")).as_deref(), Some(expect.as_str()), "IPv6 over the veth");
-    assert_eq!(fetch(format!("127.0.0.1:{port}")).as_deref(), Some(expect.as_str()), "forwarded port");
+    assert_eq!(
+        fetch(format!("[{local6}]:8080")).as_deref(),
+        Some(expect.as_str()),
+        "IPv6 over the veth"
+    );
+    assert_eq!(
+        fetch(format!("127.0.0.1:{port}")).as_deref(),
+        Some(expect.as_str()),
+        "forwarded port"
+    );
     // Host-side interface name never exceeds 15 bytes.
-    let links = Command::new("ip").args(["-o", "link", "show", "type", "veth"]).output().expect("ip link");
+    let links = Command::new("ip")
+        .args(["-o", "link", "show", "type", "veth"])
+        .output()
+        .expect("ip link");
     let links = String::from_utf8_lossy(&links.stdout);
     assert!(links.lines().any(|l| l.contains(&format!("{}@", hash_hint(&name)))), "{links}");
     c.signal(nix::sys::signal::Signal::SIGTERM);
     let done = c.wait(Duration::from_secs(20));
-    assert_eq!(field(&done.stdout, "PING_HOST"), "ok", "the network was configured before the command ran");
+    assert_eq!(
+        field(&done.stdout, "PING_HOST"),
+        "ok",
+        "the network was configured before the command ran"
+    );
 }
 
 /// The host veth name the runtime derives (mirrors `ContainerName::veth_name`).
 fn hash_hint(name: &str) -> String {
-    nest_container::ContainerName::new(name).expect("valid").veth_name().trim_start_matches("ve-").to_string()
+    nest_container::ContainerName::new(name)
+        .expect("valid")
+        .veth_name()
+        .trim_start_matches("ve-")
+        .to_string()
 }
 
 #[test]
@@ -428,7 +494,15 @@ fn memory_limit_kills_a_hog() {
     let name = unique("mem");
     let cg = CgroupGuard(name.clone());
     // At most 256 MiB are ever asked for; the limit is 32 MiB.
-    let out = run(w.spawn_cmd(&name, &["--memory-max", "32M"], &["/bin/sh", "-c", "a=$(head -c 268435456 /dev/zero | tr '\\0' x); echo survived ${#a}"]));
+    let out = run(w.spawn_cmd(
+        &name,
+        &["--memory-max", "32M"],
+        &[
+            "/bin/sh",
+            "-c",
+            "a=$(head -c 268435456 /dev/zero | tr '\\0' x); echo survived ${#a}",
+        ],
+    ));
     assert!(!out.stdout.contains("survived"), "{out:?}");
     assert_eq!(out.code, Some(137), "killed by the OOM killer: {out:?}");
     cg.assert_gone();
@@ -465,7 +539,10 @@ fn fifty_containers_start_at_once() {
     let w = World::new();
     let names: Vec<String> = (0..50).map(|_| unique("many")).collect();
     let _guards: Vec<CgroupGuard> = names.iter().map(|n| CgroupGuard(n.clone())).collect();
-    let procs: Vec<ProcGuard> = names.iter().map(|n| start(w.spawn_cmd(n, &[], &["/bin/sh", "-c", "echo up-$(hostname)"]))).collect();
+    let procs: Vec<ProcGuard> = names
+        .iter()
+        .map(|n| start(w.spawn_cmd(n, &[], &["/bin/sh", "-c", "echo up-$(hostname)"])))
+        .collect();
     let mut failures = Vec::new();
     for (n, p) in names.iter().zip(procs) {
         let out = p.wait(Duration::from_secs(120));
@@ -490,7 +567,11 @@ fn binds_ephemeral_and_tmpfs() {
     std::fs::create_dir_all(&ro).expect("ro");
     let (rw_arg, ro_arg) = (format!("{}:/data", rw.display()), format!("{}:/config", ro.display()));
     let script = "echo x > /data/written && echo RW=ok; (echo x > /config/written) 2>/dev/null && echo RO=ok || echo RO=denied; echo eph > /eph-file; echo T=$(grep ' /scratch ' /proc/self/mountinfo | cut -d' ' -f9)";
-    let out = run(w.spawn_cmd(&name, &["--bind", &rw_arg, "--bind-ro", &ro_arg, "--ephemeral", "--tmpfs", "/scratch"], &["/bin/sh", "-c", script]));
+    let out = run(w.spawn_cmd(
+        &name,
+        &["--bind", &rw_arg, "--bind-ro", &ro_arg, "--ephemeral", "--tmpfs", "/scratch"],
+        &["/bin/sh", "-c", script],
+    ));
     assert_eq!(out.code, Some(0), "{out:?}");
     assert_eq!(field(&out.stdout, "RW"), "ok");
     assert_eq!(field(&out.stdout, "RO"), "denied");
@@ -509,14 +590,21 @@ fn hardening_flags_and_status_file() {
     let w = World::new();
     let name = unique("hard");
     let _cg = CgroupGuard(name.clone());
-    let out = run(w.spawn_cmd(&name, &["--seccomp", "--no-new-privileges", "--capability", "CAP_SYS_TIME"], &["/bin/sh", "-c", "grep -E '^(Seccomp|NoNewPrivs|CapBnd):' /proc/self/status"]));
+    let out = run(w.spawn_cmd(
+        &name,
+        &["--seccomp", "--no-new-privileges", "--capability", "CAP_SYS_TIME"],
+        &["/bin/sh", "-c", "grep -E '^(Seccomp|NoNewPrivs|CapBnd):' /proc/self/status"],
+    ));
     assert_eq!(out.code, Some(0), "{out:?}");
     assert!(out.stdout.contains("Seccomp:\t2"), "{out:?}");
     assert!(out.stdout.contains("NoNewPrivs:\t1"), "{out:?}");
     let capbnd = u64::from_str_radix(field(&out.stdout.replace(":\t", "="), "CapBnd"), 16).expect("hex");
     assert_ne!(capbnd & (1 << 25), 0, "additional capability kept");
     let plain = run(w.spawn_cmd(&name, &[], &["/bin/sh", "-c", "grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status"]));
-    assert!(plain.stdout.contains("Seccomp:\t0") && plain.stdout.contains("NoNewPrivs:\t0"), "{plain:?}");
+    assert!(
+        plain.stdout.contains("Seccomp:\t0") && plain.stdout.contains("NoNewPrivs:\t0"),
+        "{plain:?}"
+    );
 }
 
 #[test]
@@ -538,12 +626,39 @@ fn second_container_with_the_same_name_is_refused() {
 
 #[test]
 fn bad_names_and_specs_are_usage_errors() {
-    let out = Command::new(NEST).args(["spawn", "-D", "/nonexistent-root", "-M", "bad/name", "--print-spec", "--", "/bin/true"]).output().expect("nest");
+    let out = Command::new(NEST)
+        .args([
+            "spawn",
+            "-D",
+            "/nonexistent-root",
+            "-M",
+            "bad/name",
+            "--print-spec",
+            "--",
+            "/bin/true",
+        ])
+        .output()
+        .expect("nest");
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("invalid container name \"bad/name\": character '/' at position 3"), "{err}");
+    assert!(
+        err.contains("invalid container name \"bad/name\": character '/' at position 3"),
+        "{err}"
+    );
     let out = Command::new(NEST)
-        .args(["spawn", "-D", "/srv/some root", "--private-network", "--local-address", "10.233.0.2/24", "-p", "8080:80", "--print-spec", "--", "/bin/true"])
+        .args([
+            "spawn",
+            "-D",
+            "/srv/some root",
+            "--private-network",
+            "--local-address",
+            "10.233.0.2/24",
+            "-p",
+            "8080:80",
+            "--print-spec",
+            "--",
+            "/bin/true",
+        ])
         .output()
         .expect("nest");
     assert_eq!(out.status.code(), Some(0), "{out:?}");

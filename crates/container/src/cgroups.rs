@@ -34,7 +34,12 @@ impl DeviceRule {
     }
 
     fn chr(major: u32, minor: Option<u32>) -> DeviceRule {
-        DeviceRule { kind: 'c', major: Some(major), minor, access: "rwm".into() }
+        DeviceRule {
+            kind: 'c',
+            major: Some(major),
+            minor,
+            access: "rwm".into(),
+        }
     }
 }
 
@@ -66,12 +71,20 @@ pub fn rule_for_node(node: &Path, access: &str) -> std::io::Result<DeviceRule> {
     } else if md.file_type().is_char_device() {
         'c'
     } else {
-        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{} is not a device node", node.display())));
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{} is not a device node", node.display()),
+        ));
     };
     let rdev = md.rdev();
     let major = ((rdev >> 32) & 0xffff_f000) as u32 | ((rdev >> 8) & 0xfff) as u32;
     let minor = ((rdev >> 12) & 0xffff_ff00) as u32 | (rdev & 0xff) as u32;
-    Ok(DeviceRule { kind, major: Some(major), minor: Some(minor), access: access.to_string() })
+    Ok(DeviceRule {
+        kind,
+        major: Some(major),
+        minor: Some(minor),
+        access: access.to_string(),
+    })
 }
 
 /// One control-file write.
@@ -99,7 +112,11 @@ pub fn plan_writes(layout: &Layout, limits: &Limits, devices: &[DeviceRule]) -> 
     let w = |hierarchy, file, value: String| Write { hierarchy, file, value };
     if let Some(m) = limits.memory_max {
         let (i, is_v2) = pick("memory", "memoryMax")?;
-        out.push(if is_v2 { w(i, "memory.max", m.to_string()) } else { w(i, "memory.limit_in_bytes", m.to_string()) });
+        out.push(if is_v2 {
+            w(i, "memory.max", m.to_string())
+        } else {
+            w(i, "memory.limit_in_bytes", m.to_string())
+        });
     }
     if let Some(p) = limits.pids_max {
         let (i, _) = pick("pids", "pidsMax")?;
@@ -108,7 +125,11 @@ pub fn plan_writes(layout: &Layout, limits: &Limits, devices: &[DeviceRule]) -> 
     if let Some(cw) = limits.cpu_weight {
         let (i, is_v2) = pick("cpu", "cpuWeight")?;
         // systemd's mapping: weight 100 is the default 1024 shares.
-        out.push(if is_v2 { w(i, "cpu.weight", cw.to_string()) } else { w(i, "cpu.shares", (cw * 1024 / 100).max(2).to_string()) });
+        out.push(if is_v2 {
+            w(i, "cpu.weight", cw.to_string())
+        } else {
+            w(i, "cpu.shares", (cw * 1024 / 100).max(2).to_string())
+        });
     }
     if let Some(q) = limits.cpu_quota_percent {
         let (i, is_v2) = pick("cpu", "cpuQuotaPercent")?;
@@ -124,7 +145,11 @@ pub fn plan_writes(layout: &Layout, limits: &Limits, devices: &[DeviceRule]) -> 
     if let Some(iw) = limits.io_weight {
         let (i, is_v2) = pick("blkio", "ioWeight").or_else(|_| pick("io", "ioWeight"))?;
         // v1 blkio weights range 10..1000; map linearly like systemd does.
-        out.push(if is_v2 { w(i, "io.weight", format!("default {iw}")) } else { w(i, "blkio.weight", ((iw - 1) * 990 / 9999 + 10).to_string()) });
+        out.push(if is_v2 {
+            w(i, "io.weight", format!("default {iw}"))
+        } else {
+            w(i, "blkio.weight", ((iw - 1) * 990 / 9999 + 10).to_string())
+        });
     }
     if let Some(i) = v1("devices") {
         out.push(w(i, "devices.deny", "a".into()));
@@ -163,7 +188,10 @@ impl Cgroups {
     pub fn create(layout: &Layout, name: &str, limits: &Limits, devices: &[DeviceRule]) -> Result<Cgroups, CgroupsError> {
         let writes = plan_writes(layout, limits, devices)?;
         let leaf = dir_name(name);
-        let mut made = Cgroups { dirs: Vec::new(), v2: layout.hierarchies.iter().position(|h| h.kind == Kind::V2) };
+        let mut made = Cgroups {
+            dirs: Vec::new(),
+            v2: layout.hierarchies.iter().position(|h| h.kind == Kind::V2),
+        };
         let result = (|| {
             for h in &layout.hierarchies {
                 let parent = h.path_of(&h.current);
@@ -245,7 +273,10 @@ impl Cgroups {
 /// into a leaf `nest-runtime` first (once).
 fn enable_v2_controllers(h: &Hierarchy, parent: &Path) -> Result<(), CgroupsError> {
     let available = cgroup::read_file(parent, "cgroup.controllers")?;
-    let wanted: Vec<&str> = available.split_whitespace().filter(|c| matches!(*c, "cpu" | "memory" | "pids" | "io")).collect();
+    let wanted: Vec<&str> = available
+        .split_whitespace()
+        .filter(|c| matches!(*c, "cpu" | "memory" | "pids" | "io"))
+        .collect();
     if wanted.is_empty() {
         return Ok(());
     }
@@ -290,7 +321,13 @@ mod tests {
     }
 
     fn limits() -> Limits {
-        Limits { memory_max: Some(1 << 26), cpu_weight: Some(200), cpu_quota_percent: Some(50), pids_max: Some(32), io_weight: Some(10000) }
+        Limits {
+            memory_max: Some(1 << 26),
+            cpu_weight: Some(200),
+            cpu_quota_percent: Some(50),
+            pids_max: Some(32),
+            io_weight: Some(10000),
+        }
     }
 
     #[test]
@@ -317,15 +354,35 @@ mod tests {
         let files: Vec<(&str, &str)> = w.iter().map(|w| (w.file, w.value.as_str())).collect();
         assert_eq!(
             files,
-            vec![("memory.max", "67108864"), ("pids.max", "32"), ("cpu.weight", "200"), ("cpu.max", "50000 100000"), ("io.weight", "default 10000")]
+            vec![
+                ("memory.max", "67108864"),
+                ("pids.max", "32"),
+                ("cpu.weight", "200"),
+                ("cpu.max", "50000 100000"),
+                ("io.weight", "default 10000")
+            ]
         );
     }
 
     #[test]
     fn missing_controller_is_an_error() {
-        let l = Layout::parse("36 30 0:32 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n31 30 0:27 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu\n", "1:cpu:/\n0::/\n");
-        let e = plan_writes(&l, &Limits { pids_max: Some(3), ..Limits::default() }, &[]).expect_err("no pids");
-        assert_eq!(e.to_string(), "limit pidsMax needs the pids controller, which is not available on this host");
+        let l = Layout::parse(
+            "36 30 0:32 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n31 30 0:27 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu\n",
+            "1:cpu:/\n0::/\n",
+        );
+        let e = plan_writes(
+            &l,
+            &Limits {
+                pids_max: Some(3),
+                ..Limits::default()
+            },
+            &[],
+        )
+        .expect_err("no pids");
+        assert_eq!(
+            e.to_string(),
+            "limit pidsMax needs the pids controller, which is not available on this host"
+        );
     }
 
     #[test]

@@ -16,7 +16,11 @@ pub enum ExecError {
     #[error(transparent)]
     State(#[from] StateError),
     #[error("container {name}: joining {what}")]
-    Join { name: String, what: String, source: std::io::Error },
+    Join {
+        name: String,
+        what: String,
+        source: std::io::Error,
+    },
     #[error("container {name}: {op}: {errno}")]
     Sys { name: String, op: &'static str, errno: Errno },
     #[error("container {name}: {message}")]
@@ -65,29 +69,60 @@ pub fn exec(opts: &ExecOptions<'_>) -> Result<ExitStatus, ExecError> {
     for dir in &state.cgroups {
         // A v1 directory has `tasks`: moving this (still single-threaded) process by
         // its thread avoids the grace period a `cgroup.procs` write waits for.
-        let moved = if dir.join("tasks").exists() { nest_sys::cgroup::add_thread(dir, me) } else { nest_sys::cgroup::add_process(dir, me) };
-        moved.map_err(|e| ExecError::Join { name: name.clone(), what: format!("cgroup {}", dir.display()), source: std::io::Error::other(e.to_string()) })?;
+        let moved = if dir.join("tasks").exists() {
+            nest_sys::cgroup::add_thread(dir, me)
+        } else {
+            nest_sys::cgroup::add_process(dir, me)
+        };
+        moved.map_err(|e| ExecError::Join {
+            name: name.clone(),
+            what: format!("cgroup {}", dir.display()),
+            source: std::io::Error::other(e.to_string()),
+        })?;
     }
     for (ns, flag, f) in &fds {
         // A container without a private network shares the host's: joining it is a no-op.
-        nix::sched::setns(f, *flag).map_err(|errno| ExecError::Sys { name: name.clone(), op: ns_op(ns), errno })?;
+        nix::sched::setns(f, *flag).map_err(|errno| ExecError::Sys {
+            name: name.clone(),
+            op: ns_op(ns),
+            errno,
+        })?;
     }
-    let pty = if opts.pty { Some(nest_sys::pty::open().map_err(|errno| ExecError::Sys { name: name.clone(), op: "opening a pty", errno })?) } else { None };
+    let pty = if opts.pty {
+        Some(nest_sys::pty::open().map_err(|errno| ExecError::Sys {
+            name: name.clone(),
+            op: "opening a pty",
+            errno,
+        })?)
+    } else {
+        None
+    };
 
     let signals = forwarded_signals();
     let _ = process::set_sigmask(SigmaskHow::SIG_BLOCK, &signals);
     let keep = CapSet(state.capabilities);
     let seccomp = match state.seccomp {
-        true => Some(nest_sys::seccomp::build().map_err(|e| ExecError::Command { name: name.clone(), message: e.to_string() })?),
+        true => Some(nest_sys::seccomp::build().map_err(|e| ExecError::Command {
+            name: name.clone(),
+            message: e.to_string(),
+        })?),
         false => None,
     };
-    let child = match process::fork().map_err(|errno| ExecError::Sys { name: name.clone(), op: "fork", errno })? {
+    let child = match process::fork().map_err(|errno| ExecError::Sys {
+        name: name.clone(),
+        op: "fork",
+        errno,
+    })? {
         Forked::Child => {
             let message = (|| {
                 nix::unistd::chdir("/").map_err(|e| format!("chdir /: {e}"))?;
                 if let Some(p) = &pty {
                     nix::unistd::setsid().map_err(|e| format!("setsid: {e}"))?;
-                    let slave = std::fs::OpenOptions::new().read(true).write(true).open(&p.slave_path).map_err(|e| format!("opening {}: {e}", p.slave_path.display()))?;
+                    let slave = std::fs::OpenOptions::new()
+                        .read(true)
+                        .write(true)
+                        .open(&p.slave_path)
+                        .map_err(|e| format!("opening {}: {e}", p.slave_path.display()))?;
                     nest_sys::pty::make_controlling(slave.as_fd()).map_err(|e| format!("TIOCSCTTY: {e}"))?;
                     nix::unistd::dup2_stdin(&slave).map_err(|e| format!("dup2: {e}"))?;
                     nix::unistd::dup2_stdout(&slave).map_err(|e| format!("dup2: {e}"))?;

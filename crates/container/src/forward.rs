@@ -28,7 +28,11 @@ pub fn bind(ports: &[ForwardPort], target: IpAddr) -> Result<Vec<Listener>, Forw
     ports
         .iter()
         .map(|p| {
-            let err = |source| ForwardError { protocol: p.protocol, port: p.host_port, source };
+            let err = |source| ForwardError {
+                protocol: p.protocol,
+                port: p.host_port,
+                source,
+            };
             let any6 = SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), p.host_port);
             let any4: SocketAddr = SocketAddr::new(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), p.host_port);
             let to = SocketAddr::new(target, p.target_port());
@@ -61,7 +65,9 @@ fn serve_tcp(listener: TcpListener, to: SocketAddr) {
             let Ok(upstream) = TcpStream::connect_timeout(&to, Duration::from_secs(10)) else {
                 return;
             };
-            let (Ok(c2), Ok(u2)) = (client.try_clone(), upstream.try_clone()) else { return };
+            let (Ok(c2), Ok(u2)) = (client.try_clone(), upstream.try_clone()) else {
+                return;
+            };
             let t = std::thread::spawn(move || pipe(c2, u2));
             pipe(upstream, client);
             let _ = t.join();
@@ -97,7 +103,11 @@ fn serve_udp(sock: UdpSocket, to: SocketAddr) {
         let upstream = match existing {
             Some(u) => u,
             None => {
-                let bind_addr: SocketAddr = if to.is_ipv4() { "0.0.0.0:0".parse().unwrap_or(to) } else { "[::]:0".parse().unwrap_or(to) };
+                let bind_addr: SocketAddr = if to.is_ipv4() {
+                    "0.0.0.0:0".parse().unwrap_or(to)
+                } else {
+                    "[::]:0".parse().unwrap_or(to)
+                };
                 let Ok(u) = UdpSocket::bind(bind_addr) else { continue };
                 if u.connect(to).is_err() {
                     continue;

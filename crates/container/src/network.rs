@@ -63,9 +63,19 @@ pub fn setup(plan: &NetPlan, pid: i32) -> Result<(), NetlinkError> {
     for (h, l) in [(plan.host4, plan.local4), (plan.host6, plan.local6)] {
         if let (Some(h), Some(l)) = (h, l) {
             if plan.bridge.is_none() {
-                host.add_route(&plan.host_if, Some((l.addr, if l.addr.is_ipv4() { 32 } else { 128 })), None, Scope::Link)?;
+                host.add_route(
+                    &plan.host_if,
+                    Some((l.addr, if l.addr.is_ipv4() { 32 } else { 128 })),
+                    None,
+                    Scope::Link,
+                )?;
             }
-            inner.add_route(CONTAINER_IF, Some((h.addr, if h.addr.is_ipv4() { 32 } else { 128 })), None, Scope::Link)?;
+            inner.add_route(
+                CONTAINER_IF,
+                Some((h.addr, if h.addr.is_ipv4() { 32 } else { 128 })),
+                None,
+                Scope::Link,
+            )?;
             inner.add_route(CONTAINER_IF, None, Some(h.addr), Scope::Universe)?;
         }
     }

@@ -7,11 +7,11 @@
 //! the container's command has been exec'd, since the pipe is close-on-exec).
 
 use crate::cgroups::{self, Cgroups, CgroupsError};
+use crate::forward::{self, ForwardError};
 use crate::network::{self, NetPlan};
 use crate::setup::{self, Bind, CgroupMount, HostNest, MountConfig};
 use crate::spec::{Spec, SpecError};
 use crate::state::{Lock, State, StateError, STATE_VERSION};
-use crate::forward::{self, ForwardError};
 use nest_sys::caps::{self, CapSet};
 use nest_sys::cgroup::{Kind, Layout};
 use nest_sys::netlink::NetlinkError;
@@ -39,9 +39,16 @@ pub enum RuntimeError {
     #[error("container {name}")]
     Forward { name: String, source: ForwardError },
     #[error("container {name}")]
-    Seccomp { name: String, source: nest_sys::seccomp::SeccompError },
+    Seccomp {
+        name: String,
+        source: nest_sys::seccomp::SeccompError,
+    },
     #[error("{op} {path}")]
-    Io { op: &'static str, path: PathBuf, source: std::io::Error },
+    Io {
+        op: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{op}: {errno}")]
     Sys { op: &'static str, errno: Errno },
     #[error("container {name}: {message}")]
@@ -136,7 +143,15 @@ pub(crate) fn env_cstrings(env: &BTreeMap<String, String>) -> Vec<CString> {
 /// The signals the host side forwards to PID 1 (and PID 1 to its command).
 pub(crate) fn forwarded_signals() -> SigSet {
     let mut s = SigSet::empty();
-    for sig in [Signal::SIGCHLD, Signal::SIGTERM, Signal::SIGINT, Signal::SIGHUP, Signal::SIGQUIT, Signal::SIGUSR1, Signal::SIGUSR2] {
+    for sig in [
+        Signal::SIGCHLD,
+        Signal::SIGTERM,
+        Signal::SIGINT,
+        Signal::SIGHUP,
+        Signal::SIGQUIT,
+        Signal::SIGUSR1,
+        Signal::SIGUSR2,
+    ] {
         s.add(sig);
     }
     s
@@ -149,7 +164,9 @@ pub(crate) fn resolve_command(cmd: &str, path: &str) -> Option<PathBuf> {
         return Some(PathBuf::from(cmd));
     }
     path.split(':').filter(|d| !d.is_empty()).map(|d| Path::new(d).join(cmd)).find(|p| {
-        std::fs::metadata(p).map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
+        std::fs::metadata(p)
+            .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+            .unwrap_or(false)
     })
 }
 
@@ -171,7 +188,9 @@ pub(crate) fn confine(keep: CapSet, no_new_privs: bool, seccomp: Option<&nest_sy
 /// Runs `argv` with `env`: resolves it in `PATH`, resets signals, execs. Only returns
 /// an error message.
 pub(crate) fn exec_command(argv: &[String], env: &BTreeMap<String, String>) -> String {
-    let Some(first) = argv.first() else { return "empty command".to_string() };
+    let Some(first) = argv.first() else {
+        return "empty command".to_string();
+    };
     let path = env.get("PATH").map(String::as_str).unwrap_or(DEFAULT_PATH);
     let Some(resolved) = resolve_command(first, path) else {
         return format!("command {first:?} not found in PATH {path}");
@@ -234,7 +253,10 @@ fn loaded_libraries() -> Vec<PathBuf> {
     let mut libs: Vec<PathBuf> = Vec::new();
     for line in maps.lines() {
         let Some(p) = line.split_whitespace().nth(5) else { continue };
-        let name = Path::new(p).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = Path::new(p)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if p.starts_with('/') && (name.contains(".so.") || name.ends_with(".so")) && !libs.iter().any(|l| l == Path::new(p)) {
             libs.push(PathBuf::from(p));
         }
@@ -243,7 +265,11 @@ fn loaded_libraries() -> Vec<PathBuf> {
 }
 
 fn io_err<'a>(op: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> RuntimeError + 'a {
-    move |source| RuntimeError::Io { op, path: path.to_path_buf(), source }
+    move |source| RuntimeError::Io {
+        op,
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// Kills the first process (and so the whole PID namespace) unless disarmed.
@@ -304,7 +330,12 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
         .iter()
         .map(|b| {
             let md = std::fs::metadata(b.source()).map_err(io_err("bind mount source", b.source()))?;
-            Ok(Bind { source: b.source().to_path_buf(), target: b.mount_point.clone(), read_only: b.is_read_only, is_dir: md.is_dir() })
+            Ok(Bind {
+                source: b.source().to_path_buf(),
+                target: b.mount_point.clone(),
+                read_only: b.is_read_only,
+                is_dir: md.is_dir(),
+            })
         })
         .collect::<Result<Vec<_>, RuntimeError>>()?;
     if let Some(store) = &spec.store_dir {
@@ -312,7 +343,11 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
     }
     let console = {
         use std::io::IsTerminal;
-        if std::io::stdin().is_terminal() { std::fs::read_link("/proc/self/fd/0").ok() } else { None }
+        if std::io::stdin().is_terminal() {
+            std::fs::read_link("/proc/self/fd/0").ok()
+        } else {
+            None
+        }
     };
 
     let mut devices = cgroups::base_device_rules(spec.enable_tun);
@@ -343,7 +378,10 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
             dir: if layout.is_pure_v2() {
                 String::new()
             } else {
-                h.mountpoint.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()
+                h.mountpoint
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_default()
             },
         })
         .filter(|m| !m.dir.is_empty() || matches!(m.kind, Kind::V2))
@@ -357,17 +395,38 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
                 None => std::env::current_exe().map_err(io_err("finding nest's executable", Path::new("/proc/self/exe")))?,
             };
             let libs = loaded_libraries();
-            let loader = libs.iter().find(|l| l.file_name().is_some_and(|f| f.to_string_lossy().starts_with("ld-")));
+            let loader = libs
+                .iter()
+                .find(|l| l.file_name().is_some_and(|f| f.to_string_lossy().starts_with("ld-")));
             let mut argv = Vec::new();
             if let Some(ld) = loader.and_then(|l| l.file_name()) {
                 argv.push(format!("{}/{}", setup::HOST_LIB, ld.to_string_lossy()));
                 argv.push("--library-path".to_string());
                 argv.push(setup::HOST_LIB.to_string());
             }
-            argv.extend([setup::HOST_NEST.to_string(), "init".into(), "--system".into(), system.display().to_string(), "--state-dir".into(), setup::HOST_STATE.into()]);
-            (Pid1::Boot { argv }, Some(HostNest { exe, libs, state_dir: state_dir.clone() }))
+            argv.extend([
+                setup::HOST_NEST.to_string(),
+                "init".into(),
+                "--system".into(),
+                system.display().to_string(),
+                "--state-dir".into(),
+                setup::HOST_STATE.into(),
+            ]);
+            (
+                Pid1::Boot { argv },
+                Some(HostNest {
+                    exe,
+                    libs,
+                    state_dir: state_dir.clone(),
+                }),
+            )
         }
-        None => (Pid1::Reaper { argv: spec.command.clone() }, None),
+        None => (
+            Pid1::Reaper {
+                argv: spec.command.clone(),
+            },
+            None,
+        ),
     };
     let (pid1, host_nest) = pid1;
     let scratch = spec.ephemeral.then(|| state_dir.join("ephemeral"));
@@ -385,24 +444,48 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
         hostname: spec.name.hostname(),
     };
     let seccomp = match spec.seccomp {
-        true => Some(nest_sys::seccomp::build().map_err(|source| RuntimeError::Seccomp { name: name.clone(), source })?),
+        true => Some(nest_sys::seccomp::build().map_err(|source| RuntimeError::Seccomp {
+            name: name.clone(),
+            source,
+        })?),
         false => None,
     };
-    let plan = ChildPlan { mounts, cgroups: cgroup_mounts, keep, no_new_privs: spec.no_new_privileges, seccomp, pid1, env: env.clone() };
+    let plan = ChildPlan {
+        mounts,
+        cgroups: cgroup_mounts,
+        keep,
+        no_new_privs: spec.no_new_privileges,
+        seccomp,
+        pid1,
+        env: env.clone(),
+    };
 
     let net = NetPlan::from_spec(spec);
     let listeners = match (&net, spec.local_address.or(spec.local_address6)) {
         (Some(_), Some(target)) if !spec.forward_ports.is_empty() => {
-            forward::bind(&spec.forward_ports, target.addr).map_err(|source| RuntimeError::Forward { name: name.clone(), source })?
+            forward::bind(&spec.forward_ports, target.addr).map_err(|source| RuntimeError::Forward {
+                name: name.clone(),
+                source,
+            })?
         }
         _ => Vec::new(),
     };
 
-    let cg = Cgroups::create(&layout, &name, &spec.limits, &devices).map_err(|source| RuntimeError::Cgroups { name: name.clone(), source })?;
-    let mut cleanup = Cleanup { cgroups: Some(cg), state_dir: &state_dir, scratch };
+    let cg = Cgroups::create(&layout, &name, &spec.limits, &devices).map_err(|source| RuntimeError::Cgroups {
+        name: name.clone(),
+        source,
+    })?;
+    let mut cleanup = Cleanup {
+        cgroups: Some(cg),
+        state_dir: &state_dir,
+        scratch,
+    };
 
     let signals = forwarded_signals();
-    let old_mask = process::set_sigmask(SigmaskHow::SIG_BLOCK, &signals).map_err(|errno| RuntimeError::Sys { op: "blocking signals", errno })?;
+    let old_mask = process::set_sigmask(SigmaskHow::SIG_BLOCK, &signals).map_err(|errno| RuntimeError::Sys {
+        op: "blocking signals",
+        errno,
+    })?;
     let _mask = MaskGuard(old_mask);
     let (go_r, go_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|errno| RuntimeError::Sys { op: "pipe", errno })?;
     let (err_r, err_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|errno| RuntimeError::Sys { op: "pipe", errno })?;
@@ -412,7 +495,11 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
         flags |= CloneFlags::CLONE_NEWNET;
     }
     // Born in its v2 cgroup when the kernel can; the v1 hierarchies follow by thread.
-    let v2_fd = cleanup.cgroups.as_ref().and_then(|c| c.v2_dir()).and_then(|d| std::fs::File::open(d).ok());
+    let v2_fd = cleanup
+        .cgroups
+        .as_ref()
+        .and_then(|c| c.v2_dir())
+        .and_then(|d| std::fs::File::open(d).ok());
     let forked = match &v2_fd {
         Some(fd) => match process::fork_into_cgroup(flags, std::os::fd::AsFd::as_fd(fd)) {
             Ok(f) => Ok((f, true)),
@@ -440,10 +527,16 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
     let mut guard = ChildGuard(Some(pid));
 
     if let Some(cg) = &cleanup.cgroups {
-        cg.add(pid.as_raw(), born_in_v2).map_err(|source| RuntimeError::Cgroups { name: name.clone(), source })?;
+        cg.add(pid.as_raw(), born_in_v2).map_err(|source| RuntimeError::Cgroups {
+            name: name.clone(),
+            source,
+        })?;
     }
     if let Some(net) = &net {
-        network::setup(net, pid.as_raw()).map_err(|source| RuntimeError::Network { name: name.clone(), source })?;
+        network::setup(net, pid.as_raw()).map_err(|source| RuntimeError::Network {
+            name: name.clone(),
+            source,
+        })?;
     }
     // If the child already failed, this write fails (EPIPE) and its message explains.
     let went = std::fs::File::from(go_w).write_all(b"g");
@@ -472,7 +565,10 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
     let status = wait_forwarding(pid, &signals);
     guard.0 = None;
     if let Some(c) = cleanup.cgroups.take() {
-        c.remove().map_err(|source| RuntimeError::Cgroups { name: name.clone(), source })?;
+        c.remove().map_err(|source| RuntimeError::Cgroups {
+            name: name.clone(),
+            source,
+        })?;
     }
     drop(cleanup);
     Ok(status)
@@ -560,14 +656,31 @@ mod tests {
     #[test]
     fn default_caps_follow_nspawn_minus_admin_and_boot() {
         let set = default_capabilities(false, true);
-        for absent in ["CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_MODULE", "CAP_SYS_TIME", "CAP_NET_ADMIN", "CAP_SYS_RAWIO"] {
+        for absent in [
+            "CAP_SYS_ADMIN",
+            "CAP_SYS_BOOT",
+            "CAP_SYS_MODULE",
+            "CAP_SYS_TIME",
+            "CAP_NET_ADMIN",
+            "CAP_SYS_RAWIO",
+        ] {
             assert!(!set.contains(caps::from_name(absent).unwrap_or(63)), "{absent}");
         }
-        for present in ["CAP_CHOWN", "CAP_KILL", "CAP_MKNOD", "CAP_SETUID", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT"] {
+        for present in [
+            "CAP_CHOWN",
+            "CAP_KILL",
+            "CAP_MKNOD",
+            "CAP_SETUID",
+            "CAP_NET_BIND_SERVICE",
+            "CAP_SYS_CHROOT",
+        ] {
             assert!(set.contains(caps::from_name(present).unwrap_or(63)), "{present}");
         }
         assert!(default_capabilities(true, true).contains(12), "NET_ADMIN with a private network");
-        assert!(!default_capabilities(false, false).contains(27), "no MKNOD without a devices controller");
+        assert!(
+            !default_capabilities(false, false).contains(27),
+            "no MKNOD without a devices controller"
+        );
     }
 
     #[test]

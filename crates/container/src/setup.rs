@@ -77,7 +77,15 @@ pub enum SetupError {
 /// Device nodes every container gets, bound from the host's `/dev`.
 pub const BASIC_DEVICES: &[&str] = &["null", "zero", "full", "random", "urandom", "tty"];
 /// `/proc` entries hidden behind `/dev/null` (files) or an empty read-only tmpfs (dirs).
-pub const PROC_MASKED_FILES: &[&str] = &["kcore", "keys", "timer_list", "timer_stats", "sched_debug", "latency_stats", "kallsyms"];
+pub const PROC_MASKED_FILES: &[&str] = &[
+    "kcore",
+    "keys",
+    "timer_list",
+    "timer_stats",
+    "sched_debug",
+    "latency_stats",
+    "kallsyms",
+];
 pub const PROC_MASKED_DIRS: &[&str] = &["acpi", "scsi", "asound"];
 /// `/proc` entries made read-only.
 pub const PROC_READ_ONLY: &[&str] = &["sys", "sysrq-trigger", "irq", "bus", "fs"];
@@ -112,7 +120,13 @@ fn bind(sys: &mut dyn Syscall, source: &Path, target: &Path, is_dir: bool, read_
 /// Makes an existing path read-only by binding it onto itself.
 fn read_only_in_place(sys: &mut dyn Syscall, p: &Path) -> Result<(), SyscallError> {
     sys.mount(Some(p), p, None, MsFlags::MS_BIND | MsFlags::MS_REC, None)?;
-    sys.mount(None, p, None, RO_REMOUNT | MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC, None)
+    sys.mount(
+        None,
+        p,
+        None,
+        RO_REMOUNT | MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+        None,
+    )
 }
 
 /// Mounts the container's view of its cgroups on `cg_root` (normally
@@ -126,7 +140,13 @@ pub fn mount_cgroups(sys: &mut dyn Syscall, cgroups: &[CgroupMount], cg_root: &P
     if single_v2 {
         sys.mount(Some(Path::new("cgroup2")), cg_root, Some("cgroup2"), cg_flags, None)?;
     } else if !cgroups.is_empty() {
-        sys.mount(Some(Path::new("tmpfs")), cg_root, Some("tmpfs"), nosuid_nodev_noexec, Some("mode=755"))?;
+        sys.mount(
+            Some(Path::new("tmpfs")),
+            cg_root,
+            Some("tmpfs"),
+            nosuid_nodev_noexec,
+            Some("mode=755"),
+        )?;
         for m in cgroups {
             let target = cg_root.join(&m.dir);
             sys.mkdir_all(&target, 0o755)?;
@@ -160,7 +180,12 @@ pub fn setup_mounts(sys: &mut dyn Syscall, c: &MountConfig) -> Result<(), SetupE
             for d in [&upper, &work, &merged] {
                 sys.mkdir_all(d, 0o755)?;
             }
-            let data = format!("lowerdir={},upperdir={},workdir={}", c.root.display(), upper.display(), work.display());
+            let data = format!(
+                "lowerdir={},upperdir={},workdir={}",
+                c.root.display(),
+                upper.display(),
+                work.display()
+            );
             sys.mount(Some(Path::new("overlay")), &merged, Some("overlay"), MsFlags::empty(), Some(&data))?;
             merged
         }
@@ -198,14 +223,26 @@ pub fn setup_mounts(sys: &mut dyn Syscall, c: &MountConfig) -> Result<(), SetupE
     for entry in PROC_MASKED_DIRS {
         let p = proc.join(entry);
         if sys.exists(&p) {
-            sys.mount(Some(Path::new("tmpfs")), &p, Some("tmpfs"), nosuid_nodev_noexec | MsFlags::MS_RDONLY, Some("mode=555"))?;
+            sys.mount(
+                Some(Path::new("tmpfs")),
+                &p,
+                Some("tmpfs"),
+                nosuid_nodev_noexec | MsFlags::MS_RDONLY,
+                Some("mode=555"),
+            )?;
         }
     }
 
     // /sys read-only, and below it only the container's own cgroups, read-only too.
     let sysfs = inside(&root, Path::new("/sys"));
     sys.mkdir_all(&sysfs, 0o555)?;
-    sys.mount(Some(Path::new("sysfs")), &sysfs, Some("sysfs"), nosuid_nodev_noexec | MsFlags::MS_RDONLY, None)?;
+    sys.mount(
+        Some(Path::new("sysfs")),
+        &sysfs,
+        Some("sysfs"),
+        nosuid_nodev_noexec | MsFlags::MS_RDONLY,
+        None,
+    )?;
 
     // A minimal /dev.
     let dev = inside(&root, Path::new("/dev"));
@@ -217,10 +254,21 @@ pub fn setup_mounts(sys: &mut dyn Syscall, c: &MountConfig) -> Result<(), SetupE
     bind(sys, &console_src, &dev.join("console"), false, false, MsFlags::empty())?;
     let pts = dev.join("pts");
     sys.mkdir_all(&pts, 0o755)?;
-    sys.mount(Some(Path::new("devpts")), &pts, Some("devpts"), MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC, Some("newinstance,ptmxmode=0666,mode=620"))?;
+    sys.mount(
+        Some(Path::new("devpts")),
+        &pts,
+        Some("devpts"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC,
+        Some("newinstance,ptmxmode=0666,mode=620"),
+    )?;
     sys.symlink(Path::new("pts/ptmx"), &dev.join("ptmx"))?;
     tmpfs(sys, &dev.join("shm"), nosuid_nodev, "mode=1777")?;
-    for (link, target) in [("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")] {
+    for (link, target) in [
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+    ] {
         sys.symlink(Path::new(target), &dev.join(link))?;
     }
     if c.enable_tun {
@@ -274,7 +322,12 @@ mod tests {
             root: "/r".into(),
             ephemeral_scratch: None,
             store: Some("/nest/store".into()),
-            binds: vec![Bind { source: "/srv".into(), target: "/data".into(), read_only: false, is_dir: true }],
+            binds: vec![Bind {
+                source: "/srv".into(),
+                target: "/data".into(),
+                read_only: false,
+                is_dir: true,
+            }],
             tmpfs: vec!["/var/cache".into()],
             console: None,
             enable_tun: false,
@@ -295,14 +348,23 @@ mod tests {
         setup_mounts(&mut rec, &config()).expect("setup");
         assert_eq!(
             rec.calls[0],
-            Call::Mount { source: None, target: "/".into(), fstype: None, flags: MsFlags::MS_REC | MsFlags::MS_PRIVATE, data: None }
+            Call::Mount {
+                source: None,
+                target: "/".into(),
+                fstype: None,
+                flags: MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+                data: None
+            }
         );
         let n = rec.calls.len();
         assert_eq!(
             &rec.calls[n - 5..],
             &[
                 Call::Chdir("/r".into()),
-                Call::PivotRoot { new_root: ".".into(), put_old: ".".into() },
+                Call::PivotRoot {
+                    new_root: ".".into(),
+                    put_old: ".".into()
+                },
                 Call::UmountDetach(".".into()),
                 Call::Chdir("/".into()),
                 Call::SetHostname("c1".into()),
@@ -319,7 +381,9 @@ mod tests {
         let binds: Vec<_> = m.iter().filter(|(t, _, _)| *t == target).collect();
         assert_eq!(binds.len(), 2, "{binds:?}");
         assert!(binds[0].2.contains(MsFlags::MS_BIND) && !binds[0].2.contains(MsFlags::MS_RDONLY));
-        assert!(binds[1].2.contains(MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | MsFlags::MS_BIND | MsFlags::MS_NOSUID));
+        assert!(binds[1]
+            .2
+            .contains(MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | MsFlags::MS_BIND | MsFlags::MS_NOSUID));
         // The store bind comes after /run and /tmp so they cannot hide it.
         let tmp = position(&rec, |c| matches!(c, Call::Mount { target, .. } if target == Path::new("/r/tmp")));
         let store = position(&rec, |c| matches!(c, Call::Mount { target: t, .. } if *t == target));
@@ -331,18 +395,35 @@ mod tests {
         let mut rec = Recording::default();
         setup_mounts(&mut rec, &config()).expect("setup");
         let hybrid = [
-            CgroupMount { kind: Kind::V1 { options: vec!["memory".into()] }, dir: "memory".into() },
-            CgroupMount { kind: Kind::V2, dir: "unified".into() },
+            CgroupMount {
+                kind: Kind::V1 {
+                    options: vec!["memory".into()],
+                },
+                dir: "memory".into(),
+            },
+            CgroupMount {
+                kind: Kind::V2,
+                dir: "unified".into(),
+            },
         ];
         mount_cgroups(&mut rec, &hybrid, Path::new("/r/sys/fs/cgroup")).expect("cgroups");
         let m = rec.mounts();
-        let mem = m.iter().find(|(t, _, _)| t == Path::new("/r/sys/fs/cgroup/memory")).expect("memory mounted");
+        let mem = m
+            .iter()
+            .find(|(t, _, _)| t == Path::new("/r/sys/fs/cgroup/memory"))
+            .expect("memory mounted");
         assert_eq!(mem.1.as_deref(), Some("cgroup"));
         assert!(mem.2.contains(MsFlags::MS_RDONLY));
-        let uni = m.iter().find(|(t, _, _)| t == Path::new("/r/sys/fs/cgroup/unified")).expect("unified");
+        let uni = m
+            .iter()
+            .find(|(t, _, _)| t == Path::new("/r/sys/fs/cgroup/unified"))
+            .expect("unified");
         assert_eq!(uni.1.as_deref(), Some("cgroup2"));
         assert!(uni.2.contains(MsFlags::MS_RDONLY));
-        let last_cg = m.iter().rfind(|(t, _, _)| t == Path::new("/r/sys/fs/cgroup")).expect("tmpfs remount");
+        let last_cg = m
+            .iter()
+            .rfind(|(t, _, _)| t == Path::new("/r/sys/fs/cgroup"))
+            .expect("tmpfs remount");
         assert!(last_cg.2.contains(MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY));
         let sysfs = m.iter().find(|(t, _, _)| t == Path::new("/r/sys")).expect("sysfs");
         assert!(sysfs.2.contains(MsFlags::MS_RDONLY));
@@ -351,7 +432,15 @@ mod tests {
     #[test]
     fn pure_v2_mounts_cgroup2_directly() {
         let mut rec = Recording::default();
-        mount_cgroups(&mut rec, &[CgroupMount { kind: Kind::V2, dir: String::new() }], Path::new("/r/sys/fs/cgroup")).expect("cgroups");
+        mount_cgroups(
+            &mut rec,
+            &[CgroupMount {
+                kind: Kind::V2,
+                dir: String::new(),
+            }],
+            Path::new("/r/sys/fs/cgroup"),
+        )
+        .expect("cgroups");
         let m = rec.mounts();
         let cg: Vec<_> = m.iter().filter(|(t, _, _)| t == Path::new("/r/sys/fs/cgroup")).collect();
         assert_eq!(cg.len(), 1);
@@ -373,10 +462,18 @@ mod tests {
             data: None
         }));
         let m = rec.mounts();
-        assert!(!m.iter().any(|(t, _, _)| t == Path::new("/r/proc/keys")), "absent entries are skipped");
-        let sys_ro = m.iter().filter(|(t, _, _)| t == Path::new("/r/proc/sys")).last().expect("proc/sys");
+        assert!(
+            !m.iter().any(|(t, _, _)| t == Path::new("/r/proc/keys")),
+            "absent entries are skipped"
+        );
+        let sys_ro = m
+            .iter()
+            .rfind(|(t, _, _)| t == Path::new("/r/proc/sys"))
+            .expect("proc/sys");
         assert!(sys_ro.2.contains(MsFlags::MS_RDONLY | MsFlags::MS_REMOUNT));
-        assert!(m.iter().any(|(t, f, fl)| t == Path::new("/r/proc/acpi") && f.as_deref() == Some("tmpfs") && fl.contains(MsFlags::MS_RDONLY)));
+        assert!(m
+            .iter()
+            .any(|(t, f, fl)| t == Path::new("/r/proc/acpi") && f.as_deref() == Some("tmpfs") && fl.contains(MsFlags::MS_RDONLY)));
     }
 
     #[test]
@@ -388,7 +485,10 @@ mod tests {
         rec.existing.insert("/r/proc/sys/net".into());
         setup_mounts(&mut rec, &c).expect("setup");
         let m = rec.mounts();
-        let net = m.iter().filter(|(t, _, _)| t == Path::new("/r/proc/sys/net")).last().expect("net remount");
+        let net = m
+            .iter()
+            .rfind(|(t, _, _)| t == Path::new("/r/proc/sys/net"))
+            .expect("net remount");
         assert!(net.2.contains(MsFlags::MS_REMOUNT) && !net.2.contains(MsFlags::MS_RDONLY));
     }
 
@@ -402,8 +502,14 @@ mod tests {
             let target = PathBuf::from("/r/dev").join(d);
             assert!(rec.calls.contains(&Call::Touch(target.clone())), "{d}");
         }
-        assert!(rec.calls.contains(&Call::Symlink { target: "pts/ptmx".into(), link: "/r/dev/ptmx".into() }));
-        assert!(rec.mounts().iter().any(|(t, f, _)| t == Path::new("/r/dev/pts") && f.as_deref() == Some("devpts")));
+        assert!(rec.calls.contains(&Call::Symlink {
+            target: "pts/ptmx".into(),
+            link: "/r/dev/ptmx".into()
+        }));
+        assert!(rec
+            .mounts()
+            .iter()
+            .any(|(t, f, _)| t == Path::new("/r/dev/pts") && f.as_deref() == Some("devpts")));
     }
 
     #[test]
@@ -413,30 +519,56 @@ mod tests {
         let mut rec = Recording::default();
         setup_mounts(&mut rec, &c).expect("setup");
         let ov = rec.calls.iter().find_map(|call| match call {
-            Call::Mount { target, fstype: Some(f), data, .. } if f == "overlay" => Some((target.clone(), data.clone())),
+            Call::Mount {
+                target,
+                fstype: Some(f),
+                data,
+                ..
+            } if f == "overlay" => Some((target.clone(), data.clone())),
             _ => None,
         });
-        assert_eq!(ov, Some(("/s/eph/root".into(), Some("lowerdir=/r,upperdir=/s/eph/upper,workdir=/s/eph/work".into()))));
+        assert_eq!(
+            ov,
+            Some((
+                "/s/eph/root".into(),
+                Some("lowerdir=/r,upperdir=/s/eph/upper,workdir=/s/eph/work".into())
+            ))
+        );
         assert!(rec.calls.contains(&Call::Chdir("/s/eph/root".into())));
     }
 
     #[test]
     fn boot_exposes_host_nest_read_only_and_state_read_write() {
         let mut c = config();
-        c.host_nest = Some(HostNest { exe: "/usr/bin/nest".into(), libs: vec!["/lib/libc.so.6".into()], state_dir: "/run/nest/containers/c1".into() });
+        c.host_nest = Some(HostNest {
+            exe: "/usr/bin/nest".into(),
+            libs: vec!["/lib/libc.so.6".into()],
+            state_dir: "/run/nest/containers/c1".into(),
+        });
         let mut rec = Recording::default();
         setup_mounts(&mut rec, &c).expect("setup");
         let m = rec.mounts();
-        let exe = m.iter().filter(|(t, _, _)| t == Path::new("/r/run/host/nest")).last().expect("exe");
+        let exe = m
+            .iter()
+            .rfind(|(t, _, _)| t == Path::new("/r/run/host/nest"))
+            .expect("exe");
         assert!(exe.2.contains(MsFlags::MS_RDONLY));
-        assert!(m.iter().any(|(t, _, fl)| t == Path::new("/r/run/host/lib/libc.so.6") && fl.contains(MsFlags::MS_RDONLY)));
-        let state = m.iter().filter(|(t, _, _)| t == Path::new("/r/run/host/state")).last().expect("state");
+        assert!(m
+            .iter()
+            .any(|(t, _, fl)| t == Path::new("/r/run/host/lib/libc.so.6") && fl.contains(MsFlags::MS_RDONLY)));
+        let state = m
+            .iter()
+            .rfind(|(t, _, _)| t == Path::new("/r/run/host/state"))
+            .expect("state");
         assert!(!state.2.contains(MsFlags::MS_RDONLY));
     }
 
     #[test]
     fn a_failing_call_stops_the_sequence() {
-        let mut rec = Recording { fail_at: Some(3), ..Recording::default() };
+        let mut rec = Recording {
+            fail_at: Some(3),
+            ..Recording::default()
+        };
         assert!(setup_mounts(&mut rec, &config()).is_err());
         assert_eq!(rec.calls.len(), 4);
     }

@@ -45,12 +45,20 @@ pub struct ContainerName(String);
 
 impl ContainerName {
     pub fn new(name: &str) -> Result<ContainerName, SpecError> {
-        let err = |why: String| SpecError::Name { name: name.to_string(), why };
+        let err = |why: String| SpecError::Name {
+            name: name.to_string(),
+            why,
+        };
         if name.is_empty() {
             return Err(err("it is empty".into()));
         }
-        if let Some((i, c)) = name.char_indices().find(|(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))) {
-            return Err(err(format!("character {c:?} at position {i} is not allowed (use letters, digits, '-', '_' and '.')")));
+        if let Some((i, c)) = name
+            .char_indices()
+            .find(|(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        {
+            return Err(err(format!(
+                "character {c:?} at position {i} is not allowed (use letters, digits, '-', '_' and '.')"
+            )));
         }
         if name.starts_with(['-', '.']) {
             return Err(err("it must not start with '-' or '.'".into()));
@@ -122,7 +130,10 @@ pub struct Address {
 
 impl Address {
     pub fn parse(s: &str) -> Result<Address, SpecError> {
-        let err = |why: &str| SpecError::Address { value: s.to_string(), why: why.to_string() };
+        let err = |why: &str| SpecError::Address {
+            value: s.to_string(),
+            why: why.to_string(),
+        };
         let (a, p) = match s.split_once('/') {
             Some((a, p)) => (a, Some(p)),
             None => (s, None),
@@ -147,7 +158,11 @@ impl TryFrom<String> for Address {
 impl From<Address> for String {
     fn from(a: Address) -> String {
         let max = if a.addr.is_ipv4() { 32 } else { 128 };
-        if a.prefix == max { a.addr.to_string() } else { format!("{}/{}", a.addr, a.prefix) }
+        if a.prefix == max {
+            a.addr.to_string()
+        } else {
+            format!("{}/{}", a.addr, a.prefix)
+        }
     }
 }
 
@@ -198,7 +213,11 @@ fn bind_mounts<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<BindMount>,
         BindMountsIn::List(v) => v,
         BindMountsIn::Attrs(m) => m
             .into_iter()
-            .map(|(k, a)| BindMount { host_path: a.host_path, mount_point: a.mount_point.unwrap_or_else(|| PathBuf::from(k)), is_read_only: a.is_read_only })
+            .map(|(k, a)| BindMount {
+                host_path: a.host_path,
+                mount_point: a.mount_point.unwrap_or_else(|| PathBuf::from(k)),
+                is_read_only: a.is_read_only,
+            })
             .collect(),
     })
 }
@@ -363,7 +382,9 @@ impl Spec {
     }
 
     pub fn root_dir(&self) -> PathBuf {
-        self.root_dir.clone().unwrap_or_else(|| PathBuf::from("/var/lib/nest/containers").join(self.name.as_str()))
+        self.root_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("/var/lib/nest/containers").join(self.name.as_str()))
     }
 
     pub fn state_dir(&self) -> PathBuf {
@@ -380,8 +401,22 @@ impl Spec {
 
     /// Checks what types alone cannot.
     pub fn validate(&self) -> Result<(), SpecError> {
-        let abs = |field: &'static str, p: &Path| if p.is_absolute() { Ok(()) } else { Err(SpecError::NotAbsolute { field, path: p.to_path_buf() }) };
-        for (field, p) in [("rootDir", &self.root_dir), ("stateDir", &self.state_dir), ("storeDir", &self.store_dir), ("init", &self.init)] {
+        let abs = |field: &'static str, p: &Path| {
+            if p.is_absolute() {
+                Ok(())
+            } else {
+                Err(SpecError::NotAbsolute {
+                    field,
+                    path: p.to_path_buf(),
+                })
+            }
+        };
+        for (field, p) in [
+            ("rootDir", &self.root_dir),
+            ("stateDir", &self.state_dir),
+            ("storeDir", &self.store_dir),
+            ("init", &self.init),
+        ] {
             if let Some(p) = p {
                 abs(field, p)?;
             }
@@ -401,7 +436,11 @@ impl Spec {
         }
         self.additional_caps()?;
         let l = &self.limits;
-        for (field, v) in [("limits.memoryMax", l.memory_max), ("limits.cpuQuotaPercent", l.cpu_quota_percent), ("limits.pidsMax", l.pids_max)] {
+        for (field, v) in [
+            ("limits.memoryMax", l.memory_max),
+            ("limits.cpuQuotaPercent", l.cpu_quota_percent),
+            ("limits.pidsMax", l.pids_max),
+        ] {
             if v == Some(0) {
                 return Err(SpecError::Zero { field });
             }
@@ -425,19 +464,32 @@ impl Spec {
                 return Err(SpecError::NeedsPrivateNetwork(f));
             }
         }
-        for (a, an, fam_v4) in [(&self.host_address, "hostAddress", true), (&self.local_address, "localAddress", true), (&self.host_address6, "hostAddress6", false), (&self.local_address6, "localAddress6", false)] {
+        for (a, an, fam_v4) in [
+            (&self.host_address, "hostAddress", true),
+            (&self.local_address, "localAddress", true),
+            (&self.host_address6, "hostAddress6", false),
+            (&self.local_address6, "localAddress6", false),
+        ] {
             if let Some(a) = a {
                 if a.addr.is_ipv4() != fam_v4 {
-                    return Err(SpecError::Address { value: String::from(*a), why: format!("{an} must be an IPv{} address", if fam_v4 { 4 } else { 6 }) });
+                    return Err(SpecError::Address {
+                        value: String::from(*a),
+                        why: format!("{an} must be an IPv{} address", if fam_v4 { 4 } else { 6 }),
+                    });
                 }
             }
         }
         if !self.forward_ports.is_empty() && self.local_address.is_none() {
-            return Err(SpecError::Address { value: String::new(), why: "forwardPorts needs localAddress".into() });
+            return Err(SpecError::Address {
+                value: String::new(),
+                why: "forwardPorts needs localAddress".into(),
+            });
         }
         for p in &self.forward_ports {
             if p.host_port == 0 || p.target_port() == 0 {
-                return Err(SpecError::Zero { field: "forwardPorts port" });
+                return Err(SpecError::Zero {
+                    field: "forwardPorts port",
+                });
             }
         }
         for k in self.environment.keys() {
@@ -465,7 +517,10 @@ mod tests {
     fn names() {
         assert!(ContainerName::new("foo-bar_1.x").is_ok());
         let e = ContainerName::new("a/b").expect_err("slash");
-        assert_eq!(e.to_string(), "invalid container name \"a/b\": character '/' at position 1 is not allowed (use letters, digits, '-', '_' and '.')");
+        assert_eq!(
+            e.to_string(),
+            "invalid container name \"a/b\": character '/' at position 1 is not allowed (use letters, digits, '-', '_' and '.')"
+        );
         assert!(ContainerName::new("").is_err());
         assert!(ContainerName::new("-x").is_err());
         let long = ContainerName::new(&"x".repeat(300)).expect("any length");
@@ -504,15 +559,33 @@ mod tests {
     #[test]
     fn rejects_bad_specs() {
         let cases = [
-            (r#"{"name":"a","command":["x"],"hostAddress":"10.0.0.1"}"#, "hostAddress needs privateNetwork = true"),
-            (r#"{"name":"a","command":["x"],"privateNetwork":true,"hostAddress":"10.0.0.300"}"#, "not an IPv4 or IPv6 address"),
-            (r#"{"name":"a","command":["x"],"additionalCapabilities":["CAP_FLY"]}"#, "unknown capability \"CAP_FLY\""),
-            (r#"{"name":"a","command":["x"],"limits":{"pidsMax":0}}"#, "limits.pidsMax must be greater than zero"),
+            (
+                r#"{"name":"a","command":["x"],"hostAddress":"10.0.0.1"}"#,
+                "hostAddress needs privateNetwork = true",
+            ),
+            (
+                r#"{"name":"a","command":["x"],"privateNetwork":true,"hostAddress":"10.0.0.300"}"#,
+                "not an IPv4 or IPv6 address",
+            ),
+            (
+                r#"{"name":"a","command":["x"],"additionalCapabilities":["CAP_FLY"]}"#,
+                "unknown capability \"CAP_FLY\"",
+            ),
+            (
+                r#"{"name":"a","command":["x"],"limits":{"pidsMax":0}}"#,
+                "limits.pidsMax must be greater than zero",
+            ),
             (r#"{"name":"a"}"#, "nothing to run"),
-            (r#"{"name":"a","command":["x"],"rootDir":"rel"}"#, "rootDir: \"rel\" is not an absolute path"),
+            (
+                r#"{"name":"a","command":["x"],"rootDir":"rel"}"#,
+                "rootDir: \"rel\" is not an absolute path",
+            ),
             (r#"{"name":"a","command":["x"],"bogus":1}"#, "unknown field `bogus`"),
             (r#"{"name":"a b","command":["x"]}"#, "character ' ' at position 1"),
-            (r#"{"name":"a","command":["x"],"privateNetwork":true,"hostAddress":"fd00::1"}"#, "hostAddress must be an IPv4 address"),
+            (
+                r#"{"name":"a","command":["x"],"privateNetwork":true,"hostAddress":"fd00::1"}"#,
+                "hostAddress must be an IPv4 address",
+            ),
         ];
         for (json, want) in cases {
             let err = Spec::from_json(json).expect_err(json).to_string();

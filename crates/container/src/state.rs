@@ -11,7 +11,11 @@ pub const STATE_VERSION: u32 = 1;
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
     #[error("{op} {path}")]
-    Io { op: &'static str, path: PathBuf, source: std::io::Error },
+    Io {
+        op: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("container {name} is already running (lock {path} is held)")]
     Locked { name: String, path: PathBuf },
     #[error("container {0} is not running (no state in {1})")]
@@ -51,9 +55,20 @@ impl State {
     pub fn write(&self, state_dir: &Path) -> Result<(), StateError> {
         let path = State::path(state_dir);
         let tmp = state_dir.join(".state.json.tmp");
-        let text = serde_json::to_string_pretty(self).map_err(|e| StateError::Parse { path: path.clone(), msg: e.to_string() })?;
-        std::fs::write(&tmp, text).map_err(|source| StateError::Io { op: "writing", path: tmp.clone(), source })?;
-        std::fs::rename(&tmp, &path).map_err(|source| StateError::Io { op: "renaming to", path, source })
+        let text = serde_json::to_string_pretty(self).map_err(|e| StateError::Parse {
+            path: path.clone(),
+            msg: e.to_string(),
+        })?;
+        std::fs::write(&tmp, text).map_err(|source| StateError::Io {
+            op: "writing",
+            path: tmp.clone(),
+            source,
+        })?;
+        std::fs::rename(&tmp, &path).map_err(|source| StateError::Io {
+            op: "renaming to",
+            path,
+            source,
+        })
     }
 
     /// Reads the state of a container and checks that its PID 1 is still the process
@@ -62,12 +77,26 @@ impl State {
         let path = State::path(state_dir);
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(StateError::NotRunning(name.to_string(), state_dir.to_path_buf())),
-            Err(source) => return Err(StateError::Io { op: "reading", path, source }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StateError::NotRunning(name.to_string(), state_dir.to_path_buf()))
+            }
+            Err(source) => {
+                return Err(StateError::Io {
+                    op: "reading",
+                    path,
+                    source,
+                })
+            }
         };
-        let state: State = serde_json::from_str(&text).map_err(|e| StateError::Parse { path: path.clone(), msg: e.to_string() })?;
+        let state: State = serde_json::from_str(&text).map_err(|e| StateError::Parse {
+            path: path.clone(),
+            msg: e.to_string(),
+        })?;
         if state.version != STATE_VERSION {
-            return Err(StateError::Version { path, found: state.version });
+            return Err(StateError::Version {
+                path,
+                found: state.version,
+            });
         }
         if nest_sys::process::start_time(state.pid) != Some(state.start_time) {
             return Err(StateError::Stale(name.to_string(), state.pid));
@@ -93,11 +122,22 @@ impl Lock {
             .truncate(false)
             .write(true)
             .open(&path)
-            .map_err(|source| StateError::Io { op: "opening", path: path.clone(), source })?;
+            .map_err(|source| StateError::Io {
+                op: "opening",
+                path: path.clone(),
+                source,
+            })?;
         match nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock) {
             Ok(f) => Ok(Lock { _file: f }),
-            Err((_, nix::errno::Errno::EWOULDBLOCK)) => Err(StateError::Locked { name: name.to_string(), path }),
-            Err((_, e)) => Err(StateError::Io { op: "locking", path, source: std::io::Error::from_raw_os_error(e as i32) }),
+            Err((_, nix::errno::Errno::EWOULDBLOCK)) => Err(StateError::Locked {
+                name: name.to_string(),
+                path,
+            }),
+            Err((_, e)) => Err(StateError::Io {
+                op: "locking",
+                path,
+                source: std::io::Error::from_raw_os_error(e as i32),
+            }),
         }
     }
 }

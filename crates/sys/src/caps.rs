@@ -62,7 +62,12 @@ impl CapSet {
         CapSet(self.0 & !(1u64 << cap))
     }
     pub fn names(self) -> Vec<&'static str> {
-        NAMES.iter().enumerate().filter(|(i, _)| self.contains(*i as u8)).map(|(_, n)| *n).collect()
+        NAMES
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.contains(*i as u8))
+            .map(|(_, n)| *n)
+            .collect()
     }
 }
 
@@ -119,7 +124,10 @@ const CAP_VERSION_3: u32 = 0x2008_0522;
 /// Limits this process's effective, permitted and inheritable sets to `keep` and
 /// clears the ambient set.
 pub fn limit_own(keep: CapSet) -> Result<(), Errno> {
-    let mut header = CapHeader { version: CAP_VERSION_3, pid: 0 };
+    let mut header = CapHeader {
+        version: CAP_VERSION_3,
+        pid: 0,
+    };
     let mut data = [CapData::default(); 2];
     // SAFETY: header and data are valid for the version-3 layout (two CapData).
     if unsafe { libc::syscall(libc::SYS_capget, &mut header as *mut CapHeader, data.as_mut_ptr()) } != 0 {

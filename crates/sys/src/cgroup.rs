@@ -8,7 +8,11 @@ pub enum CgroupError {
     #[error("reading {path}")]
     Read { path: PathBuf, source: std::io::Error },
     #[error("writing {value:?} to {path}")]
-    Write { path: PathBuf, value: String, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        value: String,
+        source: std::io::Error,
+    },
     #[error("creating cgroup {path}")]
     Create { path: PathBuf, source: std::io::Error },
     #[error("removing cgroup {path}")]
@@ -22,7 +26,9 @@ pub enum CgroupError {
 pub enum Kind {
     /// A v1 hierarchy; `options` are the controllers (`cpu`, `memory`) and/or
     /// `name=…`, exactly as they must be passed to mount it again.
-    V1 { options: Vec<String> },
+    V1 {
+        options: Vec<String>,
+    },
     V2,
 }
 
@@ -58,7 +64,25 @@ pub struct Layout {
 }
 
 /// Options a cgroup v1 mount shows that are not hierarchy identifiers.
-const NON_IDENTIFYING: &[&str] = &["rw", "ro", "relatime", "noatime", "nosuid", "nodev", "noexec", "clone_children", "xattr", "noprefix", "cpuset_v2_mode", "favordynmods", "nsdelegate", "memory_recursiveprot", "memory_localevents", "memory_hugetlb_accounting", "pids_localevents"];
+const NON_IDENTIFYING: &[&str] = &[
+    "rw",
+    "ro",
+    "relatime",
+    "noatime",
+    "nosuid",
+    "nodev",
+    "noexec",
+    "clone_children",
+    "xattr",
+    "noprefix",
+    "cpuset_v2_mode",
+    "favordynmods",
+    "nsdelegate",
+    "memory_recursiveprot",
+    "memory_localevents",
+    "memory_hugetlb_accounting",
+    "pids_localevents",
+];
 
 impl Layout {
     /// Reads `/proc/self/mountinfo` and `/proc/self/cgroup`.
@@ -98,7 +122,11 @@ impl Layout {
             let mountpoint = PathBuf::from(unescape(mountpoint));
             let hierarchy = match *fstype {
                 "cgroup2" => match &v2_path {
-                    Some(p) => Hierarchy { kind: Kind::V2, mountpoint, current: p.clone() },
+                    Some(p) => Hierarchy {
+                        kind: Kind::V2,
+                        mountpoint,
+                        current: p.clone(),
+                    },
                     None => continue,
                 },
                 "cgroup" => {
@@ -107,11 +135,17 @@ impl Layout {
                         .filter(|o| !NON_IDENTIFYING.contains(o) && !o.starts_with("release_agent="))
                         .map(str::to_string)
                         .collect();
-                    let Some((_, path)) = memberships.iter().find(|(ctrls, _)| ctrls.len() == options.len() && ctrls.iter().all(|c| options.contains(c)))
+                    let Some((_, path)) = memberships
+                        .iter()
+                        .find(|(ctrls, _)| ctrls.len() == options.len() && ctrls.iter().all(|c| options.contains(c)))
                     else {
                         continue;
                     };
-                    Hierarchy { kind: Kind::V1 { options }, mountpoint, current: path.clone() }
+                    Hierarchy {
+                        kind: Kind::V1 { options },
+                        mountpoint,
+                        current: path.clone(),
+                    }
                 }
                 _ => continue,
             };
@@ -161,13 +195,20 @@ fn read(path: &str) -> Result<String, CgroupError> {
 
 /// Creates a cgroup directory (and missing parents).
 pub fn create(dir: &Path) -> Result<(), CgroupError> {
-    std::fs::create_dir_all(dir).map_err(|source| CgroupError::Create { path: dir.to_path_buf(), source })
+    std::fs::create_dir_all(dir).map_err(|source| CgroupError::Create {
+        path: dir.to_path_buf(),
+        source,
+    })
 }
 
 /// Writes one control file.
 pub fn write(dir: &Path, file: &str, value: &str) -> Result<(), CgroupError> {
     let path = dir.join(file);
-    std::fs::write(&path, value).map_err(|source| CgroupError::Write { path, value: value.to_string(), source })
+    std::fs::write(&path, value).map_err(|source| CgroupError::Write {
+        path,
+        value: value.to_string(),
+        source,
+    })
 }
 
 /// Reads one control file.
@@ -190,7 +231,10 @@ pub fn add_thread(dir: &Path, tid: i32) -> Result<(), CgroupError> {
 
 /// The processes in a cgroup (not its children).
 pub fn processes(dir: &Path) -> Result<Vec<i32>, CgroupError> {
-    Ok(read_file(dir, "cgroup.procs")?.lines().filter_map(|l| l.trim().parse().ok()).collect())
+    Ok(read_file(dir, "cgroup.procs")?
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect())
 }
 
 /// SIGKILLs every process left in a cgroup tree and removes the directories, children
@@ -251,7 +295,12 @@ mod tests {
         assert_eq!(mem.current, PathBuf::from("/a/b"));
         assert_eq!(mem.path_of(Path::new("/a/b/c")), PathBuf::from("/sys/fs/cgroup/memory/a/b/c"));
         let sd = &l.hierarchies[2];
-        assert_eq!(sd.kind, Kind::V1 { options: vec!["name=systemd".into()] });
+        assert_eq!(
+            sd.kind,
+            Kind::V1 {
+                options: vec!["name=systemd".into()]
+            }
+        );
         assert_eq!(l.v2().map(|h| h.current.clone()), Some(PathBuf::from("/u")));
         assert!(!l.is_pure_v2());
     }

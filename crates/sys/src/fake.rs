@@ -11,13 +11,25 @@ use std::path::{Path, PathBuf};
 /// One recorded call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Call {
-    Mount { source: Option<PathBuf>, target: PathBuf, fstype: Option<String>, flags: MsFlags, data: Option<String> },
+    Mount {
+        source: Option<PathBuf>,
+        target: PathBuf,
+        fstype: Option<String>,
+        flags: MsFlags,
+        data: Option<String>,
+    },
     UmountDetach(PathBuf),
     MkdirAll(PathBuf),
     Touch(PathBuf),
-    Symlink { target: PathBuf, link: PathBuf },
+    Symlink {
+        target: PathBuf,
+        link: PathBuf,
+    },
     Chdir(PathBuf),
-    PivotRoot { new_root: PathBuf, put_old: PathBuf },
+    PivotRoot {
+        new_root: PathBuf,
+        put_old: PathBuf,
+    },
     SetHostname(String),
     Unshare(CloneFlags),
 }
@@ -37,7 +49,10 @@ impl Recording {
         let index = self.calls.len();
         self.calls.push(call);
         if self.fail_at == Some(index) {
-            return Err(SyscallError::Plain { op: "fake", errno: Errno::EPERM });
+            return Err(SyscallError::Plain {
+                op: "fake",
+                errno: Errno::EPERM,
+            });
         }
         Ok(())
     }
@@ -81,7 +96,10 @@ impl Syscall for Recording {
         self.record(Call::Touch(path.to_path_buf()))
     }
     fn symlink(&mut self, target: &Path, link: &Path) -> Result<(), SyscallError> {
-        self.record(Call::Symlink { target: target.to_path_buf(), link: link.to_path_buf() })
+        self.record(Call::Symlink {
+            target: target.to_path_buf(),
+            link: link.to_path_buf(),
+        })
     }
     fn exists(&mut self, path: &Path) -> bool {
         self.existing.contains(path)
@@ -90,7 +108,10 @@ impl Syscall for Recording {
         self.record(Call::Chdir(path.to_path_buf()))
     }
     fn pivot_root(&mut self, new_root: &Path, put_old: &Path) -> Result<(), SyscallError> {
-        self.record(Call::PivotRoot { new_root: new_root.to_path_buf(), put_old: put_old.to_path_buf() })
+        self.record(Call::PivotRoot {
+            new_root: new_root.to_path_buf(),
+            put_old: put_old.to_path_buf(),
+        })
     }
     fn sethostname(&mut self, name: &str) -> Result<(), SyscallError> {
         self.record(Call::SetHostname(name.to_string()))

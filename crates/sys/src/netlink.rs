@@ -76,7 +76,7 @@ impl Msg {
         Msg { buf }
     }
     fn align(&mut self) {
-        while self.buf.len() % 4 != 0 {
+        while !self.buf.len().is_multiple_of(4) {
             self.buf.push(0);
         }
     }
@@ -162,7 +162,11 @@ impl Netlink {
         sa.nl_family = libc::AF_NETLINK as u16;
         // SAFETY: sa is a valid sockaddr_nl of the given length.
         let r = unsafe {
-            libc::bind(fd.as_raw_fd(), &sa as *const libc::sockaddr_nl as *const libc::sockaddr, std::mem::size_of::<libc::sockaddr_nl>() as u32)
+            libc::bind(
+                fd.as_raw_fd(),
+                &sa as *const libc::sockaddr_nl as *const libc::sockaddr,
+                std::mem::size_of::<libc::sockaddr_nl>() as u32,
+            )
         };
         if r != 0 {
             return Err(NetlinkError::Socket(Errno::last()));
@@ -176,8 +180,10 @@ impl Netlink {
     pub fn open_in_netns_of(pid: i32) -> Result<Netlink, NetlinkError> {
         use nix::sched::{setns, CloneFlags};
         let err = |errno| NetlinkError::Netns { pid, errno };
-        let own = std::fs::File::open("/proc/thread-self/ns/net").map_err(|e| err(Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))))?;
-        let target = std::fs::File::open(format!("/proc/{pid}/ns/net")).map_err(|e| err(Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))))?;
+        let own =
+            std::fs::File::open("/proc/thread-self/ns/net").map_err(|e| err(Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))))?;
+        let target =
+            std::fs::File::open(format!("/proc/{pid}/ns/net")).map_err(|e| err(Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))))?;
         setns(&target, CloneFlags::CLONE_NEWNET).map_err(err)?;
         let sock = Netlink::open();
         // Coming back must not fail silently: staying in the container's namespace
@@ -282,7 +288,13 @@ impl Netlink {
         m.end_nested(p);
         m.end_nested(data);
         m.end_nested(li);
-        self.request(&format!("creating veth pair {name}/{peer}"), RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, m).map(drop)
+        self.request(
+            &format!("creating veth pair {name}/{peer}"),
+            RTM_NEWLINK,
+            NLM_F_CREATE | NLM_F_EXCL,
+            m,
+        )
+        .map(drop)
     }
 
     /// Brings an interface up.
@@ -298,7 +310,8 @@ impl Netlink {
         let master = self.require_index(bridge)?;
         let mut m = Msg::new(&ifinfomsg(index as i32, 0, 0));
         m.attr(IFLA_MASTER, &master.to_ne_bytes());
-        self.request(&format!("attaching {name} to bridge {bridge}"), RTM_NEWLINK, 0, m).map(drop)
+        self.request(&format!("attaching {name} to bridge {bridge}"), RTM_NEWLINK, 0, m)
+            .map(drop)
     }
 
     /// Deletes an interface (and, for a veth, its peer).
@@ -321,15 +334,37 @@ impl Netlink {
         let a = addr_bytes(&addr);
         m.attr(IFA_LOCAL, &a);
         m.attr(IFA_ADDRESS, &a);
-        self.request(&format!("adding address {addr}/{prefix} to {name}"), RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, m).map(drop)
+        self.request(
+            &format!("adding address {addr}/{prefix} to {name}"),
+            RTM_NEWADDR,
+            NLM_F_CREATE | NLM_F_EXCL,
+            m,
+        )
+        .map(drop)
     }
 
     /// Adds a route through an interface: to `dst` (None: the default route), via
     /// `gateway` when given.
     pub fn add_route(&mut self, name: &str, dst: Option<(IpAddr, u8)>, gateway: Option<IpAddr>, scope: Scope) -> Result<(), NetlinkError> {
         let index = self.require_index(name)?;
-        let fam = dst.map(|(a, _)| family(&a)).or(gateway.as_ref().map(family)).unwrap_or(libc::AF_INET as u8);
-        let fixed = [fam, dst.map_or(0, |(_, p)| p), 0, 0, RT_TABLE_MAIN, RTPROT_BOOT, scope as u8, RTN_UNICAST, 0, 0, 0, 0];
+        let fam = dst
+            .map(|(a, _)| family(&a))
+            .or(gateway.as_ref().map(family))
+            .unwrap_or(libc::AF_INET as u8);
+        let fixed = [
+            fam,
+            dst.map_or(0, |(_, p)| p),
+            0,
+            0,
+            RT_TABLE_MAIN,
+            RTPROT_BOOT,
+            scope as u8,
+            RTN_UNICAST,
+            0,
+            0,
+            0,
+            0,
+        ];
         let mut m = Msg::new(&fixed);
         if let Some((a, _)) = dst {
             m.attr(RTA_DST, &addr_bytes(&a));
@@ -342,7 +377,13 @@ impl Netlink {
             Some((a, p)) => format!("{a}/{p}"),
             None => "default".to_string(),
         };
-        self.request(&format!("adding route {what} dev {name}"), RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, m).map(drop)
+        self.request(
+            &format!("adding route {what} dev {name}"),
+            RTM_NEWROUTE,
+            NLM_F_CREATE | NLM_F_REPLACE,
+            m,
+        )
+        .map(drop)
     }
 }
 

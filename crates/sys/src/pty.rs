@@ -19,7 +19,10 @@ pub fn open() -> Result<Pty, Errno> {
     nix::pty::grantpt(&master)?;
     nix::pty::unlockpt(&master)?;
     let name = nix::pty::ptsname_r(&master)?;
-    Ok(Pty { master: master.into(), slave_path: PathBuf::from(name) })
+    Ok(Pty {
+        master: master.into(),
+        slave_path: PathBuf::from(name),
+    })
 }
 
 /// The window size of a terminal, if it is one.
@@ -35,14 +38,22 @@ pub fn window_size(fd: BorrowedFd<'_>) -> Option<libc::winsize> {
 pub fn set_window_size(fd: BorrowedFd<'_>, ws: &libc::winsize) -> Result<(), Errno> {
     // SAFETY: fd is valid for the borrow; ws points to a valid winsize.
     let r = unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCSWINSZ, ws as *const libc::winsize) };
-    if r == 0 { Ok(()) } else { Err(Errno::last()) }
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(Errno::last())
+    }
 }
 
 /// Makes `fd` (a pty slave) the controlling terminal of the calling session leader.
 pub fn make_controlling(fd: BorrowedFd<'_>) -> Result<(), Errno> {
     // SAFETY: TIOCSCTTY takes an int flag, no pointers.
     let r = unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCSCTTY, 0) };
-    if r == 0 { Ok(()) } else { Err(Errno::last()) }
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(Errno::last())
+    }
 }
 
 /// Puts a terminal into raw mode; the returned settings restore it.

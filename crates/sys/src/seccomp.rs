@@ -58,7 +58,9 @@ pub fn build() -> Result<Program, SeccompError> {
         target,
     )
     .map_err(|e| SeccompError::Build(e.to_string()))?;
-    filter.try_into().map_err(|e: seccompiler::BackendError| SeccompError::Build(e.to_string()))
+    filter
+        .try_into()
+        .map_err(|e: seccompiler::BackendError| SeccompError::Build(e.to_string()))
 }
 
 /// Installs a compiled filter on the calling thread (inherited by children and kept

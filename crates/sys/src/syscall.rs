@@ -10,7 +10,13 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum SyscallError {
     #[error("mount {source_desc} on {target} (type {fstype}, flags {flags:?}): {errno}")]
-    Mount { source_desc: String, target: PathBuf, fstype: String, flags: MsFlags, errno: Errno },
+    Mount {
+        source_desc: String,
+        target: PathBuf,
+        fstype: String,
+        flags: MsFlags,
+        errno: Errno,
+    },
     #[error("{op} {path}: {errno}")]
     Path { op: &'static str, path: PathBuf, errno: Errno },
     #[error("{op}: {errno}")]
@@ -46,7 +52,11 @@ pub trait Syscall {
 pub struct Real;
 
 fn path_err(op: &'static str, path: &Path, errno: Errno) -> SyscallError {
-    SyscallError::Path { op, path: path.to_path_buf(), errno }
+    SyscallError::Path {
+        op,
+        path: path.to_path_buf(),
+        errno,
+    }
 }
 
 fn io_errno(e: &std::io::Error) -> Errno {

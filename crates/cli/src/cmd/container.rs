@@ -48,12 +48,22 @@ pub fn run(cmd: Command, _out: &Output) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(status.code().clamp(0, 255) as u8))
         }
         Command::Manage(c) => super::manage::run(c, _out),
-        Command::Exec { name, no_pty, run_dir, command } => {
+        Command::Exec {
+            name,
+            no_pty,
+            run_dir,
+            command,
+        } => {
             let name = ContainerName::new(&name)?;
             let state_dir = run_dir.join("containers").join(name.as_str());
             let command = if command.is_empty() { vec!["/bin/sh".to_string()] } else { command };
             let pty = !no_pty && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-            let status = nest_container::exec::exec(&ExecOptions { name: name.as_str(), state_dir: &state_dir, command: &command, pty })?;
+            let status = nest_container::exec::exec(&ExecOptions {
+                name: name.as_str(),
+                state_dir: &state_dir,
+                command: &command,
+                pty,
+            })?;
             Ok(ExitCode::from(status.code().clamp(0, 255) as u8))
         }
     }

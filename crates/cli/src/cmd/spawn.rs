@@ -105,7 +105,11 @@ fn split_bind(s: &str, read_only: bool) -> BindMount {
         Some((a, b)) => (PathBuf::from(a), PathBuf::from(b)),
         None => (PathBuf::from(s), PathBuf::from(s)),
     };
-    BindMount { host_path: Some(src), mount_point: dst, is_read_only: read_only }
+    BindMount {
+        host_path: Some(src),
+        mount_point: dst,
+        is_read_only: read_only,
+    }
 }
 
 fn parse_port(s: &str) -> anyhow::Result<ForwardPort> {
@@ -120,7 +124,11 @@ fn parse_port(s: &str) -> anyhow::Result<ForwardPort> {
     };
     let host_port = h.parse().with_context(|| format!("bad port {s:?}"))?;
     let container_port = c.map(|c| c.parse()).transpose().with_context(|| format!("bad port {s:?}"))?;
-    Ok(ForwardPort { protocol, host_port, container_port })
+    Ok(ForwardPort {
+        protocol,
+        host_port,
+        container_port,
+    })
 }
 
 fn parse_bytes(s: &str) -> anyhow::Result<u64> {
@@ -142,9 +150,22 @@ fn address(s: &Option<String>) -> anyhow::Result<Option<Address>> {
 /// characters a name may not have replaced by `-`.
 fn name_from_root(root: &Path) -> String {
     let base = root.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-    let cleaned: String = base.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' }).collect();
+    let cleaned: String = base
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
     let trimmed = cleaned.trim_start_matches(['-', '.']);
-    if trimmed.is_empty() { "container".to_string() } else { trimmed.to_string() }
+    if trimmed.is_empty() {
+        "container".to_string()
+    } else {
+        trimmed.to_string()
+    }
 }
 
 pub fn spec_from_args(args: &Args) -> anyhow::Result<Spec> {
@@ -156,8 +177,17 @@ pub fn spec_from_args(args: &Args) -> anyhow::Result<Spec> {
     spec.store_dir = args.store.as_deref().map(std::path::absolute).transpose()?;
     spec.ephemeral = args.ephemeral;
     spec.init = args.boot.clone();
-    spec.command = if args.command.is_empty() && args.boot.is_none() { vec!["/bin/sh".to_string()] } else { args.command.clone() };
-    spec.bind_mounts = args.bind.iter().map(|b| split_bind(b, false)).chain(args.bind_ro.iter().map(|b| split_bind(b, true))).collect();
+    spec.command = if args.command.is_empty() && args.boot.is_none() {
+        vec!["/bin/sh".to_string()]
+    } else {
+        args.command.clone()
+    };
+    spec.bind_mounts = args
+        .bind
+        .iter()
+        .map(|b| split_bind(b, false))
+        .chain(args.bind_ro.iter().map(|b| split_bind(b, true)))
+        .collect();
     spec.tmpfs = args.tmpfs.clone();
     spec.private_network = args.private_network;
     spec.host_address = address(&args.host_address)?;
@@ -171,7 +201,10 @@ pub fn spec_from_args(args: &Args) -> anyhow::Result<Spec> {
         .iter()
         .map(|d| {
             let (node, modifier) = d.split_once(':').unwrap_or((d.as_str(), "rwm"));
-            AllowedDevice { node: node.into(), modifier: modifier.to_string() }
+            AllowedDevice {
+                node: node.into(),
+                modifier: modifier.to_string(),
+            }
         })
         .collect();
     spec.additional_capabilities = args.capability.clone();
@@ -185,7 +218,9 @@ pub fn spec_from_args(args: &Args) -> anyhow::Result<Spec> {
     };
     let mut env = BTreeMap::new();
     for kv in &args.setenv {
-        let (k, v) = kv.split_once('=').with_context(|| format!("--setenv {kv:?}: expected NAME=VALUE"))?;
+        let (k, v) = kv
+            .split_once('=')
+            .with_context(|| format!("--setenv {kv:?}: expected NAME=VALUE"))?;
         env.insert(k.to_string(), v.to_string());
     }
     spec.environment = env;
