@@ -158,32 +158,53 @@ fn ns_op(ns: &str) -> &'static str {
     }
 }
 
-/// Copies the terminal to the pty and back in raw mode until the command exits.
+/// Copies the terminal to the pty and back in raw mode until the command exits. One
+/// thread with poll: after joining a PID namespace this process cannot create threads.
 fn relay(p: nest_sys::pty::Pty, child: nix::unistd::Pid) -> ExitStatus {
+    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
     let stdin = std::io::stdin();
     if let Some(ws) = nest_sys::pty::window_size(stdin.as_fd()) {
         let _ = nest_sys::pty::set_window_size(p.master.as_fd(), &ws);
     }
     let saved = nest_sys::pty::set_raw(stdin.as_fd()).ok();
-    let master = std::fs::File::from(p.master);
-    if let Ok(mut to_master) = master.try_clone() {
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            let mut input = std::io::stdin();
-            while let Ok(n) = input.read(&mut buf) {
-                if n == 0 || to_master.write_all(&buf[..n]).is_err() {
-                    break;
-                }
-            }
-        });
-    }
-    let mut from_master = master;
+    let mut master = std::fs::File::from(p.master);
     let mut out = std::io::stdout();
     let mut buf = [0u8; 4096];
-    // EIO once the last slave descriptor closes, i.e. the command and its children exited.
-    while let Ok(n) = from_master.read(&mut buf) {
-        if n == 0 || out.write_all(&buf[..n]).and_then(|()| out.flush()).is_err() {
-            break;
+    let mut stdin_open = true;
+    loop {
+        let (in_ready, master_ready) = {
+            let mut fds = vec![PollFd::new(master.as_fd(), PollFlags::POLLIN)];
+            if stdin_open {
+                fds.push(PollFd::new(stdin.as_fd(), PollFlags::POLLIN));
+            }
+            match poll(&mut fds, PollTimeout::NONE) {
+                Ok(_) => {}
+                Err(Errno::EINTR) => continue,
+                Err(_) => break,
+            }
+            let ready = |f: &PollFd| f.revents().is_some_and(|r| !r.is_empty());
+            (fds.get(1).is_some_and(ready), ready(&fds[0]))
+        };
+        if master_ready {
+            // EIO once the last slave descriptor closes: the command and its children exited.
+            match master.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if out.write_all(&buf[..n]).and_then(|()| out.flush()).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        if in_ready {
+            match std::io::stdin().lock().read(&mut buf) {
+                Ok(0) | Err(_) => stdin_open = false,
+                Ok(n) => {
+                    if master.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+            }
         }
     }
     if let Some(s) = saved {
