@@ -56,10 +56,23 @@ pub struct Args {
     pub store: StoreArgs,
 }
 
-/// One status line per build start/end on stderr, with running/done counts.
+/// Build progress through the output object: a bar on a terminal, one line per
+/// finished build otherwise; failures always get their own line.
 struct Lines<'a> {
     out: &'a Output,
+    /// (running, done, total)
     state: Mutex<(usize, usize, usize)>,
+    bar: Mutex<Option<crate::output::Progress>>,
+}
+
+impl Lines<'_> {
+    fn finish(&self) {
+        if let Ok(b) = self.bar.lock() {
+            if let Some(b) = b.as_ref() {
+                b.finish();
+            }
+        }
+    }
 }
 
 impl Progress for Lines<'_> {
@@ -69,20 +82,31 @@ impl Progress for Lines<'_> {
         }
         if n > 0 {
             self.out.status(&format!("{n} derivations will be built"));
+            if let Ok(mut b) = self.bar.lock() {
+                *b = Some(self.out.progress(n as u64));
+            }
         }
     }
-    fn started(&self, drv: &str) {
-        let Ok(mut s) = self.state.lock() else { return };
-        s.0 += 1;
-        self.out.status(&format!("[{}/{} done, {} running] building '{drv}'", s.1, s.2, s.0));
+    fn started(&self, _drv: &str) {
+        if let Ok(mut s) = self.state.lock() {
+            s.0 += 1;
+        }
     }
     fn finished(&self, drv: &str, ok: bool) {
-        let Ok(mut s) = self.state.lock() else { return };
-        s.0 = s.0.saturating_sub(1);
-        if ok {
-            s.1 += 1;
+        let line = {
+            let Ok(mut s) = self.state.lock() else { return };
+            s.0 = s.0.saturating_sub(1);
+            if ok {
+                s.1 += 1;
+            }
+            format!("[{}/{} done, {} running] {} '{drv}'", s.1, s.2, s.0, if ok { "built" } else { "FAILED" })
+        };
+        if let Ok(b) = self.bar.lock() {
+            match b.as_ref() {
+                Some(b) => b.step(&line, !ok),
+                None => self.out.status(&line),
+            }
         }
-        self.out.status(&format!("[{}/{} done, {} running] {} '{drv}'", s.1, s.2, s.0, if ok { "built" } else { "FAILED" }));
     }
 }
 
@@ -154,9 +178,11 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         Sandbox::Namespaces { exe: std::env::current_exe().context("finding the nest executable for the sandbox helper")? }
     };
     let cfg = BuildConfig { max_jobs: args.max_jobs.max(1), sandbox, timeout: Duration::from_secs(args.timeout.max(1)), ..BuildConfig::default() };
-    let progress = Lines { out, state: Mutex::new((0, 0, 0)) };
+    let progress = Lines { out, state: Mutex::new((0, 0, 0)), bar: Mutex::new(None) };
     let wanted_list: Vec<_> = by_drv.into_iter().collect();
-    let built = Builder::new(&store, cfg).realise(&wanted_list, &progress)?;
+    let built = Builder::new(&store, cfg).realise(&wanted_list, &progress);
+    progress.finish();
+    let built = built?;
     if !args.no_out_link {
         let mut i = 0;
         for b in &built {
