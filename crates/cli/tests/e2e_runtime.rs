@@ -667,3 +667,26 @@ fn bad_names_and_specs_are_usage_errors() {
     assert_eq!(spec["localAddress"], "10.233.0.2/24");
     assert_eq!(spec["forwardPorts"][0]["hostPort"], 8080);
 }
+
+#[test]
+fn exec_gives_a_pty_when_stdin_is_a_terminal() {
+    if !privileged() {
+        return;
+    }
+    let w = World::new();
+    let name = unique("pty");
+    let _cg = CgroupGuard(name.clone());
+    let c = start(w.spawn_cmd(&name, &[], &["/bin/sleep", "60"]));
+    let state = w.state_dir(&name).join("state.json");
+    wait_for("state.json", Duration::from_secs(20), || state.exists());
+    // util-linux `script` gives nest a terminal on stdin and stdout and returns the
+    // command's status (-e).
+    let inner = format!("{NEST} container exec {name} --run-dir {} -- /bin/sh -c 'tty; exit 5'", w.run_dir().display());
+    let mut s = Command::new("script");
+    s.args(["-qec", &inner, "/dev/null"]);
+    s.stdin(Stdio::null());
+    let out = run(s);
+    assert_eq!(out.code, Some(5), "{out:?}");
+    assert!(out.stdout.contains("/dev/pts/0"), "the container's own devpts: {out:?}");
+    drop(c);
+}
