@@ -21,7 +21,7 @@ fn cfg() -> BuildConfig {
 
 /// Instantiates `expr` (a derivation or list of them) and returns (.drv, output) pairs.
 fn instantiate(store: &Arc<Store>, expr: &str) -> Vec<(StorePath, BTreeSet<String>)> {
-    let req = EvalRequest { input: Input::Expr(expr.into()), attr_path: String::new(), search_path: vec![], dry_run: false, show_trace: false };
+    let req = EvalRequest { input: Input::Expr(expr.into()), attr_path: String::new(), search_path: vec![], dry_run: false, show_trace: false, build: None };
     let w = nest_glue::instantiate(store.clone(), req).expect("instantiate");
     w.into_iter().map(|w| (store.parse_path(&w.drv_path).expect("drv path"), [w.output].into())).collect()
 }

@@ -199,3 +199,16 @@ fn bad_input_is_a_clear_error() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("does not evaluate to a derivation"));
 }
+
+#[test]
+fn import_from_derivation_builds_during_evaluation() {
+    let e = Env::new();
+    let expr = r#"let
+      gen = derivation { name = "gen"; system = "x"; builder = "/bin/sh"; args = [ "-c" "echo '{ x = 42; }' > $out" ]; };
+      v = import gen;
+    in derivation { name = "user"; system = "x"; builder = "/bin/sh"; args = [ "-c" "echo ${toString v.x} > $out" ]; }"#;
+    let o = build_expr(&e, expr);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8(o.stdout).expect("utf-8").trim().to_string();
+    assert_eq!(std::fs::read_to_string(&out).expect("read"), "42\n");
+}

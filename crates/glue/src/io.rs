@@ -2,12 +2,14 @@
 //! go to a [`Store`] unless this is a dry run. Each write checks that the path the
 //! evaluator computed is the path the store computes for the same contents, so a
 //! mismatch (e.g. a filtered source, whose filter this layer never sees) is an error
-//! and never a wrongly named path.
+//! and never a wrongly named path. Reads of not-yet-built outputs of derivations written
+//! in this evaluation build them first when a build configuration is set (IFD).
 
 use nest_eval::io::{EvalIo, FileType, IoError, StdIo};
 use nest_nixcompat::{Derivation, StorePath};
 use nest_store::Store;
-use std::collections::BTreeSet;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -15,11 +17,39 @@ pub struct StoreIo {
     store: Arc<Store>,
     std: StdIo,
     dry_run: bool,
+    build: Option<nest_build::BuildConfig>,
+    /// Output path → (its `.drv`, output name), for every derivation written so far.
+    outputs: RefCell<HashMap<String, (StorePath, String)>>,
 }
 
 impl StoreIo {
     pub fn new(store: Arc<Store>, dry_run: bool) -> StoreIo {
-        StoreIo { store, std: StdIo, dry_run }
+        StoreIo { store, std: StdIo, dry_run, build: None, outputs: RefCell::new(HashMap::new()) }
+    }
+
+    /// Builds outputs on first read (import from derivation) with `cfg`.
+    pub fn with_builds(mut self, cfg: Option<nest_build::BuildConfig>) -> StoreIo {
+        self.build = cfg;
+        self
+    }
+
+    /// Import from derivation: `path` inside an output that is not valid yet, of a
+    /// derivation this evaluation wrote, is built before it is read.
+    fn realise(&self, path: &str) -> Result<(), IoError> {
+        let (Some(cfg), false) = (&self.build, self.dry_run) else { return Ok(()) };
+        if !self.store.store_dir().is_in_store(path) {
+            return Ok(());
+        }
+        let Ok(sp) = self.store.parse_path(path) else { return Ok(()) };
+        let printed = self.store.print(&sp);
+        let Some((drv, output)) = self.outputs.borrow().get(&printed).cloned() else { return Ok(()) };
+        if self.store.is_valid(&sp).map_err(|e| fail(&printed, e))? {
+            return Ok(());
+        }
+        nest_build::Builder::new(&self.store, cfg.clone())
+            .realise(&[(drv, [output].into())], &nest_build::Quiet)
+            .map(drop)
+            .map_err(|e| IoError::Unsupported(format!("building '{printed}' (import from derivation): {e}")))
     }
 }
 
@@ -43,15 +73,19 @@ impl StoreIo {
 
 impl EvalIo for StoreIo {
     fn read_file(&self, path: &str) -> Result<Vec<u8>, IoError> {
+        self.realise(path)?;
         self.std.read_file(path)
     }
     fn read_dir(&self, path: &str) -> Result<Vec<(String, FileType)>, IoError> {
+        self.realise(path)?;
         self.std.read_dir(path)
     }
     fn file_type(&self, path: &str) -> Option<FileType> {
+        self.realise(path).ok()?;
         self.std.file_type(path)
     }
     fn file_type_follow(&self, path: &str) -> Option<FileType> {
+        self.realise(path).ok()?;
         self.std.file_type_follow(path)
     }
     fn get_env(&self, name: &str) -> Option<String> {
@@ -64,9 +98,11 @@ impl EvalIo for StoreIo {
         self.std.trace(line)
     }
     fn lstat(&self, path: &str) -> Result<(FileType, bool, u64), IoError> {
+        self.realise(path)?;
         self.std.lstat(path)
     }
     fn read_link(&self, path: &str) -> Result<String, IoError> {
+        self.realise(path)?;
         self.std.read_link(path)
     }
 
@@ -119,6 +155,13 @@ impl EvalIo for StoreIo {
         let name = sp.name().strip_suffix(".drv").unwrap_or(sp.name()).to_string();
         let drv = Derivation::parse(self.store.store_dir(), aterm.as_bytes(), &name).map_err(|e| fail(drv_path, e))?;
         let got = self.store.add_text(sp.name(), aterm.as_bytes(), &drv.references()).map_err(|e| fail(drv_path, e))?;
-        self.check(drv_path, &got)
+        self.check(drv_path, &got)?;
+        let mut outs = self.outputs.borrow_mut();
+        for (name, o) in &drv.outputs {
+            if let Some(p) = o.path() {
+                outs.insert(self.store.print(p), (sp.clone(), name.clone()));
+            }
+        }
+        Ok(())
     }
 }

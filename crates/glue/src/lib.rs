@@ -2,7 +2,9 @@
 //! real [`nest_store::Store`] (files are read like `StdIo` does; `toFile`, `path`,
 //! interpolated paths and `derivation` write into the store unless it is a dry run),
 //! and [`with_evaluated`] / [`instantiate`] evaluate a file or expression for the CLI
-//! and for `nest switch`.
+//! and for `nest switch`. Reading an output of a derivation instantiated earlier in the
+//! same evaluation builds it first (import from derivation) when a build
+//! configuration is given.
 
 #![forbid(unsafe_code)]
 
@@ -34,6 +36,9 @@ pub struct EvalRequest {
     /// Only compute store paths; write nothing.
     pub dry_run: bool,
     pub show_trace: bool,
+    /// When set, reading a derivation output that is not built yet builds it
+    /// (import from derivation); when `None`, such reads fail.
+    pub build: Option<nest_build::BuildConfig>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -113,7 +118,7 @@ pub fn with_evaluated<R: Send + 'static>(
     };
     let cwd = std::env::current_dir().map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|_| "/".to_string());
     let res = nest_eval::with_eval_thread(STACK_SIZE, move || {
-        let io = StoreIo::new(store, req.dry_run);
+        let io = StoreIo::new(store, req.dry_run).with_builds(req.build.clone());
         let mut ev = Eval::new(Box::new(io), opts);
         let r = (|| {
             let root = match &req.input {

@@ -74,7 +74,7 @@ fn nest_writes(root: &Path, expr: &str) -> Result<BTreeMap<String, String>, Stri
     clean(root);
     let cfg = StoreConfig { store_dir: PathBuf::from(STORE), state_dir: root.join("var") };
     let store = Arc::new(Store::open(&cfg).map_err(|e| e.to_string())?);
-    let req = EvalRequest { input: Input::Expr(expr.into()), attr_path: String::new(), search_path: vec![], dry_run: false, show_trace: false };
+    let req = EvalRequest { input: Input::Expr(expr.into()), attr_path: String::new(), search_path: vec![], dry_run: false, show_trace: false, build: None };
     nest_glue::with_evaluated(store.clone(), req, |ev, v| ev.deep_force(&v).map(|_| ())).map_err(|e| e.to_string())?;
     // Every written path is registered with the references of its contents.
     for p in store.all_valid().map_err(|e| e.to_string())? {
@@ -161,7 +161,7 @@ fn notyetpassing_filter_source_into_the_store() {
     let cfg = StoreConfig { store_dir: t.path().join("store"), state_dir: t.path().join("var") };
     let store = Arc::new(Store::open(&cfg).expect("open"));
     let expr = format!("builtins.filterSource (p: t: baseNameOf p != \"sub\") {}/dir", fixtures().display());
-    let req = EvalRequest { input: Input::Expr(expr), attr_path: String::new(), search_path: vec![], dry_run: false, show_trace: false };
+    let req = EvalRequest { input: Input::Expr(expr), attr_path: String::new(), search_path: vec![], dry_run: false, show_trace: false, build: None };
     let r = nest_glue::with_evaluated(store, req, |ev, v| ev.deep_force(&v).map(|_| ()));
     assert!(r.is_err(), "filterSource now works: move this case into the oracle cases");
 }
@@ -177,6 +177,7 @@ fn dry_run_writes_nothing() {
         search_path: vec![],
         dry_run: true,
         show_trace: false,
+        build: None,
     };
     let w = nest_glue::instantiate(store.clone(), req).expect("instantiate");
     assert_eq!(w.len(), 1);

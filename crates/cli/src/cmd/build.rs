@@ -152,12 +152,19 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         (None, Some(f)) => Input::File(f.clone()),
         (None, None) => Input::File(PathBuf::from("./default.nix")),
     };
+    let sandbox = if args.no_sandbox {
+        Sandbox::None
+    } else {
+        Sandbox::Namespaces { exe: std::env::current_exe().context("finding the nest executable for the sandbox helper")? }
+    };
+    let cfg = BuildConfig { max_jobs: args.max_jobs.max(1), sandbox, timeout: Duration::from_secs(args.timeout.max(1)), ..BuildConfig::default() };
     let req = EvalRequest {
         input,
         attr_path: args.attr.clone().unwrap_or_default(),
         search_path: search_path(&args.include),
         dry_run: args.dry_run,
         show_trace: args.show_trace,
+        build: Some(cfg.clone()),
     };
     let wanted = nest_glue::instantiate(store.clone(), req).map_err(|e| anyhow::anyhow!("{e}"))?;
     if args.dry_run {
@@ -172,12 +179,6 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     for w in &wanted {
         by_drv.entry(store.parse_path(&w.drv_path)?).or_default().insert(w.output.clone());
     }
-    let sandbox = if args.no_sandbox {
-        Sandbox::None
-    } else {
-        Sandbox::Namespaces { exe: std::env::current_exe().context("finding the nest executable for the sandbox helper")? }
-    };
-    let cfg = BuildConfig { max_jobs: args.max_jobs.max(1), sandbox, timeout: Duration::from_secs(args.timeout.max(1)), ..BuildConfig::default() };
     let progress = Lines { out, state: Mutex::new((0, 0, 0)), bar: Mutex::new(None) };
     let wanted_list: Vec<_> = by_drv.into_iter().collect();
     let built = Builder::new(&store, cfg).realise(&wanted_list, &progress);
