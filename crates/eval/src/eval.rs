@@ -198,7 +198,12 @@ impl Eval {
     #[inline]
     fn thunk_in_frame(&self, e: E, env: &Rc<Env>) -> Value {
         match e {
-            Expr::Var { depth: 0, .. } => Thunk::new(Pending::Expr(e, env.clone())),
+            // Like Nix: a variable of this frame that is already filled is shared, one
+            // that is not yet filled gets a thunk.
+            Expr::Var { depth: 0, slot, .. } => match lookup_ref(env, 0, *slot) {
+                Some(v) => v.clone(),
+                None => Thunk::new(Pending::Expr(e, env.clone())),
+            },
             _ => self.thunk(e, env),
         }
     }
@@ -221,12 +226,13 @@ impl Eval {
             let mut st = t.state.borrow_mut();
             match &*st {
                 ThunkState::Done(v) => return Ok(v.clone()),
-                ThunkState::Blackhole(p) => {
+                ThunkState::Blackhole(_) => {
+                    // The position is filled in by the expression that forced it.
                     return Err(EvalError::new(
                         ErrorKind::InfiniteRecursion,
                         "infinite recursion encountered",
-                        *p,
-                    ))
+                        Pos::NONE,
+                    ));
                 }
                 ThunkState::Pending(_) => {}
             }
@@ -265,10 +271,10 @@ impl Eval {
     pub fn eval(&mut self, e: E, env: &Rc<Env>) -> EResult<Value> {
         match e {
             Expr::Const(v) => Ok(v.clone()),
-            Expr::Var { depth, slot, .. } => match lookup_ref(env, *depth, *slot) {
+            Expr::Var { depth, slot, pos } => match lookup_ref(env, *depth, *slot) {
                 Some(Value::Thunk(t)) => {
                     let t = t.clone();
-                    self.force_thunk(&t)
+                    self.force_thunk(&t).map_err(|e| at_pos(e, *pos))
                 }
                 Some(v) => Ok(v.clone()),
                 None => Ok(Value::Null),
@@ -366,7 +372,7 @@ impl Eval {
                         }
                     };
                     v = match found {
-                        Some(x) => self.force(&x)?,
+                        Some(x) => self.force(&x).map_err(|e| at_pos(e, *pos))?,
                         None => Value::Null,
                     };
                 }
@@ -1074,6 +1080,16 @@ impl Eval {
         }
         Ok(f)
     }
+}
+
+/// Gives a position-less error (infinite recursion) the position of the expression that
+/// forced the value.
+#[inline]
+fn at_pos(mut e: Box<EvalError>, pos: Pos) -> Box<EvalError> {
+    if e.pos.is_none() && e.kind == ErrorKind::InfiniteRecursion {
+        e.pos = pos;
+    }
+    e
 }
 
 /// Same value object (the pointer test Nix does before comparing list and set elements).

@@ -877,29 +877,88 @@ fn str_literal(s: &ast::Str) -> Option<String> {
     Some(out)
 }
 
-/// Nix 2.8 prints an assertion's condition the way its `show()` renders expressions
-/// (fully parenthesised operators); this covers the common shapes.
+/// An expression rendered the way Nix 2.8's `Expr::show` does (operators desugared to
+/// builtins and fully parenthesised); used in "assertion '…' failed".
 fn show_expr(e: &ast::Expr) -> String {
+    let show = |x: Option<ast::Expr>| x.map(|x| show_expr(&x)).unwrap_or_default();
     match e {
         ast::Expr::BinOp(b) => {
-            let op = b
-                .syntax()
-                .children_with_tokens()
-                .filter_map(|t| t.into_token())
-                .find(|t| ast::BinOpKind::from_kind(t.kind()).is_some())
-                .map(|t| t.text().to_string())
-                .unwrap_or_default();
-            let l = b.lhs().map(|x| show_expr(&x)).unwrap_or_default();
-            let r = b.rhs().map(|x| show_expr(&x)).unwrap_or_default();
-            format!("({l} {op} {r})")
+            let l = show(b.lhs());
+            let r = show(b.rhs());
+            use ast::BinOpKind as K;
+            match b.operator() {
+                Some(K::Less) => format!("(__lessThan {l} {r})"),
+                Some(K::More) => format!("(__lessThan {r} {l})"),
+                Some(K::LessOrEq) => format!("(! (__lessThan {r} {l}))"),
+                Some(K::MoreOrEq) => format!("(! (__lessThan {l} {r}))"),
+                Some(K::Sub) => format!("(__sub {l} {r})"),
+                Some(K::Mul) => format!("(__mul {l} {r})"),
+                Some(K::Div) => format!("(__div {l} {r})"),
+                op => {
+                    let sym = match op {
+                        Some(K::Add) => "+",
+                        Some(K::Concat) => "++",
+                        Some(K::Update) => "//",
+                        Some(K::Equal) => "==",
+                        Some(K::NotEqual) => "!=",
+                        Some(K::And) => "&&",
+                        Some(K::Or) => "||",
+                        Some(K::Implication) => "->",
+                        _ => "?",
+                    };
+                    format!("({l} {sym} {r})")
+                }
+            }
         }
-        ast::Expr::Paren(p) => p.expr().map(|x| show_expr(&x)).unwrap_or_default(),
+        ast::Expr::Paren(p) => show(p.expr()),
         ast::Expr::UnaryOp(u) => {
-            let inner = u.expr().map(|x| show_expr(&x)).unwrap_or_default();
+            let inner = show(u.expr());
             match u.operator() {
                 Some(ast::UnaryOpKind::Invert) => format!("(! {inner})"),
-                _ => format!("(- {inner})"),
+                _ => format!("(__sub 0 {inner})"),
             }
+        }
+        ast::Expr::Apply(a) => {
+            let mut args = Vec::new();
+            let mut cur = ast::Expr::Apply(a.clone());
+            while let ast::Expr::Apply(x) = &cur {
+                args.push(show(x.argument()));
+                match x.lambda() {
+                    Some(f) => cur = f,
+                    None => break,
+                }
+            }
+            args.reverse();
+            format!("({} {})", show_expr(&cur), args.join(" "))
+        }
+        ast::Expr::Select(s) => {
+            let path: Vec<String> = s
+                .attrpath()
+                .map(|p| p.attrs().map(|a| a.syntax().text().to_string()).collect())
+                .unwrap_or_default();
+            let base = format!("({}).{}", show(s.expr()), path.join("."));
+            match s.default_expr() {
+                Some(d) => format!("{base} or {}", show_expr(&d)),
+                None => base,
+            }
+        }
+        ast::Expr::HasAttr(h) => {
+            let path: Vec<String> = h
+                .attrpath()
+                .map(|p| p.attrs().map(|a| a.syntax().text().to_string()).collect())
+                .unwrap_or_default();
+            format!("(({}) ? {})", show(h.expr()), path.join("."))
+        }
+        ast::Expr::List(l) => {
+            let mut out = String::from("[ ");
+            for i in l.items() {
+                out.push_str(&format!("({}) ", show_expr(&i)));
+            }
+            out.push(']');
+            out
+        }
+        ast::Expr::IfElse(i) => {
+            format!("(if {} then {} else {})", show(i.condition()), show(i.body()), show(i.else_body()))
         }
         other => other.syntax().text().to_string(),
     }

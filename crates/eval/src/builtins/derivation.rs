@@ -144,6 +144,12 @@ fn derivation_strict(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         }
         req.env.insert(key.to_string(), s);
     }
+    if !req.env.contains_key("builder") {
+        return err("required attribute 'builder' missing", pos);
+    }
+    if !req.env.contains_key("system") {
+        return err("required attribute 'system' missing", pos);
+    }
     req.outputs = outputs.unwrap_or_else(|| vec!["out".to_string()]);
     if has_fixed {
         req.fixed_output = Some(fixed);
