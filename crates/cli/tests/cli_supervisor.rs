@@ -155,6 +155,11 @@ fn commands_on_a_stopped_container() {
     let cfg = std::fs::read_to_string(e.path("var/containers/s.json")).expect("config");
     assert!(cfg.contains("def-system"), "{cfg}");
     assert_eq!(e.ok(&["container", "logs", "s"]), "");
+    let err = e.fails(&["container", "show-host-key", "s"]);
+    assert!(err.contains("ssh_host_ed25519_key.pub"), "{err}");
+    std::fs::create_dir_all(e.path("roots/s/etc/ssh")).expect("etc/ssh");
+    std::fs::write(e.path("roots/s/etc/ssh/ssh_host_ed25519_key.pub"), "ssh-ed25519 AAAA test\n").expect("key");
+    assert_eq!(e.ok(&["container", "show-host-key", "s"]), "ssh-ed25519 AAAA test\n");
     let err = e.fails(&["container", "logs", "s", "--service", "../../etc"]);
     assert!(err.contains("invalid service name"), "{err}");
 }

@@ -377,22 +377,24 @@ fn start_many(sup: &Supervisor, out: &Output, names: &[String], timeout: Duratio
         out.status(&format!("{name}: {r}"));
         return Ok(ExitCode::SUCCESS);
     }
-    let queue = std::sync::Mutex::new(names.iter().collect::<Vec<_>>());
+    // Popped from the end: reversed so containers start in the order given.
+    let queue = std::sync::Mutex::new(names.iter().rev().collect::<Vec<_>>());
     let done = std::sync::Mutex::new((0usize, Vec::new()));
     let total = names.len();
     let progress = out.progress(total as u64);
     std::thread::scope(|s| {
         for _ in 0..16.min(total) {
-            s.spawn(|| loop {
-                let Some(name) = queue.lock().ok().and_then(|mut q| q.pop()) else { break };
-                let r = start_one(sup, name, timeout);
-                let Ok(mut d) = done.lock() else { break };
-                d.0 += 1;
-                match r {
-                    Ok(word) => progress.step(&format!("[{}/{total}] {name}: {word}", d.0), false),
-                    Err(e) => {
-                        progress.step(&format!("[{}/{total}] {name}: failed: {e:#}", d.0), true);
-                        d.1.push(name.clone());
+            s.spawn(|| {
+                while let Some(name) = queue.lock().ok().and_then(|mut q| q.pop()) {
+                    let r = start_one(sup, name, timeout);
+                    let Ok(mut d) = done.lock() else { break };
+                    d.0 += 1;
+                    match r {
+                        Ok(word) => progress.step(&format!("[{}/{total}] {name}: {word}", d.0), false),
+                        Err(e) => {
+                            progress.step(&format!("[{}/{total}] {name}: failed: {e:#}", d.0), true);
+                            d.1.push(name.clone());
+                        }
                     }
                 }
             });
