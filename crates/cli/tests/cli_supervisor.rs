@@ -208,3 +208,43 @@ fn systemd_units() {
         assert!(!l.contains("container-svc.service") && !l.contains("nest-daemon.service"), "systemd-analyze complains: {l}");
     }
 }
+
+/// `logs -f` prints the history, then what is appended, across a rotation.
+#[test]
+fn logs_follow() {
+    use std::io::{BufRead, BufReader, Write};
+    let e = Env::new();
+    e.ok(&["container", "create", "lf", "--system-path", &e.sys()]);
+    let dir = e.path("run/containers/lf");
+    std::fs::create_dir_all(&dir).expect("state dir");
+    std::fs::write(dir.join("console.log"), "zero\none\n").expect("console.log");
+    let d = e.dir.path();
+    let mut child = Command::new(NEST)
+        .args(["container", "logs", "lf", "-f", "-n", "1"])
+        .env("NEST_STATE_DIR", d.join("var"))
+        .env("NEST_RUN_DIR", d.join("run"))
+        .env("NEST_ROOTS_DIR", d.join("roots"))
+        .env("NEST_STORE_DIR", d.join("store"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("logs -f");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let next = || rx.recv_timeout(std::time::Duration::from_secs(10));
+    assert_eq!(next().ok().as_deref(), Some("one"));
+    std::fs::OpenOptions::new().append(true).open(dir.join("console.log")).and_then(|mut f| f.write_all(b"two\n")).expect("append");
+    assert_eq!(next().ok().as_deref(), Some("two"));
+    std::fs::rename(dir.join("console.log"), dir.join("console.log.1")).expect("rotate");
+    std::fs::write(dir.join("console.log"), "three\n").expect("new file");
+    assert_eq!(next().ok().as_deref(), Some("three"));
+    let _ = child.kill();
+    let _ = child.wait();
+}
