@@ -720,6 +720,17 @@ impl Eval {
         }
     }
 
+    /// `f a b` without building a partial application for two-argument builtins.
+    pub fn call2(&mut self, f: &Value, a: Value, b: Value, pos: Pos) -> EResult<Value> {
+        if let Value::PrimOp(op) = f {
+            if op.arity == 2 {
+                return (op.f)(self, &[a, b], pos);
+            }
+        }
+        let g = self.call(f, a, pos)?;
+        self.call(&g, b, pos)
+    }
+
     /// Calls `f` with `arg`, both possibly unforced.
     pub fn apply(&mut self, f: &Value, arg: Value, pos: Pos) -> EResult<Value> {
         let f = self.force(f)?;

@@ -112,8 +112,7 @@ fn foldl(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let l = ev.expect_list(&a[2], pos)?;
     let mut acc = a[1].clone();
     for x in l.iter() {
-        let g = ev.call(&f, acc, pos)?;
-        acc = ev.call(&g, x.clone(), pos)?;
+        acc = ev.call2(&f, acc, x.clone(), pos)?;
     }
     ev.force(&acc)
 }
@@ -130,15 +129,26 @@ fn gen_list(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 fn sort(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let f = ev.expect_function(&a[0], pos)?;
     let l = ev.expect_list(&a[1], pos)?;
-    let mut v: Vec<Value> = l.iter().cloned().collect();
-    // A stable merge sort that propagates errors from the comparator.
+    let mut v: Vec<Value> = Vec::with_capacity(l.len());
+    // `sort lessThan` is common enough to skip the two calls per comparison.
+    let is_less_than = matches!(&f, Value::PrimOp(op) if op.name == "lessThan");
+    for x in l.iter() {
+        v.push(if is_less_than { ev.force(x)? } else { x.clone() });
+    }
     let mut err_out = None;
     let mut less = |ev: &mut Eval, x: &Value, y: &Value| -> bool {
         if err_out.is_some() {
             return false;
         }
-        let r = ev.call(&f, x.clone(), pos).and_then(|g| ev.call(&g, y.clone(), pos));
-        match r.and_then(|b| ev.expect_bool(&b, pos)) {
+        let r = if is_less_than {
+            match (x, y) {
+                (Value::Int(p), Value::Int(q)) => Ok(p < q),
+                _ => ev.less_than(x, y),
+            }
+        } else {
+            ev.call2(&f, x.clone(), y.clone(), pos).and_then(|b| ev.expect_bool(&b, pos))
+        };
+        match r {
             Ok(b) => b,
             Err(e) => {
                 err_out = Some(e);
@@ -153,53 +163,40 @@ fn sort(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     Ok(Value::list(v))
 }
 
+/// Stable bottom-up merge sort. The comparator may be inconsistent (it is user code), so
+/// std's sort, which may panic on a non-total order, is not used.
 fn merge_sort(ev: &mut Eval, v: &mut Vec<Value>, less: &mut dyn FnMut(&mut Eval, &Value, &Value) -> bool) {
     let n = v.len();
     if n < 2 {
         return;
     }
-    let mut buf: Vec<Value> = v.clone();
+    let mut src = std::mem::take(v);
+    let mut dst: Vec<Value> = Vec::with_capacity(n);
     let mut width = 1;
-    let mut src_is_v = true;
     while width < n {
-        {
-            let (src, dst): (&Vec<Value>, &mut Vec<Value>) =
-                if src_is_v { (&*v, &mut buf) } else { (&buf, v) };
-            let src = src.clone();
-            let mut i = 0;
-            while i < n {
-                let mid = (i + width).min(n);
-                let hi = (i + 2 * width).min(n);
-                let (mut l, mut r, mut k) = (i, mid, i);
-                while l < mid && r < hi {
-                    if less(ev, &src[r], &src[l]) {
-                        dst[k] = src[r].clone();
-                        r += 1;
-                    } else {
-                        dst[k] = src[l].clone();
-                        l += 1;
-                    }
-                    k += 1;
-                }
-                while l < mid {
-                    dst[k] = src[l].clone();
-                    l += 1;
-                    k += 1;
-                }
-                while r < hi {
-                    dst[k] = src[r].clone();
+        dst.clear();
+        let mut i = 0;
+        while i < n {
+            let mid = (i + width).min(n);
+            let hi = (i + 2 * width).min(n);
+            let (mut l, mut r) = (i, mid);
+            while l < mid && r < hi {
+                if less(ev, &src[r], &src[l]) {
+                    dst.push(src[r].clone());
                     r += 1;
-                    k += 1;
+                } else {
+                    dst.push(src[l].clone());
+                    l += 1;
                 }
-                i = hi;
             }
+            dst.extend_from_slice(&src[l..mid]);
+            dst.extend_from_slice(&src[r..hi]);
+            i = hi;
         }
-        src_is_v = !src_is_v;
+        std::mem::swap(&mut src, &mut dst);
         width *= 2;
     }
-    if !src_is_v {
-        *v = buf;
-    }
+    *v = src;
 }
 
 fn partition(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
