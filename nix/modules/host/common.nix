@@ -13,6 +13,14 @@ let
     allowedDevices = map (d: { inherit (d) node modifier; }) c.allowedDevices;
     limits = nonNull c.limits;
   } // nonNull { inherit (c) hostAddress localAddress hostAddress6 localAddress6 hostBridge; };
+  systemData = sc: {
+    services = sc.systemd.servicesJSON;
+    etc = lib.mapAttrs' (_: e: lib.nameValuePair e.target (nonNull { inherit (e) text mode user group; source = if e.source == null then null else toString e.source; }))
+      (lib.filterAttrs (_: e: e.enable) sc.environment.etc);
+    users = sc.users.allocated;
+    activation = sc.system.activationScript;
+    systemPackages = map toString sc.environment.systemPackages;
+  };
   systemAssertions = name: c: lib.optionals (c.path == null)
     (map (a: a // { message = "containers.${name}.config: ${a.message}"; }) c.config.assertions);
   addressesOf = field: lib.filter (x: x.a != null) (lib.mapAttrsToList (n: c: { inherit n; a = c.${field}; }) cs);
@@ -31,7 +39,7 @@ in
   options.nest.containerSpecs = mkOption {
     type = types.raw;
     readOnly = true;
-    description = "Per container: `spec` (the runtime's container spec, without `init`), `autoStart`, `restartIfChanged`, `timeoutStartSec`, `path`, and `toplevel` (the system to build; null when `path` is set).";
+    description = "Per container: `spec` (the runtime's container spec, without `init`), `autoStart`, `restartIfChanged`, `timeoutStartSec`, `path`, `system` (services, etc files, users and the activation script as data; null when `path` is set) and `toplevel` (the system to build; null when `path` is set).";
   };
   config = {
     nest.containerSpecs = lib.mapAttrs (name: c: {
@@ -39,7 +47,9 @@ in
       inherit (c) autoStart restartIfChanged timeoutStartSec;
       path = if c.path == null then null else toString c.path;
       toplevel = if c.path == null then c.config.system.build.toplevel else null;
-      services = if c.path == null then c.config.systemd.servicesJSON else null;
+      # Everything activation installs, as data: what `nest switch --dry-run`
+      # compares, and what forces every definition (type errors) without building.
+      system = if c.path == null then systemData c.config else null;
     }) cs;
     assertions = lib.concatLists (lib.mapAttrsToList (name: c: [
       { assertion = c.forwardPorts == [ ] || c.privateNetwork; message = "containers.${name}: forwardPorts needs privateNetwork = true"; }

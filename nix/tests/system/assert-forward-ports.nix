@@ -1,0 +1,3 @@
+(import ../../modules/eval-host.nix {
+  configuration = { containers.a = { forwardPorts = [ { hostPort = 80; } ]; config = { }; }; };
+}).specs

@@ -1,0 +1,1 @@
+import ./summary.nix { configuration = ./seed-old-config.nix; }

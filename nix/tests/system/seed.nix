@@ -1,0 +1,1 @@
+import ./summary.nix { configuration = ./seed-config.nix; }
