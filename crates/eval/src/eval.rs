@@ -159,8 +159,10 @@ impl Eval {
         ev
     }
 
+    /// Fails with "stack overflow" when the evaluation thread's stack is nearly used up;
+    /// recursive builtins call it.
     #[inline]
-    fn check_stack(&self) -> EResult<()> {
+    pub fn check_stack(&self) -> EResult<()> {
         if stack_addr() < self.stack_limit {
             return Err(EvalError::new(
                 ErrorKind::StackOverflow,

@@ -59,7 +59,8 @@ pub fn render(ev: &mut Eval, v: &Value, strict: bool, format: OutputFormat) -> E
             let mut out = String::from("<?xml version='1.0' encoding='utf-8'?>\n<expr>\n");
             let mut ctx = value::Context::default();
             let opts = builtins::json::XmlOpts { location: true, strict };
-            builtins::json::value_to_xml(ev, &v, source::Pos::NONE, 1, &mut out, &mut ctx, opts)?;
+            let mut seen = std::collections::HashSet::new();
+            builtins::json::value_to_xml(ev, &v, source::Pos::NONE, 1, &mut out, &mut ctx, opts, &mut seen)?;
             out.push_str("</expr>");
             Ok(out)
         }

@@ -32,6 +32,9 @@ fn corpus_never_panics() {
     let mut panicked = Vec::new();
     for f in &files {
         let Ok(bytes) = std::fs::read(f) else { continue };
+        if std::env::var_os("NEST_FUZZ_VERBOSE").is_some() {
+            eprintln!("input: {}", f.display());
+        }
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let r = nest_eval::with_eval_thread(STACK, move || {
             let io = nest_eval::io::MemIo::default();

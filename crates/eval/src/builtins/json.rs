@@ -44,6 +44,7 @@ pub fn value_to_json(
     out: &mut String,
     ctx: &mut Context,
 ) -> EResult<()> {
+    ev.check_stack()?;
     let v = ev.force(v)?;
     match &v {
         Value::Null => out.push_str("null"),
@@ -138,7 +139,8 @@ fn to_xml(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let mut out = String::from("<?xml version='1.0' encoding='utf-8'?>\n<expr>\n");
     let mut ctx = Context::default();
     let opts = XmlOpts { location: false, strict: true };
-    value_to_xml(ev, &a[0], pos, 1, &mut out, &mut ctx, opts)?;
+    let mut seen = std::collections::HashSet::new();
+    value_to_xml(ev, &a[0], pos, 1, &mut out, &mut ctx, opts, &mut seen)?;
     out.push_str("</expr>\n");
     Ok(Value::string_ctx(out, ctx))
 }
@@ -185,6 +187,7 @@ fn pos_attrs_xml(p: Pos, out: &mut String) {
 }
 
 /// `toXML` / `--xml` output in the layout Nix 2.8 writes.
+#[allow(clippy::too_many_arguments)]
 pub fn value_to_xml(
     ev: &mut Eval,
     v: &Value,
@@ -193,7 +196,9 @@ pub fn value_to_xml(
     out: &mut String,
     ctx: &mut Context,
     opts: XmlOpts,
+    drvs_seen: &mut std::collections::HashSet<String>,
 ) -> EResult<()> {
+    ev.check_stack()?;
     let v = if opts.strict {
         ev.force(v)?
     } else {
@@ -223,6 +228,7 @@ pub fn value_to_xml(
             if is_drv {
                 indent(depth, out);
                 out.push_str("<derivation");
+                let mut drv_path = None;
                 for key in ["drvPath", "outPath"] {
                     if let Some(x) = a.get(Sym::new(key)).cloned() {
                         let x = ev.force(&x)?;
@@ -230,10 +236,23 @@ pub fn value_to_xml(
                             out.push_str(&format!(" {key}=\""));
                             xml_escape(&s.s, out);
                             out.push('"');
+                            if key == "drvPath" {
+                                drv_path = Some(s.s.clone());
+                            }
                         }
                     }
                 }
                 out.push_str(">\n");
+                // A derivation already printed (e.g. through its own `all`) is not
+                // descended into again.
+                if let Some(p) = drv_path {
+                    if !drvs_seen.insert(p) {
+                        simple("repeated", "", "", depth + 1, out);
+                        indent(depth, out);
+                        out.push_str("</derivation>\n");
+                        return Ok(());
+                    }
+                }
             } else {
                 indent(depth, out);
                 out.push_str("<attrs>\n");
@@ -247,7 +266,7 @@ pub fn value_to_xml(
                 out.push_str(" name=\"");
                 xml_escape(at.name.as_str(), out);
                 out.push_str("\">\n");
-                value_to_xml(ev, &at.value, pos, depth + 2, out, ctx, opts)?;
+                value_to_xml(ev, &at.value, pos, depth + 2, out, ctx, opts, drvs_seen)?;
                 indent(depth + 1, out);
                 out.push_str("</attr>\n");
             }
@@ -258,7 +277,7 @@ pub fn value_to_xml(
             indent(depth, out);
             out.push_str("<list>\n");
             for x in l.iter() {
-                value_to_xml(ev, x, pos, depth + 1, out, ctx, opts)?;
+                value_to_xml(ev, x, pos, depth + 1, out, ctx, opts, drvs_seen)?;
             }
             indent(depth, out);
             out.push_str("</list>\n");
