@@ -681,7 +681,10 @@ fn exec_gives_a_pty_when_stdin_is_a_terminal() {
     wait_for("state.json", Duration::from_secs(20), || state.exists());
     // util-linux `script` gives nest a terminal on stdin and stdout and returns the
     // command's status (-e).
-    let inner = format!("{NEST} container exec {name} --run-dir {} -- /bin/sh -c 'tty; exit 5'", w.run_dir().display());
+    let inner = format!(
+        "{NEST} container exec {name} --run-dir {} -- /bin/sh -c 'tty; exit 5'",
+        w.run_dir().display()
+    );
     let mut s = Command::new("script");
     s.args(["-qec", &inner, "/dev/null"]);
     s.stdin(Stdio::null());
@@ -689,4 +692,27 @@ fn exec_gives_a_pty_when_stdin_is_a_terminal() {
     assert_eq!(out.code, Some(5), "{out:?}");
     assert!(out.stdout.contains("/dev/pts/0"), "the container's own devpts: {out:?}");
     drop(c);
+}
+
+#[test]
+fn a_symlinked_mount_point_in_the_root_is_refused() {
+    if !privileged() {
+        return;
+    }
+    let w = World::new();
+    let name = unique("link");
+    let cg = CgroupGuard(name.clone());
+    // A hostile root: its /run points at a host directory.
+    let outside = w.dir.path().join("outside");
+    std::fs::create_dir_all(&outside).expect("outside");
+    std::os::unix::fs::symlink(&outside, w.root().join("run")).expect("symlink");
+    let out = run(w.spawn_cmd(&name, &[], &["/bin/true"]));
+    assert_eq!(out.code, Some(1), "{out:?}");
+    assert!(out.stderr.contains("is a symbolic link"), "{out:?}");
+    assert_eq!(
+        std::fs::read_dir(&outside).expect("outside").count(),
+        0,
+        "nothing created through the link"
+    );
+    cg.assert_gone();
 }

@@ -72,6 +72,8 @@ pub struct MountConfig {
 pub enum SetupError {
     #[error(transparent)]
     Syscall(#[from] SyscallError),
+    #[error("{0} is a symbolic link: mount points inside the container's root must not be, they could lead outside it")]
+    Symlink(PathBuf),
 }
 
 /// Device nodes every container gets, bound from the host's `/dev`.
@@ -92,8 +94,19 @@ pub const PROC_READ_ONLY: &[&str] = &["sys", "sysrq-trigger", "irq", "bus", "fs"
 
 const RO_REMOUNT: MsFlags = MsFlags::MS_BIND.union(MsFlags::MS_REMOUNT).union(MsFlags::MS_RDONLY);
 
-fn inside(root: &Path, p: &Path) -> PathBuf {
-    root.join(p.strip_prefix("/").unwrap_or(p))
+/// `p` (a path inside the container) on the host, below `root`. Every component
+/// below `root` must not be a symlink: a root directory is not trusted, and following a
+/// link while creating or mounting on a mount point could reach the host's files.
+fn inside(sys: &mut dyn Syscall, root: &Path, p: &Path) -> Result<PathBuf, SetupError> {
+    let rel = p.strip_prefix("/").unwrap_or(p);
+    let mut at = root.to_path_buf();
+    for c in rel.components() {
+        at.push(c);
+        if sys.is_symlink(&at) {
+            return Err(SetupError::Symlink(at));
+        }
+    }
+    Ok(at)
 }
 
 fn tmpfs(sys: &mut dyn Syscall, target: &Path, flags: MsFlags, data: &str) -> Result<(), SyscallError> {
@@ -197,7 +210,7 @@ pub fn setup_mounts(sys: &mut dyn Syscall, c: &MountConfig) -> Result<(), SetupE
     };
 
     // /proc, with the host-wide knobs masked or read-only.
-    let proc = inside(&root, Path::new("/proc"));
+    let proc = inside(sys, &root, Path::new("/proc"))?;
     sys.mkdir_all(&proc, 0o555)?;
     sys.mount(Some(Path::new("proc")), &proc, Some("proc"), nosuid_nodev_noexec, None)?;
     for entry in PROC_READ_ONLY {
@@ -234,7 +247,7 @@ pub fn setup_mounts(sys: &mut dyn Syscall, c: &MountConfig) -> Result<(), SetupE
     }
 
     // /sys read-only, and below it only the container's own cgroups, read-only too.
-    let sysfs = inside(&root, Path::new("/sys"));
+    let sysfs = inside(sys, &root, Path::new("/sys"))?;
     sys.mkdir_all(&sysfs, 0o555)?;
     sys.mount(
         Some(Path::new("sysfs")),
@@ -245,7 +258,7 @@ pub fn setup_mounts(sys: &mut dyn Syscall, c: &MountConfig) -> Result<(), SetupE
     )?;
 
     // A minimal /dev.
-    let dev = inside(&root, Path::new("/dev"));
+    let dev = inside(sys, &root, Path::new("/dev"))?;
     tmpfs(sys, &dev, MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC, "mode=755")?;
     for name in BASIC_DEVICES {
         bind(sys, &Path::new("/dev").join(name), &dev.join(name), false, false, MsFlags::empty())?;
@@ -275,31 +288,39 @@ pub fn setup_mounts(sys: &mut dyn Syscall, c: &MountConfig) -> Result<(), SetupE
         bind(sys, Path::new("/dev/net/tun"), &dev.join("net/tun"), false, false, MsFlags::empty())?;
     }
     for node in &c.devices {
-        bind(sys, node, &inside(&root, node), false, false, MsFlags::empty())?;
+        let target = inside(sys, &root, node)?;
+        bind(sys, node, &target, false, false, MsFlags::empty())?;
     }
 
-    tmpfs(sys, &inside(&root, Path::new("/run")), nosuid_nodev, "mode=755")?;
-    tmpfs(sys, &inside(&root, Path::new("/tmp")), nosuid_nodev, "mode=1777")?;
+    let run = inside(sys, &root, Path::new("/run"))?;
+    tmpfs(sys, &run, nosuid_nodev, "mode=755")?;
+    let tmp = inside(sys, &root, Path::new("/tmp"))?;
+    tmpfs(sys, &tmp, nosuid_nodev, "mode=1777")?;
 
     if let Some(store) = &c.store {
-        bind(sys, store, &inside(&root, store), true, true, nosuid_nodev)?;
+        let target = inside(sys, &root, store)?;
+        bind(sys, store, &target, true, true, nosuid_nodev)?;
     }
     for b in &c.binds {
-        bind(sys, &b.source, &inside(&root, &b.target), b.is_dir, b.read_only, MsFlags::empty())?;
+        let target = inside(sys, &root, &b.target)?;
+        bind(sys, &b.source, &target, b.is_dir, b.read_only, MsFlags::empty())?;
     }
     for t in &c.tmpfs {
-        tmpfs(sys, &inside(&root, t), nosuid_nodev, "mode=755")?;
+        let target = inside(sys, &root, t)?;
+        tmpfs(sys, &target, nosuid_nodev, "mode=755")?;
     }
 
     if let Some(h) = &c.host_nest {
-        bind(sys, &h.exe, &inside(&root, Path::new(HOST_NEST)), false, true, MsFlags::MS_NODEV)?;
-        let lib = inside(&root, Path::new(HOST_LIB));
+        let exe = inside(sys, &root, Path::new(HOST_NEST))?;
+        bind(sys, &h.exe, &exe, false, true, MsFlags::MS_NODEV)?;
+        let lib = inside(sys, &root, Path::new(HOST_LIB))?;
         for l in &h.libs {
             if let Some(file) = l.file_name() {
                 bind(sys, l, &lib.join(file), false, true, MsFlags::MS_NODEV)?;
             }
         }
-        bind(sys, &h.state_dir, &inside(&root, Path::new(HOST_STATE)), true, false, nosuid_nodev)?;
+        let state = inside(sys, &root, Path::new(HOST_STATE))?;
+        bind(sys, &h.state_dir, &state, true, false, nosuid_nodev)?;
     }
 
     // Stack the new root on the old one and detach the old: no put_old directory is
@@ -466,10 +487,7 @@ mod tests {
             !m.iter().any(|(t, _, _)| t == Path::new("/r/proc/keys")),
             "absent entries are skipped"
         );
-        let sys_ro = m
-            .iter()
-            .rfind(|(t, _, _)| t == Path::new("/r/proc/sys"))
-            .expect("proc/sys");
+        let sys_ro = m.iter().rfind(|(t, _, _)| t == Path::new("/r/proc/sys")).expect("proc/sys");
         assert!(sys_ro.2.contains(MsFlags::MS_RDONLY | MsFlags::MS_REMOUNT));
         assert!(m
             .iter()
@@ -485,10 +503,7 @@ mod tests {
         rec.existing.insert("/r/proc/sys/net".into());
         setup_mounts(&mut rec, &c).expect("setup");
         let m = rec.mounts();
-        let net = m
-            .iter()
-            .rfind(|(t, _, _)| t == Path::new("/r/proc/sys/net"))
-            .expect("net remount");
+        let net = m.iter().rfind(|(t, _, _)| t == Path::new("/r/proc/sys/net")).expect("net remount");
         assert!(net.2.contains(MsFlags::MS_REMOUNT) && !net.2.contains(MsFlags::MS_RDONLY));
     }
 
@@ -548,19 +563,25 @@ mod tests {
         let mut rec = Recording::default();
         setup_mounts(&mut rec, &c).expect("setup");
         let m = rec.mounts();
-        let exe = m
-            .iter()
-            .rfind(|(t, _, _)| t == Path::new("/r/run/host/nest"))
-            .expect("exe");
+        let exe = m.iter().rfind(|(t, _, _)| t == Path::new("/r/run/host/nest")).expect("exe");
         assert!(exe.2.contains(MsFlags::MS_RDONLY));
         assert!(m
             .iter()
             .any(|(t, _, fl)| t == Path::new("/r/run/host/lib/libc.so.6") && fl.contains(MsFlags::MS_RDONLY)));
-        let state = m
-            .iter()
-            .rfind(|(t, _, _)| t == Path::new("/r/run/host/state"))
-            .expect("state");
+        let state = m.iter().rfind(|(t, _, _)| t == Path::new("/r/run/host/state")).expect("state");
         assert!(!state.2.contains(MsFlags::MS_RDONLY));
+    }
+
+    #[test]
+    fn symlinked_mount_points_are_refused() {
+        let mut rec = Recording::default();
+        rec.symlinks.insert("/r/nest".into());
+        let e = setup_mounts(&mut rec, &config()).expect_err("symlink");
+        assert!(matches!(&e, SetupError::Symlink(p) if p == Path::new("/r/nest")), "{e}");
+        assert!(
+            !rec.mounts().iter().any(|(t, _, _)| t.starts_with("/r/nest")),
+            "nothing mounted through the link"
+        );
     }
 
     #[test]

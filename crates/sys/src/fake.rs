@@ -40,6 +40,8 @@ pub struct Recording {
     pub calls: Vec<Call>,
     /// Paths that [`Syscall::exists`] reports as present.
     pub existing: BTreeSet<PathBuf>,
+    /// Paths that [`Syscall::is_symlink`] reports as symbolic links.
+    pub symlinks: BTreeSet<PathBuf>,
     /// Fail the call with this index (0-based) with `EPERM`.
     pub fail_at: Option<usize>,
 }
@@ -103,6 +105,9 @@ impl Syscall for Recording {
     }
     fn exists(&mut self, path: &Path) -> bool {
         self.existing.contains(path)
+    }
+    fn is_symlink(&mut self, path: &Path) -> bool {
+        self.symlinks.contains(path)
     }
     fn chdir(&mut self, path: &Path) -> Result<(), SyscallError> {
         self.record(Call::Chdir(path.to_path_buf()))

@@ -41,6 +41,8 @@ pub trait Syscall {
     /// Creates a symlink; an existing entry of that name is kept.
     fn symlink(&mut self, target: &Path, link: &Path) -> Result<(), SyscallError>;
     fn exists(&mut self, path: &Path) -> bool;
+    /// Whether `path` itself (not what it points to) is a symbolic link.
+    fn is_symlink(&mut self, path: &Path) -> bool;
     fn chdir(&mut self, path: &Path) -> Result<(), SyscallError>;
     fn pivot_root(&mut self, new_root: &Path, put_old: &Path) -> Result<(), SyscallError>;
     fn sethostname(&mut self, name: &str) -> Result<(), SyscallError>;
@@ -119,6 +121,10 @@ impl Syscall for Real {
 
     fn exists(&mut self, path: &Path) -> bool {
         path.symlink_metadata().is_ok()
+    }
+
+    fn is_symlink(&mut self, path: &Path) -> bool {
+        path.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink())
     }
 
     fn chdir(&mut self, path: &Path) -> Result<(), SyscallError> {
