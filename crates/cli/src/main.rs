@@ -58,6 +58,12 @@ enum Command {
     Store(cmd::store::Command),
     /// Build a Nix expression's derivations in the sandbox (like `nix-build`).
     Build(cmd::build::Args),
+    /// List the options of nest's host modules (and a host config's own), or
+    /// `--json` in the shape of NixOS's options.json.
+    Options(cmd::options::Args),
+    /// Evaluate a host config and reconcile the containers with it (first cut:
+    /// `--dry-run` prints the plan).
+    Switch(cmd::switch::Args),
     /// PID 1 inside a container (internal; started by the runtime).
     #[command(hide = true)]
     Init(cmd::init::Args),
@@ -97,6 +103,8 @@ fn main() -> ExitCode {
         Command::Store(c) => cmd::store::run(c, &out),
         Command::Build(args) => cmd::build::run(args, &out),
         Command::Init(args) => cmd::init::run(args, &out),
+        Command::Options(args) => cmd::options::run(args, &out),
+        Command::Switch(args) => cmd::switch::run(args, &out),
         Command::Daemon(args) => cmd::daemon::run(args, &out),
         Command::SystemdUnits(args) => cmd::daemon::units(args, &out),
         Command::Completions { shell } => {

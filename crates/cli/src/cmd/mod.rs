@@ -6,5 +6,7 @@ pub mod daemon;
 pub mod eval;
 pub mod init;
 pub mod manage;
+pub mod options;
 pub mod spawn;
 pub mod store;
+pub mod switch;
