@@ -716,3 +716,37 @@ fn a_symlinked_mount_point_in_the_root_is_refused() {
     );
     cg.assert_gone();
 }
+
+#[test]
+fn run_spec_runs_a_json_spec_in_the_foreground() {
+    if !privileged() {
+        return;
+    }
+    let w = World::new();
+    let name = unique("spec");
+    let cg = CgroupGuard(name.clone());
+    let spec = serde_json::json!({
+        "name": name,
+        "rootDir": w.root(),
+        "stateDir": w.state_dir(&name),
+        "storeDir": w.store(),
+        "command": ["/bin/sh", "-c", "echo $GREETING; cat /sys/fs/cgroup/pids/pids.max; exit 4"],
+        "environment": { "GREETING": "hi-from-spec" },
+        "bindMounts": { "/extra": { "hostPath": w.store(), "isReadOnly": true } },
+        "limits": { "pidsMax": 50 }
+    });
+    let file = w.dir.path().join("spec.json");
+    std::fs::write(&file, spec.to_string()).expect("spec");
+    let mut c = Command::new(NEST);
+    c.args(["container", "run-spec"]).arg(&file).stdin(Stdio::null());
+    let out = run(c);
+    assert_eq!(out.code, Some(4), "{out:?}");
+    assert_eq!(out.stdout, "hi-from-spec\n50\n", "{out:?}");
+    cg.assert_gone();
+    std::fs::write(&file, r#"{"name":"x","command":["/bin/true"],"limits":{"pidsMax":0}}"#).expect("bad spec");
+    let mut c = Command::new(NEST);
+    c.args(["container", "run-spec"]).arg(&file).stdin(Stdio::null());
+    let out = run(c);
+    assert_eq!(out.code, Some(1));
+    assert!(out.stderr.contains("limits.pidsMax must be greater than zero"), "{out:?}");
+}
