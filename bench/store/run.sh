@@ -45,9 +45,9 @@ row "add 10k-file tree" "$a" "$b"
 # 2. The closure of a 1000-derivation chain: nest builds it (and writes its .drv
 # files), nix-instantiate writes the same .drv files into its own database.
 reset
-a=$(now); ns build --no-sandbox --no-out-link -j 2 "$PWD/chain.nix" >/dev/null; b=$(now)
+a=$(now); ns build --no-sandbox --no-out-link -j 2 "$PWD/chain.nix" >/dev/null 2>&1; b=$(now)
 build_s=$(echo "$b - $a" | bc -l)
-a=$(now); ns build --no-sandbox --no-out-link "$PWD/chain.nix" >/dev/null; b=$(now)
+a=$(now); ns build --no-sandbox --no-out-link "$PWD/chain.nix" >/dev/null 2>&1; b=$(now)
 noop_s=$(echo "$b - $a" | bc -l)
 drv=$(nx nix-instantiate chain.nix 2>/dev/null | tail -1)
 [ "$(ns store path-info -r "$drv" | cut -f1 | sort)" = "$(nx nix-store -q -R "$drv" | sort)" ] || echo "path-info -r: CLOSURES DIFFER" >&2

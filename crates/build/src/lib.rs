@@ -337,6 +337,8 @@ impl<'a> Builder<'a> {
             cmd.stdin(std::process::Stdio::null()).stdout(log).stderr(log2);
             let mut child = cmd.spawn().map_err(self.io("starting the builder", drv_path))?;
             let start = Instant::now();
+            // Short builders are common (trivial builders): poll fast first.
+            let mut nap = Duration::from_micros(200);
             let status = loop {
                 match child.try_wait().map_err(self.io("waiting for the builder", drv_path))? {
                     Some(s) => break s,
@@ -350,7 +352,10 @@ impl<'a> Builder<'a> {
                         let _ = child.wait();
                         return Err(BuildError::TimedOut { drv: printed.clone(), secs: self.cfg.timeout.as_secs(), tail: read_tail(&log_path, self.cfg.log_tail) });
                     }
-                    None => std::thread::sleep(Duration::from_millis(20)),
+                    None => {
+                        std::thread::sleep(nap);
+                        nap = (nap * 2).min(Duration::from_millis(20));
+                    }
                 }
             };
             if !status.success() {
