@@ -239,7 +239,7 @@ pub fn copy_path_to_store(ev: &mut Eval, path: &str, pos: Pos) -> EResult<String
 fn path(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let args = ev.expect_attrs(&a[0], pos)?;
     let Some(p) = args.get(Sym::new("path")).cloned() else {
-        return err("attribute 'path' missing", pos);
+        return err("'path' required", pos);
     };
     let (p, _) = coerce_to_path(ev, &p, pos)?;
     let name = match args.get(Sym::new("name")).cloned() {

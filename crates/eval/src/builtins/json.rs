@@ -173,15 +173,27 @@ pub struct XmlOpts {
     pub strict: bool,
 }
 
-fn pos_attrs_xml(p: Pos, out: &mut String) {
+/// XML attributes in the (alphabetical) order Nix writes them: column, line, name, path.
+fn pos_attrs_xml(p: Pos, name: Option<&str>, out: &mut String) {
+    let mut attrs: Vec<(&str, String)> = Vec::new();
     if let Some(lc) = crate::source::resolve(p) {
         let path = match &lc.file.origin {
             crate::source::Origin::String => lc.file.text.to_string(),
             crate::source::Origin::File(f) => f.clone(),
         };
-        out.push_str(&format!(" column=\"{}\" line=\"{}\"", lc.col, lc.line));
-        out.push_str(" path=\"");
-        xml_escape(&path, out);
+        attrs.push(("column", lc.col.to_string()));
+        attrs.push(("line", lc.line.to_string()));
+        attrs.push(("path", path));
+    }
+    if let Some(n) = name {
+        attrs.push(("name", n.to_string()));
+    }
+    attrs.sort_by(|a, b| a.0.cmp(b.0));
+    for (k, v) in attrs {
+        out.push(' ');
+        out.push_str(k);
+        out.push_str("=\"");
+        xml_escape(&v, out);
         out.push('"');
     }
 }
@@ -261,11 +273,13 @@ pub fn value_to_xml(
                 indent(depth + 1, out);
                 out.push_str("<attr");
                 if opts.location {
-                    pos_attrs_xml(at.pos, out);
+                    pos_attrs_xml(at.pos, Some(at.name.as_str()), out);
+                } else {
+                    out.push_str(" name=\"");
+                    xml_escape(at.name.as_str(), out);
+                    out.push('"');
                 }
-                out.push_str(" name=\"");
-                xml_escape(at.name.as_str(), out);
-                out.push_str("\">\n");
+                out.push_str(">\n");
                 value_to_xml(ev, &at.value, pos, depth + 2, out, ctx, opts, drvs_seen)?;
                 indent(depth + 1, out);
                 out.push_str("</attr>\n");
@@ -286,7 +300,7 @@ pub fn value_to_xml(
             indent(depth, out);
             out.push_str("<function");
             if opts.location {
-                pos_attrs_xml(c.lambda.pos, out);
+                pos_attrs_xml(c.lambda.pos, None, out);
             }
             out.push_str(">\n");
             if let Some(f) = &c.lambda.formals {

@@ -266,7 +266,7 @@ fn generic_closure(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         let k = ev.force(&k)?;
         let mut found = false;
         for d in seen.iter() {
-            if ev.compare(d, &k)? == std::cmp::Ordering::Equal {
+            if ev.compare(&k, d)? == std::cmp::Ordering::Equal {
                 found = true;
                 break;
             }

@@ -394,8 +394,12 @@ fn append_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let s = ev.expect_string(&a[0], pos)?;
     let c = ev.expect_attrs(&a[1], pos)?;
     let mut ctx = s.ctx.clone();
+    let store_prefix = format!("{}/", ev.opts.store_dir);
     for e in c.entries.iter() {
         let path = e.name.as_str();
+        if !path.starts_with(&store_prefix) {
+            return err(format!("Context key '{path}' is not a store path"), pos);
+        }
         let info = ev.expect_attrs(&e.value, pos)?;
         if let Some(p) = info.get(Sym::new("path")).cloned() {
             if ev.expect_bool(&p, pos)? {
