@@ -88,17 +88,24 @@ fn evaluate(args: &Args) -> anyhow::Result<BTreeMap<String, Value>> {
     serde_json::from_str(&text).context("the evaluator printed invalid JSON")
 }
 
-/// The spec fields a running container cannot change without a restart (all of it
-/// but the system, and the directories the supervisor fills in).
-fn restart_relevant(spec: &Value) -> Value {
+/// The spec fields a running container cannot change without a restart: all of it
+/// but the system and the directories the supervisor fills in. Both sides go through
+/// the runtime's `Spec`, so defaults compare equal to absent fields.
+fn restart_relevant(spec: &nest_container::spec::Spec) -> anyhow::Result<Value> {
     let mut s = spec.clone();
-    if let Value::Object(m) = &mut s {
-        for k in ["init", "stateDir", "rootDir", "storeDir", "name"] {
-            m.remove(k);
-        }
-        m.retain(|_, v| !v.is_null() && *v != Value::Array(Vec::new()) && *v != Value::Bool(false) && *v != Value::Object(Default::default()));
-    }
-    s
+    s.init = None;
+    s.state_dir = None;
+    s.root_dir = None;
+    s.store_dir = None;
+    serde_json::to_value(&s).context("serialising a spec")
+}
+
+/// The evaluated spec data of `name` as the runtime's `Spec` (validated).
+fn desired_spec(name: &str, d: &Value) -> anyhow::Result<nest_container::spec::Spec> {
+    let mut spec = d["spec"].clone();
+    // A placeholder system: validation asks for something to run.
+    spec["init"] = Value::String("/nest/store/system".into());
+    nest_container::spec::Spec::from_json(&spec.to_string()).with_context(|| format!("containers.{name}"))
 }
 
 pub fn plan(desired: &BTreeMap<String, Value>, sup: &Supervisor) -> anyhow::Result<Vec<Step>> {
@@ -107,6 +114,7 @@ pub fn plan(desired: &BTreeMap<String, Value>, sup: &Supervisor) -> anyhow::Resu
     for (name, d) in desired {
         let system = d["path"].as_str().or(d["toplevel"].as_str()).map(str::to_string);
         let auto = d["autoStart"].as_bool().unwrap_or(false);
+        let spec = desired_spec(name, d)?;
         if !known.contains(name) {
             let action = if auto { Action::Start } else { Action::Create };
             steps.push(Step { name: name.clone(), action, system, why: "new".into() });
@@ -115,8 +123,7 @@ pub fn plan(desired: &BTreeMap<String, Value>, sup: &Supervisor) -> anyhow::Resu
         let cfg = config::load(&sup.paths, name).with_context(|| format!("reading the supervisor's config of '{name}'"))?;
         let info = sup.inspect(name).with_context(|| format!("inspecting '{name}'"))?;
         let running = info.status == "up";
-        let old_spec = serde_json::to_value(&cfg.spec).context("serialising a spec")?;
-        let spec_changed = restart_relevant(&old_spec) != restart_relevant(&d["spec"]);
+        let spec_changed = restart_relevant(&cfg.spec)? != restart_relevant(&spec)?;
         let old_system = cfg.system().map(|p| p.to_string_lossy().into_owned());
         let system_changed = old_system != system;
         let (action, why) = match (spec_changed, system_changed, running) {
