@@ -343,7 +343,8 @@ fn boot_runs_nest_init_and_stops_on_sigterm() {
     .expect("services.json");
     let c = start(w.spawn_cmd(&name, &["--boot", "/system"], &[]));
     let marker = w.state_dir(&name).join("hello");
-    wait_for("the service to start", Duration::from_secs(20), || marker.exists());
+    // The shell creates the file before it writes: wait for the whole line.
+    wait_for("the service to start", Duration::from_secs(20), || std::fs::read_to_string(&marker).is_ok_and(|t| t.ends_with('\n')));
     assert_eq!(std::fs::read_to_string(&marker).expect("marker").trim(), name);
     let state: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(w.state_dir(&name).join("state.json")).expect("state.json")).expect("json");
@@ -378,7 +379,7 @@ fn exec_enters_a_running_container() {
         "--",
         "/bin/sh",
         "-c",
-        "cat /tmp/mark; hostname; ls /proc | grep -c '^[0-9]'; cut -d: -f3 /proc/self/cgroup | sort -u; exit 3",
+        "until [ -s /tmp/mark ]; do sleep 0.01; done; cat /tmp/mark; hostname; ls /proc | grep -c '^[0-9]'; cut -d: -f3 /proc/self/cgroup | sort -u; exit 3",
     ]);
     e.stdin(Stdio::null());
     let out = run(e);
