@@ -76,21 +76,19 @@ fn parse_search_entry(s: &str) -> (String, String) {
 
 fn search_path(include: &[String]) -> Vec<(String, String)> {
     let cwd = std::env::current_dir().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut sp: Vec<(String, String)> = include
-        .iter()
-        .map(|s| {
-            let (prefix, path) = parse_search_entry(s);
-            // Relative entries are relative to the working directory; URLs stay as they are.
-            if path.starts_with('/') || path.contains("://") {
-                (prefix, path)
-            } else {
-                (prefix, nest_eval::eval::canon_path(&format!("{cwd}/{path}")))
-            }
-        })
-        .collect();
+    // Relative entries are relative to the working directory; URLs stay as they are.
+    let absolute = |s: &str| {
+        let (prefix, path) = parse_search_entry(s);
+        if path.starts_with('/') || path.contains("://") {
+            (prefix, path)
+        } else {
+            (prefix, nest_eval::eval::canon_path(&format!("{cwd}/{path}")))
+        }
+    };
+    let mut sp: Vec<(String, String)> = include.iter().map(|s| absolute(s)).collect();
     if let Ok(np) = std::env::var("NIX_PATH") {
         for e in np.split(':').filter(|e| !e.is_empty()) {
-            sp.push(parse_search_entry(e));
+            sp.push(absolute(e));
         }
     }
     sp
@@ -167,7 +165,10 @@ fn run_request(
             v = auto_call(ev, &v, &auto_args, false)?;
             let text = nest_eval::render(ev, &v, req.strict, req.format)?;
             out.push_str(&text);
-            out.push('\n');
+            // nix-instantiate 2.8 ends JSON output without a newline.
+            if req.format != OutputFormat::Json {
+                out.push('\n');
+            }
         }
     }
     Ok(())
