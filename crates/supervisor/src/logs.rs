@@ -29,13 +29,31 @@ fn rotated(path: &Path, n: u32) -> PathBuf {
 /// The last `n` lines of a log and its rotated predecessors (`.1` is the newest of
 /// those), oldest first.
 pub fn tail(path: &Path, n: usize) -> Result<Vec<u8>> {
+    tail_capped(path, n, None)
+}
+
+/// The last `n` lines and a [`Follower`] that continues exactly where they end, so
+/// nothing appended in between is lost or printed twice (`logs -f`).
+pub fn tail_and_follow(path: &Path, n: usize) -> Result<(Vec<u8>, Follower)> {
+    let follower = Follower::at_end(path);
+    let history = tail_capped(path, n, Some(follower.pos))?;
+    Ok((history, follower))
+}
+
+/// [`tail`], reading at most `cap` bytes of the current file.
+fn tail_capped(path: &Path, n: usize, cap: Option<u64>) -> Result<Vec<u8>> {
     let mut files: Vec<PathBuf> = (1..=16).map(|i| rotated(path, i)).filter(|p| p.exists()).collect();
     files.reverse();
     files.push(path.to_path_buf());
     let mut all = Vec::new();
     for f in &files {
         match std::fs::read(f) {
-            Ok(b) => all.extend_from_slice(&b),
+            Ok(mut b) => {
+                if let Some(cap) = cap.filter(|_| f == path) {
+                    b.truncate(usize::try_from(cap).unwrap_or(usize::MAX));
+                }
+                all.extend_from_slice(&b)
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(source) => return Err(Error::Io { op: "reading", path: f.clone(), source }),
         }
@@ -150,6 +168,12 @@ mod tests {
         assert!(f.read_new().is_empty());
         std::fs::write(&p, "old\nnew\n").unwrap();
         assert_eq!(f.read_new(), b"new\n");
+        // History and following meet exactly: what is appended after is followed once.
+        let (history, mut g) = tail_and_follow(&p, 1).unwrap();
+        assert_eq!(history, b"new\n");
+        std::fs::write(&p, "old\nnew\nnewer\n").unwrap();
+        assert_eq!(g.read_new(), b"newer\n");
+        assert_eq!(f.read_new(), b"newer\n");
         std::fs::rename(&p, rotated(&p, 1)).unwrap();
         std::fs::write(&p, "fresh\n").unwrap();
         assert_eq!(f.read_new(), b"fresh\n");

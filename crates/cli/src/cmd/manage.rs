@@ -281,10 +281,11 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
         Command::Logs { name, follow, service, lines } => {
             sup.inspect(&name)?;
             let path = logs::log_file(&sup.paths, &name, service.as_deref())?;
-            let history = logs::tail(&path, lines)?;
-            out.stdout(&String::from_utf8_lossy(&history));
-            if follow {
-                let mut f = logs::Follower::at_end(&path);
+            if !follow {
+                out.stdout(&String::from_utf8_lossy(&logs::tail(&path, lines)?));
+            } else {
+                let (history, mut f) = logs::tail_and_follow(&path, lines)?;
+                out.stdout(&String::from_utf8_lossy(&history));
                 loop {
                     let new = f.read_new();
                     if !new.is_empty() {
