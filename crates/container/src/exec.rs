@@ -67,8 +67,8 @@ pub fn exec(opts: &ExecOptions<'_>) -> Result<ExitStatus, ExecError> {
     }
     let me = std::process::id() as i32;
     for dir in &state.cgroups {
-        // A v1 directory has `tasks`: moving this (still single-threaded) process by
-        // its thread avoids the grace period a `cgroup.procs` write waits for.
+        // A v1 directory has `tasks`; this process is still single-threaded, so
+        // moving its thread moves it, the same way the runtime moves PID 1.
         let moved = if dir.join("tasks").exists() {
             nest_sys::cgroup::add_thread(dir, me)
         } else {
