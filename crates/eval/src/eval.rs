@@ -348,8 +348,8 @@ impl Eval {
                 for key in path.iter() {
                     let name = self.attr_key(key, env)?;
                     let found = match &v {
-                        Value::Attrs(a) => match a.get(name) {
-                            Some(x) => Some(x.clone()),
+                        Value::Attrs(a) => match a.get_attr(name) {
+                            Some(x) => Some((x.value.clone(), x.pos)),
                             None => {
                                 if let Some(d) = default {
                                     return self.eval(d, env);
@@ -374,7 +374,11 @@ impl Eval {
                         }
                     };
                     v = match found {
-                        Some(x) => self.force(&x).map_err(|e| at_pos(e, *pos))?,
+                        // Like Nix, a cycle found here is reported at the attribute.
+                        Some((x, apos)) => {
+                            let p = if apos.is_none() { *pos } else { apos };
+                            self.force(&x).map_err(|e| at_pos(e, p))?
+                        }
                         None => Value::Null,
                     };
                 }
@@ -688,7 +692,7 @@ impl Eval {
             Value::Lambda(c) => self.call_lambda(c, arg, pos),
             Value::PrimOp(op) => {
                 if op.arity == 1 {
-                    (op.f)(self, &[arg], pos)
+                    (op.f)(self, &[arg], pos).map_err(|e| at_pos(e, pos))
                 } else {
                     Ok(Value::PrimOpApp(Rc::new(PrimOpApp { op, args: vec![arg] })))
                 }
@@ -698,7 +702,7 @@ impl Eval {
                 args.extend_from_slice(&app.args);
                 args.push(arg);
                 if args.len() == app.op.arity {
-                    (app.op.f)(self, &args, pos)
+                    (app.op.f)(self, &args, pos).map_err(|e| at_pos(e, pos))
                 } else {
                     Ok(Value::PrimOpApp(Rc::new(PrimOpApp { op: app.op, args })))
                 }

@@ -91,6 +91,7 @@ pub fn value_to_json(
             }
             out.push(']');
         }
+        Value::Lambda(c) => return err("cannot convert a function to JSON", c.lambda.pos),
         o => return err(format!("cannot convert {} to JSON", o.type_phrase()), pos),
     }
     Ok(())
