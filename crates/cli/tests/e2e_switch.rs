@@ -16,7 +16,9 @@ struct Env {
 
 impl Env {
     fn new() -> Env {
-        Env { dir: tempfile::tempdir().expect("temp dir") }
+        Env {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
     }
     fn paths(&self) -> Paths {
         Paths::under(self.dir.path(), Path::new(env!("CARGO_BIN_EXE_nest")))
@@ -35,9 +37,23 @@ impl Env {
         c.output().expect("run nest")
     }
     fn plan(&self, host: &Path) -> Vec<Value> {
-        let out = self.nest(&["switch", "-f", host.to_str().unwrap(), "--dry-run", "--json"]);
-        assert!(out.status.success(), "switch --dry-run failed: {}", String::from_utf8_lossy(&out.stderr));
-        serde_json::from_slice::<Value>(&out.stdout).expect("JSON plan").as_array().expect("a list").clone()
+        let out = self.nest(&[
+            "switch",
+            "-f",
+            host.to_str().unwrap(),
+            "--dry-run",
+            "--json",
+        ]);
+        assert!(
+            out.status.success(),
+            "switch --dry-run failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<Value>(&out.stdout)
+            .expect("JSON plan")
+            .as_array()
+            .expect("a list")
+            .clone()
     }
     /// Records a container as the supervisor would after a switch.
     fn save(&self, name: &str, origin: Origin, system: &str, spec_extra: Value) {
@@ -49,7 +65,8 @@ impl Env {
             version: CONFIG_VERSION,
             origin,
             auto_start: true,
-            restart: serde_json::from_value::<RestartConfig>(serde_json::json!({})).expect("default restart config"),
+            restart: serde_json::from_value::<RestartConfig>(serde_json::json!({}))
+                .expect("default restart config"),
             stop_timeout_sec: 10.0,
             spec: serde_json::from_value(spec).expect("spec"),
         };
@@ -63,7 +80,9 @@ const HOST: &str = r#"{
 }"#;
 
 fn step<'a>(plan: &'a [Value], name: &str) -> &'a Value {
-    plan.iter().find(|s| s["name"] == name).unwrap_or_else(|| panic!("{name} not in plan {plan:?}"))
+    plan.iter()
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("{name} not in plan {plan:?}"))
 }
 
 #[test]
@@ -76,7 +95,10 @@ fn new_containers_start_or_are_created() {
     assert_eq!(step(&plan, "bar")["action"], "create");
     let store = env.paths().store.to_string_lossy().into_owned();
     let system = step(&plan, "foo")["system"].as_str().unwrap().to_string();
-    assert!(system.starts_with(&format!("{store}/")) && system.ends_with("-nest-system-foo"), "{system}");
+    assert!(
+        system.starts_with(&format!("{store}/")) && system.ends_with("-nest-system-foo"),
+        "{system}"
+    );
     // The dry run wrote nothing into the store.
     assert!(!Path::new(&system).exists());
 }
@@ -88,23 +110,57 @@ fn unchanged_changed_and_removed_containers() {
     let first = env.plan(&host);
     let foo_system = step(&first, "foo")["system"].as_str().unwrap().to_string();
     let bar_system = step(&first, "bar")["system"].as_str().unwrap().to_string();
-    env.save("foo", Origin::Declarative, &foo_system, serde_json::json!({}));
-    env.save("bar", Origin::Declarative, "/nest/store/00000000000000000000000000000000-old-system", serde_json::json!({}));
-    env.save("gone", Origin::Declarative, &bar_system, serde_json::json!({}));
-    env.save("manual", Origin::Imperative, &bar_system, serde_json::json!({}));
+    env.save(
+        "foo",
+        Origin::Declarative,
+        &foo_system,
+        serde_json::json!({}),
+    );
+    env.save(
+        "bar",
+        Origin::Declarative,
+        "/nest/store/00000000000000000000000000000000-old-system",
+        serde_json::json!({}),
+    );
+    env.save(
+        "gone",
+        Origin::Declarative,
+        &bar_system,
+        serde_json::json!({}),
+    );
+    env.save(
+        "manual",
+        Origin::Imperative,
+        &bar_system,
+        serde_json::json!({}),
+    );
     let plan = env.plan(&host);
     assert_eq!(step(&plan, "foo")["action"], "unchanged");
     // Not running, so a changed system is only saved for the next start.
     assert_eq!(step(&plan, "bar")["action"], "update");
     assert_eq!(step(&plan, "gone")["action"], "stop");
-    assert!(plan.iter().all(|s| s["name"] != "manual"), "imperative containers are not the switch's business: {plan:?}");
+    assert!(
+        plan.iter().all(|s| s["name"] != "manual"),
+        "imperative containers are not the switch's business: {plan:?}"
+    );
 
     // The same system with a different network is a change too.
-    env.save("foo", Origin::Declarative, &foo_system, serde_json::json!({ "privateNetwork": true, "localAddress": "10.1.0.2" }));
+    env.save(
+        "foo",
+        Origin::Declarative,
+        &foo_system,
+        serde_json::json!({ "privateNetwork": true, "localAddress": "10.1.0.2" }),
+    );
     assert_eq!(step(&env.plan(&host), "foo")["action"], "update");
 
     // A change in the container's system changes its store path.
-    let host2 = env.host("host2.nix", &HOST.replace("openssh.enable = true;", "openssh.enable = true; config.services.openssh.ports = [ 2022 ];"));
+    let host2 = env.host(
+        "host2.nix",
+        &HOST.replace(
+            "openssh.enable = true;",
+            "openssh.enable = true; config.services.openssh.ports = [ 2022 ];",
+        ),
+    );
     let plan2 = env.plan(&host2);
     assert_ne!(step(&plan2, "foo")["system"].as_str().unwrap(), foo_system);
 }
@@ -128,18 +184,32 @@ fn full_switch_is_refused_clearly() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("only --dry-run works yet"), "{err}");
-    assert!(config::names(&env.paths()).unwrap().is_empty(), "nothing was written");
+    assert!(
+        config::names(&env.paths()).unwrap().is_empty(),
+        "nothing was written"
+    );
 }
 
 #[test]
 fn a_type_error_stops_the_switch_and_names_option_and_file() {
     let env = Env::new();
-    let host = env.host("bad.nix", "{ containers.foo.config.services.openssh = { enable = true; ports = [ \"ssh\" ]; }; }");
-    env.save("foo", Origin::Declarative, "/nest/store/00000000000000000000000000000000-old-system", serde_json::json!({}));
+    let host = env.host(
+        "bad.nix",
+        "{ containers.foo.config.services.openssh = { enable = true; ports = [ \"ssh\" ]; }; }",
+    );
+    env.save(
+        "foo",
+        Origin::Declarative,
+        "/nest/store/00000000000000000000000000000000-old-system",
+        serde_json::json!({}),
+    );
     let out = env.nest(&["switch", "-f", host.to_str().unwrap(), "--dry-run"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("A definition for option `containers.foo.config.services.openssh.ports."), "{err}");
+    assert!(
+        err.contains("A definition for option `containers.foo.config.services.openssh.ports."),
+        "{err}"
+    );
     assert!(err.contains("bad.nix"), "{err}");
     assert!(out.stdout.is_empty(), "no plan printed");
 }
@@ -147,29 +217,63 @@ fn a_type_error_stops_the_switch_and_names_option_and_file() {
 #[test]
 fn a_failed_assertion_stops_the_switch() {
     let env = Env::new();
-    let host = env.host("host.nix", "{ containers.a = { forwardPorts = [ { hostPort = 80; } ]; }; }");
+    let host = env.host(
+        "host.nix",
+        "{ containers.a = { forwardPorts = [ { hostPort = 80; } ]; }; }",
+    );
     let out = env.nest(&["switch", "-f", host.to_str().unwrap(), "--dry-run"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("containers.a: forwardPorts needs privateNetwork = true"));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("containers.a: forwardPorts needs privateNetwork = true"));
 }
 
 #[test]
 fn options_lists_host_and_system_options_with_the_seed_types() {
     let env = Env::new();
     let out = env.nest(&["options", "--json", "openssh"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let ports = &v["containers.<name>.config.services.openssh.ports"];
-    assert_eq!(ports["type"], "list of 16 bit unsigned integer; between 0 and 65535 (both inclusive)");
-    assert_eq!(ports["loc"], serde_json::json!(["containers", "<name>", "config", "services", "openssh", "ports"]));
-    assert!(ports["declarations"][0].as_str().unwrap().ends_with("nix/modules/system/openssh.nix"));
+    assert_eq!(
+        ports["type"],
+        "list of 16 bit unsigned integer; between 0 and 65535 (both inclusive)"
+    );
+    assert_eq!(
+        ports["loc"],
+        serde_json::json!([
+            "containers",
+            "<name>",
+            "config",
+            "services",
+            "openssh",
+            "ports"
+        ])
+    );
+    assert!(ports["declarations"][0]
+        .as_str()
+        .unwrap()
+        .ends_with("nix/modules/system/openssh.nix"));
     assert_eq!(ports["readOnly"], false);
-    assert!(v.as_object().unwrap().keys().all(|k| k.to_lowercase().contains("openssh")));
+    assert!(v
+        .as_object()
+        .unwrap()
+        .keys()
+        .all(|k| k.to_lowercase().contains("openssh")));
     let all = env.nest(&["options", "--json"]);
     let all: Value = serde_json::from_slice(&all.stdout).unwrap();
-    assert_eq!(all["containers.<name>.config"]["type"], "system configuration", "nixosSubmodule's description");
+    assert_eq!(
+        all["containers.<name>.config"]["type"], "system configuration",
+        "nixosSubmodule's description"
+    );
     assert_eq!(all["containers"]["type"], "attribute set of submodule");
     let human = env.nest(&["options", "autoStart"]);
     let text = String::from_utf8_lossy(&human.stdout);
-    assert!(text.contains("containers.<name>.autoStart\n    type: boolean\n    default: false\n"), "{text}");
+    assert!(
+        text.contains("containers.<name>.autoStart\n    type: boolean\n    default: false\n"),
+        "{text}"
+    );
 }

@@ -8,19 +8,28 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../nix/tests/system").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../nix/tests/system")
+        .join(name)
 }
 
 /// `Ok(json)` or `Err(stderr)` of one evaluator.
 fn run(program: &str, pre: &[&str], file: &PathBuf) -> Option<Result<Value, String>> {
-    let out = match Command::new(program).args(pre).args(["--strict", "--json"]).arg(file).output() {
+    let out = match Command::new(program)
+        .args(pre)
+        .args(["--strict", "--json"])
+        .arg(file)
+        .output()
+    {
         Ok(o) => o,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
         Err(e) => panic!("running {program}: {e}"),
     };
     if out.status.success() {
         let text = String::from_utf8_lossy(&out.stdout);
-        Some(Ok(serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("{program} printed invalid JSON ({e}): {text}"))))
+        Some(Ok(serde_json::from_str(text.trim()).unwrap_or_else(|e| {
+            panic!("{program} printed invalid JSON ({e}): {text}")
+        })))
     } else {
         Some(Err(String::from_utf8_lossy(&out.stderr).into_owned()))
     }
@@ -51,7 +60,10 @@ fn eval(name: &str) -> Result<Value, String> {
 /// A fixture both evaluators must reject with an error containing every `needle`.
 fn eval_err(name: &str, needles: &[&str]) {
     let file = fixture(name);
-    let mut results = vec![("nest", run(env!("CARGO_BIN_EXE_nest"), &["eval"], &file).expect("the nest binary exists"))];
+    let mut results = vec![(
+        "nest",
+        run(env!("CARGO_BIN_EXE_nest"), &["eval"], &file).expect("the nest binary exists"),
+    )];
     if let Some(r) = oracle(&file) {
         results.push(("nix-instantiate", r));
     }
@@ -84,21 +96,37 @@ fn seed_example_gives_sshd_on_2022_with_the_key() {
     let services = &foo["system"]["services"];
     assert_eq!(services["version"], 1);
     let sshd = &services["services"]["sshd"];
-    assert_eq!(sshd["command"], json!(["/usr/sbin/sshd", "-D", "-e", "-f", "/etc/ssh/sshd_config"]));
+    assert_eq!(
+        sshd["command"],
+        json!(["/usr/sbin/sshd", "-D", "-e", "-f", "/etc/ssh/sshd_config"])
+    );
     assert_eq!(sshd["wantedBy"], json!(["multi-user.target"]));
     assert_eq!(sshd["requires"], json!(["sshd-keygen"]));
     assert_eq!(sshd["restart"], "always");
     let keygen = &services["services"]["sshd-keygen"];
     assert_eq!(keygen["type"], "oneshot");
     assert_eq!(keygen["remainAfterExit"], true);
-    assert!(keygen["script"].as_str().unwrap().contains("ssh-keygen -q -t ed25519"));
+    assert!(keygen["script"]
+        .as_str()
+        .unwrap()
+        .contains("ssh-keygen -q -t ed25519"));
     let etc = &foo["system"]["etc"];
     let sshd_config = etc["ssh/sshd_config"]["text"].as_str().unwrap();
     assert!(sshd_config.starts_with("Port 2022\n"), "{sshd_config}");
-    assert!(sshd_config.contains("PermitRootLogin prohibit-password\n"), "{sshd_config}");
-    assert!(sshd_config.contains("PasswordAuthentication yes\n"), "{sshd_config}");
-    assert!(sshd_config.contains("AuthorizedKeysFile .ssh/authorized_keys /etc/ssh/authorized_keys.d/%u\n"));
-    assert_eq!(etc["ssh/authorized_keys.d/root"]["text"], "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKeyForTests test@nest\n");
+    assert!(
+        sshd_config.contains("PermitRootLogin prohibit-password\n"),
+        "{sshd_config}"
+    );
+    assert!(
+        sshd_config.contains("PasswordAuthentication yes\n"),
+        "{sshd_config}"
+    );
+    assert!(sshd_config
+        .contains("AuthorizedKeysFile .ssh/authorized_keys /etc/ssh/authorized_keys.d/%u\n"));
+    assert_eq!(
+        etc["ssh/authorized_keys.d/root"]["text"],
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKeyForTests test@nest\n"
+    );
     assert_eq!(etc["ssh/authorized_keys.d/root"]["mode"], "0444");
     assert_eq!(etc["hostname"]["text"], "foo\n");
     let sys = &v["systems"]["foo"];
@@ -171,7 +199,10 @@ fn users_get_ids_homes_keys_and_password_hashes() {
     let gid = |n: &str| groups.iter().find(|g| g["name"] == n).unwrap()["gid"].clone();
     assert_eq!(gid("fixed"), 999);
     assert_eq!(gid("svc"), 998, "999 is taken by an explicit gid");
-    assert!(v["passwd"].as_str().unwrap().contains("alice:x:1001:100::/home/alice:/bin/sh\n"));
+    assert!(v["passwd"]
+        .as_str()
+        .unwrap()
+        .contains("alice:x:1001:100::/home/alice:/bin/sh\n"));
     assert!(v["group"].as_str().unwrap().contains("wheel:x:1:alice\n"));
     let shadow = v["shadow"].as_str().unwrap();
     assert!(shadow.contains("alice:$6$salt$hash:1::::::\n"), "{shadow}");
@@ -190,17 +221,30 @@ fn etc_files_variables_hosts_and_activation_order() {
     assert_eq!(v["etc"]["gone"]["enable"], false);
     let profile = v["profile"].as_str().unwrap();
     assert!(profile.contains("export EDITOR=vi\n"), "{profile}");
-    assert!(profile.contains("export XDG_DATA_DIRS=/a:/b\n"), "{profile}");
+    assert!(
+        profile.contains("export XDG_DATA_DIRS=/a:/b\n"),
+        "{profile}"
+    );
     let hosts = v["hosts"].as_str().unwrap();
     assert!(hosts.contains("10.0.0.1 gw gateway\n"), "{hosts}");
     assert!(hosts.contains("127.0.1.1 e\n"), "{hosts}");
     assert_eq!(v["hostName"], "e");
     assert_eq!(v["otherHostName"], "other");
     let act = v["activation"].as_str().unwrap();
-    let pos = |s: &str| act.find(s).unwrap_or_else(|| panic!("{s} missing from {act}"));
-    assert!(pos("# early") < pos("# users") && pos("# users") < pos("# etc") && pos("# etc") < pos("# late"));
+    let pos = |s: &str| {
+        act.find(s)
+            .unwrap_or_else(|| panic!("{s} missing from {act}"))
+    };
+    assert!(
+        pos("# early") < pos("# users")
+            && pos("# users") < pos("# etc")
+            && pos("# etc") < pos("# late")
+    );
     assert!(act.contains("chmod 0640 /etc/app/conf"));
-    assert!(!act.contains("/etc/gone"), "disabled entries are not installed");
+    assert!(
+        !act.contains("/etc/gone"),
+        "disabled entries are not installed"
+    );
     assert!(act.contains("ln -sfn \"$systemConfig/etc/\"motd /etc/motd\n"));
 }
 
@@ -214,17 +258,26 @@ fn container_options_reach_the_runtime_spec() {
     assert_eq!(full["path"], Value::Null);
     let spec = runtime_spec(&full["spec"]);
     assert!(spec.ephemeral && spec.private_network && spec.enable_tun);
-    assert_eq!(spec.local_address.map(String::from).as_deref(), Some("10.231.136.2/24"));
+    assert_eq!(
+        spec.local_address.map(String::from).as_deref(),
+        Some("10.231.136.2/24")
+    );
     assert_eq!(spec.forward_ports.len(), 2);
     assert_eq!(spec.forward_ports[0].target_port(), 80);
     assert_eq!(spec.forward_ports[1].target_port(), 53);
     assert_eq!(spec.bind_mounts.len(), 2);
-    assert_eq!(spec.bind_mounts[0].source(), std::path::Path::new("/srv/data"));
+    assert_eq!(
+        spec.bind_mounts[0].source(),
+        std::path::Path::new("/srv/data")
+    );
     assert!(!spec.bind_mounts[0].is_read_only);
     assert_eq!(spec.bind_mounts[1].source(), std::path::Path::new("/ro"));
     assert_eq!(spec.limits.memory_max, Some(536870912));
     assert_eq!(spec.limits.pids_max, Some(512));
-    assert_eq!(spec.additional_capabilities, vec!["CAP_NET_ADMIN".to_string()]);
+    assert_eq!(
+        spec.additional_capabilities,
+        vec!["CAP_NET_ADMIN".to_string()]
+    );
     let pre = &v["prebuilt"];
     assert_eq!(pre["path"], "/nest/var/profiles/containers/prebuilt");
     assert_eq!(pre["system"], Value::Null);
@@ -232,12 +285,21 @@ fn container_options_reach_the_runtime_spec() {
 
 #[test]
 fn forward_ports_without_private_network_is_refused() {
-    eval_err("assert-forward-ports.nix", &["Failed assertions:", "- containers.a: forwardPorts needs privateNetwork = true"]);
+    eval_err(
+        "assert-forward-ports.nix",
+        &[
+            "Failed assertions:",
+            "- containers.a: forwardPorts needs privateNetwork = true",
+        ],
+    );
 }
 
 #[test]
 fn two_containers_with_one_address_are_refused() {
-    eval_err("assert-same-address.nix", &["- containers a, b have the same localAddress 10.0.0.2"]);
+    eval_err(
+        "assert-same-address.nix",
+        &["- containers a, b have the same localAddress 10.0.0.2"],
+    );
 }
 
 #[test]
@@ -252,5 +314,11 @@ fn unknown_service_keys_are_errors() {
 
 #[test]
 fn a_type_error_names_the_option() {
-    eval_err("error-type.nix", &["A definition for option `containers.t.config.services.openssh.ports.", "is not of type `16 bit unsigned integer"]);
+    eval_err(
+        "error-type.nix",
+        &[
+            "A definition for option `containers.t.config.services.openssh.ports.",
+            "is not of type `16 bit unsigned integer",
+        ],
+    );
 }

@@ -35,19 +35,34 @@ pub fn nix_dir(given: Option<&Path>) -> anyhow::Result<PathBuf> {
             candidates.push(prefix.join("share/nest/nix"));
         }
     }
-    candidates.push(PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../nix")));
+    candidates.push(PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../nix"
+    )));
     for c in &candidates {
         if c.join("modules/eval-host.nix").is_file() {
             return Ok(c.canonicalize().unwrap_or_else(|_| c.clone()));
         }
     }
-    bail!("nest's Nix files not found (looked in {}); set NEST_NIX_DIR", candidates.iter().map(|c| c.display().to_string()).collect::<Vec<_>>().join(", "))
+    bail!(
+        "nest's Nix files not found (looked in {}); set NEST_NIX_DIR",
+        candidates
+            .iter()
+            .map(|c| c.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }
 
 /// A Nix string literal for a path (quotes and `${` escaped).
 pub fn nix_string(p: &Path) -> String {
     let s = p.to_string_lossy();
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"").replace("${", "\\${"))
+    format!(
+        "\"{}\"",
+        s.replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace("${", "\\${")
+    )
 }
 
 /// A Nix path expression for an absolute file.
@@ -60,7 +75,8 @@ pub fn configuration_arg(file: Option<&Path>) -> anyhow::Result<String> {
     Ok(match file {
         None => "{ }".to_string(),
         Some(f) => {
-            let abs = std::fs::canonicalize(f).with_context(|| format!("reading '{}'", f.display()))?;
+            let abs =
+                std::fs::canonicalize(f).with_context(|| format!("reading '{}'", f.display()))?;
             nix_path(&abs)
         }
     })
@@ -100,10 +116,14 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         configuration_arg(file.as_deref())?
     );
     let all = eval_json(expr)?;
-    let serde_json::Value::Object(all) = all else { bail!("options.json is not an object") };
+    let serde_json::Value::Object(all) = all else {
+        bail!("options.json is not an object")
+    };
     let q = query.as_deref().map(str::to_lowercase);
-    let selected: serde_json::Map<String, serde_json::Value> =
-        all.into_iter().filter(|(k, _)| q.as_ref().is_none_or(|q| k.to_lowercase().contains(q))).collect();
+    let selected: serde_json::Map<String, serde_json::Value> = all
+        .into_iter()
+        .filter(|(k, _)| q.as_ref().is_none_or(|q| k.to_lowercase().contains(q)))
+        .collect();
     if args.json {
         out.json(&selected);
         return Ok(ExitCode::SUCCESS);
@@ -129,9 +149,11 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
 /// `literalExpression` defaults show their text; others their JSON.
 fn literal(v: &serde_json::Value) -> String {
     match v {
-        serde_json::Value::Object(m) if m.get("_type").and_then(|t| t.as_str()).is_some() => {
-            m.get("text").and_then(|t| t.as_str()).unwrap_or("").to_string()
-        }
+        serde_json::Value::Object(m) if m.get("_type").and_then(|t| t.as_str()).is_some() => m
+            .get("text")
+            .and_then(|t| t.as_str())
+            .unwrap_or("")
+            .to_string(),
         other => other.to_string(),
     }
 }

@@ -83,8 +83,10 @@ fn evaluate(args: &Args) -> anyhow::Result<BTreeMap<String, Value>> {
         show_trace: false,
         build: None,
     };
-    let text = nest_glue::with_evaluated(store, req, |ev, v| nest_eval::render(ev, &v, true, nest_eval::OutputFormat::Json))
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let text = nest_glue::with_evaluated(store, req, |ev, v| {
+        nest_eval::render(ev, &v, true, nest_eval::OutputFormat::Json)
+    })
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     serde_json::from_str(&text).context("the evaluator printed invalid JSON")
 }
 
@@ -105,23 +107,35 @@ fn desired_spec(name: &str, d: &Value) -> anyhow::Result<nest_container::spec::S
     let mut spec = d["spec"].clone();
     // A placeholder system: validation asks for something to run.
     spec["init"] = Value::String("/nest/store/system".into());
-    nest_container::spec::Spec::from_json(&spec.to_string()).with_context(|| format!("containers.{name}"))
+    nest_container::spec::Spec::from_json(&spec.to_string())
+        .with_context(|| format!("containers.{name}"))
 }
 
 pub fn plan(desired: &BTreeMap<String, Value>, sup: &Supervisor) -> anyhow::Result<Vec<Step>> {
     let mut steps = Vec::new();
     let known = sup.names().context("listing the supervisor's containers")?;
     for (name, d) in desired {
-        let system = d["path"].as_str().or(d["toplevel"].as_str()).map(str::to_string);
+        let system = d["path"]
+            .as_str()
+            .or(d["toplevel"].as_str())
+            .map(str::to_string);
         let auto = d["autoStart"].as_bool().unwrap_or(false);
         let spec = desired_spec(name, d)?;
         if !known.contains(name) {
             let action = if auto { Action::Start } else { Action::Create };
-            steps.push(Step { name: name.clone(), action, system, why: "new".into() });
+            steps.push(Step {
+                name: name.clone(),
+                action,
+                system,
+                why: "new".into(),
+            });
             continue;
         }
-        let cfg = config::load(&sup.paths, name).with_context(|| format!("reading the supervisor's config of '{name}'"))?;
-        let info = sup.inspect(name).with_context(|| format!("inspecting '{name}'"))?;
+        let cfg = config::load(&sup.paths, name)
+            .with_context(|| format!("reading the supervisor's config of '{name}'"))?;
+        let info = sup
+            .inspect(name)
+            .with_context(|| format!("inspecting '{name}'"))?;
         let running = info.status == "up";
         let spec_changed = restart_relevant(&cfg.spec)? != restart_relevant(&spec)?;
         let old_system = cfg.system().map(|p| p.to_string_lossy().into_owned());
@@ -129,16 +143,40 @@ pub fn plan(desired: &BTreeMap<String, Value>, sup: &Supervisor) -> anyhow::Resu
         let (action, why) = match (spec_changed, system_changed, running) {
             (false, false, _) => (Action::Unchanged, "same spec and system".to_string()),
             (_, _, false) => (Action::Update, "changed; not running".to_string()),
-            _ if d["restartIfChanged"] == Value::Bool(false) => (Action::Unchanged, "changed, but restartIfChanged = false".to_string()),
-            (true, _, true) => (Action::Restart, "container settings changed (network, mounts, limits, …)".to_string()),
-            (false, true, true) => (Action::Reactivate, format!("system {} -> {}", old_system.unwrap_or_default(), system.clone().unwrap_or_default())),
+            _ if d["restartIfChanged"] == Value::Bool(false) => (
+                Action::Unchanged,
+                "changed, but restartIfChanged = false".to_string(),
+            ),
+            (true, _, true) => (
+                Action::Restart,
+                "container settings changed (network, mounts, limits, …)".to_string(),
+            ),
+            (false, true, true) => (
+                Action::Reactivate,
+                format!(
+                    "system {} -> {}",
+                    old_system.unwrap_or_default(),
+                    system.clone().unwrap_or_default()
+                ),
+            ),
         };
-        steps.push(Step { name: name.clone(), action, system, why });
+        steps.push(Step {
+            name: name.clone(),
+            action,
+            system,
+            why,
+        });
     }
     for name in known.iter().filter(|n| !desired.contains_key(*n)) {
-        let cfg = config::load(&sup.paths, name).with_context(|| format!("reading the supervisor's config of '{name}'"))?;
+        let cfg = config::load(&sup.paths, name)
+            .with_context(|| format!("reading the supervisor's config of '{name}'"))?;
         if cfg.origin == Origin::Declarative {
-            steps.push(Step { name: name.to_string(), action: Action::Stop, system: None, why: "removed from the host config".into() });
+            steps.push(Step {
+                name: name.to_string(),
+                action: Action::Stop,
+                system: None,
+                why: "removed from the host config".into(),
+            });
         }
     }
     Ok(steps)
@@ -153,7 +191,10 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     } else {
         let mut text = String::new();
         for s in &steps {
-            let verb = serde_json::to_value(s.action).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            let verb = serde_json::to_value(s.action)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
             text.push_str(&format!("{verb:<10} {}  ({})\n", s.name, s.why));
         }
         out.stdout(&text);
