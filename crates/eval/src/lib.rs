@@ -52,7 +52,7 @@ pub fn render(ev: &mut Eval, v: &Value, strict: bool, format: OutputFormat) -> E
         OutputFormat::Json => {
             let mut out = String::new();
             let mut ctx = value::Context::default();
-            builtins::json::value_to_json(ev, &v, source::Pos::NONE, &mut out, &mut ctx)?;
+            builtins::json::value_to_json_opt(ev, &v, source::Pos::NONE, &mut out, &mut ctx, strict)?;
             Ok(out)
         }
         OutputFormat::Xml => {

@@ -44,8 +44,31 @@ pub fn value_to_json(
     out: &mut String,
     ctx: &mut Context,
 ) -> EResult<()> {
+    value_to_json_opt(ev, v, pos, out, ctx, true)
+}
+
+/// `strict = false` is `nix-instantiate --json` without `--strict`: values not yet
+/// evaluated are an error, as in Nix 2.8.
+pub fn value_to_json_opt(
+    ev: &mut Eval,
+    v: &Value,
+    pos: Pos,
+    out: &mut String,
+    ctx: &mut Context,
+    strict: bool,
+) -> EResult<()> {
     ev.check_stack()?;
-    let v = ev.force(v)?;
+    let v = if strict {
+        ev.force(v)?
+    } else {
+        match v {
+            Value::Thunk(t) => match t.value() {
+                Some(x) => x,
+                None => return err("cannot convert a thunk to JSON", pos),
+            },
+            other => other.clone(),
+        }
+    };
     match &v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -68,7 +91,7 @@ pub fn value_to_json(
                 return Ok(());
             }
             if let Some(p) = a.get(ev.syms.out_path).cloned() {
-                return value_to_json(ev, &p, pos, out, ctx);
+                return value_to_json_opt(ev, &p, pos, out, ctx, strict);
             }
             out.push('{');
             for (i, at) in a.entries.iter().enumerate() {
@@ -77,7 +100,8 @@ pub fn value_to_json(
                 }
                 json_escape(at.name.as_str(), out);
                 out.push(':');
-                value_to_json(ev, &at.value, pos, out, ctx)?;
+                let apos = if at.pos.is_none() { pos } else { at.pos };
+                value_to_json_opt(ev, &at.value, apos, out, ctx, strict)?;
             }
             out.push('}');
         }
@@ -87,7 +111,7 @@ pub fn value_to_json(
                 if i > 0 {
                     out.push(',');
                 }
-                value_to_json(ev, x, pos, out, ctx)?;
+                value_to_json_opt(ev, x, pos, out, ctx, strict)?;
             }
             out.push(']');
         }

@@ -100,9 +100,14 @@ fn concat_map(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let f = ev.expect_function(&a[0], pos)?;
     let l = ev.expect_list(&a[1], pos)?;
     let mut out = Vec::new();
+    // Nix reports a non-list result at the function's position.
+    let fpos = match &f {
+        Value::Lambda(c) => c.lambda.pos,
+        _ => pos,
+    };
     for x in l.iter() {
         let r = ev.call(&f, x.clone(), pos)?;
-        out.extend_from_slice(&ev.expect_list(&r, pos)?);
+        out.extend_from_slice(&ev.expect_list(&r, fpos)?);
     }
     Ok(Value::list(out))
 }
