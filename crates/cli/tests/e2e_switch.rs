@@ -277,3 +277,59 @@ fn options_lists_host_and_system_options_with_the_seed_types() {
         "{text}"
     );
 }
+
+/// Root only (the build sandbox): the system the plan names is what `nest build`
+/// makes of `system.build.toplevel`, and it holds what init reads.
+#[test]
+fn the_planned_system_is_the_built_toplevel() {
+    if !nix::unistd::geteuid().is_root() {
+        assert!(std::env::var_os("CI").is_none(), "CI runs this as root");
+        return;
+    }
+    let env = Env::new();
+    let host = env.host("host.nix", HOST);
+    let planned = step(&env.plan(&host), "foo")["system"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let expr = format!(
+        "(import {}/../../nix/modules/eval-host.nix {{ configuration = {}; }}).config.containers.foo.config.system.build.toplevel",
+        env!("CARGO_MANIFEST_DIR"),
+        host.display()
+    );
+    let p = env.paths();
+    let out = env.nest(&[
+        "build",
+        "--store",
+        p.store.to_str().unwrap(),
+        "--state-dir",
+        p.state.to_str().unwrap(),
+        "--no-out-link",
+        "-E",
+        &expr,
+    ]);
+    assert!(
+        out.status.success(),
+        "build failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), planned);
+    let system = PathBuf::from(&planned);
+    let services = nest_init::spec::Spec::load(&system.join("services.json"))
+        .expect("init accepts services.json");
+    assert!(services.services.contains_key("sshd"));
+    let activate = std::fs::read_to_string(system.join("activate")).unwrap();
+    assert!(
+        activate.starts_with("#!")
+            && activate.contains("# users\n")
+            && activate.contains("# etc\n")
+    );
+    let sshd_config = std::fs::read_to_string(system.join("etc/ssh/sshd_config")).unwrap();
+    assert!(sshd_config.starts_with("Port 22\n"), "{sshd_config}");
+    let passwd = std::fs::read_to_string(system.join("users/passwd")).unwrap();
+    assert!(
+        passwd.contains("root:x:0:0::/root:/bin/sh\n") && passwd.contains("sshd:x:999:999:"),
+        "{passwd}"
+    );
+    assert!(system.join("sw").exists());
+}

@@ -178,6 +178,22 @@ fn systemd_services_become_services_json() {
     );
 }
 
+/// nest's init accepts the generated services.json as it is (unknown fields are
+/// errors there, so this pins the format).
+fn init_accepts(services: &Value) -> nest_init::spec::Spec {
+    nest_init::spec::Spec::parse(&services.to_string(), std::path::Path::new("services.json"))
+        .unwrap_or_else(|e| panic!("init refuses the generated services.json: {e}"))
+}
+
+#[test]
+fn init_accepts_the_generated_services_json() {
+    let spec = init_accepts(&eval("services.nix").unwrap());
+    assert!(spec.services.contains_key("web") && spec.services.contains_key("db"));
+    let seed = eval("seed.nix").unwrap();
+    let spec = init_accepts(&seed["specs"]["foo"]["system"]["services"]);
+    assert!(spec.services.contains_key("sshd") && spec.services.contains_key("sshd-keygen"));
+}
+
 #[test]
 fn users_get_ids_homes_keys_and_password_hashes() {
     let v = eval("users.nix").unwrap();

@@ -26,7 +26,7 @@ in
       description = "Extra arguments for the container's system modules (usable in `imports`).";
     };
     autoStart = mkOption { type = types.bool; default = false; description = "Whether the container starts with the host (and on `nest switch`)."; };
-    restartIfChanged = mkOption { type = types.bool; default = true; description = "Whether a changed container is restarted; otherwise it is re-activated in place where possible."; };
+    restartIfChanged = mkOption { type = types.bool; default = true; description = "Whether `nest switch` applies changes to this container while it runs: a changed system is re-activated in place, changed container settings (network, mounts, limits) restart it. When false, a running container is left as it is and the change applies at its next start."; };
     ephemeral = mkOption { type = types.bool; default = false; description = "Run on a fresh tmpfs root: nothing written inside is kept."; };
     privateNetwork = mkOption { type = types.bool; default = false; description = "Give the container its own network namespace, joined to the host by a veth pair."; };
     hostAddress = mkOption { type = addr; default = null; example = "10.231.136.1"; description = "IPv4 address of the host end of the veth pair."; };
