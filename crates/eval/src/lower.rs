@@ -307,7 +307,7 @@ impl<'g> Lowerer<'g> {
             }
             ast::Expr::LetIn(l) => {
                 let mut pa = self.collect_entries(l.entries(), false)?;
-                pa.statics.sort_by(|a, b| a.0.cmp(&b.0));
+                pa.statics.sort_by_key(|a| a.0);
                 if let Some((k, _, p)) = pa.dynamics.first() {
                     let _ = k;
                     return Err(perr("dynamic attributes not allowed in let", *p));
@@ -774,7 +774,7 @@ impl<'g> Lowerer<'g> {
     }
 
     fn lower_attrs(&mut self, mut pa: PAttrs) -> EResult<AttrsExpr> {
-        pa.statics.sort_by(|a, b| a.0.cmp(&b.0));
+        pa.statics.sort_by_key(|a| a.0);
         let rec = pa.rec;
         if rec {
             let names: HashMap<Sym, u32> =

@@ -328,11 +328,10 @@ fn fetch(ev: &mut Eval, a: &[Value], pos: Pos, what: &str) -> EResult<Value> {
         other => ev.coerce_to_string(other, pos, false, false)?.0,
     };
     if let Some(local) = url.strip_prefix("file://") {
-        if what == "fetchTarball" || what == "fetchGit" {
-            if ev.io.file_type_follow(local) == Some(FileType::Directory) {
+        if (what == "fetchTarball" || what == "fetchGit")
+            && ev.io.file_type_follow(local) == Some(FileType::Directory) {
                 return Ok(Value::path(canon_path(local)));
             }
-        }
         let name = match &v {
             Value::Attrs(s) => match s.get(Sym::new("name")).cloned() {
                 Some(n) => Some(ev.force_str(&n, pos)?),
