@@ -1,4 +1,4 @@
-//! `toJSON`, `fromJSON` and `toXML`.
+//! `toJSON`, `fromJSON`, `fromTOML` and `toXML`.
 
 use crate::error::{err, EResult};
 use crate::eval::Eval;
@@ -11,6 +11,7 @@ pub static OPS: &[PrimOp] = &[
     prim!("toJSON", 1, to_json),
     prim!("fromJSON", 1, from_json),
     prim!("toXML", 1, to_xml),
+    prim!("fromTOML", 1, from_toml),
 ];
 
 fn to_json(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
@@ -356,4 +357,42 @@ pub fn value_to_xml(
         Value::PrimOp(_) | Value::PrimOpApp(_) | Value::Thunk(_) => simple("unevaluated", "", "", depth, out),
     }
     Ok(())
+}
+
+fn from_toml(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let s = ev.force_str(&a[0], pos)?;
+    let table: toml::Table = match s.parse() {
+        Ok(t) => t,
+        Err(e) => {
+            let msg = e.to_string();
+            return err(format!("while parsing a TOML string: {}", msg.trim_end()), pos);
+        }
+    };
+    toml_to_value(&toml::Value::Table(table), pos)
+}
+
+fn toml_to_value(t: &toml::Value, pos: Pos) -> EResult<Value> {
+    Ok(match t {
+        toml::Value::String(s) => Value::string(s.as_str()),
+        toml::Value::Integer(i) => Value::Int(*i),
+        toml::Value::Float(f) => Value::Float(*f),
+        toml::Value::Boolean(b) => Value::Bool(*b),
+        toml::Value::Datetime(_) => {
+            return err("while parsing a TOML string: Dates and times are not supported", pos)
+        }
+        toml::Value::Array(a) => {
+            let mut out = Vec::with_capacity(a.len());
+            for x in a {
+                out.push(toml_to_value(x, pos)?);
+            }
+            Value::list(out)
+        }
+        toml::Value::Table(t) => {
+            let mut out = Vec::with_capacity(t.len());
+            for (k, v) in t {
+                out.push(Attr { name: Sym::new(k), value: toml_to_value(v, pos)?, pos: Pos::NONE });
+            }
+            Value::attrs(Attrs::from_unsorted(out))
+        }
+    })
 }
