@@ -1,8 +1,7 @@
 //! `nest switch` through the real binary, against a supervisor state in a temp dir:
-//! the plan of `--dry-run` for new, unchanged, changed and removed containers, the
-//! refusal of the unfinished full switch, and evaluation errors that stop a switch
-//! before anything is touched. (Running containers, hence re-activation and restarts,
-//! need root and the runtime; not covered here.)
+//! the plan of `--dry-run` for new, unchanged, changed and removed containers, and
+//! evaluation errors that stop a switch before anything is touched. The real switch (build, start, re-activate in place,
+//! stop) runs as root.
 
 use nest_supervisor::config::{self, ContainerConfig, Origin, RestartConfig, CONFIG_VERSION};
 use nest_supervisor::Paths;
@@ -176,18 +175,115 @@ fn human_plan_names_each_container() {
     assert!(text.contains("create     bar  (new)"), "{text}");
 }
 
+/// Stops the containers a test started (through the supervisor, which stops the
+/// pid it started), even when the test fails.
+struct StopOnDrop<'a>(&'a Env, Vec<&'static str>);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        for n in &self.1 {
+            let _ = self.0.nest(&["container", "stop", n]);
+        }
+    }
+}
+
+/// init's status document, or null while init has not written it yet.
+fn status_json(env: &Env, name: &str) -> Value {
+    let p = env.paths().state_dir(name).join("status.json");
+    std::fs::read_to_string(&p)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null)
+}
+
+fn service_pid(status: &Value, name: &str) -> Option<i64> {
+    status["services"]
+        .as_array()?
+        .iter()
+        .find(|s| s["name"] == name)?["pid"]
+        .as_i64()
+}
+
+/// Polls until `f` holds (services start asynchronously after activation).
+fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
+    for _ in 0..500 {
+        if f() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// Root only: a real switch starts the container, a changed service is restarted in
+/// place (PID 1 and the unrelated service keep running), a removed container stops.
 #[test]
-fn full_switch_is_refused_clearly() {
+fn switch_starts_reactivates_in_place_and_stops() {
+    if !nix::unistd::geteuid().is_root() {
+        assert!(std::env::var_os("CI").is_none(), "CI runs this as root");
+        return;
+    }
     let env = Env::new();
-    let host = env.host("host.nix", HOST);
-    let out = env.nest(&["switch", "-f", host.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("only --dry-run works yet"), "{err}");
+    let _guard = StopOnDrop(&env, vec!["sw"]);
+    let host = |a: &str| {
+        format!(
+            "{{ containers.sw = {{ autoStart = true; config.systemd.services = {{ a = {{ script = \"echo {a}; exec sleep 1000\"; wantedBy = [ \"multi-user.target\" ]; }}; b = {{ script = \"exec sleep 1000\"; wantedBy = [ \"multi-user.target\" ]; }}; }}; }}; }}"
+        )
+    };
+    let h = env.host("h.nix", &host("one"));
+    let out = env.nest(&["switch", "-f", h.to_str().unwrap()]);
     assert!(
-        config::names(&env.paths()).unwrap().is_empty(),
-        "nothing was written"
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("start      sw  (new)"));
+    wait_for("services a and b running", || {
+        let s = status_json(&env, "sw");
+        service_pid(&s, "a").is_some() && service_pid(&s, "b").is_some()
+    });
+    let before = status_json(&env, "sw");
+    let init_since = before["sinceMs"].clone();
+    let (a1, b1) = (
+        service_pid(&before, "a").unwrap(),
+        service_pid(&before, "b").unwrap(),
+    );
+
+    let h = env.host("h.nix", &host("two"));
+    let out = env.nest(&["switch", "-f", h.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("reactivate sw"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    wait_for("a restarted", || {
+        service_pid(&status_json(&env, "sw"), "a").is_some_and(|p| p != a1)
+    });
+    let after = status_json(&env, "sw");
+    assert_eq!(after["sinceMs"], init_since, "PID 1 was not restarted");
+    assert_eq!(
+        service_pid(&after, "b"),
+        Some(b1),
+        "the unchanged service kept running"
+    );
+    assert!(after["system"].as_str().unwrap() != before["system"].as_str().unwrap());
+
+    let h = env.host("h.nix", "{ }");
+    let out = env.nest(&["switch", "-f", h.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .contains("stop       sw  (removed from the host config)"));
+    let st = env.nest(&["container", "status", "sw"]);
+    assert_eq!(String::from_utf8_lossy(&st.stdout).trim(), "down");
 }
 
 #[test]

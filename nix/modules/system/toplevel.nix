@@ -14,13 +14,17 @@ in
     description = "Derivations and data that make up the system; `toplevel` is the system itself.";
   };
   config.system.build.toplevel = pkgs.runCommand "nest-system-${config.networking.hostName}" {
-    servicesJson = builtins.toJSON config.systemd.servicesJSON;
+    # Scripts run with the system's own busybox sh: a container's root need not
+    # have a /bin/sh.
+    servicesJson = builtins.toJSON (config.systemd.servicesJSON // {
+      services = builtins.mapAttrs (_: s: { shell = "${pkgs.busybox}/bin/sh"; } // s) config.systemd.servicesJSON.services;
+    });
     activateText = "#!${pkgs.busybox}/bin/sh\n" + config.system.activationScript;
     passwdText = users.passwd;
     groupText = users.group;
     shadowText = users.shadow;
     passAsFile = [ "servicesJson" "activateText" "passwdText" "groupText" "shadowText" ];
-    sw = pkgs.buildEnv { name = "system-path"; paths = config.environment.systemPackages; ignoreCollisions = true; };
+    sw = pkgs.buildEnv { name = "system-path"; paths = config.environment.systemPackages ++ [ pkgs.busybox ]; ignoreCollisions = true; };
     etcLinks = lib.concatMapStrings (e: "${e.target}\t${etcSource e}\n") etcEntries;
   } ''
     mkdir -p $out/etc $out/users

@@ -1,6 +1,7 @@
 //! `nest switch -f HOST.nix [--dry-run]`: evaluate a host config with nest's host
-//! modules and compare each container with what the supervisor knows. This first cut
-//! plans (start, stop, re-activate, restart); carrying the plan out is not wired yet.
+//! modules, compare each container with what the supervisor knows (start, create,
+//! stop, re-activate, restart, update), and unless it is a dry run, build the systems
+//! (`nest build`) and carry the plan out through the supervisor.
 
 use crate::cmd::options::{configuration_arg, nix_dir, nix_path};
 use crate::cmd::store::StoreArgs;
@@ -95,6 +96,11 @@ fn evaluate(args: &Args) -> anyhow::Result<BTreeMap<String, Value>> {
 /// the runtime's `Spec`, so defaults compare equal to absent fields.
 fn restart_relevant(spec: &nest_container::spec::Spec) -> anyhow::Result<Value> {
     let mut s = spec.clone();
+    // A system outside the store is bind-mounted by the supervisor (see `path`).
+    if let Some(init) = &s.init {
+        let init = init.clone();
+        s.bind_mounts.retain(|b| b.mount_point != init);
+    }
     s.init = None;
     s.state_dir = None;
     s.root_dir = None;
@@ -202,8 +208,151 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     if args.dry_run {
         return Ok(ExitCode::SUCCESS);
     }
-    bail!(
-        "nest switch: only --dry-run works yet; building the systems and handing them to the supervisor \
-         (create/update/start/stop) is not implemented in this first cut"
+    build(&args, &desired, &steps)?;
+    apply(&sup, &desired, &steps, out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Builds every planned system that is not in the store yet, with `nest build` (one
+/// run for all of them, so shared paths are built once).
+fn build(args: &Args, desired: &BTreeMap<String, Value>, steps: &[Step]) -> anyhow::Result<()> {
+    let wanted: Vec<&str> = steps
+        .iter()
+        .filter(|s| s.action != Action::Stop && s.action != Action::Unchanged)
+        .filter(|s| {
+            desired
+                .get(&s.name)
+                .is_some_and(|d| d["toplevel"].is_string())
+        })
+        .filter(|s| {
+            s.system
+                .as_deref()
+                .is_some_and(|p| !std::path::Path::new(p).exists())
+        })
+        .map(|s| s.name.as_str())
+        .collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let dir = nix_dir(args.nix_dir.as_deref())?;
+    let names: Vec<String> = wanted.iter().map(|n| nix_path_string(n)).collect();
+    let expr = format!(
+        "let c = (import {} {{ configuration = {}; }}).config; in map (n: c.containers.${{n}}.config.system.build.toplevel) [ {} ]",
+        nix_path(&dir.join("modules/eval-host.nix")),
+        configuration_arg(Some(&args.file))?,
+        names.join(" ")
+    );
+    let exe = std::env::current_exe().context("finding the nest executable")?;
+    let status = std::process::Command::new(exe)
+        .arg("build")
+        .arg("--store")
+        .arg(&args.store.store)
+        .arg("--state-dir")
+        .arg(&args.store.state_dir)
+        .arg("--no-out-link")
+        .arg("-E")
+        .arg(&expr)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .context("running nest build")?;
+    if !status.success() {
+        bail!("building the container systems failed ({status}); nothing was changed");
+    }
+    Ok(())
+}
+
+fn nix_path_string(s: &str) -> String {
+    format!(
+        "\"{}\"",
+        s.replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace("${", "\\${")
     )
+}
+
+/// Writes a container's supervisor config (under its lock), keeping its restart
+/// settings when it exists.
+fn save_config(
+    sup: &Supervisor,
+    name: &str,
+    d: &Value,
+    system: Option<&str>,
+) -> anyhow::Result<()> {
+    let paths = &sup.paths;
+    let _lock = nest_supervisor::files::FileLock::exclusive(&paths.lock_file(name))?;
+    let mut spec = desired_spec(name, d)?;
+    spec.init = None;
+    spec.root_dir = Some(paths.root_dir(name));
+    if paths.store.is_dir() {
+        spec.store_dir = Some(paths.store.clone());
+    }
+    let old = config::load(paths, name).ok();
+    let system = system
+        .map(PathBuf::from)
+        .or_else(|| old.as_ref().and_then(|c| c.spec.init.clone()));
+    if let Some(sys) = system {
+        let in_store = spec.store_dir.as_ref().is_some_and(|s| sys.starts_with(s));
+        if !in_store {
+            spec.bind_mounts.push(nest_container::spec::BindMount {
+                host_path: Some(sys.clone()),
+                mount_point: sys.clone(),
+                is_read_only: true,
+            });
+        }
+        spec.init = Some(sys);
+    }
+    spec.validate()
+        .with_context(|| format!("containers.{name}"))?;
+    let cfg = config::ContainerConfig {
+        version: config::CONFIG_VERSION,
+        origin: Origin::Declarative,
+        auto_start: d["autoStart"].as_bool().unwrap_or(false),
+        restart: old.as_ref().map(|c| c.restart.clone()).unwrap_or_default(),
+        stop_timeout_sec: old.as_ref().map(|c| c.stop_timeout_sec).unwrap_or(10.0),
+        spec,
+    };
+    let root = paths.root_dir(name);
+    std::fs::create_dir_all(&root).with_context(|| format!("creating '{}'", root.display()))?;
+    config::save(paths, &cfg)?;
+    Ok(())
+}
+
+/// Carries the plan out, container by container; stops at the first failure.
+fn apply(
+    sup: &Supervisor,
+    desired: &BTreeMap<String, Value>,
+    steps: &[Step],
+    out: &Output,
+) -> anyhow::Result<()> {
+    let timeout = std::time::Duration::from_secs(60);
+    for s in steps {
+        let name = s.name.as_str();
+        let sys = s.system.as_deref();
+        let ctx = || format!("{name}: {:?}", s.action);
+        match s.action {
+            Action::Unchanged => {}
+            Action::Stop => {
+                sup.stop(name, None).with_context(ctx)?;
+            }
+            Action::Create | Action::Start | Action::Update | Action::Restart => {
+                let d = desired
+                    .get(name)
+                    .context("a planned container is missing")?;
+                save_config(sup, name, d, sys).with_context(ctx)?;
+                if s.action == Action::Start {
+                    sup.start(name, timeout).with_context(ctx)?;
+                } else if s.action == Action::Restart {
+                    sup.restart(name, timeout).with_context(ctx)?;
+                }
+            }
+            Action::Reactivate => {
+                let system = sys.map(PathBuf::from).context("no system to activate")?;
+                let r = sup
+                    .update(name, Some(&system), None, None)
+                    .with_context(ctx)?;
+                out.status(&format!("{name}: {r:?}"));
+            }
+        }
+    }
+    Ok(())
 }
