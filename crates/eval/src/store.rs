@@ -72,7 +72,8 @@ impl NarSource for Adapter<'_> {
     fn include(&mut self, path: &Path, md: &NarMetadata) -> Result<bool, AdapterError> {
         let Some(f) = self.filter.clone() else { return Ok(true) };
         let r = (|| {
-            let g = self.ev.apply(&f, Value::path(path.to_string_lossy().into_owned()), self.pos)?;
+            // Nix passes the path to the filter as a string.
+            let g = self.ev.apply(&f, Value::string(path.to_string_lossy().into_owned()), self.pos)?;
             let b = self.ev.call(&g, Value::string(md.type_name()), self.pos)?;
             self.ev.expect_bool(&b, self.pos)
         })();
