@@ -36,13 +36,15 @@ let
   # explicitly where that matters.
   allocate = { items, idOf, isNormal, taken }:
     let
+      # The first id from `i` on (in steps of `d`) that is not used; no id lists.
+      free = used: i: d: if builtins.elem i used then free used (i + d) d else i;
       step = acc: u:
         if idOf u != null then acc // { out = acc.out // { ${u.name} = idOf u; }; }
         else if isNormal u then
-          let id = lib.findFirst (i: !(builtins.elem i acc.used)) null (lib.range acc.nextNormal 59999); in
+          let id = free acc.used acc.nextNormal 1; in
           { out = acc.out // { ${u.name} = id; }; used = acc.used ++ [ id ]; nextNormal = id + 1; nextSystem = acc.nextSystem; }
         else
-          let id = lib.findFirst (i: !(builtins.elem i acc.used)) null (lib.reverseList (lib.range 400 acc.nextSystem)); in
+          let id = free acc.used acc.nextSystem (-1); in
           { out = acc.out // { ${u.name} = id; }; used = acc.used ++ [ id ]; nextNormal = acc.nextNormal; nextSystem = id - 1; };
     in (builtins.foldl' step { out = { }; used = taken; nextNormal = 1000; nextSystem = 999; } items).out;
 
