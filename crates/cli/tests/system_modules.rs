@@ -338,3 +338,20 @@ fn a_type_error_names_the_option() {
         ],
     );
 }
+
+#[test]
+fn special_args_reach_the_container_modules_in_both_spellings() {
+    let v = eval("special-args.nix").unwrap();
+    let expected = json!({ "greeting": "hello", "hosts": { "10.9.9.9": ["special"] } });
+    assert_eq!(v["nixos"], expected);
+    assert_eq!(v["heterogeneous"], expected);
+}
+
+#[test]
+fn documented_types_of_both_spellings() {
+    let v = eval("options-heterogeneous.nix").unwrap();
+    assert_eq!(v["nixos"]["containers"], "attribute set of submodule");
+    assert_eq!(v["nixos"]["config"], "system configuration");
+    assert_eq!(v["heterogeneous"]["containers"], "attribute set of values of many types, including submodule");
+    assert_eq!(v["heterogeneous"]["ports"], "Ports sshd listens on.");
+}

@@ -1,6 +1,6 @@
 # The options of one container (`containers.<name>`), shared by both spellings of
 # `containers` (nixosSubmodule, and heterogeneousAttrsOf + submoduleWithExtraArgs).
-# `configType` is the type of `config`, made by the caller for this container's name.
+# `configType name specialArgs` is the type of `config`, made by the caller.
 { lib, configType }:
 { name, config, ... }:
 let
@@ -10,7 +10,7 @@ in
 {
   options = {
     config = mkOption {
-      type = configType;
+      type = configType name config.specialArgs;
       default = { };
       description = "The container's system configuration: a NixOS-style module evaluated with nest's system modules.";
     };

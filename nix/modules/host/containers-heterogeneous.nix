@@ -6,7 +6,7 @@ let
   containerType = name: lib.types.submoduleWithExtraArgs { } [
     (import ./container-options.nix {
       inherit lib;
-      configType = lib.types.submoduleWithExtraArgs { containerName = name; } (systemModules ++ [
+      configType = name: specialArgs: lib.types.submoduleWithExtraArgs (specialArgs // { containerName = name; }) (systemModules ++ [
         ({ containerName, ... }: { networking.hostName = lib.mkDefault containerName; })
       ]);
     })

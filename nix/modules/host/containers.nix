@@ -4,12 +4,12 @@
 { config, lib, ... }:
 let
   systemModules = import ../system/module-list.nix;
-  containerModule = name: import ./container-options.nix {
+  containerModule = import ./container-options.nix {
     inherit lib;
-    configType = lib.types.nixosSubmodule systemModules {
+    configType = name: specialArgs: lib.types.nixosSubmodule systemModules (specialArgs // {
       containerName = name;
       modules = [ ({ containerName, ... }: { networking.hostName = lib.mkDefault containerName; }) ];
-    };
+    });
   };
 in
 {
@@ -18,7 +18,7 @@ in
     (lib.mkAliasOptionModule [ "systemd" "containers" ] [ "containers" ])
   ];
   options.containers = lib.mkOption {
-    type = lib.types.attrsOf (lib.types.submodule ({ name, ... }: { imports = [ (containerModule name) ]; }));
+    type = lib.types.attrsOf (lib.types.submodule ({ name, ... }: { imports = [ containerModule ]; }));
     default = { };
     example = lib.literalExpression ''{ foo.config = { services.openssh.enable = true; }; }'';
     description = "The containers run on this host.";
