@@ -61,8 +61,8 @@ enum Command {
     /// List the options of nest's host modules (and a host config's own), or
     /// `--json` in the shape of NixOS's options.json.
     Options(cmd::options::Args),
-    /// Evaluate a host config and reconcile the containers with it (first cut:
-    /// `--dry-run` prints the plan).
+    /// Evaluate a host config, build the container systems and reconcile the
+    /// containers with it (`--dry-run`: only print the plan).
     Switch(cmd::switch::Args),
     /// PID 1 inside a container (internal; started by the runtime).
     #[command(hide = true)]
