@@ -435,7 +435,14 @@ fn stop_during_start_leaves_nothing_running() {
     let name = w.create("mid", &w.path("store/abc-sleeper").display().to_string(), &[]);
     for round in 0..6u64 {
         let start = w.cmd(&["container", "start", &name]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start");
-        std::thread::sleep(Duration::from_millis(round * 15));
+        // Stop only once the start has begun (wanted up, monitor spawned), at varying
+        // points of the monitor's way to a running PID 1.
+        let record = w.state_dir(&name).join("supervisor.json");
+        assert!(
+            wait_for(Duration::from_secs(10), || std::fs::read_to_string(&record).is_ok_and(|t| t.contains("\"desired\": \"up\""))),
+            "round {round}: the start began"
+        );
+        std::thread::sleep(Duration::from_millis(round * 10));
         let o = w.nest(&["container", "stop", &name]);
         assert!(o.status.success(), "round {round}: {}", String::from_utf8_lossy(&o.stderr));
         let _ = start.wait_with_output();
