@@ -229,6 +229,15 @@ fn logs_follow() {
         .spawn()
         .expect("logs -f");
     let stdout = child.stdout.take().expect("stdout");
+    // `logs -f` never ends by itself: kill it (by its pid) even when an assert fails.
+    struct KillOnDrop(std::process::Child);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _guard = KillOnDrop(child);
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines() {
@@ -245,6 +254,4 @@ fn logs_follow() {
     std::fs::rename(dir.join("console.log"), dir.join("console.log.1")).expect("rotate");
     std::fs::write(dir.join("console.log"), "three\n").expect("new file");
     assert_eq!(next().ok().as_deref(), Some("three"));
-    let _ = child.kill();
-    let _ = child.wait();
 }
