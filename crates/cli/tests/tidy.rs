@@ -2,7 +2,7 @@
 //!
 //! - the crate dependency direction of `shared/DESIGN.md` (what each crate must not know);
 //! - every Rust source file starts with a `//!` line saying what it owns;
-//! - no `#[ignore]` or `#[should_panic]` anywhere (tests that cannot fail are not tests);
+//! - no ignore or should_panic test attributes anywhere (tests that cannot fail are not tests);
 //! - `unsafe` only in `crates/sys` (every other crate says `#![forbid(unsafe_code)]`);
 //! - no `println!`/`print!` in library code: output goes through the CLI's output object.
 

@@ -6,6 +6,7 @@
 //! Pipeline: `lower` turns the rnix tree into `ir` (variables resolved to frame slots),
 //! `eval` evaluates it with `value`s and thunks, `builtins` holds the primops, `print`
 //! renders results like `nix-instantiate --eval`.
+#![forbid(unsafe_code)]
 
 pub mod builtins;
 pub mod error;

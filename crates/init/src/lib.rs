@@ -14,6 +14,7 @@
 //! Invariants: init never exits or panics because of bad input (a bad `activate`, a
 //! bad `services.json`, a bad request); it only signals process groups it created;
 //! files it writes for others (`status.json`) are replaced atomically.
+#![forbid(unsafe_code)]
 
 pub mod client;
 pub mod exec;
