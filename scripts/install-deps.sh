@@ -4,9 +4,11 @@
 #   busybox-static   the static shell and tools test containers and builders run
 #   systemd-container systemd-nspawn, the runtime's reference and benchmark peer
 #   iproute2         `ip`, used by tests only to inspect what nest configured
+#   hyperfine, time  benchmark timing (bench/)
+#   jq               the module-library test runner (nix/tests/run.sh)
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-pkgs="nix-bin busybox-static systemd-container iproute2 hyperfine time"
+pkgs="nix-bin busybox-static systemd-container iproute2 hyperfine time jq"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
