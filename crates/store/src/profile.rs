@@ -150,14 +150,52 @@ impl Profile {
         self.point_to(n)
     }
 
+    /// The generation a rollback would go to: the newest one older than the current.
+    pub fn previous(&self) -> Result<Generation, StoreError> {
+        let cur = self.current()?.ok_or_else(|| perr(&self.link, "does not exist"))?;
+        let prev = self.generations()?.into_iter().filter(|g| g.number < cur).max_by_key(|g| g.number);
+        prev.ok_or_else(|| perr(&self.link, format!("no generation older than the current one ({cur})")))
+    }
+
+    /// The current generation, if the profile exists.
+    pub fn current_generation(&self) -> Result<Option<Generation>, StoreError> {
+        Ok(self.generations()?.into_iter().find(|g| g.current))
+    }
+
     /// Goes back to the generation before the current one; returns its number.
     pub fn rollback(&self) -> Result<u64, StoreError> {
         let _l = self.lock()?;
-        let cur = self.current()?.ok_or_else(|| perr(&self.link, "does not exist"))?;
-        let prev = self.generations()?.into_iter().map(|g| g.number).filter(|&n| n < cur).max();
-        let prev = prev.ok_or_else(|| perr(&self.link, format!("no generation older than the current one ({cur})")))?;
+        let prev = self.previous()?.number;
         self.point_to(prev)?;
         Ok(prev)
+    }
+
+    /// Makes `path` current, going back to the newest generation that already points
+    /// to it (a rollback of the whole host moves each container's profile back rather
+    /// than adding generations), or adding one when none does.
+    pub fn select(&self, store: &Store, path: &StorePath) -> Result<u64, StoreError> {
+        let target = store.real_path(path);
+        let existing = {
+            let _l = self.lock()?;
+            let gens = self.generations()?;
+            let found = gens.iter().rev().find(|g| Path::new(&g.path) == target).map(|g| g.number);
+            if let Some(n) = found {
+                self.point_to(n)?;
+            }
+            found
+        };
+        match existing {
+            Some(n) => Ok(n),
+            None => self.switch(store, path),
+        }
+    }
+
+    /// Deletes every generation but the current one (`nix-env --delete-generations
+    /// old`); returns the numbers deleted.
+    pub fn delete_old(&self) -> Result<Vec<u64>, StoreError> {
+        let old: Vec<u64> = self.generations()?.into_iter().filter(|g| !g.current).map(|g| g.number).collect();
+        self.delete_generations(&old)?;
+        Ok(old)
     }
 
     /// Deletes the given generations; the current one cannot be deleted.
@@ -185,4 +223,57 @@ impl Profile {
 
 fn parse_gen(name: &str, file: &str) -> Option<u64> {
     file.strip_prefix(name)?.strip_prefix('-')?.strip_suffix("-link")?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::StoreConfig;
+    use std::collections::BTreeSet;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let t = tempfile::tempdir().expect("tempdir");
+        let cfg = StoreConfig { store_dir: t.path().join("store"), state_dir: t.path().join("var") };
+        let s = Store::open(&cfg).expect("open");
+        (t, s)
+    }
+
+    #[test]
+    fn select_goes_back_to_an_existing_generation_instead_of_adding_one() {
+        let (_t, s) = store();
+        let a = s.add_text("a", b"a", &BTreeSet::new()).expect("a");
+        let b = s.add_text("b", b"b", &BTreeSet::new()).expect("b");
+        let c = s.add_text("c", b"c", &BTreeSet::new()).expect("c");
+        let p = Profile::in_store(&s, "containers/x");
+        assert_eq!(p.switch(&s, &a).expect("1"), 1);
+        assert_eq!(p.switch(&s, &b).expect("2"), 2);
+        assert_eq!(p.select(&s, &a).expect("select a"), 1);
+        assert_eq!(p.current().expect("current"), Some(1));
+        assert_eq!(p.generations().expect("gens").len(), 2);
+        // A path no generation points to becomes a new one, numbered after the newest.
+        assert_eq!(p.select(&s, &c).expect("select c"), 3);
+        assert_eq!(std::fs::canonicalize(p.path()).expect("canon"), s.real_path(&c));
+    }
+
+    #[test]
+    fn previous_and_delete_old() {
+        let (_t, s) = store();
+        let p = Profile::in_store(&s, "host");
+        assert!(p.previous().is_err(), "no profile yet");
+        assert_eq!(p.current_generation().expect("none"), None);
+        for (i, t) in ["a", "b", "c"].iter().enumerate() {
+            let sp = s.add_text(t, t.as_bytes(), &BTreeSet::new()).expect("add");
+            assert_eq!(p.switch(&s, &sp).expect("switch"), i as u64 + 1);
+        }
+        assert_eq!(p.previous().expect("prev").number, 2);
+        p.switch_generation(1).expect("sg");
+        assert!(p.previous().is_err(), "nothing older than 1");
+        assert_eq!(p.current_generation().expect("cur").map(|g| g.number), Some(1));
+        assert_eq!(p.delete_old().expect("delete"), vec![2, 3]);
+        let gens = p.generations().expect("gens");
+        assert_eq!(gens.iter().map(|g| g.number).collect::<Vec<_>>(), vec![1]);
+        // Numbering continues from the newest generation left on disk, as in Nix.
+        let d = s.add_text("d", b"d", &BTreeSet::new()).expect("d");
+        assert_eq!(p.switch(&s, &d).expect("switch"), 2);
+    }
 }
