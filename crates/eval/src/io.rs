@@ -62,6 +62,20 @@ pub trait EvalIo {
         let _ = (src, dest);
         Ok(())
     }
+    /// Whether store writes really happen. When false (the default), the evaluator
+    /// only hashes filtered sources instead of also keeping their NAR for
+    /// [`EvalIo::store_add_nar`].
+    fn writes_store(&self) -> bool {
+        false
+    }
+    /// `filterSource` / `builtins.path { filter }`: `dest` is the store path of the
+    /// filtered tree whose NAR (`nix-archive-1` serialisation) is `nar`; the source
+    /// cannot be copied as a whole because the filter left parts of it out. Only
+    /// called when [`EvalIo::writes_store`] is true. Default: dry run.
+    fn store_add_nar(&self, dest: &str, nar: &[u8]) -> Result<(), IoError> {
+        let _ = (dest, nar);
+        Ok(())
+    }
     /// `builtins.toFile`: `dest` was computed from `text` and `refs`. Default: dry run.
     fn store_add_text(&self, dest: &str, text: &str, refs: &[String]) -> Result<(), IoError> {
         let _ = (dest, text, refs);

@@ -96,17 +96,31 @@ pub fn add_path(ev: &mut Eval, path: &str, name: &str, filter: Option<Value>, po
     if ev.io.file_type(path).is_none() {
         return Err(eerr(format!("getting status of '{path}': No such file or directory"), pos));
     }
-    let (hash, _) = {
+    let adapter_err = |e: AdapterError| match e {
+        AdapterError::Eval(e) => e,
+        AdapterError::Io(e) => eerr(e.to_string(), pos),
+    };
+    // A filtered tree cannot be copied from `path` later without running the filter
+    // again (which may be impure or costly): when the store is really written, keep
+    // the NAR the filter produced and hand that over.
+    let keep_nar = filter.is_some() && ev.io.writes_store();
+    let (hash, nar) = {
         let mut a = Adapter { ev, filter, pos };
-        match nest_nixcompat::nar::nar_hash(&mut a, Path::new(path), HashAlgo::Sha256) {
-            Ok(h) => h,
-            Err(AdapterError::Eval(e)) => return Err(e),
-            Err(AdapterError::Io(e)) => return Err(eerr(e.to_string(), pos)),
+        if keep_nar {
+            let nar = nest_nixcompat::nar::dump_to_vec(&mut a, Path::new(path)).map_err(adapter_err)?;
+            (HashAlgo::Sha256.digest(&nar), Some(nar))
+        } else {
+            let (h, _) = nest_nixcompat::nar::nar_hash(&mut a, Path::new(path), HashAlgo::Sha256).map_err(adapter_err)?;
+            (h, None)
         }
     };
     let sp = nest_nixcompat::paths::source_path(&dir, name, &hash).map_err(|e| eerr(e.to_string(), pos))?;
     let printed = dir.print(&sp);
-    ev.io.store_add_path(path, &printed).map_err(|e| eerr(e.to_string(), pos))?;
+    match nar {
+        Some(nar) => ev.io.store_add_nar(&printed, &nar),
+        None => ev.io.store_add_path(path, &printed),
+    }
+    .map_err(|e| eerr(e.to_string(), pos))?;
     Ok(printed)
 }
 

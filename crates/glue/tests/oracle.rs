@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
+/// A `filterSource` filter that leaves out `*.log` files.
+const NO_LOGS: &str = "p: t: builtins.match \".*[.]log\" (baseNameOf p) == null";
+
 /// Paths hash the store directory, so expectations need a fixed one; a lock file
 /// keeps concurrent runs of this test apart.
 const STORE: &str = "/tmp/nest-glue-oracle/store";
@@ -46,6 +49,12 @@ fn cases() -> Vec<(&'static str, String)> {
         ("drv-list-of", format!("[ ({}) ({}) ]", d("{ name = \"l1\"; }"), d("{ name = \"l2\"; n = 1; b = true; nul = null; }"))),
         ("drv-env-types", d("{ name = \"types\"; i = 42; f = 1.5; l = [ 1 \"two\" ]; t = true; ff = false; }")),
         ("drv-src-and-dep", format!("let s = {f}/dir; a = {}; in {}", d("{ name = \"a\"; src = s; }"), d("{ name = \"b\"; src = s; a = a; }"))),
+        ("filtersource", format!("builtins.filterSource (p: t: baseNameOf p != \"sub\") {f}/dir")),
+        ("filtersource-tree", format!("builtins.filterSource ({NO_LOGS}) {f}/tree")),
+        ("filtersource-nothing", format!("builtins.filterSource (p: t: false) {f}/tree")),
+        ("path-filter", format!("builtins.path {{ path = {f}/tree; name = \"filtered\"; filter = p: t: t != \"symlink\"; }}")),
+        ("path-filter-dirs-only", format!("builtins.path {{ path = {f}/tree; filter = p: t: t == \"directory\"; }}")),
+        ("drv-src-filtered", d(&format!("{{ name = \"fsrc\"; src = builtins.filterSource ({NO_LOGS}) {f}/tree; }}"))),
     ]
 }
 
@@ -153,17 +162,94 @@ fn written_store_matches_nix_instantiate() {
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
 }
 
-/// Known gap: `filterSource` needs the filtered contents, which `EvalIo::store_add_path`
-/// does not pass (only the source and destination). Asserted to still fail.
-#[test]
-fn notyetpassing_filter_source_into_the_store() {
+fn temp_store() -> (tempfile::TempDir, Arc<Store>) {
     let t = tempfile::tempdir().expect("tempdir");
     let cfg = StoreConfig { store_dir: t.path().join("store"), state_dir: t.path().join("var") };
     let store = Arc::new(Store::open(&cfg).expect("open"));
-    let expr = format!("builtins.filterSource (p: t: baseNameOf p != \"sub\") {}/dir", fixtures().display());
-    let req = EvalRequest { input: Input::Expr(expr), attr_path: String::new(), search_path: vec![], dry_run: false, show_trace: false, build: None };
-    let r = nest_glue::with_evaluated(store, req, |ev, v| ev.deep_force(&v).map(|_| ()));
-    assert!(r.is_err(), "filterSource now works: move this case into the oracle cases");
+    (t, store)
+}
+
+fn eval_to_string(store: Arc<Store>, expr: String, dry_run: bool) -> Result<String, String> {
+    let req = EvalRequest { input: Input::Expr(expr), attr_path: String::new(), search_path: vec![], dry_run, show_trace: false, build: None };
+    nest_glue::with_evaluated(store, req, |ev, v| ev.force_str(&v, nest_eval::source::Pos::NONE)).map_err(|e| e.to_string())
+}
+
+/// Every object under `root`, relative, with its type: `f` (file), `x` (executable
+/// file), `d`, or `l -> target`.
+fn listing(root: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        let mut names: Vec<_> = std::fs::read_dir(dir).expect("read_dir").flatten().map(|e| e.path()).collect();
+        names.sort();
+        for p in names {
+            let rel = p.strip_prefix(root).expect("prefix").display().to_string();
+            let md = std::fs::symlink_metadata(&p).expect("lstat");
+            if md.file_type().is_symlink() {
+                out.push(format!("{rel} l -> {}", std::fs::read_link(&p).expect("readlink").display()));
+            } else if md.is_dir() {
+                out.push(format!("{rel} d"));
+                walk(root, &p, out);
+            } else {
+                use std::os::unix::fs::PermissionsExt;
+                let kind = if md.permissions().mode() & 0o100 != 0 { "x" } else { "f" };
+                out.push(format!("{rel} {kind}"));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut out);
+    out
+}
+
+#[test]
+fn filter_source_writes_exactly_the_filtered_tree() {
+    let (_t, store) = temp_store();
+    let expr = format!("builtins.filterSource ({NO_LOGS}) {}/tree", fixtures().display());
+    let out = eval_to_string(store.clone(), expr, false).expect("filterSource evaluates");
+    let sp = store.parse_path(&out).expect("a store path");
+    assert!(store.is_valid(&sp).expect("query"), "{out} is not registered");
+    assert_eq!(
+        listing(&store.real_path(&sp)),
+        ["bin d", "bin/run.sh x", "keep.txt f", "ln l -> keep.txt", "sub d", "sub/deep d", "sub/deep/x f"]
+    );
+    assert_eq!(std::fs::read(store.real_path(&sp).join("sub/deep/x")).expect("read"), b"deep\n");
+    // Registered with the NAR hash of what is on disk, as a content-addressed source.
+    let info = store.query(&sp).expect("query").expect("registered");
+    let (on_disk, _) = nest_nixcompat::nar::nar_hash_fs(&store.real_path(&sp), None).expect("hash");
+    assert_eq!(info.nar_hash, on_disk);
+    assert!(info.references.is_empty());
+    // Only that path was added.
+    assert_eq!(store.all_valid().expect("list"), vec![sp]);
+}
+
+#[test]
+fn path_with_filter_writes_the_filtered_tree_under_its_name() {
+    let (_t, store) = temp_store();
+    let expr = format!(
+        "builtins.path {{ path = {}/tree; name = \"only-dirs\"; filter = p: t: t == \"directory\"; }}",
+        fixtures().display()
+    );
+    let out = eval_to_string(store.clone(), expr, false).expect("builtins.path evaluates");
+    assert!(out.ends_with("-only-dirs"), "{out}");
+    let sp = store.parse_path(&out).expect("a store path");
+    assert_eq!(listing(&store.real_path(&sp)), ["bin d", "sub d", "sub/deep d"]);
+}
+
+#[test]
+fn filter_source_dry_run_writes_nothing() {
+    let (t, store) = temp_store();
+    let expr = format!("builtins.filterSource ({NO_LOGS}) {}/tree", fixtures().display());
+    let dry = eval_to_string(store.clone(), expr.clone(), true).expect("filterSource evaluates");
+    assert!(store.all_valid().expect("list").is_empty());
+    let written: Vec<_> = std::fs::read_dir(t.path().join("store"))
+        .expect("read store")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.') && !n.ends_with(".lock"))
+        .collect();
+    assert!(written.is_empty(), "a dry run wrote {written:?}");
+    // The same path as a real run into the same store computes.
+    assert_eq!(eval_to_string(store.clone(), expr, false).expect("real run"), dry);
+    assert_eq!(store.all_valid().expect("list").len(), 1);
 }
 
 #[test]
