@@ -3,7 +3,7 @@
 #   nix-bin          nix-instantiate 2.8, the evaluator's test oracle
 #   busybox-static   the static shell and tools test containers and builders run
 #   systemd-container systemd-nspawn, the runtime's reference and benchmark peer
-#   iproute2         `ip`, used by tests only to inspect what nest configured
+#   iproute2         `ip`, used by tests only to inspect what nest configured and to make a test's own bridge
 #   hyperfine, time  benchmark timing (bench/)
 #   jq               the module-library test runner (nix/tests/run.sh)
 set -euo pipefail
