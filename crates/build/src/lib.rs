@@ -173,12 +173,20 @@ impl<'a> Builder<'a> {
             }
             results.push(Built { drv_path: self.store.print(d), outputs: m });
         }
+        // Every output seen is made a temporary root under the shared GC lock: a `gc`
+        // either ran before (and the validity checks below see what it left) or runs
+        // after and keeps them. Outputs that are valid now are what the builds read
+        // later, when no lock is held between one build and the next.
+        let gc = self.store.gc_lock_shared()?;
         while let Some(d) = stack.pop() {
             if !seen.insert(d.clone()) {
                 continue;
             }
             self.store.add_temp_root(&d)?;
             let drv = self.load(&d)?;
+            for p in self.output_paths(&d, &drv)?.values() {
+                self.store.add_temp_root(p)?;
+            }
             if !self.needs_build(&d, &drv)? {
                 continue;
             }
@@ -191,6 +199,7 @@ impl<'a> Builder<'a> {
         for n in nodes.values_mut() {
             n.deps.retain(|d| pending.contains(d));
         }
+        drop(gc);
         progress.planned(nodes.len());
         self.schedule(nodes, progress)?;
         Ok(results)

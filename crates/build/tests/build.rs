@@ -145,3 +145,63 @@ fn independent_derivations_all_build_with_parallel_jobs() {
     }
     assert!(s.verify(true).expect("verify").ok());
 }
+
+/// Start and end times (ns since the epoch) a builder recorded in its output.
+fn interval(s: &Store, out: &str) -> (u128, u128) {
+    let p = s.parse_path(out).expect("path");
+    let text = std::fs::read_to_string(s.real_path(&p)).expect("read");
+    let mut it = text.split_whitespace().map(|x| x.parse::<u128>().expect("number"));
+    (it.next().expect("start"), it.next().expect("end"))
+}
+
+const TIMED: &str = "s=$(/bin/date +%s%N); /bin/sleep 0.5; e=$(/bin/date +%s%N); echo $s $e > $out";
+
+#[test]
+fn max_jobs_runs_independent_builds_at_once_and_dependents_after_them() {
+    for jobs in [1, 3] {
+        let (_t, s) = store();
+        let (p1, p2, p3) = (sh("p1", TIMED, ""), sh("p2", TIMED, ""), sh("p3", TIMED, ""));
+        let user = sh("user", TIMED, &format!("a = {p1}; b = {p2}; c = {p3};"));
+        let wanted = instantiate(&s, &format!("[ ({p1}) ({p2}) ({p3}) ({user}) ]"));
+        let built = Builder::new(&s, BuildConfig { max_jobs: jobs, ..cfg() }).realise(&wanted, &Quiet).expect("build");
+        let mut ivs: Vec<(u128, u128)> = built[..3].iter().map(|b| interval(&s, &b.outputs["out"])).collect();
+        let u = interval(&s, &built[3].outputs["out"]);
+        let last_end = ivs.iter().map(|i| i.1).max().expect("max");
+        assert!(u.0 >= last_end, "-j {jobs}: the dependent started before its inputs were done: {u:?} {ivs:?}");
+        ivs.sort();
+        if jobs == 1 {
+            assert!(ivs.windows(2).all(|w| w[1].0 >= w[0].1), "-j 1 ran builds at once: {ivs:?}");
+        } else {
+            let first_end = ivs.iter().map(|i| i.1).min().expect("min");
+            assert!(ivs[2].0 < first_end, "-j 3 did not run the three at once: {ivs:?}");
+        }
+    }
+}
+
+#[test]
+fn a_gc_between_planning_and_building_keeps_the_inputs_that_were_valid() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let scfg = StoreConfig { store_dir: t.path().join("store"), state_dir: t.path().join("var") };
+    let dep = sh("dep", "echo dep-contents > $out", "");
+    {
+        // Built by an earlier process: nothing roots its output now.
+        let s1 = Arc::new(Store::open(&scfg).expect("open"));
+        Builder::new(&s1, cfg()).realise(&instantiate(&s1, &dep), &Quiet).expect("dep");
+    }
+    let s = Arc::new(Store::open(&scfg).expect("open"));
+    let wanted = instantiate(&s, &sh("user", "read x < $dep || exit 1; echo \"got $x\" > $out", &format!("dep = {dep};")));
+    // A `gc` that runs after the plan was made and before the build starts.
+    struct GcWhenPlanned<'a>(&'a Store, std::sync::Mutex<Vec<String>>);
+    impl nest_build::Progress for GcWhenPlanned<'_> {
+        fn planned(&self, _n: usize) {
+            let r = self.0.gc(&nest_store::gc::GcOptions::default()).expect("gc");
+            self.1.lock().expect("lock").extend(r.deleted);
+        }
+    }
+    let hook = GcWhenPlanned(&s, std::sync::Mutex::new(Vec::new()));
+    let built = Builder::new(&s, cfg()).realise(&wanted, &hook).expect("the build must still find its input");
+    let deleted = hook.1.lock().expect("lock").clone();
+    assert!(!deleted.iter().any(|d| d.ends_with("-dep")), "gc deleted the input: {deleted:?}");
+    let out = s.parse_path(&built[0].outputs["out"]).expect("path");
+    assert_eq!(std::fs::read_to_string(s.real_path(&out)).expect("read"), "got dep-contents\n");
+}
