@@ -64,6 +64,12 @@ enum Command {
     /// Evaluate a host config, build the container systems and reconcile the
     /// containers with it (`--dry-run`: only print the plan).
     Switch(cmd::switch::Args),
+    /// The host's switch generations: each `nest switch`, its date and the systems of
+    /// its containers (`nest switch --rollback` goes back one).
+    Generations(cmd::switch::GenerationsArgs),
+    /// Profiles and their generations (`containers/<name>`, `host`, or a path).
+    #[command(subcommand)]
+    Profile(cmd::profile::Command),
     /// PID 1 inside a container (internal; started by the runtime).
     #[command(hide = true)]
     Init(cmd::init::Args),
@@ -105,6 +111,8 @@ fn main() -> ExitCode {
         Command::Init(args) => cmd::init::run(args, &out),
         Command::Options(args) => cmd::options::run(args, &out),
         Command::Switch(args) => cmd::switch::run(args, &out),
+        Command::Generations(args) => cmd::switch::generations(args, &out),
+        Command::Profile(c) => cmd::profile::run(c, &out),
         Command::Daemon(args) => cmd::daemon::run(args, &out),
         Command::SystemdUnits(args) => cmd::daemon::units(args, &out),
         Command::Completions { shell } => {

@@ -7,6 +7,7 @@ pub mod eval;
 pub mod init;
 pub mod manage;
 pub mod options;
+pub mod profile;
 pub mod spawn;
 pub mod store;
 pub mod switch;

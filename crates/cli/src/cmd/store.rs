@@ -4,7 +4,6 @@
 use crate::output::Output;
 use anyhow::Context;
 use nest_store::gc::GcOptions;
-use nest_store::profile::Profile;
 use nest_store::{Store, StoreConfig, StorePath};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -84,50 +83,9 @@ pub enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
-    /// Profiles and their generations.
+    /// Profiles and their generations (the same as `nest profile`).
     #[command(subcommand)]
-    Profile(ProfileCommand),
-}
-
-#[derive(clap::Subcommand)]
-pub enum ProfileCommand {
-    /// List a profile's generations.
-    List {
-        /// The profile (a path, or a name relative to `<state>/profiles`).
-        profile: String,
-        #[arg(long)]
-        json: bool,
-        #[command(flatten)]
-        store: StoreArgs,
-    },
-    /// Make a store path the profile's new generation.
-    Switch {
-        profile: String,
-        path: String,
-        #[command(flatten)]
-        store: StoreArgs,
-    },
-    /// Go back to the previous generation.
-    Rollback {
-        profile: String,
-        #[command(flatten)]
-        store: StoreArgs,
-    },
-    /// Make generation N current.
-    SwitchGeneration {
-        profile: String,
-        generation: u64,
-        #[command(flatten)]
-        store: StoreArgs,
-    },
-    /// Delete generations (not the current one).
-    DeleteGenerations {
-        profile: String,
-        #[arg(required = true)]
-        generations: Vec<u64>,
-        #[command(flatten)]
-        store: StoreArgs,
-    },
+    Profile(crate::cmd::profile::Command),
 }
 
 fn parse_paths(store: &Store, paths: &[String]) -> anyhow::Result<Vec<StorePath>> {
@@ -142,14 +100,6 @@ fn parse_paths(store: &Store, paths: &[String]) -> anyhow::Result<Vec<StorePath>
         out.push(store.parse_path(&s)?);
     }
     Ok(out)
-}
-
-fn profile_of(store: &Store, p: &str) -> Profile {
-    if p.contains('/') && (p.starts_with('/') || p.starts_with('.')) {
-        Profile::new(p)
-    } else {
-        Profile::in_store(store, p)
-    }
 }
 
 fn human(bytes: u64) -> String {
@@ -242,46 +192,7 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
             }
             out.stdout(&text);
         }
-        Command::Profile(p) => return run_profile(p, out),
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn run_profile(cmd: ProfileCommand, out: &Output) -> anyhow::Result<ExitCode> {
-    match cmd {
-        ProfileCommand::List { profile, json, store } => {
-            let s = store.open()?;
-            let gens = profile_of(&s, &profile).generations()?;
-            if json {
-                out.json(&gens);
-            } else {
-                let mut text = String::new();
-                for g in gens {
-                    text.push_str(&format!("{:>4}   {}{}\n", g.number, g.path, if g.current { "   (current)" } else { "" }));
-                }
-                out.stdout(&text);
-            }
-        }
-        ProfileCommand::Switch { profile, path, store } => {
-            let s = store.open()?;
-            let p = parse_paths(&s, &[path])?.remove(0);
-            let n = profile_of(&s, &profile).switch(&s, &p)?;
-            out.status(&format!("switched to generation {n}"));
-        }
-        ProfileCommand::Rollback { profile, store } => {
-            let s = store.open()?;
-            let n = profile_of(&s, &profile).rollback()?;
-            out.status(&format!("rolled back to generation {n}"));
-        }
-        ProfileCommand::SwitchGeneration { profile, generation, store } => {
-            let s = store.open()?;
-            profile_of(&s, &profile).switch_generation(generation)?;
-            out.status(&format!("switched to generation {generation}"));
-        }
-        ProfileCommand::DeleteGenerations { profile, generations, store } => {
-            let s = store.open()?;
-            profile_of(&s, &profile).delete_generations(&generations)?;
-        }
+        Command::Profile(p) => return crate::cmd::profile::run(p, out),
     }
     Ok(ExitCode::SUCCESS)
 }

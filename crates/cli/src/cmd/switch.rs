@@ -1,27 +1,42 @@
-//! `nest switch -f HOST.nix [--dry-run]`: evaluate a host config with nest's host
-//! modules, compare each container with what the supervisor knows (start, create,
-//! stop, re-activate, restart, update), and unless it is a dry run, build the systems
-//! (`nest build`) and carry the plan out through the supervisor.
+//! `nest switch -f HOST.nix [--dry-run]` and `nest switch --rollback`: evaluate a host
+//! config with nest's host modules (or take a previous host generation), compare each
+//! container with what the supervisor knows (start, create, stop, re-activate,
+//! restart, update), and unless it is a dry run, build the systems (`nest build`),
+//! record the generation (host profile `<state>/profiles/host`, each container's
+//! `<state>/profiles/containers/<name>`) and carry the plan out through the
+//! supervisor. Also `nest generations`.
+//!
+//! A host generation is a store path (`nest-host-generation`, JSON) that names every
+//! container's system and evaluated settings and refers to the systems, so each
+//! generation keeps its systems alive across `nest store gc` and a rollback needs no
+//! evaluation.
 
 use crate::cmd::options::{configuration_arg, nix_dir, nix_path};
+use crate::cmd::profile::utc;
 use crate::cmd::store::StoreArgs;
 use crate::output::Output;
 use anyhow::{bail, Context};
 use nest_glue::{EvalRequest, Input};
+use nest_store::profile::{Generation, Profile};
+use nest_store::Store;
 use nest_supervisor::config::{self, Origin};
 use nest_supervisor::ops::Supervisor;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 #[derive(clap::Args)]
 pub struct Args {
     /// The host config.
-    #[arg(short = 'f', long = "file", value_name = "HOST.nix")]
-    pub file: PathBuf,
+    #[arg(short = 'f', long = "file", value_name = "HOST.nix", required_unless_present = "rollback", conflicts_with = "rollback")]
+    pub file: Option<PathBuf>,
+    /// Switch back to the previous host generation: every container's system and
+    /// settings as they were (nothing is evaluated).
+    #[arg(long)]
+    pub rollback: bool,
     /// Only print what would start, stop, re-activate or restart.
     #[arg(long = "dry-run")]
     pub dry_run: bool,
@@ -65,17 +80,96 @@ pub struct Step {
     pub why: String,
 }
 
+/// `nest generations [--json]`.
+#[derive(clap::Args)]
+pub struct GenerationsArgs {
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// One container as the switch wants it: the evaluated settings (`nest.containerSpecs.<name>`)
+/// and the system it boots, resolved (a `path` profile is followed to its target at
+/// switch time, so a profile that points elsewhere is a change).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Desired {
+    pub system: Option<String>,
+    pub data: Value,
+}
+
+pub const HOST_GENERATION_VERSION: u32 = 1;
+
+/// What a host generation's store path holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HostGeneration {
+    pub version: u32,
+    /// The host config it was evaluated from.
+    pub host_config: Option<String>,
+    pub containers: BTreeMap<String, Desired>,
+}
+
+/// The host's switch generations.
+fn host_profile(store: &Store) -> Profile {
+    Profile::in_store(store, "host")
+}
+
+fn container_profile(store: &Store, name: &str) -> Profile {
+    Profile::in_store(store, &format!("containers/{name}"))
+}
+
+fn read_generation(g: &Generation) -> anyhow::Result<HostGeneration> {
+    let text = std::fs::read_to_string(&g.path)
+        .with_context(|| format!("reading host generation {} ('{}')", g.number, g.path))?;
+    let hg: HostGeneration = serde_json::from_str(&text)
+        .with_context(|| format!("host generation {} ('{}') is not a host generation", g.number, g.path))?;
+    if hg.version != HOST_GENERATION_VERSION {
+        bail!("host generation {} has version {} (this nest reads {HOST_GENERATION_VERSION})", g.number, hg.version);
+    }
+    Ok(hg)
+}
+
+/// The host generation last switched to, if any.
+fn current_generation(store: &Store) -> anyhow::Result<Option<HostGeneration>> {
+    match host_profile(store).current_generation()? {
+        Some(g) => Ok(Some(read_generation(&g)?)),
+        None => Ok(None),
+    }
+}
+
+/// Follows `path` (a profile or a system directory) to where it points now.
+fn resolve_path(name: &str, path: &str) -> anyhow::Result<String> {
+    let real = std::fs::canonicalize(path)
+        .with_context(|| format!("containers.{name}.path: '{path}' does not resolve to a system"))?;
+    if !real.join("services.json").is_file() {
+        bail!("containers.{name}.path: '{path}' ({}) is not a system directory: it has no services.json", real.display());
+    }
+    Ok(real.to_string_lossy().into_owned())
+}
+
+fn resolve(data: BTreeMap<String, Value>) -> anyhow::Result<BTreeMap<String, Desired>> {
+    let mut out = BTreeMap::new();
+    for (name, d) in data {
+        let system = match (d["path"].as_str(), d["toplevel"].as_str()) {
+            (Some(p), _) => Some(resolve_path(&name, p)?),
+            (None, t) => t.map(str::to_string),
+        };
+        out.insert(name, Desired { system, data: d });
+    }
+    Ok(out)
+}
+
 /// Per container: the evaluated spec data and the system's store path.
-fn evaluate(args: &Args) -> anyhow::Result<BTreeMap<String, Value>> {
+fn evaluate(args: &Args, file: &Path, store: Arc<Store>) -> anyhow::Result<BTreeMap<String, Value>> {
     let dir = nix_dir(args.nix_dir.as_deref())?;
     let expr = format!(
         "let r = import {} {{ configuration = {}; }}; c = r.config; in \
          r.lib.asserts.checkAssertWarn c.assertions c.warnings \
          (builtins.mapAttrs (n: s: s // {{ toplevel = if s.toplevel == null then null else s.toplevel.outPath; }}) c.nest.containerSpecs)",
         nix_path(&dir.join("modules/eval-host.nix")),
-        configuration_arg(Some(&args.file))?
+        configuration_arg(Some(file))?
     );
-    let store = Arc::new(args.store.open()?);
     let req = EvalRequest {
         input: Input::Expr(expr),
         attr_path: String::new(),
@@ -117,14 +211,18 @@ fn desired_spec(name: &str, d: &Value) -> anyhow::Result<nest_container::spec::S
         .with_context(|| format!("containers.{name}"))
 }
 
-pub fn plan(desired: &BTreeMap<String, Value>, sup: &Supervisor) -> anyhow::Result<Vec<Step>> {
+/// `last`: the host generation switched to before, whose containers a stopped
+/// container must be missing from to count as re-added (and be started again).
+pub fn plan(
+    desired: &BTreeMap<String, Desired>,
+    last: Option<&HostGeneration>,
+    sup: &Supervisor,
+) -> anyhow::Result<Vec<Step>> {
     let mut steps = Vec::new();
     let known = sup.names().context("listing the supervisor's containers")?;
-    for (name, d) in desired {
-        let system = d["path"]
-            .as_str()
-            .or(d["toplevel"].as_str())
-            .map(str::to_string);
+    for (name, want) in desired {
+        let d = &want.data;
+        let system = want.system.clone();
         let auto = d["autoStart"].as_bool().unwrap_or(false);
         let spec = desired_spec(name, d)?;
         if !known.contains(name) {
@@ -146,7 +244,11 @@ pub fn plan(desired: &BTreeMap<String, Value>, sup: &Supervisor) -> anyhow::Resu
         let spec_changed = restart_relevant(&cfg.spec)? != restart_relevant(&spec)?;
         let old_system = cfg.system().map(|p| p.to_string_lossy().into_owned());
         let system_changed = old_system != system;
+        // A container the last switch stopped because it was gone from the host
+        // config, now back in it.
+        let readded = !running && auto && last.is_some_and(|g| !g.containers.contains_key(name));
         let (action, why) = match (spec_changed, system_changed, running) {
+            _ if readded => (Action::Start, "back in the host config".to_string()),
             (false, false, _) => (Action::Unchanged, "same spec and system".to_string()),
             (_, _, false) => (Action::Update, "changed; not running".to_string()),
             _ if d["restartIfChanged"] == Value::Bool(false) => (
@@ -188,41 +290,172 @@ pub fn plan(desired: &BTreeMap<String, Value>, sup: &Supervisor) -> anyhow::Resu
     Ok(steps)
 }
 
-pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
-    let desired = evaluate(&args)?;
-    let sup = Supervisor::from_env();
-    let steps = plan(&desired, &sup)?;
-    if args.json {
+fn print_plan(steps: &[Step], json: bool, out: &Output) {
+    if json {
         out.json(&steps);
-    } else {
-        let mut text = String::new();
-        for s in &steps {
-            let verb = serde_json::to_value(s.action)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
-            text.push_str(&format!("{verb:<10} {}  ({})\n", s.name, s.why));
-        }
-        out.stdout(&text);
+        return;
     }
+    let mut text = String::new();
+    for s in steps {
+        let verb = serde_json::to_value(s.action)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        text.push_str(&format!("{verb:<10} {}  ({})\n", s.name, s.why));
+    }
+    out.stdout(&text);
+}
+
+pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
+    let store = Arc::new(args.store.open()?);
+    let sup = Supervisor::from_env();
+    let host = host_profile(&store);
+    let last = current_generation(&store)?;
+    // What to switch to: a previous generation, or the evaluated host config.
+    let (desired, back_to) = if args.rollback {
+        let prev = host.previous().context("nothing to roll back to")?;
+        let hg = read_generation(&prev)?;
+        (hg.containers, Some(prev))
+    } else {
+        let file = args.file.as_deref().context("no host config (-f)")?;
+        (resolve(evaluate(&args, file, store.clone())?)?, None)
+    };
+    let steps = plan(&desired, last.as_ref(), &sup)?;
+    print_plan(&steps, args.json, out);
     if args.dry_run {
         return Ok(ExitCode::SUCCESS);
     }
-    build(&args, &desired, &steps)?;
+    match &back_to {
+        None => build(&args, &desired, &steps)?,
+        Some(g) => {
+            for (name, d) in &desired {
+                if let Some(sys) = d.system.as_deref().filter(|s| !Path::new(s).exists()) {
+                    bail!("container '{name}': system '{sys}' of generation {} is gone; nothing was changed", g.number);
+                }
+            }
+        }
+    }
+    record(&store, &args, &desired, back_to.as_ref(), out)?;
     apply(&sup, &desired, &steps, out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Makes the switch a generation: the host profile (a new generation, or for a
+/// rollback the previous one made current again) and every container's profile.
+/// Like NixOS's profile update before `switch-to-configuration`, this happens before
+/// the containers are touched, so a switch that fails half-way is still the current
+/// generation and can be rolled back.
+fn record(
+    store: &Store,
+    args: &Args,
+    desired: &BTreeMap<String, Desired>,
+    back_to: Option<&Generation>,
+    out: &Output,
+) -> anyhow::Result<()> {
+    let host = host_profile(store);
+    let valid = |s: &str| -> Option<nest_store::StorePath> {
+        let p = store.parse_path(s).ok()?;
+        store.is_valid(&p).ok()?.then_some(p)
+    };
+    let n = match back_to {
+        Some(g) => {
+            host.switch_generation(g.number)?;
+            g.number
+        }
+        None => {
+            let hg = HostGeneration {
+                version: HOST_GENERATION_VERSION,
+                host_config: args
+                    .file
+                    .as_deref()
+                    .map(|f| std::fs::canonicalize(f).unwrap_or_else(|_| f.to_path_buf()).to_string_lossy().into_owned()),
+                containers: desired.clone(),
+            };
+            let refs: BTreeSet<_> = desired.values().filter_map(|d| d.system.as_deref().and_then(valid)).collect();
+            let text = serde_json::to_vec(&hg).context("serialising the host generation")?;
+            let path = store.add_text("nest-host-generation", &text, &refs)?;
+            host.switch(store, &path)?
+        }
+    };
+    for (name, d) in desired {
+        let Some(sys) = d.system.as_deref() else { continue };
+        let Some(p) = valid(sys) else {
+            out.warn(&format!("container '{name}': system '{sys}' is not in the store; its profile is not updated"));
+            continue;
+        };
+        let profile = container_profile(store, name);
+        if back_to.is_some() {
+            profile.select(store, &p)?;
+        } else {
+            profile.switch(store, &p)?;
+        }
+    }
+    out.status(&format!("host generation {n}"));
+    Ok(())
+}
+
+/// One host generation as `nest generations` shows it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GenerationInfo {
+    number: u64,
+    /// Seconds since the epoch.
+    created: i64,
+    date: String,
+    current: bool,
+    path: String,
+    host_config: Option<String>,
+    /// Container name → its system.
+    containers: BTreeMap<String, Option<String>>,
+}
+
+pub fn generations(args: GenerationsArgs, out: &Output) -> anyhow::Result<ExitCode> {
+    let store = args.store.open()?;
+    let mut list = Vec::new();
+    for g in host_profile(&store).generations()? {
+        let hg = read_generation(&g)?;
+        list.push(GenerationInfo {
+            number: g.number,
+            created: g.created,
+            date: utc(g.created),
+            current: g.current,
+            path: g.path.clone(),
+            host_config: hg.host_config,
+            containers: hg.containers.into_iter().map(|(n, d)| (n, d.system)).collect(),
+        });
+    }
+    if args.json {
+        out.json(&list);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut text = String::new();
+    for g in &list {
+        text.push_str(&format!(
+            "{:>4}   {}   {} container{}{}\n",
+            g.number,
+            g.date,
+            g.containers.len(),
+            if g.containers.len() == 1 { "" } else { "s" },
+            if g.current { "   (current)" } else { "" }
+        ));
+        for (name, sys) in &g.containers {
+            text.push_str(&format!("         {name}  {}\n", sys.as_deref().unwrap_or("-")));
+        }
+    }
+    out.stdout(&text);
     Ok(ExitCode::SUCCESS)
 }
 
 /// Builds every planned system that is not in the store yet, with `nest build` (one
 /// run for all of them, so shared paths are built once).
-fn build(args: &Args, desired: &BTreeMap<String, Value>, steps: &[Step]) -> anyhow::Result<()> {
+fn build(args: &Args, desired: &BTreeMap<String, Desired>, steps: &[Step]) -> anyhow::Result<()> {
     let wanted: Vec<&str> = steps
         .iter()
         .filter(|s| s.action != Action::Stop && s.action != Action::Unchanged)
         .filter(|s| {
             desired
                 .get(&s.name)
-                .is_some_and(|d| d["toplevel"].is_string())
+                .is_some_and(|d| d.data["toplevel"].is_string())
         })
         .filter(|s| {
             s.system
@@ -234,12 +467,13 @@ fn build(args: &Args, desired: &BTreeMap<String, Value>, steps: &[Step]) -> anyh
     if wanted.is_empty() {
         return Ok(());
     }
+    let file = args.file.as_deref().context("no host config (-f)")?;
     let dir = nix_dir(args.nix_dir.as_deref())?;
     let names: Vec<String> = wanted.iter().map(|n| nix_path_string(n)).collect();
     let expr = format!(
         "let c = (import {} {{ configuration = {}; }}).config; in map (n: c.containers.${{n}}.config.system.build.toplevel) [ {} ]",
         nix_path(&dir.join("modules/eval-host.nix")),
-        configuration_arg(Some(&args.file))?,
+        configuration_arg(Some(file))?,
         names.join(" ")
     );
     let exe = std::env::current_exe().context("finding the nest executable")?;
@@ -320,7 +554,7 @@ fn save_config(
 /// Carries the plan out, container by container; stops at the first failure.
 fn apply(
     sup: &Supervisor,
-    desired: &BTreeMap<String, Value>,
+    desired: &BTreeMap<String, Desired>,
     steps: &[Step],
     out: &Output,
 ) -> anyhow::Result<()> {
@@ -338,7 +572,7 @@ fn apply(
                 let d = desired
                     .get(name)
                     .context("a planned container is missing")?;
-                save_config(sup, name, d, sys).with_context(ctx)?;
+                save_config(sup, name, &d.data, sys).with_context(ctx)?;
                 if s.action == Action::Start {
                     sup.start(name, timeout).with_context(ctx)?;
                 } else if s.action == Action::Restart {
