@@ -107,10 +107,18 @@ fn create_list_status_destroy() {
 #[test]
 fn create_arguments() {
     let e = Env::new();
-    let err = e.fails(&["container", "create", "a", "--config", "{ }"]);
-    assert!(err.contains("--config needs the system modules (issue 7)"), "{err}");
+    // A configuration is evaluated before anything is written: a type error names the
+    // option and leaves no container behind.
+    let err = e.fails(&["container", "create", "a", "--config", "services.openssh.enable = true; services.openssh.ports = [ \"ssh\" ];"]);
+    assert!(err.contains("services.openssh.ports"), "{err}");
+    assert!(err.contains("nothing was changed"), "{err}");
+    assert!(!e.path("var/containers/a.json").exists());
+    let err = e.fails(&["container", "create", "a", "--config-file", "/nonexistent/c.nix"]);
+    assert!(err.contains("/nonexistent/c.nix"), "{err}");
+    let err = e.fails(&["container", "update", "nothere", "--config", "{ }"]);
+    assert!(err.contains("no container named \"nothere\""), "{err}");
     let err = e.fails(&["container", "create", "a"]);
-    assert!(err.contains("needs --system-path"), "{err}");
+    assert!(err.contains("needs --system-path, --config-file or --config"), "{err}");
     let err = e.fails(&["container", "create", "a b", "--system-path", &e.sys()]);
     assert!(err.contains("invalid container name"), "{err}");
     let err = e.fails(&["container", "create", "a", "--system-path", "/nonexistent/system"]);

@@ -144,7 +144,7 @@ fn boot(sup: &Arc<Supervisor>, monitors: &Monitors, opts: &DaemonOptions, on_eve
                     if let Some(c) = child {
                         lock(monitors).push(c);
                     }
-                    sup.wait_running(&name, opts.start_timeout)
+                    sup.wait_started(&name, opts.start_timeout)
                 });
                 match r {
                     Ok(_) => {
@@ -230,7 +230,7 @@ fn dispatch(req: Request, sup: &Supervisor, monitors: &Monitors) -> Result<Reply
         if let Some(c) = child {
             lock(monitors).push(c);
         }
-        sup.wait_running(name, timeout)?;
+        sup.wait_started(name, timeout)?;
         Ok(Reply::Done { result: start_word(&outcome).into() })
     };
     match req {

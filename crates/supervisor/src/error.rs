@@ -30,7 +30,8 @@ pub enum Error {
     Exec { name: String, source: nest_container::exec::ExecError },
     #[error("{0}")]
     Invalid(String),
-    #[error("{0} needs the system modules (issue 7), which are not available yet; use --system-path")]
+    /// The supervisor knows no evaluator: a configuration reaches it as a built system.
+    #[error("{0} must be evaluated and built into a system first (`nest container create` does that); the supervisor takes --system-path")]
     NeedsModules(&'static str),
     #[error("the nest daemon: {0}")]
     Daemon(String),

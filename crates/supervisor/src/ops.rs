@@ -198,7 +198,7 @@ impl Supervisor {
             return Err(Error::NeedsModules("--config"));
         }
         let Some(system) = &opts.system_path else {
-            return Err(Error::Invalid("create needs --system-path (a directory with services.json); --config-file and --config need the system modules (issue 7)".into()));
+            return Err(Error::Invalid("create needs --system-path, --config-file or --config".into()));
         };
         let system = system_dir(system)?;
         config::name(&opts.name)?;
@@ -358,11 +358,49 @@ impl Supervisor {
         }
     }
 
-    /// `nest container start`: start and wait until PID 1 runs.
+    /// `nest container start`: start and wait until PID 1 runs and, when it boots a
+    /// system, until init has finished the boot activation (so a `run` right after
+    /// sees the system's /etc and /run/current-system).
     pub fn start(&self, name: &str, timeout: Duration) -> Result<StartOutcome> {
         let (outcome, _child) = self.begin_start(name)?;
-        self.wait_running(name, timeout)?;
+        self.wait_started(name, timeout)?;
         Ok(outcome)
+    }
+
+    /// [`Supervisor::wait_running`], then, for a container that boots a system, the
+    /// end of its boot activation.
+    pub fn wait_started(&self, name: &str, timeout: Duration) -> Result<()> {
+        let begin = Instant::now();
+        self.wait_running(name, timeout)?;
+        if config::load(&self.paths, name)?.spec.init.is_some() {
+            self.wait_booted(name, timeout.saturating_sub(begin.elapsed()))?;
+        }
+        Ok(())
+    }
+
+    /// Waits until init's `status.json` leaves `booting`; fails when the container
+    /// stops running meanwhile.
+    fn wait_booted(&self, name: &str, timeout: Duration) -> Result<()> {
+        let status = self.paths.state_dir(name).join("status.json");
+        let begin = Instant::now();
+        loop {
+            let state = std::fs::read(&status)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                .and_then(|v| v["state"].as_str().map(str::to_string));
+            if state.as_deref().is_some_and(|s| s != "booting") {
+                return Ok(());
+            }
+            let info = self.inspect(name)?;
+            if info.phase != Phase::Running {
+                let why = info.last_error.or(info.last_exit).unwrap_or_else(|| format!("it is {} before its boot finished", info.phase.as_str()));
+                return Err(Error::StartFailed { name: name.to_string(), why });
+            }
+            if begin.elapsed() >= timeout {
+                return Err(Error::Timeout { name: name.to_string(), what: "finish booting", secs: timeout.as_secs_f64() });
+            }
+            std::thread::sleep(POLL);
+        }
     }
 
     /// `nest container stop`: orderly shutdown through init's control socket (SIGTERM
@@ -486,7 +524,7 @@ impl Supervisor {
             return Err(Error::NeedsModules("--config"));
         }
         let Some(system) = system else {
-            return Err(Error::Invalid("update needs --system-path".into()));
+            return Err(Error::Invalid("update needs --system-path, --config-file or --config".into()));
         };
         let system = system_dir(system)?;
         let (running, visible) = {
@@ -662,7 +700,7 @@ mod tests {
     fn create_validates_and_allocates_addresses() {
         let (d, s, sys) = setup();
         let e = s.create(&CreateOptions { config_expr: Some("{}".into()), ..opts("a", &sys) }).unwrap_err();
-        assert!(e.to_string().contains("needs the system modules"), "{e}");
+        assert!(e.to_string().contains("must be evaluated and built into a system first"), "{e}");
         let e = s.create(&opts("a", d.path())).unwrap_err();
         assert!(e.to_string().contains("has no services.json"), "{e}");
         assert!(s.create(&opts("a/b", &sys)).is_err());

@@ -3,6 +3,7 @@
 //! daemon's socket when a daemon runs (so it owns the monitors) and run one-shot
 //! otherwise.
 
+use crate::cmd::options;
 use crate::output::Output;
 use anyhow::Context;
 use nest_supervisor::ops::{ContainerInfo, CreateOptions, StopOutcome, Supervisor, UpdateOutcome};
@@ -10,7 +11,7 @@ use nest_supervisor::proto::{self, Reply, Request};
 use nest_supervisor::record::Phase;
 use nest_supervisor::{config::RestartPolicy, logs, monitor, stats};
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -26,10 +27,11 @@ pub struct CreateArgs {
     /// A system directory to boot (one with a services.json, as `nest init` expects).
     #[arg(long, value_name = "PATH")]
     system_path: Option<PathBuf>,
-    /// A NixOS configuration file for the container (needs the system modules).
+    /// A configuration module for the container's system (evaluated and built).
     #[arg(long, value_name = "FILE", conflicts_with = "system_path")]
     config_file: Option<PathBuf>,
-    /// A NixOS configuration expression (needs the system modules).
+    /// The container's configuration as the body of a module, like nixos-container:
+    /// 'services.openssh.enable = true;' (a whole module in braces works too).
     #[arg(long, value_name = "EXPR", conflicts_with_all = ["system_path", "config_file"])]
     config: Option<String>,
     /// Start the container when the daemon starts.
@@ -106,11 +108,14 @@ pub enum Command {
     /// Change a container's system; re-activated in place when it runs.
     Update {
         name: String,
+        /// A system directory (one with a services.json).
         #[arg(long, value_name = "PATH")]
         system_path: Option<PathBuf>,
-        #[arg(long, value_name = "FILE")]
+        /// A configuration module for the container's system (evaluated and built).
+        #[arg(long, value_name = "FILE", conflicts_with = "system_path")]
         config_file: Option<PathBuf>,
-        #[arg(long, value_name = "EXPR")]
+        /// The configuration as the body of a module (see `create --config`).
+        #[arg(long, value_name = "EXPR", conflicts_with_all = ["system_path", "config_file"])]
         config: Option<String>,
     },
     /// Run a command in a running container as root: `run NAME -- CMD…`.
@@ -215,11 +220,15 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
         }
         Command::Create(a) => {
             let restart = a.restart.as_deref().map(str::parse::<RestartPolicy>).transpose()?;
+            let system_path = match (&a.config_file, &a.config) {
+                (None, None) => a.system_path,
+                (file, expr) => Some(build_system(&sup, out, &a.name, file.as_deref(), expr.as_deref())?),
+            };
             let opts = CreateOptions {
                 name: a.name,
-                system_path: a.system_path,
-                config_file: a.config_file,
-                config_expr: a.config,
+                system_path,
+                config_file: None,
+                config_expr: None,
                 auto_start: a.auto_start,
                 private_network: a.private_network,
                 host_address: a.host_address,
@@ -244,7 +253,14 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Update { name, system_path, config_file, config } => {
-            match sup.update(&name, system_path.as_deref(), config_file.as_deref(), config.as_deref())? {
+            let system_path = match (&config_file, &config) {
+                (None, None) => system_path,
+                (file, expr) => {
+                    sup.inspect(&name)?;
+                    Some(build_system(&sup, out, &name, file.as_deref(), expr.as_deref())?)
+                }
+            };
+            match sup.update(&name, system_path.as_deref(), None, None)? {
                 UpdateOutcome::Saved => out.status(&format!("{name}: updated; the new system boots at the next start")),
                 UpdateOutcome::Restarted => out.status(&format!("{name}: the new system is outside the store, so the container was restarted")),
                 UpdateOutcome::Activated(r) => {
@@ -262,7 +278,9 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
         Command::Run { name, command } => Ok(code(sup.exec(&name, &command, false)?)),
         Command::RootLogin { name } => {
             let pty = std::io::stdin().is_terminal();
-            Ok(code(sup.exec(&name, &["/bin/sh".into(), "-l".into()], pty)?))
+            // Through PATH: a root built from a system has no /bin/sh, only
+            // /run/current-system/sw/bin.
+            Ok(code(sup.exec(&name, &["sh".into(), "-l".into()], pty)?))
         }
         Command::Login { name } => {
             if !std::io::stdin().is_terminal() {
@@ -335,6 +353,59 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The host module that gives container `name` the configuration of `--config-file` /
+/// `--config`, in the shape nixos-container writes: the file is imported, the
+/// expression is the body of the module (or, in braces, a module of its own).
+fn config_module(name: &str, file: Option<&Path>, expr: Option<&str>) -> anyhow::Result<String> {
+    let body = match (file, expr) {
+        (Some(f), _) => {
+            let abs = std::fs::canonicalize(f).with_context(|| format!("reading '{}'", f.display()))?;
+            format!("imports = [ {} ];", options::nix_path(&abs))
+        }
+        (None, Some(e)) if e.trim_start().starts_with('{') => format!("imports = [ ({e}\n) ];"),
+        (None, Some(e)) => format!("{e}\n"),
+        (None, None) => String::new(),
+    };
+    Ok(format!(
+        "{{ containers.{} = {{ config = {{ config, lib, pkgs, ... }}: {{ {body} }}; }}; }}",
+        options::nix_string(Path::new(name))
+    ))
+}
+
+/// Evaluates a container's configuration with nest's host and system modules (as
+/// `nest switch` does for one container) and builds its `system.build.toplevel` with
+/// `nest build`; returns the system's store path.
+fn build_system(sup: &Supervisor, out: &Output, name: &str, file: Option<&Path>, expr: Option<&str>) -> anyhow::Result<PathBuf> {
+    nest_supervisor::config::name(name)?;
+    let given = std::env::var_os("NEST_NIX_DIR").filter(|v| !v.is_empty()).map(PathBuf::from);
+    let dir = options::nix_dir(given.as_deref())?;
+    let toplevel = format!(
+        "(import {} {{ configuration = {}; }}).checked.containers.{}.config.system.build.toplevel",
+        options::nix_path(&dir.join("modules/eval-host.nix")),
+        config_module(name, file, expr)?,
+        options::nix_string(Path::new(name))
+    );
+    out.status(&format!("{name}: building the system"));
+    let exe = std::env::current_exe().context("finding the nest executable")?;
+    let built = std::process::Command::new(exe)
+        .arg("build")
+        .arg("--store")
+        .arg(&sup.paths.store)
+        .arg("--state-dir")
+        .arg(&sup.paths.state)
+        .args(["--no-out-link", "--json", "-E", &toplevel])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("running nest build")?;
+    if !built.status.success() {
+        anyhow::bail!("{name}: evaluating or building the configuration failed ({}); nothing was changed", built.status);
+    }
+    let v: serde_json::Value = serde_json::from_slice(&built.stdout).context("nest build --json printed invalid JSON")?;
+    let path = v[0]["outputs"]["out"].as_str().context("nest build --json named no output")?;
+    Ok(PathBuf::from(path))
 }
 
 fn clock_ticks() -> f64 {
