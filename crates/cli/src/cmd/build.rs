@@ -16,6 +16,14 @@ use std::time::Duration;
 pub struct Args {
     /// The file to build (default: ./default.nix).
     pub file: Option<PathBuf>,
+    /// The file to build, as a flag (`nest build -f foo.nix -A system`).
+    #[arg(short = 'f', long = "file", value_name = "FILE", conflicts_with = "file")]
+    pub file_flag: Option<PathBuf>,
+    /// Make the result the new generation of this profile instead of linking
+    /// `result` (like `nix-env --set -p PROFILE`): a path, or a name under
+    /// `<state>/profiles` such as `containers/foo`.
+    #[arg(long = "profile", value_name = "PROFILE")]
+    pub profile: Option<String>,
     /// Build this expression instead of a file.
     #[arg(short = 'E', long = "expr", value_name = "EXPR")]
     pub expr: Option<String>,
@@ -119,6 +127,12 @@ fn search_path(include: &[String]) -> Vec<(String, String)> {
     if let Ok(np) = std::env::var("NIX_PATH") {
         sp.extend(np.split(':').filter(|e| !e.is_empty()).map(entry));
     }
+    // Last, so -I and NIX_PATH win: `<nest/modules/eval-system.nix>` finds nest's own
+    // Nix files, as `<nixpkgs/nixos>` does for nix-build on NixOS.
+    let given = std::env::var_os("NEST_NIX_DIR").filter(|v| !v.is_empty()).map(PathBuf::from);
+    if let Ok(dir) = crate::cmd::options::nix_dir(given.as_deref()) {
+        sp.push(("nest".to_string(), dir.to_string_lossy().into_owned()));
+    }
     sp
 }
 
@@ -147,7 +161,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)));
     }
     let store = Arc::new(args.store.open()?);
-    let input = match (&args.expr, &args.file) {
+    let input = match (&args.expr, args.file.as_ref().or(args.file_flag.as_ref())) {
         (Some(e), _) => Input::Expr(e.clone()),
         (None, Some(f)) => Input::File(f.clone()),
         (None, None) => Input::File(PathBuf::from("./default.nix")),
@@ -184,7 +198,16 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     let built = Builder::new(&store, cfg).realise(&wanted_list, &progress);
     progress.finish();
     let built = built?;
-    if !args.no_out_link {
+    if let Some(profile) = &args.profile {
+        let outs: Vec<&String> = built.iter().flat_map(|b| b.outputs.values()).collect();
+        let [one] = outs.as_slice() else {
+            anyhow::bail!("--profile needs exactly one output to point at; the expression built {}", outs.len());
+        };
+        let p = store.parse_path(one)?;
+        let profile = crate::cmd::profile::profile_of(&store, profile);
+        let n = profile.switch(&store, &p)?;
+        out.status(&format!("'{}': generation {n}", profile.path().display()));
+    } else if !args.no_out_link {
         let mut i = 0;
         for b in &built {
             for (o, p) in &b.outputs {
