@@ -212,3 +212,100 @@ fn import_from_derivation_builds_during_evaluation() {
     let out = String::from_utf8(o.stdout).expect("utf-8").trim().to_string();
     assert_eq!(std::fs::read_to_string(&out).expect("read"), "42\n");
 }
+
+#[test]
+fn a_failed_build_shows_exactly_the_last_25_log_lines() {
+    let e = Env::new();
+    let o = build_expr(&e, r#"derivation { name = "noisy"; system = "x"; builder = "/bin/sh"; args = [ "-c" "i=1; while [ $i -le 60 ]; do echo log-line-$i: >&2; i=$((i+1)); done; exit 2" ]; }"#);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("last 25 log lines"), "{err}");
+    for i in 36..=60 {
+        assert!(err.contains(&format!("log-line-{i}:")), "line {i} missing: {err}");
+    }
+    assert!(!err.contains("log-line-35:"), "more than the tail: {err}");
+    // The whole log is kept.
+    let logs: Vec<_> = std::fs::read_dir(e.dir.path().join("var/log")).expect("log dir").flatten().collect();
+    assert_eq!(logs.len(), 1);
+    assert_eq!(std::fs::read_to_string(logs[0].path()).expect("log").lines().count(), 60);
+}
+
+#[test]
+fn progress_reports_each_build_as_it_finishes() {
+    let e = Env::new();
+    let o = e.nest(&["build", "--no-sandbox", "--no-out-link", "-j", "2", "-E", CHAIN]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("2 derivations will be built"), "{err}");
+    let done: Vec<&str> = err.lines().filter(|l| l.contains(" done, ") && l.contains("built '")).collect();
+    assert_eq!(done.len(), 2, "{err}");
+    assert!(done[0].starts_with("[1/2 done, 0 running]") && done[0].ends_with("-a.drv'"), "{err}");
+    assert!(done[1].starts_with("[2/2 done, 0 running]") && done[1].ends_with("-b.drv'"), "{err}");
+}
+
+#[test]
+fn gc_while_a_build_runs_keeps_its_inputs() {
+    let e = Env::new();
+    let dep = r#"derivation { name = "dep"; system = "x"; builder = "/bin/sh"; args = [ "-c" "echo dep-contents > $out" ]; }"#;
+    let dep_out = String::from_utf8(build_expr(&e, dep).stdout).expect("utf-8").trim().to_string();
+    assert!(dep_out.ends_with("-dep"), "{dep_out}");
+    // Nothing roots dep: a gc now would delete it. The user reads it after a while.
+    let user = format!(
+        r#"derivation {{ name = "user"; system = "x"; builder = "/bin/sh"; dep = {dep}; args = [ "-c" "/bin/sleep 2; read x < $dep || exit 1; echo got $x > $out" ]; }}"#
+    );
+    let child = Command::new(env!("CARGO_BIN_EXE_nest"))
+        // The out link roots the result against the gc that follows the build.
+        .args(["build", "--no-sandbox", "-o", "result", "-E", &user])
+        .env("NEST_STORE_DIR", e.store())
+        .env("NEST_STATE_DIR", e.dir.path().join("var"))
+        .current_dir(e.dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Wait until the builder runs (its log exists), then collect garbage.
+    let log_dir = e.dir.path().join("var/log");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !std::fs::read_dir(&log_dir).is_ok_and(|rd| rd.flatten().any(|f| f.file_name().to_string_lossy().ends_with("-user.drv.log"))) {
+        assert!(std::time::Instant::now() < deadline, "the build did not start");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let gc = e.nest(&["store", "gc"]);
+    let built = child.wait_with_output().expect("wait");
+    assert!(gc.status.success(), "{}", String::from_utf8_lossy(&gc.stderr));
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let out = String::from_utf8(built.stdout).expect("utf-8").trim().to_string();
+    assert_eq!(std::fs::read_to_string(&out).expect("read"), "got dep-contents\n");
+}
+
+#[test]
+fn gc_keeps_the_systems_of_configured_containers() {
+    let e = Env::new();
+    let sys = e.dir.path().join("system");
+    std::fs::create_dir_all(&sys).expect("mkdir");
+    std::fs::write(sys.join("services.json"), "{}").expect("write");
+    let p = e.ok(&["store", "add", sys.to_str().expect("utf-8")]).trim().to_string();
+    let with_sup = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_nest"))
+            .args(args)
+            .env("NEST_STORE_DIR", e.store())
+            .env("NEST_STATE_DIR", e.dir.path().join("var"))
+            .env("NEST_RUN_DIR", e.dir.path().join("run"))
+            .env("NEST_ROOTS_DIR", e.dir.path().join("roots"))
+            .env_remove("NEST_CONTAINERS_DIR")
+            .output()
+            .expect("nest")
+    };
+    let o = with_sup(&["container", "create", "c1", "--system-path", &p]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let roots = String::from_utf8(with_sup(&["store", "roots"]).stdout).expect("utf-8");
+    assert!(roots.lines().any(|l| l == p), "{roots}");
+    let o = with_sup(&["store", "gc"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(Path::new(&p).exists(), "gc deleted a container's system");
+    // Without the container the system is garbage.
+    let o = with_sup(&["container", "destroy", "c1"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(with_sup(&["store", "gc"]).status.success());
+    assert!(!Path::new(&p).exists());
+}

@@ -65,7 +65,7 @@ pub enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
-    /// Delete store paths not reachable from a GC root.
+    /// Delete store paths not reachable from a GC root (see `nest store roots`).
     Gc {
         /// Only print what would be deleted.
         #[arg(long = "dry-run")]
@@ -78,7 +78,8 @@ pub enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
-    /// List the GC roots.
+    /// List the GC roots (links under `<state>/gcroots` and `<state>/profiles`, paths
+    /// in use by running builds, and the systems of configured containers).
     Roots {
         #[command(flatten)]
         store: StoreArgs,
@@ -98,6 +99,23 @@ fn parse_paths(store: &Store, paths: &[String]) -> anyhow::Result<Vec<StorePath>
             std::fs::canonicalize(p).with_context(|| format!("path '{p}'"))?.to_string_lossy().into_owned()
         };
         out.push(store.parse_path(&s)?);
+    }
+    Ok(out)
+}
+
+/// The systems of the containers the supervisor knows (running or not): roots, so a
+/// gc never deletes a system a container boots.
+fn container_roots(store: &Store) -> anyhow::Result<Vec<StorePath>> {
+    let paths = nest_supervisor::Paths::from_env();
+    let mut out = Vec::new();
+    for name in nest_supervisor::config::names(&paths).context("listing the containers")? {
+        let Ok(cfg) = nest_supervisor::config::load(&paths, &name) else { continue };
+        let Some(sys) = cfg.system().and_then(|p| p.to_str()) else { continue };
+        if store.store_dir().is_in_store(sys) {
+            if let Ok(p) = store.parse_path(sys) {
+                out.push(p);
+            }
+        }
     }
     Ok(out)
 }
@@ -163,8 +181,8 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
         }
         Command::Gc { dry_run, roots, json, store } => {
             let s = store.open()?;
-            let extra = parse_paths(&s, &roots)?;
-            // This command's own temp roots would keep nothing useful alive.
+            let mut extra = parse_paths(&s, &roots)?;
+            extra.extend(container_roots(&s)?);
             let r = s.gc(&GcOptions { dry_run, extra_roots: extra })?;
             if json {
                 out.json(&r);
@@ -186,7 +204,7 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
         Command::Roots { store } => {
             let s = store.open()?;
             let mut text = String::new();
-            for r in s.roots(&[]) {
+            for r in s.roots(&container_roots(&s)?) {
                 text.push_str(&s.print(&r));
                 text.push('\n');
             }
