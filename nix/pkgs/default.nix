@@ -126,8 +126,12 @@ let
         done
         eval "$postBuild"
       '';
+
+  # Programs installed on the host, with their library closure, made runnable from
+  # the store alone (see host-package.nix).
+  hostPackage = import ./host-package.nix { inherit runCommand; };
 in
 {
   inherit busybox busyboxFile runCommand writeTextFile writeText writeScript writeScriptBin
-    writeShellScript writeShellScriptBin symlinkJoin buildEnv;
+    writeShellScript writeShellScriptBin symlinkJoin buildEnv hostPackage;
 }

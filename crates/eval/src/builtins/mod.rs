@@ -12,8 +12,10 @@ use std::rc::Rc;
 pub mod attrs;
 pub mod control;
 pub mod derivation;
+pub mod elf;
 pub mod io;
 pub mod json;
+pub mod json_parse;
 pub mod lists;
 pub mod math;
 pub mod strings;
@@ -35,6 +37,7 @@ fn all_ops() -> impl Iterator<Item = &'static PrimOp> {
         .iter()
         .chain(control::OPS.iter())
         .chain(derivation::OPS.iter())
+        .chain(elf::OPS.iter())
         .chain(io::OPS.iter())
         .chain(json::OPS.iter())
         .chain(lists::OPS.iter())
