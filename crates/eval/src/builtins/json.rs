@@ -1,6 +1,6 @@
 //! `toJSON`, `fromJSON`, `fromTOML` and `toXML`.
 
-use crate::error::{err, EResult};
+use crate::error::{err, EResult, ErrorKind, EvalError};
 use crate::eval::Eval;
 use crate::prim;
 use crate::source::Pos;
@@ -124,28 +124,13 @@ pub fn value_to_json_opt(
 
 fn from_json(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let s = ev.force_str(&a[0], pos)?;
-    match serde_json::from_str::<serde_json::Value>(&s) {
-        Ok(j) => Ok(json_to_value(&j)),
-        Err(e) => err(format!("while decoding a JSON string: {e}"), pos),
-    }
-}
-
-pub fn json_to_value(j: &serde_json::Value) -> Value {
-    match j {
-        serde_json::Value::Null => Value::Null,
-        serde_json::Value::Bool(b) => Value::Bool(*b),
-        serde_json::Value::Number(n) => match n.as_i64() {
-            Some(i) => Value::Int(i),
-            None => Value::Float(n.as_f64().unwrap_or(0.0)),
-        },
-        serde_json::Value::String(s) => Value::string(s.as_str()),
-        serde_json::Value::Array(a) => Value::list(a.iter().map(json_to_value).collect()),
-        serde_json::Value::Object(o) => Value::attrs(Attrs::from_unsorted(
-            o.iter()
-                .map(|(k, v)| Attr { name: Sym::new(k), value: json_to_value(v), pos: Pos::NONE })
-                .collect(),
-        )),
-    }
+    super::json_parse::parse(&s).map_err(|msg| {
+        // Nix reports the parser's message without a position of its own; the call
+        // site only appears in the trace.
+        let mut e = EvalError::new(ErrorKind::Eval, msg, Pos::NONE);
+        e.trace.push((pos, "while decoding a JSON string".to_string()));
+        e
+    })
 }
 
 fn xml_escape(s: &str, out: &mut String) {

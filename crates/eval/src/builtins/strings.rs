@@ -140,8 +140,11 @@ fn compile_regex(re: &str, pos: Pos, anchored: bool) -> EResult<Rc<regex::Regex>
     if let Some(r) = REGEX_CACHE.with(|c| c.borrow().get(&key).cloned()) {
         return Ok(r);
     }
+    let Some(rust) = posix_to_rust(re) else {
+        return err(format!("invalid regular expression '{re}'"), pos);
+    };
     // POSIX `.` matches a newline too.
-    let pat = if anchored { format!("(?s)^(?:{re})$") } else { format!("(?s){re}") };
+    let pat = if anchored { format!("(?s)^(?:{rust})$") } else { format!("(?s){rust}") };
     match regex::Regex::new(&pat) {
         Ok(r) => {
             let r = Rc::new(r);
@@ -149,6 +152,98 @@ fn compile_regex(re: &str, pos: Pos, anchored: bool) -> EResult<Rc<regex::Regex>
             Ok(r)
         }
         Err(_) => err(format!("invalid regular expression '{re}'"), pos),
+    }
+}
+
+/// Rewrites a POSIX extended regular expression, as Nix's C++ library reads it, into
+/// the `regex` crate's syntax, or `None` when that library rejects it: a backslash
+/// outside brackets may only escape one of `.[\()*+?{|^$` (Nix is built in strict
+/// ISO C++ mode, where escaping an ordinary character is an error), and inside
+/// brackets a backslash, `[` or `&` is an ordinary character, while the `regex`
+/// crate would read escapes, nested classes or set operations there.
+fn posix_to_rust(re: &str) -> Option<String> {
+    const ESCAPABLE: &str = ".[\\()*+?{|^$";
+    let chars: Vec<char> = re.chars().collect();
+    let mut out = String::with_capacity(re.len() + 8);
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '\\' => {
+                let c = *chars.get(i + 1)?;
+                if !ESCAPABLE.contains(c) {
+                    return None;
+                }
+                out.push('\\');
+                out.push(c);
+                i += 2;
+            }
+            '[' => i = bracket(&chars, i + 1, &mut out)?,
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    Some(out)
+}
+
+/// Translates the bracket expression starting after its `[` at `chars[i]`; returns
+/// the index after its closing `]`.
+fn bracket(chars: &[char], mut i: usize, out: &mut String) -> Option<usize> {
+    let lit = |c: char, out: &mut String| {
+        if c.is_ascii_punctuation() {
+            out.push('\\');
+        }
+        out.push(c);
+    };
+    out.push('[');
+    if chars.get(i) == Some(&'^') {
+        out.push('^');
+        i += 1;
+    }
+    let mut first = true;
+    loop {
+        let c = *chars.get(i)?;
+        if c == ']' && !first {
+            out.push(']');
+            return Some(i + 1);
+        }
+        first = false;
+        if c == '[' && matches!(chars.get(i + 1), Some(':' | '=' | '.')) {
+            let kind = chars[i + 1];
+            let start = i + 2;
+            let mut j = start;
+            while !(chars.get(j) == Some(&kind) && chars.get(j + 1) == Some(&']')) {
+                if j >= chars.len() {
+                    return None;
+                }
+                j += 1;
+            }
+            let name: String = chars[start..j].iter().collect();
+            match kind {
+                ':' => out.push_str(&format!("[:{name}:]")),
+                // Collating elements and equivalence classes of one character are
+                // that character; longer names are locale features not supported.
+                _ if name.chars().count() == 1 => lit(name.chars().next()?, out),
+                _ => return None,
+            }
+            i = j + 2;
+            continue;
+        }
+        // A range `a-z`, unless the `-` is the last character before `]`.
+        if chars.get(i + 1) == Some(&'-') && chars.get(i + 2).is_some_and(|e| *e != ']') {
+            let end = chars[i + 2];
+            if end < c {
+                return None;
+            }
+            lit(c, out);
+            out.push('-');
+            lit(end, out);
+            i += 3;
+            continue;
+        }
+        lit(c, out);
+        i += 1;
     }
 }
 
