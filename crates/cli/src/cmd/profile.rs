@@ -76,12 +76,21 @@ pub fn utc(secs: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
     match cmd {
-        Command::List { profile, json, store } => {
+        Command::List {
+            profile,
+            json,
+            store,
+        } => {
             let s = store.open()?;
             let gens = profile_of(&s, &profile).generations()?;
             if json {
@@ -100,12 +109,17 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
                 out.stdout(&text);
             }
         }
-        Command::Switch { profile, path, store } => {
+        Command::Switch {
+            profile,
+            path,
+            store,
+        } => {
             let s = store.open()?;
             let p = if s.store_dir().is_in_store(&path) {
                 s.parse_path(&path)?
             } else {
-                let real = std::fs::canonicalize(&path).with_context(|| format!("path '{path}'"))?;
+                let real =
+                    std::fs::canonicalize(&path).with_context(|| format!("path '{path}'"))?;
                 s.parse_path(&real.to_string_lossy())?
             };
             let n = profile_of(&s, &profile).switch(&s, &p)?;
@@ -116,12 +130,20 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
             let n = profile_of(&s, &profile).rollback()?;
             out.status(&format!("rolled back to generation {n}"));
         }
-        Command::SwitchGeneration { profile, generation, store } => {
+        Command::SwitchGeneration {
+            profile,
+            generation,
+            store,
+        } => {
             let s = store.open()?;
             profile_of(&s, &profile).switch_generation(generation)?;
             out.status(&format!("switched to generation {generation}"));
         }
-        Command::DeleteGenerations { profile, generations, store } => {
+        Command::DeleteGenerations {
+            profile,
+            generations,
+            store,
+        } => {
             let s = store.open()?;
             let p = profile_of(&s, &profile);
             if generations.iter().any(|g| g == "old") {
@@ -133,7 +155,11 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
             } else {
                 let mut numbers = Vec::new();
                 for g in &generations {
-                    numbers.push(g.parse::<u64>().with_context(|| format!("'{g}' is not a generation number or `old`"))?);
+                    numbers.push(
+                        g.parse::<u64>().with_context(|| {
+                            format!("'{g}' is not a generation number or `old`")
+                        })?,
+                    );
                 }
                 p.delete_generations(&numbers)?;
             }

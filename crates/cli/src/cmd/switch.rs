@@ -31,7 +31,13 @@ use std::sync::Arc;
 #[derive(clap::Args)]
 pub struct Args {
     /// The host config.
-    #[arg(short = 'f', long = "file", value_name = "HOST.nix", required_unless_present = "rollback", conflicts_with = "rollback")]
+    #[arg(
+        short = 'f',
+        long = "file",
+        value_name = "HOST.nix",
+        required_unless_present = "rollback",
+        conflicts_with = "rollback"
+    )]
     pub file: Option<PathBuf>,
     /// Switch back to the previous host generation: every container's system and
     /// settings as they were (nothing is evaluated).
@@ -122,10 +128,18 @@ fn container_profile(store: &Store, name: &str) -> Profile {
 fn read_generation(g: &Generation) -> anyhow::Result<HostGeneration> {
     let text = std::fs::read_to_string(&g.path)
         .with_context(|| format!("reading host generation {} ('{}')", g.number, g.path))?;
-    let hg: HostGeneration = serde_json::from_str(&text)
-        .with_context(|| format!("host generation {} ('{}') is not a host generation", g.number, g.path))?;
+    let hg: HostGeneration = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "host generation {} ('{}') is not a host generation",
+            g.number, g.path
+        )
+    })?;
     if hg.version != HOST_GENERATION_VERSION {
-        bail!("host generation {} has version {} (this nest reads {HOST_GENERATION_VERSION})", g.number, hg.version);
+        bail!(
+            "host generation {} has version {} (this nest reads {HOST_GENERATION_VERSION})",
+            g.number,
+            hg.version
+        );
     }
     Ok(hg)
 }
@@ -140,8 +154,9 @@ fn current_generation(store: &Store) -> anyhow::Result<Option<HostGeneration>> {
 
 /// Follows `path` (a profile or a system directory) to where it points now.
 fn resolve_path(name: &str, path: &str) -> anyhow::Result<String> {
-    let real = std::fs::canonicalize(path)
-        .with_context(|| format!("containers.{name}.path: '{path}' does not resolve to a system"))?;
+    let real = std::fs::canonicalize(path).with_context(|| {
+        format!("containers.{name}.path: '{path}' does not resolve to a system")
+    })?;
     if !real.join("services.json").is_file() {
         bail!("containers.{name}.path: '{path}' ({}) is not a system directory: it has no services.json", real.display());
     }
@@ -161,7 +176,11 @@ fn resolve(data: BTreeMap<String, Value>) -> anyhow::Result<BTreeMap<String, Des
 }
 
 /// Per container: the evaluated spec data and the system's store path.
-fn evaluate(args: &Args, file: &Path, store: Arc<Store>) -> anyhow::Result<BTreeMap<String, Value>> {
+fn evaluate(
+    args: &Args,
+    file: &Path,
+    store: Arc<Store>,
+) -> anyhow::Result<BTreeMap<String, Value>> {
     let dir = nix_dir(args.nix_dir.as_deref())?;
     let expr = format!(
         "let r = import {} {{ configuration = {}; }}; c = r.config; in \
@@ -365,20 +384,27 @@ fn record(
         None => {
             let hg = HostGeneration {
                 version: HOST_GENERATION_VERSION,
-                host_config: args
-                    .file
-                    .as_deref()
-                    .map(|f| std::fs::canonicalize(f).unwrap_or_else(|_| f.to_path_buf()).to_string_lossy().into_owned()),
+                host_config: args.file.as_deref().map(|f| {
+                    std::fs::canonicalize(f)
+                        .unwrap_or_else(|_| f.to_path_buf())
+                        .to_string_lossy()
+                        .into_owned()
+                }),
                 containers: desired.clone(),
             };
-            let refs: BTreeSet<_> = desired.values().filter_map(|d| d.system.as_deref().and_then(valid)).collect();
+            let refs: BTreeSet<_> = desired
+                .values()
+                .filter_map(|d| d.system.as_deref().and_then(valid))
+                .collect();
             let text = serde_json::to_vec(&hg).context("serialising the host generation")?;
             let path = store.add_text("nest-host-generation", &text, &refs)?;
             host.switch(store, &path)?
         }
     };
     for (name, d) in desired {
-        let Some(sys) = d.system.as_deref() else { continue };
+        let Some(sys) = d.system.as_deref() else {
+            continue;
+        };
         let Some(p) = valid(sys) else {
             out.warn(&format!("container '{name}': system '{sys}' is not in the store; its profile is not updated"));
             continue;
@@ -421,7 +447,11 @@ pub fn generations(args: GenerationsArgs, out: &Output) -> anyhow::Result<ExitCo
             current: g.current,
             path: g.path.clone(),
             host_config: hg.host_config,
-            containers: hg.containers.into_iter().map(|(n, d)| (n, d.system)).collect(),
+            containers: hg
+                .containers
+                .into_iter()
+                .map(|(n, d)| (n, d.system))
+                .collect(),
         });
     }
     if args.json {
@@ -439,7 +469,10 @@ pub fn generations(args: GenerationsArgs, out: &Output) -> anyhow::Result<ExitCo
             if g.current { "   (current)" } else { "" }
         ));
         for (name, sys) in &g.containers {
-            text.push_str(&format!("         {name}  {}\n", sys.as_deref().unwrap_or("-")));
+            text.push_str(&format!(
+                "         {name}  {}\n",
+                sys.as_deref().unwrap_or("-")
+            ));
         }
     }
     out.stdout(&text);
