@@ -1,6 +1,7 @@
 //! A container's own cgroups: one directory in every mounted hierarchy (v1 controllers,
 //! `name=systemd`, the v2 tree), the spec's limits written in each hierarchy's own
-//! terms, the device allow-list (v1 `devices` controller), and removal.
+//! terms, the device allow-list (v1 `devices` controller and, in the v2 tree, a BPF
+//! device filter), and removal.
 
 use crate::spec::Limits;
 use nest_sys::cgroup::{self, CgroupError, Hierarchy, Kind, Layout};
@@ -16,6 +17,8 @@ pub enum CgroupsError {
     NoIoWeight(PathBuf),
     #[error("cgroup {0} already holds processes: is the container already running?")]
     Busy(PathBuf),
+    #[error("the device allow-list cannot be enforced on this pure cgroup v2 host: {0}")]
+    DeviceFilter(#[source] nest_sys::bpf::BpfError),
 }
 
 /// A device rule for the v1 `devices` controller: `c 1:3 rwm`.
@@ -31,6 +34,21 @@ impl DeviceRule {
     pub fn render(&self) -> String {
         let n = |v: Option<u32>| v.map_or_else(|| "*".to_string(), |v| v.to_string());
         format!("{} {}:{} {}", self.kind, n(self.major), n(self.minor), self.access)
+    }
+
+    /// The same rule for the BPF device filter of cgroup v2.
+    pub fn to_bpf(&self) -> nest_sys::bpf::DeviceAllow {
+        use nest_sys::bpf::{DeviceAllow, DeviceType};
+        DeviceAllow {
+            kind: match self.kind {
+                'c' => DeviceType::Char,
+                'b' => DeviceType::Block,
+                _ => DeviceType::Any,
+            },
+            major: self.major,
+            minor: self.minor,
+            access: DeviceAllow::access_from_letters(&self.access),
+        }
     }
 
     fn chr(major: u32, minor: Option<u32>) -> DeviceRule {
@@ -220,6 +238,17 @@ impl Cgroups {
             }
             for wr in &writes {
                 cgroup::write(&made.dirs[wr.hierarchy], wr.file, &wr.value)?;
+            }
+            if let Some(dir) = made.v2_dir() {
+                let rules: Vec<_> = devices.iter().map(DeviceRule::to_bpf).collect();
+                match nest_sys::bpf::attach_device_filter(dir, &rules) {
+                    Ok(()) => {}
+                    // A hybrid host's v1 devices controller already enforces the list;
+                    // the filter there is a second line (and fails on kernels without
+                    // cgroup BPF).
+                    Err(_) if layout.v1("devices").is_some() => {}
+                    Err(e) => return Err(CgroupsError::DeviceFilter(e)),
+                }
             }
             Ok(())
         })();

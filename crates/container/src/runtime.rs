@@ -77,8 +77,8 @@ impl ExitStatus {
 /// systemd-nspawn's default bounding set without `CAP_SYS_BOOT` and `CAP_SYS_ADMIN`:
 /// without `CAP_SYS_ADMIN` nothing inside can remount the read-only store (or
 /// anything else) writable, unmount the masks over /proc, or mount a fresh cgroupfs.
-/// `CAP_NET_ADMIN` is added with a private network, `CAP_MKNOD` only where the v1
-/// devices controller limits which nodes can be used.
+/// `CAP_NET_ADMIN` is added with a private network, `CAP_MKNOD` only where a device
+/// filter (v1 `devices` controller or the v2 BPF program) limits which nodes can be used.
 pub fn default_capabilities(private_network: bool, devices_controller: bool) -> CapSet {
     let names = [
         "CAP_AUDIT_CONTROL",
@@ -245,6 +245,47 @@ struct ChildPlan {
     seccomp: Option<nest_sys::seccomp::Program>,
     pid1: Pid1,
     env: BTreeMap<String, String>,
+    /// The content for `/etc/resolv.conf` inside, read on the host.
+    resolv_conf: Option<Vec<u8>>,
+}
+
+/// The host's resolver configuration as a container should see it (see
+/// [`crate::spec::ResolvConf`]); `None` when the host has none.
+pub fn host_resolv_conf(private_network: bool) -> Option<Vec<u8>> {
+    let host = std::fs::read("/etc/resolv.conf").ok()?;
+    let local_stub = String::from_utf8_lossy(&host).lines().any(|l| {
+        let mut w = l.split_whitespace();
+        w.next() == Some("nameserver") && w.next().is_some_and(|a| a.starts_with("127.") || a == "::1")
+    });
+    if private_network && local_stub {
+        if let Ok(upstream) = std::fs::read("/run/systemd/resolve/resolv.conf") {
+            return Some(upstream);
+        }
+    }
+    Some(host)
+}
+
+/// Writes `/etc/resolv.conf` inside (after pivot_root, so every path is the
+/// container's own); a symlink there is the root's choice and stays.
+fn write_resolv_conf(content: &[u8]) -> Result<(), String> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let etc = Path::new("/etc");
+    if !etc.exists() {
+        std::fs::create_dir(etc).map_err(|e| format!("creating /etc: {e}"))?;
+    }
+    let path = etc.join("resolv.conf");
+    if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Ok(());
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o644)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&path)
+        .map_err(|e| format!("writing /etc/resolv.conf: {e}"))?;
+    f.write_all(content).map_err(|e| format!("writing /etc/resolv.conf: {e}"))
 }
 
 /// The shared libraries this process was loaded with (from `/proc/self/maps`).
@@ -364,7 +405,9 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
             devices.push(rule);
         }
     }
-    let devices_controller = layout.v1("devices").is_some();
+    // Either the v1 devices controller or the v2 BPF filter (whose failure to attach
+    // fails the start on a pure v2 host) enforces the device list.
+    let devices_controller = layout.v1("devices").is_some() || layout.hierarchies.iter().any(|h| h.kind == nest_sys::cgroup::Kind::V2);
     let mut keep = default_capabilities(spec.private_network, devices_controller);
     for c in spec.additional_caps()? {
         keep = keep.with(c);
@@ -458,6 +501,10 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
         seccomp,
         pid1,
         env: env.clone(),
+        resolv_conf: match spec.resolv_conf {
+            crate::spec::ResolvConf::CopyHost => host_resolv_conf(spec.private_network),
+            crate::spec::ResolvConf::Off => None,
+        },
     };
 
     let net = NetPlan::from_spec(spec);
@@ -608,6 +655,10 @@ fn child_main(plan: &ChildPlan, go: OwnedFd, err: OwnedFd) -> ! {
 fn child_finish(plan: &ChildPlan) -> Result<(), String> {
     nix::sched::unshare(CloneFlags::CLONE_NEWCGROUP).map_err(|e| format!("unshare cgroup namespace: {e}"))?;
     setup::mount_cgroups(&mut nest_sys::syscall::Real, &plan.cgroups, Path::new("/sys/fs/cgroup")).map_err(|e| e.to_string())?;
+    if let Some(r) = &plan.resolv_conf {
+        // Not worth failing a start over: a read-only root keeps its own file.
+        let _ = write_resolv_conf(r);
+    }
     confine(plan.keep, plan.no_new_privs, plan.seccomp.as_ref())
 }
 

@@ -338,6 +338,23 @@ pub struct Spec {
     /// Installs the seccomp filter of [`nest_sys::seccomp`].
     #[serde(default)]
     pub seccomp: bool,
+    /// What `/etc/resolv.conf` inside is made of at each start.
+    #[serde(default)]
+    pub resolv_conf: ResolvConf,
+}
+
+/// `/etc/resolv.conf` inside a container, written after pivot_root at every start
+/// (so the system's activation, which runs later, can still replace it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResolvConf {
+    /// A copy of the host's; with a private network, where a host-local stub
+    /// resolver (`127.0.0.53`) cannot be reached, the upstream servers behind it
+    /// (`/run/systemd/resolve/resolv.conf`) when the host has them.
+    #[default]
+    CopyHost,
+    /// Whatever the root has (nothing is written).
+    Off,
 }
 
 impl Spec {
@@ -367,6 +384,7 @@ impl Spec {
             environment: BTreeMap::new(),
             no_new_privileges: false,
             seccomp: false,
+            resolv_conf: ResolvConf::CopyHost,
         }
     }
 

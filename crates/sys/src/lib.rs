@@ -1,9 +1,10 @@
 //! The only `unsafe` in nest: thin, typed wrappers over namespaces, mounts, pivot_root,
-//! capabilities, cgroups, netlink and ptys. Nothing here knows what a container is.
+//! capabilities, cgroups (and their BPF device filter), netlink and ptys. Nothing here knows what a container is.
 //!
 //! Callers that run a setup sequence go through the [`syscall::Syscall`] trait so the
 //! sequence can be unit-tested against [`fake::Recording`] without root.
 
+pub mod bpf;
 pub mod caps;
 pub mod cgroup;
 pub mod fake;

@@ -89,6 +89,9 @@ pub struct Args {
     /// Install the seccomp filter (module loading, kexec, clock, swap, keyrings… fail).
     #[arg(long)]
     pub seccomp: bool,
+    /// /etc/resolv.conf inside: copy-host (the host's, written at start) or off.
+    #[arg(long, value_name = "MODE", default_value = "copy-host", value_parser = ["copy-host", "off"])]
+    pub resolv_conf: String,
     /// Runtime state root; the container's state is in RUN_DIR/containers/NAME.
     #[arg(long, value_name = "DIR", env = "NEST_RUN_DIR", default_value = "/run/nest")]
     pub run_dir: PathBuf,
@@ -226,6 +229,7 @@ pub fn spec_from_args(args: &Args) -> anyhow::Result<Spec> {
     spec.environment = env;
     spec.no_new_privileges = args.no_new_privileges;
     spec.seccomp = args.seccomp;
+    spec.resolv_conf = if args.resolv_conf == "off" { nest_container::spec::ResolvConf::Off } else { nest_container::spec::ResolvConf::CopyHost };
     spec.validate()?;
     Ok(spec)
 }
