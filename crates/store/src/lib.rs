@@ -143,6 +143,11 @@ impl Store {
         self.db().closure(&self.dir, paths)
     }
 
+    /// Registration data of the closure of `paths`, sorted by path.
+    pub fn closure_infos(&self, paths: &[StorePath]) -> Result<Vec<PathInfo>, StoreError> {
+        self.db().closure_infos(&self.dir, paths)
+    }
+
     /// Records `p` as in use by this process until it exits, so a concurrent `gc`
     /// keeps it (Nix's temporary roots).
     pub fn add_temp_root(&self, p: &StorePath) -> Result<(), StoreError> {

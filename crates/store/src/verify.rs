@@ -4,8 +4,9 @@
 use crate::add::hash_and_scan;
 use crate::error::StoreError;
 use crate::Store;
-use nest_nixcompat::HashEncoding;
-use std::collections::BTreeSet;
+use crate::PathInfo;
+use nest_nixcompat::{HashEncoding, StorePath};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What `verify` found.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -82,38 +83,57 @@ impl Store {
     }
 
     /// `path-info` for `paths` (their closure when `recursive`), with closure sizes
-    /// when `closure_size`.
+    /// when `closure_size`. The closure's data comes from the database in one go;
+    /// closure sizes are summed over that graph in memory.
     pub fn path_info(&self, paths: &[nest_nixcompat::StorePath], recursive: bool, closure_size: bool) -> Result<Vec<PathInfoJson>, StoreError> {
         for p in paths {
             if !self.is_valid(p)? {
                 return Err(StoreError::NotValid(self.print(p)));
             }
         }
-        let list = if recursive { self.closure(paths)? } else { paths.to_vec() };
-        let mut out = Vec::new();
-        for p in &list {
-            let i = self.query(p)?.ok_or_else(|| StoreError::NotValid(self.print(p)))?;
-            let cs = if closure_size {
-                let mut total = 0;
-                for q in self.closure(std::slice::from_ref(p))? {
-                    total += self.query(&q)?.map_or(0, |i| i.nar_size);
-                }
-                Some(total)
-            } else {
-                None
-            };
+        let graph: BTreeMap<StorePath, PathInfo> =
+            if recursive || closure_size { self.closure_infos(paths)?.into_iter().map(|i| (i.path.clone(), i)).collect() } else { BTreeMap::new() };
+        let list: Vec<PathInfo> = if recursive {
+            graph.values().cloned().collect()
+        } else {
+            let mut v = Vec::with_capacity(paths.len());
+            for p in paths {
+                v.push(self.query(p)?.ok_or_else(|| StoreError::NotValid(self.print(p)))?);
+            }
+            v
+        };
+        let mut out = Vec::with_capacity(list.len());
+        for i in list {
+            let cs = closure_size.then(|| closure_nar_size(&graph, &i.path));
             out.push(PathInfoJson {
-                path: self.print(p),
+                path: self.print(&i.path),
                 nar_hash: i.nar_hash.to_string_as(HashEncoding::Nixbase32, true),
                 nar_size: i.nar_size,
                 closure_size: cs,
                 references: i.references.iter().map(|r| self.print(r)).collect(),
                 deriver: i.deriver.as_ref().map(|d| self.print(d)),
                 registration_time: i.registration_time,
-                ca: i.ca.clone(),
+                ca: i.ca,
                 valid: true,
             });
         }
         Ok(out)
     }
+}
+
+/// The NAR size of everything reachable from `root` in `graph`.
+fn closure_nar_size(graph: &BTreeMap<StorePath, PathInfo>, root: &StorePath) -> u64 {
+    let mut seen: BTreeSet<&StorePath> = BTreeSet::new();
+    let mut stack = vec![root];
+    let mut total = 0;
+    while let Some(p) = stack.pop() {
+        if !seen.insert(p) {
+            continue;
+        }
+        if let Some(i) = graph.get(p) {
+            total += i.nar_size;
+            stack.extend(i.references.iter().filter(|r| !seen.contains(r)));
+        }
+    }
+    total
 }
