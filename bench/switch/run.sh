@@ -7,7 +7,8 @@
 #   3. a no-op switch (target <= 1 s; the plan says every container is unchanged);
 #   4. one container's (the middle one's) service changed (target <= 1 s; only that container touched:
 #      re-activated in place, every PID 1 unchanged);
-#   5. side by side: N `systemd-nspawn` containers started at once, each running the
+#   5. stop all (switch to an empty host config); 6. start them again (no build);
+#   7. side by side: N `systemd-nspawn` containers started at once, each running the
 #      same kind of small service as PID 1 from a busybox root, until all run.
 # Needs root, busybox-static, systemd-container and jq (scripts/install-deps.sh).
 # Usage: bench/switch/run.sh [N=100] [path/to/nest]   (default: a release build)
@@ -42,6 +43,8 @@ trap cleanup EXIT
 
 ms() { echo $(( ($2 - $1) / 1000000 )); }
 now() { date +%s%N; }
+# Prefixes each line with the ms since $1, to see where a switch spends its time.
+stamp() { while IFS= read -r l; do echo "$(ms "$1" "$(now)") $l"; done; }
 
 # N containers b001…, each with one service; the one named by $1 has a different script.
 host() {
@@ -78,7 +81,7 @@ pids1() { "$NEST" container list --json | jq -c '[.[] | {name, pid}]'; }
 
 echo "# machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r)"
 echo "# date: $(date -u +%Y-%m-%dT%H:%M:%SZ), load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# nest: $NEST ($(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo '?'))"
+echo "# nest: $NEST; repo HEAD: $(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo '?')"
 
 echo "== 1. evaluation of $N containers (switch --dry-run, nothing built)"
 /usr/bin/time -f "%e s, peak RSS %M KiB" "$NEST" switch -f "$T/host.nix" --dry-run > "$T/plan0" 2> "$T/time0"
@@ -87,7 +90,7 @@ echo "plan: $(grep -c '^start ' "$T/plan0") start"
 
 echo "== 2. switch from nothing: $N containers built and started"
 s=$(now)
-"$NEST" switch -f "$T/host.nix" > "$T/out1" 2> "$T/err1"
+{ "$NEST" switch -f "$T/host.nix" 2>&1 > "$T/out1"; } | stamp "$s" > "$T/err1"
 e1=$(now)
 running=$("$NEST" container list --json | jq '[.[] | select(.phase == "running")] | length')
 while [ "$(services_up)" -lt "$N" ]; do
@@ -97,6 +100,7 @@ done
 e2=$(now)
 echo "switch returned: $(ms "$s" "$e1") ms (running: $running/$N); all $N services up: $(ms "$s" "$e2") ms"
 echo "built: $(grep -c "built '" "$T/err1" || true) derivations; store paths: $(ls "$T/store" | grep -vc '\.drv$')"
+echo "phases (ms since the switch began): build planned at $(grep -m1 'will be built' "$T/err1" | cut -d' ' -f1), last build done at $(grep "built '" "$T/err1" | tail -1 | cut -d' ' -f1), switch returned at $(ms "$s" "$e1")"
 
 echo "== 3. no-op switch (5 runs)"
 before=$(pids1)
@@ -126,14 +130,26 @@ echo "== 5. stop all (switch to an empty host config)"
 s=$(now); "$NEST" switch -f "$T/empty.nix" > "$T/out4" 2>&1; e=$(now)
 echo "switch: $(ms "$s" "$e") ms; stopped: $(grep -c '^stop ' "$T/out4"); still running: $("$NEST" container list --json | jq '[.[] | select(.status == "up")] | length')"
 
-echo "== 6. systemd-nspawn: $N containers started at once (busybox root, read-only, the service as PID 1)"
+echo "== 6. the same $N containers started again (systems already built: no build)"
+s=$(now); "$NEST" switch -f "$T/host.nix" > "$T/out5" 2>&1; e1=$(now)
+while [ "$(services_up)" -lt "$N" ]; do
+  [ $(( ($(now) - s) / 1000000000 )) -lt 60 ] || { echo "services not up after 60 s"; break; }
+  sleep 0.05
+done
+e2=$(now)
+echo "plan: $(grep -c '^start ' "$T/out5") start, $(grep -vc '^start ' "$T/out5") other; switch returned: $(ms "$s" "$e1") ms; all services up: $(ms "$s" "$e2") ms"
+"$NEST" switch -f "$T/empty.nix" >/dev/null 2>&1
+
+echo "== 7. systemd-nspawn: $N containers started at once (busybox root, read-only, the service as PID 1)"
 root=$T/nspawn-root
-mkdir -p "$root/bin" "$root/usr" "$root/run" "$T/nspawn-out"   # nspawn refuses a root without /usr
+# nspawn refuses a root without /usr, and mounts over these (read-only root: they must exist).
+mkdir -p "$root"/{bin,usr,run,tmp,proc,sys,dev,etc,var,out} "$T/nspawn-out"
 cp /usr/bin/busybox "$root/bin/busybox"
 for a in sh sleep date; do ln -s busybox "$root/bin/$a"; done
 s=$(now)
 for i in $(seq 1 "$N"); do
-  systemd-nspawn --register=no --keep-unit -q --read-only -D "$root" -M "nb$i" \
+  systemd-nspawn --register=no --keep-unit -q --read-only --timezone=off --resolv-conf=off \
+    -D "$root" -M "nb$$-$i" \
     --bind="$T/nspawn-out:/out" \
     /bin/sh -c "date > /out/$i; while true; do date > /run/heartbeat; sleep 5; done" \
     >/dev/null 2>&1 &
