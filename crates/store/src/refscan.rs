@@ -62,11 +62,21 @@ impl Write for RefScanner {
         if self.candidates.is_empty() {
             return Ok(data.len());
         }
-        let mut buf = std::mem::take(&mut self.tail);
-        buf.extend_from_slice(data);
-        self.scan(&buf);
-        let keep = buf.len().min(HASH_LEN - 1);
-        self.tail = buf[buf.len() - keep..].to_vec();
+        // Windows that start in the previous write's tail end within the first
+        // HASH_LEN - 1 bytes of this one: only those are scanned joined, the rest in
+        // place (copying every write into one buffer cost a memcpy per NAR chunk).
+        let mut joint = std::mem::take(&mut self.tail);
+        joint.extend_from_slice(&data[..data.len().min(HASH_LEN - 1)]);
+        self.scan(&joint);
+        self.scan(data);
+        if data.len() >= HASH_LEN - 1 {
+            joint.clear();
+            joint.extend_from_slice(&data[data.len() - (HASH_LEN - 1)..]);
+        } else {
+            let drop = joint.len().saturating_sub(HASH_LEN - 1);
+            joint.drain(..drop);
+        }
+        self.tail = joint;
         Ok(data.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -108,6 +118,25 @@ mod tests {
             s.write_all(&text[split..]).expect("write");
             assert_eq!(s.finish().len(), 1, "split at {split}");
         }
+    }
+
+    #[test]
+    fn finds_a_hash_spread_over_many_short_writes() {
+        let a = sp("0c5bh0sqfy4h3a1xzp0mb0yi0bp4cmy6-a");
+        let text = b"xx0c5bh0sqfy4h3a1xzp0mb0yi0bp4cmy6yy";
+        for chunk in 1..8 {
+            let mut s = RefScanner::new([&a]);
+            for c in text.chunks(chunk) {
+                s.write_all(c).expect("write");
+            }
+            assert_eq!(s.finish().len(), 1, "chunks of {chunk}");
+        }
+        // Near misses are not found whatever the split.
+        let mut s = RefScanner::new([&a]);
+        for c in b"0c5bh0sqfy4h3a1xzp0mb0yi0bp4cmy 0c5bh0sqfy4h3a1xzp0mb0yi0bp4cmy".chunks(5) {
+            s.write_all(c).expect("write");
+        }
+        assert!(s.finish().is_empty());
     }
 
     #[test]

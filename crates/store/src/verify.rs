@@ -102,9 +102,10 @@ impl Store {
             }
             v
         };
+        let sizes = if closure_size { Some(ClosureSizes::new(&graph)) } else { None };
         let mut out = Vec::with_capacity(list.len());
         for i in list {
-            let cs = closure_size.then(|| closure_nar_size(&graph, &i.path));
+            let cs = sizes.as_ref().map(|c| c.of(&i.path));
             out.push(PathInfoJson {
                 path: self.print(&i.path),
                 nar_hash: i.nar_hash.to_string_as(HashEncoding::Nixbase32, true),
@@ -121,19 +122,36 @@ impl Store {
     }
 }
 
-/// The NAR size of everything reachable from `root` in `graph`.
-fn closure_nar_size(graph: &BTreeMap<StorePath, PathInfo>, root: &StorePath) -> u64 {
-    let mut seen: BTreeSet<&StorePath> = BTreeSet::new();
-    let mut stack = vec![root];
-    let mut total = 0;
-    while let Some(p) = stack.pop() {
-        if !seen.insert(p) {
-            continue;
-        }
-        if let Some(i) = graph.get(p) {
-            total += i.nar_size;
-            stack.extend(i.references.iter().filter(|r| !seen.contains(r)));
-        }
+/// Closure sizes over a graph held in memory: paths become indices, so each closure
+/// is a walk over integers (one closure per path of a 1000-path chain is half a
+/// million steps).
+struct ClosureSizes<'a> {
+    index: BTreeMap<&'a StorePath, usize>,
+    size: Vec<u64>,
+    refs: Vec<Vec<usize>>,
+}
+
+impl<'a> ClosureSizes<'a> {
+    fn new(graph: &'a BTreeMap<StorePath, PathInfo>) -> ClosureSizes<'a> {
+        let index: BTreeMap<&StorePath, usize> = graph.keys().enumerate().map(|(i, p)| (p, i)).collect();
+        let size = graph.values().map(|i| i.nar_size).collect();
+        let refs = graph.values().map(|i| i.references.iter().filter_map(|r| index.get(r).copied()).collect()).collect();
+        ClosureSizes { index, size, refs }
     }
-    total
+
+    /// The NAR size of everything reachable from `root`.
+    fn of(&self, root: &StorePath) -> u64 {
+        let Some(&start) = self.index.get(root) else { return 0 };
+        let mut seen = vec![false; self.size.len()];
+        let mut stack = vec![start];
+        let mut total = 0;
+        while let Some(i) = stack.pop() {
+            if std::mem::replace(&mut seen[i], true) {
+                continue;
+            }
+            total += self.size[i];
+            stack.extend(self.refs[i].iter().copied().filter(|&r| !seen[r]));
+        }
+        total
+    }
 }
