@@ -594,18 +594,25 @@ fn hardening_flags_and_status_file() {
     let out = run(w.spawn_cmd(
         &name,
         &["--seccomp", "--no-new-privileges", "--capability", "CAP_SYS_TIME"],
-        &["/bin/sh", "-c", "grep -E '^(Seccomp|NoNewPrivs|CapBnd):' /proc/self/status"],
+        &["/bin/sh", "-c", "grep -E '^(Seccomp|Seccomp_filters|NoNewPrivs|CapBnd):' /proc/self/status; adjtimex >/dev/null 2>/tmp/e && echo ADJTIMEX=ok || echo ADJTIMEX=$(cat /tmp/e)"],
     ));
     assert_eq!(out.code, Some(0), "{out:?}");
     assert!(out.stdout.contains("Seccomp:\t2"), "{out:?}");
+    // The EPERM list and the NETLINK_AUDIT filter (kernels from 5.9 count filters).
+    let filters = out.stdout.lines().find_map(|l| l.strip_prefix("Seccomp_filters:\t"));
+    assert!(filters.is_none_or(|n| n == "2"), "{out:?}");
+    // Reading the clock's tuning (adjtimex with no changes) needs no capability: only
+    // the filter refuses it.
+    assert!(field(&out.stdout, "ADJTIMEX").contains("not permitted"), "{out:?}");
     assert!(out.stdout.contains("NoNewPrivs:\t1"), "{out:?}");
     let capbnd = u64::from_str_radix(field(&out.stdout.replace(":\t", "="), "CapBnd"), 16).expect("hex");
     assert_ne!(capbnd & (1 << 25), 0, "additional capability kept");
-    let plain = run(w.spawn_cmd(&name, &[], &["/bin/sh", "-c", "grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status"]));
+    let plain = run(w.spawn_cmd(&name, &[], &["/bin/sh", "-c", "grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status; adjtimex >/dev/null 2>&1 && echo ADJTIMEX=ok || echo ADJTIMEX=fail"]));
     assert!(
         plain.stdout.contains("Seccomp:\t0") && plain.stdout.contains("NoNewPrivs:\t0"),
         "{plain:?}"
     );
+    assert_eq!(field(&plain.stdout, "ADJTIMEX"), "ok", "{plain:?}");
 }
 
 #[test]
