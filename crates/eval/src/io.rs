@@ -2,7 +2,11 @@
 //! implementation over `std::fs`/`std::env` for the CLI. Store operations default to a
 //! dry run that only computes store paths.
 
+use nest_nixcompat::nar::NarNode;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::rc::Rc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileType {
@@ -75,6 +79,14 @@ pub trait EvalIo {
     fn store_add_nar(&self, dest: &str, nar: &[u8]) -> Result<(), IoError> {
         let _ = (dest, nar);
         Ok(())
+    }
+    /// Asks the implementation to serve `tree` (made in memory, e.g. an unpacked
+    /// `fetchTarball`) at the store path `root` from now on, whether or not the store
+    /// is written. Only [`TreeOverlay`] does; the default answers `false`, and the
+    /// evaluator then wraps its IO in one.
+    fn add_tree(&self, root: &str, tree: Rc<NarNode>) -> bool {
+        let _ = (root, tree);
+        false
     }
     /// `builtins.toFile`: `dest` was computed from `text` and `refs`. Default: dry run.
     fn store_add_text(&self, dest: &str, text: &str, refs: &[String]) -> Result<(), IoError> {
@@ -227,5 +239,191 @@ impl EvalIo for MemIo {
     }
     fn read_link(&self, path: &str) -> Result<String, IoError> {
         Err(IoError::Stat { path: path.into(), msg: "Invalid argument".into() })
+    }
+}
+
+/// An `EvalIo` that serves trees held in memory at their store paths and passes
+/// everything else to the `EvalIo` it wraps. It lets a dry run read inside a
+/// `fetchTarball` result that only exists as the evaluator's unpacked copy.
+pub struct TreeOverlay {
+    inner: Box<dyn EvalIo>,
+    trees: RefCell<BTreeMap<String, Rc<NarNode>>>,
+}
+
+/// Where a path lands in an overlay tree.
+enum Found {
+    Node(Rc<NarNode>),
+    Outside,
+    Missing,
+}
+
+/// Symbolic links followed at most this many times, like the kernel's limit.
+const MAX_LINKS: usize = 40;
+
+impl TreeOverlay {
+    pub fn new(inner: Box<dyn EvalIo>) -> TreeOverlay {
+        TreeOverlay { inner, trees: RefCell::new(BTreeMap::new()) }
+    }
+
+    /// The node at `path` (without following a final symlink).
+    fn lookup(&self, path: &str) -> Found {
+        let trees = self.trees.borrow();
+        let Some((root, tree)) = trees
+            .iter()
+            .find(|(root, _)| path == root.as_str() || path.strip_prefix(root.as_str()).is_some_and(|r| r.starts_with('/')))
+        else {
+            return Found::Outside;
+        };
+        let rest = &path[root.len()..];
+        let comps: Vec<Vec<u8>> = rest.split('/').filter(|c| !c.is_empty()).map(|c| c.as_bytes().to_vec()).collect();
+        let mut node: &NarNode = tree;
+        for c in &comps {
+            match node {
+                NarNode::Directory { entries } => match entries.get(c) {
+                    Some(n) => node = n,
+                    None => return Found::Missing,
+                },
+                _ => return Found::Missing,
+            }
+        }
+        // Trees are small (unpacked tarballs); cloning a subtree keeps borrows short.
+        Found::Node(Rc::new(node.clone()))
+    }
+
+    /// `path` with symlinks inside overlay trees resolved, as far as they go.
+    fn resolve(&self, path: &str) -> String {
+        let mut p = path.to_string();
+        for _ in 0..MAX_LINKS {
+            match self.lookup(&p) {
+                Found::Node(n) => match &*n {
+                    NarNode::Symlink { target } => {
+                        let t = String::from_utf8_lossy(target).into_owned();
+                        p = if t.starts_with('/') {
+                            t
+                        } else {
+                            let dir = p.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+                            crate::eval::canon_path(&format!("{dir}/{t}"))
+                        };
+                    }
+                    _ => return p,
+                },
+                _ => return p,
+            }
+        }
+        p
+    }
+
+    fn missing(path: &str) -> IoError {
+        IoError::Open { path: path.into(), msg: "No such file or directory".into() }
+    }
+}
+
+fn node_type(n: &NarNode) -> FileType {
+    match n {
+        NarNode::Regular { .. } => FileType::Regular,
+        NarNode::Symlink { .. } => FileType::Symlink,
+        NarNode::Directory { .. } => FileType::Directory,
+    }
+}
+
+impl EvalIo for TreeOverlay {
+    fn read_file(&self, path: &str) -> Result<Vec<u8>, IoError> {
+        let p = self.resolve(path);
+        match self.lookup(&p) {
+            Found::Outside => self.inner.read_file(&p),
+            Found::Missing => Err(Self::missing(path)),
+            Found::Node(n) => match &*n {
+                NarNode::Regular { contents, .. } => Ok(contents.clone()),
+                _ => Err(IoError::Open { path: path.into(), msg: "Is a directory".into() }),
+            },
+        }
+    }
+    fn read_dir(&self, path: &str) -> Result<Vec<(String, FileType)>, IoError> {
+        let p = self.resolve(path);
+        match self.lookup(&p) {
+            Found::Outside => self.inner.read_dir(&p),
+            Found::Missing => Err(IoError::ReadDir { path: path.into(), msg: "No such file or directory".into() }),
+            Found::Node(n) => match &*n {
+                NarNode::Directory { entries } => Ok(entries
+                    .iter()
+                    .map(|(name, n)| (String::from_utf8_lossy(name).into_owned(), node_type(n)))
+                    .collect()),
+                _ => Err(IoError::ReadDir { path: path.into(), msg: "Not a directory".into() }),
+            },
+        }
+    }
+    fn file_type(&self, path: &str) -> Option<FileType> {
+        match self.lookup(path) {
+            Found::Outside => self.inner.file_type(path),
+            Found::Missing => None,
+            Found::Node(n) => Some(node_type(&n)),
+        }
+    }
+    fn file_type_follow(&self, path: &str) -> Option<FileType> {
+        let p = self.resolve(path);
+        match self.lookup(&p) {
+            Found::Outside => self.inner.file_type_follow(&p),
+            Found::Missing => None,
+            Found::Node(n) => match node_type(&n) {
+                FileType::Symlink => None,
+                t => Some(t),
+            },
+        }
+    }
+    fn get_env(&self, name: &str) -> Option<String> {
+        self.inner.get_env(name)
+    }
+    fn current_time(&self) -> i64 {
+        self.inner.current_time()
+    }
+    fn trace(&self, line: &str) {
+        self.inner.trace(line)
+    }
+    fn lstat(&self, path: &str) -> Result<(FileType, bool, u64), IoError> {
+        match self.lookup(path) {
+            Found::Outside => self.inner.lstat(path),
+            Found::Missing => Err(IoError::Stat { path: path.into(), msg: "No such file or directory".into() }),
+            Found::Node(n) => Ok(match &*n {
+                NarNode::Regular { executable, contents } => (FileType::Regular, *executable, contents.len() as u64),
+                NarNode::Symlink { target } => (FileType::Symlink, false, target.len() as u64),
+                NarNode::Directory { .. } => (FileType::Directory, false, 0),
+            }),
+        }
+    }
+    fn read_link(&self, path: &str) -> Result<String, IoError> {
+        match self.lookup(path) {
+            Found::Outside => self.inner.read_link(path),
+            Found::Node(n) => match &*n {
+                NarNode::Symlink { target } => Ok(String::from_utf8_lossy(target).into_owned()),
+                _ => Err(IoError::Stat { path: path.into(), msg: "Invalid argument".into() }),
+            },
+            Found::Missing => Err(IoError::Stat { path: path.into(), msg: "No such file or directory".into() }),
+        }
+    }
+    fn store_add_path(&self, src: &str, dest: &str) -> Result<(), IoError> {
+        if let Found::Node(n) = self.lookup(src) {
+            // A copy of (part of) an overlay tree: the store cannot read it from disk.
+            if self.inner.writes_store() {
+                return self.inner.store_add_nar(dest, &n.to_nar());
+            }
+            return Ok(());
+        }
+        self.inner.store_add_path(src, dest)
+    }
+    fn writes_store(&self) -> bool {
+        self.inner.writes_store()
+    }
+    fn store_add_nar(&self, dest: &str, nar: &[u8]) -> Result<(), IoError> {
+        self.inner.store_add_nar(dest, nar)
+    }
+    fn add_tree(&self, root: &str, tree: Rc<NarNode>) -> bool {
+        self.trees.borrow_mut().insert(root.to_string(), tree);
+        true
+    }
+    fn store_add_text(&self, dest: &str, text: &str, refs: &[String]) -> Result<(), IoError> {
+        self.inner.store_add_text(dest, text, refs)
+    }
+    fn store_add_derivation(&self, drv_path: &str, aterm: &str) -> Result<(), IoError> {
+        self.inner.store_add_derivation(drv_path, aterm)
     }
 }

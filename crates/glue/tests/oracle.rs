@@ -252,6 +252,51 @@ fn filter_source_dry_run_writes_nothing() {
     assert_eq!(store.all_valid().expect("list").len(), 1);
 }
 
+fn lang_tarball(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/lang/data/tarballs").join(name)
+}
+
+#[test]
+fn fetch_tarball_writes_the_unpacked_tree() {
+    let (_t, store) = temp_store();
+    let expr = format!("builtins.fetchTarball \"file://{}\"", lang_tarball("proj.tar.gz").display());
+    let out = eval_to_string(store.clone(), expr, false).expect("fetchTarball evaluates");
+    let sp = store.parse_path(&out).expect("a store path");
+    assert!(out.ends_with("-source"), "{out}");
+    assert_eq!(
+        listing(&store.real_path(&sp)),
+        ["README f", "bin d", "bin/run x", "link l -> README", "sub d", "sub/deep d", "sub/deep/x f", "sub/same f"]
+    );
+    assert_eq!(std::fs::read(store.real_path(&sp).join("sub/same")).expect("read"), b"read me\n");
+    // Reading inside the result goes to the store copy just written.
+    let inside = format!("builtins.readFile \"${{builtins.fetchTarball \"file://{}\"}}/bin/run\"", lang_tarball("proj.tar.gz").display());
+    assert_eq!(eval_to_string(store.clone(), inside, false).expect("readFile"), "#!/bin/sh\necho run\n");
+    assert_eq!(store.all_valid().expect("list"), vec![sp]);
+}
+
+/// Nix also keeps the downloaded archive in the store; nest writes only the unpacked
+/// tree, which must be the same path with the same contents as Nix's.
+#[test]
+fn fetch_tarball_matches_nix_instantiate() {
+    if !have_nix() {
+        if std::env::var_os("CI").is_some() {
+            panic!("nix-instantiate is not installed, but CI is set");
+        }
+        return;
+    }
+    let root = Path::new("/tmp/nest-glue-oracle");
+    std::fs::create_dir_all(root).expect("mkdir");
+    let _guard = nest_store::lock::PathLock::exclusive(Path::new("/tmp/nest-glue-oracle.lock")).expect("lock");
+    let expr = format!("builtins.fetchTarball {{ url = \"file://{}\"; name = \"proj\"; }}", lang_tarball("proj.tar.gz").display());
+    let nix = nix_writes(root, &expr).expect("nix-instantiate");
+    let nest = nest_writes(root, &expr).expect("nest");
+    clean(root);
+    assert_eq!(nest.len(), 1, "{nest:?}");
+    for (name, hash) in &nest {
+        assert_eq!(nix.get(name), Some(hash), "nest wrote {name}; nix wrote {nix:?}");
+    }
+}
+
 #[test]
 fn dry_run_writes_nothing() {
     let t = tempfile::tempdir().expect("tempdir");

@@ -1,6 +1,6 @@
 //! Builtins that reach files, the environment or the store (all through `EvalIo`):
 //! `import scopedImport readFile readDir pathExists getEnv findFile toPath storePath path
-//! filterSource toFile placeholder hashFile` and the `fetch*` family.
+//! filterSource toFile placeholder hashFile` (the `fetch*` family is in `fetch`).
 
 use super::make_attrs;
 use crate::error::{err, EResult, ErrorKind, EvalError};
@@ -27,11 +27,6 @@ pub static OPS: &[PrimOp] = &[
     prim!("toFile", 2, to_file),
     prim!("placeholder", 1, placeholder),
     prim!("hashFile", 2, hash_file),
-    prim!("fetchurl", 1, |ev, a, pos| fetch(ev, a, pos, "fetchurl")),
-    prim!("fetchTarball", 1, |ev, a, pos| fetch(ev, a, pos, "fetchTarball")),
-    prim!("fetchGit", 1, |ev, a, pos| fetch(ev, a, pos, "fetchGit")),
-    prim!("fetchMercurial", 1, |ev, a, pos| fetch(ev, a, pos, "fetchMercurial")),
-    prim!("fetchTree", 1, |ev, a, pos| fetch(ev, a, pos, "fetchTree")),
 ];
 
 fn io_err(e: crate::io::IoError, pos: Pos) -> Box<EvalError> {
@@ -316,41 +311,4 @@ fn hash_file(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         other => return err(format!("unknown hash algorithm '{other}'"), pos),
     };
     Ok(Value::string(h))
-}
-
-fn fetch(ev: &mut Eval, a: &[Value], pos: Pos, what: &str) -> EResult<Value> {
-    let v = ev.force(&a[0])?;
-    let url = match &v {
-        Value::Attrs(s) => match s.get(Sym::new("url")).cloned() {
-            Some(u) => ev.coerce_to_string(&u, pos, false, false)?.0,
-            None => String::new(),
-        },
-        other => ev.coerce_to_string(other, pos, false, false)?.0,
-    };
-    if let Some(local) = url.strip_prefix("file://") {
-        if (what == "fetchTarball" || what == "fetchGit")
-            && ev.io.file_type_follow(local) == Some(FileType::Directory) {
-                return Ok(Value::path(canon_path(local)));
-            }
-        let name = match &v {
-            Value::Attrs(s) => match s.get(Sym::new("name")).cloned() {
-                Some(n) => Some(ev.force_str(&n, pos)?),
-                None => None,
-            },
-            _ => None,
-        }
-        .unwrap_or_else(|| local.rsplit('/').next().unwrap_or("source").to_string());
-        if ev.io.file_type_follow(local).is_none() {
-            return err(format!("unable to download '{url}': Couldn't read a file:// file (37)"), Pos::NONE);
-        }
-        let p = if what == "fetchurl" {
-            crate::store::add_path_flat(ev, local, &name, pos)?
-        } else {
-            crate::store::add_path(ev, local, &name, None, pos)?
-        };
-        let mut ctx = Context::default();
-        ctx.insert(Rc::from(p.as_str()));
-        return Ok(Value::string_ctx(p, ctx));
-    }
-    err(format!("'{what}' cannot fetch '{url}': fetching is not available (offline evaluator); use a local file:// URL"), pos)
 }

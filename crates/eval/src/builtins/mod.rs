@@ -12,6 +12,7 @@ use std::rc::Rc;
 pub mod attrs;
 pub mod control;
 pub mod derivation;
+pub mod fetch;
 pub mod elf;
 pub mod io;
 pub mod json;
@@ -37,6 +38,7 @@ fn all_ops() -> impl Iterator<Item = &'static PrimOp> {
         .iter()
         .chain(control::OPS.iter())
         .chain(derivation::OPS.iter())
+        .chain(fetch::OPS.iter())
         .chain(elf::OPS.iter())
         .chain(io::OPS.iter())
         .chain(json::OPS.iter())

@@ -1,0 +1,1 @@
+builtins.fetchTarball ("file://" + toString ./data/tarballs/two-top.tar.gz)

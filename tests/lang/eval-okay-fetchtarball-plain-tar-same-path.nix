@@ -1,0 +1,1 @@
+builtins.fetchTarball ("file://" + toString ./data/tarballs/proj.tar) == builtins.fetchTarball ("file://" + toString ./data/tarballs/proj.tar.gz)
