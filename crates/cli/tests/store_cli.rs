@@ -309,3 +309,27 @@ fn gc_keeps_the_systems_of_configured_containers() {
     assert!(with_sup(&["store", "gc"]).status.success());
     assert!(!Path::new(&p).exists());
 }
+
+#[test]
+fn store_realise_builds_derivations_already_in_the_store() {
+    let e = Env::new();
+    let o = e.nest(&["build", "--no-sandbox", "--no-out-link", "--json", "-E", CHAIN]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let (drv, out) = (j[0]["drvPath"].as_str().expect("drvPath").to_string(), j[0]["outputs"]["out"].as_str().expect("out").to_string());
+    // Keep the derivations (the .drv closure), drop the outputs.
+    e.ok(&["store", "gc", "--root", &drv]);
+    assert!(!Path::new(&out).exists() && Path::new(&drv).exists());
+    let o = e.nest(&["store", "realise", "--no-sandbox", "-j", "2", &drv]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), out);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("2 derivations will be built"));
+    assert!(std::fs::read_to_string(&out).expect("read").ends_with("-a\n"));
+    // Again: nothing to build.
+    let o = e.nest(&["store", "realise", "--no-sandbox", &drv]);
+    assert!(o.status.success() && !String::from_utf8_lossy(&o.stderr).contains("will be built"));
+    // An output is not a derivation.
+    let o = e.nest(&["store", "realise", "--no-sandbox", &out]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is not a derivation"), "{}", String::from_utf8_lossy(&o.stderr));
+}

@@ -66,7 +66,7 @@ pub struct Args {
 
 /// Build progress through the output object: a bar on a terminal, one line per
 /// finished build otherwise; failures always get their own line.
-struct Lines<'a> {
+pub(crate) struct Lines<'a> {
     out: &'a Output,
     /// (running, done, total)
     state: Mutex<(usize, usize, usize)>,
@@ -74,7 +74,11 @@ struct Lines<'a> {
 }
 
 impl Lines<'_> {
-    fn finish(&self) {
+    pub(crate) fn new(out: &Output) -> Lines<'_> {
+        Lines { out, state: Mutex::new((0, 0, 0)), bar: Mutex::new(None) }
+    }
+
+    pub(crate) fn finish(&self) {
         if let Ok(b) = self.bar.lock() {
             if let Some(b) = b.as_ref() {
                 b.finish();

@@ -78,6 +78,23 @@ pub enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Build the outputs of `.drv` files already in the store (like `nix-store
+    /// --realise`), without evaluating anything; prints the output paths.
+    Realise {
+        #[arg(required = true, value_name = "DRV")]
+        drvs: Vec<String>,
+        /// Builds at once.
+        #[arg(short = 'j', long = "max-jobs", value_name = "N", default_value_t = 1)]
+        max_jobs: usize,
+        /// Run builders without the namespace sandbox (not isolated; for hosts without root).
+        #[arg(long = "no-sandbox")]
+        no_sandbox: bool,
+        /// Kill a builder after this many seconds.
+        #[arg(long, value_name = "SECS", default_value_t = 3600)]
+        timeout: u64,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// List the GC roots (links under `<state>/gcroots` and `<state>/profiles`, paths
     /// in use by running builds, and the systems of configured containers).
     Roots {
@@ -200,6 +217,36 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
                     human(r.bytes_freed)
                 ));
             }
+        }
+        Command::Realise { drvs, max_jobs, no_sandbox, timeout, store } => {
+            let s = store.open()?;
+            let mut wanted = Vec::new();
+            for d in parse_paths(&s, &drvs)? {
+                if !d.name().ends_with(".drv") {
+                    anyhow::bail!("'{}' is not a derivation", s.print(&d));
+                }
+                let text = std::fs::read(s.real_path(&d)).with_context(|| format!("reading '{}'", s.print(&d)))?;
+                let name = d.name().trim_end_matches(".drv");
+                let drv = nest_nixcompat::Derivation::parse(s.store_dir(), &text, name).with_context(|| format!("reading '{}'", s.print(&d)))?;
+                wanted.push((d, drv.outputs.keys().cloned().collect()));
+            }
+            let sandbox = if no_sandbox {
+                nest_build::Sandbox::None
+            } else {
+                nest_build::Sandbox::Namespaces { exe: std::env::current_exe().context("finding the nest executable for the sandbox helper")? }
+            };
+            let cfg = nest_build::BuildConfig { max_jobs: max_jobs.max(1), sandbox, timeout: std::time::Duration::from_secs(timeout.max(1)), ..nest_build::BuildConfig::default() };
+            let progress = crate::cmd::build::Lines::new(out);
+            let built = nest_build::Builder::new(&s, cfg).realise(&wanted, &progress);
+            progress.finish();
+            let mut text = String::new();
+            for b in built? {
+                for p in b.outputs.values() {
+                    text.push_str(p);
+                    text.push('\n');
+                }
+            }
+            out.stdout(&text);
         }
         Command::Roots { store } => {
             let s = store.open()?;
