@@ -70,6 +70,17 @@ pub fn escape_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
+/// An attribute name as Nix 2.8 prints a symbol inside messages: bare when it is a
+/// plain identifier, quoted and escaped otherwise.
+pub fn symbol_display(s: &str) -> String {
+    if is_plain_ident(s) {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    escape_string(s, &mut out);
+    out
+}
+
 /// Whether an attribute name can be printed bare.
 pub fn is_plain_ident(s: &str) -> bool {
     // Nix 2.8 quotes `if` but no other keyword.

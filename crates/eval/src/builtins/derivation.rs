@@ -89,10 +89,14 @@ fn drv_closure(drv: &StorePath, drvs: &mut BTreeSet<StorePath>, srcs: &mut BTree
 fn derivation_strict(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let attrs = ev.expect_attrs(&a[0], pos)?;
     let dir = crate::store::store_dir(ev, pos)?;
-    let Some(name_v) = attrs.get(ev.syms.name).cloned() else {
-        return err("required attribute 'name' missing", pos);
+    let Some(name_attr) = attrs.get_attr(ev.syms.name).cloned() else {
+        return err("attribute 'name' missing for call to 'derivationStrict'", pos);
     };
-    let drv_name = ev.force_str(&name_v, pos)?;
+    // Nix reports most errors about a derivation at its `name` attribute.
+    let pos_name = if name_attr.pos.is_none() { pos } else { name_attr.pos };
+    let drv_name = ev
+        .force_str(&name_attr.value, pos)
+        .trace(pos_name, || "while evaluating the derivation attribute 'name'".to_string())?;
     let ignore_nulls = match attrs.get(Sym::new("__ignoreNulls")).cloned() {
         Some(v) => ev.expect_bool(&v, pos)?,
         None => false,
@@ -118,15 +122,16 @@ fn derivation_strict(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         }
         let what = || format!("while evaluating the attribute '{key}' of the derivation '{drv_name}'");
         if key == "args" {
-            let l = ev.expect_list(&v, pos).trace(at.pos, what)?;
+            let l = ev.expect_list(&v, pos).trace(pos_name, what)?;
             for x in l.iter() {
-                let (s, c) = ev.coerce_to_string(x, pos, true, true).trace(at.pos, what)?;
+                let (s, c) = ev.coerce_to_string(x, pos_name, true, true).trace(pos_name, what)?;
                 ctx.extend(&c);
                 req.args.push(s);
             }
             continue;
         }
-        let (s, c) = ev.coerce_to_string(&v, pos, true, true).trace(at.pos, what)?;
+        let apos = if at.pos.is_none() { pos_name } else { at.pos };
+        let (s, c) = ev.coerce_to_string(&v, apos, true, true).trace(pos_name, what)?;
         ctx.extend(&c);
         match key {
             "builder" => req.builder = s.clone(),
@@ -138,24 +143,41 @@ fn derivation_strict(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             "outputHashAlgo" => fixed.algo = Some(s.clone()),
             "outputHashMode" => fixed.mode = Some(s.clone()),
             "outputs" => {
-                outputs = Some(s.split_whitespace().map(|x| x.to_string()).collect());
+                let mut seen: Vec<String> = Vec::new();
+                for o in s.split_whitespace() {
+                    let bad = if seen.iter().any(|x| x == o) {
+                        Some(format!("duplicate derivation output '{o}'"))
+                    } else if o == "drv" {
+                        Some("invalid derivation output name 'drv'".to_string())
+                    } else {
+                        None
+                    };
+                    if let Some(msg) = bad {
+                        return Err(derr(msg, pos_name)).trace(pos_name, what);
+                    }
+                    seen.push(o.to_string());
+                }
+                if seen.is_empty() {
+                    return Err(derr("derivation cannot have an empty set of outputs", pos_name)).trace(pos_name, what);
+                }
+                outputs = Some(seen);
             }
             _ => {}
         }
         req.env.insert(key.to_string(), s);
     }
-    if !req.env.contains_key("builder") {
-        return err("required attribute 'builder' missing", pos);
+    if req.builder.is_empty() {
+        return err("required attribute 'builder' missing", pos_name);
     }
-    if !req.env.contains_key("system") {
-        return err("required attribute 'system' missing", pos);
+    if req.system.is_empty() {
+        return err("required attribute 'system' missing", pos_name);
     }
     req.outputs = outputs.unwrap_or_else(|| vec!["out".to_string()]);
     if has_fixed {
         req.fixed_output = Some(fixed);
     }
     for c in ctx.0.iter() {
-        let elem = ContextElem::parse(&dir, c).map_err(|e| derr(e, pos))?;
+        let elem = ContextElem::parse(&dir, c).map_err(|e| derr(e, pos_name))?;
         match &elem {
             ContextElem::AllOutputs(drv) => {
                 let mut drvs = BTreeSet::new();
@@ -172,14 +194,14 @@ fn derivation_strict(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
                     req.add_input_drv(d, outs);
                 }
             }
-            _ => req.add_context(&dir, &elem).map_err(|e| derr(e, pos))?,
+            _ => req.add_context(&dir, &elem).map_err(|e| derr(e, pos_name))?,
         }
     }
     let inst = DRVS.with(|d| {
         let d = d.borrow();
         nest_nixcompat::derivation::instantiate(&dir, req, |p| d.0.lookup(&dir, p))
     });
-    let inst = inst.map_err(|e| derr(e, pos))?;
+    let inst = inst.map_err(|e| derr(e, pos_name))?;
     for w in &inst.warnings {
         ev.io.trace(&format!("warning: {w}"));
     }

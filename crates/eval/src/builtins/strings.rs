@@ -489,26 +489,45 @@ fn append_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let s = ev.expect_string(&a[0], pos)?;
     let c = ev.expect_attrs(&a[1], pos)?;
     let mut ctx = s.ctx.clone();
-    let store_prefix = format!("{}/", ev.opts.store_dir);
+    let dir = crate::store::store_dir(ev, pos)?;
+    // Nix points at the attribute of the context set that is wrong.
+    let at = |p: Pos| if p.is_none() { pos } else { p };
     for e in c.entries.iter() {
         let path = e.name.as_str();
-        if !path.starts_with(&store_prefix) {
-            return err(format!("Context key '{path}' is not a store path"), pos);
+        let shown = crate::print::symbol_display(path);
+        let epos = at(e.pos);
+        if dir.parse(path).is_err() {
+            return err(format!("Context key '{shown}' is not a store path"), epos);
         }
-        let info = ev.expect_attrs(&e.value, pos)?;
-        if let Some(p) = info.get(Sym::new("path")).cloned() {
-            if ev.expect_bool(&p, pos)? {
+        let is_drv = path.ends_with(".drv");
+        let info = ev.expect_attrs(&e.value, epos)?;
+        if let Some(p) = info.get_attr(Sym::new("path")).cloned() {
+            if ev.expect_bool(&p.value, at(p.pos))? {
                 ctx.insert(Rc::from(path));
             }
         }
-        if let Some(p) = info.get(Sym::new("allOutputs")).cloned() {
-            if ev.expect_bool(&p, pos)? {
+        if let Some(p) = info.get_attr(Sym::new("allOutputs")).cloned() {
+            if ev.expect_bool(&p.value, at(p.pos))? {
+                if !is_drv {
+                    return err(
+                        format!("Tried to add all-outputs context of {shown}, which is not a derivation, to a string"),
+                        epos,
+                    );
+                }
                 ctx.insert(Rc::from(format!("={path}").as_str()));
             }
         }
-        if let Some(o) = info.get(Sym::new("outputs")).cloned() {
-            for out in ev.expect_list(&o, pos)?.iter() {
-                let out = ev.force_str(out, pos)?;
+        if let Some(o) = info.get_attr(Sym::new("outputs")).cloned() {
+            let opos = at(o.pos);
+            let outs = ev.expect_list(&o.value, opos)?;
+            if !outs.is_empty() && !is_drv {
+                return err(
+                    format!("Tried to add derivation output context of {shown}, which is not a derivation, to a string"),
+                    epos,
+                );
+            }
+            for out in outs.iter() {
+                let out = ev.force_str(out, opos)?;
                 ctx.insert(Rc::from(format!("!{out}!{path}").as_str()));
             }
         }

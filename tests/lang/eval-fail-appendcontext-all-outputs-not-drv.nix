@@ -1,0 +1,3 @@
+builtins.appendContext "x" {
+  "/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-x" = { allOutputs = true; };
+}
