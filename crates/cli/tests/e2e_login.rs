@@ -247,6 +247,18 @@ fn create_and_update_from_a_config_file() {
     let e = w.create("ce", &["--config", "environment.etc.\"greeting\".text = \"hello from --config\";"]);
     w.ok(&["container", "start", &e]);
     assert_eq!(w.ok(&["container", "run", &e, "--", "cat", "/etc/greeting"]), "hello from --config");
+
+    // A taken name fails before anything is built; --ensure-unique-name builds the
+    // system for the suffixed name (its hostname).
+    let o = w.nest(&["container", "create", &e, "--config", "{ }"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("already exists"), "{}", String::from_utf8_lossy(&o.stderr));
+    let second = format!("{e}-1");
+    w.names.borrow_mut().push(second.clone());
+    assert_eq!(w.ok(&["container", "create", &e, "--config", "{ }", "--ensure-unique-name"]), format!("{second}\n"));
+    let cfg: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(w.path("var/containers").join(format!("{second}.json"))).expect("config")).expect("json");
+    let sys = PathBuf::from(cfg["spec"]["init"].as_str().expect("system"));
+    assert_eq!(std::fs::read_to_string(sys.join("etc/hostname")).expect("etc/hostname").trim(), second);
 }
 
 /// root-login gives a root shell; login authenticates against the container's own

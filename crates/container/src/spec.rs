@@ -335,7 +335,8 @@ pub struct Spec {
     /// Sets `no_new_privs` for everything in the container.
     #[serde(default)]
     pub no_new_privileges: bool,
-    /// Installs the seccomp filter of [`nest_sys::seccomp`].
+    /// Installs the seccomp filter of [`nest_sys::seccomp`] (whose module docs list how
+    /// it differs from systemd-nspawn's default filter).
     #[serde(default)]
     pub seccomp: bool,
     /// What `/etc/resolv.conf` inside is made of at each start.

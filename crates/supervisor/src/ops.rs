@@ -245,7 +245,9 @@ impl Supervisor {
         Ok(cfg)
     }
 
-    fn unique_name(&self, base: &str, ensure_unique: bool) -> Result<String> {
+    /// `base`, or with `ensure_unique` the first free `base-N`; fails when `base` is
+    /// taken otherwise. (`create` checks again under the global lock.)
+    pub fn unique_name(&self, base: &str, ensure_unique: bool) -> Result<String> {
         if !config::exists(&self.paths, base) {
             return Ok(base.to_string());
         }

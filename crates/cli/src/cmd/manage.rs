@@ -222,7 +222,13 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
             let restart = a.restart.as_deref().map(str::parse::<RestartPolicy>).transpose()?;
             let system_path = match (&a.config_file, &a.config) {
                 (None, None) => a.system_path,
-                (file, expr) => Some(build_system(&sup, out, &a.name, file.as_deref(), expr.as_deref())?),
+                (file, expr) => {
+                    // The system is built for the name the container will get (its
+                    // hostname default), and not at all when the name is taken.
+                    nest_supervisor::config::name(&a.name)?;
+                    let name = sup.unique_name(&a.name, a.ensure_unique_name)?;
+                    Some(build_system(&sup, out, &name, file.as_deref(), expr.as_deref())?)
+                }
             };
             let opts = CreateOptions {
                 name: a.name,
