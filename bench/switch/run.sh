@@ -84,7 +84,7 @@ echo "# date: $(date -u +%Y-%m-%dT%H:%M:%SZ), load average: $(cut -d' ' -f1-3 /p
 echo "# nest: $NEST; repo HEAD: $(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo '?')"
 
 echo "== 1. evaluation of $N containers (switch --dry-run, nothing built)"
-/usr/bin/time -f "%e s, peak RSS %M KiB" "$NEST" switch -f "$T/host.nix" --dry-run > "$T/plan0" 2> "$T/time0"
+/usr/bin/time -f "%e s wall, %U s user, %S s sys, peak RSS %M KiB" "$NEST" switch -f "$T/host.nix" --dry-run > "$T/plan0" 2> "$T/time0"
 tail -1 "$T/time0"
 echo "plan: $(grep -c '^start ' "$T/plan0") start"
 
@@ -105,17 +105,19 @@ echo "phases (ms since the switch began): build planned at $(grep -m1 'will be b
 echo "== 3. no-op switch (5 runs)"
 before=$(pids1)
 for i in 1 2 3 4 5; do
-  s=$(now); "$NEST" switch -f "$T/host.nix" > "$T/out2" 2>&1; e=$(now)
-  echo "run $i: $(ms "$s" "$e") ms; plan: $(grep -c '^unchanged ' "$T/out2") unchanged, $(grep -vc '^unchanged ' "$T/out2") other"
+  s=$(now); /usr/bin/time -o "$T/time2" -f "%U s user, %S s sys, peak RSS %M KiB" "$NEST" switch -f "$T/host.nix" > "$T/out2" 2>/dev/null; e=$(now)
+  echo "run $i: $(ms "$s" "$e") ms ($(cat "$T/time2")); plan: $(grep -c '^unchanged ' "$T/out2") unchanged, $(grep -vc '^unchanged ' "$T/out2") other"
 done
 [ "$(pids1)" = "$before" ] && echo "every PID 1 unchanged" || echo "PID 1s CHANGED"
+/usr/bin/time -o "$T/time2" -f "%e s wall, %U s user, %S s sys" "$NEST" switch -f "$T/host.nix" --dry-run >/dev/null 2>&1
+echo "of which evaluation and plan (the same switch with --dry-run): $(cat "$T/time2")"
 
 echo "== 4. one container ($CH) changed"
 old_hb=$(jq '.services[] | select(.name == "heartbeat") | .pid' "$T/run/containers/$CH/status.json")
 s=$(now)
-"$NEST" switch -f "$T/host-changed.nix" > "$T/out3" 2> "$T/err3"
+/usr/bin/time -o "$T/time3" -f "%U s user, %S s sys" "$NEST" switch -f "$T/host-changed.nix" > "$T/out3" 2> "$T/err3"
 e=$(now)
-echo "switch: $(ms "$s" "$e") ms"
+echo "switch: $(ms "$s" "$e") ms ($(cat "$T/time3"))"
 grep -v '^unchanged ' "$T/out3" | sed 's/(system .*/(system … -> …)/'
 echo "unchanged: $(grep -c '^unchanged ' "$T/out3"); built: $(grep -c "built '" "$T/err3" || true) derivations"
 [ "$(pids1)" = "$before" ] && echo "every PID 1 unchanged ($CH re-activated in place)" || echo "PID 1s CHANGED"
@@ -127,11 +129,11 @@ done
 echo "$CH's heartbeat service: pid $old_hb -> $new_hb"
 
 echo "== 5. stop all (switch to an empty host config)"
-s=$(now); "$NEST" switch -f "$T/empty.nix" > "$T/out4" 2>&1; e=$(now)
+s=$(now); "$NEST" switch -f "$T/empty.nix" > "$T/out4" 2>/dev/null; e=$(now)
 echo "switch: $(ms "$s" "$e") ms; stopped: $(grep -c '^stop ' "$T/out4"); still running: $("$NEST" container list --json | jq '[.[] | select(.status == "up")] | length')"
 
 echo "== 6. the same $N containers started again (systems already built: no build)"
-s=$(now); "$NEST" switch -f "$T/host.nix" > "$T/out5" 2>&1; e1=$(now)
+s=$(now); "$NEST" switch -f "$T/host.nix" > "$T/out5" 2>/dev/null; e1=$(now)
 while [ "$(services_up)" -lt "$N" ]; do
   [ $(( ($(now) - s) / 1000000000 )) -lt 60 ] || { echo "services not up after 60 s"; break; }
   sleep 0.05
