@@ -175,17 +175,21 @@ fn resolve(data: BTreeMap<String, Value>) -> anyhow::Result<BTreeMap<String, Des
     Ok(out)
 }
 
-/// Per container: the evaluated spec data and the system's store path.
+/// Per container: the evaluated spec data, the system's store path (`toplevel`) and
+/// its derivation (`toplevelDrv`). With `write`, the derivations are written to the
+/// store as they are evaluated, so the build needs no second evaluation.
 fn evaluate(
     args: &Args,
     file: &Path,
     store: Arc<Store>,
+    write: bool,
 ) -> anyhow::Result<BTreeMap<String, Value>> {
     let dir = nix_dir(args.nix_dir.as_deref())?;
     let expr = format!(
         "let r = import {} {{ configuration = {}; }}; c = r.config; in \
          r.lib.asserts.checkAssertWarn c.assertions c.warnings \
-         (builtins.mapAttrs (n: s: s // {{ toplevel = if s.toplevel == null then null else s.toplevel.outPath; }}) c.nest.containerSpecs)",
+         (builtins.mapAttrs (n: s: s // (if s.toplevel == null then {{ toplevel = null; toplevelDrv = null; }} \
+           else {{ toplevel = s.toplevel.outPath; toplevelDrv = s.toplevel.drvPath; }})) c.nest.containerSpecs)",
         nix_path(&dir.join("modules/eval-host.nix")),
         configuration_arg(Some(file))?
     );
@@ -193,15 +197,27 @@ fn evaluate(
         input: Input::Expr(expr),
         attr_path: String::new(),
         search_path: Vec::new(),
-        dry_run: true,
+        dry_run: !write,
         show_trace: false,
-        build: None,
+        build: write.then(build_config).transpose()?,
     };
     let text = nest_glue::with_evaluated(store, req, |ev, v| {
         nest_eval::render(ev, &v, true, nest_eval::OutputFormat::Json)
     })
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     serde_json::from_str(&text).context("the evaluator printed invalid JSON")
+}
+
+/// How `nest switch` builds: in the namespace sandbox, as many builds at once as
+/// there are CPUs.
+fn build_config() -> anyhow::Result<nest_build::BuildConfig> {
+    let exe =
+        std::env::current_exe().context("finding the nest executable for the sandbox helper")?;
+    Ok(nest_build::BuildConfig {
+        max_jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        sandbox: nest_build::Sandbox::Namespaces { exe },
+        ..nest_build::BuildConfig::default()
+    })
 }
 
 /// The spec fields a running container cannot change without a restart: all of it
@@ -337,7 +353,8 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         (hg.containers, Some(prev))
     } else {
         let file = args.file.as_deref().context("no host config (-f)")?;
-        (resolve(evaluate(&args, file, store.clone())?)?, None)
+        let write = !args.dry_run;
+        (resolve(evaluate(&args, file, store.clone(), write)?)?, None)
     };
     let steps = plan(&desired, last.as_ref(), &sup)?;
     print_plan(&steps, args.json, out);
@@ -345,7 +362,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     match &back_to {
-        None => build(&args, &desired, &steps)?,
+        None => build(&store, &desired, &steps, out)?,
         Some(g) => {
             for (name, d) in &desired {
                 if let Some(sys) = d.system.as_deref().filter(|s| !Path::new(s).exists()) {
@@ -479,62 +496,74 @@ pub fn generations(args: GenerationsArgs, out: &Output) -> anyhow::Result<ExitCo
     Ok(ExitCode::SUCCESS)
 }
 
-/// Builds every planned system that is not in the store yet, with `nest build` (one
-/// run for all of them, so shared paths are built once).
-fn build(args: &Args, desired: &BTreeMap<String, Desired>, steps: &[Step]) -> anyhow::Result<()> {
-    let wanted: Vec<&str> = steps
-        .iter()
-        .filter(|s| s.action != Action::Stop && s.action != Action::Unchanged)
-        .filter(|s| {
-            desired
-                .get(&s.name)
-                .is_some_and(|d| d.data["toplevel"].is_string())
-        })
-        .filter(|s| {
-            s.system
-                .as_deref()
-                .is_some_and(|p| !std::path::Path::new(p).exists())
-        })
-        .map(|s| s.name.as_str())
-        .collect();
+/// Build progress as status lines on stderr.
+struct BuildLines<'a> {
+    out: &'a Output,
+    done: std::sync::atomic::AtomicUsize,
+    total: std::sync::atomic::AtomicUsize,
+}
+
+impl nest_build::Progress for BuildLines<'_> {
+    fn planned(&self, n: usize) {
+        self.total.store(n, std::sync::atomic::Ordering::Relaxed);
+        if n > 0 {
+            self.out.status(&format!("{n} derivations will be built"));
+        }
+    }
+    fn finished(&self, drv: &str, ok: bool) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let done = if ok {
+            self.done.fetch_add(1, Relaxed) + 1
+        } else {
+            self.done.load(Relaxed)
+        };
+        let total = self.total.load(Relaxed);
+        let what = if ok { "built" } else { "FAILED" };
+        self.out.status(&format!("[{done}/{total}] {what} '{drv}'"));
+    }
+}
+
+/// Builds every planned system that is not in the store yet, in this process from
+/// the derivations the evaluation wrote: one build for all of them, so a derivation
+/// that several containers share (their common closure) is built once.
+fn build(
+    store: &Store,
+    desired: &BTreeMap<String, Desired>,
+    steps: &[Step],
+    out: &Output,
+) -> anyhow::Result<()> {
+    let mut wanted: BTreeMap<nest_store::StorePath, BTreeSet<String>> = BTreeMap::new();
+    for s in steps {
+        if matches!(s.action, Action::Stop | Action::Unchanged) {
+            continue;
+        }
+        if s.system.as_deref().is_none_or(|p| Path::new(p).exists()) {
+            continue;
+        }
+        let Some(drv) = desired
+            .get(&s.name)
+            .and_then(|d| d.data["toplevelDrv"].as_str())
+        else {
+            continue;
+        };
+        let drv = store
+            .parse_path(drv)
+            .with_context(|| format!("container '{}': its system's derivation", s.name))?;
+        wanted.entry(drv).or_default().insert("out".to_string());
+    }
     if wanted.is_empty() {
         return Ok(());
     }
-    let file = args.file.as_deref().context("no host config (-f)")?;
-    let dir = nix_dir(args.nix_dir.as_deref())?;
-    let names: Vec<String> = wanted.iter().map(|n| nix_path_string(n)).collect();
-    let expr = format!(
-        "let c = (import {} {{ configuration = {}; }}).config; in map (n: c.containers.${{n}}.config.system.build.toplevel) [ {} ]",
-        nix_path(&dir.join("modules/eval-host.nix")),
-        configuration_arg(Some(file))?,
-        names.join(" ")
-    );
-    let exe = std::env::current_exe().context("finding the nest executable")?;
-    let status = std::process::Command::new(exe)
-        .arg("build")
-        .arg("--store")
-        .arg(&args.store.store)
-        .arg("--state-dir")
-        .arg(&args.store.state_dir)
-        .arg("--no-out-link")
-        .arg("-E")
-        .arg(&expr)
-        .stdout(std::process::Stdio::null())
-        .status()
-        .context("running nest build")?;
-    if !status.success() {
-        bail!("building the container systems failed ({status}); nothing was changed");
-    }
+    let progress = BuildLines {
+        out,
+        done: Default::default(),
+        total: Default::default(),
+    };
+    let list: Vec<_> = wanted.into_iter().collect();
+    nest_build::Builder::new(store, build_config()?)
+        .realise(&list, &progress)
+        .context("building the container systems failed; nothing was changed")?;
     Ok(())
-}
-
-fn nix_path_string(s: &str) -> String {
-    format!(
-        "\"{}\"",
-        s.replace('\\', "\\\\")
-            .replace('"', "\\\"")
-            .replace("${", "\\${")
-    )
 }
 
 /// Writes a container's supervisor config (under its lock), keeping its restart
