@@ -61,13 +61,58 @@ impl Write for Tee<'_> {
     }
 }
 
+/// The file system as a NAR source, reading file contents in blocks that grow up to
+/// 1 MiB while a file fills them: with `std::io::copy`'s 8 KiB, hashing a large path
+/// spent a good part of its time in `read` calls.
+struct BlockSource {
+    fs: nar::FsSource<'static>,
+    buf: Vec<u8>,
+}
+
+impl BlockSource {
+    fn new() -> BlockSource {
+        BlockSource { fs: nar::FsSource::new(), buf: vec![0; 64 << 10] }
+    }
+}
+
+impl nar::NarSource for BlockSource {
+    type Error = std::io::Error;
+
+    fn metadata(&mut self, path: &Path) -> std::io::Result<nar::NarMetadata> {
+        self.fs.metadata(path)
+    }
+
+    fn read_dir(&mut self, path: &Path) -> std::io::Result<Vec<std::ffi::OsString>> {
+        self.fs.read_dir(path)
+    }
+
+    fn copy_contents(&mut self, path: &Path, out: &mut dyn Write) -> std::io::Result<()> {
+        use std::io::Read;
+        let annotate = |e: std::io::Error| std::io::Error::new(e.kind(), format!("reading file '{}': {e}", path.display()));
+        let mut f = std::fs::File::open(path).map_err(annotate)?;
+        loop {
+            match f.read(&mut self.buf) {
+                Ok(0) => return Ok(()),
+                Ok(n) => {
+                    out.write_all(&self.buf[..n])?;
+                    if n == self.buf.len() && n < (1 << 20) {
+                        self.buf.resize(n * 4, 0);
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(annotate(e)),
+            }
+        }
+    }
+}
+
 /// NAR hash, NAR size and the candidates referenced by the tree at `path`.
 pub fn hash_and_scan(path: &Path, candidates: &BTreeSet<StorePath>) -> Result<(Hash, u64, BTreeSet<StorePath>), StoreError> {
     let mut hasher = Hasher::new(HashAlgo::Sha256);
     let mut scanner = RefScanner::new(candidates);
     {
         let mut tee = Tee { hasher: &mut hasher, scanner: &mut scanner };
-        nar::dump(&mut nar::FsSource::new(), path, &mut tee).map_err(io("serialising", path))?;
+        nar::dump(&mut BlockSource::new(), path, &mut tee).map_err(io("serialising", path))?;
     }
     let size = hasher.len();
     Ok((hasher.finish(), size, scanner.finish()))

@@ -51,20 +51,19 @@ impl Store {
         let mut r = VerifyReport::default();
         let valid = self.all_valid()?;
         let names: BTreeSet<String> = valid.iter().map(|p| p.base_name().to_string()).collect();
+        let mut present = Vec::new();
         for p in &valid {
             r.checked += 1;
-            let real = self.real_path(p);
-            if std::fs::symlink_metadata(&real).is_err() {
+            if std::fs::symlink_metadata(self.real_path(p)).is_err() {
                 r.missing.push(self.print(p));
-                continue;
+            } else if check_contents {
+                present.push(self.query(p)?.ok_or_else(|| StoreError::NotValid(self.print(p)))?);
             }
-            if check_contents {
-                let info = self.query(p)?.ok_or_else(|| StoreError::NotValid(self.print(p)))?;
-                let (h, size, _) = hash_and_scan(&real, &BTreeSet::new())?;
-                r.nar_bytes += size;
-                if h != info.nar_hash || size != info.nar_size {
-                    r.modified.push(self.print(p));
-                }
+        }
+        for (info, (hash, size)) in present.iter().zip(self.hash_all(&present)?) {
+            r.nar_bytes += size;
+            if hash != info.nar_hash || size != info.nar_size {
+                r.modified.push(self.print(&info.path));
             }
         }
         if let Ok(rd) = std::fs::read_dir(self.root()) {
@@ -80,6 +79,46 @@ impl Store {
         }
         r.unregistered.sort();
         Ok(r)
+    }
+
+    /// NAR hash and size of each path, hashed on every core (largest first, so one big
+    /// path does not start last), in the order given.
+    fn hash_all(&self, infos: &[PathInfo]) -> Result<Vec<(nest_nixcompat::Hash, u64)>, StoreError> {
+        let mut order: Vec<usize> = (0..infos.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(infos[i].nar_size));
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(infos.len()).max(1);
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let results: std::sync::Mutex<Vec<Option<Result<(nest_nixcompat::Hash, u64), StoreError>>>> =
+            std::sync::Mutex::new((0..infos.len()).map(|_| None).collect());
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(|| loop {
+                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(&i) = order.get(k) else { break };
+                    let r = hash_and_scan(&self.real_path(&infos[i].path), &BTreeSet::new()).map(|(h, n, _)| (h, n));
+                    let failed = r.is_err();
+                    results.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(r);
+                    if failed {
+                        // Let the other workers run out of work quickly.
+                        next.store(order.len(), std::sync::atomic::Ordering::Relaxed);
+                        break;
+                    }
+                });
+            }
+        });
+        let mut out = Vec::with_capacity(infos.len());
+        let mut unhashed = None;
+        for (i, r) in results.into_inner().unwrap_or_else(|p| p.into_inner()).into_iter().enumerate() {
+            match r {
+                Some(r) => out.push(r?),
+                // Left over after another path's error, which the loop returns.
+                None => unhashed = unhashed.or(Some(i)),
+            }
+        }
+        match unhashed {
+            Some(i) => Err(StoreError::NotValid(self.print(&infos[i].path))),
+            None => Ok(out),
+        }
     }
 
     /// `path-info` for `paths` (their closure when `recursive`), with closure sizes

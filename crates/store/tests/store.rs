@@ -254,3 +254,31 @@ fn closures_of_a_diamond_count_shared_paths_once() {
     assert_eq!(info[0].closure_size, Some(size(&top) + size(&l) + size(&r) + size(&base)));
     assert!(matches!(s.closure(&[nest_nixcompat::StorePath::from_base_name("0c5bh0sqfy4h3a1xzp0mb0yi0bp4cmy6-ghost").expect("sp")]), Err(nest_store::StoreError::NotValid(_))));
 }
+
+#[test]
+fn verify_hashes_every_path_on_all_cores_and_names_exactly_the_modified_ones() {
+    let (_t, s) = store();
+    let mut paths = Vec::new();
+    for i in 0..24 {
+        // Sizes from tiny to a few MiB, so blocks grow and workers get uneven work.
+        let text = vec![b'a' + (i % 26) as u8; 1 + i * i * 9000];
+        paths.push(s.add_text(&format!("p{i}"), &text, &BTreeSet::new()).expect("add"));
+    }
+    let total: u64 = paths.iter().map(|p| s.query(p).expect("q").expect("valid").nar_size).sum();
+    let r = s.verify(true).expect("verify");
+    assert!(r.ok() && r.checked == 24 && r.nar_bytes == total, "{r:?}");
+    for i in [3usize, 17] {
+        let f = s.real_path(&paths[i]);
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let mut text = std::fs::read(&f).expect("read");
+        let last = text.len() - 1;
+        text[last] ^= 1;
+        std::fs::write(&f, text).expect("write");
+    }
+    let r = s.verify(true).expect("verify");
+    let mut want = vec![s.print(&paths[3]), s.print(&paths[17])];
+    want.sort();
+    let mut got = r.modified.clone();
+    got.sort();
+    assert_eq!(got, want);
+}
