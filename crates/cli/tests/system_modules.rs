@@ -40,6 +40,11 @@ fn oracle(file: &PathBuf) -> Option<Result<Value, String>> {
     if r.is_none() && std::env::var_os("CI").is_some() {
         panic!("nix-instantiate is not installed, and CI is set");
     }
+    // OpenSSH's default package is a pkgs.hostPackage, which follows ELF files with
+    // nest's own builtins.nestElfInfo: Nix cannot evaluate it, so no comparison.
+    if matches!(&r, Some(Err(e)) if e.contains("needs nest's evaluator")) {
+        return None;
+    }
     r
 }
 
@@ -96,9 +101,15 @@ fn seed_example_gives_sshd_on_2022_with_the_key() {
     let services = &foo["system"]["services"];
     assert_eq!(services["version"], 1);
     let sshd = &services["services"]["sshd"];
+    // The host's sshd imported into the store (pkgs.hostPackage).
+    let sshd_exe = sshd["command"][0].as_str().unwrap();
+    assert!(
+        sshd_exe.starts_with("/nix/store/") && sshd_exe.ends_with("-openssh/sbin/sshd"),
+        "{sshd_exe}"
+    );
     assert_eq!(
-        sshd["command"],
-        json!(["/usr/sbin/sshd", "-D", "-e", "-f", "/etc/ssh/sshd_config"])
+        sshd["command"].as_array().unwrap()[1..],
+        json!(["-D", "-e", "-f", "/etc/ssh/sshd_config"]).as_array().unwrap()[..]
     );
     assert_eq!(sshd["wantedBy"], json!(["multi-user.target"]));
     assert_eq!(sshd["requires"], json!(["sshd-keygen"]));
@@ -136,7 +147,8 @@ fn seed_example_gives_sshd_on_2022_with_the_key() {
     let sshd_user = users.iter().find(|u| u["name"] == "sshd").unwrap();
     assert_eq!(sshd_user["uid"], 999);
     assert_eq!(sshd_user["group"], "sshd");
-    assert_eq!(sys["activationOrder"], json!(["# users", "# etc"]));
+    // binsh: root's login shell /bin/sh, which sshd needs to exist.
+    assert_eq!(sys["activationOrder"], json!(["# binsh", "# users", "# etc"]));
     // What the runtime gets deserialises into its Spec.
     let spec = runtime_spec(&foo["spec"]);
     assert_eq!(spec.name.as_str(), "foo");

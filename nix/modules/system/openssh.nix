@@ -1,10 +1,16 @@
-# services.openssh: sshd from the host's OpenSSH, host keys generated on first
-# activation, authorized keys from users.users.<name>.openssh.authorizedKeys.
+# services.openssh: the host's OpenSSH (Debian's openssh-server) imported into the
+# store with pkgs.hostPackage, its privilege-separation user and directories, host
+# keys generated on first activation (kept in the container's root), and authorized
+# keys from users.users.<name>.openssh.authorizedKeys (written by users.nix).
 { config, lib, pkgs, ... }:
 let
   inherit (lib) mkOption types;
   cfg = config.services.openssh;
   yesNo = b: if b then "yes" else "no";
+  hostKeys = [
+    { type = "ed25519"; path = "/etc/ssh/ssh_host_ed25519_key"; args = ""; }
+    { type = "rsa"; path = "/etc/ssh/ssh_host_rsa_key"; args = "-b 3072"; }
+  ];
 in
 {
   imports = [
@@ -14,10 +20,13 @@ in
   options.services.openssh = {
     enable = lib.mkEnableOption "the OpenSSH secure shell daemon";
     package = mkOption {
-      type = types.either types.package types.str;
-      default = pkgs.openssh or "/usr";
-      defaultText = lib.literalExpression "pkgs.openssh or \"/usr\"";
-      description = "The OpenSSH installation (its sbin/sshd and bin/ssh-keygen). Without `pkgs.openssh`, `/usr`: the host's Debian OpenSSH, which must then be visible inside the container.";
+      type = types.package;
+      default = pkgs.hostPackage {
+        name = "openssh";
+        programs = [ "/usr/sbin/sshd" "/usr/bin/ssh-keygen" ];
+      };
+      defaultText = lib.literalExpression ''pkgs.hostPackage { name = "openssh"; programs = [ "/usr/sbin/sshd" "/usr/bin/ssh-keygen" ]; }'';
+      description = "The OpenSSH package: its `sbin/sshd` and `bin/ssh-keygen` are used. By default the host's (Debian's openssh-server) imported into the store, so the host must have it installed.";
     };
     ports = mkOption { type = types.listOf types.port; default = [ 22 ]; description = "Ports sshd listens on."; };
     settings = mkOption {
@@ -35,28 +44,40 @@ in
   config = lib.mkIf cfg.enable {
     users.users.sshd = { isSystemUser = true; group = "sshd"; description = "SSH privilege separation user"; };
     users.groups.sshd = { };
-    environment.etc."ssh/sshd_config".text = lib.concatMapStrings (p: "Port ${toString p}\n") cfg.ports + ''
-      HostKey /etc/ssh/ssh_host_ed25519_key
-      HostKey /etc/ssh/ssh_host_rsa_key
+    environment.etc."ssh/sshd_config".text = lib.concatMapStrings (p: "Port ${toString p}\n") cfg.ports
+      + lib.concatMapStrings (k: "HostKey ${k.path}\n") hostKeys + ''
       AuthorizedKeysFile .ssh/authorized_keys /etc/ssh/authorized_keys.d/%u
       PidFile /run/sshd.pid
       UsePAM no
+      SetEnv PATH=${config.environment.variables.PATH}
     '' + lib.concatStrings (lib.mapAttrsToList (k: v: "${k} ${if builtins.isBool v then yesNo v else toString v}\n") cfg.settings);
+
+    # Login shells (root's is /bin/sh) must exist for sshd to let the user in; a
+    # container's root has nothing but what activation puts there.
+    system.activationScripts.binsh = ''
+      mkdir -p /bin
+      ln -sfn ${pkgs.busybox}/bin/sh /bin/.sh.tmp && mv -f /bin/.sh.tmp /bin/sh
+    '';
+
     systemd.services.sshd-keygen = {
       description = "SSH host key generation";
       wantedBy = [ "multi-user.target" ];
       serviceConfig = { Type = "oneshot"; RemainAfterExit = true; };
+      # Only missing keys are made: the container's root keeps them across restarts,
+      # so clients see the same host key.
       script = ''
         mkdir -p /etc/ssh
-        [ -e /etc/ssh/ssh_host_ed25519_key ] || ${cfg.package}/bin/ssh-keygen -q -t ed25519 -N "" -f /etc/ssh/ssh_host_ed25519_key
-        [ -e /etc/ssh/ssh_host_rsa_key ] || ${cfg.package}/bin/ssh-keygen -q -t rsa -b 3072 -N "" -f /etc/ssh/ssh_host_rsa_key
-      '';
+      '' + lib.concatMapStrings (k: ''
+        [ -e ${k.path} ] || ${cfg.package}/bin/ssh-keygen -q -t ${k.type} ${k.args} -N "" -f ${k.path}
+      '') hostKeys;
     };
     systemd.services.sshd = {
       description = "OpenSSH server";
       wantedBy = [ "multi-user.target" ];
       after = [ "sshd-keygen" ];
       requires = [ "sshd-keygen" ];
+      # /run/sshd: the privilege-separation chroot Debian's sshd is built with; it
+      # must be root's and not writable by others.
       preStart = "mkdir -p /run/sshd /var/empty; chmod 0755 /run/sshd /var/empty";
       serviceConfig = { ExecStart = "${cfg.package}/sbin/sshd -D -e -f /etc/ssh/sshd_config"; Restart = "always"; RestartSec = 1; };
     };

@@ -18,7 +18,7 @@ let
       shell = mkOption { type = types.str; default = "/bin/sh"; description = "The login shell."; };
       isNormalUser = mkOption { type = types.bool; default = false; description = "A user who logs in: uid from 1000, home under /home, group `users`."; };
       isSystemUser = mkOption { type = types.bool; default = false; description = "A system user: uid below 1000."; };
-      hashedPassword = mkOption { type = types.nullOr types.str; default = null; description = "The crypt(3) hash of the password; null: logins with a password are disabled (`!`)."; };
+      hashedPassword = mkOption { type = types.nullOr types.str; default = null; description = "The crypt(3) hash of the password; null: logins with a password are disabled (`!`, or `*` for a user with authorized keys, whom sshd would refuse as locked)."; };
       openssh.authorizedKeys.keys = mkOption { type = types.listOf types.singleLineStr; default = [ ]; description = "Public keys that may log in as this user over SSH."; };
     };
   };
@@ -89,7 +89,9 @@ in
         uid = uids.${u.name};
         group = primaryGroup u;
         gid = gids.${primaryGroup u} or null;
-        hashedPassword = if u.hashedPassword == null then "!" else u.hashedPassword;
+        # "!" locks the account, and sshd without PAM refuses even key logins to a
+        # locked account: a user with authorized keys gets "*" (no password matches).
+        hashedPassword = if u.hashedPassword != null then u.hashedPassword else if u.openssh.authorizedKeys.keys != [ ] then "*" else "!";
         authorizedKeys = u.openssh.authorizedKeys.keys;
       }) users;
       groups = map (g: { inherit (g) name; gid = gids.${g.name}; members = membersOf g; }) groups;
