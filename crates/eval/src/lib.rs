@@ -18,6 +18,7 @@ pub mod print;
 pub mod source;
 pub mod store;
 pub mod symbol;
+pub mod syntax_error;
 pub mod value;
 
 pub use error::{EResult, ErrorKind, EvalError};

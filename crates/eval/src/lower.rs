@@ -127,6 +127,9 @@ fn tokens(text: &str) -> Vec<(SyntaxKind, u32, String)> {
 }
 
 fn parse_error(e: &rnix::ParseError, file: u32, text: &str) -> Box<EvalError> {
+    if let Some(nix) = crate::syntax_error::diagnose(text, file) {
+        return nix;
+    }
     use rnix::ParseError as P;
     let toks = tokens(text);
     // Bison places "end of file" at the start of the last token the lexer matched,
@@ -641,7 +644,7 @@ impl<'g> Lowerer<'g> {
                     for a in inh.attrs() {
                         let apos = inherit_pos(self.file, a.syntax());
                         let Some(name) = static_attr_name(&a) else {
-                            return Err(perr("dynamic attributes not allowed in inherit", apos));
+                            return Err(perr("dynamic attributes not allowed in inherit", self.pos(&a)));
                         };
                         let name = Sym::new(&name);
                         if let Some((_, _, p)) = pa.statics.iter().find(|(s, _, _)| *s == name) {
