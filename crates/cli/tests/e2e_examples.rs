@@ -315,6 +315,19 @@ fn twenty() -> (String, Vec<String>) {
 }
 
 #[test]
+fn original_example_dry_run_starts_foo() {
+    let w = World::new();
+    let (tag, _) = unique();
+    let name = format!("{tag}foo");
+    let text = substitute(
+        &example("host.nix"),
+        &[("containers.foo ", format!("containers.{name} "))],
+    );
+    let host = w.host("host.nix", &text);
+    assert_starts(&w, &w.plan(&host), std::slice::from_ref(&name));
+}
+
+#[test]
 fn webserver_dry_run_starts_one_container() {
     let w = World::new();
     let ex = webserver();
