@@ -438,10 +438,9 @@ fn lex(text: &[u8]) -> Lexed {
                 push(&mut toks, k, i);
                 match k {
                     K::DollarCurly | K::Char(b'{') => stack.push(St::Default),
-                    K::Char(b'}') => {
-                        if stack.len() > 1 {
-                            stack.pop();
-                        }
+                    // The outermost state is never left.
+                    K::Char(b'}') if stack.len() > 1 => {
+                        stack.pop();
                     }
                     K::Char(b'"') => stack.push(St::Str),
                     K::IndOpen => stack.push(St::Ind),
@@ -980,6 +979,37 @@ mod tests {
         assert_eq!(check(&format!("{}(", "a.b or ".repeat(5000))), None);
         for (t, msg, off) in cases {
             assert_eq!(check(t), Some((msg.to_string(), *off)), "{t:?}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod robustness {
+    /// Random texts made of Nix-ish fragments: diagnosing them never panics and
+    /// always points inside the text.
+    #[test]
+    fn random_texts_never_panic() {
+        const PIECES: &[&str] = &[
+            "a", " ", "\n", "1", "1.5", "\"", "''", "${", "}", "{", "(", ")", "[", "]", ";", ":", ",", "=", ".",
+            "@", "?", "...", "./a/", "/b", "~/", "<p>", "x:y", "#c\n", "/*", "*/", "\\", "$", "'", "let", "in",
+            "if", "then", "else", "or", "inherit", "rec", "with", "assert", "==", "<", "-", "!", "//", "++", "é",
+        ];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let n = (seed % 12) as usize;
+            for _ in 0..n {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                text.push_str(PIECES[(seed % PIECES.len() as u64) as usize]);
+            }
+            if let Some(e) = super::diagnose(&text, 0) {
+                assert!(e.pos.off as usize <= text.len(), "{text:?}: {}", e.msg);
+            }
         }
     }
 }

@@ -298,8 +298,8 @@ mod tests {
     fn unpacks_a_plain_tar() {
         let t = unpack(&tar_with(b"top/f.txt", b"hi")).expect("unpack");
         let NarNode::Directory { entries } = t else { panic!("root is not a directory") };
-        let Some(NarNode::Directory { entries: top }) = entries.get(&b"top".to_vec()) else { panic!("no top dir") };
-        assert_eq!(top.get(&b"f.txt".to_vec()), Some(&NarNode::Regular { executable: false, contents: b"hi".to_vec() }));
+        let Some(NarNode::Directory { entries: top }) = entries.get(b"top".as_slice()) else { panic!("no top dir") };
+        assert_eq!(top.get(b"f.txt".as_slice()), Some(&NarNode::Regular { executable: false, contents: b"hi".to_vec() }));
     }
 
     #[test]
