@@ -8,8 +8,8 @@
 # (/etc/ld.so.conf and its includes), then the default directories. Every file is
 # imported by content ("${/path}"), so the same host files always give the same
 # store path, a dry run can compute it, and the builder sees only those imports.
-# patchelf (Debian's) is imported the same way and run through its imported loader.
-{ runCommand, patchelfProgram ? "/usr/bin/patchelf" }:
+# patchelf (Debian's /usr/bin/patchelf) is imported the same way and run through its
+# imported loader.
 let
   elfInfo = builtins.nestElfInfo or (throw "pkgs.hostPackage needs nest's evaluator (builtins.nestElfInfo)");
 
@@ -45,10 +45,14 @@ let
   triplets = { "3" = "i386-linux-gnu"; "62" = "x86_64-linux-gnu"; "183" = "aarch64-linux-gnu"; "40" = "arm-linux-gnueabihf"; "243" = "riscv64-linux-gnu"; };
   platforms = { "3" = "i686"; "62" = "x86_64"; "183" = "aarch64"; "40" = "arm"; "243" = "riscv64"; };
 
+  # Outside the package set's function, so one evaluation reads them once however
+  # many containers use host packages.
+  hostConfDirs = confDirs "/etc/ld.so.conf";
+
   # What the loader searches after the object's own paths.
   systemDirs = info:
     let t = triplets.${toString info.machine} or null; in
-    confDirs "/etc/ld.so.conf"
+    hostConfDirs
     ++ (if t == null then [ ] else [ "/lib/${t}" "/usr/lib/${t}" ])
     ++ (if info.class == 64 then [ "/lib64" "/usr/lib64" ] else [ ])
     ++ [ "/lib" "/usr/lib" ];
@@ -78,19 +82,27 @@ let
       interpInfo = elfInfo interp;
       interpName = if interp == null then "" else if interpInfo.soname != null then interpInfo.soname else baseNameOf interp;
       compatible = i: i != null && i.class == exe.class && i.machine == exe.machine;
+      sysDirs = systemDirs exe;
+      # The first candidate that exists and suits the program (the loader skips
+      # e.g. 32-bit libraries of the same name), or null.
+      firstHit = cands:
+        if cands == [ ] then null
+        else let c = builtins.head cands; in
+          if builtins.pathExists c then (let i = elfInfo c; in if compatible i then i else firstHit (builtins.tail cands))
+          else firstHit (builtins.tail cands);
 
       find = requester: name:
         let
           own = if requester.runpath != null then requester.runpath
                 else (if requester.rpath != null then requester.rpath else [ ])
                   ++ (if exe.runpath == null && exe.rpath != null then exe.rpath else [ ]);
-          dirs = map (expandTokens requester) own ++ systemDirs exe;
-          hits = builtins.filter (c: builtins.pathExists c && compatible (elfInfo c)) (map (d: "${d}/${name}") dirs);
+          dirs = map (expandTokens requester) own ++ sysDirs;
+          hit = firstHit (map (d: "${d}/${name}") dirs);
         in
         if builtins.match ".*/.*" name != null then
           (if builtins.pathExists name then elfInfo name else fail "${name} (needed by ${requester.path}) does not exist")
-        else if hits == [ ] then fail "${name} (needed by ${requester.path}) is in none of ${joinSpace dirs}"
-        else elfInfo (builtins.head hits);
+        else if hit == null then fail "${name} (needed by ${requester.path}) is in none of ${joinSpace dirs}"
+        else hit;
 
       libItem = requester: name: { key = "lib:${baseNameOf name}"; kind = "lib"; soname = baseNameOf name; info = find requester name; };
       extraItem = l:
@@ -115,12 +127,13 @@ let
   entry = k: v: if builtins.match ".*[ =\t\n].*" k != null then throw "pkgs.hostPackage: file name '${k}' has a space or '='" else "${k}=${v}";
   libEntries = c: map (i: entry i.soname (import' i.info.path)) (builtins.filter (i: i.kind == "lib") c.items);
 
-  patchelf = closure "patchelf" [ patchelfProgram ] [ ];
+  patchelf = closure "patchelf (which builds every host package; Debian: apt-get install patchelf)" [ "/usr/bin/patchelf" ] [ ];
 
   # Where a program lands in the output: bin/ and sbin/ keep their name, anything
   # else (e.g. /usr/lib/openssh/sftp-server) goes to libexec/.
   destOf = p: let d = baseNameOf (dirOf p); in "${if d == "bin" || d == "sbin" then d else "libexec"}/${baseNameOf p}";
 in
+{ runCommand }:
 { name
 , programs
 , # Extra libraries the programs dlopen (sonames, resolved like DT_NEEDED, or
@@ -144,6 +157,4 @@ runCommand name {
   patchelfBin = import' (builtins.head patchelf.items).info.path;
   patchelfLibs = joinSpace (libEntries patchelf);
   patchelfInterp = patchelf.interpName;
-  # The host paths, for `nest store path-info` readers and error messages.
-  hostPrograms = joinSpace programs;
 } ""

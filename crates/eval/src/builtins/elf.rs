@@ -24,7 +24,7 @@ const DT_RPATH: u64 = 15;
 const DT_RUNPATH: u64 = 29;
 
 /// The loader-relevant facts of one ELF file.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ElfInfo {
     pub class: u8,
     pub machine: u16,
@@ -187,6 +187,12 @@ fn real_path(ev: &mut Eval, path: &str, pos: Pos) -> EResult<String> {
     Ok(if done.is_empty() { "/".into() } else { canon_path(&done) })
 }
 
+type Parsed = Result<Option<ElfInfo>, String>;
+
+thread_local! {
+    static PARSED: std::cell::RefCell<std::collections::HashMap<(String, u64), Parsed>> = Default::default();
+}
+
 fn opt_str(s: Option<String>) -> Value {
     s.map(Value::string).unwrap_or(Value::Null)
 }
@@ -210,8 +216,22 @@ fn elf_info(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         Some(FileType::Regular) => {}
         Some(_) => return err(format!("nestElfInfo: '{p}' is not a regular file"), pos),
     }
-    let bytes = ev.io.read_file(&real).map_err(|e| crate::error::EvalError::new(crate::error::ErrorKind::Eval, e.to_string(), pos))?;
-    let info = match parse(&bytes) {
+    let io_err = |e: crate::io::IoError| crate::error::EvalError::new(crate::error::ErrorKind::Eval, e.to_string(), pos);
+    // Every container that uses a host package follows the same libraries: parse each
+    // file once per process (keyed by its size too, so a replaced file is read again).
+    let (_, _, size) = ev.io.lstat(&real).map_err(io_err)?;
+    let key = (real.clone(), size);
+    let cached = PARSED.with(|c| c.borrow().get(&key).cloned());
+    let parsed = match cached {
+        Some(p) => p,
+        None => {
+            let bytes = ev.io.read_file(&real).map_err(io_err)?;
+            let p = parse(&bytes);
+            PARSED.with(|c| c.borrow_mut().insert(key, p.clone()));
+            p
+        }
+    };
+    let info = match parsed {
         Ok(Some(i)) => i,
         Ok(None) => return Ok(Value::Null),
         Err(e) => return err(format!("nestElfInfo: '{real}': {e}"), pos),
