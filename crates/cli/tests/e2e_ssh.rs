@@ -159,7 +159,7 @@ fn the_original_example_lets_root_in_with_the_key_and_only_with_it() {
     assert!(out.status.success(), "switch failed: {}", String::from_utf8_lossy(&out.stderr));
 
     let logs = |env: &Env| {
-        let o = env.nest(&["container", "logs", NAME, "sshd"]);
+        let o = env.nest(&["container", "logs", NAME, "--service", "sshd"]);
         String::from_utf8_lossy(&o.stdout).into_owned()
     };
     let out = ssh_until_up(port, &key, "cat /etc/hostname; id -u", Duration::from_secs(60));
