@@ -1,7 +1,8 @@
 //! The original announcement's example end to end (root): `nest switch -f` a host
 //! config with OpenSSH in a container (the host's sshd brought in by
 //! `pkgs.hostPackage`), then the host's `ssh` with the authorized key runs a command
-//! inside as root, a wrong key is refused, and the host key survives a restart.
+//! inside as root, scp (SFTP) copies a file out, a wrong key is refused, and the host
+//! key survives a restart.
 
 use nest_supervisor::Paths;
 use std::path::{Path, PathBuf};
@@ -170,6 +171,24 @@ fn the_original_example_lets_root_in_with_the_key_and_only_with_it() {
         logs(&env)
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{NAME}\n0\n"));
+
+    // scp speaks SFTP: the subsystem runs the imported sftp-server.
+    let copied = env.path("hostname.copy");
+    let mut scp = Command::new("scp");
+    scp.args(["-F", "/dev/null", "-P", &port.to_string(), "-i"])
+        .arg(&key)
+        .args([
+            "-o", "IdentitiesOnly=yes",
+            "-o", "BatchMode=yes",
+            "-o", "StrictHostKeyChecking=no",
+            "-o", "UserKnownHostsFile=/dev/null",
+            "-o", "LogLevel=ERROR",
+            "root@127.0.0.1:/etc/hostname",
+        ])
+        .arg(&copied);
+    let out = output_within(scp, Duration::from_secs(20));
+    assert!(out.status.success(), "scp failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&copied).unwrap(), format!("{NAME}\n"));
 
     let out = ssh(port, &wrong, "id -u");
     assert_eq!(out.status.code(), Some(255), "a wrong key got in: {out:?}");

@@ -23,11 +23,12 @@ in
       type = types.package;
       default = pkgs.hostPackage {
         name = "openssh";
-        programs = [ "/usr/sbin/sshd" "/usr/bin/ssh-keygen" ];
+        programs = [ "/usr/sbin/sshd" "/usr/bin/ssh-keygen" "/usr/lib/openssh/sftp-server" ];
       };
-      defaultText = lib.literalExpression ''pkgs.hostPackage { name = "openssh"; programs = [ "/usr/sbin/sshd" "/usr/bin/ssh-keygen" ]; }'';
-      description = "The OpenSSH package: its `sbin/sshd` and `bin/ssh-keygen` are used. By default the host's (Debian's openssh-server) imported into the store, so the host must have it installed.";
+      defaultText = lib.literalExpression ''pkgs.hostPackage { name = "openssh"; programs = [ "/usr/sbin/sshd" "/usr/bin/ssh-keygen" "/usr/lib/openssh/sftp-server" ]; }'';
+      description = "The OpenSSH package: its `sbin/sshd`, `bin/ssh-keygen` and (with `allowSFTP`) `libexec/sftp-server` are used. By default the host's (Debian's openssh-server) imported into the store, so the host must have it installed.";
     };
+    allowSFTP = mkOption { type = types.bool; default = true; description = "Whether the SFTP subsystem is served (`sftp`, and `scp`, which uses SFTP since OpenSSH 9)."; };
     ports = mkOption { type = types.listOf types.port; default = [ 22 ]; description = "Ports sshd listens on."; };
     settings = mkOption {
       type = types.submodule {
@@ -50,6 +51,8 @@ in
       PidFile /run/sshd.pid
       UsePAM no
       SetEnv PATH=${config.environment.variables.PATH}
+    '' + lib.optionalString cfg.allowSFTP ''
+      Subsystem sftp ${cfg.package}/libexec/sftp-server
     '' + lib.concatStrings (lib.mapAttrsToList (k: v: "${k} ${if builtins.isBool v then yesNo v else toString v}\n") cfg.settings);
 
     # Login shells (root's is /bin/sh) must exist for sshd to let the user in; a
