@@ -187,3 +187,20 @@ fn a_built_host_package_runs_with_nothing_but_the_store() {
     // Nothing of the host's /usr or /lib was there to help.
     assert!(!root.join("usr").exists() && !root.join("lib").exists() && !root.join("lib64").exists());
 }
+
+#[test]
+fn libraries_add_what_programs_dlopen() {
+    let store = tempfile::tempdir().expect("temp dir");
+    let with = |libs: &str| {
+        format!(
+            "((import {}/pkgs {{ }}).hostPackage {{ name = \"ls\"; programs = [ \"/bin/ls\" ]; libraries = [ {libs} ]; }}).libs",
+            nix_dir().display()
+        )
+    };
+    let libs = eval(&with("\"libnss_files.so.2\""), store.path()).expect("evaluates");
+    let libs = libs.as_str().unwrap();
+    assert!(libs.split_whitespace().any(|e| e.starts_with("libnss_files.so.2=")), "{libs}");
+    let err = eval(&with("\"libnot-there.so.7\""), store.path()).expect_err("an unknown soname fails");
+    // /bin/ls as the loader sees it: /usr/bin/ls where /bin links to usr/bin.
+    assert!(err.contains("libnot-there.so.7 (needed by ") && err.contains("/bin/ls) is in none of"), "{err}");
+}
