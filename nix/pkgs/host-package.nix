@@ -147,8 +147,12 @@ let
   # the loader and what needs nothing but the loader are left as they are.
   needsRunPath = i: i.soname != c.interpName
     && (i.info.rpath != null || i.info.runpath != null || builtins.any (n: n != c.interpName) i.info.needed);
+  dests = map destOf programs;
+  distinct = builtins.attrNames (builtins.listToAttrs (map (d: { name = d; value = null; }) dests));
 in
-runCommand name {
+if builtins.length distinct != builtins.length dests
+then throw "pkgs.hostPackage ${name}: two programs would both be ${builtins.concatStringsSep ", " (builtins.filter (d: builtins.length (builtins.filter (x: x == d) dests) > 1) distinct)}"
+else runCommand name {
   buildCommandPath = ./host-package.sh;
   programs = joinSpace (map (i: entry (destOf i.program) (import' i.info.path)) (builtins.filter (i: i.kind == "program") c.items));
   libs = joinSpace (libEntries c);

@@ -115,6 +115,9 @@ fn a_missing_or_non_elf_program_is_a_clear_error() {
     assert!(err.contains("is not an ELF file"), "{err}");
     let err = eval(&format!("({}).outPath", expr("rel", &["bin/ls"])), &store).expect_err("a relative path fails");
     assert!(err.contains("program 'bin/ls' is not an absolute path"), "{err}");
+    let err = eval(&format!("({}).outPath", expr("two", &["/bin/ls", "/usr/bin/ls"])), &store)
+        .expect_err("two programs with one name fail");
+    assert!(err.contains("pkgs.hostPackage two: two programs would both be bin/ls"), "{err}");
 }
 
 #[test]
