@@ -54,6 +54,9 @@ fn cases() -> Vec<(&'static str, String)> {
         ("filtersource-nothing", format!("builtins.filterSource (p: t: false) {f}/tree")),
         ("path-filter", format!("builtins.path {{ path = {f}/tree; name = \"filtered\"; filter = p: t: t != \"symlink\"; }}")),
         ("path-filter-dirs-only", format!("builtins.path {{ path = {f}/tree; filter = p: t: t == \"directory\"; }}")),
+        ("fetchurl-file", format!("builtins.fetchurl \"file://{f}/file.txt\"")),
+        ("fetchurl-named-pinned", format!("builtins.fetchurl {{ url = \"file://{f}/file.txt\"; name = \"pinned\"; sha256 = builtins.hashFile \"sha256\" {f}/file.txt; }}")),
+        ("path-sha256", format!("builtins.path {{ path = {f}/dir; name = \"pinned-dir\"; sha256 = \"0sqvd8y0116wmhaq2672xnmab7maiyzbrpichck1lkxzqgk36rxs\"; }}")),
         ("drv-src-filtered", d(&format!("{{ name = \"fsrc\"; src = builtins.filterSource ({NO_LOGS}) {f}/tree; }}"))),
     ]
 }

@@ -232,30 +232,47 @@ pub fn copy_path_to_store(ev: &mut Eval, path: &str, pos: Pos) -> EResult<String
 }
 
 fn path(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    use nest_nixcompat::{FileIngestionMethod, FixedOutputHash, Hash, HashAlgo};
     let args = ev.expect_attrs(&a[0], pos)?;
-    let Some(p) = args.get(Sym::new("path")).cloned() else {
+    let (mut p, mut name, mut filter, mut recursive, mut expected) = (None, None, None, true, None);
+    for attr in args.entries.iter() {
+        let apos = if attr.pos.is_none() { pos } else { attr.pos };
+        match attr.name.as_str() {
+            "path" => p = Some(coerce_to_path(ev, &attr.value, apos)?.0),
+            "name" => name = Some(ev.force_str(&attr.value, apos)?),
+            "filter" => filter = Some(ev.expect_function(&attr.value, apos)?),
+            "recursive" => recursive = ev.expect_bool(&attr.value, apos)?,
+            "sha256" => {
+                let h = ev.force_str(&attr.value, apos)?;
+                let h = Hash::parse_any(&h, Some(HashAlgo::Sha256)).map_err(|e| EvalError::new(ErrorKind::Eval, e.to_string(), Pos::NONE))?;
+                expected = Some(h);
+            }
+            other => return err(format!("unsupported argument '{other}' to 'addPath'"), apos),
+        }
+    }
+    let Some(p) = p else {
         return err("'path' required", pos);
     };
-    let (p, _) = coerce_to_path(ev, &p, pos)?;
-    let name = match args.get(Sym::new("name")).cloned() {
-        Some(n) => ev.force_str(&n, pos)?,
-        None => p.rsplit('/').next().unwrap_or("source").to_string(),
-    };
-    let filter = match args.get(Sym::new("filter")).cloned() {
-        Some(f) => Some(ev.expect_function(&f, pos)?),
-        None => None,
-    };
-    let recursive = match args.get(Sym::new("recursive")).cloned() {
-        Some(r) => ev.expect_bool(&r, pos)?,
-        None => true,
-    };
+    let name = name.unwrap_or_else(|| p.rsplit('/').next().unwrap_or("source").to_string());
     let sp = if recursive {
         crate::store::add_path(ev, &p, &name, filter, pos)?
     } else {
         crate::store::add_path_flat(ev, &p, &name, pos)?
     };
-    if let Some(h) = args.get(Sym::new("sha256")).cloned() {
-        let _ = ev.force_str(&h, pos)?;
+    if let Some(hash) = expected {
+        let dir = crate::store::store_dir(ev, pos)?;
+        let method = if recursive { FileIngestionMethod::Recursive } else { FileIngestionMethod::Flat };
+        let want = nest_nixcompat::paths::make_fixed_output_path(&dir, &FixedOutputHash { method, hash }, &name, &Default::default(), false)
+            .map_err(|e| EvalError::new(ErrorKind::Eval, e.to_string(), pos))?;
+        if dir.print(&want) != sp {
+            let mut e = EvalError::new(
+                ErrorKind::Eval,
+                format!("store path mismatch in (possibly filtered) path added from '{p}'"),
+                Pos::NONE,
+            );
+            e.trace.push((pos, format!("while adding path '{p}'")));
+            return Err(e);
+        }
     }
     let mut ctx = Context::default();
     ctx.insert(Rc::from(sp.as_str()));

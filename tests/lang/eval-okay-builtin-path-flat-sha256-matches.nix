@@ -1,0 +1,1 @@
+[ (builtins.path { path = ./data/hello.txt; recursive = false; sha256 = "0ix4jahrkll5zg01wandq78jw3ab30q4nscph67rniqg5x7r0j59"; }) (builtins.path { path = ./data/hello.txt; recursive = false; sha256 = "sha256:0ix4jahrkll5zg01wandq78jw3ab30q4nscph67rniqg5x7r0j59"; }) ]
