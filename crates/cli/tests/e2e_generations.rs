@@ -462,3 +462,44 @@ fn nest_profile_lists_switches_rolls_back_and_deletes_old_generations() {
         PathBuf::from(&paths[0])
     );
 }
+
+#[test]
+fn a_failed_build_fails_the_switch_before_anything_is_touched() {
+    if !root_or_skip() {
+        return;
+    }
+    let env = Env::new();
+    let _guard = StopOnDrop(&env, vec!["genfb"]);
+    let h = env.file("h.nix", &host_with("genfb", "one"));
+    env.switch(&h);
+    wait_for("service a", || {
+        service_pid(&env.status_json("genfb"), "a").is_some()
+    });
+    let before = env.status_json("genfb");
+    let gens = env.generations();
+    // A second definition of the container's config whose etc file fails to build.
+    let bad = env.file(
+        "bad.nix",
+        &format!(
+            "{{ imports = [ ({}) {{ containers.genfb.config = {{ pkgs, ... }}: {{ environment.etc.broken.source = pkgs.runCommand \"broken\" {{ }} \"echo no-output-marker >&2; exit 3\"; }}; }} ]; }}",
+            host_with("genfb", "two")
+        ),
+    );
+    let out = env.nest(&["switch", "-f", bad.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("building the container systems failed; nothing was changed"),
+        "{err}"
+    );
+    assert!(
+        err.contains("no-output-marker"),
+        "the build log's tail is shown: {err}"
+    );
+    assert_eq!(env.container_status("genfb"), "up");
+    let after = env.status_json("genfb");
+    assert_eq!(after["sinceMs"], before["sinceMs"]);
+    assert_eq!(after["system"], before["system"]);
+    assert_eq!(service_pid(&after, "a"), service_pid(&before, "a"));
+    assert_eq!(env.generations(), gens, "no host generation recorded");
+}
