@@ -503,3 +503,48 @@ fn a_failed_build_fails_the_switch_before_anything_is_touched() {
     assert_eq!(service_pid(&after, "a"), service_pid(&before, "a"));
     assert_eq!(env.generations(), gens, "no host generation recorded");
 }
+
+#[test]
+fn generations_keep_their_systems_until_they_are_deleted() {
+    if !root_or_skip() {
+        return;
+    }
+    let env = Env::new();
+    let host = |a: &str| host_with("gengc", a).replace("autoStart = true;", "autoStart = false;");
+    let h = env.file("h.nix", &host("one"));
+    assert!(env.switch(&h).contains("create     gengc  (new)"));
+    let h = env.file("h.nix", &host("two"));
+    env.switch(&h);
+    let gens = env.generations();
+    let sys1 = gens[0]["containers"]["gengc"]
+        .as_str()
+        .expect("system 1")
+        .to_string();
+    let sys2 = gens[1]["containers"]["gengc"]
+        .as_str()
+        .expect("system 2")
+        .to_string();
+    assert_ne!(sys1, sys2);
+    env.ok(&["store", "gc"]);
+    assert!(
+        Path::new(&sys1).exists(),
+        "an old generation keeps its system"
+    );
+    assert!(Path::new(gens[0]["path"].as_str().expect("path")).exists());
+    // The container's profile holds system 1 as well: both must go.
+    env.ok(&["profile", "delete-generations", "host", "old"]);
+    env.ok(&["store", "gc"]);
+    assert!(
+        Path::new(&sys1).exists(),
+        "the container's profile still keeps it"
+    );
+    env.ok(&["profile", "delete-generations", "containers/gengc", "old"]);
+    env.ok(&["store", "gc"]);
+    assert!(
+        !Path::new(&sys1).exists(),
+        "no generation keeps it any more"
+    );
+    assert!(!Path::new(gens[0]["path"].as_str().expect("path")).exists());
+    assert!(Path::new(&sys2).exists());
+    assert_eq!(env.generations().len(), 1);
+}
