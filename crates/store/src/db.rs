@@ -91,29 +91,31 @@ impl Db {
         let tx = self.conn.transaction().map_err(StoreError::db(ctx))?;
         for i in infos {
             let printed = dir.print(&i.path);
-            tx.execute(
+            // Cached statements: every built or added path comes through here, and an
+            // uncached statement is parsed and planned again on each call.
+            tx.prepare_cached(
                 "insert into ValidPaths (path, hash, registrationTime, deriver, narSize, ca) values (?1, ?2, ?3, ?4, ?5, ?6)
                  on conflict (path) do update set hash = excluded.hash, narSize = excluded.narSize, ca = excluded.ca, deriver = coalesce(excluded.deriver, deriver)",
-                params![
+            )
+            .and_then(|mut st| st.execute(params![
                     printed,
                     format!("sha256:{}", i.nar_hash.to_base16()),
                     if i.registration_time == 0 { now() } else { i.registration_time },
                     i.deriver.as_ref().map(|d| dir.print(d)),
                     i.nar_size as i64,
                     i.ca
-                ],
-            )
+                ]))
             .map_err(StoreError::db(format!("registering '{printed}'")))?;
         }
         for i in infos {
             let printed = dir.print(&i.path);
             for r in &i.references {
                 let n = tx
-                    .execute(
+                    .prepare_cached(
                         "insert or ignore into Refs (referrer, reference)
                          select a.id, b.id from ValidPaths a, ValidPaths b where a.path = ?1 and b.path = ?2",
-                        params![printed, dir.print(r)],
                     )
+                    .and_then(|mut st| st.execute(params![printed, dir.print(r)]))
                     .map_err(StoreError::db(format!("registering references of '{printed}'")))?;
                 if n == 0 {
                     let exists: Option<i64> = tx

@@ -88,8 +88,7 @@ impl Store {
         order.sort_by_key(|&i| std::cmp::Reverse(infos[i].nar_size));
         let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(infos.len()).max(1);
         let next = std::sync::atomic::AtomicUsize::new(0);
-        let results: std::sync::Mutex<Vec<Option<Result<(nest_nixcompat::Hash, u64), StoreError>>>> =
-            std::sync::Mutex::new((0..infos.len()).map(|_| None).collect());
+        let results: std::sync::Mutex<Vec<Option<HashResult>>> = std::sync::Mutex::new((0..infos.len()).map(|_| None).collect());
         std::thread::scope(|scope| {
             for _ in 0..workers {
                 scope.spawn(|| loop {
@@ -160,6 +159,8 @@ impl Store {
         Ok(out)
     }
 }
+
+type HashResult = Result<(nest_nixcompat::Hash, u64), StoreError>;
 
 /// Closure sizes over a graph held in memory: paths become indices, so each closure
 /// is a walk over integers (one closure per path of a 1000-path chain is half a

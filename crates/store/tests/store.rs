@@ -242,14 +242,14 @@ fn closures_of_a_diamond_count_shared_paths_once() {
     let other = s.add_text("other", b"other", &BTreeSet::new()).expect("other");
     let mut want = vec![base.clone(), l.clone(), r.clone(), top.clone()];
     want.sort();
-    assert_eq!(s.closure(&[top.clone()]).expect("closure"), want);
+    assert_eq!(s.closure(std::slice::from_ref(&top)).expect("closure"), want);
     assert_eq!(s.closure(&[l.clone(), other.clone()]).expect("closure").len(), 3);
-    let infos = s.closure_infos(&[top.clone()]).expect("infos");
+    let infos = s.closure_infos(std::slice::from_ref(&top)).expect("infos");
     assert_eq!(infos.iter().map(|i| i.path.clone()).collect::<Vec<_>>(), want);
     assert_eq!(infos.iter().find(|i| i.path == top).expect("top").references, [l.clone(), r.clone()].into());
     let size = |p: &nest_nixcompat::StorePath| s.query(p).expect("q").expect("valid").nar_size;
     // Non-recursive with closure sizes: one entry, base counted once.
-    let info = s.path_info(&[top.clone()], false, true).expect("info");
+    let info = s.path_info(std::slice::from_ref(&top), false, true).expect("info");
     assert_eq!(info.len(), 1);
     assert_eq!(info[0].closure_size, Some(size(&top) + size(&l) + size(&r) + size(&base)));
     assert!(matches!(s.closure(&[nest_nixcompat::StorePath::from_base_name("0c5bh0sqfy4h3a1xzp0mb0yi0bp4cmy6-ghost").expect("sp")]), Err(nest_store::StoreError::NotValid(_))));
