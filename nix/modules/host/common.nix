@@ -59,5 +59,7 @@ in
         message = "containers.${name}: hostBridge and hostAddress/hostAddress6 cannot both be set"; }
     ] ++ systemAssertions name c) cs)
     ++ lib.concatMap duplicates [ "localAddress" "localAddress6" ];
+    warnings = lib.concatLists (lib.mapAttrsToList (name: c: lib.optionals (c.path == null)
+      (map (w: "containers.${name}.config: ${w}") c.config.warnings)) cs);
   };
 }

@@ -9,5 +9,6 @@
   ./systemd.nix
   ./activation.nix
   ./openssh.nix
+  ./compat.nix
   ./toplevel.nix
 ]
