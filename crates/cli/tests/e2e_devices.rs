@@ -1,8 +1,9 @@
 //! Privileged end-to-end tests of the device allow-list through `nest spawn`: inside a
 //! container, /dev/null opens, a node for a device outside the list (made by the test
 //! in the root beforehand) does not, and mknod of such a device fails; `--enable-tun`
-//! and `--allow-device` widen the list. On a hybrid host the v1 `devices` cgroup's own
-//! list is checked too; the BPF filter alone is tested in crates/sys/tests.
+//! and `--allow-device` widen the list. The filters themselves are checked from the
+//! host too (the v2 cgroup's BPF program, the v1 `devices` list where it exists); the
+//! BPF filter alone is tested in crates/sys/tests.
 //!
 //! They need root. Without root they skip, unless `CI` is set: then they fail. Each
 //! test has its own temp root and unique name; a Drop guard removes leftover cgroups.
@@ -131,22 +132,24 @@ fn only_allowed_devices_can_be_used() {
     assert!(has(&out, "R=ok") && has(&out, "W=denied"), "read-only access only:\n{out}");
 }
 
-/// On a host with the v1 devices controller, the container's own devices cgroup lists
-/// exactly the allowed devices (the property, read from the host while it runs).
+/// The device filters a running container has, read from the host: its cgroup v2
+/// directory carries exactly one BPF device program (pure v2 and hybrid hosts), and
+/// where the v1 devices controller exists its own cgroup lists exactly the allowed
+/// devices.
 #[test]
-fn v1_devices_cgroup_lists_only_the_allowed_devices() {
+fn the_container_cgroups_carry_the_device_filters() {
     if !privileged() {
         return;
     }
     let layout = nest_sys::cgroup::Layout::detect().expect("layout");
-    let Some(devices) = layout.v1("devices").cloned() else {
-        eprintln!("no v1 devices controller on this host: the BPF filter alone applies (tested above)");
-        return;
-    };
+    let v2 = layout.hierarchies.iter().find(|h| h.kind == nest_sys::cgroup::Kind::V2).cloned();
+    let devices = layout.v1("devices").cloned();
+    assert!(v2.is_some() || devices.is_some(), "a host with neither a v2 tree nor a v1 devices controller");
     let w = World::new();
-    let name = unique("devv1");
+    let name = unique("devcg");
     let _cg = CgroupGuard(name.clone());
-    let list = devices.path_of(&devices.current).join(format!("nest-{name}")).join("devices.list");
+    let list = devices.as_ref().map(|d| d.path_of(&d.current).join(format!("nest-{name}")).join("devices.list"));
+    let v2_dir = v2.as_ref().map(|h| h.path_of(&h.current).join(format!("nest-{name}")));
     let flag = w.root().join("listed");
     let script = "while ! test -e /listed; do :; done; echo done";
     let child = Command::new(NEST)
@@ -168,20 +171,29 @@ fn v1_devices_cgroup_lists_only_the_allowed_devices() {
         }
     }
     let mut child = Kill(child);
-    let mut text = String::new();
-    for _ in 0..500 {
-        text = std::fs::read_to_string(&list).unwrap_or_default();
-        if !text.is_empty() {
+    // The state file appears once the container's cgroups are set up.
+    let state = w.dir.path().join("run/containers").join(&name).join("state.json");
+    for _ in 0..1000 {
+        if state.exists() {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
+    let text = list.as_ref().map(|l| std::fs::read_to_string(l).unwrap_or_default());
+    let programs = v2_dir.as_ref().map(|d| nest_sys::bpf::attached_device_programs(d));
     std::fs::write(&flag, "").expect("release the container");
     let status = child.0.wait().expect("wait");
     assert!(status.success());
-    let lines: Vec<&str> = text.lines().collect();
-    assert!(lines.contains(&"c 1:3 rwm"), "{text}");
-    assert!(lines.contains(&"c 136:* rwm"), "{text}");
-    assert!(!lines.iter().any(|l| l.starts_with("a ") || l.starts_with("b ")), "no wildcard, no block device: {text}");
-    assert!(!Path::new(&list).exists(), "the cgroup is removed after the exit");
+    if let Some(p) = programs {
+        assert_eq!(p.expect("query the container's v2 cgroup"), 1, "one BPF device program on the container's v2 cgroup");
+    }
+    if let Some(text) = text {
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines.contains(&"c 1:3 rwm"), "{text}");
+        assert!(lines.contains(&"c 136:* rwm"), "{text}");
+        assert!(!lines.iter().any(|l| l.starts_with("a ") || l.starts_with("b ")), "no wildcard, no block device: {text}");
+    }
+    for p in list.iter().chain(v2_dir.iter()) {
+        assert!(!Path::new(p).exists(), "{} is removed after the exit", p.display());
+    }
 }

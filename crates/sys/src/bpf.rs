@@ -15,6 +15,8 @@ pub enum BpfError {
     Open { path: PathBuf, source: std::io::Error },
     #[error("attaching the device filter to cgroup {path}: {errno}")]
     Attach { path: PathBuf, errno: nix::errno::Errno },
+    #[error("querying the device programs of cgroup {path}: {errno}")]
+    Query { path: PathBuf, errno: nix::errno::Errno },
     #[error("the device filter has too many rules ({0})")]
     TooLarge(usize),
 }
@@ -143,6 +145,7 @@ pub fn device_program(rules: &[DeviceAllow]) -> Result<Vec<Insn>, BpfError> {
 
 const BPF_PROG_LOAD: libc::c_long = 5;
 const BPF_PROG_ATTACH: libc::c_long = 8;
+const BPF_PROG_QUERY: libc::c_long = 16;
 const BPF_PROG_TYPE_CGROUP_DEVICE: u32 = 15;
 const BPF_CGROUP_DEVICE: u32 = 6;
 
@@ -165,6 +168,9 @@ struct ProgLoadAttr {
     expected_attach_type: u32,
 }
 
+/// BPF_PROG_ATTACH's part of `union bpf_attr`. Every byte up to the size passed is a
+/// field: the kernel refuses non-zero bytes it does not know (`EINVAL`), and padding
+/// would be left uninitialised.
 #[repr(C, align(8))]
 #[derive(Default)]
 struct ProgAttachAttr {
@@ -173,6 +179,20 @@ struct ProgAttachAttr {
     attach_type: u32,
     attach_flags: u32,
     replace_bpf_fd: u32,
+    zero: u32,
+}
+
+/// BPF_PROG_QUERY's part of `union bpf_attr`.
+#[repr(C, align(8))]
+#[derive(Default)]
+struct ProgQueryAttr {
+    target_fd: u32,
+    attach_type: u32,
+    query_flags: u32,
+    attach_flags: u32,
+    prog_ids: u64,
+    prog_cnt: u32,
+    zero: u32,
 }
 
 fn bpf<T>(cmd: libc::c_long, attr: &mut T) -> Result<libc::c_long, nix::errno::Errno> {
@@ -241,6 +261,19 @@ pub fn attach_device_filter(cgroup: &Path, rules: &[DeviceAllow]) -> Result<(), 
     };
     bpf(BPF_PROG_ATTACH, &mut attr).map_err(|errno| BpfError::Attach { path: cgroup.to_path_buf(), errno })?;
     Ok(())
+}
+
+/// How many device programs are attached to the cgroup v2 directory itself (not
+/// inherited ones): a property tests read instead of trying devices.
+pub fn attached_device_programs(cgroup: &Path) -> Result<u32, BpfError> {
+    let dir = std::fs::File::open(cgroup).map_err(|source| BpfError::Open { path: cgroup.to_path_buf(), source })?;
+    let mut attr = ProgQueryAttr {
+        target_fd: dir.as_raw_fd() as u32,
+        attach_type: BPF_CGROUP_DEVICE,
+        ..ProgQueryAttr::default()
+    };
+    bpf(BPF_PROG_QUERY, &mut attr).map_err(|errno| BpfError::Query { path: cgroup.to_path_buf(), errno })?;
+    Ok(attr.prog_cnt)
 }
 
 #[cfg(test)]

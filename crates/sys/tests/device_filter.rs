@@ -46,7 +46,9 @@ fn only_listed_devices_can_be_opened_or_made() {
     std::fs::create_dir_all(&cleanup.scratch).expect("scratch dir");
     nest_sys::cgroup::create(&cleanup.cgroup).expect("test cgroup");
     let null = DeviceAllow { kind: DeviceType::Char, major: Some(1), minor: Some(3), access: DeviceAllow::access_from_letters("rwm") };
+    assert_eq!(bpf::attached_device_programs(&cleanup.cgroup).expect("query"), 0);
     bpf::attach_device_filter(&cleanup.cgroup, &[null]).expect("attach the device filter");
+    assert_eq!(bpf::attached_device_programs(&cleanup.cgroup).expect("query"), 1);
 
     let script = format!(
         r#"echo $$ > {cg}/cgroup.procs || exit 99
