@@ -343,6 +343,15 @@ fn print_plan(steps: &[Step], json: bool, out: &Output) {
 
 pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     let store = Arc::new(args.store.open()?);
+    // Two switches at once would plan against the same state and interleave their
+    // generations; a dry run changes nothing and need not wait.
+    let _switch_lock = if args.dry_run {
+        None
+    } else {
+        Some(nest_store::lock::PathLock::exclusive(
+            &store.state_dir().join("switch.lock"),
+        )?)
+    };
     let sup = Supervisor::from_env();
     let host = host_profile(&store);
     let last = current_generation(&store)?;
