@@ -548,3 +548,58 @@ fn generations_keep_their_systems_until_they_are_deleted() {
     assert!(Path::new(&sys2).exists());
     assert_eq!(env.generations().len(), 1);
 }
+
+/// Without root: builders run unsandboxed (`--no-sandbox`) with the host's /bin/sh.
+#[test]
+fn build_profile_sets_a_profile_instead_of_a_result_link() {
+    let env = Env::new();
+    let f = env.file(
+        "two.nix",
+        r#"{ one = derivation { name = "one"; system = "x"; builder = "/bin/sh"; args = [ "-c" "echo 1 > $out" ]; };
+             two = derivation { name = "two"; system = "x"; builder = "/bin/sh"; args = [ "-c" "echo 2 > $out" ]; }; }"#,
+    );
+    let f = f.to_str().expect("utf-8");
+    let one = env
+        .ok(&[
+            "build",
+            "--no-sandbox",
+            "-f",
+            f,
+            "-A",
+            "one",
+            "--profile",
+            "test/one",
+        ])
+        .trim()
+        .to_string();
+    assert!(one.ends_with("-one"), "{one}");
+    assert_eq!(env.profile_target("test/one"), PathBuf::from(&one));
+    assert!(!env.dir.path().join("result").exists());
+    let two = env
+        .ok(&[
+            "build",
+            "--no-sandbox",
+            "-f",
+            f,
+            "-A",
+            "two",
+            "--profile",
+            "test/one",
+        ])
+        .trim()
+        .to_string();
+    assert_eq!(env.profile_target("test/one"), PathBuf::from(&two));
+    let gens: Value =
+        serde_json::from_str(&env.ok(&["profile", "list", "--json", "test/one"])).expect("JSON");
+    assert_eq!(gens.as_array().map(Vec::len), Some(2));
+    // The whole set is two outputs: a profile points at one.
+    let out = env.nest(&["build", "--no-sandbox", "-f", f, "--profile", "test/one"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("--profile needs exactly one output to point at; the expression built 2"));
+    assert_eq!(
+        env.profile_target("test/one"),
+        PathBuf::from(&two),
+        "unchanged"
+    );
+}
