@@ -69,10 +69,10 @@ fn list_to_attrs(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let mut entries: Vec<Attr> = Vec::with_capacity(l.len());
     for item in l.iter() {
         let s = ev.expect_attrs(item, pos)?;
-        let Some(n) = s.get(ev.syms.name).cloned() else {
+        let Some(n) = s.get_attr(ev.syms.name).cloned() else {
             return err("attribute 'name' missing for call to 'listToAttrs'", pos);
         };
-        let name = ev.force_str(&n, pos)?;
+        let name = ev.force_str(&n.value, if n.pos.is_none() { pos } else { n.pos })?;
         let Some(attr) = s.get_attr(ev.syms.value) else {
             return err("attribute 'value' missing for call to 'listToAttrs'", pos);
         };
@@ -135,7 +135,7 @@ fn function_args(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 }
 
 fn zip_attrs_with(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let f = a[0].clone();
+    let f = ev.expect_function(&a[0], pos)?;
     let l = ev.expect_list(&a[1], pos)?;
     let mut acc: std::collections::BTreeMap<Sym, Vec<Value>> = Default::default();
     for item in l.iter() {

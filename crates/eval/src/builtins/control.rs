@@ -63,6 +63,14 @@ fn trace(ev: &mut Eval, a: &[Value], _pos: Pos) -> EResult<Value> {
     ev.force(&a[1])
 }
 
-fn add_error_context(ev: &mut Eval, a: &[Value], _pos: Pos) -> EResult<Value> {
-    ev.force(&a[1])
+fn add_error_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    match ev.force(&a[1]) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            // Nix renders the context when the error passes by, so a context that is
+            // not a string replaces the error with its own.
+            ev.coerce_to_string(&a[0], pos, false, false)?;
+            Err(e)
+        }
+    }
 }

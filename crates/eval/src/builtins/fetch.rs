@@ -75,7 +75,7 @@ fn fetch(ev: &mut Eval, a: &[Value], pos: Pos, kind: Kind) -> EResult<Value> {
                 }
             }
         }
-        other => url = Some(ev.coerce_to_string(other, pos, false, false)?.0),
+        other => url = Some(ev.force_str(other, pos)?),
     }
     let Some(url) = url else { return err("'url' argument required", pos) };
     let Some(local) = url.strip_prefix("file://") else {

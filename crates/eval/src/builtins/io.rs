@@ -280,7 +280,13 @@ fn path(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 }
 
 fn filter_source(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let f = ev.expect_function(&a[0], pos)?;
+    let f = ev.force(&a[0])?;
+    if !f.is_function() {
+        return err(
+            format!("first argument in call to 'filterSource' is not a function but {}", f.type_phrase()),
+            pos,
+        );
+    }
     let (p, _) = coerce_to_path(ev, &a[1], pos)?;
     let name = p.rsplit('/').next().unwrap_or("source").to_string();
     let sp = crate::store::add_path(ev, &p, &name, Some(f), pos)?;

@@ -20,15 +20,35 @@ pub static OPS: &[PrimOp] = &[
     prim!("floor", 1, |ev, a, pos| round(ev, a, pos, f64::floor)),
 ];
 
+/// The two operands of `add`, `sub` and `mul`: Nix asks for floats when either is
+/// a float and for integers otherwise, which decides the wording of type errors.
+fn operands(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<(Value, Value)> {
+    let x = ev.force(&a[0])?;
+    let y = ev.force(&a[1])?;
+    let want_float = matches!(x, Value::Float(_)) || matches!(y, Value::Float(_));
+    for v in [&x, &y] {
+        match (v, want_float) {
+            (Value::Int(_), false) | (Value::Int(_) | Value::Float(_), true) => {}
+            (o, false) => return err(format!("value is {} while an integer was expected", o.type_phrase()), pos),
+            (o, true) => return err(format!("value is {} while a float was expected", o.type_phrase()), pos),
+        }
+    }
+    Ok((x, y))
+}
+
 fn add(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let x = ev.expect_number(&a[0], pos)?;
-    let y = ev.expect_number(&a[1], pos)?;
+    let (x, y) = operands(ev, a, pos)?;
     ev.add(&x, &y, pos, pos)
 }
 
 fn arith(ev: &mut Eval, op: BinOp, a: &[Value], pos: Pos) -> EResult<Value> {
-    let x = ev.expect_number(&a[0], pos)?;
-    let y = ev.expect_number(&a[1], pos)?;
+    if op == BinOp::Div {
+        // `div` checks its divisor as a float first.
+        let x = ev.expect_number(&a[0], pos)?;
+        let y = ev.expect_number(&a[1], pos)?;
+        return ev.arith(op, &x, &y, pos);
+    }
+    let (x, y) = operands(ev, a, pos)?;
     ev.arith(op, &x, &y, pos)
 }
 

@@ -1,0 +1,1 @@
+builtins.mul { } 2

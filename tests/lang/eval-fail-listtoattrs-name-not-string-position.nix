@@ -1,0 +1,3 @@
+builtins.listToAttrs [
+  { name = 1; value = 2; }
+]

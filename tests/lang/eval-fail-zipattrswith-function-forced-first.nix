@@ -1,0 +1,1 @@
+builtins.zipAttrsWith 1 [ ]
