@@ -15,6 +15,13 @@
 //! | `<state>/profiles/**` | profiles and generations (`name -> name-N-link -> path`) | `<profile>.lock` |
 //! | `<state>/log/**` | build logs (written by `nest-build`) | — |
 //!
+//! Crash safety: a path is registered only after its contents are complete and in
+//! place, so a killed process leaves at most an unregistered entry (garbage for `gc`,
+//! replaced by the next add). Durability across power loss is Nix's default
+//! (`fsync-store-paths = false`): SQLite runs in WAL mode with `synchronous = normal`,
+//! and contents are not fsynced before registration, so after a power cut a recently
+//! registered path can be incomplete; `verify --check-contents` finds it.
+//!
 //! Why SQLite (rusqlite, bundled): the registration data is relational (paths and their
 //! references, queried both ways for closures and GC), Nix keeps the same schema so its
 //! tooling intuition carries over, and SQLite gives crash-safe transactions with several
