@@ -324,6 +324,7 @@ impl<'a> Builder<'a> {
                         env: env.clone(),
                         network: drv.is_fixed_output(),
                         extra_paths: self.cfg.sandbox_paths.clone(),
+                        parent: Some(std::process::id()),
                     };
                     let spec_file = work.join("spec.json");
                     let text = serde_json::to_vec(&spec).map_err(|e| BuildError::Io { what: "writing the sandbox spec", drv: printed.clone(), source: e.into() })?;

@@ -33,6 +33,11 @@ pub struct SandboxSpec {
     /// `sandbox-paths` (whose default is `/bin/sh` = a static busybox).
     #[serde(default)]
     pub extra_paths: Vec<(String, PathBuf)>,
+    /// The pid of the `nest` that started the helper: if it is no longer the helper's
+    /// parent once the parent death signal is set, it died before, and the signal
+    /// will never come.
+    #[serde(default)]
+    pub parent: Option<u32>,
 }
 
 fn fail(what: &str, e: impl std::fmt::Display) -> i32 {
@@ -51,6 +56,9 @@ pub fn child_main(spec_file: &Path) -> i32 {
     // If nest (our parent) dies, so does the build.
     if let Err(e) = nest_sys::process::set_parent_death_signal(nix::sys::signal::Signal::SIGKILL) {
         return fail("setting the parent death signal", e);
+    }
+    if spec.parent.is_some_and(|p| i64::from(nix::unistd::getppid().as_raw()) != i64::from(p)) {
+        return fail("starting", "the nest that started this build is gone");
     }
     let mut flags = CloneFlags::CLONE_NEWNS | CloneFlags::CLONE_NEWUTS | CloneFlags::CLONE_NEWIPC;
     if !spec.network {

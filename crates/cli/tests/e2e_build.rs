@@ -172,6 +172,24 @@ fn a_failing_sandboxed_build_registers_nothing() {
     assert!(!entries.iter().any(|n| n.starts_with(".tmp-")), "{entries:?}");
 }
 
+/// Command lines of processes with an argument that mentions `dir` (the sandbox helper's
+/// spec file, builders' scripts in the store).
+fn processes_mentioning(dir: &Path) -> Vec<String> {
+    let needle = dir.to_string_lossy().into_owned();
+    let mut out = Vec::new();
+    for ent in std::fs::read_dir("/proc").expect("/proc").flatten() {
+        if !ent.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let Ok(cmd) = std::fs::read(ent.path().join("cmdline")) else { continue };
+        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+        if cmd.contains(&needle) {
+            out.push(format!("{}: {cmd}", ent.file_name().to_string_lossy()));
+        }
+    }
+    out
+}
+
 #[test]
 fn killing_nest_build_at_any_moment_leaves_a_consistent_store() {
     if !privileged() {
@@ -199,8 +217,14 @@ fn killing_nest_build_at_any_moment_leaves_a_consistent_store() {
         std::thread::sleep(std::time::Duration::from_millis(delay));
         let _ = child.kill();
         let _ = child.wait();
-        // Give the sandboxes (killed through their parent death signal) a moment to go.
-        std::thread::sleep(std::time::Duration::from_millis(50));
+        // The sandboxes die through their parent death signal (or, started just
+        // before the kill, notice their parent is gone): no process of this store is
+        // left after a moment.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+        while !processes_mentioning(&e.store()).is_empty() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert_eq!(processes_mentioning(&e.store()), Vec::<String>::new(), "trial {trial} (kill after {delay} ms): processes left");
         let v = e.nest(&["store", "verify", "--check-contents", "--json"]);
         let j: serde_json::Value = serde_json::from_slice(&v.stdout).expect("verify json");
         assert!(v.status.success(), "trial {trial} (kill after {delay} ms): {j}");
