@@ -357,6 +357,7 @@ fn lex(text: &[u8]) -> Lexed {
                     return Lexed { toks, lex_error: Some(("path has a trailing slash".into(), i as u32)) };
                 }
                 stack.pop();
+                // The location of the token before the character that ended the path.
                 let start = toks.last().map(|t| t.start).unwrap_or(0);
                 toks.push(Tok { k: K::PathEnd, start });
             }
@@ -455,8 +456,9 @@ fn lex(text: &[u8]) -> Lexed {
     }
     match stack.last() {
         Some(St::InPath) => {
-            // At the end of the text, Nix places PATH_END at the path's first token.
-            let start = toks.iter().rev().find(|t| matches!(t.k, K::Path | K::HPath)).map(|t| t.start).unwrap_or(0);
+            // Nix gives PATH_END the location of the token before the last one read
+            // (and keeps it for the end of the file).
+            let start = toks.len().checked_sub(2).map(|i| toks[i].start).unwrap_or(0);
             toks.push(Tok { k: K::PathEnd, start });
         }
         Some(St::InPathSlash) => {
@@ -970,6 +972,8 @@ mod tests {
             ("1 % 2", "syntax error, unexpected invalid token, expecting end of file", 2),
             ("if a then b", "syntax error, unexpected end of file, expecting ELSE", 10),
             ("f let", "syntax error, unexpected end of file, expecting '{'", 2),
+            ("if with ~/x", "syntax error, unexpected end of file, expecting ';'", 7),
+            ("1 + /a/b//c", "syntax error, unexpected PATH_END, expecting DOLLAR_CURLY", 4),
         ];
         // Too deep to follow: left to the caller.
         assert_eq!(check(&"(".repeat(5000)), None);

@@ -150,6 +150,14 @@ impl<'a> Lexer<'a> {
         String::from_utf8_lossy(&out).into_owned()
     }
 
+    /// The last string token's contents. Nix keeps strings as C strings, so an
+    /// escaped NUL (`\u0000`) ends them.
+    fn text(&self) -> String {
+        let b = &self.buffer;
+        let end = b.iter().position(|c| *c == 0).unwrap_or(b.len());
+        String::from_utf8_lossy(&b[..end]).into_owned()
+    }
+
     fn fail(&mut self, msg: impl Into<String>) -> Tok {
         self.error = msg.into();
         Tok::ParseError
@@ -388,7 +396,7 @@ impl Parser<'_> {
                 }
                 Ok(Value::Float(self.lex.float_value))
             }
-            Tok::Str => Ok(Value::string(String::from_utf8_lossy(&self.lex.buffer).into_owned())),
+            Tok::Str => Ok(Value::string(self.lex.text())),
             Tok::BeginArray => self.nested(|p| p.array()),
             Tok::BeginObject => self.nested(|p| p.object()),
             Tok::ParseError => Err(self.syntax_error(tok, None, "value")),
@@ -433,6 +441,7 @@ impl Parser<'_> {
             if t != Tok::Str {
                 return Err(self.syntax_error(t, Some(Tok::Str), "object key"));
             }
+            // Attribute names are not C strings in Nix: a NUL stays.
             let key = String::from_utf8_lossy(&self.lex.buffer).into_owned();
             let t2 = self.lex.scan();
             if t2 != Tok::NameSep {

@@ -1,0 +1,1 @@
+builtins.fromJSON "{ \"key\": [ \"a\\u0000b\", \"\\u0000\" ] }"
