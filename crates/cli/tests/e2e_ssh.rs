@@ -64,23 +64,17 @@ fn output_within(mut cmd: Command, limit: Duration) -> Output {
     }
 }
 
-/// An unused TCP port on every address (sshd listens on 0.0.0.0 and ::). Never 22.
+/// An unused TCP port on 127.0.0.1 (where the test's sshd listens). Never 22.
 fn free_port() -> u16 {
-    for _ in 0..100 {
-        let port = std::net::TcpListener::bind("0.0.0.0:0")
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("bind an ephemeral port")
             .port();
-        // The IPv4 listener is closed by now; the port must be free on :: as well,
-        // unless this host has no IPv6 at all.
-        let v6 = std::net::TcpListener::bind(("::", port));
-        let no_ipv6 = matches!(&v6, Err(e) if e.kind() == std::io::ErrorKind::AddrNotAvailable
-            || e.raw_os_error() == Some(libc::EAFNOSUPPORT));
-        if port != 22 && (v6.is_ok() || no_ipv6) {
+        if port != 22 {
             return port;
         }
     }
-    panic!("no free TCP port found in 100 tries");
 }
 
 fn keygen(path: &Path) {
@@ -145,11 +139,12 @@ fn the_original_example_lets_root_in_with_the_key_and_only_with_it() {
     let public = std::fs::read_to_string(env.path("key.pub")).expect("public key");
     let port = free_port();
     let host = env.path("host.nix");
-    // The original's example, with this test's key, port and container name.
+    // The original's example, with this test's key, port and container name, and
+    // sshd on loopback only (the container shares the host's network).
     std::fs::write(
         &host,
         format!(
-            "{{\n  containers.{NAME} = {{\n    autoStart = true;\n    config = {{\n      services.openssh.enable = true;\n      services.openssh.ports = [ {port} ];\n      users.extraUsers.root.openssh.authorizedKeys.keys = [\n        \"{}\"\n      ];\n    }};\n  }};\n}}\n",
+            "{{\n  containers.{NAME} = {{\n    autoStart = true;\n    config = {{\n      services.openssh.enable = true;\n      services.openssh.ports = [ {port} ];\n      services.openssh.listenAddresses = [ {{ addr = \"127.0.0.1\"; }} ];\n      users.extraUsers.root.openssh.authorizedKeys.keys = [\n        \"{}\"\n      ];\n    }};\n  }};\n}}\n",
             public.trim()
         ),
     )
@@ -171,6 +166,11 @@ fn the_original_example_lets_root_in_with_the_key_and_only_with_it() {
         logs(&env)
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{NAME}\n0\n"));
+    let log = logs(&env);
+    assert!(
+        log.contains(&format!("Server listening on 127.0.0.1 port {port}.")) && !log.contains("0.0.0.0"),
+        "sshd listens on loopback only: {log}"
+    );
 
     // scp speaks SFTP: the subsystem runs the imported sftp-server.
     let copied = env.path("hostname.copy");

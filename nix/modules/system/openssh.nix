@@ -30,6 +30,17 @@ in
     };
     allowSFTP = mkOption { type = types.bool; default = true; description = "Whether the SFTP subsystem is served (`sftp`, and `scp`, which uses SFTP since OpenSSH 9)."; };
     ports = mkOption { type = types.listOf types.port; default = [ 22 ]; description = "Ports sshd listens on."; };
+    listenAddresses = mkOption {
+      type = types.listOf (types.submodule {
+        options = {
+          addr = mkOption { type = types.str; description = "An address to listen on (IPv6 in brackets: `[::1]`)."; };
+          port = mkOption { type = types.nullOr types.port; default = null; description = "The port on this address (null: every port of `ports`)."; };
+        };
+      });
+      default = [ ];
+      example = [ { addr = "127.0.0.1"; port = 2022; } ];
+      description = "Addresses sshd listens on; empty: every address. A container without a private network shares the host's addresses.";
+    };
     settings = mkOption {
       type = types.submodule {
         freeformType = types.attrsOf (types.oneOf [ types.str types.int types.bool ]);
@@ -46,6 +57,7 @@ in
     users.users.sshd = { isSystemUser = true; group = "sshd"; description = "SSH privilege separation user"; };
     users.groups.sshd = { };
     environment.etc."ssh/sshd_config".text = lib.concatMapStrings (p: "Port ${toString p}\n") cfg.ports
+      + lib.concatMapStrings (l: "ListenAddress ${l.addr}${lib.optionalString (l.port != null) ":${toString l.port}"}\n") cfg.listenAddresses
       + lib.concatMapStrings (k: "HostKey ${k.path}\n") hostKeys + ''
       AuthorizedKeysFile .ssh/authorized_keys /etc/ssh/authorized_keys.d/%u
       PidFile /run/sshd.pid
