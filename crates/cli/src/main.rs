@@ -61,8 +61,9 @@ enum Command {
     /// List the options of nest's host modules (and a host config's own), or
     /// `--json` in the shape of NixOS's options.json.
     Options(cmd::options::Args),
-    /// Evaluate a host config, build the container systems and reconcile the
-    /// containers with it (`--dry-run`: only print the plan).
+    /// Evaluate a host config, build the container systems, record a generation and
+    /// reconcile the containers with it (`--dry-run`: only print the plan;
+    /// `--rollback`: back to the previous generation).
     Switch(cmd::switch::Args),
     /// The host's switch generations: each `nest switch`, its date and the systems of
     /// its containers (`nest switch --rollback` goes back one).
