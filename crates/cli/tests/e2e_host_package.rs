@@ -42,8 +42,15 @@ fn eval(e: &str, store: &Path) -> Result<serde_json::Value, String> {
 
 /// The sonames `ldd` (the host loader itself) resolves for `program`, and the loader.
 fn ldd_sonames(program: &str) -> Vec<String> {
-    let out = Command::new("ldd").arg(program).output().expect("ldd (libc-bin) runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("ldd")
+        .arg(program)
+        .output()
+        .expect("ldd (libc-bin) runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut names: Vec<String> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| l.split_whitespace().next())
@@ -72,7 +79,11 @@ fn the_closure_is_the_host_loaders() {
     let store = tempfile::tempdir().expect("temp dir");
     for program in ["/bin/ls", "/usr/bin/ssh-keygen"] {
         let e = expr("x", &[program]);
-        assert_eq!(package_sonames(&e, store.path()), ldd_sonames(program), "{program}");
+        assert_eq!(
+            package_sonames(&e, store.path()),
+            ldd_sonames(program),
+            "{program}"
+        );
     }
 }
 
@@ -89,12 +100,20 @@ fn the_store_path_follows_the_contents_only() {
     std::fs::create_dir(dir.path().join("bin")).unwrap();
     let copy = dir.path().join("bin/ls");
     std::fs::copy("/bin/ls", &copy).unwrap();
-    assert_eq!(out_path(copy.to_str().unwrap()), original, "a copy of the same file");
+    assert_eq!(
+        out_path(copy.to_str().unwrap()),
+        original,
+        "a copy of the same file"
+    );
     // One byte more is another program.
     let mut bytes = std::fs::read("/bin/ls").unwrap();
     bytes.push(0);
     std::fs::write(&copy, bytes).unwrap();
-    assert_ne!(out_path(copy.to_str().unwrap()), original, "changed contents");
+    assert_ne!(
+        out_path(copy.to_str().unwrap()),
+        original,
+        "changed contents"
+    );
 }
 
 #[test]
@@ -102,22 +121,41 @@ fn a_missing_or_non_elf_program_is_a_clear_error() {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = dir.path().join("store");
     let missing = dir.path().join("no-such-program");
-    let err = eval(&format!("({}).outPath", expr("gone", &[missing.to_str().unwrap()])), &store)
-        .expect_err("a missing program fails");
+    let err = eval(
+        &format!("({}).outPath", expr("gone", &[missing.to_str().unwrap()])),
+        &store,
+    )
+    .expect_err("a missing program fails");
     assert!(
-        err.contains(&format!("pkgs.hostPackage gone: program '{}' does not exist on this host", missing.display())),
+        err.contains(&format!(
+            "pkgs.hostPackage gone: program '{}' does not exist on this host",
+            missing.display()
+        )),
         "{err}"
     );
     let script = dir.path().join("script");
     std::fs::write(&script, "#!/bin/sh\necho hi\n").unwrap();
-    let err = eval(&format!("({}).outPath", expr("s", &[script.to_str().unwrap()])), &store)
-        .expect_err("a script fails");
+    let err = eval(
+        &format!("({}).outPath", expr("s", &[script.to_str().unwrap()])),
+        &store,
+    )
+    .expect_err("a script fails");
     assert!(err.contains("is not an ELF file"), "{err}");
-    let err = eval(&format!("({}).outPath", expr("rel", &["bin/ls"])), &store).expect_err("a relative path fails");
-    assert!(err.contains("program 'bin/ls' is not an absolute path"), "{err}");
-    let err = eval(&format!("({}).outPath", expr("two", &["/bin/ls", "/usr/bin/ls"])), &store)
-        .expect_err("two programs with one name fail");
-    assert!(err.contains("pkgs.hostPackage two: two programs would both be bin/ls"), "{err}");
+    let err = eval(&format!("({}).outPath", expr("rel", &["bin/ls"])), &store)
+        .expect_err("a relative path fails");
+    assert!(
+        err.contains("program 'bin/ls' is not an absolute path"),
+        "{err}"
+    );
+    let err = eval(
+        &format!("({}).outPath", expr("two", &["/bin/ls", "/usr/bin/ls"])),
+        &store,
+    )
+    .expect_err("two programs with one name fail");
+    assert!(
+        err.contains("pkgs.hostPackage two: two programs would both be bin/ls"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -128,9 +166,17 @@ fn elf_info_reads_what_the_loader_reads() {
     assert_eq!(v["path"], "/usr/bin/ssh-keygen");
     let interp = v["interpreter"].as_str().expect("an interpreter");
     assert!(Path::new(interp).exists(), "{interp}");
-    let needed: Vec<&str> = v["needed"].as_array().unwrap().iter().filter_map(|n| n.as_str()).collect();
+    let needed: Vec<&str> = v["needed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n.as_str())
+        .collect();
     assert!(needed.contains(&"libc.so.6"), "{needed:?}");
-    assert_eq!(eval("builtins.nestElfInfo /etc/passwd", store.path()).unwrap(), serde_json::Value::Null);
+    assert_eq!(
+        eval("builtins.nestElfInfo /etc/passwd", store.path()).unwrap(),
+        serde_json::Value::Null
+    );
 }
 
 /// Root only (the build sandbox and `nest spawn`).
@@ -141,7 +187,11 @@ fn a_built_host_package_runs_with_nothing_but_the_store() {
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let (store, state, root) = (dir.path().join("store"), dir.path().join("state"), dir.path().join("root"));
+    let (store, state, root) = (
+        dir.path().join("store"),
+        dir.path().join("state"),
+        dir.path().join("root"),
+    );
     let out = nest(
         &[
             "build",
@@ -155,13 +205,30 @@ fn a_built_host_package_runs_with_nothing_but_the_store() {
         ],
         &store,
     );
-    assert!(out.status.success(), "build failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "build failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let pkg = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    assert!(pkg.starts_with(store.to_str().unwrap()) && pkg.ends_with("-coreutils-ls"), "{pkg}");
+    assert!(
+        pkg.starts_with(store.to_str().unwrap()) && pkg.ends_with("-coreutils-ls"),
+        "{pkg}"
+    );
     // The interpreter and the run path point into the package.
-    for (flag, want) in [("--print-interpreter", format!("{pkg}/lib/ld-linux")), ("--print-rpath", format!("{pkg}/lib"))] {
-        let o = Command::new("patchelf").arg(flag).arg(format!("{pkg}/bin/ls")).output().expect("patchelf runs");
-        assert!(String::from_utf8_lossy(&o.stdout).starts_with(&want), "{flag}: {o:?}");
+    for (flag, want) in [
+        ("--print-interpreter", format!("{pkg}/lib/ld-linux")),
+        ("--print-rpath", format!("{pkg}/lib")),
+    ] {
+        let o = Command::new("patchelf")
+            .arg(flag)
+            .arg(format!("{pkg}/bin/ls"))
+            .output()
+            .expect("patchelf runs");
+        assert!(
+            String::from_utf8_lossy(&o.stdout).starts_with(&want),
+            "{flag}: {o:?}"
+        );
     }
     std::fs::create_dir(&root).unwrap();
     let run_dir = dir.path().join("run");
@@ -183,12 +250,18 @@ fn a_built_host_package_runs_with_nothing_but_the_store() {
         ],
         &store,
     );
-    assert!(out.status.success(), "ls in the container failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ls in the container failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let listing = String::from_utf8_lossy(&out.stdout);
     let base = pkg.rsplit('/').next().unwrap();
     assert!(listing.lines().any(|l| l == base), "{listing}");
     // Nothing of the host's /usr or /lib was there to help.
-    assert!(!root.join("usr").exists() && !root.join("lib").exists() && !root.join("lib64").exists());
+    assert!(
+        !root.join("usr").exists() && !root.join("lib").exists() && !root.join("lib64").exists()
+    );
 }
 
 #[test]
@@ -202,8 +275,16 @@ fn libraries_add_what_programs_dlopen() {
     };
     let libs = eval(&with("\"libnss_files.so.2\""), store.path()).expect("evaluates");
     let libs = libs.as_str().unwrap();
-    assert!(libs.split_whitespace().any(|e| e.starts_with("libnss_files.so.2=")), "{libs}");
-    let err = eval(&with("\"libnot-there.so.7\""), store.path()).expect_err("an unknown soname fails");
+    assert!(
+        libs.split_whitespace()
+            .any(|e| e.starts_with("libnss_files.so.2=")),
+        "{libs}"
+    );
+    let err =
+        eval(&with("\"libnot-there.so.7\""), store.path()).expect_err("an unknown soname fails");
     // /bin/ls as the loader sees it: /usr/bin/ls where /bin links to usr/bin.
-    assert!(err.contains("libnot-there.so.7 (needed by ") && err.contains("/bin/ls) is in none of"), "{err}");
+    assert!(
+        err.contains("libnot-there.so.7 (needed by ") && err.contains("/bin/ls) is in none of"),
+        "{err}"
+    );
 }

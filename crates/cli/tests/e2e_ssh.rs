@@ -83,7 +83,11 @@ fn keygen(path: &Path) {
         .arg(path)
         .output()
         .expect("the host's ssh-keygen (openssh-client) runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn ssh(port: u16, key: &Path, command: &str) -> Output {
@@ -91,12 +95,18 @@ fn ssh(port: u16, key: &Path, command: &str) -> Output {
     c.args(["-F", "/dev/null", "-p", &port.to_string(), "-i"])
         .arg(key)
         .args([
-            "-o", "IdentitiesOnly=yes",
-            "-o", "BatchMode=yes",
-            "-o", "StrictHostKeyChecking=no",
-            "-o", "UserKnownHostsFile=/dev/null",
-            "-o", "ConnectTimeout=5",
-            "-o", "LogLevel=ERROR",
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "ConnectTimeout=5",
+            "-o",
+            "LogLevel=ERROR",
             "root@127.0.0.1",
             command,
         ]);
@@ -118,7 +128,11 @@ fn ssh_until_up(port: u16, key: &Path, command: &str, limit: Duration) -> Output
 
 fn host_key(env: &Env) -> String {
     let out = env.nest(&["container", "show-host-key", NAME]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
@@ -132,7 +146,9 @@ fn the_original_example_lets_root_in_with_the_key_and_only_with_it() {
         Path::new("/usr/sbin/sshd").exists(),
         "the host needs openssh-server (scripts/install-deps.sh installs it)"
     );
-    let env = Env { dir: tempfile::tempdir().expect("temp dir") };
+    let env = Env {
+        dir: tempfile::tempdir().expect("temp dir"),
+    };
     let (key, wrong) = (env.path("key"), env.path("wrong"));
     keygen(&key);
     keygen(&wrong);
@@ -152,13 +168,22 @@ fn the_original_example_lets_root_in_with_the_key_and_only_with_it() {
 
     let _guard = StopOnDrop(&env);
     let out = env.nest(&["switch", "-f", host.to_str().unwrap()]);
-    assert!(out.status.success(), "switch failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "switch failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let logs = |env: &Env| {
         let o = env.nest(&["container", "logs", NAME, "--service", "sshd"]);
         String::from_utf8_lossy(&o.stdout).into_owned()
     };
-    let out = ssh_until_up(port, &key, "cat /etc/hostname; id -u", Duration::from_secs(60));
+    let out = ssh_until_up(
+        port,
+        &key,
+        "cat /etc/hostname; id -u",
+        Duration::from_secs(60),
+    );
     assert!(
         out.status.success(),
         "ssh with the authorized key failed: {}\nsshd's log:\n{}",
@@ -168,7 +193,8 @@ fn the_original_example_lets_root_in_with_the_key_and_only_with_it() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{NAME}\n0\n"));
     let log = logs(&env);
     assert!(
-        log.contains(&format!("Server listening on 127.0.0.1 port {port}.")) && !log.contains("0.0.0.0"),
+        log.contains(&format!("Server listening on 127.0.0.1 port {port}."))
+            && !log.contains("0.0.0.0"),
         "sshd listens on loopback only: {log}"
     );
 
@@ -178,17 +204,29 @@ fn the_original_example_lets_root_in_with_the_key_and_only_with_it() {
     scp.args(["-F", "/dev/null", "-P", &port.to_string(), "-i"])
         .arg(&key)
         .args([
-            "-o", "IdentitiesOnly=yes",
-            "-o", "BatchMode=yes",
-            "-o", "StrictHostKeyChecking=no",
-            "-o", "UserKnownHostsFile=/dev/null",
-            "-o", "LogLevel=ERROR",
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "LogLevel=ERROR",
             "root@127.0.0.1:/etc/hostname",
         ])
         .arg(&copied);
     let out = output_within(scp, Duration::from_secs(20));
-    assert!(out.status.success(), "scp failed: {}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(std::fs::read_to_string(&copied).unwrap(), format!("{NAME}\n"));
+    assert!(
+        out.status.success(),
+        "scp failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&copied).unwrap(),
+        format!("{NAME}\n")
+    );
 
     let out = ssh(port, &wrong, "id -u");
     assert_eq!(out.status.code(), Some(255), "a wrong key got in: {out:?}");
@@ -203,8 +241,16 @@ fn the_original_example_lets_root_in_with_the_key_and_only_with_it() {
     let before = host_key(&env);
     assert!(before.starts_with("ssh-ed25519 "), "{before}");
     let out = env.nest(&["container", "restart", NAME]);
-    assert!(out.status.success(), "restart failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "restart failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = ssh_until_up(port, &key, "id -u", Duration::from_secs(60));
-    assert!(out.status.success(), "ssh after the restart failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ssh after the restart failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(host_key(&env), before);
 }
