@@ -17,7 +17,7 @@ use nest_store::{Store, StoreError};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
@@ -346,27 +346,9 @@ impl<'a> Builder<'a> {
             let log2 = log.try_clone().map_err(self.io("opening the build log", drv_path))?;
             cmd.stdin(std::process::Stdio::null()).stdout(log).stderr(log2);
             let mut child = cmd.spawn().map_err(self.io("starting the builder", drv_path))?;
-            let start = Instant::now();
-            // Short builders are common (trivial builders): poll fast first.
-            let mut nap = Duration::from_micros(200);
-            let status = loop {
-                match child.try_wait().map_err(self.io("waiting for the builder", drv_path))? {
-                    Some(s) => break s,
-                    None if start.elapsed() > self.cfg.timeout => {
-                        // The pid we started; the sandbox dies with it (parent death
-                        // signal), an unsandboxed builder's group with it.
-                        if !sandboxed {
-                            let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGKILL);
-                        }
-                        let _ = child.kill();
-                        let _ = child.wait();
-                        return Err(BuildError::TimedOut { drv: printed.clone(), secs: self.cfg.timeout.as_secs(), tail: read_tail(&log_path, self.cfg.log_tail) });
-                    }
-                    None => {
-                        std::thread::sleep(nap);
-                        nap = (nap * 2).min(Duration::from_millis(20));
-                    }
-                }
+            let status = wait_with_timeout(&mut child, self.cfg.timeout, !sandboxed).map_err(self.io("waiting for the builder", drv_path))?;
+            let Some(status) = status else {
+                return Err(BuildError::TimedOut { drv: printed.clone(), secs: self.cfg.timeout.as_secs(), tail: read_tail(&log_path, self.cfg.log_tail) });
             };
             if !status.success() {
                 return Err(BuildError::Failed { drv: printed.clone(), status: status.to_string(), tail: read_tail(&log_path, self.cfg.log_tail) });
@@ -407,6 +389,32 @@ impl<'a> Builder<'a> {
         let _ = remove_tree(&work);
         r.map(|_| ())
     }
+}
+
+/// Waits for `child` until `timeout`; `None` when it was killed at the timeout (with its
+/// process group when `group`: an unsandboxed builder's children; a sandbox dies with
+/// its helper through the parent death signal). A helper thread waits for the exit
+/// without reaping it (`WNOWAIT`), so the pid stays the child's until `Child::wait`
+/// here and the kill can never reach another process; it also wakes the build at the
+/// exit instead of at the next tick of a polling loop.
+fn wait_with_timeout(child: &mut std::process::Child, timeout: Duration, group: bool) -> std::io::Result<Option<std::process::ExitStatus>> {
+    use nix::sys::wait::{waitid, Id, WaitPidFlag};
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let waiter = std::thread::spawn(move || {
+        while let Err(nix::errno::Errno::EINTR) = waitid(Id::Pid(pid), WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT) {}
+        let _ = tx.send(());
+    });
+    let timed_out = matches!(rx.recv_timeout(timeout), Err(std::sync::mpsc::RecvTimeoutError::Timeout));
+    if timed_out {
+        if group {
+            let _ = nix::sys::signal::killpg(pid, nix::sys::signal::Signal::SIGKILL);
+        }
+        let _ = child.kill();
+    }
+    let _ = waiter.join();
+    let status = child.wait()?;
+    Ok(if timed_out { None } else { Some(status) })
 }
 
 fn recompute(path: &Path, h: &nest_nixcompat::FixedOutputHash) -> std::io::Result<nest_nixcompat::Hash> {

@@ -213,7 +213,7 @@ fn two_nest_builds_of_one_derivation_at_once_run_its_builder_once() {
     let body = format!(
         r#"p.runCommand "once" {{ outputHashMode = "flat"; outputHashAlgo = "sha256"; outputHash = "{sha}"; }} ''
           echo ran | nc -w 5 127.0.0.1 {port}
-          sleep 2
+          sleep 3
           echo fixed > $out
         ''"#,
         port = counter.port
