@@ -82,6 +82,11 @@ impl Reader<'_> {
     }
 }
 
+/// An offset computed from the file's own fields: overflow means a corrupt file.
+fn add(a: u64, b: u64) -> Result<u64, String> {
+    a.checked_add(b).ok_or_else(|| "an offset beyond the file".to_string())
+}
+
 struct Segment {
     kind: u32,
     offset: u64,
@@ -113,11 +118,11 @@ pub fn parse(b: &[u8]) -> Result<Option<ElfInfo>, String> {
     };
     let mut segs = Vec::with_capacity(usize::from(phnum));
     for i in 0..u64::from(phnum) {
-        let at = phoff + i * u64::from(phentsize);
+        let at = add(phoff, i * u64::from(phentsize))?;
         segs.push(if wide {
-            Segment { kind: r.u32(at)?, offset: r.u64(at + 8)?, vaddr: r.u64(at + 16)?, filesz: r.u64(at + 32)? }
+            Segment { kind: r.u32(at)?, offset: r.u64(add(at, 8)?)?, vaddr: r.u64(add(at, 16)?)?, filesz: r.u64(add(at, 32)?)? }
         } else {
-            Segment { kind: r.u32(at)?, offset: u64::from(r.u32(at + 4)?), vaddr: u64::from(r.u32(at + 8)?), filesz: u64::from(r.u32(at + 16)?) }
+            Segment { kind: r.u32(at)?, offset: u64::from(r.u32(add(at, 4)?)?), vaddr: u64::from(r.u32(add(at, 8)?)?), filesz: u64::from(r.u32(add(at, 16)?)?) }
         });
     }
     if let Some(s) = segs.iter().find(|s| s.kind == PT_INTERP) {
@@ -127,12 +132,12 @@ pub fn parse(b: &[u8]) -> Result<Option<ElfInfo>, String> {
     let entsize = if wide { 16 } else { 8 };
     let mut entries = Vec::new();
     for i in 0..dynamic.filesz / entsize {
-        let at = dynamic.offset + i * entsize;
+        let at = add(dynamic.offset, i.saturating_mul(entsize))?;
         let tag = r.word(at)?;
         if tag == DT_NULL {
             break;
         }
-        entries.push((tag, r.word(at + entsize / 2)?));
+        entries.push((tag, r.word(add(at, entsize / 2)?)?));
     }
     let Some(&(_, strtab)) = entries.iter().find(|(t, _)| *t == DT_STRTAB) else {
         return Err("a dynamic section without DT_STRTAB".into());
@@ -142,7 +147,7 @@ pub fn parse(b: &[u8]) -> Result<Option<ElfInfo>, String> {
         .iter()
         .find(|s| s.kind == PT_LOAD && s.vaddr <= strtab && strtab < s.vaddr.saturating_add(s.filesz))
         .ok_or_else(|| format!("DT_STRTAB address {strtab:#x} is in no loadable segment"))?;
-    let strtab_off = strtab - load.vaddr + load.offset;
+    let strtab_off = add(strtab - load.vaddr, load.offset)?;
     for (tag, val) in entries {
         let s = || r.cstr(strtab_off.saturating_add(val));
         match tag {
@@ -341,6 +346,35 @@ mod tests {
         let b = elf64(0, "/lib/ld.so", &[(DT_NEEDED, "libc.so.6")]);
         for cut in [20, 70, b.len() - 16 - 3] {
             assert!(parse(&b[..cut]).is_err(), "cut at {cut}");
+        }
+    }
+
+    /// Corrupted files (every byte of a valid one replaced by a pseudo-random value,
+    /// one at a time and many at once) give an answer or an error, never a panic.
+    #[test]
+    fn corrupt_files_never_panic() {
+        let good = elf64(0x400000, "/lib64/ld.so", &[(DT_NEEDED, "libc.so.6"), (DT_RUNPATH, "$ORIGIN")]);
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for i in 0..good.len() {
+            for v in [0u8, 0xff, 0x80, next() as u8] {
+                let mut b = good.clone();
+                b[i] = v;
+                let _ = parse(&b);
+            }
+        }
+        for _ in 0..2000 {
+            let mut b = good.clone();
+            for _ in 0..8 {
+                let i = (next() % b.len() as u64) as usize;
+                b[i] = next() as u8;
+            }
+            let _ = parse(&b);
         }
     }
 
