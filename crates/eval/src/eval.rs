@@ -6,11 +6,14 @@ use crate::error::{err, AddTrace, EResult, ErrorKind, EvalError};
 use crate::io::EvalIo;
 use crate::ir::*;
 use crate::source::{inline_pos, Pos};
-use crate::symbol::Sym;
+use crate::symbol::{Sym, SymHasher};
 use crate::value::*;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::rc::Rc;
+
+/// Addresses of values already visited (pointers hash well with `SymHasher`).
+type PtrSet = std::collections::HashSet<usize, std::hash::BuildHasherDefault<SymHasher>>;
 
 /// Settings of one evaluation.
 #[derive(Clone, Debug)]
@@ -220,33 +223,30 @@ impl Eval {
     }
 
     pub fn force_thunk(&mut self, t: &Rc<Thunk>) -> EResult<Value> {
-        if let ThunkState::Done(v) = &*t.state.borrow() {
-            return Ok(v.clone());
-        }
-        self.check_stack()?;
-        let pending = {
-            let mut st = t.state.borrow_mut();
-            match &*st {
-                ThunkState::Done(v) => return Ok(v.clone()),
-                ThunkState::Blackhole(_) => {
-                    // The position is filled in by the expression that forced it.
-                    return Err(EvalError::new(
-                        ErrorKind::InfiniteRecursion,
-                        "infinite recursion encountered",
-                        Pos::NONE,
-                    ));
-                }
-                ThunkState::Pending(_) => {}
+        let pending = match t.take_state() {
+            ThunkState::Done(v) => {
+                let r = v.clone();
+                t.set_state(ThunkState::Done(v));
+                return Ok(r);
             }
-            let bpos = match &*st {
-                ThunkState::Pending(Pending::Expr(e, _)) => e.pos(),
-                _ => Pos::NONE,
-            };
-            match std::mem::replace(&mut *st, ThunkState::Blackhole(bpos)) {
-                ThunkState::Pending(p) => p,
-                _ => return err("internal error: thunk state", Pos::NONE),
+            ThunkState::Blackhole(p) => {
+                t.set_state(ThunkState::Blackhole(p));
+                // The position is filled in by the expression that forced it.
+                return Err(EvalError::new(
+                    ErrorKind::InfiniteRecursion,
+                    "infinite recursion encountered",
+                    Pos::NONE,
+                ));
             }
+            ThunkState::Pending(p) => p,
         };
+        if let Err(e) = self.check_stack() {
+            t.set_state(ThunkState::Pending(pending));
+            return Err(e);
+        }
+        if let Pending::Expr(e, _) = &pending {
+            t.set_state(ThunkState::Blackhole(e.pos()));
+        }
         let r = match &pending {
             Pending::Expr(e, env) => self.eval(e, env),
             Pending::Apply(f, x) => match self.force(f) {
@@ -260,11 +260,11 @@ impl Eval {
         };
         match r {
             Ok(v) => {
-                *t.state.borrow_mut() = ThunkState::Done(v.clone());
+                t.set_state(ThunkState::Done(v.clone()));
                 Ok(v)
             }
             Err(e) => {
-                *t.state.borrow_mut() = ThunkState::Pending(pending);
+                t.set_state(ThunkState::Pending(pending));
                 Err(e)
             }
         }
@@ -404,9 +404,28 @@ impl Eval {
             Expr::Lambda(l) => Ok(Value::Lambda(Rc::new(Closure { lambda: l, env: env.clone() }))),
             Expr::Apply { f, args, pos } => {
                 let mut fv = self.eval(f, env)?;
-                for a in args.iter() {
+                let mut rest: &[E] = args;
+                while let Some((a, more)) = rest.split_first() {
+                    // A builtin given all its arguments at once is called directly, without
+                    // building (and allocating) partial applications.
+                    if let Value::PrimOp(op) = &fv {
+                        let op: &'static PrimOp = op;
+                        if op.arity == 2 && !more.is_empty() {
+                            let argv = [self.thunk(a, env), self.thunk(more[0], env)];
+                            fv = (op.f)(self, &argv, *pos).map_err(|e| at_pos(e, *pos))?;
+                            rest = &more[1..];
+                            continue;
+                        }
+                        if op.arity == 3 && more.len() >= 2 {
+                            let argv = [self.thunk(a, env), self.thunk(more[0], env), self.thunk(more[1], env)];
+                            fv = (op.f)(self, &argv, *pos).map_err(|e| at_pos(e, *pos))?;
+                            rest = &more[2..];
+                            continue;
+                        }
+                    }
                     let arg = self.thunk(a, env);
                     fv = self.call(&fv, arg, *pos)?;
+                    rest = more;
                 }
                 Ok(fv)
             }
@@ -1068,11 +1087,11 @@ impl Eval {
 
     /// Forces a value and everything inside it (`--strict`, `deepSeq`).
     pub fn deep_force(&mut self, v: &Value) -> EResult<Value> {
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = PtrSet::default();
         self.deep_force_inner(v, &mut seen)
     }
 
-    fn deep_force_inner(&mut self, v: &Value, seen: &mut std::collections::HashSet<usize>) -> EResult<Value> {
+    fn deep_force_inner(&mut self, v: &Value, seen: &mut PtrSet) -> EResult<Value> {
         self.check_stack()?;
         let f = self.force(v)?;
         match &f {

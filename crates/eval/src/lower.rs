@@ -5,7 +5,7 @@
 use crate::error::{EResult, ErrorKind, EvalError};
 use crate::ir::*;
 use crate::source::{inline_pos, Pos};
-use crate::symbol::Sym;
+use crate::symbol::{Sym, SymMap};
 use crate::value::Value;
 use rnix::ast::{self, AstToken, HasEntry, InterpolPart};
 use rnix::SyntaxKind;
@@ -13,7 +13,7 @@ use rowan::ast::AstNode;
 use std::collections::HashMap;
 
 enum Scope {
-    Frame(HashMap<Sym, u32>),
+    Frame(SymMap<u32>),
     With,
 }
 
@@ -46,6 +46,14 @@ pub fn parse_and_lower(
     };
     let mut l = Lowerer { file, base_dir: base_dir.to_string(), scopes: Vec::new(), globals };
     l.expr(expr)
+}
+
+/// Frames hold their slots inline, up to `MAX_FRAME` of them.
+fn check_frame(n: usize, pos: Pos) -> EResult<()> {
+    if n > crate::value::MAX_FRAME {
+        return Err(perr(format!("too many bindings in one scope ({n}; at most {})", crate::value::MAX_FRAME), pos));
+    }
+    Ok(())
 }
 
 /// The name Nix's bison grammar gives a token kind.
@@ -315,7 +323,8 @@ impl<'g> Lowerer<'g> {
                     let _ = k;
                     return Err(perr("dynamic attributes not allowed in let", *p));
                 }
-                let names: HashMap<Sym, u32> =
+                check_frame(pa.statics.len(), pos)?;
+                let names: SymMap<u32> =
                     pa.statics.iter().enumerate().map(|(i, (s, _, _))| (*s, i as u32)).collect();
                 self.scopes.push(Scope::Frame(names));
                 let r = (|| -> EResult<Expr> {
@@ -557,7 +566,7 @@ impl<'g> Lowerer<'g> {
         match param {
             ast::Param::IdentParam(ip) => {
                 let name = ip.ident().map(|i| ident_name(&i)).unwrap_or_default();
-                let mut m = HashMap::new();
+                let mut m = SymMap::default();
                 m.insert(Sym::new(&name), 0);
                 self.scopes.push(Scope::Frame(m));
                 let body = self.opt_expr(l.body(), pos);
@@ -572,7 +581,7 @@ impl<'g> Lowerer<'g> {
                 })
             }
             ast::Param::Pattern(pat) => {
-                let mut names = HashMap::new();
+                let mut names = SymMap::default();
                 let mut entries_ast = Vec::new();
                 for (i, e) in pat.pat_entries().enumerate() {
                     let Some(id) = e.ident() else { continue };
@@ -600,6 +609,7 @@ impl<'g> Lowerer<'g> {
                         at_name = Some(name);
                     }
                 }
+                check_frame(names.len(), pos)?;
                 self.scopes.push(Scope::Frame(names));
                 let r = (|| -> EResult<LambdaExpr> {
                     let mut entries = Vec::new();
@@ -780,7 +790,9 @@ impl<'g> Lowerer<'g> {
         pa.statics.sort_by_key(|a| a.0);
         let rec = pa.rec;
         if rec {
-            let names: HashMap<Sym, u32> =
+            let first = pa.statics.first().map(|a| a.2).unwrap_or(Pos::NONE);
+            check_frame(pa.statics.len(), first)?;
+            let names: SymMap<u32> =
                 pa.statics.iter().enumerate().map(|(i, (s, _, _))| (*s, i as u32)).collect();
             self.scopes.push(Scope::Frame(names));
         }
@@ -988,7 +1000,7 @@ pub fn parse_and_lower_scoped(
     let Some(expr) = parse.tree().expr() else {
         return Err(perr("syntax error, unexpected end of file", Pos { file, off: text.len() as u32 }));
     };
-    let frame: HashMap<Sym, u32> = names.iter().enumerate().map(|(i, s)| (*s, i as u32)).collect();
+    let frame: SymMap<u32> = names.iter().enumerate().map(|(i, s)| (*s, i as u32)).collect();
     let mut l = Lowerer { file, base_dir: base_dir.to_string(), scopes: vec![Scope::Frame(frame)], globals };
     l.expr(expr)
 }

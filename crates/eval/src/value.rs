@@ -4,7 +4,7 @@
 use crate::ir::{Expr, LambdaExpr};
 use crate::source::Pos;
 use crate::symbol::Sym;
-use std::cell::{OnceCell, RefCell};
+use std::cell::{Cell, OnceCell};
 use std::rc::Rc;
 
 /// A Nix value, possibly not yet evaluated (`Thunk`). Most of the evaluator works on
@@ -199,44 +199,83 @@ impl Attrs {
 /// A frame of variables: one per lambda call, `let`, `rec` set or `with`.
 /// Slots are filled once; `let`/`rec` frames are created empty so that the thunks of
 /// their bindings can capture the frame itself.
-/// Slot 0 is stored inline so that the common one-variable frame (`x: …`, `with`) is a
-/// single allocation; an empty boxed slice does not allocate.
-pub struct Env {
+/// The slots are stored inline after the parent pointer, so a frame of any size is a
+/// single allocation (`EnvG<[_; N]>` unsized to `Env`; sizes above 16 are rounded up).
+pub struct EnvG<S: ?Sized> {
     pub parent: Option<Rc<Env>>,
-    first: OnceCell<Value>,
-    rest: Box<[OnceCell<Value>]>,
+    slots: S,
+}
+
+pub type Env = EnvG<[OnceCell<Value>]>;
+
+/// The largest frame (bindings of one `let`, `rec` set or function) there is room for.
+pub const MAX_FRAME: usize = 1 << 20;
+
+fn env_n<const N: usize>(parent: Option<Rc<Env>>) -> Rc<Env> {
+    Rc::new(EnvG { parent, slots: [const { OnceCell::new() }; N] })
 }
 
 impl Env {
+    /// A frame of `n` empty slots (`n` is at most `MAX_FRAME`, which lowering checks).
     pub fn new(parent: Option<Rc<Env>>, n: usize) -> Rc<Env> {
-        let rest = if n > 1 { (1..n).map(|_| OnceCell::new()).collect() } else { Box::default() };
-        Rc::new(Env { parent, first: OnceCell::new(), rest })
+        match n {
+            0 => env_n::<0>(parent),
+            1 => env_n::<1>(parent),
+            2 => env_n::<2>(parent),
+            3 => env_n::<3>(parent),
+            4 => env_n::<4>(parent),
+            5 => env_n::<5>(parent),
+            6 => env_n::<6>(parent),
+            7 => env_n::<7>(parent),
+            8 => env_n::<8>(parent),
+            9 => env_n::<9>(parent),
+            10 => env_n::<10>(parent),
+            11 => env_n::<11>(parent),
+            12 => env_n::<12>(parent),
+            13 => env_n::<13>(parent),
+            14 => env_n::<14>(parent),
+            15 => env_n::<15>(parent),
+            16 => env_n::<16>(parent),
+            17..=24 => env_n::<24>(parent),
+            25..=32 => env_n::<32>(parent),
+            33..=48 => env_n::<48>(parent),
+            49..=64 => env_n::<64>(parent),
+            65..=128 => env_n::<128>(parent),
+            129..=256 => env_n::<256>(parent),
+            257..=512 => env_n::<512>(parent),
+            513..=1024 => env_n::<1024>(parent),
+            1025..=2048 => env_n::<2048>(parent),
+            2049..=4096 => env_n::<4096>(parent),
+            4097..=8192 => env_n::<8192>(parent),
+            8193..=16384 => env_n::<16384>(parent),
+            16385..=32768 => env_n::<32768>(parent),
+            32769..=65536 => env_n::<65536>(parent),
+            65537..=131072 => env_n::<131072>(parent),
+            131073..=262144 => env_n::<262144>(parent),
+            262145..=524288 => env_n::<524288>(parent),
+            _ => env_n::<MAX_FRAME>(parent),
+        }
     }
     pub fn one(parent: Option<Rc<Env>>, v: Value) -> Rc<Env> {
-        Rc::new(Env { parent, first: OnceCell::from(v), rest: Box::default() })
+        Rc::new(EnvG { parent, slots: [OnceCell::from(v)] })
     }
     pub fn with_values(parent: Option<Rc<Env>>, vals: Vec<Value>) -> Rc<Env> {
-        let mut it = vals.into_iter();
-        let first = match it.next() {
-            Some(v) => OnceCell::from(v),
-            None => OnceCell::new(),
-        };
-        Rc::new(Env { parent, first, rest: it.map(OnceCell::from).collect() })
+        let env = Env::new(parent, vals.len());
+        for (i, v) in vals.into_iter().enumerate() {
+            env.set(i, v);
+        }
+        env
     }
     #[inline]
     pub fn slot(&self, i: usize) -> Option<&OnceCell<Value>> {
-        if i == 0 {
-            Some(&self.first)
-        } else {
-            self.rest.get(i - 1)
-        }
+        self.slots.get(i)
     }
     /// Replaces slot `i` (only for `__overrides`, before the frame is shared further).
     pub fn replace(self: &Rc<Self>, i: usize, v: Value) {
         if let Some(c) = self.slot(i) {
             // A OnceCell cannot be overwritten; rebuild through a thunk indirection.
             if let Some(Value::Thunk(t)) = c.get() {
-                *t.state.borrow_mut() = ThunkState::Pending(Pending::Native(Rc::new(move |ev| ev.force(&v))));
+                t.set_state(ThunkState::Pending(Pending::Native(Rc::new(move |ev| ev.force(&v)))));
             }
         }
     }
@@ -285,19 +324,35 @@ pub enum ThunkState {
     Done(Value),
 }
 
+/// A lazy value. The state lives in a `Cell` (moved out and back in) rather than a
+/// `RefCell`: no borrow flag, so a thunk is 48 bytes instead of 56, and no borrow can be
+/// held across the re-entrant evaluation that forcing does.
 pub struct Thunk {
-    pub state: RefCell<ThunkState>,
+    state: Cell<ThunkState>,
 }
 
 impl Thunk {
     pub fn new(p: Pending) -> Value {
-        Value::Thunk(Rc::new(Thunk { state: RefCell::new(ThunkState::Pending(p)) }))
+        Value::Thunk(Rc::new(Thunk { state: Cell::new(ThunkState::Pending(p)) }))
     }
     /// The value if already computed.
+    #[inline]
     pub fn value(&self) -> Option<Value> {
-        match &*self.state.borrow() {
+        let st = self.take_state();
+        let r = match &st {
             ThunkState::Done(v) => Some(v.clone()),
             _ => None,
-        }
+        };
+        self.state.set(st);
+        r
+    }
+    /// Moves the state out, leaving a placeholder blackhole; the caller puts a state back.
+    #[inline]
+    pub fn take_state(&self) -> ThunkState {
+        self.state.replace(ThunkState::Blackhole(Pos::NONE))
+    }
+    #[inline]
+    pub fn set_state(&self, st: ThunkState) {
+        self.state.set(st)
     }
 }
