@@ -194,7 +194,7 @@ impl Eval {
         match e {
             Expr::Const(v) => v.clone(),
             Expr::Var { depth, slot, .. } => lookup(env, *depth, *slot),
-            _ => Thunk::new(Pending::Expr(e, env.clone())),
+            _ => Thunk::expr(e, env.clone()),
         }
     }
 
@@ -207,7 +207,7 @@ impl Eval {
             // that is not yet filled gets a thunk.
             Expr::Var { depth: 0, slot, .. } => match lookup_ref(env, 0, *slot) {
                 Some(v) => v.clone(),
-                None => Thunk::new(Pending::Expr(e, env.clone())),
+                None => Thunk::expr(e, env.clone()),
             },
             _ => self.thunk(e, env),
         }
@@ -222,41 +222,45 @@ impl Eval {
         }
     }
 
+    #[inline]
     pub fn force_thunk(&mut self, t: &Rc<Thunk>) -> EResult<Value> {
-        let pending = match t.take_state() {
-            ThunkState::Done(v) => {
-                let r = v.clone();
-                t.set_state(ThunkState::Done(v));
-                return Ok(r);
-            }
-            ThunkState::Blackhole(p) => {
-                t.set_state(ThunkState::Blackhole(p));
-                // The position is filled in by the expression that forced it.
-                return Err(EvalError::new(
-                    ErrorKind::InfiniteRecursion,
-                    "infinite recursion encountered",
-                    Pos::NONE,
-                ));
-            }
-            ThunkState::Pending(p) => p,
+        if let ThunkState::Done(v) = &*t.state.borrow() {
+            return Ok(v.clone());
+        }
+        self.force_thunk_slow(t)
+    }
+
+    #[inline(never)]
+    fn force_thunk_slow(&mut self, t: &Rc<Thunk>) -> EResult<Value> {
+        self.check_stack()?;
+        let pending = {
+            let mut st = t.state.borrow_mut();
+            let bpos = match &*st {
+                ThunkState::Done(v) => return Ok(v.clone()),
+                ThunkState::Blackhole(_) => {
+                    // The position is filled in by the expression that forced it.
+                    return Err(EvalError::new(
+                        ErrorKind::InfiniteRecursion,
+                        "infinite recursion encountered",
+                        Pos::NONE,
+                    ));
+                }
+                ThunkState::Expr(e, _) => e.pos(),
+                _ => Pos::NONE,
+            };
+            std::mem::replace(&mut *st, ThunkState::Blackhole(bpos))
         };
-        if let Err(e) = self.check_stack() {
-            t.set_state(ThunkState::Pending(pending));
-            return Err(e);
-        }
-        if let Pending::Expr(e, _) = &pending {
-            t.set_state(ThunkState::Blackhole(e.pos()));
-        }
         let r = match &pending {
-            Pending::Expr(e, env) => self.eval(e, env),
-            Pending::Apply(f, x) => match self.force(f) {
+            ThunkState::Expr(e, env) => self.eval(e, env),
+            ThunkState::Apply(f, x) => match self.force(f) {
                 Ok(f) => self.call(&f, x.clone(), Pos::NONE),
                 Err(e) => Err(e),
             },
-            Pending::Native(f) => {
+            ThunkState::Native(f) => {
                 let f = f.clone();
                 f(self)
             }
+            ThunkState::Blackhole(_) | ThunkState::Done(_) => err("internal error: thunk state", Pos::NONE),
         };
         match r {
             Ok(v) => {
@@ -264,9 +268,30 @@ impl Eval {
                 Ok(v)
             }
             Err(e) => {
-                t.set_state(ThunkState::Pending(pending));
+                t.set_state(pending);
                 Err(e)
             }
+        }
+    }
+
+    /// `eval` with the two cheapest cases (constants, variables) handled inline, so that
+    /// operands and conditions do not pay for a call to the big `eval`.
+    #[inline(always)]
+    fn eval_quick(&mut self, e: E, env: &Rc<Env>) -> EResult<Value> {
+        match e {
+            Expr::Const(v) => Ok(v.clone()),
+            Expr::Var { depth, slot, pos } => match lookup_ref(env, *depth, *slot) {
+                Some(Value::Thunk(t)) => {
+                    if let ThunkState::Done(v) = &*t.state.borrow() {
+                        return Ok(v.clone());
+                    }
+                    let t = t.clone();
+                    self.force_thunk_slow(&t).map_err(|e| at_pos(e, *pos))
+                }
+                Some(v) => Ok(v.clone()),
+                None => Ok(Value::Null),
+            },
+            _ => self.eval(e, env),
         }
     }
 
@@ -344,7 +369,7 @@ impl Eval {
                 self.eval(body, &new)
             }
             Expr::Select { e, path, default, pos } => {
-                let mut v = self.eval(e, env)?;
+                let mut v = self.eval_quick(e, env)?;
                 for key in path.iter() {
                     let name = self.attr_key(key, env)?;
                     let found = match &v {
@@ -385,7 +410,7 @@ impl Eval {
                 Ok(v)
             }
             Expr::HasAttr { e, path, .. } => {
-                let mut v = self.eval(e, env)?;
+                let mut v = self.eval_quick(e, env)?;
                 for (i, key) in path.iter().enumerate() {
                     let name = self.attr_key(key, env)?;
                     let next = match &v {
@@ -403,7 +428,7 @@ impl Eval {
             }
             Expr::Lambda(l) => Ok(Value::Lambda(Rc::new(Closure { lambda: l, env: env.clone() }))),
             Expr::Apply { f, args, pos } => {
-                let mut fv = self.eval(f, env)?;
+                let mut fv = self.eval_quick(f, env)?;
                 let mut rest: &[E] = args;
                 while let Some((a, more)) = rest.split_first() {
                     // A builtin given all its arguments at once is called directly, without
@@ -430,7 +455,7 @@ impl Eval {
                 Ok(fv)
             }
             Expr::If { cond, then, els, pos } => {
-                let c = self.eval(cond, env)?;
+                let c = self.eval_quick(cond, env)?;
                 match c {
                     Value::Bool(true) => self.eval(then, env),
                     Value::Bool(false) => self.eval(els, env),
@@ -507,7 +532,7 @@ impl Eval {
             let overridable = a.statics.iter().any(|s| s.name.as_str() == "__overrides");
             for (i, s) in a.statics.iter().enumerate() {
                 let v = if overridable {
-                    Thunk::new(Pending::Expr(s.value, new.clone()))
+                    Thunk::expr(s.value, new.clone())
                 } else {
                     self.thunk_in_frame(s.value, &new)
                 };
@@ -565,32 +590,32 @@ impl Eval {
     fn eval_bin(&mut self, op: BinOp, l: E, r: E, pos: Pos, rpos: Pos, env: &Rc<Env>) -> EResult<Value> {
         match op {
             BinOp::And => {
-                let a = self.eval(l, env)?;
+                let a = self.eval_quick(l, env)?;
                 if !self.expect_bool(&a, pos)? {
                     return Ok(Value::Bool(false));
                 }
-                let b = self.eval(r, env)?;
+                let b = self.eval_quick(r, env)?;
                 Ok(Value::Bool(self.expect_bool(&b, pos)?))
             }
             BinOp::Or => {
-                let a = self.eval(l, env)?;
+                let a = self.eval_quick(l, env)?;
                 if self.expect_bool(&a, pos)? {
                     return Ok(Value::Bool(true));
                 }
-                let b = self.eval(r, env)?;
+                let b = self.eval_quick(r, env)?;
                 Ok(Value::Bool(self.expect_bool(&b, pos)?))
             }
             BinOp::Impl => {
-                let a = self.eval(l, env)?;
+                let a = self.eval_quick(l, env)?;
                 if !self.expect_bool(&a, pos)? {
                     return Ok(Value::Bool(true));
                 }
-                let b = self.eval(r, env)?;
+                let b = self.eval_quick(r, env)?;
                 Ok(Value::Bool(self.expect_bool(&b, pos)?))
             }
             _ => {
-                let a = self.eval(l, env)?;
-                let b = self.eval(r, env)?;
+                let a = self.eval_quick(l, env)?;
+                let b = self.eval_quick(r, env)?;
                 match op {
                     BinOp::Add => self.add(&a, &b, pos, rpos),
                     BinOp::Sub | BinOp::Mul | BinOp::Div => self.arith(op, &a, &b, pos),

@@ -4,7 +4,7 @@
 use crate::ir::{Expr, LambdaExpr};
 use crate::source::Pos;
 use crate::symbol::Sym;
-use std::cell::{Cell, OnceCell};
+use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 
 /// A Nix value, possibly not yet evaluated (`Thunk`). Most of the evaluator works on
@@ -275,7 +275,7 @@ impl Env {
         if let Some(c) = self.slot(i) {
             // A OnceCell cannot be overwritten; rebuild through a thunk indirection.
             if let Some(Value::Thunk(t)) = c.get() {
-                t.set_state(ThunkState::Pending(Pending::Native(Rc::new(move |ev| ev.force(&v)))));
+                t.set_state(ThunkState::Native(Rc::new(move |ev| ev.force(&v))));
             }
         }
     }
@@ -306,7 +306,7 @@ pub struct PrimOpApp {
     pub args: Vec<Value>,
 }
 
-/// What a thunk computes when forced.
+/// What a thunk computes when forced (the constructor's view; see `ThunkState`).
 pub enum Pending {
     Expr(&'static Expr, Rc<Env>),
     /// `f x`, delayed (e.g. the elements of `map f xs`).
@@ -316,43 +316,52 @@ pub enum Pending {
     Native(Rc<dyn Fn(&mut crate::eval::Eval) -> crate::error::EResult<Value>>),
 }
 
+/// A thunk's state: 32 bytes (an environment pointer is two words, as is a delayed
+/// application's pair of values), so a thunk with its reference counts and borrow flag is
+/// 56 bytes.
 pub enum ThunkState {
-    Pending(Pending),
+    Expr(&'static Expr, Rc<Env>),
+    Apply(Value, Value),
+    Native(Rc<dyn Fn(&mut crate::eval::Eval) -> crate::error::EResult<Value>>),
     /// Being evaluated; the position is that of the expression, for the
     /// "infinite recursion" error.
     Blackhole(Pos),
     Done(Value),
 }
 
-/// A lazy value. The state lives in a `Cell` (moved out and back in) rather than a
-/// `RefCell`: no borrow flag, so a thunk is 48 bytes instead of 56, and no borrow can be
-/// held across the re-entrant evaluation that forcing does.
 pub struct Thunk {
-    state: Cell<ThunkState>,
+    pub state: RefCell<ThunkState>,
 }
 
 impl Thunk {
     pub fn new(p: Pending) -> Value {
-        Value::Thunk(Rc::new(Thunk { state: Cell::new(ThunkState::Pending(p)) }))
+        let st = match p {
+            Pending::Expr(e, env) => ThunkState::Expr(e, env),
+            Pending::Apply(f, x) => ThunkState::Apply(f, x),
+            Pending::Native(f) => ThunkState::Native(f),
+        };
+        Value::Thunk(Rc::new(Thunk { state: RefCell::new(st) }))
+    }
+    #[inline]
+    pub fn expr(e: &'static Expr, env: Rc<Env>) -> Value {
+        Value::Thunk(Rc::new(Thunk { state: RefCell::new(ThunkState::Expr(e, env)) }))
     }
     /// The value if already computed.
     #[inline]
     pub fn value(&self) -> Option<Value> {
-        let st = self.take_state();
-        let r = match &st {
+        match &*self.state.borrow() {
             ThunkState::Done(v) => Some(v.clone()),
             _ => None,
-        };
-        self.state.set(st);
-        r
-    }
-    /// Moves the state out, leaving a placeholder blackhole; the caller puts a state back.
-    #[inline]
-    pub fn take_state(&self) -> ThunkState {
-        self.state.replace(ThunkState::Blackhole(Pos::NONE))
+        }
     }
     #[inline]
     pub fn set_state(&self, st: ThunkState) {
-        self.state.set(st)
+        *self.state.borrow_mut() = st;
     }
 }
+
+// Sizes the evaluator's memory use depends on (checked at compile time).
+const _: () = assert!(std::mem::size_of::<Value>() == 16);
+const _: () = assert!(std::mem::size_of::<ThunkState>() == 32);
+const _: () = assert!(std::mem::size_of::<Thunk>() == 40);
+const _: () = assert!(std::mem::size_of::<Attr>() == 32);
