@@ -40,11 +40,9 @@ fn oracle(file: &PathBuf) -> Option<Result<Value, String>> {
     if r.is_none() && std::env::var_os("CI").is_some() {
         panic!("nix-instantiate is not installed, and CI is set");
     }
-    // OpenSSH's default package is a pkgs.hostPackage, which follows ELF files with
-    // nest's own builtins.nestElfInfo: Nix cannot evaluate it, so no comparison.
-    if matches!(&r, Some(Err(e)) if e.contains("needs nest's evaluator")) {
-        return None;
-    }
+    // OpenSSH's default package (a pkgs.hostPackage) needs nest's builtins.nestElfInfo;
+    // the fixtures give containers a plain derivation instead (summary.nix), so Nix
+    // evaluates every fixture and none escapes the comparison.
     r
 }
 
