@@ -1,6 +1,7 @@
 //! Evaluation meets the store: [`StoreIo`] implements the evaluator's `EvalIo` over a
 //! real [`nest_store::Store`] (files are read like `StdIo` does; `toFile`, `path`,
-//! interpolated paths and `derivation` write into the store unless it is a dry run),
+//! `filterSource`, `fetchurl`/`fetchTarball` of `file://` URLs, interpolated paths and
+//! `derivation` write into the store unless it is a dry run),
 //! and [`with_evaluated`] / [`instantiate`] evaluate a file or expression for the CLI
 //! and for `nest switch`. Reading an output of a derivation instantiated earlier in the
 //! same evaluation builds it first (import from derivation) when a build
