@@ -355,6 +355,7 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Supervise { name, foreground } => {
+            super::daemon::lean_allocator();
             monitor::run(&sup.paths, &name, monitor::MonitorOptions { foreground }).with_context(|| format!("supervising container {name}"))?;
             Ok(ExitCode::SUCCESS)
         }
@@ -375,7 +376,7 @@ fn config_module(name: &str, file: Option<&Path>, expr: Option<&str>) -> anyhow:
         (None, None) => String::new(),
     };
     Ok(format!(
-        "{{ containers.{} = {{ config = {{ config, lib, pkgs, ... }}: {{ {body} }}; }}; }}",
+        "{{ containers.{} = {{ config = {{ config, lib, pkgs, ... }}: with lib; {{ {body} }}; }}; }}",
         options::nix_string(Path::new(name))
     ))
 }
@@ -535,4 +536,18 @@ fn long_line(out: &Output, i: &ContainerInfo) -> String {
         if i.auto_start { "yes" } else { "no" },
         i.system.as_ref().map(|s| s.display().to_string()).unwrap_or_default()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::config_module;
+
+    #[test]
+    fn config_module_shapes() {
+        let body = config_module("web", None, Some("services.openssh.enable = true;")).expect("module");
+        assert_eq!(body, "{ containers.\"web\" = { config = { config, lib, pkgs, ... }: with lib; { services.openssh.enable = true;\n }; }; }");
+        let braces = config_module("web", None, Some("{ pkgs, ... }: { }")).expect("module");
+        assert!(braces.contains("imports = [ ({ pkgs, ... }: { }\n) ];"), "{braces}");
+        assert!(config_module("web", Some(std::path::Path::new("/nonexistent/c.nix")), None).is_err());
+    }
 }
