@@ -3,9 +3,11 @@
 //! builder in a sandbox ([`sandbox`]), outputs scanned for references and registered.
 //! A failed, timed-out or interrupted build registers nothing.
 //!
-//! Concurrency: a build holds the store's shared GC lock and the lock of every output
-//! path; another process that wants the same outputs waits and then finds them valid,
-//! so a derivation is built once.
+//! Concurrency: a build holds the lock of every output path; another process that
+//! wants the same outputs waits and then finds them valid, so a derivation is built
+//! once. The store's shared GC lock is held while a build checks validity and makes
+//! its inputs and outputs temporary roots, and again while it registers; not while the
+//! builder runs, so `gc` does not wait for builds.
 
 #![forbid(unsafe_code)]
 
@@ -266,7 +268,7 @@ impl<'a> Builder<'a> {
         let store = self.store;
         let printed = store.print(drv_path);
         let outputs = self.output_paths(drv_path, drv)?;
-        let _gc = store.gc_lock_shared()?;
+        let gc = store.gc_lock_shared()?;
         let mut _locks = Vec::new();
         for p in outputs.values() {
             _locks.push(store.lock_path(p)?);
@@ -302,6 +304,11 @@ impl<'a> Builder<'a> {
 
         let env = builder_env(store, drv, &build_top, &work.join("build"))
             .map_err(self.io("writing passAsFile attributes", drv_path))?;
+        // While the builder runs, a `gc` may run too: the inputs and outputs are
+        // temporary roots of this process and `gc` leaves the temporary directories of
+        // live processes alone. Holding the lock for the whole build made `gc` wait for
+        // every running build (and a stream of builds starve it).
+        drop(gc);
 
         let r = (|| -> Result<Vec<NewPath>, BuildError> {
             // Unsandboxed builders write their outputs in place; leftovers from a
@@ -378,7 +385,10 @@ impl<'a> Builder<'a> {
             }
             Ok(new)
         })();
-        let r = r.and_then(|new| store.finish_locked(new).map_err(BuildError::from));
+        let r = r.and_then(|new| {
+            let _gc = store.gc_lock_shared()?;
+            store.finish_locked(new).map_err(BuildError::from)
+        });
         if r.is_err() && !sandboxed {
             for p in outputs.values() {
                 if !store.is_valid(p).unwrap_or(false) {

@@ -251,7 +251,7 @@ fn gc_while_a_build_runs_keeps_its_inputs() {
     assert!(dep_out.ends_with("-dep"), "{dep_out}");
     // Nothing roots dep: a gc now would delete it. The user reads it after a while.
     let user = format!(
-        r#"derivation {{ name = "user"; system = "x"; builder = "/bin/sh"; dep = {dep}; args = [ "-c" "/bin/sleep 2; read x < $dep || exit 1; echo got $x > $out" ]; }}"#
+        r#"derivation {{ name = "user"; system = "x"; builder = "/bin/sh"; dep = {dep}; args = [ "-c" "/bin/sleep 4; read x < $dep || exit 1; echo got $x > $out" ]; }}"#
     );
     let child = Command::new(env!("CARGO_BIN_EXE_nest"))
         // The out link roots the result against the gc that follows the build.
@@ -270,7 +270,10 @@ fn gc_while_a_build_runs_keeps_its_inputs() {
         assert!(std::time::Instant::now() < deadline, "the build did not start");
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+    let mut child = child;
     let gc = e.nest(&["store", "gc"]);
+    // gc does not wait for the build (which holds no GC lock while its builder runs).
+    assert!(child.try_wait().expect("try_wait").is_none(), "gc returned only after the build ended");
     let built = child.wait_with_output().expect("wait");
     assert!(gc.status.success(), "{}", String::from_utf8_lossy(&gc.stderr));
     assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));

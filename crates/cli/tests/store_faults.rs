@@ -280,3 +280,37 @@ fn a_sandboxed_builder_past_its_timeout_is_killed_and_nothing_is_registered() {
     assert_eq!(e.verify()["checked"].as_u64(), Some(before + 1), "only the .drv is new");
     assert!(e.entries("slow").iter().all(|n| n.ends_with(".drv")), "{:?}", e.entries("slow"));
 }
+
+#[test]
+fn gc_during_a_sandboxed_build_keeps_its_inputs_and_its_work() {
+    if !privileged() {
+        return;
+    }
+    let e = Env::new();
+    // dep is built and left unrooted: only the next build's temporary roots keep it.
+    let o = e.build(r#"p.writeText "dep" "dep contents""#);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let args = Env::build_args(
+        r#"p.runCommand "slowuser" { dep = p.writeText "dep" "dep contents"; } "mkdir $out; echo half > $out/early; sleep 4; cat $dep > $out/copy""#,
+        120,
+    );
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut child = e.cmd(&args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn nest build");
+    let log_dir = e.state.join("log");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !std::fs::read_dir(&log_dir).is_ok_and(|rd| rd.flatten().any(|f| f.file_name().to_string_lossy().ends_with("-slowuser.drv.log"))) {
+        assert!(Instant::now() < deadline, "the build did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let gc = e.nest(&["store", "gc"]);
+    assert!(gc.status.success(), "{}", stderr(&gc));
+    assert!(child.try_wait().expect("try_wait").is_none(), "gc waited for the build");
+    let deleted = String::from_utf8_lossy(&gc.stdout).into_owned();
+    assert!(!deleted.lines().any(|l| l.ends_with("-dep")), "gc deleted the running build's input: {deleted}");
+    let built = child.wait_with_output().expect("wait");
+    assert!(built.status.success(), "{}", stderr(&built));
+    let out = PathBuf::from(String::from_utf8_lossy(&built.stdout).trim());
+    assert_eq!(std::fs::read_to_string(out.join("early")).expect("early"), "half\n", "the build's work directory was touched");
+    assert_eq!(std::fs::read_to_string(out.join("copy")).expect("copy"), "dep contents");
+}

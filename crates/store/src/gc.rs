@@ -129,9 +129,14 @@ impl Store {
                 }
                 continue;
             }
-            // Temporary directories belong to adds in progress (which hold the
-            // shared GC lock, so none runs now): leftovers of crashed ones.
-            if name.starts_with(".tmp-") {
+            // Temporary directories (`.tmp-<pid>-…`) of a live process are builds
+            // in progress (adds hold the shared GC lock, so none runs now); the
+            // others are leftovers of crashed adds and builds.
+            if let Some(rest) = name.strip_prefix(".tmp-") {
+                let owner = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
+                if owner.is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists()) {
+                    continue;
+                }
                 dead_entries.push((None, ent.path()));
                 continue;
             }

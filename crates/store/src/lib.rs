@@ -7,9 +7,9 @@
 //! | path | what | guard |
 //! | --- | --- | --- |
 //! | `<store>/<hash>-<name>` | a store path, read-only, mtime 1 | `<store>/<hash>-<name>.lock` (flock) while added |
-//! | `<store>/.tmp-*` | a path being added, renamed into place when complete | same lock |
+//! | `<store>/.tmp-<pid>-*` | a path being added or built, renamed into place when complete | same lock; `gc` skips those of live pids |
 //! | `<state>/db/db.sqlite` | registration database (SQLite, WAL) | SQLite transactions |
-//! | `<state>/gc.lock` | shared by adders, exclusive for `gc` | flock |
+//! | `<state>/gc.lock` | shared by adds, and by builds while they make temporary roots and register; exclusive for `gc` | flock |
 //! | `<state>/temproots/<pid>` | paths a live process is using (in-flight builds, fresh adds) | the process' pid |
 //! | `<state>/gcroots/**` | symlinks into the store: GC roots | — |
 //! | `<state>/profiles/**` | profiles and generations (`name -> name-N-link -> path`) | `<profile>.lock` |

@@ -282,3 +282,19 @@ fn verify_hashes_every_path_on_all_cores_and_names_exactly_the_modified_ones() {
     got.sort();
     assert_eq!(got, want);
 }
+
+#[test]
+fn gc_keeps_temporary_directories_of_live_processes_only() {
+    let (_t, s) = store();
+    // Ours (a build in progress) and one of a process that has exited.
+    let live = s.temp_location("building");
+    std::fs::create_dir(&live).expect("mkdir");
+    let mut c = std::process::Command::new("true").spawn().expect("spawn true");
+    let dead_pid = c.id();
+    c.wait().expect("wait");
+    let dead = s.root().join(format!(".tmp-{dead_pid}-0-crashed"));
+    std::fs::create_dir(&dead).expect("mkdir");
+    s.gc(&GcOptions::default()).expect("gc");
+    assert!(live.exists(), "gc deleted a live process' temporary directory");
+    assert!(!dead.exists() || std::path::Path::new(&format!("/proc/{dead_pid}")).exists(), "a crashed process' leftover stays");
+}
