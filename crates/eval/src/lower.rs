@@ -865,7 +865,12 @@ enum PathKind {
 }
 
 pub fn ident_name(id: &ast::Ident) -> String {
-    id.syntax().text().to_string()
+    // An identifier node is one token; reading it directly avoids formatting the node's
+    // text through rowan's `SyntaxText`, which is slow.
+    match id.syntax().first_token() {
+        Some(t) if t.text_range() == id.syntax().text_range() => t.text().to_string(),
+        _ => id.syntax().text().to_string(),
+    }
 }
 
 /// The name of an attribute if it is known before evaluation: identifiers, strings
