@@ -95,11 +95,36 @@ fn new_containers_start_or_are_created() {
     let store = env.paths().store.to_string_lossy().into_owned();
     let system = step(&plan, "foo")["system"].as_str().unwrap().to_string();
     assert!(
-        system.starts_with(&format!("{store}/")) && system.ends_with("-nest-system-foo"),
+        system.starts_with(&format!("{store}/")) && system.ends_with("-nest-system"),
         "{system}"
     );
     // The dry run wrote nothing into the store.
     assert!(!Path::new(&system).exists());
+}
+
+/// A host name left at its default (the container's name) is not part of the system
+/// (activation writes /etc/hostname and /etc/hosts from the running host name), so
+/// identical containers share one system; an explicit host name makes its own.
+#[test]
+fn identical_containers_share_one_system() {
+    let env = Env::new();
+    let host = env.host(
+        "same.nix",
+        r#"{ lib, ... }: {
+  containers = lib.genAttrs [ "s1" "s2" "s3" ] (_: { config.networking.hosts."10.0.0.1" = [ "gw" ]; })
+    // { named.config = { networking.hosts."10.0.0.1" = [ "gw" ]; networking.hostName = "other"; }; };
+}"#,
+    );
+    let plan = env.plan(&host);
+    let system = |n: &str| step(&plan, n)["system"].as_str().unwrap().to_string();
+    assert_eq!(system("s1"), system("s2"));
+    assert_eq!(system("s1"), system("s3"));
+    assert!(system("s1").ends_with("-nest-system"), "{}", system("s1"));
+    assert!(
+        system("named").ends_with("-nest-system-other"),
+        "{}",
+        system("named")
+    );
 }
 
 #[test]
@@ -137,7 +162,12 @@ fn unchanged_changed_and_removed_containers() {
     assert_eq!(step(&plan, "foo")["action"], "unchanged");
     // Not running, so a changed system is only saved for the next start.
     assert_eq!(step(&plan, "bar")["action"], "update");
-    assert_eq!(step(&plan, "gone")["action"], "stop");
+    // Removed while not running: nothing to stop, so no step (the switch that
+    // removes it says so only when the last host generation had it).
+    assert!(
+        plan.iter().all(|s| s["name"] != "gone"),
+        "a removed container that is not running gets no step: {plan:?}"
+    );
     assert!(
         plan.iter().all(|s| s["name"] != "manual"),
         "imperative containers are not the switch's business: {plan:?}"
@@ -284,6 +314,19 @@ fn switch_starts_reactivates_in_place_and_stops() {
         .contains("stop       sw  (removed from the host config)"));
     let st = env.nest(&["container", "status", "sw"]);
     assert_eq!(String::from_utf8_lossy(&st.stdout).trim(), "down");
+    // Regression: a removed container that is stopped already got a `stop` step on
+    // every later switch.
+    let out = env.nest(&["switch", "-f", h.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("sw"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]

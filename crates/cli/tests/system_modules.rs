@@ -137,7 +137,9 @@ fn seed_example_gives_sshd_on_2022_with_the_key() {
         "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKeyForTests test@nest\n"
     );
     assert_eq!(etc["ssh/authorized_keys.d/root"]["mode"], "0444");
-    assert_eq!(etc["hostname"]["text"], "foo\n");
+    // The host name is left at its default (the container's name): activation
+    // writes /etc/hostname from the running host name, the system does not hold it.
+    assert!(etc.get("hostname").is_none(), "{etc}");
     let sys = &v["systems"]["foo"];
     assert_eq!(sys["hostName"], "foo");
     assert_eq!(sys["isContainer"], true);
@@ -145,8 +147,12 @@ fn seed_example_gives_sshd_on_2022_with_the_key() {
     let sshd_user = users.iter().find(|u| u["name"] == "sshd").unwrap();
     assert_eq!(sshd_user["uid"], 999);
     assert_eq!(sshd_user["group"], "sshd");
-    // binsh: root's login shell /bin/sh, which sshd needs to exist.
-    assert_eq!(sys["activationOrder"], json!(["# binsh", "# users", "# etc"]));
+    // binsh: root's login shell /bin/sh, which sshd needs to exist; hostname:
+    // /etc/hostname and /etc/hosts from the running host name.
+    assert_eq!(
+        sys["activationOrder"],
+        json!(["# binsh", "# users", "# etc", "# hostname"])
+    );
     // What the runtime gets deserialises into its Spec.
     let spec = runtime_spec(&foo["spec"]);
     assert_eq!(spec.name.as_str(), "foo");
@@ -251,12 +257,27 @@ fn etc_files_variables_hosts_and_activation_order() {
         profile.contains("export XDG_DATA_DIRS=/a:/b\n"),
         "{profile}"
     );
-    let hosts = v["hosts"].as_str().unwrap();
-    assert!(hosts.contains("10.0.0.1 gw gateway\n"), "{hosts}");
-    assert!(hosts.contains("127.0.1.1 e\n"), "{hosts}");
+    // e's host name is its default: /etc/hosts is written at activation, its
+    // 127.0.1.1 line from the running host name.
+    assert_eq!(v["hosts"], Value::Null);
     assert_eq!(v["hostName"], "e");
-    assert_eq!(v["otherHostName"], "other");
     let act = v["activation"].as_str().unwrap();
+    assert!(
+        act.contains("printf '%s\\n' '10.0.0.1 gw gateway'\n"),
+        "{act}"
+    );
+    assert!(act.contains("printf '%s\\n' \"127.0.1.1 $h\"''\n"), "{act}");
+    assert!(act.contains("h=$(uname -n)\n"), "{act}");
+    // An explicit host name is part of the system, in /etc/hostname and /etc/hosts.
+    assert_eq!(v["otherHostName"], "other");
+    assert_eq!(v["otherHostname"], "other\n");
+    let other = v["otherHosts"].as_str().unwrap();
+    assert!(other.contains("127.0.1.1 other\n"), "{other}");
+    assert!(
+        !v["otherActivation"].as_str().unwrap().contains("uname -n"),
+        "{}",
+        v["otherActivation"]
+    );
     let pos = |s: &str| {
         act.find(s)
             .unwrap_or_else(|| panic!("{s} missing from {act}"))

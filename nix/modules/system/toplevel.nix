@@ -13,7 +13,9 @@ in
     default = { };
     description = "Derivations and data that make up the system; `toplevel` is the system itself.";
   };
-  config.system.build.toplevel = pkgs.runCommand "nest-system-${config.networking.hostName}" {
+  # Named after the host only when the host name is part of the system (see
+  # networking.nix), so identical containers share one system.
+  config.system.build.toplevel = pkgs.runCommand "nest-system${lib.optionalString (!config.networking.hostNameFromRuntime) "-${config.networking.hostName}"}" {
     # Scripts run with the system's own busybox sh: a container's root need not
     # have a /bin/sh.
     servicesJson = builtins.toJSON (config.systemd.servicesJSON // {

@@ -17,8 +17,11 @@ let r = import ../../modules/eval-host.nix {
 {
   etc = r.lib.mapAttrs (_: e: { inherit (e) enable target text source mode user group; }) c.environment.etc;
   profile = c.environment.etc.profile.text;
-  hosts = c.environment.etc.hosts.text;
+  hosts = c.environment.etc.hosts.text or null;
   hostName = c.networking.hostName;
   otherHostName = r.checked.containers.named.config.networking.hostName;
+  otherHostname = r.checked.containers.named.config.environment.etc.hostname.text;
+  otherHosts = r.checked.containers.named.config.environment.etc.hosts.text;
+  otherActivation = r.checked.containers.named.config.system.activationScript;
   activation = c.system.activationScript;
 }

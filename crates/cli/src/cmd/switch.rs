@@ -74,6 +74,8 @@ pub enum Action {
     Update,
     /// Nothing changed (or restartIfChanged = false keeps a running one as it is).
     Unchanged,
+    /// Gone from the host config since the last switch and not running: nothing to do.
+    Removed,
 }
 
 #[derive(Debug, Serialize)]
@@ -313,12 +315,26 @@ pub fn plan(
     for name in known.iter().filter(|n| !desired.contains_key(*n)) {
         let cfg = config::load(&sup.paths, name)
             .with_context(|| format!("reading the supervisor's config of '{name}'"))?;
-        if cfg.origin == Origin::Declarative {
+        if cfg.origin != Origin::Declarative {
+            continue;
+        }
+        let info = sup
+            .inspect(name)
+            .with_context(|| format!("inspecting '{name}'"))?;
+        if nest_supervisor::lifecycle::can_stop(info.phase) {
             steps.push(Step {
                 name: name.to_string(),
                 action: Action::Stop,
                 system: None,
                 why: "removed from the host config".into(),
+            });
+        } else if last.is_some_and(|g| g.containers.contains_key(name)) {
+            // Said once, in the switch that removes it; later switches leave it out.
+            steps.push(Step {
+                name: name.to_string(),
+                action: Action::Removed,
+                system: None,
+                why: "removed from the host config; already stopped".into(),
             });
         }
     }
@@ -332,10 +348,7 @@ fn print_plan(steps: &[Step], json: bool, out: &Output) {
     }
     let mut text = String::new();
     for s in steps {
-        let verb = serde_json::to_value(s.action)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
+        let verb = verb(s.action);
         text.push_str(&format!("{verb:<10} {}  ({})\n", s.name, s.why));
     }
     out.stdout(&text);
@@ -543,7 +556,7 @@ fn build(
 ) -> anyhow::Result<()> {
     let mut wanted: BTreeMap<nest_store::StorePath, BTreeSet<String>> = BTreeMap::new();
     for s in steps {
-        if matches!(s.action, Action::Stop | Action::Unchanged) {
+        if matches!(s.action, Action::Stop | Action::Unchanged | Action::Removed) {
             continue;
         }
         if s.system.as_deref().is_none_or(|p| Path::new(p).exists()) {
@@ -622,42 +635,164 @@ fn save_config(
     Ok(())
 }
 
-/// Carries the plan out, container by container; stops at the first failure.
+/// How many containers a switch starts, stops or re-activates at once (as many as
+/// `nest daemon` starts at once).
+const PARALLEL: usize = 16;
+
+/// Carries the plan out: first every stop (a removed container may hold an address or
+/// a port a new one needs), then the rest, each phase `PARALLEL` containers at a time.
+/// A failed container does not stop the others; every failure is reported, with its
+/// container's name, at the end.
 fn apply(
     sup: &Supervisor,
     desired: &BTreeMap<String, Desired>,
     steps: &[Step],
     out: &Output,
 ) -> anyhow::Result<()> {
-    let timeout = std::time::Duration::from_secs(60);
-    for s in steps {
-        let name = s.name.as_str();
-        let sys = s.system.as_deref();
-        let ctx = || format!("{name}: {:?}", s.action);
-        match s.action {
-            Action::Unchanged => {}
-            Action::Stop => {
-                sup.stop(name, None).with_context(ctx)?;
+    let (stops, rest): (Vec<&Step>, Vec<&Step>) = steps
+        .iter()
+        .filter(|s| !matches!(s.action, Action::Unchanged | Action::Removed))
+        .partition(|s| s.action == Action::Stop);
+    let total = stops.len() + rest.len();
+    if total == 0 {
+        return Ok(());
+    }
+    let progress = out.progress(total as u64);
+    let mut failed = Vec::new();
+    for phase in [stops, rest] {
+        for (s, r) in phase.iter().zip(in_pool(&phase, PARALLEL, |s| {
+            let r = apply_one(sup, desired, s);
+            match &r {
+                Ok(line) => progress.step(line, false),
+                // The error itself is printed with the others at the end.
+                Err(_) => progress.step(&format!("{} failed", s.name), true),
             }
-            Action::Create | Action::Start | Action::Update | Action::Restart => {
-                let d = desired
-                    .get(name)
-                    .context("a planned container is missing")?;
-                save_config(sup, name, &d.data, sys).with_context(ctx)?;
-                if s.action == Action::Start {
-                    sup.start(name, timeout).with_context(ctx)?;
-                } else if s.action == Action::Restart {
-                    sup.restart(name, timeout).with_context(ctx)?;
-                }
-            }
-            Action::Reactivate => {
-                let system = sys.map(PathBuf::from).context("no system to activate")?;
-                let r = sup
-                    .update(name, Some(&system), None, None)
-                    .with_context(ctx)?;
-                out.status(&format!("{name}: {r:?}"));
+            r
+        })) {
+            if let Err(e) = r {
+                failed.push((s.name.as_str(), e));
             }
         }
     }
-    Ok(())
+    progress.finish();
+    if failed.is_empty() {
+        return Ok(());
+    }
+    for (_, e) in &failed {
+        out.error(e);
+    }
+    let names: Vec<&str> = failed.iter().map(|(n, _)| *n).collect();
+    bail!(
+        "{} of {total} containers failed: {}",
+        failed.len(),
+        names.join(", ")
+    )
+}
+
+/// `f` over `items` on at most `n` threads; the results in the items' order.
+fn in_pool<T: Sync, R: Send>(items: &[T], n: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let results: std::sync::Mutex<Vec<Option<R>>> =
+        std::sync::Mutex::new(items.iter().map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..n.clamp(1, items.len().max(1)) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(item) = items.get(i) else { break };
+                let r = f(item);
+                // A worker that panicked poisons the lock; the others' results still count.
+                let mut all = results.lock().unwrap_or_else(|p| p.into_inner());
+                all[i] = Some(r);
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// One step of the plan; returns the line that says what was done.
+fn apply_one(
+    sup: &Supervisor,
+    desired: &BTreeMap<String, Desired>,
+    s: &Step,
+) -> anyhow::Result<String> {
+    let timeout = std::time::Duration::from_secs(60);
+    let name = s.name.as_str();
+    let sys = s.system.as_deref();
+    let ctx = || format!("container '{name}': {}", verb(s.action));
+    match s.action {
+        Action::Unchanged | Action::Removed => Ok(format!("{name}: unchanged")),
+        Action::Stop => {
+            let r = sup.stop(name, None).with_context(ctx)?;
+            Ok(match r {
+                nest_supervisor::ops::StopOutcome::Killed => {
+                    format!("stopped {name} (killed after its stop timeout)")
+                }
+                _ => format!("stopped {name}"),
+            })
+        }
+        Action::Create | Action::Start | Action::Update | Action::Restart => {
+            let d = desired
+                .get(name)
+                .context("a planned container is missing")
+                .with_context(ctx)?;
+            save_config(sup, name, &d.data, sys).with_context(ctx)?;
+            match s.action {
+                Action::Start => {
+                    sup.start(name, timeout).with_context(ctx)?;
+                    Ok(format!("started {name}"))
+                }
+                Action::Restart => {
+                    sup.restart(name, timeout).with_context(ctx)?;
+                    Ok(format!("restarted {name}"))
+                }
+                Action::Create => Ok(format!("created {name}")),
+                _ => Ok(format!("updated {name} (used at its next start)")),
+            }
+        }
+        Action::Reactivate => {
+            let system = sys
+                .map(PathBuf::from)
+                .context("no system to activate")
+                .with_context(ctx)?;
+            let r = sup
+                .update(name, Some(&system), None, None)
+                .with_context(ctx)?;
+            Ok(match r {
+                nest_supervisor::ops::UpdateOutcome::Activated(a) => {
+                    let mut line = format!("re-activated {name} in place");
+                    for (what, list) in [
+                        ("started", &a.started),
+                        ("stopped", &a.stopped),
+                        ("restarted", &a.restarted),
+                        ("changed, not restarted", &a.changed_not_restarted),
+                    ] {
+                        if !list.is_empty() {
+                            line.push_str(&format!("; {what}: {}", list.join(" ")));
+                        }
+                    }
+                    line
+                }
+                nest_supervisor::ops::UpdateOutcome::Restarted => {
+                    format!("restarted {name} (its new system is not visible inside)")
+                }
+                nest_supervisor::ops::UpdateOutcome::Saved => {
+                    format!("updated {name} (not running: used at its next start)")
+                }
+            })
+        }
+    }
+}
+
+/// An action as the plan prints it (`start`, `reactivate`, …).
+fn verb(a: Action) -> String {
+    serde_json::to_value(a)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
