@@ -80,7 +80,8 @@ const R4: u8 = 4;
 const R5: u8 = 5;
 
 // Opcodes: class | operation | source.
-const LDX_W: u8 = 0x01 | 0x00 | 0x60; // BPF_LDX | BPF_W | BPF_MEM
+// BPF_LDX | BPF_MEM, size BPF_W (which is 0).
+const LDX_W: u8 = 0x01 | 0x60;
 const ALU32_AND_K: u8 = 0x04 | 0x50;
 const ALU32_RSH_K: u8 = 0x04 | 0x70;
 const ALU32_MOV_X: u8 = 0x04 | 0xb0 | 0x08;
