@@ -122,6 +122,15 @@ pub fn default_capabilities(private_network: bool, devices_controller: bool) -> 
 
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/run/current-system/sw/bin";
 
+/// mimalloc settings for nest's long-lived processes (PID 1 `nest init`, the host's
+/// daemon and monitors). mimalloc is the binary's allocator for the evaluator's sake;
+/// by default it commits arenas eagerly and returns freed memory late, which measured
+/// 4.7 MiB anonymous memory in an init with ten services instead of 1.1 MiB (and 27 vs
+/// 1.7 MiB in a daemon with 200 containers). mimalloc reads them before `main`, so
+/// they go into the environment of the exec. init starts services with an
+/// environment of their own, so they do not see these.
+pub const LEAN_ALLOCATOR: &[(&str, &str)] = &[("MIMALLOC_ARENA_EAGER_COMMIT", "0"), ("MIMALLOC_PURGE_DELAY", "0")];
+
 /// PID 1's environment: a default `PATH`, `container=nest`, the host's `TERM`, then
 /// the spec's variables.
 pub fn environment(spec_env: &BTreeMap<String, String>) -> BTreeMap<String, String> {
@@ -641,7 +650,13 @@ fn child_main(plan: &ChildPlan, go: OwnedFd, err: OwnedFd) -> ! {
     }
     let message = match child_finish(plan) {
         Ok(()) => match &plan.pid1 {
-            Pid1::Boot { argv } => exec_command(argv, &plan.env),
+            Pid1::Boot { argv } => {
+                let mut env = plan.env.clone();
+                for (k, v) in LEAN_ALLOCATOR {
+                    env.entry((*k).to_string()).or_insert_with(|| (*v).to_string());
+                }
+                exec_command(argv, &env)
+            }
             Pid1::Reaper { argv } => reaper(argv, &plan.env, err),
         },
         Err(m) => m,

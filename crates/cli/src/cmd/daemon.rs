@@ -2,6 +2,7 @@
 //! and `nest systemd-units` (unit files for hosts that run systemd).
 
 use crate::output::Output;
+use nest_container::runtime::LEAN_ALLOCATOR;
 use nest_supervisor::daemon::{self, DaemonOptions, Event};
 use nest_supervisor::Paths;
 use std::path::PathBuf;
@@ -25,16 +26,9 @@ pub struct Args {
     start_timeout: u64,
 }
 
-/// The allocator settings for nest's long-lived host processes (the daemon and the
-/// per-container monitors): mimalloc, the binary's allocator for the evaluator's sake,
-/// by default commits arenas eagerly and returns freed memory late, which measured
-/// 27 MiB anonymous memory in a daemon with 200 containers and 6.7 MiB in each monitor
-/// instead of 1.7 MiB and 1.1 MiB. mimalloc reads these before `main`, hence the
-/// re-exec (once: the variables are then set).
-const LEAN_ALLOCATOR: &[(&str, &str)] = &[("MIMALLOC_ARENA_EAGER_COMMIT", "0"), ("MIMALLOC_PURGE_DELAY", "0")];
-
-/// Re-executes this process with [`LEAN_ALLOCATOR`] unless it already has it (or
-/// the user set the variables); returns only when no re-exec happened or it failed.
+/// Re-executes this process with [`LEAN_ALLOCATOR`] (why: see its docs) unless it
+/// already has it (or the user set the variables); returns only when no re-exec
+/// happened or it failed.
 pub fn lean_allocator() {
     use std::os::unix::process::CommandExt;
     if LEAN_ALLOCATOR.iter().any(|(k, _)| std::env::var_os(k).is_some()) {
