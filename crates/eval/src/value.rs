@@ -82,19 +82,40 @@ impl Value {
 /// (`/nix/store/…` plain, `=/nix/store/….drv` all outputs, `!out!/nix/store/….drv`).
 /// Kept sorted and without duplicates; empty means no context and no allocation.
 #[derive(Clone, Default, Debug, PartialEq, Eq)]
-pub struct Context(pub Vec<Rc<str>>);
+pub struct Context(pub ContextSet);
+
+/// The elements of a context: one pointer, null when empty (most strings have no
+/// context, so a string value carries 8 bytes for it instead of a 24-byte `Vec`).
+#[derive(Clone, Default, Debug, PartialEq, Eq)]
+pub struct ContextSet(Option<Box<Vec<Rc<str>>>>);
+
+impl ContextSet {
+    pub fn iter(&self) -> std::slice::Iter<'_, Rc<str>> {
+        match &self.0 {
+            Some(v) => v.iter(),
+            None => [].iter(),
+        }
+    }
+    pub fn len(&self) -> usize {
+        self.0.as_ref().map_or(0, |v| v.len())
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
 
 impl Context {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
     pub fn insert(&mut self, s: Rc<str>) {
-        if let Err(i) = self.0.binary_search(&s) {
-            self.0.insert(i, s);
+        let v = self.0 .0.get_or_insert_with(Default::default);
+        if let Err(i) = v.binary_search(&s) {
+            v.insert(i, s);
         }
     }
     pub fn extend(&mut self, other: &Context) {
-        for s in &other.0 {
+        for s in other.0.iter() {
             self.insert(s.clone());
         }
     }
@@ -365,3 +386,4 @@ const _: () = assert!(std::mem::size_of::<Value>() == 16);
 const _: () = assert!(std::mem::size_of::<ThunkState>() == 32);
 const _: () = assert!(std::mem::size_of::<Thunk>() == 40);
 const _: () = assert!(std::mem::size_of::<Attr>() == 32);
+const _: () = assert!(std::mem::size_of::<NixString>() == 32);
