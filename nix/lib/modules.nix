@@ -270,14 +270,16 @@ rec {
       rawDefinitionsByName = zipAttrsWith (n: concatLists) (map (def:
         mapAttrs (n: value: [ { inherit (def) file; inherit value; } ]) (definitionsOf def)) defs);
 
-      pushedDownDefinitionsByName = zipAttrsWith (n: concatLists) (map (def:
-        mapAttrs (n: value: map (config: { inherit (def) file; inherit config; }) (pushDownProperties value)) (definitionsOf def)) defs);
+      # Pushed down from the raw definitions of one name, when it is a tree of options
+      # (same order as pushing down each definition's attributes; options need only
+      # the raw ones, so this pass is skipped for them).
+      pushedDown = raw: concatMap (d: map (config: { inherit (d) file; inherit config; }) (pushDownProperties d.value)) raw;
 
       resultsByName = mapAttrs (name: decls:
         let
           loc = prefix ++ [ name ];
-          defns = pushedDownDefinitionsByName.${name} or [ ];
           defns' = rawDefinitionsByName.${name} or [ ];
+          defns = pushedDown defns';
           optionDecls = filter (m: isOpt m.options) decls;
         in
         if length optionDecls == length decls then

@@ -28,7 +28,9 @@ let
     let
       xs = addressesOf field;
       stripped = x: builtins.head (lib.splitString "/" x.a);
-      clashes = lib.filter (x: lib.length (lib.filter (y: stripped y == stripped x) xs) > 1) xs;
+      # Grouped once instead of comparing every pair: linear in the containers.
+      byAddress = builtins.groupBy stripped xs;
+      clashes = lib.filter (x: lib.length byAddress.${stripped x} > 1) xs;
     in lib.optional (clashes != [ ]) {
       assertion = false;
       message = "containers ${lib.concatMapStringsSep ", " (x: x.n) clashes} have the same ${field} ${stripped (builtins.head clashes)}";

@@ -3,11 +3,16 @@
 { config, lib, ... }:
 let
   systemModules = import ../system/module-list.nix;
+  # One package set for all containers (see containers.nix).
+  hostPkgs = import ../../pkgs { };
   containerType = name: lib.types.submoduleWithExtraArgs { } [
     (import ./container-options.nix {
       inherit lib;
       configType = name: specialArgs: lib.types.submoduleWithExtraArgs (specialArgs // { containerName = name; }) (systemModules ++ [
-        ({ containerName, ... }: { networking.hostName = lib.mkDefault containerName; })
+        ({ containerName, ... }: {
+          networking.hostName = lib.mkDefault containerName;
+          nixpkgs.pkgs = lib.mkDefault hostPkgs;
+        })
       ]);
     })
   ];

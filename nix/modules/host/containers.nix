@@ -4,11 +4,18 @@
 { config, lib, ... }:
 let
   systemModules = import ../system/module-list.nix;
+  # One package set for the host's evaluation, the default of every container's
+  # nixpkgs.pkgs: imported per container, its imports and host packages were
+  # computed again for each one.
+  hostPkgs = import ../../pkgs { };
   containerModule = import ./container-options.nix {
     inherit lib;
     configType = name: specialArgs: lib.types.nixosSubmodule systemModules (specialArgs // {
       containerName = name;
-      modules = [ ({ containerName, ... }: { networking.hostName = lib.mkDefault containerName; }) ];
+      modules = [ ({ containerName, ... }: {
+        networking.hostName = lib.mkDefault containerName;
+        nixpkgs.pkgs = lib.mkDefault hostPkgs;
+      }) ];
     });
   };
 in

@@ -1,5 +1,6 @@
-# Basic system options: boot.isContainer, the package set, `meta`.
-{ lib, ... }:
+# Basic system options: boot.isContainer, the package set (`nixpkgs.pkgs`, given to
+# modules as `pkgs`), `meta`.
+{ config, lib, ... }:
 let inherit (lib) mkOption types; in
 {
   options = {
@@ -19,8 +20,14 @@ let inherit (lib) mkOption types; in
       default = "x86_64-linux";
       description = "The platform the system's derivations are built for.";
     };
+    nixpkgs.pkgs = mkOption {
+      type = types.raw;
+      default = import ../../pkgs { };
+      defaultText = lib.literalExpression "import <nest/pkgs> { }";
+      description = "The package set the system's modules get as `pkgs`. The host modules give every container the host's one package set (`mkDefault`), so that what it computes (imported host packages, busybox) is computed once for all containers.";
+    };
   };
   # The package set is only forced when something is built (system.build.toplevel),
   # so evaluating a configuration never touches the store.
-  config._module.args.pkgs = lib.mkDefault (import ../../pkgs { });
+  config._module.args.pkgs = lib.mkDefault config.nixpkgs.pkgs;
 }
