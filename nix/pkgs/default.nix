@@ -134,4 +134,5 @@ in
 {
   inherit busybox busyboxFile runCommand writeTextFile writeText writeScript writeScriptBin
     writeShellScript writeShellScriptBin symlinkJoin buildEnv hostPackage;
+  openssh = hostPackage { name = "openssh"; programs = [ "/usr/sbin/sshd" "/usr/bin/ssh-keygen" "/usr/lib/openssh/sftp-server" ]; };
 }

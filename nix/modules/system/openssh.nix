@@ -21,10 +21,11 @@ in
     enable = lib.mkEnableOption "the OpenSSH secure shell daemon";
     package = mkOption {
       type = types.package;
-      default = pkgs.hostPackage {
+      # pkgs.openssh: computed once per package set, i.e. once for all of a host's containers.
+      default = pkgs.openssh or (pkgs.hostPackage {
         name = "openssh";
         programs = [ "/usr/sbin/sshd" "/usr/bin/ssh-keygen" "/usr/lib/openssh/sftp-server" ];
-      };
+      });
       defaultText = lib.literalExpression ''pkgs.hostPackage { name = "openssh"; programs = [ "/usr/sbin/sshd" "/usr/bin/ssh-keygen" "/usr/lib/openssh/sftp-server" ]; }'';
       description = "The OpenSSH package: its `sbin/sshd`, `bin/ssh-keygen` and (with `allowSFTP`) `libexec/sftp-server` are used. By default the host's (Debian's openssh-server) imported into the store, so the host must have it installed.";
     };
