@@ -531,11 +531,8 @@ impl Eval {
             // With `__overrides`, every slot must be a thunk so it can be replaced.
             let overridable = a.statics.iter().any(|s| s.name.as_str() == "__overrides");
             for (i, s) in a.statics.iter().enumerate() {
-                let v = if overridable {
-                    Thunk::expr(s.value, new.clone())
-                } else {
-                    self.thunk_in_frame(s.value, &new)
-                };
+                let v =
+                    if overridable { Thunk::expr(s.value, new.clone()) } else { self.thunk_in_frame(s.value, &new) };
                 new.set(i, v.clone());
                 entries.push(Attr { name: s.name, value: v, pos: s.pos });
             }

@@ -324,8 +324,7 @@ impl<'g> Lowerer<'g> {
                     return Err(perr("dynamic attributes not allowed in let", *p));
                 }
                 check_frame(pa.statics.len(), pos)?;
-                let names: SymMap<u32> =
-                    pa.statics.iter().enumerate().map(|(i, (s, _, _))| (*s, i as u32)).collect();
+                let names: SymMap<u32> = pa.statics.iter().enumerate().map(|(i, (s, _, _))| (*s, i as u32)).collect();
                 self.scopes.push(Scope::Frame(names));
                 let r = (|| -> EResult<Expr> {
                     let mut bindings = Vec::new();
@@ -792,8 +791,7 @@ impl<'g> Lowerer<'g> {
         if rec {
             let first = pa.statics.first().map(|a| a.2).unwrap_or(Pos::NONE);
             check_frame(pa.statics.len(), first)?;
-            let names: SymMap<u32> =
-                pa.statics.iter().enumerate().map(|(i, (s, _, _))| (*s, i as u32)).collect();
+            let names: SymMap<u32> = pa.statics.iter().enumerate().map(|(i, (s, _, _))| (*s, i as u32)).collect();
             self.scopes.push(Scope::Frame(names));
         }
         let r = (|| -> EResult<AttrsExpr> {

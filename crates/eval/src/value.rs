@@ -87,17 +87,20 @@ pub struct Context(pub ContextSet);
 /// The elements of a context: one pointer, null when empty (most strings have no
 /// context, so a string value carries 8 bytes for it instead of a 24-byte `Vec`).
 #[derive(Clone, Default, Debug, PartialEq, Eq)]
-pub struct ContextSet(Option<Box<Vec<Rc<str>>>>);
+pub struct ContextSet(Option<Box<ContextList>>);
+
+#[derive(Clone, Default, Debug, PartialEq, Eq)]
+struct ContextList(Vec<Rc<str>>);
 
 impl ContextSet {
     pub fn iter(&self) -> std::slice::Iter<'_, Rc<str>> {
         match &self.0 {
-            Some(v) => v.iter(),
+            Some(v) => v.0.iter(),
             None => [].iter(),
         }
     }
     pub fn len(&self) -> usize {
-        self.0.as_ref().map_or(0, |v| v.len())
+        self.0.as_ref().map_or(0, |v| v.0.len())
     }
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -109,7 +112,7 @@ impl Context {
         self.0.is_empty()
     }
     pub fn insert(&mut self, s: Rc<str>) {
-        let v = self.0 .0.get_or_insert_with(Default::default);
+        let v = &mut self.0 .0.get_or_insert_with(Default::default).0;
         if let Err(i) = v.binary_search(&s) {
             v.insert(i, s);
         }
@@ -327,6 +330,9 @@ pub struct PrimOpApp {
     pub args: Vec<Value>,
 }
 
+/// A delayed computation in Rust.
+pub type NativeFn = Rc<dyn Fn(&mut crate::eval::Eval) -> crate::error::EResult<Value>>;
+
 /// What a thunk computes when forced (the constructor's view; see `ThunkState`).
 pub enum Pending {
     Expr(&'static Expr, Rc<Env>),
@@ -334,7 +340,7 @@ pub enum Pending {
     Apply(Value, Value),
     /// A computation in Rust, kept as `Rc<dyn Fn>` so that it can be retried after a
     /// caught error (a thunk whose evaluation failed is reset, like Nix does).
-    Native(Rc<dyn Fn(&mut crate::eval::Eval) -> crate::error::EResult<Value>>),
+    Native(NativeFn),
 }
 
 /// A thunk's state: 32 bytes (an environment pointer is two words, as is a delayed
@@ -343,7 +349,7 @@ pub enum Pending {
 pub enum ThunkState {
     Expr(&'static Expr, Rc<Env>),
     Apply(Value, Value),
-    Native(Rc<dyn Fn(&mut crate::eval::Eval) -> crate::error::EResult<Value>>),
+    Native(NativeFn),
     /// Being evaluated; the position is that of the expression, for the
     /// "infinite recursion" error.
     Blackhole(Pos),
@@ -355,6 +361,7 @@ pub struct Thunk {
 }
 
 impl Thunk {
+    #[allow(clippy::new_ret_no_self)] // a thunk only exists inside a `Value`
     pub fn new(p: Pending) -> Value {
         let st = match p {
             Pending::Expr(e, env) => ThunkState::Expr(e, env),
