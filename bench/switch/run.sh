@@ -77,6 +77,18 @@ services_up() {
   cat "$T"/run/containers/*/status.json 2>/dev/null \
     | jq -s '[.[] | select(any(.services[]?; .name == "heartbeat" and .pid != null))] | length'
 }
+# After a switch: zombies whose parent is one of this nest's processes, and this nest's
+# processes other than the containers' monitors (`container supervise`, one per
+# container, and the child each forks for the runtime).
+leftovers() {
+  ps -eo pid=,ppid=,stat=,args= | awk -v exe="$NEST" '
+    { ppid[$1] = $2; st[$1] = $3 }
+    $4 == exe { nest[$1] = 1; if ($0 ~ / container supervise /) mon++; else stray++ }
+    END {
+      for (p in st) if (st[p] ~ /^Z/ && (ppid[p] in nest)) z++
+      printf "processes: %d monitor processes, %d other nest processes, %d zombies under nest\n", mon, stray, z
+    }'
+}
 pids1() { "$NEST" container list --json | jq -c '[.[] | {name, pid}]'; }
 
 echo "# machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r)"
@@ -101,6 +113,8 @@ e2=$(now)
 echo "switch returned: $(ms "$s" "$e1") ms (running: $running/$N); all $N services up: $(ms "$s" "$e2") ms"
 echo "built: $(grep -c "built '" "$T/err1" || true) derivations; store paths: $(ls "$T/store" | grep -vc '\.drv$')"
 echo "phases (ms since the switch began): build planned at $(grep -m1 'will be built' "$T/err1" | cut -d' ' -f1), last build done at $(grep "built '" "$T/err1" | tail -1 | cut -d' ' -f1), switch returned at $(ms "$s" "$e1")"
+echo "container list: $("$NEST" container list --json | jq -r '[.[] | .phase] | group_by(.) | map("\(length) \(.[0])") | join(", ")')"
+leftovers
 
 echo "== 3. no-op switch (5 runs)"
 before=$(pids1)
