@@ -139,7 +139,7 @@ rec {
   collectModules = class: modulesPath: initialModules: args:
     let
       loadModule = fallbackFile: fallbackKey: m:
-        if lib.isFunction m then
+        if builtins.isFunction m || (m ? __functor && lib.isFunction m) then
           unifyModuleSyntax fallbackFile fallbackKey (applyModuleArgs fallbackKey m args)
         else if isAttrs m then
           if m._type or "module" == "module" then unifyModuleSyntax fallbackFile fallbackKey m
@@ -151,25 +151,31 @@ rec {
         else
           let file = toString m; imported = import m; in
           unifyModuleSyntax file file
-            (if lib.isFunction imported then applyModuleArgs file imported args else imported);
+            (if builtins.isFunction imported || (imported ? __functor && lib.isFunction imported) then applyModuleArgs file imported args else imported);
 
       checkClass = module:
         if class != null && module._class != null && module._class != class
         then throw "The module ${module._file} was imported into ${class} instead of ${module._class}."
         else module;
 
+      # Run for every module of every (sub)module evaluation, so written with
+      # primops where lib helpers would add calls (genList instead of imap1, no
+      # class check without a class, no list for modules that disable nothing).
       collect = parentFile: parentKey: ms:
-        imap1 (n: x:
+        builtins.genList (i:
           let
-            module = checkClass (loadModule parentFile "${parentKey}:anon-${toString n}" x);
+            loaded = loadModule parentFile "${parentKey}:anon-${toString (i + 1)}" (builtins.elemAt ms i);
+            module = if class == null then loaded else checkClass loaded;
             sub = collect module._file module.key module.imports;
+            subDisabled = concatLists (catAttrs "disabled" sub);
           in {
             inherit (module) key;
             inherit module;
             modules = sub;
-            disabled = optional (module.disabledModules != [ ]) { file = module._file; disabled = module.disabledModules; }
-              ++ concatLists (catAttrs "disabled" sub);
-          }) ms;
+            disabled =
+              if module.disabledModules == [ ] then subDisabled
+              else [ { file = module._file; disabled = module.disabledModules; } ] ++ subDisabled;
+          }) (length ms);
 
       top = collect "<unknown-file>" "" initialModules;
       disabled = concatLists (catAttrs "disabled" top);
