@@ -472,3 +472,41 @@ fn the_planned_system_is_the_built_toplevel() {
     );
     assert!(system.join("sw").exists());
 }
+
+/// Root only: containers start in parallel and one that fails to start does not stop
+/// the others; the switch exits 1 and names every failed container at the end.
+#[test]
+fn a_failed_container_does_not_stop_the_others() {
+    if !nix::unistd::geteuid().is_root() {
+        assert!(std::env::var_os("CI").is_none(), "CI runs this as root");
+        return;
+    }
+    let env = Env::new();
+    let _guard = StopOnDrop(&env, vec!["swf-ok1", "swf-bad", "swf-ok2"]);
+    // The bind mount's source does not exist, so the runtime refuses to start it.
+    let missing = env.dir.path().join("missing");
+    let h = env.host(
+        "h.nix",
+        &format!(
+            "{{ containers.swf-ok1 = {{ autoStart = true; config = {{ }}; }};
+  containers.swf-bad = {{ autoStart = true; config = {{ }}; bindMounts.\"/data\".hostPath = \"{}\"; }};
+  containers.swf-ok2 = {{ autoStart = true; config = {{ }}; }}; }}",
+            missing.display()
+        ),
+    );
+    let out = env.nest(&["switch", "-f", h.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("error: 1 of 3 containers failed: swf-bad"),
+        "{err}"
+    );
+    assert!(
+        err.contains("container 'swf-bad': start:") && err.contains("bind mount source"),
+        "{err}"
+    );
+    for ok in ["swf-ok1", "swf-ok2"] {
+        let st = env.nest(&["container", "status", ok]);
+        assert_eq!(String::from_utf8_lossy(&st.stdout).trim(), "up", "{ok}");
+    }
+}
