@@ -411,10 +411,15 @@ fn record(
     out: &Output,
 ) -> anyhow::Result<()> {
     let host = host_profile(store);
-    let valid = |s: &str| -> Option<nest_store::StorePath> {
-        let p = store.parse_path(s).ok()?;
-        store.is_valid(&p).ok()?.then_some(p)
-    };
+    // Identical containers share a system: ask the store once per distinct system.
+    let mut checked: BTreeMap<&str, Option<nest_store::StorePath>> = BTreeMap::new();
+    for s in desired.values().filter_map(|d| d.system.as_deref()) {
+        checked.entry(s).or_insert_with(|| {
+            let p = store.parse_path(s).ok()?;
+            store.is_valid(&p).ok()?.then_some(p)
+        });
+    }
+    let valid = |s: &str| checked.get(s).cloned().flatten();
     let n = match back_to {
         Some(g) => {
             host.switch_generation(g.number)?;
@@ -449,6 +454,14 @@ fn record(
             continue;
         };
         let profile = container_profile(store, name);
+        // Already there (the common case: a no-op switch, or N unchanged containers
+        // when one changed): `switch` would only find that out after listing every
+        // profile's generations in the shared directory.
+        if back_to.is_none()
+            && std::fs::canonicalize(profile.path()).is_ok_and(|t| t == store.real_path(&p))
+        {
+            continue;
+        }
         if back_to.is_some() {
             profile.select(store, &p)?;
         } else {
