@@ -306,10 +306,12 @@ rec {
 
       unmatchedDefns =
         if defs == [ ] then [ ]
-        else concatLists (lib.attrsets.mapAttrsToList (name: res:
-            map (def: def // { prefix = [ name ] ++ (def.prefix or [ ]); }) res.unmatchedDefns) resultsByName)
-          ++ concatLists (lib.attrsets.mapAttrsToList (name: defs:
-            map (def: def // { prefix = [ name ]; }) defs) (removeAttrs rawDefinitionsByName (attrNames declsByName)));
+        # Options (most names) have none: no list is built for them.
+        else concatMap (name:
+            let u = resultsByName.${name}.unmatchedDefns; in
+            if u == [ ] then [ ] else map (def: def // { prefix = [ name ] ++ (def.prefix or [ ]); }) u) (attrNames resultsByName)
+          ++ (let undeclared = removeAttrs rawDefinitionsByName (attrNames declsByName); in
+            concatMap (name: map (def: def // { prefix = [ name ]; }) undeclared.${name}) (attrNames undeclared));
     in
     { inherit matchedOptions unmatchedDefns; };
 
