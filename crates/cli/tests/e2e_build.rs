@@ -5,15 +5,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn privileged() -> bool {
-    if nix::unistd::geteuid().is_root() {
-        return true;
-    }
-    assert!(std::env::var_os("CI").is_none(), "the privileged build tests need root under CI");
-    eprintln!("skipping: not root (set CI to make this a failure)");
-    false
-}
+mod support;
+use support::privileged;
 
 fn pkgs() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../nix/pkgs").canonicalize().expect("nix/pkgs")

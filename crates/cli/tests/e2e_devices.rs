@@ -12,23 +12,10 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+mod support;
+use support::{privileged, unique};
 
 const NEST: &str = env!("CARGO_BIN_EXE_nest");
-
-fn privileged() -> bool {
-    if nix::unistd::geteuid().is_root() {
-        return true;
-    }
-    assert!(std::env::var_os("CI").is_none(), "the device tests need root under CI");
-    eprintln!("skipping: not root (set CI to make this a failure)");
-    false
-}
-
-fn unique(prefix: &str) -> String {
-    static N: AtomicU32 = AtomicU32::new(0);
-    format!("{prefix}{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst))
-}
 
 /// A busybox root with a `nodes/` directory of device nodes made from the host.
 struct World {

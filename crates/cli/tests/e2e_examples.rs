@@ -18,20 +18,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
+mod support;
+use support::privileged;
 
 const NEST: &str = env!("CARGO_BIN_EXE_nest");
-
-fn privileged() -> bool {
-    if nix::unistd::geteuid().is_root() {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI runs the example tests as root"
-    );
-    eprintln!("skipping: not root (set CI to make this a failure)");
-    false
-}
 
 /// A short tag unique to this process and call: container names, bridge names and
 /// address octets are made from it.

@@ -12,25 +12,12 @@ use std::io::{Read, Write};
 use std::os::fd::AsFd;
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+mod support;
+use support::{privileged, unique};
 
 const NEST: &str = env!("CARGO_BIN_EXE_nest");
-
-fn privileged() -> bool {
-    if nix::unistd::geteuid().is_root() {
-        return true;
-    }
-    assert!(std::env::var_os("CI").is_none(), "the privileged login tests need root under CI");
-    eprintln!("skipping: not root (set CI to make this a failure)");
-    false
-}
-
-fn unique(prefix: &str) -> String {
-    static N: AtomicU32 = AtomicU32::new(0);
-    format!("{prefix}{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst))
-}
 
 struct World {
     dir: tempfile::TempDir,
@@ -240,8 +227,11 @@ fn create_and_update_from_a_config_file() {
     let old: serde_json::Value = serde_json::from_str(&pid1).expect("json");
     assert_eq!(info["pid"], old["pid"]);
     assert_ne!(info["system"].as_str(), Some(system.as_str()), "the new system is recorded");
-    let log = w.ok(&["container", "logs", &name, "--service", "hello"]);
-    assert!(log.contains("one") && log.contains("two"), "{log}");
+    // The restarted service writes its new word when it runs, possibly after update returned.
+    wait_for("the restarted service logged its new word", || {
+        let log = w.ok(&["container", "logs", &name, "--service", "hello"]);
+        log.contains("one") && log.contains("two")
+    });
 
     // --config: the body of a module, like nixos-container's.
     let e = w.create("ce", &["--config", "environment.etc.\"greeting\".text = \"hello from --config\";"]);

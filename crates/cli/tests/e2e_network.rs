@@ -12,24 +12,11 @@ use std::io::Read;
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
+mod support;
+use support::{privileged, unique};
 
 const NEST: &str = env!("CARGO_BIN_EXE_nest");
-
-fn privileged() -> bool {
-    if nix::unistd::geteuid().is_root() {
-        return true;
-    }
-    assert!(std::env::var_os("CI").is_none(), "the network tests need root under CI");
-    eprintln!("skipping: not root (set CI to make this a failure)");
-    false
-}
-
-fn unique(prefix: &str) -> String {
-    static N: AtomicU32 = AtomicU32::new(0);
-    format!("{prefix}{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst))
-}
 
 struct World {
     dir: tempfile::TempDir,

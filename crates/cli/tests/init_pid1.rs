@@ -7,17 +7,8 @@ use init_support::*;
 use nest_init::protocol::{InitState, ServiceState};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn privileged() -> bool {
-    if nix::unistd::geteuid().is_root() {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "PID-namespace tests need root under CI"
-    );
-    false
-}
+mod support;
+use support::privileged;
 
 /// `unshare --pid --fork` running `nest init` as PID 1; killed (by pid) on drop.
 struct Pid1 {

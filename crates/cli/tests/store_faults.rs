@@ -9,15 +9,8 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn privileged() -> bool {
-    if nix::unistd::geteuid().is_root() {
-        return true;
-    }
-    assert!(std::env::var_os("CI").is_none(), "the store fault tests need root under CI");
-    eprintln!("skipping: not root (set CI to make this a failure)");
-    false
-}
+mod support;
+use support::privileged;
 
 fn pkgs() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../nix/pkgs").canonicalize().expect("nix/pkgs")

@@ -1,6 +1,6 @@
 # system.activationScripts and the activation script text (run by init at boot and
 # on every re-activation, with NEST_SYSTEM set to the system's path).
-{ config, lib, ... }:
+{ config, lib, pkgs, ... }:
 let
   inherit (lib) mkOption types;
   scriptType = types.coercedTo types.str (text: { inherit text; deps = [ ]; }) (types.submodule {
@@ -41,6 +41,12 @@ in
   };
   config = {
     system.activationScripts = {
+      # Every user's default login shell is /bin/sh, and scripts expect it: a
+      # container's root has nothing but what activation puts there.
+      binsh = ''
+        mkdir -p /bin
+        ln -sfn ${pkgs.busybox}/bin/sh /bin/.sh.tmp && mv -f /bin/.sh.tmp /bin/sh
+      '';
       users.text = ''
         mkdir -p /etc
         for f in passwd group shadow; do

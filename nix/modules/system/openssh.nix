@@ -68,12 +68,8 @@ in
       Subsystem sftp ${cfg.package}/libexec/sftp-server
     '' + lib.concatStrings (lib.mapAttrsToList (k: v: "${k} ${if builtins.isBool v then yesNo v else toString v}\n") cfg.settings);
 
-    # Login shells (root's is /bin/sh) must exist for sshd to let the user in; a
-    # container's root has nothing but what activation puts there.
-    system.activationScripts.binsh = ''
-      mkdir -p /bin
-      ln -sfn ${pkgs.busybox}/bin/sh /bin/.sh.tmp && mv -f /bin/.sh.tmp /bin/sh
-    '';
+    # Login shells (root's is /bin/sh) must exist for sshd to let the user in:
+    # activation.nix links /bin/sh in every system.
 
     systemd.services.sshd-keygen = {
       description = "SSH host key generation";
