@@ -233,10 +233,24 @@ fn create_and_update_from_a_config_file() {
         log.contains("one") && log.contains("two")
     });
 
+    // update without flags evaluates the stored configuration again, which imports
+    // the file: an edit of the file reaches the container, in place.
+    write("three");
+    let o = w.nest(&["container", "update", &name]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(said.contains("activated in place") && said.contains("restarted: hello"), "{said}");
+    assert_eq!(service_pid(&w.status(&name), "other"), other, "the unchanged service kept running");
+    wait_for("the service logged the word of the re-read file", || {
+        w.ok(&["container", "logs", &name, "--service", "hello"]).contains("three")
+    });
+
     // --config: the body of a module, like nixos-container's.
     let e = w.create("ce", &["--config", "environment.etc.\"greeting\".text = \"hello from --config\";"]);
     w.ok(&["container", "start", &e]);
     assert_eq!(w.ok(&["container", "run", &e, "--", "cat", "/etc/greeting"]), "hello from --config");
+    let module = w.path("var/containers").join(format!("{e}.nix"));
+    assert!(module.is_file(), "the configuration is kept for update");
 
     // A taken name fails before anything is built; --ensure-unique-name builds the
     // system for the suffixed name (its hostname).
@@ -251,6 +265,10 @@ fn create_and_update_from_a_config_file() {
     // Activation writes /etc/hostname from the running host name (the final name).
     w.ok(&["container", "start", &second]);
     assert_eq!(w.ok(&["container", "run", &second, "--", "cat", "/etc/hostname"]).trim(), second);
+
+    // destroy removes the kept configuration with the rest.
+    w.ok(&["container", "destroy", &e]);
+    assert!(!module.exists(), "destroy removed {}", module.display());
 }
 
 /// root-login gives a root shell; login authenticates against the container's own

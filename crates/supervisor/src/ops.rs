@@ -284,6 +284,11 @@ impl Supervisor {
             }
             let cfg_path = self.paths.config_file(name);
             std::fs::remove_file(&cfg_path).map_err(Error::io("removing", &cfg_path))?;
+            let module = self.paths.module_file(name);
+            match std::fs::remove_file(&module) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(Error::io("removing", &module)(e)),
+                _ => {}
+            }
             let root = cfg.resolved_spec(&self.paths).root_dir();
             remove_tree(&root)?;
             remove_tree(&self.paths.profile_dir(name))?;

@@ -65,6 +65,12 @@ impl Paths {
     }
 
     /// The container's runtime state directory (shared with the runtime and init).
+    /// The configuration module of an imperative container created from
+    /// `--config-file`/`--config` (what `update NAME` without flags re-evaluates).
+    pub fn module_file(&self, name: &str) -> PathBuf {
+        self.containers.join(format!("{name}.nix"))
+    }
+
     pub fn state_dir(&self, name: &str) -> PathBuf {
         self.run.join("containers").join(name)
     }

@@ -219,6 +219,7 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Create(a) => {
+            let mut module_text = None;
             let restart = a.restart.as_deref().map(str::parse::<RestartPolicy>).transpose()?;
             let system_path = match (&a.config_file, &a.config) {
                 (None, None) => a.system_path,
@@ -227,7 +228,10 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
                     // hostname default), and not at all when the name is taken.
                     nest_supervisor::config::name(&a.name)?;
                     let name = sup.unique_name(&a.name, a.ensure_unique_name)?;
-                    Some(build_system(&sup, out, &name, file.as_deref(), expr.as_deref())?)
+                    let module = config_module(&name, file.as_deref(), expr.as_deref())?;
+                    let system = build_system(&sup, out, &name, &module)?;
+                    module_text = Some(module);
+                    Some(system)
                 }
             };
             let opts = CreateOptions {
@@ -246,6 +250,10 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
                 declarative: false,
             };
             let cfg = sup.create(&opts)?;
+            if let Some(module) = module_text {
+                // Kept so that `update NAME` without flags evaluates it again.
+                nest_supervisor::files::write_atomic(&sup.paths.module_file(cfg.name()), module.as_bytes())?;
+            }
             if let (Some(h), Some(l)) = (cfg.spec.host_address, cfg.spec.local_address) {
                 out.status(&format!("host IP is {}, container IP is {}", h.addr, l.addr));
             }
@@ -259,14 +267,30 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Update { name, system_path, config_file, config } => {
+            let stored = sup.paths.module_file(&name);
+            let mut module_text = None;
             let system_path = match (&config_file, &config) {
+                // Like nixos-container: a container made from a configuration is
+                // evaluated and built again from it (a --config-file is re-read).
+                (None, None) if system_path.is_none() && stored.is_file() => {
+                    sup.inspect(&name)?;
+                    let module = std::fs::read_to_string(&stored).with_context(|| format!("reading '{}'", stored.display()))?;
+                    Some(build_system(&sup, out, &name, &module)?)
+                }
                 (None, None) => system_path,
                 (file, expr) => {
                     sup.inspect(&name)?;
-                    Some(build_system(&sup, out, &name, file.as_deref(), expr.as_deref())?)
+                    let module = config_module(&name, file.as_deref(), expr.as_deref())?;
+                    let system = build_system(&sup, out, &name, &module)?;
+                    module_text = Some(module);
+                    Some(system)
                 }
             };
-            match sup.update(&name, system_path.as_deref(), None, None)? {
+            let outcome = sup.update(&name, system_path.as_deref(), None, None)?;
+            if let Some(module) = module_text {
+                nest_supervisor::files::write_atomic(&stored, module.as_bytes())?;
+            }
+            match outcome {
                 UpdateOutcome::Saved => out.status(&format!("{name}: updated; the new system boots at the next start")),
                 UpdateOutcome::Restarted => out.status(&format!("{name}: the new system is outside the store, so the container was restarted")),
                 UpdateOutcome::Activated(r) => {
@@ -384,14 +408,14 @@ fn config_module(name: &str, file: Option<&Path>, expr: Option<&str>) -> anyhow:
 /// Evaluates a container's configuration with nest's host and system modules (as
 /// `nest switch` does for one container) and builds its `system.build.toplevel` with
 /// `nest build`; returns the system's store path.
-fn build_system(sup: &Supervisor, out: &Output, name: &str, file: Option<&Path>, expr: Option<&str>) -> anyhow::Result<PathBuf> {
+fn build_system(sup: &Supervisor, out: &Output, name: &str, module: &str) -> anyhow::Result<PathBuf> {
     nest_supervisor::config::name(name)?;
     let given = std::env::var_os("NEST_NIX_DIR").filter(|v| !v.is_empty()).map(PathBuf::from);
     let dir = options::nix_dir(given.as_deref())?;
     let toplevel = format!(
         "(import {} {{ configuration = {}; }}).checked.containers.{}.config.system.build.toplevel",
         options::nix_path(&dir.join("modules/eval-host.nix")),
-        config_module(name, file, expr)?,
+        module,
         options::nix_string(Path::new(name))
     );
     out.status(&format!("{name}: building the system"));
