@@ -7,6 +7,8 @@
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+mod support;
+use support::{service_pid, wait_for};
 
 struct Env {
     dir: tempfile::TempDir,
@@ -94,25 +96,6 @@ fn root_or_skip() -> bool {
     }
     assert!(std::env::var_os("CI").is_none(), "CI runs this as root");
     false
-}
-
-fn service_pid(status: &Value, name: &str) -> Option<i64> {
-    status["services"]
-        .as_array()?
-        .iter()
-        .find(|s| s["name"] == name)?["pid"]
-        .as_i64()
-}
-
-/// Polls until `f` holds (services start asynchronously after activation).
-fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
-    for _ in 0..1000 {
-        if f() {
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    panic!("timed out waiting for {what}");
 }
 
 /// A host config with container `name` running services `a` (whose script says `a`)

@@ -15,7 +15,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 mod support;
-use support::{privileged, unique};
+use support::{privileged, service_pid, unique, wait_for};
 
 const NEST: &str = env!("CARGO_BIN_EXE_nest");
 
@@ -79,18 +79,6 @@ impl Drop for World {
         for n in self.names.borrow().iter() {
             let _ = self.cmd(&["container", "terminate", n]).output();
         }
-    }
-}
-
-fn service_pid(status: &serde_json::Value, name: &str) -> Option<i64> {
-    status["services"].as_array()?.iter().find(|s| s["name"] == name)?["pid"].as_i64()
-}
-
-fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
-    let end = Instant::now() + Duration::from_secs(20);
-    while !f() {
-        assert!(Instant::now() < end, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
     }
 }
 

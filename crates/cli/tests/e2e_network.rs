@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 mod support;
-use support::{privileged, unique};
+use support::{privileged, unique, wait_for};
 
 const NEST: &str = env!("CARGO_BIN_EXE_nest");
 
@@ -110,14 +110,6 @@ impl Drop for Guard {
 
 fn veth_of(name: &str) -> String {
     nest_container::ContainerName::new(name).expect("name").veth_name()
-}
-
-fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
-    let end = Instant::now() + Duration::from_secs(20);
-    while !f() {
-        assert!(Instant::now() < end, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 /// PID 1's host pid from the runtime's state file.

@@ -8,6 +8,8 @@ use nest_supervisor::Paths;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+mod support;
+use support::{service_pid, wait_for};
 
 struct Env {
     dir: tempfile::TempDir,
@@ -224,25 +226,6 @@ fn status_json(env: &Env, name: &str) -> Value {
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok())
         .unwrap_or(Value::Null)
-}
-
-fn service_pid(status: &Value, name: &str) -> Option<i64> {
-    status["services"]
-        .as_array()?
-        .iter()
-        .find(|s| s["name"] == name)?["pid"]
-        .as_i64()
-}
-
-/// Polls until `f` holds (services start asynchronously after activation).
-fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
-    for _ in 0..500 {
-        if f() {
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    panic!("timed out waiting for {what}");
 }
 
 /// Root only: a real switch starts the container, a changed service is restarted in

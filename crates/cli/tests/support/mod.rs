@@ -19,3 +19,19 @@ pub fn unique(prefix: &str) -> String {
     static N: AtomicU32 = AtomicU32::new(0);
     format!("{prefix}{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst))
 }
+
+/// Polls until `f` holds (services start asynchronously after activation); fails the
+/// test after 20 s, naming what it waited for.
+pub fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !f() {
+        assert!(std::time::Instant::now() < end, "timed out waiting for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+/// The pid of service `name` in an init status document (`nest container status --json`
+/// or init's `status.json`), when it runs.
+pub fn service_pid(status: &serde_json::Value, name: &str) -> Option<i64> {
+    status["services"].as_array()?.iter().find(|s| s["name"] == name)?["pid"].as_i64()
+}
