@@ -32,15 +32,38 @@ pub enum BuildError {
     #[error("derivation '{drv}' has no output '{output}'")]
     NoSuchOutput { drv: String, output: String },
     #[error("{what} for '{drv}': {source}")]
-    Io { what: &'static str, drv: String, source: std::io::Error },
+    Io {
+        what: &'static str,
+        drv: String,
+        source: std::io::Error,
+    },
     #[error("builder for '{drv}' failed with {status}; last {n} log lines:\n{tail}", n = tail.lines().count())]
-    Failed { drv: String, status: String, tail: String },
+    Failed {
+        drv: String,
+        status: String,
+        tail: String,
+    },
     #[error("builder for '{drv}' timed out after {secs} s; last log lines:\n{tail}")]
-    TimedOut { drv: String, secs: u64, tail: String },
+    TimedOut {
+        drv: String,
+        secs: u64,
+        tail: String,
+    },
     #[error("builder for '{drv}' did not produce output '{output}' ({path})")]
-    MissingOutput { drv: String, output: String, path: String },
-    #[error("fixed-output derivation '{drv}': output '{path}' has hash {got}, expected {expected}")]
-    HashMismatch { drv: String, path: String, expected: String, got: String },
+    MissingOutput {
+        drv: String,
+        output: String,
+        path: String,
+    },
+    #[error(
+        "fixed-output derivation '{drv}': output '{path}' has hash {got}, expected {expected}"
+    )]
+    HashMismatch {
+        drv: String,
+        path: String,
+        expected: String,
+        got: String,
+    },
     #[error("{0} dependencies failed")]
     DependenciesFailed(usize),
 }
@@ -70,7 +93,13 @@ pub struct BuildConfig {
 
 impl Default for BuildConfig {
     fn default() -> Self {
-        BuildConfig { max_jobs: 1, sandbox: Sandbox::None, timeout: Duration::from_secs(3600), log_tail: 25, sandbox_paths: default_sandbox_paths() }
+        BuildConfig {
+            max_jobs: 1,
+            sandbox: Sandbox::None,
+            timeout: Duration::from_secs(3600),
+            log_tail: 25,
+            sandbox_paths: default_sandbox_paths(),
+        }
     }
 }
 
@@ -116,7 +145,9 @@ pub struct Builder<'a> {
 }
 
 fn read_tail(path: &Path, lines: usize) -> String {
-    let Ok(mut f) = std::fs::File::open(path) else { return String::new() };
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return String::new();
+    };
     let len = f.metadata().map(|m| m.len()).unwrap_or(0);
     let start = len.saturating_sub(64 * 1024);
     let _ = f.seek(SeekFrom::Start(start));
@@ -134,16 +165,29 @@ impl<'a> Builder<'a> {
 
     fn load(&self, drv_path: &StorePath) -> Result<Derivation, BuildError> {
         let printed = self.store.print(drv_path);
-        let bad = |msg: String| BuildError::BadDerivation { path: printed.clone(), msg };
+        let bad = |msg: String| BuildError::BadDerivation {
+            path: printed.clone(),
+            msg,
+        };
         let text = std::fs::read(self.store.real_path(drv_path)).map_err(|e| bad(e.to_string()))?;
-        let name = drv_path.name().strip_suffix(".drv").unwrap_or(drv_path.name());
+        let name = drv_path
+            .name()
+            .strip_suffix(".drv")
+            .unwrap_or(drv_path.name());
         Derivation::parse(self.store.store_dir(), &text, name).map_err(|e| bad(e.to_string()))
     }
 
-    fn output_paths(&self, drv_path: &StorePath, drv: &Derivation) -> Result<BTreeMap<String, StorePath>, BuildError> {
+    fn output_paths(
+        &self,
+        drv_path: &StorePath,
+        drv: &Derivation,
+    ) -> Result<BTreeMap<String, StorePath>, BuildError> {
         let mut out = BTreeMap::new();
         for (name, o) in &drv.outputs {
-            let p = o.path().ok_or_else(|| BuildError::UnknownOutputPath { drv: self.store.print(drv_path), output: name.clone() })?;
+            let p = o.path().ok_or_else(|| BuildError::UnknownOutputPath {
+                drv: self.store.print(drv_path),
+                output: name.clone(),
+            })?;
             out.insert(name.clone(), p.clone());
         }
         Ok(out)
@@ -159,7 +203,11 @@ impl<'a> Builder<'a> {
     }
 
     /// Builds `wanted` (`.drv` path → outputs) and everything they need.
-    pub fn realise(&self, wanted: &[(StorePath, BTreeSet<String>)], progress: &dyn Progress) -> Result<Vec<Built>, BuildError> {
+    pub fn realise(
+        &self,
+        wanted: &[(StorePath, BTreeSet<String>)],
+        progress: &dyn Progress,
+    ) -> Result<Vec<Built>, BuildError> {
         // The graph of derivations whose outputs are not all valid.
         let mut nodes: BTreeMap<StorePath, Node> = BTreeMap::new();
         let mut stack: Vec<StorePath> = wanted.iter().map(|(d, _)| d.clone()).collect();
@@ -170,10 +218,16 @@ impl<'a> Builder<'a> {
             let paths = self.output_paths(d, &drv)?;
             let mut m = BTreeMap::new();
             for o in outs {
-                let p = paths.get(o).ok_or_else(|| BuildError::NoSuchOutput { drv: self.store.print(d), output: o.clone() })?;
+                let p = paths.get(o).ok_or_else(|| BuildError::NoSuchOutput {
+                    drv: self.store.print(d),
+                    output: o.clone(),
+                })?;
                 m.insert(o.clone(), self.store.print(p));
             }
-            results.push(Built { drv_path: self.store.print(d), outputs: m });
+            results.push(Built {
+                drv_path: self.store.print(d),
+                outputs: m,
+            });
         }
         // Every output seen is made a temporary root under the shared GC lock: a `gc`
         // either ran before (and the validity checks below see what it left) or runs
@@ -207,58 +261,75 @@ impl<'a> Builder<'a> {
         Ok(results)
     }
 
-    fn schedule(&self, mut nodes: BTreeMap<StorePath, Node>, progress: &dyn Progress) -> Result<(), BuildError> {
+    fn schedule(
+        &self,
+        mut nodes: BTreeMap<StorePath, Node>,
+        progress: &dyn Progress,
+    ) -> Result<(), BuildError> {
         let (tx, rx) = std::sync::mpsc::channel::<(StorePath, Result<(), BuildError>)>();
         let mut running = 0usize;
         let mut first_error: Option<BuildError> = None;
         let mut failures = 0usize;
-        std::thread::scope(|scope| {
-            loop {
-                if first_error.is_none() {
-                    let ready: Vec<StorePath> = nodes.iter().filter(|(_, n)| n.deps.is_empty()).map(|(p, _)| p.clone()).take(self.cfg.max_jobs.max(1).saturating_sub(running)).collect();
-                    for p in ready {
-                        let Some(node) = nodes.remove(&p) else { continue };
-                        running += 1;
-                        let tx = tx.clone();
-                        let this = &*self;
-                        scope.spawn(move || {
-                            let printed = this.store.print(&p);
-                            progress.started(&printed);
-                            let r = this.build_one(&p, &node.drv);
-                            progress.finished(&printed, r.is_ok());
-                            let _ = tx.send((p, r));
-                        });
+        std::thread::scope(|scope| loop {
+            if first_error.is_none() {
+                let ready: Vec<StorePath> = nodes
+                    .iter()
+                    .filter(|(_, n)| n.deps.is_empty())
+                    .map(|(p, _)| p.clone())
+                    .take(self.cfg.max_jobs.max(1).saturating_sub(running))
+                    .collect();
+                for p in ready {
+                    let Some(node) = nodes.remove(&p) else {
+                        continue;
+                    };
+                    running += 1;
+                    let tx = tx.clone();
+                    let this = &*self;
+                    scope.spawn(move || {
+                        let printed = this.store.print(&p);
+                        progress.started(&printed);
+                        let r = this.build_one(&p, &node.drv);
+                        progress.finished(&printed, r.is_ok());
+                        let _ = tx.send((p, r));
+                    });
+                }
+            }
+            if running == 0 {
+                break;
+            }
+            let Ok((done, r)) = rx.recv() else { break };
+            running -= 1;
+            match r {
+                Ok(()) => {
+                    for n in nodes.values_mut() {
+                        n.deps.remove(&done);
                     }
                 }
-                if running == 0 {
-                    break;
-                }
-                let Ok((done, r)) = rx.recv() else { break };
-                running -= 1;
-                match r {
-                    Ok(()) => {
-                        for n in nodes.values_mut() {
-                            n.deps.remove(&done);
-                        }
-                    }
-                    Err(e) => {
-                        failures += 1;
-                        if first_error.is_none() {
-                            first_error = Some(e);
-                        }
+                Err(e) => {
+                    failures += 1;
+                    if first_error.is_none() {
+                        first_error = Some(e);
                     }
                 }
             }
         });
         match first_error {
             Some(e) if failures == 1 => Err(e),
-            Some(e) => Err(BuildError::Failed { drv: format!("{failures} derivations"), status: "errors".into(), tail: e.to_string() }),
+            Some(e) => Err(BuildError::Failed {
+                drv: format!("{failures} derivations"),
+                status: "errors".into(),
+                tail: e.to_string(),
+            }),
             None if !nodes.is_empty() => Err(BuildError::DependenciesFailed(nodes.len())),
             None => Ok(()),
         }
     }
 
-    fn io(&self, what: &'static str, drv: &StorePath) -> impl FnOnce(std::io::Error) -> BuildError + '_ {
+    fn io(
+        &self,
+        what: &'static str,
+        drv: &StorePath,
+    ) -> impl FnOnce(std::io::Error) -> BuildError + '_ {
         let drv = self.store.print(drv);
         move |source| BuildError::Io { what, drv, source }
     }
@@ -285,7 +356,10 @@ impl<'a> Builder<'a> {
             let dd = self.load(d)?;
             let paths = self.output_paths(d, &dd)?;
             for o in outs {
-                let p = paths.get(o).ok_or_else(|| BuildError::NoSuchOutput { drv: store.print(d), output: o.clone() })?;
+                let p = paths.get(o).ok_or_else(|| BuildError::NoSuchOutput {
+                    drv: store.print(d),
+                    output: o.clone(),
+                })?;
                 input_roots.push(p.clone());
             }
         }
@@ -293,14 +367,20 @@ impl<'a> Builder<'a> {
 
         let log_dir = store.state_dir().join("log");
         let log_path = log_dir.join(format!("{}.log", drv_path.base_name()));
-        let log = std::fs::File::create(&log_path).map_err(self.io("creating the build log", drv_path))?;
+        let log = std::fs::File::create(&log_path)
+            .map_err(self.io("creating the build log", drv_path))?;
 
         let sandboxed = matches!(self.cfg.sandbox, Sandbox::Namespaces { .. });
         let work = store.temp_location(&format!("{}.build", drv_path.name()));
         remove_tree(&work)?;
-        std::fs::create_dir_all(work.join("build")).map_err(self.io("creating the build directory", drv_path))?;
+        std::fs::create_dir_all(work.join("build"))
+            .map_err(self.io("creating the build directory", drv_path))?;
         let chroot_store = work.join("store");
-        let build_top = if sandboxed { "/build".to_string() } else { work.join("build").to_string_lossy().into_owned() };
+        let build_top = if sandboxed {
+            "/build".to_string()
+        } else {
+            work.join("build").to_string_lossy().into_owned()
+        };
 
         let env = builder_env(store, drv, &build_top, &work.join("build"))
             .map_err(self.io("writing passAsFile attributes", drv_path))?;
@@ -318,8 +398,10 @@ impl<'a> Builder<'a> {
             }
             let mut cmd = match &self.cfg.sandbox {
                 Sandbox::Namespaces { exe } => {
-                    std::fs::create_dir_all(&chroot_store).map_err(self.io("creating the sandbox store", drv_path))?;
-                    std::fs::create_dir_all(work.join("root")).map_err(self.io("creating the sandbox root", drv_path))?;
+                    std::fs::create_dir_all(&chroot_store)
+                        .map_err(self.io("creating the sandbox store", drv_path))?;
+                    std::fs::create_dir_all(work.join("root"))
+                        .map_err(self.io("creating the sandbox root", drv_path))?;
                     let spec = sandbox::SandboxSpec {
                         root: work.join("root"),
                         store_dir: store.store_dir().as_str().to_string(),
@@ -334,43 +416,82 @@ impl<'a> Builder<'a> {
                         parent: Some(std::process::id()),
                     };
                     let spec_file = work.join("spec.json");
-                    let text = serde_json::to_vec(&spec).map_err(|e| BuildError::Io { what: "writing the sandbox spec", drv: printed.clone(), source: e.into() })?;
-                    std::fs::write(&spec_file, text).map_err(self.io("writing the sandbox spec", drv_path))?;
+                    let text = serde_json::to_vec(&spec).map_err(|e| BuildError::Io {
+                        what: "writing the sandbox spec",
+                        drv: printed.clone(),
+                        source: e.into(),
+                    })?;
+                    std::fs::write(&spec_file, text)
+                        .map_err(self.io("writing the sandbox spec", drv_path))?;
                     let mut c = std::process::Command::new(exe);
-                    c.arg("build").arg("--sandbox-child").arg(&spec_file).env_clear();
+                    c.arg("build")
+                        .arg("--sandbox-child")
+                        .arg(&spec_file)
+                        .env_clear();
                     c
                 }
                 Sandbox::None => {
                     use std::os::unix::process::CommandExt;
                     let mut c = std::process::Command::new(&drv.builder);
-                    let argv0 = Path::new(&drv.builder).file_name().map(|s| s.to_os_string()).unwrap_or_default();
+                    let argv0 = Path::new(&drv.builder)
+                        .file_name()
+                        .map(|s| s.to_os_string())
+                        .unwrap_or_default();
                     // Its own process group, so a timeout kills what it started too.
                     c.process_group(0);
-                    c.arg0(argv0).args(&drv.args).env_clear().envs(env.iter().map(|(k, v)| (k, v))).current_dir(work.join("build"));
+                    c.arg0(argv0)
+                        .args(&drv.args)
+                        .env_clear()
+                        .envs(env.iter().map(|(k, v)| (k, v)))
+                        .current_dir(work.join("build"));
                     c
                 }
             };
-            let log2 = log.try_clone().map_err(self.io("opening the build log", drv_path))?;
-            cmd.stdin(std::process::Stdio::null()).stdout(log).stderr(log2);
-            let mut child = cmd.spawn().map_err(self.io("starting the builder", drv_path))?;
-            let status = wait_with_timeout(&mut child, self.cfg.timeout, !sandboxed).map_err(self.io("waiting for the builder", drv_path))?;
+            let log2 = log
+                .try_clone()
+                .map_err(self.io("opening the build log", drv_path))?;
+            cmd.stdin(std::process::Stdio::null())
+                .stdout(log)
+                .stderr(log2);
+            let mut child = cmd
+                .spawn()
+                .map_err(self.io("starting the builder", drv_path))?;
+            let status = wait_with_timeout(&mut child, self.cfg.timeout, !sandboxed)
+                .map_err(self.io("waiting for the builder", drv_path))?;
             let Some(status) = status else {
-                return Err(BuildError::TimedOut { drv: printed.clone(), secs: self.cfg.timeout.as_secs(), tail: read_tail(&log_path, self.cfg.log_tail) });
+                return Err(BuildError::TimedOut {
+                    drv: printed.clone(),
+                    secs: self.cfg.timeout.as_secs(),
+                    tail: read_tail(&log_path, self.cfg.log_tail),
+                });
             };
             if !status.success() {
-                return Err(BuildError::Failed { drv: printed.clone(), status: status.to_string(), tail: read_tail(&log_path, self.cfg.log_tail) });
+                return Err(BuildError::Failed {
+                    drv: printed.clone(),
+                    status: status.to_string(),
+                    tail: read_tail(&log_path, self.cfg.log_tail),
+                });
             }
             let mut candidates: BTreeSet<StorePath> = closure.iter().cloned().collect();
             candidates.extend(outputs.values().cloned());
             let mut new = Vec::new();
             for (name, p) in &outputs {
-                let temp = if sandboxed { chroot_store.join(p.base_name()) } else { store.real_path(p) };
+                let temp = if sandboxed {
+                    chroot_store.join(p.base_name())
+                } else {
+                    store.real_path(p)
+                };
                 if temp.symlink_metadata().is_err() {
-                    return Err(BuildError::MissingOutput { drv: printed.clone(), output: name.clone(), path: store.print(p) });
+                    return Err(BuildError::MissingOutput {
+                        drv: printed.clone(),
+                        output: name.clone(),
+                        path: store.print(p),
+                    });
                 }
                 let mut ca = None;
                 if let Some(DerivationOutput::Fixed { hash, .. }) = drv.outputs.get(name) {
-                    let got = recompute(&temp, hash).map_err(self.io("hashing the output", drv_path))?;
+                    let got =
+                        recompute(&temp, hash).map_err(self.io("hashing the output", drv_path))?;
                     if got != hash.hash {
                         return Err(BuildError::HashMismatch {
                             drv: printed.clone(),
@@ -379,9 +500,21 @@ impl<'a> Builder<'a> {
                             got: got.to_sri(),
                         });
                     }
-                    ca = Some(format!("fixed:{}{}", hash.method.prefix(), hash.hash.to_string_as(nest_nixcompat::HashEncoding::Nixbase32, true)));
+                    ca = Some(format!(
+                        "fixed:{}{}",
+                        hash.method.prefix(),
+                        hash.hash
+                            .to_string_as(nest_nixcompat::HashEncoding::Nixbase32, true)
+                    ));
                 }
-                new.push(NewPath { temp, path: p.clone(), references: References::Scan(candidates.clone()), deriver: Some(drv_path.clone()), ca, expected_nar_hash: None });
+                new.push(NewPath {
+                    temp,
+                    path: p.clone(),
+                    references: References::Scan(candidates.clone()),
+                    deriver: Some(drv_path.clone()),
+                    ca,
+                    expected_nar_hash: None,
+                });
             }
             Ok(new)
         })();
@@ -407,15 +540,24 @@ impl<'a> Builder<'a> {
 /// without reaping it (`WNOWAIT`), so the pid stays the child's until `Child::wait`
 /// here and the kill can never reach another process; it also wakes the build at the
 /// exit instead of at the next tick of a polling loop.
-fn wait_with_timeout(child: &mut std::process::Child, timeout: Duration, group: bool) -> std::io::Result<Option<std::process::ExitStatus>> {
+fn wait_with_timeout(
+    child: &mut std::process::Child,
+    timeout: Duration,
+    group: bool,
+) -> std::io::Result<Option<std::process::ExitStatus>> {
     use nix::sys::wait::{waitid, Id, WaitPidFlag};
     let pid = nix::unistd::Pid::from_raw(child.id() as i32);
     let (tx, rx) = std::sync::mpsc::channel::<()>();
     let waiter = std::thread::spawn(move || {
-        while let Err(nix::errno::Errno::EINTR) = waitid(Id::Pid(pid), WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT) {}
+        while let Err(nix::errno::Errno::EINTR) =
+            waitid(Id::Pid(pid), WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT)
+        {}
         let _ = tx.send(());
     });
-    let timed_out = matches!(rx.recv_timeout(timeout), Err(std::sync::mpsc::RecvTimeoutError::Timeout));
+    let timed_out = matches!(
+        rx.recv_timeout(timeout),
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+    );
     if timed_out {
         if group {
             let _ = nix::sys::signal::killpg(pid, nix::sys::signal::Signal::SIGKILL);
@@ -427,10 +569,14 @@ fn wait_with_timeout(child: &mut std::process::Child, timeout: Duration, group: 
     Ok(if timed_out { None } else { Some(status) })
 }
 
-fn recompute(path: &Path, h: &nest_nixcompat::FixedOutputHash) -> std::io::Result<nest_nixcompat::Hash> {
+fn recompute(
+    path: &Path,
+    h: &nest_nixcompat::FixedOutputHash,
+) -> std::io::Result<nest_nixcompat::Hash> {
     match h.method {
         nest_nixcompat::FileIngestionMethod::Recursive => {
-            let nar = nest_nixcompat::nar::dump_to_vec(&mut nest_nixcompat::nar::FsSource::new(), path)?;
+            let nar =
+                nest_nixcompat::nar::dump_to_vec(&mut nest_nixcompat::nar::FsSource::new(), path)?;
             Ok(h.hash.algo().digest(nar))
         }
         _ => Ok(h.hash.algo().digest(std::fs::read(path)?)),
@@ -438,16 +584,28 @@ fn recompute(path: &Path, h: &nest_nixcompat::FixedOutputHash) -> std::io::Resul
 }
 
 /// The environment Nix gives a builder, in Nix's order of precedence.
-fn builder_env(store: &Store, drv: &Derivation, build_top: &str, host_build_dir: &Path) -> std::io::Result<Vec<(String, String)>> {
+fn builder_env(
+    store: &Store,
+    drv: &Derivation,
+    build_top: &str,
+    host_build_dir: &Path,
+) -> std::io::Result<Vec<(String, String)>> {
     let mut env: BTreeMap<String, String> = BTreeMap::new();
     env.insert("PATH".into(), "/path-not-set".into());
     env.insert("HOME".into(), "/homeless-shelter".into());
     env.insert("NIX_STORE".into(), store.store_dir().as_str().into());
     env.insert("NIX_BUILD_CORES".into(), "1".into());
-    let pass_as_file: BTreeSet<String> = drv.env.get("passAsFile").map(|s| s.split_whitespace().map(str::to_owned).collect()).unwrap_or_default();
+    let pass_as_file: BTreeSet<String> = drv
+        .env
+        .get("passAsFile")
+        .map(|s| s.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default();
     for (k, v) in &drv.env {
         if pass_as_file.contains(k) {
-            let f = format!(".attr-{}", HashAlgo::Sha256.digest(k.as_bytes()).to_nixbase32());
+            let f = format!(
+                ".attr-{}",
+                HashAlgo::Sha256.digest(k.as_bytes()).to_nixbase32()
+            );
             std::fs::write(host_build_dir.join(&f), v)?;
             env.insert(format!("{k}Path"), format!("{build_top}/{f}"));
         } else {

@@ -49,7 +49,10 @@ fn fail(what: &str, e: impl std::fmt::Display) -> i32 {
 /// The helper's entry point; returns the exit code the helper should exit with (the
 /// builder's, or 127 for a sandbox failure, with a message on stderr).
 pub fn child_main(spec_file: &Path) -> i32 {
-    let spec: SandboxSpec = match std::fs::read(spec_file).map_err(|e| e.to_string()).and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string())) {
+    let spec: SandboxSpec = match std::fs::read(spec_file)
+        .map_err(|e| e.to_string())
+        .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
+    {
         Ok(s) => s,
         Err(e) => return fail("reading the sandbox spec", e),
     };
@@ -57,7 +60,10 @@ pub fn child_main(spec_file: &Path) -> i32 {
     if let Err(e) = nest_sys::process::set_parent_death_signal(nix::sys::signal::Signal::SIGKILL) {
         return fail("setting the parent death signal", e);
     }
-    if spec.parent.is_some_and(|p| i64::from(nix::unistd::getppid().as_raw()) != i64::from(p)) {
+    if spec
+        .parent
+        .is_some_and(|p| i64::from(nix::unistd::getppid().as_raw()) != i64::from(p))
+    {
         return fail("starting", "the nest that started this build is gone");
     }
     let mut flags = CloneFlags::CLONE_NEWNS | CloneFlags::CLONE_NEWUTS | CloneFlags::CLONE_NEWIPC;
@@ -95,29 +101,77 @@ fn in_sandbox(spec: &SandboxSpec) -> Result<Never, String> {
     let _ = nest_sys::process::set_parent_death_signal(nix::sys::signal::Signal::SIGKILL);
     let mut sys = Real;
     let e = |x: nest_sys::syscall::SyscallError| x.to_string();
-    sys.mount(None, Path::new("/"), None, MsFlags::MS_REC | MsFlags::MS_PRIVATE, None).map_err(e)?;
+    sys.mount(
+        None,
+        Path::new("/"),
+        None,
+        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+        None,
+    )
+    .map_err(e)?;
     let root = &spec.root;
-    sys.mount(Some(Path::new("tmpfs")), root, Some("tmpfs"), MsFlags::MS_NOSUID | MsFlags::MS_NODEV, Some("mode=0755")).map_err(e)?;
+    sys.mount(
+        Some(Path::new("tmpfs")),
+        root,
+        Some("tmpfs"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+        Some("mode=0755"),
+    )
+    .map_err(e)?;
     let at = |p: &str| root.join(p.trim_start_matches('/'));
 
     // /build
     sys.mkdir_all(&at("/build"), 0o755).map_err(e)?;
-    sys.mount(Some(&spec.build_dir), &at("/build"), None, MsFlags::MS_BIND, None).map_err(e)?;
+    sys.mount(
+        Some(&spec.build_dir),
+        &at("/build"),
+        None,
+        MsFlags::MS_BIND,
+        None,
+    )
+    .map_err(e)?;
 
     // The store: writable for the outputs, each input read-only.
     let store = at(&spec.store_dir);
     sys.mkdir_all(&store, 0o755).map_err(e)?;
-    sys.mount(Some(&spec.chroot_store), &store, None, MsFlags::MS_BIND, None).map_err(e)?;
+    sys.mount(
+        Some(&spec.chroot_store),
+        &store,
+        None,
+        MsFlags::MS_BIND,
+        None,
+    )
+    .map_err(e)?;
     for input in &spec.inputs {
-        let Some(base) = input.file_name() else { continue };
+        let Some(base) = input.file_name() else {
+            continue;
+        };
         let target = store.join(base);
-        if input.symlink_metadata().map(|m| m.is_dir()).unwrap_or(false) {
+        if input
+            .symlink_metadata()
+            .map(|m| m.is_dir())
+            .unwrap_or(false)
+        {
             sys.mkdir_all(&target, 0o755).map_err(e)?;
         } else {
             sys.touch(&target).map_err(e)?;
         }
-        sys.mount(Some(input), &target, None, MsFlags::MS_BIND | MsFlags::MS_REC, None).map_err(e)?;
-        sys.mount(None, &target, None, MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | MsFlags::MS_REC, None).map_err(e)?;
+        sys.mount(
+            Some(input),
+            &target,
+            None,
+            MsFlags::MS_BIND | MsFlags::MS_REC,
+            None,
+        )
+        .map_err(e)?;
+        sys.mount(
+            None,
+            &target,
+            None,
+            MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | MsFlags::MS_REC,
+            None,
+        )
+        .map_err(e)?;
     }
 
     for (inside, host) in &spec.extra_paths {
@@ -127,8 +181,22 @@ fn in_sandbox(spec: &SandboxSpec) -> Result<Never, String> {
         } else {
             sys.touch(&target).map_err(e)?;
         }
-        sys.mount(Some(host), &target, None, MsFlags::MS_BIND | MsFlags::MS_REC, None).map_err(e)?;
-        sys.mount(None, &target, None, MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | MsFlags::MS_REC, None).map_err(e)?;
+        sys.mount(
+            Some(host),
+            &target,
+            None,
+            MsFlags::MS_BIND | MsFlags::MS_REC,
+            None,
+        )
+        .map_err(e)?;
+        sys.mount(
+            None,
+            &target,
+            None,
+            MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | MsFlags::MS_REC,
+            None,
+        )
+        .map_err(e)?;
     }
 
     // A minimal /dev, /proc, /tmp and /etc.
@@ -138,21 +206,55 @@ fn in_sandbox(spec: &SandboxSpec) -> Result<Never, String> {
     for dev in ["null", "zero", "full", "random", "urandom", "tty"] {
         let t = at(&format!("/dev/{dev}"));
         sys.touch(&t).map_err(e)?;
-        sys.mount(Some(&Path::new("/dev").join(dev)), &t, None, MsFlags::MS_BIND, None).map_err(e)?;
+        sys.mount(
+            Some(&Path::new("/dev").join(dev)),
+            &t,
+            None,
+            MsFlags::MS_BIND,
+            None,
+        )
+        .map_err(e)?;
     }
-    for (l, t) in [("/dev/fd", "/proc/self/fd"), ("/dev/stdin", "/proc/self/fd/0"), ("/dev/stdout", "/proc/self/fd/1"), ("/dev/stderr", "/proc/self/fd/2")] {
+    for (l, t) in [
+        ("/dev/fd", "/proc/self/fd"),
+        ("/dev/stdin", "/proc/self/fd/0"),
+        ("/dev/stdout", "/proc/self/fd/1"),
+        ("/dev/stderr", "/proc/self/fd/2"),
+    ] {
         sys.symlink(Path::new(t), &at(l)).map_err(e)?;
     }
-    sys.mount(Some(Path::new("tmpfs")), &at("/dev/shm"), Some("tmpfs"), MsFlags::MS_NOSUID | MsFlags::MS_NODEV, Some("mode=1777")).map_err(e)?;
-    sys.mount(Some(Path::new("proc")), &at("/proc"), Some("proc"), MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC, None).map_err(e)?;
-    std::fs::set_permissions(at("/tmp"), std::os::unix::fs::PermissionsExt::from_mode(0o1777)).map_err(|x| x.to_string())?;
+    sys.mount(
+        Some(Path::new("tmpfs")),
+        &at("/dev/shm"),
+        Some("tmpfs"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+        Some("mode=1777"),
+    )
+    .map_err(e)?;
+    sys.mount(
+        Some(Path::new("proc")),
+        &at("/proc"),
+        Some("proc"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+        None,
+    )
+    .map_err(e)?;
+    std::fs::set_permissions(
+        at("/tmp"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o1777),
+    )
+    .map_err(|x| x.to_string())?;
     let etc = [
-        ("passwd", "root:x:0:0:Nest build user:/build:/noshell\nnobody:x:65534:65534:Nobody:/:/noshell\n"),
+        (
+            "passwd",
+            "root:x:0:0:Nest build user:/build:/noshell\nnobody:x:65534:65534:Nobody:/:/noshell\n",
+        ),
         ("group", "root:x:0:\nnogroup:x:65534:\n"),
         ("hosts", "127.0.0.1 localhost\n::1 localhost\n"),
     ];
     for (name, text) in etc {
-        std::fs::write(at(&format!("/etc/{name}")), text).map_err(|x| format!("writing /etc/{name}: {x}"))?;
+        std::fs::write(at(&format!("/etc/{name}")), text)
+            .map_err(|x| format!("writing /etc/{name}: {x}"))?;
     }
 
     // Enter it.
@@ -174,12 +276,22 @@ fn in_sandbox(spec: &SandboxSpec) -> Result<Never, String> {
     // The builder is root in here but without the capabilities that could undo the
     // sandbox (mount, network administration, module loading...).
     let mut keep = nest_sys::caps::CapSet(0);
-    for name in ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID", "CAP_SETUID"] {
+    for name in [
+        "CAP_CHOWN",
+        "CAP_DAC_OVERRIDE",
+        "CAP_DAC_READ_SEARCH",
+        "CAP_FOWNER",
+        "CAP_FSETID",
+        "CAP_KILL",
+        "CAP_SETGID",
+        "CAP_SETUID",
+    ] {
         if let Some(c) = nest_sys::caps::from_name(name) {
             keep = keep.with(c);
         }
     }
-    nest_sys::caps::drop_bounding_except(keep).map_err(|x| format!("dropping capabilities: {x}"))?;
+    nest_sys::caps::drop_bounding_except(keep)
+        .map_err(|x| format!("dropping capabilities: {x}"))?;
     nest_sys::caps::limit_own(keep).map_err(|x| format!("dropping capabilities: {x}"))?;
     nest_sys::caps::set_no_new_privs().map_err(|x| format!("no_new_privs: {x}"))?;
     nest_sys::process::reset_signal_dispositions();
@@ -190,7 +302,10 @@ fn in_sandbox(spec: &SandboxSpec) -> Result<Never, String> {
 /// Replaces the sandbox process by the builder.
 fn exec_builder(spec: &SandboxSpec) -> Result<Never, String> {
     let cstr = |s: &str| CString::new(s).map_err(|_| format!("'{s}' contains a NUL byte"));
-    let argv0 = Path::new(&spec.builder).file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| spec.builder.clone());
+    let argv0 = Path::new(&spec.builder)
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| spec.builder.clone());
     let mut argv = vec![cstr(&argv0)?];
     for a in &spec.args {
         argv.push(cstr(a)?);

@@ -22,7 +22,8 @@ impl Output {
 
     /// A value as one line of JSON on stdout (`--json`).
     pub fn json<T: serde::Serialize>(&self, value: &T) {
-        let text = serde_json::to_string(value).unwrap_or_else(|e| format!("{{\"error\":{:?}}}", e.to_string()));
+        let text = serde_json::to_string(value)
+            .unwrap_or_else(|e| format!("{{\"error\":{:?}}}", e.to_string()));
         self.stdout(&format!("{text}\n"));
     }
 
@@ -40,7 +41,9 @@ impl Output {
     pub fn progress(&self, total: u64) -> Progress {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = indicatif::ProgressBar::new(total);
-            if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}") {
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}")
+            {
                 bar.set_style(style);
             }
             bar
@@ -56,7 +59,11 @@ impl Output {
     /// A warning on stderr.
     #[allow(dead_code)]
     pub fn warn(&self, text: &str) {
-        let prefix = if self.color { "\x1b[1;35mwarning:\x1b[0m" } else { "warning:" };
+        let prefix = if self.color {
+            "\x1b[1;35mwarning:\x1b[0m"
+        } else {
+            "warning:"
+        };
         let _ = writeln!(std::io::stderr().lock(), "{prefix} {text}");
     }
 
@@ -68,7 +75,11 @@ impl Output {
         if text.starts_with("error:") {
             let _ = writeln!(err, "{text}");
         } else {
-            let prefix = if self.color { "\x1b[1;31merror:\x1b[0m" } else { "error:" };
+            let prefix = if self.color {
+                "\x1b[1;31merror:\x1b[0m"
+            } else {
+                "error:"
+            };
             let _ = writeln!(err, "{prefix} {text}");
         }
     }

@@ -4,7 +4,10 @@
 use std::process::{Command, Output};
 
 fn nest(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nest")).args(args).output().expect("run nest")
+    Command::new(env!("CARGO_BIN_EXE_nest"))
+        .args(args)
+        .output()
+        .expect("run nest")
 }
 
 fn stdout(o: &Output) -> String {
@@ -16,17 +19,31 @@ fn stdout(o: &Output) -> String {
 fn completions_cover_the_subcommands() {
     for shell in ["bash", "zsh", "fish"] {
         let text = stdout(&nest(&["completions", shell]));
-        for word in ["switch", "container", "root-login", "show-ip", "generations"] {
+        for word in [
+            "switch",
+            "container",
+            "root-login",
+            "show-ip",
+            "generations",
+        ] {
             assert!(text.contains(word), "{shell} completions lack {word}");
         }
     }
-    assert_eq!(nest(&["completions", "tcsh"]).status.code(), Some(2), "an unknown shell is a usage error");
+    assert_eq!(
+        nest(&["completions", "tcsh"]).status.code(),
+        Some(2),
+        "an unknown shell is a usage error"
+    );
 }
 
 #[test]
 fn man_page_is_roff_with_the_commands() {
     let page = stdout(&nest(&["manpage"]));
-    assert!(page.contains(".TH nest 1"), "{}", &page[..page.len().min(300)]);
+    assert!(
+        page.contains(".TH nest 1"),
+        "{}",
+        &page[..page.len().min(300)]
+    );
     for word in ["switch", "container", "daemon", "Exit codes"] {
         assert!(page.contains(word), "the man page lacks {word}");
     }
@@ -35,9 +52,16 @@ fn man_page_is_roff_with_the_commands() {
 #[test]
 fn help_documents_exit_codes_and_usage_errors_exit_2() {
     let help = stdout(&nest(&["--help"]));
-    assert!(help.contains("Exit codes:") && help.contains("2    usage error"), "{help}");
+    assert!(
+        help.contains("Exit codes:") && help.contains("2    usage error"),
+        "{help}"
+    );
     let o = nest(&["container", "list", "--no-such-flag"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--no-such-flag"));
-    assert_eq!(nest(&["switch"]).status.code(), Some(2), "switch without -f or --rollback");
+    assert_eq!(
+        nest(&["switch"]).status.code(),
+        Some(2),
+        "switch without -f or --rollback"
+    );
 }

@@ -9,7 +9,10 @@ mod support;
 use support::privileged;
 
 fn pkgs() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../nix/pkgs").canonicalize().expect("nix/pkgs")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../nix/pkgs")
+        .canonicalize()
+        .expect("nix/pkgs")
 }
 
 struct Env {
@@ -18,7 +21,9 @@ struct Env {
 
 impl Env {
     fn new() -> Env {
-        Env { dir: tempfile::tempdir().expect("tempdir") }
+        Env {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
     }
     fn store(&self) -> PathBuf {
         self.dir.path().join("store")
@@ -36,9 +41,21 @@ impl Env {
     /// paths or the error text.
     fn build(&self, body: &str) -> Result<Vec<String>, String> {
         let expr = format!("let p = import {} {{}}; in {body}", pkgs().display());
-        let o = self.nest(&["build", "--no-out-link", "-j", "2", "--timeout", "120", "-E", &expr]);
+        let o = self.nest(&[
+            "build",
+            "--no-out-link",
+            "-j",
+            "2",
+            "--timeout",
+            "120",
+            "-E",
+            &expr,
+        ]);
         if o.status.success() {
-            Ok(String::from_utf8_lossy(&o.stdout).lines().map(str::to_owned).collect())
+            Ok(String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .map(str::to_owned)
+                .collect())
         } else {
             Err(String::from_utf8_lossy(&o.stderr).into_owned())
         }
@@ -60,15 +77,25 @@ fn write_text_and_scripts_build_and_run() {
         .build(r#"[ (p.writeText "note" "hello\nworld\n") (p.writeShellScriptBin "greet" "echo hi $1") ]"#)
         .expect("build");
     let note = out.iter().find(|p| p.ends_with("-note")).expect("note");
-    assert_eq!(std::fs::read_to_string(note).expect("read"), "hello\nworld\n");
+    assert_eq!(
+        std::fs::read_to_string(note).expect("read"),
+        "hello\nworld\n"
+    );
     let greet = out.iter().find(|p| p.ends_with("-greet")).expect("greet");
-    let o = Command::new(format!("{greet}/bin/greet")).arg("there").output().expect("run greet");
+    let o = Command::new(format!("{greet}/bin/greet"))
+        .arg("there")
+        .output()
+        .expect("run greet");
     assert_eq!(String::from_utf8_lossy(&o.stdout), "hi there\n");
     // The script refers to busybox (its shebang): registered as a reference.
     let info = e.nest(&["store", "path-info", "--json", greet]);
     let v: serde_json::Value = serde_json::from_slice(&info.stdout).expect("json");
     let refs = v[0]["references"].as_array().expect("refs");
-    assert!(refs.iter().any(|r| r.as_str().is_some_and(|r| r.ends_with("-busybox"))), "{v}");
+    assert!(
+        refs.iter()
+            .any(|r| r.as_str().is_some_and(|r| r.ends_with("-busybox"))),
+        "{v}"
+    );
     let verify = e.nest(&["store", "verify", "--check-contents"]);
     assert!(verify.status.success());
 }
@@ -102,24 +129,52 @@ fn the_sandbox_shows_only_the_input_closure_and_no_network() {
     let o = PathBuf::from(&out[0]);
     let read = |f: &str| std::fs::read_to_string(o.join(f)).expect(f);
     // Only the closure: the dep, busybox, the builder script, the output itself.
-    let mut store: Vec<String> = read("store").lines().map(|l| l.split_once('-').map(|x| x.1.to_string()).unwrap_or_default()).collect();
+    let mut store: Vec<String> = read("store")
+        .lines()
+        .map(|l| {
+            l.split_once('-')
+                .map(|x| x.1.to_string())
+                .unwrap_or_default()
+        })
+        .collect();
     store.sort();
-    assert_eq!(store, vec!["builder.sh", "busybox", "dep", "probe"], "{}", read("store"));
+    assert_eq!(
+        store,
+        vec!["builder.sh", "busybox", "dep", "probe"],
+        "{}",
+        read("store")
+    );
     let net = read("net");
-    let ifaces: Vec<&str> = net.lines().skip(2).filter_map(|l| l.split(':').next()).map(str::trim).collect();
+    let ifaces: Vec<&str> = net
+        .lines()
+        .skip(2)
+        .filter_map(|l| l.split(':').next())
+        .map(str::trim)
+        .collect();
     assert_eq!(ifaces, vec!["lo"], "{net}");
     assert_eq!(read("has-nc").trim(), "yes", "the probe needs busybox nc");
     assert_eq!(read("tcp").trim(), "unreachable");
-    assert!(matches!(listener.accept(), Err(ref err) if err.kind() == std::io::ErrorKind::WouldBlock), "the host listener was reached");
+    assert!(
+        matches!(listener.accept(), Err(ref err) if err.kind() == std::io::ErrorKind::WouldBlock),
+        "the host listener was reached"
+    );
     assert_eq!(read("dep").trim(), "read-only");
-    let caps = u64::from_str_radix(read("caps").trim().trim_start_matches("CapBnd:").trim(), 16).expect("caps");
-    assert_eq!(caps & (1 << 21), 0, "CAP_SYS_ADMIN in the bounding set: {caps:x}");
+    let caps = u64::from_str_radix(read("caps").trim().trim_start_matches("CapBnd:").trim(), 16)
+        .expect("caps");
+    assert_eq!(
+        caps & (1 << 21),
+        0,
+        "CAP_SYS_ADMIN in the bounding set: {caps:x}"
+    );
     assert_eq!(read("hostname").trim(), "localhost");
     assert_eq!(read("env").trim(), "/homeless-shelter /build /build");
     // `/` holds only the sandbox's own directories (the store dir lives under /tmp here).
     let root = read("root");
     for host_only in ["usr", "home", "root", "var", "sys"] {
-        assert!(!root.lines().any(|l| l == host_only), "/{host_only} visible: {root}");
+        assert!(
+            !root.lines().any(|l| l == host_only),
+            "/{host_only} visible: {root}"
+        );
     }
 }
 
@@ -140,8 +195,14 @@ fn dependencies_build_in_order_with_references() {
     let b = out.iter().find(|p| p.ends_with("-b")).expect("b");
     let text = std::fs::read_to_string(b).expect("read b");
     assert!(text.starts_with("A\n"), "{text}");
-    let v: serde_json::Value = serde_json::from_slice(&e.nest(&["store", "path-info", "--json", b]).stdout).expect("json");
-    let refs: Vec<&str> = v[0]["references"].as_array().expect("refs").iter().filter_map(|r| r.as_str()).collect();
+    let v: serde_json::Value =
+        serde_json::from_slice(&e.nest(&["store", "path-info", "--json", b]).stdout).expect("json");
+    let refs: Vec<&str> = v[0]["references"]
+        .as_array()
+        .expect("refs")
+        .iter()
+        .filter_map(|r| r.as_str())
+        .collect();
     assert_eq!(refs.len(), 1);
     assert!(refs[0].ends_with("-a"));
     let j = out.iter().find(|p| p.ends_with("-j")).expect("j");
@@ -154,15 +215,28 @@ fn a_failing_sandboxed_build_registers_nothing() {
         return;
     }
     let e = Env::new();
-    e.build(r#"p.writeText "ok" "ok""#).expect("warm up busybox");
+    e.build(r#"p.writeText "ok" "ok""#)
+        .expect("warm up busybox");
     let before = e.valid_count();
-    let err = e.build(r#"p.runCommand "broken" {} "echo partial > $out; echo broken-marker >&2; exit 2""#).expect_err("must fail");
+    let err = e
+        .build(r#"p.runCommand "broken" {} "echo partial > $out; echo broken-marker >&2; exit 2""#)
+        .expect_err("must fail");
     assert!(err.contains("broken-marker"), "{err}");
     // Only the new .drv is registered.
     assert_eq!(e.valid_count(), before + 1);
-    let entries: Vec<String> = std::fs::read_dir(e.store()).expect("rd").flatten().map(|x| x.file_name().to_string_lossy().into_owned()).collect();
-    assert!(!entries.iter().any(|n| n.ends_with("-broken")), "{entries:?}");
-    assert!(!entries.iter().any(|n| n.starts_with(".tmp-")), "{entries:?}");
+    let entries: Vec<String> = std::fs::read_dir(e.store())
+        .expect("rd")
+        .flatten()
+        .map(|x| x.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !entries.iter().any(|n| n.ends_with("-broken")),
+        "{entries:?}"
+    );
+    assert!(
+        !entries.iter().any(|n| n.starts_with(".tmp-")),
+        "{entries:?}"
+    );
 }
 
 /// Command lines of processes with an argument that mentions `dir` (the sandbox helper's
@@ -171,10 +245,17 @@ fn processes_mentioning(dir: &Path) -> Vec<String> {
     let needle = dir.to_string_lossy().into_owned();
     let mut out = Vec::new();
     for ent in std::fs::read_dir("/proc").expect("/proc").flatten() {
-        if !ent.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()) {
+        if !ent
+            .file_name()
+            .to_string_lossy()
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+        {
             continue;
         }
-        let Ok(cmd) = std::fs::read(ent.path().join("cmdline")) else { continue };
+        let Ok(cmd) = std::fs::read(ent.path().join("cmdline")) else {
+            continue;
+        };
         let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
         if cmd.contains(&needle) {
             out.push(format!("{}: {cmd}", ent.file_name().to_string_lossy()));
@@ -189,7 +270,8 @@ fn killing_nest_build_at_any_moment_leaves_a_consistent_store() {
         return;
     }
     let e = Env::new();
-    e.build(r#"p.writeText "warm" "up""#).expect("warm up busybox");
+    e.build(r#"p.writeText "warm" "up""#)
+        .expect("warm up busybox");
     let expr = format!(
         "let p = import {} {{}}; in builtins.genList (i: p.runCommand \"k${{toString i}}\" {{}} \"mkdir $out; for j in 1 2 3 4 5; do echo $j > $out/f$j; usleep 20000; done\") 12",
         pkgs().display()
@@ -197,7 +279,9 @@ fn killing_nest_build_at_any_moment_leaves_a_consistent_store() {
     // A fixed pseudo-random sequence of kill delays (0-600 ms), so a failure reproduces.
     let mut seed: u64 = 0x5eed;
     for trial in 0..20 {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let delay = (seed >> 33) % 600;
         let mut child = Command::new(env!("CARGO_BIN_EXE_nest"))
             .args(["build", "--no-out-link", "-j", "2", "-E", &expr])
@@ -217,17 +301,31 @@ fn killing_nest_build_at_any_moment_leaves_a_consistent_store() {
         while !processes_mentioning(&e.store()).is_empty() && std::time::Instant::now() < deadline {
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
-        assert_eq!(processes_mentioning(&e.store()), Vec::<String>::new(), "trial {trial} (kill after {delay} ms): processes left");
+        assert_eq!(
+            processes_mentioning(&e.store()),
+            Vec::<String>::new(),
+            "trial {trial} (kill after {delay} ms): processes left"
+        );
         let v = e.nest(&["store", "verify", "--check-contents", "--json"]);
         let j: serde_json::Value = serde_json::from_slice(&v.stdout).expect("verify json");
-        assert!(v.status.success(), "trial {trial} (kill after {delay} ms): {j}");
+        assert!(
+            v.status.success(),
+            "trial {trial} (kill after {delay} ms): {j}"
+        );
         // Every registered output is complete.
         for ent in std::fs::read_dir(e.store()).expect("rd").flatten() {
             let n = ent.file_name().to_string_lossy().into_owned();
-            if n.contains("-k") && !n.ends_with(".drv") && !n.ends_with(".lock") && !n.starts_with('.') {
+            if n.contains("-k")
+                && !n.ends_with(".drv")
+                && !n.ends_with(".lock")
+                && !n.starts_with('.')
+            {
                 let o = e.nest(&["store", "path-info", ent.path().to_str().expect("utf-8")]);
                 if o.status.success() {
-                    assert!(ent.path().join("f5").exists(), "trial {trial}: registered partial output {n}");
+                    assert!(
+                        ent.path().join("f5").exists(),
+                        "trial {trial}: registered partial output {n}"
+                    );
                 }
             }
         }

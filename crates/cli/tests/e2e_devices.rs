@@ -24,17 +24,27 @@ struct World {
 
 impl World {
     fn new() -> World {
-        let dir = tempfile::Builder::new().prefix("nest-e2e-dev-").tempdir().expect("tempdir");
+        let dir = tempfile::Builder::new()
+            .prefix("nest-e2e-dev-")
+            .tempdir()
+            .expect("tempdir");
         let bin = dir.path().join("root/bin");
         std::fs::create_dir_all(&bin).expect("root/bin");
-        std::fs::copy("/usr/bin/busybox", bin.join("busybox")).expect("busybox-static is installed");
+        std::fs::copy("/usr/bin/busybox", bin.join("busybox"))
+            .expect("busybox-static is installed");
         for a in ["sh", "mknod", "echo", "cat", "ls", "test"] {
             std::os::unix::fs::symlink("busybox", bin.join(a)).expect("applet");
         }
         let nodes = dir.path().join("root/nodes");
         std::fs::create_dir_all(&nodes).expect("nodes");
         let mk = |name: &str, major: u64, minor: u64| {
-            nix::sys::stat::mknod(&nodes.join(name), nix::sys::stat::SFlag::S_IFCHR, nix::sys::stat::Mode::from_bits_truncate(0o600), nix::sys::stat::makedev(major, minor)).expect("mknod on the host");
+            nix::sys::stat::mknod(
+                &nodes.join(name),
+                nix::sys::stat::SFlag::S_IFCHR,
+                nix::sys::stat::Mode::from_bits_truncate(0o600),
+                nix::sys::stat::makedev(major, minor),
+            )
+            .expect("mknod on the host");
         };
         mk("tun", 10, 200);
         mk("null", 1, 3);
@@ -60,7 +70,10 @@ impl World {
             .expect("nest spawn");
         let text = String::from_utf8_lossy(&o.stdout).into_owned();
         assert!(o.status.code().is_some(), "{o:?}");
-        (o.status.code().unwrap_or(-1), format!("{text}\n--stderr--\n{}", String::from_utf8_lossy(&o.stderr)))
+        (
+            o.status.code().unwrap_or(-1),
+            format!("{text}\n--stderr--\n{}", String::from_utf8_lossy(&o.stderr)),
+        )
     }
 }
 
@@ -69,7 +82,9 @@ struct CgroupGuard(String);
 
 impl Drop for CgroupGuard {
     fn drop(&mut self) {
-        let Ok(layout) = nest_sys::cgroup::Layout::detect() else { return };
+        let Ok(layout) = nest_sys::cgroup::Layout::detect() else {
+            return;
+        };
         for h in &layout.hierarchies {
             let p = h.path_of(&h.current).join(format!("nest-{}", self.0));
             if p.exists() {
@@ -104,19 +119,37 @@ fn only_allowed_devices_can_be_used() {
     let _cg = CgroupGuard(name.clone());
     let (code, out) = w.spawn(&name, &[], PROBE);
     assert_eq!(code, 0, "{out}");
-    for l in ["DEVNULL=ok", "NODE_NULL=ok", "MKNOD_MEM=denied", "MKNOD_TUN=denied", "MKNOD_NULL=ok", "NULL2=ok"] {
+    for l in [
+        "DEVNULL=ok",
+        "NODE_NULL=ok",
+        "MKNOD_MEM=denied",
+        "MKNOD_TUN=denied",
+        "MKNOD_NULL=ok",
+        "NULL2=ok",
+    ] {
         assert!(has(&out, l), "{l}:\n{out}");
     }
-    assert!(out.lines().any(|l| l.starts_with("NODE_TUN=denied") && l.contains("not permitted")), "opening 10:200 must fail with EPERM:\n{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("NODE_TUN=denied") && l.contains("not permitted")),
+        "opening 10:200 must fail with EPERM:\n{out}"
+    );
     assert!(!w.root().join("mem").exists() && !w.root().join("tun2").exists());
 
     // --enable-tun adds 10:200; --allow-device adds a host node's numbers.
-    let (code, out) = w.spawn(&name, &["--enable-tun"], "(: < /nodes/tun) 2>/dev/null && echo NODE_TUN=ok || echo NODE_TUN=denied");
+    let (code, out) = w.spawn(
+        &name,
+        &["--enable-tun"],
+        "(: < /nodes/tun) 2>/dev/null && echo NODE_TUN=ok || echo NODE_TUN=denied",
+    );
     assert_eq!(code, 0, "{out}");
     assert!(has(&out, "NODE_TUN=ok"), "{out}");
     let (code, out) = w.spawn(&name, &["--allow-device", "/dev/net/tun:r"], "(: < /nodes/tun) 2>/dev/null && echo R=ok || echo R=denied; (: > /nodes/tun) 2>/dev/null && echo W=ok || echo W=denied");
     assert_eq!(code, 0, "{out}");
-    assert!(has(&out, "R=ok") && has(&out, "W=denied"), "read-only access only:\n{out}");
+    assert!(
+        has(&out, "R=ok") && has(&out, "W=denied"),
+        "read-only access only:\n{out}"
+    );
 }
 
 /// The device filters a running container has, read from the host: its cgroup v2
@@ -129,14 +162,27 @@ fn the_container_cgroups_carry_the_device_filters() {
         return;
     }
     let layout = nest_sys::cgroup::Layout::detect().expect("layout");
-    let v2 = layout.hierarchies.iter().find(|h| h.kind == nest_sys::cgroup::Kind::V2).cloned();
+    let v2 = layout
+        .hierarchies
+        .iter()
+        .find(|h| h.kind == nest_sys::cgroup::Kind::V2)
+        .cloned();
     let devices = layout.v1("devices").cloned();
-    assert!(v2.is_some() || devices.is_some(), "a host with neither a v2 tree nor a v1 devices controller");
+    assert!(
+        v2.is_some() || devices.is_some(),
+        "a host with neither a v2 tree nor a v1 devices controller"
+    );
     let w = World::new();
     let name = unique("devcg");
     let _cg = CgroupGuard(name.clone());
-    let list = devices.as_ref().map(|d| d.path_of(&d.current).join(format!("nest-{name}")).join("devices.list"));
-    let v2_dir = v2.as_ref().map(|h| h.path_of(&h.current).join(format!("nest-{name}")));
+    let list = devices.as_ref().map(|d| {
+        d.path_of(&d.current)
+            .join(format!("nest-{name}"))
+            .join("devices.list")
+    });
+    let v2_dir = v2
+        .as_ref()
+        .map(|h| h.path_of(&h.current).join(format!("nest-{name}")));
     let flag = w.root().join("listed");
     let script = "while ! test -e /listed; do :; done; echo done";
     let child = Command::new(NEST)
@@ -159,28 +205,50 @@ fn the_container_cgroups_carry_the_device_filters() {
     }
     let mut child = Kill(child);
     // The state file appears once the container's cgroups are set up.
-    let state = w.dir.path().join("run/containers").join(&name).join("state.json");
+    let state = w
+        .dir
+        .path()
+        .join("run/containers")
+        .join(&name)
+        .join("state.json");
     for _ in 0..1000 {
         if state.exists() {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
-    let text = list.as_ref().map(|l| std::fs::read_to_string(l).unwrap_or_default());
-    let programs = v2_dir.as_ref().map(|d| nest_sys::bpf::attached_device_programs(d));
+    let text = list
+        .as_ref()
+        .map(|l| std::fs::read_to_string(l).unwrap_or_default());
+    let programs = v2_dir
+        .as_ref()
+        .map(|d| nest_sys::bpf::attached_device_programs(d));
     std::fs::write(&flag, "").expect("release the container");
     let status = child.0.wait().expect("wait");
     assert!(status.success());
     if let Some(p) = programs {
-        assert_eq!(p.expect("query the container's v2 cgroup"), 1, "one BPF device program on the container's v2 cgroup");
+        assert_eq!(
+            p.expect("query the container's v2 cgroup"),
+            1,
+            "one BPF device program on the container's v2 cgroup"
+        );
     }
     if let Some(text) = text {
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines.contains(&"c 1:3 rwm"), "{text}");
         assert!(lines.contains(&"c 136:* rwm"), "{text}");
-        assert!(!lines.iter().any(|l| l.starts_with("a ") || l.starts_with("b ")), "no wildcard, no block device: {text}");
+        assert!(
+            !lines
+                .iter()
+                .any(|l| l.starts_with("a ") || l.starts_with("b ")),
+            "no wildcard, no block device: {text}"
+        );
     }
     for p in list.iter().chain(v2_dir.iter()) {
-        assert!(!Path::new(p).exists(), "{} is removed after the exit", p.display());
+        assert!(
+            !Path::new(p).exists(),
+            "{} is removed after the exit",
+            p.display()
+        );
     }
 }

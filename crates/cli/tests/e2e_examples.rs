@@ -206,8 +206,7 @@ fn assert_starts(w: &World, plan: &[Value], names: &[String]) {
         assert_eq!(s["why"], "new", "{s}");
         let system = s["system"].as_str().expect("a system path");
         assert!(
-            system.starts_with(&format!("{store}/"))
-                && system.ends_with("-nest-system"),
+            system.starts_with(&format!("{store}/")) && system.ends_with("-nest-system"),
             "{system}"
         );
     }

@@ -26,8 +26,14 @@ struct World {
 
 impl World {
     fn new() -> World {
-        let dir = tempfile::Builder::new().prefix("nest-e2e-login-").tempdir().expect("tempdir");
-        World { dir, names: Default::default() }
+        let dir = tempfile::Builder::new()
+            .prefix("nest-e2e-login-")
+            .tempdir()
+            .expect("tempdir");
+        World {
+            dir,
+            names: Default::default(),
+        }
     }
 
     fn path(&self, rel: &str) -> PathBuf {
@@ -54,7 +60,12 @@ impl World {
 
     fn ok(&self, args: &[&str]) -> String {
         let o = self.nest(args);
-        assert!(o.status.success(), "nest {args:?} failed ({:?}): {}", o.status, String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "nest {args:?} failed ({:?}): {}",
+            o.status,
+            String::from_utf8_lossy(&o.stderr)
+        );
         String::from_utf8_lossy(&o.stdout).into_owned()
     }
 
@@ -70,7 +81,10 @@ impl World {
 
     fn status(&self, name: &str) -> serde_json::Value {
         let p = self.path("run/containers").join(name).join("status.json");
-        std::fs::read_to_string(&p).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or(serde_json::Value::Null)
+        std::fs::read_to_string(&p)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or(serde_json::Value::Null)
     }
 }
 
@@ -84,7 +98,10 @@ impl Drop for World {
 
 /// A crypt(3) SHA-512 hash of `password`, made by busybox's mkpasswd with a random salt.
 fn hash(password: &str) -> String {
-    let o = Command::new("/usr/bin/busybox").args(["mkpasswd", "-m", "sha512", password]).output().expect("busybox mkpasswd");
+    let o = Command::new("/usr/bin/busybox")
+        .args(["mkpasswd", "-m", "sha512", password])
+        .output()
+        .expect("busybox mkpasswd");
     assert!(o.status.success());
     let h = String::from_utf8_lossy(&o.stdout).trim().to_string();
     assert!(h.starts_with("$6$"), "{h}");
@@ -102,8 +119,13 @@ struct Session {
 impl Session {
     fn start(mut cmd: Command) -> Session {
         let pty = nest_sys::pty::open().expect("open a pty");
-        let slave = std::fs::OpenOptions::new().read(true).write(true).open(&pty.slave_path).expect("open the pty slave");
-        let io = |f: &std::fs::File| Stdio::from(f.as_fd().try_clone_to_owned().expect("dup the slave"));
+        let slave = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&pty.slave_path)
+            .expect("open the pty slave");
+        let io =
+            |f: &std::fs::File| Stdio::from(f.as_fd().try_clone_to_owned().expect("dup the slave"));
         cmd.stdin(io(&slave)).stdout(io(&slave)).stderr(io(&slave));
         let child = cmd.spawn().expect("start nest on a pty");
         drop(slave);
@@ -119,7 +141,12 @@ impl Session {
                 }
             }
         });
-        Session { child: Some(child), master, rx, seen: String::new() }
+        Session {
+            child: Some(child),
+            master,
+            rx,
+            seen: String::new(),
+        }
     }
 
     /// Waits until the output since the last match contains `text`; returns that output.
@@ -132,7 +159,11 @@ impl Session {
                 return upto;
             }
             let left = end.saturating_duration_since(Instant::now());
-            assert!(!left.is_zero(), "timed out waiting for {text:?}; saw {:?}", self.seen);
+            assert!(
+                !left.is_zero(),
+                "timed out waiting for {text:?}; saw {:?}",
+                self.seen
+            );
             if let Ok(b) = self.rx.recv_timeout(left.min(Duration::from_millis(100))) {
                 self.seen.push_str(&String::from_utf8_lossy(&b));
             }
@@ -140,7 +171,9 @@ impl Session {
     }
 
     fn send(&mut self, text: &str) {
-        self.master.write_all(text.as_bytes()).expect("write to the pty");
+        self.master
+            .write_all(text.as_bytes())
+            .expect("write to the pty");
     }
 
     /// Waits for nest to exit; its exit code.
@@ -182,18 +215,49 @@ fn create_and_update_from_a_config_file() {
     }
     let w = World::new();
     let file = w.path("c.nix");
-    let write = |word: &str| std::fs::write(&file, format!("{{ pkgs, ... }}: {{\n  {}\n}}\n", SERVICE.replace("WORD", word))).expect("write c.nix");
+    let write = |word: &str| {
+        std::fs::write(
+            &file,
+            format!(
+                "{{ pkgs, ... }}: {{\n  {}\n}}\n",
+                SERVICE.replace("WORD", word)
+            ),
+        )
+        .expect("write c.nix")
+    };
     write("one");
     let name = w.create("cf", &["--config-file", file.to_str().expect("utf-8")]);
-    let cfg: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(w.path("var/containers").join(format!("{name}.json"))).expect("config")).expect("json");
+    let cfg: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(w.path("var/containers").join(format!("{name}.json")))
+            .expect("config"),
+    )
+    .expect("json");
     let system = cfg["spec"]["init"].as_str().expect("a system").to_string();
     let store = w.path("store").display().to_string();
-    assert!(system.starts_with(&format!("{store}/")) && system.ends_with("-nest-system"), "{system}");
-    assert!(PathBuf::from(&system).join("services.json").is_file(), "the system was built");
+    assert!(
+        system.starts_with(&format!("{store}/")) && system.ends_with("-nest-system"),
+        "{system}"
+    );
+    assert!(
+        PathBuf::from(&system).join("services.json").is_file(),
+        "the system was built"
+    );
 
     assert!(w.ok(&["container", "start", &name]).is_empty());
     // start waits for the boot activation: the system's files are there at once.
-    assert_eq!(w.ok(&["container", "run", &name, "--", "sh", "-c", "readlink /run/current-system"]).trim(), system);
+    assert_eq!(
+        w.ok(&[
+            "container",
+            "run",
+            &name,
+            "--",
+            "sh",
+            "-c",
+            "readlink /run/current-system"
+        ])
+        .trim(),
+        system
+    );
     wait_for("both services running", || {
         let s = w.status(&name);
         service_pid(&s, "hello").is_some() && service_pid(&s, "other").is_some()
@@ -203,18 +267,41 @@ fn create_and_update_from_a_config_file() {
     let pid1 = w.ok(&["container", "status", &name, "--json"]);
 
     write("two");
-    let o = w.nest(&["container", "update", &name, "--config-file", file.to_str().expect("utf-8")]);
+    let o = w.nest(&[
+        "container",
+        "update",
+        &name,
+        "--config-file",
+        file.to_str().expect("utf-8"),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let said = String::from_utf8_lossy(&o.stderr);
-    assert!(said.contains("activated in place") && said.contains("restarted: hello"), "{said}");
-    wait_for("hello restarted", || service_pid(&w.status(&name), "hello").is_some_and(|p| Some(p) != hello));
+    assert!(
+        said.contains("activated in place") && said.contains("restarted: hello"),
+        "{said}"
+    );
+    wait_for("hello restarted", || {
+        service_pid(&w.status(&name), "hello").is_some_and(|p| Some(p) != hello)
+    });
     let after = w.status(&name);
-    assert_eq!(service_pid(&after, "other"), other, "the unchanged service kept running");
-    assert_eq!(after["sinceMs"], before["sinceMs"], "PID 1 was not restarted");
-    let info: serde_json::Value = serde_json::from_str(&w.ok(&["container", "status", &name, "--json"])).expect("json");
+    assert_eq!(
+        service_pid(&after, "other"),
+        other,
+        "the unchanged service kept running"
+    );
+    assert_eq!(
+        after["sinceMs"], before["sinceMs"],
+        "PID 1 was not restarted"
+    );
+    let info: serde_json::Value =
+        serde_json::from_str(&w.ok(&["container", "status", &name, "--json"])).expect("json");
     let old: serde_json::Value = serde_json::from_str(&pid1).expect("json");
     assert_eq!(info["pid"], old["pid"]);
-    assert_ne!(info["system"].as_str(), Some(system.as_str()), "the new system is recorded");
+    assert_ne!(
+        info["system"].as_str(),
+        Some(system.as_str()),
+        "the new system is recorded"
+    );
     // The restarted service writes its new word when it runs, possibly after update returned.
     wait_for("the restarted service logged its new word", || {
         let log = w.ok(&["container", "logs", &name, "--service", "hello"]);
@@ -227,16 +314,33 @@ fn create_and_update_from_a_config_file() {
     let o = w.nest(&["container", "update", &name]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let said = String::from_utf8_lossy(&o.stderr);
-    assert!(said.contains("activated in place") && said.contains("restarted: hello"), "{said}");
-    assert_eq!(service_pid(&w.status(&name), "other"), other, "the unchanged service kept running");
+    assert!(
+        said.contains("activated in place") && said.contains("restarted: hello"),
+        "{said}"
+    );
+    assert_eq!(
+        service_pid(&w.status(&name), "other"),
+        other,
+        "the unchanged service kept running"
+    );
     wait_for("the service logged the word of the re-read file", || {
-        w.ok(&["container", "logs", &name, "--service", "hello"]).contains("three")
+        w.ok(&["container", "logs", &name, "--service", "hello"])
+            .contains("three")
     });
 
     // --config: the body of a module, like nixos-container's.
-    let e = w.create("ce", &["--config", "environment.etc.\"greeting\".text = \"hello from --config\";"]);
+    let e = w.create(
+        "ce",
+        &[
+            "--config",
+            "environment.etc.\"greeting\".text = \"hello from --config\";",
+        ],
+    );
     w.ok(&["container", "start", &e]);
-    assert_eq!(w.ok(&["container", "run", &e, "--", "cat", "/etc/greeting"]), "hello from --config");
+    assert_eq!(
+        w.ok(&["container", "run", &e, "--", "cat", "/etc/greeting"]),
+        "hello from --config"
+    );
     let module = w.path("var/containers").join(format!("{e}.nix"));
     assert!(module.is_file(), "the configuration is kept for update");
 
@@ -244,15 +348,42 @@ fn create_and_update_from_a_config_file() {
     // system for the suffixed name (its hostname).
     let o = w.nest(&["container", "create", &e, "--config", "{ }"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("already exists"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("already exists"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let second = format!("{e}-1");
     w.names.borrow_mut().push(second.clone());
-    assert_eq!(w.ok(&["container", "create", &e, "--config", "{ }", "--ensure-unique-name"]), format!("{second}\n"));
-    let cfg: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(w.path("var/containers").join(format!("{second}.json"))).expect("config")).expect("json");
-    assert!(cfg["spec"]["init"].as_str().is_some_and(|s| PathBuf::from(s).join("services.json").is_file()), "{cfg}");
+    assert_eq!(
+        w.ok(&[
+            "container",
+            "create",
+            &e,
+            "--config",
+            "{ }",
+            "--ensure-unique-name"
+        ]),
+        format!("{second}\n")
+    );
+    let cfg: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(w.path("var/containers").join(format!("{second}.json")))
+            .expect("config"),
+    )
+    .expect("json");
+    assert!(
+        cfg["spec"]["init"]
+            .as_str()
+            .is_some_and(|s| PathBuf::from(s).join("services.json").is_file()),
+        "{cfg}"
+    );
     // Activation writes /etc/hostname from the running host name (the final name).
     w.ok(&["container", "start", &second]);
-    assert_eq!(w.ok(&["container", "run", &second, "--", "cat", "/etc/hostname"]).trim(), second);
+    assert_eq!(
+        w.ok(&["container", "run", &second, "--", "cat", "/etc/hostname"])
+            .trim(),
+        second
+    );
 
     // destroy removes the kept configuration with the rest.
     w.ok(&["container", "destroy", &e]);
@@ -278,7 +409,11 @@ fn root_login_and_login_through_a_pty() {
     root.send("echo UID=$(id -u)\n");
     root.expect("UID=0");
     root.send("exit 3\n");
-    assert_eq!(root.wait(), Some(3), "root-login exits with the shell's status");
+    assert_eq!(
+        root.wait(),
+        Some(3),
+        "root-login exits with the shell's status"
+    );
 
     let mut bad = Session::start(w.cmd(&["container", "login", &name]));
     bad.expect("login: ");

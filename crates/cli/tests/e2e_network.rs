@@ -24,11 +24,17 @@ struct World {
 
 impl World {
     fn new() -> World {
-        let dir = tempfile::Builder::new().prefix("nest-e2e-net-").tempdir().expect("tempdir");
+        let dir = tempfile::Builder::new()
+            .prefix("nest-e2e-net-")
+            .tempdir()
+            .expect("tempdir");
         let bin = dir.path().join("root/bin");
         std::fs::create_dir_all(&bin).expect("root/bin");
-        std::fs::copy("/usr/bin/busybox", bin.join("busybox")).expect("busybox-static is installed");
-        for a in ["sh", "cat", "ip", "ping", "ping6", "sleep", "echo", "readlink", "test", "grep", "ls"] {
+        std::fs::copy("/usr/bin/busybox", bin.join("busybox"))
+            .expect("busybox-static is installed");
+        for a in [
+            "sh", "cat", "ip", "ping", "ping6", "sleep", "echo", "readlink", "test", "grep", "ls",
+        ] {
             std::os::unix::fs::symlink("busybox", bin.join(a)).expect("applet");
         }
         World { dir }
@@ -44,8 +50,17 @@ impl World {
 
     fn spawn(&self, name: &str, extra: &[&str], script: &str) -> Command {
         let mut c = Command::new(NEST);
-        c.arg("spawn").arg("-D").arg(self.root()).arg("--run-dir").arg(self.run_dir()).args(["-M", name]).args(extra).args(["--", "/bin/sh", "-c", script]);
-        c.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        c.arg("spawn")
+            .arg("-D")
+            .arg(self.root())
+            .arg("--run-dir")
+            .arg(self.run_dir())
+            .args(["-M", name])
+            .args(extra)
+            .args(["--", "/bin/sh", "-c", script]);
+        c.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         c
     }
 }
@@ -109,23 +124,34 @@ impl Drop for Guard {
 }
 
 fn veth_of(name: &str) -> String {
-    nest_container::ContainerName::new(name).expect("name").veth_name()
+    nest_container::ContainerName::new(name)
+        .expect("name")
+        .veth_name()
 }
 
 /// PID 1's host pid from the runtime's state file.
 fn pid1(state_dir: &Path) -> Option<i32> {
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(state_dir.join("state.json")).ok()?).ok()?;
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(state_dir.join("state.json")).ok()?).ok()?;
     v["pid"].as_i64().map(|p| p as i32)
 }
 
 fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+    UdpSocket::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
 }
 
 /// Sends `msg` to `to` and returns the reply, retrying while the forwarder or the
 /// server is not up yet (UDP has no connection to wait for).
 fn ask(to: &str, msg: &str) -> Option<String> {
-    let local = if to.starts_with('[') { "[::]:0" } else { "0.0.0.0:0" };
+    let local = if to.starts_with('[') {
+        "[::]:0"
+    } else {
+        "0.0.0.0:0"
+    };
     let s = UdpSocket::bind(local).ok()?;
     s.set_read_timeout(Some(Duration::from_millis(300))).ok()?;
     let mut buf = [0u8; 1500];
@@ -145,10 +171,16 @@ fn udp_forwarding_ipv6_addresses_and_resolv_conf() {
     }
     let w = World::new();
     let name = unique("udp");
-    let _g = Guard { name: name.clone(), veth: veth_of(&name) };
+    let _g = Guard {
+        name: name.clone(),
+        veth: veth_of(&name),
+    };
     let octet = 10 + (std::process::id() % 200);
     let (host, local) = (format!("10.234.{octet}.1"), format!("10.234.{octet}.2"));
-    let (host6, local6) = (format!("fd00:234:{octet}::1"), format!("fd00:234:{octet}::2"));
+    let (host6, local6) = (
+        format!("fd00:234:{octet}::1"),
+        format!("fd00:234:{octet}::2"),
+    );
     let port = free_udp_port();
     let port_arg = format!("udp:{port}:5353");
     let script = format!(
@@ -160,7 +192,19 @@ fn udp_forwarding_ipv6_addresses_and_resolv_conf() {
     let c = Proc(Some(
         w.spawn(
             &name,
-            &["--private-network", "--host-address", &host, "--local-address", &local, "--host-address6", &host6, "--local-address6", &local6, "-p", &port_arg],
+            &[
+                "--private-network",
+                "--host-address",
+                &host,
+                "--local-address",
+                &local,
+                "--host-address6",
+                &host6,
+                "--local-address6",
+                &local6,
+                "-p",
+                &port_arg,
+            ],
             &script,
         )
         .spawn()
@@ -178,9 +222,11 @@ fn udp_forwarding_ipv6_addresses_and_resolv_conf() {
     let netns = std::fs::File::open(format!("/proc/{pid}/ns/net")).expect("the container's netns");
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let server = std::thread::spawn(move || {
-        nix::sched::setns(&netns, nix::sched::CloneFlags::CLONE_NEWNET).expect("setns net (this thread only)");
+        nix::sched::setns(&netns, nix::sched::CloneFlags::CLONE_NEWNET)
+            .expect("setns net (this thread only)");
         let sock = UdpSocket::bind("[::]:5353").expect("bind 5353 inside");
-        sock.set_read_timeout(Some(Duration::from_secs(20))).expect("timeout");
+        sock.set_read_timeout(Some(Duration::from_secs(20)))
+            .expect("timeout");
         ready_tx.send(()).expect("ready");
         let mut buf = [0u8; 1500];
         let mut served = Vec::new();
@@ -194,24 +240,56 @@ fn udp_forwarding_ipv6_addresses_and_resolv_conf() {
         }
         served
     });
-    ready_rx.recv_timeout(Duration::from_secs(10)).expect("the server started");
+    ready_rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the server started");
 
-    assert_eq!(ask(&format!("127.0.0.1:{port}"), "v4").as_deref(), Some("echo:v4"), "forwarded over IPv4 loopback");
-    assert_eq!(ask(&format!("[::1]:{port}"), "v6").as_deref(), Some("echo:v6"), "forwarded over IPv6 loopback");
-    assert_eq!(ask(&format!("[{local6}]:5353"), "direct6").as_deref(), Some("echo:direct6"), "the container's IPv6 address, direct");
+    assert_eq!(
+        ask(&format!("127.0.0.1:{port}"), "v4").as_deref(),
+        Some("echo:v4"),
+        "forwarded over IPv4 loopback"
+    );
+    assert_eq!(
+        ask(&format!("[::1]:{port}"), "v6").as_deref(),
+        Some("echo:v6"),
+        "forwarded over IPv6 loopback"
+    );
+    assert_eq!(
+        ask(&format!("[{local6}]:5353"), "direct6").as_deref(),
+        Some("echo:direct6"),
+        "the container's IPv6 address, direct"
+    );
     let _ = ask(&format!("{local}:5353"), "quit");
     let served = server.join().expect("server thread");
     // Forwarded datagrams come from the host's side of the veth (a userspace relay).
-    assert!(served.iter().any(|a| a.ip().to_string().contains(&host)), "{served:?}");
+    assert!(
+        served.iter().any(|a| a.ip().to_string().contains(&host)),
+        "{served:?}"
+    );
 
     std::fs::write(w.root().join("done"), "").expect("release the container");
     let (code, out) = c.finish();
     assert_eq!(code, Some(0), "{out}");
-    assert!(out.contains("ADDR6=1"), "the local IPv6 address is on eth0:\n{out}");
-    assert!(out.contains("PING6=ok"), "the host's IPv6 address answers:\n{out}");
-    let inside = out.split("RESOLV_BEGIN\n").nth(1).and_then(|r| r.split("RESOLV_END").next()).expect("resolv.conf printed");
-    let expected = nest_container::runtime::host_resolv_conf(true).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
-    assert_eq!(inside, expected, "a copy of the host's resolver configuration");
+    assert!(
+        out.contains("ADDR6=1"),
+        "the local IPv6 address is on eth0:\n{out}"
+    );
+    assert!(
+        out.contains("PING6=ok"),
+        "the host's IPv6 address answers:\n{out}"
+    );
+    let inside = out
+        .split("RESOLV_BEGIN\n")
+        .nth(1)
+        .and_then(|r| r.split("RESOLV_END").next())
+        .expect("resolv.conf printed");
+    let expected = nest_container::runtime::host_resolv_conf(true)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    assert_eq!(
+        inside, expected,
+        "a copy of the host's resolver configuration"
+    );
     assert!(!expected.is_empty(), "this host has an /etc/resolv.conf");
 }
 
@@ -222,16 +300,31 @@ fn resolv_conf_off_and_a_symlink_are_left_alone() {
     }
     let w = World::new();
     let name = unique("rslv");
-    let _g = Guard { name: name.clone(), veth: veth_of(&name) };
-    let c = Proc(Some(w.spawn(&name, &["--resolv-conf", "off"], "test -e /etc/resolv.conf && echo FILE=yes || echo FILE=no").spawn().expect("spawn")));
+    let _g = Guard {
+        name: name.clone(),
+        veth: veth_of(&name),
+    };
+    let c = Proc(Some(
+        w.spawn(
+            &name,
+            &["--resolv-conf", "off"],
+            "test -e /etc/resolv.conf && echo FILE=yes || echo FILE=no",
+        )
+        .spawn()
+        .expect("spawn"),
+    ));
     let (code, out) = c.finish();
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("FILE=no"), "{out}");
 
     std::fs::create_dir_all(w.root().join("etc")).expect("etc");
-    std::os::unix::fs::symlink("/run/resolv.conf", w.root().join("etc/resolv.conf")).expect("symlink");
+    std::os::unix::fs::symlink("/run/resolv.conf", w.root().join("etc/resolv.conf"))
+        .expect("symlink");
     let c = Proc(Some(w.spawn(&name, &[], "readlink /etc/resolv.conf; test -e /run/resolv.conf && echo TARGET=yes || echo TARGET=no").spawn().expect("spawn")));
     let (code, out) = c.finish();
     assert_eq!(code, Some(0), "{out}");
-    assert!(out.contains("/run/resolv.conf\nTARGET=no"), "the link stays and nothing is written through it:\n{out}");
+    assert!(
+        out.contains("/run/resolv.conf\nTARGET=no"),
+        "the link stays and nothing is written through it:\n{out}"
+    );
 }

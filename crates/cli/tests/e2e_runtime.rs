@@ -22,11 +22,18 @@ struct World {
 
 impl World {
     fn new() -> World {
-        let dir = tempfile::Builder::new().prefix("nest-e2e-").tempdir().expect("tempdir");
+        let dir = tempfile::Builder::new()
+            .prefix("nest-e2e-")
+            .tempdir()
+            .expect("tempdir");
         let bin = dir.path().join("root/bin");
         std::fs::create_dir_all(&bin).expect("mkdir root/bin");
-        std::fs::copy("/usr/bin/busybox", bin.join("busybox")).expect("busybox-static is installed");
-        let list = Command::new("/usr/bin/busybox").arg("--list").output().expect("busybox --list");
+        std::fs::copy("/usr/bin/busybox", bin.join("busybox"))
+            .expect("busybox-static is installed");
+        let list = Command::new("/usr/bin/busybox")
+            .arg("--list")
+            .output()
+            .expect("busybox --list");
         for applet in String::from_utf8_lossy(&list.stdout).lines() {
             if applet != "busybox" {
                 let _ = std::os::unix::fs::symlink("busybox", bin.join(applet));
@@ -213,7 +220,10 @@ fn start_exit_status_and_cleanup() {
     let missing = run(w.spawn_cmd(&name, &[], &["/bin/definitely-missing"]));
     assert_eq!(missing.code, Some(1));
     assert!(missing.stderr.contains("definitely-missing"), "{missing:?}");
-    assert!(!w.state_dir(&name).join("state.json").exists(), "state file removed after exit");
+    assert!(
+        !w.state_dir(&name).join("state.json").exists(),
+        "state file removed after exit"
+    );
     cg.assert_gone();
 }
 
@@ -267,21 +277,44 @@ echo NOSTATE=$(ls /run/host 2>&1 | grep -c 'No such')
     let pids: u32 = field(o, "PIDS").parse().expect("count");
     // PID 1, sh, and the few processes of the counting pipeline itself.
     assert!(pids <= 8, "host PIDs visible: {pids}\n{o}");
-    assert_eq!(field(o, "HOST_PID"), "hidden", "the test's own pid {host_pid} is visible inside");
-    assert!(field(o, "PID1").contains("nest"), "PID 1 is nest's reaper: {o}");
+    assert_eq!(
+        field(o, "HOST_PID"),
+        "hidden",
+        "the test's own pid {host_pid} is visible inside"
+    );
+    assert!(
+        field(o, "PID1").contains("nest"),
+        "PID 1 is nest's reaper: {o}"
+    );
     assert_eq!(field(o, "HOSTNAME"), name);
     // The container may not even set its own hostname (no CAP_SYS_ADMIN); the host's
     // must be untouched either way.
     assert_eq!(field(o, "SETHOST"), "denied");
     assert_eq!(hostname(), host_before);
     assert_eq!(field(o, "STORE_READ"), "hello from the store");
-    for k in ["STORE_WRITE", "STORE_REMOUNT", "STORE_REMOUNT_BIND", "STORE_UMOUNT", "STORE_WRITE2"] {
+    for k in [
+        "STORE_WRITE",
+        "STORE_REMOUNT",
+        "STORE_REMOUNT_BIND",
+        "STORE_UMOUNT",
+        "STORE_WRITE2",
+    ] {
         assert_eq!(field(o, k), "denied", "{k}\n{o}");
     }
-    for k in ["CG_MKDIR", "CG2_MKDIR", "CGROOT_MKDIR", "CG_WRITE", "CG_MOUNT"] {
+    for k in [
+        "CG_MKDIR",
+        "CG2_MKDIR",
+        "CGROOT_MKDIR",
+        "CG_WRITE",
+        "CG_MOUNT",
+    ] {
         assert_eq!(field(o, k), "denied", "{k}\n{o}");
     }
-    assert_eq!(field(o, "OWN_CGROUPS"), "/", "the cgroup namespace root is the container's cgroup");
+    assert_eq!(
+        field(o, "OWN_CGROUPS"),
+        "/",
+        "the cgroup namespace root is the container's cgroup"
+    );
     assert_eq!(field(o, "MKNOD_BLOCK"), "denied");
     let capbnd = u64::from_str_radix(field(o, "CAPBND"), 16).expect("hex");
     for (cap, bit) in [
@@ -291,14 +324,23 @@ echo NOSTATE=$(ls /run/host 2>&1 | grep -c 'No such')
         ("CAP_SYS_ADMIN", 21),
         ("CAP_SYS_RAWIO", 17),
     ] {
-        assert_eq!(capbnd & (1 << bit), 0, "{cap} in the bounding set {capbnd:x}");
+        assert_eq!(
+            capbnd & (1 << bit),
+            0,
+            "{cap} in the bounding set {capbnd:x}"
+        );
     }
     assert_ne!(capbnd & (1 << 0), 0, "CAP_CHOWN kept");
     for k in ["PROC_SYS", "SYS", "CGFS"] {
-        assert!(field(o, k).split(',').any(|f| f == "ro"), "{k} not read-only: {o}");
+        assert!(
+            field(o, k).split(',').any(|f| f == "ro"),
+            "{k} not read-only: {o}"
+        );
     }
     let dev: Vec<&str> = field(o, "DEV").split_whitespace().collect();
-    for d in ["null", "zero", "full", "random", "urandom", "tty", "console", "pts", "ptmx", "shm"] {
+    for d in [
+        "null", "zero", "full", "random", "urandom", "tty", "console", "pts", "ptmx", "shm",
+    ] {
         assert!(dev.contains(&d), "/dev/{d} missing: {dev:?}");
     }
     assert!(
@@ -330,16 +372,27 @@ fn boot_runs_nest_init_and_stops_on_sigterm() {
     let c = start(w.spawn_cmd(&name, &["--boot", "/system"], &[]));
     let marker = w.state_dir(&name).join("hello");
     // The shell creates the file before it writes: wait for the whole line.
-    wait_for("the service to start", Duration::from_secs(20), || std::fs::read_to_string(&marker).is_ok_and(|t| t.ends_with('\n')));
-    assert_eq!(std::fs::read_to_string(&marker).expect("marker").trim(), name);
-    let state: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(w.state_dir(&name).join("state.json")).expect("state.json")).expect("json");
+    wait_for("the service to start", Duration::from_secs(20), || {
+        std::fs::read_to_string(&marker).is_ok_and(|t| t.ends_with('\n'))
+    });
+    assert_eq!(
+        std::fs::read_to_string(&marker).expect("marker").trim(),
+        name
+    );
+    let state: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(w.state_dir(&name).join("state.json")).expect("state.json"),
+    )
+    .expect("json");
     assert!(state["pid"].as_i64().unwrap_or(0) > 1);
     c.signal(nix::sys::signal::Signal::SIGTERM);
     let t = Instant::now();
     let done = c.wait(Duration::from_secs(20));
     assert_eq!(done.code, Some(0), "{done:?}");
-    assert!(t.elapsed() < Duration::from_secs(5), "stop took {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "stop took {:?}",
+        t.elapsed()
+    );
 }
 
 #[test]
@@ -350,15 +403,24 @@ fn exec_enters_a_running_container() {
     let w = World::new();
     let name = unique("ex");
     let _cg = CgroupGuard(name.clone());
-    let c = start(w.spawn_cmd(&name, &[], &["/bin/sh", "-c", "echo inside > /tmp/mark; exec sleep 60"]));
+    let c = start(w.spawn_cmd(
+        &name,
+        &[],
+        &["/bin/sh", "-c", "echo inside > /tmp/mark; exec sleep 60"],
+    ));
     let state = w.state_dir(&name).join("state.json");
     wait_for("state.json", Duration::from_secs(20), || state.exists());
     // Seen from the host, PID 1 is in the container's own cgroup in every hierarchy.
-    let st: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state).expect("state")).expect("json");
+    let st: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&state).expect("state")).expect("json");
     let pid1 = st["pid"].as_i64().expect("pid");
-    let cgroups = std::fs::read_to_string(format!("/proc/{pid1}/cgroup")).expect("/proc/PID/cgroup");
+    let cgroups =
+        std::fs::read_to_string(format!("/proc/{pid1}/cgroup")).expect("/proc/PID/cgroup");
     for line in cgroups.lines() {
-        assert!(line.ends_with(&format!("/nest-{name}")), "{line} in\n{cgroups}");
+        assert!(
+            line.ends_with(&format!("/nest-{name}")),
+            "{line} in\n{cgroups}"
+        );
     }
     let mut e = Command::new(NEST);
     e.args(["container", "exec", "-T", &name, "--run-dir"]).arg(w.run_dir()).args([
@@ -383,7 +445,11 @@ fn exec_enters_a_running_container() {
         .args(["--", "/bin/true"]);
     let out = run(gone);
     assert_eq!(out.code, Some(1));
-    assert!(out.stderr.contains("container no-such-container is not running"), "{out:?}");
+    assert!(
+        out.stderr
+            .contains("container no-such-container is not running"),
+        "{out:?}"
+    );
 }
 
 #[test]
@@ -397,7 +463,10 @@ fn private_network_is_up_before_the_command_and_reachable_with_forwarded_ports()
     let _cg = CgroupGuard(name.clone());
     let octet = 10 + (std::process::id() % 200);
     let (host, local) = (format!("10.233.{octet}.1"), format!("10.233.{octet}.2"));
-    let (host6, local6) = (format!("fd00:233:{octet}::1"), format!("fd00:233:{octet}::2"));
+    let (host6, local6) = (
+        format!("fd00:233:{octet}::1"),
+        format!("fd00:233:{octet}::2"),
+    );
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
         l.local_addr().expect("addr").port()
@@ -425,7 +494,8 @@ fn private_network_is_up_before_the_command_and_reachable_with_forwarded_ports()
     ));
     let expect = format!("hello-from-{name}");
     let fetch = |addr: String| -> Option<String> {
-        let mut s = TcpStream::connect_timeout(&addr.parse().ok()?, Duration::from_millis(500)).ok()?;
+        let mut s =
+            TcpStream::connect_timeout(&addr.parse().ok()?, Duration::from_millis(500)).ok()?;
         s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
         let mut out = String::new();
         s.read_to_string(&mut out).ok()?;
@@ -453,7 +523,12 @@ fn private_network_is_up_before_the_command_and_reachable_with_forwarded_ports()
         .output()
         .expect("ip link");
     let links = String::from_utf8_lossy(&links.stdout);
-    assert!(links.lines().any(|l| l.contains(&format!("{}@", hash_hint(&name)))), "{links}");
+    assert!(
+        links
+            .lines()
+            .any(|l| l.contains(&format!("{}@", hash_hint(&name)))),
+        "{links}"
+    );
     c.signal(nix::sys::signal::Signal::SIGTERM);
     let done = c.wait(Duration::from_secs(20));
     assert_eq!(
@@ -537,7 +612,12 @@ fn fifty_containers_start_at_once() {
             failures.push(format!("{n}: {out:?}"));
         }
     }
-    assert!(failures.is_empty(), "{} of 50 failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of 50 failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -552,11 +632,22 @@ fn binds_ephemeral_and_tmpfs() {
     let ro = w.dir.path().join("ro");
     std::fs::create_dir_all(&rw).expect("rw");
     std::fs::create_dir_all(&ro).expect("ro");
-    let (rw_arg, ro_arg) = (format!("{}:/data", rw.display()), format!("{}:/config", ro.display()));
+    let (rw_arg, ro_arg) = (
+        format!("{}:/data", rw.display()),
+        format!("{}:/config", ro.display()),
+    );
     let script = "echo x > /data/written && echo RW=ok; (echo x > /config/written) 2>/dev/null && echo RO=ok || echo RO=denied; echo eph > /eph-file; echo T=$(grep ' /scratch ' /proc/self/mountinfo | cut -d' ' -f9)";
     let out = run(w.spawn_cmd(
         &name,
-        &["--bind", &rw_arg, "--bind-ro", &ro_arg, "--ephemeral", "--tmpfs", "/scratch"],
+        &[
+            "--bind",
+            &rw_arg,
+            "--bind-ro",
+            &ro_arg,
+            "--ephemeral",
+            "--tmpfs",
+            "/scratch",
+        ],
         &["/bin/sh", "-c", script],
     ));
     assert_eq!(out.code, Some(0), "{out:?}");
@@ -565,7 +656,10 @@ fn binds_ephemeral_and_tmpfs() {
     assert_eq!(field(&out.stdout, "T"), "tmpfs");
     assert!(rw.join("written").exists());
     assert!(!ro.join("written").exists());
-    assert!(!w.root().join("eph-file").exists(), "ephemeral writes are not kept");
+    assert!(
+        !w.root().join("eph-file").exists(),
+        "ephemeral writes are not kept"
+    );
     assert!(!Path::new(&w.state_dir(&name)).join("ephemeral").exists());
 }
 
@@ -585,13 +679,20 @@ fn hardening_flags_and_status_file() {
     assert_eq!(out.code, Some(0), "{out:?}");
     assert!(out.stdout.contains("Seccomp:\t2"), "{out:?}");
     // The EPERM list and the NETLINK_AUDIT filter (kernels from 5.9 count filters).
-    let filters = out.stdout.lines().find_map(|l| l.strip_prefix("Seccomp_filters:\t"));
+    let filters = out
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Seccomp_filters:\t"));
     assert!(filters.is_none_or(|n| n == "2"), "{out:?}");
     // Reading the clock's tuning (adjtimex with no changes) needs no capability: only
     // the filter refuses it.
-    assert!(field(&out.stdout, "ADJTIMEX").contains("not permitted"), "{out:?}");
+    assert!(
+        field(&out.stdout, "ADJTIMEX").contains("not permitted"),
+        "{out:?}"
+    );
     assert!(out.stdout.contains("NoNewPrivs:\t1"), "{out:?}");
-    let capbnd = u64::from_str_radix(field(&out.stdout.replace(":\t", "="), "CapBnd"), 16).expect("hex");
+    let capbnd =
+        u64::from_str_radix(field(&out.stdout.replace(":\t", "="), "CapBnd"), 16).expect("hex");
     assert_ne!(capbnd & (1 << 25), 0, "additional capability kept");
     let plain = run(w.spawn_cmd(&name, &[], &["/bin/sh", "-c", "grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status; adjtimex >/dev/null 2>&1 && echo ADJTIMEX=ok || echo ADJTIMEX=fail"]));
     assert!(
@@ -684,7 +785,10 @@ fn exec_gives_a_pty_when_stdin_is_a_terminal() {
     s.stdin(Stdio::null());
     let out = run(s);
     assert_eq!(out.code, Some(5), "{out:?}");
-    assert!(out.stdout.contains("/dev/pts/0"), "the container's own devpts: {out:?}");
+    assert!(
+        out.stdout.contains("/dev/pts/0"),
+        "the container's own devpts: {out:?}"
+    );
     drop(c);
 }
 
@@ -732,15 +836,27 @@ fn run_spec_runs_a_json_spec_in_the_foreground() {
     let file = w.dir.path().join("spec.json");
     std::fs::write(&file, spec.to_string()).expect("spec");
     let mut c = Command::new(NEST);
-    c.args(["container", "run-spec"]).arg(&file).stdin(Stdio::null());
+    c.args(["container", "run-spec"])
+        .arg(&file)
+        .stdin(Stdio::null());
     let out = run(c);
     assert_eq!(out.code, Some(4), "{out:?}");
     assert_eq!(out.stdout, "hi-from-spec\n50\n", "{out:?}");
     cg.assert_gone();
-    std::fs::write(&file, r#"{"name":"x","command":["/bin/true"],"limits":{"pidsMax":0}}"#).expect("bad spec");
+    std::fs::write(
+        &file,
+        r#"{"name":"x","command":["/bin/true"],"limits":{"pidsMax":0}}"#,
+    )
+    .expect("bad spec");
     let mut c = Command::new(NEST);
-    c.args(["container", "run-spec"]).arg(&file).stdin(Stdio::null());
+    c.args(["container", "run-spec"])
+        .arg(&file)
+        .stdin(Stdio::null());
     let out = run(c);
     assert_eq!(out.code, Some(1));
-    assert!(out.stderr.contains("limits.pidsMax must be greater than zero"), "{out:?}");
+    assert!(
+        out.stderr
+            .contains("limits.pidsMax must be greater than zero"),
+        "{out:?}"
+    );
 }

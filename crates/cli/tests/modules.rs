@@ -77,7 +77,11 @@ fn module_suite_passes_under_nix_instantiate() {
         return;
     }
     let run = run_suite("nix-instantiate");
-    assert!(run.passed >= 250, "expected at least 250 cases, ran {}", run.passed);
+    assert!(
+        run.passed >= 250,
+        "expected at least 250 cases, ran {}",
+        run.passed
+    );
     assert!(
         run.failed.is_empty() && run.failed_count == 0,
         "module-system cases failing under nix-instantiate:\n{}",
@@ -97,18 +101,30 @@ fn module_suite_under_nest_fails_exactly_the_listed_cases() {
         .collect();
 
     let run = run_suite(env!("CARGO_BIN_EXE_nest"));
-    assert_eq!(run.failed.len(), run.failed_count, "a failed case id is repeated");
+    assert_eq!(
+        run.failed.len(),
+        run.failed_count,
+        "a failed case id is repeated"
+    );
 
     let now_passing: Vec<&String> = listed.difference(&run.failed).collect();
     let newly_failing: Vec<&String> = run.failed.difference(&listed).collect();
     assert!(
         now_passing.is_empty(),
         "these cases now pass under nest: remove them from nix/tests/notyetpassing.txt:\n{}",
-        now_passing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n")
+        now_passing
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
     );
     assert!(
         newly_failing.is_empty(),
         "these cases fail under nest but are not in nix/tests/notyetpassing.txt:\n{}",
-        newly_failing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n")
+        newly_failing
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }

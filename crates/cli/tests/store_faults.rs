@@ -13,7 +13,10 @@ mod support;
 use support::privileged;
 
 fn pkgs() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../nix/pkgs").canonicalize().expect("nix/pkgs")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../nix/pkgs")
+        .canonicalize()
+        .expect("nix/pkgs")
 }
 
 struct Env {
@@ -30,7 +33,10 @@ impl Env {
     }
     fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_nest"));
-        c.args(args).env("NEST_STORE_DIR", &self.store).env("NEST_STATE_DIR", &self.state).current_dir(self.dir.path());
+        c.args(args)
+            .env("NEST_STORE_DIR", &self.store)
+            .env("NEST_STATE_DIR", &self.state)
+            .current_dir(self.dir.path());
         c
     }
     fn nest(&self, args: &[&str]) -> Output {
@@ -38,7 +44,16 @@ impl Env {
     }
     fn build_args(body: &str, timeout: u64) -> Vec<String> {
         let expr = format!("let p = import {} {{}}; in {body}", pkgs().display());
-        ["build", "--no-out-link", "--timeout", &timeout.to_string(), "-E", &expr].map(str::to_owned).to_vec()
+        [
+            "build",
+            "--no-out-link",
+            "--timeout",
+            &timeout.to_string(),
+            "-E",
+            &expr,
+        ]
+        .map(str::to_owned)
+        .to_vec()
     }
     fn build(&self, body: &str) -> Output {
         let args = Env::build_args(body, 120);
@@ -71,8 +86,14 @@ struct Tmpfs(PathBuf);
 impl Tmpfs {
     fn mount(at: &Path, size: &str) -> Tmpfs {
         std::fs::create_dir_all(at).expect("mkdir");
-        nix::mount::mount(Some("tmpfs"), at, Some("tmpfs"), nix::mount::MsFlags::empty(), Some(format!("size={size},mode=0755").as_str()))
-            .expect("mounting a tmpfs");
+        nix::mount::mount(
+            Some("tmpfs"),
+            at,
+            Some("tmpfs"),
+            nix::mount::MsFlags::empty(),
+            Some(format!("size={size},mode=0755").as_str()),
+        )
+        .expect("mounting a tmpfs");
         Tmpfs(at.to_path_buf())
     }
     fn free_bytes(&self) -> u64 {
@@ -95,29 +116,61 @@ fn a_full_disk_during_a_build_fails_cleanly_and_frees_the_space() {
     let mut e = Env::new();
     let disk = Tmpfs::mount(&e.dir.path().join("disk"), "24m");
     e.store = disk.0.join("store");
-    assert!(e.build(r#"p.writeText "warm" "up""#).status.success(), "warm up busybox");
+    assert!(
+        e.build(r#"p.writeText "warm" "up""#).status.success(),
+        "warm up busybox"
+    );
     let valid_before = e.verify()["checked"].as_u64().expect("checked");
     let free_before = disk.free_bytes();
 
     // The builder fails when its write fails.
-    let o = e.build(r#"p.runCommand "hog" {} "mkdir $out; dd if=/dev/zero of=$out/big bs=1M count=100""#);
+    let o = e.build(
+        r#"p.runCommand "hog" {} "mkdir $out; dd if=/dev/zero of=$out/big bs=1M count=100""#,
+    );
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stderr(&o).contains("No space left on device"), "the log tail shows why: {}", stderr(&o));
-    assert_eq!(e.verify()["checked"].as_u64(), Some(valid_before + 1), "only the .drv is new");
-    assert_eq!(e.entries("hog"), Vec::<String>::new(), "no output and no temporary left");
+    assert!(
+        stderr(&o).contains("No space left on device"),
+        "the log tail shows why: {}",
+        stderr(&o)
+    );
+    assert_eq!(
+        e.verify()["checked"].as_u64(),
+        Some(valid_before + 1),
+        "only the .drv is new"
+    );
+    assert_eq!(
+        e.entries("hog"),
+        Vec::<String>::new(),
+        "no output and no temporary left"
+    );
     // The space is back (the new .drv and a lock file take a little).
-    assert!(disk.free_bytes() + 64 * 1024 >= free_before, "{} of {free_before} bytes free", disk.free_bytes());
+    assert!(
+        disk.free_bytes() + 64 * 1024 >= free_before,
+        "{} of {free_before} bytes free",
+        disk.free_bytes()
+    );
 
     // A builder that ignores the error and succeeds with a truncated file: the store
     // stays consistent whatever nest's own writes then meet (each registered path
     // complete, nothing half-added left).
     let o = e.build(r#"p.runCommand "hog2" {} "mkdir $out; dd if=/dev/zero of=$out/big bs=1M count=100 || true""#);
     let v = e.verify();
-    eprintln!("a builder ignoring the full disk: nest {}", if o.status.success() { "registered its output" } else { "failed" });
+    eprintln!(
+        "a builder ignoring the full disk: nest {}",
+        if o.status.success() {
+            "registered its output"
+        } else {
+            "failed"
+        }
+    );
     if o.status.success() {
         assert_eq!(v["modified"].as_array().map(Vec::len), Some(0));
     } else {
-        assert!(!e.entries("hog2").iter().any(|n| !n.ends_with(".drv")), "{:?}", e.entries("hog2"));
+        assert!(
+            !e.entries("hog2").iter().any(|n| !n.ends_with(".drv")),
+            "{:?}",
+            e.entries("hog2")
+        );
     }
     // After a gc the disk builds again.
     assert!(e.nest(&["store", "gc"]).status.success());
@@ -141,9 +194,20 @@ fn a_builder_that_tries_the_network_fails() {
         ''"#
     ));
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stderr(&o).contains("no-network-marker") && stderr(&o).contains("exit status: 9"), "{}", stderr(&o));
-    assert!(matches!(listener.accept(), Err(ref err) if err.kind() == std::io::ErrorKind::WouldBlock), "the builder reached the host");
-    assert!(e.entries("online").iter().all(|n| n.ends_with(".drv")), "{:?}", e.entries("online"));
+    assert!(
+        stderr(&o).contains("no-network-marker") && stderr(&o).contains("exit status: 9"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        matches!(listener.accept(), Err(ref err) if err.kind() == std::io::ErrorKind::WouldBlock),
+        "the builder reached the host"
+    );
+    assert!(
+        e.entries("online").iter().all(|n| n.ends_with(".drv")),
+        "{:?}",
+        e.entries("online")
+    );
 }
 
 /// Counts connections to a loopback listener (each read to its end) until dropped.
@@ -176,7 +240,12 @@ impl Counter {
                 }
             }
         });
-        Counter { port, seen, stop, thread: Some(thread) }
+        Counter {
+            port,
+            seen,
+            stop,
+            thread: Some(thread),
+        }
     }
     fn seen(&self) -> Vec<String> {
         self.seen.lock().expect("lock").clone()
@@ -198,7 +267,10 @@ fn two_nest_builds_of_one_derivation_at_once_run_its_builder_once() {
         return;
     }
     let e = Env::new();
-    assert!(e.build(r#"p.writeText "warm" "up""#).status.success(), "warm up busybox");
+    assert!(
+        e.build(r#"p.writeText "warm" "up""#).status.success(),
+        "warm up busybox"
+    );
     // A fixed-output derivation keeps the host network, so each run of its builder
     // reports itself to a listener of this test: a count nest cannot fake.
     let counter = Counter::start();
@@ -213,15 +285,28 @@ fn two_nest_builds_of_one_derivation_at_once_run_its_builder_once() {
     );
     let args = Env::build_args(&body, 120);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let spawn = || e.cmd(&args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn nest build");
+    let spawn = || {
+        e.cmd(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn nest build")
+    };
     let (a, b) = (spawn(), spawn());
-    let (a, b) = (a.wait_with_output().expect("wait"), b.wait_with_output().expect("wait"));
+    let (a, b) = (
+        a.wait_with_output().expect("wait"),
+        b.wait_with_output().expect("wait"),
+    );
     assert!(a.status.success(), "{}", stderr(&a));
     assert!(b.status.success(), "{}", stderr(&b));
     assert_eq!(a.stdout, b.stdout, "both name the same output");
     // Both planned to build it (so they overlapped), one builder ran.
     for o in [&a, &b] {
-        assert!(stderr(o).contains("1 derivations will be built"), "{}", stderr(o));
+        assert!(
+            stderr(o).contains("1 derivations will be built"),
+            "{}",
+            stderr(o)
+        );
     }
     let deadline = Instant::now() + Duration::from_secs(2);
     while counter.seen().is_empty() && Instant::now() < deadline {
@@ -236,7 +321,9 @@ fn two_nest_builds_of_one_derivation_at_once_run_its_builder_once() {
 fn processes_with_arg(word: &str) -> Vec<i32> {
     let mut out = Vec::new();
     for ent in std::fs::read_dir("/proc").expect("/proc").flatten() {
-        let Some(pid) = ent.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else { continue };
+        let Some(pid) = ent.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+            continue;
+        };
         if let Ok(cmd) = std::fs::read(ent.path().join("cmdline")) {
             if cmd.split(|b| *b == 0).any(|a| a == word.as_bytes()) {
                 out.push(pid);
@@ -252,26 +339,50 @@ fn a_sandboxed_builder_past_its_timeout_is_killed_and_nothing_is_registered() {
         return;
     }
     let e = Env::new();
-    assert!(e.build(r#"p.writeText "warm" "up""#).status.success(), "warm up busybox");
+    assert!(
+        e.build(r#"p.writeText "warm" "up""#).status.success(),
+        "warm up busybox"
+    );
     let before = e.verify()["checked"].as_u64().expect("checked");
     // A sleep whose argument no other process has.
     let secs = format!("{}", 100_000 + (std::process::id() % 50_000));
-    let args = Env::build_args(&format!(r#"p.runCommand "slow" {{}} "mkdir $out; echo started-marker; sleep {secs}""#), 2);
+    let args = Env::build_args(
+        &format!(r#"p.runCommand "slow" {{}} "mkdir $out; echo started-marker; sleep {secs}""#),
+        2,
+    );
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let start = Instant::now();
     let o = e.nest(&args);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(start.elapsed() < Duration::from_secs(60), "the timeout did not stop it");
+    assert!(
+        start.elapsed() < Duration::from_secs(60),
+        "the timeout did not stop it"
+    );
     let err = stderr(&o);
-    assert!(err.contains("timed out after 2 s") && err.contains("started-marker"), "{err}");
+    assert!(
+        err.contains("timed out after 2 s") && err.contains("started-marker"),
+        "{err}"
+    );
     // The builder (in its own PID namespace) is gone with the sandbox.
     let deadline = Instant::now() + Duration::from_secs(5);
     while !processes_with_arg(&secs).is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert_eq!(processes_with_arg(&secs), Vec::<i32>::new(), "the builder outlived its timeout");
-    assert_eq!(e.verify()["checked"].as_u64(), Some(before + 1), "only the .drv is new");
-    assert!(e.entries("slow").iter().all(|n| n.ends_with(".drv")), "{:?}", e.entries("slow"));
+    assert_eq!(
+        processes_with_arg(&secs),
+        Vec::<i32>::new(),
+        "the builder outlived its timeout"
+    );
+    assert_eq!(
+        e.verify()["checked"].as_u64(),
+        Some(before + 1),
+        "only the .drv is new"
+    );
+    assert!(
+        e.entries("slow").iter().all(|n| n.ends_with(".drv")),
+        "{:?}",
+        e.entries("slow")
+    );
 }
 
 #[test]
@@ -288,22 +399,46 @@ fn gc_during_a_sandboxed_build_keeps_its_inputs_and_its_work() {
         120,
     );
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let mut child = e.cmd(&args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn nest build");
+    let mut child = e
+        .cmd(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn nest build");
     let log_dir = e.state.join("log");
     let deadline = Instant::now() + Duration::from_secs(60);
-    while !std::fs::read_dir(&log_dir).is_ok_and(|rd| rd.flatten().any(|f| f.file_name().to_string_lossy().ends_with("-slowuser.drv.log"))) {
+    while !std::fs::read_dir(&log_dir).is_ok_and(|rd| {
+        rd.flatten().any(|f| {
+            f.file_name()
+                .to_string_lossy()
+                .ends_with("-slowuser.drv.log")
+        })
+    }) {
         assert!(Instant::now() < deadline, "the build did not start");
         std::thread::sleep(Duration::from_millis(20));
     }
     std::thread::sleep(Duration::from_millis(500));
     let gc = e.nest(&["store", "gc"]);
     assert!(gc.status.success(), "{}", stderr(&gc));
-    assert!(child.try_wait().expect("try_wait").is_none(), "gc waited for the build");
+    assert!(
+        child.try_wait().expect("try_wait").is_none(),
+        "gc waited for the build"
+    );
     let deleted = String::from_utf8_lossy(&gc.stdout).into_owned();
-    assert!(!deleted.lines().any(|l| l.ends_with("-dep")), "gc deleted the running build's input: {deleted}");
+    assert!(
+        !deleted.lines().any(|l| l.ends_with("-dep")),
+        "gc deleted the running build's input: {deleted}"
+    );
     let built = child.wait_with_output().expect("wait");
     assert!(built.status.success(), "{}", stderr(&built));
     let out = PathBuf::from(String::from_utf8_lossy(&built.stdout).trim());
-    assert_eq!(std::fs::read_to_string(out.join("early")).expect("early"), "half\n", "the build's work directory was touched");
-    assert_eq!(std::fs::read_to_string(out.join("copy")).expect("copy"), "dep contents");
+    assert_eq!(
+        std::fs::read_to_string(out.join("early")).expect("early"),
+        "half\n",
+        "the build's work directory was touched"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("copy")).expect("copy"),
+        "dep contents"
+    );
 }

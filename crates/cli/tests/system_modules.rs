@@ -107,7 +107,9 @@ fn seed_example_gives_sshd_on_2022_with_the_key() {
     );
     assert_eq!(
         sshd["command"].as_array().unwrap()[1..],
-        json!(["-D", "-e", "-f", "/etc/ssh/sshd_config"]).as_array().unwrap()[..]
+        json!(["-D", "-e", "-f", "/etc/ssh/sshd_config"])
+            .as_array()
+            .unwrap()[..]
     );
     assert_eq!(sshd["wantedBy"], json!(["multi-user.target"]));
     assert_eq!(sshd["requires"], json!(["sshd-keygen"]));
@@ -383,7 +385,10 @@ fn documented_types_of_both_spellings() {
     let v = eval("options-heterogeneous.nix").unwrap();
     assert_eq!(v["nixos"]["containers"], "attribute set of submodule");
     assert_eq!(v["nixos"]["config"], "system configuration");
-    assert_eq!(v["heterogeneous"]["containers"], "attribute set of values of many types, including submodule");
+    assert_eq!(
+        v["heterogeneous"]["containers"],
+        "attribute set of values of many types, including submodule"
+    );
     assert_eq!(v["heterogeneous"]["ports"], "Ports sshd listens on.");
 }
 
@@ -392,12 +397,35 @@ fn common_nixos_settings_are_accepted_and_the_ineffective_ones_warn() {
     let v = eval("compat.nix").unwrap();
     assert_eq!(v["stateVersion"], "23.11");
     assert_eq!(v["ports"], json!([80, 443]));
-    assert_eq!(v["quietWarnings"], json!([]), "allowing ports and UTC need no warning");
+    assert_eq!(
+        v["quietWarnings"],
+        json!([]),
+        "allowing ports and UTC need no warning"
+    );
     let loud = v["loudWarnings"].as_array().unwrap();
     assert_eq!(loud.len(), 2, "{loud:?}");
-    assert!(loud[0].as_str().unwrap().contains("networking.firewall.enable"), "{loud:?}");
-    assert!(loud[1].as_str().unwrap().contains("Europe/Berlin"), "{loud:?}");
+    assert!(
+        loud[0]
+            .as_str()
+            .unwrap()
+            .contains("networking.firewall.enable"),
+        "{loud:?}"
+    );
+    assert!(
+        loud[1].as_str().unwrap().contains("Europe/Berlin"),
+        "{loud:?}"
+    );
     let host = v["hostWarnings"].as_array().unwrap();
-    assert_eq!(host.len(), 2, "the host shows each container's warnings: {host:?}");
-    assert!(host[0].as_str().unwrap().starts_with("containers.c.config: networking.firewall"), "{host:?}");
+    assert_eq!(
+        host.len(),
+        2,
+        "the host shows each container's warnings: {host:?}"
+    );
+    assert!(
+        host[0]
+            .as_str()
+            .unwrap()
+            .starts_with("containers.c.config: networking.firewall"),
+        "{host:?}"
+    );
 }

@@ -11,27 +11,101 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo root")
 }
 
 /// For each crate (by package name), the nest crates it must not depend on, and why.
 const FORBIDDEN: &[(&str, &[&str], &str)] = &[
-    ("nest-eval", &["nest-store", "nest-container", "nest-sys", "nest-init", "nest-supervisor", "nest-build", "nest-glue"],
-     "the evaluator does IO only through its injected trait"),
-    ("nest-nixcompat", &["nest-eval", "nest-store", "nest-container", "nest-sys", "nest-init", "nest-supervisor", "nest-build", "nest-glue"],
-     "formats are pure code at the bottom of the graph"),
-    ("nest-store", &["nest-eval", "nest-container", "nest-init", "nest-supervisor", "nest-glue"],
-     "the store knows formats, not the language or containers"),
-    ("nest-sys", &["nest-eval", "nest-nixcompat", "nest-store", "nest-container", "nest-init", "nest-supervisor", "nest-build", "nest-glue"],
-     "sys is syscalls only, nothing domain-specific"),
-    ("nest-container", &["nest-eval", "nest-store", "nest-nixcompat", "nest-glue", "nest-supervisor", "nest-build"],
-     "the runtime receives host paths and knows nothing of Nix"),
-    ("nest-init", &["nest-eval", "nest-store", "nest-nixcompat", "nest-glue", "nest-supervisor", "nest-build", "nest-container"],
-     "PID 1 runs inside the container and knows nothing of Nix or the host"),
-    ("nest-build", &["nest-eval", "nest-glue", "nest-supervisor"],
-     "builds realise derivations; they do not evaluate"),
-    ("nest-supervisor", &["nest-eval", "nest-glue"],
-     "the host-side supervisor runs specs; it does not evaluate"),
+    (
+        "nest-eval",
+        &[
+            "nest-store",
+            "nest-container",
+            "nest-sys",
+            "nest-init",
+            "nest-supervisor",
+            "nest-build",
+            "nest-glue",
+        ],
+        "the evaluator does IO only through its injected trait",
+    ),
+    (
+        "nest-nixcompat",
+        &[
+            "nest-eval",
+            "nest-store",
+            "nest-container",
+            "nest-sys",
+            "nest-init",
+            "nest-supervisor",
+            "nest-build",
+            "nest-glue",
+        ],
+        "formats are pure code at the bottom of the graph",
+    ),
+    (
+        "nest-store",
+        &[
+            "nest-eval",
+            "nest-container",
+            "nest-init",
+            "nest-supervisor",
+            "nest-glue",
+        ],
+        "the store knows formats, not the language or containers",
+    ),
+    (
+        "nest-sys",
+        &[
+            "nest-eval",
+            "nest-nixcompat",
+            "nest-store",
+            "nest-container",
+            "nest-init",
+            "nest-supervisor",
+            "nest-build",
+            "nest-glue",
+        ],
+        "sys is syscalls only, nothing domain-specific",
+    ),
+    (
+        "nest-container",
+        &[
+            "nest-eval",
+            "nest-store",
+            "nest-nixcompat",
+            "nest-glue",
+            "nest-supervisor",
+            "nest-build",
+        ],
+        "the runtime receives host paths and knows nothing of Nix",
+    ),
+    (
+        "nest-init",
+        &[
+            "nest-eval",
+            "nest-store",
+            "nest-nixcompat",
+            "nest-glue",
+            "nest-supervisor",
+            "nest-build",
+            "nest-container",
+        ],
+        "PID 1 runs inside the container and knows nothing of Nix or the host",
+    ),
+    (
+        "nest-build",
+        &["nest-eval", "nest-glue", "nest-supervisor"],
+        "builds realise derivations; they do not evaluate",
+    ),
+    (
+        "nest-supervisor",
+        &["nest-eval", "nest-glue"],
+        "the host-side supervisor runs specs; it does not evaluate",
+    ),
 ];
 
 fn crate_manifests(root: &Path) -> Vec<PathBuf> {
@@ -59,12 +133,15 @@ fn read_manifest(path: &Path) -> (String, Vec<String>) {
             section = line.trim_matches(|c| c == '[' || c == ']').to_string();
             continue;
         }
-        let Some((key, value)) = line.split_once('=') else { continue };
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
         let key = key.trim();
         if section == "package" && key == "name" {
             name = value.trim().trim_matches('"').to_string();
         }
-        if (section == "dependencies" || section == "build-dependencies") && key.starts_with("nest") {
+        if (section == "dependencies" || section == "build-dependencies") && key.starts_with("nest")
+        {
             deps.push(key.to_string());
         }
     }
@@ -74,8 +151,10 @@ fn read_manifest(path: &Path) -> (String, Vec<String>) {
 #[test]
 fn crate_dependency_direction() {
     let root = repo_root();
-    let forbidden: BTreeMap<&str, (&[&str], &str)> =
-        FORBIDDEN.iter().map(|(c, f, why)| (*c, (*f, *why))).collect();
+    let forbidden: BTreeMap<&str, (&[&str], &str)> = FORBIDDEN
+        .iter()
+        .map(|(c, f, why)| (*c, (*f, *why)))
+        .collect();
     let mut errors = Vec::new();
     for manifest in crate_manifests(&root) {
         let (name, deps) = read_manifest(&manifest);
@@ -87,11 +166,17 @@ fn crate_dependency_direction() {
             }
         }
     }
-    assert!(errors.is_empty(), "dependency direction violated:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "dependency direction violated:\n{}",
+        errors.join("\n")
+    );
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else { return };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let p = entry.path();
         if p.is_dir() {
@@ -125,7 +210,11 @@ fn every_source_file_has_module_docs() {
         })
         .map(|f| f.strip_prefix(&root).unwrap_or(&f).display().to_string())
         .collect();
-    assert!(missing.is_empty(), "files without a leading `//!` doc line:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "files without a leading `//!` doc line:\n{}",
+        missing.join("\n")
+    );
 }
 
 #[test]
@@ -140,7 +229,11 @@ fn no_ignored_or_should_panic_tests() {
         })
         .map(|f| f.strip_prefix(&root).unwrap_or(&f).display().to_string())
         .collect();
-    assert!(bad.is_empty(), "ignored or should_panic tests in:\n{}", bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "ignored or should_panic tests in:\n{}",
+        bad.join("\n")
+    );
 }
 
 #[test]
@@ -157,12 +250,19 @@ fn unsafe_only_in_sys() {
             let p = dir.join(entry);
             if let Ok(text) = fs::read_to_string(&p) {
                 if !text.contains("#![forbid(unsafe_code)]") {
-                    errors.push(format!("{} lacks #![forbid(unsafe_code)]", p.strip_prefix(&root).unwrap_or(&p).display()));
+                    errors.push(format!(
+                        "{} lacks #![forbid(unsafe_code)]",
+                        p.strip_prefix(&root).unwrap_or(&p).display()
+                    ));
                 }
             }
         }
     }
-    assert!(errors.is_empty(), "unsafe code is allowed only in crates/sys:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "unsafe code is allowed only in crates/sys:\n{}",
+        errors.join("\n")
+    );
 }
 
 #[test]
@@ -185,12 +285,22 @@ fn no_print_macros_in_library_code() {
                 if l.starts_with("//") {
                     continue;
                 }
-                let prints = l.contains("println!(") || (l.contains("print!(") && !l.contains("eprint"));
+                let prints =
+                    l.contains("println!(") || (l.contains("print!(") && !l.contains("eprint"));
                 if prints {
-                    bad.push(format!("{}:{}: {}", f.strip_prefix(&root).unwrap_or(&f).display(), i + 1, l));
+                    bad.push(format!(
+                        "{}:{}: {}",
+                        f.strip_prefix(&root).unwrap_or(&f).display(),
+                        i + 1,
+                        l
+                    ));
                 }
             }
         }
     }
-    assert!(bad.is_empty(), "print macros outside crates/cli/src/output.rs:\n{}", bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "print macros outside crates/cli/src/output.rs:\n{}",
+        bad.join("\n")
+    );
 }

@@ -11,8 +11,13 @@ use std::path::{Path, PathBuf};
 pub enum CgroupsError {
     #[error(transparent)]
     Cgroup(#[from] CgroupError),
-    #[error("limit {limit} needs the {controller} controller, which is not available on this host")]
-    MissingController { limit: &'static str, controller: &'static str },
+    #[error(
+        "limit {limit} needs the {controller} controller, which is not available on this host"
+    )]
+    MissingController {
+        limit: &'static str,
+        controller: &'static str,
+    },
     #[error("limits.ioWeight: neither io.weight nor blkio.weight exists in {0} (the I/O scheduler has no weights)")]
     NoIoWeight(PathBuf),
     #[error("cgroup {0} already holds processes: is the container already running?")]
@@ -33,7 +38,13 @@ pub struct DeviceRule {
 impl DeviceRule {
     pub fn render(&self) -> String {
         let n = |v: Option<u32>| v.map_or_else(|| "*".to_string(), |v| v.to_string());
-        format!("{} {}:{} {}", self.kind, n(self.major), n(self.minor), self.access)
+        format!(
+            "{} {}:{} {}",
+            self.kind,
+            n(self.major),
+            n(self.minor),
+            self.access
+        )
     }
 
     /// The same rule for the BPF device filter of cgroup v2.
@@ -115,7 +126,11 @@ pub struct Write {
 
 /// The writes that apply `limits` and `devices` to a container's cgroups, in order.
 /// Pure, so each host layout's mapping is unit-tested.
-pub fn plan_writes(layout: &Layout, limits: &Limits, devices: &[DeviceRule]) -> Result<Vec<Write>, CgroupsError> {
+pub fn plan_writes(
+    layout: &Layout,
+    limits: &Limits,
+    devices: &[DeviceRule],
+) -> Result<Vec<Write>, CgroupsError> {
     let mut out = Vec::new();
     let v2 = layout.hierarchies.iter().position(|h| h.kind == Kind::V2);
     let pure_v2 = layout.is_pure_v2();
@@ -124,10 +139,17 @@ pub fn plan_writes(layout: &Layout, limits: &Limits, devices: &[DeviceRule]) -> 
         match (v1(c), v2) {
             (Some(i), _) => Ok((i, false)),
             (None, Some(i)) if pure_v2 => Ok((i, true)),
-            _ => Err(CgroupsError::MissingController { limit, controller: c }),
+            _ => Err(CgroupsError::MissingController {
+                limit,
+                controller: c,
+            }),
         }
     };
-    let w = |hierarchy, file, value: String| Write { hierarchy, file, value };
+    let w = |hierarchy, file, value: String| Write {
+        hierarchy,
+        file,
+        value,
+    };
     if let Some(m) = limits.memory_max {
         let (i, is_v2) = pick("memory", "memoryMax")?;
         out.push(if is_v2 {
@@ -203,7 +225,12 @@ pub struct Cgroups {
 impl Cgroups {
     /// Creates the directories (below this process's own cgroup in each hierarchy),
     /// enables controllers on a pure v2 host, writes limits and device rules.
-    pub fn create(layout: &Layout, name: &str, limits: &Limits, devices: &[DeviceRule]) -> Result<Cgroups, CgroupsError> {
+    pub fn create(
+        layout: &Layout,
+        name: &str,
+        limits: &Limits,
+        devices: &[DeviceRule],
+    ) -> Result<Cgroups, CgroupsError> {
         let writes = plan_writes(layout, limits, devices)?;
         let leaf = dir_name(name);
         let mut made = Cgroups {
@@ -309,10 +336,16 @@ fn enable_v2_controllers(h: &Hierarchy, parent: &Path) -> Result<(), CgroupsErro
     if wanted.is_empty() {
         return Ok(());
     }
-    let value = wanted.iter().map(|c| format!("+{c}")).collect::<Vec<_>>().join(" ");
+    let value = wanted
+        .iter()
+        .map(|c| format!("+{c}"))
+        .collect::<Vec<_>>()
+        .join(" ");
     match cgroup::write(parent, "cgroup.subtree_control", &value) {
         Ok(()) => Ok(()),
-        Err(CgroupError::Write { source, .. }) if source.raw_os_error() == Some(libc::EBUSY) && h.current != Path::new("/") => {
+        Err(CgroupError::Write { source, .. })
+            if source.raw_os_error() == Some(libc::EBUSY) && h.current != Path::new("/") =>
+        {
             let leaf = parent.join("nest-runtime");
             cgroup::create(&leaf)?;
             for pid in cgroup::processes(parent)? {
@@ -346,7 +379,10 @@ mod tests {
     }
 
     fn v2() -> Layout {
-        Layout::parse("25 20 0:22 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n", "0::/a\n")
+        Layout::parse(
+            "25 20 0:22 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n",
+            "0::/a\n",
+        )
     }
 
     fn limits() -> Limits {
@@ -369,12 +405,24 @@ mod tests {
         assert!(files.contains(&("cpu.shares", "2048")));
         assert!(files.contains(&("cpu.cfs_quota_us", "50000")));
         assert!(files.contains(&("blkio.weight", "1000")));
-        let deny = w.iter().position(|w| w.file == "devices.deny").expect("deny");
-        let allow = w.iter().position(|w| w.file == "devices.allow").expect("allow");
+        let deny = w
+            .iter()
+            .position(|w| w.file == "devices.deny")
+            .expect("deny");
+        let allow = w
+            .iter()
+            .position(|w| w.file == "devices.allow")
+            .expect("allow");
         assert!(deny < allow, "deny all first, then allow");
         assert!(files.contains(&("devices.allow", "c 136:* rwm")));
-        assert!(!files.iter().any(|(_, v)| v.starts_with('b')), "no block device allowed");
-        assert_eq!(l.hierarchies[w[0].hierarchy].mountpoint, PathBuf::from("/sys/fs/cgroup/memory"));
+        assert!(
+            !files.iter().any(|(_, v)| v.starts_with('b')),
+            "no block device allowed"
+        );
+        assert_eq!(
+            l.hierarchies[w[0].hierarchy].mountpoint,
+            PathBuf::from("/sys/fs/cgroup/memory")
+        );
     }
 
     #[test]

@@ -22,7 +22,11 @@ pub enum ExecError {
         source: std::io::Error,
     },
     #[error("container {name}: {op}: {errno}")]
-    Sys { name: String, op: &'static str, errno: Errno },
+    Sys {
+        name: String,
+        op: &'static str,
+        errno: Errno,
+    },
     #[error("container {name}: {message}")]
     Command { name: String, message: String },
 }
@@ -123,7 +127,8 @@ pub fn exec(opts: &ExecOptions<'_>) -> Result<ExitStatus, ExecError> {
                         .write(true)
                         .open(&p.slave_path)
                         .map_err(|e| format!("opening {}: {e}", p.slave_path.display()))?;
-                    nest_sys::pty::make_controlling(slave.as_fd()).map_err(|e| format!("TIOCSCTTY: {e}"))?;
+                    nest_sys::pty::make_controlling(slave.as_fd())
+                        .map_err(|e| format!("TIOCSCTTY: {e}"))?;
                     nix::unistd::dup2_stdin(&slave).map_err(|e| format!("dup2: {e}"))?;
                     nix::unistd::dup2_stdout(&slave).map_err(|e| format!("dup2: {e}"))?;
                     nix::unistd::dup2_stderr(&slave).map_err(|e| format!("dup2: {e}"))?;

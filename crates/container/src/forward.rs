@@ -34,11 +34,22 @@ pub fn bind(ports: &[ForwardPort], target: IpAddr) -> Result<Vec<Listener>, Forw
                 source,
             };
             let any6 = SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), p.host_port);
-            let any4: SocketAddr = SocketAddr::new(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), p.host_port);
+            let any4: SocketAddr =
+                SocketAddr::new(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), p.host_port);
             let to = SocketAddr::new(target, p.target_port());
             Ok(match p.protocol {
-                Protocol::Tcp => Listener::Tcp(TcpListener::bind(any6).or_else(|_| TcpListener::bind(any4)).map_err(err)?, to),
-                Protocol::Udp => Listener::Udp(UdpSocket::bind(any6).or_else(|_| UdpSocket::bind(any4)).map_err(err)?, to),
+                Protocol::Tcp => Listener::Tcp(
+                    TcpListener::bind(any6)
+                        .or_else(|_| TcpListener::bind(any4))
+                        .map_err(err)?,
+                    to,
+                ),
+                Protocol::Udp => Listener::Udp(
+                    UdpSocket::bind(any6)
+                        .or_else(|_| UdpSocket::bind(any4))
+                        .map_err(err)?,
+                    to,
+                ),
             })
         })
         .collect()
@@ -95,10 +106,13 @@ fn pipe(mut from: TcpStream, mut to: TcpStream) {
 /// A session whose upstream is idle for two minutes ends.
 fn serve_udp(sock: UdpSocket, to: SocketAddr) {
     let sock = Arc::new(sock);
-    let sessions: Arc<Mutex<std::collections::HashMap<SocketAddr, Arc<UdpSocket>>>> = Arc::default();
+    let sessions: Arc<Mutex<std::collections::HashMap<SocketAddr, Arc<UdpSocket>>>> =
+        Arc::default();
     let mut buf = [0u8; 65536];
     loop {
-        let Ok((n, client)) = sock.recv_from(&mut buf) else { continue };
+        let Ok((n, client)) = sock.recv_from(&mut buf) else {
+            continue;
+        };
         let existing = sessions.lock().ok().and_then(|m| m.get(&client).cloned());
         let upstream = match existing {
             Some(u) => u,
@@ -108,7 +122,9 @@ fn serve_udp(sock: UdpSocket, to: SocketAddr) {
                 } else {
                     "[::]:0".parse().unwrap_or(to)
                 };
-                let Ok(u) = UdpSocket::bind(bind_addr) else { continue };
+                let Ok(u) = UdpSocket::bind(bind_addr) else {
+                    continue;
+                };
                 if u.connect(to).is_err() {
                     continue;
                 }
@@ -117,7 +133,8 @@ fn serve_udp(sock: UdpSocket, to: SocketAddr) {
                 if let Ok(mut m) = sessions.lock() {
                     m.insert(client, u.clone());
                 }
-                let (back, reply_to, sessions2, up) = (sock.clone(), client, sessions.clone(), u.clone());
+                let (back, reply_to, sessions2, up) =
+                    (sock.clone(), client, sessions.clone(), u.clone());
                 std::thread::spawn(move || {
                     let mut b = [0u8; 65536];
                     while let Ok(n) = up.recv(&mut b) {

@@ -111,7 +111,10 @@ pub fn default_capabilities(private_network: bool, devices_controller: bool) -> 
             set = set.with(c);
         }
     }
-    let extra = [(private_network, "CAP_NET_ADMIN"), (devices_controller, "CAP_MKNOD")];
+    let extra = [
+        (private_network, "CAP_NET_ADMIN"),
+        (devices_controller, "CAP_MKNOD"),
+    ];
     for (on, n) in extra {
         if let Some(c) = caps::from_name(n).filter(|_| on) {
             set = set.with(c);
@@ -120,7 +123,8 @@ pub fn default_capabilities(private_network: bool, devices_controller: bool) -> 
     set
 }
 
-pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/run/current-system/sw/bin";
+pub const DEFAULT_PATH: &str =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/run/current-system/sw/bin";
 
 /// mimalloc settings for nest's long-lived processes (PID 1 `nest init`, the host's
 /// daemon and monitors). mimalloc is the binary's allocator for the evaluator's sake;
@@ -129,7 +133,10 @@ pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bi
 /// 1.7 MiB in a daemon with 200 containers). mimalloc reads them before `main`, so
 /// they go into the environment of the exec. init starts services with an
 /// environment of their own, so they do not see these.
-pub const LEAN_ALLOCATOR: &[(&str, &str)] = &[("MIMALLOC_ARENA_EAGER_COMMIT", "0"), ("MIMALLOC_PURGE_DELAY", "0")];
+pub const LEAN_ALLOCATOR: &[(&str, &str)] = &[
+    ("MIMALLOC_ARENA_EAGER_COMMIT", "0"),
+    ("MIMALLOC_PURGE_DELAY", "0"),
+];
 
 /// PID 1's environment: a default `PATH`, `container=nest`, the host's `TERM`, then
 /// the spec's variables.
@@ -146,7 +153,9 @@ pub fn environment(spec_env: &BTreeMap<String, String>) -> BTreeMap<String, Stri
 }
 
 pub(crate) fn env_cstrings(env: &BTreeMap<String, String>) -> Vec<CString> {
-    env.iter().filter_map(|(k, v)| CString::new(format!("{k}={v}")).ok()).collect()
+    env.iter()
+        .filter_map(|(k, v)| CString::new(format!("{k}={v}")).ok())
+        .collect()
 }
 
 /// The signals the host side forwards to PID 1 (and PID 1 to its command).
@@ -172,24 +181,32 @@ pub(crate) fn resolve_command(cmd: &str, path: &str) -> Option<PathBuf> {
     if cmd.contains('/') {
         return Some(PathBuf::from(cmd));
     }
-    path.split(':').filter(|d| !d.is_empty()).map(|d| Path::new(d).join(cmd)).find(|p| {
-        std::fs::metadata(p)
-            .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-            .unwrap_or(false)
-    })
+    path.split(':')
+        .filter(|d| !d.is_empty())
+        .map(|d| Path::new(d).join(cmd))
+        .find(|p| {
+            std::fs::metadata(p)
+                .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+                .unwrap_or(false)
+        })
 }
 
 /// Limits privileges for what is about to be exec'd inside: no_new_privs, seccomp,
 /// the bounding set and this process's own sets. Seccomp goes in while
 /// `CAP_SYS_ADMIN` is still held, so it works without no_new_privs.
-pub(crate) fn confine(keep: CapSet, no_new_privs: bool, seccomp: Option<&nest_sys::seccomp::Program>) -> Result<(), String> {
+pub(crate) fn confine(
+    keep: CapSet,
+    no_new_privs: bool,
+    seccomp: Option<&nest_sys::seccomp::Program>,
+) -> Result<(), String> {
     if no_new_privs {
         caps::set_no_new_privs().map_err(|e| format!("setting no_new_privs: {e}"))?;
     }
     if let Some(p) = seccomp {
         nest_sys::seccomp::install(p).map_err(|e| e.to_string())?;
     }
-    caps::drop_bounding_except(keep).map_err(|e| format!("dropping capabilities from the bounding set: {e}"))?;
+    caps::drop_bounding_except(keep)
+        .map_err(|e| format!("dropping capabilities from the bounding set: {e}"))?;
     caps::limit_own(keep).map_err(|e| format!("limiting capabilities: {e}"))?;
     Ok(())
 }
@@ -204,7 +221,11 @@ pub(crate) fn exec_command(argv: &[String], env: &BTreeMap<String, String>) -> S
     let Some(resolved) = resolve_command(first, path) else {
         return format!("command {first:?} not found in PATH {path}");
     };
-    let Ok(cargv) = argv.iter().map(|a| CString::new(a.as_bytes())).collect::<Result<Vec<_>, _>>() else {
+    let Ok(cargv) = argv
+        .iter()
+        .map(|a| CString::new(a.as_bytes()))
+        .collect::<Result<Vec<_>, _>>()
+    else {
         return "command argument contains a NUL byte".to_string();
     };
     process::reset_signal_dispositions();
@@ -264,7 +285,9 @@ pub fn host_resolv_conf(private_network: bool) -> Option<Vec<u8>> {
     let host = std::fs::read("/etc/resolv.conf").ok()?;
     let local_stub = String::from_utf8_lossy(&host).lines().any(|l| {
         let mut w = l.split_whitespace();
-        w.next() == Some("nameserver") && w.next().is_some_and(|a| a.starts_with("127.") || a == "::1")
+        w.next() == Some("nameserver")
+            && w.next()
+                .is_some_and(|a| a.starts_with("127.") || a == "::1")
     });
     if private_network && local_stub {
         if let Ok(upstream) = std::fs::read("/run/systemd/resolve/resolv.conf") {
@@ -294,7 +317,8 @@ fn write_resolv_conf(content: &[u8]) -> Result<(), String> {
         .custom_flags(libc::O_NOFOLLOW)
         .open(&path)
         .map_err(|e| format!("writing /etc/resolv.conf: {e}"))?;
-    f.write_all(content).map_err(|e| format!("writing /etc/resolv.conf: {e}"))
+    f.write_all(content)
+        .map_err(|e| format!("writing /etc/resolv.conf: {e}"))
 }
 
 /// The shared libraries this process was loaded with (from `/proc/self/maps`).
@@ -302,19 +326,27 @@ fn loaded_libraries() -> Vec<PathBuf> {
     let maps = std::fs::read_to_string("/proc/self/maps").unwrap_or_default();
     let mut libs: Vec<PathBuf> = Vec::new();
     for line in maps.lines() {
-        let Some(p) = line.split_whitespace().nth(5) else { continue };
+        let Some(p) = line.split_whitespace().nth(5) else {
+            continue;
+        };
         let name = Path::new(p)
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        if p.starts_with('/') && (name.contains(".so.") || name.ends_with(".so")) && !libs.iter().any(|l| l == Path::new(p)) {
+        if p.starts_with('/')
+            && (name.contains(".so.") || name.ends_with(".so"))
+            && !libs.iter().any(|l| l == Path::new(p))
+        {
             libs.push(PathBuf::from(p));
         }
     }
     libs
 }
 
-fn io_err<'a>(op: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> RuntimeError + 'a {
+fn io_err<'a>(
+    op: &'static str,
+    path: &'a Path,
+) -> impl FnOnce(std::io::Error) -> RuntimeError + 'a {
     move |source| RuntimeError::Io {
         op,
         path: path.to_path_buf(),
@@ -379,7 +411,8 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
         .bind_mounts
         .iter()
         .map(|b| {
-            let md = std::fs::metadata(b.source()).map_err(io_err("bind mount source", b.source()))?;
+            let md =
+                std::fs::metadata(b.source()).map_err(io_err("bind mount source", b.source()))?;
             Ok(Bind {
                 source: b.source().to_path_buf(),
                 target: b.mount_point.clone(),
@@ -403,7 +436,8 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
     let mut devices = cgroups::base_device_rules(spec.enable_tun);
     let mut device_nodes = Vec::new();
     for d in &spec.allowed_devices {
-        let rule = cgroups::rule_for_node(&d.node, &d.modifier).map_err(io_err("allowed device", &d.node))?;
+        let rule = cgroups::rule_for_node(&d.node, &d.modifier)
+            .map_err(io_err("allowed device", &d.node))?;
         devices.push(rule);
         if !(spec.enable_tun && d.node == Path::new("/dev/net/tun")) {
             device_nodes.push(d.node.clone());
@@ -416,7 +450,11 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
     }
     // Either the v1 devices controller or the v2 BPF filter (whose failure to attach
     // fails the start on a pure v2 host) enforces the device list.
-    let devices_controller = layout.v1("devices").is_some() || layout.hierarchies.iter().any(|h| h.kind == nest_sys::cgroup::Kind::V2);
+    let devices_controller = layout.v1("devices").is_some()
+        || layout
+            .hierarchies
+            .iter()
+            .any(|h| h.kind == nest_sys::cgroup::Kind::V2);
     let mut keep = default_capabilities(spec.private_network, devices_controller);
     for c in spec.additional_caps()? {
         keep = keep.with(c);
@@ -444,12 +482,16 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
         Some(system) => {
             let exe = match nest_exe {
                 Some(p) => p.to_path_buf(),
-                None => std::env::current_exe().map_err(io_err("finding nest's executable", Path::new("/proc/self/exe")))?,
+                None => std::env::current_exe().map_err(io_err(
+                    "finding nest's executable",
+                    Path::new("/proc/self/exe"),
+                ))?,
             };
             let libs = loaded_libraries();
-            let loader = libs
-                .iter()
-                .find(|l| l.file_name().is_some_and(|f| f.to_string_lossy().starts_with("ld-")));
+            let loader = libs.iter().find(|l| {
+                l.file_name()
+                    .is_some_and(|f| f.to_string_lossy().starts_with("ld-"))
+            });
             let mut argv = Vec::new();
             if let Some(ld) = loader.and_then(|l| l.file_name()) {
                 argv.push(format!("{}/{}", setup::HOST_LIB, ld.to_string_lossy()));
@@ -496,10 +538,12 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
         hostname: spec.name.hostname(),
     };
     let seccomp = match spec.seccomp {
-        true => Some(nest_sys::seccomp::build().map_err(|source| RuntimeError::Seccomp {
-            name: name.clone(),
-            source,
-        })?),
+        true => Some(
+            nest_sys::seccomp::build().map_err(|source| RuntimeError::Seccomp {
+                name: name.clone(),
+                source,
+            })?,
+        ),
         false => None,
     };
     let plan = ChildPlan {
@@ -519,17 +563,21 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
     let net = NetPlan::from_spec(spec);
     let listeners = match (&net, spec.local_address.or(spec.local_address6)) {
         (Some(_), Some(target)) if !spec.forward_ports.is_empty() => {
-            forward::bind(&spec.forward_ports, target.addr).map_err(|source| RuntimeError::Forward {
-                name: name.clone(),
-                source,
+            forward::bind(&spec.forward_ports, target.addr).map_err(|source| {
+                RuntimeError::Forward {
+                    name: name.clone(),
+                    source,
+                }
             })?
         }
         _ => Vec::new(),
     };
 
-    let cg = Cgroups::create(&layout, &name, &spec.limits, &devices).map_err(|source| RuntimeError::Cgroups {
-        name: name.clone(),
-        source,
+    let cg = Cgroups::create(&layout, &name, &spec.limits, &devices).map_err(|source| {
+        RuntimeError::Cgroups {
+            name: name.clone(),
+            source,
+        }
     })?;
     let mut cleanup = Cleanup {
         cgroups: Some(cg),
@@ -538,15 +586,22 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
     };
 
     let signals = forwarded_signals();
-    let old_mask = process::set_sigmask(SigmaskHow::SIG_BLOCK, &signals).map_err(|errno| RuntimeError::Sys {
-        op: "blocking signals",
-        errno,
+    let old_mask = process::set_sigmask(SigmaskHow::SIG_BLOCK, &signals).map_err(|errno| {
+        RuntimeError::Sys {
+            op: "blocking signals",
+            errno,
+        }
     })?;
     let _mask = MaskGuard(old_mask);
-    let (go_r, go_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|errno| RuntimeError::Sys { op: "pipe", errno })?;
-    let (err_r, err_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|errno| RuntimeError::Sys { op: "pipe", errno })?;
+    let (go_r, go_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+        .map_err(|errno| RuntimeError::Sys { op: "pipe", errno })?;
+    let (err_r, err_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+        .map_err(|errno| RuntimeError::Sys { op: "pipe", errno })?;
 
-    let mut flags = CloneFlags::CLONE_NEWNS | CloneFlags::CLONE_NEWPID | CloneFlags::CLONE_NEWUTS | CloneFlags::CLONE_NEWIPC;
+    let mut flags = CloneFlags::CLONE_NEWNS
+        | CloneFlags::CLONE_NEWPID
+        | CloneFlags::CLONE_NEWUTS
+        | CloneFlags::CLONE_NEWIPC;
     if spec.private_network {
         flags |= CloneFlags::CLONE_NEWNET;
     }
@@ -559,7 +614,9 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
     let forked = match &v2_fd {
         Some(fd) => match process::fork_into_cgroup(flags, std::os::fd::AsFd::as_fd(fd)) {
             Ok(f) => Ok((f, true)),
-            Err(Errno::ENOSYS | Errno::E2BIG | Errno::EINVAL | Errno::EOPNOTSUPP) => process::fork_into(flags).map(|f| (f, false)),
+            Err(Errno::ENOSYS | Errno::E2BIG | Errno::EINVAL | Errno::EOPNOTSUPP) => {
+                process::fork_into(flags).map(|f| (f, false))
+            }
             Err(e) => Err(e),
         },
         None => process::fork_into(flags).map(|f| (f, false)),
@@ -583,10 +640,11 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
     let mut guard = ChildGuard(Some(pid));
 
     if let Some(cg) = &cleanup.cgroups {
-        cg.add(pid.as_raw(), born_in_v2).map_err(|source| RuntimeError::Cgroups {
-            name: name.clone(),
-            source,
-        })?;
+        cg.add(pid.as_raw(), born_in_v2)
+            .map_err(|source| RuntimeError::Cgroups {
+                name: name.clone(),
+                source,
+            })?;
     }
     if let Some(net) = &net {
         network::setup(net, pid.as_raw()).map_err(|source| RuntimeError::Network {
@@ -608,7 +666,11 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
         name: name.clone(),
         pid: pid.as_raw(),
         start_time: process::start_time(pid.as_raw()).unwrap_or(0),
-        cgroups: cleanup.cgroups.as_ref().map(|c| c.dirs.clone()).unwrap_or_default(),
+        cgroups: cleanup
+            .cgroups
+            .as_ref()
+            .map(|c| c.dirs.clone())
+            .unwrap_or_default(),
         host_veth: net.as_ref().map(|n| n.host_if.clone()),
         environment: env,
         capabilities: keep.0,
@@ -653,7 +715,8 @@ fn child_main(plan: &ChildPlan, go: OwnedFd, err: OwnedFd) -> ! {
             Pid1::Boot { argv } => {
                 let mut env = plan.env.clone();
                 for (k, v) in LEAN_ALLOCATOR {
-                    env.entry((*k).to_string()).or_insert_with(|| (*v).to_string());
+                    env.entry((*k).to_string())
+                        .or_insert_with(|| (*v).to_string());
                 }
                 exec_command(argv, &env)
             }
@@ -668,8 +731,14 @@ fn child_main(plan: &ChildPlan, go: OwnedFd, err: OwnedFd) -> ! {
 /// After the host side is done: the cgroup namespace (rooted at the container's own
 /// cgroups, which it is in now), the cgroup mounts, then privileges dropped.
 fn child_finish(plan: &ChildPlan) -> Result<(), String> {
-    nix::sched::unshare(CloneFlags::CLONE_NEWCGROUP).map_err(|e| format!("unshare cgroup namespace: {e}"))?;
-    setup::mount_cgroups(&mut nest_sys::syscall::Real, &plan.cgroups, Path::new("/sys/fs/cgroup")).map_err(|e| e.to_string())?;
+    nix::sched::unshare(CloneFlags::CLONE_NEWCGROUP)
+        .map_err(|e| format!("unshare cgroup namespace: {e}"))?;
+    setup::mount_cgroups(
+        &mut nest_sys::syscall::Real,
+        &plan.cgroups,
+        Path::new("/sys/fs/cgroup"),
+    )
+    .map_err(|e| e.to_string())?;
     if let Some(r) = &plan.resolv_conf {
         // Not worth failing a start over: a read-only root keeps its own file.
         let _ = write_resolv_conf(r);
@@ -730,7 +799,10 @@ mod tests {
             "CAP_NET_ADMIN",
             "CAP_SYS_RAWIO",
         ] {
-            assert!(!set.contains(caps::from_name(absent).unwrap_or(63)), "{absent}");
+            assert!(
+                !set.contains(caps::from_name(absent).unwrap_or(63)),
+                "{absent}"
+            );
         }
         for present in [
             "CAP_CHOWN",
@@ -740,9 +812,15 @@ mod tests {
             "CAP_NET_BIND_SERVICE",
             "CAP_SYS_CHROOT",
         ] {
-            assert!(set.contains(caps::from_name(present).unwrap_or(63)), "{present}");
+            assert!(
+                set.contains(caps::from_name(present).unwrap_or(63)),
+                "{present}"
+            );
         }
-        assert!(default_capabilities(true, true).contains(12), "NET_ADMIN with a private network");
+        assert!(
+            default_capabilities(true, true).contains(12),
+            "NET_ADMIN with a private network"
+        );
         assert!(
             !default_capabilities(false, false).contains(27),
             "no MKNOD without a devices controller"
@@ -763,7 +841,10 @@ mod tests {
     #[test]
     fn resolves_commands() {
         assert_eq!(resolve_command("/x/y", ""), Some(PathBuf::from("/x/y")));
-        assert_eq!(resolve_command("sh", "/nonexistent:/bin"), Some(PathBuf::from("/bin/sh")));
+        assert_eq!(
+            resolve_command("sh", "/nonexistent:/bin"),
+            Some(PathBuf::from("/bin/sh"))
+        );
         assert_eq!(resolve_command("surely-not-a-command", "/bin"), None);
         assert_eq!(ExitStatus::Signal(9).code(), 137);
     }

@@ -92,7 +92,9 @@ pub const PROC_MASKED_DIRS: &[&str] = &["acpi", "scsi", "asound"];
 /// `/proc` entries made read-only.
 pub const PROC_READ_ONLY: &[&str] = &["sys", "sysrq-trigger", "irq", "bus", "fs"];
 
-const RO_REMOUNT: MsFlags = MsFlags::MS_BIND.union(MsFlags::MS_REMOUNT).union(MsFlags::MS_RDONLY);
+const RO_REMOUNT: MsFlags = MsFlags::MS_BIND
+    .union(MsFlags::MS_REMOUNT)
+    .union(MsFlags::MS_RDONLY);
 
 /// `p` (a path inside the container) on the host, below `root`. Every component
 /// below `root` must not be a symlink: a root directory is not trusted, and following a
@@ -109,23 +111,57 @@ fn inside(sys: &mut dyn Syscall, root: &Path, p: &Path) -> Result<PathBuf, Setup
     Ok(at)
 }
 
-fn tmpfs(sys: &mut dyn Syscall, target: &Path, flags: MsFlags, data: &str) -> Result<(), SyscallError> {
+fn tmpfs(
+    sys: &mut dyn Syscall,
+    target: &Path,
+    flags: MsFlags,
+    data: &str,
+) -> Result<(), SyscallError> {
     sys.mkdir_all(target, 0o755)?;
-    sys.mount(Some(Path::new("tmpfs")), target, Some("tmpfs"), flags, Some(data))
+    sys.mount(
+        Some(Path::new("tmpfs")),
+        target,
+        Some("tmpfs"),
+        flags,
+        Some(data),
+    )
 }
 
 /// Binds `source` on `target` (creating the mount point), read-only if asked. The
 /// read-only flag needs a second, remounting call: the kernel ignores it on MS_BIND.
-fn bind(sys: &mut dyn Syscall, source: &Path, target: &Path, is_dir: bool, read_only: bool, extra: MsFlags) -> Result<(), SyscallError> {
+fn bind(
+    sys: &mut dyn Syscall,
+    source: &Path,
+    target: &Path,
+    is_dir: bool,
+    read_only: bool,
+    extra: MsFlags,
+) -> Result<(), SyscallError> {
     if is_dir {
         sys.mkdir_all(target, 0o755)?;
     } else {
         sys.touch(target)?;
     }
-    sys.mount(Some(source), target, None, MsFlags::MS_BIND | MsFlags::MS_REC, None)?;
+    sys.mount(
+        Some(source),
+        target,
+        None,
+        MsFlags::MS_BIND | MsFlags::MS_REC,
+        None,
+    )?;
     if read_only || !extra.is_empty() {
-        let ro = if read_only { MsFlags::MS_RDONLY } else { MsFlags::empty() };
-        sys.mount(None, target, None, MsFlags::MS_BIND | MsFlags::MS_REMOUNT | ro | extra, None)?;
+        let ro = if read_only {
+            MsFlags::MS_RDONLY
+        } else {
+            MsFlags::empty()
+        };
+        sys.mount(
+            None,
+            target,
+            None,
+            MsFlags::MS_BIND | MsFlags::MS_REMOUNT | ro | extra,
+            None,
+        )?;
     }
     Ok(())
 }
@@ -146,12 +182,22 @@ fn read_only_in_place(sys: &mut dyn Syscall, p: &Path) -> Result<(), SyscallErro
 /// `/sys/fs/cgroup`, after pivot_root): every hierarchy again, read-only, rooted at the
 /// caller's cgroup namespace, so only the container's own subtree is visible. On a
 /// hybrid host they sit on a tmpfs that is made read-only too.
-pub fn mount_cgroups(sys: &mut dyn Syscall, cgroups: &[CgroupMount], cg_root: &Path) -> Result<(), SetupError> {
+pub fn mount_cgroups(
+    sys: &mut dyn Syscall,
+    cgroups: &[CgroupMount],
+    cg_root: &Path,
+) -> Result<(), SetupError> {
     let nosuid_nodev_noexec = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
     let cg_flags = nosuid_nodev_noexec | MsFlags::MS_RDONLY;
     let single_v2 = cgroups.len() == 1 && cgroups[0].dir.is_empty();
     if single_v2 {
-        sys.mount(Some(Path::new("cgroup2")), cg_root, Some("cgroup2"), cg_flags, None)?;
+        sys.mount(
+            Some(Path::new("cgroup2")),
+            cg_root,
+            Some("cgroup2"),
+            cg_flags,
+            None,
+        )?;
     } else if !cgroups.is_empty() {
         sys.mount(
             Some(Path::new("tmpfs")),
@@ -166,12 +212,30 @@ pub fn mount_cgroups(sys: &mut dyn Syscall, cgroups: &[CgroupMount], cg_root: &P
             match &m.kind {
                 Kind::V1 { options } => {
                     let data = options.join(",");
-                    sys.mount(Some(Path::new("cgroup")), &target, Some("cgroup"), cg_flags, Some(&data))?
+                    sys.mount(
+                        Some(Path::new("cgroup")),
+                        &target,
+                        Some("cgroup"),
+                        cg_flags,
+                        Some(&data),
+                    )?
                 }
-                Kind::V2 => sys.mount(Some(Path::new("cgroup2")), &target, Some("cgroup2"), cg_flags, None)?,
+                Kind::V2 => sys.mount(
+                    Some(Path::new("cgroup2")),
+                    &target,
+                    Some("cgroup2"),
+                    cg_flags,
+                    None,
+                )?,
             }
         }
-        sys.mount(None, cg_root, None, MsFlags::MS_REMOUNT | cg_flags, Some("mode=755"))?;
+        sys.mount(
+            None,
+            cg_root,
+            None,
+            MsFlags::MS_REMOUNT | cg_flags,
+            Some("mode=755"),
+        )?;
     }
     Ok(())
 }
@@ -184,12 +248,22 @@ pub fn setup_mounts(sys: &mut dyn Syscall, c: &MountConfig) -> Result<(), SetupE
     let nosuid_nodev_noexec = nosuid_nodev | MsFlags::MS_NOEXEC;
 
     // Nothing mounted from here on may propagate back to the host.
-    sys.mount(None, Path::new("/"), None, MsFlags::MS_REC | MsFlags::MS_PRIVATE, None)?;
+    sys.mount(
+        None,
+        Path::new("/"),
+        None,
+        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+        None,
+    )?;
 
     let root = match &c.ephemeral_scratch {
         Some(scratch) => {
             tmpfs(sys, scratch, nosuid_nodev, "mode=755")?;
-            let (upper, work, merged) = (scratch.join("upper"), scratch.join("work"), scratch.join("root"));
+            let (upper, work, merged) = (
+                scratch.join("upper"),
+                scratch.join("work"),
+                scratch.join("root"),
+            );
             for d in [&upper, &work, &merged] {
                 sys.mkdir_all(d, 0o755)?;
             }
@@ -199,12 +273,24 @@ pub fn setup_mounts(sys: &mut dyn Syscall, c: &MountConfig) -> Result<(), SetupE
                 upper.display(),
                 work.display()
             );
-            sys.mount(Some(Path::new("overlay")), &merged, Some("overlay"), MsFlags::empty(), Some(&data))?;
+            sys.mount(
+                Some(Path::new("overlay")),
+                &merged,
+                Some("overlay"),
+                MsFlags::empty(),
+                Some(&data),
+            )?;
             merged
         }
         None => {
             // pivot_root needs the new root to be a mount point.
-            sys.mount(Some(&c.root), &c.root, None, MsFlags::MS_BIND | MsFlags::MS_REC, None)?;
+            sys.mount(
+                Some(&c.root),
+                &c.root,
+                None,
+                MsFlags::MS_BIND | MsFlags::MS_REC,
+                None,
+            )?;
             c.root.clone()
         }
     };
@@ -212,7 +298,13 @@ pub fn setup_mounts(sys: &mut dyn Syscall, c: &MountConfig) -> Result<(), SetupE
     // /proc, with the host-wide knobs masked or read-only.
     let proc = inside(sys, &root, Path::new("/proc"))?;
     sys.mkdir_all(&proc, 0o555)?;
-    sys.mount(Some(Path::new("proc")), &proc, Some("proc"), nosuid_nodev_noexec, None)?;
+    sys.mount(
+        Some(Path::new("proc")),
+        &proc,
+        Some("proc"),
+        nosuid_nodev_noexec,
+        None,
+    )?;
     for entry in PROC_READ_ONLY {
         let p = proc.join(entry);
         if sys.exists(&p) {
@@ -224,13 +316,25 @@ pub fn setup_mounts(sys: &mut dyn Syscall, c: &MountConfig) -> Result<(), SetupE
         let net = proc.join("sys/net");
         if sys.exists(&net) {
             sys.mount(Some(&net), &net, None, MsFlags::MS_BIND, None)?;
-            sys.mount(None, &net, None, MsFlags::MS_BIND | MsFlags::MS_REMOUNT | nosuid_nodev_noexec, None)?;
+            sys.mount(
+                None,
+                &net,
+                None,
+                MsFlags::MS_BIND | MsFlags::MS_REMOUNT | nosuid_nodev_noexec,
+                None,
+            )?;
         }
     }
     for entry in PROC_MASKED_FILES {
         let p = proc.join(entry);
         if sys.exists(&p) {
-            sys.mount(Some(Path::new("/dev/null")), &p, None, MsFlags::MS_BIND, None)?;
+            sys.mount(
+                Some(Path::new("/dev/null")),
+                &p,
+                None,
+                MsFlags::MS_BIND,
+                None,
+            )?;
         }
     }
     for entry in PROC_MASKED_DIRS {
@@ -259,12 +363,34 @@ pub fn setup_mounts(sys: &mut dyn Syscall, c: &MountConfig) -> Result<(), SetupE
 
     // A minimal /dev.
     let dev = inside(sys, &root, Path::new("/dev"))?;
-    tmpfs(sys, &dev, MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC, "mode=755")?;
+    tmpfs(
+        sys,
+        &dev,
+        MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC,
+        "mode=755",
+    )?;
     for name in BASIC_DEVICES {
-        bind(sys, &Path::new("/dev").join(name), &dev.join(name), false, false, MsFlags::empty())?;
+        bind(
+            sys,
+            &Path::new("/dev").join(name),
+            &dev.join(name),
+            false,
+            false,
+            MsFlags::empty(),
+        )?;
     }
-    let console_src = c.console.clone().unwrap_or_else(|| PathBuf::from("/dev/null"));
-    bind(sys, &console_src, &dev.join("console"), false, false, MsFlags::empty())?;
+    let console_src = c
+        .console
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("/dev/null"));
+    bind(
+        sys,
+        &console_src,
+        &dev.join("console"),
+        false,
+        false,
+        MsFlags::empty(),
+    )?;
     let pts = dev.join("pts");
     sys.mkdir_all(&pts, 0o755)?;
     sys.mount(
@@ -285,7 +411,14 @@ pub fn setup_mounts(sys: &mut dyn Syscall, c: &MountConfig) -> Result<(), SetupE
         sys.symlink(Path::new(target), &dev.join(link))?;
     }
     if c.enable_tun {
-        bind(sys, Path::new("/dev/net/tun"), &dev.join("net/tun"), false, false, MsFlags::empty())?;
+        bind(
+            sys,
+            Path::new("/dev/net/tun"),
+            &dev.join("net/tun"),
+            false,
+            false,
+            MsFlags::empty(),
+        )?;
     }
     for node in &c.devices {
         let target = inside(sys, &root, node)?;
@@ -303,7 +436,14 @@ pub fn setup_mounts(sys: &mut dyn Syscall, c: &MountConfig) -> Result<(), SetupE
     }
     for b in &c.binds {
         let target = inside(sys, &root, &b.target)?;
-        bind(sys, &b.source, &target, b.is_dir, b.read_only, MsFlags::empty())?;
+        bind(
+            sys,
+            &b.source,
+            &target,
+            b.is_dir,
+            b.read_only,
+            MsFlags::empty(),
+        )?;
     }
     for t in &c.tmpfs {
         let target = inside(sys, &root, t)?;
@@ -402,12 +542,18 @@ mod tests {
         let binds: Vec<_> = m.iter().filter(|(t, _, _)| *t == target).collect();
         assert_eq!(binds.len(), 2, "{binds:?}");
         assert!(binds[0].2.contains(MsFlags::MS_BIND) && !binds[0].2.contains(MsFlags::MS_RDONLY));
-        assert!(binds[1]
-            .2
-            .contains(MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | MsFlags::MS_BIND | MsFlags::MS_NOSUID));
+        assert!(binds[1].2.contains(
+            MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | MsFlags::MS_BIND | MsFlags::MS_NOSUID
+        ));
         // The store bind comes after /run and /tmp so they cannot hide it.
-        let tmp = position(&rec, |c| matches!(c, Call::Mount { target, .. } if target == Path::new("/r/tmp")));
-        let store = position(&rec, |c| matches!(c, Call::Mount { target: t, .. } if *t == target));
+        let tmp = position(
+            &rec,
+            |c| matches!(c, Call::Mount { target, .. } if target == Path::new("/r/tmp")),
+        );
+        let store = position(
+            &rec,
+            |c| matches!(c, Call::Mount { target: t, .. } if *t == target),
+        );
         assert!(tmp < store);
     }
 
@@ -446,7 +592,10 @@ mod tests {
             .rfind(|(t, _, _)| t == Path::new("/r/sys/fs/cgroup"))
             .expect("tmpfs remount");
         assert!(last_cg.2.contains(MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY));
-        let sysfs = m.iter().find(|(t, _, _)| t == Path::new("/r/sys")).expect("sysfs");
+        let sysfs = m
+            .iter()
+            .find(|(t, _, _)| t == Path::new("/r/sys"))
+            .expect("sysfs");
         assert!(sysfs.2.contains(MsFlags::MS_RDONLY));
     }
 
@@ -463,7 +612,10 @@ mod tests {
         )
         .expect("cgroups");
         let m = rec.mounts();
-        let cg: Vec<_> = m.iter().filter(|(t, _, _)| t == Path::new("/r/sys/fs/cgroup")).collect();
+        let cg: Vec<_> = m
+            .iter()
+            .filter(|(t, _, _)| t == Path::new("/r/sys/fs/cgroup"))
+            .collect();
         assert_eq!(cg.len(), 1);
         assert_eq!(cg[0].1.as_deref(), Some("cgroup2"));
     }
@@ -487,11 +639,14 @@ mod tests {
             !m.iter().any(|(t, _, _)| t == Path::new("/r/proc/keys")),
             "absent entries are skipped"
         );
-        let sys_ro = m.iter().rfind(|(t, _, _)| t == Path::new("/r/proc/sys")).expect("proc/sys");
-        assert!(sys_ro.2.contains(MsFlags::MS_RDONLY | MsFlags::MS_REMOUNT));
-        assert!(m
+        let sys_ro = m
             .iter()
-            .any(|(t, f, fl)| t == Path::new("/r/proc/acpi") && f.as_deref() == Some("tmpfs") && fl.contains(MsFlags::MS_RDONLY)));
+            .rfind(|(t, _, _)| t == Path::new("/r/proc/sys"))
+            .expect("proc/sys");
+        assert!(sys_ro.2.contains(MsFlags::MS_RDONLY | MsFlags::MS_REMOUNT));
+        assert!(m.iter().any(|(t, f, fl)| t == Path::new("/r/proc/acpi")
+            && f.as_deref() == Some("tmpfs")
+            && fl.contains(MsFlags::MS_RDONLY)));
     }
 
     #[test]
@@ -503,7 +658,10 @@ mod tests {
         rec.existing.insert("/r/proc/sys/net".into());
         setup_mounts(&mut rec, &c).expect("setup");
         let m = rec.mounts();
-        let net = m.iter().rfind(|(t, _, _)| t == Path::new("/r/proc/sys/net")).expect("net remount");
+        let net = m
+            .iter()
+            .rfind(|(t, _, _)| t == Path::new("/r/proc/sys/net"))
+            .expect("net remount");
         assert!(net.2.contains(MsFlags::MS_REMOUNT) && !net.2.contains(MsFlags::MS_RDONLY));
     }
 
@@ -563,12 +721,19 @@ mod tests {
         let mut rec = Recording::default();
         setup_mounts(&mut rec, &c).expect("setup");
         let m = rec.mounts();
-        let exe = m.iter().rfind(|(t, _, _)| t == Path::new("/r/run/host/nest")).expect("exe");
+        let exe = m
+            .iter()
+            .rfind(|(t, _, _)| t == Path::new("/r/run/host/nest"))
+            .expect("exe");
         assert!(exe.2.contains(MsFlags::MS_RDONLY));
         assert!(m
             .iter()
-            .any(|(t, _, fl)| t == Path::new("/r/run/host/lib/libc.so.6") && fl.contains(MsFlags::MS_RDONLY)));
-        let state = m.iter().rfind(|(t, _, _)| t == Path::new("/r/run/host/state")).expect("state");
+            .any(|(t, _, fl)| t == Path::new("/r/run/host/lib/libc.so.6")
+                && fl.contains(MsFlags::MS_RDONLY)));
+        let state = m
+            .iter()
+            .rfind(|(t, _, _)| t == Path::new("/r/run/host/state"))
+            .expect("state");
         assert!(!state.2.contains(MsFlags::MS_RDONLY));
     }
 
@@ -577,9 +742,14 @@ mod tests {
         let mut rec = Recording::default();
         rec.symlinks.insert("/r/nest".into());
         let e = setup_mounts(&mut rec, &config()).expect_err("symlink");
-        assert!(matches!(&e, SetupError::Symlink(p) if p == Path::new("/r/nest")), "{e}");
         assert!(
-            !rec.mounts().iter().any(|(t, _, _)| t.starts_with("/r/nest")),
+            matches!(&e, SetupError::Symlink(p) if p == Path::new("/r/nest")),
+            "{e}"
+        );
+        assert!(
+            !rec.mounts()
+                .iter()
+                .any(|(t, _, _)| t.starts_with("/r/nest")),
             "nothing mounted through the link"
         );
     }

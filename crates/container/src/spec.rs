@@ -141,7 +141,11 @@ impl Address {
         let addr: IpAddr = a.parse().map_err(|_| err("not an IPv4 or IPv6 address"))?;
         let max = if addr.is_ipv4() { 32 } else { 128 };
         let prefix = match p {
-            Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max).ok_or_else(|| err("bad prefix length"))?,
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| err("bad prefix length"))?,
             None => max,
         };
         Ok(Address { addr, prefix })
@@ -407,7 +411,9 @@ impl Spec {
     }
 
     pub fn state_dir(&self) -> PathBuf {
-        self.state_dir.clone().unwrap_or_else(|| default_state_dir(&self.name))
+        self.state_dir
+            .clone()
+            .unwrap_or_else(|| default_state_dir(&self.name))
     }
 
     /// The capabilities asked for beyond the default set, as numbers.
@@ -599,8 +605,14 @@ mod tests {
                 r#"{"name":"a","command":["x"],"rootDir":"rel"}"#,
                 "rootDir: \"rel\" is not an absolute path",
             ),
-            (r#"{"name":"a","command":["x"],"bogus":1}"#, "unknown field `bogus`"),
-            (r#"{"name":"a b","command":["x"]}"#, "character ' ' at position 1"),
+            (
+                r#"{"name":"a","command":["x"],"bogus":1}"#,
+                "unknown field `bogus`",
+            ),
+            (
+                r#"{"name":"a b","command":["x"]}"#,
+                "character ' ' at position 1",
+            ),
             (
                 r#"{"name":"a","command":["x"],"privateNetwork":true,"hostAddress":"fd00::1"}"#,
                 "hostAddress must be an IPv4 address",

@@ -78,7 +78,10 @@ impl State {
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(StateError::NotRunning(name.to_string(), state_dir.to_path_buf()))
+                return Err(StateError::NotRunning(
+                    name.to_string(),
+                    state_dir.to_path_buf(),
+                ))
             }
             Err(source) => {
                 return Err(StateError::Io {

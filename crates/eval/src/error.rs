@@ -39,7 +39,13 @@ pub type EResult<T> = Result<T, Box<EvalError>>;
 
 impl EvalError {
     pub fn new(kind: ErrorKind, msg: impl Into<String>, pos: Pos) -> Box<EvalError> {
-        Box::new(EvalError { kind, msg: msg.into(), pos, suffix: None, trace: Vec::new() })
+        Box::new(EvalError {
+            kind,
+            msg: msg.into(),
+            pos,
+            suffix: None,
+            trace: Vec::new(),
+        })
     }
     pub fn is_catchable(&self) -> bool {
         matches!(self.kind, ErrorKind::Throw | ErrorKind::Assert)

@@ -111,7 +111,11 @@ fn did_you_mean(attrs: &Attrs, name: &str) -> Option<String> {
         _ => {
             let names: Vec<&str> = best.iter().take(10).map(|(_, n)| *n).collect();
             let (last, init) = names.split_last()?;
-            Some(format!("Did you mean one of {} or {}?", init.join(", "), last))
+            Some(format!(
+                "Did you mean one of {} or {}?",
+                init.join(", "),
+                last
+            ))
         }
     }
 }
@@ -177,7 +181,12 @@ impl Eval {
     }
 
     /// Parses and lowers source text. `base_dir` anchors relative paths.
-    pub fn compile(&mut self, text: &str, origin: crate::source::Origin, base_dir: &str) -> EResult<E> {
+    pub fn compile(
+        &mut self,
+        text: &str,
+        origin: crate::source::Origin,
+        base_dir: &str,
+    ) -> EResult<E> {
         let file = crate::source::add_source(origin, Rc::from(text));
         crate::lower::parse_and_lower(text, file, base_dir, &self.globals)
     }
@@ -260,7 +269,9 @@ impl Eval {
                 let f = f.clone();
                 f(self)
             }
-            ThunkState::Blackhole(_) | ThunkState::Done(_) => err("internal error: thunk state", Pos::NONE),
+            ThunkState::Blackhole(_) | ThunkState::Done(_) => {
+                err("internal error: thunk state", Pos::NONE)
+            }
         };
         match r {
             Ok(v) => {
@@ -311,7 +322,10 @@ impl Eval {
                     let ns = lookup(env, *d, 0);
                     let ns = self.force(&ns)?;
                     let Value::Attrs(a) = &ns else {
-                        return err(format!("value is {} while a set was expected", ns.type_phrase()), Pos::NONE);
+                        return err(
+                            format!("value is {} while a set was expected", ns.type_phrase()),
+                            Pos::NONE,
+                        );
                     };
                     if let Some(v) = a.get(*name) {
                         let v = v.clone();
@@ -348,7 +362,9 @@ impl Eval {
                 }
                 Ok(Value::path(canon_path(&s)))
             }
-            Expr::SearchPath { name, pos } => crate::builtins::io::find_in_search_path(self, name, *pos),
+            Expr::SearchPath { name, pos } => {
+                crate::builtins::io::find_in_search_path(self, name, *pos)
+            }
             Expr::HomePath { rest, pos } => {
                 let Some(home) = self.io.get_env("HOME") else {
                     return err("cannot resolve '~' because HOME is not set", *pos);
@@ -360,7 +376,11 @@ impl Eval {
                 Ok(Value::list(v))
             }
             Expr::Attrs(a, _) => self.eval_attrs(a, env),
-            Expr::Let { frame_size, bindings, body } => {
+            Expr::Let {
+                frame_size,
+                bindings,
+                body,
+            } => {
                 let new = Env::new(Some(env.clone()), *frame_size as usize);
                 for (i, b) in bindings.iter().enumerate() {
                     let v = self.thunk_in_frame(b, &new);
@@ -368,7 +388,12 @@ impl Eval {
                 }
                 self.eval(body, &new)
             }
-            Expr::Select { e, path, default, pos } => {
+            Expr::Select {
+                e,
+                path,
+                default,
+                pos,
+            } => {
                 let mut v = self.eval_quick(e, env)?;
                 for key in path.iter() {
                     let name = self.attr_key(key, env)?;
@@ -393,7 +418,10 @@ impl Eval {
                                 return self.eval(d, env);
                             }
                             return err(
-                                format!("value is {} while a set was expected", other.type_phrase()),
+                                format!(
+                                    "value is {} while a set was expected",
+                                    other.type_phrase()
+                                ),
                                 *pos,
                             );
                         }
@@ -426,7 +454,10 @@ impl Eval {
                 }
                 Ok(Value::Bool(true))
             }
-            Expr::Lambda(l) => Ok(Value::Lambda(Rc::new(Closure { lambda: l, env: env.clone() }))),
+            Expr::Lambda(l) => Ok(Value::Lambda(Rc::new(Closure {
+                lambda: l,
+                env: env.clone(),
+            }))),
             Expr::Apply { f, args, pos } => {
                 let mut fv = self.eval_quick(f, env)?;
                 let mut rest: &[E] = args;
@@ -442,7 +473,11 @@ impl Eval {
                             continue;
                         }
                         if op.arity == 3 && more.len() >= 2 {
-                            let argv = [self.thunk(a, env), self.thunk(more[0], env), self.thunk(more[1], env)];
+                            let argv = [
+                                self.thunk(a, env),
+                                self.thunk(more[0], env),
+                                self.thunk(more[1], env),
+                            ];
                             fv = (op.f)(self, &argv, *pos).map_err(|e| at_pos(e, *pos))?;
                             rest = &more[2..];
                             continue;
@@ -454,15 +489,28 @@ impl Eval {
                 }
                 Ok(fv)
             }
-            Expr::If { cond, then, els, pos } => {
+            Expr::If {
+                cond,
+                then,
+                els,
+                pos,
+            } => {
                 let c = self.eval_quick(cond, env)?;
                 match c {
                     Value::Bool(true) => self.eval(then, env),
                     Value::Bool(false) => self.eval(els, env),
-                    o => err(format!("value is {} while a Boolean was expected", o.type_phrase()), *pos),
+                    o => err(
+                        format!("value is {} while a Boolean was expected", o.type_phrase()),
+                        *pos,
+                    ),
                 }
             }
-            Expr::Assert { cond, body, text, pos } => {
+            Expr::Assert {
+                cond,
+                body,
+                text,
+                pos,
+            } => {
                 let c = self.eval(cond, env)?;
                 match c {
                     Value::Bool(true) => self.eval(body, env),
@@ -471,7 +519,10 @@ impl Eval {
                         format!("assertion '{text}' failed"),
                         *pos,
                     )),
-                    o => err(format!("value is {} while a Boolean was expected", o.type_phrase()), *pos),
+                    o => err(
+                        format!("value is {} while a Boolean was expected", o.type_phrase()),
+                        *pos,
+                    ),
                 }
             }
             Expr::With { ns, body, .. } => {
@@ -483,14 +534,23 @@ impl Eval {
                 let v = self.eval(x, env)?;
                 match v {
                     Value::Bool(b) => Ok(Value::Bool(!b)),
-                    o => err(format!("value is {} while a Boolean was expected", o.type_phrase()), Pos::NONE),
+                    o => err(
+                        format!("value is {} while a Boolean was expected", o.type_phrase()),
+                        Pos::NONE,
+                    ),
                 }
             }
             Expr::Neg(x, pos) => {
                 let v = self.eval(x, env)?;
                 self.arith(BinOp::Sub, &Value::Int(0), &v, *pos)
             }
-            Expr::Bin { op, l, r, pos, rpos } => self.eval_bin(*op, l, r, *pos, *rpos, env),
+            Expr::Bin {
+                op,
+                l,
+                r,
+                pos,
+                rpos,
+            } => self.eval_bin(*op, l, r, *pos, *rpos, env),
             Expr::CurPos(pos) => Ok(self.pos_attrs(*pos)),
         }
     }
@@ -505,9 +565,21 @@ impl Eval {
                     crate::source::Origin::File(p) => p.clone(),
                 };
                 Value::attrs(Attrs::from_unsorted(vec![
-                    Attr { name: self.syms.file, value: Value::string(file), pos: Pos::NONE },
-                    Attr { name: self.syms.line, value: Value::Int(lc.line as i64), pos: Pos::NONE },
-                    Attr { name: self.syms.column, value: Value::Int(lc.col as i64), pos: Pos::NONE },
+                    Attr {
+                        name: self.syms.file,
+                        value: Value::string(file),
+                        pos: Pos::NONE,
+                    },
+                    Attr {
+                        name: self.syms.line,
+                        value: Value::Int(lc.line as i64),
+                        pos: Pos::NONE,
+                    },
+                    Attr {
+                        name: self.syms.column,
+                        value: Value::Int(lc.col as i64),
+                        pos: Pos::NONE,
+                    },
                 ]))
             }
         }
@@ -531,16 +603,27 @@ impl Eval {
             // With `__overrides`, every slot must be a thunk so it can be replaced.
             let overridable = a.statics.iter().any(|s| s.name.as_str() == "__overrides");
             for (i, s) in a.statics.iter().enumerate() {
-                let v =
-                    if overridable { Thunk::expr(s.value, new.clone()) } else { self.thunk_in_frame(s.value, &new) };
+                let v = if overridable {
+                    Thunk::expr(s.value, new.clone())
+                } else {
+                    self.thunk_in_frame(s.value, &new)
+                };
                 new.set(i, v.clone());
-                entries.push(Attr { name: s.name, value: v, pos: s.pos });
+                entries.push(Attr {
+                    name: s.name,
+                    value: v,
+                    pos: s.pos,
+                });
             }
             (new, entries)
         } else {
             let mut entries = Vec::with_capacity(a.statics.len() + a.dynamics.len());
             for s in a.statics.iter() {
-                entries.push(Attr { name: s.name, value: self.thunk(s.value, env), pos: s.pos });
+                entries.push(Attr {
+                    name: s.name,
+                    value: self.thunk(s.value, env),
+                    pos: s.pos,
+                });
             }
             (env.clone(), entries)
         };
@@ -578,13 +661,28 @@ impl Eval {
                         d.pos,
                     )
                 }
-                Err(i) => entries.insert(i, Attr { name, value: v, pos: d.pos }),
+                Err(i) => entries.insert(
+                    i,
+                    Attr {
+                        name,
+                        value: v,
+                        pos: d.pos,
+                    },
+                ),
             }
         }
         Ok(Value::attrs(Attrs::from_sorted(entries)))
     }
 
-    fn eval_bin(&mut self, op: BinOp, l: E, r: E, pos: Pos, rpos: Pos, env: &Rc<Env>) -> EResult<Value> {
+    fn eval_bin(
+        &mut self,
+        op: BinOp,
+        l: E,
+        r: E,
+        pos: Pos,
+        rpos: Pos,
+        env: &Rc<Env>,
+    ) -> EResult<Value> {
         match op {
             BinOp::And => {
                 let a = self.eval_quick(l, env)?;
@@ -666,7 +764,10 @@ impl Eval {
             (Value::Int(x), Value::Float(y)) => Ok(Value::Float(*x as f64 + y)),
             (Value::Float(x), Value::Int(y)) => Ok(Value::Float(x + *y as f64)),
             (Value::Float(x), Value::Float(y)) => Ok(Value::Float(x + y)),
-            (Value::Int(_), o) => err(format!("cannot add {} to an integer", o.type_phrase()), rpos),
+            (Value::Int(_), o) => err(
+                format!("cannot add {} to an integer", o.type_phrase()),
+                rpos,
+            ),
             (Value::Float(_), o) => err(format!("cannot add {} to a float", o.type_phrase()), rpos),
             (Value::Path(p), o) => {
                 let mut s = String::from(p.as_str());
@@ -713,7 +814,10 @@ impl Eval {
             (Value::Float(x), Value::Int(y)) => (*x, *y as f64),
             (Value::Float(x), Value::Float(y)) => (*x, *y),
             (Value::Int(_) | Value::Float(_), o) | (o, _) => {
-                return err(format!("value is {} while an integer was expected", o.type_phrase()), pos)
+                return err(
+                    format!("value is {} while an integer was expected", o.type_phrase()),
+                    pos,
+                )
             }
         };
         Ok(Value::Float(match op {
@@ -735,7 +839,10 @@ impl Eval {
                 if op.arity == 1 {
                     (op.f)(self, &[arg], pos).map_err(|e| at_pos(e, pos))
                 } else {
-                    Ok(Value::PrimOpApp(Rc::new(PrimOpApp { op, args: vec![arg] })))
+                    Ok(Value::PrimOpApp(Rc::new(PrimOpApp {
+                        op,
+                        args: vec![arg],
+                    })))
                 }
             }
             Value::PrimOpApp(app) => {
@@ -750,7 +857,10 @@ impl Eval {
             }
             Value::Attrs(a) => {
                 let Some(functor) = a.get(self.syms.functor).cloned() else {
-                    return err("attempt to call something which is not a function but a set", pos);
+                    return err(
+                        "attempt to call something which is not a function but a set",
+                        pos,
+                    );
                 };
                 let functor = self.force(&functor)?;
                 let g = self.call(&functor, f.clone(), pos)?;
@@ -761,7 +871,10 @@ impl Eval {
                 self.call(&f, arg, pos)
             }
             o => err(
-                format!("attempt to call something which is not a function but {}", o.type_phrase()),
+                format!(
+                    "attempt to call something which is not a function but {}",
+                    o.type_phrase()
+                ),
                 pos,
             ),
         }
@@ -845,7 +958,11 @@ impl Eval {
                             let formal_names = Attrs::from_unsorted(
                                 f.entries
                                     .iter()
-                                    .map(|x| Attr { name: x.name, value: Value::Null, pos: Pos::NONE })
+                                    .map(|x| Attr {
+                                        name: x.name,
+                                        value: Value::Null,
+                                        pos: Pos::NONE,
+                                    })
                                     .collect(),
                             );
                             e.suffix = did_you_mean(&formal_names, a.name.as_str());
@@ -867,32 +984,47 @@ impl Eval {
     pub fn expect_bool(&mut self, v: &Value, pos: Pos) -> EResult<bool> {
         match self.force(v)? {
             Value::Bool(b) => Ok(b),
-            o => err(format!("value is {} while a Boolean was expected", o.type_phrase()), pos),
+            o => err(
+                format!("value is {} while a Boolean was expected", o.type_phrase()),
+                pos,
+            ),
         }
     }
     pub fn expect_int(&mut self, v: &Value, pos: Pos) -> EResult<i64> {
         match self.force(v)? {
             Value::Int(i) => Ok(i),
-            o => err(format!("value is {} while an integer was expected", o.type_phrase()), pos),
+            o => err(
+                format!("value is {} while an integer was expected", o.type_phrase()),
+                pos,
+            ),
         }
     }
     /// An int or a float, as f64 (with the int kept when both are ints).
     pub fn expect_number(&mut self, v: &Value, pos: Pos) -> EResult<Value> {
         match self.force(v)? {
             v @ (Value::Int(_) | Value::Float(_)) => Ok(v),
-            o => err(format!("value is {} while a float was expected", o.type_phrase()), pos),
+            o => err(
+                format!("value is {} while a float was expected", o.type_phrase()),
+                pos,
+            ),
         }
     }
     pub fn expect_list(&mut self, v: &Value, pos: Pos) -> EResult<Rc<Vec<Value>>> {
         match self.force(v)? {
             Value::List(l) => Ok(l),
-            o => err(format!("value is {} while a list was expected", o.type_phrase()), pos),
+            o => err(
+                format!("value is {} while a list was expected", o.type_phrase()),
+                pos,
+            ),
         }
     }
     pub fn expect_attrs(&mut self, v: &Value, pos: Pos) -> EResult<Rc<Attrs>> {
         match self.force(v)? {
             Value::Attrs(a) => Ok(a),
-            o => err(format!("value is {} while a set was expected", o.type_phrase()), pos),
+            o => err(
+                format!("value is {} while a set was expected", o.type_phrase()),
+                pos,
+            ),
         }
     }
     pub fn expect_function(&mut self, v: &Value, pos: Pos) -> EResult<Value> {
@@ -905,13 +1037,19 @@ impl Eval {
                 return Ok(f);
             }
         }
-        err(format!("value is {} while a function was expected", f.type_phrase()), pos)
+        err(
+            format!("value is {} while a function was expected", f.type_phrase()),
+            pos,
+        )
     }
     /// A string value (no coercion), with its context.
     pub fn expect_string(&mut self, v: &Value, pos: Pos) -> EResult<Rc<NixString>> {
         match self.force(v)? {
             Value::String(s) => Ok(s),
-            o => err(format!("value is {} while a string was expected", o.type_phrase()), pos),
+            o => err(
+                format!("value is {} while a string was expected", o.type_phrase()),
+                pos,
+            ),
         }
     }
     /// A string value's text (no coercion, context dropped).
@@ -964,10 +1102,24 @@ impl Eval {
             Value::Attrs(a) => {
                 if let Some(f) = a.get(self.syms.to_string).cloned() {
                     let r = self.apply(&f, v.clone(), pos)?;
-                    return self.coerce_to_string_into(&r, pos, coerce_more, copy_to_store, out, ctx);
+                    return self.coerce_to_string_into(
+                        &r,
+                        pos,
+                        coerce_more,
+                        copy_to_store,
+                        out,
+                        ctx,
+                    );
                 }
                 if let Some(p) = a.get(self.syms.out_path).cloned() {
-                    return self.coerce_to_string_into(&p, pos, coerce_more, copy_to_store, out, ctx);
+                    return self.coerce_to_string_into(
+                        &p,
+                        pos,
+                        coerce_more,
+                        copy_to_store,
+                        out,
+                        ctx,
+                    );
                 }
                 err("cannot coerce a set to a string", pos)
             }
@@ -1000,7 +1152,10 @@ impl Eval {
                 }
                 Ok(())
             }
-            o => err(format!("cannot coerce {} to a string", o.type_phrase()), pos),
+            o => err(
+                format!("cannot coerce {} to a string", o.type_phrase()),
+                pos,
+            ),
         }
     }
 
@@ -1048,7 +1203,10 @@ impl Eval {
                     return Ok(true);
                 }
                 if self.is_derivation(x)? && self.is_derivation(y)? {
-                    if let (Some(p), Some(q)) = (x.get(self.syms.out_path).cloned(), y.get(self.syms.out_path).cloned()) {
+                    if let (Some(p), Some(q)) = (
+                        x.get(self.syms.out_path).cloned(),
+                        y.get(self.syms.out_path).cloned(),
+                    ) {
                         return self.eq_values(&p, &q);
                     }
                 }
@@ -1079,15 +1237,23 @@ impl Eval {
         let b = self.force(b)?;
         Ok(match (&a, &b) {
             (Value::Int(x), Value::Int(y)) => x.cmp(y),
-            (Value::Int(x), Value::Float(y)) => (*x as f64).partial_cmp(y).unwrap_or(Ordering::Equal),
-            (Value::Float(x), Value::Int(y)) => x.partial_cmp(&(*y as f64)).unwrap_or(Ordering::Equal),
+            (Value::Int(x), Value::Float(y)) => {
+                (*x as f64).partial_cmp(y).unwrap_or(Ordering::Equal)
+            }
+            (Value::Float(x), Value::Int(y)) => {
+                x.partial_cmp(&(*y as f64)).unwrap_or(Ordering::Equal)
+            }
             (Value::Float(x), Value::Float(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
             (Value::String(x), Value::String(y)) => x.s.as_bytes().cmp(y.s.as_bytes()),
             (Value::Path(x), Value::Path(y)) => x.as_bytes().cmp(y.as_bytes()),
             (Value::List(x), Value::List(y)) => {
                 for i in 0.. {
                     if i == y.len() {
-                        return Ok(if i == x.len() { Ordering::Equal } else { Ordering::Greater });
+                        return Ok(if i == x.len() {
+                            Ordering::Equal
+                        } else {
+                            Ordering::Greater
+                        });
                     }
                     if i == x.len() {
                         return Ok(Ordering::Less);
@@ -1100,7 +1266,11 @@ impl Eval {
             }
             _ => {
                 return err(
-                    format!("cannot compare {} with {}", a.type_phrase(), b.type_phrase()),
+                    format!(
+                        "cannot compare {} with {}",
+                        a.type_phrase(),
+                        b.type_phrase()
+                    ),
                     Pos::NONE,
                 )
             }
@@ -1122,8 +1292,9 @@ impl Eval {
                     return Ok(f);
                 }
                 for at in a.entries.iter() {
-                    self.deep_force_inner(&at.value, seen)
-                        .trace(at.pos, || format!("while evaluating the attribute '{}'", at.name))?;
+                    self.deep_force_inner(&at.value, seen).trace(at.pos, || {
+                        format!("while evaluating the attribute '{}'", at.name)
+                    })?;
                 }
             }
             Value::List(l) => {

@@ -118,38 +118,59 @@ fn ft(m: &std::fs::FileType) -> FileType {
 
 impl EvalIo for StdIo {
     fn read_file(&self, path: &str) -> Result<Vec<u8>, IoError> {
-        std::fs::read(path).map_err(|e| IoError::Open { path: path.into(), msg: os_msg(&e) })
+        std::fs::read(path).map_err(|e| IoError::Open {
+            path: path.into(),
+            msg: os_msg(&e),
+        })
     }
     fn read_dir(&self, path: &str) -> Result<Vec<(String, FileType)>, IoError> {
-        let rd = std::fs::read_dir(path)
-            .map_err(|e| IoError::ReadDir { path: path.into(), msg: os_msg(&e) })?;
+        let rd = std::fs::read_dir(path).map_err(|e| IoError::ReadDir {
+            path: path.into(),
+            msg: os_msg(&e),
+        })?;
         let mut out = Vec::new();
         for ent in rd {
-            let ent = ent.map_err(|e| IoError::ReadDir { path: path.into(), msg: os_msg(&e) })?;
+            let ent = ent.map_err(|e| IoError::ReadDir {
+                path: path.into(),
+                msg: os_msg(&e),
+            })?;
             let t = ent.file_type().map(|t| ft(&t)).unwrap_or(FileType::Unknown);
             out.push((ent.file_name().to_string_lossy().into_owned(), t));
         }
         Ok(out)
     }
     fn file_type(&self, path: &str) -> Option<FileType> {
-        std::fs::symlink_metadata(Path::new(path)).ok().map(|m| ft(&m.file_type()))
+        std::fs::symlink_metadata(Path::new(path))
+            .ok()
+            .map(|m| ft(&m.file_type()))
     }
     fn file_type_follow(&self, path: &str) -> Option<FileType> {
-        std::fs::metadata(Path::new(path)).ok().map(|m| ft(&m.file_type()))
+        std::fs::metadata(Path::new(path))
+            .ok()
+            .map(|m| ft(&m.file_type()))
     }
     fn get_env(&self, name: &str) -> Option<String> {
         std::env::var(name).ok()
     }
     fn lstat(&self, path: &str) -> Result<(FileType, bool, u64), IoError> {
         use std::os::unix::fs::PermissionsExt;
-        let m = std::fs::symlink_metadata(path)
-            .map_err(|e| IoError::Stat { path: path.into(), msg: os_msg(&e) })?;
-        Ok((ft(&m.file_type()), m.permissions().mode() & 0o100 != 0, m.len()))
+        let m = std::fs::symlink_metadata(path).map_err(|e| IoError::Stat {
+            path: path.into(),
+            msg: os_msg(&e),
+        })?;
+        Ok((
+            ft(&m.file_type()),
+            m.permissions().mode() & 0o100 != 0,
+            m.len(),
+        ))
     }
     fn read_link(&self, path: &str) -> Result<String, IoError> {
         std::fs::read_link(path)
             .map(|p| p.to_string_lossy().into_owned())
-            .map_err(|e| IoError::Stat { path: path.into(), msg: os_msg(&e) })
+            .map_err(|e| IoError::Stat {
+                path: path.into(),
+                msg: os_msg(&e),
+            })
     }
     fn trace(&self, line: &str) {
         use std::io::Write;
@@ -189,14 +210,17 @@ impl MemIo {
 
 impl EvalIo for MemIo {
     fn read_file(&self, path: &str) -> Result<Vec<u8>, IoError> {
-        self.files
-            .get(path)
-            .cloned()
-            .ok_or_else(|| IoError::Open { path: path.into(), msg: "No such file or directory".into() })
+        self.files.get(path).cloned().ok_or_else(|| IoError::Open {
+            path: path.into(),
+            msg: "No such file or directory".into(),
+        })
     }
     fn read_dir(&self, path: &str) -> Result<Vec<(String, FileType)>, IoError> {
         if !self.is_dir(path) {
-            return Err(IoError::ReadDir { path: path.into(), msg: "Not a directory".into() });
+            return Err(IoError::ReadDir {
+                path: path.into(),
+                msg: "Not a directory".into(),
+            });
         }
         let prefix = format!("{}/", path.trim_end_matches('/'));
         let mut out: Vec<(String, FileType)> = Vec::new();
@@ -233,12 +257,22 @@ impl EvalIo for MemIo {
     }
     fn lstat(&self, path: &str) -> Result<(FileType, bool, u64), IoError> {
         match self.file_type(path) {
-            Some(t) => Ok((t, false, self.files.get(path).map(|f| f.len() as u64).unwrap_or(0))),
-            None => Err(IoError::Stat { path: path.into(), msg: "No such file or directory".into() }),
+            Some(t) => Ok((
+                t,
+                false,
+                self.files.get(path).map(|f| f.len() as u64).unwrap_or(0),
+            )),
+            None => Err(IoError::Stat {
+                path: path.into(),
+                msg: "No such file or directory".into(),
+            }),
         }
     }
     fn read_link(&self, path: &str) -> Result<String, IoError> {
-        Err(IoError::Stat { path: path.into(), msg: "Invalid argument".into() })
+        Err(IoError::Stat {
+            path: path.into(),
+            msg: "Invalid argument".into(),
+        })
     }
 }
 
@@ -262,20 +296,29 @@ const MAX_LINKS: usize = 40;
 
 impl TreeOverlay {
     pub fn new(inner: Box<dyn EvalIo>) -> TreeOverlay {
-        TreeOverlay { inner, trees: RefCell::new(BTreeMap::new()) }
+        TreeOverlay {
+            inner,
+            trees: RefCell::new(BTreeMap::new()),
+        }
     }
 
     /// The node at `path` (without following a final symlink).
     fn lookup(&self, path: &str) -> Found {
         let trees = self.trees.borrow();
-        let Some((root, tree)) = trees
-            .iter()
-            .find(|(root, _)| path == root.as_str() || path.strip_prefix(root.as_str()).is_some_and(|r| r.starts_with('/')))
-        else {
+        let Some((root, tree)) = trees.iter().find(|(root, _)| {
+            path == root.as_str()
+                || path
+                    .strip_prefix(root.as_str())
+                    .is_some_and(|r| r.starts_with('/'))
+        }) else {
             return Found::Outside;
         };
         let rest = &path[root.len()..];
-        let comps: Vec<Vec<u8>> = rest.split('/').filter(|c| !c.is_empty()).map(|c| c.as_bytes().to_vec()).collect();
+        let comps: Vec<Vec<u8>> = rest
+            .split('/')
+            .filter(|c| !c.is_empty())
+            .map(|c| c.as_bytes().to_vec())
+            .collect();
         let mut node: &NarNode = tree;
         for c in &comps {
             match node {
@@ -314,7 +357,10 @@ impl TreeOverlay {
     }
 
     fn missing(path: &str) -> IoError {
-        IoError::Open { path: path.into(), msg: "No such file or directory".into() }
+        IoError::Open {
+            path: path.into(),
+            msg: "No such file or directory".into(),
+        }
     }
 }
 
@@ -334,7 +380,10 @@ impl EvalIo for TreeOverlay {
             Found::Missing => Err(Self::missing(path)),
             Found::Node(n) => match &*n {
                 NarNode::Regular { contents, .. } => Ok(contents.clone()),
-                _ => Err(IoError::Open { path: path.into(), msg: "Is a directory".into() }),
+                _ => Err(IoError::Open {
+                    path: path.into(),
+                    msg: "Is a directory".into(),
+                }),
             },
         }
     }
@@ -342,13 +391,19 @@ impl EvalIo for TreeOverlay {
         let p = self.resolve(path);
         match self.lookup(&p) {
             Found::Outside => self.inner.read_dir(&p),
-            Found::Missing => Err(IoError::ReadDir { path: path.into(), msg: "No such file or directory".into() }),
+            Found::Missing => Err(IoError::ReadDir {
+                path: path.into(),
+                msg: "No such file or directory".into(),
+            }),
             Found::Node(n) => match &*n {
                 NarNode::Directory { entries } => Ok(entries
                     .iter()
                     .map(|(name, n)| (String::from_utf8_lossy(name).into_owned(), node_type(n)))
                     .collect()),
-                _ => Err(IoError::ReadDir { path: path.into(), msg: "Not a directory".into() }),
+                _ => Err(IoError::ReadDir {
+                    path: path.into(),
+                    msg: "Not a directory".into(),
+                }),
             },
         }
     }
@@ -382,9 +437,15 @@ impl EvalIo for TreeOverlay {
     fn lstat(&self, path: &str) -> Result<(FileType, bool, u64), IoError> {
         match self.lookup(path) {
             Found::Outside => self.inner.lstat(path),
-            Found::Missing => Err(IoError::Stat { path: path.into(), msg: "No such file or directory".into() }),
+            Found::Missing => Err(IoError::Stat {
+                path: path.into(),
+                msg: "No such file or directory".into(),
+            }),
             Found::Node(n) => Ok(match &*n {
-                NarNode::Regular { executable, contents } => (FileType::Regular, *executable, contents.len() as u64),
+                NarNode::Regular {
+                    executable,
+                    contents,
+                } => (FileType::Regular, *executable, contents.len() as u64),
                 NarNode::Symlink { target } => (FileType::Symlink, false, target.len() as u64),
                 NarNode::Directory { .. } => (FileType::Directory, false, 0),
             }),
@@ -395,9 +456,15 @@ impl EvalIo for TreeOverlay {
             Found::Outside => self.inner.read_link(path),
             Found::Node(n) => match &*n {
                 NarNode::Symlink { target } => Ok(String::from_utf8_lossy(target).into_owned()),
-                _ => Err(IoError::Stat { path: path.into(), msg: "Invalid argument".into() }),
+                _ => Err(IoError::Stat {
+                    path: path.into(),
+                    msg: "Invalid argument".into(),
+                }),
             },
-            Found::Missing => Err(IoError::Stat { path: path.into(), msg: "No such file or directory".into() }),
+            Found::Missing => Err(IoError::Stat {
+                path: path.into(),
+                msg: "No such file or directory".into(),
+            }),
         }
     }
     fn store_add_path(&self, src: &str, dest: &str) -> Result<(), IoError> {

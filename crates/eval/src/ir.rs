@@ -84,31 +84,88 @@ pub struct LambdaExpr {
 
 pub enum Expr {
     Const(Value),
-    Var { depth: u32, slot: u32, pos: Pos },
+    Var {
+        depth: u32,
+        slot: u32,
+        pos: Pos,
+    },
     /// A name not bound lexically: looked up in the enclosing `with` frames, innermost first
     /// (their depths, all with the namespace in slot 0).
-    WithVar { name: Sym, withs: Box<[u32]>, pos: Pos },
-    Str { parts: Box<[StrPart]>, pos: Pos },
+    WithVar {
+        name: Sym,
+        withs: Box<[u32]>,
+        pos: Pos,
+    },
+    Str {
+        parts: Box<[StrPart]>,
+        pos: Pos,
+    },
     /// An interpolated path literal, e.g. `./a/${b}`; the first part is already absolute.
-    PathInterp { parts: Box<[StrPart]>, pos: Pos },
+    PathInterp {
+        parts: Box<[StrPart]>,
+        pos: Pos,
+    },
     /// `<name>`: resolved through `__findFile __nixPath "name"` at evaluation time.
-    SearchPath { name: String, pos: Pos },
+    SearchPath {
+        name: String,
+        pos: Pos,
+    },
     /// `~/rest`.
-    HomePath { rest: String, pos: Pos },
+    HomePath {
+        rest: String,
+        pos: Pos,
+    },
     List(Box<[E]>),
     Attrs(AttrsExpr, Pos),
-    Let { frame_size: u32, bindings: Box<[E]>, body: E },
-    Select { e: E, path: Box<[AttrKey]>, default: Option<E>, pos: Pos },
-    HasAttr { e: E, path: Box<[AttrKey]>, pos: Pos },
+    Let {
+        frame_size: u32,
+        bindings: Box<[E]>,
+        body: E,
+    },
+    Select {
+        e: E,
+        path: Box<[AttrKey]>,
+        default: Option<E>,
+        pos: Pos,
+    },
+    HasAttr {
+        e: E,
+        path: Box<[AttrKey]>,
+        pos: Pos,
+    },
     Lambda(LambdaExpr),
-    Apply { f: E, args: Box<[E]>, pos: Pos },
-    If { cond: E, then: E, els: E, pos: Pos },
-    Assert { cond: E, body: E, text: String, pos: Pos },
+    Apply {
+        f: E,
+        args: Box<[E]>,
+        pos: Pos,
+    },
+    If {
+        cond: E,
+        then: E,
+        els: E,
+        pos: Pos,
+    },
+    Assert {
+        cond: E,
+        body: E,
+        text: String,
+        pos: Pos,
+    },
     /// `with ns; body`: body is evaluated in a new frame whose slot 0 is `ns` (lazily).
-    With { ns: E, body: E, pos: Pos },
+    With {
+        ns: E,
+        body: E,
+        pos: Pos,
+    },
     Not(E, Pos),
     Neg(E, Pos),
-    Bin { op: BinOp, l: E, r: E, pos: Pos, rpos: Pos },
+    Bin {
+        op: BinOp,
+        l: E,
+        r: E,
+        pos: Pos,
+        rpos: Pos,
+    },
     CurPos(Pos),
 }
 

@@ -32,8 +32,12 @@ pub fn with_eval_thread<R: Send + 'static>(
     stack_size: usize,
     f: impl FnOnce() -> R + Send + 'static,
 ) -> std::io::Result<R> {
-    let h = std::thread::Builder::new().name("nest-eval".into()).stack_size(stack_size).spawn(f)?;
-    h.join().map_err(|_| std::io::Error::other("evaluation thread panicked"))
+    let h = std::thread::Builder::new()
+        .name("nest-eval".into())
+        .stack_size(stack_size)
+        .spawn(f)?;
+    h.join()
+        .map_err(|_| std::io::Error::other("evaluation thread panicked"))
 }
 
 /// How `nix-instantiate --eval` should render the result.
@@ -48,21 +52,44 @@ pub enum OutputFormat {
 /// Evaluates, optionally forces deeply, and renders a value as `nix-instantiate --eval`
 /// prints it (without the final newline).
 pub fn render(ev: &mut Eval, v: &Value, strict: bool, format: OutputFormat) -> EResult<String> {
-    let v = if strict { ev.deep_force(v)? } else { ev.force(v)? };
+    let v = if strict {
+        ev.deep_force(v)?
+    } else {
+        ev.force(v)?
+    };
     match format {
         OutputFormat::Nix => print::print_value(ev, &v),
         OutputFormat::Json => {
             let mut out = String::new();
             let mut ctx = value::Context::default();
-            builtins::json::value_to_json_opt(ev, &v, source::Pos::NONE, &mut out, &mut ctx, strict)?;
+            builtins::json::value_to_json_opt(
+                ev,
+                &v,
+                source::Pos::NONE,
+                &mut out,
+                &mut ctx,
+                strict,
+            )?;
             Ok(out)
         }
         OutputFormat::Xml => {
             let mut out = String::from("<?xml version='1.0' encoding='utf-8'?>\n<expr>\n");
             let mut ctx = value::Context::default();
-            let opts = builtins::json::XmlOpts { location: true, strict };
+            let opts = builtins::json::XmlOpts {
+                location: true,
+                strict,
+            };
             let mut seen = std::collections::HashSet::new();
-            builtins::json::value_to_xml(ev, &v, source::Pos::NONE, 1, &mut out, &mut ctx, opts, &mut seen)?;
+            builtins::json::value_to_xml(
+                ev,
+                &v,
+                source::Pos::NONE,
+                1,
+                &mut out,
+                &mut ctx,
+                opts,
+                &mut seen,
+            )?;
             out.push_str("</expr>");
             Ok(out)
         }
@@ -72,8 +99,16 @@ pub fn render(ev: &mut Eval, v: &Value, strict: bool, format: OutputFormat) -> E
 /// Evaluates `text` (as `-E` would, relative paths against `/`) with the given IO and
 /// renders the result; errors come back rendered too. A convenience for tests, fuzzing
 /// and embedding. Must run on a thread with enough stack (see `with_eval_thread`).
-pub fn eval_string(io: Box<dyn EvalIo>, text: &str, strict: bool, stack_size: usize) -> Result<String, String> {
-    let opts = EvalOptions { stack_size, ..EvalOptions::default() };
+pub fn eval_string(
+    io: Box<dyn EvalIo>,
+    text: &str,
+    strict: bool,
+    stack_size: usize,
+) -> Result<String, String> {
+    let opts = EvalOptions {
+        stack_size,
+        ..EvalOptions::default()
+    };
     let mut ev = Eval::new(io, opts);
     let r = ev
         .compile(text, source::Origin::String, "/")

@@ -42,16 +42,33 @@ pub fn parse_and_lower(
     }
     let root = parse.tree();
     let Some(expr) = root.expr() else {
-        return Err(perr("syntax error, unexpected end of file", Pos { file, off: text.len() as u32 }));
+        return Err(perr(
+            "syntax error, unexpected end of file",
+            Pos {
+                file,
+                off: text.len() as u32,
+            },
+        ));
     };
-    let mut l = Lowerer { file, base_dir: base_dir.to_string(), scopes: Vec::new(), globals };
+    let mut l = Lowerer {
+        file,
+        base_dir: base_dir.to_string(),
+        scopes: Vec::new(),
+        globals,
+    };
     l.expr(expr)
 }
 
 /// Frames hold their slots inline, up to `MAX_FRAME` of them.
 fn check_frame(n: usize, pos: Pos) -> EResult<()> {
     if n > crate::value::MAX_FRAME {
-        return Err(perr(format!("too many bindings in one scope ({n}; at most {})", crate::value::MAX_FRAME), pos));
+        return Err(perr(
+            format!(
+                "too many bindings in one scope ({n}; at most {})",
+                crate::value::MAX_FRAME
+            ),
+            pos,
+        ));
     }
     Ok(())
 }
@@ -65,7 +82,11 @@ fn token_desc(k: SyntaxKind, text: &str) -> String {
         TOKEN_INTEGER => "INT".into(),
         TOKEN_FLOAT => "FLOAT".into(),
         TOKEN_STRING_START | TOKEN_STRING_END => {
-            if text == "''" { "IND_STRING_OPEN".into() } else { q("\"") }
+            if text == "''" {
+                "IND_STRING_OPEN".into()
+            } else {
+                q("\"")
+            }
         }
         TOKEN_STRING_CONTENT => "STR".into(),
         TOKEN_PATH_ABS | TOKEN_PATH_REL => "PATH".into(),
@@ -173,14 +194,23 @@ fn parse_error(e: &rnix::ParseError, file: u32, text: &str) -> Box<EvalError> {
             let off = u32::from(r.start());
             match tok_at(off) {
                 Some((k, o, t)) => perr(
-                    format!("syntax error, unexpected {}, expecting end of file", token_desc(*k, t)),
+                    format!(
+                        "syntax error, unexpected {}, expecting end of file",
+                        token_desc(*k, t)
+                    ),
                     Pos { file, off: *o },
                 ),
                 None => perr("syntax error, unexpected end of file", eof),
             }
         }
         P::UnexpectedWanted(_, r, wanted) => unexpected_at(r, Some(wanted)),
-        P::UnexpectedDoubleBind(r) => perr("syntax error, unexpected '@'", Pos { file, off: u32::from(r.start()) }),
+        P::UnexpectedDoubleBind(r) => perr(
+            "syntax error, unexpected '@'",
+            Pos {
+                file,
+                off: u32::from(r.start()),
+            },
+        ),
         P::UnexpectedEOF => perr("syntax error, unexpected end of file", eof),
         P::UnexpectedEOFWanted(w) => {
             let mut msg = "syntax error, unexpected end of file".to_string();
@@ -191,7 +221,10 @@ fn parse_error(e: &rnix::ParseError, file: u32, text: &str) -> Box<EvalError> {
         }
         P::DuplicatedArgs(r, name) => perr(
             format!("duplicate formal function argument '{name}'"),
-            Pos { file, off: u32::from(r.start()) },
+            Pos {
+                file,
+                off: u32::from(r.start()),
+            },
         ),
         P::RecursionLimitExceeded => perr("syntax error, expression nested too deeply", eof),
         _ => perr("syntax error", eof),
@@ -204,11 +237,17 @@ fn inherit_pos(file: u32, node: &rnix::SyntaxNode) -> Pos {
     let mut t = node.first_token().and_then(|t| t.prev_token());
     while let Some(tok) = &t {
         if !tok.kind().is_trivia() {
-            return Pos { file, off: u32::from(tok.text_range().end()) };
+            return Pos {
+                file,
+                off: u32::from(tok.text_range().end()),
+            };
         }
         t = tok.prev_token();
     }
-    Pos { file, off: u32::from(node.text_range().start()) }
+    Pos {
+        file,
+        off: u32::from(node.text_range().start()),
+    }
 }
 
 /// Attribute set under construction (nested attribute paths are merged here first).
@@ -227,7 +266,10 @@ enum PVal {
 
 impl<'g> Lowerer<'g> {
     fn pos(&self, n: &impl AstNode<Language = rnix::NixLanguage>) -> Pos {
-        Pos { file: self.file, off: u32::from(n.syntax().text_range().start()) }
+        Pos {
+            file: self.file,
+            off: u32::from(n.syntax().text_range().start()),
+        }
     }
 
     fn resolve(&self, name: Sym, pos: Pos, skip: usize) -> EResult<Expr> {
@@ -238,7 +280,11 @@ impl<'g> Lowerer<'g> {
                 Scope::Frame(m) => {
                     if i >= skip {
                         if let Some(slot) = m.get(&name) {
-                            return Ok(Expr::Var { depth, slot: *slot, pos });
+                            return Ok(Expr::Var {
+                                depth,
+                                slot: *slot,
+                                pos,
+                            });
                         }
                     }
                 }
@@ -256,7 +302,11 @@ impl<'g> Lowerer<'g> {
         if withs.is_empty() {
             return Err(perr(format!("undefined variable '{name}'"), pos));
         }
-        Ok(Expr::WithVar { name, withs: withs.into_boxed_slice(), pos })
+        Ok(Expr::WithVar {
+            name,
+            withs: withs.into_boxed_slice(),
+            pos,
+        })
     }
 
     fn expr(&mut self, e: ast::Expr) -> EResult<E> {
@@ -279,11 +329,18 @@ impl<'g> Lowerer<'g> {
             ast::Expr::Literal(lit) => match lit.kind() {
                 ast::LiteralKind::Integer(i) => match i.value() {
                     Ok(v) => Expr::Const(Value::Int(v)),
-                    Err(_) => return Err(perr(format!("invalid integer '{}'", i.syntax().text()), pos)),
+                    Err(_) => {
+                        return Err(perr(
+                            format!("invalid integer '{}'", i.syntax().text()),
+                            pos,
+                        ))
+                    }
                 },
                 ast::LiteralKind::Float(f) => match f.value() {
                     Ok(v) => Expr::Const(Value::Float(v)),
-                    Err(_) => return Err(perr(format!("invalid float '{}'", f.syntax().text()), pos)),
+                    Err(_) => {
+                        return Err(perr(format!("invalid float '{}'", f.syntax().text()), pos))
+                    }
                 },
                 ast::LiteralKind::Uri(u) => Expr::Const(Value::string(u.syntax().text())),
             },
@@ -300,8 +357,14 @@ impl<'g> Lowerer<'g> {
             ast::Expr::PathRel(p) => self.path(p.parts(), pos, PathKind::Rel)?,
             ast::Expr::PathHome(p) => self.path(p.parts(), pos, PathKind::Home)?,
             ast::Expr::PathSearch(p) => {
-                let text = p.content().map(|c| c.text().to_string()).unwrap_or_default();
-                let name = text.trim_start_matches('<').trim_end_matches('>').to_string();
+                let text = p
+                    .content()
+                    .map(|c| c.text().to_string())
+                    .unwrap_or_default();
+                let name = text
+                    .trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .to_string();
                 Expr::SearchPath { name, pos }
             }
             ast::Expr::List(l) => {
@@ -324,7 +387,12 @@ impl<'g> Lowerer<'g> {
                     return Err(perr("dynamic attributes not allowed in let", *p));
                 }
                 check_frame(pa.statics.len(), pos)?;
-                let names: SymMap<u32> = pa.statics.iter().enumerate().map(|(i, (s, _, _))| (*s, i as u32)).collect();
+                let names: SymMap<u32> = pa
+                    .statics
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (s, _, _))| (*s, i as u32))
+                    .collect();
                 self.scopes.push(Scope::Frame(names));
                 let r = (|| -> EResult<Expr> {
                     let mut bindings = Vec::new();
@@ -333,7 +401,11 @@ impl<'g> Lowerer<'g> {
                         bindings.push(self.lower_pval(v, name, true)?);
                     }
                     let body = self.opt_expr(l.body(), pos)?;
-                    Ok(Expr::Let { frame_size: n, bindings: bindings.into_boxed_slice(), body })
+                    Ok(Expr::Let {
+                        frame_size: n,
+                        bindings: bindings.into_boxed_slice(),
+                        body,
+                    })
                 })();
                 self.scopes.pop();
                 r?
@@ -355,7 +427,12 @@ impl<'g> Lowerer<'g> {
                     Some(d) => Some(self.expr(d)?),
                     None => None,
                 };
-                Expr::Select { e, path, default, pos }
+                Expr::Select {
+                    e,
+                    path,
+                    default,
+                    pos,
+                }
             }
             ast::Expr::HasAttr(h) => {
                 let e = self.opt_expr(h.expr(), pos)?;
@@ -388,7 +465,11 @@ impl<'g> Lowerer<'g> {
                 for a in args.into_iter().rev() {
                     lowered.push(self.expr(a)?);
                 }
-                Expr::Apply { f, args: lowered.into_boxed_slice(), pos }
+                Expr::Apply {
+                    f,
+                    args: lowered.into_boxed_slice(),
+                    pos,
+                }
             }
             ast::Expr::IfElse(i) => Expr::If {
                 cond: self.opt_expr(i.condition(), pos)?,
@@ -411,7 +492,11 @@ impl<'g> Lowerer<'g> {
                 self.scopes.push(Scope::With);
                 let body = self.opt_expr(w.body(), pos);
                 self.scopes.pop();
-                Expr::With { ns, body: body?, pos }
+                Expr::With {
+                    ns,
+                    body: body?,
+                    pos,
+                }
             }
             ast::Expr::UnaryOp(u) => {
                 let inner = self.opt_expr(u.expr(), pos)?;
@@ -446,7 +531,10 @@ impl<'g> Lowerer<'g> {
                             .filter_map(|t| t.into_token())
                             .find(|t| !t.kind().is_trivia());
                         let p = tok
-                            .map(|t| Pos { file: self.file, off: u32::from(t.text_range().start()) })
+                            .map(|t| Pos {
+                                file: self.file,
+                                off: u32::from(t.text_range().start()),
+                            })
                             .unwrap_or(pos);
                         return Err(perr(
                             "syntax error, unexpected invalid token, expecting end of file",
@@ -457,7 +545,13 @@ impl<'g> Lowerer<'g> {
                 let rpos = b.rhs().map(|r| self.pos(&r)).unwrap_or(pos);
                 let l = self.opt_expr(b.lhs(), pos)?;
                 let r = self.opt_expr(b.rhs(), pos)?;
-                Expr::Bin { op, l, r, pos, rpos }
+                Expr::Bin {
+                    op,
+                    l,
+                    r,
+                    pos,
+                    rpos,
+                }
             }
         })
     }
@@ -493,7 +587,10 @@ impl<'g> Lowerer<'g> {
                 .collect();
             return Ok(Expr::Const(Value::string(s)));
         }
-        Ok(Expr::Str { parts: out.into_boxed_slice(), pos })
+        Ok(Expr::Str {
+            parts: out.into_boxed_slice(),
+            pos,
+        })
     }
 
     fn path(
@@ -535,7 +632,10 @@ impl<'g> Lowerer<'g> {
                 return Ok(Expr::Const(Value::path(crate::eval::canon_path(l))));
             }
         }
-        Ok(Expr::PathInterp { parts: out.into_boxed_slice(), pos })
+        Ok(Expr::PathInterp {
+            parts: out.into_boxed_slice(),
+            pos,
+        })
     }
 
     fn attr_key(&mut self, a: ast::Attr, pos: Pos) -> EResult<AttrKey> {
@@ -587,7 +687,10 @@ impl<'g> Lowerer<'g> {
                     let name = Sym::new(&ident_name(&id));
                     let epos = self.pos(&id);
                     if names.insert(name, i as u32).is_some() {
-                        return Err(perr(format!("duplicate formal function argument '{name}'"), epos));
+                        return Err(perr(
+                            format!("duplicate formal function argument '{name}'"),
+                            epos,
+                        ));
                     }
                     entries_ast.push((name, e.default(), epos));
                 }
@@ -617,13 +720,21 @@ impl<'g> Lowerer<'g> {
                             Some(d) => Some(self.expr(d)?),
                             None => None,
                         };
-                        entries.push(Formal { name, default, pos: epos });
+                        entries.push(Formal {
+                            name,
+                            default,
+                            pos: epos,
+                        });
                     }
                     let body = self.opt_expr(l.body(), pos)?;
                     Ok(LambdaExpr {
                         name: Default::default(),
                         pos,
-                        formals: Some(Formals { entries, ellipsis: pat.ellipsis_token().is_some(), at }),
+                        formals: Some(Formals {
+                            entries,
+                            ellipsis: pat.ellipsis_token().is_some(),
+                            at,
+                        }),
                         at_name,
                         frame_size: n + at.map(|_| 1).unwrap_or(0),
                         body,
@@ -644,7 +755,11 @@ impl<'g> Lowerer<'g> {
         entries: impl Iterator<Item = ast::Entry>,
         rec: bool,
     ) -> EResult<PAttrs> {
-        let mut pa = PAttrs { rec, statics: Vec::new(), dynamics: Vec::new() };
+        let mut pa = PAttrs {
+            rec,
+            statics: Vec::new(),
+            dynamics: Vec::new(),
+        };
         for entry in entries {
             match entry {
                 ast::Entry::Inherit(inh) => {
@@ -653,7 +768,10 @@ impl<'g> Lowerer<'g> {
                     for a in inh.attrs() {
                         let apos = inherit_pos(self.file, a.syntax());
                         let Some(name) = static_attr_name(&a) else {
-                            return Err(perr("dynamic attributes not allowed in inherit", self.pos(&a)));
+                            return Err(perr(
+                                "dynamic attributes not allowed in inherit",
+                                self.pos(&a),
+                            ));
                         };
                         let name = Sym::new(&name);
                         if let Some((_, _, p)) = pa.statics.iter().find(|(s, _, _)| *s == name) {
@@ -671,8 +789,10 @@ impl<'g> Lowerer<'g> {
                 }
                 ast::Entry::AttrpathValue(av) => {
                     let apos = av.attrpath().map(|p| self.pos(&p)).unwrap_or(Pos::NONE);
-                    let path: Vec<ast::Attr> =
-                        av.attrpath().map(|p| p.attrs().collect()).unwrap_or_default();
+                    let path: Vec<ast::Attr> = av
+                        .attrpath()
+                        .map(|p| p.attrs().collect())
+                        .unwrap_or_default();
                     let Some(value) = av.value() else {
                         return Err(perr("syntax error, unexpected end of file", apos));
                     };
@@ -698,14 +818,22 @@ impl<'g> Lowerer<'g> {
             let v = if path.len() == 1 {
                 PVal::Ast(value)
             } else {
-                let mut inner = PAttrs { rec: false, statics: Vec::new(), dynamics: Vec::new() };
+                let mut inner = PAttrs {
+                    rec: false,
+                    statics: Vec::new(),
+                    dynamics: Vec::new(),
+                };
                 self.add_path(&mut inner, &path[1..], value, apos, String::new())?;
                 PVal::Nested(inner)
             };
             pa.dynamics.push((first.clone(), v, apos));
             return Ok(());
         };
-        let full = if prefix.is_empty() { name.clone() } else { format!("{prefix}.{name}") };
+        let full = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}.{name}")
+        };
         let sym = Sym::new(&name);
         let existing = pa.statics.iter_mut().find(|(s, _, _)| *s == sym);
         if path.len() == 1 {
@@ -732,7 +860,11 @@ impl<'g> Lowerer<'g> {
         } else {
             match existing {
                 None => {
-                    let mut inner = PAttrs { rec: false, statics: Vec::new(), dynamics: Vec::new() };
+                    let mut inner = PAttrs {
+                        rec: false,
+                        statics: Vec::new(),
+                        dynamics: Vec::new(),
+                    };
                     self.add_path(&mut inner, &path[1..], value, apos, full)?;
                     pa.statics.push((sym, PVal::Nested(inner), apos));
                 }
@@ -741,8 +873,10 @@ impl<'g> Lowerer<'g> {
                 }
                 Some((_, _, p)) => {
                     let p = *p;
-                    let rest: Vec<String> =
-                        path[1..].iter().map(|a| static_attr_name(a).unwrap_or_default()).collect();
+                    let rest: Vec<String> = path[1..]
+                        .iter()
+                        .map(|a| static_attr_name(a).unwrap_or_default())
+                        .collect();
                     let shown = format!("{full}.{}", rest.join("."));
                     let _ = shown;
                     return Err(dup(&format!("{full}.{}", rest[0]), apos, p));
@@ -774,8 +908,10 @@ impl<'g> Lowerer<'g> {
             }
             ast::Entry::AttrpathValue(av) => {
                 let apos = av.attrpath().map(|p| self.pos(&p)).unwrap_or(Pos::NONE);
-                let path: Vec<ast::Attr> =
-                    av.attrpath().map(|p| p.attrs().collect()).unwrap_or_default();
+                let path: Vec<ast::Attr> = av
+                    .attrpath()
+                    .map(|p| p.attrs().collect())
+                    .unwrap_or_default();
                 let Some(value) = av.value() else {
                     return Err(perr("syntax error, unexpected end of file", apos));
                 };
@@ -791,7 +927,12 @@ impl<'g> Lowerer<'g> {
         if rec {
             let first = pa.statics.first().map(|a| a.2).unwrap_or(Pos::NONE);
             check_frame(pa.statics.len(), first)?;
-            let names: SymMap<u32> = pa.statics.iter().enumerate().map(|(i, (s, _, _))| (*s, i as u32)).collect();
+            let names: SymMap<u32> = pa
+                .statics
+                .iter()
+                .enumerate()
+                .map(|(i, (s, _, _))| (*s, i as u32))
+                .collect();
             self.scopes.push(Scope::Frame(names));
         }
         let r = (|| -> EResult<AttrsExpr> {
@@ -809,7 +950,11 @@ impl<'g> Lowerer<'g> {
                 let value = self.lower_pval(v, Sym::new(""), false)?;
                 dynamics.push(DynamicAttr { key, value, pos });
             }
-            Ok(AttrsExpr { rec, statics, dynamics })
+            Ok(AttrsExpr {
+                rec,
+                statics,
+                dynamics,
+            })
         })();
         if rec {
             self.scopes.pop();
@@ -849,11 +994,21 @@ impl<'g> Lowerer<'g> {
 }
 
 fn pa_pos(statics: &[(Sym, PVal, Pos)], sym: Sym) -> Pos {
-    statics.iter().find(|(s, _, _)| *s == sym).map(|(_, _, p)| *p).unwrap_or(Pos::NONE)
+    statics
+        .iter()
+        .find(|(s, _, _)| *s == sym)
+        .map(|(_, _, p)| *p)
+        .unwrap_or(Pos::NONE)
 }
 
 fn dup(full: &str, at: Pos, first: Pos) -> Box<EvalError> {
-    perr(format!("attribute '{full}' already defined at {}", inline_pos(first)), at)
+    perr(
+        format!(
+            "attribute '{full}' already defined at {}",
+            inline_pos(first)
+        ),
+        at,
+    )
 }
 
 enum PathKind {
@@ -976,7 +1131,12 @@ fn show_expr(e: &ast::Expr) -> String {
             out
         }
         ast::Expr::IfElse(i) => {
-            format!("(if {} then {} else {})", show(i.condition()), show(i.body()), show(i.else_body()))
+            format!(
+                "(if {} then {} else {})",
+                show(i.condition()),
+                show(i.body()),
+                show(i.else_body())
+            )
         }
         other => other.syntax().text().to_string(),
     }
@@ -1001,9 +1161,24 @@ pub fn parse_and_lower_scoped(
         return Err(parse_error(e, file, text));
     }
     let Some(expr) = parse.tree().expr() else {
-        return Err(perr("syntax error, unexpected end of file", Pos { file, off: text.len() as u32 }));
+        return Err(perr(
+            "syntax error, unexpected end of file",
+            Pos {
+                file,
+                off: text.len() as u32,
+            },
+        ));
     };
-    let frame: SymMap<u32> = names.iter().enumerate().map(|(i, s)| (*s, i as u32)).collect();
-    let mut l = Lowerer { file, base_dir: base_dir.to_string(), scopes: vec![Scope::Frame(frame)], globals };
+    let frame: SymMap<u32> = names
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (*s, i as u32))
+        .collect();
+    let mut l = Lowerer {
+        file,
+        base_dir: base_dir.to_string(),
+        scopes: vec![Scope::Frame(frame)],
+        globals,
+    };
     l.expr(expr)
 }

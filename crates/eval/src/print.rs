@@ -10,13 +10,21 @@ use std::rc::Rc;
 /// C++ `std::ostream << double` with the default precision 6 (like `%g`).
 pub fn format_float(x: f64) -> String {
     if x.is_nan() {
-        return if x.is_sign_negative() { "-nan".into() } else { "nan".into() };
+        return if x.is_sign_negative() {
+            "-nan".into()
+        } else {
+            "nan".into()
+        };
     }
     if x.is_infinite() {
         return if x < 0.0 { "-inf".into() } else { "inf".into() };
     }
     if x == 0.0 {
-        return if x.is_sign_negative() { "-0".into() } else { "0".into() };
+        return if x.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
     }
     let sci = format!("{:.5e}", x);
     let (mant, exp) = match sci.split_once('e') {
@@ -44,7 +52,11 @@ fn strip_zeros(s: &str) -> String {
 /// C++ `std::to_string(double)` (`%f`), used by `toString` and string coercion.
 pub fn float_to_string(x: f64) -> String {
     if x.is_nan() {
-        return if x.is_sign_negative() { "-nan".into() } else { "nan".into() };
+        return if x.is_sign_negative() {
+            "-nan".into()
+        } else {
+            "nan".into()
+        };
     }
     if x.is_infinite() {
         return if x < 0.0 { "-inf".into() } else { "inf".into() };
@@ -135,7 +147,11 @@ fn print_inner(v: &Value, slot: usize, seen: &mut HashSet<usize>, out: &mut Stri
             out.push('}');
         }
         Value::List(l) => {
-            let key = if l.len() <= 2 { slot } else { Rc::as_ptr(l) as *const u8 as usize };
+            let key = if l.len() <= 2 {
+                slot
+            } else {
+                Rc::as_ptr(l) as *const u8 as usize
+            };
             if !l.is_empty() && !seen.insert(key) {
                 out.push_str("«repeated»");
                 return;

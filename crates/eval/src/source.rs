@@ -12,7 +12,10 @@ pub struct Pos {
 }
 
 impl Pos {
-    pub const NONE: Pos = Pos { file: u32::MAX, off: 0 };
+    pub const NONE: Pos = Pos {
+        file: u32::MAX,
+        off: 0,
+    };
     pub fn is_none(self) -> bool {
         self.file == u32::MAX
     }
@@ -47,7 +50,11 @@ pub fn add_source(origin: Origin, text: Rc<str>) -> u32 {
     }
     FILES.with(|f| {
         let mut f = f.borrow_mut();
-        f.push(Rc::new(SourceFile { origin, text, line_starts }));
+        f.push(Rc::new(SourceFile {
+            origin,
+            text,
+            line_starts,
+        }));
         (f.len() - 1) as u32
     })
 }
@@ -74,8 +81,17 @@ pub fn resolve(pos: Pos) -> Option<LineCol> {
     };
     let start = file.line_starts[line_idx] as usize;
     let off = (pos.off as usize).min(file.text.len());
-    let col = file.text.get(start..off).map(|s| s.chars().count()).unwrap_or(off - start) + 1;
-    Some(LineCol { file, line: line_idx + 1, col })
+    let col = file
+        .text
+        .get(start..off)
+        .map(|s| s.chars().count())
+        .unwrap_or(off - start)
+        + 1;
+    Some(LineCol {
+        file,
+        line: line_idx + 1,
+        col,
+    })
 }
 
 impl SourceFile {
@@ -116,8 +132,15 @@ pub fn inline_pos(pos: Pos) -> String {
 /// line of context before and after, and the caret line. Nix 2.8 reads file lines with
 /// `getline` semantics that drop an unterminated last line of a file, reproduced here.
 pub fn render_pos_block(pos: Pos) -> String {
-    let Some(lc) = resolve(pos) else { return String::new() };
-    let mut out = format!("\n\n       at {}:{}:{}:", lc.file.display_name(), lc.line, lc.col);
+    let Some(lc) = resolve(pos) else {
+        return String::new();
+    };
+    let mut out = format!(
+        "\n\n       at {}:{}:{}:",
+        lc.file.display_name(),
+        lc.line,
+        lc.col
+    );
     let file = &lc.file;
     let get = |n: usize| -> Option<&str> {
         let l = file.line(n)?;

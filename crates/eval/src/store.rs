@@ -45,11 +45,14 @@ impl NarSource for Adapter<'_> {
         let p = path.to_string_lossy();
         let (t, exec, size) = self.ev.io.lstat(&p).map_err(ioe)?;
         Ok(match t {
-            FileType::Regular => NarMetadata::Regular { executable: exec, size },
+            FileType::Regular => NarMetadata::Regular {
+                executable: exec,
+                size,
+            },
             FileType::Directory => NarMetadata::Directory,
-            FileType::Symlink => {
-                NarMetadata::Symlink { target: OsString::from(self.ev.io.read_link(&p).map_err(ioe)?) }
-            }
+            FileType::Symlink => NarMetadata::Symlink {
+                target: OsString::from(self.ev.io.read_link(&p).map_err(ioe)?),
+            },
             FileType::Unknown => {
                 return Err(AdapterError::Io(std::io::Error::other(format!(
                     "file '{p}' has an unsupported type"
@@ -60,7 +63,14 @@ impl NarSource for Adapter<'_> {
 
     fn read_dir(&mut self, path: &Path) -> Result<Vec<OsString>, AdapterError> {
         let p = path.to_string_lossy();
-        Ok(self.ev.io.read_dir(&p).map_err(ioe)?.into_iter().map(|(n, _)| OsString::from(n)).collect())
+        Ok(self
+            .ev
+            .io
+            .read_dir(&p)
+            .map_err(ioe)?
+            .into_iter()
+            .map(|(n, _)| OsString::from(n))
+            .collect())
     }
 
     fn copy_contents(&mut self, path: &Path, out: &mut dyn Write) -> Result<(), AdapterError> {
@@ -70,10 +80,16 @@ impl NarSource for Adapter<'_> {
     }
 
     fn include(&mut self, path: &Path, md: &NarMetadata) -> Result<bool, AdapterError> {
-        let Some(f) = self.filter.clone() else { return Ok(true) };
+        let Some(f) = self.filter.clone() else {
+            return Ok(true);
+        };
         let r = (|| {
             // Nix passes the path to the filter as a string.
-            let g = self.ev.apply(&f, Value::string(path.to_string_lossy().into_owned()), self.pos)?;
+            let g = self.ev.apply(
+                &f,
+                Value::string(path.to_string_lossy().into_owned()),
+                self.pos,
+            )?;
             let b = self.ev.call(&g, Value::string(md.type_name()), self.pos)?;
             self.ev.expect_bool(&b, self.pos)
         })();
@@ -91,10 +107,19 @@ pub fn store_dir(ev: &Eval, pos: Pos) -> EResult<StoreDir> {
 
 /// Adds `path` to the store as `name` (recursive NAR ingestion, optionally filtered)
 /// and returns the store path.
-pub fn add_path(ev: &mut Eval, path: &str, name: &str, filter: Option<Value>, pos: Pos) -> EResult<String> {
+pub fn add_path(
+    ev: &mut Eval,
+    path: &str,
+    name: &str,
+    filter: Option<Value>,
+    pos: Pos,
+) -> EResult<String> {
     let dir = store_dir(ev, pos)?;
     if ev.io.file_type(path).is_none() {
-        return Err(eerr(format!("getting status of '{path}': No such file or directory"), pos));
+        return Err(eerr(
+            format!("getting status of '{path}': No such file or directory"),
+            pos,
+        ));
     }
     let adapter_err = |e: AdapterError| match e {
         AdapterError::Eval(e) => e,
@@ -107,14 +132,17 @@ pub fn add_path(ev: &mut Eval, path: &str, name: &str, filter: Option<Value>, po
     let (hash, nar) = {
         let mut a = Adapter { ev, filter, pos };
         if keep_nar {
-            let nar = nest_nixcompat::nar::dump_to_vec(&mut a, Path::new(path)).map_err(adapter_err)?;
+            let nar =
+                nest_nixcompat::nar::dump_to_vec(&mut a, Path::new(path)).map_err(adapter_err)?;
             (HashAlgo::Sha256.digest(&nar), Some(nar))
         } else {
-            let (h, _) = nest_nixcompat::nar::nar_hash(&mut a, Path::new(path), HashAlgo::Sha256).map_err(adapter_err)?;
+            let (h, _) = nest_nixcompat::nar::nar_hash(&mut a, Path::new(path), HashAlgo::Sha256)
+                .map_err(adapter_err)?;
             (h, None)
         }
     };
-    let sp = nest_nixcompat::paths::source_path(&dir, name, &hash).map_err(|e| eerr(e.to_string(), pos))?;
+    let sp = nest_nixcompat::paths::source_path(&dir, name, &hash)
+        .map_err(|e| eerr(e.to_string(), pos))?;
     let printed = dir.print(&sp);
     match nar {
         Some(nar) => ev.io.store_add_nar(&printed, &nar),
@@ -127,18 +155,33 @@ pub fn add_path(ev: &mut Eval, path: &str, name: &str, filter: Option<Value>, po
 /// `builtins.path { recursive = false; }`: the file's flat hash, as a fixed-output path.
 pub fn add_path_flat(ev: &mut Eval, path: &str, name: &str, pos: Pos) -> EResult<String> {
     let dir = store_dir(ev, pos)?;
-    let bytes = ev.io.read_file(path).map_err(|e| eerr(e.to_string(), pos))?;
-    let hash = HashAlgo::Sha256.digest(&bytes);
-    let foh = nest_nixcompat::FixedOutputHash { method: nest_nixcompat::FileIngestionMethod::Flat, hash };
-    let sp = nest_nixcompat::paths::make_fixed_output_path(&dir, &foh, name, &BTreeSet::new(), false)
+    let bytes = ev
+        .io
+        .read_file(path)
         .map_err(|e| eerr(e.to_string(), pos))?;
+    let hash = HashAlgo::Sha256.digest(&bytes);
+    let foh = nest_nixcompat::FixedOutputHash {
+        method: nest_nixcompat::FileIngestionMethod::Flat,
+        hash,
+    };
+    let sp =
+        nest_nixcompat::paths::make_fixed_output_path(&dir, &foh, name, &BTreeSet::new(), false)
+            .map_err(|e| eerr(e.to_string(), pos))?;
     let printed = dir.print(&sp);
-    ev.io.store_add_path(path, &printed).map_err(|e| eerr(e.to_string(), pos))?;
+    ev.io
+        .store_add_path(path, &printed)
+        .map_err(|e| eerr(e.to_string(), pos))?;
     Ok(printed)
 }
 
 /// `builtins.toFile name text` with `refs` (plain store paths from the context).
-pub fn add_text(ev: &mut Eval, name: &str, text: &str, refs: &[String], pos: Pos) -> EResult<String> {
+pub fn add_text(
+    ev: &mut Eval,
+    name: &str,
+    text: &str,
+    refs: &[String],
+    pos: Pos,
+) -> EResult<String> {
     let dir = store_dir(ev, pos)?;
     let mut set = BTreeSet::new();
     for r in refs {
@@ -147,6 +190,8 @@ pub fn add_text(ev: &mut Eval, name: &str, text: &str, refs: &[String], pos: Pos
     let sp = nest_nixcompat::paths::text_path(&dir, name, text.as_bytes(), &set)
         .map_err(|e| eerr(e.to_string(), pos))?;
     let printed = dir.print(&sp);
-    ev.io.store_add_text(&printed, text, refs).map_err(|e| eerr(e.to_string(), pos))?;
+    ev.io
+        .store_add_text(&printed, text, refs)
+        .map_err(|e| eerr(e.to_string(), pos))?;
     Ok(printed)
 }

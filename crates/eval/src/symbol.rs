@@ -36,7 +36,10 @@ impl Sym {
             let mut head = [0u8; 8];
             let n = text.len().min(8);
             head[..n].copy_from_slice(&text.as_bytes()[..n]);
-            let sym = Sym(Box::leak(Box::new(SymData { prefix: u64::from_be_bytes(head), text })));
+            let sym = Sym(Box::leak(Box::new(SymData {
+                prefix: u64::from_be_bytes(head),
+                text,
+            })));
             t.insert(text, sym);
             sym
         })
@@ -104,7 +107,8 @@ impl std::hash::Hasher for SymHasher {
     #[inline]
     fn write(&mut self, bytes: &[u8]) {
         for b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+            self.0 =
+                (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
         }
     }
     #[inline]

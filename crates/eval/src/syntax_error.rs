@@ -87,7 +87,9 @@ impl K {
             K::DollarCurly => "DOLLAR_CURLY",
             K::IndOpen => "IND_STRING_OPEN",
             K::IndClose => "IND_STRING_CLOSE",
-            K::Char(c) if b"{}()[];:,=.@?\"+-*/<>!".contains(&c) => return format!("'{}'", c as char),
+            K::Char(c) if b"{}()[];:,=.@?\"+-*/<>!".contains(&c) => {
+                return format!("'{}'", c as char)
+            }
             K::Char(_) | K::Trivia | K::LexError => "invalid token",
             K::Eof => "end of file",
         };
@@ -183,7 +185,10 @@ fn uri_len(b: &[u8]) -> usize {
     if !b.first().is_some_and(|c| c.is_ascii_alphabetic()) {
         return 0;
     }
-    let i = 1 + b[1..].iter().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.')).count();
+    let i = 1 + b[1..]
+        .iter()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
+        .count();
     if b.get(i) != Some(&b':') {
         return 0;
     }
@@ -199,10 +204,16 @@ fn uri_len(b: &[u8]) -> usize {
 }
 
 fn id_len(b: &[u8]) -> usize {
-    if !b.first().is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_') {
+    if !b
+        .first()
+        .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
+    {
         return 0;
     }
-    1 + b[1..].iter().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'\'' | b'-')).count()
+    1 + b[1..]
+        .iter()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'\'' | b'-'))
+        .count()
 }
 
 fn float_len(b: &[u8]) -> usize {
@@ -261,7 +272,12 @@ fn lex(text: &[u8]) -> Lexed {
     let mut toks = Vec::new();
     let mut stack = vec![St::Default];
     let mut i = 0usize;
-    let push = |toks: &mut Vec<Tok>, k: K, start: usize| toks.push(Tok { k, start: start as u32 });
+    let push = |toks: &mut Vec<Tok>, k: K, start: usize| {
+        toks.push(Tok {
+            k,
+            start: start as u32,
+        })
+    };
     while i < text.len() {
         let b = &text[i..];
         let st = *stack.last().unwrap_or(&St::Default);
@@ -304,8 +320,14 @@ fn lex(text: &[u8]) -> Lexed {
                 let mut run = 0;
                 loop {
                     match b.get(run) {
-                        Some(b'$') if b.get(run + 1).is_some_and(|c| *c != b'{' && *c != b'\'') => run += 2,
-                        Some(b'\'') if b.get(run + 1).is_some_and(|c| *c != b'\'' && *c != b'$') => run += 2,
+                        Some(b'$') if b.get(run + 1).is_some_and(|c| *c != b'{' && *c != b'\'') => {
+                            run += 2
+                        }
+                        Some(b'\'')
+                            if b.get(run + 1).is_some_and(|c| *c != b'\'' && *c != b'$') =>
+                        {
+                            run += 2
+                        }
                         Some(b'$' | b'\'') | None => break,
                         Some(_) => run += 1,
                     }
@@ -345,21 +367,33 @@ fn lex(text: &[u8]) -> Lexed {
                     i += 2;
                     continue;
                 }
-                let n = path_len(b).max(path_seg_len(b)).max(b.iter().take_while(|c| path_char(**c)).count());
+                let n = path_len(b)
+                    .max(path_seg_len(b))
+                    .max(b.iter().take_while(|c| path_char(**c)).count());
                 if n > 0 {
                     push(&mut toks, K::Str, i);
                     stack.pop();
-                    stack.push(if b[n - 1] == b'/' { St::InPathSlash } else { St::InPath });
+                    stack.push(if b[n - 1] == b'/' {
+                        St::InPathSlash
+                    } else {
+                        St::InPath
+                    });
                     i += n;
                     continue;
                 }
                 if st == St::InPathSlash {
-                    return Lexed { toks, lex_error: Some(("path has a trailing slash".into(), i as u32)) };
+                    return Lexed {
+                        toks,
+                        lex_error: Some(("path has a trailing slash".into(), i as u32)),
+                    };
                 }
                 stack.pop();
                 // The location of the token before the character that ended the path.
                 let start = toks.last().map(|t| t.start).unwrap_or(0);
-                toks.push(Tok { k: K::PathEnd, start });
+                toks.push(Tok {
+                    k: K::PathEnd,
+                    start,
+                });
             }
             St::Default => {
                 // Longest match; on a tie the rule listed first in Nix's lexer wins.
@@ -403,7 +437,14 @@ fn lex(text: &[u8]) -> Lexed {
                 }
                 if b.starts_with(b"''") {
                     let sp = b[2..].iter().take_while(|c| **c == b' ').count();
-                    cand(if b.get(2 + sp) == Some(&b'\n') { 3 + sp } else { 2 }, K::IndOpen);
+                    cand(
+                        if b.get(2 + sp) == Some(&b'\n') {
+                            3 + sp
+                        } else {
+                            2
+                        },
+                        K::IndOpen,
+                    );
                 }
                 let seg = path_seg_len(b);
                 let interp_path = if seg > 0 && b[seg..].starts_with(b"${") {
@@ -418,9 +459,19 @@ fn lex(text: &[u8]) -> Lexed {
                 cand(hpath_len(b), K::HPath);
                 cand(spath_len(b), K::SPath);
                 cand(uri_len(b), K::Uri);
-                cand(b.iter().take_while(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n')).count(), K::Trivia);
+                cand(
+                    b.iter()
+                        .take_while(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+                        .count(),
+                    K::Trivia,
+                );
                 if b[0] == b'#' {
-                    cand(b.iter().take_while(|c| **c != b'\n' && **c != b'\r').count(), K::Trivia);
+                    cand(
+                        b.iter()
+                            .take_while(|c| **c != b'\n' && **c != b'\r')
+                            .count(),
+                        K::Trivia,
+                    );
                 }
                 cand(comment_len(b), K::Trivia);
                 let (mut len, mut k) = best;
@@ -445,9 +496,11 @@ fn lex(text: &[u8]) -> Lexed {
                     }
                     K::Char(b'"') => stack.push(St::Str),
                     K::IndOpen => stack.push(St::Ind),
-                    K::Path | K::HPath => {
-                        stack.push(if b[len - 1] == b'/' { St::InPathSlash } else { St::InPath })
-                    }
+                    K::Path | K::HPath => stack.push(if b[len - 1] == b'/' {
+                        St::InPathSlash
+                    } else {
+                        St::InPath
+                    }),
                     _ => {}
                 }
                 i += len;
@@ -458,16 +511,29 @@ fn lex(text: &[u8]) -> Lexed {
         Some(St::InPath) => {
             // Nix gives PATH_END the location of the token before the last one read
             // (and keeps it for the end of the file).
-            let start = toks.len().checked_sub(2).map(|i| toks[i].start).unwrap_or(0);
-            toks.push(Tok { k: K::PathEnd, start });
+            let start = toks
+                .len()
+                .checked_sub(2)
+                .map(|i| toks[i].start)
+                .unwrap_or(0);
+            toks.push(Tok {
+                k: K::PathEnd,
+                start,
+            });
         }
         Some(St::InPathSlash) => {
             let at = toks.last().map(|t| t.start).unwrap_or(0);
-            return Lexed { toks, lex_error: Some(("path has a trailing slash".into(), at)) };
+            return Lexed {
+                toks,
+                lex_error: Some(("path has a trailing slash".into(), at)),
+            };
         }
         _ => {}
     }
-    Lexed { toks, lex_error: None }
+    Lexed {
+        toks,
+        lex_error: None,
+    }
 }
 
 /// Where the parser stopped: the token and what Nix lists as expected there.
@@ -500,7 +566,10 @@ impl Parser {
         }
     }
     fn stop<T>(&self, expecting: Option<&'static str>) -> R<T> {
-        Err(Stop { at: self.i, expecting })
+        Err(Stop {
+            at: self.i,
+            expecting,
+        })
     }
     fn expect(&mut self, k: K, name: &'static str) -> R<()> {
         if self.peek() == k {
@@ -514,7 +583,10 @@ impl Parser {
     /// Runs `f` one level deeper, or gives up past [`MAX_DEPTH`].
     fn nested(&mut self, f: impl FnOnce(&mut Self) -> R<()>) -> R<()> {
         if self.depth >= MAX_DEPTH {
-            return Err(Stop { at: usize::MAX, expecting: None });
+            return Err(Stop {
+                at: usize::MAX,
+                expecting: None,
+            });
         }
         self.depth += 1;
         let r = f(self);
@@ -651,7 +723,9 @@ impl Parser {
                 self.attrpath()?;
                 continue;
             }
-            let Some((lvl, nonassoc)) = Self::binop_level(k) else { return Ok(()) };
+            let Some((lvl, nonassoc)) = Self::binop_level(k) else {
+                return Ok(());
+            };
             if lvl < min {
                 return Ok(());
             }
@@ -891,20 +965,38 @@ impl Parser {
 pub fn diagnose(text: &str, file: u32) -> Option<Box<EvalError>> {
     let lexed = lex(text.as_bytes());
     let eof_pos = lexed.toks.last().map(|t| t.start).unwrap_or(0);
-    let mut toks: Vec<Tok> = lexed.toks.iter().copied().filter(|t| t.k != K::Trivia).collect();
+    let mut toks: Vec<Tok> = lexed
+        .toks
+        .iter()
+        .copied()
+        .filter(|t| t.k != K::Trivia)
+        .collect();
     let (end_kind, end_pos) = match &lexed.lex_error {
         Some((_, at)) => (K::LexError, *at),
         None => (K::Eof, eof_pos),
     };
-    toks.push(Tok { k: end_kind, start: end_pos });
-    let mut p = Parser { toks, i: 0, depth: 0 };
+    toks.push(Tok {
+        k: end_kind,
+        start: end_pos,
+    });
+    let mut p = Parser {
+        toks,
+        i: 0,
+        depth: 0,
+    };
     let stop = match p.expr() {
         Err(s) => s,
         Ok(()) if p.peek() == K::Eof => return None,
-        Ok(()) => Stop { at: p.i, expecting: Some("end of file") },
+        Ok(()) => Stop {
+            at: p.i,
+            expecting: Some("end of file"),
+        },
     };
     let tok = *p.toks.get(stop.at)?;
-    let pos = Pos { file, off: tok.start };
+    let pos = Pos {
+        file,
+        off: tok.start,
+    };
     if tok.k == K::LexError {
         let msg = lexed.lex_error.map(|(m, _)| m).unwrap_or_default();
         return Some(EvalError::new(ErrorKind::Parse, msg, pos));
@@ -994,9 +1086,10 @@ mod robustness {
     #[test]
     fn random_texts_never_panic() {
         const PIECES: &[&str] = &[
-            "a", " ", "\n", "1", "1.5", "\"", "''", "${", "}", "{", "(", ")", "[", "]", ";", ":", ",", "=", ".",
-            "@", "?", "...", "./a/", "/b", "~/", "<p>", "x:y", "#c\n", "/*", "*/", "\\", "$", "'", "let", "in",
-            "if", "then", "else", "or", "inherit", "rec", "with", "assert", "==", "<", "-", "!", "//", "++", "é",
+            "a", " ", "\n", "1", "1.5", "\"", "''", "${", "}", "{", "(", ")", "[", "]", ";", ":",
+            ",", "=", ".", "@", "?", "...", "./a/", "/b", "~/", "<p>", "x:y", "#c\n", "/*", "*/",
+            "\\", "$", "'", "let", "in", "if", "then", "else", "or", "inherit", "rec", "with",
+            "assert", "==", "<", "-", "!", "//", "++", "é",
         ];
         let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
         for _ in 0..20_000 {

@@ -9,7 +9,10 @@ fn run(expr: &str, strict: bool) -> Result<String, String> {
     let e = expr.to_string();
     crate::with_eval_thread(STACK, move || {
         let mut io = MemIo::default();
-        io.files.insert("/lib/default.nix".into(), b"{ x = 1; f = a: a + 1; }".to_vec());
+        io.files.insert(
+            "/lib/default.nix".into(),
+            b"{ x = 1; f = a: a + 1; }".to_vec(),
+        );
         io.files.insert("/lib/two.nix".into(), b"2".to_vec());
         crate::eval_string(Box::new(io), &e, strict, STACK)
     })
@@ -26,7 +29,11 @@ fn check(expr: &str, expected: &str) {
 
 #[track_caller]
 fn check_lazy(expr: &str, expected: &str) {
-    assert_eq!(run(expr, false).as_deref(), Ok(expected), "expression: {expr}");
+    assert_eq!(
+        run(expr, false).as_deref(),
+        Ok(expected),
+        "expression: {expr}"
+    );
 }
 
 #[track_caller]
@@ -42,9 +49,15 @@ fn literals_and_printing() {
     check("1", "1");
     check("-5", "-5");
     check("1.0", "1");
-    check("[ 2.5 100000000.0 0.000012345 (1.0 / 3) ]", "[ 2.5 1e+08 1.2345e-05 0.333333 ]");
+    check(
+        "[ 2.5 100000000.0 0.000012345 (1.0 / 3) ]",
+        "[ 2.5 1e+08 1.2345e-05 0.333333 ]",
+    );
     check("\"a\\nb\\t\\\"${\"$\"}{x}\"", "\"a\\nb\\t\\\"\\${x}\"");
-    check("{ b = 1; a = { c = null; }; \"x y\" = true; }", "{ a = { c = null; }; b = 1; \"x y\" = true; }");
+    check(
+        "{ b = 1; a = { c = null; }; \"x y\" = true; }",
+        "{ a = { c = null; }; b = 1; \"x y\" = true; }",
+    );
     check("[ ]", "[ ]");
     check("{ }", "{ }");
     check("x: x", "<LAMBDA>");
@@ -56,7 +69,10 @@ fn literals_and_printing() {
 
 #[test]
 fn lazy_printing_shows_code() {
-    check_lazy("{ a = 1; b = 1 + 1; f = x: x; }", "{ a = 1; b = <CODE>; f = <CODE>; }");
+    check_lazy(
+        "{ a = 1; b = 1 + 1; f = x: x; }",
+        "{ a = 1; b = <CODE>; f = <CODE>; }",
+    );
 }
 
 #[test]
@@ -105,12 +121,18 @@ fn attribute_sets() {
 
 #[test]
 fn functions_and_scopes() {
-    check("({ a, b ? a + 1, ... }@args: [ a b (args ? c) ]) { a = 1; c = 3; }", "[ 1 2 true ]");
+    check(
+        "({ a, b ? a + 1, ... }@args: [ a b (args ? c) ]) { a = 1; c = 3; }",
+        "[ 1 2 true ]",
+    );
     check("with { a = 1; }; with { a = 2; }; a", "2");
     check("let a = 1; in with { a = 2; }; a", "1");
     check("{ __functor = self: x: x + self.n; n = 10; } 5", "15");
     check("toString { __toString = s: \"hi\"; }", "\"hi\"");
-    check("let f = x: x; in [ ([ f ] == [ f ]) (f == f) ]", "[ true false ]");
+    check(
+        "let f = x: x; in [ ([ f ] == [ f ]) (f == f) ]",
+        "[ true false ]",
+    );
 }
 
 #[test]
@@ -126,14 +148,35 @@ fn builtins_basic() {
     check("builtins.sort builtins.lessThan [ 3 1 2 ]", "[ 1 2 3 ]");
     check("builtins.map (x: x * 2) [ 1 2 ]", "[ 2 4 ]");
     check("builtins.attrNames { b = 1; a = 2; }", "[ \"a\" \"b\" ]");
-    check("builtins.tryEval (throw \"x\")", "{ success = false; value = false; }");
-    check("builtins.tryEval (assert false; 1)", "{ success = false; value = false; }");
-    check("builtins.toJSON { a = [ 1 \"x\" null ]; }", "\"{\\\"a\\\":[1,\\\"x\\\",null]}\"");
-    check("builtins.fromJSON ''{\"a\": [1, 2.5]}''", "{ a = [ 1 2.5 ]; }");
-    check("builtins.split \"(a)\" \"xay\"", "[ \"x\" [ \"a\" ] \"y\" ]");
+    check(
+        "builtins.tryEval (throw \"x\")",
+        "{ success = false; value = false; }",
+    );
+    check(
+        "builtins.tryEval (assert false; 1)",
+        "{ success = false; value = false; }",
+    );
+    check(
+        "builtins.toJSON { a = [ 1 \"x\" null ]; }",
+        "\"{\\\"a\\\":[1,\\\"x\\\",null]}\"",
+    );
+    check(
+        "builtins.fromJSON ''{\"a\": [1, 2.5]}''",
+        "{ a = [ 1 2.5 ]; }",
+    );
+    check(
+        "builtins.split \"(a)\" \"xay\"",
+        "[ \"x\" [ \"a\" ] \"y\" ]",
+    );
     check("builtins.compareVersions \"1.2\" \"1.10\"", "-1");
-    check("builtins.parseDrvName \"hello-2.1\"", "{ name = \"hello\"; version = \"2.1\"; }");
-    check("builtins.replaceStrings [ \"a\" ] [ \"b\" ] \"aca\"", "\"bcb\"");
+    check(
+        "builtins.parseDrvName \"hello-2.1\"",
+        "{ name = \"hello\"; version = \"2.1\"; }",
+    );
+    check(
+        "builtins.replaceStrings [ \"a\" ] [ \"b\" ] \"aca\"",
+        "\"bcb\"",
+    );
 }
 
 #[test]
@@ -142,7 +185,10 @@ fn derivation_paths_match_nix() {
         "(derivation { name = \"x\"; system = \"y\"; builder = \"/bin/sh\"; }).drvPath",
         "\"/nix/store/8r26l1pmjgczh2asasxjk8vc1bfix9xw-x.drv\"",
     );
-    check("builtins.toFile \"a\" \"hello\"", "\"/nix/store/vmg5na96ajnh1v932j9jdzfc3022vbh9-a\"");
+    check(
+        "builtins.toFile \"a\" \"hello\"",
+        "\"/nix/store/vmg5na96ajnh1v932j9jdzfc3022vbh9-a\"",
+    );
 }
 
 #[test]
@@ -188,5 +234,8 @@ fn runtime_errors() {
         "error: assertion '(1 == 2)' failed\n\n       at «string»:1:1:\n\n            1| assert 1 == 2; 1\n             | ^",
     );
     let deep = run("let f = x: f x; in f 1", true);
-    assert_eq!(deep, Err("error: stack overflow (possible infinite recursion)".to_string()));
+    assert_eq!(
+        deep,
+        Err("error: stack overflow (possible infinite recursion)".to_string())
+    );
 }

@@ -27,7 +27,10 @@ pub enum Value {
 
 impl Value {
     pub fn string(s: impl Into<String>) -> Value {
-        Value::String(Rc::new(NixString { s: s.into(), ctx: Context::default() }))
+        Value::String(Rc::new(NixString {
+            s: s.into(),
+            ctx: Context::default(),
+        }))
     }
     pub fn string_ctx(s: impl Into<String>, ctx: Context) -> Value {
         Value::String(Rc::new(NixString { s: s.into(), ctx }))
@@ -74,7 +77,10 @@ impl Value {
         }
     }
     pub fn is_function(&self) -> bool {
-        matches!(self, Value::Lambda(_) | Value::PrimOp(_) | Value::PrimOpApp(_))
+        matches!(
+            self,
+            Value::Lambda(_) | Value::PrimOp(_) | Value::PrimOpApp(_)
+        )
     }
 }
 
@@ -151,10 +157,14 @@ pub struct Attrs {
 
 impl Attrs {
     pub fn new() -> Attrs {
-        Attrs { entries: Vec::new() }
+        Attrs {
+            entries: Vec::new(),
+        }
     }
     pub fn with_capacity(n: usize) -> Attrs {
-        Attrs { entries: Vec::with_capacity(n) }
+        Attrs {
+            entries: Vec::with_capacity(n),
+        }
     }
     /// Builds a set from unsorted entries; later duplicates win.
     pub fn from_unsorted(mut entries: Vec<Attr>) -> Attrs {
@@ -184,7 +194,9 @@ impl Attrs {
         if e.len() <= 8 {
             return e.iter().find(|a| a.name == name);
         }
-        e.binary_search_by(|a| a.name.cmp(&name)).ok().map(|i| &e[i])
+        e.binary_search_by(|a| a.name.cmp(&name))
+            .ok()
+            .map(|i| &e[i])
     }
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -236,7 +248,10 @@ pub type Env = EnvG<[OnceCell<Value>]>;
 pub const MAX_FRAME: usize = 1 << 20;
 
 fn env_n<const N: usize>(parent: Option<Rc<Env>>) -> Rc<Env> {
-    Rc::new(EnvG { parent, slots: [const { OnceCell::new() }; N] })
+    Rc::new(EnvG {
+        parent,
+        slots: [const { OnceCell::new() }; N],
+    })
 }
 
 impl Env {
@@ -281,7 +296,10 @@ impl Env {
         }
     }
     pub fn one(parent: Option<Rc<Env>>, v: Value) -> Rc<Env> {
-        Rc::new(EnvG { parent, slots: [OnceCell::from(v)] })
+        Rc::new(EnvG {
+            parent,
+            slots: [OnceCell::from(v)],
+        })
     }
     pub fn with_values(parent: Option<Rc<Env>>, vals: Vec<Value>) -> Rc<Env> {
         let env = Env::new(parent, vals.len());
@@ -368,11 +386,15 @@ impl Thunk {
             Pending::Apply(f, x) => ThunkState::Apply(f, x),
             Pending::Native(f) => ThunkState::Native(f),
         };
-        Value::Thunk(Rc::new(Thunk { state: RefCell::new(st) }))
+        Value::Thunk(Rc::new(Thunk {
+            state: RefCell::new(st),
+        }))
     }
     #[inline]
     pub fn expr(e: &'static Expr, env: Rc<Env>) -> Value {
-        Value::Thunk(Rc::new(Thunk { state: RefCell::new(ThunkState::Expr(e, env)) }))
+        Value::Thunk(Rc::new(Thunk {
+            state: RefCell::new(ThunkState::Expr(e, env)),
+        }))
     }
     /// The value if already computed.
     #[inline]

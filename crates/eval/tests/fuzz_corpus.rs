@@ -9,12 +9,21 @@ const STACK: usize = 16 << 20;
 fn inputs() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut out = Vec::new();
-    for dir in ["fuzz/corpus/parse_eval", "tests/lang", "tests/lang/notyetpassing"] {
-        let Ok(rd) = std::fs::read_dir(root.join(dir)) else { continue };
+    for dir in [
+        "fuzz/corpus/parse_eval",
+        "tests/lang",
+        "tests/lang/notyetpassing",
+    ] {
+        let Ok(rd) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
         for e in rd.flatten() {
             let p = e.path();
             if p.is_file() {
-                let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let name = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 if dir.starts_with("fuzz") || name.ends_with(".nix") {
                     out.push(p);
                 }
@@ -31,7 +40,9 @@ fn corpus_never_panics() {
     assert!(!files.is_empty(), "no fuzz corpus found");
     let mut panicked = Vec::new();
     for f in &files {
-        let Ok(bytes) = std::fs::read(f) else { continue };
+        let Ok(bytes) = std::fs::read(f) else {
+            continue;
+        };
         if std::env::var_os("NEST_FUZZ_VERBOSE").is_some() {
             eprintln!("input: {}", f.display());
         }

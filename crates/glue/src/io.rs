@@ -25,7 +25,13 @@ pub struct StoreIo {
 
 impl StoreIo {
     pub fn new(store: Arc<Store>, dry_run: bool) -> StoreIo {
-        StoreIo { store, std: StdIo, dry_run, build: None, outputs: RefCell::new(HashMap::new()) }
+        StoreIo {
+            store,
+            std: StdIo,
+            dry_run,
+            build: None,
+            outputs: RefCell::new(HashMap::new()),
+        }
     }
 
     /// Builds outputs on first read (import from derivation) with `cfg`.
@@ -37,20 +43,30 @@ impl StoreIo {
     /// Import from derivation: `path` inside an output that is not valid yet, of a
     /// derivation this evaluation wrote, is built before it is read.
     fn realise(&self, path: &str) -> Result<(), IoError> {
-        let (Some(cfg), false) = (&self.build, self.dry_run) else { return Ok(()) };
+        let (Some(cfg), false) = (&self.build, self.dry_run) else {
+            return Ok(());
+        };
         if !self.store.store_dir().is_in_store(path) {
             return Ok(());
         }
-        let Ok(sp) = self.store.parse_path(path) else { return Ok(()) };
+        let Ok(sp) = self.store.parse_path(path) else {
+            return Ok(());
+        };
         let printed = self.store.print(&sp);
-        let Some((drv, output)) = self.outputs.borrow().get(&printed).cloned() else { return Ok(()) };
+        let Some((drv, output)) = self.outputs.borrow().get(&printed).cloned() else {
+            return Ok(());
+        };
         if self.store.is_valid(&sp).map_err(|e| fail(&printed, e))? {
             return Ok(());
         }
         nest_build::Builder::new(&self.store, cfg.clone())
             .realise(&[(drv, [output].into())], &nest_build::Quiet)
             .map(drop)
-            .map_err(|e| IoError::Unsupported(format!("building '{printed}' (import from derivation): {e}")))
+            .map_err(|e| {
+                IoError::Unsupported(format!(
+                    "building '{printed}' (import from derivation): {e}"
+                ))
+            })
     }
 }
 
@@ -66,7 +82,10 @@ impl StoreIo {
     fn check(&self, dest: &str, got: &StorePath) -> Result<(), IoError> {
         let got = self.store.print(got);
         if got != dest {
-            return Err(fail(dest, format!("the store computed '{got}' for the same contents")));
+            return Err(fail(
+                dest,
+                format!("the store computed '{got}' for the same contents"),
+            ));
         }
         Ok(())
     }
@@ -119,14 +138,22 @@ impl EvalIo for StoreIo {
         let src_path = Path::new(src);
         // The evaluator does not say how it hashed `src`: recursive (NAR) is the usual
         // case, flat (`builtins.path { recursive = false; }`) the other.
-        let (nar, _) = nest_nixcompat::nar::nar_hash_fs(src_path, None).map_err(|e| fail(dest, e))?;
-        let recursive = nest_nixcompat::paths::source_path(self.store.store_dir(), &name, &nar).map_err(|e| fail(dest, e))?;
+        let (nar, _) =
+            nest_nixcompat::nar::nar_hash_fs(src_path, None).map_err(|e| fail(dest, e))?;
+        let recursive = nest_nixcompat::paths::source_path(self.store.store_dir(), &name, &nar)
+            .map_err(|e| fail(dest, e))?;
         if recursive == sp {
-            let got = self.store.add_path(src_path, &name).map_err(|e| fail(dest, e))?;
+            let got = self
+                .store
+                .add_path(src_path, &name)
+                .map_err(|e| fail(dest, e))?;
             return self.check(dest, &got);
         }
         if self.std.file_type_follow(src) == Some(FileType::Regular) {
-            let got = self.store.add_path_flat(src_path, &name).map_err(|e| fail(dest, e))?;
+            let got = self
+                .store
+                .add_path_flat(src_path, &name)
+                .map_err(|e| fail(dest, e))?;
             return self.check(dest, &got);
         }
         Err(fail(
@@ -145,19 +172,28 @@ impl EvalIo for StoreIo {
         }
         let sp = self.parse(dest)?;
         let hash = nest_nixcompat::HashAlgo::Sha256.digest(nar);
-        let computed = nest_nixcompat::paths::source_path(self.store.store_dir(), sp.name(), &hash).map_err(|e| fail(dest, e))?;
+        let computed = nest_nixcompat::paths::source_path(self.store.store_dir(), sp.name(), &hash)
+            .map_err(|e| fail(dest, e))?;
         self.check(dest, &computed)?;
         let ca = format!("fixed:r:sha256:{}", hash.to_nixbase32());
         // The store re-hashes what was unpacked against `hash`, so a NAR that does not
         // restore to itself (e.g. unsorted entries) is refused rather than registered.
         self.store
-            .add_with(&sp, References::Given(BTreeSet::new()), Some(ca), Some(hash), |tmp| {
-                nest_nixcompat::nar::restore_from(nar, tmp).map_err(|e| nest_store::StoreError::Io {
-                    op: "unpacking a filtered source into",
-                    path: tmp.to_path_buf(),
-                    source: std::io::Error::other(e.to_string()),
-                })
-            })
+            .add_with(
+                &sp,
+                References::Given(BTreeSet::new()),
+                Some(ca),
+                Some(hash),
+                |tmp| {
+                    nest_nixcompat::nar::restore_from(nar, tmp).map_err(|e| {
+                        nest_store::StoreError::Io {
+                            op: "unpacking a filtered source into",
+                            path: tmp.to_path_buf(),
+                            source: std::io::Error::other(e.to_string()),
+                        }
+                    })
+                },
+            )
             .map_err(|e| fail(dest, e))?;
         Ok(())
     }
@@ -171,7 +207,10 @@ impl EvalIo for StoreIo {
         for r in refs {
             set.insert(self.parse(r)?);
         }
-        let got = self.store.add_text(sp.name(), text.as_bytes(), &set).map_err(|e| fail(dest, e))?;
+        let got = self
+            .store
+            .add_text(sp.name(), text.as_bytes(), &set)
+            .map_err(|e| fail(dest, e))?;
         self.check(dest, &got)
     }
 
@@ -180,9 +219,17 @@ impl EvalIo for StoreIo {
             return Ok(());
         }
         let sp = self.parse(drv_path)?;
-        let name = sp.name().strip_suffix(".drv").unwrap_or(sp.name()).to_string();
-        let drv = Derivation::parse(self.store.store_dir(), aterm.as_bytes(), &name).map_err(|e| fail(drv_path, e))?;
-        let got = self.store.add_text(sp.name(), aterm.as_bytes(), &drv.references()).map_err(|e| fail(drv_path, e))?;
+        let name = sp
+            .name()
+            .strip_suffix(".drv")
+            .unwrap_or(sp.name())
+            .to_string();
+        let drv = Derivation::parse(self.store.store_dir(), aterm.as_bytes(), &name)
+            .map_err(|e| fail(drv_path, e))?;
+        let got = self
+            .store
+            .add_text(sp.name(), aterm.as_bytes(), &drv.references())
+            .map_err(|e| fail(drv_path, e))?;
         self.check(drv_path, &got)?;
         let mut outs = self.outputs.borrow_mut();
         for (name, o) in &drv.outputs {

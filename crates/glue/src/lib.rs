@@ -117,7 +117,9 @@ pub fn with_evaluated<R: Send + 'static>(
         show_trace: req.show_trace,
         ..EvalOptions::default()
     };
-    let cwd = std::env::current_dir().map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|_| "/".to_string());
+    let cwd = std::env::current_dir()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| "/".to_string());
     let res = nest_eval::with_eval_thread(STACK_SIZE, move || {
         let io = StoreIo::new(store, req.dry_run).with_builds(req.build.clone());
         let mut ev = Eval::new(Box::new(io), opts);
@@ -129,7 +131,11 @@ pub fn with_evaluated<R: Send + 'static>(
                 }
                 Input::File(p) => {
                     let s = p.to_string_lossy();
-                    let abs = if s.starts_with('/') { s.into_owned() } else { format!("{cwd}/{s}") };
+                    let abs = if s.starts_with('/') {
+                        s.into_owned()
+                    } else {
+                        format!("{cwd}/{s}")
+                    };
                     let abs = nest_eval::eval::canon_path(&abs);
                     nest_eval::builtins::io::import_file(&mut ev, &abs, Pos::NONE)?
                 }
@@ -146,7 +152,9 @@ fn wanted_of(ev: &mut Eval, a: &nest_eval::value::Attrs) -> EResult<Wanted> {
     let get = |ev: &mut Eval, name: &str| -> EResult<String> {
         match a.get(Sym::new(name)).cloned() {
             Some(v) => ev.force_str(&v, Pos::NONE),
-            None => nest_eval::error::err(format!("derivation has no attribute '{name}'"), Pos::NONE),
+            None => {
+                nest_eval::error::err(format!("derivation has no attribute '{name}'"), Pos::NONE)
+            }
         }
     };
     let drv_path = get(ev, "drvPath")?;
@@ -155,13 +163,20 @@ fn wanted_of(ev: &mut Eval, a: &nest_eval::value::Attrs) -> EResult<Wanted> {
         None => "out".to_string(),
     };
     let out_path = get(ev, "outPath")?;
-    Ok(Wanted { drv_path, output, out_path })
+    Ok(Wanted {
+        drv_path,
+        output,
+        out_path,
+    })
 }
 
 /// Like `nix-instantiate`: evaluates `req`, writing `.drv` files into the store, and
 /// returns the derivation outputs the result names: a derivation, a list of them, or
 /// the derivations among a set's attributes.
-pub fn instantiate(store: Arc<nest_store::Store>, req: EvalRequest) -> Result<Vec<Wanted>, GlueError> {
+pub fn instantiate(
+    store: Arc<nest_store::Store>,
+    req: EvalRequest,
+) -> Result<Vec<Wanted>, GlueError> {
     with_evaluated(store, req, |ev, v| {
         let mut out = Vec::new();
         match &v {

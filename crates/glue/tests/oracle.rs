@@ -25,7 +25,9 @@ fn fixtures() -> PathBuf {
 fn cases() -> Vec<(&'static str, String)> {
     let f = fixtures();
     let f = f.display();
-    let d = |body: &str| format!("derivation ({{ system = \"x86_64-linux\"; builder = \"/bin/sh\"; }} // {body})");
+    let d = |body: &str| {
+        format!("derivation ({{ system = \"x86_64-linux\"; builder = \"/bin/sh\"; }} // {body})")
+    };
     vec![
         ("tofile", "builtins.toFile \"a\" \"hello\"".into()),
         ("tofile-refs", "let a = builtins.toFile \"a\" \"x\"; in builtins.toFile \"b\" \"see ${a}\"".into()),
@@ -64,13 +66,16 @@ fn cases() -> Vec<(&'static str, String)> {
 /// Every file in `store` (not dot files) → sha256 hex of its NAR (files and trees alike).
 fn snapshot(store: &Path) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    let Ok(rd) = std::fs::read_dir(store) else { return out };
+    let Ok(rd) = std::fs::read_dir(store) else {
+        return out;
+    };
     for e in rd.flatten() {
         let n = e.file_name().to_string_lossy().into_owned();
         if n.starts_with('.') || n.ends_with(".lock") {
             continue;
         }
-        let (h, _) = nest_nixcompat::nar::nar_hash_fs(&e.path(), None).expect("hashing a written path");
+        let (h, _) =
+            nest_nixcompat::nar::nar_hash_fs(&e.path(), None).expect("hashing a written path");
         out.insert(n, h.to_base16());
     }
     out
@@ -84,19 +89,37 @@ fn clean(root: &Path) {
 
 fn nest_writes(root: &Path, expr: &str) -> Result<BTreeMap<String, String>, String> {
     clean(root);
-    let cfg = StoreConfig { store_dir: PathBuf::from(STORE), state_dir: root.join("var") };
+    let cfg = StoreConfig {
+        store_dir: PathBuf::from(STORE),
+        state_dir: root.join("var"),
+    };
     let store = Arc::new(Store::open(&cfg).map_err(|e| e.to_string())?);
-    let req = EvalRequest { input: Input::Expr(expr.into()), attr_path: String::new(), search_path: vec![], dry_run: false, show_trace: false, build: None };
-    nest_glue::with_evaluated(store.clone(), req, |ev, v| ev.deep_force(&v).map(|_| ())).map_err(|e| e.to_string())?;
+    let req = EvalRequest {
+        input: Input::Expr(expr.into()),
+        attr_path: String::new(),
+        search_path: vec![],
+        dry_run: false,
+        show_trace: false,
+        build: None,
+    };
+    nest_glue::with_evaluated(store.clone(), req, |ev, v| ev.deep_force(&v).map(|_| ()))
+        .map_err(|e| e.to_string())?;
     // Every written path is registered with the references of its contents.
     for p in store.all_valid().map_err(|e| e.to_string())? {
         if p.is_derivation() {
             let text = std::fs::read(store.real_path(&p)).map_err(|e| e.to_string())?;
             let name = p.name().trim_end_matches(".drv");
-            let d = nest_nixcompat::Derivation::parse(store.store_dir(), &text, name).map_err(|e| e.to_string())?;
-            let info = store.query(&p).map_err(|e| e.to_string())?.ok_or("not registered")?;
+            let d = nest_nixcompat::Derivation::parse(store.store_dir(), &text, name)
+                .map_err(|e| e.to_string())?;
+            let info = store
+                .query(&p)
+                .map_err(|e| e.to_string())?
+                .ok_or("not registered")?;
             if info.references != d.references() {
-                return Err(format!("{} registered with references {:?}", p, info.references));
+                return Err(format!(
+                    "{} registered with references {:?}",
+                    p, info.references
+                ));
             }
         }
     }
@@ -113,23 +136,32 @@ fn nix_writes(root: &Path, expr: &str) -> Result<BTreeMap<String, String>, Strin
         .output()
         .map_err(|e| format!("running nix-instantiate: {e}"))?;
     if !out.status.success() {
-        return Err(format!("nix-instantiate failed: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "nix-instantiate failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
     Ok(snapshot(Path::new(STORE)))
 }
 
 fn have_nix() -> bool {
-    Command::new("nix-instantiate").arg("--version").output().is_ok_and(|o| o.status.success())
+    Command::new("nix-instantiate")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 #[test]
 fn written_store_matches_nix_instantiate() {
     let root = Path::new("/tmp/nest-glue-oracle");
     std::fs::create_dir_all(root).expect("mkdir");
-    let _guard = nest_store::lock::PathLock::exclusive(Path::new("/tmp/nest-glue-oracle.lock")).expect("lock");
+    let _guard = nest_store::lock::PathLock::exclusive(Path::new("/tmp/nest-glue-oracle.lock"))
+        .expect("lock");
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle.json");
-    let mut expected: BTreeMap<String, BTreeMap<String, String>> =
-        std::fs::read_to_string(&file).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
+    let mut expected: BTreeMap<String, BTreeMap<String, String>> = std::fs::read_to_string(&file)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
     let update = std::env::var_os("NEST_UPDATE_ORACLE").is_some();
     let nix = have_nix();
     let mut failures = Vec::new();
@@ -142,7 +174,9 @@ fn written_store_matches_nix_instantiate() {
                     if update {
                         expected.insert(name.to_string(), w);
                     } else if expected.get(*name) != Some(&w) {
-                        failures.push(format!("{name}: checked-in expectation differs from nix-instantiate: {w:?}"));
+                        failures.push(format!(
+                            "{name}: checked-in expectation differs from nix-instantiate: {w:?}"
+                        ));
                     }
                 }
                 Err(e) => failures.push(format!("{name}: {e}")),
@@ -160,40 +194,73 @@ fn written_store_matches_nix_instantiate() {
     }
     clean(root);
     if update && failures.is_empty() {
-        std::fs::write(&file, serde_json::to_string_pretty(&expected).expect("json") + "\n").expect("write oracle.json");
+        std::fs::write(
+            &file,
+            serde_json::to_string_pretty(&expected).expect("json") + "\n",
+        )
+        .expect("write oracle.json");
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 fn temp_store() -> (tempfile::TempDir, Arc<Store>) {
     let t = tempfile::tempdir().expect("tempdir");
-    let cfg = StoreConfig { store_dir: t.path().join("store"), state_dir: t.path().join("var") };
+    let cfg = StoreConfig {
+        store_dir: t.path().join("store"),
+        state_dir: t.path().join("var"),
+    };
     let store = Arc::new(Store::open(&cfg).expect("open"));
     (t, store)
 }
 
 fn eval_to_string(store: Arc<Store>, expr: String, dry_run: bool) -> Result<String, String> {
-    let req = EvalRequest { input: Input::Expr(expr), attr_path: String::new(), search_path: vec![], dry_run, show_trace: false, build: None };
-    nest_glue::with_evaluated(store, req, |ev, v| ev.force_str(&v, nest_eval::source::Pos::NONE)).map_err(|e| e.to_string())
+    let req = EvalRequest {
+        input: Input::Expr(expr),
+        attr_path: String::new(),
+        search_path: vec![],
+        dry_run,
+        show_trace: false,
+        build: None,
+    };
+    nest_glue::with_evaluated(store, req, |ev, v| {
+        ev.force_str(&v, nest_eval::source::Pos::NONE)
+    })
+    .map_err(|e| e.to_string())
 }
 
 /// Every object under `root`, relative, with its type: `f` (file), `x` (executable
 /// file), `d`, or `l -> target`.
 fn listing(root: &Path) -> Vec<String> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
-        let mut names: Vec<_> = std::fs::read_dir(dir).expect("read_dir").flatten().map(|e| e.path()).collect();
+        let mut names: Vec<_> = std::fs::read_dir(dir)
+            .expect("read_dir")
+            .flatten()
+            .map(|e| e.path())
+            .collect();
         names.sort();
         for p in names {
             let rel = p.strip_prefix(root).expect("prefix").display().to_string();
             let md = std::fs::symlink_metadata(&p).expect("lstat");
             if md.file_type().is_symlink() {
-                out.push(format!("{rel} l -> {}", std::fs::read_link(&p).expect("readlink").display()));
+                out.push(format!(
+                    "{rel} l -> {}",
+                    std::fs::read_link(&p).expect("readlink").display()
+                ));
             } else if md.is_dir() {
                 out.push(format!("{rel} d"));
                 walk(root, &p, out);
             } else {
                 use std::os::unix::fs::PermissionsExt;
-                let kind = if md.permissions().mode() & 0o100 != 0 { "x" } else { "f" };
+                let kind = if md.permissions().mode() & 0o100 != 0 {
+                    "x"
+                } else {
+                    "f"
+                };
                 out.push(format!("{rel} {kind}"));
             }
         }
@@ -206,15 +273,32 @@ fn listing(root: &Path) -> Vec<String> {
 #[test]
 fn filter_source_writes_exactly_the_filtered_tree() {
     let (_t, store) = temp_store();
-    let expr = format!("builtins.filterSource ({NO_LOGS}) {}/tree", fixtures().display());
+    let expr = format!(
+        "builtins.filterSource ({NO_LOGS}) {}/tree",
+        fixtures().display()
+    );
     let out = eval_to_string(store.clone(), expr, false).expect("filterSource evaluates");
     let sp = store.parse_path(&out).expect("a store path");
-    assert!(store.is_valid(&sp).expect("query"), "{out} is not registered");
+    assert!(
+        store.is_valid(&sp).expect("query"),
+        "{out} is not registered"
+    );
     assert_eq!(
         listing(&store.real_path(&sp)),
-        ["bin d", "bin/run.sh x", "keep.txt f", "ln l -> keep.txt", "sub d", "sub/deep d", "sub/deep/x f"]
+        [
+            "bin d",
+            "bin/run.sh x",
+            "keep.txt f",
+            "ln l -> keep.txt",
+            "sub d",
+            "sub/deep d",
+            "sub/deep/x f"
+        ]
     );
-    assert_eq!(std::fs::read(store.real_path(&sp).join("sub/deep/x")).expect("read"), b"deep\n");
+    assert_eq!(
+        std::fs::read(store.real_path(&sp).join("sub/deep/x")).expect("read"),
+        b"deep\n"
+    );
     // Registered with the NAR hash of what is on disk, as a content-addressed source.
     let info = store.query(&sp).expect("query").expect("registered");
     let (on_disk, _) = nest_nixcompat::nar::nar_hash_fs(&store.real_path(&sp), None).expect("hash");
@@ -234,13 +318,19 @@ fn path_with_filter_writes_the_filtered_tree_under_its_name() {
     let out = eval_to_string(store.clone(), expr, false).expect("builtins.path evaluates");
     assert!(out.ends_with("-only-dirs"), "{out}");
     let sp = store.parse_path(&out).expect("a store path");
-    assert_eq!(listing(&store.real_path(&sp)), ["bin d", "sub d", "sub/deep d"]);
+    assert_eq!(
+        listing(&store.real_path(&sp)),
+        ["bin d", "sub d", "sub/deep d"]
+    );
 }
 
 #[test]
 fn filter_source_dry_run_writes_nothing() {
     let (t, store) = temp_store();
-    let expr = format!("builtins.filterSource ({NO_LOGS}) {}/tree", fixtures().display());
+    let expr = format!(
+        "builtins.filterSource ({NO_LOGS}) {}/tree",
+        fixtures().display()
+    );
     let dry = eval_to_string(store.clone(), expr.clone(), true).expect("filterSource evaluates");
     assert!(store.all_valid().expect("list").is_empty());
     let written: Vec<_> = std::fs::read_dir(t.path().join("store"))
@@ -251,29 +341,55 @@ fn filter_source_dry_run_writes_nothing() {
         .collect();
     assert!(written.is_empty(), "a dry run wrote {written:?}");
     // The same path as a real run into the same store computes.
-    assert_eq!(eval_to_string(store.clone(), expr, false).expect("real run"), dry);
+    assert_eq!(
+        eval_to_string(store.clone(), expr, false).expect("real run"),
+        dry
+    );
     assert_eq!(store.all_valid().expect("list").len(), 1);
 }
 
 fn lang_tarball(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/lang/data/tarballs").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/lang/data/tarballs")
+        .join(name)
 }
 
 #[test]
 fn fetch_tarball_writes_the_unpacked_tree() {
     let (_t, store) = temp_store();
-    let expr = format!("builtins.fetchTarball \"file://{}\"", lang_tarball("proj.tar.gz").display());
+    let expr = format!(
+        "builtins.fetchTarball \"file://{}\"",
+        lang_tarball("proj.tar.gz").display()
+    );
     let out = eval_to_string(store.clone(), expr, false).expect("fetchTarball evaluates");
     let sp = store.parse_path(&out).expect("a store path");
     assert!(out.ends_with("-source"), "{out}");
     assert_eq!(
         listing(&store.real_path(&sp)),
-        ["README f", "bin d", "bin/run x", "link l -> README", "sub d", "sub/deep d", "sub/deep/x f", "sub/same f"]
+        [
+            "README f",
+            "bin d",
+            "bin/run x",
+            "link l -> README",
+            "sub d",
+            "sub/deep d",
+            "sub/deep/x f",
+            "sub/same f"
+        ]
     );
-    assert_eq!(std::fs::read(store.real_path(&sp).join("sub/same")).expect("read"), b"read me\n");
+    assert_eq!(
+        std::fs::read(store.real_path(&sp).join("sub/same")).expect("read"),
+        b"read me\n"
+    );
     // Reading inside the result goes to the store copy just written.
-    let inside = format!("builtins.readFile \"${{builtins.fetchTarball \"file://{}\"}}/bin/run\"", lang_tarball("proj.tar.gz").display());
-    assert_eq!(eval_to_string(store.clone(), inside, false).expect("readFile"), "#!/bin/sh\necho run\n");
+    let inside = format!(
+        "builtins.readFile \"${{builtins.fetchTarball \"file://{}\"}}/bin/run\"",
+        lang_tarball("proj.tar.gz").display()
+    );
+    assert_eq!(
+        eval_to_string(store.clone(), inside, false).expect("readFile"),
+        "#!/bin/sh\necho run\n"
+    );
     assert_eq!(store.all_valid().expect("list"), vec![sp]);
 }
 
@@ -289,21 +405,32 @@ fn fetch_tarball_matches_nix_instantiate() {
     }
     let root = Path::new("/tmp/nest-glue-oracle");
     std::fs::create_dir_all(root).expect("mkdir");
-    let _guard = nest_store::lock::PathLock::exclusive(Path::new("/tmp/nest-glue-oracle.lock")).expect("lock");
-    let expr = format!("builtins.fetchTarball {{ url = \"file://{}\"; name = \"proj\"; }}", lang_tarball("proj.tar.gz").display());
+    let _guard = nest_store::lock::PathLock::exclusive(Path::new("/tmp/nest-glue-oracle.lock"))
+        .expect("lock");
+    let expr = format!(
+        "builtins.fetchTarball {{ url = \"file://{}\"; name = \"proj\"; }}",
+        lang_tarball("proj.tar.gz").display()
+    );
     let nix = nix_writes(root, &expr).expect("nix-instantiate");
     let nest = nest_writes(root, &expr).expect("nest");
     clean(root);
     assert_eq!(nest.len(), 1, "{nest:?}");
     for (name, hash) in &nest {
-        assert_eq!(nix.get(name), Some(hash), "nest wrote {name}; nix wrote {nix:?}");
+        assert_eq!(
+            nix.get(name),
+            Some(hash),
+            "nest wrote {name}; nix wrote {nix:?}"
+        );
     }
 }
 
 #[test]
 fn dry_run_writes_nothing() {
     let t = tempfile::tempdir().expect("tempdir");
-    let cfg = StoreConfig { store_dir: t.path().join("store"), state_dir: t.path().join("var") };
+    let cfg = StoreConfig {
+        store_dir: t.path().join("store"),
+        state_dir: t.path().join("var"),
+    };
     let store = Arc::new(Store::open(&cfg).expect("open"));
     let req = EvalRequest {
         input: Input::Expr("derivation { name = \"x\"; system = \"x\"; builder = \"/bin/sh\"; s = builtins.toFile \"t\" \"t\"; }".into()),

@@ -9,7 +9,10 @@ use nest_nixcompat::derivation::{self, DerivationRequest, DrvHashCache};
 use nest_nixcompat::{StoreDir, StorePath};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let n: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(20_000);
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_000);
     let dir = StoreDir::new("/nix/store")?;
     let mut cache = DrvHashCache::new();
     let mut made: Vec<(StorePath, String)> = Vec::with_capacity(n);
@@ -48,6 +51,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         made.push((d.drv_path.clone(), dir.print(&d.output_paths["out"])));
     }
     let per = t.elapsed().as_secs_f64() / n as f64;
-    println!("instantiate: {:.1} µs per derivation ({n} derivations)", per * 1e6);
+    println!(
+        "instantiate: {:.1} µs per derivation ({n} derivations)",
+        per * 1e6
+    );
     Ok(())
 }

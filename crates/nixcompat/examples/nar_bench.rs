@@ -29,8 +29,14 @@ fn make_tree(root: &Path, total_mb: usize) -> std::io::Result<()> {
 }
 
 fn main() -> std::io::Result<()> {
-    let mb: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(256);
-    let runs: usize = std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(3);
+    let mb: usize = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(256);
+    let runs: usize = std::env::args()
+        .nth(2)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3);
     let tmp = tempfile::tempdir()?;
     let root = tmp.path().join("tree");
     make_tree(&root, mb)?;

@@ -72,7 +72,10 @@ impl<'a> Parser<'a> {
             self.pos += lit.len();
             Ok(())
         } else {
-            Err(AtermError::Expected { expected: format!("'{lit}'"), offset: self.pos })
+            Err(AtermError::Expected {
+                expected: format!("'{lit}'"),
+                offset: self.pos,
+            })
         }
     }
 
@@ -90,7 +93,10 @@ impl<'a> Parser<'a> {
     pub fn string(&mut self) -> Result<String, AtermError> {
         let start = self.pos;
         if !self.eat("\"") {
-            return Err(AtermError::Expected { expected: "a string".to_owned(), offset: start });
+            return Err(AtermError::Expected {
+                expected: "a string".to_owned(),
+                offset: start,
+            });
         }
         let mut bytes = Vec::new();
         loop {
@@ -119,7 +125,10 @@ impl<'a> Parser<'a> {
     }
 
     /// Reads `[item,item,...]` with `item` parsing one element.
-    pub fn list<T>(&mut self, mut item: impl FnMut(&mut Self) -> Result<T, AtermError>) -> Result<Vec<T>, AtermError> {
+    pub fn list<T>(
+        &mut self,
+        mut item: impl FnMut(&mut Self) -> Result<T, AtermError>,
+    ) -> Result<Vec<T>, AtermError> {
         self.expect("[")?;
         let mut out = Vec::new();
         if self.eat("]") {
@@ -165,8 +174,14 @@ mod tests {
         let mut p = Parser::new(s.as_bytes());
         assert_eq!(p.list(|p| p.string()).unwrap(), vec!["x", "y"]);
         p.finish().unwrap();
-        assert_eq!(Parser::new(b"[]").list(|p| p.string()).unwrap(), Vec::<String>::new());
+        assert_eq!(
+            Parser::new(b"[]").list(|p| p.string()).unwrap(),
+            Vec::<String>::new()
+        );
         assert!(Parser::new(b"[\"x\",]").list(|p| p.string()).is_err());
-        assert!(matches!(Parser::new(b"\"abc").string(), Err(AtermError::UnterminatedString(0))));
+        assert!(matches!(
+            Parser::new(b"\"abc").string(),
+            Err(AtermError::UnterminatedString(0))
+        ));
     }
 }

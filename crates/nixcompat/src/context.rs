@@ -40,11 +40,16 @@ impl ContextElem {
             return Ok(ContextElem::AllOutputs(dir.parse(rest)?));
         }
         if let Some(rest) = s.strip_prefix('!') {
-            let (output, path) = rest.split_once('!').ok_or_else(|| ContextError::Malformed(s.to_owned()))?;
+            let (output, path) = rest
+                .split_once('!')
+                .ok_or_else(|| ContextError::Malformed(s.to_owned()))?;
             if output.is_empty() {
                 return Err(ContextError::Malformed(s.to_owned()));
             }
-            return Ok(ContextElem::Output { drv: dir.parse(path)?, output: output.to_owned() });
+            return Ok(ContextElem::Output {
+                drv: dir.parse(path)?,
+                output: output.to_owned(),
+            });
         }
         Ok(ContextElem::Plain(dir.parse(s)?))
     }
@@ -71,7 +76,10 @@ impl DerivationRequest {
                 self.input_srcs.insert(p.clone());
             }
             ContextElem::Output { drv, output } => {
-                self.input_drvs.entry(drv.clone()).or_default().insert(output.clone());
+                self.input_drvs
+                    .entry(drv.clone())
+                    .or_default()
+                    .insert(output.clone());
             }
             ContextElem::AllOutputs(p) => return Err(ContextError::NotValid(dir.print(p))),
         }
@@ -90,7 +98,9 @@ impl DerivationRequest {
 /// The references of a `toFile` text: every context element must be a plain
 /// path (Nix: "the file … cannot refer to derivation outputs"), `Err` holds
 /// the first one that is not.
-pub fn plain_references<'a>(elems: impl IntoIterator<Item = &'a ContextElem>) -> Result<BTreeSet<StorePath>, &'a ContextElem> {
+pub fn plain_references<'a>(
+    elems: impl IntoIterator<Item = &'a ContextElem>,
+) -> Result<BTreeSet<StorePath>, &'a ContextElem> {
     let mut out = BTreeSet::new();
     for e in elems {
         match e {
@@ -118,7 +128,9 @@ mod tests {
             assert_eq!(ContextElem::parse(&dir, s).unwrap().encode(&dir), s);
         }
         assert_eq!(
-            ContextElem::parse(&dir, "!dev/nix/store/x").unwrap_err().to_string(),
+            ContextElem::parse(&dir, "!dev/nix/store/x")
+                .unwrap_err()
+                .to_string(),
             "invalid string context element '!dev/nix/store/x'"
         );
         assert!(ContextElem::parse(&dir, "/tmp/x").is_err());
@@ -128,15 +140,25 @@ mod tests {
     fn context_becomes_inputs() {
         let dir = StoreDir::default();
         let mut req = DerivationRequest::default();
-        let src = ContextElem::parse(&dir, "/nix/store/vmg5na96ajnh1v932j9jdzfc3022vbh9-a").unwrap();
-        let dev = ContextElem::parse(&dir, "!dev!/nix/store/97qlv6h78lxlm9zc8849ahsbcklhsi2y-x.drv").unwrap();
-        let out = ContextElem::parse(&dir, "!out!/nix/store/97qlv6h78lxlm9zc8849ahsbcklhsi2y-x.drv").unwrap();
+        let src =
+            ContextElem::parse(&dir, "/nix/store/vmg5na96ajnh1v932j9jdzfc3022vbh9-a").unwrap();
+        let dev = ContextElem::parse(
+            &dir,
+            "!dev!/nix/store/97qlv6h78lxlm9zc8849ahsbcklhsi2y-x.drv",
+        )
+        .unwrap();
+        let out = ContextElem::parse(
+            &dir,
+            "!out!/nix/store/97qlv6h78lxlm9zc8849ahsbcklhsi2y-x.drv",
+        )
+        .unwrap();
         for e in [&src, &dev, &out] {
             req.add_context(&dir, e).unwrap();
         }
         assert_eq!(req.input_srcs.len(), 1);
         assert_eq!(req.input_drvs.values().next().unwrap().len(), 2);
-        let all = ContextElem::parse(&dir, "=/nix/store/97qlv6h78lxlm9zc8849ahsbcklhsi2y-x.drv").unwrap();
+        let all =
+            ContextElem::parse(&dir, "=/nix/store/97qlv6h78lxlm9zc8849ahsbcklhsi2y-x.drv").unwrap();
         assert_eq!(
             req.add_context(&dir, &all).unwrap_err().to_string(),
             "path '/nix/store/97qlv6h78lxlm9zc8849ahsbcklhsi2y-x.drv' is not valid"

@@ -8,7 +8,10 @@ use thiserror::Error;
 
 use crate::aterm::{self, AtermError, Parser};
 use crate::hash::{sha256, Hash, HashAlgo, HashError};
-use crate::paths::{make_fixed_output_path, make_output_path, make_text_path, FileIngestionMethod, FixedOutputHash, PathError};
+use crate::paths::{
+    make_fixed_output_path, make_output_path, make_text_path, FileIngestionMethod, FixedOutputHash,
+    PathError,
+};
 use crate::store_path::{StoreDir, StorePath, StorePathError};
 
 /// Errors from building, parsing or hashing derivations. Messages follow Nix where Nix has one.
@@ -50,9 +53,15 @@ pub enum DerivationOutput {
     /// `("out","/nix/store/…","","")`.
     InputAddressed { path: StorePath },
     /// `("out","/nix/store/…","r:sha256","<hex>")`. `path` is what Nix derives from the hash and name.
-    Fixed { path: StorePath, hash: FixedOutputHash },
+    Fixed {
+        path: StorePath,
+        hash: FixedOutputHash,
+    },
     /// `("out","","r:sha256","")`: content-addressed, path not yet known (ca-derivations).
-    Floating { method: FileIngestionMethod, algo: HashAlgo },
+    Floating {
+        method: FileIngestionMethod,
+        algo: HashAlgo,
+    },
     /// `("out","","","")`: path not yet known; used while hashing a derivation for its own output paths.
     Deferred,
 }
@@ -61,7 +70,9 @@ impl DerivationOutput {
     /// The output path, when it is known.
     pub fn path(&self) -> Option<&StorePath> {
         match self {
-            DerivationOutput::InputAddressed { path } | DerivationOutput::Fixed { path, .. } => Some(path),
+            DerivationOutput::InputAddressed { path } | DerivationOutput::Fixed { path, .. } => {
+                Some(path)
+            }
             DerivationOutput::Floating { .. } | DerivationOutput::Deferred => None,
         }
     }
@@ -96,7 +107,12 @@ impl Derivation {
     /// Nix's `Derivation::unparse`. `mask_outputs` blanks output paths and the
     /// env entries named like outputs; `input_hashes` replaces `inputDrvs` by
     /// `(modulo hash hex, outputs)` pairs, as `hashDerivationModulo` needs.
-    pub fn unparse(&self, dir: &StoreDir, mask_outputs: bool, input_hashes: Option<&BTreeMap<String, BTreeSet<String>>>) -> String {
+    pub fn unparse(
+        &self,
+        dir: &StoreDir,
+        mask_outputs: bool,
+        input_hashes: Option<&BTreeMap<String, BTreeSet<String>>>,
+    ) -> String {
         let mut s = String::with_capacity(1024);
         s.push_str("Derive([");
         for (i, (name, out)) in self.outputs.iter().enumerate() {
@@ -107,9 +123,15 @@ impl Derivation {
             aterm::write_string(&mut s, name);
             s.push(',');
             let (path, algo, hash) = match out {
-                DerivationOutput::InputAddressed { path } => (Some(path), String::new(), String::new()),
-                DerivationOutput::Fixed { path, hash } => (Some(path), hash.method_algo(), hash.hash.to_base16()),
-                DerivationOutput::Floating { method, algo } => (None, format!("{}{}", method.prefix(), algo), String::new()),
+                DerivationOutput::InputAddressed { path } => {
+                    (Some(path), String::new(), String::new())
+                }
+                DerivationOutput::Fixed { path, hash } => {
+                    (Some(path), hash.method_algo(), hash.hash.to_base16())
+                }
+                DerivationOutput::Floating { method, algo } => {
+                    (None, format!("{}{}", method.prefix(), algo), String::new())
+                }
                 DerivationOutput::Deferred => (None, String::new(), String::new()),
             };
             let printed = match path {
@@ -234,7 +256,10 @@ impl Derivation {
         for (path, outs, _) in raw_inputs {
             input_drvs.insert(dir.parse(&path)?, outs.into_iter().collect());
         }
-        let input_srcs = raw_srcs.iter().map(|s| dir.parse(s)).collect::<Result<_, _>>()?;
+        let input_srcs = raw_srcs
+            .iter()
+            .map(|s| dir.parse(s))
+            .collect::<Result<_, _>>()?;
         Ok(Derivation {
             name: name.to_owned(),
             outputs,
@@ -249,18 +274,31 @@ impl Derivation {
 
     /// Whether every output is fixed (Nix's `CAFixed` derivation type).
     pub fn is_fixed_output(&self) -> bool {
-        !self.outputs.is_empty() && self.outputs.values().all(|o| matches!(o, DerivationOutput::Fixed { .. }))
+        !self.outputs.is_empty()
+            && self
+                .outputs
+                .values()
+                .all(|o| matches!(o, DerivationOutput::Fixed { .. }))
     }
 
     /// The references of the `.drv` file: its input sources and input derivations.
     pub fn references(&self) -> BTreeSet<StorePath> {
-        self.input_srcs.iter().chain(self.input_drvs.keys()).cloned().collect()
+        self.input_srcs
+            .iter()
+            .chain(self.input_drvs.keys())
+            .cloned()
+            .collect()
     }
 
     /// The `.drv` path: a text path named `<name>.drv` over [`Derivation::to_aterm`].
     pub fn drv_path(&self, dir: &StoreDir) -> Result<StorePath, DerivationError> {
         let text = self.to_aterm(dir);
-        Ok(make_text_path(dir, &format!("{}.drv", self.name), &sha256(text.as_bytes()), &self.references())?)
+        Ok(make_text_path(
+            dir,
+            &format!("{}.drv", self.name),
+            &sha256(text.as_bytes()),
+            &self.references(),
+        )?)
     }
 
     /// Nix's `hashDerivationModulo`. `lookup` gives the modulo hash of an input
@@ -278,7 +316,12 @@ impl Derivation {
             let mut hashes = DrvHash::new();
             for (name, out) in &self.outputs {
                 if let DerivationOutput::Fixed { path, hash } = out {
-                    let s = format!("fixed:out:{}:{}:{}", hash.method_algo(), hash.hash.to_base16(), dir.print(path));
+                    let s = format!(
+                        "fixed:out:{}:{}:{}",
+                        hash.method_algo(),
+                        hash.hash.to_base16(),
+                        dir.print(path)
+                    );
                     hashes.insert(name.clone(), sha256(s.as_bytes()));
                 }
             }
@@ -288,7 +331,12 @@ impl Derivation {
         for (drv_path, outs) in &self.input_drvs {
             let hashes = lookup(drv_path)?;
             for o in outs {
-                let h = hashes.get(o).ok_or_else(|| DerivationError::MissingOutput { drv: dir.print(drv_path), output: o.clone() })?;
+                let h = hashes
+                    .get(o)
+                    .ok_or_else(|| DerivationError::MissingOutput {
+                        drv: dir.print(drv_path),
+                        output: o.clone(),
+                    })?;
                 inputs.entry(h.to_base16()).or_default().insert(o.clone());
             }
         }
@@ -297,7 +345,12 @@ impl Derivation {
     }
 }
 
-fn parse_output(dir: &StoreDir, path: &str, algo: &str, hash: &str) -> Result<DerivationOutput, DerivationError> {
+fn parse_output(
+    dir: &StoreDir,
+    path: &str,
+    algo: &str,
+    hash: &str,
+) -> Result<DerivationOutput, DerivationError> {
     if !algo.is_empty() {
         let (method, algo_name) = match algo.strip_prefix("r:") {
             Some(rest) => (FileIngestionMethod::Recursive, rest),
@@ -306,17 +359,26 @@ fn parse_output(dir: &StoreDir, path: &str, algo: &str, hash: &str) -> Result<De
         let algo = HashAlgo::parse(algo_name)?;
         if hash.is_empty() {
             if !path.is_empty() {
-                return Err(AtermError::Expected { expected: "an empty path for a floating output".to_owned(), offset: 0 }.into());
+                return Err(AtermError::Expected {
+                    expected: "an empty path for a floating output".to_owned(),
+                    offset: 0,
+                }
+                .into());
             }
             return Ok(DerivationOutput::Floating { method, algo });
         }
         let hash = Hash::parse_unprefixed(hash, algo)?;
-        return Ok(DerivationOutput::Fixed { path: dir.parse(path)?, hash: FixedOutputHash { method, hash } });
+        return Ok(DerivationOutput::Fixed {
+            path: dir.parse(path)?,
+            hash: FixedOutputHash { method, hash },
+        });
     }
     if path.is_empty() {
         return Ok(DerivationOutput::Deferred);
     }
-    Ok(DerivationOutput::InputAddressed { path: dir.parse(path)? })
+    Ok(DerivationOutput::InputAddressed {
+        path: dir.parse(path)?,
+    })
 }
 
 /// Modulo hashes of derivations already seen, by `.drv` path. In read-only
@@ -342,7 +404,10 @@ impl DrvHashCache {
 
     /// A lookup for [`Derivation::hash_modulo`] that fails on unknown derivations.
     pub fn lookup(&self, dir: &StoreDir, drv_path: &StorePath) -> Result<DrvHash, DerivationError> {
-        self.map.get(drv_path).cloned().ok_or_else(|| DerivationError::UnknownInputDerivation(dir.print(drv_path)))
+        self.map
+            .get(drv_path)
+            .cloned()
+            .ok_or_else(|| DerivationError::UnknownInputDerivation(dir.print(drv_path)))
     }
 }
 
@@ -454,7 +519,13 @@ pub fn instantiate(
         let foh = FixedOutputHash { method, hash };
         let path = make_fixed_output_path(dir, &foh, &drv.name, &BTreeSet::new(), false)?;
         drv.env.insert("out".to_owned(), dir.print(&path));
-        drv.outputs.insert("out".to_owned(), DerivationOutput::Fixed { path: path.clone(), hash: foh });
+        drv.outputs.insert(
+            "out".to_owned(),
+            DerivationOutput::Fixed {
+                path: path.clone(),
+                hash: foh,
+            },
+        );
         output_paths.insert("out".to_owned(), path);
     } else {
         for o in &output_names {
@@ -463,10 +534,18 @@ pub fn instantiate(
         }
         let hashes = drv.hash_modulo(dir, true, &mut lookup)?;
         for o in &output_names {
-            let h = hashes.get(o).ok_or_else(|| DerivationError::MissingOutput { drv: drv.name.clone(), output: o.clone() })?;
+            let h = hashes
+                .get(o)
+                .ok_or_else(|| DerivationError::MissingOutput {
+                    drv: drv.name.clone(),
+                    output: o.clone(),
+                })?;
             let path = make_output_path(dir, o, h, &drv.name)?;
             drv.env.insert(o.clone(), dir.print(&path));
-            drv.outputs.insert(o.clone(), DerivationOutput::InputAddressed { path: path.clone() });
+            drv.outputs.insert(
+                o.clone(),
+                DerivationOutput::InputAddressed { path: path.clone() },
+            );
             output_paths.insert(o.clone(), path);
         }
     }
@@ -474,7 +553,13 @@ pub fn instantiate(
     // Dependents hash this derivation as written, with its real output paths
     // (Nix records `hashDerivationModulo(drv, false)` under the `.drv` path).
     let drv_hash = drv.hash_modulo(dir, false, &mut lookup)?;
-    Ok(InstantiatedDerivation { drv, drv_path, output_paths, drv_hash, warnings })
+    Ok(InstantiatedDerivation {
+        drv,
+        drv_path,
+        output_paths,
+        drv_hash,
+        warnings,
+    })
 }
 
 #[cfg(test)]
@@ -482,14 +567,21 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     fn simple_request(name: &str) -> DerivationRequest {
         DerivationRequest {
             name: name.to_owned(),
             outputs: vec!["out".to_owned()],
-            env: env(&[("name", name), ("builder", "/bin/sh"), ("system", "x86_64-linux")]),
+            env: env(&[
+                ("name", name),
+                ("builder", "/bin/sh"),
+                ("system", "x86_64-linux"),
+            ]),
             builder: "/bin/sh".to_owned(),
             system: "x86_64-linux".to_owned(),
             ..Default::default()
@@ -513,7 +605,10 @@ mod tests {
             r#"[("a","q\"\n\t\\"),("builder","/bin/sh"),("name","x"),("out","/tmp/tmp.KHhoUBs5B9/store/f3zk7x9cnc7wxjmslgya8985cpwsvhs6-x"),("system","x86_64-linux")])"#
         );
         assert_eq!(d.drv.to_aterm(&dir), expected);
-        assert_eq!(d.drv_path.base_name(), "almv8z9p4y360dwawk61phhhm95v9l02-x.drv");
+        assert_eq!(
+            d.drv_path.base_name(),
+            "almv8z9p4y360dwawk61phhhm95v9l02-x.drv"
+        );
         let parsed = Derivation::parse(&dir, expected.as_bytes(), "x").unwrap();
         assert_eq!(parsed, d.drv);
     }
@@ -523,18 +618,35 @@ mod tests {
         let dir = StoreDir::default();
         let p = |s: &str| StorePath::from_base_name(s).unwrap();
         let mut outputs = BTreeMap::new();
-        outputs.insert("a".to_owned(), DerivationOutput::InputAddressed { path: p("vmg5na96ajnh1v932j9jdzfc3022vbh9-a") });
+        outputs.insert(
+            "a".to_owned(),
+            DerivationOutput::InputAddressed {
+                path: p("vmg5na96ajnh1v932j9jdzfc3022vbh9-a"),
+            },
+        );
         outputs.insert(
             "b".to_owned(),
             DerivationOutput::Fixed {
                 path: p("40f7dy52bs36disbschzajhkvaqkr0qn-b"),
-                hash: FixedOutputHash { method: FileIngestionMethod::Recursive, hash: sha256(b"x") },
+                hash: FixedOutputHash {
+                    method: FileIngestionMethod::Recursive,
+                    hash: sha256(b"x"),
+                },
             },
         );
-        outputs.insert("c".to_owned(), DerivationOutput::Floating { method: FileIngestionMethod::Flat, algo: HashAlgo::Sha1 });
+        outputs.insert(
+            "c".to_owned(),
+            DerivationOutput::Floating {
+                method: FileIngestionMethod::Flat,
+                algo: HashAlgo::Sha1,
+            },
+        );
         outputs.insert("d".to_owned(), DerivationOutput::Deferred);
         let mut input_drvs = BTreeMap::new();
-        input_drvs.insert(p("97qlv6h78lxlm9zc8849ahsbcklhsi2y-x.drv"), BTreeSet::from(["dev".to_owned(), "out".to_owned()]));
+        input_drvs.insert(
+            p("97qlv6h78lxlm9zc8849ahsbcklhsi2y-x.drv"),
+            BTreeSet::from(["dev".to_owned(), "out".to_owned()]),
+        );
         let drv = Derivation {
             name: "t".to_owned(),
             outputs,
@@ -542,14 +654,19 @@ mod tests {
             input_srcs: BTreeSet::from([p("vmg5na96ajnh1v932j9jdzfc3022vbh9-a")]),
             platform: "x86_64-linux".to_owned(),
             builder: "/bin/sh".to_owned(),
-            args: vec!["-c".to_owned(), "echo \"$out\"\r\n".to_owned(), String::new()],
+            args: vec![
+                "-c".to_owned(),
+                "echo \"$out\"\r\n".to_owned(),
+                String::new(),
+            ],
             env: env(&[("k", "v\\"), ("uni", "✓")]),
         };
         let text = drv.to_aterm(&dir);
         assert!(text.contains(r#"("b","/nix/store/40f7dy52bs36disbschzajhkvaqkr0qn-b","r:sha256","2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881")"#), "{text}");
         assert!(text.contains(r#"("c","","sha1","")"#));
         assert!(text.contains(r#"("d","","","")"#));
-        assert!(text.contains(r#"[("/nix/store/97qlv6h78lxlm9zc8849ahsbcklhsi2y-x.drv",["dev","out"])]"#));
+        assert!(text
+            .contains(r#"[("/nix/store/97qlv6h78lxlm9zc8849ahsbcklhsi2y-x.drv",["dev","out"])]"#));
         assert!(text.contains(r#"["-c","echo \"$out\"\r\n",""]"#));
         assert_eq!(Derivation::parse(&dir, text.as_bytes(), "t").unwrap(), drv);
         assert_eq!(drv.references().len(), 2);
@@ -559,19 +676,35 @@ mod tests {
     #[test]
     fn parse_errors() {
         let dir = StoreDir::default();
-        let e = |t: &str| Derivation::parse(&dir, t.as_bytes(), "x").unwrap_err().to_string();
+        let e = |t: &str| {
+            Derivation::parse(&dir, t.as_bytes(), "x")
+                .unwrap_err()
+                .to_string()
+        };
         assert_eq!(e("Derive(["), "derivation text: expected '(' at byte 8");
-        assert_eq!(e("Derive([(1"), "derivation text: expected a string at byte 9");
-        assert_eq!(e("Derive([(\"out"), "derivation text: unterminated string starting at byte 9");
+        assert_eq!(
+            e("Derive([(1"),
+            "derivation text: expected a string at byte 9"
+        );
+        assert_eq!(
+            e("Derive([(\"out"),
+            "derivation text: unterminated string starting at byte 9"
+        );
         assert_eq!(e("Foo()"), "derivation text: expected 'Derive(' at byte 0");
         let ok = r#"Derive([("out","","","")],[],[],"s","b",[],[])"#;
         assert!(Derivation::parse(&dir, ok.as_bytes(), "x").is_ok());
-        assert_eq!(e(&format!("{ok} ")), "derivation text: trailing data at byte 46");
+        assert_eq!(
+            e(&format!("{ok} ")),
+            "derivation text: trailing data at byte 46"
+        );
         assert_eq!(
             e(r#"Derive([("out","/elsewhere/vmg5na96ajnh1v932j9jdzfc3022vbh9-a","","")],[],[],"s","b",[],[])"#),
             "path '/elsewhere/vmg5na96ajnh1v932j9jdzfc3022vbh9-a' is not in the Nix store '/nix/store'"
         );
-        assert_eq!(e(r#"Derive([("out","","sha3","x")],[],[],"s","b",[],[])"#), "unknown hash algorithm 'sha3'");
+        assert_eq!(
+            e(r#"Derive([("out","","sha3","x")],[],[],"s","b",[],[])"#),
+            "unknown hash algorithm 'sha3'"
+        );
         assert_eq!(
             e(r#"Derive([("out","","",""),("out","","","")],[],[],"s","b",[],[])"#),
             "duplicate derivation output 'out'"
@@ -581,8 +714,12 @@ mod tests {
     #[test]
     fn instantiate_rejects_what_nix_rejects() {
         let dir = StoreDir::default();
-        let err = |req: DerivationRequest| instantiate(&dir, req, no_inputs).unwrap_err().to_string();
-        assert_eq!(err(simple_request("x.drv")), "derivation names are not allowed to end in '.drv'");
+        let err =
+            |req: DerivationRequest| instantiate(&dir, req, no_inputs).unwrap_err().to_string();
+        assert_eq!(
+            err(simple_request("x.drv")),
+            "derivation names are not allowed to end in '.drv'"
+        );
         let mut r = simple_request("x");
         r.outputs = vec![];
         assert_eq!(err(r), "derivation cannot have an empty set of outputs");
@@ -594,32 +731,65 @@ mod tests {
         assert_eq!(err(r), "duplicate derivation output 'out'");
         let mut r = simple_request("x");
         r.outputs = vec!["out".into(), "dev".into()];
-        r.fixed_output = Some(FixedOutputRequest { hash: sha256(b"").to_sri(), ..Default::default() });
-        assert_eq!(err(r), "multiple outputs are not supported in fixed-output derivations");
+        r.fixed_output = Some(FixedOutputRequest {
+            hash: sha256(b"").to_sri(),
+            ..Default::default()
+        });
+        assert_eq!(
+            err(r),
+            "multiple outputs are not supported in fixed-output derivations"
+        );
         let mut r = simple_request("x");
-        r.fixed_output = Some(FixedOutputRequest { hash: sha256(b"").to_sri(), algo: None, mode: Some("deep".into()) });
-        assert_eq!(err(r), "invalid value 'deep' for 'outputHashMode' attribute");
+        r.fixed_output = Some(FixedOutputRequest {
+            hash: sha256(b"").to_sri(),
+            algo: None,
+            mode: Some("deep".into()),
+        });
+        assert_eq!(
+            err(r),
+            "invalid value 'deep' for 'outputHashMode' attribute"
+        );
         let mut r = simple_request("x");
-        r.fixed_output = Some(FixedOutputRequest { hash: String::new(), ..Default::default() });
+        r.fixed_output = Some(FixedOutputRequest {
+            hash: String::new(),
+            ..Default::default()
+        });
         assert_eq!(err(r), "empty hash requires explicit hash type");
         let mut r = simple_request("x");
-        r.fixed_output = Some(FixedOutputRequest { hash: "abc".into(), algo: Some("sha256".into()), mode: None });
+        r.fixed_output = Some(FixedOutputRequest {
+            hash: "abc".into(),
+            algo: Some("sha256".into()),
+            mode: None,
+        });
         assert_eq!(err(r), "hash 'abc' has wrong length for hash type 'sha256'");
         // nix-instantiate --eval -E '(derivation {name="a b"; builder="x"; system="s";}).drvPath'
         let mut r = simple_request("a b");
         r.builder = "x".into();
         r.system = "s".into();
         r.env = env(&[("builder", "x"), ("name", "a b"), ("system", "s")]);
-        assert_eq!(err(r), "store path 'g365xm6dvqqq7ka1apnz2k5ww9pp1mz7-a b' contains illegal character ' '");
+        assert_eq!(
+            err(r),
+            "store path 'g365xm6dvqqq7ka1apnz2k5ww9pp1mz7-a b' contains illegal character ' '"
+        );
     }
 
     #[test]
     fn empty_fixed_hash_warns_like_nix() {
         let dir = StoreDir::default();
         let mut r = simple_request("x");
-        r.fixed_output = Some(FixedOutputRequest { hash: String::new(), algo: Some("sha256".into()), mode: None });
+        r.fixed_output = Some(FixedOutputRequest {
+            hash: String::new(),
+            algo: Some("sha256".into()),
+            mode: None,
+        });
         let d = instantiate(&dir, r, no_inputs).unwrap();
-        assert_eq!(d.warnings, vec!["found empty hash, assuming 'sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='".to_owned()]);
+        assert_eq!(
+            d.warnings,
+            vec![
+                "found empty hash, assuming 'sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='"
+                    .to_owned()
+            ]
+        );
     }
 
     #[test]
@@ -628,7 +798,8 @@ mod tests {
         let mut cache = DrvHashCache::new();
         let dep = instantiate(&dir, simple_request("dep"), |p| cache.lookup(&dir, p)).unwrap();
         let mut r = simple_request("top");
-        r.input_drvs.insert(dep.drv_path.clone(), BTreeSet::from(["out".to_owned()]));
+        r.input_drvs
+            .insert(dep.drv_path.clone(), BTreeSet::from(["out".to_owned()]));
         let e = instantiate(&dir, r.clone(), |p| cache.lookup(&dir, p)).unwrap_err();
         assert_eq!(
             e.to_string(),
@@ -638,11 +809,17 @@ mod tests {
         let top = instantiate(&dir, r.clone(), |p| cache.lookup(&dir, p)).unwrap();
         assert_eq!(top.drv.input_drvs.len(), 1);
         let mut r2 = r;
-        r2.input_drvs.insert(dep.drv_path.clone(), BTreeSet::from(["dev".to_owned()]));
+        r2.input_drvs
+            .insert(dep.drv_path.clone(), BTreeSet::from(["dev".to_owned()]));
         let e = instantiate(&dir, r2, |p| cache.lookup(&dir, p)).unwrap_err();
         assert!(e.to_string().contains("has no output 'dev'"), "{e}");
         // Re-hashing the parsed .drv (as a store import would) gives the recorded hash.
         let parsed = Derivation::parse(&dir, dep.drv.to_aterm(&dir).as_bytes(), "dep").unwrap();
-        assert_eq!(parsed.hash_modulo(&dir, false, |p| cache.lookup(&dir, p)).unwrap(), dep.drv_hash);
+        assert_eq!(
+            parsed
+                .hash_modulo(&dir, false, |p| cache.lookup(&dir, p))
+                .unwrap(),
+            dep.drv_hash
+        );
     }
 }

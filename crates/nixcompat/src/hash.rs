@@ -142,7 +142,10 @@ impl Hash {
 
     /// The all-zero digest Nix substitutes for an empty `outputHash`.
     pub fn zero(algo: HashAlgo) -> Hash {
-        Hash { algo, bytes: [0u8; 64] }
+        Hash {
+            algo,
+            bytes: [0u8; 64],
+        }
     }
 
     pub fn algo(&self) -> HashAlgo {
@@ -212,7 +215,9 @@ impl Hash {
 
     /// Parses an SRI hash (`sha256-<base64>`).
     pub fn parse_sri(s: &str) -> Result<Hash, HashError> {
-        let (name, rest) = s.split_once('-').ok_or_else(|| HashError::InvalidSri(s.to_owned()))?;
+        let (name, rest) = s
+            .split_once('-')
+            .ok_or_else(|| HashError::InvalidSri(s.to_owned()))?;
         let algo = HashAlgo::parse(name)?;
         parse_digits(rest, algo, true)
     }
@@ -225,7 +230,10 @@ impl Hash {
 
 fn check_expected(s: &str, found: HashAlgo, expected: Option<HashAlgo>) -> Result<(), HashError> {
     match expected {
-        Some(e) if e != found => Err(HashError::AlgoMismatch { hash: s.to_owned(), expected: e }),
+        Some(e) if e != found => Err(HashError::AlgoMismatch {
+            hash: s.to_owned(),
+            expected: e,
+        }),
         _ => Ok(()),
     }
 }
@@ -236,7 +244,8 @@ fn parse_digits(rest: &str, algo: HashAlgo, sri: bool) -> Result<Hash, HashError
     let digest = if !sri && bytes.len() == size * 2 {
         from_hex(bytes).ok_or_else(|| HashError::InvalidBase16(rest.to_owned()))?
     } else if !sri && bytes.len() == nixbase32::encoded_len(size) {
-        nixbase32::decode_exact(bytes, size).map_err(|_| HashError::InvalidBase32(rest.to_owned()))?
+        nixbase32::decode_exact(bytes, size)
+            .map_err(|_| HashError::InvalidBase32(rest.to_owned()))?
     } else if sri || bytes.len() == base64::encoded_len(size) {
         let d = base64::decode(bytes).map_err(|_| {
             if sri {
@@ -246,13 +255,23 @@ fn parse_digits(rest: &str, algo: HashAlgo, sri: bool) -> Result<Hash, HashError
             }
         })?;
         if d.len() != size {
-            return Err(if sri { HashError::InvalidSri(rest.to_owned()) } else { HashError::InvalidBase64(rest.to_owned()) });
+            return Err(if sri {
+                HashError::InvalidSri(rest.to_owned())
+            } else {
+                HashError::InvalidBase64(rest.to_owned())
+            });
         }
         d
     } else {
-        return Err(HashError::WrongLength { hash: rest.to_owned(), algo });
+        return Err(HashError::WrongLength {
+            hash: rest.to_owned(),
+            algo,
+        });
     };
-    Hash::from_bytes(algo, &digest).ok_or(HashError::WrongLength { hash: rest.to_owned(), algo })
+    Hash::from_bytes(algo, &digest).ok_or(HashError::WrongLength {
+        hash: rest.to_owned(),
+        algo,
+    })
 }
 
 /// Lower-case hex of arbitrary bytes.
@@ -278,7 +297,9 @@ fn from_hex(s: &[u8]) -> Option<Vec<u8>> {
     if !s.len().is_multiple_of(2) {
         return None;
     }
-    s.chunks(2).map(|p| Some((nibble(p[0])? << 4) | nibble(p[1])?)).collect()
+    s.chunks(2)
+        .map(|p| Some((nibble(p[0])? << 4) | nibble(p[1])?))
+        .collect()
 }
 
 /// Nix's `compressHash`: folds a digest into `size` bytes by XOR-ing byte
@@ -391,7 +412,12 @@ mod tests {
             let h = algo.digest(b"");
             assert_eq!(h.to_base16(), hex);
             assert_eq!(h.to_nixbase32(), b32);
-            for text in [hex.to_owned(), b32.to_owned(), h.to_base64(), hex.to_uppercase()] {
+            for text in [
+                hex.to_owned(),
+                b32.to_owned(),
+                h.to_base64(),
+                hex.to_uppercase(),
+            ] {
                 assert_eq!(Hash::parse_unprefixed(&text, algo).unwrap(), h, "{text}");
                 assert_eq!(Hash::parse_any(&format!("{algo}:{text}"), None).unwrap(), h);
             }
@@ -403,31 +429,55 @@ mod tests {
     #[test]
     fn sri_and_prefixed_printing() {
         let h = sha256(b"");
-        assert_eq!(h.to_sri(), "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
+        assert_eq!(
+            h.to_sri(),
+            "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+        );
         assert_eq!(
             h.to_string_as(HashEncoding::Base16, true),
             "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
-        assert_eq!(h.to_string_as(HashEncoding::Nixbase32, false), "0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73");
+        assert_eq!(
+            h.to_string_as(HashEncoding::Nixbase32, false),
+            "0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73"
+        );
         assert_eq!(h.to_string_as(HashEncoding::Sri, false), h.to_sri());
     }
 
     #[test]
     fn parse_errors_are_clear() {
         let e = |s: &str, a: Option<HashAlgo>| Hash::parse_any(s, a).unwrap_err().to_string();
-        assert_eq!(e("abc", Some(HashAlgo::Sha256)), "hash 'abc' has wrong length for hash type 'sha256'");
-        assert_eq!(e("sha3:abc", None), "unknown hash algorithm 'sha3'");
-        assert_eq!(e("abc", None), "hash 'abc' does not include a type, nor is the type otherwise known from context");
         assert_eq!(
-            e("sha1:143xibwh31h9bvxzalr0sjvbbvpa6ffs", Some(HashAlgo::Sha256)),
+            e("abc", Some(HashAlgo::Sha256)),
+            "hash 'abc' has wrong length for hash type 'sha256'"
+        );
+        assert_eq!(e("sha3:abc", None), "unknown hash algorithm 'sha3'");
+        assert_eq!(
+            e("abc", None),
+            "hash 'abc' does not include a type, nor is the type otherwise known from context"
+        );
+        assert_eq!(
+            e(
+                "sha1:143xibwh31h9bvxzalr0sjvbbvpa6ffs",
+                Some(HashAlgo::Sha256)
+            ),
             "hash 'sha1:143xibwh31h9bvxzalr0sjvbbvpa6ffs' should have type 'sha256'"
         );
         let bad32 = "e".repeat(52);
-        assert_eq!(e(&bad32, Some(HashAlgo::Sha256)), format!("invalid base-32 hash '{bad32}'"));
+        assert_eq!(
+            e(&bad32, Some(HashAlgo::Sha256)),
+            format!("invalid base-32 hash '{bad32}'")
+        );
         let bad16 = "g".repeat(64);
-        assert_eq!(e(&bad16, Some(HashAlgo::Sha256)), format!("invalid base-16 hash '{bad16}'"));
+        assert_eq!(
+            e(&bad16, Some(HashAlgo::Sha256)),
+            format!("invalid base-16 hash '{bad16}'")
+        );
         assert_eq!(e("sha256-AAAA", None), "invalid SRI hash 'AAAA'");
-        assert_eq!(e("foo-AAAA", Some(HashAlgo::Sha256)), "unknown hash algorithm 'foo'");
+        assert_eq!(
+            e("foo-AAAA", Some(HashAlgo::Sha256)),
+            "unknown hash algorithm 'foo'"
+        );
     }
 
     #[test]
@@ -436,7 +486,11 @@ mod tests {
         let c = compress_hash(&digest, 20);
         assert_eq!(c.len(), 20);
         for (i, b) in c.iter().enumerate() {
-            let expected = if i < 12 { (i as u8 + 1) ^ (i as u8 + 21) } else { i as u8 + 1 };
+            let expected = if i < 12 {
+                (i as u8 + 1) ^ (i as u8 + 21)
+            } else {
+                i as u8 + 1
+            };
             assert_eq!(*b, expected, "byte {i}");
         }
         assert_eq!(compress_hash(&[1, 2, 3], 5), vec![1, 2, 3, 0, 0]);

@@ -76,7 +76,9 @@ impl<'f> FsSource<'f> {
 
     /// A source that skips entries for which `filter` is false.
     pub fn with_filter(filter: impl FnMut(&Path, &NarMetadata) -> bool + 'f) -> Self {
-        FsSource { filter: Some(Box::new(filter)) }
+        FsSource {
+            filter: Some(Box::new(filter)),
+        }
     }
 }
 
@@ -94,23 +96,37 @@ impl NarSource for FsSource<'_> {
     type Error = io::Error;
 
     fn metadata(&mut self, path: &Path) -> io::Result<NarMetadata> {
-        let md = std::fs::symlink_metadata(path).map_err(|e| with_path(e, "getting status of", path))?;
+        let md =
+            std::fs::symlink_metadata(path).map_err(|e| with_path(e, "getting status of", path))?;
         let ft = md.file_type();
         if ft.is_symlink() {
-            let target = std::fs::read_link(path).map_err(|e| with_path(e, "reading symlink", path))?;
-            Ok(NarMetadata::Symlink { target: target.into_os_string() })
+            let target =
+                std::fs::read_link(path).map_err(|e| with_path(e, "reading symlink", path))?;
+            Ok(NarMetadata::Symlink {
+                target: target.into_os_string(),
+            })
         } else if ft.is_dir() {
             Ok(NarMetadata::Directory)
         } else if ft.is_file() {
-            Ok(NarMetadata::Regular { executable: md.permissions().mode() & 0o100 != 0, size: md.len() })
+            Ok(NarMetadata::Regular {
+                executable: md.permissions().mode() & 0o100 != 0,
+                size: md.len(),
+            })
         } else {
-            Err(io::Error::new(io::ErrorKind::InvalidInput, format!("file '{}' has an unsupported type", path.display())))
+            Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("file '{}' has an unsupported type", path.display()),
+            ))
         }
     }
 
     fn read_dir(&mut self, path: &Path) -> io::Result<Vec<OsString>> {
         let rd = std::fs::read_dir(path).map_err(|e| with_path(e, "opening directory", path))?;
-        rd.map(|e| e.map(|e| e.file_name()).map_err(|e| with_path(e, "reading directory", path))).collect()
+        rd.map(|e| {
+            e.map(|e| e.file_name())
+                .map_err(|e| with_path(e, "reading directory", path))
+        })
+        .collect()
     }
 
     fn copy_contents(&mut self, path: &Path, out: &mut dyn Write) -> io::Result<()> {
@@ -139,7 +155,9 @@ fn write_padding(out: &mut dyn Write, len: u64) -> io::Result<()> {
 }
 
 fn write_tokens(out: &mut dyn Write, tokens: &[&str]) -> io::Result<()> {
-    tokens.iter().try_for_each(|t| write_bytes(out, t.as_bytes()))
+    tokens
+        .iter()
+        .try_for_each(|t| write_bytes(out, t.as_bytes()))
 }
 
 /// Counts what passes through, so a file that changes size while it is read is caught.
@@ -160,13 +178,22 @@ impl Write for Counting<'_> {
 }
 
 /// Writes the NAR of `path` (taken from `source`) to `out`.
-pub fn dump<S: NarSource>(source: &mut S, path: &Path, out: &mut dyn Write) -> Result<(), S::Error> {
+pub fn dump<S: NarSource>(
+    source: &mut S,
+    path: &Path,
+    out: &mut dyn Write,
+) -> Result<(), S::Error> {
     write_bytes(out, NAR_MAGIC.as_bytes())?;
     let md = source.metadata(path)?;
     dump_node(source, path, md, out)
 }
 
-fn dump_node<S: NarSource>(source: &mut S, path: &Path, md: NarMetadata, out: &mut dyn Write) -> Result<(), S::Error> {
+fn dump_node<S: NarSource>(
+    source: &mut S,
+    path: &Path,
+    md: NarMetadata,
+    out: &mut dyn Write,
+) -> Result<(), S::Error> {
     write_tokens(out, &["(", "type"])?;
     match md {
         NarMetadata::Regular { executable, size } => {
@@ -176,12 +203,19 @@ fn dump_node<S: NarSource>(source: &mut S, path: &Path, md: NarMetadata, out: &m
             }
             write_tokens(out, &["contents"])?;
             out.write_all(&size.to_le_bytes())?;
-            let mut counting = Counting { inner: out, count: 0 };
+            let mut counting = Counting {
+                inner: out,
+                count: 0,
+            };
             source.copy_contents(path, &mut counting)?;
             if counting.count != size {
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidData,
-                    format!("file '{}' changed size while being archived ({size} then {} bytes)", path.display(), counting.count),
+                    format!(
+                        "file '{}' changed size while being archived ({size} then {} bytes)",
+                        path.display(),
+                        counting.count
+                    ),
                 )
                 .into());
             }
@@ -222,7 +256,11 @@ pub fn dump_to_vec<S: NarSource>(source: &mut S, path: &Path) -> Result<Vec<u8>,
 }
 
 /// The hash of the NAR of `path` (SHA-256 for store paths) and the NAR's size.
-pub fn nar_hash<S: NarSource>(source: &mut S, path: &Path, algo: HashAlgo) -> Result<(Hash, u64), S::Error> {
+pub fn nar_hash<S: NarSource>(
+    source: &mut S,
+    path: &Path,
+    algo: HashAlgo,
+) -> Result<(Hash, u64), S::Error> {
     let mut h = Hasher::new(algo);
     dump(source, path, &mut h)?;
     let size = h.len();
@@ -263,7 +301,10 @@ impl NarNode {
     fn write_node(&self, out: &mut dyn Write) -> io::Result<()> {
         write_tokens(out, &["(", "type"])?;
         match self {
-            NarNode::Regular { executable, contents } => {
+            NarNode::Regular {
+                executable,
+                contents,
+            } => {
                 write_tokens(out, &["regular"])?;
                 if *executable {
                     write_tokens(out, &["executable", ""])?;
@@ -292,13 +333,18 @@ impl NarNode {
     /// Writes the tree to `dest` (which must not exist) with `std::fs`.
     pub fn restore(&self, dest: &Path) -> io::Result<()> {
         match self {
-            NarNode::Regular { executable, contents } => {
+            NarNode::Regular {
+                executable,
+                contents,
+            } => {
                 std::fs::write(dest, contents).map_err(|e| with_path(e, "writing", dest))?;
                 let mode = if *executable { 0o555 } else { 0o444 };
-                std::fs::set_permissions(dest, std::fs::Permissions::from_mode(mode)).map_err(|e| with_path(e, "chmod", dest))
+                std::fs::set_permissions(dest, std::fs::Permissions::from_mode(mode))
+                    .map_err(|e| with_path(e, "chmod", dest))
             }
             NarNode::Symlink { target } => {
-                std::os::unix::fs::symlink(OsString::from_vec(target.clone()), dest).map_err(|e| with_path(e, "creating symlink", dest))
+                std::os::unix::fs::symlink(OsString::from_vec(target.clone()), dest)
+                    .map_err(|e| with_path(e, "creating symlink", dest))
             }
             NarNode::Directory { entries } => {
                 std::fs::create_dir(dest).map_err(|e| with_path(e, "creating directory", dest))?;
@@ -355,7 +401,13 @@ pub trait NarSink {
     fn symlink(&mut self, path: &Path, target: &[u8]) -> Result<(), Self::Error>;
 
     /// `contents` yields exactly `size` bytes; whatever the sink leaves unread is skipped.
-    fn regular(&mut self, path: &Path, executable: bool, size: u64, contents: &mut dyn Read) -> Result<(), Self::Error>;
+    fn regular(
+        &mut self,
+        path: &Path,
+        executable: bool,
+        size: u64,
+        contents: &mut dyn Read,
+    ) -> Result<(), Self::Error>;
 }
 
 impl<R: Read> NarReader<R> {
@@ -396,12 +448,20 @@ impl<R: Read> NarReader<R> {
     fn expect(&mut self, tok: &'static str) -> Result<(), NarError> {
         let got = self.token()?;
         if got != tok.as_bytes() {
-            return Err(NarError::UnexpectedToken { expected: tok, got: String::from_utf8_lossy(&got).into_owned() });
+            return Err(NarError::UnexpectedToken {
+                expected: tok,
+                got: String::from_utf8_lossy(&got).into_owned(),
+            });
         }
         Ok(())
     }
 
-    fn node<S: NarSink>(&mut self, sink: &mut S, path: &mut PathBuf, depth: usize) -> Result<(), S::Error> {
+    fn node<S: NarSink>(
+        &mut self,
+        sink: &mut S,
+        path: &mut PathBuf,
+        depth: usize,
+    ) -> Result<(), S::Error> {
         if depth > MAX_DEPTH {
             return Err(NarError::TooDeep.into());
         }
@@ -418,7 +478,11 @@ impl<R: Read> NarReader<R> {
                     tag = self.token()?;
                 }
                 if tag != b"contents" {
-                    return Err(NarError::UnexpectedToken { expected: "contents", got: String::from_utf8_lossy(&tag).into_owned() }.into());
+                    return Err(NarError::UnexpectedToken {
+                        expected: "contents",
+                        got: String::from_utf8_lossy(&tag).into_owned(),
+                    }
+                    .into());
                 }
                 let size = self.read_u64()?;
                 let mut limited = (&mut self.r).take(size);
@@ -444,17 +508,32 @@ impl<R: Read> NarReader<R> {
                         b")" => return Ok(()),
                         b"entry" => {}
                         other => {
-                            return Err(NarError::UnexpectedToken { expected: "entry", got: String::from_utf8_lossy(other).into_owned() }.into())
+                            return Err(NarError::UnexpectedToken {
+                                expected: "entry",
+                                got: String::from_utf8_lossy(other).into_owned(),
+                            }
+                            .into())
                         }
                     }
                     self.expect("(")?;
                     self.expect("name")?;
                     let name = self.read_bytes(255)?;
-                    if name.is_empty() || name == b"." || name == b".." || name.contains(&b'/') || name.contains(&0) {
-                        return Err(NarError::InvalidName(String::from_utf8_lossy(&name).into_owned()).into());
+                    if name.is_empty()
+                        || name == b"."
+                        || name == b".."
+                        || name.contains(&b'/')
+                        || name.contains(&0)
+                    {
+                        return Err(NarError::InvalidName(
+                            String::from_utf8_lossy(&name).into_owned(),
+                        )
+                        .into());
                     }
                     if prev.as_ref().is_some_and(|p| name <= *p) {
-                        return Err(NarError::NotSorted(String::from_utf8_lossy(&name).into_owned()).into());
+                        return Err(NarError::NotSorted(
+                            String::from_utf8_lossy(&name).into_owned(),
+                        )
+                        .into());
                     }
                     self.expect("node")?;
                     path.push(std::ffi::OsStr::from_bytes(&name));
@@ -464,7 +543,11 @@ impl<R: Read> NarReader<R> {
                     prev = Some(name);
                 }
             }
-            other => return Err(NarError::UnknownType(String::from_utf8_lossy(other).into_owned()).into()),
+            other => {
+                return Err(
+                    NarError::UnknownType(String::from_utf8_lossy(other).into_owned()).into(),
+                )
+            }
         }
         self.expect(")")?;
         Ok(())
@@ -472,7 +555,10 @@ impl<R: Read> NarReader<R> {
 }
 
 fn eof() -> NarError {
-    NarError::Io(io::Error::new(io::ErrorKind::UnexpectedEof, "NAR ends inside a string"))
+    NarError::Io(io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        "NAR ends inside a string",
+    ))
 }
 
 /// Parses a whole NAR from `r` into `sink`; fails on trailing data.
@@ -524,16 +610,38 @@ impl TreeSink {
 impl NarSink for TreeSink {
     type Error = NarError;
     fn directory(&mut self, path: &Path) -> Result<(), NarError> {
-        self.put(path, NarNode::Directory { entries: BTreeMap::new() })
+        self.put(
+            path,
+            NarNode::Directory {
+                entries: BTreeMap::new(),
+            },
+        )
     }
     fn symlink(&mut self, path: &Path, target: &[u8]) -> Result<(), NarError> {
-        self.put(path, NarNode::Symlink { target: target.to_vec() })
+        self.put(
+            path,
+            NarNode::Symlink {
+                target: target.to_vec(),
+            },
+        )
     }
-    fn regular(&mut self, path: &Path, executable: bool, size: u64, contents: &mut dyn Read) -> Result<(), NarError> {
+    fn regular(
+        &mut self,
+        path: &Path,
+        executable: bool,
+        size: u64,
+        contents: &mut dyn Read,
+    ) -> Result<(), NarError> {
         // Reserve at most 16 MiB up front, so a forged size cannot allocate it all.
         let mut v = Vec::with_capacity(size.min(16 << 20) as usize);
         contents.read_to_end(&mut v)?;
-        self.put(path, NarNode::Regular { executable, contents: v })
+        self.put(
+            path,
+            NarNode::Regular {
+                executable,
+                contents: v,
+            },
+        )
     }
 }
 
@@ -554,7 +662,9 @@ pub struct FsRestore {
 
 impl FsRestore {
     pub fn new(dest: &Path) -> FsRestore {
-        FsRestore { dest: dest.to_path_buf() }
+        FsRestore {
+            dest: dest.to_path_buf(),
+        }
     }
 
     fn target(&self, path: &Path) -> PathBuf {
@@ -575,15 +685,27 @@ impl NarSink for FsRestore {
     }
     fn symlink(&mut self, path: &Path, target: &[u8]) -> Result<(), NarError> {
         let t = self.target(path);
-        std::os::unix::fs::symlink(std::ffi::OsStr::from_bytes(target), &t).map_err(|e| with_path(e, "creating symlink", &t))?;
+        std::os::unix::fs::symlink(std::ffi::OsStr::from_bytes(target), &t)
+            .map_err(|e| with_path(e, "creating symlink", &t))?;
         Ok(())
     }
-    fn regular(&mut self, path: &Path, executable: bool, _size: u64, contents: &mut dyn Read) -> Result<(), NarError> {
+    fn regular(
+        &mut self,
+        path: &Path,
+        executable: bool,
+        _size: u64,
+        contents: &mut dyn Read,
+    ) -> Result<(), NarError> {
         let t = self.target(path);
-        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&t).map_err(|e| with_path(e, "creating file", &t))?;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&t)
+            .map_err(|e| with_path(e, "creating file", &t))?;
         io::copy(contents, &mut f).map_err(|e| with_path(e, "writing", &t))?;
         let mode = if executable { 0o555 } else { 0o444 };
-        f.set_permissions(std::fs::Permissions::from_mode(mode)).map_err(|e| with_path(e, "chmod", &t))?;
+        f.set_permissions(std::fs::Permissions::from_mode(mode))
+            .map_err(|e| with_path(e, "chmod", &t))?;
         Ok(())
     }
 }
@@ -604,18 +726,44 @@ mod tests {
 
     fn tree() -> NarNode {
         let mut sub = BTreeMap::new();
-        sub.insert(b"x".to_vec(), NarNode::Regular { executable: true, contents: b"#!/bin/sh\n".to_vec() });
+        sub.insert(
+            b"x".to_vec(),
+            NarNode::Regular {
+                executable: true,
+                contents: b"#!/bin/sh\n".to_vec(),
+            },
+        );
         let mut root = BTreeMap::new();
-        root.insert(b"a".to_vec(), NarNode::Regular { executable: false, contents: b"hello".to_vec() });
-        root.insert(b"b".to_vec(), NarNode::Symlink { target: b"a".to_vec() });
+        root.insert(
+            b"a".to_vec(),
+            NarNode::Regular {
+                executable: false,
+                contents: b"hello".to_vec(),
+            },
+        );
+        root.insert(
+            b"b".to_vec(),
+            NarNode::Symlink {
+                target: b"a".to_vec(),
+            },
+        );
         root.insert(b"d".to_vec(), NarNode::Directory { entries: sub });
-        root.insert(b"empty".to_vec(), NarNode::Regular { executable: false, contents: Vec::new() });
+        root.insert(
+            b"empty".to_vec(),
+            NarNode::Regular {
+                executable: false,
+                contents: Vec::new(),
+            },
+        );
         NarNode::Directory { entries: root }
     }
 
     #[test]
     fn single_file_layout() {
-        let n = NarNode::Regular { executable: false, contents: b"hi".to_vec() };
+        let n = NarNode::Regular {
+            executable: false,
+            contents: b"hi".to_vec(),
+        };
         let nar = n.to_nar();
         // 13 (magic) + 1 "(" + 4 "type" + 7 "regular" + 8 "contents" + 2 + ")" strings, each 8-byte length + padded data.
         let expected_len = 8 * 7 + 16 + 8 + 8 + 8 + 8 + 8 + 8;
@@ -637,7 +785,10 @@ mod tests {
     #[test]
     fn rejects_corrupt_input() {
         let nar = tree().to_nar();
-        assert!(matches!(parse_bytes(&nar[..nar.len() - 8]), Err(NarError::Io(_))));
+        assert!(matches!(
+            parse_bytes(&nar[..nar.len() - 8]),
+            Err(NarError::Io(_))
+        ));
         let mut trailing = nar.clone();
         trailing.extend_from_slice(&[0; 8]);
         assert!(matches!(parse_bytes(&trailing), Err(NarError::Trailing)));
@@ -646,21 +797,40 @@ mod tests {
         let mut bad_pad = nar.clone();
         assert_eq!(bad_pad[32], b'(');
         bad_pad[33] = 1;
-        assert!(matches!(parse_bytes(&bad_pad), Err(NarError::NonZeroPadding)));
+        assert!(matches!(
+            parse_bytes(&bad_pad),
+            Err(NarError::NonZeroPadding)
+        ));
         // Swap two names so the directory is out of order.
         let mut unsorted = nar.clone();
-        let pos = unsorted.windows(8).position(|w| w == b"empty\0\0\0").unwrap();
+        let pos = unsorted
+            .windows(8)
+            .position(|w| w == b"empty\0\0\0")
+            .unwrap();
         unsorted[pos] = b'0';
-        assert!(matches!(parse_bytes(&unsorted), Err(NarError::NotSorted(_))));
+        assert!(matches!(
+            parse_bytes(&unsorted),
+            Err(NarError::NotSorted(_))
+        ));
     }
 
     #[test]
     fn rejects_bad_names_and_deep_nesting() {
         let mut entries = BTreeMap::new();
-        entries.insert(b"..".to_vec(), NarNode::Directory { entries: BTreeMap::new() });
+        entries.insert(
+            b"..".to_vec(),
+            NarNode::Directory {
+                entries: BTreeMap::new(),
+            },
+        );
         let nar = NarNode::Directory { entries }.to_nar();
-        assert_eq!(parse_bytes(&nar).unwrap_err().to_string(), "NAR contains invalid file name '..'");
-        let mut deep = NarNode::Directory { entries: BTreeMap::new() };
+        assert_eq!(
+            parse_bytes(&nar).unwrap_err().to_string(),
+            "NAR contains invalid file name '..'"
+        );
+        let mut deep = NarNode::Directory {
+            entries: BTreeMap::new(),
+        };
         for _ in 0..(MAX_DEPTH + 2) {
             let mut e = BTreeMap::new();
             e.insert(b"d".to_vec(), deep);

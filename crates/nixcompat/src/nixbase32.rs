@@ -11,8 +11,14 @@ pub const ALPHABET: &[u8; 32] = b"0123456789abcdfghijklmnpqrsvwxyz";
 pub enum Base32Error {
     #[error("invalid nixbase32 character '{}' at position {position}", char::from(*.byte).escape_default())]
     InvalidChar { byte: u8, position: usize },
-    #[error("nixbase32 string of length {got} cannot encode {expected} bytes (need length {need})")]
-    BadLength { got: usize, expected: usize, need: usize },
+    #[error(
+        "nixbase32 string of length {got} cannot encode {expected} bytes (need length {need})"
+    )]
+    BadLength {
+        got: usize,
+        expected: usize,
+        need: usize,
+    },
     #[error("nixbase32 string has non-zero padding bits")]
     NonZeroPadding,
 }
@@ -41,7 +47,11 @@ pub fn encode(bytes: &[u8]) -> String {
         let i = b / 8;
         let j = b % 8;
         let low = u16::from(bytes[i]) >> j;
-        let high = if i + 1 < bytes.len() { u16::from(bytes[i + 1]) << (8 - j) } else { 0 };
+        let high = if i + 1 < bytes.len() {
+            u16::from(bytes[i + 1]) << (8 - j)
+        } else {
+            0
+        };
         out.push(char::from(ALPHABET[usize::from((low | high) & 0x1f)]));
     }
     out
@@ -50,7 +60,10 @@ pub fn encode(bytes: &[u8]) -> String {
 fn digit_value(c: u8) -> Option<u8> {
     match c {
         b'0'..=b'9' => Some(c - b'0'),
-        _ => ALPHABET.iter().position(|&a| a == c).and_then(|p| u8::try_from(p).ok()),
+        _ => ALPHABET
+            .iter()
+            .position(|&a| a == c)
+            .and_then(|p| u8::try_from(p).ok()),
     }
 }
 
@@ -63,7 +76,11 @@ pub fn is_digit(c: u8) -> bool {
 pub fn decode_exact(s: &[u8], expected: usize) -> Result<Vec<u8>, Base32Error> {
     let need = encoded_len(expected);
     if s.len() != need {
-        return Err(Base32Error::BadLength { got: s.len(), expected, need });
+        return Err(Base32Error::BadLength {
+            got: s.len(),
+            expected,
+            need,
+        });
     }
     decode_into(s, expected)
 }
@@ -72,7 +89,11 @@ pub fn decode_exact(s: &[u8], expected: usize) -> Result<Vec<u8>, Base32Error> {
 pub fn decode(s: &[u8]) -> Result<Vec<u8>, Base32Error> {
     let n = decoded_len(s.len());
     if encoded_len(n) != s.len() {
-        return Err(Base32Error::BadLength { got: s.len(), expected: n, need: encoded_len(n) });
+        return Err(Base32Error::BadLength {
+            got: s.len(),
+            expected: n,
+            need: encoded_len(n),
+        });
     }
     decode_into(s, n)
 }
@@ -117,8 +138,13 @@ mod tests {
     fn known_vectors() {
         // sha256("") in nixbase32, as printed by `nix-hash --type sha256 --to-base32`.
         let hex = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-        let bytes: Vec<u8> = (0..32).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap()).collect();
-        assert_eq!(encode(&bytes), "0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73");
+        let bytes: Vec<u8> = (0..32)
+            .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+            .collect();
+        assert_eq!(
+            encode(&bytes),
+            "0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73"
+        );
         assert_eq!(encode(&[]), "");
         assert_eq!(encode(&[0x00]), "00");
         assert_eq!(encode(&[0xff]), "7z");
@@ -139,9 +165,18 @@ mod tests {
 
     #[test]
     fn rejects_bad_input() {
-        assert_eq!(decode(b"0e"), Err(Base32Error::InvalidChar { byte: b'e', position: 1 }));
+        assert_eq!(
+            decode(b"0e"),
+            Err(Base32Error::InvalidChar {
+                byte: b'e',
+                position: 1
+            })
+        );
         assert!(matches!(decode(b"0"), Err(Base32Error::BadLength { .. })));
-        assert!(matches!(decode_exact(b"00", 2), Err(Base32Error::BadLength { .. })));
+        assert!(matches!(
+            decode_exact(b"00", 2),
+            Err(Base32Error::BadLength { .. })
+        ));
         // "8z" would need a ninth bit in a one-byte value.
         assert_eq!(decode(b"8z"), Err(Base32Error::NonZeroPadding));
         assert_eq!(

@@ -61,8 +61,19 @@ impl fmt::Display for FixedOutputHash {
 
 /// Nix's `makeStorePath`: the path for `<type>:sha256:<hex>:<store dir>:<name>`.
 /// `hash` is printed in base16 with its algorithm, whatever the algorithm.
-pub fn make_store_path(dir: &StoreDir, path_type: &str, hash: &Hash, name: &str) -> Result<StorePath, StorePathError> {
-    let fingerprint = format!("{}:{}:{}:{}", path_type, hash.to_string_as(HashEncoding::Base16, true), dir.as_str(), name);
+pub fn make_store_path(
+    dir: &StoreDir,
+    path_type: &str,
+    hash: &Hash,
+    name: &str,
+) -> Result<StorePath, StorePathError> {
+    let fingerprint = format!(
+        "{}:{}:{}:{}",
+        path_type,
+        hash.to_string_as(HashEncoding::Base16, true),
+        dir.as_str(),
+        name
+    );
     let digest = compress_hash(sha256(fingerprint.as_bytes()).as_bytes(), DIGEST_LEN);
     let mut fixed = [0u8; DIGEST_LEN];
     fixed.copy_from_slice(&digest);
@@ -71,7 +82,12 @@ pub fn make_store_path(dir: &StoreDir, path_type: &str, hash: &Hash, name: &str)
 
 /// Nix's `makeType`: `<kind>` followed by `:<absolute path>` per reference (sorted)
 /// and `:self` for a self-reference.
-pub fn make_type(dir: &StoreDir, kind: &str, references: &BTreeSet<StorePath>, self_reference: bool) -> String {
+pub fn make_type(
+    dir: &StoreDir,
+    kind: &str,
+    references: &BTreeSet<StorePath>,
+    self_reference: bool,
+) -> String {
     let mut s = kind.to_owned();
     for r in references {
         s.push(':');
@@ -90,12 +106,22 @@ pub fn make_text_path(
     content_hash: &Hash,
     references: &BTreeSet<StorePath>,
 ) -> Result<StorePath, StorePathError> {
-    make_store_path(dir, &make_type(dir, "text", references, false), content_hash, name)
+    make_store_path(
+        dir,
+        &make_type(dir, "text", references, false),
+        content_hash,
+        name,
+    )
 }
 
 /// The path `builtins.toFile name contents` gets; `references` are the store
 /// paths in the string context of `contents` (plain paths only).
-pub fn text_path(dir: &StoreDir, name: &str, contents: &[u8], references: &BTreeSet<StorePath>) -> Result<StorePath, StorePathError> {
+pub fn text_path(
+    dir: &StoreDir,
+    name: &str,
+    contents: &[u8],
+    references: &BTreeSet<StorePath>,
+) -> Result<StorePath, StorePathError> {
     make_text_path(dir, name, &sha256(contents), references)
 }
 
@@ -110,13 +136,27 @@ pub fn make_fixed_output_path(
     self_reference: bool,
 ) -> Result<StorePath, PathError> {
     if fixed.hash.algo() == HashAlgo::Sha256 && fixed.method == FileIngestionMethod::Recursive {
-        return Ok(make_store_path(dir, &make_type(dir, "source", references, self_reference), &fixed.hash, name)?);
+        return Ok(make_store_path(
+            dir,
+            &make_type(dir, "source", references, self_reference),
+            &fixed.hash,
+            name,
+        )?);
     }
     if !references.is_empty() || self_reference {
         return Err(PathError::ReferencesNotAllowed(fixed.method_algo()));
     }
-    let inner = format!("fixed:out:{}{}:", fixed.method.prefix(), fixed.hash.to_string_as(HashEncoding::Base16, true));
-    Ok(make_store_path(dir, "output:out", &sha256(inner.as_bytes()), name)?)
+    let inner = format!(
+        "fixed:out:{}{}:",
+        fixed.method.prefix(),
+        fixed.hash.to_string_as(HashEncoding::Base16, true)
+    );
+    Ok(make_store_path(
+        dir,
+        "output:out",
+        &sha256(inner.as_bytes()),
+        name,
+    )?)
 }
 
 /// The path of a source tree added with `path`, `filterSource` or by
@@ -124,7 +164,10 @@ pub fn make_fixed_output_path(
 pub fn source_path(dir: &StoreDir, name: &str, nar_sha256: &Hash) -> Result<StorePath, PathError> {
     make_fixed_output_path(
         dir,
-        &FixedOutputHash { method: FileIngestionMethod::Recursive, hash: *nar_sha256 },
+        &FixedOutputHash {
+            method: FileIngestionMethod::Recursive,
+            hash: *nar_sha256,
+        },
         name,
         &BTreeSet::new(),
         false,
@@ -143,13 +186,26 @@ pub fn output_path_name(drv_name: &str, output: &str) -> String {
 
 /// Nix's `makeOutputPath`: an input-addressed output path from the
 /// derivation's modulo hash.
-pub fn make_output_path(dir: &StoreDir, output: &str, drv_hash: &Hash, drv_name: &str) -> Result<StorePath, StorePathError> {
-    make_store_path(dir, &format!("output:{output}"), drv_hash, &output_path_name(drv_name, output))
+pub fn make_output_path(
+    dir: &StoreDir,
+    output: &str,
+    drv_hash: &Hash,
+    drv_name: &str,
+) -> Result<StorePath, StorePathError> {
+    make_store_path(
+        dir,
+        &format!("output:{output}"),
+        drv_hash,
+        &output_path_name(drv_name, output),
+    )
 }
 
 /// `builtins.placeholder output`: `/` and the nixbase32 SHA-256 of `nix-output:<output>`.
 pub fn placeholder(output: &str) -> String {
-    format!("/{}", nixbase32::encode(sha256(format!("nix-output:{output}")).as_bytes()))
+    format!(
+        "/{}",
+        nixbase32::encode(sha256(format!("nix-output:{output}")).as_bytes())
+    )
 }
 
 #[cfg(test)]
@@ -167,7 +223,10 @@ mod tests {
 
     #[test]
     fn placeholder_matches_nix() {
-        assert_eq!(placeholder("out"), "/1rz4g4znpzjwh1xymhjpm42vipw92pr73vdgl6xs1hycac8kf2n9");
+        assert_eq!(
+            placeholder("out"),
+            "/1rz4g4znpzjwh1xymhjpm42vipw92pr73vdgl6xs1hycac8kf2n9"
+        );
     }
 
     #[test]
@@ -181,12 +240,18 @@ mod tests {
         let dir = StoreDir::default();
         let mut refs = BTreeSet::new();
         refs.insert(StorePath::from_base_name("vmg5na96ajnh1v932j9jdzfc3022vbh9-a").unwrap());
-        let f = FixedOutputHash { method: FileIngestionMethod::Flat, hash: sha256(b"") };
+        let f = FixedOutputHash {
+            method: FileIngestionMethod::Flat,
+            hash: sha256(b""),
+        };
         assert_eq!(
             make_fixed_output_path(&dir, &f, "x", &refs, false).unwrap_err().to_string(),
             "a fixed-output path of type 'sha256' cannot have references (only sha256 recursive paths can)"
         );
-        let r = FixedOutputHash { method: FileIngestionMethod::Recursive, hash: sha256(b"") };
+        let r = FixedOutputHash {
+            method: FileIngestionMethod::Recursive,
+            hash: sha256(b""),
+        };
         assert!(make_fixed_output_path(&dir, &r, "x", &refs, true).is_ok());
     }
 
@@ -194,8 +259,14 @@ mod tests {
     fn bad_names_are_rejected() {
         // Nix's messages for `builtins.toFile "a b" "x"` and `builtins.toFile "" "x"`.
         let e = text_path(&StoreDir::default(), "a b", b"x", &BTreeSet::new()).unwrap_err();
-        assert_eq!(e.to_string(), "store path 'dm85kbl5cy82j2dzvy1874s14y3salv3-a b' contains illegal character ' '");
+        assert_eq!(
+            e.to_string(),
+            "store path 'dm85kbl5cy82j2dzvy1874s14y3salv3-a b' contains illegal character ' '"
+        );
         let e = text_path(&StoreDir::default(), "", b"x", &BTreeSet::new()).unwrap_err();
-        assert_eq!(e.to_string(), "store path '9r1mh2rc3s3i33vpdw86kqqyvy9i1y4w-' has an empty name");
+        assert_eq!(
+            e.to_string(),
+            "store path '9r1mh2rc3s3i33vpdw86kqqyvy9i1y4w-' has an empty name"
+        );
     }
 }

@@ -46,7 +46,10 @@ fn check_name(context: &str, name: &str) -> Result<(), StorePathError> {
         return Err(StorePathError::NameTooLong(context.to_owned()));
     }
     if let Some(&byte) = name.as_bytes().iter().find(|&&c| !is_name_char(c)) {
-        return Err(StorePathError::BadNameChar { path: context.to_owned(), byte });
+        return Err(StorePathError::BadNameChar {
+            path: context.to_owned(),
+            byte,
+        });
     }
     Ok(())
 }
@@ -76,14 +79,22 @@ impl StorePath {
             return Err(StorePathError::TooShort(base.to_owned()));
         }
         let bytes = base.as_bytes();
-        if let Some(&byte) = bytes[..HASH_PART_LEN].iter().find(|&&c| !nixbase32::is_digit(c)) {
-            return Err(StorePathError::BadHashChar { path: base.to_owned(), byte });
+        if let Some(&byte) = bytes[..HASH_PART_LEN]
+            .iter()
+            .find(|&&c| !nixbase32::is_digit(c))
+        {
+            return Err(StorePathError::BadHashChar {
+                path: base.to_owned(),
+                byte,
+            });
         }
         if bytes[HASH_PART_LEN] != b'-' {
             return Err(StorePathError::MissingDash(base.to_owned()));
         }
         check_name(base, &base[HASH_PART_LEN + 1..])?;
-        Ok(StorePath { base: base.to_owned() })
+        Ok(StorePath {
+            base: base.to_owned(),
+        })
     }
 
     /// Builds a path from a 20-byte digest and a name.
@@ -161,7 +172,9 @@ impl fmt::Display for StoreDir {
 impl Default for StoreDir {
     /// `/nix/store`, Nix's default, which the oracle tests use.
     fn default() -> Self {
-        StoreDir { dir: "/nix/store".to_owned() }
+        StoreDir {
+            dir: "/nix/store".to_owned(),
+        }
     }
 }
 
@@ -176,7 +189,9 @@ impl StoreDir {
         if parts.is_empty() || parts.iter().any(|p| *p == "." || *p == "..") {
             return Err(StorePathError::BadStoreDir(dir.to_owned()));
         }
-        Ok(StoreDir { dir: format!("/{}", parts.join("/")) })
+        Ok(StoreDir {
+            dir: format!("/{}", parts.join("/")),
+        })
     }
 
     pub fn as_str(&self) -> &str {
@@ -192,7 +207,10 @@ impl StoreDir {
     pub fn parse(&self, path: &str) -> Result<StorePath, StorePathError> {
         let (sp, rest) = self.split(path)?;
         if !rest.is_empty() {
-            return Err(StorePathError::NotInStore { path: path.to_owned(), store_dir: self.dir.clone() });
+            return Err(StorePathError::NotInStore {
+                path: path.to_owned(),
+                store_dir: self.dir.clone(),
+            });
         }
         Ok(sp)
     }
@@ -200,8 +218,14 @@ impl StoreDir {
     /// Splits a path inside the store, `<dir>/<hash>-<name>/sub/path`, into the
     /// store path and the rest (`/sub/path`, or empty) — what Nix's `toStorePath` does.
     pub fn split<'a>(&self, path: &'a str) -> Result<(StorePath, &'a str), StorePathError> {
-        let not_in = || StorePathError::NotInStore { path: path.to_owned(), store_dir: self.dir.clone() };
-        let rest = path.strip_prefix(self.dir.as_str()).and_then(|r| r.strip_prefix('/')).ok_or_else(not_in)?;
+        let not_in = || StorePathError::NotInStore {
+            path: path.to_owned(),
+            store_dir: self.dir.clone(),
+        };
+        let rest = path
+            .strip_prefix(self.dir.as_str())
+            .and_then(|r| r.strip_prefix('/'))
+            .ok_or_else(not_in)?;
         let (base, sub) = match rest.find('/') {
             Some(i) => (&rest[..i], &rest[i..]),
             None => (rest, ""),
@@ -235,7 +259,10 @@ mod tests {
         let inner = format!("/nix/store/{BASE}/bin/sh");
         let (q, rest) = dir.split(&inner).unwrap();
         assert_eq!((q, rest), (p, "/bin/sh"));
-        assert_eq!(StoreDir::new("/tmp//x/store/").unwrap().as_str(), "/tmp/x/store");
+        assert_eq!(
+            StoreDir::new("/tmp//x/store/").unwrap().as_str(),
+            "/tmp/x/store"
+        );
     }
 
     #[test]
@@ -250,13 +277,19 @@ mod tests {
             err("vmg5na96ajnh1v932j9jdzfc3022vbh9-a b"),
             "store path 'vmg5na96ajnh1v932j9jdzfc3022vbh9-a b' contains illegal character ' '"
         );
-        assert_eq!(err("vmg5na96ajnh1v932j9jdzfc3022vbh9-"), "store path 'vmg5na96ajnh1v932j9jdzfc3022vbh9-' has an empty name");
+        assert_eq!(
+            err("vmg5na96ajnh1v932j9jdzfc3022vbh9-"),
+            "store path 'vmg5na96ajnh1v932j9jdzfc3022vbh9-' has an empty name"
+        );
         assert_eq!(
             err("vmg5na96ajnh1v932j9jdzfc3022vbh9_a"),
             "store path 'vmg5na96ajnh1v932j9jdzfc3022vbh9_a' lacks the '-' between hash and name"
         );
         let long = format!("vmg5na96ajnh1v932j9jdzfc3022vbh9-{}", "x".repeat(212));
-        assert_eq!(err(&long), format!("store path '{long}' has a name longer than 211 characters"));
+        assert_eq!(
+            err(&long),
+            format!("store path '{long}' has a name longer than 211 characters")
+        );
         let ok = format!("vmg5na96ajnh1v932j9jdzfc3022vbh9-{}", "x".repeat(211));
         assert!(StorePath::from_base_name(&ok).is_ok());
         assert!(StorePath::from_base_name("vmg5na96ajnh1v932j9jdzfc3022vbh9-.a+b-c_d?e=f").is_ok());

@@ -25,7 +25,9 @@ impl Rng {
 fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
     let mut v = input.to_vec();
     for _ in 0..=rng.below(4) {
-        let interesting = [0u8, 1, b'"', b'\\', b'(', b')', b',', b'[', b']', b'-', b'/', 0x7f, 0xff, b'e', b'8'];
+        let interesting = [
+            0u8, 1, b'"', b'\\', b'(', b')', b',', b'[', b']', b'-', b'/', 0x7f, 0xff, b'e', b'8',
+        ];
         match rng.below(6) {
             0 if !v.is_empty() => {
                 let i = rng.below(v.len());
@@ -61,10 +63,27 @@ fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
 
 fn sample_nar() -> Vec<u8> {
     let mut sub = BTreeMap::new();
-    sub.insert(b"x".to_vec(), NarNode::Regular { executable: true, contents: b"#!/bin/sh\n".to_vec() });
+    sub.insert(
+        b"x".to_vec(),
+        NarNode::Regular {
+            executable: true,
+            contents: b"#!/bin/sh\n".to_vec(),
+        },
+    );
     let mut root = BTreeMap::new();
-    root.insert(b"a".to_vec(), NarNode::Regular { executable: false, contents: b"hello".to_vec() });
-    root.insert(b"b".to_vec(), NarNode::Symlink { target: b"a".to_vec() });
+    root.insert(
+        b"a".to_vec(),
+        NarNode::Regular {
+            executable: false,
+            contents: b"hello".to_vec(),
+        },
+    );
+    root.insert(
+        b"b".to_vec(),
+        NarNode::Symlink {
+            target: b"a".to_vec(),
+        },
+    );
     root.insert(b"d".to_vec(), NarNode::Directory { entries: sub });
     NarNode::Directory { entries: root }.to_nar()
 }
@@ -86,7 +105,10 @@ fn nar_parser_never_panics() {
             errors += 1;
         }
     }
-    assert!(errors > 10_000, "mutations should mostly break the archive ({errors})");
+    assert!(
+        errors > 10_000,
+        "mutations should mostly break the archive ({errors})"
+    );
 }
 
 #[test]

@@ -23,9 +23,16 @@ fn there_are_enough_cases() {
     names.sort();
     names.dedup();
     assert_eq!(names.len(), cases.len(), "case names must be unique");
-    assert!(cases.iter().any(|c| c.store_dir != "/nix/store"), "some cases must use another store dir");
+    assert!(
+        cases.iter().any(|c| c.store_dir != "/nix/store"),
+        "some cases must use another store dir"
+    );
     for c in &cases {
-        assert!(!c.expected.is_empty(), "case {} has no expectation; run with NEST_UPDATE_CASES=1", c.name);
+        assert!(
+            !c.expected.is_empty(),
+            "case {} has no expectation; run with NEST_UPDATE_CASES=1",
+            c.name
+        );
     }
 }
 
@@ -36,11 +43,19 @@ fn computed_paths_match_checked_in_nix_output() {
         let mut comp = Computer::new(&case.store_dir);
         match comp.compute_case(&case.thing) {
             Ok(got) if got == case.expected => {}
-            Ok(got) => failures.push(format!("{}: expected {:?}, computed {:?}", case.name, case.expected, got)),
+            Ok(got) => failures.push(format!(
+                "{}: expected {:?}, computed {:?}",
+                case.name, case.expected, got
+            )),
             Err(e) => failures.push(format!("{}: error {e}", case.name)),
         }
     }
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -55,7 +70,10 @@ fn checked_in_expectations_match_nix_instantiate() {
         match run_nix_eval(case) {
             Ok(got) if update => case.expected = got,
             Ok(got) if got == case.expected => {}
-            Ok(got) => failures.push(format!("{}: checked in {:?}, nix says {:?}", case.name, case.expected, got)),
+            Ok(got) => failures.push(format!(
+                "{}: checked in {:?}, nix says {:?}",
+                case.name, case.expected, got
+            )),
             Err(e) => failures.push(format!("{}: {e}", case.name)),
         }
     }
@@ -63,7 +81,12 @@ fn checked_in_expectations_match_nix_instantiate() {
         let text = serde_json::to_string_pretty(&cases).expect("serialising cases");
         std::fs::write(oracle::cases_file(), text + "\n").expect("writing tests/cases.json");
     }
-    assert!(failures.is_empty(), "{} differences from nix-instantiate:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} differences from nix-instantiate:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// Runs real `nix-instantiate` (not `--eval`) into a temporary store and
@@ -80,7 +103,10 @@ fn compare_written_store(case: &Case) -> Result<usize, String> {
         .output()
         .map_err(|e| format!("running nix-instantiate: {e}"))?;
     if !out.status.success() {
-        return Err(format!("nix-instantiate failed: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "nix-instantiate failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
     let dir = StoreDir::new(&store.to_string_lossy()).map_err(|e| e.to_string())?;
     let mut comp = Computer::new(dir.as_str());
@@ -105,24 +131,35 @@ fn compare_written_store(case: &Case) -> Result<usize, String> {
     expected_names.sort();
     let written_names: Vec<&str> = written.keys().map(String::as_str).collect();
     if written_names != expected_names {
-        return Err(format!("nix wrote {written_names:?}, we computed {expected_names:?}"));
+        return Err(format!(
+            "nix wrote {written_names:?}, we computed {expected_names:?}"
+        ));
     }
     for (sp, method) in &comp.produced.sources {
         // What Nix copied in must hash to the path we computed from the fixture.
         let copy = &written[sp.base_name()];
         let again = match method {
             FileIngestionMethod::Recursive => {
-                let (h, _) = nar::nar_hash(&mut FsSource::new(), copy, HashAlgo::Sha256).map_err(|e| e.to_string())?;
+                let (h, _) = nar::nar_hash(&mut FsSource::new(), copy, HashAlgo::Sha256)
+                    .map_err(|e| e.to_string())?;
                 paths::source_path(&dir, sp.name(), &h).map_err(|e| e.to_string())?
             }
             FileIngestionMethod::Flat => {
                 let data = std::fs::read(copy).map_err(|e| e.to_string())?;
-                let f = FixedOutputHash { method: FileIngestionMethod::Flat, hash: hash::sha256(&data) };
-                paths::make_fixed_output_path(&dir, &f, sp.name(), &BTreeSet::new(), false).map_err(|e| e.to_string())?
+                let f = FixedOutputHash {
+                    method: FileIngestionMethod::Flat,
+                    hash: hash::sha256(&data),
+                };
+                paths::make_fixed_output_path(&dir, &f, sp.name(), &BTreeSet::new(), false)
+                    .map_err(|e| e.to_string())?
             }
         };
         if &again != sp {
-            return Err(format!("{} in nix's store hashes to {}", sp.base_name(), again.base_name()));
+            return Err(format!(
+                "{} in nix's store hashes to {}",
+                sp.base_name(),
+                again.base_name()
+            ));
         }
     }
     for (name, ours_bytes) in &ours {
@@ -137,12 +174,22 @@ fn compare_written_store(case: &Case) -> Result<usize, String> {
         if let Some(base) = name.strip_suffix(".drv") {
             // Our parser reads what Nix wrote back into the same derivation.
             let drv_name = &base[33..];
-            let parsed = Derivation::parse(&dir, &bytes, drv_name).map_err(|e| format!("{name}: {e}"))?;
+            let parsed =
+                Derivation::parse(&dir, &bytes, drv_name).map_err(|e| format!("{name}: {e}"))?;
             if parsed.to_aterm(&dir).as_bytes() != bytes.as_slice() {
                 return Err(format!("{name}: parse + print does not round-trip"));
             }
-            if &parsed != comp.produced.drvs.values().find(|d| d.to_aterm(&dir).as_bytes() == bytes.as_slice()).ok_or("no drv")? {
-                return Err(format!("{name}: parsed derivation differs from the computed one"));
+            if &parsed
+                != comp
+                    .produced
+                    .drvs
+                    .values()
+                    .find(|d| d.to_aterm(&dir).as_bytes() == bytes.as_slice())
+                    .ok_or("no drv")?
+            {
+                return Err(format!(
+                    "{name}: parsed derivation differs from the computed one"
+                ));
             }
         }
     }
@@ -156,12 +203,20 @@ fn drv_files_written_by_nix_match_ours_byte_for_byte() {
     }
     let mut failures = Vec::new();
     let mut compared = 0;
-    for case in load_cases().iter().filter(|c| matches!(c.thing, Thing::Derivation(_))) {
+    for case in load_cases()
+        .iter()
+        .filter(|c| matches!(c.thing, Thing::Derivation(_)))
+    {
         match compare_written_store(case) {
             Ok(n) => compared += n,
             Err(e) => failures.push(format!("{}: {e}", case.name)),
         }
     }
-    assert!(failures.is_empty(), "{} cases differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} cases differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(compared >= 20, "only {compared} files compared");
 }

@@ -42,7 +42,11 @@ pub struct NewPath {
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 fn io<'a>(op: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> StoreError + 'a {
-    move |source| StoreError::Io { op, path: path.to_path_buf(), source }
+    move |source| StoreError::Io {
+        op,
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 struct Tee<'a> {
@@ -71,7 +75,10 @@ struct BlockSource {
 
 impl BlockSource {
     fn new() -> BlockSource {
-        BlockSource { fs: nar::FsSource::new(), buf: vec![0; 64 << 10] }
+        BlockSource {
+            fs: nar::FsSource::new(),
+            buf: vec![0; 64 << 10],
+        }
     }
 }
 
@@ -88,7 +95,9 @@ impl nar::NarSource for BlockSource {
 
     fn copy_contents(&mut self, path: &Path, out: &mut dyn Write) -> std::io::Result<()> {
         use std::io::Read;
-        let annotate = |e: std::io::Error| std::io::Error::new(e.kind(), format!("reading file '{}': {e}", path.display()));
+        let annotate = |e: std::io::Error| {
+            std::io::Error::new(e.kind(), format!("reading file '{}': {e}", path.display()))
+        };
         let mut f = std::fs::File::open(path).map_err(annotate)?;
         loop {
             match f.read(&mut self.buf) {
@@ -107,11 +116,17 @@ impl nar::NarSource for BlockSource {
 }
 
 /// NAR hash, NAR size and the candidates referenced by the tree at `path`.
-pub fn hash_and_scan(path: &Path, candidates: &BTreeSet<StorePath>) -> Result<(Hash, u64, BTreeSet<StorePath>), StoreError> {
+pub fn hash_and_scan(
+    path: &Path,
+    candidates: &BTreeSet<StorePath>,
+) -> Result<(Hash, u64, BTreeSet<StorePath>), StoreError> {
     let mut hasher = Hasher::new(HashAlgo::Sha256);
     let mut scanner = RefScanner::new(candidates);
     {
-        let mut tee = Tee { hasher: &mut hasher, scanner: &mut scanner };
+        let mut tee = Tee {
+            hasher: &mut hasher,
+            scanner: &mut scanner,
+        };
         nar::dump(&mut BlockSource::new(), path, &mut tee).map_err(io("serialising", path))?;
     }
     let size = hasher.len();
@@ -128,19 +143,32 @@ pub fn canonicalise(path: &Path) -> Result<(), StoreError> {
             let ent = ent.map_err(io("reading directory", path))?;
             canonicalise(&ent.path())?;
         }
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o555)).map_err(io("chmod", path))?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o555))
+            .map_err(io("chmod", path))?;
     } else if ft.is_file() {
-        let mode = if md.permissions().mode() & 0o100 != 0 { 0o555 } else { 0o444 };
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(io("chmod", path))?;
+        let mode = if md.permissions().mode() & 0o100 != 0 {
+            0o555
+        } else {
+            0o444
+        };
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+            .map_err(io("chmod", path))?;
     } else if !ft.is_symlink() {
         return Err(StoreError::Io {
             op: "adding",
             path: path.to_path_buf(),
-            source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "unsupported file type (not a file, directory or symlink)"),
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "unsupported file type (not a file, directory or symlink)",
+            ),
         });
     }
     let one = nix::sys::time::TimeVal::new(1, 0);
-    nix::sys::stat::lutimes(path, &one, &one).map_err(|e| StoreError::Io { op: "setting mtime of", path: path.to_path_buf(), source: e.into() })?;
+    nix::sys::stat::lutimes(path, &one, &one).map_err(|e| StoreError::Io {
+        op: "setting mtime of",
+        path: path.to_path_buf(),
+        source: e.into(),
+    })?;
     Ok(())
 }
 
@@ -149,10 +177,17 @@ pub fn remove_tree(path: &Path) -> Result<(), StoreError> {
     let md = match std::fs::symlink_metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(StoreError::Io { op: "getting status of", path: path.to_path_buf(), source: e }),
+        Err(e) => {
+            return Err(StoreError::Io {
+                op: "getting status of",
+                path: path.to_path_buf(),
+                source: e,
+            })
+        }
     };
     if md.is_dir() {
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).map_err(io("chmod", path))?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+            .map_err(io("chmod", path))?;
         for ent in std::fs::read_dir(path).map_err(io("reading directory", path))? {
             let ent = ent.map_err(io("reading directory", path))?;
             remove_tree(&ent.path())?;
@@ -180,8 +215,13 @@ pub fn copy_tree(src: &Path, dst: &Path) -> Result<(), StoreError> {
         Ok(())
     } else if ft.is_file() {
         std::fs::copy(src, dst).map_err(io("copying", src))?;
-        let mode = if md.permissions().mode() & 0o100 != 0 { 0o755 } else { 0o644 };
-        std::fs::set_permissions(dst, std::fs::Permissions::from_mode(mode)).map_err(io("chmod", dst))
+        let mode = if md.permissions().mode() & 0o100 != 0 {
+            0o755
+        } else {
+            0o644
+        };
+        std::fs::set_permissions(dst, std::fs::Permissions::from_mode(mode))
+            .map_err(io("chmod", dst))
     } else {
         Err(StoreError::Io {
             op: "copying",
@@ -206,7 +246,8 @@ impl Store {
     /// rename is atomic). Names start with a dot so they never parse as store paths.
     pub fn temp_location(&self, hint: &str) -> PathBuf {
         let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-        self.root().join(format!(".tmp-{}-{n}-{hint}", std::process::id()))
+        self.root()
+            .join(format!(".tmp-{}-{n}-{hint}", std::process::id()))
     }
 
     /// Adds `path` with contents written by `fill` into the directory entry it is given.
@@ -228,7 +269,14 @@ impl Store {
         let temp = self.temp_location(path.base_name());
         remove_tree(&temp)?;
         let r = fill(&temp).and_then(|()| {
-            self.finish_locked(vec![NewPath { temp: temp.clone(), path: path.clone(), references, deriver: None, ca, expected_nar_hash }])
+            self.finish_locked(vec![NewPath {
+                temp: temp.clone(),
+                path: path.clone(),
+                references,
+                deriver: None,
+                ca,
+                expected_nar_hash,
+            }])
         });
         if r.is_err() {
             let _ = remove_tree(&temp);
@@ -286,34 +334,80 @@ impl Store {
     /// `nix-store --add` / `builtins.path`: the tree at `src`, NAR-hashed, as `name`.
     pub fn add_path(&self, src: &Path, name: &str) -> Result<StorePath, StoreError> {
         let (hash, _) = nar::nar_hash_fs(src, None).map_err(io("hashing", src))?;
-        let path = paths::source_path(self.store_dir(), name, &hash).map_err(|e| StoreError::PathCompute { name: name.into(), msg: e.to_string() })?;
+        let path = paths::source_path(self.store_dir(), name, &hash).map_err(|e| {
+            StoreError::PathCompute {
+                name: name.into(),
+                msg: e.to_string(),
+            }
+        })?;
         let ca = format!("fixed:r:sha256:{}", hash.to_nixbase32());
-        self.add_with(&path, References::Given(BTreeSet::new()), Some(ca), Some(hash), |tmp| copy_tree(src, tmp))
+        self.add_with(
+            &path,
+            References::Given(BTreeSet::new()),
+            Some(ca),
+            Some(hash),
+            |tmp| copy_tree(src, tmp),
+        )
     }
 
     /// `builtins.path { recursive = false; }`: a single file, flat-hashed.
     pub fn add_path_flat(&self, src: &Path, name: &str) -> Result<StorePath, StoreError> {
         let bytes = std::fs::read(src).map_err(io("reading", src))?;
         let hash = HashAlgo::Sha256.digest(&bytes);
-        let foh = FixedOutputHash { method: FileIngestionMethod::Flat, hash };
-        let path = paths::make_fixed_output_path(self.store_dir(), &foh, name, &BTreeSet::new(), false)
-            .map_err(|e| StoreError::PathCompute { name: name.into(), msg: e.to_string() })?;
+        let foh = FixedOutputHash {
+            method: FileIngestionMethod::Flat,
+            hash,
+        };
+        let path =
+            paths::make_fixed_output_path(self.store_dir(), &foh, name, &BTreeSet::new(), false)
+                .map_err(|e| StoreError::PathCompute {
+                    name: name.into(),
+                    msg: e.to_string(),
+                })?;
         let ca = format!("fixed:sha256:{}", hash.to_nixbase32());
-        let exec = std::fs::metadata(src).map_err(io("getting status of", src))?.permissions().mode() & 0o100 != 0;
-        self.add_with(&path, References::Given(BTreeSet::new()), Some(ca), None, |tmp| {
-            std::fs::write(tmp, &bytes).map_err(io("writing", tmp))?;
-            let mode = if exec { 0o755 } else { 0o644 };
-            std::fs::set_permissions(tmp, std::fs::Permissions::from_mode(mode)).map_err(io("chmod", tmp))
-        })
+        let exec = std::fs::metadata(src)
+            .map_err(io("getting status of", src))?
+            .permissions()
+            .mode()
+            & 0o100
+            != 0;
+        self.add_with(
+            &path,
+            References::Given(BTreeSet::new()),
+            Some(ca),
+            None,
+            |tmp| {
+                std::fs::write(tmp, &bytes).map_err(io("writing", tmp))?;
+                let mode = if exec { 0o755 } else { 0o644 };
+                std::fs::set_permissions(tmp, std::fs::Permissions::from_mode(mode))
+                    .map_err(io("chmod", tmp))
+            },
+        )
     }
 
     /// `builtins.toFile` and `.drv` files: a text file with known references.
-    pub fn add_text(&self, name: &str, text: &[u8], references: &BTreeSet<StorePath>) -> Result<StorePath, StoreError> {
-        let path = paths::text_path(self.store_dir(), name, text, references).map_err(|e| StoreError::PathCompute { name: name.into(), msg: e.to_string() })?;
-        let ca = format!("text:sha256:{}", HashAlgo::Sha256.digest(text).to_nixbase32());
-        self.add_with(&path, References::Given(references.clone()), Some(ca), None, |tmp| {
-            std::fs::write(tmp, text).map_err(io("writing", tmp))
-        })
+    pub fn add_text(
+        &self,
+        name: &str,
+        text: &[u8],
+        references: &BTreeSet<StorePath>,
+    ) -> Result<StorePath, StoreError> {
+        let path = paths::text_path(self.store_dir(), name, text, references).map_err(|e| {
+            StoreError::PathCompute {
+                name: name.into(),
+                msg: e.to_string(),
+            }
+        })?;
+        let ca = format!(
+            "text:sha256:{}",
+            HashAlgo::Sha256.digest(text).to_nixbase32()
+        );
+        self.add_with(
+            &path,
+            References::Given(references.clone()),
+            Some(ca),
+            None,
+            |tmp| std::fs::write(tmp, text).map_err(io("writing", tmp)),
+        )
     }
 }
-

@@ -46,29 +46,47 @@ pub struct PathInfo {
 }
 
 /// id, hash, registrationTime, deriver, narSize, ca.
-type Row = (i64, String, i64, Option<String>, Option<i64>, Option<String>);
+type Row = (
+    i64,
+    String,
+    i64,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+);
 
 pub struct Db {
     conn: Connection,
 }
 
 fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 impl Db {
     pub fn open(file: &Path) -> Result<Db, StoreError> {
         let ctx = format!("opening '{}'", file.display());
         let conn = Connection::open(file).map_err(StoreError::db(ctx.clone()))?;
-        conn.busy_timeout(std::time::Duration::from_secs(60)).map_err(StoreError::db(ctx.clone()))?;
-        conn.pragma_update(None, "journal_mode", "wal").map_err(StoreError::db(ctx.clone()))?;
-        conn.pragma_update(None, "synchronous", "normal").map_err(StoreError::db(ctx.clone()))?;
-        conn.pragma_update(None, "foreign_keys", "on").map_err(StoreError::db(ctx.clone()))?;
-        conn.execute_batch(SCHEMA).map_err(StoreError::db(ctx.clone()))?;
-        let v: Option<i64> =
-            conn.query_row("select version from SchemaVersion", [], |r| r.get(0)).optional().map_err(StoreError::db(ctx.clone()))?;
+        conn.busy_timeout(std::time::Duration::from_secs(60))
+            .map_err(StoreError::db(ctx.clone()))?;
+        conn.pragma_update(None, "journal_mode", "wal")
+            .map_err(StoreError::db(ctx.clone()))?;
+        conn.pragma_update(None, "synchronous", "normal")
+            .map_err(StoreError::db(ctx.clone()))?;
+        conn.pragma_update(None, "foreign_keys", "on")
+            .map_err(StoreError::db(ctx.clone()))?;
+        conn.execute_batch(SCHEMA)
+            .map_err(StoreError::db(ctx.clone()))?;
+        let v: Option<i64> = conn
+            .query_row("select version from SchemaVersion", [], |r| r.get(0))
+            .optional()
+            .map_err(StoreError::db(ctx.clone()))?;
         if v.is_none() {
-            conn.execute("insert into SchemaVersion (version) values (1)", []).map_err(StoreError::db(ctx))?;
+            conn.execute("insert into SchemaVersion (version) values (1)", [])
+                .map_err(StoreError::db(ctx))?;
         }
         Ok(Db { conn })
     }
@@ -123,7 +141,10 @@ impl Db {
                         .optional()
                         .map_err(StoreError::db(ctx))?;
                     if exists.is_none() {
-                        return Err(StoreError::InvalidReference { path: printed, reference: dir.print(r) });
+                        return Err(StoreError::InvalidReference {
+                            path: printed,
+                            reference: dir.print(r),
+                        });
                     }
                 }
             }
@@ -143,10 +164,17 @@ impl Db {
         row_to_info(dir, &printed, row, references).map(Some)
     }
 
-    fn references_by_id(&self, dir: &StoreDir, id: i64, printed: &str) -> Result<BTreeSet<StorePath>, StoreError> {
+    fn references_by_id(
+        &self,
+        dir: &StoreDir,
+        id: i64,
+        printed: &str,
+    ) -> Result<BTreeSet<StorePath>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare_cached("select path from Refs join ValidPaths on reference = id where referrer = ?1")
+            .prepare_cached(
+                "select path from Refs join ValidPaths on reference = id where referrer = ?1",
+            )
             .map_err(StoreError::db("preparing reference query"))?;
         let rows = stmt
             .query_map([id], |r| r.get::<_, String>(0))
@@ -154,12 +182,19 @@ impl Db {
         let mut out = BTreeSet::new();
         for r in rows {
             let s = r.map_err(StoreError::db(format!("references of '{printed}'")))?;
-            out.insert(dir.parse(&s).map_err(|e| StoreError::CorruptDb { path: printed.to_string(), what: format!("reference '{s}': {e}") })?);
+            out.insert(dir.parse(&s).map_err(|e| StoreError::CorruptDb {
+                path: printed.to_string(),
+                what: format!("reference '{s}': {e}"),
+            })?);
         }
         Ok(out)
     }
 
-    pub fn references(&self, dir: &StoreDir, p: &StorePath) -> Result<BTreeSet<StorePath>, StoreError> {
+    pub fn references(
+        &self,
+        dir: &StoreDir,
+        p: &StorePath,
+    ) -> Result<BTreeSet<StorePath>, StoreError> {
         match self.id_of(dir, p)? {
             Some(id) => self.references_by_id(dir, id, &dir.print(p)),
             None => Err(StoreError::NotValid(dir.print(p))),
@@ -167,12 +202,20 @@ impl Db {
     }
 
     pub fn all_paths(&self, dir: &StoreDir) -> Result<Vec<StorePath>, StoreError> {
-        let mut stmt = self.conn.prepare("select path from ValidPaths order by path").map_err(StoreError::db("listing paths"))?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(StoreError::db("listing paths"))?;
+        let mut stmt = self
+            .conn
+            .prepare("select path from ValidPaths order by path")
+            .map_err(StoreError::db("listing paths"))?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(StoreError::db("listing paths"))?;
         let mut out = Vec::new();
         for r in rows {
             let s = r.map_err(StoreError::db("listing paths"))?;
-            out.push(dir.parse(&s).map_err(|e| StoreError::CorruptDb { path: s.clone(), what: e.to_string() })?);
+            out.push(dir.parse(&s).map_err(|e| StoreError::CorruptDb {
+                path: s.clone(),
+                what: e.to_string(),
+            })?);
         }
         Ok(out)
     }
@@ -181,7 +224,10 @@ impl Db {
     fn ids_of(&self, dir: &StoreDir, roots: &[StorePath]) -> Result<Vec<i64>, StoreError> {
         let mut ids = Vec::with_capacity(roots.len());
         for p in roots {
-            ids.push(self.id_of(dir, p)?.ok_or_else(|| StoreError::NotValid(dir.print(p)))?);
+            ids.push(
+                self.id_of(dir, p)?
+                    .ok_or_else(|| StoreError::NotValid(dir.print(p)))?,
+            );
         }
         Ok(ids)
     }
@@ -198,30 +244,52 @@ impl Db {
                  select id from c",
             )
             .map_err(StoreError::db(ctx))?;
-        let rows = stmt.query_map([json_ids(ids)], |r| r.get::<_, i64>(0)).map_err(StoreError::db(ctx))?;
-        rows.collect::<Result<Vec<i64>, _>>().map_err(StoreError::db(ctx))
+        let rows = stmt
+            .query_map([json_ids(ids)], |r| r.get::<_, i64>(0))
+            .map_err(StoreError::db(ctx))?;
+        rows.collect::<Result<Vec<i64>, _>>()
+            .map_err(StoreError::db(ctx))
     }
 
-    pub fn closure(&self, dir: &StoreDir, roots: &[StorePath]) -> Result<Vec<StorePath>, StoreError> {
+    pub fn closure(
+        &self,
+        dir: &StoreDir,
+        roots: &[StorePath],
+    ) -> Result<Vec<StorePath>, StoreError> {
         let ids = self.closure_ids(&self.ids_of(dir, roots)?)?;
         let ctx = "listing a closure";
-        let mut stmt = self.conn.prepare_cached("select path from ValidPaths where id in (select value from json_each(?1))").map_err(StoreError::db(ctx))?;
-        let rows = stmt.query_map([json_ids(&ids)], |r| r.get::<_, String>(0)).map_err(StoreError::db(ctx))?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "select path from ValidPaths where id in (select value from json_each(?1))",
+            )
+            .map_err(StoreError::db(ctx))?;
+        let rows = stmt
+            .query_map([json_ids(&ids)], |r| r.get::<_, String>(0))
+            .map_err(StoreError::db(ctx))?;
         let mut out = BTreeSet::new();
         for r in rows {
             let s = r.map_err(StoreError::db(ctx))?;
-            out.insert(dir.parse(&s).map_err(|e| StoreError::CorruptDb { path: s.clone(), what: e.to_string() })?);
+            out.insert(dir.parse(&s).map_err(|e| StoreError::CorruptDb {
+                path: s.clone(),
+                what: e.to_string(),
+            })?);
         }
         Ok(out.into_iter().collect())
     }
 
     /// Everything registered about the closure of `roots`, sorted by path, in three
     /// statements whatever its size.
-    pub fn closure_infos(&self, dir: &StoreDir, roots: &[StorePath]) -> Result<Vec<PathInfo>, StoreError> {
+    pub fn closure_infos(
+        &self,
+        dir: &StoreDir,
+        roots: &[StorePath],
+    ) -> Result<Vec<PathInfo>, StoreError> {
         let ids = self.closure_ids(&self.ids_of(dir, roots)?)?;
         let json = json_ids(&ids);
         let ctx = "reading a closure";
-        let mut by_id: std::collections::HashMap<i64, PathInfo> = std::collections::HashMap::with_capacity(ids.len());
+        let mut by_id: std::collections::HashMap<i64, PathInfo> =
+            std::collections::HashMap::with_capacity(ids.len());
         let mut stmt = self
             .conn
             .prepare_cached("select id, path, hash, registrationTime, deriver, narSize, ca from ValidPaths where id in (select value from json_each(?1))")
@@ -231,9 +299,25 @@ impl Db {
             let get = |e| StoreError::db(ctx)(e);
             let id: i64 = r.get(0).map_err(get)?;
             let printed: String = r.get(1).map_err(get)?;
-            let (hash, time, deriver, size, ca): (String, i64, Option<String>, Option<i64>, Option<String>) =
-                (r.get(2).map_err(get)?, r.get(3).map_err(get)?, r.get(4).map_err(get)?, r.get(5).map_err(get)?, r.get(6).map_err(get)?);
-            let info = row_to_info(dir, &printed, (id, hash, time, deriver, size, ca), BTreeSet::new())?;
+            let (hash, time, deriver, size, ca): (
+                String,
+                i64,
+                Option<String>,
+                Option<i64>,
+                Option<String>,
+            ) = (
+                r.get(2).map_err(get)?,
+                r.get(3).map_err(get)?,
+                r.get(4).map_err(get)?,
+                r.get(5).map_err(get)?,
+                r.get(6).map_err(get)?,
+            );
+            let info = row_to_info(
+                dir,
+                &printed,
+                (id, hash, time, deriver, size, ca),
+                BTreeSet::new(),
+            )?;
             by_id.insert(id, info);
         }
         drop(rows);
@@ -246,7 +330,10 @@ impl Db {
             let referrer: i64 = r.get(0).map_err(StoreError::db(ctx))?;
             let s: String = r.get(1).map_err(StoreError::db(ctx))?;
             if let Some(info) = by_id.get_mut(&referrer) {
-                let reference = dir.parse(&s).map_err(|e| StoreError::CorruptDb { path: dir.print(&info.path), what: format!("reference '{s}': {e}") })?;
+                let reference = dir.parse(&s).map_err(|e| StoreError::CorruptDb {
+                    path: dir.print(&info.path),
+                    what: format!("reference '{s}': {e}"),
+                })?;
                 info.references.insert(reference);
             }
         }
@@ -258,10 +345,16 @@ impl Db {
     /// Removes the registrations of `paths` (which must include every valid path
     /// that refers to one of them) in one transaction.
     pub fn unregister(&mut self, dir: &StoreDir, paths: &[StorePath]) -> Result<(), StoreError> {
-        let tx = self.conn.transaction().map_err(StoreError::db("unregistering"))?;
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(StoreError::db("unregistering"))?;
         for p in paths {
-            tx.execute("delete from Refs where referrer = (select id from ValidPaths where path = ?1)", [dir.print(p)])
-                .map_err(StoreError::db(format!("unregistering '{}'", dir.print(p))))?;
+            tx.execute(
+                "delete from Refs where referrer = (select id from ValidPaths where path = ?1)",
+                [dir.print(p)],
+            )
+            .map_err(StoreError::db(format!("unregistering '{}'", dir.print(p))))?;
         }
         for p in paths {
             tx.execute("delete from ValidPaths where path = ?1", [dir.print(p)])
@@ -284,14 +377,34 @@ fn json_ids(ids: &[i64]) -> String {
     s
 }
 
-fn row_to_info(dir: &StoreDir, printed: &str, row: Row, references: BTreeSet<StorePath>) -> Result<PathInfo, StoreError> {
+fn row_to_info(
+    dir: &StoreDir,
+    printed: &str,
+    row: Row,
+    references: BTreeSet<StorePath>,
+) -> Result<PathInfo, StoreError> {
     let (_, hash, time, deriver, size, ca) = row;
-    let corrupt = |what: String| StoreError::CorruptDb { path: printed.to_string(), what };
+    let corrupt = |what: String| StoreError::CorruptDb {
+        path: printed.to_string(),
+        what,
+    };
     let path = dir.parse(printed).map_err(|e| corrupt(e.to_string()))?;
-    let nar_hash = Hash::parse_any(&hash, Some(HashAlgo::Sha256)).map_err(|e| corrupt(format!("hash '{hash}': {e}")))?;
+    let nar_hash = Hash::parse_any(&hash, Some(HashAlgo::Sha256))
+        .map_err(|e| corrupt(format!("hash '{hash}': {e}")))?;
     let deriver = match deriver {
-        Some(d) => Some(dir.parse(&d).map_err(|e| corrupt(format!("deriver '{d}': {e}")))?),
+        Some(d) => Some(
+            dir.parse(&d)
+                .map_err(|e| corrupt(format!("deriver '{d}': {e}")))?,
+        ),
         None => None,
     };
-    Ok(PathInfo { path, nar_hash, nar_size: size.unwrap_or(0).max(0) as u64, deriver, references, registration_time: time, ca })
+    Ok(PathInfo {
+        path,
+        nar_hash,
+        nar_size: size.unwrap_or(0).max(0) as u64,
+        deriver,
+        references,
+        registration_time: time,
+        ca,
+    })
 }

@@ -30,9 +30,13 @@ pub struct GcReport {
 }
 
 fn tree_size(p: &Path) -> u64 {
-    let Ok(md) = std::fs::symlink_metadata(p) else { return 0 };
+    let Ok(md) = std::fs::symlink_metadata(p) else {
+        return 0;
+    };
     if md.is_dir() {
-        std::fs::read_dir(p).map(|rd| rd.flatten().map(|e| tree_size(&e.path())).sum()).unwrap_or(0)
+        std::fs::read_dir(p)
+            .map(|rd| rd.flatten().map(|e| tree_size(&e.path())).sum())
+            .unwrap_or(0)
     } else {
         md.len()
     }
@@ -43,7 +47,11 @@ impl Store {
     /// of links ends (a `result` link pointing into the store, a profile).
     fn root_of_link(&self, link: &Path) -> Option<StorePath> {
         let t = std::fs::read_link(link).ok()?;
-        let t = if t.is_absolute() { t } else { link.parent()?.join(t) };
+        let t = if t.is_absolute() {
+            t
+        } else {
+            link.parent()?.join(t)
+        };
         if let Some(s) = t.to_str() {
             if let Ok(p) = self.parse_path(s) {
                 return Some(p);
@@ -54,7 +62,9 @@ impl Store {
     }
 
     fn link_roots(&self, dir: &Path, out: &mut BTreeSet<StorePath>, depth: usize) {
-        let Ok(rd) = std::fs::read_dir(dir) else { return };
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
         for ent in rd.flatten() {
             let p = ent.path();
             let Ok(ft) = ent.file_type() else { continue };
@@ -70,15 +80,21 @@ impl Store {
 
     fn temp_roots(&self, out: &mut BTreeSet<StorePath>) {
         let dir = self.state_dir().join("temproots");
-        let Ok(rd) = std::fs::read_dir(&dir) else { return };
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            return;
+        };
         for ent in rd.flatten() {
             let name = ent.file_name();
-            let Some(pid) = name.to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
+            let Some(pid) = name.to_str().and_then(|s| s.parse::<u32>().ok()) else {
+                continue;
+            };
             if !Path::new(&format!("/proc/{pid}")).exists() {
                 let _ = std::fs::remove_file(ent.path());
                 continue;
             }
-            let Ok(text) = std::fs::read_to_string(ent.path()) else { continue };
+            let Ok(text) = std::fs::read_to_string(ent.path()) else {
+                continue;
+            };
             for line in text.lines() {
                 if let Ok(p) = self.parse_path(line) {
                     out.insert(p);
@@ -99,11 +115,23 @@ impl Store {
     /// Adds a permanent root: `<state>/gcroots/<name>` → `path`.
     pub fn add_root(&self, name: &str, path: &StorePath) -> Result<PathBuf, StoreError> {
         let link = self.state_dir().join("gcroots").join(name);
-        let tmp = self.state_dir().join("gcroots").join(format!(".{name}.tmp-{}", std::process::id()));
+        let tmp = self
+            .state_dir()
+            .join("gcroots")
+            .join(format!(".{name}.tmp-{}", std::process::id()));
         let _ = std::fs::remove_file(&tmp);
-        std::os::unix::fs::symlink(self.real_path(path), &tmp)
-            .map_err(|source| StoreError::Io { op: "creating root", path: tmp.clone(), source })?;
-        std::fs::rename(&tmp, &link).map_err(|source| StoreError::Io { op: "creating root", path: link.clone(), source })?;
+        std::os::unix::fs::symlink(self.real_path(path), &tmp).map_err(|source| {
+            StoreError::Io {
+                op: "creating root",
+                path: tmp.clone(),
+                source,
+            }
+        })?;
+        std::fs::rename(&tmp, &link).map_err(|source| StoreError::Io {
+            op: "creating root",
+            path: link.clone(),
+            source,
+        })?;
         Ok(link)
     }
 
@@ -111,17 +139,36 @@ impl Store {
     pub fn gc(&self, opts: &GcOptions) -> Result<GcReport, StoreError> {
         let _gc = PathLock::exclusive(&self.state_dir().join("gc.lock"))?;
         let roots = self.roots(&opts.extra_roots);
-        let valid_roots: Vec<StorePath> = roots.iter().filter(|r| self.is_valid(r).unwrap_or(false)).cloned().collect();
-        let live: BTreeSet<StorePath> = self.closure(&valid_roots)?.into_iter().chain(roots.iter().cloned()).collect();
+        let valid_roots: Vec<StorePath> = roots
+            .iter()
+            .filter(|r| self.is_valid(r).unwrap_or(false))
+            .cloned()
+            .collect();
+        let live: BTreeSet<StorePath> = self
+            .closure(&valid_roots)?
+            .into_iter()
+            .chain(roots.iter().cloned())
+            .collect();
         let live_names: BTreeSet<String> = live.iter().map(|p| p.base_name().to_string()).collect();
-        let mut report = GcReport { roots: roots.iter().map(|r| self.print(r)).collect(), ..GcReport::default() };
+        let mut report = GcReport {
+            roots: roots.iter().map(|r| self.print(r)).collect(),
+            ..GcReport::default()
+        };
 
         let mut dead_valid = Vec::new();
         let mut dead_entries = Vec::new();
         let mut stale_locks = Vec::new();
-        let rd = std::fs::read_dir(self.root()).map_err(|source| StoreError::Io { op: "reading", path: self.root().to_path_buf(), source })?;
+        let rd = std::fs::read_dir(self.root()).map_err(|source| StoreError::Io {
+            op: "reading",
+            path: self.root().to_path_buf(),
+            source,
+        })?;
         for ent in rd {
-            let ent = ent.map_err(|source| StoreError::Io { op: "reading", path: self.root().to_path_buf(), source })?;
+            let ent = ent.map_err(|source| StoreError::Io {
+                op: "reading",
+                path: self.root().to_path_buf(),
+                source,
+            })?;
             let name = ent.file_name().to_string_lossy().into_owned();
             if let Some(base) = name.strip_suffix(".lock") {
                 if !live_names.contains(base) {
@@ -140,7 +187,9 @@ impl Store {
                 dead_entries.push((None, ent.path()));
                 continue;
             }
-            let Ok(sp) = StorePath::from_base_name(&name) else { continue };
+            let Ok(sp) = StorePath::from_base_name(&name) else {
+                continue;
+            };
             if live.contains(&sp) {
                 continue;
             }

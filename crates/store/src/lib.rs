@@ -59,9 +59,16 @@ pub struct StoreConfig {
 impl StoreConfig {
     /// The defaults, moved by `NEST_STORE_DIR` and `NEST_STATE_DIR`.
     pub fn from_env() -> StoreConfig {
-        let store_dir = std::env::var_os("NEST_STORE_DIR").map(PathBuf::from).unwrap_or_else(|| DEFAULT_STORE_DIR.into());
-        let state_dir = std::env::var_os("NEST_STATE_DIR").map(PathBuf::from).unwrap_or_else(|| DEFAULT_STATE_DIR.into());
-        StoreConfig { store_dir, state_dir }
+        let store_dir = std::env::var_os("NEST_STORE_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| DEFAULT_STORE_DIR.into());
+        let state_dir = std::env::var_os("NEST_STATE_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| DEFAULT_STATE_DIR.into());
+        StoreConfig {
+            store_dir,
+            state_dir,
+        }
     }
 }
 
@@ -76,19 +83,33 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("root", &self.root).field("state", &self.state).finish()
+        f.debug_struct("Store")
+            .field("root", &self.root)
+            .field("state", &self.state)
+            .finish()
     }
 }
 
 fn io_err<'a>(op: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> StoreError + 'a {
-    move |source| StoreError::Io { op, path: path.to_path_buf(), source }
+    move |source| StoreError::Io {
+        op,
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 impl Store {
     /// Opens (creating directories and the database if needed) the store described by `cfg`.
     pub fn open(cfg: &StoreConfig) -> Result<Store, StoreError> {
-        let root_s = cfg.store_dir.to_str().ok_or_else(|| StoreError::BadStoreDir(cfg.store_dir.clone()))?;
-        let dir = StoreDir::new(root_s.trim_end_matches('/')).map_err(|e| StoreError::StoreDir { dir: cfg.store_dir.clone(), source: e })?;
+        let root_s = cfg
+            .store_dir
+            .to_str()
+            .ok_or_else(|| StoreError::BadStoreDir(cfg.store_dir.clone()))?;
+        let dir =
+            StoreDir::new(root_s.trim_end_matches('/')).map_err(|e| StoreError::StoreDir {
+                dir: cfg.store_dir.clone(),
+                source: e,
+            })?;
         let root = PathBuf::from(dir.as_str());
         std::fs::create_dir_all(&root).map_err(io_err("creating store directory", &root))?;
         for sub in ["db", "gcroots", "profiles", "temproots", "log"] {
@@ -96,7 +117,13 @@ impl Store {
             std::fs::create_dir_all(&p).map_err(io_err("creating state directory", &p))?;
         }
         let db = db::Db::open(&cfg.state_dir.join("db").join("db.sqlite"))?;
-        Ok(Store { dir, root, state: cfg.state_dir.clone(), db: Mutex::new(db), temp_roots: Mutex::new(None) })
+        Ok(Store {
+            dir,
+            root,
+            state: cfg.state_dir.clone(),
+            db: Mutex::new(db),
+            temp_roots: Mutex::new(None),
+        })
     }
 
     pub fn store_dir(&self) -> &StoreDir {
@@ -119,7 +146,10 @@ impl Store {
 
     /// Parses a printed store path (`<store>/<hash>-<name>`, optionally with a subpath).
     pub fn parse_path(&self, s: &str) -> Result<StorePath, StoreError> {
-        let (p, _) = self.dir.split(s).map_err(|e| StoreError::NotInStore { path: s.to_string(), source: e })?;
+        let (p, _) = self.dir.split(s).map_err(|e| StoreError::NotInStore {
+            path: s.to_string(),
+            source: e,
+        })?;
         Ok(p)
     }
 
@@ -161,8 +191,15 @@ impl Store {
         use std::io::Write;
         let mut g = self.temp_roots.lock().unwrap_or_else(|p| p.into_inner());
         if g.is_none() {
-            let f = self.state.join("temproots").join(std::process::id().to_string());
-            let file = std::fs::OpenOptions::new().create(true).append(true).open(&f).map_err(io_err("opening temp roots", &f))?;
+            let f = self
+                .state
+                .join("temproots")
+                .join(std::process::id().to_string());
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&f)
+                .map_err(io_err("opening temp roots", &f))?;
             *g = Some(file);
         }
         if let Some(file) = g.as_mut() {
@@ -177,7 +214,11 @@ impl Drop for Store {
     fn drop(&mut self) {
         let g = self.temp_roots.get_mut().unwrap_or_else(|p| p.into_inner());
         if g.take().is_some() {
-            let _ = std::fs::remove_file(self.state.join("temproots").join(std::process::id().to_string()));
+            let _ = std::fs::remove_file(
+                self.state
+                    .join("temproots")
+                    .join(std::process::id().to_string()),
+            );
         }
     }
 }

@@ -27,30 +27,52 @@ impl PathLock {
                 .truncate(false)
                 .write(true)
                 .open(path)
-                .map_err(|source| StoreError::Io { op: "opening lock file", path: path.to_path_buf(), source })?;
+                .map_err(|source| StoreError::Io {
+                    op: "opening lock file",
+                    path: path.to_path_buf(),
+                    source,
+                })?;
             let lock = match Flock::lock(file, arg) {
                 Ok(l) => l,
                 Err((_, nix::errno::Errno::EWOULDBLOCK)) => return Ok(None),
-                Err((_, errno)) => return Err(StoreError::Lock { path: path.to_path_buf(), errno }),
+                Err((_, errno)) => {
+                    return Err(StoreError::Lock {
+                        path: path.to_path_buf(),
+                        errno,
+                    })
+                }
             };
             // `gc` deletes stale lock files while holding them; a lock on a deleted
             // file excludes nobody, so take the new file's lock instead.
-            let md = lock.metadata().map_err(|source| StoreError::Io { op: "stat of lock file", path: path.to_path_buf(), source })?;
+            let md = lock.metadata().map_err(|source| StoreError::Io {
+                op: "stat of lock file",
+                path: path.to_path_buf(),
+                source,
+            })?;
             if md.nlink() == 0 {
                 continue;
             }
-            return Ok(Some(PathLock { _lock: lock, path: path.to_path_buf() }));
+            return Ok(Some(PathLock {
+                _lock: lock,
+                path: path.to_path_buf(),
+            }));
         }
     }
 
     /// Waits for the exclusive lock on `path`.
     pub fn exclusive(path: &Path) -> Result<PathLock, StoreError> {
-        Self::acquire(path, FlockArg::LockExclusive)?.ok_or_else(|| StoreError::Lock { path: path.to_path_buf(), errno: nix::errno::Errno::EWOULDBLOCK })
+        Self::acquire(path, FlockArg::LockExclusive)?.ok_or_else(|| StoreError::Lock {
+            path: path.to_path_buf(),
+            errno: nix::errno::Errno::EWOULDBLOCK,
+        })
     }
 
     /// Waits for a shared lock on `path`.
     pub fn shared(path: &Path) -> Result<PathLock, StoreError> {
-        Self::acquire(path, FlockArg::LockShared)?.ok_or_else(|| StoreError::Lock { path: path.to_path_buf(), errno: nix::errno::Errno::EWOULDBLOCK })
+        Self::acquire(path, FlockArg::LockShared)?.ok_or_else(|| StoreError::Lock {
+            path: path.to_path_buf(),
+            errno: nix::errno::Errno::EWOULDBLOCK,
+        })
     }
 
     /// The exclusive lock if nobody holds `path`; `None` otherwise.

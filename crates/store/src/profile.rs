@@ -27,11 +27,18 @@ pub struct Profile {
 }
 
 fn perr(path: &Path, what: impl Into<String>) -> StoreError {
-    StoreError::Profile { path: path.to_path_buf(), what: what.into() }
+    StoreError::Profile {
+        path: path.to_path_buf(),
+        what: what.into(),
+    }
 }
 
 fn ioe<'a>(op: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> StoreError + 'a {
-    move |source| StoreError::Io { op, path: path.to_path_buf(), source }
+    move |source| StoreError::Io {
+        op,
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 impl Profile {
@@ -49,11 +56,17 @@ impl Profile {
     }
 
     fn name(&self) -> Result<String, StoreError> {
-        self.link.file_name().and_then(|n| n.to_str()).map(str::to_owned).ok_or_else(|| perr(&self.link, "has no file name"))
+        self.link
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(str::to_owned)
+            .ok_or_else(|| perr(&self.link, "has no file name"))
     }
 
     fn dir(&self) -> Result<&Path, StoreError> {
-        self.link.parent().ok_or_else(|| perr(&self.link, "has no parent directory"))
+        self.link
+            .parent()
+            .ok_or_else(|| perr(&self.link, "has no parent directory"))
     }
 
     fn gen_link(&self, n: u64) -> Result<PathBuf, StoreError> {
@@ -71,10 +84,20 @@ impl Profile {
         let t = match std::fs::read_link(&self.link) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(StoreError::Io { op: "reading profile", path: self.link.clone(), source: e }),
+            Err(e) => {
+                return Err(StoreError::Io {
+                    op: "reading profile",
+                    path: self.link.clone(),
+                    source: e,
+                })
+            }
         };
         let name = self.name()?;
-        let t = t.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        let t = t
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
         Ok(parse_gen(&name, &t))
     }
 
@@ -87,11 +110,19 @@ impl Profile {
         let rd = match std::fs::read_dir(dir) {
             Ok(rd) => rd,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
-            Err(e) => return Err(StoreError::Io { op: "reading profile directory", path: dir.to_path_buf(), source: e }),
+            Err(e) => {
+                return Err(StoreError::Io {
+                    op: "reading profile directory",
+                    path: dir.to_path_buf(),
+                    source: e,
+                })
+            }
         };
         for ent in rd.flatten() {
             let fname = ent.file_name().to_string_lossy().into_owned();
-            let Some(n) = parse_gen(&name, &fname) else { continue };
+            let Some(n) = parse_gen(&name, &fname) else {
+                continue;
+            };
             let p = ent.path();
             let target = std::fs::read_link(&p).map_err(ioe("reading generation", &p))?;
             let created = std::fs::symlink_metadata(&p).map(|m| {
@@ -111,9 +142,12 @@ impl Profile {
 
     fn point_to(&self, n: u64) -> Result<(), StoreError> {
         let name = self.name()?;
-        let tmp = self.dir()?.join(format!(".{name}.tmp-{}", std::process::id()));
+        let tmp = self
+            .dir()?
+            .join(format!(".{name}.tmp-{}", std::process::id()));
         let _ = std::fs::remove_file(&tmp);
-        std::os::unix::fs::symlink(format!("{name}-{n}-link"), &tmp).map_err(ioe("creating link", &tmp))?;
+        std::os::unix::fs::symlink(format!("{name}-{n}-link"), &tmp)
+            .map_err(ioe("creating link", &tmp))?;
         std::fs::rename(&tmp, &self.link).map_err(ioe("switching profile", &self.link))
     }
 
@@ -133,7 +167,11 @@ impl Profile {
         }
         let n = gens.last().map_or(1, |g| g.number + 1);
         let link = self.gen_link(n)?;
-        let tmp = self.dir()?.join(format!(".{}-{n}-link.tmp-{}", self.name()?, std::process::id()));
+        let tmp = self.dir()?.join(format!(
+            ".{}-{n}-link.tmp-{}",
+            self.name()?,
+            std::process::id()
+        ));
         let _ = std::fs::remove_file(&tmp);
         std::os::unix::fs::symlink(&target, &tmp).map_err(ioe("creating generation", &tmp))?;
         std::fs::rename(&tmp, &link).map_err(ioe("creating generation", &link))?;
@@ -152,9 +190,20 @@ impl Profile {
 
     /// The generation a rollback would go to: the newest one older than the current.
     pub fn previous(&self) -> Result<Generation, StoreError> {
-        let cur = self.current()?.ok_or_else(|| perr(&self.link, "does not exist"))?;
-        let prev = self.generations()?.into_iter().filter(|g| g.number < cur).max_by_key(|g| g.number);
-        prev.ok_or_else(|| perr(&self.link, format!("no generation older than the current one ({cur})")))
+        let cur = self
+            .current()?
+            .ok_or_else(|| perr(&self.link, "does not exist"))?;
+        let prev = self
+            .generations()?
+            .into_iter()
+            .filter(|g| g.number < cur)
+            .max_by_key(|g| g.number);
+        prev.ok_or_else(|| {
+            perr(
+                &self.link,
+                format!("no generation older than the current one ({cur})"),
+            )
+        })
     }
 
     /// The current generation, if the profile exists.
@@ -178,7 +227,11 @@ impl Profile {
         let existing = {
             let _l = self.lock()?;
             let gens = self.generations()?;
-            let found = gens.iter().rev().find(|g| Path::new(&g.path) == target).map(|g| g.number);
+            let found = gens
+                .iter()
+                .rev()
+                .find(|g| Path::new(&g.path) == target)
+                .map(|g| g.number);
             if let Some(n) = found {
                 self.point_to(n)?;
             }
@@ -193,7 +246,12 @@ impl Profile {
     /// Deletes every generation but the current one (`nix-env --delete-generations
     /// old`); returns the numbers deleted.
     pub fn delete_old(&self) -> Result<Vec<u64>, StoreError> {
-        let old: Vec<u64> = self.generations()?.into_iter().filter(|g| !g.current).map(|g| g.number).collect();
+        let old: Vec<u64> = self
+            .generations()?
+            .into_iter()
+            .filter(|g| !g.current)
+            .map(|g| g.number)
+            .collect();
         self.delete_generations(&old)?;
         Ok(old)
     }
@@ -204,7 +262,10 @@ impl Profile {
         let cur = self.current()?;
         for &n in numbers {
             if Some(n) == cur {
-                return Err(perr(&self.link, format!("cannot delete the current generation ({n})")));
+                return Err(perr(
+                    &self.link,
+                    format!("cannot delete the current generation ({n})"),
+                ));
             }
         }
         for &n in numbers {
@@ -214,7 +275,13 @@ impl Profile {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                     return Err(perr(&self.link, format!("generation {n} does not exist")))
                 }
-                Err(e) => return Err(StoreError::Io { op: "deleting generation", path: l, source: e }),
+                Err(e) => {
+                    return Err(StoreError::Io {
+                        op: "deleting generation",
+                        path: l,
+                        source: e,
+                    })
+                }
             }
         }
         Ok(())
@@ -222,7 +289,11 @@ impl Profile {
 }
 
 fn parse_gen(name: &str, file: &str) -> Option<u64> {
-    file.strip_prefix(name)?.strip_prefix('-')?.strip_suffix("-link")?.parse().ok()
+    file.strip_prefix(name)?
+        .strip_prefix('-')?
+        .strip_suffix("-link")?
+        .parse()
+        .ok()
 }
 
 #[cfg(test)]
@@ -233,7 +304,10 @@ mod tests {
 
     fn store() -> (tempfile::TempDir, Store) {
         let t = tempfile::tempdir().expect("tempdir");
-        let cfg = StoreConfig { store_dir: t.path().join("store"), state_dir: t.path().join("var") };
+        let cfg = StoreConfig {
+            store_dir: t.path().join("store"),
+            state_dir: t.path().join("var"),
+        };
         let s = Store::open(&cfg).expect("open");
         (t, s)
     }
@@ -252,7 +326,10 @@ mod tests {
         assert_eq!(p.generations().expect("gens").len(), 2);
         // A path no generation points to becomes a new one, numbered after the newest.
         assert_eq!(p.select(&s, &c).expect("select c"), 3);
-        assert_eq!(std::fs::canonicalize(p.path()).expect("canon"), s.real_path(&c));
+        assert_eq!(
+            std::fs::canonicalize(p.path()).expect("canon"),
+            s.real_path(&c)
+        );
     }
 
     #[test]
@@ -268,7 +345,10 @@ mod tests {
         assert_eq!(p.previous().expect("prev").number, 2);
         p.switch_generation(1).expect("sg");
         assert!(p.previous().is_err(), "nothing older than 1");
-        assert_eq!(p.current_generation().expect("cur").map(|g| g.number), Some(1));
+        assert_eq!(
+            p.current_generation().expect("cur").map(|g| g.number),
+            Some(1)
+        );
         assert_eq!(p.delete_old().expect("delete"), vec![2, 3]);
         let gens = p.generations().expect("gens");
         assert_eq!(gens.iter().map(|g| g.number).collect::<Vec<_>>(), vec![1]);

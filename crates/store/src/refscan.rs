@@ -26,7 +26,11 @@ impl RefScanner {
                 map.insert(k, c.clone());
             }
         }
-        RefScanner { candidates: map, found: BTreeSet::new(), tail: Vec::new() }
+        RefScanner {
+            candidates: map,
+            found: BTreeSet::new(),
+            tail: Vec::new(),
+        }
     }
 
     fn scan(&mut self, buf: &[u8]) {
@@ -85,7 +89,10 @@ impl Write for RefScanner {
 }
 
 /// Scans bytes in one go.
-pub fn scan_bytes<'a>(data: &[u8], candidates: impl IntoIterator<Item = &'a StorePath>) -> BTreeSet<StorePath> {
+pub fn scan_bytes<'a>(
+    data: &[u8],
+    candidates: impl IntoIterator<Item = &'a StorePath>,
+) -> BTreeSet<StorePath> {
     let mut s = RefScanner::new(candidates);
     let _ = s.write(data);
     s.finish()
@@ -103,7 +110,8 @@ mod tests {
     fn finds_hash_parts_anywhere_and_only_candidates() {
         let a = sp("0c5bh0sqfy4h3a1xzp0mb0yi0bp4cmy6-a");
         let b = sp("1ndm6an7kwhf0vaq4wypy7bd2fgz77i6-b");
-        let text = b"prefix/0c5bh0sqfy4h3a1xzp0mb0yi0bp4cmy6-a/bin and 2222222222222222222222222222222z";
+        let text =
+            b"prefix/0c5bh0sqfy4h3a1xzp0mb0yi0bp4cmy6-a/bin and 2222222222222222222222222222222z";
         let found = scan_bytes(text, [&a, &b]);
         assert_eq!(found.into_iter().collect::<Vec<_>>(), vec![a]);
     }

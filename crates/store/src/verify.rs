@@ -3,8 +3,8 @@
 
 use crate::add::hash_and_scan;
 use crate::error::StoreError;
-use crate::Store;
 use crate::PathInfo;
+use crate::Store;
 use nest_nixcompat::{HashEncoding, StorePath};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -57,7 +57,10 @@ impl Store {
             if std::fs::symlink_metadata(self.real_path(p)).is_err() {
                 r.missing.push(self.print(p));
             } else if check_contents {
-                present.push(self.query(p)?.ok_or_else(|| StoreError::NotValid(self.print(p)))?);
+                present.push(
+                    self.query(p)?
+                        .ok_or_else(|| StoreError::NotValid(self.print(p)))?,
+                );
             }
         }
         for (info, (hash, size)) in present.iter().zip(self.hash_all(&present)?) {
@@ -86,15 +89,20 @@ impl Store {
     fn hash_all(&self, infos: &[PathInfo]) -> Result<Vec<(nest_nixcompat::Hash, u64)>, StoreError> {
         let mut order: Vec<usize> = (0..infos.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(infos[i].nar_size));
-        let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(infos.len()).max(1);
+        let workers = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(infos.len())
+            .max(1);
         let next = std::sync::atomic::AtomicUsize::new(0);
-        let results: std::sync::Mutex<Vec<Option<HashResult>>> = std::sync::Mutex::new((0..infos.len()).map(|_| None).collect());
+        let results: std::sync::Mutex<Vec<Option<HashResult>>> =
+            std::sync::Mutex::new((0..infos.len()).map(|_| None).collect());
         std::thread::scope(|scope| {
             for _ in 0..workers {
                 scope.spawn(|| loop {
                     let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(&i) = order.get(k) else { break };
-                    let r = hash_and_scan(&self.real_path(&infos[i].path), &BTreeSet::new()).map(|(h, n, _)| (h, n));
+                    let r = hash_and_scan(&self.real_path(&infos[i].path), &BTreeSet::new())
+                        .map(|(h, n, _)| (h, n));
                     let failed = r.is_err();
                     results.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(r);
                     if failed {
@@ -107,7 +115,12 @@ impl Store {
         });
         let mut out = Vec::with_capacity(infos.len());
         let mut unhashed = None;
-        for (i, r) in results.into_inner().unwrap_or_else(|p| p.into_inner()).into_iter().enumerate() {
+        for (i, r) in results
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner())
+            .into_iter()
+            .enumerate()
+        {
             match r {
                 Some(r) => out.push(r?),
                 // Left over after another path's error, which the loop returns.
@@ -123,24 +136,42 @@ impl Store {
     /// `path-info` for `paths` (their closure when `recursive`), with closure sizes
     /// when `closure_size`. The closure's data comes from the database in one go;
     /// closure sizes are summed over that graph in memory.
-    pub fn path_info(&self, paths: &[nest_nixcompat::StorePath], recursive: bool, closure_size: bool) -> Result<Vec<PathInfoJson>, StoreError> {
+    pub fn path_info(
+        &self,
+        paths: &[nest_nixcompat::StorePath],
+        recursive: bool,
+        closure_size: bool,
+    ) -> Result<Vec<PathInfoJson>, StoreError> {
         for p in paths {
             if !self.is_valid(p)? {
                 return Err(StoreError::NotValid(self.print(p)));
             }
         }
-        let graph: BTreeMap<StorePath, PathInfo> =
-            if recursive || closure_size { self.closure_infos(paths)?.into_iter().map(|i| (i.path.clone(), i)).collect() } else { BTreeMap::new() };
+        let graph: BTreeMap<StorePath, PathInfo> = if recursive || closure_size {
+            self.closure_infos(paths)?
+                .into_iter()
+                .map(|i| (i.path.clone(), i))
+                .collect()
+        } else {
+            BTreeMap::new()
+        };
         let list: Vec<PathInfo> = if recursive {
             graph.values().cloned().collect()
         } else {
             let mut v = Vec::with_capacity(paths.len());
             for p in paths {
-                v.push(self.query(p)?.ok_or_else(|| StoreError::NotValid(self.print(p)))?);
+                v.push(
+                    self.query(p)?
+                        .ok_or_else(|| StoreError::NotValid(self.print(p)))?,
+                );
             }
             v
         };
-        let sizes = if closure_size { Some(ClosureSizes::new(&graph)) } else { None };
+        let sizes = if closure_size {
+            Some(ClosureSizes::new(&graph))
+        } else {
+            None
+        };
         let mut out = Vec::with_capacity(list.len());
         for i in list {
             let cs = sizes.as_ref().map(|c| c.of(&i.path));
@@ -173,15 +204,26 @@ struct ClosureSizes<'a> {
 
 impl<'a> ClosureSizes<'a> {
     fn new(graph: &'a BTreeMap<StorePath, PathInfo>) -> ClosureSizes<'a> {
-        let index: BTreeMap<&StorePath, usize> = graph.keys().enumerate().map(|(i, p)| (p, i)).collect();
+        let index: BTreeMap<&StorePath, usize> =
+            graph.keys().enumerate().map(|(i, p)| (p, i)).collect();
         let size = graph.values().map(|i| i.nar_size).collect();
-        let refs = graph.values().map(|i| i.references.iter().filter_map(|r| index.get(r).copied()).collect()).collect();
+        let refs = graph
+            .values()
+            .map(|i| {
+                i.references
+                    .iter()
+                    .filter_map(|r| index.get(r).copied())
+                    .collect()
+            })
+            .collect();
         ClosureSizes { index, size, refs }
     }
 
     /// The NAR size of everything reachable from `root`.
     fn of(&self, root: &StorePath) -> u64 {
-        let Some(&start) = self.index.get(root) else { return 0 };
+        let Some(&start) = self.index.get(root) else {
+            return 0;
+        };
         let mut seen = vec![false; self.size.len()];
         let mut stack = vec![start];
         let mut total = 0;

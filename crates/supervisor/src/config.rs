@@ -39,7 +39,9 @@ impl std::str::FromStr for RestartPolicy {
             "no" => Ok(RestartPolicy::No),
             "on-failure" => Ok(RestartPolicy::OnFailure),
             "always" => Ok(RestartPolicy::Always),
-            _ => Err(Error::Invalid(format!("unknown restart policy {s:?} (use no, on-failure or always)"))),
+            _ => Err(Error::Invalid(format!(
+                "unknown restart policy {s:?} (use no, on-failure or always)"
+            ))),
         }
     }
 }
@@ -80,7 +82,13 @@ fn default_stop_timeout() -> f64 {
 
 impl Default for RestartConfig {
     fn default() -> Self {
-        RestartConfig { policy: RestartPolicy::default(), delay_sec: default_delay(), max_delay_sec: default_max_delay(), burst: default_burst(), stable_sec: default_stable() }
+        RestartConfig {
+            policy: RestartPolicy::default(),
+            delay_sec: default_delay(),
+            max_delay_sec: default_max_delay(),
+            burst: default_burst(),
+            stable_sec: default_stable(),
+        }
     }
 }
 
@@ -128,11 +136,18 @@ pub fn name(s: &str) -> Result<ContainerName> {
 
 pub fn load(paths: &Paths, name: &str) -> Result<ContainerConfig> {
     let path = paths.config_file(name);
-    let cfg: ContainerConfig = files::read_json(&path, CONFIG_VERSION)?.ok_or_else(|| Error::NoSuchContainer(name.to_string()))?;
+    let cfg: ContainerConfig = files::read_json(&path, CONFIG_VERSION)?
+        .ok_or_else(|| Error::NoSuchContainer(name.to_string()))?;
     if cfg.name() != name {
-        return Err(Error::Parse { path, msg: format!("names container {:?}, expected {name:?}", cfg.name()) });
+        return Err(Error::Parse {
+            path,
+            msg: format!("names container {:?}, expected {name:?}", cfg.name()),
+        });
     }
-    cfg.spec.validate().map_err(|e| Error::Parse { path: paths.config_file(name), msg: e.to_string() })?;
+    cfg.spec.validate().map_err(|e| Error::Parse {
+        path: paths.config_file(name),
+        msg: e.to_string(),
+    })?;
     Ok(cfg)
 }
 
@@ -149,7 +164,13 @@ pub fn names(paths: &Paths) -> Result<Vec<String>> {
     let rd = match std::fs::read_dir(&paths.containers) {
         Ok(rd) => rd,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(source) => return Err(Error::Io { op: "listing", path: paths.containers.clone(), source }),
+        Err(source) => {
+            return Err(Error::Io {
+                op: "listing",
+                path: paths.containers.clone(),
+                source,
+            })
+        }
     };
     let mut out: Vec<String> = rd
         .flatten()
@@ -170,7 +191,14 @@ mod tests {
     fn sample(name: &str) -> ContainerConfig {
         let mut spec = Spec::new(ContainerName::new(name).unwrap());
         spec.init = Some("/nest/store/x-system".into());
-        ContainerConfig { version: CONFIG_VERSION, origin: Origin::Imperative, auto_start: true, restart: RestartConfig::default(), stop_timeout_sec: 5.0, spec }
+        ContainerConfig {
+            version: CONFIG_VERSION,
+            origin: Origin::Imperative,
+            auto_start: true,
+            restart: RestartConfig::default(),
+            stop_timeout_sec: 5.0,
+            spec,
+        }
     }
 
     #[test]

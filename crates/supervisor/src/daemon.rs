@@ -42,45 +42,92 @@ pub struct DaemonOptions {
 
 impl Default for DaemonOptions {
     fn default() -> Self {
-        DaemonOptions { tick: Duration::from_millis(500), start_timeout: Duration::from_secs(60), parallel: 16 }
+        DaemonOptions {
+            tick: Duration::from_millis(500),
+            start_timeout: Duration::from_secs(60),
+            parallel: 16,
+        }
     }
 }
 
 /// What the daemon reports as it goes (the CLI prints these).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    Listening { socket: std::path::PathBuf },
-    Adopted { name: String, pid: i32 },
-    Started { name: String },
-    StartFailed { name: String, error: String },
-    MonitorReplaced { name: String },
-    BootDone { started: usize, failed: usize, adopted: usize },
+    Listening {
+        socket: std::path::PathBuf,
+    },
+    Adopted {
+        name: String,
+        pid: i32,
+    },
+    Started {
+        name: String,
+    },
+    StartFailed {
+        name: String,
+        error: String,
+    },
+    MonitorReplaced {
+        name: String,
+    },
+    BootDone {
+        started: usize,
+        failed: usize,
+        adopted: usize,
+    },
     Stopping,
 }
 
 type Monitors = Arc<Mutex<Vec<Child>>>;
 
 /// Runs the daemon until SIGTERM or SIGINT. Containers keep running after it exits.
-pub fn run(paths: Paths, opts: DaemonOptions, on_event: impl Fn(Event) + Send + Sync + 'static) -> Result<()> {
+pub fn run(
+    paths: Paths,
+    opts: DaemonOptions,
+    on_event: impl Fn(Event) + Send + Sync + 'static,
+) -> Result<()> {
     std::fs::create_dir_all(&paths.run).map_err(Error::io("creating", &paths.run))?;
     let Some(_lock) = FileLock::try_exclusive(&paths.daemon_lock())? else {
-        return Err(Error::Daemon(format!("another daemon is running (lock {} is held)", paths.daemon_lock().display())));
+        return Err(Error::Daemon(format!(
+            "another daemon is running (lock {} is held)",
+            paths.daemon_lock().display()
+        )));
     };
     // Signals are taken from a signalfd; block them before any thread exists so every
     // thread inherits the mask.
     let mut mask = SigSet::empty();
     mask.add(Signal::SIGTERM);
     mask.add(Signal::SIGINT);
-    mask.thread_block().map_err(|errno| Error::Sys { op: "blocking signals", name: "daemon".into(), errno })?;
-    let sfd = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC).map_err(|errno| Error::Sys { op: "signalfd", name: "daemon".into(), errno })?;
+    mask.thread_block().map_err(|errno| Error::Sys {
+        op: "blocking signals",
+        name: "daemon".into(),
+        errno,
+    })?;
+    let sfd = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC).map_err(
+        |errno| Error::Sys {
+            op: "signalfd",
+            name: "daemon".into(),
+            errno,
+        },
+    )?;
 
-    let me = ProcId::current().ok_or_else(|| Error::Daemon("cannot read this process's start time".into()))?;
-    files::write_json(&paths.daemon_info(), &DaemonInfo { version: DAEMON_INFO_VERSION, pid: me.pid, start_time: me.start_time })?;
+    let me = ProcId::current()
+        .ok_or_else(|| Error::Daemon("cannot read this process's start time".into()))?;
+    files::write_json(
+        &paths.daemon_info(),
+        &DaemonInfo {
+            version: DAEMON_INFO_VERSION,
+            pid: me.pid,
+            start_time: me.start_time,
+        },
+    )?;
     let socket = paths.daemon_socket();
     let _ = std::fs::remove_file(&socket);
     let listener = UnixListener::bind(&socket).map_err(Error::io("listening on", &socket))?;
     let on_event = Arc::new(on_event);
-    on_event(Event::Listening { socket: socket.clone() });
+    on_event(Event::Listening {
+        socket: socket.clone(),
+    });
 
     let sup = Arc::new(Supervisor::new(paths.clone()));
     let monitors: Monitors = Arc::new(Mutex::new(Vec::new()));
@@ -106,11 +153,18 @@ pub fn run(paths: Paths, opts: DaemonOptions, on_event: impl Fn(Event) + Send + 
 
 /// Re-adopts what runs, gives a monitor to containers that lost theirs, and starts
 /// the `autoStart` containers that should be up.
-fn boot(sup: &Arc<Supervisor>, monitors: &Monitors, opts: &DaemonOptions, on_event: &(dyn Fn(Event) + Send + Sync)) {
+fn boot(
+    sup: &Arc<Supervisor>,
+    monitors: &Monitors,
+    opts: &DaemonOptions,
+    on_event: &(dyn Fn(Event) + Send + Sync),
+) {
     let mut to_start = Vec::new();
     let mut adopted = 0;
     for name in sup.names().unwrap_or_default() {
-        let Ok(cfg) = config::load(&sup.paths, &name) else { continue };
+        let Ok(cfg) = config::load(&sup.paths, &name) else {
+            continue;
+        };
         let dir = sup.paths.state_dir(&name);
         let record = Record::load_opt(&dir).ok().flatten();
         let r = record.clone().unwrap_or_default();
@@ -124,12 +178,21 @@ fn boot(sup: &Arc<Supervisor>, monitors: &Monitors, opts: &DaemonOptions, on_eve
                     }
                 }
                 adopted += 1;
-                on_event(Event::Adopted { name, pid: pid1.pid });
+                on_event(Event::Adopted {
+                    name,
+                    pid: pid1.pid,
+                });
             }
             (Phase::Starting | Phase::Stopping, None) => {}
             // Never started since boot (no record), or wanted up and not given up on
             // when the daemon died. A container its policy gave up on stays failed.
-            _ if cfg.auto_start && record.as_ref().is_none_or(|r| r.desired == Desired::Up && r.phase != Phase::Failed) => to_start.push(name),
+            _ if cfg.auto_start
+                && record
+                    .as_ref()
+                    .is_none_or(|r| r.desired == Desired::Up && r.phase != Phase::Failed) =>
+            {
+                to_start.push(name)
+            }
             _ => {}
         }
     }
@@ -139,7 +202,9 @@ fn boot(sup: &Arc<Supervisor>, monitors: &Monitors, opts: &DaemonOptions, on_eve
         for _ in 0..opts.parallel.max(1) {
             let (queue, results) = (queue.clone(), results.clone());
             s.spawn(move || loop {
-                let Some(name) = lock(&queue).pop() else { break };
+                let Some(name) = lock(&queue).pop() else {
+                    break;
+                };
                 let r = sup.begin_start(&name).and_then(|(_, child)| {
                     if let Some(c) = child {
                         lock(monitors).push(c);
@@ -153,14 +218,21 @@ fn boot(sup: &Arc<Supervisor>, monitors: &Monitors, opts: &DaemonOptions, on_eve
                     }
                     Err(e) => {
                         lock(&results).1 += 1;
-                        on_event(Event::StartFailed { name, error: e.to_string() });
+                        on_event(Event::StartFailed {
+                            name,
+                            error: e.to_string(),
+                        });
                     }
                 }
             });
         }
     });
     let (started, failed) = *lock(&results);
-    on_event(Event::BootDone { started, failed, adopted });
+    on_event(Event::BootDone {
+        started,
+        failed,
+        adopted,
+    });
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -176,7 +248,9 @@ fn reap(monitors: &Monitors) {
 fn watch(sup: &Arc<Supervisor>, monitors: &Monitors, on_event: &(dyn Fn(Event) + Send + Sync)) {
     for name in sup.names().unwrap_or_default() {
         let dir = sup.paths.state_dir(&name);
-        let Ok(Some(r)) = Record::load_opt(&dir) else { continue };
+        let Ok(Some(r)) = Record::load_opt(&dir) else {
+            continue;
+        };
         if r.desired != Desired::Up || r.monitor.is_some_and(|m| m.alive()) {
             continue;
         }
@@ -201,7 +275,9 @@ fn serve(listener: UnixListener, sup: Arc<Supervisor>, monitors: Monitors) {
 }
 
 fn handle(stream: UnixStream, sup: &Supervisor, monitors: &Monitors) {
-    let Ok(mut writer) = stream.try_clone() else { return };
+    let Ok(mut writer) = stream.try_clone() else {
+        return;
+    };
     for line in BufReader::new(stream).lines() {
         let Ok(line) = line else { return };
         let outcome = match serde_json::from_str::<RequestLine>(&line) {
@@ -212,7 +288,12 @@ fn handle(stream: UnixStream, sup: &Supervisor, monitors: &Monitors) {
                 Err(e) => Outcome::Error { message: e.to_string() },
             },
         };
-        let Ok(mut text) = serde_json::to_string(&ResponseLine { v: DAEMON_PROTOCOL_VERSION, outcome }) else { return };
+        let Ok(mut text) = serde_json::to_string(&ResponseLine {
+            v: DAEMON_PROTOCOL_VERSION,
+            outcome,
+        }) else {
+            return;
+        };
         text.push('\n');
         if writer.write_all(text.as_bytes()).is_err() {
             return;
@@ -221,7 +302,9 @@ fn handle(stream: UnixStream, sup: &Supervisor, monitors: &Monitors) {
 }
 
 fn secs(s: Option<f64>, default: Duration) -> Duration {
-    s.filter(|s| s.is_finite() && *s >= 0.0).map(Duration::from_secs_f64).unwrap_or(default)
+    s.filter(|s| s.is_finite() && *s >= 0.0)
+        .map(Duration::from_secs_f64)
+        .unwrap_or(default)
 }
 
 fn dispatch(req: Request, sup: &Supervisor, monitors: &Monitors) -> Result<Reply> {
@@ -231,18 +314,34 @@ fn dispatch(req: Request, sup: &Supervisor, monitors: &Monitors) -> Result<Reply
             lock(monitors).push(c);
         }
         sup.wait_started(name, timeout)?;
-        Ok(Reply::Done { result: start_word(&outcome).into() })
+        Ok(Reply::Done {
+            result: start_word(&outcome).into(),
+        })
     };
     match req {
-        Request::Ping {} => Ok(Reply::Pong { pid: std::process::id() }),
-        Request::Start { name, timeout_sec } => start(&name, secs(timeout_sec, Duration::from_secs(60))),
+        Request::Ping {} => Ok(Reply::Pong {
+            pid: std::process::id(),
+        }),
+        Request::Start { name, timeout_sec } => {
+            start(&name, secs(timeout_sec, Duration::from_secs(60)))
+        }
         Request::Stop { name, timeout_sec } => {
-            let o = sup.stop(&name, timeout_sec.map(|s| secs(Some(s), Duration::from_secs(10))))?;
-            Ok(Reply::Done { result: serde_json::to_value(o).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default() })
+            let o = sup.stop(
+                &name,
+                timeout_sec.map(|s| secs(Some(s), Duration::from_secs(10))),
+            )?;
+            Ok(Reply::Done {
+                result: serde_json::to_value(o)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default(),
+            })
         }
         Request::Terminate { name } => {
             sup.terminate(&name)?;
-            Ok(Reply::Done { result: "killed".into() })
+            Ok(Reply::Done {
+                result: "killed".into(),
+            })
         }
         Request::Restart { name, timeout_sec } => {
             sup.stop(&name, None)?;

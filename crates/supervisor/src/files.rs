@@ -17,11 +17,22 @@ static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(Error::io("creating", dir))?;
-    let file_name = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    let file_name = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
     // Unique per process and call: two writers never share a temp file.
-    let tmp = dir.join(format!(".{file_name}.{}.{}.tmp", std::process::id(), TMP_COUNTER.fetch_add(1, Ordering::Relaxed)));
+    let tmp = dir.join(format!(
+        ".{file_name}.{}.{}.tmp",
+        std::process::id(),
+        TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
     let result = (|| {
-        let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(Error::io("creating", &tmp))?;
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(Error::io("creating", &tmp))?;
         f.write_all(data).map_err(Error::io("writing", &tmp))?;
         f.sync_all().map_err(Error::io("syncing", &tmp))?;
         std::fs::rename(&tmp, path).map_err(Error::io("renaming to", path))?;
@@ -38,7 +49,10 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
 
 /// Serialises `value` as pretty JSON and writes it atomically.
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-    let mut text = serde_json::to_string_pretty(value).map_err(|e| Error::Parse { path: path.to_path_buf(), msg: e.to_string() })?;
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| Error::Parse {
+        path: path.to_path_buf(),
+        msg: e.to_string(),
+    })?;
     text.push('\n');
     write_atomic(path, text.as_bytes())
 }
@@ -49,15 +63,33 @@ pub fn read_json<T: DeserializeOwned>(path: &Path, expected: u32) -> Result<Opti
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(Error::Io { op: "reading", path: path.to_path_buf(), source }),
+        Err(source) => {
+            return Err(Error::Io {
+                op: "reading",
+                path: path.to_path_buf(),
+                source,
+            })
+        }
     };
-    let parse = |msg: String| Error::Parse { path: path.to_path_buf(), msg };
+    let parse = |msg: String| Error::Parse {
+        path: path.to_path_buf(),
+        msg,
+    };
     let raw: serde_json::Value = serde_json::from_str(&text).map_err(|e| parse(e.to_string()))?;
-    let found = raw.get("version").and_then(|v| v.as_u64()).ok_or_else(|| parse("no \"version\" field".into()))?;
+    let found = raw
+        .get("version")
+        .and_then(|v| v.as_u64())
+        .ok_or_else(|| parse("no \"version\" field".into()))?;
     if found != u64::from(expected) {
-        return Err(Error::Version { path: path.to_path_buf(), found: u32::try_from(found).unwrap_or(u32::MAX), expected });
+        return Err(Error::Version {
+            path: path.to_path_buf(),
+            found: u32::try_from(found).unwrap_or(u32::MAX),
+            expected,
+        });
     }
-    serde_json::from_value(raw).map(Some).map_err(|e| parse(e.to_string()))
+    serde_json::from_value(raw)
+        .map(Some)
+        .map_err(|e| parse(e.to_string()))
 }
 
 /// An exclusive `flock` on a lock file, released on drop (and by the kernel when the
@@ -97,10 +129,21 @@ impl FileLock {
                 .open(path)
                 .map_err(Error::io("opening lock", path))?;
             match Flock::lock(file, how) {
-                Ok(f) => return Ok(Some(FileLock { _file: f, path: path.to_path_buf() })),
+                Ok(f) => {
+                    return Ok(Some(FileLock {
+                        _file: f,
+                        path: path.to_path_buf(),
+                    }))
+                }
                 Err((_, nix::errno::Errno::EWOULDBLOCK)) => return Ok(None),
                 Err((_, nix::errno::Errno::EINTR)) => continue,
-                Err((_, e)) => return Err(Error::Io { op: "locking", path: path.to_path_buf(), source: std::io::Error::from_raw_os_error(e as i32) }),
+                Err((_, e)) => {
+                    return Err(Error::Io {
+                        op: "locking",
+                        path: path.to_path_buf(),
+                        source: std::io::Error::from_raw_os_error(e as i32),
+                    })
+                }
             }
         }
     }
@@ -127,15 +170,28 @@ mod tests {
         let p = d.path().join("sub/doc.json");
         assert!(read_json::<Doc>(&p, 1).unwrap().is_none());
         write_json(&p, &Doc { version: 1, n: 7 }).unwrap();
-        assert_eq!(read_json::<Doc>(&p, 1).unwrap(), Some(Doc { version: 1, n: 7 }));
+        assert_eq!(
+            read_json::<Doc>(&p, 1).unwrap(),
+            Some(Doc { version: 1, n: 7 })
+        );
         let e = read_json::<Doc>(&p, 2).unwrap_err().to_string();
-        assert!(e.contains("has format version 1, this nest reads version 2"), "{e}");
+        assert!(
+            e.contains("has format version 1, this nest reads version 2"),
+            "{e}"
+        );
         std::fs::write(&p, "{\"n\":1}").unwrap();
-        assert!(read_json::<Doc>(&p, 1).unwrap_err().to_string().contains("no \"version\""));
+        assert!(read_json::<Doc>(&p, 1)
+            .unwrap_err()
+            .to_string()
+            .contains("no \"version\""));
         std::fs::write(&p, "{trunc").unwrap();
         assert!(read_json::<Doc>(&p, 1).is_err());
         // No temp files are left behind.
-        let left: Vec<_> = std::fs::read_dir(p.parent().unwrap()).unwrap().flatten().map(|e| e.file_name()).collect();
+        let left: Vec<_> = std::fs::read_dir(p.parent().unwrap())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
         assert_eq!(left.len(), 1, "{left:?}");
     }
 

@@ -24,9 +24,18 @@ pub struct Observed {
 /// start time) and still in the container's cgroup.
 pub fn observe(name: &str, state_dir: &Path, record: &Record) -> Observed {
     let monitor_alive = record.monitor.is_some_and(|m| m.alive());
-    let state = State::load_running(name, state_dir).ok().filter(in_own_cgroup);
-    let container = state.as_ref().map(|s| ProcId { pid: s.pid, start_time: s.start_time });
-    Observed { monitor_alive, container, state }
+    let state = State::load_running(name, state_dir)
+        .ok()
+        .filter(in_own_cgroup);
+    let container = state.as_ref().map(|s| ProcId {
+        pid: s.pid,
+        start_time: s.start_time,
+    });
+    Observed {
+        monitor_alive,
+        container,
+        state,
+    }
 }
 
 /// PID 1 is listed in the first readable of the container's cgroups (a pid that was
@@ -44,7 +53,9 @@ pub fn in_own_cgroup(state: &State) -> bool {
 /// The phase that is true now, from the recorded one and what is there.
 pub fn reconcile(record: &Record, obs: &Observed) -> Phase {
     match (obs.container.is_some(), obs.monitor_alive) {
-        (true, _) if record.phase == Phase::Stopping || record.desired == Desired::Down => Phase::Stopping,
+        (true, _) if record.phase == Phase::Stopping || record.desired == Desired::Down => {
+            Phase::Stopping
+        }
         (true, _) => Phase::Running,
         (false, true) if record.desired == Desired::Down => Phase::Stopping,
         (false, true) => Phase::Starting,
@@ -52,7 +63,9 @@ pub fn reconcile(record: &Record, obs: &Observed) -> Phase {
             Phase::Stopped | Phase::Failed => record.phase,
             // Nothing is left, but the record says it should be: the monitor died (or
             // was killed) without recording how.
-            Phase::Starting | Phase::Running | Phase::Stopping if record.desired == Desired::Up => Phase::Failed,
+            Phase::Starting | Phase::Running | Phase::Stopping if record.desired == Desired::Up => {
+                Phase::Failed
+            }
             Phase::Starting | Phase::Running | Phase::Stopping => Phase::Stopped,
         },
     }
@@ -86,13 +99,22 @@ pub enum Decision {
 
 /// The restart policy. `restarts` are the automatic restarts in a row so far,
 /// `ran_for` how long PID 1 ran this time.
-pub fn decide_after_exit(desired: Desired, policy: &RestartConfig, exit: &ExitInfo, restarts: u32, ran_for: Duration) -> Decision {
+pub fn decide_after_exit(
+    desired: Desired,
+    policy: &RestartConfig,
+    exit: &ExitInfo,
+    restarts: u32,
+    ran_for: Duration,
+) -> Decision {
     if desired == Desired::Down {
         return Decision::Stay(Phase::Stopped);
     }
     let failed = exit.error.is_some() || exit.code != Some(0);
     if exit.error.is_none() && exit.code == Some(nest_init::protocol::EXIT_REBOOT) {
-        return Decision::Restart { delay: Duration::ZERO, counts: false };
+        return Decision::Restart {
+            delay: Duration::ZERO,
+            counts: false,
+        };
     }
     let wants = match policy.policy {
         RestartPolicy::No => false,
@@ -101,15 +123,24 @@ pub fn decide_after_exit(desired: Desired, policy: &RestartConfig, exit: &ExitIn
     };
     if !wants {
         // A poweroff (status 0) is a clean stop; anything else is a failure.
-        return Decision::Stay(if failed { Phase::Failed } else { Phase::Stopped });
+        return Decision::Stay(if failed {
+            Phase::Failed
+        } else {
+            Phase::Stopped
+        });
     }
     let stable = ran_for.as_secs_f64() >= policy.stable_sec;
     let in_a_row = if stable { 0 } else { restarts };
     if in_a_row >= policy.burst {
         return Decision::Stay(Phase::Failed);
     }
-    let delay = (policy.delay_sec.max(0.0) * 2f64.powi(i32::try_from(in_a_row.min(30)).unwrap_or(30))).min(policy.max_delay_sec.max(0.0));
-    Decision::Restart { delay: Duration::from_secs_f64(delay), counts: true }
+    let delay = (policy.delay_sec.max(0.0)
+        * 2f64.powi(i32::try_from(in_a_row.min(30)).unwrap_or(30)))
+    .min(policy.max_delay_sec.max(0.0));
+    Decision::Restart {
+        delay: Duration::from_secs_f64(delay),
+        counts: true,
+    }
 }
 
 #[cfg(test)]
@@ -117,11 +148,22 @@ mod tests {
     use super::*;
 
     fn rec(phase: Phase, desired: Desired) -> Record {
-        Record { phase, desired, ..Record::default() }
+        Record {
+            phase,
+            desired,
+            ..Record::default()
+        }
     }
 
     fn obs(monitor: bool, container: bool) -> Observed {
-        Observed { monitor_alive: monitor, container: container.then_some(ProcId { pid: 10, start_time: 1 }), state: None }
+        Observed {
+            monitor_alive: monitor,
+            container: container.then_some(ProcId {
+                pid: 10,
+                start_time: 1,
+            }),
+            state: None,
+        }
     }
 
     #[test]
@@ -147,21 +189,34 @@ mod tests {
             (Stopped, Up, false, true, Running),
         ];
         for (phase, desired, m, c, want) in cases {
-            assert_eq!(reconcile(&rec(phase, desired), &obs(m, c)), want, "{phase:?} {desired:?} monitor={m} container={c}");
+            assert_eq!(
+                reconcile(&rec(phase, desired), &obs(m, c)),
+                want,
+                "{phase:?} {desired:?} monitor={m} container={c}"
+            );
         }
     }
 
     #[test]
     fn guards() {
         assert!(can_start(Phase::Stopped) && can_start(Phase::Failed));
-        assert!(!can_start(Phase::Running) && !can_start(Phase::Starting) && !can_start(Phase::Stopping));
+        assert!(
+            !can_start(Phase::Running)
+                && !can_start(Phase::Starting)
+                && !can_start(Phase::Stopping)
+        );
         assert!(can_stop(Phase::Running) && !can_stop(Phase::Stopped));
         assert!(can_destroy(Phase::Failed) && !can_destroy(Phase::Running));
         assert!(can_enter(Phase::Running) && !can_enter(Phase::Starting));
     }
 
     fn exit(code: Option<i32>, error: Option<&str>) -> ExitInfo {
-        ExitInfo { version: 1, code, error: error.map(String::from), at_ms: 0 }
+        ExitInfo {
+            version: 1,
+            code,
+            error: error.map(String::from),
+            at_ms: 0,
+        }
     }
 
     #[test]
@@ -170,18 +225,48 @@ mod tests {
         let short = Duration::from_millis(50);
         // reboot restarts at once whatever the policy; poweroff stays down
         p.policy = RestartPolicy::No;
-        assert_eq!(decide_after_exit(Desired::Up, &p, &exit(Some(133), None), 0, short), Decision::Restart { delay: Duration::ZERO, counts: false });
-        assert_eq!(decide_after_exit(Desired::Up, &p, &exit(Some(0), None), 0, short), Decision::Stay(Phase::Stopped));
-        assert_eq!(decide_after_exit(Desired::Up, &p, &exit(Some(1), None), 0, short), Decision::Stay(Phase::Failed));
+        assert_eq!(
+            decide_after_exit(Desired::Up, &p, &exit(Some(133), None), 0, short),
+            Decision::Restart {
+                delay: Duration::ZERO,
+                counts: false
+            }
+        );
+        assert_eq!(
+            decide_after_exit(Desired::Up, &p, &exit(Some(0), None), 0, short),
+            Decision::Stay(Phase::Stopped)
+        );
+        assert_eq!(
+            decide_after_exit(Desired::Up, &p, &exit(Some(1), None), 0, short),
+            Decision::Stay(Phase::Failed)
+        );
         // stop/terminate asked for it: never restart, not even a reboot
         p.policy = RestartPolicy::Always;
-        assert_eq!(decide_after_exit(Desired::Down, &p, &exit(Some(137), None), 0, short), Decision::Stay(Phase::Stopped));
-        assert_eq!(decide_after_exit(Desired::Down, &p, &exit(Some(133), None), 0, short), Decision::Stay(Phase::Stopped));
-        assert!(matches!(decide_after_exit(Desired::Up, &p, &exit(Some(0), None), 0, short), Decision::Restart { counts: true, .. }));
+        assert_eq!(
+            decide_after_exit(Desired::Down, &p, &exit(Some(137), None), 0, short),
+            Decision::Stay(Phase::Stopped)
+        );
+        assert_eq!(
+            decide_after_exit(Desired::Down, &p, &exit(Some(133), None), 0, short),
+            Decision::Stay(Phase::Stopped)
+        );
+        assert!(matches!(
+            decide_after_exit(Desired::Up, &p, &exit(Some(0), None), 0, short),
+            Decision::Restart { counts: true, .. }
+        ));
         // on-failure: a crash restarts with a doubling, bounded back-off
         p.policy = RestartPolicy::OnFailure;
-        assert_eq!(decide_after_exit(Desired::Up, &p, &exit(Some(0), None), 0, short), Decision::Stay(Phase::Stopped));
-        let d = |p: &RestartConfig, n| match decide_after_exit(Desired::Up, p, &exit(Some(137), None), n, short) {
+        assert_eq!(
+            decide_after_exit(Desired::Up, &p, &exit(Some(0), None), 0, short),
+            Decision::Stay(Phase::Stopped)
+        );
+        let d = |p: &RestartConfig, n| match decide_after_exit(
+            Desired::Up,
+            p,
+            &exit(Some(137), None),
+            n,
+            short,
+        ) {
             Decision::Restart { delay, .. } => delay,
             other => panic!("{other:?}"),
         };
@@ -191,10 +276,28 @@ mod tests {
         p.burst = 100;
         assert_eq!(d(&p, 20), Duration::from_secs(30));
         p.burst = 10;
-        assert!(matches!(decide_after_exit(Desired::Up, &p, &exit(None, Some("mount failed")), 0, short), Decision::Restart { .. }));
+        assert!(matches!(
+            decide_after_exit(Desired::Up, &p, &exit(None, Some("mount failed")), 0, short),
+            Decision::Restart { .. }
+        ));
         // too many quick failures in a row: give up
-        assert_eq!(decide_after_exit(Desired::Up, &p, &exit(Some(1), None), 10, short), Decision::Stay(Phase::Failed));
+        assert_eq!(
+            decide_after_exit(Desired::Up, &p, &exit(Some(1), None), 10, short),
+            Decision::Stay(Phase::Failed)
+        );
         // ...unless it ran long enough to count as stable again
-        assert_eq!(decide_after_exit(Desired::Up, &p, &exit(Some(1), None), 10, Duration::from_secs(60)), Decision::Restart { delay: Duration::from_millis(100), counts: true });
+        assert_eq!(
+            decide_after_exit(
+                Desired::Up,
+                &p,
+                &exit(Some(1), None),
+                10,
+                Duration::from_secs(60)
+            ),
+            Decision::Restart {
+                delay: Duration::from_millis(100),
+                counts: true
+            }
+        );
     }
 }

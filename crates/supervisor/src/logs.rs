@@ -15,7 +15,9 @@ pub fn log_file(paths: &Paths, name: &str, service: Option<&str>) -> Result<Path
     let dir = paths.state_dir(name);
     match service {
         None => Ok(console_log(&dir)),
-        Some(s) if s.is_empty() || s.contains('/') || s.starts_with('.') => Err(Error::Invalid(format!("invalid service name {s:?}"))),
+        Some(s) if s.is_empty() || s.contains('/') || s.starts_with('.') => {
+            Err(Error::Invalid(format!("invalid service name {s:?}")))
+        }
         Some(s) => Ok(dir.join("logs").join(format!("{s}.log"))),
     }
 }
@@ -42,7 +44,10 @@ pub fn tail_and_follow(path: &Path, n: usize) -> Result<(Vec<u8>, Follower)> {
 
 /// [`tail`], reading at most `cap` bytes of the current file.
 fn tail_capped(path: &Path, n: usize, cap: Option<u64>) -> Result<Vec<u8>> {
-    let mut files: Vec<PathBuf> = (1..=16).map(|i| rotated(path, i)).filter(|p| p.exists()).collect();
+    let mut files: Vec<PathBuf> = (1..=16)
+        .map(|i| rotated(path, i))
+        .filter(|p| p.exists())
+        .collect();
     files.reverse();
     files.push(path.to_path_buf());
     let mut all = Vec::new();
@@ -55,7 +60,13 @@ fn tail_capped(path: &Path, n: usize, cap: Option<u64>) -> Result<Vec<u8>> {
                 all.extend_from_slice(&b)
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(source) => return Err(Error::Io { op: "reading", path: f.clone(), source }),
+            Err(source) => {
+                return Err(Error::Io {
+                    op: "reading",
+                    path: f.clone(),
+                    source,
+                })
+            }
         }
     }
     Ok(last_lines(&all, n).to_vec())
@@ -92,7 +103,12 @@ pub struct Follower {
 impl Follower {
     /// Starts at the current end of the file.
     pub fn at_end(path: &Path) -> Follower {
-        let mut f = Follower { path: path.to_path_buf(), file: None, ino: 0, pos: 0 };
+        let mut f = Follower {
+            path: path.to_path_buf(),
+            file: None,
+            ino: 0,
+            pos: 0,
+        };
         if let Ok(file) = File::open(path) {
             let md = file.metadata().ok();
             f.ino = md.as_ref().map(|m| m.ino()).unwrap_or(0);
@@ -150,7 +166,13 @@ mod tests {
     fn tail_spans_rotated_files() {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("console.log");
-        let mut log = RotatingLog::new(p.clone(), LogLimits { max_bytes: 40, keep: 3 });
+        let mut log = RotatingLog::new(
+            p.clone(),
+            LogLimits {
+                max_bytes: 40,
+                keep: 3,
+            },
+        );
         for i in 0..20 {
             log.write(format!("line {i:02}\n").as_bytes());
         }
@@ -183,7 +205,13 @@ mod tests {
     fn service_names_cannot_escape() {
         let paths = Paths::under(Path::new("/t"), Path::new("/n"));
         assert!(log_file(&paths, "a", Some("../x")).is_err());
-        assert_eq!(log_file(&paths, "a", Some("web")).unwrap(), PathBuf::from("/t/run/containers/a/logs/web.log"));
-        assert_eq!(log_file(&paths, "a", None).unwrap(), PathBuf::from("/t/run/containers/a/console.log"));
+        assert_eq!(
+            log_file(&paths, "a", Some("web")).unwrap(),
+            PathBuf::from("/t/run/containers/a/logs/web.log")
+        );
+        assert_eq!(
+            log_file(&paths, "a", None).unwrap(),
+            PathBuf::from("/t/run/containers/a/console.log")
+        );
     }
 }

@@ -23,7 +23,10 @@ use std::time::{Duration, Instant, SystemTime};
 pub const EXIT_RUNTIME_ERROR: i32 = 125;
 
 /// Size bound of the console log (`console.log` plus 3 rotated files).
-pub const CONSOLE_LIMITS: LogLimits = LogLimits { max_bytes: 1 << 20, keep: 3 };
+pub const CONSOLE_LIMITS: LogLimits = LogLimits {
+    max_bytes: 1 << 20,
+    keep: 3,
+};
 
 pub fn console_log(state_dir: &Path) -> PathBuf {
     state_dir.join("console.log")
@@ -66,14 +69,25 @@ pub fn run(paths: &Paths, name: &str, opts: MonitorOptions) -> Result<()> {
     config::name(name)?;
     // Our own session: the terminal or process group of whoever started us can go away.
     let _ = nix::unistd::setsid();
-    let me = ProcId::current().ok_or_else(|| Error::Invalid("cannot read this process's start time from /proc".into()))?;
+    let me = ProcId::current()
+        .ok_or_else(|| Error::Invalid("cannot read this process's start time from /proc".into()))?;
     let state_dir = paths.state_dir(name);
     std::fs::create_dir_all(&state_dir).map_err(Error::io("creating", &state_dir))?;
-    let mut ctx = Ctx { paths, name, lock: paths.lock_file(name), log: RotatingLog::new(console_log(&state_dir), CONSOLE_LIMITS), state_dir, me };
+    let mut ctx = Ctx {
+        paths,
+        name,
+        lock: paths.lock_file(name),
+        log: RotatingLog::new(console_log(&state_dir), CONSOLE_LIMITS),
+        state_dir,
+        me,
+    };
 
     ctx.update(|r| {
         if let Some(m) = r.monitor.filter(|m| m.alive() && *m != me) {
-            return Err(Error::Invalid(format!("container {name:?} is already supervised by process {}", m.pid)));
+            return Err(Error::Invalid(format!(
+                "container {name:?} is already supervised by process {}",
+                m.pid
+            )));
         }
         r.monitor = Some(me);
         if opts.foreground {
@@ -148,8 +162,14 @@ fn supervise(ctx: &mut Ctx<'_>) -> Result<()> {
         let (exit, cfg) = match next {
             Next::Done => return Ok(()),
             Next::Adopt(pid1) => {
-                ctx.note(&format!("adopted running container (PID 1 is host pid {})", pid1.pid));
-                (wait_adopted(ctx, pid1), config::load(ctx.paths, ctx.name).ok())
+                ctx.note(&format!(
+                    "adopted running container (PID 1 is host pid {})",
+                    pid1.pid
+                ));
+                (
+                    wait_adopted(ctx, pid1),
+                    config::load(ctx.paths, ctx.name).ok(),
+                )
             }
             Next::Run(cfg) => {
                 ctx.note("starting container");
@@ -159,7 +179,13 @@ fn supervise(ctx: &mut Ctx<'_>) -> Result<()> {
         ctx.note(&format!("container ended: {}", exit.describe()));
         let restart = cfg.map(|c| c.restart).unwrap_or_default();
         let decision = ctx.update(|r| {
-            let d = lifecycle::decide_after_exit(r.desired, &restart, &exit, r.restarts, started.elapsed());
+            let d = lifecycle::decide_after_exit(
+                r.desired,
+                &restart,
+                &exit,
+                r.restarts,
+                started.elapsed(),
+            );
             r.container = None;
             r.last_exit = Some(exit.clone());
             match d {
@@ -175,7 +201,11 @@ fn supervise(ctx: &mut Ctx<'_>) -> Result<()> {
                 Decision::Restart { counts, .. } => {
                     r.set_phase(Phase::Starting);
                     if counts {
-                        r.restarts = if started.elapsed().as_secs_f64() >= restart.stable_sec { 1 } else { r.restarts + 1 };
+                        r.restarts = if started.elapsed().as_secs_f64() >= restart.stable_sec {
+                            1
+                        } else {
+                            r.restarts + 1
+                        };
                         r.total_restarts += 1;
                     }
                 }
@@ -226,7 +256,12 @@ fn wait_adopted(ctx: &Ctx<'_>, pid1: ProcId) -> ExitInfo {
             return e;
         }
         if Instant::now() >= deadline {
-            return ExitInfo { version: EXIT_VERSION, code: None, error: None, at_ms: now_ms() };
+            return ExitInfo {
+                version: EXIT_VERSION,
+                code: None,
+                error: None,
+                at_ms: now_ms(),
+            };
         }
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -268,7 +303,10 @@ fn run_once(ctx: &mut Ctx<'_>, cfg: &ContainerConfig) -> Result<ExitInfo> {
             std::thread::sleep(Duration::from_millis(20));
         }
         if !running {
-            let rec = Record { monitor: Some(ctx.me), ..Record::default() };
+            let rec = Record {
+                monitor: Some(ctx.me),
+                ..Record::default()
+            };
             if let Some(pid1) = lifecycle::observe(ctx.name, &ctx.state_dir, &rec).container {
                 running = true;
                 ctx.update(|r| {
@@ -288,7 +326,10 @@ fn run_once(ctx: &mut Ctx<'_>, cfg: &ContainerConfig) -> Result<ExitInfo> {
         }
     };
     // Drain what the container wrote last; its processes are gone, so this ends.
-    let _ = nix::fcntl::fcntl(&pipe, nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK));
+    let _ = nix::fcntl::fcntl(
+        &pipe,
+        nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+    );
     while let Ok(n) = pipe.read(&mut buf) {
         if n == 0 {
             break;
@@ -300,7 +341,8 @@ fn run_once(ctx: &mut Ctx<'_>, cfg: &ContainerConfig) -> Result<ExitInfo> {
         _ => ExitInfo {
             version: EXIT_VERSION,
             code: status.filter(|c| *c != EXIT_RUNTIME_ERROR),
-            error: (status == Some(EXIT_RUNTIME_ERROR) || status.is_none()).then(|| "the runtime ended without recording an exit status".to_string()),
+            error: (status == Some(EXIT_RUNTIME_ERROR) || status.is_none())
+                .then(|| "the runtime ended without recording an exit status".to_string()),
             at_ms: now_ms(),
         },
     })
@@ -308,7 +350,12 @@ fn run_once(ctx: &mut Ctx<'_>, cfg: &ContainerConfig) -> Result<ExitInfo> {
 
 /// The forked child: console on the pipe, run the container in the foreground, record
 /// how it ended, exit. Never returns.
-fn runtime_child(spec: &nest_container::Spec, nest_exe: &Path, state_dir: &Path, console: OwnedFd) -> ! {
+fn runtime_child(
+    spec: &nest_container::Spec,
+    nest_exe: &Path,
+    state_dir: &Path,
+    console: OwnedFd,
+) -> ! {
     let _ = nix::unistd::dup2_stdout(&console);
     let _ = nix::unistd::dup2_stderr(&console);
     if let Ok(null) = std::fs::File::open("/dev/null") {
@@ -316,10 +363,26 @@ fn runtime_child(spec: &nest_container::Spec, nest_exe: &Path, state_dir: &Path,
     }
     drop(console);
     let (info, code) = match nest_container::run(spec, Some(nest_exe)) {
-        Ok(status) => (ExitInfo { version: EXIT_VERSION, code: Some(status.code()), error: None, at_ms: now_ms() }, status.code()),
+        Ok(status) => (
+            ExitInfo {
+                version: EXIT_VERSION,
+                code: Some(status.code()),
+                error: None,
+                at_ms: now_ms(),
+            },
+            status.code(),
+        ),
         Err(e) => {
             let _ = writeln!(std::io::stderr(), "nest: container {}: {e}", spec.name);
-            (ExitInfo { version: EXIT_VERSION, code: None, error: Some(e.to_string()), at_ms: now_ms() }, EXIT_RUNTIME_ERROR)
+            (
+                ExitInfo {
+                    version: EXIT_VERSION,
+                    code: None,
+                    error: Some(e.to_string()),
+                    at_ms: now_ms(),
+                },
+                EXIT_RUNTIME_ERROR,
+            )
         }
     };
     let _ = info.save(state_dir);

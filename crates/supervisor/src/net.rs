@@ -17,12 +17,19 @@ pub fn allocate_pair(used: &BTreeSet<IpAddr>) -> Result<(Ipv4Addr, Ipv4Addr)> {
             return Ok((host, local));
         }
     }
-    Err(Error::Invalid("no free address pair left in 10.233.0.0/16; give --host-address and --local-address".into()))
+    Err(Error::Invalid(
+        "no free address pair left in 10.233.0.0/16; give --host-address and --local-address"
+            .into(),
+    ))
 }
 
 /// Parses `[tcp|udp:]HOST[:CONTAINER]`.
 pub fn parse_port(spec: &str) -> Result<ForwardPort> {
-    let bad = |why: &str| Error::Invalid(format!("invalid port spec {spec:?}: {why} (use [tcp|udp:]HOSTPORT[:CONTAINERPORT])"));
+    let bad = |why: &str| {
+        Error::Invalid(format!(
+            "invalid port spec {spec:?}: {why} (use [tcp|udp:]HOSTPORT[:CONTAINERPORT])"
+        ))
+    };
     let mut parts: Vec<&str> = spec.split(':').collect();
     let protocol = match parts.first().copied() {
         Some("tcp") => {
@@ -35,10 +42,23 @@ pub fn parse_port(spec: &str) -> Result<ForwardPort> {
         }
         _ => Protocol::Tcp,
     };
-    let port = |s: &str| s.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| bad(&format!("{s:?} is not a port number")));
+    let port = |s: &str| {
+        s.parse::<u16>()
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or_else(|| bad(&format!("{s:?} is not a port number")))
+    };
     match parts.as_slice() {
-        [h] => Ok(ForwardPort { protocol, host_port: port(h)?, container_port: None }),
-        [h, c] => Ok(ForwardPort { protocol, host_port: port(h)?, container_port: Some(port(c)?) }),
+        [h] => Ok(ForwardPort {
+            protocol,
+            host_port: port(h)?,
+            container_port: None,
+        }),
+        [h, c] => Ok(ForwardPort {
+            protocol,
+            host_port: port(h)?,
+            container_port: Some(port(c)?),
+        }),
         _ => Err(bad("too many ':'")),
     }
 }
@@ -50,10 +70,16 @@ mod tests {
     #[test]
     fn allocates_the_first_free_pair() {
         let mut used = BTreeSet::new();
-        assert_eq!(allocate_pair(&used).unwrap(), (Ipv4Addr::new(10, 233, 1, 1), Ipv4Addr::new(10, 233, 1, 2)));
+        assert_eq!(
+            allocate_pair(&used).unwrap(),
+            (Ipv4Addr::new(10, 233, 1, 1), Ipv4Addr::new(10, 233, 1, 2))
+        );
         used.insert("10.233.1.2".parse().unwrap());
         used.insert("10.233.2.1".parse().unwrap());
-        assert_eq!(allocate_pair(&used).unwrap().0, Ipv4Addr::new(10, 233, 3, 1));
+        assert_eq!(
+            allocate_pair(&used).unwrap().0,
+            Ipv4Addr::new(10, 233, 3, 1)
+        );
         for n in 1..=254u8 {
             used.insert(IpAddr::V4(Ipv4Addr::new(10, 233, n, 1)));
         }
@@ -63,9 +89,15 @@ mod tests {
     #[test]
     fn port_specs() {
         let p = parse_port("8080").unwrap();
-        assert_eq!((p.protocol, p.host_port, p.container_port), (Protocol::Tcp, 8080, None));
+        assert_eq!(
+            (p.protocol, p.host_port, p.container_port),
+            (Protocol::Tcp, 8080, None)
+        );
         let p = parse_port("udp:53:5353").unwrap();
-        assert_eq!((p.protocol, p.host_port, p.container_port), (Protocol::Udp, 53, Some(5353)));
+        assert_eq!(
+            (p.protocol, p.host_port, p.container_port),
+            (Protocol::Udp, 53, Some(5353))
+        );
         let p = parse_port("8080:80").unwrap();
         assert_eq!(p.container_port, Some(80));
         for bad in ["", "x", "tcp:", "1:2:3", "0", "70000", "sctp:1"] {

@@ -160,7 +160,11 @@ impl Supervisor {
             auto_start: cfg.auto_start,
             phase,
             desired: r.desired,
-            status: if phase == Phase::Running { "up" } else { "down" },
+            status: if phase == Phase::Running {
+                "up"
+            } else {
+                "down"
+            },
             since_ms: r.since_ms,
             pid: obs.container.map(|p| p.pid),
             monitor_pid: r.monitor.filter(|_| obs.monitor_alive).map(|m| m.pid),
@@ -177,7 +181,11 @@ impl Supervisor {
 
     /// Every container; one that cannot be read is reported with its error.
     pub fn list(&self) -> Result<Vec<std::result::Result<ContainerInfo, (String, Error)>>> {
-        Ok(self.names()?.into_iter().map(|n| self.inspect(&n).map_err(|e| (n, e))).collect())
+        Ok(self
+            .names()?
+            .into_iter()
+            .map(|n| self.inspect(&n).map_err(|e| (n, e)))
+            .collect())
     }
 
     pub fn status(&self, name: &str) -> Result<Status> {
@@ -198,7 +206,9 @@ impl Supervisor {
             return Err(Error::NeedsModules("--config"));
         }
         let Some(system) = &opts.system_path else {
-            return Err(Error::Invalid("create needs --system-path, --config-file or --config".into()));
+            return Err(Error::Invalid(
+                "create needs --system-path, --config-file or --config".into(),
+            ));
         };
         let system = system_dir(system)?;
         config::name(&opts.name)?;
@@ -212,30 +222,59 @@ impl Supervisor {
             spec.store_dir = Some(self.paths.store.clone());
         }
         set_system(&mut spec, &system);
-        let wants_net = opts.private_network || opts.host_address.is_some() || opts.local_address.is_some() || opts.bridge.is_some() || !opts.ports.is_empty();
+        let wants_net = opts.private_network
+            || opts.host_address.is_some()
+            || opts.local_address.is_some()
+            || opts.bridge.is_some()
+            || !opts.ports.is_empty();
         if wants_net {
             spec.private_network = true;
             spec.host_bridge = opts.bridge.clone();
-            spec.host_address = opts.host_address.as_deref().map(Address::parse).transpose()?;
-            spec.local_address = opts.local_address.as_deref().map(Address::parse).transpose()?;
+            spec.host_address = opts
+                .host_address
+                .as_deref()
+                .map(Address::parse)
+                .transpose()?;
+            spec.local_address = opts
+                .local_address
+                .as_deref()
+                .map(Address::parse)
+                .transpose()?;
             let need_host = spec.host_address.is_none() && spec.host_bridge.is_none();
             if need_host || spec.local_address.is_none() {
                 let (h, l) = net::allocate_pair(&self.used_addresses()?)?;
                 if need_host {
-                    spec.host_address = Some(Address { addr: h.into(), prefix: 32 });
+                    spec.host_address = Some(Address {
+                        addr: h.into(),
+                        prefix: 32,
+                    });
                 }
                 if spec.local_address.is_none() {
-                    spec.local_address = Some(Address { addr: l.into(), prefix: 32 });
+                    spec.local_address = Some(Address {
+                        addr: l.into(),
+                        prefix: 32,
+                    });
                 }
             }
-            spec.forward_ports = opts.ports.iter().map(|p| net::parse_port(p)).collect::<Result<_>>()?;
+            spec.forward_ports = opts
+                .ports
+                .iter()
+                .map(|p| net::parse_port(p))
+                .collect::<Result<_>>()?;
         }
         spec.validate()?;
         let cfg = ContainerConfig {
             version: CONFIG_VERSION,
-            origin: if opts.declarative { Origin::Declarative } else { Origin::Imperative },
+            origin: if opts.declarative {
+                Origin::Declarative
+            } else {
+                Origin::Imperative
+            },
             auto_start: opts.auto_start,
-            restart: RestartConfig { policy: opts.restart.unwrap_or_default(), ..RestartConfig::default() },
+            restart: RestartConfig {
+                policy: opts.restart.unwrap_or_default(),
+                ..RestartConfig::default()
+            },
             stop_timeout_sec: 10.0,
             spec,
         };
@@ -254,14 +293,22 @@ impl Supervisor {
         if !ensure_unique {
             return Err(Error::Exists(base.to_string()));
         }
-        (1..10_000).map(|n| format!("{base}-{n}")).find(|n| !config::exists(&self.paths, n)).ok_or_else(|| Error::Exists(base.to_string()))
+        (1..10_000)
+            .map(|n| format!("{base}-{n}"))
+            .find(|n| !config::exists(&self.paths, n))
+            .ok_or_else(|| Error::Exists(base.to_string()))
     }
 
     fn used_addresses(&self) -> Result<BTreeSet<std::net::IpAddr>> {
         let mut used = BTreeSet::new();
         for n in self.names()? {
             if let Ok(c) = config::load(&self.paths, &n) {
-                used.extend([c.spec.host_address, c.spec.local_address].into_iter().flatten().map(|a| a.addr));
+                used.extend(
+                    [c.spec.host_address, c.spec.local_address]
+                        .into_iter()
+                        .flatten()
+                        .map(|a| a.addr),
+                );
             }
         }
         Ok(used)
@@ -280,13 +327,19 @@ impl Supervisor {
             let _l = self.lock(name)?;
             let (_, _, phase) = self.current(name)?;
             if !lifecycle::can_destroy(phase) {
-                return Err(Error::Guard { name: name.to_string(), action: "destroy", phase: phase.to_string() });
+                return Err(Error::Guard {
+                    name: name.to_string(),
+                    action: "destroy",
+                    phase: phase.to_string(),
+                });
             }
             let cfg_path = self.paths.config_file(name);
             std::fs::remove_file(&cfg_path).map_err(Error::io("removing", &cfg_path))?;
             let module = self.paths.module_file(name);
             match std::fs::remove_file(&module) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(Error::io("removing", &module)(e)),
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(Error::io("removing", &module)(e))
+                }
                 _ => {}
             }
             let root = cfg.resolved_spec(&self.paths).root_dir();
@@ -318,8 +371,16 @@ impl Supervisor {
         let dir = self.paths.state_dir(name);
         let (mut r, obs, phase) = self.current(name)?;
         match phase {
-            Phase::Stopping => return Err(Error::Guard { name: name.to_string(), action: "start", phase: phase.to_string() }),
-            Phase::Running | Phase::Starting if obs.monitor_alive => return Ok((StartOutcome::AlreadyRunning, None)),
+            Phase::Stopping => {
+                return Err(Error::Guard {
+                    name: name.to_string(),
+                    action: "start",
+                    phase: phase.to_string(),
+                })
+            }
+            Phase::Running | Phase::Starting if obs.monitor_alive => {
+                return Ok((StartOutcome::AlreadyRunning, None))
+            }
             Phase::Running | Phase::Starting => {
                 let child = self.spawn_monitor(name)?;
                 r.monitor = ProcId::of(child.id() as i32);
@@ -333,7 +394,12 @@ impl Supervisor {
         std::fs::create_dir_all(&dir).map_err(Error::io("creating", &dir))?;
         let child = self.spawn_monitor(name)?;
         let last_exit = r.last_exit.take();
-        r = Record { desired: Desired::Up, monitor: ProcId::of(child.id() as i32), last_exit, ..Record::default() };
+        r = Record {
+            desired: Desired::Up,
+            monitor: ProcId::of(child.id() as i32),
+            last_exit,
+            ..Record::default()
+        };
         r.set_phase(Phase::Starting);
         r.save(&dir)?;
         Ok((StartOutcome::Started, Some(child)))
@@ -348,18 +414,36 @@ impl Supervisor {
             match info.phase {
                 Phase::Running => return Ok(info),
                 Phase::Failed | Phase::Stopped => {
-                    let why = info.last_error.or(info.last_exit).unwrap_or_else(|| "its monitor exited".into());
-                    return Err(Error::StartFailed { name: name.to_string(), why });
+                    let why = info
+                        .last_error
+                        .or(info.last_exit)
+                        .unwrap_or_else(|| "its monitor exited".into());
+                    return Err(Error::StartFailed {
+                        name: name.to_string(),
+                        why,
+                    });
                 }
                 Phase::Starting if r.total_restarts > 0 => {
                     let why = info.last_exit.unwrap_or_default();
-                    return Err(Error::StartFailed { name: name.to_string(), why: format!("{why}; retrying by its restart policy") });
+                    return Err(Error::StartFailed {
+                        name: name.to_string(),
+                        why: format!("{why}; retrying by its restart policy"),
+                    });
                 }
-                Phase::Stopping => return Err(Error::StartFailed { name: name.to_string(), why: "it is being stopped".into() }),
+                Phase::Stopping => {
+                    return Err(Error::StartFailed {
+                        name: name.to_string(),
+                        why: "it is being stopped".into(),
+                    })
+                }
                 Phase::Starting => {}
             }
             if begin.elapsed() >= timeout {
-                return Err(Error::Timeout { name: name.to_string(), what: "start", secs: timeout.as_secs_f64() });
+                return Err(Error::Timeout {
+                    name: name.to_string(),
+                    what: "start",
+                    secs: timeout.as_secs_f64(),
+                });
             }
             std::thread::sleep(POLL);
         }
@@ -400,11 +484,20 @@ impl Supervisor {
             }
             let info = self.inspect(name)?;
             if info.phase != Phase::Running {
-                let why = info.last_error.or(info.last_exit).unwrap_or_else(|| format!("it is {} before its boot finished", info.phase.as_str()));
-                return Err(Error::StartFailed { name: name.to_string(), why });
+                let why = info.last_error.or(info.last_exit).unwrap_or_else(|| {
+                    format!("it is {} before its boot finished", info.phase.as_str())
+                });
+                return Err(Error::StartFailed {
+                    name: name.to_string(),
+                    why,
+                });
             }
             if begin.elapsed() >= timeout {
-                return Err(Error::Timeout { name: name.to_string(), what: "finish booting", secs: timeout.as_secs_f64() });
+                return Err(Error::Timeout {
+                    name: name.to_string(),
+                    what: "finish booting",
+                    secs: timeout.as_secs_f64(),
+                });
             }
             std::thread::sleep(POLL);
         }
@@ -415,7 +508,8 @@ impl Supervisor {
     /// container's `stopTimeoutSec`).
     pub fn stop(&self, name: &str, timeout: Option<Duration>) -> Result<StopOutcome> {
         let cfg = config::load(&self.paths, name)?;
-        let timeout = timeout.unwrap_or_else(|| Duration::from_secs_f64(cfg.stop_timeout_sec.max(0.0)));
+        let timeout =
+            timeout.unwrap_or_else(|| Duration::from_secs_f64(cfg.stop_timeout_sec.max(0.0)));
         let Some((mut pid1, mut state)) = self.mark_down(name)? else {
             return Ok(StopOutcome::AlreadyStopped);
         };
@@ -425,7 +519,12 @@ impl Supervisor {
         }
         let mut outcome = StopOutcome::Stopped;
         if let (Some(pid1), Some(state)) = (pid1, state) {
-            let asked = client::request_with_timeout(&dir.join("control.sock"), Request::Stop {}, Duration::from_secs(2)).is_ok();
+            let asked = client::request_with_timeout(
+                &dir.join("control.sock"),
+                Request::Stop {},
+                Duration::from_secs(2),
+            )
+            .is_ok();
             if !asked && pid1.alive() {
                 let _ = kill(Pid::from_raw(pid1.pid), Signal::SIGTERM);
             }
@@ -433,7 +532,11 @@ impl Supervisor {
                 outcome = StopOutcome::Killed;
                 kill_container(&state);
                 if !wait_until(Duration::from_secs(10), || !pid1.alive()) {
-                    return Err(Error::Timeout { name: name.to_string(), what: "die after SIGKILL", secs: 10.0 });
+                    return Err(Error::Timeout {
+                        name: name.to_string(),
+                        what: "die after SIGKILL",
+                        secs: 10.0,
+                    });
                 }
             }
         }
@@ -453,7 +556,11 @@ impl Supervisor {
         if let (Some(pid1), Some(state)) = (pid1, state) {
             kill_container(&state);
             if !wait_until(Duration::from_secs(10), || !pid1.alive()) {
-                return Err(Error::Timeout { name: name.to_string(), what: "die after SIGKILL", secs: 10.0 });
+                return Err(Error::Timeout {
+                    name: name.to_string(),
+                    what: "die after SIGKILL",
+                    secs: 10.0,
+                });
             }
         }
         self.settle_stopped(name)?;
@@ -523,7 +630,13 @@ impl Supervisor {
 
     /// `nest container update --system-path`: records the new system; re-activates it
     /// in place when the container runs and can see it (it is in the store).
-    pub fn update(&self, name: &str, system: Option<&Path>, config_file: Option<&Path>, config_expr: Option<&str>) -> Result<UpdateOutcome> {
+    pub fn update(
+        &self,
+        name: &str,
+        system: Option<&Path>,
+        config_file: Option<&Path>,
+        config_expr: Option<&str>,
+    ) -> Result<UpdateOutcome> {
         if config_file.is_some() {
             return Err(Error::NeedsModules("--config-file"));
         }
@@ -531,13 +644,20 @@ impl Supervisor {
             return Err(Error::NeedsModules("--config"));
         }
         let Some(system) = system else {
-            return Err(Error::Invalid("update needs --system-path, --config-file or --config".into()));
+            return Err(Error::Invalid(
+                "update needs --system-path, --config-file or --config".into(),
+            ));
         };
         let system = system_dir(system)?;
         let (running, visible) = {
             let _l = self.lock(name)?;
             let mut cfg = config::load(&self.paths, name)?;
-            let visible = cfg.spec.store_dir.as_ref().is_some_and(|s| system.starts_with(s)) || cfg.spec.init.as_ref() == Some(&system);
+            let visible = cfg
+                .spec
+                .store_dir
+                .as_ref()
+                .is_some_and(|s| system.starts_with(s))
+                || cfg.spec.init.as_ref() == Some(&system);
             set_system(&mut cfg.spec, &system);
             cfg.spec.validate()?;
             config::save(&self.paths, &cfg)?;
@@ -550,9 +670,16 @@ impl Supervisor {
         if visible {
             let sock = self.paths.state_dir(name).join("control.sock");
             return match client::request(&sock, Request::Activate { system }) {
-                Ok(nest_init::protocol::Reply::Activated(report)) => Ok(UpdateOutcome::Activated(report)),
-                Ok(other) => Err(Error::Invalid(format!("container {name:?}: unexpected reply to activate: {other:?}"))),
-                Err(source) => Err(Error::Init { name: name.to_string(), source }),
+                Ok(nest_init::protocol::Reply::Activated(report)) => {
+                    Ok(UpdateOutcome::Activated(report))
+                }
+                Ok(other) => Err(Error::Invalid(format!(
+                    "container {name:?}: unexpected reply to activate: {other:?}"
+                ))),
+                Err(source) => Err(Error::Init {
+                    name: name.to_string(),
+                    source,
+                }),
             };
         }
         self.restart(name, Duration::from_secs(60))?;
@@ -565,13 +692,25 @@ impl Supervisor {
         config::load(&self.paths, name)?;
         let (_, _, phase) = self.current(name)?;
         if !lifecycle::can_enter(phase) {
-            return Err(Error::Guard { name: name.to_string(), action: "enter", phase: phase.to_string() });
+            return Err(Error::Guard {
+                name: name.to_string(),
+                action: "enter",
+                phase: phase.to_string(),
+            });
         }
         let dir = self.paths.state_dir(name);
-        let opts = nest_container::exec::ExecOptions { name, state_dir: &dir, command, pty };
+        let opts = nest_container::exec::ExecOptions {
+            name,
+            state_dir: &dir,
+            command,
+            pty,
+        };
         match nest_container::exec::exec(&opts) {
             Ok(s) => Ok(s.code()),
-            Err(source) => Err(Error::Exec { name: name.to_string(), source }),
+            Err(source) => Err(Error::Exec {
+                name: name.to_string(),
+                source,
+            }),
         }
     }
 
@@ -582,7 +721,11 @@ impl Supervisor {
         let (_, obs, phase) = self.current(name)?;
         match obs.state {
             Some(s) if phase == Phase::Running || phase == Phase::Stopping => Ok(s),
-            _ => Err(Error::Guard { name: name.to_string(), action: "inspect the processes of", phase: phase.to_string() }),
+            _ => Err(Error::Guard {
+                name: name.to_string(),
+                action: "inspect the processes of",
+                phase: phase.to_string(),
+            }),
         }
     }
 
@@ -593,7 +736,9 @@ impl Supervisor {
             .local_address
             .or(cfg.spec.local_address6)
             .map(|a| a.addr.to_string())
-            .ok_or_else(|| Error::Invalid(format!("container {name:?} has no private network address")))
+            .ok_or_else(|| {
+                Error::Invalid(format!("container {name:?} has no private network address"))
+            })
     }
 
     /// `nixos-container show-host-key`: the container's SSH host public key.
@@ -609,7 +754,10 @@ impl Supervisor {
 fn system_dir(p: &Path) -> Result<PathBuf> {
     let abs = std::fs::canonicalize(p).map_err(Error::io("system path", p))?;
     if !abs.join("services.json").is_file() {
-        return Err(Error::Invalid(format!("{} is not a system directory: it has no services.json", abs.display())));
+        return Err(Error::Invalid(format!(
+            "{} is not a system directory: it has no services.json",
+            abs.display()
+        )));
     }
     Ok(abs)
 }
@@ -620,9 +768,16 @@ fn set_system(spec: &mut Spec, system: &Path) {
     if let Some(old) = spec.init.take() {
         spec.bind_mounts.retain(|b| b.mount_point != old);
     }
-    let in_store = spec.store_dir.as_ref().is_some_and(|s| system.starts_with(s));
+    let in_store = spec
+        .store_dir
+        .as_ref()
+        .is_some_and(|s| system.starts_with(s));
     if !in_store {
-        spec.bind_mounts.push(BindMount { host_path: Some(system.to_path_buf()), mount_point: system.to_path_buf(), is_read_only: true });
+        spec.bind_mounts.push(BindMount {
+            host_path: Some(system.to_path_buf()),
+            mount_point: system.to_path_buf(),
+            is_read_only: true,
+        });
     }
     spec.init = Some(system.to_path_buf());
 }
@@ -654,12 +809,19 @@ pub fn wait_until(timeout: Duration, mut done: impl FnMut() -> bool) -> bool {
 /// Removes a directory tree; refuses paths that cannot be a container's own.
 fn remove_tree(p: &Path) -> Result<()> {
     if !p.is_absolute() || p.components().count() < 3 {
-        return Err(Error::Invalid(format!("refusing to remove {}", p.display())));
+        return Err(Error::Invalid(format!(
+            "refusing to remove {}",
+            p.display()
+        )));
     }
     match std::fs::remove_dir_all(p) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(source) => Err(Error::Io { op: "removing", path: p.to_path_buf(), source }),
+        Err(source) => Err(Error::Io {
+            op: "removing",
+            path: p.to_path_buf(),
+            source,
+        }),
     }
 }
 
@@ -677,7 +839,11 @@ mod tests {
     }
 
     fn opts(name: &str, sys: &Path) -> CreateOptions {
-        CreateOptions { name: name.into(), system_path: Some(sys.to_path_buf()), ..CreateOptions::default() }
+        CreateOptions {
+            name: name.into(),
+            system_path: Some(sys.to_path_buf()),
+            ..CreateOptions::default()
+        }
     }
 
     #[test]
@@ -685,40 +851,91 @@ mod tests {
         let (_d, s, sys) = setup();
         let cfg = s.create(&opts("web", &sys)).unwrap();
         assert_eq!(cfg.spec.init.as_deref(), Some(sys.as_path()));
-        assert!(cfg.spec.bind_mounts.is_empty(), "a system in the store needs no bind mount");
+        assert!(
+            cfg.spec.bind_mounts.is_empty(),
+            "a system in the store needs no bind mount"
+        );
         assert!(s.paths.root_dir("web").is_dir());
-        assert!(matches!(s.create(&opts("web", &sys)), Err(Error::Exists(_))));
-        let again = s.create(&CreateOptions { ensure_unique_name: true, ..opts("web", &sys) }).unwrap();
+        assert!(matches!(
+            s.create(&opts("web", &sys)),
+            Err(Error::Exists(_))
+        ));
+        let again = s
+            .create(&CreateOptions {
+                ensure_unique_name: true,
+                ..opts("web", &sys)
+            })
+            .unwrap();
         assert_eq!(again.name(), "web-1");
         assert_eq!(s.status("web").unwrap(), Status::Down);
         assert_eq!(s.status("nope").unwrap(), Status::Gone);
         let list = s.list().unwrap();
         assert_eq!(list.len(), 2);
         let web = list[0].as_ref().unwrap();
-        assert_eq!((web.name.as_str(), web.phase, web.status), ("web", Phase::Stopped, "down"));
+        assert_eq!(
+            (web.name.as_str(), web.phase, web.status),
+            ("web", Phase::Stopped, "down")
+        );
         s.destroy("web").unwrap();
         assert!(!s.paths.root_dir("web").exists());
         assert!(!s.paths.config_file("web").exists());
         assert_eq!(s.status("web").unwrap(), Status::Gone);
-        assert!(s.paths.root_dir("web-1").is_dir(), "destroy removes nothing else");
+        assert!(
+            s.paths.root_dir("web-1").is_dir(),
+            "destroy removes nothing else"
+        );
     }
 
     #[test]
     fn create_validates_and_allocates_addresses() {
         let (d, s, sys) = setup();
-        let e = s.create(&CreateOptions { config_expr: Some("{}".into()), ..opts("a", &sys) }).unwrap_err();
-        assert!(e.to_string().contains("must be evaluated and built into a system first"), "{e}");
+        let e = s
+            .create(&CreateOptions {
+                config_expr: Some("{}".into()),
+                ..opts("a", &sys)
+            })
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("must be evaluated and built into a system first"),
+            "{e}"
+        );
         let e = s.create(&opts("a", d.path())).unwrap_err();
         assert!(e.to_string().contains("has no services.json"), "{e}");
         assert!(s.create(&opts("a/b", &sys)).is_err());
-        let a = s.create(&CreateOptions { private_network: true, ..opts("a", &sys) }).unwrap();
-        let b = s.create(&CreateOptions { ports: vec!["8080:80".into()], ..opts("b", &sys) }).unwrap();
-        assert_eq!(a.spec.host_address.map(String::from).as_deref(), Some("10.233.1.1"));
-        assert_eq!(a.spec.local_address.map(String::from).as_deref(), Some("10.233.1.2"));
-        assert_eq!(b.spec.local_address.map(String::from).as_deref(), Some("10.233.2.2"));
+        let a = s
+            .create(&CreateOptions {
+                private_network: true,
+                ..opts("a", &sys)
+            })
+            .unwrap();
+        let b = s
+            .create(&CreateOptions {
+                ports: vec!["8080:80".into()],
+                ..opts("b", &sys)
+            })
+            .unwrap();
+        assert_eq!(
+            a.spec.host_address.map(String::from).as_deref(),
+            Some("10.233.1.1")
+        );
+        assert_eq!(
+            a.spec.local_address.map(String::from).as_deref(),
+            Some("10.233.1.2")
+        );
+        assert_eq!(
+            b.spec.local_address.map(String::from).as_deref(),
+            Some("10.233.2.2")
+        );
         assert_eq!(s.show_ip("b").unwrap(), "10.233.2.2");
         assert!(s.show_ip("nope").is_err());
-        let c = s.create(&CreateOptions { host_address: Some("10.9.0.1".into()), local_address: Some("10.9.0.2/24".into()), ..opts("c", &sys) }).unwrap();
+        let c = s
+            .create(&CreateOptions {
+                host_address: Some("10.9.0.1".into()),
+                local_address: Some("10.9.0.2/24".into()),
+                ..opts("c", &sys)
+            })
+            .unwrap();
         assert!(c.spec.private_network);
         assert_eq!(s.show_ip("c").unwrap(), "10.9.0.2");
         // A system outside the store is bind-mounted read-only at its own path.
@@ -727,14 +944,21 @@ mod tests {
         std::fs::write(outside.join("services.json"), "{}").unwrap();
         let o = s.create(&opts("o", &outside)).unwrap();
         assert_eq!(o.spec.bind_mounts.len(), 1);
-        assert_eq!(o.spec.bind_mounts[0].mount_point, std::fs::canonicalize(&outside).unwrap());
+        assert_eq!(
+            o.spec.bind_mounts[0].mount_point,
+            std::fs::canonicalize(&outside).unwrap()
+        );
         assert!(o.spec.bind_mounts[0].is_read_only);
     }
 
     #[test]
     fn destroy_refuses_declarative_containers() {
         let (_d, s, sys) = setup();
-        s.create(&CreateOptions { declarative: true, ..opts("decl", &sys) }).unwrap();
+        s.create(&CreateOptions {
+            declarative: true,
+            ..opts("decl", &sys)
+        })
+        .unwrap();
         assert!(matches!(s.destroy("decl"), Err(Error::Declarative(_))));
         assert!(s.paths.config_file("decl").exists());
     }
@@ -746,8 +970,14 @@ mod tests {
         let sys2 = d.path().join("store/def-system");
         std::fs::create_dir_all(&sys2).unwrap();
         std::fs::write(sys2.join("services.json"), "{}").unwrap();
-        assert_eq!(s.update("u", Some(&sys2), None, None).unwrap(), UpdateOutcome::Saved);
-        assert_eq!(config::load(&s.paths, "u").unwrap().spec.init, Some(std::fs::canonicalize(&sys2).unwrap()));
+        assert_eq!(
+            s.update("u", Some(&sys2), None, None).unwrap(),
+            UpdateOutcome::Saved
+        );
+        assert_eq!(
+            config::load(&s.paths, "u").unwrap().spec.init,
+            Some(std::fs::canonicalize(&sys2).unwrap())
+        );
     }
 
     #[test]
@@ -756,9 +986,18 @@ mod tests {
         s.create(&opts("x", &sys)).unwrap();
         assert_eq!(s.stop("x", None).unwrap(), StopOutcome::AlreadyStopped);
         assert_eq!(s.terminate("x").unwrap(), StopOutcome::AlreadyStopped);
-        let e = s.exec("x", &["true".into()], false).unwrap_err().to_string();
-        assert!(e.contains("cannot enter container \"x\" while it is stopped"), "{e}");
-        assert!(matches!(s.stop("nope", None), Err(Error::NoSuchContainer(_))));
+        let e = s
+            .exec("x", &["true".into()], false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("cannot enter container \"x\" while it is stopped"),
+            "{e}"
+        );
+        assert!(matches!(
+            s.stop("nope", None),
+            Err(Error::NoSuchContainer(_))
+        ));
     }
 
     /// A start whose monitor cannot even be executed is reported as failed, not hung.

@@ -20,7 +20,9 @@ pub struct Paths {
 }
 
 fn var(name: &str) -> Option<PathBuf> {
-    std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from)
+    std::env::var_os(name)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
 }
 
 impl Paths {
@@ -29,9 +31,12 @@ impl Paths {
         Paths {
             containers: var("NEST_CONTAINERS_DIR").unwrap_or_else(|| state.join("containers")),
             run: var("NEST_RUN_DIR").unwrap_or_else(|| PathBuf::from("/run/nest")),
-            roots: var("NEST_ROOTS_DIR").unwrap_or_else(|| PathBuf::from("/var/lib/nest/containers")),
+            roots: var("NEST_ROOTS_DIR")
+                .unwrap_or_else(|| PathBuf::from("/var/lib/nest/containers")),
             store: var("NEST_STORE_DIR").unwrap_or_else(|| PathBuf::from("/nest/store")),
-            nest_exe: var("NEST_EXE").or_else(|| std::env::current_exe().ok()).unwrap_or_else(|| PathBuf::from("nest")),
+            nest_exe: var("NEST_EXE")
+                .or_else(|| std::env::current_exe().ok())
+                .unwrap_or_else(|| PathBuf::from("nest")),
             state,
         }
     }
@@ -52,7 +57,10 @@ impl Paths {
     pub fn to_env(&self) -> Vec<(&'static str, OsString)> {
         vec![
             ("NEST_STATE_DIR", self.state.clone().into_os_string()),
-            ("NEST_CONTAINERS_DIR", self.containers.clone().into_os_string()),
+            (
+                "NEST_CONTAINERS_DIR",
+                self.containers.clone().into_os_string(),
+            ),
             ("NEST_RUN_DIR", self.run.clone().into_os_string()),
             ("NEST_ROOTS_DIR", self.roots.clone().into_os_string()),
             ("NEST_STORE_DIR", self.store.clone().into_os_string()),
@@ -116,11 +124,19 @@ mod tests {
     #[test]
     fn layout_under_a_base() {
         let p = Paths::under(Path::new("/t"), Path::new("/bin/nest"));
-        assert_eq!(p.config_file("a"), PathBuf::from("/t/var/containers/a.json"));
+        assert_eq!(
+            p.config_file("a"),
+            PathBuf::from("/t/var/containers/a.json")
+        );
         assert_eq!(p.state_dir("a"), PathBuf::from("/t/run/containers/a"));
         assert_eq!(p.lock_file("a"), PathBuf::from("/t/run/locks/a.lock"));
-        assert_eq!(p.profile_dir("a"), PathBuf::from("/t/var/profiles/containers/a"));
+        assert_eq!(
+            p.profile_dir("a"),
+            PathBuf::from("/t/var/profiles/containers/a")
+        );
         let env = p.to_env();
-        assert!(env.iter().any(|(k, v)| *k == "NEST_RUN_DIR" && v == "/t/run"));
+        assert!(env
+            .iter()
+            .any(|(k, v)| *k == "NEST_RUN_DIR" && v == "/t/run"));
     }
 }

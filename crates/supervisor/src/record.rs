@@ -75,8 +75,12 @@ impl ProcId {
 }
 
 fn is_zombie(pid: i32) -> bool {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return false };
-    stat.rfind(')').and_then(|i| stat[i + 1..].split_whitespace().next()).is_some_and(|s| s == "Z" || s == "X")
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    stat.rfind(')')
+        .and_then(|i| stat[i + 1..].split_whitespace().next())
+        .is_some_and(|s| s == "Z" || s == "X")
 }
 
 /// How PID 1 (or the runtime) ended.
@@ -113,7 +117,9 @@ impl ExitInfo {
     pub fn describe(&self) -> String {
         match (self.code, &self.error) {
             (_, Some(e)) => format!("runtime error: {e}"),
-            (Some(c), None) if c == nest_init::protocol::EXIT_REBOOT => "reboot requested (status 133)".to_string(),
+            (Some(c), None) if c == nest_init::protocol::EXIT_REBOOT => {
+                "reboot requested (status 133)".to_string()
+            }
             (Some(c), None) if c > 128 && c < 128 + 65 => format!("killed by signal {}", c - 128),
             (Some(c), None) => format!("exited with status {c}"),
             (None, None) => "ended for an unknown reason".to_string(),
@@ -141,7 +147,18 @@ pub struct Record {
 
 impl Default for Record {
     fn default() -> Self {
-        Record { version: RECORD_VERSION, desired: Desired::Down, phase: Phase::Stopped, since_ms: 0, monitor: None, container: None, restarts: 0, total_restarts: 0, last_exit: None, last_error: None }
+        Record {
+            version: RECORD_VERSION,
+            desired: Desired::Down,
+            phase: Phase::Stopped,
+            since_ms: 0,
+            monitor: None,
+            container: None,
+            restarts: 0,
+            total_restarts: 0,
+            last_exit: None,
+            last_error: None,
+        }
     }
 }
 
@@ -172,7 +189,10 @@ impl Record {
 }
 
 pub fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -196,13 +216,29 @@ mod tests {
     fn proc_ids_detect_reuse() {
         let me = ProcId::current().unwrap();
         assert!(me.alive());
-        assert!(!ProcId { start_time: me.start_time + 1, ..me }.alive());
-        assert!(!ProcId { pid: i32::MAX, start_time: 1 }.alive());
+        assert!(!ProcId {
+            start_time: me.start_time + 1,
+            ..me
+        }
+        .alive());
+        assert!(!ProcId {
+            pid: i32::MAX,
+            start_time: 1
+        }
+        .alive());
     }
 
     #[test]
     fn exit_descriptions() {
-        let e = |code, error: Option<&str>| ExitInfo { version: 1, code, error: error.map(String::from), at_ms: 0 }.describe();
+        let e = |code, error: Option<&str>| {
+            ExitInfo {
+                version: 1,
+                code,
+                error: error.map(String::from),
+                at_ms: 0,
+            }
+            .describe()
+        };
         assert_eq!(e(Some(0), None), "exited with status 0");
         assert_eq!(e(Some(137), None), "killed by signal 9");
         assert_eq!(e(Some(133), None), "reboot requested (status 133)");

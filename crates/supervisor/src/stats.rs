@@ -32,7 +32,11 @@ pub struct Proc {
 }
 
 fn read_u64(dir: &Path, file: &str) -> Option<u64> {
-    std::fs::read_to_string(dir.join(file)).ok()?.trim().parse().ok()
+    std::fs::read_to_string(dir.join(file))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 fn first<T>(dirs: &[PathBuf], f: impl Fn(&Path) -> Option<T>) -> Option<T> {
@@ -41,18 +45,36 @@ fn first<T>(dirs: &[PathBuf], f: impl Fn(&Path) -> Option<T>) -> Option<T> {
 
 pub fn stats(state: &State) -> Stats {
     let dirs = &state.cgroups;
-    let memory_bytes = first(dirs, |d| read_u64(d, "memory.current").or_else(|| read_u64(d, "memory.usage_in_bytes")));
+    let memory_bytes = first(dirs, |d| {
+        read_u64(d, "memory.current").or_else(|| read_u64(d, "memory.usage_in_bytes"))
+    });
     // v1 reports "no limit" as a huge number; v2 as "max" (which does not parse).
-    let memory_max_bytes = first(dirs, |d| read_u64(d, "memory.max").or_else(|| read_u64(d, "memory.limit_in_bytes"))).filter(|m| *m < (1 << 60));
+    let memory_max_bytes = first(dirs, |d| {
+        read_u64(d, "memory.max").or_else(|| read_u64(d, "memory.limit_in_bytes"))
+    })
+    .filter(|m| *m < (1 << 60));
     let cpu_ns = first(dirs, |d| {
         read_u64(d, "cpuacct.usage").or_else(|| {
             let text = std::fs::read_to_string(d.join("cpu.stat")).ok()?;
-            let usec = text.lines().find_map(|l| l.strip_prefix("usage_usec "))?.trim().parse::<u64>().ok()?;
+            let usec = text
+                .lines()
+                .find_map(|l| l.strip_prefix("usage_usec "))?
+                .trim()
+                .parse::<u64>()
+                .ok()?;
             Some(usec * 1000)
         })
     });
     let pids_current = first(dirs, |d| read_u64(d, "pids.current"));
-    Stats { name: state.name.clone(), pid: state.pid, processes: pids(state).len(), memory_bytes, memory_max_bytes, cpu_ns, pids_current }
+    Stats {
+        name: state.name.clone(),
+        pid: state.pid,
+        processes: pids(state).len(),
+        memory_bytes,
+        memory_max_bytes,
+        cpu_ns,
+        pids_current,
+    }
 }
 
 /// Every process in the container's cgroups (and their child cgroups).
@@ -87,16 +109,28 @@ pub fn proc_info(pid: i32) -> Option<Proc> {
     let rest: Vec<&str> = stat.get(close + 1..)?.split_whitespace().collect();
     let field = |i: usize| rest.get(i).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let rss_kib = status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.split_whitespace().next()?.parse().ok()).unwrap_or(0);
+    let rss_kib = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0);
     let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-    let args: Vec<String> = cmdline.split(|b| *b == 0).filter(|a| !a.is_empty()).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+    let args: Vec<String> = cmdline
+        .split(|b| *b == 0)
+        .filter(|a| !a.is_empty())
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect();
     Some(Proc {
         pid,
         ppid: rest.get(1).and_then(|s| s.parse().ok()).unwrap_or(0),
         state: rest.first().map(|s| s.to_string()).unwrap_or_default(),
         rss_kib,
         cpu_ticks: field(11) + field(12),
-        command: if args.is_empty() { format!("[{comm}]") } else { args.join(" ") },
+        command: if args.is_empty() {
+            format!("[{comm}]")
+        } else {
+            args.join(" ")
+        },
     })
 }
 

@@ -10,13 +10,25 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum BpfError {
     #[error("loading the device filter program: {errno}{}", if log.is_empty() { String::new() } else { format!(" (verifier: {log})") })]
-    Load { errno: nix::errno::Errno, log: String },
+    Load {
+        errno: nix::errno::Errno,
+        log: String,
+    },
     #[error("opening cgroup {path}")]
-    Open { path: PathBuf, source: std::io::Error },
+    Open {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("attaching the device filter to cgroup {path}: {errno}")]
-    Attach { path: PathBuf, errno: nix::errno::Errno },
+    Attach {
+        path: PathBuf,
+        errno: nix::errno::Errno,
+    },
     #[error("querying the device programs of cgroup {path}: {errno}")]
-    Query { path: PathBuf, errno: nix::errno::Errno },
+    Query {
+        path: PathBuf,
+        errno: nix::errno::Errno,
+    },
     #[error("the device filter has too many rules ({0})")]
     TooLarge(usize),
 }
@@ -90,7 +102,12 @@ const JNE_K: u8 = 0x05 | 0x50;
 const EXIT: u8 = 0x05 | 0x90;
 
 fn insn(code: u8, dst: u8, src: u8, off: i16, imm: i32) -> Insn {
-    Insn { code, regs: dst | (src << 4), off, imm }
+    Insn {
+        code,
+        regs: dst | (src << 4),
+        off,
+        imm,
+    }
 }
 
 /// The program for an allow-list: returns 1 (allow) when a rule covers the request,
@@ -200,7 +217,14 @@ fn bpf<T>(cmd: libc::c_long, attr: &mut T) -> Result<libc::c_long, nix::errno::E
     // SAFETY: attr is a live, properly aligned bpf_attr prefix of the given size; the
     // kernel reads at most that many bytes (and writes only into log buffers that the
     // attr points at, which outlive this call).
-    let r = unsafe { libc::syscall(libc::SYS_bpf, cmd, attr as *mut T as *mut libc::c_void, std::mem::size_of::<T>() as libc::c_uint) };
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_bpf,
+            cmd,
+            attr as *mut T as *mut libc::c_void,
+            std::mem::size_of::<T>() as libc::c_uint,
+        )
+    };
     if r < 0 {
         Err(nix::errno::Errno::last())
     } else {
@@ -242,7 +266,12 @@ pub fn load_device_program(prog: &[Insn]) -> Result<OwnedFd, BpfError> {
                 drop(unsafe { OwnedFd::from_raw_fd(fd as i32) })
             });
             let end = buf.iter().position(|b| *b == 0).unwrap_or(buf.len());
-            let log = String::from_utf8_lossy(&buf[..end]).trim().lines().last().unwrap_or_default().to_string();
+            let log = String::from_utf8_lossy(&buf[..end])
+                .trim()
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .to_string();
             Err(BpfError::Load { errno, log })
         }
     }
@@ -253,27 +282,39 @@ pub fn load_device_program(prog: &[Insn]) -> Result<OwnedFd, BpfError> {
 /// attachment keeps the program alive: it goes away with the cgroup.
 pub fn attach_device_filter(cgroup: &Path, rules: &[DeviceAllow]) -> Result<(), BpfError> {
     let prog = load_device_program(&device_program(rules)?)?;
-    let dir = std::fs::File::open(cgroup).map_err(|source| BpfError::Open { path: cgroup.to_path_buf(), source })?;
+    let dir = std::fs::File::open(cgroup).map_err(|source| BpfError::Open {
+        path: cgroup.to_path_buf(),
+        source,
+    })?;
     let mut attr = ProgAttachAttr {
         target_fd: dir.as_raw_fd() as u32,
         attach_bpf_fd: prog.as_raw_fd() as u32,
         attach_type: BPF_CGROUP_DEVICE,
         ..ProgAttachAttr::default()
     };
-    bpf(BPF_PROG_ATTACH, &mut attr).map_err(|errno| BpfError::Attach { path: cgroup.to_path_buf(), errno })?;
+    bpf(BPF_PROG_ATTACH, &mut attr).map_err(|errno| BpfError::Attach {
+        path: cgroup.to_path_buf(),
+        errno,
+    })?;
     Ok(())
 }
 
 /// How many device programs are attached to the cgroup v2 directory itself (not
 /// inherited ones): a property tests read instead of trying devices.
 pub fn attached_device_programs(cgroup: &Path) -> Result<u32, BpfError> {
-    let dir = std::fs::File::open(cgroup).map_err(|source| BpfError::Open { path: cgroup.to_path_buf(), source })?;
+    let dir = std::fs::File::open(cgroup).map_err(|source| BpfError::Open {
+        path: cgroup.to_path_buf(),
+        source,
+    })?;
     let mut attr = ProgQueryAttr {
         target_fd: dir.as_raw_fd() as u32,
         attach_type: BPF_CGROUP_DEVICE,
         ..ProgQueryAttr::default()
     };
-    bpf(BPF_PROG_QUERY, &mut attr).map_err(|errno| BpfError::Query { path: cgroup.to_path_buf(), errno })?;
+    bpf(BPF_PROG_QUERY, &mut attr).map_err(|errno| BpfError::Query {
+        path: cgroup.to_path_buf(),
+        errno,
+    })?;
     Ok(attr.prog_cnt)
 }
 
@@ -313,9 +354,24 @@ mod tests {
 
     fn rules() -> Vec<DeviceAllow> {
         vec![
-            DeviceAllow { kind: DeviceType::Char, major: Some(1), minor: Some(3), access: DeviceAllow::access_from_letters("rwm") },
-            DeviceAllow { kind: DeviceType::Char, major: Some(136), minor: None, access: DeviceAllow::access_from_letters("rw") },
-            DeviceAllow { kind: DeviceType::Block, major: Some(7), minor: Some(0), access: DeviceAllow::access_from_letters("r") },
+            DeviceAllow {
+                kind: DeviceType::Char,
+                major: Some(1),
+                minor: Some(3),
+                access: DeviceAllow::access_from_letters("rwm"),
+            },
+            DeviceAllow {
+                kind: DeviceType::Char,
+                major: Some(136),
+                minor: None,
+                access: DeviceAllow::access_from_letters("rw"),
+            },
+            DeviceAllow {
+                kind: DeviceType::Block,
+                major: Some(7),
+                minor: Some(0),
+                access: DeviceAllow::access_from_letters("r"),
+            },
         ]
     }
 
@@ -326,15 +382,45 @@ mod tests {
         assert_eq!(run(&p, DEV_CHAR, rw, 1, 3), 1, "/dev/null");
         assert_eq!(run(&p, DEV_CHAR, ACCESS_MKNOD, 1, 3), 1);
         assert_eq!(run(&p, DEV_CHAR, ACCESS_READ, 1, 1), 0, "/dev/mem");
-        assert_eq!(run(&p, DEV_BLOCK, ACCESS_READ, 1, 3), 0, "block 1:3 is not char 1:3");
+        assert_eq!(
+            run(&p, DEV_BLOCK, ACCESS_READ, 1, 3),
+            0,
+            "block 1:3 is not char 1:3"
+        );
         assert_eq!(run(&p, DEV_CHAR, rw, 136, 42), 1, "any pty");
-        assert_eq!(run(&p, DEV_CHAR, ACCESS_MKNOD, 136, 42), 0, "no mknod of ptys");
+        assert_eq!(
+            run(&p, DEV_CHAR, ACCESS_MKNOD, 136, 42),
+            0,
+            "no mknod of ptys"
+        );
         assert_eq!(run(&p, DEV_BLOCK, ACCESS_READ, 7, 0), 1);
-        assert_eq!(run(&p, DEV_BLOCK, ACCESS_WRITE, 7, 0), 0, "read-only loop device");
+        assert_eq!(
+            run(&p, DEV_BLOCK, ACCESS_WRITE, 7, 0),
+            0,
+            "read-only loop device"
+        );
         assert_eq!(run(&p, DEV_BLOCK, ACCESS_READ, 8, 0), 0, "a disk");
-        assert_eq!(run(&device_program(&[]).expect("empty"), DEV_CHAR, ACCESS_READ, 1, 3), 0, "empty list denies all");
-        let any = [DeviceAllow { kind: DeviceType::Any, major: None, minor: None, access: 7 }];
-        assert_eq!(run(&device_program(&any).expect("any"), DEV_BLOCK, 7, 8, 0), 1);
+        assert_eq!(
+            run(
+                &device_program(&[]).expect("empty"),
+                DEV_CHAR,
+                ACCESS_READ,
+                1,
+                3
+            ),
+            0,
+            "empty list denies all"
+        );
+        let any = [DeviceAllow {
+            kind: DeviceType::Any,
+            major: None,
+            minor: None,
+            access: 7,
+        }];
+        assert_eq!(
+            run(&device_program(&any).expect("any"), DEV_BLOCK, 7, 8, 0),
+            1
+        );
     }
 
     #[test]

@@ -74,7 +74,11 @@ impl CapSet {
 /// The number of a capability named `CAP_X`, `cap_x` or `x` (case-insensitive).
 pub fn from_name(name: &str) -> Option<u8> {
     let upper = name.to_ascii_uppercase();
-    let full = if upper.starts_with("CAP_") { upper } else { format!("CAP_{upper}") };
+    let full = if upper.starts_with("CAP_") {
+        upper
+    } else {
+        format!("CAP_{upper}")
+    };
     NAMES.iter().position(|n| *n == full).map(|i| i as u8)
 }
 
@@ -130,7 +134,14 @@ pub fn limit_own(keep: CapSet) -> Result<(), Errno> {
     };
     let mut data = [CapData::default(); 2];
     // SAFETY: header and data are valid for the version-3 layout (two CapData).
-    if unsafe { libc::syscall(libc::SYS_capget, &mut header as *mut CapHeader, data.as_mut_ptr()) } != 0 {
+    if unsafe {
+        libc::syscall(
+            libc::SYS_capget,
+            &mut header as *mut CapHeader,
+            data.as_mut_ptr(),
+        )
+    } != 0
+    {
         return Err(Errno::last());
     }
     let lo = keep.0 as u32;
@@ -141,11 +152,26 @@ pub fn limit_own(keep: CapSet) -> Result<(), Errno> {
         d.inheritable &= mask;
     }
     // SAFETY: as above.
-    if unsafe { libc::syscall(libc::SYS_capset, &mut header as *mut CapHeader, data.as_ptr()) } != 0 {
+    if unsafe {
+        libc::syscall(
+            libc::SYS_capset,
+            &mut header as *mut CapHeader,
+            data.as_ptr(),
+        )
+    } != 0
+    {
         return Err(Errno::last());
     }
     // SAFETY: PR_CAP_AMBIENT_CLEAR_ALL takes no pointers.
-    let r = unsafe { libc::prctl(libc::PR_CAP_AMBIENT, libc::PR_CAP_AMBIENT_CLEAR_ALL as libc::c_ulong, 0, 0, 0) };
+    let r = unsafe {
+        libc::prctl(
+            libc::PR_CAP_AMBIENT,
+            libc::PR_CAP_AMBIENT_CLEAR_ALL as libc::c_ulong,
+            0,
+            0,
+            0,
+        )
+    };
     if r != 0 && Errno::last() != Errno::EINVAL {
         return Err(Errno::last());
     }
@@ -176,7 +202,10 @@ mod tests {
         assert_eq!(from_name("sys_time"), Some(25));
         assert_eq!(from_name("cap_net_admin"), Some(12));
         assert_eq!(from_name("CAP_NOPE"), None);
-        assert_eq!(CapSet(0).with(21).with(25).names(), vec!["CAP_SYS_ADMIN", "CAP_SYS_TIME"]);
+        assert_eq!(
+            CapSet(0).with(21).with(25).names(),
+            vec!["CAP_SYS_ADMIN", "CAP_SYS_TIME"]
+        );
     }
 
     #[test]

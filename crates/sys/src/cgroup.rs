@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum CgroupError {
     #[error("reading {path}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("writing {value:?} to {path}")]
     Write {
         path: PathBuf,
@@ -14,9 +17,15 @@ pub enum CgroupError {
         source: std::io::Error,
     },
     #[error("creating cgroup {path}")]
-    Create { path: PathBuf, source: std::io::Error },
+    Create {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("removing cgroup {path}")]
-    Remove { path: PathBuf, source: std::io::Error },
+    Remove {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("no cgroup hierarchy is mounted (looked in /proc/self/mountinfo)")]
     NoHierarchy,
 }
@@ -53,7 +62,8 @@ impl Hierarchy {
 
     /// The host path of a cgroup given relative to this hierarchy's root.
     pub fn path_of(&self, cgroup: &Path) -> PathBuf {
-        self.mountpoint.join(cgroup.strip_prefix("/").unwrap_or(cgroup))
+        self.mountpoint
+            .join(cgroup.strip_prefix("/").unwrap_or(cgroup))
     }
 }
 
@@ -102,21 +112,29 @@ impl Layout {
         let mut v2_path = None;
         for line in proc_cgroup.lines() {
             let mut parts = line.splitn(3, ':');
-            let (Some(_id), Some(ctrls), Some(path)) = (parts.next(), parts.next(), parts.next()) else {
+            let (Some(_id), Some(ctrls), Some(path)) = (parts.next(), parts.next(), parts.next())
+            else {
                 continue;
             };
             if ctrls.is_empty() {
                 v2_path = Some(PathBuf::from(path));
             } else {
-                memberships.push((ctrls.split(',').map(str::to_string).collect(), PathBuf::from(path)));
+                memberships.push((
+                    ctrls.split(',').map(str::to_string).collect(),
+                    PathBuf::from(path),
+                ));
             }
         }
         let mut hierarchies: Vec<Hierarchy> = Vec::new();
         for line in mountinfo.lines() {
-            let Some((pre, post)) = line.split_once(" - ") else { continue };
+            let Some((pre, post)) = line.split_once(" - ") else {
+                continue;
+            };
             let pre: Vec<&str> = pre.split(' ').collect();
             let post: Vec<&str> = post.split(' ').collect();
-            let (Some(mountpoint), Some(fstype), Some(superopts)) = (pre.get(4), post.first(), post.get(2)) else {
+            let (Some(mountpoint), Some(fstype), Some(superopts)) =
+                (pre.get(4), post.first(), post.get(2))
+            else {
                 continue;
             };
             let mountpoint = PathBuf::from(unescape(mountpoint));
@@ -132,13 +150,14 @@ impl Layout {
                 "cgroup" => {
                     let options: Vec<String> = superopts
                         .split(',')
-                        .filter(|o| !NON_IDENTIFYING.contains(o) && !o.starts_with("release_agent="))
+                        .filter(|o| {
+                            !NON_IDENTIFYING.contains(o) && !o.starts_with("release_agent=")
+                        })
                         .map(str::to_string)
                         .collect();
-                    let Some((_, path)) = memberships
-                        .iter()
-                        .find(|(ctrls, _)| ctrls.len() == options.len() && ctrls.iter().all(|c| options.contains(c)))
-                    else {
+                    let Some((_, path)) = memberships.iter().find(|(ctrls, _)| {
+                        ctrls.len() == options.len() && ctrls.iter().all(|c| options.contains(c))
+                    }) else {
                         continue;
                     };
                     Hierarchy {
@@ -164,7 +183,9 @@ impl Layout {
 
     /// The v1 hierarchy carrying `controller`, if any.
     pub fn v1(&self, controller: &str) -> Option<&Hierarchy> {
-        self.hierarchies.iter().find(|h| h.has_controller(controller))
+        self.hierarchies
+            .iter()
+            .find(|h| h.has_controller(controller))
     }
 
     pub fn v2(&self) -> Option<&Hierarchy> {
@@ -178,7 +199,10 @@ fn unescape(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'\\' && i + 3 < b.len() && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c)) {
+        if b[i] == b'\\'
+            && i + 3 < b.len()
+            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
+        {
             out.push((b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0'));
             i += 4;
         } else {
@@ -190,7 +214,10 @@ fn unescape(s: &str) -> String {
 }
 
 fn read(path: &str) -> Result<String, CgroupError> {
-    std::fs::read_to_string(path).map_err(|source| CgroupError::Read { path: path.into(), source })
+    std::fs::read_to_string(path).map_err(|source| CgroupError::Read {
+        path: path.into(),
+        source,
+    })
 }
 
 /// Creates a cgroup directory (and missing parents).
@@ -257,14 +284,21 @@ pub fn kill_and_remove(dir: &Path) -> Result<(), CgroupError> {
     let mut last = None;
     for attempt in 0..200 {
         for pid in processes(dir).unwrap_or_default() {
-            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
         }
         match std::fs::remove_dir(dir) {
             Ok(()) => return Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             Err(e) => last = Some(e),
         }
-        std::thread::sleep(std::time::Duration::from_millis(if attempt < 20 { 1 } else { 10 }));
+        std::thread::sleep(std::time::Duration::from_millis(if attempt < 20 {
+            1
+        } else {
+            10
+        }));
     }
     Err(CgroupError::Remove {
         path: dir.to_path_buf(),
@@ -293,7 +327,10 @@ mod tests {
         let mem = l.v1("memory").expect("memory");
         assert_eq!(mem.mountpoint, PathBuf::from("/sys/fs/cgroup/memory"));
         assert_eq!(mem.current, PathBuf::from("/a/b"));
-        assert_eq!(mem.path_of(Path::new("/a/b/c")), PathBuf::from("/sys/fs/cgroup/memory/a/b/c"));
+        assert_eq!(
+            mem.path_of(Path::new("/a/b/c")),
+            PathBuf::from("/sys/fs/cgroup/memory/a/b/c")
+        );
         let sd = &l.hierarchies[2];
         assert_eq!(
             sd.kind,
@@ -310,7 +347,10 @@ mod tests {
         let mi = "25 20 0:22 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n";
         let l = Layout::parse(mi, "0::/user.slice/x.scope\n");
         assert!(l.is_pure_v2());
-        assert_eq!(l.hierarchies[0].current, PathBuf::from("/user.slice/x.scope"));
+        assert_eq!(
+            l.hierarchies[0].current,
+            PathBuf::from("/user.slice/x.scope")
+        );
     }
 
     #[test]

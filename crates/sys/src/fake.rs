@@ -64,7 +64,12 @@ impl Recording {
         self.calls
             .iter()
             .filter_map(|c| match c {
-                Call::Mount { target, fstype, flags, .. } => Some((target.clone(), fstype.clone(), *flags)),
+                Call::Mount {
+                    target,
+                    fstype,
+                    flags,
+                    ..
+                } => Some((target.clone(), fstype.clone(), *flags)),
                 _ => None,
             })
             .collect()

@@ -151,7 +151,13 @@ impl Netlink {
     /// A socket in the caller's network namespace.
     pub fn open() -> Result<Netlink, NetlinkError> {
         // SAFETY: plain socket(2); the result is checked and owned below.
-        let fd = unsafe { libc::socket(libc::AF_NETLINK, libc::SOCK_RAW | libc::SOCK_CLOEXEC, libc::NETLINK_ROUTE) };
+        let fd = unsafe {
+            libc::socket(
+                libc::AF_NETLINK,
+                libc::SOCK_RAW | libc::SOCK_CLOEXEC,
+                libc::NETLINK_ROUTE,
+            )
+        };
         if fd < 0 {
             return Err(NetlinkError::Socket(Errno::last()));
         }
@@ -180,10 +186,10 @@ impl Netlink {
     pub fn open_in_netns_of(pid: i32) -> Result<Netlink, NetlinkError> {
         use nix::sched::{setns, CloneFlags};
         let err = |errno| NetlinkError::Netns { pid, errno };
-        let own =
-            std::fs::File::open("/proc/thread-self/ns/net").map_err(|e| err(Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))))?;
-        let target =
-            std::fs::File::open(format!("/proc/{pid}/ns/net")).map_err(|e| err(Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))))?;
+        let own = std::fs::File::open("/proc/thread-self/ns/net")
+            .map_err(|e| err(Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))))?;
+        let target = std::fs::File::open(format!("/proc/{pid}/ns/net"))
+            .map_err(|e| err(Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))))?;
         setns(&target, CloneFlags::CLONE_NEWNET).map_err(err)?;
         let sock = Netlink::open();
         // Coming back must not fail silently: staying in the container's namespace
@@ -192,7 +198,13 @@ impl Netlink {
         sock
     }
 
-    fn request(&mut self, op: &str, ty: u16, flags: u16, mut msg: Msg) -> Result<Vec<Vec<u8>>, NetlinkError> {
+    fn request(
+        &mut self,
+        op: &str,
+        ty: u16,
+        flags: u16,
+        mut msg: Msg,
+    ) -> Result<Vec<Vec<u8>>, NetlinkError> {
         msg.align();
         self.seq = self.seq.wrapping_add(1);
         let seq = self.seq;
@@ -201,9 +213,19 @@ impl Netlink {
         msg.buf[4..6].copy_from_slice(&ty.to_ne_bytes());
         msg.buf[6..8].copy_from_slice(&(flags | NLM_F_REQUEST | NLM_F_ACK).to_ne_bytes());
         msg.buf[8..12].copy_from_slice(&seq.to_ne_bytes());
-        let kernel = |errno| NetlinkError::Kernel { op: op.to_string(), errno };
+        let kernel = |errno| NetlinkError::Kernel {
+            op: op.to_string(),
+            errno,
+        };
         // SAFETY: buf is valid for len bytes.
-        let n = unsafe { libc::send(self.fd.as_raw_fd(), msg.buf.as_ptr().cast(), msg.buf.len(), 0) };
+        let n = unsafe {
+            libc::send(
+                self.fd.as_raw_fd(),
+                msg.buf.as_ptr().cast(),
+                msg.buf.len(),
+                0,
+            )
+        };
         if n < 0 {
             return Err(kernel(Errno::last()));
         }
@@ -211,7 +233,8 @@ impl Netlink {
         let mut buf = vec![0u8; 32768];
         loop {
             // SAFETY: buf is valid for its length.
-            let n = unsafe { libc::recv(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+            let n =
+                unsafe { libc::recv(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
             if n < 0 {
                 let e = Errno::last();
                 if e == Errno::EINTR {
@@ -222,9 +245,16 @@ impl Netlink {
             let data = &buf[..n as usize];
             let mut off = 0;
             while off + 16 <= data.len() {
-                let mlen = u32::from_ne_bytes([data[off], data[off + 1], data[off + 2], data[off + 3]]) as usize;
+                let mlen =
+                    u32::from_ne_bytes([data[off], data[off + 1], data[off + 2], data[off + 3]])
+                        as usize;
                 let mty = u16::from_ne_bytes([data[off + 4], data[off + 5]]);
-                let mseq = u32::from_ne_bytes([data[off + 8], data[off + 9], data[off + 10], data[off + 11]]);
+                let mseq = u32::from_ne_bytes([
+                    data[off + 8],
+                    data[off + 9],
+                    data[off + 10],
+                    data[off + 11],
+                ]);
                 if mlen < 16 || off + mlen > data.len() {
                     return Err(NetlinkError::Malformed { op: op.to_string() });
                 }
@@ -257,23 +287,36 @@ impl Netlink {
         m.attr_str(IFLA_IFNAME, name);
         match self.request(&format!("looking up link {name}"), RTM_GETLINK, 0, m) {
             Ok(replies) => {
-                let Some(r) = replies.first() else { return Ok(None) };
+                let Some(r) = replies.first() else {
+                    return Ok(None);
+                };
                 if r.len() < 16 {
-                    return Err(NetlinkError::Malformed { op: "getlink".into() });
+                    return Err(NetlinkError::Malformed {
+                        op: "getlink".into(),
+                    });
                 }
                 Ok(Some(i32::from_ne_bytes([r[4], r[5], r[6], r[7]]) as u32))
             }
-            Err(NetlinkError::Kernel { errno: Errno::ENODEV, .. }) => Ok(None),
+            Err(NetlinkError::Kernel {
+                errno: Errno::ENODEV,
+                ..
+            }) => Ok(None),
             Err(e) => Err(e),
         }
     }
 
     fn require_index(&mut self, name: &str) -> Result<u32, NetlinkError> {
-        self.link_index(name)?.ok_or_else(|| NetlinkError::NoSuchLink(name.to_string()))
+        self.link_index(name)?
+            .ok_or_else(|| NetlinkError::NoSuchLink(name.to_string()))
     }
 
     /// Creates a veth pair: `name` here, `peer` in the network namespace of `peer_pid`.
-    pub fn create_veth(&mut self, name: &str, peer: &str, peer_pid: i32) -> Result<(), NetlinkError> {
+    pub fn create_veth(
+        &mut self,
+        name: &str,
+        peer: &str,
+        peer_pid: i32,
+    ) -> Result<(), NetlinkError> {
         check_name(name)?;
         check_name(peer)?;
         let mut m = Msg::new(&ifinfomsg(0, 0, 0));
@@ -301,7 +344,8 @@ impl Netlink {
     pub fn set_up(&mut self, name: &str) -> Result<(), NetlinkError> {
         let index = self.require_index(name)?;
         let m = Msg::new(&ifinfomsg(index as i32, IFF_UP, IFF_UP));
-        self.request(&format!("setting {name} up"), RTM_NEWLINK, 0, m).map(drop)
+        self.request(&format!("setting {name} up"), RTM_NEWLINK, 0, m)
+            .map(drop)
     }
 
     /// Attaches an interface to a bridge.
@@ -310,20 +354,31 @@ impl Netlink {
         let master = self.require_index(bridge)?;
         let mut m = Msg::new(&ifinfomsg(index as i32, 0, 0));
         m.attr(IFLA_MASTER, &master.to_ne_bytes());
-        self.request(&format!("attaching {name} to bridge {bridge}"), RTM_NEWLINK, 0, m)
-            .map(drop)
+        self.request(
+            &format!("attaching {name} to bridge {bridge}"),
+            RTM_NEWLINK,
+            0,
+            m,
+        )
+        .map(drop)
     }
 
     /// Deletes an interface (and, for a veth, its peer).
     pub fn delete_link(&mut self, name: &str) -> Result<(), NetlinkError> {
         let index = self.require_index(name)?;
         let m = Msg::new(&ifinfomsg(index as i32, 0, 0));
-        self.request(&format!("deleting {name}"), RTM_DELLINK, 0, m).map(drop)
+        self.request(&format!("deleting {name}"), RTM_DELLINK, 0, m)
+            .map(drop)
     }
 
     /// Adds an address with a prefix length to an interface. IPv6 addresses skip
     /// duplicate address detection so they are usable at once.
-    pub fn add_address(&mut self, name: &str, addr: IpAddr, prefix: u8) -> Result<(), NetlinkError> {
+    pub fn add_address(
+        &mut self,
+        name: &str,
+        addr: IpAddr,
+        prefix: u8,
+    ) -> Result<(), NetlinkError> {
         let index = self.require_index(name)?;
         let mut fixed = [0u8; 8];
         fixed[0] = family(&addr);
@@ -345,7 +400,13 @@ impl Netlink {
 
     /// Adds a route through an interface: to `dst` (None: the default route), via
     /// `gateway` when given.
-    pub fn add_route(&mut self, name: &str, dst: Option<(IpAddr, u8)>, gateway: Option<IpAddr>, scope: Scope) -> Result<(), NetlinkError> {
+    pub fn add_route(
+        &mut self,
+        name: &str,
+        dst: Option<(IpAddr, u8)>,
+        gateway: Option<IpAddr>,
+        scope: Scope,
+    ) -> Result<(), NetlinkError> {
         let index = self.require_index(name)?;
         let fam = dst
             .map(|(a, _)| family(&a))
@@ -404,7 +465,10 @@ mod tests {
 
     #[test]
     fn rejects_long_names() {
-        assert!(matches!(check_name("0123456789abcdef"), Err(NetlinkError::BadName(_))));
+        assert!(matches!(
+            check_name("0123456789abcdef"),
+            Err(NetlinkError::BadName(_))
+        ));
         assert!(check_name("ve-0123456789ab").is_ok());
     }
 }

@@ -61,7 +61,10 @@ const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
 /// with `CLONE_INTO_CGROUP`): no migration afterwards, so no wait for the RCU grace
 /// period a write to `cgroup.procs` costs. `ENOSYS`/`E2BIG`/`EINVAL` mean the kernel
 /// cannot do it; callers fall back to [`fork_into`] and a migration.
-pub fn fork_into_cgroup(flags: CloneFlags, cgroup: std::os::fd::BorrowedFd<'_>) -> Result<Forked, Errno> {
+pub fn fork_into_cgroup(
+    flags: CloneFlags,
+    cgroup: std::os::fd::BorrowedFd<'_>,
+) -> Result<Forked, Errno> {
     use std::os::fd::AsRawFd;
     let args = CloneArgs {
         flags: (flags.bits() as u32 as u64) | CLONE_INTO_CGROUP,
@@ -71,7 +74,13 @@ pub fn fork_into_cgroup(flags: CloneFlags, cgroup: std::os::fd::BorrowedFd<'_>) 
     };
     // SAFETY: as for fork_into: no CLONE_VM and a zero stack make this a fork; args is
     // a valid clone_args of the size passed, and the fd outlives the call.
-    let ret = unsafe { libc::syscall(libc::SYS_clone3, &args as *const CloneArgs, std::mem::size_of::<CloneArgs>()) };
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_clone3,
+            &args as *const CloneArgs,
+            std::mem::size_of::<CloneArgs>(),
+        )
+    };
     match ret {
         -1 => Err(Errno::last()),
         0 => Ok(Forked::Child),
@@ -114,7 +123,10 @@ pub fn start_time(pid: i32) -> Option<u64> {
 }
 
 /// Sets the signal mask of the calling thread and returns the previous one.
-pub fn set_sigmask(how: nix::sys::signal::SigmaskHow, set: &nix::sys::signal::SigSet) -> Result<nix::sys::signal::SigSet, Errno> {
+pub fn set_sigmask(
+    how: nix::sys::signal::SigmaskHow,
+    set: &nix::sys::signal::SigSet,
+) -> Result<nix::sys::signal::SigSet, Errno> {
     let mut old = nix::sys::signal::SigSet::empty();
     nix::sys::signal::pthread_sigmask(how, Some(set), Some(&mut old))?;
     Ok(old)

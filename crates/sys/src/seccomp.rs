@@ -111,7 +111,9 @@ fn target() -> Result<seccompiler::TargetArch, SeccompError> {
 }
 
 fn compile(filter: seccompiler::SeccompFilter) -> Result<seccompiler::BpfProgram, SeccompError> {
-    filter.try_into().map_err(|e: seccompiler::BackendError| SeccompError::Build(e.to_string()))
+    filter
+        .try_into()
+        .map_err(|e: seccompiler::BackendError| SeccompError::Build(e.to_string()))
 }
 
 /// Compiles the filters for this architecture.
@@ -119,12 +121,28 @@ pub fn build() -> Result<Program, SeccompError> {
     fn err(e: impl std::fmt::Display) -> SeccompError {
         SeccompError::Build(e.to_string())
     }
-    let rules: BTreeMap<i64, Vec<seccompiler::SeccompRule>> = denied_syscalls().into_iter().map(|(_, n)| (n, Vec::new())).collect();
-    let deny = seccompiler::SeccompFilter::new(rules, seccompiler::SeccompAction::Allow, seccompiler::SeccompAction::Errno(libc::EPERM as u32), target()?).map_err(err)?;
+    let rules: BTreeMap<i64, Vec<seccompiler::SeccompRule>> = denied_syscalls()
+        .into_iter()
+        .map(|(_, n)| (n, Vec::new()))
+        .collect();
+    let deny = seccompiler::SeccompFilter::new(
+        rules,
+        seccompiler::SeccompAction::Allow,
+        seccompiler::SeccompAction::Errno(libc::EPERM as u32),
+        target()?,
+    )
+    .map_err(err)?;
 
     use seccompiler::{SeccompCmpArgLen, SeccompCmpOp, SeccompCondition};
-    let cond = |arg: u8, value: i32| SeccompCondition::new(arg, SeccompCmpArgLen::Dword, SeccompCmpOp::Eq, value as u64).map_err(err);
-    let audit_socket = seccompiler::SeccompRule::new(vec![cond(0, libc::AF_NETLINK)?, cond(2, libc::NETLINK_AUDIT)?]).map_err(err)?;
+    let cond = |arg: u8, value: i32| {
+        SeccompCondition::new(arg, SeccompCmpArgLen::Dword, SeccompCmpOp::Eq, value as u64)
+            .map_err(err)
+    };
+    let audit_socket = seccompiler::SeccompRule::new(vec![
+        cond(0, libc::AF_NETLINK)?,
+        cond(2, libc::NETLINK_AUDIT)?,
+    ])
+    .map_err(err)?;
     let audit = seccompiler::SeccompFilter::new(
         BTreeMap::from([(libc::SYS_socket, vec![audit_socket])]),
         seccompiler::SeccompAction::Allow,
@@ -132,7 +150,9 @@ pub fn build() -> Result<Program, SeccompError> {
         target()?,
     )
     .map_err(err)?;
-    Ok(Program { filters: vec![compile(deny)?, compile(audit)?] })
+    Ok(Program {
+        filters: vec![compile(deny)?, compile(audit)?],
+    })
 }
 
 /// Installs the filters on the calling thread (inherited by children and kept across
@@ -151,7 +171,15 @@ mod tests {
         let p = super::build().expect("filter builds");
         assert!(p.len() > super::denied_syscalls().len());
         let names: Vec<&str> = super::denied_syscalls().iter().map(|(n, _)| *n).collect();
-        for n in ["init_module", "kexec_load", "bpf", "keyctl", "clock_settime", "fanotify_init", "open_by_handle_at"] {
+        for n in [
+            "init_module",
+            "kexec_load",
+            "bpf",
+            "keyctl",
+            "clock_settime",
+            "fanotify_init",
+            "open_by_handle_at",
+        ] {
             assert!(names.contains(&n), "{n}");
         }
         let mut sorted = names.clone();

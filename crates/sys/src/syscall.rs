@@ -18,7 +18,11 @@ pub enum SyscallError {
         errno: Errno,
     },
     #[error("{op} {path}: {errno}")]
-    Path { op: &'static str, path: PathBuf, errno: Errno },
+    Path {
+        op: &'static str,
+        path: PathBuf,
+        errno: Errno,
+    },
     #[error("{op}: {errno}")]
     Plain { op: &'static str, errno: Errno },
 }
@@ -74,12 +78,14 @@ impl Syscall for Real {
         flags: MsFlags,
         data: Option<&str>,
     ) -> Result<(), SyscallError> {
-        nix::mount::mount(source, target, fstype, flags, data).map_err(|errno| SyscallError::Mount {
-            source_desc: source.map_or_else(|| "none".to_string(), |s| s.display().to_string()),
-            target: target.to_path_buf(),
-            fstype: fstype.unwrap_or("none").to_string(),
-            flags,
-            errno,
+        nix::mount::mount(source, target, fstype, flags, data).map_err(|errno| {
+            SyscallError::Mount {
+                source_desc: source.map_or_else(|| "none".to_string(), |s| s.display().to_string()),
+                target: target.to_path_buf(),
+                fstype: fstype.unwrap_or("none").to_string(),
+                flags,
+                errno,
+            }
         })
     }
 
@@ -116,7 +122,8 @@ impl Syscall for Real {
         if link.symlink_metadata().is_ok() {
             return Ok(());
         }
-        std::os::unix::fs::symlink(target, link).map_err(|e| path_err("symlink", link, io_errno(&e)))
+        std::os::unix::fs::symlink(target, link)
+            .map_err(|e| path_err("symlink", link, io_errno(&e)))
     }
 
     fn exists(&mut self, path: &Path) -> bool {
@@ -124,7 +131,8 @@ impl Syscall for Real {
     }
 
     fn is_symlink(&mut self, path: &Path) -> bool {
-        path.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink())
+        path.symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink())
     }
 
     fn chdir(&mut self, path: &Path) -> Result<(), SyscallError> {
@@ -136,10 +144,16 @@ impl Syscall for Real {
     }
 
     fn sethostname(&mut self, name: &str) -> Result<(), SyscallError> {
-        nix::unistd::sethostname(name).map_err(|errno| SyscallError::Plain { op: "sethostname", errno })
+        nix::unistd::sethostname(name).map_err(|errno| SyscallError::Plain {
+            op: "sethostname",
+            errno,
+        })
     }
 
     fn unshare(&mut self, flags: CloneFlags) -> Result<(), SyscallError> {
-        nix::sched::unshare(flags).map_err(|errno| SyscallError::Plain { op: "unshare", errno })
+        nix::sched::unshare(flags).map_err(|errno| SyscallError::Plain {
+            op: "unshare",
+            errno,
+        })
     }
 }

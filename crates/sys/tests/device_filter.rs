@@ -13,7 +13,10 @@ fn privileged() -> bool {
     if nix::unistd::geteuid().is_root() {
         return true;
     }
-    assert!(std::env::var_os("CI").is_none(), "the device filter test needs root under CI");
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "the device filter test needs root under CI"
+    );
     eprintln!("skipping: not root (set CI to make this a failure)");
     false
 }
@@ -37,7 +40,11 @@ fn only_listed_devices_can_be_opened_or_made() {
         return;
     }
     let layout = Layout::detect().expect("cgroup layout");
-    let v2 = layout.hierarchies.iter().find(|h| h.kind == Kind::V2).expect("a cgroup v2 tree (pure or hybrid)");
+    let v2 = layout
+        .hierarchies
+        .iter()
+        .find(|h| h.kind == Kind::V2)
+        .expect("a cgroup v2 tree (pure or hybrid)");
     let id = std::process::id();
     let cleanup = Cleanup {
         cgroup: v2.path_of(&v2.current).join(format!("nest-devtest-{id}")),
@@ -45,10 +52,21 @@ fn only_listed_devices_can_be_opened_or_made() {
     };
     std::fs::create_dir_all(&cleanup.scratch).expect("scratch dir");
     nest_sys::cgroup::create(&cleanup.cgroup).expect("test cgroup");
-    let null = DeviceAllow { kind: DeviceType::Char, major: Some(1), minor: Some(3), access: DeviceAllow::access_from_letters("rwm") };
-    assert_eq!(bpf::attached_device_programs(&cleanup.cgroup).expect("query"), 0);
+    let null = DeviceAllow {
+        kind: DeviceType::Char,
+        major: Some(1),
+        minor: Some(3),
+        access: DeviceAllow::access_from_letters("rwm"),
+    };
+    assert_eq!(
+        bpf::attached_device_programs(&cleanup.cgroup).expect("query"),
+        0
+    );
     bpf::attach_device_filter(&cleanup.cgroup, &[null]).expect("attach the device filter");
-    assert_eq!(bpf::attached_device_programs(&cleanup.cgroup).expect("query"), 1);
+    assert_eq!(
+        bpf::attached_device_programs(&cleanup.cgroup).expect("query"),
+        1
+    );
 
     let script = format!(
         r#"echo $$ > {cg}/cgroup.procs || exit 99
@@ -61,11 +79,23 @@ busybox mknod {s}/tun c 10 200 2>/dev/null && echo MKNOD_TUN=ok || echo MKNOD_TU
         cg = cleanup.cgroup.display(),
         s = cleanup.scratch.display()
     );
-    let out = Command::new("/usr/bin/busybox").args(["sh", "-c", &script]).output().expect("busybox sh");
+    let out = Command::new("/usr/bin/busybox")
+        .args(["sh", "-c", &script])
+        .output()
+        .expect("busybox sh");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{out:?}");
-    for (k, want) in [("NULL", "ok"), ("ZERO", "denied"), ("MKNOD_NULL", "ok"), ("MKNOD_TUN", "denied"), ("NULL2", "ok")] {
-        assert!(text.lines().any(|l| l == format!("{k}={want}")), "{k} should be {want}:\n{text}");
+    for (k, want) in [
+        ("NULL", "ok"),
+        ("ZERO", "denied"),
+        ("MKNOD_NULL", "ok"),
+        ("MKNOD_TUN", "denied"),
+        ("NULL2", "ok"),
+    ] {
+        assert!(
+            text.lines().any(|l| l == format!("{k}={want}")),
+            "{k} should be {want}:\n{text}"
+        );
     }
     assert!(!cleanup.scratch.join("tun").exists());
     // The same opens outside the cgroup still work: the filter is the cgroup's alone.

@@ -17,7 +17,12 @@ pub struct Args {
     /// The file to build (default: ./default.nix).
     pub file: Option<PathBuf>,
     /// The file to build, as a flag (`nest build -f foo.nix -A system`).
-    #[arg(short = 'f', long = "file", value_name = "FILE", conflicts_with = "file")]
+    #[arg(
+        short = 'f',
+        long = "file",
+        value_name = "FILE",
+        conflicts_with = "file"
+    )]
     pub file_flag: Option<PathBuf>,
     /// Make the result the new generation of this profile instead of linking
     /// `result` (like `nix-env --set -p PROFILE`): a path, or a name under
@@ -31,7 +36,12 @@ pub struct Args {
     #[arg(short = 'A', long = "attr", value_name = "ATTRPATH")]
     pub attr: Option<String>,
     /// Name of the result symlink (outputs other than `out` get `-<output>`).
-    #[arg(short = 'o', long = "out-link", value_name = "RESULT", default_value = "result")]
+    #[arg(
+        short = 'o',
+        long = "out-link",
+        value_name = "RESULT",
+        default_value = "result"
+    )]
     pub out_link: PathBuf,
     /// Do not create a result symlink.
     #[arg(long = "no-out-link")]
@@ -75,7 +85,11 @@ pub(crate) struct Lines<'a> {
 
 impl Lines<'_> {
     pub(crate) fn new(out: &Output) -> Lines<'_> {
-        Lines { out, state: Mutex::new((0, 0, 0)), bar: Mutex::new(None) }
+        Lines {
+            out,
+            state: Mutex::new((0, 0, 0)),
+            bar: Mutex::new(None),
+        }
     }
 
     pub(crate) fn finish(&self) {
@@ -111,7 +125,13 @@ impl Progress for Lines<'_> {
             if ok {
                 s.1 += 1;
             }
-            format!("[{}/{} done, {} running] {} '{drv}'", s.1, s.2, s.0, if ok { "built" } else { "FAILED" })
+            format!(
+                "[{}/{} done, {} running] {} '{drv}'",
+                s.1,
+                s.2,
+                s.0,
+                if ok { "built" } else { "FAILED" }
+            )
         };
         if let Ok(b) = self.bar.lock() {
             match b.as_ref() {
@@ -133,7 +153,9 @@ fn search_path(include: &[String]) -> Vec<(String, String)> {
     }
     // Last, so -I and NIX_PATH win: `<nest/modules/eval-system.nix>` finds nest's own
     // Nix files, as `<nixpkgs/nixos>` does for nix-build on NixOS.
-    let given = std::env::var_os("NEST_NIX_DIR").filter(|v| !v.is_empty()).map(PathBuf::from);
+    let given = std::env::var_os("NEST_NIX_DIR")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
     if let Ok(dir) = crate::cmd::options::nix_dir(given.as_deref()) {
         sp.push(("nest".to_string(), dir.to_string_lossy().into_owned()));
     }
@@ -143,18 +165,32 @@ fn search_path(include: &[String]) -> Vec<(String, String)> {
 /// `result` → `/abs/result`, replacing an older link atomically; registered as an
 /// indirect GC root (`<state>/gcroots/auto/<hash>` → the link).
 fn link_result(store: &nest_store::Store, link: &Path, target: &str) -> anyhow::Result<()> {
-    let abs = if link.is_absolute() { link.to_path_buf() } else { std::env::current_dir()?.join(link) };
-    let tmp = abs.with_file_name(format!(".{}.tmp-{}", abs.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), std::process::id()));
+    let abs = if link.is_absolute() {
+        link.to_path_buf()
+    } else {
+        std::env::current_dir()?.join(link)
+    };
+    let tmp = abs.with_file_name(format!(
+        ".{}.tmp-{}",
+        abs.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        std::process::id()
+    ));
     let _ = std::fs::remove_file(&tmp);
-    std::os::unix::fs::symlink(target, &tmp).with_context(|| format!("creating '{}'", tmp.display()))?;
+    std::os::unix::fs::symlink(target, &tmp)
+        .with_context(|| format!("creating '{}'", tmp.display()))?;
     std::fs::rename(&tmp, &abs).with_context(|| format!("creating '{}'", abs.display()))?;
     let auto = store.state_dir().join("gcroots").join("auto");
     std::fs::create_dir_all(&auto).with_context(|| format!("creating '{}'", auto.display()))?;
-    let key = nest_nixcompat::HashAlgo::Sha256.digest(abs.to_string_lossy().as_bytes()).to_nixbase32();
+    let key = nest_nixcompat::HashAlgo::Sha256
+        .digest(abs.to_string_lossy().as_bytes())
+        .to_nixbase32();
     let root = auto.join(&key[..32]);
     let rtmp = auto.join(format!(".{}.tmp", &key[..32]));
     let _ = std::fs::remove_file(&rtmp);
-    std::os::unix::fs::symlink(&abs, &rtmp).with_context(|| format!("creating '{}'", rtmp.display()))?;
+    std::os::unix::fs::symlink(&abs, &rtmp)
+        .with_context(|| format!("creating '{}'", rtmp.display()))?;
     std::fs::rename(&rtmp, &root).with_context(|| format!("creating '{}'", root.display()))?;
     Ok(())
 }
@@ -173,9 +209,17 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     let sandbox = if args.no_sandbox {
         Sandbox::None
     } else {
-        Sandbox::Namespaces { exe: std::env::current_exe().context("finding the nest executable for the sandbox helper")? }
+        Sandbox::Namespaces {
+            exe: std::env::current_exe()
+                .context("finding the nest executable for the sandbox helper")?,
+        }
     };
-    let cfg = BuildConfig { max_jobs: args.max_jobs.max(1), sandbox, timeout: Duration::from_secs(args.timeout.max(1)), ..BuildConfig::default() };
+    let cfg = BuildConfig {
+        max_jobs: args.max_jobs.max(1),
+        sandbox,
+        timeout: Duration::from_secs(args.timeout.max(1)),
+        ..BuildConfig::default()
+    };
     let req = EvalRequest {
         input,
         attr_path: args.attr.clone().unwrap_or_default(),
@@ -195,9 +239,16 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     }
     let mut by_drv: BTreeMap<nest_store::StorePath, BTreeSet<String>> = BTreeMap::new();
     for w in &wanted {
-        by_drv.entry(store.parse_path(&w.drv_path)?).or_default().insert(w.output.clone());
+        by_drv
+            .entry(store.parse_path(&w.drv_path)?)
+            .or_default()
+            .insert(w.output.clone());
     }
-    let progress = Lines { out, state: Mutex::new((0, 0, 0)), bar: Mutex::new(None) };
+    let progress = Lines {
+        out,
+        state: Mutex::new((0, 0, 0)),
+        bar: Mutex::new(None),
+    };
     let wanted_list: Vec<_> = by_drv.into_iter().collect();
     let built = Builder::new(&store, cfg).realise(&wanted_list, &progress);
     progress.finish();
@@ -205,7 +256,10 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     if let Some(profile) = &args.profile {
         let outs: Vec<&String> = built.iter().flat_map(|b| b.outputs.values()).collect();
         let [one] = outs.as_slice() else {
-            anyhow::bail!("--profile needs exactly one output to point at; the expression built {}", outs.len());
+            anyhow::bail!(
+                "--profile needs exactly one output to point at; the expression built {}",
+                outs.len()
+            );
         };
         let p = store.parse_path(one)?;
         let profile = crate::cmd::profile::profile_of(&store, profile);

@@ -25,7 +25,12 @@ pub enum Command {
         #[arg(short = 'T', long)]
         no_pty: bool,
         /// Runtime state root (the container's state is in RUN_DIR/containers/NAME).
-        #[arg(long, value_name = "DIR", env = "NEST_RUN_DIR", default_value = "/run/nest")]
+        #[arg(
+            long,
+            value_name = "DIR",
+            env = "NEST_RUN_DIR",
+            default_value = "/run/nest"
+        )]
         run_dir: PathBuf,
         /// The command (default: /bin/sh).
         #[arg(last = true, value_name = "CMD")]
@@ -41,9 +46,11 @@ pub fn run(cmd: Command, _out: &Output) -> anyhow::Result<ExitCode> {
             let text = if spec.as_os_str() == "-" {
                 std::io::read_to_string(std::io::stdin()).context("reading the spec from stdin")?
             } else {
-                std::fs::read_to_string(&spec).with_context(|| format!("reading {}", spec.display()))?
+                std::fs::read_to_string(&spec)
+                    .with_context(|| format!("reading {}", spec.display()))?
             };
-            let spec = Spec::from_json(&text).with_context(|| format!("spec {}", spec.display()))?;
+            let spec =
+                Spec::from_json(&text).with_context(|| format!("spec {}", spec.display()))?;
             let status = nest_container::run(&spec, None)?;
             Ok(ExitCode::from(status.code().clamp(0, 255) as u8))
         }
@@ -56,7 +63,11 @@ pub fn run(cmd: Command, _out: &Output) -> anyhow::Result<ExitCode> {
         } => {
             let name = ContainerName::new(&name)?;
             let state_dir = run_dir.join("containers").join(name.as_str());
-            let command = if command.is_empty() { vec!["/bin/sh".to_string()] } else { command };
+            let command = if command.is_empty() {
+                vec!["/bin/sh".to_string()]
+            } else {
+                command
+            };
             let pty = !no_pty && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
             let status = nest_container::exec::exec(&ExecOptions {
                 name: name.as_str(),

@@ -31,28 +31,53 @@ pub struct Args {
 /// happened or it failed.
 pub fn lean_allocator() {
     use std::os::unix::process::CommandExt;
-    if LEAN_ALLOCATOR.iter().any(|(k, _)| std::env::var_os(k).is_some()) {
+    if LEAN_ALLOCATOR
+        .iter()
+        .any(|(k, _)| std::env::var_os(k).is_some())
+    {
         return;
     }
-    let Ok(exe) = std::env::current_exe() else { return };
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
     let mut args = std::env::args_os();
     let argv0 = args.next().unwrap_or_else(|| exe.clone().into_os_string());
     // exec only returns on failure; running with the default settings is then fine.
-    let _ = std::process::Command::new(exe).arg0(argv0).args(args).envs(LEAN_ALLOCATOR.iter().copied()).exec();
+    let _ = std::process::Command::new(exe)
+        .arg0(argv0)
+        .args(args)
+        .envs(LEAN_ALLOCATOR.iter().copied())
+        .exec();
 }
 
 pub fn run(args: Args, _out: &Output) -> anyhow::Result<ExitCode> {
     lean_allocator();
-    let opts = DaemonOptions { tick: Duration::from_millis(args.tick_ms.max(10)), start_timeout: Duration::from_secs(args.start_timeout), parallel: args.parallel.max(1) };
+    let opts = DaemonOptions {
+        tick: Duration::from_millis(args.tick_ms.max(10)),
+        start_timeout: Duration::from_secs(args.start_timeout),
+        parallel: args.parallel.max(1),
+    };
     daemon::run(Paths::from_env(), opts, |e| {
         let out = Output::from_env();
         match e {
-            Event::Listening { socket } => out.status(&format!("listening on {}", socket.display())),
-            Event::Adopted { name, pid } => out.status(&format!("{name}: adopted (PID 1 is {pid})")),
+            Event::Listening { socket } => {
+                out.status(&format!("listening on {}", socket.display()))
+            }
+            Event::Adopted { name, pid } => {
+                out.status(&format!("{name}: adopted (PID 1 is {pid})"))
+            }
             Event::Started { name } => out.status(&format!("{name}: started")),
             Event::StartFailed { name, error } => out.warn(&format!("{name}: {error}")),
-            Event::MonitorReplaced { name } => out.status(&format!("{name}: its monitor was gone; a new one took over")),
-            Event::BootDone { started, failed, adopted } => out.status(&format!("boot: {started} started, {failed} failed, {adopted} adopted")),
+            Event::MonitorReplaced { name } => out.status(&format!(
+                "{name}: its monitor was gone; a new one took over"
+            )),
+            Event::BootDone {
+                started,
+                failed,
+                adopted,
+            } => out.status(&format!(
+                "boot: {started} started, {failed} failed, {adopted} adopted"
+            )),
             Event::Stopping => out.status("stopping (containers keep running)"),
         }
     })?;

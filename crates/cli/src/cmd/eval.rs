@@ -75,14 +75,19 @@ fn parse_search_entry(s: &str) -> (String, String) {
 }
 
 fn search_path(include: &[String]) -> Vec<(String, String)> {
-    let cwd = std::env::current_dir().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+    let cwd = std::env::current_dir()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default();
     // Relative entries are relative to the working directory; URLs stay as they are.
     let absolute = |s: &str| {
         let (prefix, path) = parse_search_entry(s);
         if path.starts_with('/') || path.contains("://") {
             (prefix, path)
         } else {
-            (prefix, nest_eval::eval::canon_path(&format!("{cwd}/{path}")))
+            (
+                prefix,
+                nest_eval::eval::canon_path(&format!("{cwd}/{path}")),
+            )
         }
     };
     let mut sp: Vec<(String, String)> = include.iter().map(|s| absolute(s)).collect();
@@ -138,11 +143,19 @@ fn run_request(
                 ev.eval_root(e)?
             }
         };
-        auto_args.push(Attr { name: nest_eval::symbol::Sym::new(name), value, pos: Pos::NONE });
+        auto_args.push(Attr {
+            name: nest_eval::symbol::Sym::new(name),
+            value,
+            pos: Pos::NONE,
+        });
     }
     let auto_args = Attrs::from_unsorted(auto_args);
     let inputs: Vec<String> = if req.inputs.is_empty() {
-        vec![if req.exprs_are_text { String::new() } else { "./default.nix".to_string() }]
+        vec![if req.exprs_are_text {
+            String::new()
+        } else {
+            "./default.nix".to_string()
+        }]
     } else {
         req.inputs.clone()
     };
@@ -151,11 +164,19 @@ fn run_request(
             let e = ev.compile(input, Origin::String, cwd)?;
             ev.eval_root(e)?
         } else {
-            let abs = if input.starts_with('/') { input.clone() } else { format!("{cwd}/{input}") };
+            let abs = if input.starts_with('/') {
+                input.clone()
+            } else {
+                format!("{cwd}/{input}")
+            };
             let abs = nest_eval::eval::canon_path(&abs);
             nest_eval::builtins::io::import_file(ev, &abs, Pos::NONE)?
         };
-        let attrs = if req.attrs.is_empty() { vec![String::new()] } else { req.attrs.clone() };
+        let attrs = if req.attrs.is_empty() {
+            vec![String::new()]
+        } else {
+            req.attrs.clone()
+        };
         for path in &attrs {
             let mut v = root.clone();
             for comp in split_attr_path(path) {
@@ -203,7 +224,10 @@ fn select_component(
         if let Value::List(l) = &v {
             return match l.get(i) {
                 Some(x) => ev.force(x),
-                None => nest_eval::error::err(format!("list index {i} in selection path '{path}' is out of range"), Pos::NONE),
+                None => nest_eval::error::err(
+                    format!("list index {i} in selection path '{path}' is out of range"),
+                    Pos::NONE,
+                ),
             };
         }
     }
@@ -213,10 +237,16 @@ fn select_component(
                 let x = x.clone();
                 ev.force(&x)
             }
-            None => nest_eval::error::err(format!("attribute '{comp}' in selection path '{path}' not found"), Pos::NONE),
+            None => nest_eval::error::err(
+                format!("attribute '{comp}' in selection path '{path}' not found"),
+                Pos::NONE,
+            ),
         },
         other => nest_eval::error::err(
-            format!("the expression selected by the selection path '{path}' should be a set but is {}", other.type_phrase()),
+            format!(
+                "the expression selected by the selection path '{path}' should be a set but is {}",
+                other.type_phrase()
+            ),
             Pos::NONE,
         ),
     }
@@ -234,7 +264,9 @@ fn auto_call(
     use nest_eval::value::{Attr, Attrs, Value};
     let f = ev.force(v)?;
     let Value::Lambda(c) = &f else { return Ok(f) };
-    let Some(formals) = &c.lambda.formals else { return Ok(f) };
+    let Some(formals) = &c.lambda.formals else {
+        return Ok(f);
+    };
     let missing = |name: nest_eval::symbol::Sym, pos| {
         nest_eval::error::err::<Value>(
             format!(
@@ -269,7 +301,9 @@ fn auto_call(
             return missing(fm.name, fm.pos);
         }
     }
-    let arg = Value::attrs(Attrs::from_unsorted(pass.into_iter().map(|a: Attr| a).collect()));
+    let arg = Value::attrs(Attrs::from_unsorted(
+        pass.into_iter().map(|a: Attr| a).collect(),
+    ));
     ev.call(&f, arg, Pos::NONE)
 }
 
@@ -331,7 +365,9 @@ pub fn nix_instantiate_from_argv(args: impl Iterator<Item = OsString>) -> ExitCo
 }
 
 fn usage_error(out: &Output, msg: String) -> ExitCode {
-    out.error(&anyhow::anyhow!("error: {msg}\nTry 'nix-instantiate --help' for more information."));
+    out.error(&anyhow::anyhow!(
+        "error: {msg}\nTry 'nix-instantiate --help' for more information."
+    ));
     ExitCode::from(crate::exit::FAILURE)
 }
 
@@ -343,7 +379,9 @@ fn nix_instantiate(args: impl Iterator<Item = OsString>, out: &Output) -> ExitCo
     let mut i = 0;
     let next = |i: &mut usize, flag: &str| -> Result<String, String> {
         *i += 1;
-        args.get(*i).cloned().ok_or_else(|| format!("flag '{flag}' requires an argument"))
+        args.get(*i)
+            .cloned()
+            .ok_or_else(|| format!("flag '{flag}' requires an argument"))
     };
     while i < args.len() {
         let a = args[i].clone();
@@ -376,7 +414,9 @@ fn nix_instantiate(args: impl Iterator<Item = OsString>, out: &Output) -> ExitCo
                     req.args.push((n, ArgValue::Str(s)));
                 }
                 s if s.starts_with("-I") && s.len() > 2 => req.include.push(s[2..].to_string()),
-                s if s.starts_with('-') && s != "-" => return Err(format!("unrecognised flag '{s}'")),
+                s if s.starts_with('-') && s != "-" => {
+                    return Err(format!("unrecognised flag '{s}'"))
+                }
                 s => req.inputs.push(s.to_string()),
             }
             Ok(())

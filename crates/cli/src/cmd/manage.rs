@@ -119,7 +119,9 @@ pub enum Command {
         config: Option<String>,
     },
     /// Run a command in a running container as root: `run NAME -- CMD…`.
-    #[command(after_long_help = "Exits with the command's status (128+N when killed by signal N).")]
+    #[command(
+        after_long_help = "Exits with the command's status (128+N when killed by signal N)."
+    )]
     Run {
         name: String,
         #[arg(last = true, required = true, value_name = "CMD")]
@@ -184,7 +186,9 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
             if json {
                 match sup.inspect(&name) {
                     Ok(info) => out.json(&info),
-                    Err(nest_supervisor::Error::NoSuchContainer(_)) => out.json(&serde_json::json!({ "name": name, "status": "gone" })),
+                    Err(nest_supervisor::Error::NoSuchContainer(_)) => {
+                        out.json(&serde_json::json!({ "name": name, "status": "gone" }))
+                    }
                     Err(e) => return Err(e.into()),
                 }
             } else {
@@ -195,7 +199,13 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
         Command::Start { names, timeout } => start_many(&sup, out, &names, secs(timeout)?),
         Command::Stop { name, timeout } => {
             let t = timeout.map(secs).transpose()?;
-            let result = match via_daemon(&sup, Request::Stop { name: name.clone(), timeout_sec: timeout })? {
+            let result = match via_daemon(
+                &sup,
+                Request::Stop {
+                    name: name.clone(),
+                    timeout_sec: timeout,
+                },
+            )? {
                 Some(r) => r,
                 None => stop_word(sup.stop(&name, t)?).to_string(),
             };
@@ -211,16 +221,27 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Restart { name, timeout } => {
-            let result = match via_daemon(&sup, Request::Restart { name: name.clone(), timeout_sec: Some(timeout) })? {
+            let result = match via_daemon(
+                &sup,
+                Request::Restart {
+                    name: name.clone(),
+                    timeout_sec: Some(timeout),
+                },
+            )? {
                 Some(r) => r,
-                None => nest_supervisor::daemon::start_word(&sup.restart(&name, secs(timeout)?)?).to_string(),
+                None => nest_supervisor::daemon::start_word(&sup.restart(&name, secs(timeout)?)?)
+                    .to_string(),
             };
             out.status(&format!("{name}: {result}"));
             Ok(ExitCode::SUCCESS)
         }
         Command::Create(a) => {
             let mut module_text = None;
-            let restart = a.restart.as_deref().map(str::parse::<RestartPolicy>).transpose()?;
+            let restart = a
+                .restart
+                .as_deref()
+                .map(str::parse::<RestartPolicy>)
+                .transpose()?;
             let system_path = match (&a.config_file, &a.config) {
                 (None, None) => a.system_path,
                 (file, expr) => {
@@ -252,10 +273,16 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
             let cfg = sup.create(&opts)?;
             if let Some(module) = module_text {
                 // Kept so that `update NAME` without flags evaluates it again.
-                nest_supervisor::files::write_atomic(&sup.paths.module_file(cfg.name()), module.as_bytes())?;
+                nest_supervisor::files::write_atomic(
+                    &sup.paths.module_file(cfg.name()),
+                    module.as_bytes(),
+                )?;
             }
             if let (Some(h), Some(l)) = (cfg.spec.host_address, cfg.spec.local_address) {
-                out.status(&format!("host IP is {}, container IP is {}", h.addr, l.addr));
+                out.status(&format!(
+                    "host IP is {}, container IP is {}",
+                    h.addr, l.addr
+                ));
             }
             // Like nixos-container: the (possibly suffixed) name on stdout.
             out.stdout(&format!("{}\n", cfg.name()));
@@ -266,7 +293,12 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
             out.status(&format!("{name}: destroyed"));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Update { name, system_path, config_file, config } => {
+        Command::Update {
+            name,
+            system_path,
+            config_file,
+            config,
+        } => {
             let stored = sup.paths.module_file(&name);
             let mut module_text = None;
             let system_path = match (&config_file, &config) {
@@ -274,7 +306,8 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
                 // evaluated and built again from it (a --config-file is re-read).
                 (None, None) if system_path.is_none() && stored.is_file() => {
                     sup.inspect(&name)?;
-                    let module = std::fs::read_to_string(&stored).with_context(|| format!("reading '{}'", stored.display()))?;
+                    let module = std::fs::read_to_string(&stored)
+                        .with_context(|| format!("reading '{}'", stored.display()))?;
                     Some(build_system(&sup, out, &name, &module)?)
                 }
                 (None, None) => system_path,
@@ -291,8 +324,12 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
                 nest_supervisor::files::write_atomic(&stored, module.as_bytes())?;
             }
             match outcome {
-                UpdateOutcome::Saved => out.status(&format!("{name}: updated; the new system boots at the next start")),
-                UpdateOutcome::Restarted => out.status(&format!("{name}: the new system is outside the store, so the container was restarted")),
+                UpdateOutcome::Saved => out.status(&format!(
+                    "{name}: updated; the new system boots at the next start"
+                )),
+                UpdateOutcome::Restarted => out.status(&format!(
+                    "{name}: the new system is outside the store, so the container was restarted"
+                )),
                 UpdateOutcome::Activated(r) => {
                     out.status(&format!(
                         "{name}: activated in place (started: {}; stopped: {}; restarted: {}; unchanged: {})",
@@ -314,7 +351,9 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
         }
         Command::Login { name } => {
             if !std::io::stdin().is_terminal() {
-                anyhow::bail!("login needs a terminal; use `nest container run {name} -- CMD` from scripts");
+                anyhow::bail!(
+                    "login needs a terminal; use `nest container run {name} -- CMD` from scripts"
+                );
             }
             Ok(code(sup.exec(&name, &["login".into()], true)?))
         }
@@ -326,7 +365,12 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
             out.stdout(&sup.show_host_key(&name)?);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Logs { name, follow, service, lines } => {
+        Command::Logs {
+            name,
+            follow,
+            service,
+            lines,
+        } => {
             sup.inspect(&name)?;
             let path = logs::log_file(&sup.paths, &name, service.as_deref())?;
             if !follow {
@@ -350,10 +394,21 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
             if json {
                 out.json(&procs);
             } else {
-                let mut text = format!("{:>8} {:>8} {:1} {:>10} {:>8}  COMMAND\n", "PID", "PPID", "S", "RSS(KiB)", "CPU(s)");
+                let mut text = format!(
+                    "{:>8} {:>8} {:1} {:>10} {:>8}  COMMAND\n",
+                    "PID", "PPID", "S", "RSS(KiB)", "CPU(s)"
+                );
                 let tick = clock_ticks();
                 for p in procs {
-                    text.push_str(&format!("{:>8} {:>8} {:1} {:>10} {:>8.2}  {}\n", p.pid, p.ppid, p.state, p.rss_kib, p.cpu_ticks as f64 / tick, p.command));
+                    text.push_str(&format!(
+                        "{:>8} {:>8} {:1} {:>10} {:>8.2}  {}\n",
+                        p.pid,
+                        p.ppid,
+                        p.state,
+                        p.rss_kib,
+                        p.cpu_ticks as f64 / tick,
+                        p.command
+                    ));
                 }
                 out.stdout(&text);
             }
@@ -364,7 +419,9 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
             if json {
                 out.json(&s);
             } else {
-                let opt = |v: Option<u64>, f: &dyn Fn(u64) -> String| v.map(f).unwrap_or_else(|| "-".into());
+                let opt = |v: Option<u64>, f: &dyn Fn(u64) -> String| {
+                    v.map(f).unwrap_or_else(|| "-".into())
+                };
                 out.stdout(&format!(
                     "name:       {}\npid:        {}\nprocesses:  {}\nmemory:     {}\nmemory max: {}\ncpu:        {}\npids:       {}\n",
                     s.name,
@@ -380,7 +437,8 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
         }
         Command::Supervise { name, foreground } => {
             super::daemon::lean_allocator();
-            monitor::run(&sup.paths, &name, monitor::MonitorOptions { foreground }).with_context(|| format!("supervising container {name}"))?;
+            monitor::run(&sup.paths, &name, monitor::MonitorOptions { foreground })
+                .with_context(|| format!("supervising container {name}"))?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -392,7 +450,8 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
 fn config_module(name: &str, file: Option<&Path>, expr: Option<&str>) -> anyhow::Result<String> {
     let body = match (file, expr) {
         (Some(f), _) => {
-            let abs = std::fs::canonicalize(f).with_context(|| format!("reading '{}'", f.display()))?;
+            let abs =
+                std::fs::canonicalize(f).with_context(|| format!("reading '{}'", f.display()))?;
             format!("imports = [ {} ];", options::nix_path(&abs))
         }
         (None, Some(e)) if e.trim_start().starts_with('{') => format!("imports = [ ({e}\n) ];"),
@@ -408,9 +467,16 @@ fn config_module(name: &str, file: Option<&Path>, expr: Option<&str>) -> anyhow:
 /// Evaluates a container's configuration with nest's host and system modules (as
 /// `nest switch` does for one container) and builds its `system.build.toplevel` with
 /// `nest build`; returns the system's store path.
-fn build_system(sup: &Supervisor, out: &Output, name: &str, module: &str) -> anyhow::Result<PathBuf> {
+fn build_system(
+    sup: &Supervisor,
+    out: &Output,
+    name: &str,
+    module: &str,
+) -> anyhow::Result<PathBuf> {
     nest_supervisor::config::name(name)?;
-    let given = std::env::var_os("NEST_NIX_DIR").filter(|v| !v.is_empty()).map(PathBuf::from);
+    let given = std::env::var_os("NEST_NIX_DIR")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
     let dir = options::nix_dir(given.as_deref())?;
     let toplevel = format!(
         "(import {} {{ configuration = {}; }}).checked.containers.{}.config.system.build.toplevel",
@@ -432,19 +498,34 @@ fn build_system(sup: &Supervisor, out: &Output, name: &str, module: &str) -> any
         .output()
         .context("running nest build")?;
     if !built.status.success() {
-        anyhow::bail!("{name}: evaluating or building the configuration failed ({}); nothing was changed", built.status);
+        anyhow::bail!(
+            "{name}: evaluating or building the configuration failed ({}); nothing was changed",
+            built.status
+        );
     }
-    let v: serde_json::Value = serde_json::from_slice(&built.stdout).context("nest build --json printed invalid JSON")?;
-    let path = v[0]["outputs"]["out"].as_str().context("nest build --json named no output")?;
+    let v: serde_json::Value =
+        serde_json::from_slice(&built.stdout).context("nest build --json printed invalid JSON")?;
+    let path = v[0]["outputs"]["out"]
+        .as_str()
+        .context("nest build --json named no output")?;
     Ok(PathBuf::from(path))
 }
 
 fn clock_ticks() -> f64 {
-    nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK).ok().flatten().map(|t| t as f64).filter(|t| *t > 0.0).unwrap_or(100.0)
+    nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
+        .ok()
+        .flatten()
+        .map(|t| t as f64)
+        .filter(|t| *t > 0.0)
+        .unwrap_or(100.0)
 }
 
 fn list_or_none(v: &[String]) -> String {
-    if v.is_empty() { "none".into() } else { v.join(", ") }
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.join(", ")
+    }
 }
 
 fn stop_word(o: StopOutcome) -> &'static str {
@@ -465,7 +546,13 @@ fn via_daemon(sup: &Supervisor, req: Request) -> anyhow::Result<Option<String>> 
 }
 
 fn start_one(sup: &Supervisor, name: &str, timeout: Duration) -> anyhow::Result<String> {
-    if let Some(r) = via_daemon(sup, Request::Start { name: name.to_string(), timeout_sec: Some(timeout.as_secs_f64()) })? {
+    if let Some(r) = via_daemon(
+        sup,
+        Request::Start {
+            name: name.to_string(),
+            timeout_sec: Some(timeout.as_secs_f64()),
+        },
+    )? {
         return Ok(r);
     }
     let outcome = sup.start(name, timeout)?;
@@ -474,7 +561,12 @@ fn start_one(sup: &Supervisor, name: &str, timeout: Duration) -> anyhow::Result<
 
 /// Starts several containers at once (bounded parallelism), with a progress line per
 /// container; fails when any of them failed.
-fn start_many(sup: &Supervisor, out: &Output, names: &[String], timeout: Duration) -> anyhow::Result<ExitCode> {
+fn start_many(
+    sup: &Supervisor,
+    out: &Output,
+    names: &[String],
+    timeout: Duration,
+) -> anyhow::Result<ExitCode> {
     if let [name] = names {
         let r = start_one(sup, name, timeout)?;
         out.status(&format!("{name}: {r}"));
@@ -493,9 +585,12 @@ fn start_many(sup: &Supervisor, out: &Output, names: &[String], timeout: Duratio
                     let Ok(mut d) = done.lock() else { break };
                     d.0 += 1;
                     match r {
-                        Ok(word) => progress.step(&format!("[{}/{total}] {name}: {word}", d.0), false),
+                        Ok(word) => {
+                            progress.step(&format!("[{}/{total}] {name}: {word}", d.0), false)
+                        }
                         Err(e) => {
-                            progress.step(&format!("[{}/{total}] {name}: failed: {e:#}", d.0), true);
+                            progress
+                                .step(&format!("[{}/{total}] {name}: failed: {e:#}", d.0), true);
                             d.1.push(name.clone());
                         }
                     }
@@ -506,7 +601,11 @@ fn start_many(sup: &Supervisor, out: &Output, names: &[String], timeout: Duratio
     progress.finish();
     let failed = done.lock().map(|d| d.1.clone()).unwrap_or_default();
     if !failed.is_empty() {
-        anyhow::bail!("{} of {total} containers failed to start: {}", failed.len(), failed.join(", "));
+        anyhow::bail!(
+            "{} of {total} containers failed to start: {}",
+            failed.len(),
+            failed.join(", ")
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -526,7 +625,10 @@ fn list(sup: &Supervisor, out: &Output, json: bool, long: bool) -> anyhow::Resul
     }
     let mut text = String::new();
     if long {
-        text.push_str(&format!("{:<24} {:<9} {:>8} {:<16} {:<5} {}\n", "NAME", "STATE", "PID", "ADDRESS", "AUTO", "SYSTEM"));
+        text.push_str(&format!(
+            "{:<24} {:<9} {:>8} {:<16} {:<5} {}\n",
+            "NAME", "STATE", "PID", "ADDRESS", "AUTO", "SYSTEM"
+        ));
     }
     for r in &all {
         match r {
@@ -558,7 +660,10 @@ fn long_line(out: &Output, i: &ContainerInfo) -> String {
         i.pid.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
         i.local_address.clone().unwrap_or_else(|| "-".into()),
         if i.auto_start { "yes" } else { "no" },
-        i.system.as_ref().map(|s| s.display().to_string()).unwrap_or_default()
+        i.system
+            .as_ref()
+            .map(|s| s.display().to_string())
+            .unwrap_or_default()
     )
 }
 
@@ -568,10 +673,19 @@ mod tests {
 
     #[test]
     fn config_module_shapes() {
-        let body = config_module("web", None, Some("services.openssh.enable = true;")).expect("module");
+        let body =
+            config_module("web", None, Some("services.openssh.enable = true;")).expect("module");
         assert_eq!(body, "{ containers.\"web\" = { config = { config, lib, pkgs, ... }: with lib; { services.openssh.enable = true;\n }; }; }");
         let braces = config_module("web", None, Some("{ pkgs, ... }: { }")).expect("module");
-        assert!(braces.contains("imports = [ ({ pkgs, ... }: { }\n) ];"), "{braces}");
-        assert!(config_module("web", Some(std::path::Path::new("/nonexistent/c.nix")), None).is_err());
+        assert!(
+            braces.contains("imports = [ ({ pkgs, ... }: { }\n) ];"),
+            "{braces}"
+        );
+        assert!(config_module(
+            "web",
+            Some(std::path::Path::new("/nonexistent/c.nix")),
+            None
+        )
+        .is_err());
     }
 }

@@ -45,7 +45,11 @@ pub struct Args {
     #[arg(long, value_name = "ADDR", requires = "private_network")]
     pub local_address6: Option<String>,
     /// Attach the host side of the veth pair to this bridge.
-    #[arg(long = "network-bridge", value_name = "BRIDGE", requires = "private_network")]
+    #[arg(
+        long = "network-bridge",
+        value_name = "BRIDGE",
+        requires = "private_network"
+    )]
     pub bridge: Option<String>,
     /// Forward a host port to the container: [tcp:|udp:]HOSTPORT[:CONTAINERPORT].
     #[arg(short = 'p', long = "port", value_name = "PORT")]
@@ -93,7 +97,12 @@ pub struct Args {
     #[arg(long, value_name = "MODE", default_value = "copy-host", value_parser = ["copy-host", "off"])]
     pub resolv_conf: String,
     /// Runtime state root; the container's state is in RUN_DIR/containers/NAME.
-    #[arg(long, value_name = "DIR", env = "NEST_RUN_DIR", default_value = "/run/nest")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "NEST_RUN_DIR",
+        default_value = "/run/nest"
+    )]
     pub run_dir: PathBuf,
     /// Print the spec as JSON on stdout and exit without starting anything.
     #[arg(long)]
@@ -126,7 +135,10 @@ fn parse_port(s: &str) -> anyhow::Result<ForwardPort> {
         None => (rest, None),
     };
     let host_port = h.parse().with_context(|| format!("bad port {s:?}"))?;
-    let container_port = c.map(|c| c.parse()).transpose().with_context(|| format!("bad port {s:?}"))?;
+    let container_port = c
+        .map(|c| c.parse())
+        .transpose()
+        .with_context(|| format!("bad port {s:?}"))?;
     Ok(ForwardPort {
         protocol,
         host_port,
@@ -142,7 +154,8 @@ fn parse_bytes(s: &str) -> anyhow::Result<u64> {
         _ => (s, 1),
     };
     let n: u64 = num.parse().with_context(|| format!("bad size {s:?}"))?;
-    n.checked_mul(mult).with_context(|| format!("size {s:?} is too large"))
+    n.checked_mul(mult)
+        .with_context(|| format!("size {s:?} is too large"))
 }
 
 fn address(s: &Option<String>) -> anyhow::Result<Option<Address>> {
@@ -152,7 +165,10 @@ fn address(s: &Option<String>) -> anyhow::Result<Option<Address>> {
 /// The name `nest spawn` uses when none is given: the root directory's name with
 /// characters a name may not have replaced by `-`.
 fn name_from_root(root: &Path) -> String {
-    let base = root.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    let base = root
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let cleaned: String = base
         .chars()
         .map(|c| {
@@ -172,11 +188,21 @@ fn name_from_root(root: &Path) -> String {
 }
 
 pub fn spec_from_args(args: &Args) -> anyhow::Result<Spec> {
-    let root = std::path::absolute(&args.root).with_context(|| format!("root directory {}", args.root.display()))?;
-    let name = ContainerName::new(&args.machine.clone().unwrap_or_else(|| name_from_root(&root)))?;
+    let root = std::path::absolute(&args.root)
+        .with_context(|| format!("root directory {}", args.root.display()))?;
+    let name = ContainerName::new(
+        &args
+            .machine
+            .clone()
+            .unwrap_or_else(|| name_from_root(&root)),
+    )?;
     let mut spec = Spec::new(name.clone());
     spec.root_dir = Some(root);
-    spec.state_dir = Some(std::path::absolute(&args.run_dir)?.join("containers").join(name.as_str()));
+    spec.state_dir = Some(
+        std::path::absolute(&args.run_dir)?
+            .join("containers")
+            .join(name.as_str()),
+    );
     spec.store_dir = args.store.as_deref().map(std::path::absolute).transpose()?;
     spec.ephemeral = args.ephemeral;
     spec.init = args.boot.clone();
@@ -198,7 +224,11 @@ pub fn spec_from_args(args: &Args) -> anyhow::Result<Spec> {
     spec.host_address6 = address(&args.host_address6)?;
     spec.local_address6 = address(&args.local_address6)?;
     spec.host_bridge = args.bridge.clone();
-    spec.forward_ports = args.port.iter().map(|p| parse_port(p)).collect::<anyhow::Result<_>>()?;
+    spec.forward_ports = args
+        .port
+        .iter()
+        .map(|p| parse_port(p))
+        .collect::<anyhow::Result<_>>()?;
     spec.allowed_devices = args
         .allow_device
         .iter()
@@ -229,7 +259,11 @@ pub fn spec_from_args(args: &Args) -> anyhow::Result<Spec> {
     spec.environment = env;
     spec.no_new_privileges = args.no_new_privileges;
     spec.seccomp = args.seccomp;
-    spec.resolv_conf = if args.resolv_conf == "off" { nest_container::spec::ResolvConf::Off } else { nest_container::spec::ResolvConf::CopyHost };
+    spec.resolv_conf = if args.resolv_conf == "off" {
+        nest_container::spec::ResolvConf::Off
+    } else {
+        nest_container::spec::ResolvConf::CopyHost
+    };
     spec.validate()?;
     Ok(spec)
 }

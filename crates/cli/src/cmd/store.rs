@@ -22,10 +22,20 @@ pub struct StoreArgs {
 impl StoreArgs {
     pub fn open(&self) -> anyhow::Result<Store> {
         let abs = |p: &PathBuf| -> anyhow::Result<PathBuf> {
-            Ok(if p.is_absolute() { p.clone() } else { std::env::current_dir().context("current directory")?.join(p) })
+            Ok(if p.is_absolute() {
+                p.clone()
+            } else {
+                std::env::current_dir()
+                    .context("current directory")?
+                    .join(p)
+            })
         };
-        let cfg = StoreConfig { store_dir: abs(&self.store)?, state_dir: abs(&self.state_dir)? };
-        Store::open(&cfg).with_context(|| format!("opening the store at '{}'", cfg.store_dir.display()))
+        let cfg = StoreConfig {
+            store_dir: abs(&self.store)?,
+            state_dir: abs(&self.state_dir)?,
+        };
+        Store::open(&cfg)
+            .with_context(|| format!("opening the store at '{}'", cfg.store_dir.display()))
     }
 }
 
@@ -113,7 +123,10 @@ fn parse_paths(store: &Store, paths: &[String]) -> anyhow::Result<Vec<StorePath>
         let s = if store.store_dir().is_in_store(p) {
             p.clone()
         } else {
-            std::fs::canonicalize(p).with_context(|| format!("path '{p}'"))?.to_string_lossy().into_owned()
+            std::fs::canonicalize(p)
+                .with_context(|| format!("path '{p}'"))?
+                .to_string_lossy()
+                .into_owned()
         };
         out.push(store.parse_path(&s)?);
     }
@@ -126,8 +139,12 @@ fn container_roots(store: &Store) -> anyhow::Result<Vec<StorePath>> {
     let paths = nest_supervisor::Paths::from_env();
     let mut out = Vec::new();
     for name in nest_supervisor::config::names(&paths).context("listing the containers")? {
-        let Ok(cfg) = nest_supervisor::config::load(&paths, &name) else { continue };
-        let Some(sys) = cfg.system().and_then(|p| p.to_str()) else { continue };
+        let Ok(cfg) = nest_supervisor::config::load(&paths, &name) else {
+            continue;
+        };
+        let Some(sys) = cfg.system().and_then(|p| p.to_str()) else {
+            continue;
+        };
         if store.store_dir().is_in_store(sys) {
             if let Ok(p) = store.parse_path(sys) {
                 out.push(p);
@@ -147,12 +164,21 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
             let s = store.open()?;
             let name = match name {
                 Some(n) => n,
-                None => path.file_name().map(|n| n.to_string_lossy().into_owned()).context("the path has no file name; pass --name")?,
+                None => path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .context("the path has no file name; pass --name")?,
             };
             let p = s.add_path(&path, &name)?;
             out.stdout(&format!("{}\n", s.print(&p)));
         }
-        Command::PathInfo { paths, recursive, closure_size, json, store } => {
+        Command::PathInfo {
+            paths,
+            recursive,
+            closure_size,
+            json,
+            store,
+        } => {
             let s = store.open()?;
             let ps = parse_paths(&s, &paths)?;
             let infos = s.path_info(&ps, recursive, closure_size)?;
@@ -171,7 +197,11 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
                 out.stdout(&text);
             }
         }
-        Command::Verify { check_contents, json, store } => {
+        Command::Verify {
+            check_contents,
+            json,
+            store,
+        } => {
             let s = store.open()?;
             let r = s.verify(check_contents)?;
             if json {
@@ -186,7 +216,11 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
                 out.status(&format!(
                     "checked {} paths{}; {} missing, {} modified, {} unregistered entries",
                     r.checked,
-                    if check_contents { format!(" ({} of NAR)", human(r.nar_bytes)) } else { String::new() },
+                    if check_contents {
+                        format!(" ({} of NAR)", human(r.nar_bytes))
+                    } else {
+                        String::new()
+                    },
                     r.missing.len(),
                     r.modified.len(),
                     r.unregistered.len()
@@ -196,11 +230,19 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(crate::exit::FAILURE));
             }
         }
-        Command::Gc { dry_run, roots, json, store } => {
+        Command::Gc {
+            dry_run,
+            roots,
+            json,
+            store,
+        } => {
             let s = store.open()?;
             let mut extra = parse_paths(&s, &roots)?;
             extra.extend(container_roots(&s)?);
-            let r = s.gc(&GcOptions { dry_run, extra_roots: extra })?;
+            let r = s.gc(&GcOptions {
+                dry_run,
+                extra_roots: extra,
+            })?;
             if json {
                 out.json(&r);
             } else {
@@ -218,24 +260,40 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
                 ));
             }
         }
-        Command::Realise { drvs, max_jobs, no_sandbox, timeout, store } => {
+        Command::Realise {
+            drvs,
+            max_jobs,
+            no_sandbox,
+            timeout,
+            store,
+        } => {
             let s = store.open()?;
             let mut wanted = Vec::new();
             for d in parse_paths(&s, &drvs)? {
                 if !d.name().ends_with(".drv") {
                     anyhow::bail!("'{}' is not a derivation", s.print(&d));
                 }
-                let text = std::fs::read(s.real_path(&d)).with_context(|| format!("reading '{}'", s.print(&d)))?;
+                let text = std::fs::read(s.real_path(&d))
+                    .with_context(|| format!("reading '{}'", s.print(&d)))?;
                 let name = d.name().trim_end_matches(".drv");
-                let drv = nest_nixcompat::Derivation::parse(s.store_dir(), &text, name).with_context(|| format!("reading '{}'", s.print(&d)))?;
+                let drv = nest_nixcompat::Derivation::parse(s.store_dir(), &text, name)
+                    .with_context(|| format!("reading '{}'", s.print(&d)))?;
                 wanted.push((d, drv.outputs.keys().cloned().collect()));
             }
             let sandbox = if no_sandbox {
                 nest_build::Sandbox::None
             } else {
-                nest_build::Sandbox::Namespaces { exe: std::env::current_exe().context("finding the nest executable for the sandbox helper")? }
+                nest_build::Sandbox::Namespaces {
+                    exe: std::env::current_exe()
+                        .context("finding the nest executable for the sandbox helper")?,
+                }
             };
-            let cfg = nest_build::BuildConfig { max_jobs: max_jobs.max(1), sandbox, timeout: std::time::Duration::from_secs(timeout.max(1)), ..nest_build::BuildConfig::default() };
+            let cfg = nest_build::BuildConfig {
+                max_jobs: max_jobs.max(1),
+                sandbox,
+                timeout: std::time::Duration::from_secs(timeout.max(1)),
+                ..nest_build::BuildConfig::default()
+            };
             let progress = crate::cmd::build::Lines::new(out);
             let built = nest_build::Builder::new(&s, cfg).realise(&wanted, &progress);
             progress.finish();

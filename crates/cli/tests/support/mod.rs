@@ -9,7 +9,10 @@ pub fn privileged() -> bool {
     if nix::unistd::geteuid().is_root() {
         return true;
     }
-    assert!(std::env::var_os("CI").is_none(), "the privileged tests need root under CI");
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "the privileged tests need root under CI"
+    );
     eprintln!("skipping: not root (set CI to make this a failure)");
     false
 }
@@ -17,7 +20,11 @@ pub fn privileged() -> bool {
 /// A name no other test (or concurrent test run) uses.
 pub fn unique(prefix: &str) -> String {
     static N: AtomicU32 = AtomicU32::new(0);
-    format!("{prefix}{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst))
+    format!(
+        "{prefix}{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
 }
 
 /// Polls until `f` holds (services start asynchronously after activation); fails the
@@ -25,7 +32,10 @@ pub fn unique(prefix: &str) -> String {
 pub fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
     let end = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while !f() {
-        assert!(std::time::Instant::now() < end, "timed out waiting for {what}");
+        assert!(
+            std::time::Instant::now() < end,
+            "timed out waiting for {what}"
+        );
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
 }
@@ -33,5 +43,9 @@ pub fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
 /// The pid of service `name` in an init status document (`nest container status --json`
 /// or init's `status.json`), when it runs.
 pub fn service_pid(status: &serde_json::Value, name: &str) -> Option<i64> {
-    status["services"].as_array()?.iter().find(|s| s["name"] == name)?["pid"].as_i64()
+    status["services"]
+        .as_array()?
+        .iter()
+        .find(|s| s["name"] == name)?["pid"]
+        .as_i64()
 }

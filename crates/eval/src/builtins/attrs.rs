@@ -26,12 +26,19 @@ pub static OPS: &[PrimOp] = &[
 
 fn attr_names(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let s = ev.expect_attrs(&a[0], pos)?;
-    Ok(Value::list(s.entries.iter().map(|e| Value::string(e.name.as_str())).collect()))
+    Ok(Value::list(
+        s.entries
+            .iter()
+            .map(|e| Value::string(e.name.as_str()))
+            .collect(),
+    ))
 }
 
 fn attr_values(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let s = ev.expect_attrs(&a[0], pos)?;
-    Ok(Value::list(s.entries.iter().map(|e| e.value.clone()).collect()))
+    Ok(Value::list(
+        s.entries.iter().map(|e| e.value.clone()).collect(),
+    ))
 }
 
 fn get_attr(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
@@ -42,7 +49,10 @@ fn get_attr(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             let v = v.clone();
             ev.force(&v)
         }
-        None => err(format!("attribute '{name}' missing for call to 'getAttr'"), pos),
+        None => err(
+            format!("attribute '{name}' missing for call to 'getAttr'"),
+            pos,
+        ),
     }
 }
 
@@ -59,8 +69,12 @@ fn remove_attrs(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     for n in names.iter() {
         remove.push(Sym::new(&ev.force_str(n, pos)?));
     }
-    let entries: Vec<Attr> =
-        s.entries.iter().filter(|e| !remove.contains(&e.name)).cloned().collect();
+    let entries: Vec<Attr> = s
+        .entries
+        .iter()
+        .filter(|e| !remove.contains(&e.name))
+        .cloned()
+        .collect();
     Ok(Value::attrs(Attrs::from_sorted(entries)))
 }
 
@@ -76,7 +90,11 @@ fn list_to_attrs(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         let Some(attr) = s.get_attr(ev.syms.value) else {
             return err("attribute 'value' missing for call to 'listToAttrs'", pos);
         };
-        entries.push(Attr { name: Sym::new(&name), value: attr.value.clone(), pos: attr.pos });
+        entries.push(Attr {
+            name: Sym::new(&name),
+            value: attr.value.clone(),
+            pos: attr.pos,
+        });
     }
     // The first occurrence of a name wins.
     entries.reverse();
@@ -92,7 +110,11 @@ fn map_attrs(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         .map(|e| {
             let name = Value::string(e.name.as_str());
             let partial = Thunk::new(Pending::Apply(f.clone(), name));
-            Attr { name: e.name, value: Thunk::new(Pending::Apply(partial, e.value.clone())), pos: e.pos }
+            Attr {
+                name: e.name,
+                value: Thunk::new(Pending::Apply(partial, e.value.clone())),
+                pos: e.pos,
+            }
         })
         .collect();
     Ok(Value::attrs(Attrs::from_sorted(entries)))
@@ -101,7 +123,12 @@ fn map_attrs(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 fn intersect_attrs(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let x = ev.expect_attrs(&a[0], pos)?;
     let y = ev.expect_attrs(&a[1], pos)?;
-    let entries = y.entries.iter().filter(|e| x.get(e.name).is_some()).cloned().collect();
+    let entries = y
+        .entries
+        .iter()
+        .filter(|e| x.get(e.name).is_some())
+        .cloned()
+        .collect();
     Ok(Value::attrs(Attrs::from_sorted(entries)))
 }
 
@@ -125,7 +152,11 @@ fn function_args(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             Some(f) => Ok(Value::attrs(Attrs::from_unsorted(
                 f.entries
                     .iter()
-                    .map(|x| Attr { name: x.name, value: Value::Bool(x.default.is_some()), pos: x.pos })
+                    .map(|x| Attr {
+                        name: x.name,
+                        value: Value::Bool(x.default.is_some()),
+                        pos: x.pos,
+                    })
                     .collect(),
             ))),
         },
@@ -148,7 +179,11 @@ fn zip_attrs_with(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         .into_iter()
         .map(|(name, vals)| {
             let partial = Thunk::new(Pending::Apply(f.clone(), Value::string(name.as_str())));
-            Attr { name, value: Thunk::new(Pending::Apply(partial, Value::list(vals))), pos: Pos::NONE }
+            Attr {
+                name,
+                value: Thunk::new(Pending::Apply(partial, Value::list(vals))),
+                pos: Pos::NONE,
+            }
         })
         .collect();
     Ok(Value::attrs(Attrs::from_sorted(entries)))

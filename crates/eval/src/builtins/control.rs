@@ -34,7 +34,10 @@ fn abort(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 
 fn try_eval(ev: &mut Eval, a: &[Value], _pos: Pos) -> EResult<Value> {
     match ev.force(&a[0]) {
-        Ok(v) => Ok(make_attrs(vec![("success", Value::Bool(true)), ("value", v)])),
+        Ok(v) => Ok(make_attrs(vec![
+            ("success", Value::Bool(true)),
+            ("value", v),
+        ])),
         Err(e) if e.is_catchable() => Ok(make_attrs(vec![
             ("success", Value::Bool(false)),
             ("value", Value::Bool(false)),

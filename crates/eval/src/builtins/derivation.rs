@@ -2,17 +2,17 @@
 //! Nix-level wrapper that turns its result into the familiar derivation attribute set.
 
 use crate::error::{err, AddTrace, EResult, ErrorKind, EvalError};
+use crate::eval::Eval;
+use crate::prim;
+use crate::source::{Origin, Pos};
+use crate::symbol::Sym;
 use crate::value::{Attr, Attrs, Context};
+use crate::value::{PrimOp, Value};
 use nest_nixcompat::context::ContextElem;
 use nest_nixcompat::derivation::{DerivationRequest, FixedOutputRequest};
 use nest_nixcompat::{Derivation, DrvHashCache, StorePath};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
-use crate::eval::Eval;
-use crate::prim;
-use crate::source::{Origin, Pos};
-use crate::symbol::Sym;
-use crate::value::{PrimOp, Value};
 
 pub static OPS: &[PrimOp] = &[prim!("derivationStrict", 1, derivation_strict)];
 
@@ -48,11 +48,13 @@ pub fn install_derivation(ev: &mut Eval) {
     ev.globals.insert(Sym::new("derivation"), v.clone());
     if let Value::Attrs(b) = &ev.builtins {
         let mut set = (**b).clone();
-        set = set.update(&crate::value::Attrs::from_sorted(vec![crate::value::Attr {
-            name: Sym::new("derivation"),
-            value: v,
-            pos: Pos::NONE,
-        }]));
+        set = set.update(&crate::value::Attrs::from_sorted(vec![
+            crate::value::Attr {
+                name: Sym::new("derivation"),
+                value: v,
+                pos: Pos::NONE,
+            },
+        ]));
         ev.builtins = Value::attrs(set);
         let b = ev.builtins.clone();
         ev.globals.insert(Sym::new("builtins"), b);
@@ -90,13 +92,20 @@ fn derivation_strict(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let attrs = ev.expect_attrs(&a[0], pos)?;
     let dir = crate::store::store_dir(ev, pos)?;
     let Some(name_attr) = attrs.get_attr(ev.syms.name).cloned() else {
-        return err("attribute 'name' missing for call to 'derivationStrict'", pos);
+        return err(
+            "attribute 'name' missing for call to 'derivationStrict'",
+            pos,
+        );
     };
     // Nix reports most errors about a derivation at its `name` attribute.
-    let pos_name = if name_attr.pos.is_none() { pos } else { name_attr.pos };
-    let drv_name = ev
-        .force_str(&name_attr.value, pos)
-        .trace(pos_name, || "while evaluating the derivation attribute 'name'".to_string())?;
+    let pos_name = if name_attr.pos.is_none() {
+        pos
+    } else {
+        name_attr.pos
+    };
+    let drv_name = ev.force_str(&name_attr.value, pos).trace(pos_name, || {
+        "while evaluating the derivation attribute 'name'".to_string()
+    })?;
     let ignore_nulls = match attrs.get(Sym::new("__ignoreNulls")).cloned() {
         Some(v) => ev.expect_bool(&v, pos)?,
         None => false,
@@ -106,7 +115,10 @@ fn derivation_strict(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             return err("'__structuredAttrs' is not supported by nest yet", pos);
         }
     }
-    let mut req = DerivationRequest { name: drv_name.clone(), ..Default::default() };
+    let mut req = DerivationRequest {
+        name: drv_name.clone(),
+        ..Default::default()
+    };
     let mut ctx = Context::default();
     let mut outputs: Option<Vec<String>> = None;
     let mut fixed = FixedOutputRequest::default();
@@ -120,18 +132,23 @@ fn derivation_strict(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         if ignore_nulls && matches!(v, Value::Null) {
             continue;
         }
-        let what = || format!("while evaluating the attribute '{key}' of the derivation '{drv_name}'");
+        let what =
+            || format!("while evaluating the attribute '{key}' of the derivation '{drv_name}'");
         if key == "args" {
             let l = ev.expect_list(&v, pos).trace(pos_name, what)?;
             for x in l.iter() {
-                let (s, c) = ev.coerce_to_string(x, pos_name, true, true).trace(pos_name, what)?;
+                let (s, c) = ev
+                    .coerce_to_string(x, pos_name, true, true)
+                    .trace(pos_name, what)?;
                 ctx.extend(&c);
                 req.args.push(s);
             }
             continue;
         }
         let apos = if at.pos.is_none() { pos_name } else { at.pos };
-        let (s, c) = ev.coerce_to_string(&v, apos, true, true).trace(pos_name, what)?;
+        let (s, c) = ev
+            .coerce_to_string(&v, apos, true, true)
+            .trace(pos_name, what)?;
         ctx.extend(&c);
         match key {
             "builder" => req.builder = s.clone(),
@@ -158,7 +175,11 @@ fn derivation_strict(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
                     seen.push(o.to_string());
                 }
                 if seen.is_empty() {
-                    return Err(derr("derivation cannot have an empty set of outputs", pos_name)).trace(pos_name, what);
+                    return Err(derr(
+                        "derivation cannot have an empty set of outputs",
+                        pos_name,
+                    ))
+                    .trace(pos_name, what);
                 }
                 outputs = Some(seen);
             }
@@ -189,12 +210,19 @@ fn derivation_strict(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
                 for d in drvs {
                     req.add_input_src(d.clone());
                     let outs: Vec<String> = DRVS
-                        .with(|x| x.borrow().1.get(&d).map(|dd| dd.outputs.keys().cloned().collect()))
+                        .with(|x| {
+                            x.borrow()
+                                .1
+                                .get(&d)
+                                .map(|dd| dd.outputs.keys().cloned().collect())
+                        })
                         .unwrap_or_default();
                     req.add_input_drv(d, outs);
                 }
             }
-            _ => req.add_context(&dir, &elem).map_err(|e| derr(e, pos_name))?,
+            _ => req
+                .add_context(&dir, &elem)
+                .map_err(|e| derr(e, pos_name))?,
         }
     }
     let inst = DRVS.with(|d| {
@@ -206,7 +234,9 @@ fn derivation_strict(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         ev.io.trace(&format!("warning: {w}"));
     }
     let drv_path = dir.print(&inst.drv_path);
-    ev.io.store_add_derivation(&drv_path, &inst.drv.to_aterm(&dir)).map_err(|e| derr(e, pos))?;
+    ev.io
+        .store_add_derivation(&drv_path, &inst.drv.to_aterm(&dir))
+        .map_err(|e| derr(e, pos))?;
     DRVS.with(|d| {
         let mut d = d.borrow_mut();
         d.0.insert(inst.drv_path.clone(), inst.drv_hash.clone());
@@ -215,13 +245,22 @@ fn derivation_strict(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let mut out = Vec::new();
     let mut dctx = Context::default();
     dctx.insert(Rc::from(format!("={drv_path}").as_str()));
-    out.push(("drvPath".to_string(), Value::string_ctx(drv_path.clone(), dctx)));
+    out.push((
+        "drvPath".to_string(),
+        Value::string_ctx(drv_path.clone(), dctx),
+    ));
     for (o, p) in inst.output_paths.iter() {
         let mut octx = Context::default();
         octx.insert(Rc::from(format!("!{o}!{drv_path}").as_str()));
         out.push((o.clone(), Value::string_ctx(dir.print(p), octx)));
     }
     Ok(Value::attrs(Attrs::from_unsorted(
-        out.into_iter().map(|(n, v)| Attr { name: Sym::new(&n), value: v, pos: Pos::NONE }).collect(),
+        out.into_iter()
+            .map(|(n, v)| Attr {
+                name: Sym::new(&n),
+                value: v,
+                pos: Pos::NONE,
+            })
+            .collect(),
     )))
 }

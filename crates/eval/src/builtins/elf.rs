@@ -47,24 +47,40 @@ struct Reader<'a> {
 impl Reader<'_> {
     fn bytes(&self, off: u64, n: usize) -> Result<&[u8], String> {
         let start = usize::try_from(off).map_err(|_| format!("offset {off} out of range"))?;
-        let end = start.checked_add(n).ok_or_else(|| format!("offset {off} out of range"))?;
-        self.b.get(start..end).ok_or_else(|| format!("truncated at offset {off}"))
+        let end = start
+            .checked_add(n)
+            .ok_or_else(|| format!("offset {off} out of range"))?;
+        self.b
+            .get(start..end)
+            .ok_or_else(|| format!("truncated at offset {off}"))
     }
     fn u16(&self, off: u64) -> Result<u16, String> {
         let s = self.bytes(off, 2)?;
         let a = [s[0], s[1]];
-        Ok(if self.le { u16::from_le_bytes(a) } else { u16::from_be_bytes(a) })
+        Ok(if self.le {
+            u16::from_le_bytes(a)
+        } else {
+            u16::from_be_bytes(a)
+        })
     }
     fn u32(&self, off: u64) -> Result<u32, String> {
         let s = self.bytes(off, 4)?;
         let a = [s[0], s[1], s[2], s[3]];
-        Ok(if self.le { u32::from_le_bytes(a) } else { u32::from_be_bytes(a) })
+        Ok(if self.le {
+            u32::from_le_bytes(a)
+        } else {
+            u32::from_be_bytes(a)
+        })
     }
     fn u64(&self, off: u64) -> Result<u64, String> {
         let s = self.bytes(off, 8)?;
         let mut a = [0u8; 8];
         a.copy_from_slice(s);
-        Ok(if self.le { u64::from_le_bytes(a) } else { u64::from_be_bytes(a) })
+        Ok(if self.le {
+            u64::from_le_bytes(a)
+        } else {
+            u64::from_be_bytes(a)
+        })
     }
     /// An address-sized field (`ElfN_Addr`, `ElfN_Off`, `ElfN_Xword`).
     fn word(&self, off: u64) -> Result<u64, String> {
@@ -75,16 +91,24 @@ impl Reader<'_> {
         }
     }
     fn cstr(&self, off: u64) -> Result<String, String> {
-        let start = usize::try_from(off).map_err(|_| format!("string offset {off} out of range"))?;
-        let rest = self.b.get(start..).ok_or_else(|| format!("string offset {off} out of range"))?;
-        let len = rest.iter().position(|&c| c == 0).ok_or_else(|| format!("unterminated string at offset {off}"))?;
+        let start =
+            usize::try_from(off).map_err(|_| format!("string offset {off} out of range"))?;
+        let rest = self
+            .b
+            .get(start..)
+            .ok_or_else(|| format!("string offset {off} out of range"))?;
+        let len = rest
+            .iter()
+            .position(|&c| c == 0)
+            .ok_or_else(|| format!("unterminated string at offset {off}"))?;
         Ok(String::from_utf8_lossy(&rest[..len]).into_owned())
     }
 }
 
 /// An offset computed from the file's own fields: overflow means a corrupt file.
 fn add(a: u64, b: u64) -> Result<u64, String> {
-    a.checked_add(b).ok_or_else(|| "an offset beyond the file".to_string())
+    a.checked_add(b)
+        .ok_or_else(|| "an offset beyond the file".to_string())
 }
 
 struct Segment {
@@ -110,7 +134,12 @@ pub fn parse(b: &[u8]) -> Result<Option<ElfInfo>, String> {
         d => return Err(format!("unknown ELF data encoding {d}")),
     };
     let r = Reader { b, le, wide };
-    let mut info = ElfInfo { class: if wide { 64 } else { 32 }, elf_type: r.u16(16)?, machine: r.u16(18)?, ..ElfInfo::default() };
+    let mut info = ElfInfo {
+        class: if wide { 64 } else { 32 },
+        elf_type: r.u16(16)?,
+        machine: r.u16(18)?,
+        ..ElfInfo::default()
+    };
     let (phoff, phentsize, phnum) = if wide {
         (r.u64(32)?, r.u16(54)?, r.u16(56)?)
     } else {
@@ -120,15 +149,27 @@ pub fn parse(b: &[u8]) -> Result<Option<ElfInfo>, String> {
     for i in 0..u64::from(phnum) {
         let at = add(phoff, i * u64::from(phentsize))?;
         segs.push(if wide {
-            Segment { kind: r.u32(at)?, offset: r.u64(add(at, 8)?)?, vaddr: r.u64(add(at, 16)?)?, filesz: r.u64(add(at, 32)?)? }
+            Segment {
+                kind: r.u32(at)?,
+                offset: r.u64(add(at, 8)?)?,
+                vaddr: r.u64(add(at, 16)?)?,
+                filesz: r.u64(add(at, 32)?)?,
+            }
         } else {
-            Segment { kind: r.u32(at)?, offset: u64::from(r.u32(add(at, 4)?)?), vaddr: u64::from(r.u32(add(at, 8)?)?), filesz: u64::from(r.u32(add(at, 16)?)?) }
+            Segment {
+                kind: r.u32(at)?,
+                offset: u64::from(r.u32(add(at, 4)?)?),
+                vaddr: u64::from(r.u32(add(at, 8)?)?),
+                filesz: u64::from(r.u32(add(at, 16)?)?),
+            }
         });
     }
     if let Some(s) = segs.iter().find(|s| s.kind == PT_INTERP) {
         info.interpreter = Some(r.cstr(s.offset)?);
     }
-    let Some(dynamic) = segs.iter().find(|s| s.kind == PT_DYNAMIC) else { return Ok(Some(info)) };
+    let Some(dynamic) = segs.iter().find(|s| s.kind == PT_DYNAMIC) else {
+        return Ok(Some(info));
+    };
     let entsize = if wide { 16 } else { 8 };
     let mut entries = Vec::new();
     for i in 0..dynamic.filesz / entsize {
@@ -145,7 +186,9 @@ pub fn parse(b: &[u8]) -> Result<Option<ElfInfo>, String> {
     // DT_STRTAB is an address: the loadable segment that holds it maps it to the file.
     let load = segs
         .iter()
-        .find(|s| s.kind == PT_LOAD && s.vaddr <= strtab && strtab < s.vaddr.saturating_add(s.filesz))
+        .find(|s| {
+            s.kind == PT_LOAD && s.vaddr <= strtab && strtab < s.vaddr.saturating_add(s.filesz)
+        })
         .ok_or_else(|| format!("DT_STRTAB address {strtab:#x} is in no loadable segment"))?;
     let strtab_off = add(strtab - load.vaddr, load.offset)?;
     for (tag, val) in entries {
@@ -164,32 +207,55 @@ pub fn parse(b: &[u8]) -> Result<Option<ElfInfo>, String> {
 /// `path` with every symbolic link resolved (the loader records the real file).
 fn real_path(ev: &mut Eval, path: &str, pos: Pos) -> EResult<String> {
     let mut done = String::new();
-    let mut todo: Vec<String> = path.split('/').filter(|c| !c.is_empty()).rev().map(str::to_string).collect();
+    let mut todo: Vec<String> = path
+        .split('/')
+        .filter(|c| !c.is_empty())
+        .rev()
+        .map(str::to_string)
+        .collect();
     let mut links = 0;
     while let Some(c) = todo.pop() {
         if c == "." {
             continue;
         }
         if c == ".." {
-            done = done.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
+            done = done
+                .rsplit_once('/')
+                .map(|(d, _)| d.to_string())
+                .unwrap_or_default();
             continue;
         }
         let next = format!("{done}/{c}");
         if ev.io.file_type(&next) == Some(FileType::Symlink) {
             links += 1;
             if links > 40 {
-                return err(format!("nestElfInfo: too many levels of symbolic links in '{path}'"), pos);
+                return err(
+                    format!("nestElfInfo: too many levels of symbolic links in '{path}'"),
+                    pos,
+                );
             }
-            let target = ev.io.read_link(&next).map_err(|e| crate::error::EvalError::new(crate::error::ErrorKind::Eval, e.to_string(), pos))?;
+            let target = ev.io.read_link(&next).map_err(|e| {
+                crate::error::EvalError::new(crate::error::ErrorKind::Eval, e.to_string(), pos)
+            })?;
             if target.starts_with('/') {
                 done.clear();
             }
-            todo.extend(target.split('/').filter(|c| !c.is_empty()).rev().map(str::to_string));
+            todo.extend(
+                target
+                    .split('/')
+                    .filter(|c| !c.is_empty())
+                    .rev()
+                    .map(str::to_string),
+            );
         } else {
             done = next;
         }
     }
-    Ok(if done.is_empty() { "/".into() } else { canon_path(&done) })
+    Ok(if done.is_empty() {
+        "/".into()
+    } else {
+        canon_path(&done)
+    })
 }
 
 type Parsed = Result<Option<ElfInfo>, String>;
@@ -205,7 +271,12 @@ fn opt_str(s: Option<String>) -> Value {
 fn split_path(s: Option<String>) -> Value {
     match s {
         None => Value::Null,
-        Some(s) => Value::list(s.split(':').filter(|d| !d.is_empty()).map(Value::string).collect()),
+        Some(s) => Value::list(
+            s.split(':')
+                .filter(|d| !d.is_empty())
+                .map(Value::string)
+                .collect(),
+        ),
     }
 }
 
@@ -221,7 +292,9 @@ fn elf_info(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         Some(FileType::Regular) => {}
         Some(_) => return err(format!("nestElfInfo: '{p}' is not a regular file"), pos),
     }
-    let io_err = |e: crate::io::IoError| crate::error::EvalError::new(crate::error::ErrorKind::Eval, e.to_string(), pos);
+    let io_err = |e: crate::io::IoError| {
+        crate::error::EvalError::new(crate::error::ErrorKind::Eval, e.to_string(), pos)
+    };
     // Every container that uses a host package follows the same libraries: parse each
     // file once per process (keyed by its size too, so a replaced file is read again).
     let (_, _, size) = ev.io.lstat(&real).map_err(io_err)?;
@@ -254,7 +327,10 @@ fn elf_info(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         ("machine", Value::Int(i64::from(info.machine))),
         ("type", Value::string(kind)),
         ("interpreter", opt_str(info.interpreter)),
-        ("needed", Value::list(info.needed.into_iter().map(Value::string).collect())),
+        (
+            "needed",
+            Value::list(info.needed.into_iter().map(Value::string).collect()),
+        ),
         ("soname", opt_str(info.soname)),
         ("rpath", split_path(info.rpath)),
         ("runpath", split_path(info.runpath)),
@@ -322,7 +398,12 @@ mod tests {
         let b = elf64(
             0x400000,
             "/lib64/ld-linux-x86-64.so.2",
-            &[(DT_NEEDED, "libz.so.1"), (DT_NEEDED, "libc.so.6"), (DT_SONAME, "libfoo.so.2"), (DT_RUNPATH, "$ORIGIN/../lib:/opt/x")],
+            &[
+                (DT_NEEDED, "libz.so.1"),
+                (DT_NEEDED, "libc.so.6"),
+                (DT_SONAME, "libfoo.so.2"),
+                (DT_RUNPATH, "$ORIGIN/../lib:/opt/x"),
+            ],
         );
         let info = parse(&b).expect("parses").expect("is ELF");
         assert_eq!(
@@ -353,7 +434,11 @@ mod tests {
     /// one at a time and many at once) give an answer or an error, never a panic.
     #[test]
     fn corrupt_files_never_panic() {
-        let good = elf64(0x400000, "/lib64/ld.so", &[(DT_NEEDED, "libc.so.6"), (DT_RUNPATH, "$ORIGIN")]);
+        let good = elf64(
+            0x400000,
+            "/lib64/ld.so",
+            &[(DT_NEEDED, "libc.so.6"), (DT_RUNPATH, "$ORIGIN")],
+        );
         let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
         let mut next = || {
             seed ^= seed << 13;

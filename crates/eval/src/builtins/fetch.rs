@@ -17,10 +17,27 @@ use std::rc::Rc;
 
 pub static OPS: &[PrimOp] = &[
     prim!("fetchurl", 1, |ev, a, pos| fetch(ev, a, pos, Kind::Url)),
-    prim!("fetchTarball", 1, |ev, a, pos| fetch(ev, a, pos, Kind::Tarball)),
-    prim!("fetchGit", 1, |ev, a, pos| fetch_other(ev, a, pos, "fetchGit")),
-    prim!("fetchMercurial", 1, |ev, a, pos| fetch_other(ev, a, pos, "fetchMercurial")),
-    prim!("fetchTree", 1, |ev, a, pos| fetch_other(ev, a, pos, "fetchTree")),
+    prim!("fetchTarball", 1, |ev, a, pos| fetch(
+        ev,
+        a,
+        pos,
+        Kind::Tarball
+    )),
+    prim!("fetchGit", 1, |ev, a, pos| fetch_other(
+        ev, a, pos, "fetchGit"
+    )),
+    prim!("fetchMercurial", 1, |ev, a, pos| fetch_other(
+        ev,
+        a,
+        pos,
+        "fetchMercurial"
+    )),
+    prim!("fetchTree", 1, |ev, a, pos| fetch_other(
+        ev,
+        a,
+        pos,
+        "fetchTree"
+    )),
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -66,18 +83,24 @@ fn fetch(ev: &mut Eval, a: &[Value], pos: Pos, kind: Kind) -> EResult<Value> {
                         expected = Some(if text.is_empty() {
                             Hash::zero(HashAlgo::Sha256)
                         } else {
-                            Hash::parse_any(&text, Some(HashAlgo::Sha256)).map_err(|e| eerr(e.to_string(), Pos::NONE))?
+                            Hash::parse_any(&text, Some(HashAlgo::Sha256))
+                                .map_err(|e| eerr(e.to_string(), Pos::NONE))?
                         });
                     }
                     other => {
-                        return err(format!("unsupported argument '{other}' to '{}'", kind.who()), apos);
+                        return err(
+                            format!("unsupported argument '{other}' to '{}'", kind.who()),
+                            apos,
+                        );
                     }
                 }
             }
         }
         other => url = Some(ev.force_str(other, pos)?),
     }
-    let Some(url) = url else { return err("'url' argument required", pos) };
+    let Some(url) = url else {
+        return err("'url' argument required", pos);
+    };
     let Some(local) = url.strip_prefix("file://") else {
         return err(
             format!("'{}' cannot fetch '{url}': fetching is not available (offline evaluator); use a local file:// URL", kind.who()),
@@ -90,7 +113,10 @@ fn fetch(ev: &mut Eval, a: &[Value], pos: Pos, kind: Kind) -> EResult<Value> {
         return Ok(Value::path(canon_path(&local)));
     }
     if ev.io.file_type_follow(&local) != Some(FileType::Regular) {
-        return err(format!("unable to download '{url}': Couldn't read a file:// file (37)"), Pos::NONE);
+        return err(
+            format!("unable to download '{url}': Couldn't read a file:// file (37)"),
+            Pos::NONE,
+        );
     }
     let name = match (name, kind) {
         (Some(n), _) => n,
@@ -109,7 +135,10 @@ fn fetch(ev: &mut Eval, a: &[Value], pos: Pos, kind: Kind) -> EResult<Value> {
     };
     match kind {
         Kind::Url => {
-            let bytes = ev.io.read_file(&local).map_err(|e| eerr(e.to_string(), pos))?;
+            let bytes = ev
+                .io
+                .read_file(&local)
+                .map_err(|e| eerr(e.to_string(), pos))?;
             let got = HashAlgo::Sha256.digest(&bytes);
             if let Some(want) = &expected {
                 if *want != got {
@@ -119,15 +148,25 @@ fn fetch(ev: &mut Eval, a: &[Value], pos: Pos, kind: Kind) -> EResult<Value> {
             crate::store::add_path_flat(ev, &local, &name, pos).map(store_string)
         }
         Kind::Tarball => {
-            let bytes = ev.io.read_file(&local).map_err(|e| eerr(e.to_string(), pos))?;
-            let tree = unpack(&bytes).map_err(|e| eerr(format!("unpacking '{url}': {e}"), Pos::NONE))?;
+            let bytes = ev
+                .io
+                .read_file(&local)
+                .map_err(|e| eerr(e.to_string(), pos))?;
+            let tree =
+                unpack(&bytes).map_err(|e| eerr(format!("unpacking '{url}': {e}"), Pos::NONE))?;
             let NarNode::Directory { mut entries } = tree else {
-                return Err(eerr(format!("unpacking '{url}': not an archive"), Pos::NONE));
+                return Err(eerr(
+                    format!("unpacking '{url}': not an archive"),
+                    Pos::NONE,
+                ));
             };
             let top = match (entries.len(), entries.pop_first()) {
                 (1, Some((_, top))) => top,
                 _ => {
-                    return Err(eerr(format!("tarball '{url}' contains an unexpected number of top-level files"), Pos::NONE))
+                    return Err(eerr(
+                        format!("tarball '{url}' contains an unexpected number of top-level files"),
+                        Pos::NONE,
+                    ))
                 }
             };
             let nar = top.to_nar();
@@ -138,10 +177,13 @@ fn fetch(ev: &mut Eval, a: &[Value], pos: Pos, kind: Kind) -> EResult<Value> {
                 }
             }
             let dir = crate::store::store_dir(ev, pos)?;
-            let sp = nest_nixcompat::paths::source_path(&dir, &name, &got).map_err(|e| eerr(e.to_string(), pos))?;
+            let sp = nest_nixcompat::paths::source_path(&dir, &name, &got)
+                .map_err(|e| eerr(e.to_string(), pos))?;
             let printed = dir.print(&sp);
             if ev.io.writes_store() {
-                ev.io.store_add_nar(&printed, &nar).map_err(|e| eerr(e.to_string(), pos))?;
+                ev.io
+                    .store_add_nar(&printed, &nar)
+                    .map_err(|e| eerr(e.to_string(), pos))?;
             }
             let tree = Rc::new(top);
             if !ev.io.add_tree(&printed, tree.clone()) {
@@ -179,13 +221,17 @@ pub fn unpack(bytes: &[u8]) -> Result<NarNode, String> {
     let data: Vec<u8>;
     let raw: &[u8] = if bytes.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(bytes).read_to_end(&mut out).map_err(|e| format!("gzip: {e}"))?;
+        flate2::read::MultiGzDecoder::new(bytes)
+            .read_to_end(&mut out)
+            .map_err(|e| format!("gzip: {e}"))?;
         data = out;
         &data
     } else {
         bytes
     };
-    let mut root = NarNode::Directory { entries: BTreeMap::new() };
+    let mut root = NarNode::Directory {
+        entries: BTreeMap::new(),
+    };
     let mut archive = tar::Archive::new(raw);
     let entries = archive.entries().map_err(|e| e.to_string())?;
     for entry in entries {
@@ -195,26 +241,54 @@ pub fn unpack(bytes: &[u8]) -> Result<NarNode, String> {
         let header = entry.header();
         let ty = header.entry_type();
         let node = if ty.is_dir() {
-            NarNode::Directory { entries: BTreeMap::new() }
-        } else if ty.is_file() || ty == tar::EntryType::Continuous || ty == tar::EntryType::GNUSparse {
+            NarNode::Directory {
+                entries: BTreeMap::new(),
+            }
+        } else if ty.is_file()
+            || ty == tar::EntryType::Continuous
+            || ty == tar::EntryType::GNUSparse
+        {
             let executable = header.mode().map_err(|e| e.to_string())? & 0o100 != 0;
             let mut contents = Vec::new();
-            entry.read_to_end(&mut contents).map_err(|e| e.to_string())?;
-            NarNode::Regular { executable, contents }
+            entry
+                .read_to_end(&mut contents)
+                .map_err(|e| e.to_string())?;
+            NarNode::Regular {
+                executable,
+                contents,
+            }
         } else if ty.is_symlink() {
-            let target = entry.link_name_bytes().ok_or("symlink without a target")?.into_owned();
+            let target = entry
+                .link_name_bytes()
+                .ok_or("symlink without a target")?
+                .into_owned();
             NarNode::Symlink { target }
         } else if ty.is_hard_link() {
-            let target = entry.link_name_bytes().ok_or("hard link without a target")?.into_owned();
+            let target = entry
+                .link_name_bytes()
+                .ok_or("hard link without a target")?
+                .into_owned();
             let tcomps = components(&target)?;
             match get(&root, &tcomps) {
                 Some(n @ NarNode::Regular { .. }) => n.clone(),
-                _ => return Err(format!("hard link to '{}', which is not a file unpacked before it", String::from_utf8_lossy(&target))),
+                _ => {
+                    return Err(format!(
+                        "hard link to '{}', which is not a file unpacked before it",
+                        String::from_utf8_lossy(&target)
+                    ))
+                }
             }
-        } else if ty.is_pax_global_extensions() || ty.is_pax_local_extensions() || ty.is_gnu_longname() || ty.is_gnu_longlink() {
+        } else if ty.is_pax_global_extensions()
+            || ty.is_pax_local_extensions()
+            || ty.is_gnu_longname()
+            || ty.is_gnu_longlink()
+        {
             continue;
         } else {
-            return Err(format!("'{}' has a file type a store path cannot hold", String::from_utf8_lossy(&path)));
+            return Err(format!(
+                "'{}' has a file type a store path cannot hold",
+                String::from_utf8_lossy(&path)
+            ));
         };
         if comps.is_empty() {
             // `./` itself: only a directory can be the archive's root.
@@ -233,7 +307,12 @@ fn components(path: &[u8]) -> Result<Vec<Vec<u8>>, String> {
     for c in path.split(|b| *b == b'/') {
         match c {
             b"" | b"." => {}
-            b".." => return Err(format!("'{}' points outside the archive", String::from_utf8_lossy(path))),
+            b".." => {
+                return Err(format!(
+                    "'{}' points outside the archive",
+                    String::from_utf8_lossy(path)
+                ))
+            }
             c => out.push(c.to_vec()),
         }
     }
@@ -257,17 +336,28 @@ fn insert(root: &mut NarNode, comps: &[Vec<u8>], node: NarNode) {
     let mut cur = root;
     for (i, c) in comps.iter().enumerate() {
         if !matches!(cur, NarNode::Directory { .. }) {
-            *cur = NarNode::Directory { entries: BTreeMap::new() };
+            *cur = NarNode::Directory {
+                entries: BTreeMap::new(),
+            };
         }
-        let NarNode::Directory { entries } = cur else { return };
+        let NarNode::Directory { entries } = cur else {
+            return;
+        };
         if i + 1 == comps.len() {
-            let keep = matches!((entries.get(c), &node), (Some(NarNode::Directory { .. }), NarNode::Directory { .. }));
+            let keep = matches!(
+                (entries.get(c), &node),
+                (Some(NarNode::Directory { .. }), NarNode::Directory { .. })
+            );
             if !keep {
                 entries.insert(c.clone(), node);
             }
             return;
         }
-        cur = entries.entry(c.clone()).or_insert_with(|| NarNode::Directory { entries: BTreeMap::new() });
+        cur = entries
+            .entry(c.clone())
+            .or_insert_with(|| NarNode::Directory {
+                entries: BTreeMap::new(),
+            });
     }
 }
 
@@ -297,9 +387,19 @@ mod tests {
     #[test]
     fn unpacks_a_plain_tar() {
         let t = unpack(&tar_with(b"top/f.txt", b"hi")).expect("unpack");
-        let NarNode::Directory { entries } = t else { panic!("root is not a directory") };
-        let Some(NarNode::Directory { entries: top }) = entries.get(b"top".as_slice()) else { panic!("no top dir") };
-        assert_eq!(top.get(b"f.txt".as_slice()), Some(&NarNode::Regular { executable: false, contents: b"hi".to_vec() }));
+        let NarNode::Directory { entries } = t else {
+            panic!("root is not a directory")
+        };
+        let Some(NarNode::Directory { entries: top }) = entries.get(b"top".as_slice()) else {
+            panic!("no top dir")
+        };
+        assert_eq!(
+            top.get(b"f.txt".as_slice()),
+            Some(&NarNode::Regular {
+                executable: false,
+                contents: b"hi".to_vec()
+            })
+        );
     }
 
     #[test]
@@ -310,7 +410,12 @@ mod tests {
 
     #[test]
     fn bad_input_is_an_error_not_a_panic() {
-        for input in [&b"not a tarball at all"[..], &[0x1f, 0x8b, 0, 1, 2][..], &[0u8; 100][..], &[0xffu8; 1024][..]] {
+        for input in [
+            &b"not a tarball at all"[..],
+            &[0x1f, 0x8b, 0, 1, 2][..],
+            &[0u8; 100][..],
+            &[0xffu8; 1024][..],
+        ] {
             let _ = unpack(input);
         }
         assert!(unpack(&[0x1f, 0x8b, 0, 1, 2]).is_err());

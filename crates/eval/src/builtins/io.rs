@@ -37,7 +37,10 @@ fn io_err(e: crate::io::IoError, pos: Pos) -> Box<EvalError> {
 pub fn coerce_to_path(ev: &mut Eval, v: &Value, pos: Pos) -> EResult<(String, Context)> {
     let (s, ctx) = ev.coerce_to_string(v, pos, false, false)?;
     if !s.starts_with('/') {
-        return err(format!("string '{s}' doesn't represent an absolute path"), pos);
+        return err(
+            format!("string '{s}' doesn't represent an absolute path"),
+            pos,
+        );
     }
     Ok((canon_path(&s), ctx))
 }
@@ -46,7 +49,10 @@ fn read_source(ev: &mut Eval, path: &str, pos: Pos) -> EResult<(String, String)>
     let mut p = path.to_string();
     match ev.io.file_type_follow(&p) {
         None => {
-            return err(format!("getting status of '{p}': No such file or directory"), pos);
+            return err(
+                format!("getting status of '{p}': No such file or directory"),
+                pos,
+            );
         }
         Some(FileType::Directory) => p = format!("{}/default.nix", p.trim_end_matches('/')),
         _ => {}
@@ -91,8 +97,12 @@ fn scoped_import(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let (real, text) = read_source(ev, &p, pos)?;
     let file = crate::source::add_source(Origin::File(real.clone()), Rc::from(text.as_str()));
     let names: Vec<Sym> = scope.entries.iter().map(|e| e.name).collect();
-    let e = crate::lower::parse_and_lower_scoped(&text, file, &dir_name(&real), &ev.globals, &names)?;
-    let env = Env::with_values(None, scope.entries.iter().map(|e| e.value.clone()).collect());
+    let e =
+        crate::lower::parse_and_lower_scoped(&text, file, &dir_name(&real), &ev.globals, &names)?;
+    let env = Env::with_values(
+        None,
+        scope.entries.iter().map(|e| e.value.clone()).collect(),
+    );
     ev.eval(e, &env)
 }
 
@@ -111,11 +121,17 @@ fn read_dir(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let mut attrs = Vec::with_capacity(entries.len());
     for (name, t) in entries {
         let t = if t == FileType::Unknown {
-            ev.io.file_type(&format!("{p}/{name}")).unwrap_or(FileType::Unknown)
+            ev.io
+                .file_type(&format!("{p}/{name}"))
+                .unwrap_or(FileType::Unknown)
         } else {
             t
         };
-        attrs.push(Attr { name: Sym::new(&name), value: Value::string(t.as_nix()), pos: Pos::NONE });
+        attrs.push(Attr {
+            name: Sym::new(&name),
+            value: Value::string(t.as_nix()),
+            pos: Pos::NONE,
+        });
     }
     Ok(Value::attrs(Attrs::from_unsorted(attrs)))
 }
@@ -135,7 +151,10 @@ pub fn nix_path_value(sp: &[(String, String)]) -> Value {
     Value::list(
         sp.iter()
             .map(|(prefix, path)| {
-                make_attrs(vec![("path", Value::string(path.clone())), ("prefix", Value::string(prefix.clone()))])
+                make_attrs(vec![
+                    ("path", Value::string(path.clone())),
+                    ("prefix", Value::string(prefix.clone())),
+                ])
             })
             .collect(),
     )
@@ -148,10 +167,15 @@ fn resolve_in(ev: &mut Eval, entries: &[(String, String)], name: &str) -> Option
         } else if name == prefix {
             Some(String::new())
         } else {
-            name.strip_prefix(&format!("{prefix}/")).map(|r| r.to_string())
+            name.strip_prefix(&format!("{prefix}/"))
+                .map(|r| r.to_string())
         };
         let Some(rest) = rest else { continue };
-        let cand = if rest.is_empty() { path.clone() } else { format!("{path}/{rest}") };
+        let cand = if rest.is_empty() {
+            path.clone()
+        } else {
+            format!("{path}/{rest}")
+        };
         if ev.io.file_type_follow(&cand).is_some() {
             return Some(canon_path(&cand));
         }
@@ -162,7 +186,9 @@ fn resolve_in(ev: &mut Eval, entries: &[(String, String)], name: &str) -> Option
 fn not_found(name: &str, pos: Pos) -> Box<EvalError> {
     EvalError::new(
         ErrorKind::Eval,
-        format!("file '{name}' was not found in the Nix search path (add it using $NIX_PATH or -I)"),
+        format!(
+            "file '{name}' was not found in the Nix search path (add it using $NIX_PATH or -I)"
+        ),
         pos,
     )
 }
@@ -208,7 +234,10 @@ fn store_path(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let dir = format!("{}/", ev.opts.store_dir);
     let Some(rest) = p.strip_prefix(&dir) else {
         if ev.io.file_type(&p).is_none() {
-            return err(format!("getting status of '{p}': No such file or directory"), Pos::NONE);
+            return err(
+                format!("getting status of '{p}': No such file or directory"),
+                Pos::NONE,
+            );
         }
         return err(format!("path '{p}' is not in the Nix store"), pos);
     };
@@ -244,7 +273,8 @@ fn path(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             "recursive" => recursive = ev.expect_bool(&attr.value, apos)?,
             "sha256" => {
                 let h = ev.force_str(&attr.value, apos)?;
-                let h = Hash::parse_any(&h, Some(HashAlgo::Sha256)).map_err(|e| EvalError::new(ErrorKind::Eval, e.to_string(), Pos::NONE))?;
+                let h = Hash::parse_any(&h, Some(HashAlgo::Sha256))
+                    .map_err(|e| EvalError::new(ErrorKind::Eval, e.to_string(), Pos::NONE))?;
                 expected = Some(h);
             }
             other => return err(format!("unsupported argument '{other}' to 'addPath'"), apos),
@@ -261,9 +291,19 @@ fn path(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     };
     if let Some(hash) = expected {
         let dir = crate::store::store_dir(ev, pos)?;
-        let method = if recursive { FileIngestionMethod::Recursive } else { FileIngestionMethod::Flat };
-        let want = nest_nixcompat::paths::make_fixed_output_path(&dir, &FixedOutputHash { method, hash }, &name, &Default::default(), false)
-            .map_err(|e| EvalError::new(ErrorKind::Eval, e.to_string(), pos))?;
+        let method = if recursive {
+            FileIngestionMethod::Recursive
+        } else {
+            FileIngestionMethod::Flat
+        };
+        let want = nest_nixcompat::paths::make_fixed_output_path(
+            &dir,
+            &FixedOutputHash { method, hash },
+            &name,
+            &Default::default(),
+            false,
+        )
+        .map_err(|e| EvalError::new(ErrorKind::Eval, e.to_string(), pos))?;
         if dir.print(&want) != sp {
             let mut e = EvalError::new(
                 ErrorKind::Eval,
@@ -283,7 +323,10 @@ fn filter_source(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let f = ev.force(&a[0])?;
     if !f.is_function() {
         return err(
-            format!("first argument in call to 'filterSource' is not a function but {}", f.type_phrase()),
+            format!(
+                "first argument in call to 'filterSource' is not a function but {}",
+                f.type_phrase()
+            ),
             pos,
         );
     }
@@ -318,7 +361,10 @@ fn placeholder(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     use sha2::Digest;
     let out = ev.force_str(&a[0], pos)?;
     let h = sha2::Sha256::digest(format!("nix-output:{out}").as_bytes());
-    Ok(Value::string(format!("/{}", nest_nixcompat::nixbase32::encode(&h))))
+    Ok(Value::string(format!(
+        "/{}",
+        nest_nixcompat::nixbase32::encode(&h)
+    )))
 }
 
 fn hash_file(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {

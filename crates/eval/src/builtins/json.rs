@@ -128,7 +128,8 @@ fn from_json(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         // Nix reports the parser's message without a position of its own; the call
         // site only appears in the trace.
         let mut e = EvalError::new(ErrorKind::Eval, msg, Pos::NONE);
-        e.trace.push((pos, "while decoding a JSON string".to_string()));
+        e.trace
+            .push((pos, "while decoding a JSON string".to_string()));
         e
     })
 }
@@ -149,7 +150,10 @@ fn xml_escape(s: &str, out: &mut String) {
 fn to_xml(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let mut out = String::from("<?xml version='1.0' encoding='utf-8'?>\n<expr>\n");
     let mut ctx = Context::default();
-    let opts = XmlOpts { location: false, strict: true };
+    let opts = XmlOpts {
+        location: false,
+        strict: true,
+    };
     let mut seen = std::collections::HashSet::new();
     value_to_xml(ev, &a[0], pos, 1, &mut out, &mut ctx, opts, &mut seen)?;
     out.push_str("</expr>\n");
@@ -238,9 +242,21 @@ pub fn value_to_xml(
     };
     match &v {
         Value::Null => simple("null", "", "", depth, out),
-        Value::Bool(b) => simple("bool", "value", if *b { "true" } else { "false" }, depth, out),
+        Value::Bool(b) => simple(
+            "bool",
+            "value",
+            if *b { "true" } else { "false" },
+            depth,
+            out,
+        ),
         Value::Int(i) => simple("int", "value", &i.to_string(), depth, out),
-        Value::Float(f) => simple("float", "value", &crate::print::format_float(*f), depth, out),
+        Value::Float(f) => simple(
+            "float",
+            "value",
+            &crate::print::format_float(*f),
+            depth,
+            out,
+        ),
         Value::String(s) => {
             ctx.extend(&s.ctx);
             simple("string", "value", &s.s, depth, out)
@@ -296,7 +312,11 @@ pub fn value_to_xml(
                 out.push_str("</attr>\n");
             }
             indent(depth, out);
-            out.push_str(if is_drv { "</derivation>\n" } else { "</attrs>\n" });
+            out.push_str(if is_drv {
+                "</derivation>\n"
+            } else {
+                "</attrs>\n"
+            });
         }
         Value::List(l) => {
             indent(depth, out);
@@ -339,7 +359,9 @@ pub fn value_to_xml(
             indent(depth, out);
             out.push_str("</function>\n");
         }
-        Value::PrimOp(_) | Value::PrimOpApp(_) | Value::Thunk(_) => simple("unevaluated", "", "", depth, out),
+        Value::PrimOp(_) | Value::PrimOpApp(_) | Value::Thunk(_) => {
+            simple("unevaluated", "", "", depth, out)
+        }
     }
     Ok(())
 }
@@ -350,7 +372,10 @@ fn from_toml(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         Ok(t) => t,
         Err(e) => {
             let msg = e.to_string();
-            return err(format!("while parsing a TOML string: {}", msg.trim_end()), pos);
+            return err(
+                format!("while parsing a TOML string: {}", msg.trim_end()),
+                pos,
+            );
         }
     };
     toml_to_value(&toml::Value::Table(table), pos)
@@ -363,7 +388,10 @@ fn toml_to_value(t: &toml::Value, pos: Pos) -> EResult<Value> {
         toml::Value::Float(f) => Value::Float(*f),
         toml::Value::Boolean(b) => Value::Bool(*b),
         toml::Value::Datetime(_) => {
-            return err("while parsing a TOML string: Dates and times are not supported", pos)
+            return err(
+                "while parsing a TOML string: Dates and times are not supported",
+                pos,
+            )
         }
         toml::Value::Array(a) => {
             let mut out = Vec::with_capacity(a.len());
@@ -375,7 +403,11 @@ fn toml_to_value(t: &toml::Value, pos: Pos) -> EResult<Value> {
         toml::Value::Table(t) => {
             let mut out = Vec::with_capacity(t.len());
             for (k, v) in t {
-                out.push(Attr { name: Sym::new(k), value: toml_to_value(v, pos)?, pos: Pos::NONE });
+                out.push(Attr {
+                    name: Sym::new(k),
+                    value: toml_to_value(v, pos)?,
+                    pos: Pos::NONE,
+                });
             }
             Value::attrs(Attrs::from_unsorted(out))
         }

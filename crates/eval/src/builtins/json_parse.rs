@@ -69,8 +69,9 @@ struct Lexer<'a> {
 }
 
 const CONTROL_NAMES: [&str; 32] = [
-    "NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS", "HT", "LF", "VT", "FF", "CR", "SO", "SI",
-    "DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB", "CAN", "EM", "SUB", "ESC", "FS", "GS", "RS", "US",
+    "NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS", "HT", "LF", "VT", "FF", "CR",
+    "SO", "SI", "DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB", "CAN", "EM", "SUB", "ESC",
+    "FS", "GS", "RS", "US",
 ];
 
 impl<'a> Lexer<'a> {
@@ -218,7 +219,8 @@ impl<'a> Lexer<'a> {
     fn string(&mut self) -> Tok {
         self.reset();
         const HEX4: &str = "invalid string: '\\u' must be followed by 4 hex digits";
-        const HIGH: &str = "invalid string: surrogate U+D800..U+DBFF must be followed by U+DC00..U+DFFF";
+        const HIGH: &str =
+            "invalid string: surrogate U+D800..U+DBFF must be followed by U+DC00..U+DFFF";
         loop {
             match self.get() {
                 None => return self.fail("invalid string: missing closing quote"),
@@ -234,30 +236,39 @@ impl<'a> Lexer<'a> {
                         Some(b'r') => Some(b'\r'),
                         Some(b't') => Some(b'\t'),
                         Some(b'u') => None,
-                        _ => return self.fail("invalid string: forbidden character after backslash"),
+                        _ => {
+                            return self.fail("invalid string: forbidden character after backslash")
+                        }
                     };
                     if let Some(c) = simple {
                         self.buffer.push(c);
                         continue;
                     }
-                    let Some(cp1) = self.hex4() else { return self.fail(HEX4) };
+                    let Some(cp1) = self.hex4() else {
+                        return self.fail(HEX4);
+                    };
                     let cp = if (0xd800..=0xdbff).contains(&cp1) {
                         if self.get() != Some(b'\\') || self.get() != Some(b'u') {
                             return self.fail(HIGH);
                         }
-                        let Some(cp2) = self.hex4() else { return self.fail(HEX4) };
+                        let Some(cp2) = self.hex4() else {
+                            return self.fail(HEX4);
+                        };
                         if !(0xdc00..=0xdfff).contains(&cp2) {
                             return self.fail(HIGH);
                         }
                         0x10000 + ((cp1 - 0xd800) << 10) + (cp2 - 0xdc00)
                     } else if (0xdc00..=0xdfff).contains(&cp1) {
-                        return self.fail("invalid string: surrogate U+DC00..U+DFFF must follow U+D800..U+DBFF");
+                        return self.fail(
+                            "invalid string: surrogate U+DC00..U+DFFF must follow U+D800..U+DBFF",
+                        );
                     } else {
                         cp1
                     };
                     let ch = char::from_u32(cp).unwrap_or(char::REPLACEMENT_CHARACTER);
                     let mut b = [0u8; 4];
-                    self.buffer.extend_from_slice(ch.encode_utf8(&mut b).as_bytes());
+                    self.buffer
+                        .extend_from_slice(ch.encode_utf8(&mut b).as_bytes());
                 }
                 Some(c) if c <= 0x1f => {
                     let short = match c {
@@ -330,11 +341,15 @@ impl<'a> Lexer<'a> {
                     self.number.push(char::from(s));
                     match self.get() {
                         Some(d @ b'0'..=b'9') => self.number.push(char::from(d)),
-                        _ => return self.fail("invalid number; expected digit after exponent sign"),
+                        _ => {
+                            return self.fail("invalid number; expected digit after exponent sign")
+                        }
                     }
                 }
                 Some(d @ b'0'..=b'9') => self.number.push(char::from(d)),
-                _ => return self.fail("invalid number; expected '+', '-', or digit after exponent"),
+                _ => {
+                    return self.fail("invalid number; expected '+', '-', or digit after exponent")
+                }
             }
             self.digits();
         }
@@ -371,7 +386,11 @@ impl Parser<'_> {
             self.lex.position()
         );
         if last == Tok::ParseError {
-            msg.push_str(&format!("{}; last read: '{}'", self.lex.error, self.lex.token_string()));
+            msg.push_str(&format!(
+                "{}; last read: '{}'",
+                self.lex.error,
+                self.lex.token_string()
+            ));
         } else {
             msg.push_str(&format!("unexpected {}", last.name()));
         }
@@ -404,9 +423,15 @@ impl Parser<'_> {
         }
     }
 
-    fn nested(&mut self, f: impl FnOnce(&mut Self) -> Result<Value, String>) -> Result<Value, String> {
+    fn nested(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<Value, String>,
+    ) -> Result<Value, String> {
         if self.depth >= MAX_DEPTH {
-            return Err(format!("JSON nested more than {MAX_DEPTH} levels deep at {}", self.lex.position()));
+            return Err(format!(
+                "JSON nested more than {MAX_DEPTH} levels deep at {}",
+                self.lex.position()
+            ));
         }
         self.depth += 1;
         let r = f(self);
@@ -463,13 +488,21 @@ impl Parser<'_> {
                 other => return Err(self.syntax_error(other, Some(Tok::EndObject), "object")),
             }
         }
-        Ok(super::make_attrs(entries.iter().map(|(k, v)| (k.as_str(), v.clone())).collect()))
+        Ok(super::make_attrs(
+            entries
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.clone()))
+                .collect(),
+        ))
     }
 }
 
 /// Parses a whole JSON text into a Nix value, or returns the message Nix prints.
 pub fn parse(text: &str) -> Result<Value, String> {
-    let mut p = Parser { lex: Lexer::new(text.as_bytes()), depth: 0 };
+    let mut p = Parser {
+        lex: Lexer::new(text.as_bytes()),
+        depth: 0,
+    };
     let t = p.lex.scan();
     let v = p.value(t)?;
     let end = p.lex.scan();
@@ -486,8 +519,8 @@ mod tests {
     #[test]
     fn random_texts_never_panic() {
         const PIECES: &[&str] = &[
-            "{", "}", "[", "]", ",", ":", "\"", "a", "\\", "\\u", "d800", "\\n", "1", "-", ".", "e", "+", "0",
-            "true", "tru", "null", " ", "\n", "é", "\u{1}", "1e999",
+            "{", "}", "[", "]", ",", ":", "\"", "a", "\\", "\\u", "d800", "\\n", "1", "-", ".",
+            "e", "+", "0", "true", "tru", "null", " ", "\n", "é", "\u{1}", "1e999",
         ];
         let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
         for _ in 0..20_000 {

@@ -15,7 +15,9 @@ pub static OPS: &[PrimOp] = &[
     prim!("filter", 2, filter),
     prim!("head", 1, head),
     prim!("tail", 1, tail),
-    prim!("length", 1, |ev, a, pos| Ok(Value::Int(ev.expect_list(&a[0], pos)?.len() as i64))),
+    prim!("length", 1, |ev, a, pos| Ok(Value::Int(
+        ev.expect_list(&a[0], pos)?.len() as i64
+    ))),
     prim!("elem", 2, elem),
     prim!("elemAt", 2, elem_at),
     prim!("concatLists", 1, concat_lists),
@@ -33,7 +35,11 @@ pub static OPS: &[PrimOp] = &[
 fn map(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let l = ev.expect_list(&a[1], pos)?;
     let f = a[0].clone();
-    Ok(Value::list(l.iter().map(|x| Thunk::new(Pending::Apply(f.clone(), x.clone()))).collect()))
+    Ok(Value::list(
+        l.iter()
+            .map(|x| Thunk::new(Pending::Apply(f.clone(), x.clone())))
+            .collect(),
+    ))
 }
 
 fn filter(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
@@ -128,7 +134,11 @@ fn gen_list(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         return err(format!("cannot create list of size {n}"), pos);
     }
     let f = a[0].clone();
-    Ok(Value::list((0..n).map(|i| Thunk::new(Pending::Apply(f.clone(), Value::Int(i)))).collect()))
+    Ok(Value::list(
+        (0..n)
+            .map(|i| Thunk::new(Pending::Apply(f.clone(), Value::Int(i))))
+            .collect(),
+    ))
 }
 
 fn sort(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
@@ -138,7 +148,11 @@ fn sort(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     // `sort lessThan` is common enough to skip the two calls per comparison.
     let is_less_than = matches!(&f, Value::PrimOp(op) if op.name == "lessThan");
     for x in l.iter() {
-        v.push(if is_less_than { ev.force(x)? } else { x.clone() });
+        v.push(if is_less_than {
+            ev.force(x)?
+        } else {
+            x.clone()
+        });
     }
     let mut err_out = None;
     let mut less = |ev: &mut Eval, x: &Value, y: &Value| -> bool {
@@ -151,7 +165,8 @@ fn sort(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
                 _ => ev.less_than(x, y),
             }
         } else {
-            ev.call2(&f, x.clone(), y.clone(), pos).and_then(|b| ev.expect_bool(&b, pos))
+            ev.call2(&f, x.clone(), y.clone(), pos)
+                .and_then(|b| ev.expect_bool(&b, pos))
         };
         match r {
             Ok(b) => b,
@@ -170,7 +185,11 @@ fn sort(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 
 /// Stable bottom-up merge sort. The comparator may be inconsistent (it is user code), so
 /// std's sort, which may panic on a non-total order, is not used.
-fn merge_sort(ev: &mut Eval, v: &mut Vec<Value>, less: &mut dyn FnMut(&mut Eval, &Value, &Value) -> bool) {
+fn merge_sort(
+    ev: &mut Eval,
+    v: &mut Vec<Value>,
+    less: &mut dyn FnMut(&mut Eval, &Value, &Value) -> bool,
+) {
     let n = v.len();
     if n < 2 {
         return;
@@ -216,7 +235,10 @@ fn partition(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             wrong.push(x.clone());
         }
     }
-    Ok(make_attrs(vec![("right", Value::list(right)), ("wrong", Value::list(wrong))]))
+    Ok(make_attrs(vec![
+        ("right", Value::list(right)),
+        ("wrong", Value::list(wrong)),
+    ]))
 }
 
 fn all_any(ev: &mut Eval, a: &[Value], pos: Pos, all: bool) -> EResult<Value> {
@@ -244,7 +266,11 @@ fn group_by(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     Ok(Value::attrs(Attrs::from_sorted(
         groups
             .into_iter()
-            .map(|(name, v)| Attr { name, value: Value::list(v), pos: Pos::NONE })
+            .map(|(name, v)| Attr {
+                name,
+                value: Value::list(v),
+                pos: Pos::NONE,
+            })
             .collect(),
     )))
 }
@@ -252,13 +278,20 @@ fn group_by(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 fn generic_closure(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let args = ev.expect_attrs(&a[0], pos)?;
     let Some(start) = args.get(Sym::new("startSet")).cloned() else {
-        return err("attribute 'startSet' missing for call to 'genericClosure'", pos);
+        return err(
+            "attribute 'startSet' missing for call to 'genericClosure'",
+            pos,
+        );
     };
-    let mut work: std::collections::VecDeque<Value> = ev.expect_list(&start, pos)?.iter().cloned().collect();
+    let mut work: std::collections::VecDeque<Value> =
+        ev.expect_list(&start, pos)?.iter().cloned().collect();
     // Like Nix, the operator is looked up after the start set is forced and only
     // fails when it is called.
     let Some(op) = args.get(Sym::new("operator")).cloned() else {
-        return err("attribute 'operator' missing for call to 'genericClosure'", pos);
+        return err(
+            "attribute 'operator' missing for call to 'genericClosure'",
+            pos,
+        );
     };
     let key = Sym::new("key");
     let mut done: Vec<Value> = Vec::new();

@@ -12,10 +12,18 @@ pub static OPS: &[PrimOp] = &[
     prim!("sub", 2, |ev, a, pos| arith(ev, BinOp::Sub, a, pos)),
     prim!("mul", 2, |ev, a, pos| arith(ev, BinOp::Mul, a, pos)),
     prim!("div", 2, |ev, a, pos| arith(ev, BinOp::Div, a, pos)),
-    prim!("lessThan", 2, |ev, a, _| Ok(Value::Bool(ev.less_than(&a[0], &a[1])?))),
-    prim!("bitAnd", 2, |ev, a, pos| Ok(Value::Int(ev.expect_int(&a[0], pos)? & ev.expect_int(&a[1], pos)?))),
-    prim!("bitOr", 2, |ev, a, pos| Ok(Value::Int(ev.expect_int(&a[0], pos)? | ev.expect_int(&a[1], pos)?))),
-    prim!("bitXor", 2, |ev, a, pos| Ok(Value::Int(ev.expect_int(&a[0], pos)? ^ ev.expect_int(&a[1], pos)?))),
+    prim!("lessThan", 2, |ev, a, _| Ok(Value::Bool(
+        ev.less_than(&a[0], &a[1])?
+    ))),
+    prim!("bitAnd", 2, |ev, a, pos| Ok(Value::Int(
+        ev.expect_int(&a[0], pos)? & ev.expect_int(&a[1], pos)?
+    ))),
+    prim!("bitOr", 2, |ev, a, pos| Ok(Value::Int(
+        ev.expect_int(&a[0], pos)? | ev.expect_int(&a[1], pos)?
+    ))),
+    prim!("bitXor", 2, |ev, a, pos| Ok(Value::Int(
+        ev.expect_int(&a[0], pos)? ^ ev.expect_int(&a[1], pos)?
+    ))),
     prim!("ceil", 1, |ev, a, pos| round(ev, a, pos, f64::ceil)),
     prim!("floor", 1, |ev, a, pos| round(ev, a, pos, f64::floor)),
 ];
@@ -29,8 +37,18 @@ fn operands(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<(Value, Value)> {
     for v in [&x, &y] {
         match (v, want_float) {
             (Value::Int(_), false) | (Value::Int(_) | Value::Float(_), true) => {}
-            (o, false) => return err(format!("value is {} while an integer was expected", o.type_phrase()), pos),
-            (o, true) => return err(format!("value is {} while a float was expected", o.type_phrase()), pos),
+            (o, false) => {
+                return err(
+                    format!("value is {} while an integer was expected", o.type_phrase()),
+                    pos,
+                )
+            }
+            (o, true) => {
+                return err(
+                    format!("value is {} while a float was expected", o.type_phrase()),
+                    pos,
+                )
+            }
         }
     }
     Ok((x, y))
@@ -56,6 +74,9 @@ fn round(ev: &mut Eval, a: &[Value], pos: Pos, f: fn(f64) -> f64) -> EResult<Val
     match ev.expect_number(&a[0], pos)? {
         Value::Int(i) => Ok(Value::Int(i)),
         Value::Float(x) => Ok(Value::Int(f(x) as i64)),
-        o => err(format!("value is {} while a float was expected", o.type_phrase()), pos),
+        o => err(
+            format!("value is {} while a float was expected", o.type_phrase()),
+            pos,
+        ),
     }
 }

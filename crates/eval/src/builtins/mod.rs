@@ -12,8 +12,8 @@ use std::rc::Rc;
 pub mod attrs;
 pub mod control;
 pub mod derivation;
-pub mod fetch;
 pub mod elf;
+pub mod fetch;
 pub mod io;
 pub mod json;
 pub mod json_parse;
@@ -29,7 +29,11 @@ pub type PrimFn = fn(&mut Eval, &[Value], Pos) -> EResult<Value>;
 #[macro_export]
 macro_rules! prim {
     ($name:literal, $arity:literal, $f:expr) => {
-        $crate::value::PrimOp { name: $name, arity: $arity, f: $f }
+        $crate::value::PrimOp {
+            name: $name,
+            arity: $arity,
+            f: $f,
+        }
     };
 }
 
@@ -50,21 +54,43 @@ fn all_ops() -> impl Iterator<Item = &'static PrimOp> {
 
 /// Builtins that are also visible without the `builtins.` prefix (Nix 2.8).
 const GLOBAL: &[&str] = &[
-    "abort", "baseNameOf", "derivation", "derivationStrict", "dirOf", "fetchGit",
-    "fetchMercurial", "fetchTarball", "fetchTree", "fromTOML", "import", "isNull", "map",
-    "placeholder", "removeAttrs", "scopedImport", "throw", "toString",
+    "abort",
+    "baseNameOf",
+    "derivation",
+    "derivationStrict",
+    "dirOf",
+    "fetchGit",
+    "fetchMercurial",
+    "fetchTarball",
+    "fetchTree",
+    "fromTOML",
+    "import",
+    "isNull",
+    "map",
+    "placeholder",
+    "removeAttrs",
+    "scopedImport",
+    "throw",
+    "toString",
 ];
 
 pub fn install(ev: &mut Eval) {
     let mut entries: Vec<Attr> = Vec::new();
     for op in all_ops() {
-        entries.push(Attr { name: Sym::new(op.name), value: Value::PrimOp(op), pos: Pos::NONE });
+        entries.push(Attr {
+            name: Sym::new(op.name),
+            value: Value::PrimOp(op),
+            pos: Pos::NONE,
+        });
     }
     let consts: Vec<(&str, Value)> = vec![
         ("true", Value::Bool(true)),
         ("false", Value::Bool(false)),
         ("null", Value::Null),
-        ("currentSystem", Value::string(ev.opts.current_system.clone())),
+        (
+            "currentSystem",
+            Value::string(ev.opts.current_system.clone()),
+        ),
         ("currentTime", Value::Int(ev.io.current_time())),
         ("langVersion", Value::Int(6)),
         ("nixVersion", Value::string("2.8.0")),
@@ -72,11 +98,17 @@ pub fn install(ev: &mut Eval) {
         ("nixPath", io::nix_path_value(&ev.opts.search_path)),
         (
             "builtins",
-            Thunk::new(Pending::Native(Rc::new(|ev: &mut Eval| Ok(ev.builtins.clone())))),
+            Thunk::new(Pending::Native(Rc::new(|ev: &mut Eval| {
+                Ok(ev.builtins.clone())
+            }))),
         ),
     ];
     for (n, v) in consts {
-        entries.push(Attr { name: Sym::new(n), value: v, pos: Pos::NONE });
+        entries.push(Attr {
+            name: Sym::new(n),
+            value: v,
+            pos: Pos::NONE,
+        });
     }
     let set = Attrs::from_unsorted(entries);
     let builtins = Value::attrs(set.clone());
@@ -110,7 +142,11 @@ pub fn make_attrs(pairs: Vec<(&str, Value)>) -> Value {
     Value::attrs(Attrs::from_unsorted(
         pairs
             .into_iter()
-            .map(|(n, v)| Attr { name: Sym::new(n), value: v, pos: Pos::NONE })
+            .map(|(n, v)| Attr {
+                name: Sym::new(n),
+                value: v,
+                pos: Pos::NONE,
+            })
             .collect(),
     ))
 }

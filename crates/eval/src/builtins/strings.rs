@@ -30,7 +30,11 @@ pub static OPS: &[PrimOp] = &[
     prim!("hasContext", 1, has_context),
     prim!("appendContext", 2, append_context),
     prim!("unsafeDiscardStringContext", 1, discard_context),
-    prim!("unsafeDiscardOutputDependency", 1, discard_output_dependency),
+    prim!(
+        "unsafeDiscardOutputDependency",
+        1,
+        discard_output_dependency
+    ),
 ];
 
 fn to_string(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
@@ -80,7 +84,10 @@ fn replace_strings(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let from = ev.expect_list(&a[0], pos)?;
     let to = ev.expect_list(&a[1], pos)?;
     if from.len() != to.len() {
-        return err("'from' and 'to' arguments to 'replaceStrings' have different lengths", pos);
+        return err(
+            "'from' and 'to' arguments to 'replaceStrings' have different lengths",
+            pos,
+        );
     }
     let s = ev.expect_string(&a[2], pos)?;
     let mut froms = Vec::with_capacity(from.len());
@@ -144,7 +151,11 @@ fn compile_regex(re: &str, pos: Pos, anchored: bool) -> EResult<Rc<regex::Regex>
         return err(format!("invalid regular expression '{re}'"), pos);
     };
     // POSIX `.` matches a newline too.
-    let pat = if anchored { format!("(?s)^(?:{rust})$") } else { format!("(?s){rust}") };
+    let pat = if anchored {
+        format!("(?s)^(?:{rust})$")
+    } else {
+        format!("(?s){rust}")
+    };
     match regex::Regex::new(&pat) {
         Ok(r) => {
             let r = Rc::new(r);
@@ -274,7 +285,9 @@ fn split(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let mut start = 0;
     // Like std::regex_iterator: an empty match is followed by a search one character on.
     while start <= text.len() {
-        let Some(c) = r.captures_at(text, start) else { break };
+        let Some(c) = r.captures_at(text, start) else {
+            break;
+        };
         let Some(m) = c.get(0) else { break };
         out.push(Value::string(&text[last..m.start()]));
         out.push(Value::list(
@@ -290,7 +303,11 @@ fn split(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             if m.end() >= text.len() {
                 break;
             }
-            let ch = text[m.end()..].chars().next().map(|c| c.len_utf8()).unwrap_or(1);
+            let ch = text[m.end()..]
+                .chars()
+                .next()
+                .map(|c| c.len_utf8())
+                .unwrap_or(1);
             start = m.end() + ch;
         } else {
             start = m.end();
@@ -340,7 +357,10 @@ fn parse_drv_name(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         Some(i) => (s[..i].to_string(), s[i + 1..].to_string()),
         None => (s.clone(), String::new()),
     };
-    Ok(make_attrs(vec![("name", Value::string(name)), ("version", Value::string(version))]))
+    Ok(make_attrs(vec![
+        ("name", Value::string(name)),
+        ("version", Value::string(version)),
+    ]))
 }
 
 /// Splits a version like Nix's `nextComponent`: runs of digits, runs of other
@@ -426,7 +446,12 @@ fn compare_versions(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 
 fn split_version(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let s = ev.force_str(&a[0], pos)?;
-    Ok(Value::list(version_components(&s).into_iter().map(Value::string).collect()))
+    Ok(Value::list(
+        version_components(&s)
+            .into_iter()
+            .map(Value::string)
+            .collect(),
+    ))
 }
 
 pub fn hex(bytes: &[u8]) -> String {
@@ -455,7 +480,10 @@ fn get_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             map.entry(drv.to_string()).or_default().1 = true;
         } else if let Some(rest) = c.strip_prefix('!') {
             if let Some((out, drv)) = rest.split_once('!') {
-                map.entry(drv.to_string()).or_default().2.push(out.to_string());
+                map.entry(drv.to_string())
+                    .or_default()
+                    .2
+                    .push(out.to_string());
             }
         } else {
             map.entry(c.to_string()).or_default().0 = true;
@@ -469,12 +497,19 @@ fn get_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
                 info.push(("allOutputs", Value::Bool(true)));
             }
             if !outs.is_empty() {
-                info.push(("outputs", Value::list(outs.into_iter().map(Value::string).collect())));
+                info.push((
+                    "outputs",
+                    Value::list(outs.into_iter().map(Value::string).collect()),
+                ));
             }
             if plain {
                 info.push(("path", Value::Bool(true)));
             }
-            Attr { name: Sym::new(&path), value: make_attrs(info), pos: Pos::NONE }
+            Attr {
+                name: Sym::new(&path),
+                value: make_attrs(info),
+                pos: Pos::NONE,
+            }
         })
         .collect();
     Ok(Value::attrs(Attrs::from_sorted(entries)))

@@ -7,7 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use nest_nixcompat::derivation::{self, DerivationRequest, FixedOutputRequest, InstantiatedDerivation};
+use nest_nixcompat::derivation::{
+    self, DerivationRequest, FixedOutputRequest, InstantiatedDerivation,
+};
 use nest_nixcompat::nar::{self, FsSource, NarMetadata};
 use nest_nixcompat::paths::{self, FileIngestionMethod, FixedOutputHash};
 use nest_nixcompat::{hash, Derivation, DrvHashCache, HashAlgo, StoreDir, StorePath};
@@ -79,7 +81,9 @@ pub struct Drv {
 
 impl Drv {
     fn output_names(&self) -> Vec<String> {
-        self.outputs.clone().unwrap_or_else(|| vec!["out".to_owned()])
+        self.outputs
+            .clone()
+            .unwrap_or_else(|| vec!["out".to_owned()])
     }
 }
 
@@ -153,11 +157,19 @@ fn nix_string_lit(s: &str) -> String {
 
 fn nix_path(fixture: &str) -> String {
     // `/. + "…"` works whatever characters the checkout path contains.
-    format!("(/. + {})", nix_string_lit(&fixtures_dir().join(fixture).to_string_lossy()))
+    format!(
+        "(/. + {})",
+        nix_string_lit(&fixtures_dir().join(fixture).to_string_lossy())
+    )
 }
 
 fn nix_filter(f: &Filter) -> String {
-    let list = |v: &[String]| v.iter().map(|s| nix_string_lit(s)).collect::<Vec<_>>().join(" ");
+    let list = |v: &[String]| {
+        v.iter()
+            .map(|s| nix_string_lit(s))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     format!(
         "(p: t: !(builtins.elem (baseNameOf p) [ {} ]) && !(builtins.elem t [ {} ]))",
         list(&f.exclude_names),
@@ -192,15 +204,28 @@ fn nix_attr(v: &AttrVal) -> String {
         AttrVal::Int(i) => i.to_string(),
         AttrVal::Text(s) => nix_string_lit(s),
         AttrVal::Parts { str } => nix_parts(str),
-        AttrVal::List { list } => format!("[ {} ]", list.iter().map(nix_attr).collect::<Vec<_>>().join(" ")),
+        AttrVal::List { list } => format!(
+            "[ {} ]",
+            list.iter().map(nix_attr).collect::<Vec<_>>().join(" ")
+        ),
     }
 }
 
 /// The Nix expression for a thing (evaluating to a string or a derivation).
 pub fn nix_expr(t: &Thing) -> String {
     match t {
-        Thing::ToFile { name, contents } => format!("(builtins.toFile {} {})", nix_string_lit(name), nix_parts(contents)),
-        Thing::Path { fixture, name, recursive, sha256, filter } => {
+        Thing::ToFile { name, contents } => format!(
+            "(builtins.toFile {} {})",
+            nix_string_lit(name),
+            nix_parts(contents)
+        ),
+        Thing::Path {
+            fixture,
+            name,
+            recursive,
+            sha256,
+            filter,
+        } => {
             let mut s = format!("(builtins.path {{ path = {};", nix_path(fixture));
             if let Some(n) = name {
                 s.push_str(&format!(" name = {};", nix_string_lit(n)));
@@ -217,21 +242,49 @@ pub fn nix_expr(t: &Thing) -> String {
             s.push_str(" })");
             s
         }
-        Thing::FilterSource { fixture, filter } => format!("(builtins.filterSource {} {})", nix_filter(filter), nix_path(fixture)),
+        Thing::FilterSource { fixture, filter } => format!(
+            "(builtins.filterSource {} {})",
+            nix_filter(filter),
+            nix_path(fixture)
+        ),
         Thing::PathLiteral { fixture } => format!("\"${{{}}}\"", nix_path(fixture)),
-        Thing::Placeholder { output } => format!("(builtins.placeholder {})", nix_string_lit(output)),
+        Thing::Placeholder { output } => {
+            format!("(builtins.placeholder {})", nix_string_lit(output))
+        }
         Thing::Derivation(d) => {
-            let mut s = format!("(derivation {{ name = {}; system = {}; builder = {};", nix_string_lit(&d.name), nix_string_lit(&d.system), nix_parts(&d.builder));
+            let mut s = format!(
+                "(derivation {{ name = {}; system = {}; builder = {};",
+                nix_string_lit(&d.name),
+                nix_string_lit(&d.system),
+                nix_parts(&d.builder)
+            );
             if !d.args.is_empty() {
-                s.push_str(&format!(" args = [ {} ];", d.args.iter().map(|a| nix_parts(a)).collect::<Vec<_>>().join(" ")));
+                s.push_str(&format!(
+                    " args = [ {} ];",
+                    d.args
+                        .iter()
+                        .map(|a| nix_parts(a))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ));
             }
             for (k, v) in &d.attrs {
                 s.push_str(&format!(" {} = {};", nix_string_lit(k), nix_attr(v)));
             }
             if let Some(o) = &d.outputs {
-                s.push_str(&format!(" outputs = [ {} ];", o.iter().map(|x| nix_string_lit(x)).collect::<Vec<_>>().join(" ")));
+                s.push_str(&format!(
+                    " outputs = [ {} ];",
+                    o.iter()
+                        .map(|x| nix_string_lit(x))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ));
             }
-            for (k, v) in [("outputHash", &d.output_hash), ("outputHashAlgo", &d.output_hash_algo), ("outputHashMode", &d.output_hash_mode)] {
+            for (k, v) in [
+                ("outputHash", &d.output_hash),
+                ("outputHashAlgo", &d.output_hash_algo),
+                ("outputHashMode", &d.output_hash_mode),
+            ] {
                 if let Some(v) = v {
                     s.push_str(&format!(" {k} = {};", nix_string_lit(v)));
                 }
@@ -247,8 +300,16 @@ pub fn nix_expr(t: &Thing) -> String {
 pub fn case_expr(t: &Thing) -> String {
     match t {
         Thing::Derivation(d) => {
-            let outs: Vec<String> = d.output_names().iter().map(|o| format!("d.{o}.outPath")).collect();
-            format!("let d = {}; in [ d.drvPath {} ]", nix_expr(t), outs.join(" "))
+            let outs: Vec<String> = d
+                .output_names()
+                .iter()
+                .map(|o| format!("d.{o}.outPath"))
+                .collect();
+            format!(
+                "let d = {}; in [ d.drvPath {} ]",
+                nix_expr(t),
+                outs.join(" ")
+            )
         }
         _ => format!("[ {} ]", nix_expr(t)),
     }
@@ -256,7 +317,11 @@ pub fn case_expr(t: &Thing) -> String {
 
 /// Where `nix-instantiate` is, if it runs.
 pub fn nix_instantiate() -> Option<&'static str> {
-    let ok = Command::new("nix-instantiate").arg("--version").output().map(|o| o.status.success()).unwrap_or(false);
+    let ok = Command::new("nix-instantiate")
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
     ok.then_some("nix-instantiate")
 }
 
@@ -266,7 +331,9 @@ pub fn require_nix(test: &str) -> bool {
         return true;
     }
     if std::env::var_os("CI").is_some() {
-        panic!("{test}: nix-instantiate is not installed, and CI is set: the oracle must run in CI");
+        panic!(
+            "{test}: nix-instantiate is not installed, and CI is set: the oracle must run in CI"
+        );
     }
     eprintln!("{test}: skipped: nix-instantiate is not installed (and CI is unset)");
     false
@@ -278,13 +345,23 @@ pub fn run_nix_eval(case: &Case) -> Result<Vec<String>, String> {
     let expr = case_expr(&case.thing);
     let out = Command::new("nix-instantiate")
         .env("NIX_STORE_DIR", &case.store_dir)
-        .args(["--store", "dummy://", "--eval", "--strict", "--json", "-E", &expr])
+        .args([
+            "--store", "dummy://", "--eval", "--strict", "--json", "-E", &expr,
+        ])
         .output()
         .map_err(|e| format!("running nix-instantiate: {e}"))?;
     if !out.status.success() {
-        return Err(format!("nix-instantiate failed on {expr}:\n{}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "nix-instantiate failed on {expr}:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
-    serde_json::from_slice(&out.stdout).map_err(|e| format!("nix-instantiate printed non-JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+    serde_json::from_slice(&out.stdout).map_err(|e| {
+        format!(
+            "nix-instantiate printed non-JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
 }
 
 // ---------------------------------------------------------------- our side
@@ -317,7 +394,11 @@ enum Value {
 
 impl Computer {
     pub fn new(dir: &str) -> Computer {
-        Computer { dir: StoreDir::new(dir).expect("valid store dir"), cache: DrvHashCache::new(), produced: Produced::default() }
+        Computer {
+            dir: StoreDir::new(dir).expect("valid store dir"),
+            cache: DrvHashCache::new(),
+            produced: Produced::default(),
+        }
     }
 
     /// The strings Nix would print for the case expression.
@@ -334,14 +415,27 @@ impl Computer {
         }
     }
 
-    fn source(&mut self, fixture: &str, name: Option<&str>, filter: Option<&Filter>) -> Result<(String, BTreeSet<Ctx>), String> {
+    fn source(
+        &mut self,
+        fixture: &str,
+        name: Option<&str>,
+        filter: Option<&Filter>,
+    ) -> Result<(String, BTreeSet<Ctx>), String> {
         let path = fixtures_dir().join(fixture);
-        let name = name.map(str::to_owned).unwrap_or_else(|| path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+        let name = name.map(str::to_owned).unwrap_or_else(|| {
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        });
         let (h, _) = match filter {
             Some(f) => {
                 let mut keep = |p: &Path, md: &NarMetadata| {
-                    let base = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                    !f.exclude_names.contains(&base) && !f.exclude_types.iter().any(|t| t == md.type_name())
+                    let base = p
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    !f.exclude_names.contains(&base)
+                        && !f.exclude_types.iter().any(|t| t == md.type_name())
                 };
                 let mut src = FsSource::with_filter(&mut keep);
                 nar::nar_hash(&mut src, &path, HashAlgo::Sha256)
@@ -350,7 +444,9 @@ impl Computer {
         }
         .map_err(|e| e.to_string())?;
         let sp = paths::source_path(&self.dir, &name, &h).map_err(|e| e.to_string())?;
-        self.produced.sources.insert(sp.clone(), FileIngestionMethod::Recursive);
+        self.produced
+            .sources
+            .insert(sp.clone(), FileIngestionMethod::Recursive);
         Ok((self.dir.print(&sp), BTreeSet::from([Ctx::Plain(sp)])))
     }
 
@@ -367,7 +463,10 @@ impl Computer {
                     }
                     Value::Drv(d, outs) => {
                         let o = output.clone().unwrap_or_else(|| outs[0].clone());
-                        let path = d.output_paths.get(&o).ok_or_else(|| format!("no output {o}"))?;
+                        let path = d
+                            .output_paths
+                            .get(&o)
+                            .ok_or_else(|| format!("no output {o}"))?;
                         s.push_str(&self.dir.print(path));
                         ctx.insert(Ctx::Output(d.drv_path.clone(), o));
                     }
@@ -407,29 +506,63 @@ impl Computer {
                         Ctx::Plain(p) => {
                             refs.insert(p);
                         }
-                        Ctx::Output(..) => return Err(format!("in 'toFile': the file '{name}' cannot refer to derivation outputs")),
+                        Ctx::Output(..) => {
+                            return Err(format!(
+                                "in 'toFile': the file '{name}' cannot refer to derivation outputs"
+                            ))
+                        }
                     }
                 }
-                let p = paths::text_path(&self.dir, name, s.as_bytes(), &refs).map_err(|e| e.to_string())?;
+                let p = paths::text_path(&self.dir, name, s.as_bytes(), &refs)
+                    .map_err(|e| e.to_string())?;
                 self.produced.texts.insert(p.clone(), s);
-                Ok(Value::Str(self.dir.print(&p), BTreeSet::from([Ctx::Plain(p)])))
+                Ok(Value::Str(
+                    self.dir.print(&p),
+                    BTreeSet::from([Ctx::Plain(p)]),
+                ))
             }
-            Thing::Path { fixture, name, recursive, sha256, filter } => {
+            Thing::Path {
+                fixture,
+                name,
+                recursive,
+                sha256,
+                filter,
+            } => {
                 if *recursive == Some(false) {
                     let path = fixtures_dir().join(fixture);
                     let data = std::fs::read(&path).map_err(|e| e.to_string())?;
                     let h = hash::sha256(&data);
                     if let Some(expected) = sha256 {
-                        let e = nest_nixcompat::Hash::parse_any(expected, Some(HashAlgo::Sha256)).map_err(|e| e.to_string())?;
+                        let e = nest_nixcompat::Hash::parse_any(expected, Some(HashAlgo::Sha256))
+                            .map_err(|e| e.to_string())?;
                         if e != h {
                             return Err("hash mismatch".to_owned());
                         }
                     }
-                    let name = name.clone().unwrap_or_else(|| path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
-                    let f = FixedOutputHash { method: FileIngestionMethod::Flat, hash: h };
-                    let sp = paths::make_fixed_output_path(&self.dir, &f, &name, &BTreeSet::new(), false).map_err(|e| e.to_string())?;
-                    self.produced.sources.insert(sp.clone(), FileIngestionMethod::Flat);
-                    return Ok(Value::Str(self.dir.print(&sp), BTreeSet::from([Ctx::Plain(sp)])));
+                    let name = name.clone().unwrap_or_else(|| {
+                        path.file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default()
+                    });
+                    let f = FixedOutputHash {
+                        method: FileIngestionMethod::Flat,
+                        hash: h,
+                    };
+                    let sp = paths::make_fixed_output_path(
+                        &self.dir,
+                        &f,
+                        &name,
+                        &BTreeSet::new(),
+                        false,
+                    )
+                    .map_err(|e| e.to_string())?;
+                    self.produced
+                        .sources
+                        .insert(sp.clone(), FileIngestionMethod::Flat);
+                    return Ok(Value::Str(
+                        self.dir.print(&sp),
+                        BTreeSet::from([Ctx::Plain(sp)]),
+                    ));
                 }
                 let (s, c) = self.source(fixture, name.as_deref(), filter.as_ref())?;
                 Ok(Value::Str(s, c))
@@ -442,7 +575,9 @@ impl Computer {
                 let (s, c) = self.source(fixture, None, None)?;
                 Ok(Value::Str(s, c))
             }
-            Thing::Placeholder { output } => Ok(Value::Str(paths::placeholder(output), BTreeSet::new())),
+            Thing::Placeholder { output } => {
+                Ok(Value::Str(paths::placeholder(output), BTreeSet::new()))
+            }
             Thing::Derivation(d) => {
                 let mut env = BTreeMap::new();
                 let mut ctx = BTreeSet::new();
@@ -465,7 +600,11 @@ impl Computer {
                 if let Some(o) = &d.outputs {
                     env.insert("outputs".to_owned(), o.join(" "));
                 }
-                for (k, v) in [("outputHash", &d.output_hash), ("outputHashAlgo", &d.output_hash_algo), ("outputHashMode", &d.output_hash_mode)] {
+                for (k, v) in [
+                    ("outputHash", &d.output_hash),
+                    ("outputHashAlgo", &d.output_hash_algo),
+                    ("outputHashMode", &d.output_hash_mode),
+                ] {
                     if let Some(v) = v {
                         env.insert(k.to_owned(), v.clone());
                     }
@@ -500,9 +639,13 @@ impl Computer {
                 };
                 let dir = self.dir.clone();
                 let cache = &self.cache;
-                let inst = derivation::instantiate(&dir, req, |p| cache.lookup(&dir, p)).map_err(|e| e.to_string())?;
-                self.cache.insert(inst.drv_path.clone(), inst.drv_hash.clone());
-                self.produced.drvs.insert(inst.drv_path.clone(), inst.drv.clone());
+                let inst = derivation::instantiate(&dir, req, |p| cache.lookup(&dir, p))
+                    .map_err(|e| e.to_string())?;
+                self.cache
+                    .insert(inst.drv_path.clone(), inst.drv_hash.clone());
+                self.produced
+                    .drvs
+                    .insert(inst.drv_path.clone(), inst.drv.clone());
                 Ok(Value::Drv(Box::new(inst), d.output_names()))
             }
         }
