@@ -8,7 +8,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 mod support;
-use support::{service_pid, wait_for};
+use support::{privileged, service_pid, wait_for};
 
 struct Env {
     dir: tempfile::TempDir,
@@ -90,14 +90,6 @@ impl Drop for StopOnDrop<'_> {
     }
 }
 
-fn root_or_skip() -> bool {
-    if nix::unistd::geteuid().is_root() {
-        return true;
-    }
-    assert!(std::env::var_os("CI").is_none(), "CI runs this as root");
-    false
-}
-
 /// A host config with container `name` running services `a` (whose script says `a`)
 /// and `b`. Each test has its own container name: tests run in parallel and a
 /// container's cgroup is named after it.
@@ -119,7 +111,7 @@ fn plan_step(plan: &str, name: &str) -> Value {
 
 #[test]
 fn rollback_restores_the_previous_systems_in_place_and_a_removed_container_keeps_its_root() {
-    if !root_or_skip() {
+    if !privileged() {
         return;
     }
     let env = Env::new();
@@ -218,22 +210,68 @@ fn rollback_restores_the_previous_systems_in_place_and_a_removed_container_keeps
     assert_eq!(env.generations()[1]["current"], true);
 }
 
+/// What a failed switch must leave as it was: the running container (PID 1, system,
+/// service `a`), the host generations, the container's profile and its configuration.
+struct Untouched {
+    name: &'static str,
+    status: Value,
+    generations: Vec<Value>,
+    profile: PathBuf,
+    config: Vec<u8>,
+}
+
+impl Untouched {
+    /// Switches to `host_with(name, "one")`, waits for service `a`, and records.
+    fn start(env: &Env, name: &'static str) -> Untouched {
+        let h = env.file("h.nix", &host_with(name, "one"));
+        env.switch(&h);
+        wait_for("service a", || {
+            service_pid(&env.status_json(name), "a").is_some()
+        });
+        Untouched {
+            name,
+            status: env.status_json(name),
+            generations: env.generations(),
+            profile: env.profile_target(&format!("containers/{name}")),
+            config: std::fs::read(env.paths().config_file(name)).expect("config"),
+        }
+    }
+
+    fn check(&self, env: &Env) {
+        let name = self.name;
+        assert_eq!(env.container_status(name), "up", "no container stopped");
+        let after = env.status_json(name);
+        assert_eq!(
+            after["sinceMs"], self.status["sinceMs"],
+            "PID 1 was not restarted"
+        );
+        assert_eq!(after["system"], self.status["system"]);
+        assert_eq!(service_pid(&after, "a"), service_pid(&self.status, "a"));
+        assert_eq!(
+            env.generations(),
+            self.generations,
+            "no host generation recorded"
+        );
+        assert_eq!(
+            env.profile_target(&format!("containers/{name}")),
+            self.profile,
+            "the container's profile is unchanged"
+        );
+        assert_eq!(
+            std::fs::read(env.paths().config_file(name)).expect("config"),
+            self.config
+        );
+    }
+}
+
 #[test]
 fn a_type_error_fails_the_switch_before_anything_is_touched() {
-    if !root_or_skip() {
+    if !privileged() {
         return;
     }
     let env = Env::new();
     let _guard = StopOnDrop(&env, vec!["gente"]);
-    let h = env.file("h.nix", &host_with("gente", "one"));
-    env.switch(&h);
-    wait_for("service a", || {
-        service_pid(&env.status_json("gente"), "a").is_some()
-    });
-    let before = env.status_json("gente");
-    let gens = env.generations();
-    let profile = env.profile_target("containers/gente");
-    let config = std::fs::read(env.paths().config_file("gente")).expect("config");
+    let before = Untouched::start(&env, "gente");
 
     let bad = env.file(
         "bad.nix",
@@ -252,26 +290,12 @@ fn a_type_error_fails_the_switch_before_anything_is_touched() {
     assert!(err.contains("bad.nix"), "{err}");
     assert!(out.stdout.is_empty(), "no plan printed");
 
-    assert_eq!(env.container_status("gente"), "up", "no container stopped");
-    let after = env.status_json("gente");
-    assert_eq!(after["sinceMs"], before["sinceMs"]);
-    assert_eq!(after["system"], before["system"]);
-    assert_eq!(service_pid(&after, "a"), service_pid(&before, "a"));
-    assert_eq!(env.generations(), gens, "no host generation recorded");
-    assert_eq!(
-        env.profile_target("containers/gente"),
-        profile,
-        "the container's profile is unchanged"
-    );
-    assert_eq!(
-        std::fs::read(env.paths().config_file("gente")).expect("config"),
-        config
-    );
+    before.check(&env);
 }
 
 #[test]
 fn the_path_route_boots_what_the_profile_points_to() {
-    if !root_or_skip() {
+    if !privileged() {
         return;
     }
     let env = Env::new();
@@ -448,18 +472,12 @@ fn nest_profile_lists_switches_rolls_back_and_deletes_old_generations() {
 
 #[test]
 fn a_failed_build_fails_the_switch_before_anything_is_touched() {
-    if !root_or_skip() {
+    if !privileged() {
         return;
     }
     let env = Env::new();
     let _guard = StopOnDrop(&env, vec!["genfb"]);
-    let h = env.file("h.nix", &host_with("genfb", "one"));
-    env.switch(&h);
-    wait_for("service a", || {
-        service_pid(&env.status_json("genfb"), "a").is_some()
-    });
-    let before = env.status_json("genfb");
-    let gens = env.generations();
+    let before = Untouched::start(&env, "genfb");
     // A second definition of the container's config whose etc file fails to build.
     let bad = env.file(
         "bad.nix",
@@ -479,17 +497,12 @@ fn a_failed_build_fails_the_switch_before_anything_is_touched() {
         err.contains("no-output-marker"),
         "the build log's tail is shown: {err}"
     );
-    assert_eq!(env.container_status("genfb"), "up");
-    let after = env.status_json("genfb");
-    assert_eq!(after["sinceMs"], before["sinceMs"]);
-    assert_eq!(after["system"], before["system"]);
-    assert_eq!(service_pid(&after, "a"), service_pid(&before, "a"));
-    assert_eq!(env.generations(), gens, "no host generation recorded");
+    before.check(&env);
 }
 
 #[test]
 fn generations_keep_their_systems_until_they_are_deleted() {
-    if !root_or_skip() {
+    if !privileged() {
         return;
     }
     let env = Env::new();

@@ -9,7 +9,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 mod support;
-use support::{service_pid, wait_for};
+use support::{privileged, service_pid, wait_for};
 
 struct Env {
     dir: tempfile::TempDir,
@@ -232,8 +232,7 @@ fn status_json(env: &Env, name: &str) -> Value {
 /// place (PID 1 and the unrelated service keep running), a removed container stops.
 #[test]
 fn switch_starts_reactivates_in_place_and_stops() {
-    if !nix::unistd::geteuid().is_root() {
-        assert!(std::env::var_os("CI").is_none(), "CI runs this as root");
+    if !privileged() {
         return;
     }
     let env = Env::new();
@@ -404,8 +403,7 @@ fn options_lists_host_and_system_options_with_the_seed_types() {
 /// makes of `system.build.toplevel`, and it holds what init reads.
 #[test]
 fn the_planned_system_is_the_built_toplevel() {
-    if !nix::unistd::geteuid().is_root() {
-        assert!(std::env::var_os("CI").is_none(), "CI runs this as root");
+    if !privileged() {
         return;
     }
     let env = Env::new();
@@ -460,8 +458,7 @@ fn the_planned_system_is_the_built_toplevel() {
 /// the others; the switch exits 1 and names every failed container at the end.
 #[test]
 fn a_failed_container_does_not_stop_the_others() {
-    if !nix::unistd::geteuid().is_root() {
-        assert!(std::env::var_os("CI").is_none(), "CI runs this as root");
+    if !privileged() {
         return;
     }
     let env = Env::new();
