@@ -15,9 +15,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 mod support;
-use support::{privileged, service_pid, unique, wait_for};
-
-const NEST: &str = env!("CARGO_BIN_EXE_nest");
+use support::{nest_under, privileged, service_pid, unique, wait_for};
 
 struct World {
     dir: tempfile::TempDir,
@@ -41,17 +39,7 @@ impl World {
     }
 
     fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(NEST);
-        c.args(args)
-            .env("NEST_STATE_DIR", self.path("var"))
-            .env("NEST_CONTAINERS_DIR", self.path("var/containers"))
-            .env("NEST_RUN_DIR", self.path("run"))
-            .env("NEST_ROOTS_DIR", self.path("roots"))
-            .env("NEST_STORE_DIR", self.path("store"))
-            .env("NO_COLOR", "1")
-            .env_remove("NEST_NIX_DIR")
-            .stdin(Stdio::null());
-        c
+        nest_under(self.dir.path(), args)
     }
 
     fn nest(&self, args: &[&str]) -> Output {

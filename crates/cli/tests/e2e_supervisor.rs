@@ -11,9 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 mod support;
-use support::{privileged, unique};
-
-const NEST: &str = env!("CARGO_BIN_EXE_nest");
+use support::{nest_under, privileged, unique};
 
 const SLEEPER: &str = r#"{"version":1,"services":{"sleeper":{"command":["/bin/sh","-c","echo sleeper-up; exec /bin/sleep 100000"],"wantedBy":["multi-user.target"]}}}"#;
 
@@ -52,16 +50,7 @@ impl World {
     }
 
     fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(NEST);
-        c.args(args)
-            .env("NEST_STATE_DIR", self.path("var"))
-            .env("NEST_CONTAINERS_DIR", self.path("var/containers"))
-            .env("NEST_RUN_DIR", self.path("run"))
-            .env("NEST_ROOTS_DIR", self.path("roots"))
-            .env("NEST_STORE_DIR", self.path("store"))
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null());
-        c
+        nest_under(self.dir.path(), args)
     }
 
     fn nest(&self, args: &[&str]) -> Output {

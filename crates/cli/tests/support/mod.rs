@@ -49,3 +49,19 @@ pub fn service_pid(status: &serde_json::Value, name: &str) -> Option<i64> {
         .find(|s| s["name"] == name)?["pid"]
         .as_i64()
 }
+
+/// `nest ARGS` with every path nest uses (state, containers, run, roots, store) below
+/// `base`, no colours, nest's own Nix files, and no stdin.
+pub fn nest_under(base: &std::path::Path, args: &[&str]) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_nest"));
+    c.args(args)
+        .env("NEST_STATE_DIR", base.join("var"))
+        .env("NEST_CONTAINERS_DIR", base.join("var/containers"))
+        .env("NEST_RUN_DIR", base.join("run"))
+        .env("NEST_ROOTS_DIR", base.join("roots"))
+        .env("NEST_STORE_DIR", base.join("store"))
+        .env("NO_COLOR", "1")
+        .env_remove("NEST_NIX_DIR")
+        .stdin(std::process::Stdio::null());
+    c
+}
