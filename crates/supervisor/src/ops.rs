@@ -352,9 +352,16 @@ impl Supervisor {
     }
 
     fn spawn_monitor(&self, name: &str) -> Result<Child> {
+        // The monitor is long-lived: it gets the lean allocator settings in its
+        // environment from the start (unless the user set them), so it need not
+        // re-execute itself to get them.
+        let lean = nest_container::runtime::LEAN_ALLOCATOR
+            .iter()
+            .filter(|(k, _)| std::env::var_os(k).is_none());
         Command::new(&self.paths.nest_exe)
             .args(["container", "supervise", name])
             .envs(self.paths.to_env())
+            .envs(lean.copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
