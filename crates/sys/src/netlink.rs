@@ -1,4 +1,5 @@
-//! A small rtnetlink client: veth pairs, link state and master, addresses, routes.
+//! A small rtnetlink client: veth pairs and bridges, link state and master, listing
+//! links and addresses, addresses, routes.
 //!
 //! Hand-rolled on a raw `NETLINK_ROUTE` socket rather than `rtnetlink`: it needs no
 //! async runtime (it also runs between fork and exec), adds no dependencies, and a
@@ -32,11 +33,14 @@ const NLM_F_ACK: u16 = 0x4;
 const NLM_F_EXCL: u16 = 0x200;
 const NLM_F_CREATE: u16 = 0x400;
 const NLM_F_REPLACE: u16 = 0x100;
+const NLM_F_DUMP: u16 = 0x300;
 
 const RTM_NEWLINK: u16 = 16;
 const RTM_DELLINK: u16 = 17;
 const RTM_GETLINK: u16 = 18;
 const RTM_NEWADDR: u16 = 20;
+const RTM_DELADDR: u16 = 21;
+const RTM_GETADDR: u16 = 22;
 const RTM_NEWROUTE: u16 = 24;
 
 const IFLA_IFNAME: u16 = 3;
@@ -56,6 +60,108 @@ const RT_TABLE_MAIN: u8 = 254;
 const RTPROT_BOOT: u8 = 3;
 const RTN_UNICAST: u8 = 1;
 const IFF_UP: u32 = 1;
+/// Attribute types carry flag bits (nested, byte order) above these.
+const NLA_TYPE_MASK: u16 = 0x3fff;
+
+/// One network interface as the kernel lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkInfo {
+    pub index: u32,
+    pub name: String,
+    /// `IFLA_INFO_KIND`: "bridge", "veth", …; None for plain devices.
+    pub kind: Option<String>,
+    /// The index of the bridge (or bond) it is a port of.
+    pub master: Option<u32>,
+    pub up: bool,
+}
+
+/// One address of an interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AddrInfo {
+    pub index: u32,
+    pub addr: IpAddr,
+    pub prefix: u8,
+}
+
+/// The attributes after a fixed header of `skip` bytes: (type, payload).
+fn attributes(body: &[u8], skip: usize) -> Vec<(u16, &[u8])> {
+    let mut out = Vec::new();
+    let mut off = skip;
+    while off + 4 <= body.len() {
+        let len = u16::from_ne_bytes([body[off], body[off + 1]]) as usize;
+        let ty = u16::from_ne_bytes([body[off + 2], body[off + 3]]) & NLA_TYPE_MASK;
+        if len < 4 || off + len > body.len() {
+            break;
+        }
+        out.push((ty, &body[off + 4..off + len]));
+        off += (len + 3) & !3;
+    }
+    out
+}
+
+fn attr_string(data: &[u8]) -> String {
+    let end = data.iter().position(|&b| b == 0).unwrap_or(data.len());
+    String::from_utf8_lossy(&data[..end]).into_owned()
+}
+
+fn parse_link(body: &[u8]) -> Option<LinkInfo> {
+    if body.len() < 16 {
+        return None;
+    }
+    let index = i32::from_ne_bytes([body[4], body[5], body[6], body[7]]) as u32;
+    let flags = u32::from_ne_bytes([body[8], body[9], body[10], body[11]]);
+    let mut link = LinkInfo {
+        index,
+        name: String::new(),
+        kind: None,
+        master: None,
+        up: flags & IFF_UP != 0,
+    };
+    for (ty, data) in attributes(body, 16) {
+        match ty {
+            IFLA_IFNAME => link.name = attr_string(data),
+            IFLA_MASTER if data.len() >= 4 => {
+                let m = u32::from_ne_bytes([data[0], data[1], data[2], data[3]]);
+                link.master = (m != 0).then_some(m);
+            }
+            IFLA_LINKINFO => {
+                link.kind = attributes(data, 0)
+                    .into_iter()
+                    .find(|(t, _)| *t == IFLA_INFO_KIND)
+                    .map(|(_, d)| attr_string(d));
+            }
+            _ => {}
+        }
+    }
+    Some(link)
+}
+
+fn parse_addr(body: &[u8]) -> Option<AddrInfo> {
+    if body.len() < 8 {
+        return None;
+    }
+    let fam = body[0];
+    let prefix = body[1];
+    let index = u32::from_ne_bytes([body[4], body[5], body[6], body[7]]);
+    let attrs = attributes(body, 8);
+    let pick = |want: u16| attrs.iter().find(|(t, _)| *t == want).map(|(_, d)| *d);
+    // IPv4 point-to-point links put the peer in IFA_ADDRESS; the own one is IFA_LOCAL.
+    let data = pick(IFA_LOCAL).or_else(|| pick(IFA_ADDRESS))?;
+    let addr = match (fam as i32, data.len()) {
+        (libc::AF_INET, 4) => IpAddr::from([data[0], data[1], data[2], data[3]]),
+        (libc::AF_INET6, 16) => {
+            let mut o = [0u8; 16];
+            o.copy_from_slice(data);
+            IpAddr::from(o)
+        }
+        _ => return None,
+    };
+    Some(AddrInfo {
+        index,
+        addr,
+        prefix,
+    })
+}
 
 /// Route scope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -340,6 +446,45 @@ impl Netlink {
         .map(drop)
     }
 
+    /// Creates a bridge called `name` (down, with no ports).
+    pub fn create_bridge(&mut self, name: &str) -> Result<(), NetlinkError> {
+        check_name(name)?;
+        let mut m = Msg::new(&ifinfomsg(0, 0, 0));
+        m.attr_str(IFLA_IFNAME, name);
+        let li = m.begin_nested(IFLA_LINKINFO);
+        m.attr_str(IFLA_INFO_KIND, "bridge");
+        m.end_nested(li);
+        self.request(
+            &format!("creating bridge {name}"),
+            RTM_NEWLINK,
+            NLM_F_CREATE | NLM_F_EXCL,
+            m,
+        )
+        .map(drop)
+    }
+
+    /// Every interface of this network namespace.
+    pub fn links(&mut self) -> Result<Vec<LinkInfo>, NetlinkError> {
+        let m = Msg::new(&ifinfomsg(0, 0, 0));
+        let replies = self.request("listing links", RTM_GETLINK, NLM_F_DUMP, m)?;
+        replies
+            .iter()
+            .map(|r| {
+                parse_link(r).ok_or_else(|| NetlinkError::Malformed {
+                    op: "listing links".into(),
+                })
+            })
+            .collect()
+    }
+
+    /// Every address of every interface of this network namespace.
+    pub fn addresses(&mut self) -> Result<Vec<AddrInfo>, NetlinkError> {
+        let m = Msg::new(&[0u8; 8]);
+        let replies = self.request("listing addresses", RTM_GETADDR, NLM_F_DUMP, m)?;
+        // Families other than IPv4/IPv6 (none today) are skipped, not an error.
+        Ok(replies.iter().filter_map(|r| parse_addr(r)).collect())
+    }
+
     /// Brings an interface up.
     pub fn set_up(&mut self, name: &str) -> Result<(), NetlinkError> {
         let index = self.require_index(name)?;
@@ -356,6 +501,20 @@ impl Netlink {
         m.attr(IFLA_MASTER, &master.to_ne_bytes());
         self.request(
             &format!("attaching {name} to bridge {bridge}"),
+            RTM_NEWLINK,
+            0,
+            m,
+        )
+        .map(drop)
+    }
+
+    /// Detaches an interface from its bridge.
+    pub fn set_nomaster(&mut self, name: &str) -> Result<(), NetlinkError> {
+        let index = self.require_index(name)?;
+        let mut m = Msg::new(&ifinfomsg(index as i32, 0, 0));
+        m.attr(IFLA_MASTER, &0u32.to_ne_bytes());
+        self.request(
+            &format!("detaching {name} from its bridge"),
             RTM_NEWLINK,
             0,
             m,
@@ -393,6 +552,31 @@ impl Netlink {
             &format!("adding address {addr}/{prefix} to {name}"),
             RTM_NEWADDR,
             NLM_F_CREATE | NLM_F_EXCL,
+            m,
+        )
+        .map(drop)
+    }
+
+    /// Removes an address from an interface.
+    pub fn delete_address(
+        &mut self,
+        name: &str,
+        addr: IpAddr,
+        prefix: u8,
+    ) -> Result<(), NetlinkError> {
+        let index = self.require_index(name)?;
+        let mut fixed = [0u8; 8];
+        fixed[0] = family(&addr);
+        fixed[1] = prefix;
+        fixed[4..8].copy_from_slice(&index.to_ne_bytes());
+        let mut m = Msg::new(&fixed);
+        let a = addr_bytes(&addr);
+        m.attr(IFA_LOCAL, &a);
+        m.attr(IFA_ADDRESS, &a);
+        self.request(
+            &format!("removing address {addr}/{prefix} from {name}"),
+            RTM_DELADDR,
+            0,
             m,
         )
         .map(drop)
@@ -461,6 +645,43 @@ mod tests {
         // header 16 + ifinfomsg 16 + nested hdr 4 + (4 + "veth\0" = 9 → 12)
         assert_eq!(m.buf.len(), 16 + 16 + 4 + 12);
         assert_eq!(u16::from_ne_bytes([m.buf[32], m.buf[33]]), 16);
+    }
+
+    #[test]
+    fn parses_a_link_with_kind_and_master() {
+        let mut m = Msg::new(&ifinfomsg(7, IFF_UP, 0));
+        m.attr_str(IFLA_IFNAME, "ve-web");
+        m.attr(IFLA_MASTER, &3u32.to_ne_bytes());
+        let li = m.begin_nested(IFLA_LINKINFO);
+        m.attr_str(IFLA_INFO_KIND, "veth");
+        m.end_nested(li);
+        let link = parse_link(&m.buf[16..]).expect("a link");
+        assert_eq!(
+            link,
+            LinkInfo {
+                index: 7,
+                name: "ve-web".into(),
+                kind: Some("veth".into()),
+                master: Some(3),
+                up: true,
+            }
+        );
+        // Truncated: no fixed header, no link.
+        assert!(parse_link(&m.buf[16..24]).is_none());
+    }
+
+    #[test]
+    fn parses_addresses_preferring_the_local_one() {
+        let mut m = Msg::new(&[libc::AF_INET as u8, 24, 0, 0, 5, 0, 0, 0]);
+        m.attr(IFA_ADDRESS, &[10, 0, 0, 9]);
+        m.attr(IFA_LOCAL, &[10, 0, 0, 1]);
+        let a = parse_addr(&m.buf[16..]).expect("an address");
+        assert_eq!(a.addr, IpAddr::from([10, 0, 0, 1]));
+        assert_eq!((a.index, a.prefix), (5, 24));
+        // An IPv4 family with a 16-byte address is not an address.
+        let mut bad = Msg::new(&[libc::AF_INET as u8, 24, 0, 0, 5, 0, 0, 0]);
+        bad.attr(IFA_ADDRESS, &[0u8; 16]);
+        assert!(parse_addr(&bad.buf[16..]).is_none());
     }
 
     #[test]
