@@ -354,11 +354,19 @@ echo NOSTATE=$(ls /run/host 2>&1 | grep -c 'No such')
     cg.assert_gone();
 }
 
-#[test]
-fn boot_runs_nest_init_and_stops_on_sigterm() {
-    if !privileged() {
-        return;
-    }
+/// What a booted container's PID 1 was, seen from the host.
+struct Booted {
+    /// `/proc/<pid>/cmdline`, split.
+    argv: Vec<String>,
+    /// `(dev, ino)` of the file `/proc/<pid>/exe` points at.
+    exe: (u64, u64),
+    stderr: String,
+}
+
+/// Boots a one-service system with `nest` (a `nest` executable), checks the service
+/// runs in the container, stops it with SIGTERM and returns what PID 1 was.
+fn boot_and_stop(nest: &Path) -> Booted {
+    use std::os::unix::fs::MetadataExt;
     let w = World::new();
     let name = unique("boot");
     let _cg = CgroupGuard(name.clone());
@@ -369,7 +377,11 @@ fn boot_runs_nest_init_and_stops_on_sigterm() {
         r#"{"version":1,"services":{"hello":{"command":["/bin/sh","-c","hostname > /run/host/state/hello; exec sleep 1000"],"wantedBy":["multi-user.target"]}}}"#,
     )
     .expect("services.json");
-    let c = start(w.spawn_cmd(&name, &["--boot", "/system"], &[]));
+    let mut cmd = w.spawn_cmd(&name, &["--boot", "/system"], &[]);
+    let args: Vec<_> = cmd.get_args().map(|a| a.to_os_string()).collect();
+    cmd = Command::new(nest);
+    cmd.args(args).stdin(Stdio::null());
+    let c = start(cmd);
     let marker = w.state_dir(&name).join("hello");
     // The shell creates the file before it writes: wait for the whole line.
     wait_for("the service to start", Duration::from_secs(20), || {
@@ -383,7 +395,15 @@ fn boot_runs_nest_init_and_stops_on_sigterm() {
         &std::fs::read_to_string(w.state_dir(&name).join("state.json")).expect("state.json"),
     )
     .expect("json");
-    assert!(state["pid"].as_i64().unwrap_or(0) > 1);
+    let pid = state["pid"].as_i64().unwrap_or(0);
+    assert!(pid > 1);
+    let argv = std::fs::read(format!("/proc/{pid}/cmdline"))
+        .expect("PID 1's cmdline")
+        .split(|b| *b == 0)
+        .filter(|a| !a.is_empty())
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect();
+    let md = std::fs::metadata(format!("/proc/{pid}/exe")).expect("PID 1's executable");
     c.signal(nix::sys::signal::Signal::SIGTERM);
     let t = Instant::now();
     let done = c.wait(Duration::from_secs(20));
@@ -392,6 +412,63 @@ fn boot_runs_nest_init_and_stops_on_sigterm() {
         t.elapsed() < Duration::from_secs(5),
         "stop took {:?}",
         t.elapsed()
+    );
+    Booted {
+        argv,
+        exe: (md.dev(), md.ino()),
+        stderr: done.stderr,
+    }
+}
+
+#[test]
+fn boot_runs_the_static_nest_init_and_stops_on_sigterm() {
+    use std::os::unix::fs::MetadataExt;
+    if !privileged() {
+        return;
+    }
+    // Cargo builds every binary of the package before its integration tests.
+    let init = Path::new(NEST).with_file_name("nest-init");
+    let md = std::fs::metadata(&init).expect("nest-init is built next to nest");
+    let b = boot_and_stop(Path::new(NEST));
+    assert_eq!(
+        b.exe,
+        (md.dev(), md.ino()),
+        "PID 1 is nest-init: {:?}",
+        b.argv
+    );
+    assert_eq!(b.argv[0], "/run/host/nest-init", "{:?}", b.argv);
+    assert!(!b.stderr.contains("warning"), "{}", b.stderr);
+}
+
+#[test]
+fn boot_falls_back_to_nest_init_subcommand_without_nest_init() {
+    if !privileged() {
+        return;
+    }
+    // A nest executable alone in a directory (a hard link: same file, no copy).
+    let dir = tempfile::Builder::new()
+        .prefix("nest-alone-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .expect("tempdir");
+    let alone = dir.path().join("nest");
+    if std::fs::hard_link(NEST, &alone).is_err() {
+        std::fs::copy(NEST, &alone).expect("copy nest");
+    }
+    let b = boot_and_stop(&alone);
+    // Run through the host's dynamic loader, whose file /proc/PID/exe then names.
+    let at = b.argv.iter().position(|a| a == "/run/host/nest");
+    assert_eq!(
+        at.and_then(|i| b.argv.get(i + 1)).map(String::as_str),
+        Some("init"),
+        "{:?}",
+        b.argv
+    );
+    let warnings: Vec<&str> = b.stderr.lines().filter(|l| l.contains("warning")).collect();
+    assert_eq!(warnings.len(), 1, "{}", b.stderr);
+    assert!(
+        warnings[0].contains("nest-init") && warnings[0].contains("nest init"),
+        "{}",
+        warnings[0]
     );
 }
 

@@ -8,6 +8,7 @@
 
 use crate::cgroups::{self, Cgroups, CgroupsError};
 use crate::forward::{self, ForwardError};
+use crate::init_binary::InitBinary;
 use crate::network::{self, NetPlan};
 use crate::setup::{self, Bind, CgroupMount, HostNest, MountConfig};
 use crate::spec::{Spec, SpecError};
@@ -261,8 +262,12 @@ pub(crate) fn wait_forwarding(pid: Pid, signals: &SigSet) -> ExitStatus {
 /// How PID 1 is started inside.
 #[derive(Debug, Clone)]
 enum Pid1 {
-    /// `nest init` from the host, through the host's dynamic loader when needed.
-    Boot { argv: Vec<String> },
+    /// The static `nest-init`, or `nest init` from the host through the host's dynamic
+    /// loader (then with mimalloc's lean settings).
+    Boot {
+        argv: Vec<String>,
+        lean_allocator: bool,
+    },
     /// A reaper (this process image) that runs the command and exits with its status.
     Reaper { argv: Vec<String> },
 }
@@ -480,36 +485,55 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
     let env = environment(&spec.environment);
     let pid1 = match &spec.init {
         Some(system) => {
-            let exe = match nest_exe {
+            let nest = match nest_exe {
                 Some(p) => p.to_path_buf(),
                 None => std::env::current_exe().map_err(io_err(
                     "finding nest's executable",
                     Path::new("/proc/self/exe"),
                 ))?,
             };
-            let libs = loaded_libraries();
-            let loader = libs.iter().find(|l| {
-                l.file_name()
-                    .is_some_and(|f| f.to_string_lossy().starts_with("ld-"))
-            });
-            let mut argv = Vec::new();
-            if let Some(ld) = loader.and_then(|l| l.file_name()) {
-                argv.push(format!("{}/{}", setup::HOST_LIB, ld.to_string_lossy()));
-                argv.push("--library-path".to_string());
-                argv.push(setup::HOST_LIB.to_string());
+            let init = InitBinary::choose(&nest);
+            if let Some(w) = init.warning() {
+                let _ = writeln!(std::io::stderr(), "nest: container {name}: {w}");
             }
+            let (exe, inside, libs, mut argv) = match init {
+                InitBinary::Static(exe) => (
+                    exe,
+                    setup::HOST_INIT,
+                    Vec::new(),
+                    vec![setup::HOST_INIT.to_string()],
+                ),
+                InitBinary::Nest { exe, .. } => {
+                    let libs = loaded_libraries();
+                    let loader = libs.iter().find(|l| {
+                        l.file_name()
+                            .is_some_and(|f| f.to_string_lossy().starts_with("ld-"))
+                    });
+                    let mut argv = Vec::new();
+                    if let Some(ld) = loader.and_then(|l| l.file_name()) {
+                        argv.push(format!("{}/{}", setup::HOST_LIB, ld.to_string_lossy()));
+                        argv.push("--library-path".to_string());
+                        argv.push(setup::HOST_LIB.to_string());
+                    }
+                    argv.extend([setup::HOST_NEST.to_string(), "init".to_string()]);
+                    (exe, setup::HOST_NEST, libs, argv)
+                }
+            };
             argv.extend([
-                setup::HOST_NEST.to_string(),
-                "init".into(),
                 "--system".into(),
                 system.display().to_string(),
                 "--state-dir".into(),
                 setup::HOST_STATE.into(),
             ]);
+            let lean_allocator = inside == setup::HOST_NEST;
             (
-                Pid1::Boot { argv },
+                Pid1::Boot {
+                    argv,
+                    lean_allocator,
+                },
                 Some(HostNest {
                     exe,
+                    inside,
                     libs,
                     state_dir: state_dir.clone(),
                 }),
@@ -712,9 +736,12 @@ fn child_main(plan: &ChildPlan, go: OwnedFd, err: OwnedFd) -> ! {
     }
     let message = match child_finish(plan) {
         Ok(()) => match &plan.pid1 {
-            Pid1::Boot { argv } => {
+            Pid1::Boot {
+                argv,
+                lean_allocator,
+            } => {
                 let mut env = plan.env.clone();
-                for (k, v) in LEAN_ALLOCATOR {
+                for (k, v) in LEAN_ALLOCATOR.iter().filter(|_| *lean_allocator) {
                     env.entry((*k).to_string())
                         .or_insert_with(|| (*v).to_string());
                 }

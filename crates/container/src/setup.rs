@@ -33,17 +33,22 @@ pub struct CgroupMount {
 /// What PID 1 needs from the host when it is nest's own init.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostNest {
-    /// The host's nest executable (`/proc/self/exe` resolved).
+    /// The init executable on the host: the static `nest-init` next to nest's own
+    /// executable, or nest's own executable (`nest init`).
     pub exe: PathBuf,
-    /// The shared libraries it was loaded with (dynamic loader included): the
-    /// container's root need not have them.
+    /// Where it appears inside: [`HOST_INIT`] or [`HOST_NEST`].
+    pub inside: &'static str,
+    /// The shared libraries it needs (dynamic loader included), none when static:
+    /// the container's root need not have them.
     pub libs: Vec<PathBuf>,
     /// The host state directory, shared with PID 1 at `/run/host/state`.
     pub state_dir: PathBuf,
 }
 
-/// Where the host's nest, its libraries and the state dir appear inside.
+/// Where the host's nest (or its static `nest-init`), its libraries and the state dir
+/// appear inside.
 pub const HOST_NEST: &str = "/run/host/nest";
+pub const HOST_INIT: &str = "/run/host/nest-init";
 pub const HOST_LIB: &str = "/run/host/lib";
 pub const HOST_STATE: &str = "/run/host/state";
 
@@ -451,7 +456,7 @@ pub fn setup_mounts(sys: &mut dyn Syscall, c: &MountConfig) -> Result<(), SetupE
     }
 
     if let Some(h) = &c.host_nest {
-        let exe = inside(sys, &root, Path::new(HOST_NEST))?;
+        let exe = inside(sys, &root, Path::new(h.inside))?;
         bind(sys, &h.exe, &exe, false, true, MsFlags::MS_NODEV)?;
         let lib = inside(sys, &root, Path::new(HOST_LIB))?;
         for l in &h.libs {
@@ -715,6 +720,7 @@ mod tests {
         let mut c = config();
         c.host_nest = Some(HostNest {
             exe: "/usr/bin/nest".into(),
+            inside: HOST_NEST,
             libs: vec!["/lib/libc.so.6".into()],
             state_dir: "/run/nest/containers/c1".into(),
         });
@@ -735,6 +741,31 @@ mod tests {
             .rfind(|(t, _, _)| t == Path::new("/r/run/host/state"))
             .expect("state");
         assert!(!state.2.contains(MsFlags::MS_RDONLY));
+    }
+
+    #[test]
+    fn a_static_init_needs_no_host_libraries() {
+        let mut c = config();
+        c.host_nest = Some(HostNest {
+            exe: "/usr/bin/nest-init".into(),
+            inside: HOST_INIT,
+            libs: vec![],
+            state_dir: "/run/nest/containers/c1".into(),
+        });
+        let mut rec = Recording::default();
+        setup_mounts(&mut rec, &c).expect("setup");
+        let m = rec.mounts();
+        let exe = m
+            .iter()
+            .rfind(|(t, _, _)| t == Path::new("/r/run/host/nest-init"))
+            .expect("nest-init");
+        assert!(exe.2.contains(MsFlags::MS_RDONLY));
+        assert!(
+            !m.iter()
+                .any(|(t, _, _)| t.starts_with("/r/run/host/lib")
+                    || t == Path::new("/r/run/host/nest")),
+            "{m:?}"
+        );
     }
 
     #[test]

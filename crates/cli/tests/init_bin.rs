@@ -1,4 +1,4 @@
-//! The stand-alone `nest-init` binary accepts `nest init`'s flags.
+//! The stand-alone `nest-init` binary (the production PID 1) accepts `nest init`'s flags.
 
 use std::process::Command;
 use std::time::{Duration, Instant};

@@ -1,6 +1,6 @@
-//! `nest-init`: the same PID 1 as `nest init`, as a small stand-alone binary for
-//! containers where init's memory footprint matters (it maps far less code than the
-//! full `nest` binary). Accepts exactly `nest init`'s flags.
+//! `nest-init`: the same PID 1 as `nest init` as a small, statically linked binary
+//! (see build.rs). `nest` runs it as a container's PID 1 when it finds it next to its own
+//! executable: it maps far less code than the full `nest` binary. Accepts `nest init`'s flags.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
