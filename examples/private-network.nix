@@ -1,7 +1,8 @@
 # Two containers on a private network: each has its own network namespace, joined by
 # its veth pair to the host bridge `br-nest`, and `client` reaches `server` by name.
-# nest does not create the bridge (NixOS containers don't either); make it first:
-#   ip link add br-nest type bridge && ip link set br-nest up
+# The host config declares the bridge (networking.bridges, as on NixOS): the switch
+# creates it before the containers start, and deletes it when it leaves the config.
+# A bridge that already existed is used as it is and never deleted.
 #   nest switch -f examples/private-network.nix
 #   nest container run client -- wget -qO- http://server/
 let
@@ -19,6 +20,7 @@ let
   };
 in
 {
+  networking.bridges.br-nest.interfaces = [ ];
   containers.server = onBridge serverAddress // {
     autoStart = true;
     config = { pkgs, ... }: {

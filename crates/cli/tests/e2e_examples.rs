@@ -8,7 +8,7 @@
 //! with containers on the machine; every path nest writes is in the test's temp dir.
 //! The privileged tests skip without root unless `CI` is set, and a Drop guard kills
 //! their containers (through nest, which signals the pid it started) and deletes the
-//! bridge they made, even when an assertion fails.
+//! bridge nest made for them, even when an assertion fails.
 
 use nest_supervisor::Paths;
 use serde_json::Value;
@@ -132,18 +132,15 @@ impl World {
             .clone()
     }
 
-    fn make_bridge(&mut self, name: &str) {
-        self.bridge = Some(name.to_string());
-        for args in [
-            &["link", "add", name, "type", "bridge"][..],
-            &["link", "set", name, "up"][..],
-        ] {
-            let st = Command::new("ip")
-                .args(args)
-                .status()
-                .expect("run ip (iproute2)");
-            assert!(st.success(), "ip {args:?} failed");
-        }
+    /// Whether the host has a bridge called `name`.
+    fn bridge_exists(name: &str) -> bool {
+        let o = Command::new("ip")
+            .args(["-o", "link", "show", "type", "bridge"])
+            .output()
+            .expect("run ip (iproute2)");
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .any(|l| l.split(':').nth(1).map(str::trim) == Some(name))
     }
 }
 
@@ -278,6 +275,10 @@ fn private_network() -> Pair {
             ("containers.server ", format!("containers.{server} ")),
             ("containers.client ", format!("containers.{client} ")),
             ("\"br-nest\"", format!("\"{bridge}\"")),
+            (
+                "networking.bridges.br-nest.",
+                format!("networking.bridges.{bridge}."),
+            ),
             ("10.231.137.", format!("10.202.{octet}.")),
         ],
     );
@@ -336,7 +337,13 @@ fn private_network_dry_run_starts_the_pair() {
     let w = World::new();
     let ex = private_network();
     let host = w.host("private-network.nix", &ex.text);
-    assert_starts(&w, &w.plan(&host), &[ex.server.clone(), ex.client.clone()]);
+    let mut plan = w.plan(&host);
+    // First the bridge it declares, then the containers.
+    assert_eq!(
+        plan.remove(0),
+        serde_json::json!({ "bridge": ex.bridge, "action": "create", "why": "declared in networking.bridges" })
+    );
+    assert_starts(&w, &plan, &[ex.server.clone(), ex.client.clone()]);
 }
 
 #[test]
@@ -415,9 +422,20 @@ fn private_network_pair_reach_each_other() {
     }
     let mut w = World::new();
     let ex = private_network();
-    w.make_bridge(&ex.bridge);
+    // The example declares its bridge: the switch makes it on a host without it. The
+    // guard deletes it should the test fail before the switch that removes it.
+    assert!(!World::bridge_exists(&ex.bridge));
+    w.bridge = Some(ex.bridge.clone());
     let host = w.host("private-network.nix", &ex.text);
-    w.switch(&host, &[ex.server.clone(), ex.client.clone()]);
+    let out = w.switch(&host, &[ex.server.clone(), ex.client.clone()]);
+    assert!(
+        out.starts_with(&format!(
+            "create     bridge {}  (declared in networking.bridges)\n",
+            ex.bridge
+        )),
+        "{out}"
+    );
+    assert!(World::bridge_exists(&ex.bridge));
 
     // By the name the example puts in /etc/hosts, over the bridge.
     let mut page = String::new();
@@ -495,6 +513,18 @@ fn private_network_pair_reach_each_other() {
         .output()
         .expect("ip addr");
     assert!(!String::from_utf8_lossy(&host_addrs.stdout).contains(&format!("10.202.{octet}.")));
+
+    // Out of the host config, the pair stops and the bridge nest made is deleted.
+    let empty = w.host("empty.nix", "{ }");
+    let out = w.ok(&["switch", "-f", path_str(&empty)]);
+    assert!(
+        out.ends_with(&format!(
+            "delete     bridge {}  (created by nest; no longer declared)\n",
+            ex.bridge
+        )),
+        "{out}"
+    );
+    assert!(!World::bridge_exists(&ex.bridge));
 }
 
 #[test]

@@ -11,6 +11,7 @@
 //! generation keeps its systems alive across `nest store gc` and a rollback needs no
 //! evaluation.
 
+use crate::cmd::bridges;
 use crate::cmd::options::{configuration_arg, nix_dir, nix_path};
 use crate::cmd::profile::utc;
 use crate::cmd::store::StoreArgs;
@@ -116,6 +117,9 @@ pub struct HostGeneration {
     /// The host config it was evaluated from.
     pub host_config: Option<String>,
     pub containers: BTreeMap<String, Desired>,
+    /// `networking.bridges` (left out when empty, so such generations stay as before).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub bridges: bridges::DeclaredBridges,
 }
 
 /// The host's switch generations.
@@ -177,21 +181,26 @@ fn resolve(data: BTreeMap<String, Value>) -> anyhow::Result<BTreeMap<String, Des
     Ok(out)
 }
 
+/// What `evaluate` returns.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Evaluated {
+    containers: BTreeMap<String, Value>,
+    host_network: bridges::HostNetwork,
+}
+
 /// Per container: the evaluated spec data, the system's store path (`toplevel`) and
-/// its derivation (`toplevelDrv`). With `write`, the derivations are written to the
-/// store as they are evaluated, so the build needs no second evaluation.
-fn evaluate(
-    args: &Args,
-    file: &Path,
-    store: Arc<Store>,
-    write: bool,
-) -> anyhow::Result<BTreeMap<String, Value>> {
+/// its derivation (`toplevelDrv`); and the host's bridges. With `write`, the
+/// derivations are written to the store as they are evaluated, so the build needs no
+/// second evaluation.
+fn evaluate(args: &Args, file: &Path, store: Arc<Store>, write: bool) -> anyhow::Result<Evaluated> {
     let dir = nix_dir(args.nix_dir.as_deref())?;
     let expr = format!(
         "let r = import {} {{ configuration = {}; }}; c = r.config; in \
-         r.lib.asserts.checkAssertWarn c.assertions c.warnings \
-         (builtins.mapAttrs (n: s: s // (if s.toplevel == null then {{ toplevel = null; toplevelDrv = null; }} \
-           else {{ toplevel = s.toplevel.outPath; toplevelDrv = s.toplevel.drvPath; }})) c.nest.containerSpecs)",
+         r.lib.asserts.checkAssertWarn c.assertions c.warnings {{ \
+         containers = builtins.mapAttrs (n: s: s // (if s.toplevel == null then {{ toplevel = null; toplevelDrv = null; }} \
+           else {{ toplevel = s.toplevel.outPath; toplevelDrv = s.toplevel.drvPath; }})) c.nest.containerSpecs; \
+         hostNetwork = c.nest.hostNetwork or {{ }}; }}",
         nix_path(&dir.join("modules/eval-host.nix")),
         configuration_arg(Some(file))?
     );
@@ -341,16 +350,27 @@ pub fn plan(
     Ok(steps)
 }
 
-fn print_plan(steps: &[Step], json: bool, out: &Output) {
+/// The bridges' lines come first (created before the containers start) and last
+/// (deleted after the removed containers stop), in the order they are carried out.
+fn print_plan(steps: &[Step], net: &bridges::Plan, json: bool, out: &Output) {
+    let lines = |ops: &[bridges::Op]| ops.iter().map(bridges::Op::line).collect::<Vec<_>>();
+    let (before, after) = (lines(&net.before), lines(&net.after));
     if json {
-        out.json(&steps);
+        let mut all: Vec<Value> = Vec::new();
+        all.extend(before.iter().filter_map(|l| serde_json::to_value(l).ok()));
+        all.extend(steps.iter().filter_map(|s| serde_json::to_value(s).ok()));
+        all.extend(after.iter().filter_map(|l| serde_json::to_value(l).ok()));
+        out.json(&all);
         return;
     }
-    let mut text = String::new();
+    let bridge_line =
+        |l: &bridges::Line| format!("{:<10} bridge {}  ({})\n", l.action, l.bridge, l.why);
+    let mut text: String = before.iter().map(bridge_line).collect();
     for s in steps {
         let verb = verb(s.action);
         text.push_str(&format!("{verb:<10} {}  ({})\n", s.name, s.why));
     }
+    text.extend(after.iter().map(bridge_line));
     out.stdout(&text);
 }
 
@@ -369,17 +389,25 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     let host = host_profile(&store);
     let last = current_generation(&store)?;
     // What to switch to: a previous generation, or the evaluated host config.
-    let (desired, back_to) = if args.rollback {
+    let (desired, declared, back_to) = if args.rollback {
         let prev = host.previous().context("nothing to roll back to")?;
         let hg = read_generation(&prev)?;
-        (hg.containers, Some(prev))
+        (hg.containers, hg.bridges, Some(prev))
     } else {
         let file = args.file.as_deref().context("no host config (-f)")?;
         let write = !args.dry_run;
-        (resolve(evaluate(&args, file, store.clone(), write)?)?, None)
+        let ev = evaluate(&args, file, store.clone(), write)?;
+        (resolve(ev.containers)?, ev.host_network.bridges, None)
     };
     let steps = plan(&desired, last.as_ref(), &sup)?;
-    print_plan(&steps, args.json, out);
+    let net_state_path = bridges::state_path(store.state_dir());
+    let mut net_state = bridges::load_state(&net_state_path)?;
+    let net = bridges::plan_on_host(
+        &declared,
+        desired.iter().map(|(n, d)| (n, &d.data)),
+        &net_state,
+    )?;
+    print_plan(&steps, &net, args.json, out);
     if args.dry_run {
         return Ok(ExitCode::SUCCESS);
     }
@@ -393,8 +421,13 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    record(&store, &args, &desired, back_to.as_ref(), out)?;
-    apply(&sup, &desired, &steps, out)?;
+    record(&store, &args, &desired, &declared, back_to.as_ref(), out)?;
+    let warn = |w: &str| out.warn(w);
+    bridges::realise(&net.before, &net_state_path, &mut net_state, &warn)?;
+    let applied = apply(&sup, &desired, &steps, out);
+    // Also after a failed container: a bridge is deleted only once nothing uses it.
+    bridges::realise(&net.after, &net_state_path, &mut net_state, &warn)?;
+    applied?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -407,6 +440,7 @@ fn record(
     store: &Store,
     args: &Args,
     desired: &BTreeMap<String, Desired>,
+    declared: &bridges::DeclaredBridges,
     back_to: Option<&Generation>,
     out: &Output,
 ) -> anyhow::Result<()> {
@@ -435,6 +469,7 @@ fn record(
                         .into_owned()
                 }),
                 containers: desired.clone(),
+                bridges: declared.clone(),
             };
             let refs: BTreeSet<_> = desired
                 .values()
