@@ -293,20 +293,28 @@ impl Cgroups {
         self.v2.and_then(|i| self.dirs.get(i)).map(PathBuf::as_path)
     }
 
-    /// Moves a single-threaded process into every one of the container's cgroups
-    /// (v1 by its thread, see [`cgroup::add_thread`]); `born_in_v2` skips the v2 tree
-    /// when it was created there.
-    pub fn add(&self, pid: i32, born_in_v2: bool) -> Result<(), CgroupsError> {
-        for (i, d) in self.dirs.iter().enumerate() {
-            if Some(i) == self.v2 {
-                if !born_in_v2 {
-                    cgroup::add_process(d, pid)?;
-                }
-            } else {
-                cgroup::add_thread(d, pid)?;
-            }
-        }
-        Ok(())
+    /// Opens, on the host, the files through which the container's first process
+    /// moves itself into these cgroups with [`join`] (v1 `tasks`, v2 `cgroup.procs`):
+    /// a process moving itself skips the RCU grace period that moving it from outside
+    /// costs on v1 hierarchies.
+    pub fn join_files(&self) -> Result<Vec<JoinFile>, CgroupsError> {
+        self.dirs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let v2 = Some(i) == self.v2;
+                let path = d.join(if v2 { "cgroup.procs" } else { "tasks" });
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&path)
+                    .map_err(|source| CgroupError::Write {
+                        path: path.clone(),
+                        value: "0".to_string(),
+                        source,
+                    })?;
+                Ok(JoinFile { path, file, v2 })
+            })
+            .collect()
     }
 
     /// Kills what is left and removes the directories.
@@ -322,6 +330,23 @@ impl Cgroups {
             None => Ok(()),
         }
     }
+}
+
+/// A cgroup's membership file, opened on the host for the container's first process.
+#[derive(Debug)]
+pub struct JoinFile {
+    path: PathBuf,
+    file: std::fs::File,
+    v2: bool,
+}
+
+/// Moves the calling (single-threaded) process into every cgroup of `files`; the v2
+/// one is skipped when the process was born there (`CLONE_INTO_CGROUP`).
+pub fn join(files: &[JoinFile], born_in_v2: bool) -> Result<(), CgroupsError> {
+    for j in files.iter().filter(|j| !(j.v2 && born_in_v2)) {
+        cgroup::join_self(&j.file, &j.path)?;
+    }
+    Ok(())
 }
 
 /// On a pure v2 host, controllers must be enabled in the parent's subtree_control. A

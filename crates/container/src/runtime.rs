@@ -2,9 +2,11 @@
 //! cgroups, fork its first process into new namespaces, wire its network while it
 //! waits, let it set up its mounts and exec PID 1, then forward signals and wait.
 //!
-//! The host side and the container side talk over two pipes: `go` (host → child: the
-//! cgroups and network are ready) and `err` (child → host: a setup error, or EOF once
-//! the container's command has been exec'd, since the pipe is close-on-exec).
+//! The host side and the container side talk over two pipes: `err` (child → host: a
+//! setup error, or EOF once the container's command has been exec'd, since the pipe is
+//! close-on-exec) and, with a private network, `go` (host → child: the network is
+//! ready). The child moves itself into its cgroups (faster than being moved, see
+//! [`nest_sys::cgroup::join_self`]), so without a network it never waits for the host.
 
 use crate::cgroups::{self, Cgroups, CgroupsError};
 use crate::forward::{self, ForwardError};
@@ -212,22 +214,32 @@ pub(crate) fn confine(
     Ok(())
 }
 
-/// Runs `argv` with `env`: resolves it in `PATH`, resets signals, execs. Only returns
-/// an error message.
-pub(crate) fn exec_command(argv: &[String], env: &BTreeMap<String, String>) -> String {
+/// `argv[0]` resolved in `env`'s `PATH`, and `argv` as C strings.
+fn prepare_command(
+    argv: &[String],
+    env: &BTreeMap<String, String>,
+) -> Result<(PathBuf, Vec<CString>), String> {
     let Some(first) = argv.first() else {
-        return "empty command".to_string();
+        return Err("empty command".to_string());
     };
     let path = env.get("PATH").map(String::as_str).unwrap_or(DEFAULT_PATH);
     let Some(resolved) = resolve_command(first, path) else {
-        return format!("command {first:?} not found in PATH {path}");
+        return Err(format!("command {first:?} not found in PATH {path}"));
     };
-    let Ok(cargv) = argv
+    let cargv = argv
         .iter()
         .map(|a| CString::new(a.as_bytes()))
         .collect::<Result<Vec<_>, _>>()
-    else {
-        return "command argument contains a NUL byte".to_string();
+        .map_err(|_| "command argument contains a NUL byte".to_string())?;
+    Ok((resolved, cargv))
+}
+
+/// Runs `argv` with `env`: resolves it in `PATH`, resets signals, execs. Only returns
+/// an error message.
+pub(crate) fn exec_command(argv: &[String], env: &BTreeMap<String, String>) -> String {
+    let (resolved, cargv) = match prepare_command(argv, env) {
+        Ok(c) => c,
+        Err(m) => return m,
     };
     process::reset_signal_dispositions();
     let _ = process::set_sigmask(SigmaskHow::SIG_SETMASK, &SigSet::empty());
@@ -617,8 +629,15 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
         }
     })?;
     let _mask = MaskGuard(old_mask);
-    let (go_r, go_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
-        .map_err(|errno| RuntimeError::Sys { op: "pipe", errno })?;
+    // The child waits for the host side only when the host has something to do
+    // before PID 1 starts: the network.
+    let go = match &net {
+        Some(_) => Some(
+            nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+                .map_err(|errno| RuntimeError::Sys { op: "pipe", errno })?,
+        ),
+        None => None,
+    };
     let (err_r, err_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
         .map_err(|errno| RuntimeError::Sys { op: "pipe", errno })?;
 
@@ -629,12 +648,19 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
     if spec.private_network {
         flags |= CloneFlags::CLONE_NEWNET;
     }
-    // Born in its v2 cgroup when the kernel can; the v1 hierarchies follow by thread.
+    // Born in its v2 cgroup when the kernel can; it moves itself into the others.
     let v2_fd = cleanup
         .cgroups
         .as_ref()
         .and_then(|c| c.v2_dir())
         .and_then(|d| std::fs::File::open(d).ok());
+    let joins = match &cleanup.cgroups {
+        Some(c) => c.join_files().map_err(|source| RuntimeError::Cgroups {
+            name: name.clone(),
+            source,
+        })?,
+        None => Vec::new(),
+    };
     let forked = match &v2_fd {
         Some(fd) => match process::fork_into_cgroup(flags, std::os::fd::AsFd::as_fd(fd)) {
             Ok(f) => Ok((f, true)),
@@ -649,35 +675,34 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
     drop(v2_fd);
     let pid = match forked {
         Forked::Child => {
+            let (go_r, go_w) = go.unzip();
             drop(go_w);
             drop(err_r);
             // Dropping the lock would unlock the shared open file for the host side
             // too. The child keeps its copy of the descriptor instead: PID 1 holding
             // it keeps the name taken even if the host side dies (exec closes it).
             std::mem::forget(_lock);
-            child_main(&plan, go_r, err_w)
+            child_main(&plan, &joins, born_in_v2, go_r, err_w)
         }
         Forked::Parent(pid) => pid,
     };
-    drop(go_r);
+    drop(joins);
+    let go_w = go.map(|(r, w)| {
+        drop(r);
+        w
+    });
     drop(err_w);
     let mut guard = ChildGuard(Some(pid));
 
-    if let Some(cg) = &cleanup.cgroups {
-        cg.add(pid.as_raw(), born_in_v2)
-            .map_err(|source| RuntimeError::Cgroups {
-                name: name.clone(),
-                source,
-            })?;
-    }
-    if let Some(net) = &net {
+    let mut went = Ok(());
+    if let (Some(net), Some(go_w)) = (&net, go_w) {
         network::setup(net, pid.as_raw()).map_err(|source| RuntimeError::Network {
             name: name.clone(),
             source,
         })?;
+        // If the child already failed, this write fails (EPIPE) and its message explains.
+        went = std::fs::File::from(go_w).write_all(b"g");
     }
-    // If the child already failed, this write fails (EPIPE) and its message explains.
-    let went = std::fs::File::from(go_w).write_all(b"g");
     let mut message = String::new();
     let _ = std::fs::File::from(err_r).read_to_string(&mut message);
     if !message.is_empty() {
@@ -718,21 +743,32 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
 
 /// The container's first process. Never returns: it execs PID 1, becomes the reaper,
 /// or reports an error on `err` and exits.
-fn child_main(plan: &ChildPlan, go: OwnedFd, err: OwnedFd) -> ! {
+fn child_main(
+    plan: &ChildPlan,
+    joins: &[cgroups::JoinFile],
+    born_in_v2: bool,
+    go: Option<OwnedFd>,
+    err: OwnedFd,
+) -> ! {
     let mut err = std::fs::File::from(err);
     let _ = process::set_parent_death_signal(Signal::SIGKILL);
-    // The mounts do not depend on the cgroups, so they are made while the host side
-    // moves this process into its cgroups (the first such move waits for an RCU grace
-    // period) and wires the network.
+    // Into its cgroups before anything else, so every later step counts against them.
+    if let Err(e) = cgroups::join(joins, born_in_v2) {
+        let _ = err.write_all(format!("joining its cgroups: {e}").as_bytes());
+        process::exit_now(1);
+    }
+    // The mounts are made while the host side wires the network.
     if let Err(m) = setup::setup_mounts(&mut nest_sys::syscall::Real, &plan.mounts) {
         let _ = err.write_all(m.to_string().as_bytes());
         process::exit_now(1);
     }
-    let mut byte = [0u8; 1];
-    match std::fs::File::from(go).read(&mut byte) {
-        Ok(1) => {}
-        // The host side gave up (or died): nothing to report to.
-        _ => process::exit_now(1),
+    if let Some(go) = go {
+        let mut byte = [0u8; 1];
+        match std::fs::File::from(go).read(&mut byte) {
+            Ok(1) => {}
+            // The host side gave up (or died): nothing to report to.
+            _ => process::exit_now(1),
+        }
     }
     let message = match child_finish(plan) {
         Ok(()) => match &plan.pid1 {
@@ -777,20 +813,20 @@ fn child_finish(plan: &ChildPlan) -> Result<(), String> {
 /// reaps every orphan, and exits with the command's status.
 fn reaper(argv: &[String], env: &BTreeMap<String, String>, mut err: std::fs::File) -> ! {
     let signals = forwarded_signals();
-    let main = match process::fork() {
-        Ok(Forked::Child) => {
-            let mut err = err;
-            let m = exec_command(argv, env);
+    // posix_spawn: no copy of this (large) process's address space, and an exec error
+    // comes back here to be reported.
+    let spawned = prepare_command(argv, env).and_then(|(path, cargv)| {
+        process::spawn(&path, &cargv, &env_cstrings(env))
+            .map_err(|e| format!("executing {}: {e}", path.display()))
+    });
+    let main = match spawned {
+        Ok(p) => p,
+        Err(m) => {
             let _ = err.write_all(m.as_bytes());
-            process::exit_now(127);
-        }
-        Ok(Forked::Parent(p)) => p,
-        Err(e) => {
-            let _ = err.write_all(format!("fork: {e}").as_bytes());
             process::exit_now(1)
         }
     };
-    // The command's exec closes its copy; the host reads EOF once both are closed.
+    // The command's exec closed its copy; the host reads EOF now.
     drop(err);
     loop {
         let Ok(sig) = signals.wait() else { continue };

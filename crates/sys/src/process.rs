@@ -105,6 +105,67 @@ pub fn exec(path: &Path, argv: &[CString], env: &[CString]) -> Errno {
     }
 }
 
+/// Starts `path` as a child, like fork + exec but without copying this process's
+/// address space: the child shares it (`CLONE_VM | CLONE_VFORK`, as glibc's
+/// `posix_spawn` does) and this thread is suspended until the child has exec'd or
+/// failed; an exec failure comes back as the error. The child starts with every
+/// catchable signal at its default disposition (but glibc's two internal ones, 32 and
+/// 33, which stay as they are, unlike under `posix_spawn`, which leaves them ignored)
+/// and an empty signal mask.
+pub fn spawn(path: &Path, argv: &[CString], env: &[CString]) -> Result<Pid, Errno> {
+    use nix::sys::signal::{SigSet, SigmaskHow};
+    use std::os::unix::ffi::OsStrExt;
+    use std::sync::atomic::{AtomicI32, Ordering};
+    let cpath = CString::new(path.as_os_str().as_bytes()).map_err(|_| Errno::EINVAL)?;
+    // Everything the child touches is prepared here: it must not allocate.
+    let mut argv_p: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
+    argv_p.push(std::ptr::null());
+    let mut env_p: Vec<*const libc::c_char> = env.iter().map(|e| e.as_ptr()).collect();
+    env_p.push(std::ptr::null());
+    let mut stack = vec![0u8; 64 * 1024];
+    let failed = AtomicI32::new(0);
+    // No handler of this process may run in the child on the shared memory: every
+    // signal stays blocked until the child has reset the dispositions.
+    let old = set_sigmask(SigmaskHow::SIG_SETMASK, &SigSet::all())?;
+    let child = Box::new(|| {
+        // SAFETY: only async-signal-safe calls on memory prepared by the parent,
+        // which is suspended (CLONE_VFORK) and single-threaded.
+        unsafe {
+            for sig in 1..=libc::SIGRTMAX() {
+                if sig != libc::SIGKILL && sig != libc::SIGSTOP && !(32..=33).contains(&sig) {
+                    libc::signal(sig, libc::SIG_DFL);
+                }
+            }
+            let mut none: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut none);
+            libc::sigprocmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
+            libc::execve(cpath.as_ptr(), argv_p.as_ptr(), env_p.as_ptr());
+            failed.store(*libc::__errno_location(), Ordering::SeqCst);
+            libc::_exit(127)
+        }
+    });
+    // SAFETY: CLONE_VM | CLONE_VFORK: the child runs on its own stack (`stack`, which
+    // outlives it: this call returns only once the child has exec'd or exited) and
+    // only does what the closure above does.
+    let res = unsafe {
+        nix::sched::clone(
+            child,
+            &mut stack,
+            nix::sched::CloneFlags::CLONE_VM | nix::sched::CloneFlags::CLONE_VFORK,
+            Some(libc::SIGCHLD),
+        )
+    };
+    let _ = set_sigmask(SigmaskHow::SIG_SETMASK, &old);
+    let pid = res?;
+    match failed.load(Ordering::SeqCst) {
+        0 => Ok(pid),
+        e => {
+            let _ = nix::sys::wait::waitpid(pid, None);
+            Err(Errno::from_raw(e))
+        }
+    }
+}
+
 /// Exits immediately without running destructors or flushing stdio buffers that
 /// belong to the parent's copy of the process.
 pub fn exit_now(code: i32) -> ! {
@@ -148,4 +209,35 @@ pub fn reset_signal_dispositions() {
 /// Asks the kernel to send `sig` to this process when its parent dies.
 pub fn set_parent_death_signal(sig: nix::sys::signal::Signal) -> Result<(), Errno> {
     nix::sys::prctl::set_pdeathsig(sig)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nix::sys::wait::{waitpid, WaitStatus};
+
+    fn c(s: &str) -> CString {
+        CString::new(s).expect("no NUL")
+    }
+
+    #[test]
+    fn spawn_runs_resets_signals_and_reports_exec_errors() {
+        let sh = Path::new("/bin/sh");
+        let pid = spawn(sh, &[c("sh"), c("-c"), c("exit 3")], &[]).expect("spawn");
+        assert_eq!(waitpid(pid, None), Ok(WaitStatus::Exited(pid, 3)));
+        // The test binary ignores SIGPIPE (Rust's runtime does); the child must not.
+        let pid = spawn(sh, &[c("sh"), c("-c"), c("kill -PIPE $$; exit 0")], &[]).expect("spawn");
+        assert_eq!(
+            waitpid(pid, None),
+            Ok(WaitStatus::Signaled(
+                pid,
+                nix::sys::signal::Signal::SIGPIPE,
+                false
+            ))
+        );
+        assert_eq!(
+            spawn(Path::new("/nonexistent/x"), &[c("x")], &[]),
+            Err(Errno::ENOENT)
+        );
+    }
 }
