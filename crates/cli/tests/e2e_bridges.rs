@@ -3,7 +3,8 @@
 //! and errors under `nest eval` (and `nix-instantiate`, the oracle); the switch's
 //! checks and dry-run plan; and, as root, `nest switch` creating a bridge with its
 //! address, two containers reaching each other over it, the bridge deleted once it
-//! leaves the config, and a bridge the user made adopted but never deleted.
+//! leaves the config, a bridge the user made adopted but never deleted, a rollback
+//! bringing a bridge back, and `nest daemon` making nest's bridges again after a reboot.
 //!
 //! Bridge names (`nbr…`, `nbu…`), container names and addresses are unique to the test
 //! run; every path nest writes is in the test's temp dir. A Drop guard terminates the
@@ -545,4 +546,65 @@ fn rollback_brings_a_deleted_bridge_back() {
     assert!(addresses_of(&bridge).contains(&format!("inet 10.206.{octet}.1/24")));
     w.ok(&["switch", "-f", empty.to_str().unwrap()]);
     assert!(link_line(&bridge).is_none());
+}
+
+/// `nest daemon` started by a test, killed by its pid on drop.
+struct Daemon(std::process::Child);
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn the_daemon_makes_nest_bridges_again_after_a_reboot() {
+    if !privileged() {
+        return;
+    }
+    let mut w = World::new();
+    let (t, octet) = tag();
+    let bridge = format!("nbr{t}");
+    w.bridges.push(bridge.clone());
+    let host = w.host(
+        "host.nix",
+        &format!(
+            "{{ networking.bridges.{bridge} = {{ }};
+               networking.interfaces.{bridge}.ipv4.addresses = [ {{ address = \"10.207.{octet}.1\"; prefixLength = 24; }} ]; }}"
+        ),
+    );
+    w.ok(&["switch", "-f", host.to_str().unwrap()]);
+    // A reboot, as far as the bridge is concerned: it is gone.
+    let st = Command::new("ip")
+        .args(["link", "del", &bridge])
+        .status()
+        .expect("run ip (iproute2)");
+    assert!(st.success());
+    let child = support::nest_under(w.dir.path(), &["daemon", "--tick-ms", "100"])
+        .env("NEST_EXE", NEST)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start nest daemon");
+    let _daemon = Daemon(child);
+    support::wait_for("the daemon to make the bridge again", || {
+        addresses_of_quiet(&bridge).contains(&format!("inet 10.207.{octet}.1/24"))
+    });
+    let link = link_line(&bridge).expect("the bridge is back");
+    assert!(link.contains(",UP"), "{link}");
+    // Still nest's: leaving the config deletes it.
+    let empty = w.host("empty.nix", "{ }");
+    w.ok(&["switch", "-f", empty.to_str().unwrap()]);
+    assert!(link_line(&bridge).is_none());
+}
+
+/// `addresses_of` for a link that may not exist yet.
+fn addresses_of_quiet(name: &str) -> String {
+    Command::new("ip")
+        .args(["-o", "addr", "show", "dev", name])
+        .stderr(Stdio::null())
+        .output()
+        .map(|o| stdout(&o))
+        .unwrap_or_default()
 }

@@ -384,6 +384,55 @@ pub fn plan_on_host<'a>(
     plan(declared, containers, &host, state)
 }
 
+/// At boot, before `nest daemon` starts the autoStart containers: bridges do not
+/// survive a reboot, so every bridge nest created is made again with the addresses and
+/// ports nest gave it, and what nest added to an adopted bridge is added again, all from
+/// `<state>/bridges.json` (what the last switch left). Problems are warnings: a
+/// container whose bridge is missing then fails to start with its own error.
+pub fn restore(state_dir: &Path, warn: &dyn Fn(&str)) {
+    let path = state_path(state_dir);
+    let mut state = match load_state(&path) {
+        Ok(s) if s.bridges.is_empty() => return,
+        Ok(s) => s,
+        Err(e) => return warn(&format!("host bridges: {e:#}")),
+    };
+    let host = match HostNet::read() {
+        Ok(h) => h,
+        Err(e) => return warn(&format!("host bridges: reading the host's interfaces: {e}")),
+    };
+    let ops = restore_plan(&state, &host);
+    if let Err(e) = realise(&ops, &path, &mut state, warn) {
+        warn(&format!("host bridges: {e:#}"));
+    }
+}
+
+fn restore_plan(state: &State, host: &HostNet) -> Vec<Op> {
+    let mut ops = Vec::new();
+    for (name, o) in &state.bridges {
+        let link = host.link(name);
+        match link {
+            None if o.created => ops.push(Op::Create(name.clone())),
+            // The user's bridge, gone: theirs to make again; a link of another kind
+            // under its name: not nest's to touch.
+            None => continue,
+            Some(l) if !is_bridge(l) => continue,
+            Some(l) if !l.up => ops.push(Op::SetUp(name.clone())),
+            Some(_) => {}
+        }
+        for a in o.addresses.iter().filter_map(|a| parse_addr(name, a).ok()) {
+            if link.is_none_or(|l| !host.has_addr(l.index, a)) {
+                ops.push(Op::AddAddress(name.clone(), a));
+            }
+        }
+        for i in &o.interfaces {
+            if host.link(i).is_some_and(|il| il.master.is_none()) {
+                ops.push(Op::Enslave(name.clone(), i.clone()));
+            }
+        }
+    }
+    ops
+}
+
 /// Carries out `ops` in order, recording in `state` (saved at `path` afterwards, also
 /// when an op fails) what nest created and added. A bridge to delete that still has
 /// ports nest did not add (a container not managed by this host config) is kept and
@@ -415,13 +464,9 @@ fn realise_ops(ops: &[Op], state: &mut State, warn: &dyn Fn(&str)) -> anyhow::Re
                 nl.create_bridge(b).with_context(ctx)?;
                 // Recorded before anything else can fail: a bridge nest made and then
                 // forgot would be treated as the user's and never deleted.
-                state.bridges.insert(
-                    b.clone(),
-                    Owned {
-                        created: true,
-                        ..Owned::default()
-                    },
-                );
+                // What was recorded of it stays (at boot, its addresses are re-added
+                // from that record).
+                state.bridges.entry(b.clone()).or_default().created = true;
                 nl.set_up(b).with_context(ctx)?;
             }
             Op::Adopt(b) => {
@@ -783,6 +828,47 @@ mod tests {
             json!({ "spec": { "privateNetwork": false, "hostBridge": "br-missing" } }),
         )]);
         plan(&none, &shared, &host, &st).unwrap();
+    }
+
+    #[test]
+    fn at_boot_bridges_nest_made_come_back_and_user_bridges_are_not_made() {
+        let st = state(vec![
+            ("mine", owned(true, &["10.1.0.1/24"], &["dummy0"])),
+            ("theirs", owned(false, &["10.2.0.1/24"], &[])),
+            ("theirs2", owned(false, &["10.3.0.1/24"], &[])),
+        ]);
+        // After a reboot: nest's bridge and the user's first one are gone; the
+        // user made the second one again, down and without nest's address.
+        let host = HostNet {
+            links: vec![
+                link(2, "dummy0", None, None),
+                LinkInfo {
+                    up: false,
+                    ..link(3, "theirs2", Some("bridge"), None)
+                },
+            ],
+            addrs: vec![],
+        };
+        assert_eq!(
+            restore_plan(&st, &host),
+            vec![
+                Op::Create("mine".into()),
+                Op::AddAddress("mine".into(), a("10.1.0.1/24")),
+                Op::Enslave("mine".into(), "dummy0".into()),
+                Op::SetUp("theirs2".into()),
+                Op::AddAddress("theirs2".into(), a("10.3.0.1/24")),
+            ]
+        );
+        // Nothing lost: nothing to do.
+        let up = HostNet {
+            links: vec![
+                link(2, "dummy0", None, Some(4)),
+                link(4, "mine", Some("bridge"), None),
+            ],
+            addrs: vec![addr(4, "10.1.0.1", 24)],
+        };
+        let st = state(vec![("mine", owned(true, &["10.1.0.1/24"], &["dummy0"]))]);
+        assert!(restore_plan(&st, &up).is_empty());
     }
 
     #[test]

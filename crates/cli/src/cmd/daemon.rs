@@ -50,14 +50,17 @@ pub fn lean_allocator() {
         .exec();
 }
 
-pub fn run(args: Args, _out: &Output) -> anyhow::Result<ExitCode> {
+pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     lean_allocator();
     let opts = DaemonOptions {
         tick: Duration::from_millis(args.tick_ms.max(10)),
         start_timeout: Duration::from_secs(args.start_timeout),
         parallel: args.parallel.max(1),
     };
-    daemon::run(Paths::from_env(), opts, |e| {
+    let paths = Paths::from_env();
+    // Bridges do not survive a reboot: the ones nest made come back before autoStart.
+    crate::cmd::bridges::restore(&paths.state, &|w| out.warn(w));
+    daemon::run(paths, opts, |e| {
         let out = Output::from_env();
         match e {
             Event::Listening { socket } => {
