@@ -9,9 +9,14 @@
 
 #![forbid(unsafe_code)]
 
+pub mod cache;
 pub mod io;
+pub mod record;
 
+pub use cache::{CacheOutcome, EvalCache};
 pub use io::StoreIo;
+
+use record::{Recorder, Recording, RecordingIo};
 
 use nest_eval::source::{Origin, Pos};
 use nest_eval::symbol::Sym;
@@ -52,7 +57,7 @@ pub enum GlueError {
 }
 
 /// The derivation outputs an evaluation result asks for (what `nix-build` builds).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Wanted {
     pub drv_path: String,
     pub output: String,
@@ -110,6 +115,83 @@ pub fn with_evaluated<R: Send + 'static>(
     req: EvalRequest,
     f: impl FnOnce(&mut Eval, Value) -> EResult<R> + Send + 'static,
 ) -> Result<R, GlueError> {
+    evaluate(store, req, None, f).map(|(r, _)| r)
+}
+
+/// [`with_evaluated`] through the evaluation cache: the result `f` made in an earlier
+/// run is reused when nothing it depended on changed; otherwise the evaluation runs,
+/// recording its inputs, and its result is stored for the next run.
+pub fn with_evaluated_cached<R>(
+    store: Arc<nest_store::Store>,
+    req: EvalRequest,
+    cache: &EvalCache,
+    f: impl FnOnce(&mut Eval, Value) -> EResult<R> + Send + 'static,
+) -> Result<Cached<R>, GlueError>
+where
+    R: serde::Serialize + serde::de::DeserializeOwned + Send + 'static,
+{
+    if !cache.is_enabled() {
+        let value = with_evaluated(store, req, f)?;
+        return Ok(Cached {
+            value,
+            outcome: CacheOutcome::Disabled,
+            replay: Vec::new(),
+        });
+    }
+    let request = cache.request(&store, &req, &EvalOptions::default().current_system);
+    let key = EvalCache::key_of(&request);
+    let why = match cache.lookup(&store, &key) {
+        Ok(found) => match serde_json::from_value(found.result) {
+            Ok(value) => {
+                return Ok(Cached {
+                    value,
+                    outcome: CacheOutcome::Hit,
+                    replay: found.traces,
+                })
+            }
+            Err(e) => format!("unreadable result: {e}"),
+        },
+        Err(why) => why,
+    };
+    let (value, rec) = evaluate(store, req, Some(cache.window()), f)?;
+    let outcome = match rec.as_ref().and_then(|r| r.uncacheable.clone()) {
+        Some(why) => {
+            cache.remove(&key);
+            CacheOutcome::Uncacheable { why }
+        }
+        None => {
+            let stored = match (serde_json::to_value(&value), rec) {
+                (Ok(v), Some(rec)) => cache.store(&key, request, &rec, v),
+                (Err(e), _) => Err(format!("serialising the result: {e}")),
+                (_, None) => Err("nothing was recorded".into()),
+            };
+            CacheOutcome::Miss { why, stored }
+        }
+    };
+    Ok(Cached {
+        value,
+        outcome,
+        replay: Vec::new(),
+    })
+}
+
+/// A result from [`with_evaluated_cached`].
+#[derive(Debug)]
+pub struct Cached<R> {
+    pub value: R,
+    pub outcome: CacheOutcome,
+    /// On a hit: the lines the evaluation traced (`builtins.trace`, warnings), to be
+    /// printed as the evaluation printed them. Empty otherwise (they were printed).
+    pub replay: Vec<String>,
+}
+
+/// The evaluation itself; with `record` (the racy window), its inputs are recorded.
+fn evaluate<R: Send + 'static>(
+    store: Arc<nest_store::Store>,
+    req: EvalRequest,
+    record: Option<std::time::Duration>,
+    f: impl FnOnce(&mut Eval, Value) -> EResult<R> + Send + 'static,
+) -> Result<(R, Option<Recording>), GlueError> {
     let opts = EvalOptions {
         search_path: req.search_path.clone(),
         store_dir: store.store_dir().as_str().to_string(),
@@ -122,7 +204,12 @@ pub fn with_evaluated<R: Send + 'static>(
         .unwrap_or_else(|_| "/".to_string());
     let res = nest_eval::with_eval_thread(STACK_SIZE, move || {
         let io = StoreIo::new(store, req.dry_run).with_builds(req.build.clone());
-        let mut ev = Eval::new(Box::new(io), opts);
+        let recorder = record.map(Recorder::new);
+        let io: Box<dyn nest_eval::io::EvalIo> = match &recorder {
+            Some(r) => Box::new(RecordingIo::new(Box::new(io), r.clone())),
+            None => Box::new(io),
+        };
+        let mut ev = Eval::new(io, opts);
         let r = (|| {
             let root = match &req.input {
                 Input::Expr(text) => {
@@ -143,7 +230,9 @@ pub fn with_evaluated<R: Send + 'static>(
             let v = select(&mut ev, root, &req.attr_path)?;
             f(&mut ev, v)
         })();
-        r.map_err(|e| GlueError::Eval(e.render(req.show_trace)))
+        let recording = recorder.map(|r| r.borrow_mut().finish());
+        r.map(|r| (r, recording))
+            .map_err(|e| GlueError::Eval(e.render(req.show_trace)))
     });
     res.map_err(GlueError::Thread)?
 }
@@ -177,9 +266,21 @@ pub fn instantiate(
     store: Arc<nest_store::Store>,
     req: EvalRequest,
 ) -> Result<Vec<Wanted>, GlueError> {
-    with_evaluated(store, req, |ev, v| {
-        let mut out = Vec::new();
-        match &v {
+    with_evaluated(store, req, wanted_all)
+}
+
+/// [`instantiate`] through the evaluation cache.
+pub fn instantiate_cached(
+    store: Arc<nest_store::Store>,
+    req: EvalRequest,
+    cache: &EvalCache,
+) -> Result<Cached<Vec<Wanted>>, GlueError> {
+    with_evaluated_cached(store, req, cache, wanted_all)
+}
+
+fn wanted_all(ev: &mut Eval, v: Value) -> EResult<Vec<Wanted>> {
+    let mut out = Vec::new();
+    match &v {
             Value::Attrs(a) if ev.is_derivation(a)? => out.push(wanted_of(ev, a)?),
             Value::Attrs(a) => {
                 let entries: Vec<Value> = a.entries.iter().map(|e| e.value.clone()).collect();
@@ -203,6 +304,5 @@ pub fn instantiate(
             }
             other => return nest_eval::error::err(format!("expression does not evaluate to a derivation (or a set or list of those); it is {}", other.type_phrase()), Pos::NONE),
         }
-        Ok(out)
-    })
+    Ok(out)
 }

@@ -67,6 +67,13 @@ pub struct Args {
     /// Show the full evaluation trace on errors.
     #[arg(long)]
     pub show_trace: bool,
+    /// Evaluate even when the evaluation cache holds the result of an unchanged
+    /// evaluation (also `NEST_NO_EVAL_CACHE=1`).
+    #[arg(long = "no-eval-cache")]
+    pub no_eval_cache: bool,
+    /// Say what the evaluation cache did (hit, or why it missed).
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
     /// Internal: run as the sandbox helper described by SPEC.
     #[arg(long = "sandbox-child", value_name = "SPEC", hide = true)]
     pub sandbox_child: Option<PathBuf>,
@@ -162,6 +169,33 @@ fn search_path(include: &[String]) -> Vec<(String, String)> {
     sp
 }
 
+/// The evaluation cache in the store's state directory, unless `--no-eval-cache` or
+/// `NEST_NO_EVAL_CACHE` (set, and not `0`) turns it off.
+pub(crate) fn eval_cache(store: &nest_store::Store, off: bool) -> nest_glue::EvalCache {
+    let env_off = std::env::var("NEST_NO_EVAL_CACHE").is_ok_and(|v| !v.is_empty() && v != "0");
+    if off || env_off {
+        nest_glue::EvalCache::disabled()
+    } else {
+        nest_glue::EvalCache::in_state_dir(store.state_dir())
+    }
+}
+
+/// Prints again what a reused evaluation traced, exactly as the evaluator printed it
+/// (`trace: …`, `warning: …` lines on stderr), and with `verbose`, what the cache did.
+pub(crate) fn report_cache(
+    out: &Output,
+    outcome: &nest_glue::CacheOutcome,
+    replay: &[String],
+    verbose: bool,
+) {
+    for line in replay {
+        out.status(line);
+    }
+    if verbose {
+        out.status(&outcome.to_string());
+    }
+}
+
 /// `result` → `/abs/result`, replacing an older link atomically; registered as an
 /// indirect GC root (`<state>/gcroots/auto/<hash>` → the link).
 fn link_result(store: &nest_store::Store, link: &Path, target: &str) -> anyhow::Result<()> {
@@ -228,7 +262,14 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         show_trace: args.show_trace,
         build: Some(cfg.clone()),
     };
-    let wanted = nest_glue::instantiate(store.clone(), req).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let cached = nest_glue::instantiate_cached(
+        store.clone(),
+        req,
+        &eval_cache(&store, args.no_eval_cache),
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    report_cache(out, &cached.outcome, &cached.replay, args.verbose);
+    let wanted = cached.value;
     if args.dry_run {
         let mut text = String::new();
         for w in &wanted {

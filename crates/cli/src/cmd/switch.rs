@@ -50,6 +50,13 @@ pub struct Args {
     /// Print the plan as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Evaluate even when the evaluation cache holds the result of an unchanged
+    /// evaluation (also `NEST_NO_EVAL_CACHE=1`).
+    #[arg(long = "no-eval-cache")]
+    pub no_eval_cache: bool,
+    /// Say what the evaluation cache did (hit, or why it missed).
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
     /// Where nest's Nix files (`lib/`, `modules/`) are.
     #[arg(long = "nix-dir", value_name = "DIR", env = "NEST_NIX_DIR")]
     pub nix_dir: Option<PathBuf>,
@@ -212,10 +219,18 @@ fn evaluate(args: &Args, file: &Path, store: Arc<Store>, write: bool) -> anyhow:
         show_trace: false,
         build: write.then(build_config).transpose()?,
     };
-    let text = nest_glue::with_evaluated(store, req, |ev, v| {
+    let cache = crate::cmd::build::eval_cache(&store, args.no_eval_cache);
+    let cached = nest_glue::with_evaluated_cached(store, req, &cache, |ev, v| {
         nest_eval::render(ev, &v, true, nest_eval::OutputFormat::Json)
     })
     .map_err(|e| anyhow::anyhow!("{e}"))?;
+    crate::cmd::build::report_cache(
+        &Output::from_env(),
+        &cached.outcome,
+        &cached.replay,
+        args.verbose,
+    );
+    let text = cached.value;
     serde_json::from_str(&text).context("the evaluator printed invalid JSON")
 }
 

@@ -91,7 +91,14 @@ pub fn install(ev: &mut Eval) {
             "currentSystem",
             Value::string(ev.opts.current_system.clone()),
         ),
-        ("currentTime", Value::Int(ev.io.current_time())),
+        // Read on first use, not here: an evaluation that never looks at the clock
+        // stays cacheable (the evaluation cache marks reading it uncacheable).
+        (
+            "currentTime",
+            Thunk::new(Pending::Native(Rc::new(|ev: &mut Eval| {
+                Ok(Value::Int(ev.io.current_time()))
+            }))),
+        ),
         ("langVersion", Value::Int(6)),
         ("nixVersion", Value::string("2.8.0")),
         ("storeDir", Value::string(ev.opts.store_dir.clone())),
