@@ -69,10 +69,12 @@ pub fn exec(opts: &ExecOptions<'_>) -> Result<ExitStatus, ExecError> {
     if process::start_time(state.pid) != Some(state.start_time) {
         return Err(StateError::Stale(name, state.pid).into());
     }
-    let me = std::process::id() as i32;
+    // `0` is this process itself: a v1 `tasks` write of `0` skips the RCU grace period
+    // that moving another pid costs (see nest_sys::cgroup::join_self).
+    let me = 0;
     for dir in &state.cgroups {
         // A v1 directory has `tasks`; this process is still single-threaded, so
-        // moving its thread moves it, the same way the runtime moves PID 1.
+        // moving its thread moves it, the same way PID 1 moves itself.
         let moved = if dir.join("tasks").exists() {
             nest_sys::cgroup::add_thread(dir, me)
         } else {
