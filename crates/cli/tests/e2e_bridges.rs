@@ -608,3 +608,96 @@ fn addresses_of_quiet(name: &str) -> String {
         .map(|o| stdout(&o))
         .unwrap_or_default()
 }
+
+/// A veth pair in the host's namespace (a stand-in for a host interface: never a
+/// real uplink), deleted on drop.
+struct Veth(String);
+
+impl Veth {
+    fn new(name: &str) -> Veth {
+        let st = Command::new("ip")
+            .args(["link", "add", name, "type", "veth", "peer", "name"])
+            .arg(format!("{name}p"))
+            .status()
+            .expect("run ip (iproute2)");
+        assert!(st.success(), "ip link add {name} type veth failed");
+        Veth(name.to_string())
+    }
+}
+
+impl Drop for Veth {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["link", "del", &self.0])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+#[test]
+fn declared_ports_join_the_bridge_and_are_released_when_dropped() {
+    if !privileged() {
+        return;
+    }
+    let mut w = World::new();
+    let (t, _) = tag();
+    let bridge = format!("nbr{t}");
+    w.bridges.push(bridge.clone());
+    let port = Veth::new(&format!("nbv{t}"));
+    let with_port = w.host(
+        "port.nix",
+        &format!(
+            "{{ networking.bridges.{bridge}.interfaces = [ \"{}\" ]; }}",
+            port.0
+        ),
+    );
+    let out = w.ok(&["switch", "-f", with_port.to_str().unwrap()]);
+    assert_eq!(
+        out,
+        format!(
+            "create     bridge {bridge}  (declared in networking.bridges)\n\
+             port       bridge {bridge}  (add {})\n",
+            port.0
+        )
+    );
+    let line = link_line(&port.0).expect("the port exists");
+    assert!(line.contains(&format!("master {bridge}")), "{line}");
+    assert!(line.contains(",UP"), "{line}");
+    // Kept on the bridge, without the port: released, the bridge stays.
+    let without = w.host(
+        "without.nix",
+        &format!("{{ networking.bridges.{bridge}.interfaces = [ ]; }}"),
+    );
+    let out = w.ok(&["switch", "-f", without.to_str().unwrap()]);
+    assert_eq!(
+        out,
+        format!(
+            "port       bridge {bridge}  (release {} (no longer declared))\n",
+            port.0
+        )
+    );
+    let line = link_line(&port.0).expect("the port exists");
+    assert!(!line.contains("master "), "{line}");
+    assert!(link_line(&bridge).is_some());
+    // A port of another bridge is refused, naming it, before anything is touched.
+    let other = format!("nbo{t}");
+    w.user_bridge(&other);
+    let st = Command::new("ip")
+        .args(["link", "set", &port.0, "master", &other])
+        .status()
+        .expect("run ip (iproute2)");
+    assert!(st.success());
+    let o = w.switch(&with_port, &[]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains(&format!(
+            "networking.bridges.{bridge}.interfaces: '{}' is already a port of '{other}'",
+            port.0
+        )),
+        "{}",
+        stderr(&o)
+    );
+    let line = link_line(&port.0).expect("the port exists");
+    assert!(line.contains(&format!("master {other}")), "{line}");
+}

@@ -505,6 +505,8 @@ fn realise_ops(ops: &[Op], state: &mut State, warn: &dyn Fn(&str)) -> anyhow::Re
             }
             Op::Enslave(b, i) => {
                 nl.set_master(i, b).with_context(ctx)?;
+                // A port that is down forwards nothing (NixOS sets them up too).
+                nl.set_up(i).with_context(ctx)?;
                 state
                     .bridges
                     .entry(b.clone())
