@@ -125,7 +125,10 @@ fn an_unchanged_config_is_a_hit_with_the_same_result() {
     assert_eq!(first.stdout, second.stdout);
     assert!(first.stdout.contains(".drv\tout\t"), "{}", first.stdout);
     // Turned off, it evaluates, and gets the same.
-    let off = e.run_with(&["build", "--dry-run", "-v", "--no-eval-cache", "main.nix"], &[]);
+    let off = e.run_with(
+        &["build", "--dry-run", "-v", "--no-eval-cache", "main.nix"],
+        &[],
+    );
     assert_eq!(off.cache, "evaluation cache: off");
     assert_eq!(off.stdout, first.stdout);
     let off = e.dry_with(&[("NEST_NO_EVAL_CACHE", "1")]);
@@ -133,7 +136,11 @@ fn an_unchanged_config_is_a_hit_with_the_same_result() {
     assert_eq!(off.stdout, first.stdout);
     // Without -v nothing is said about the cache.
     let quiet = e.run_with(&["build", "--dry-run", "main.nix"], &[]);
-    assert!(!quiet.stderr.contains("evaluation cache"), "{}", quiet.stderr);
+    assert!(
+        !quiet.stderr.contains("evaluation cache"),
+        "{}",
+        quiet.stderr
+    );
     assert_eq!(quiet.stdout, first.stdout);
 }
 
@@ -146,7 +153,11 @@ fn editing_an_imported_file_is_a_miss() {
     e.write("lib.nix", "{ text = \"a longer text\"; }\n");
     let edited = e.dry();
     assert!(is_miss(&edited), "{}", edited.stderr);
-    assert!(edited.cache.contains("lib.nix' changed"), "{}", edited.cache);
+    assert!(
+        edited.cache.contains("lib.nix' changed"),
+        "{}",
+        edited.cache
+    );
     assert_ne!(edited.stdout, first.stdout);
     let again = e.dry();
     assert!(is_hit(&again), "{}", again.stderr);
@@ -231,7 +242,11 @@ fn changing_a_variable_read_by_get_env_is_a_miss() {
     assert!(is_hit(&e.dry()));
     let set = e.dry_with(&[("NEST_TEST_VAR", "x")]);
     assert!(is_miss(&set), "{}", set.stderr);
-    assert!(set.cache.contains("$NEST_TEST_VAR changed"), "{}", set.cache);
+    assert!(
+        set.cache.contains("$NEST_TEST_VAR changed"),
+        "{}",
+        set.cache
+    );
     assert_ne!(set.stdout, unset.stdout);
     assert!(is_hit(&e.dry_with(&[("NEST_TEST_VAR", "x")])));
     // Set but empty is not unset, though getEnv gives "" for both.
@@ -239,7 +254,9 @@ fn changing_a_variable_read_by_get_env_is_a_miss() {
     assert!(is_miss(&empty), "{}", empty.stderr);
     assert_eq!(empty.stdout, unset.stdout);
     // A variable the evaluation did not read changes nothing.
-    assert!(is_hit(&e.dry_with(&[("NEST_TEST_VAR", ""), ("UNREAD_VAR", "y")])));
+    assert!(is_hit(
+        &e.dry_with(&[("NEST_TEST_VAR", ""), ("UNREAD_VAR", "y")])
+    ));
 }
 
 #[test]
@@ -276,7 +293,11 @@ fn a_collected_derivation_is_a_miss_and_is_written_again() {
     assert_eq!(second.stdout, first.stdout);
     // Nothing roots them: gc removes the output and the .drv files.
     let gc = e.command(&["store", "gc"]).output().expect("gc");
-    assert!(gc.status.success(), "{}", String::from_utf8_lossy(&gc.stderr));
+    assert!(
+        gc.status.success(),
+        "{}",
+        String::from_utf8_lossy(&gc.stderr)
+    );
     assert!(!Path::new(&out).exists(), "gc kept {out}");
     let third = e.run_with(&args, &[]);
     assert!(is_miss(&third), "{}", third.stderr);
@@ -288,7 +309,11 @@ fn a_collected_derivation_is_a_miss_and_is_written_again() {
     assert_eq!(third.stdout, first.stdout);
     assert!(Path::new(&out).exists());
     let verify = e.command(&["store", "verify"]).output().expect("verify");
-    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
     // A dry run and a build are cached apart: the dry run does not reuse the build's.
     let dry = e.dry();
     assert!(is_miss(&dry), "{}", dry.stderr);

@@ -262,12 +262,9 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         show_trace: args.show_trace,
         build: Some(cfg.clone()),
     };
-    let cached = nest_glue::instantiate_cached(
-        store.clone(),
-        req,
-        &eval_cache(&store, args.no_eval_cache),
-    )
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let cached =
+        nest_glue::instantiate_cached(store.clone(), req, &eval_cache(&store, args.no_eval_cache))
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
     report_cache(out, &cached.outcome, &cached.replay, args.verbose);
     let wanted = cached.value;
     if args.dry_run {
