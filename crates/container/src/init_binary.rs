@@ -56,13 +56,10 @@ pub fn static_executable(p: &Path) -> Result<(), String> {
     if !md.is_file() || md.permissions().mode() & 0o111 == 0 {
         return Err(format!("{shown} is not an executable file"));
     }
-    let own = std::fs::read("/proc/self/exe")
+    let own = head_of(Path::new("/proc/self/exe"), 64)
         .ok()
         .and_then(|b| elf_machine(&b));
-    let mut head = Vec::new();
-    std::fs::File::open(p)
-        .and_then(|f| f.take(64 * 1024).read_to_end(&mut head))
-        .map_err(|e| format!("{shown}: {e}"))?;
+    let head = head_of(p, 64 * 1024).map_err(|e| format!("{shown}: {e}"))?;
     let machine = elf_machine(&head).ok_or_else(|| format!("{shown} is not an ELF executable"))?;
     if own.is_some_and(|m| m != machine) {
         return Err(format!("{shown} is built for another machine"));
@@ -72,6 +69,14 @@ pub fn static_executable(p: &Path) -> Result<(), String> {
         Some(true) => Err(format!("{shown} is dynamically linked")),
         None => Err(format!("{shown} has unreadable program headers")),
     }
+}
+
+/// The first `n` bytes of a file (fewer when it is shorter): executables are large,
+/// their headers are at the start.
+fn head_of(p: &Path, n: u64) -> std::io::Result<Vec<u8>> {
+    let mut head = Vec::new();
+    std::fs::File::open(p)?.take(n).read_to_end(&mut head)?;
+    Ok(head)
 }
 
 const PT_INTERP: u32 = 3;
