@@ -4,7 +4,7 @@
 let
   inherit (builtins) isAttrs isList isString isBool attrNames length head filter
     concatMap concatLists elem foldl' mapAttrs zipAttrsWith genericClosure
-    addErrorContext removeAttrs sort catAttrs;
+    addErrorContext removeAttrs sort catAttrs any all;
   inherit (lib.options) showOption showFiles showDefs isOption mkOption unknownModule;
   inherit (lib.lists) reverseList last init take imap1 optional;
   inherit (lib.attrsets) attrByPath setAttrByPath getAttrFromPath recursiveUpdate;
@@ -32,8 +32,39 @@ let
     };
   };
 
-  # lib.isOption without the partial application, for the hot paths.
-  isOpt = x: (x._type or "") == "option";
+  checkOption = check: mkOption {
+    type = lib.types.bool;
+    internal = true;
+    default = check;
+    description = "Whether to check whether all option definitions have matching declarations.";
+  };
+  # `_module`'s declarations for the usual `check` values, shared by all evaluations.
+  internalOptionsChecked = internalOptions // { check = checkOption true; };
+  internalOptionsUnchecked = internalOptions // { check = checkOption false; };
+
+  # The `_type`s a definition can carry that the module system acts on; anything else
+  # is a plain value (one attribute lookup instead of a chain of comparisons).
+  propertyTypes = { merge = true; "if" = true; definition = true; override = true; order = true; };
+  # The ones pushDownProperties moves into attribute sets.
+  pushedTypes = { merge = true; "if" = true; definition = true; override = true; };
+  # zipAttrsWith's function that keeps each name's list as it is: a primop call
+  # (`seq name values` is `values`) instead of two lambda calls per name.
+  listOfName = builtins.seq;
+
+  # The ones dischargeDefinition removes.
+  dischargedTypes = { merge = true; "if" = true; definition = true; };
+
+  # pushDownProperties (mergeModules and mergeModules' check `pushedTypes` first:
+  # most definitions are plain attribute sets, which need no pushing down, and empty
+  # ones define nothing).
+  pushDownPropertiesOf = cfg:
+    let t = cfg._type or ""; in
+    if t == "merge" then concatMap pushDownPropertiesOf cfg.contents
+    else if t == "if" then map (mapAttrs (n: v: { _type = "if"; inherit (cfg) condition; content = v; })) (pushDownPropertiesOf cfg.content)
+    else if t == "override" then map (mapAttrs (n: v: { _type = "override"; inherit (cfg) priority; content = v; })) (pushDownPropertiesOf cfg.content)
+    else if t == "definition" then
+      map (mapAttrs (n: v: { _type = "definition"; inherit (cfg) file; value = v; })) (pushDownPropertiesOf cfg.value)
+    else [ cfg ];
 in
 rec {
   defaultOverridePriority = 100;
@@ -48,27 +79,29 @@ rec {
       types = lib.types;
 
       # Built-in options of every evaluation.
-      internalModule = rec {
+      # Already in the shape unifyModuleSyntax gives, so it skips loading (its place
+      # among the modules is the same: last of the top-level ones).
+      internalModule = {
         _file = "lib/modules.nix";
-        key = _file;
-        options._module = internalOptions // {
-          check = mkOption {
-            type = types.bool;
-            internal = true;
-            default = check;
-            description = "Whether to check whether all option definitions have matching declarations.";
-          };
-        };
+        _class = null;
+        key = "lib/modules.nix";
+        disabledModules = [ ];
+        imports = [ ];
+        options._module =
+          if check == true then internalOptionsChecked
+          else if check == false then internalOptionsUnchecked
+          else internalOptions // { check = checkOption check; };
         config = {
-          _module.args = { inherit extendModules; moduleType = type; } // args;
+          _module.args =
+            if args == { } then { inherit extendModules; moduleType = type; }
+            else { inherit extendModules; moduleType = type; } // args;
           _module.specialArgs = specialArgs;
         };
       };
 
       merged =
         let
-          collected = collectModules class (specialArgs.modulesPath or "")
-            (modules ++ [ internalModule ])
+          collected = collectModulesWith class (specialArgs.modulesPath or "") modules [ internalModule ]
             ({ inherit lib options config specialArgs; _class = class; _prefix = prefix; } // specialArgs);
         in mergeModules prefix (reverseList collected);
 
@@ -77,7 +110,7 @@ rec {
       config =
         let
           # The value of every option, in the shape of the option tree.
-          configOf = opts: mapAttrs (n: v: if isOpt v then v.value else configOf v) opts;
+          configOf = opts: mapAttrs (n: v: if (v._type or "") == "option" then v.value else configOf v) opts;
           declaredConfig = configOf options;
           freeformType = declaredConfig._module.freeformType;
           freeformConfig =
@@ -88,8 +121,10 @@ rec {
         if freeformType == null then declaredConfig
         else recursiveUpdate freeformConfig declaredConfig;
 
+      # Definitions without options first: there are none in almost every evaluation,
+      # which then needs neither `_module.check` nor `_module.freeformType`.
       checkUnmatched =
-        if config._module.check && config._module.freeformType == null && merged.unmatchedDefns != [ ]
+        if merged.unmatchedDefns != [ ] && config._module.check && config._module.freeformType == null
         then throw (unmatchedMessage prefix options (head merged.unmatchedDefns))
         else null;
       checked = builtins.seq checkUnmatched;
@@ -137,10 +172,25 @@ rec {
   # All modules reachable through `imports`, each once (by key), minus the
   # disabled ones, in the order nixpkgs uses (a module before its imports).
   collectModules = class: modulesPath: initialModules: args:
+    collectModulesWith class modulesPath initialModules [ ] args;
+
+  # collectModules, with `loaded` (modules in unifyModuleSyntax's shape, importing
+  # nothing) after the initial ones.
+  collectModulesWith = class: modulesPath: initialModules: loaded: args:
     let
+      # applyModuleArgs with the names of `args` known once per evaluation: a module
+      # whose arguments are all in `args` (most are) gets `args` itself, not a copy.
+      argNames = attrNames args;
+      applyArgs = key: f:
+        let missing = removeAttrs (lib.functionArgs f) argNames; in
+        if missing == { } then f args
+        else f (args // mapAttrs (name: _:
+          addErrorContext "while evaluating the module argument `${name}' in \"${key}\":"
+            args.config._module.args.${name}) missing);
+
       loadModule = fallbackFile: fallbackKey: m:
         if builtins.isFunction m || (m ? __functor && lib.isFunction m) then
-          unifyModuleSyntax fallbackFile fallbackKey (applyModuleArgs fallbackKey m args)
+          unifyModuleSyntax fallbackFile fallbackKey (applyArgs fallbackKey m)
         else if isAttrs m then
           if m._type or "module" == "module" then unifyModuleSyntax fallbackFile fallbackKey m
           else if m._type == "if" || m._type == "override" || m._type == "merge" then
@@ -151,7 +201,7 @@ rec {
         else
           let file = toString m; imported = import m; in
           unifyModuleSyntax file file
-            (if builtins.isFunction imported || (imported ? __functor && lib.isFunction imported) then applyModuleArgs file imported args else imported);
+            (if builtins.isFunction imported || (imported ? __functor && lib.isFunction imported) then applyArgs file imported else imported);
 
       checkClass = module:
         if class != null && module._class != null && module._class != class
@@ -161,12 +211,21 @@ rec {
       # Run for every module of every (sub)module evaluation, so written with
       # primops where lib helpers would add calls (genList instead of imap1, no
       # class check without a class, no list for modules that disable nothing).
-      collect = parentFile: parentKey: ms:
+      # `parent`: the module whose `imports` these are (its `_file` and `key`).
+      collect = parent:
+        let parentFile = parent._file; parentKey = parent.key; ms = parent.imports; in
         builtins.genList (i:
           let
-            loaded = loadModule parentFile "${parentKey}:anon-${toString (i + 1)}" (builtins.elemAt ms i);
+            m = builtins.elemAt ms i;
+            key = "${parentKey}:anon-${toString (i + 1)}";
+            # Functions and attribute sets (most modules) straight to
+            # unifyModuleSyntax; paths, functors and properties through loadModule.
+            loaded =
+              if builtins.isFunction m then unifyModuleSyntax parentFile key (applyArgs key m)
+              else if isAttrs m && !(m ? __functor) && (m._type or "module") == "module" then unifyModuleSyntax parentFile key m
+              else loadModule parentFile key m;
             module = if class == null then loaded else checkClass loaded;
-            sub = collect module._file module.key module.imports;
+            sub = collect module;
             subDisabled = concatLists (catAttrs "disabled" sub);
           in {
             inherit (module) key;
@@ -177,7 +236,8 @@ rec {
               else [ { file = module._file; disabled = module.disabledModules; } ] ++ subDisabled;
           }) (length ms);
 
-      top = collect "<unknown-file>" "" initialModules;
+      top = collect { _file = "<unknown-file>"; key = ""; imports = initialModules; }
+        ++ map (module: { inherit (module) key; inherit module; modules = [ ]; disabled = [ ]; }) loaded;
       disabled = concatLists (catAttrs "disabled" top);
 
       moduleKey = file: m:
@@ -193,10 +253,9 @@ rec {
       disabledKeys = concatMap ({ file, disabled }: map (moduleKey file) disabled) disabled;
       keep = filter (a: !elem a.key disabledKeys);
     in
-    map (a: a.module) (genericClosure {
-      startSet = keep top;
-      operator = a: keep a.modules;
-    });
+    catAttrs "module" (
+      if disabled == [ ] then genericClosure { startSet = top; operator = a: a.modules; }
+      else genericClosure { startSet = keep top; operator = a: keep a.modules; });
 
   # A function module gets the arguments it names, looked up lazily in specialArgs
   # first and then in `config._module.args`.
@@ -212,6 +271,7 @@ rec {
       addMeta = config: if m ? meta then mkMerge [ config { meta = m.meta; } ] else config;
       addFreeformType = config:
         if m ? freeformType then mkMerge [ config { _module.freeformType = m.freeformType; } ] else config;
+
       fileOf = toString (m._file or file);
       keyOf = toString (m.key or key);
     in
@@ -226,7 +286,8 @@ rec {
         disabledModules = m.disabledModules or [ ];
         imports = m.imports or [ ];
         options = m.options or { };
-        config = addFreeformType (addMeta (m.config or { }));
+        # Most modules have neither `meta` nor `freeformType`: no call for them.
+        config = if m ? meta || m ? freeformType then addFreeformType (addMeta (m.config or { })) else m.config or { };
       }
     else {
       _file = fileOf;
@@ -235,7 +296,8 @@ rec {
       disabledModules = m.disabledModules or [ ];
       imports = m.require or [ ] ++ m.imports or [ ];
       options = { };
-      config = addFreeformType (removeAttrs m [ "_class" "_file" "key" "disabledModules" "require" "imports" "freeformType" ]);
+      config = let c = removeAttrs m [ "_class" "_file" "key" "disabledModules" "require" "imports" "freeformType" ]; in
+        if m ? freeformType then addFreeformType c else c;
     };
 
   # nest's own: the NixOS `assertions`/`warnings` options as a module.
@@ -249,14 +311,17 @@ rec {
   # ---------------------------------------------------------------- merging
 
   mergeModules = prefix: modules:
-    mergeModules' prefix modules
-      (concatMap (m: map (config: { file = m._file; inherit config; }) (pushDownProperties m.config)) modules);
+    mergeModules' prefix modules (concatMap (m:
+      let c = m.config; in
+      if c == { } then [ ]
+      else if pushedTypes ? ${c._type or ""} then map (config: { file = m._file; inherit config; }) (pushDownPropertiesOf c)
+      else [ { file = m._file; config = c; } ]) modules);
 
   # One level of the option tree: `modules` carry the declarations at this level
   # (`options`), `defs` the definitions (`config`, properties already pushed down).
   mergeModules' = prefix: modules: defs:
     let
-      declsByName = zipAttrsWith (n: concatLists) (map (module:
+      declsByName = zipAttrsWith listOfName (map (module:
         let subtree = module.options; in
         if !isAttrs subtree then
           throw ''
@@ -264,8 +329,15 @@ rec {
             `${builtins.typeOf subtree}' rather than an attribute set.
             Did you mean to define this outside of `options'?
           ''
-        else mapAttrs (n: option: [ { inherit (module) _file; options = option; } ]) subtree
+        else subtree
       ) modules);
+
+      # The modules declaring each name, in module order, and the declarations of a
+      # name with their modules' files: what a name declared more than once or
+      # holding a tree of options needs. An option declared once needs only its file,
+      # and only when it is asked for: the per-name lambdas here run only then.
+      modulesByName = zipAttrsWith listOfName (map (module: mapAttrs (n: _: module) module.options) modules);
+      declsOf = name: map (m: { inherit (m) _file; options = m.options.${name}; }) modulesByName.${name};
 
       definitionsOf = def:
         let subtree = def.config; in
@@ -273,22 +345,93 @@ rec {
           throw "A definition in `${def.file}' sets `${showOption prefix}' to a value that is not an attribute set, but `${showOption prefix}' is a set of options. Definition values:${showDefs [ { inherit (def) file; value = subtree; } ]}"
         else subtree;
 
-      rawDefinitionsByName = zipAttrsWith (n: concatLists) (map (def:
-        mapAttrs (n: value: [ { inherit (def) file; inherit value; } ]) (definitionsOf def)) defs);
+      rawDefinitionsByName =
+        if defs == [ ] then { }
+        else zipAttrsWith listOfName (map (def:
+          let file = def.file; in mapAttrs (n: value: { inherit file value; }) (definitionsOf def)) defs);
 
       # Pushed down from the raw definitions of one name, when it is a tree of options
       # (same order as pushing down each definition's attributes; options need only
       # the raw ones, so this pass is skipped for them).
-      pushedDown = raw: concatMap (d: map (config: { inherit (d) file; inherit config; }) (pushDownProperties d.value)) raw;
+      pushedDown = raw: concatMap (d:
+        let c = d.value; in
+        if c == { } then [ ]
+        else if pushedTypes ? ${c._type or ""} then map (config: { inherit (d) file; inherit config; }) (pushDownPropertiesOf c)
+        else [ { inherit (d) file; config = c; } ]) raw;
 
-      resultsByName = mapAttrs (name: decls:
+      # The options at this level, and the trees of options below it. A name declared
+      # once as an option (most names) is evaluated right here: mergeOptionDecls,
+      # fixupOptionType and evalOptionValue in one, with one copy of the
+      # declaration's attributes, and the usual definition lists (none or one, with
+      # or without a default) without the general passes. Same result as the three.
+      matchedOptions = mapAttrs (name: decls:
+        if length decls == 1 && ((head decls)._type or "") == "option" then
+          # Few bindings: each is a thunk made for every option.
+          let
+            loc = prefix ++ [ name ];
+            defs = rawDefinitionsByName.${name} or [ ];
+            opt = head decls;
+            file = (head modulesByName.${name})._file;
+            type =
+              let getSubModules = opt.type.getSubModules or null; in
+              if getSubModules == null then opt.type or lib.types.unspecified
+              else opt.type.substSubModules (map (setDefaultModuleLocation file) getSubModules);
+            fin =
+              if opt.readOnly or false && length defs + (if opt ? default then 1 else 0) > 1 then
+                throw (readOnlyMessage loc type ((if opt ? default then [ (defaultDefOf file opt.default) ] else [ ]) ++ defs))
+              else if !(opt ? default) then finalDefs defs
+              else if defs == [ ] then {
+                values =
+                  if (opt.default._type or "") == "order" then sortProperties [ { inherit file; value = opt.default; } ]
+                  else [ { inherit file; value = opt.default; } ];
+                highestPrio = 1500;
+              }
+              else if length defs == 1 then
+                let v = (head defs).value; t = v._type or ""; in
+                # A plain definition, or one with a higher priority than the
+                # default's, leaves the default out.
+                if !(propertyTypes ? ${t}) then { values = defs; highestPrio = defaultOverridePriority; }
+                else if t == "override" && v.priority < 1500 then finalDefs defs
+                else finalDefsGeneral ([ (defaultDefOf file opt.default) ] ++ defs)
+              else finalDefsGeneral ([ (defaultDefOf file opt.default) ] ++ defs);
+            defsFinal = fin.values;
+            result = opt // {
+              inherit loc type;
+              isDefined = defsFinal != [ ];
+              declarations = [ file ];
+              options = noOptions;
+              value = addErrorContext "while evaluating the option `${showOption loc}':" (
+                let
+                  merged =
+                    if defsFinal == [ ] then throw "The option `${showOption loc}' was accessed but has no value defined. Try setting the option."
+                    else if (if length defsFinal == 1 then type.check (head defsFinal).value else all (def: type.check def.value) defsFinal)
+                    then type.merge loc defsFinal
+                    else throw (notOfTypeMessage loc type defsFinal);
+                in
+                if opt ? apply && opt.apply != null then opt.apply merged else merged);
+              inherit (fin) highestPrio;
+              definitions = map (def: def.value) defsFinal;
+              files = map (def: def.file) defsFinal;
+              definitionsWithLocations = defsFinal;
+              __toString = optionToString;
+            };
+          in
+          if type.deprecationMessage or null != null
+          then lib.warn "The type `types.${type.name}' of option `${showOption loc}' defined in ${showFiles [ file ]} is deprecated. ${type.deprecationMessage}" result
+          else result
+        else resultsByName.${name}.matchedOptions
+      ) declsByName;
+
+      # Names declared more than once or holding a tree of options.
+      resultsByName = mapAttrs (name: _:
         let
+          decls = declsOf name;
           loc = prefix ++ [ name ];
           defns' = rawDefinitionsByName.${name} or [ ];
-          defns = pushedDown defns';
-          optionDecls = filter (m: isOpt m.options) decls;
+          optionDecls = filter (m: (m.options._type or "") == "option") decls;
         in
-        if length optionDecls == length decls then
+        if length decls == 1 && optionDecls == [ ] then mergeModules' loc decls (pushedDown defns')
+        else if length optionDecls == length decls then
           let opt = fixupOptionType loc (mergeOptionDecls loc decls); in
           { matchedOptions = evalOptionValue loc opt defns'; unmatchedDefns = [ ]; }
         else if optionDecls != [ ] then
@@ -299,19 +442,27 @@ rec {
             let first = head optionDecls; nonOptions = filter (m: !isOption m.options) decls; in
             throw "The option `${showOption loc}' in module `${first._file}' would be a parent of the following options, but its type `${first.options.type.description or "<no description>"}' does not support nested options.\n${concatStringsSep "\n" (map (m: "  - option(s) with prefix `${showOption loc}' in module `${m._file}'") nonOptions)}"
         else
-          mergeModules' loc decls defns
+          mergeModules' loc decls (pushedDown defns')
       ) declsByName;
-
-      matchedOptions = mapAttrs (n: v: v.matchedOptions) resultsByName;
 
       unmatchedDefns =
         if defs == [ ] then [ ]
-        # Options (most names) have none: no list is built for them.
-        else concatMap (name:
-            let u = resultsByName.${name}.unmatchedDefns; in
-            if u == [ ] then [ ] else map (def: def // { prefix = [ name ] ++ (def.prefix or [ ]); }) u) (attrNames resultsByName)
-          ++ (let undeclared = removeAttrs rawDefinitionsByName (attrNames declsByName); in
-            concatMap (name: map (def: def // { prefix = [ name ]; }) undeclared.${name}) (attrNames undeclared));
+        else
+          let
+            undeclared = removeAttrs rawDefinitionsByName (attrNames declsByName);
+            # Only a declared name with definitions can have unmatched ones (in its
+            # subtree); options never have any.
+            defined = attrNames (builtins.intersectAttrs rawDefinitionsByName declsByName);
+          in
+          concatMap (name:
+            let
+              decls = declsByName.${name};
+              u =
+                if length decls == 1 && ((head decls)._type or "") == "option" then [ ]
+                else resultsByName.${name}.unmatchedDefns;
+            in
+            if u == [ ] then [ ] else map (def: def // { prefix = [ name ] ++ (def.prefix or [ ]); }) u) defined
+          ++ concatMap (name: map (def: def // { prefix = [ name ]; }) undeclared.${name}) (attrNames undeclared);
     in
     { inherit matchedOptions unmatchedDefns; };
 
@@ -376,19 +527,24 @@ rec {
         if opt ? default
         then [ { file = head opt.declarations; value = { _type = "override"; priority = 1500; content = opt.default; }; } ] ++ defs
         else defs;
-      res =
-        if opt.readOnly or false && length defs' > 1 then
-          let separateDefs = map (def: def // { value = (mergeDefinitions loc opt.type [ def ]).mergedValue; }) defs'; in
-          throw "The option `${showOption loc}' is read-only, but it's set multiple times. Definition values:${showDefs separateDefs}"
-        else mergeDefinitions loc opt.type defs';
-      value = if opt ? apply && opt.apply != null then opt.apply res.mergedValue else res.mergedValue;
+      fin =
+        if opt.readOnly or false && length defs' > 1 then throw (readOnlyMessage loc opt.type defs')
+        else finalDefs defs';
+      type = opt.type;
+      defsFinal = fin.values;
+      merged =
+        if defsFinal == [ ] then throw "The option `${showOption loc}' was accessed but has no value defined. Try setting the option."
+        else if (if length defsFinal == 1 then type.check (head defsFinal).value else all (def: type.check def.value) defsFinal)
+        then type.merge loc defsFinal
+        else throw (notOfTypeMessage loc type defsFinal);
+      value = if opt ? apply && opt.apply != null then opt.apply merged else merged;
       result = opt // {
         value = addErrorContext "while evaluating the option `${showOption loc}':" value;
-        inherit (res.defsFinal') highestPrio;
-        definitions = map (def: def.value) res.defsFinal;
-        files = map (def: def.file) res.defsFinal;
-        definitionsWithLocations = res.defsFinal;
-        inherit (res) isDefined;
+        inherit (fin) highestPrio;
+        definitions = map (def: def.value) fin.values;
+        files = map (def: def.file) fin.values;
+        definitionsWithLocations = fin.values;
+        isDefined = fin.values != [ ];
         __toString = _: showOption loc;
       };
     in
@@ -396,30 +552,64 @@ rec {
     then lib.warn "The type `types.${opt.type.name}' of option `${showOption loc}' defined in ${showFiles opt.declarations} is deprecated. ${opt.type.deprecationMessage}" result
     else result;
 
+  optionToString = self: showOption self.loc;
+  noOptions = [ ];
+  defaultDefOf = file: default: { inherit file; value = { _type = "override"; priority = 1500; content = default; }; };
+
+  readOnlyMessage = loc: type: defs:
+    let separateDefs = map (def: def // { value = (mergeDefinitions loc type [ def ]).mergedValue; }) defs; in
+    "The option `${showOption loc}' is read-only, but it's set multiple times. Definition values:${showDefs separateDefs}";
+
+  notOfTypeMessage = loc: type: defs:
+    let allInvalid = filter (def: !type.check def.value) defs; in
+    "A definition for option `${showOption loc}' is not of type `${type.description}'. Definition values:${showDefs allInvalid}";
+
   # Definitions of one option → the list that the type merges: properties
   # discharged, lower priorities dropped, mkOrder applied.
   mergeDefinitions = loc: type: defs: rec {
-    defsFinal' =
-      let
-        defs' = concatMap (m:
-          addErrorContext "while evaluating definitions from `${m.file}':" (dischargeDefinition m)) defs;
-        defs'' = filterOverrides' defs';
-        defs''' =
-          if lib.any (def: def.value._type or "" == "order") defs''.values
-          then sortProperties defs''.values else defs''.values;
-      in { values = defs'''; inherit (defs'') highestPrio; };
+    defsFinal' = finalDefs defs;
     defsFinal = defsFinal'.values;
     mergedValue =
       if isDefined then
-        if lib.all (def: type.check def.value) defsFinal then type.merge loc defsFinal
-        else
-          let allInvalid = filter (def: !type.check def.value) defsFinal; in
-          throw "A definition for option `${showOption loc}' is not of type `${type.description}'. Definition values:${showDefs allInvalid}"
+        if (if length defsFinal == 1 then type.check (head defsFinal).value else all (def: type.check def.value) defsFinal)
+        then type.merge loc defsFinal
+        else throw (notOfTypeMessage loc type defsFinal)
       else
         throw "The option `${showOption loc}' was accessed but has no value defined. Try setting the option.";
     isDefined = defsFinal != [ ];
     optionalValue = if isDefined then { value = mergedValue; } else { };
   };
+
+  # mergeDefinitions' defsFinal': { values; highestPrio; }. A single definition
+  # without properties (the usual case) needs none of the passes.
+  finalDefs = defs:
+    if length defs == 1 then
+      let def = head defs; v = def.value; t = v._type or ""; in
+      if !(propertyTypes ? ${t}) then { values = defs; highestPrio = defaultOverridePriority; }
+      else if t == "override" then {
+        values = let d = def // { value = v.content; }; in
+          if (v.content._type or "") == "order" then sortProperties [ d ] else [ d ];
+        highestPrio = v.priority;
+      }
+      else finalDefsGeneral defs
+    else finalDefsGeneral defs;
+
+  finalDefsGeneral = defs:
+    # Definitions without properties (e.g. a list defined in several modules) all
+    # count, as they are.
+    if defs != [ ] && !(any (d: propertyTypes ? ${d.value._type or ""}) defs) then { values = defs; highestPrio = defaultOverridePriority; }
+    else
+    let
+      discharged =
+        if any (d: dischargedTypes ? ${d.value._type or ""}) defs
+        then concatMap (m: addErrorContext "while evaluating definitions from `${m.file}':" (dischargeDefinition m)) defs
+        else defs;
+      filtered = filterOverrides' discharged;
+      values = filtered.values;
+    in {
+      values = if any (def: (def.value._type or "") == "order") values then sortProperties values else values;
+      inherit (filtered) highestPrio;
+    };
 
   # mkMerge and mkIf on a whole definition, and mkDefinition's file.
   dischargeDefinition = def:
@@ -438,14 +628,7 @@ rec {
   # Moves mkMerge/mkIf/mkOverride/mkDefinition from around an attribute set to
   # each of its attributes, so that the names of a definition are known without
   # evaluating conditions.
-  pushDownProperties = cfg:
-    let t = cfg._type or ""; in
-    if t == "merge" then concatMap pushDownProperties cfg.contents
-    else if t == "if" then map (mapAttrs (n: v: mkIf cfg.condition v)) (pushDownProperties cfg.content)
-    else if t == "override" then map (mapAttrs (n: v: mkOverride cfg.priority v)) (pushDownProperties cfg.content)
-    else if t == "definition" then
-      map (mapAttrs (n: v: mkDefinition { inherit (cfg) file; value = v; })) (pushDownProperties cfg.value)
-    else [ cfg ];
+  pushDownProperties = pushDownPropertiesOf;
 
   filterOverrides = defs: (filterOverrides' defs).values;
   filterOverrides' = defs:
@@ -457,11 +640,15 @@ rec {
       else { values = defs; highestPrio = defaultOverridePriority; }
     else
     let
-      getPrio = def: if def.value._type or "" == "override" then def.value.priority else defaultOverridePriority;
-      highestPrio = foldl' (prio: def: min (getPrio def) prio) 9999 defs;
-      strip = def: if def.value._type or "" == "override" then def // { value = def.value.content; } else def;
+      highestPrio = foldl' (prio: def:
+        let v = def.value; p = if (v._type or "") == "override" then v.priority else defaultOverridePriority; in
+        if p < prio then p else prio) 9999 defs;
     in {
-      values = concatMap (def: if getPrio def == highestPrio then [ (strip def) ] else [ ]) defs;
+      values = concatMap (def:
+        let v = def.value; in
+        if (v._type or "") == "override"
+        then (if v.priority == highestPrio then [ (def // { value = v.content; }) ] else [ ])
+        else if highestPrio == defaultOverridePriority then [ def ] else [ ]) defs;
       inherit highestPrio;
     };
 

@@ -18,6 +18,22 @@ let
   # its definition's file.
   perAttr = defs: map (def: mapAttrs (n: v: { inherit (def) file; value = v; }) def.value) defs;
 
+  propertyTypes = { merge = true; "if" = true; definition = true; override = true; order = true; };
+
+  # name -> mergeDefinitions of that attribute (of type `typeOf name`) over `defs`.
+  # A single definition (the usual case) needs no zipping.
+  mergeAttrDefs = loc: typeOf: defs:
+    if length defs == 1 then
+      let def = head defs; in
+      mapAttrs (name: v: mergeDefinitions (loc ++ [ name ]) (typeOf name) [ { inherit (def) file; value = v; } ]) def.value
+    else
+      zipAttrsWith (name: defs: mergeDefinitions (loc ++ [ name ]) (typeOf name) defs) (perAttr defs);
+
+  # The merged values of the attributes that have one (not all `mkIf false`).
+  definedAttrs = merged:
+    let undefined = filter (n: !merged.${n}.isDefined) (attrNames merged); in
+    mapAttrs (n: m: m.mergedValue) (if undefined == [ ] then merged else removeAttrs merged undefined);
+
   types = rec {
     isType = type: x: (x._type or "") == type;
     setType = typeName: value: value // { _type = typeName; };
@@ -291,13 +307,27 @@ let
       description = "list of ${optionDescriptionPhrase (class: class == "noun" || class == "composite") elemType}";
       descriptionClass = "composite";
       check = isList;
+      # Each element is merged on its own, as a definition of
+      # `loc.[definition n-entry m]`; a plain element (no mkIf, priority or order) is
+      # merged without mergeDefinitions' passes (same result, same laziness).
       merge = loc: defs:
-        map (x: x.value) (filter (x: x ? value) (concatLists (imap1 (n: def:
-          imap1 (m: def':
-            (mergeDefinitions (loc ++ [ "[definition ${toString n}-entry ${toString m}]" ]) elemType
-              [ { inherit (def) file; value = def'; } ]).optionalValue
-          ) def.value
-        ) defs)));
+        concatLists (builtins.genList (i:
+          let def = builtins.elemAt defs i; vs = def.value; in
+          concatLists (builtins.genList (j:
+            let
+              v = builtins.elemAt vs j;
+              eloc = loc ++ [ "[definition ${toString (i + 1)}-entry ${toString (j + 1)}]" ];
+              edefs = [ { inherit (def) file; value = v; } ];
+            in
+            if !(propertyTypes ? ${v._type or ""}) then [
+              (if elemType.check v then elemType.merge eloc edefs
+               else (mergeDefinitions eloc elemType edefs).mergedValue)
+            ]
+            else
+              let r = (mergeDefinitions eloc elemType edefs).optionalValue; in
+              if r ? value then [ r.value ] else [ ]
+          ) (length vs))
+        ) (length defs));
       emptyValue = { value = [ ]; };
       getSubOptions = prefix: elemType.getSubOptions (prefix ++ [ "*" ]);
       getSubModules = elemType.getSubModules;
@@ -319,10 +349,7 @@ let
       description = "attribute set of ${optionDescriptionPhrase (class: class == "noun" || class == "composite") elemType}";
       descriptionClass = "composite";
       check = isAttrs;
-      merge = loc: defs:
-        mapAttrs (n: v: v.value) (filterAttrs (n: v: v ? value) (zipAttrsWith
-          (name: defs: (mergeDefinitions (loc ++ [ name ]) elemType defs).optionalValue)
-          (perAttr defs)));
+      merge = loc: defs: definedAttrs (mergeAttrDefs loc (_: elemType) defs);
       emptyValue = { value = { }; };
       getSubOptions = prefix: elemType.getSubOptions (prefix ++ [ "<name>" ]);
       getSubModules = elemType.getSubModules;
@@ -339,11 +366,16 @@ let
       descriptionClass = "composite";
       check = isAttrs;
       merge = loc: defs:
-        zipAttrsWith (name: defs:
-          let merged = mergeDefinitions (loc ++ [ name ]) elemType defs; in
-          if merged.isDefined then merged.mergedValue
-          else elemType.emptyValue.value or merged.mergedValue
-        ) (perAttr defs);
+        let
+          valueOf = name: defs:
+            let merged = mergeDefinitions (loc ++ [ name ]) elemType defs; in
+            if merged.isDefined then merged.mergedValue
+            else elemType.emptyValue.value or merged.mergedValue;
+        in
+        # A single definition (e.g. `_module.args` of a submodule) needs no zipping.
+        if length defs == 1 then
+          let def = head defs; in mapAttrs (name: v: valueOf name [ { inherit (def) file; value = v; } ]) def.value
+        else zipAttrsWith valueOf (perAttr defs);
       emptyValue = { value = { }; };
       getSubOptions = prefix: elemType.getSubOptions (prefix ++ [ "<name>" ]);
       getSubModules = elemType.getSubModules;
@@ -362,10 +394,7 @@ let
         description = "attribute set of values of many types, including ${optionDescriptionPhrase (class: class == "noun" || class == "composite") generic}";
         descriptionClass = "composite";
         check = isAttrs;
-        merge = loc: defs:
-          mapAttrs (n: v: v.value) (filterAttrs (n: v: v ? value) (zipAttrsWith
-            (n: defs: (mergeDefinitions (loc ++ [ n ]) (elemTypeFn n) defs).optionalValue)
-            (perAttr defs)));
+        merge = loc: defs: definedAttrs (mergeAttrDefs loc elemTypeFn defs);
         emptyValue = { value = { }; };
         getSubOptions = prefix: generic.getSubOptions (prefix ++ [ "<name>" ]);
         getSubModules = null;
@@ -395,7 +424,9 @@ let
       check = x: x == null || elemType.check x;
       merge = loc: defs:
         let nrNulls = lib.lists.count (def: def.value == null) defs; in
-        if nrNulls == length defs then null
+        # One definition (the usual case) needs no counting.
+        if length defs == 1 then (if (head defs).value == null then null else elemType.merge loc defs)
+        else if nrNulls == length defs then null
         else if nrNulls != 0 then
           throw "The option `${showOption loc}' is defined both null and not null, in ${showFiles (getFiles defs)}."
         else elemType.merge loc defs;
@@ -540,9 +571,15 @@ let
         description = if description != null then description else freeformType.description or name;
         descriptionClass = "noun";
         check = x: isAttrs x || lib.isFunction x || path.check x;
+        # base.extendModules without base's `‹name›` default, which the instance's
+        # name overrides anyway, and with the name among the evaluation's `args`
+        # (defined in `_module.args` by the module system's own module): two modules
+        # less per instance.
         merge = loc: defs:
-          (base.extendModules {
-            modules = [ { _module.args.name = last loc; } ] ++ allModules defs;
+          (lib.modules.evalModules {
+            inherit class specialArgs;
+            args = { name = last loc; };
+            modules = modules ++ allModules defs;
             prefix = loc;
           }).config;
         emptyValue = { value = { }; };
