@@ -8,7 +8,10 @@
 #           nix-instantiate of the same 100 derivations, which must be the same paths)
 # and nest alone: building the 1000-derivation chain (--no-sandbox, -j 2) and the no-op
 # rebuild. Medians (and minima where shown) of RUNS runs (default 5).
-# Usage: bench/store/run.sh [RUNS]
+# The no-op `nest build` of the 100 systems is timed with the evaluation cache (the
+# second run on: it reuses the evaluation when nothing it read changed) and with
+# --no-eval-cache (evaluation every time).
+# Usage: bench/store/run.sh [RUNS]   (ONLY=systems: only section 4)
 # (build first: cargo build --release -p nest; NEST=path/to/nest to override).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -47,6 +50,7 @@ valid() { ns store verify --json | grep -o '"checked":[0-9]*' | cut -d: -f2; }
 row() { printf '%-34s %10.4f %10.4f %8.2f\n' "$1" "$2" "$3" "$(echo "$2 / ($3 + 0.000001)" | bc -l)"; }
 printf '%-34s %10s %10s %8s\n' "workload (median s)" nest nix ratio
 
+if [ "${ONLY:-}" != systems ]; then
 # 1. A 10,000-file tree.
 T=$W/tree; mkdir -p "$T"
 for d in $(seq 0 99); do mkdir -p "$T/d$d"; for f in $(seq 0 99); do echo "file $d $f" > "$T/d$d/f$f"; done; done
@@ -81,6 +85,8 @@ b=$(time_it : nx nix-store --verify --check-contents)
 row "verify --check-contents 256 MiB" "$a" "$b"
 printf '%-34s %10.0f MB/s (nest)\n' "verify throughput" "$(echo "268.435456 / $a" | bc -l)"
 
+fi
+
 # 4. 100 container systems that share most of their closure (builders sandboxed when
 # root, as nest switch runs them).
 reset
@@ -101,8 +107,16 @@ drvs_n=$(ns store path-info -r $(cat "$W/drvs") | wc -l)
 echo "union of the 100 output closures: $outs_n paths; of the 100 .drv closures: $drvs_n; valid: $all"
 read -r a amin < <(time_mm ns store realise "${SB[@]}" $(cat "$W/drvs"))
 printf '%-34s %10.4f (min %.4f)\n' "no-op: nest store realise 100 drvs" "$a" "$amin"
+ns build "${SB[@]}" --no-out-link -v -E "$(sys 100)" 2>&1 >/dev/null | grep 'evaluation cache' || true
+ns build "${SB[@]}" --no-out-link -v -E "$(sys 100)" 2>&1 >/dev/null | grep 'evaluation cache' || true
 read -r a amin < <(time_mm ns build "${SB[@]}" --no-out-link -E "$(sys 100)")
+read -r c cmin < <(time_mm ns build "${SB[@]}" --no-out-link --no-eval-cache -E "$(sys 100)")
 read -r b bmin < <(time_mm nx nix-instantiate --readonly-mode --eval --strict -E "map (d: d.drvPath) ($(sys 100))")
 row "no-op: nest build | nix-instantiate" "$a" "$b"
+row "  (minimum of the runs)" "$amin" "$bmin"
+row "  --no-eval-cache | nix-instantiate" "$c" "$b"
+row "  (minimum of the runs)" "$cmin" "$bmin"
+[ "$(ns build "${SB[@]}" --no-out-link -E "$(sys 100)" 2>/dev/null)" = "$(ns build "${SB[@]}" --no-out-link --no-eval-cache -E "$(sys 100)" 2>/dev/null)" ] \
+  && echo "the cached and the evaluated no-op build print the same 100 outputs" || echo "CACHED AND EVALUATED OUTPUTS DIFFER" >&2
 nx nix-instantiate --readonly-mode --eval --strict --json -E "map (d: d.drvPath) ($(sys 100))" 2>/dev/null | tr -d '[]"' | tr ',' '\n' | sort > "$W/nixdrvs"
 sort "$W/drvs" | cmp -s - "$W/nixdrvs" && echo "nix-instantiate computes the same 100 .drv paths" || echo "systems: DRV PATHS DIFFER from nix-instantiate" >&2

@@ -122,9 +122,18 @@ for i in 1 2 3 4 5; do
   s=$(now); /usr/bin/time -o "$T/time2" -f "%U s user, %S s sys, peak RSS %M KiB" "$NEST" switch -f "$T/host.nix" > "$T/out2" 2>/dev/null; e=$(now)
   echo "run $i: $(ms "$s" "$e") ms ($(cat "$T/time2")); plan: $(grep -c '^unchanged ' "$T/out2") unchanged, $(grep -vc '^unchanged ' "$T/out2") other"
 done
+"$NEST" switch -v -f "$T/host.nix" 2>&1 >/dev/null | grep 'evaluation cache' || true
+echo "-- the same, evaluating every time (--no-eval-cache, 5 runs)"
+for i in 1 2 3 4 5; do
+  s=$(now); /usr/bin/time -o "$T/time2" -f "%U s user, %S s sys, peak RSS %M KiB" "$NEST" switch --no-eval-cache -f "$T/host.nix" > "$T/out2n" 2>/dev/null; e=$(now)
+  echo "run $i: $(ms "$s" "$e") ms ($(cat "$T/time2")); plan: $(grep -c '^unchanged ' "$T/out2n") unchanged, $(grep -vc '^unchanged ' "$T/out2n") other"
+done
+cmp -s "$T/out2" "$T/out2n" && echo "same plan with and without the cache" || echo "PLANS DIFFER with and without the cache"
 [ "$(pids1)" = "$before" ] && echo "every PID 1 unchanged" || echo "PID 1s CHANGED"
 /usr/bin/time -o "$T/time2" -f "%e s wall, %U s user, %S s sys" "$NEST" switch -f "$T/host.nix" --dry-run >/dev/null 2>&1
 echo "of which evaluation and plan (the same switch with --dry-run): $(cat "$T/time2")"
+/usr/bin/time -o "$T/time2" -f "%e s wall, %U s user, %S s sys" "$NEST" switch --no-eval-cache -f "$T/host.nix" --dry-run >/dev/null 2>&1
+echo "the same with --no-eval-cache: $(cat "$T/time2")"
 
 echo "== 4. one container ($CH) changed"
 old_hb=$(jq '.services[] | select(.name == "heartbeat") | .pid' "$T/run/containers/$CH/status.json")
@@ -141,6 +150,17 @@ for _ in $(seq 100); do
   sleep 0.05
 done
 echo "$CH's heartbeat service: pid $old_hb -> $new_hb"
+echo "-- and back to the first config, evaluating (--no-eval-cache)"
+s=$(now)
+/usr/bin/time -o "$T/time3" -f "%U s user, %S s sys" "$NEST" switch --no-eval-cache -f "$T/host.nix" > "$T/out3b" 2> "$T/err3b"
+e=$(now)
+echo "switch: $(ms "$s" "$e") ms ($(cat "$T/time3")); $(grep -vc '^unchanged ' "$T/out3b") changed, $(grep -c '^unchanged ' "$T/out3b") unchanged"
+echo "-- and to the changed config again, with the cache (its entry is from the first switch to it)"
+s=$(now)
+/usr/bin/time -o "$T/time3" -f "%U s user, %S s sys" "$NEST" switch -v -f "$T/host-changed.nix" > "$T/out3c" 2> "$T/err3c"
+e=$(now)
+echo "switch: $(ms "$s" "$e") ms ($(cat "$T/time3")); $(grep -vc '^unchanged ' "$T/out3c") changed; $(grep 'evaluation cache' "$T/err3c")"
+"$NEST" switch -f "$T/host.nix" > /dev/null 2>&1
 
 echo "== 5. stop all (switch to an empty host config)"
 s=$(now); "$NEST" switch -f "$T/empty.nix" > "$T/out4" 2>/dev/null; e=$(now)
