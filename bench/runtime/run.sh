@@ -4,13 +4,17 @@
 #  2. CONCURRENT containers started at once with `nest spawn` (failures counted).
 # Needs root, busybox-static, systemd-container and hyperfine (scripts/install-deps.sh).
 # Usage: bench/runtime/run.sh [RUNS=200] [CONCURRENT=200]   (results on stdout)
+# NEST=… uses an existing build instead of building; BASE=… (another nest executable,
+# e.g. an earlier commit's release build) adds it to the same hyperfine run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-200}
 CONCURRENT=${CONCURRENT:-200}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
-cargo build --release -q -p nest
-NEST=$CARGO_TARGET_DIR/release/nest
+if [ -z "${NEST:-}" ]; then
+  cargo build --release -q -p nest
+  NEST=$CARGO_TARGET_DIR/release/nest
+fi
 
 work=$(mktemp -d /tmp/nest-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -22,12 +26,15 @@ for a in $(/usr/bin/busybox --list); do
 done
 
 echo "# machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r)"
-echo "# date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+echo "# date: $(date -u +%Y-%m-%dT%H:%M:%SZ), load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# cgroups: $(mount -t cgroup2 | awk '{print $3}' | tr '\n' ' ')(v2) + $(mount -t cgroup | wc -l) v1 hierarchies"
 
+base=()
+[ -n "${BASE:-}" ] && base=(-n "nest spawn (BASE)" "$BASE spawn -D $root --run-dir $work/run -M bench -- /bin/true")
 hyperfine -N --warmup 10 --runs "$RUNS" --export-json "$work/start.json" \
   -n "nest spawn" "$NEST spawn -D $root --run-dir $work/run -M bench -- /bin/true" \
-  -n "systemd-nspawn" "systemd-nspawn --register=no --keep-unit -q -D $root /bin/true" >&2
+  -n "systemd-nspawn" "systemd-nspawn --register=no --keep-unit -q -D $root /bin/true" \
+  "${base[@]}" >&2
 
 python3 - "$work/start.json" <<'PY'
 import json, sys
@@ -35,9 +42,12 @@ r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
 n, s = r["nest spawn"], r["systemd-nspawn"]
 ms = lambda v: v * 1000
 print(f"start-to-exit, busybox true, {len(n['times'])} runs each:")
-for name, x in (("nest spawn", n), ("systemd-nspawn", s)):
-    print(f"  {name:15} median {ms(x['median']):7.2f} ms   mean {ms(x['mean']):7.2f} ms   min {ms(x['min']):7.2f} ms   max {ms(x['max']):7.2f} ms")
+for name, x in r.items():
+    print(f"  {name:18} median {ms(x['median']):7.2f} ms   mean {ms(x['mean']):7.2f} ms   min {ms(x['min']):7.2f} ms   max {ms(x['max']):7.2f} ms")
 print(f"  ratio nest/nspawn (medians): {n['median'] / s['median']:.3f}")
+if "nest spawn (BASE)" in r:
+    b = r["nest spawn (BASE)"]
+    print(f"  ratio BASE/nspawn (medians): {b['median'] / s['median']:.3f}")
 PY
 
 # CONCURRENT containers at once: each a fresh `nest spawn` running `sleep 1`, so they
