@@ -9,7 +9,6 @@ let
   inherit (lib.lists) reverseList last init take imap1 optional;
   inherit (lib.attrsets) attrByPath setAttrByPath getAttrFromPath recursiveUpdate;
   inherit (lib.strings) concatStringsSep optionalString;
-  inherit (lib.trivial) min;
 
   # The types and declarations of `_module` that do not depend on the evaluation,
   # built once per lib instead of once per (sub)module evaluation.
@@ -213,7 +212,13 @@ rec {
       # class check without a class, no list for modules that disable nothing).
       # `parent`: the module whose `imports` these are (its `_file` and `key`).
       collect = parent:
-        let parentFile = parent._file; parentKey = parent.key; ms = parent.imports; in
+        # Most modules import nothing.
+        if parent.imports == [ ] then [ ] else
+        let
+          parentFile = parent._file; parentKey = parent.key; ms = parent.imports;
+          # Applied to the file once per list of imports, not once per module.
+          unifyHere = unifyModuleSyntax parentFile;
+        in
         builtins.genList (i:
           let
             m = builtins.elemAt ms i;
@@ -221,19 +226,18 @@ rec {
             # Functions and attribute sets (most modules) straight to
             # unifyModuleSyntax; paths, functors and properties through loadModule.
             loaded =
-              if builtins.isFunction m then unifyModuleSyntax parentFile key (applyArgs key m)
-              else if isAttrs m && !(m ? __functor) && (m._type or "module") == "module" then unifyModuleSyntax parentFile key m
+              if builtins.isFunction m then unifyHere key (applyArgs key m)
+              else if isAttrs m && !(m ? __functor) && (m._type or "module") == "module" then unifyHere key m
               else loadModule parentFile key m;
             module = if class == null then loaded else checkClass loaded;
             sub = collect module;
-            subDisabled = concatLists (catAttrs "disabled" sub);
           in {
             inherit (module) key;
             inherit module;
             modules = sub;
             disabled =
-              if module.disabledModules == [ ] then subDisabled
-              else [ { file = module._file; disabled = module.disabledModules; } ] ++ subDisabled;
+              if module.disabledModules == [ ] then (if sub == [ ] then [ ] else concatLists (catAttrs "disabled" sub))
+              else [ { file = module._file; disabled = module.disabledModules; } ] ++ concatLists (catAttrs "disabled" sub);
           }) (length ms);
 
       top = collect { _file = "<unknown-file>"; key = ""; imports = initialModules; }
@@ -347,6 +351,8 @@ rec {
 
       rawDefinitionsByName =
         if defs == [ ] then { }
+        else if length defs == 1 then
+          let def = head defs; file = def.file; in mapAttrs (n: value: [ { inherit file value; } ]) (definitionsOf def)
         else zipAttrsWith listOfName (map (def:
           let file = def.file; in mapAttrs (n: value: { inherit file value; }) (definitionsOf def)) defs);
 

@@ -8,9 +8,9 @@ let
     match typeOf listToAttrs removeAttrs;
   inherit (lib.options) mergeDefaultOption mergeOneOption mergeEqualOption
     mergeUniqueOption getValues getFiles showOption showFiles showDefs;
-  inherit (lib.lists) last imap1 toList optional;
+  inherit (lib.lists) last toList;
   inherit (lib.strings) concatMapStringsSep concatStringsSep isStringLike escapeNixString;
-  inherit (lib.attrsets) filterAttrs optionalAttrs;
+  inherit (lib.attrsets) optionalAttrs;
 
   mergeDefinitions = lib.modules.mergeDefinitions;
 
