@@ -259,20 +259,32 @@ fn changing_a_variable_read_by_get_env_is_a_miss() {
     ));
 }
 
+/// Copies an executable with `cp`: a file this test process had open for writing
+/// could be inherited by a child another test forks at that moment, and executing the
+/// copy would then fail with "Text file busy".
+fn copy_exe(from: &Path, to: &Path) {
+    let st = Command::new("cp")
+        .arg(from)
+        .arg(to)
+        .status()
+        .expect("running cp");
+    assert!(st.success(), "cp {} {}", from.display(), to.display());
+}
+
 #[test]
 fn another_nest_binary_does_not_reuse_results() {
     let mut e = Env::new();
     setup(&e, "");
     let copy = e.path("bin/nest");
     std::fs::create_dir_all(e.path("bin")).expect("mkdir");
-    std::fs::copy(&e.exe, &copy).expect("copy nest");
+    copy_exe(&e.exe, &copy);
     e.exe = copy.clone();
     let first = e.dry();
     assert!(is_miss(&first), "{}", first.stderr);
     assert!(is_hit(&e.dry()));
     // A new build of nest installed in the same place.
     std::fs::remove_file(&copy).expect("rm");
-    std::fs::copy(env!("CARGO_BIN_EXE_nest"), &copy).expect("copy nest");
+    copy_exe(Path::new(env!("CARGO_BIN_EXE_nest")), &copy);
     let new = e.dry();
     assert!(is_miss(&new), "{}", new.stderr);
     assert!(new.cache.contains("no entry"), "{}", new.cache);
@@ -452,4 +464,108 @@ fn a_no_op_switch_dry_run_is_a_hit_and_warnings_are_printed_again() {
     let third = run(&e);
     assert!(is_miss(&third), "{}", third.stderr);
     assert!(third.stdout.contains("c2"), "{}", third.stdout);
+}
+
+#[test]
+fn a_changed_file_inside_a_copied_tree_is_a_miss() {
+    let e = Env::new();
+    setup(
+        &e,
+        "src = builtins.path { path = ./tree; name = \"tree\"; }; kept = builtins.filterSource (p: t: baseNameOf p != \"skipped\") ./tree;",
+    );
+    e.write("tree/a", "a");
+    e.write("tree/sub/b", "b");
+    e.write("tree/skipped", "1");
+    let first = e.dry();
+    assert!(is_hit(&e.dry()));
+    e.write("tree/sub/b", "c");
+    let changed = e.dry();
+    assert!(is_miss(&changed), "{}", changed.stderr);
+    assert!(
+        changed.cache.contains("tree/sub/b' changed"),
+        "{}",
+        changed.cache
+    );
+    assert_ne!(changed.stdout, first.stdout);
+    assert!(is_hit(&e.dry()));
+}
+
+#[test]
+fn home_and_elf_files_are_inputs() {
+    let e = Env::new();
+    let prog = e.path("prog");
+    std::fs::copy("/bin/sh", &prog).expect("copy /bin/sh");
+    setup(
+        &e,
+        "needed = let i = builtins.nestElfInfo ./prog; in if i == null then [ \"not ELF\" ] else i.needed; home = builtins.pathExists ~/marker;",
+    );
+    let home = e.path("home");
+    let home = home.to_str().expect("utf-8");
+    let first = e.dry_with(&[("HOME", home)]);
+    assert!(is_miss(&first), "{}", first.stderr);
+    assert!(is_hit(&e.dry_with(&[("HOME", home)])));
+    // `~/marker` now names an existing file.
+    e.write("home/marker", "");
+    let r = e.dry_with(&[("HOME", home)]);
+    assert!(is_miss(&r), "{}", r.stderr);
+    assert_ne!(r.stdout, first.stdout);
+    let before = r.stdout;
+    assert!(is_hit(&e.dry_with(&[("HOME", home)])));
+    let other = e.dry_with(&[("HOME", "/nonexistent-home")]);
+    assert!(is_miss(&other), "{}", other.stderr);
+    assert!(other.cache.contains("$HOME changed"), "{}", other.cache);
+    // Another program in the ELF file's place.
+    std::fs::write(&prog, b"\x7fELF not really").expect("write");
+    let r = e.run_with(&["build", "--dry-run", "-v", "main.nix"], &[("HOME", home)]);
+    assert!(is_miss(&r), "{}", r.stderr);
+    assert_ne!(r.stdout, before);
+}
+
+/// The cache is only as good as its view of what an evaluation reads: the evaluator
+/// must reach the outside world only through `EvalIo` (which the cache records), never
+/// through the standard library directly.
+#[test]
+fn the_evaluator_reaches_files_environment_and_clock_only_through_eval_io() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../eval/src");
+    let mut files = Vec::new();
+    let mut dirs = vec![src.clone()];
+    while let Some(d) = dirs.pop() {
+        for ent in std::fs::read_dir(&d).expect("read eval/src") {
+            let p = ent.expect("entry").path();
+            if p.is_dir() && p.file_name().is_some_and(|n| n != "tests") {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs")
+                && p.file_name().is_some_and(|n| n != "tests.rs")
+                && p != src.join("io.rs")
+            {
+                files.push(p);
+            }
+        }
+    }
+    assert!(files.len() > 10, "found {files:?}");
+    let forbidden = [
+        "std::fs",
+        "std::env",
+        "std::process",
+        "std::net",
+        "SystemTime",
+        "Instant::now",
+        "File::open",
+        "libc::",
+    ];
+    let mut found = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).expect("read");
+        // Unit tests may use the file system.
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        for w in forbidden {
+            if code.contains(w) {
+                found.push(format!("{}: {w}", f.display()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "the evaluator bypasses EvalIo: {found:#?}"
+    );
 }
