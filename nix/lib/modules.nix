@@ -111,7 +111,15 @@ rec {
           # The value of every option, in the shape of the option tree.
           configOf = opts: mapAttrs (n: v: if (v._type or "") == "option" then v.value else configOf v) opts;
           declaredConfig = configOf options;
-          freeformType = declaredConfig._module.freeformType;
+          # `_module.freeformType` declared only by the module system's own module
+          # (its default, null) and defined nowhere, as in almost every evaluation:
+          # null without evaluating the option.
+          freeformType =
+            if length (merged.declsByName._module or [ ]) == 1
+              && !(any (d: any (c: isAttrs c && c ? freeformType) (pushDownPropertiesOf d.value))
+                (merged.rawDefinitionsByName._module or [ ]))
+            then null
+            else declaredConfig._module.freeformType;
           freeformConfig =
             let
               defs = map (def: { file = def.file; value = setAttrByPath def.prefix def.value; }) merged.unmatchedDefns;
@@ -470,7 +478,8 @@ rec {
             if u == [ ] then [ ] else map (def: def // { prefix = [ name ] ++ (def.prefix or [ ]); }) u) defined
           ++ concatMap (name: map (def: def // { prefix = [ name ]; }) undeclared.${name}) (attrNames undeclared);
     in
-    { inherit matchedOptions unmatchedDefns; };
+    # The two zips are for evalModules' look at `_module`.
+    { inherit matchedOptions unmatchedDefns declsByName rawDefinitionsByName; };
 
   # A tree of options under a submodule-typed option becomes a module of that
   # submodule.
