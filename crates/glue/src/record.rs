@@ -258,6 +258,24 @@ impl Recorder {
     }
 }
 
+/// Why reading `path` cannot be checked again later, if it cannot: files of the
+/// kernel's pseudo file systems change without their stat changing, and reading a
+/// device or a pipe a second time (to check it) could block or consume its data.
+fn volatile(path: &str) -> Option<String> {
+    let pseudo = ["/proc/", "/sys/", "/dev/"];
+    if pseudo.iter().any(|p| path.starts_with(p)) {
+        return Some(format!(
+            "the evaluation read '{path}', whose contents change by themselves"
+        ));
+    }
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() && !m.is_dir() => Some(format!(
+            "the evaluation read '{path}', which is not a regular file"
+        )),
+        _ => None,
+    }
+}
+
 /// Two observations of the same thing agree (a file's stat may differ between them).
 fn same_result(a: &Obs, b: &Obs) -> bool {
     match (a, b) {
@@ -293,8 +311,12 @@ impl EvalIo for RecordingIo {
         // The stat is taken first: a change after it changes the stat, so the check
         // then reads the file again.
         let before = Stat::of(path);
+        if let Some(why) = volatile(path) {
+            self.rec.borrow_mut().uncacheable(why);
+        }
         let r = self.inner.read_file(path);
-        let stat = self.rec.borrow().trusted(before);
+        // An empty stat size is what pseudo-files (`/proc`) show whatever they hold.
+        let stat = self.rec.borrow().trusted(before.filter(|s| s.size > 0));
         let contents = match &r {
             Ok(b) => Ok(sha256_hex(b)),
             Err(e) => Err(e.to_string()),
@@ -463,7 +485,9 @@ mod tests {
         assert!(obs.holds());
         // Same size, same mtime, other contents: the change time differs, so the
         // contents are compared, and they differ.
-        let mtime = std::fs::metadata(&f).and_then(|m| m.modified()).expect("mtime");
+        let mtime = std::fs::metadata(&f)
+            .and_then(|m| m.modified())
+            .expect("mtime");
         std::fs::write(&f, "bbb").expect("write");
         set_mtime(&f, mtime);
         assert!(!obs.holds());
@@ -513,6 +537,30 @@ mod tests {
         std::os::unix::fs::symlink("nowhere", d.path().join("l")).expect("symlink");
         let still: Vec<&Obs> = r.observations.iter().filter(|o| o.holds()).collect();
         assert!(still.is_empty(), "unchanged after every change: {still:?}");
+    }
+
+    #[test]
+    fn pseudo_files_and_devices_make_a_recording_uncacheable() {
+        for p in ["/proc/uptime", "/dev/null"] {
+            let rec = Recorder::new(Duration::ZERO);
+            let io = RecordingIo::new(Box::new(StdIo), rec.clone());
+            io.read_file(p).expect("read");
+            let r = rec.borrow_mut().finish();
+            assert!(r.uncacheable.is_some(), "{p}");
+        }
+    }
+
+    #[test]
+    fn an_empty_file_is_always_hashed() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let f = d.path().join("empty");
+        std::fs::write(&f, "").expect("write");
+        std::thread::sleep(Duration::from_millis(20));
+        let obs = record_read(f.to_str().expect("utf-8"), Duration::ZERO);
+        let Obs::File { stat, .. } = &obs else {
+            panic!("not a file observation: {obs:?}")
+        };
+        assert_eq!(*stat, None);
     }
 
     #[test]
