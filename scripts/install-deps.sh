@@ -12,9 +12,10 @@
 #                    ssh end-to-end test's client and keys. The host's own sshd is not
 #                    started by this script (policy-rc.d) and tests never use port 22.
 #   gcc, libc6-dev   the C compiler the bundled SQLite (rusqlite) and mimalloc are built with
+#   tzdata           the zone database pkgs.tzdata imports for time.timeZone (/usr/share/zoneinfo)
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-pkgs="nix-bin busybox-static systemd-container iproute2 hyperfine time jq openssh-server openssh-client patchelf gcc libc6-dev"
+pkgs="nix-bin busybox-static systemd-container iproute2 hyperfine time jq openssh-server openssh-client patchelf gcc libc6-dev tzdata"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

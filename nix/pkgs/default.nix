@@ -4,6 +4,8 @@
 { system ? "x86_64-linux"
 , # The host's static busybox. Its content decides every path below.
   busyboxBinary ? /usr/bin/busybox
+, # The host's time zone database (Debian's tzdata), for pkgs.tzdata.
+  zoneinfoDir ? /usr/share/zoneinfo
 }:
 let
   # The binary alone, by content (recursive ingestion keeps its executable bit).
@@ -134,5 +136,6 @@ in
 {
   inherit busybox busyboxFile runCommand writeTextFile writeText writeScript writeScriptBin
     writeShellScript writeShellScriptBin symlinkJoin buildEnv hostPackage;
+  tzdata = import ./tzdata.nix { inherit runCommand; zoneinfo = zoneinfoDir; };
   openssh = hostPackage { name = "openssh"; programs = [ "/usr/sbin/sshd" "/usr/bin/ssh-keygen" "/usr/lib/openssh/sftp-server" ]; };
 }

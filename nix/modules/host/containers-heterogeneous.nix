@@ -20,6 +20,8 @@ in
 {
   imports = [
     ./common.nix
+    # The host options besides containers, as the other spelling's set (default.nix) has them.
+    ./networking.nix
     (lib.mkAliasOptionModule [ "systemd" "containers" ] [ "containers" ])
   ];
   options.containers = lib.mkOption {

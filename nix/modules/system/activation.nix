@@ -22,7 +22,10 @@ let
   etcEntries = lib.filter (e: e.enable) (builtins.attrValues config.environment.etc);
   etcLine = e:
     let t = lib.escapeShellArg e.target; in
-    if e.mode == "symlink" || e.mode == "direct-symlink"
+    # direct-symlink: /etc/<target> is the system's link itself (as NixOS makes it).
+    if e.mode == "direct-symlink"
+    then "mkdir -p \"$(dirname /etc/${t})\"; ln -sfn \"$(readlink \"$systemConfig/etc/\"${t})\" /etc/${t}\n"
+    else if e.mode == "symlink"
     then "mkdir -p \"$(dirname /etc/${t})\"; ln -sfn \"$systemConfig/etc/\"${t} /etc/${t}\n"
     else "mkdir -p \"$(dirname /etc/${t})\"; rm -f /etc/${t}; cp -L \"$systemConfig/etc/\"${t} /etc/${t}; chmod ${e.mode} /etc/${t}; chown ${e.user}:${e.group} /etc/${t} 2>/dev/null || true\n";
 in

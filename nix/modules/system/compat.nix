@@ -38,19 +38,8 @@ in
       allowedUDPPortRanges = mkOption { type = ranges; default = [ ]; description = "UDP port ranges to open (every port is open in a nest container)."; };
       trustedInterfaces = mkOption { type = types.listOf types.str; default = [ ]; description = "Interfaces whose traffic is always accepted (all are, in a nest container)."; };
     };
-    time.timeZone = mkOption {
-      type = types.nullOr types.str;
-      default = null;
-      example = "Europe/Berlin";
-      description = ''
-        The container's time zone. Not supported yet: containers run in UTC, and a
-        value other than null or "UTC" gives a warning.
-      '';
-    };
   };
   config.warnings =
     lib.optional fw.enable
-      "networking.firewall.enable = true has no effect in a nest container: nest runs no firewall inside (use privateNetwork and forwardPorts to choose what the host exposes)."
-    ++ lib.optional (config.time.timeZone != null && config.time.timeZone != "UTC")
-      "time.timeZone = \"${config.time.timeZone}\" is not supported yet: the container runs in UTC.";
+      "networking.firewall.enable = true has no effect in a nest container: nest runs no firewall inside (use privateNetwork and forwardPorts to choose what the host exposes).";
 }

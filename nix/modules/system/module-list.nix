@@ -10,5 +10,6 @@
   ./activation.nix
   ./openssh.nix
   ./compat.nix
+  ./time.nix
   ./toplevel.nix
 ]

@@ -59,7 +59,22 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     };
     let paths = Paths::from_env();
     // Bridges do not survive a reboot: the ones nest made come back before autoStart.
-    crate::cmd::bridges::restore(&paths.state, &|w| out.warn(w));
+    // Under the switch lock, as `nest switch` changes them: a switch at the same time
+    // would plan against bridges half restored and both would write bridges.json.
+    // Without a state directory no switch has run: there is nothing to restore.
+    if paths.state.is_dir() {
+        let _switch_lock =
+            match nest_store::lock::PathLock::exclusive(&paths.state.join("switch.lock")) {
+                Ok(l) => Some(l),
+                Err(e) => {
+                    out.warn(&format!(
+                        "host bridges: restoring without the switch lock: {e}"
+                    ));
+                    None
+                }
+            };
+        crate::cmd::bridges::restore(&paths.state, &|w| out.warn(w));
+    }
     daemon::run(paths, opts, |e| {
         let out = Output::from_env();
         match e {

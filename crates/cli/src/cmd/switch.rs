@@ -535,6 +535,9 @@ struct GenerationInfo {
     host_config: Option<String>,
     /// Container name → its system.
     containers: BTreeMap<String, Option<String>>,
+    /// The generation's `networking.bridges` (left out when it has none).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    bridges: bridges::DeclaredBridges,
 }
 
 pub fn generations(args: GenerationsArgs, out: &Output) -> anyhow::Result<ExitCode> {
@@ -554,6 +557,7 @@ pub fn generations(args: GenerationsArgs, out: &Output) -> anyhow::Result<ExitCo
                 .into_iter()
                 .map(|(n, d)| (n, d.system))
                 .collect(),
+            bridges: hg.bridges,
         });
     }
     if args.json {
@@ -576,9 +580,24 @@ pub fn generations(args: GenerationsArgs, out: &Output) -> anyhow::Result<ExitCo
                 sys.as_deref().unwrap_or("-")
             ));
         }
+        for (name, b) in &g.bridges {
+            text.push_str(&format!("         bridge {name}{}\n", bridge_details(b)));
+        }
     }
     out.stdout(&text);
     Ok(ExitCode::SUCCESS)
+}
+
+/// A bridge's addresses and ports for `nest generations`: `  10.0.0.1/24  ports eth1`.
+fn bridge_details(b: &bridges::Declared) -> String {
+    let mut s = String::new();
+    if !b.addresses.is_empty() {
+        s.push_str(&format!("  {}", b.addresses.join(" ")));
+    }
+    if !b.interfaces.is_empty() {
+        s.push_str(&format!("  ports {}", b.interfaces.join(" ")));
+    }
+    s
 }
 
 /// Build progress as status lines on stderr.
