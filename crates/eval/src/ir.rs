@@ -74,8 +74,9 @@ pub struct Formals {
 pub struct LambdaExpr {
     pub name: Cell<Option<Sym>>,
     pub pos: Pos,
-    /// `None` for `x: body` (the argument is slot 0).
-    pub formals: Option<Formals>,
+    /// `None` for `x: body` (the argument is slot 0). Boxed: most lambdas have none,
+    /// and this keeps every IR node small.
+    pub formals: Option<Box<Formals>>,
     /// The name bound by `@`, if any (for `toXML`).
     pub at_name: Option<Sym>,
     pub frame_size: u32,

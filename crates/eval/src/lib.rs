@@ -3,7 +3,8 @@
 //! This crate does no IO of its own: files, the environment and the store are reached
 //! through the `EvalIo` trait that the caller injects.
 //!
-//! Pipeline: `lower` turns the rnix tree into `ir` (variables resolved to frame slots),
+//! Pipeline: `parse` (nest's own parser; `lower`'s rnix front-end when the text has an
+//! error, for Nix's messages) produces `ir` (variables resolved to frame slots),
 //! `eval` evaluates it with `value`s and thunks, `builtins` holds the primops, `print`
 //! renders results like `nix-instantiate --eval`.
 #![forbid(unsafe_code)]
@@ -14,6 +15,7 @@ pub mod eval;
 pub mod io;
 pub mod ir;
 pub mod lower;
+pub mod parse;
 pub mod print;
 pub mod source;
 pub mod store;

@@ -36,6 +36,20 @@ pub fn parse_and_lower(
     base_dir: &str,
     globals: &HashMap<Sym, Value>,
 ) -> EResult<E> {
+    if let Some(e) = crate::parse::parse_fast(text, file, base_dir, globals, None) {
+        return Ok(e);
+    }
+    rnix_parse_and_lower(text, file, base_dir, globals)
+}
+
+/// The rnix front-end: slower than `crate::parse`, and the one that reports errors the
+/// way Nix does; `parse_and_lower` uses it when the fast parser refuses the text.
+pub fn rnix_parse_and_lower(
+    text: &str,
+    file: u32,
+    base_dir: &str,
+    globals: &HashMap<Sym, Value>,
+) -> EResult<E> {
     let parse = rnix::Root::parse(text);
     if let Some(e) = parse.errors().first() {
         return Err(parse_error(e, file, text));
@@ -730,11 +744,11 @@ impl<'g> Lowerer<'g> {
                     Ok(LambdaExpr {
                         name: Default::default(),
                         pos,
-                        formals: Some(Formals {
+                        formals: Some(Box::new(Formals {
                             entries,
                             ellipsis: pat.ellipsis_token().is_some(),
                             at,
-                        }),
+                        })),
                         at_name,
                         frame_size: n + at.map(|_| 1).unwrap_or(0),
                         body,
@@ -1150,6 +1164,20 @@ fn _use_ast_token(t: &ast::Integer) -> String {
 
 /// Like `parse_and_lower`, with `names` bound in an outermost frame (for `scopedImport`).
 pub fn parse_and_lower_scoped(
+    text: &str,
+    file: u32,
+    base_dir: &str,
+    globals: &HashMap<Sym, Value>,
+    names: &[Sym],
+) -> EResult<E> {
+    if let Some(e) = crate::parse::parse_fast(text, file, base_dir, globals, Some(names)) {
+        return Ok(e);
+    }
+    rnix_parse_and_lower_scoped(text, file, base_dir, globals, names)
+}
+
+/// `parse_and_lower_scoped` through rnix only.
+pub fn rnix_parse_and_lower_scoped(
     text: &str,
     file: u32,
     base_dir: &str,

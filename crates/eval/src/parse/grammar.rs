@@ -1,0 +1,960 @@
+//! The fast parser's grammar: recursive descent over the token vector, one function per
+//! precedence level, following rnix 0.15's grammar decision for decision (what it
+//! accepts, how it groups, where its nodes start and end), so that lowering sees the
+//! same shapes as it would from rnix's tree. Any error is a refusal; rnix then parses
+//! the text again and reports the error.
+
+use super::ast::*;
+use super::lex::{Refused, Tok, T};
+use crate::ir::BinOp;
+use crate::symbol::Sym;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+type R<X> = Result<X, Refused>;
+
+/// rnix stops at this depth of nested expressions with an error.
+const MAX_EXPR_DEPTH: u32 = 512;
+/// Our own bound on the other recursions (lists, prefix operators, right-associative
+/// chains), so that adversarial input is handed to rnix rather than overflowing here.
+const MAX_NEST: u32 = 4000;
+
+pub struct Parser<'s> {
+    src: &'s str,
+    toks: Vec<Tok>,
+    i: usize,
+    depth: u32,
+    nest: u32,
+    /// Names already interned in this text: most identifiers repeat, and this map's
+    /// hash is much cheaper than the global table's.
+    syms: HashMap<&'s str, Sym, BuildHasherDefault<WordHasher>>,
+}
+
+/// A multiply-rotate hash over 8-byte words, for short identifier strings.
+#[derive(Default)]
+pub struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = self.0;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+        let rest = chunks.remainder();
+        let mut w = [0u8; 8];
+        w[..rest.len()].copy_from_slice(rest);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(w) ^ rest.len() as u64)
+            .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        self.0 = h;
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+pub fn parse(src: &str, toks: Vec<Tok>) -> R<Node> {
+    let mut p = Parser {
+        src,
+        toks,
+        i: 0,
+        depth: 0,
+        nest: 0,
+        syms: HashMap::default(),
+    };
+    let e = p.expr()?;
+    if p.peek() != T::Eof {
+        return Err(Refused);
+    }
+    Ok(e)
+}
+
+fn node(start: u32, end: u32, kind: Kind) -> Node {
+    Node { start, end, kind }
+}
+
+fn is_fn_arg(k: T) -> bool {
+    matches!(
+        k,
+        T::Rec
+            | T::LBrace
+            | T::LBrack
+            | T::LParen
+            | T::StrStart
+            | T::Ident
+            | T::Float
+            | T::Int
+            | T::PathAbs
+            | T::PathRel
+            | T::PathHome
+            | T::PathSearch
+            | T::Uri
+    )
+}
+
+impl<'s> Parser<'s> {
+    #[inline]
+    fn peek(&self) -> T {
+        self.toks[self.i].k
+    }
+    #[inline]
+    fn peek_at(&self, n: usize) -> T {
+        self.toks.get(self.i + n).map(|t| t.k).unwrap_or(T::Eof)
+    }
+    #[inline]
+    fn tok(&self) -> Tok {
+        self.toks[self.i]
+    }
+    #[inline]
+    fn bump(&mut self) {
+        if self.i + 1 < self.toks.len() {
+            self.i += 1;
+        }
+    }
+    #[inline]
+    fn expect(&mut self, k: T) -> R<()> {
+        if self.peek() == k {
+            self.bump();
+            Ok(())
+        } else {
+            Err(Refused)
+        }
+    }
+    /// End of the last token consumed.
+    #[inline]
+    fn last_end(&self) -> u32 {
+        if self.i == 0 {
+            0
+        } else {
+            self.toks[self.i - 1].end
+        }
+    }
+    #[inline]
+    fn text(&self, t: Tok) -> &'s str {
+        // Token boundaries are always at ASCII bytes.
+        self.src.get(t.start as usize..t.end as usize).unwrap_or("")
+    }
+    fn sym(&mut self, t: Tok) -> Sym {
+        let s = self.text(t);
+        *self.syms.entry(s).or_insert_with(|| Sym::new(s))
+    }
+    fn enter(&mut self) -> R<()> {
+        self.nest += 1;
+        if self.nest > MAX_NEST {
+            return Err(Refused);
+        }
+        Ok(())
+    }
+
+    pub fn expr(&mut self) -> R<Node> {
+        if self.depth >= MAX_EXPR_DEPTH {
+            return Err(Refused);
+        }
+        self.depth += 1;
+        let r = self.expr_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn expr_inner(&mut self) -> R<Node> {
+        let start = self.tok().start;
+        match self.peek() {
+            T::Let => {
+                self.bump();
+                if self.peek() == T::LBrace {
+                    self.bump();
+                    let entries = self.set(T::RBrace)?;
+                    Ok(node(start, self.last_end(), Kind::LegacyLet(entries)))
+                } else {
+                    let entries = self.set(T::In)?;
+                    let body = Box::new(self.expr()?);
+                    Ok(node(start, body.end, Kind::LetIn { entries, body }))
+                }
+            }
+            T::With => {
+                self.bump();
+                let ns = Box::new(self.expr()?);
+                self.expect(T::Semi)?;
+                let body = Box::new(self.expr()?);
+                Ok(node(start, body.end, Kind::With { ns, body }))
+            }
+            T::If => {
+                self.bump();
+                let cond = Box::new(self.expr()?);
+                self.expect(T::Then)?;
+                let then = Box::new(self.expr()?);
+                self.expect(T::Else)?;
+                let els = Box::new(self.expr()?);
+                Ok(node(start, els.end, Kind::If { cond, then, els }))
+            }
+            T::Assert => {
+                self.bump();
+                let cond = Box::new(self.expr()?);
+                self.expect(T::Semi)?;
+                let body = Box::new(self.expr()?);
+                Ok(node(start, body.end, Kind::Assert { cond, body }))
+            }
+            _ => self.implication(),
+        }
+    }
+
+    fn bin(&self, op: BinOp, l: Node, r: Node) -> Node {
+        node(
+            l.start,
+            r.end,
+            Kind::Bin {
+                op,
+                l: Box::new(l),
+                r: Box::new(r),
+            },
+        )
+    }
+
+    fn implication(&mut self) -> R<Node> {
+        let l = self.or()?;
+        if self.peek() == T::Impl {
+            self.bump();
+            self.enter()?;
+            let r = self.implication()?;
+            self.nest -= 1;
+            return Ok(self.bin(BinOp::Impl, l, r));
+        }
+        Ok(l)
+    }
+
+    fn or(&mut self) -> R<Node> {
+        let mut l = self.and()?;
+        while self.peek() == T::OrOr {
+            self.bump();
+            let r = self.and()?;
+            l = self.bin(BinOp::Or, l, r);
+        }
+        Ok(l)
+    }
+
+    fn and(&mut self) -> R<Node> {
+        let mut l = self.equal()?;
+        while self.peek() == T::AndAnd {
+            self.bump();
+            let r = self.equal()?;
+            l = self.bin(BinOp::And, l, r);
+        }
+        Ok(l)
+    }
+
+    fn equal(&mut self) -> R<Node> {
+        let l = self.compare()?;
+        let op = match self.peek() {
+            T::Eq => BinOp::Eq,
+            T::Neq => BinOp::Neq,
+            _ => return Ok(l),
+        };
+        self.bump();
+        let r = self.compare()?;
+        Ok(self.bin(op, l, r))
+    }
+
+    fn compare(&mut self) -> R<Node> {
+        let l = self.update()?;
+        let op = match self.peek() {
+            T::Lt => BinOp::Lt,
+            T::Le => BinOp::Le,
+            T::Gt => BinOp::Gt,
+            T::Ge => BinOp::Ge,
+            _ => return Ok(l),
+        };
+        self.bump();
+        let r = self.update()?;
+        Ok(self.bin(op, l, r))
+    }
+
+    fn update(&mut self) -> R<Node> {
+        let l = self.not()?;
+        if self.peek() == T::Update {
+            self.bump();
+            self.enter()?;
+            let r = self.update()?;
+            self.nest -= 1;
+            return Ok(self.bin(BinOp::Update, l, r));
+        }
+        Ok(l)
+    }
+
+    fn not(&mut self) -> R<Node> {
+        if self.peek() == T::Not {
+            let start = self.tok().start;
+            self.bump();
+            self.enter()?;
+            let e = self.not()?;
+            self.nest -= 1;
+            return Ok(node(start, e.end, Kind::Not(Box::new(e))));
+        }
+        self.add()
+    }
+
+    fn add(&mut self) -> R<Node> {
+        let mut l = self.mul()?;
+        loop {
+            let op = match self.peek() {
+                T::Add => BinOp::Add,
+                T::Sub => BinOp::Sub,
+                _ => return Ok(l),
+            };
+            self.bump();
+            let r = self.mul()?;
+            l = self.bin(op, l, r);
+        }
+    }
+
+    fn mul(&mut self) -> R<Node> {
+        let mut l = self.concat()?;
+        loop {
+            let op = match self.peek() {
+                T::Mul => BinOp::Mul,
+                T::Div => BinOp::Div,
+                _ => return Ok(l),
+            };
+            self.bump();
+            let r = self.concat()?;
+            l = self.bin(op, l, r);
+        }
+    }
+
+    fn concat(&mut self) -> R<Node> {
+        let l = self.has_attr()?;
+        if self.peek() == T::Concat {
+            self.bump();
+            self.enter()?;
+            let r = self.concat()?;
+            self.nest -= 1;
+            return Ok(self.bin(BinOp::Concat, l, r));
+        }
+        Ok(l)
+    }
+
+    fn has_attr(&mut self) -> R<Node> {
+        let mut e = self.negate()?;
+        while self.peek() == T::Question {
+            self.bump();
+            let path = self.attrpath()?;
+            e = node(
+                e.start,
+                self.last_end(),
+                Kind::HasAttr {
+                    e: Box::new(e),
+                    path,
+                },
+            );
+        }
+        Ok(e)
+    }
+
+    fn negate(&mut self) -> R<Node> {
+        if self.peek() == T::Sub {
+            let start = self.tok().start;
+            self.bump();
+            self.enter()?;
+            let e = self.negate()?;
+            self.nest -= 1;
+            return Ok(node(start, e.end, Kind::Neg(Box::new(e))));
+        }
+        self.apply()
+    }
+
+    fn apply(&mut self) -> R<Node> {
+        let mut f = self.simple()?;
+        while is_fn_arg(self.peek()) {
+            let arg = self.simple()?;
+            f = node(
+                f.start,
+                arg.end,
+                Kind::Apply {
+                    f: Box::new(f),
+                    arg: Box::new(arg),
+                },
+            );
+        }
+        Ok(f)
+    }
+
+    fn simple(&mut self) -> R<Node> {
+        self.enter()?;
+        let r = self.simple_inner();
+        self.nest -= 1;
+        r
+    }
+
+    fn simple_inner(&mut self) -> R<Node> {
+        let t = self.tok();
+        let start = t.start;
+        let e = match t.k {
+            T::LParen => {
+                self.bump();
+                let e = self.expr()?;
+                // rnix takes whatever token comes next as the closing parenthesis.
+                if self.peek() == T::Eof {
+                    return Err(Refused);
+                }
+                self.bump();
+                node(start, self.last_end(), Kind::Paren(Box::new(e)))
+            }
+            T::Rec => {
+                self.bump();
+                self.expect(T::LBrace)?;
+                let entries = self.set(T::RBrace)?;
+                node(start, self.last_end(), Kind::Attrs { rec: true, entries })
+            }
+            T::LBrace => {
+                let pattern = matches!(
+                    (self.peek_at(1), self.peek_at(2)),
+                    (T::Ident, T::Comma)
+                        | (T::Ident, T::Question)
+                        | (T::Ident, T::RBrace)
+                        | (T::Ellipsis, T::RBrace)
+                        | (T::RBrace, T::Colon)
+                        | (T::RBrace, T::At)
+                );
+                self.bump();
+                if pattern {
+                    let param = self.pattern(false, None)?;
+                    self.expect(T::Colon)?;
+                    let body = Box::new(self.expr()?);
+                    node(start, body.end, Kind::Lambda { param, body })
+                } else {
+                    let entries = self.set(T::RBrace)?;
+                    node(
+                        start,
+                        self.last_end(),
+                        Kind::Attrs {
+                            rec: false,
+                            entries,
+                        },
+                    )
+                }
+            }
+            T::LBrack => {
+                self.bump();
+                let mut items = Vec::new();
+                while !matches!(self.peek(), T::RBrack | T::Eof) {
+                    items.push(self.simple()?);
+                }
+                self.expect(T::RBrack)?;
+                node(start, self.last_end(), Kind::List(items))
+            }
+            T::StrStart => {
+                let parts = self.string()?;
+                node(start, self.last_end(), Kind::Str(parts))
+            }
+            T::PathAbs | T::PathRel | T::PathHome => {
+                let kind = match t.k {
+                    T::PathAbs => PathKind::Abs,
+                    T::PathRel => PathKind::Rel,
+                    _ => PathKind::Home,
+                };
+                self.bump();
+                let mut parts = vec![StrPart::Lit(self.text(t).to_string())];
+                if self.peek() == T::InterpStart {
+                    if self.tok().trivia_before {
+                        // rnix folds `./a ${x}` into the path with the whitespace inside
+                        // it; leave that oddity to rnix.
+                        return Err(Refused);
+                    }
+                    loop {
+                        let n = self.tok();
+                        if n.trivia_before {
+                            break;
+                        }
+                        match n.k {
+                            T::PathAbs | T::PathRel | T::PathHome => {
+                                parts.push(StrPart::Lit(self.text(n).to_string()));
+                                self.bump();
+                            }
+                            T::InterpStart => {
+                                self.bump();
+                                let e = self.expr()?;
+                                self.expect(T::InterpEnd)?;
+                                parts.push(StrPart::Interp(e, n.start));
+                            }
+                            _ => break,
+                        }
+                    }
+                }
+                node(start, self.last_end(), Kind::Path(kind, parts))
+            }
+            T::PathSearch => {
+                self.bump();
+                node(start, t.end, Kind::SearchPath)
+            }
+            T::Int => {
+                self.bump();
+                let v = self.text(t).parse::<i64>().map_err(|_| Refused)?;
+                node(start, t.end, Kind::Int(v))
+            }
+            T::Float => {
+                self.bump();
+                let v = self.text(t).parse::<f64>().map_err(|_| Refused)?;
+                node(start, t.end, Kind::Float(v))
+            }
+            T::Uri => {
+                self.bump();
+                node(start, t.end, Kind::Uri)
+            }
+            T::Ident => {
+                let name = self.sym(t);
+                match self.peek_at(1) {
+                    T::Colon => {
+                        self.bump();
+                        self.bump();
+                        let body = Box::new(self.expr()?);
+                        node(
+                            start,
+                            body.end,
+                            Kind::Lambda {
+                                param: Param::Ident(name),
+                                body,
+                            },
+                        )
+                    }
+                    T::At => {
+                        self.bump();
+                        self.bump();
+                        self.expect(T::LBrace)?;
+                        let param = self.pattern(true, Some(name))?;
+                        self.expect(T::Colon)?;
+                        let body = Box::new(self.expr()?);
+                        node(start, body.end, Kind::Lambda { param, body })
+                    }
+                    _ => {
+                        self.bump();
+                        node(start, t.end, Kind::Ident(name))
+                    }
+                }
+            }
+            _ => return Err(Refused),
+        };
+        match self.peek() {
+            T::Dot => {
+                self.bump();
+                let path = self.attrpath()?;
+                let default = if self.peek() == T::Or {
+                    self.bump();
+                    Some(Box::new(self.simple()?))
+                } else {
+                    None
+                };
+                Ok(node(
+                    start,
+                    self.last_end(),
+                    Kind::Select {
+                        e: Box::new(e),
+                        path,
+                        default,
+                    },
+                ))
+            }
+            // Like Nix, `e or` without a `.` applies `e` to a variable named `or`.
+            T::Or => {
+                let o = self.tok();
+                self.bump();
+                let arg = node(o.start, o.end, Kind::Ident(Sym::new("or")));
+                Ok(node(
+                    start,
+                    o.end,
+                    Kind::Apply {
+                        f: Box::new(e),
+                        arg: Box::new(arg),
+                    },
+                ))
+            }
+            _ => Ok(e),
+        }
+    }
+
+    /// After the `{` of a pattern.
+    fn pattern(&mut self, bound: bool, at: Option<Sym>) -> R<Param> {
+        let mut entries = Vec::new();
+        let mut ellipsis = false;
+        if matches!(self.peek(), T::RBrace | T::Eof) {
+            self.expect(T::RBrace)?;
+        } else {
+            loop {
+                let t = self.tok();
+                match t.k {
+                    T::RBrace => {
+                        self.bump();
+                        break;
+                    }
+                    T::Ellipsis => {
+                        self.bump();
+                        ellipsis = true;
+                        self.expect(T::RBrace)?;
+                        break;
+                    }
+                    T::Ident => {
+                        self.bump();
+                        let name = self.sym(t);
+                        let default = if self.peek() == T::Question {
+                            self.bump();
+                            Some(self.expr()?)
+                        } else {
+                            None
+                        };
+                        entries.push(PatEntry {
+                            name,
+                            pos: t.start,
+                            default,
+                        });
+                        if self.peek() == T::Comma {
+                            self.bump();
+                        } else {
+                            self.expect(T::RBrace)?;
+                            break;
+                        }
+                    }
+                    _ => return Err(Refused),
+                }
+            }
+        }
+        let mut bind = at;
+        if self.peek() == T::At {
+            if bound {
+                return Err(Refused);
+            }
+            self.bump();
+            let t = self.tok();
+            self.expect(T::Ident)?;
+            bind = Some(self.sym(t));
+        }
+        Ok(Param::Pattern {
+            entries,
+            ellipsis,
+            bind,
+        })
+    }
+
+    /// Bindings up to and including `until` (`}` or `in`).
+    fn set(&mut self, until: T) -> R<Vec<Entry>> {
+        let mut entries = Vec::new();
+        loop {
+            let k = self.peek();
+            if k == T::Eof || k == until {
+                break;
+            }
+            if k == T::Inherit {
+                let prev_end = self.last_end();
+                self.bump();
+                let from = if self.peek() == T::LParen {
+                    self.bump();
+                    let e = self.expr()?;
+                    self.expect(T::RParen)?;
+                    Some(e)
+                } else {
+                    None
+                };
+                let mut attrs = Vec::new();
+                loop {
+                    match self.peek() {
+                        T::Semi => break,
+                        T::Eof => return Err(Refused),
+                        _ => attrs.push(self.attr()?),
+                    }
+                }
+                self.bump();
+                entries.push(Entry::Inherit {
+                    prev_end,
+                    from,
+                    attrs,
+                });
+            } else {
+                let path = self.attrpath()?;
+                self.expect(T::Assign)?;
+                let value = self.expr()?;
+                self.expect(T::Semi)?;
+                entries.push(Entry::Value { path, value });
+            }
+        }
+        self.expect(until)?;
+        Ok(entries)
+    }
+
+    fn attrpath(&mut self) -> R<Vec<Attr>> {
+        let mut path = Vec::with_capacity(1);
+        loop {
+            path.push(self.attr()?);
+            if self.peek() == T::Dot {
+                self.bump();
+            } else {
+                return Ok(path);
+            }
+        }
+    }
+
+    fn attr(&mut self) -> R<Attr> {
+        let prev_end = self.last_end();
+        let t = self.tok();
+        let kind = match t.k {
+            T::InterpStart => {
+                self.bump();
+                let e = self.expr()?;
+                self.expect(T::InterpEnd)?;
+                AttrKind::Dynamic(Box::new(e))
+            }
+            T::StrStart => AttrKind::Str(self.string()?),
+            T::Ident | T::Or => {
+                self.bump();
+                AttrKind::Ident(self.sym(t))
+            }
+            _ => return Err(Refused),
+        };
+        Ok(Attr {
+            start: t.start,
+            end: self.last_end(),
+            prev_end,
+            kind,
+        })
+    }
+
+    /// A string from its opening quote to its end, unescaped and (for `''`) stripped.
+    fn string(&mut self) -> R<Vec<StrPart>> {
+        let open = self.tok();
+        self.expect(T::StrStart)?;
+        let multiline = open.end - open.start == 2;
+        let mut raw: Vec<Raw<'s>> = Vec::new();
+        loop {
+            let t = self.tok();
+            match t.k {
+                T::StrContent => {
+                    raw.push(Raw::Lit(self.text(t)));
+                    self.bump();
+                }
+                T::InterpStart => {
+                    self.bump();
+                    let e = self.expr()?;
+                    self.expect(T::InterpEnd)?;
+                    raw.push(Raw::Interp(e, t.start));
+                }
+                T::StrEnd => {
+                    self.bump();
+                    break;
+                }
+                _ => return Err(Refused),
+            }
+        }
+        normalize(raw, multiline)
+    }
+}
+
+enum Raw<'s> {
+    Lit(&'s str),
+    Interp(Node, u32),
+}
+
+fn all_spaces(s: &str) -> bool {
+    s.bytes().all(|c| c == b' ')
+}
+
+/// Drops the first line of an indented string when it holds only spaces.
+fn skip_blank_first_line(text: &str) -> Option<&str> {
+    let p = text.find('\n')?;
+    if all_spaces(&text[..p]) {
+        Some(&text[p + 1..])
+    } else {
+        None
+    }
+}
+
+/// rnix's `normalized_parts`: indentation stripping for `''` strings (computed on the
+/// raw text, escapes included), then unescaping.
+fn normalize(raw: Vec<Raw<'_>>, multiline: bool) -> R<Vec<StrPart>> {
+    if !multiline {
+        return raw
+            .into_iter()
+            .map(|p| {
+                Ok(match p {
+                    Raw::Lit(t) => StrPart::Lit(unescape(t.as_bytes(), false)?),
+                    Raw::Interp(e, pos) => StrPart::Interp(e, pos),
+                })
+            })
+            .collect();
+    }
+    let first_is_literal = matches!(raw.first(), Some(Raw::Lit(_)));
+    let mut at_line_start = true;
+    let mut min_indent = 1_000_000usize;
+    let mut cur_indent = 0usize;
+    for (i, part) in raw.iter().enumerate() {
+        match part {
+            Raw::Interp(..) => {
+                if at_line_start {
+                    at_line_start = false;
+                    min_indent = min_indent.min(cur_indent);
+                }
+            }
+            Raw::Lit(text) => {
+                let mut text = *text;
+                if i == 0 && first_is_literal {
+                    if let Some(t) = skip_blank_first_line(text) {
+                        text = t;
+                    }
+                }
+                for c in text.bytes() {
+                    if at_line_start {
+                        if c == b' ' {
+                            cur_indent += 1;
+                        } else if c == b'\n' {
+                            cur_indent = 0;
+                        } else {
+                            at_line_start = false;
+                            min_indent = min_indent.min(cur_indent);
+                        }
+                    } else if c == b'\n' {
+                        at_line_start = true;
+                        cur_indent = 0;
+                    }
+                }
+            }
+        }
+    }
+    let n = raw.len();
+    let mut out = Vec::with_capacity(n);
+    let mut dropped = 0usize;
+    at_line_start = true;
+    for (i, part) in raw.into_iter().enumerate() {
+        match part {
+            Raw::Interp(e, pos) => {
+                at_line_start = false;
+                dropped = 0;
+                out.push(StrPart::Interp(e, pos));
+            }
+            Raw::Lit(text) => {
+                let mut text = text;
+                if i == 0 && first_is_literal {
+                    if let Some(t) = skip_blank_first_line(text) {
+                        text = t;
+                        if text.is_empty() {
+                            continue;
+                        }
+                    }
+                }
+                let tb = text.as_bytes();
+                let mut s: Vec<u8> = Vec::with_capacity(tb.len());
+                let mut j = 0;
+                while j < tb.len() {
+                    let c = tb[j];
+                    if at_line_start {
+                        if c == b' ' {
+                            if dropped >= min_indent {
+                                s.push(b' ');
+                            }
+                            dropped += 1;
+                            j += 1;
+                        } else if c == b'\n' {
+                            dropped = 0;
+                            s.push(b'\n');
+                            j += 1;
+                        } else {
+                            at_line_start = false;
+                            dropped = 0;
+                        }
+                    } else {
+                        // Copy through the end of the line in one go.
+                        let end = match tb[j..].iter().position(|&x| x == b'\n') {
+                            Some(k) => {
+                                at_line_start = true;
+                                j + k + 1
+                            }
+                            None => tb.len(),
+                        };
+                        s.extend_from_slice(&tb[j..end]);
+                        j = end;
+                    }
+                }
+                if i == n - 1 {
+                    if let Some(p) = s.iter().rposition(|&x| x == b'\n') {
+                        if s[p + 1..].iter().all(|&x| x == b' ') {
+                            s.truncate(p + 1);
+                        }
+                    }
+                }
+                out.push(StrPart::Lit(unescape(&s, true)?));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Interprets escapes (`\n`, `''$`, …) the way rnix does.
+fn unescape(b: &[u8], multiline: bool) -> R<String> {
+    let special = if multiline { b'\'' } else { b'\\' };
+    if !b.iter().any(|&c| c == special || (!multiline && c == b'"')) {
+        return String::from_utf8(b.to_vec()).map_err(|_| Refused);
+    }
+    let mut out: Vec<u8> = Vec::with_capacity(b.len());
+    let mut i = 0;
+    let esc = |c: u8| match c {
+        b'n' => b'\n',
+        b'r' => b'\r',
+        b't' => b'\t',
+        c => c,
+    };
+    while i < b.len() {
+        let c = b[i];
+        i += 1;
+        if !multiline {
+            match c {
+                b'"' => break,
+                b'\\' => match b.get(i) {
+                    None => break,
+                    Some(&x) => {
+                        out.push(esc(x));
+                        i += 1;
+                    }
+                },
+                c => out.push(c),
+            }
+        } else if c == b'\'' {
+            match b.get(i) {
+                None => out.push(b'\''),
+                Some(b'\'') => {
+                    i += 1;
+                    match b.get(i) {
+                        Some(b'\'') => {
+                            i += 1;
+                            out.extend_from_slice(b"''");
+                        }
+                        Some(b'$') => {
+                            i += 1;
+                            out.push(b'$');
+                        }
+                        Some(b'\\') => {
+                            i += 1;
+                            match b.get(i) {
+                                None => break,
+                                Some(&x) => {
+                                    out.push(esc(x));
+                                    i += 1;
+                                }
+                            }
+                        }
+                        _ => break,
+                    }
+                }
+                Some(&x) => {
+                    out.push(b'\'');
+                    out.push(x);
+                    i += 1;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    String::from_utf8(out).map_err(|_| Refused)
+}

@@ -1,0 +1,588 @@
+//! The fast parser's lexer: the whole text becomes one vector of tokens, cut exactly
+//! where rnix 0.15's tokenizer cuts them (same start conditions for strings, paths and
+//! interpolations, same heuristics for telling paths, URIs and operators apart).
+//!
+//! Any text rnix would turn into an error token, and anything this lexer does not model
+//! (non-ASCII outside strings and comments, the pipe operators), is refused: the caller
+//! then falls back to the rnix path, which owns error reporting.
+
+/// Token kinds; string and path pieces keep their text through the token's span.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum T {
+    Ident,
+    Int,
+    Float,
+    Uri,
+    PathAbs,
+    PathRel,
+    PathHome,
+    PathSearch,
+    StrStart,
+    StrContent,
+    StrEnd,
+    InterpStart,
+    InterpEnd,
+    If,
+    Then,
+    Else,
+    Assert,
+    With,
+    Let,
+    In,
+    Rec,
+    Inherit,
+    Or,
+    Ellipsis,
+    Eq,
+    Neq,
+    Le,
+    Ge,
+    Lt,
+    Gt,
+    AndAnd,
+    OrOr,
+    Impl,
+    Update,
+    Concat,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Not,
+    LBrace,
+    RBrace,
+    LBrack,
+    RBrack,
+    LParen,
+    RParen,
+    Dot,
+    Comma,
+    At,
+    Colon,
+    Semi,
+    Assign,
+    Question,
+    /// What rnix lexes as an error token: kept because rnix's parser accepts any
+    /// token as a closing parenthesis, even that one; refused everywhere else.
+    Error,
+    Eof,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Tok {
+    pub k: T,
+    pub start: u32,
+    pub end: u32,
+    /// Whitespace or a comment came right before this token.
+    pub trivia_before: bool,
+}
+
+/// The text cannot be lexed the way rnix lexes it without an error token (or uses
+/// something this lexer leaves to rnix).
+#[derive(Debug)]
+pub struct Refused;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ctx {
+    Str { multiline: bool },
+    StrEnd,
+    Interp { braces: u32 },
+    InterpStart,
+    Path(T),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Guess {
+    PathAbs,
+    PathRel,
+    PathHome,
+    PathSearch,
+    Uri,
+}
+
+#[inline]
+fn path_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'/' | b'_' | b'.' | b'+' | b'-')
+}
+
+#[inline]
+fn uri_char(c: u8) -> bool {
+    path_char(c)
+        || matches!(
+            c,
+            b'%' | b'?' | b':' | b'@' | b'&' | b'=' | b'$' | b',' | b'!' | b'~' | b'*' | b'\''
+        )
+}
+
+/// `char::is_whitespace` restricted to ASCII (non-ASCII outside strings is refused).
+#[inline]
+fn space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+}
+
+#[inline]
+fn ident_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'\'')
+}
+
+struct Lexer<'a> {
+    b: &'a [u8],
+    pos: usize,
+    ctx: Vec<Ctx>,
+    out: Vec<Tok>,
+    trivia: bool,
+}
+
+/// Lexes `src` into tokens (trivia dropped, remembered as a flag on the next token),
+/// ending with an `Eof` token at the end of the text.
+pub fn lex(src: &str) -> Result<Vec<Tok>, Refused> {
+    if src.len() >= u32::MAX as usize {
+        return Err(Refused);
+    }
+    let mut l = Lexer {
+        b: src.as_bytes(),
+        pos: 0,
+        ctx: Vec::new(),
+        // Roughly one token per five bytes of Nix source.
+        out: Vec::with_capacity(src.len() / 5 + 16),
+        trivia: false,
+    };
+    while l.next()? {}
+    let end = src.len() as u32;
+    l.out.push(Tok {
+        k: T::Eof,
+        start: end,
+        end,
+        trivia_before: l.trivia,
+    });
+    Ok(l.out)
+}
+
+impl Lexer<'_> {
+    #[inline]
+    fn at(&self, i: usize) -> Option<u8> {
+        self.b.get(i).copied()
+    }
+
+    #[inline]
+    fn starts_with(&self, s: &[u8]) -> bool {
+        self.b[self.pos..].starts_with(s)
+    }
+
+    #[inline]
+    fn emit(&mut self, k: T, start: usize) {
+        self.out.push(Tok {
+            k,
+            start: start as u32,
+            end: self.pos as u32,
+            trivia_before: self.trivia,
+        });
+        self.trivia = false;
+    }
+
+    /// rnix makes an error token from `start` to here and goes on lexing.
+    fn error(&mut self, start: usize) -> Result<bool, Refused> {
+        self.emit(T::Error, start);
+        Ok(true)
+    }
+
+    fn skip_while(&mut self, f: impl Fn(u8) -> bool) -> usize {
+        let s = self.pos;
+        while self.pos < self.b.len() && f(self.b[self.pos]) {
+            self.pos += 1;
+        }
+        self.pos - s
+    }
+
+    /// Scans string content up to its end or an interpolation; leaves the context as
+    /// rnix does (string end pending, or interpolation start pending).
+    fn string_body(&mut self, multiline: bool) -> Result<(), Refused> {
+        loop {
+            let s = self.pos;
+            let Some(c) = self.at(self.pos) else {
+                return Err(Refused);
+            };
+            self.pos += 1;
+            match c {
+                b'"' if !multiline => {
+                    self.pos = s;
+                    self.ctx.pop();
+                    self.ctx.push(Ctx::StrEnd);
+                    return Ok(());
+                }
+                b'\\' if !multiline => {
+                    if self.pos >= self.b.len() {
+                        return Err(Refused);
+                    }
+                    // A multi-byte character after the backslash continues with bytes
+                    // that are never special, so skipping one byte is enough.
+                    self.pos += 1;
+                }
+                b'\'' if multiline => match self.at(self.pos) {
+                    None => return Err(Refused),
+                    Some(b'\'') => {
+                        self.pos += 1;
+                        match self.at(self.pos) {
+                            Some(b'\'') | Some(b'$') => self.pos += 1,
+                            Some(b'\\') => {
+                                self.pos += 1;
+                                if self.pos >= self.b.len() {
+                                    return Err(Refused);
+                                }
+                                self.pos += 1;
+                            }
+                            _ => {
+                                self.pos = s;
+                                self.ctx.pop();
+                                self.ctx.push(Ctx::StrEnd);
+                                return Ok(());
+                            }
+                        }
+                    }
+                    Some(_) => {}
+                },
+                b'$' => match self.at(self.pos) {
+                    Some(b'$') => self.pos += 1,
+                    Some(b'{') => {
+                        self.pos = s;
+                        self.ctx.push(Ctx::InterpStart);
+                        return Ok(());
+                    }
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+    }
+
+    fn path_rest(&mut self, start: usize, k: T) -> Result<bool, Refused> {
+        self.skip_while(path_char);
+        if self.starts_with(b"${") {
+            self.ctx.push(Ctx::InterpStart);
+        } else {
+            let text = &self.b[start..self.pos];
+            if text.ends_with(b"/") || text.windows(2).any(|w| w == b"//") {
+                return self.error(start);
+            }
+            self.ctx.pop();
+        }
+        self.emit(k, start);
+        Ok(true)
+    }
+
+    /// Lexes one token (or one run of trivia); false at the end of the text.
+    fn next(&mut self) -> Result<bool, Refused> {
+        let start = self.pos;
+        loop {
+            match self.ctx.last().copied() {
+                Some(Ctx::InterpStart) => {
+                    self.ctx.pop();
+                    self.ctx.push(Ctx::Interp { braces: 0 });
+                    self.pos += 2;
+                    self.emit(T::InterpStart, start);
+                    return Ok(true);
+                }
+                Some(Ctx::Path(k)) => {
+                    if self.starts_with(b"${") {
+                        self.ctx.push(Ctx::Interp { braces: 0 });
+                        self.pos += 2;
+                        self.emit(T::InterpStart, start);
+                        return Ok(true);
+                    } else if self.at(self.pos).is_some_and(path_char) {
+                        return self.path_rest(start, k);
+                    }
+                    self.ctx.pop();
+                }
+                Some(Ctx::Str { multiline }) => {
+                    self.string_body(multiline)?;
+                    if self.pos == start {
+                        continue;
+                    }
+                    self.emit(T::StrContent, start);
+                    return Ok(true);
+                }
+                Some(Ctx::StrEnd) => {
+                    self.ctx.pop();
+                    if self.starts_with(b"\"") {
+                        self.pos += 1;
+                    } else if self.starts_with(b"''") {
+                        self.pos += 2;
+                    } else {
+                        return Err(Refused);
+                    }
+                    self.emit(T::StrEnd, start);
+                    return Ok(true);
+                }
+                _ => {}
+            }
+            break;
+        }
+        let b = self.b;
+        if self.pos >= b.len() {
+            return Ok(false);
+        }
+        if self.skip_while(space) > 0 {
+            self.trivia = true;
+            return Ok(true);
+        }
+        if b[self.pos] == b'#' {
+            self.skip_while(|c| c != b'\n');
+            self.trivia = true;
+            return Ok(true);
+        }
+        if self.starts_with(b"/*") {
+            self.pos += 2;
+            loop {
+                self.skip_while(|c| c != b'*');
+                if self.pos < b.len() {
+                    self.pos += 1;
+                }
+                match self.at(self.pos) {
+                    None => return self.error(start),
+                    Some(b'/') => {
+                        self.pos += 1;
+                        self.trivia = true;
+                        return Ok(true);
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        if self.starts_with(b"...") {
+            self.pos += 3;
+            self.emit(T::Ellipsis, start);
+            return Ok(true);
+        }
+        let c = b[self.pos];
+        // Only tokens that may start a path, a search path or a URI need rnix's
+        // look-ahead; punctuation never does.
+        let guess = if path_char(c) || matches!(c, b'<' | b'~') {
+            self.guess()?
+        } else {
+            None
+        };
+        if !c.is_ascii() {
+            return Err(Refused);
+        }
+        self.pos += 1;
+        let peek = self.at(self.pos);
+        if c == b'/' && peek == Some(b'/') {
+            self.pos += 1;
+            self.emit(T::Update, start);
+            return Ok(true);
+        }
+        if c == b'~'
+            || matches!(guess, Some(Guess::PathAbs | Guess::PathRel))
+            || (c == b'/' && peek.is_some_and(path_char))
+        {
+            let k = if c == b'~' {
+                if peek != Some(b'/') {
+                    // rnix reads one more character into the error token.
+                    match peek {
+                        None => {}
+                        Some(x) if x.is_ascii() => self.pos += 1,
+                        Some(_) => return Err(Refused),
+                    }
+                    return self.error(start);
+                }
+                self.pos += 1;
+                T::PathHome
+            } else if c == b'/' {
+                T::PathAbs
+            } else {
+                T::PathRel
+            };
+            self.ctx.push(Ctx::Path(k));
+            return self.path_rest(start, k);
+        }
+        let two = |l: &mut Self, k: T| {
+            l.pos += 1;
+            k
+        };
+        let k = match c {
+            b'=' if peek == Some(b'=') => two(self, T::Eq),
+            b'!' if peek == Some(b'=') => two(self, T::Neq),
+            b'!' => T::Not,
+            b'{' => {
+                if let Some(Ctx::Interp { braces }) = self.ctx.last_mut() {
+                    *braces += 1;
+                }
+                T::LBrace
+            }
+            b'}' => match self.ctx.last_mut() {
+                Some(Ctx::Interp { braces: 0 }) => {
+                    self.ctx.pop();
+                    T::InterpEnd
+                }
+                Some(Ctx::Interp { braces }) => {
+                    *braces -= 1;
+                    T::RBrace
+                }
+                _ => T::RBrace,
+            },
+            b'[' => T::LBrack,
+            b']' => T::RBrack,
+            b'@' => T::At,
+            b':' => T::Colon,
+            b',' => T::Comma,
+            b'.' => {
+                if peek.is_some_and(|x| x.is_ascii_digit()) {
+                    self.skip_while(|c| c.is_ascii_digit());
+                    match self.exponent() {
+                        Some(k) => k,
+                        None => return self.error(start),
+                    }
+                } else {
+                    T::Dot
+                }
+            }
+            b'=' => T::Assign,
+            b'?' => T::Question,
+            b';' => T::Semi,
+            b'(' => T::LParen,
+            b')' => T::RParen,
+            b'+' if peek == Some(b'+') => two(self, T::Concat),
+            b'-' if peek == Some(b'>') => two(self, T::Impl),
+            b'+' => T::Add,
+            b'-' => T::Sub,
+            b'*' => T::Mul,
+            b'/' => T::Div,
+            // `<|` and `|>` (pipes) are rejected by lowering anyway.
+            b'<' if peek == Some(b'|') => return Err(Refused),
+            b'<' if guess == Some(Guess::PathSearch) => {
+                if self.skip_while(path_char) == 0 {
+                    T::Lt
+                } else if self.at(self.pos) != Some(b'>') {
+                    match self.at(self.pos) {
+                        None => {}
+                        Some(x) if x.is_ascii() => self.pos += 1,
+                        Some(_) => return Err(Refused),
+                    }
+                    return self.error(start);
+                } else {
+                    self.pos += 1;
+                    T::PathSearch
+                }
+            }
+            b'&' if peek == Some(b'&') => two(self, T::AndAnd),
+            b'|' if peek == Some(b'|') => two(self, T::OrOr),
+            b'<' if peek == Some(b'=') => two(self, T::Le),
+            b'<' => T::Lt,
+            b'>' if peek == Some(b'=') => two(self, T::Ge),
+            b'>' => T::Gt,
+            b'$' if peek == Some(b'{') => {
+                self.pos += 1;
+                self.ctx.push(Ctx::Interp { braces: 0 });
+                T::InterpStart
+            }
+            b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
+                if guess == Some(Guess::Uri) {
+                    self.skip_while(|c| ident_char(c) || uri_char(c));
+                    T::Uri
+                } else {
+                    self.skip_while(ident_char);
+                    match &b[start..self.pos] {
+                        b"assert" => T::Assert,
+                        b"else" => T::Else,
+                        b"if" => T::If,
+                        b"in" => T::In,
+                        b"inherit" => T::Inherit,
+                        b"let" => T::Let,
+                        b"or" => T::Or,
+                        b"rec" => T::Rec,
+                        b"then" => T::Then,
+                        b"with" => T::With,
+                        _ => T::Ident,
+                    }
+                }
+            }
+            b'"' => {
+                self.ctx.push(Ctx::Str { multiline: false });
+                T::StrStart
+            }
+            b'\'' if peek == Some(b'\'') => {
+                self.pos += 1;
+                self.ctx.push(Ctx::Str { multiline: true });
+                T::StrStart
+            }
+            b'0'..=b'9' => {
+                if c == b'0' && peek != Some(b'.') {
+                    self.skip_while(|c| c.is_ascii_digit());
+                    T::Int
+                } else {
+                    self.skip_while(|c| c.is_ascii_digit());
+                    if self.at(self.pos) == Some(b'.') {
+                        self.pos += 1;
+                        self.skip_while(|c| c.is_ascii_digit());
+                        match self.exponent() {
+                            Some(k) => k,
+                            None => return self.error(start),
+                        }
+                    } else {
+                        T::Int
+                    }
+                }
+            }
+            _ => return self.error(start),
+        };
+        self.emit(k, start);
+        Ok(true)
+    }
+
+    /// The exponent of a float; `None` where rnix makes an error token.
+    fn exponent(&mut self) -> Option<T> {
+        if matches!(self.at(self.pos), Some(b'e' | b'E')) {
+            self.pos += 1;
+            if matches!(self.at(self.pos), Some(b'-' | b'+')) {
+                self.pos += 1;
+            }
+            if self.skip_while(|c| c.is_ascii_digit()) == 0 {
+                return None;
+            }
+        }
+        Some(T::Float)
+    }
+
+    /// rnix's look-ahead that decides, before reading a token, whether it is a path, a
+    /// search path or a URI.
+    fn guess(&self) -> Result<Option<Guess>, Refused> {
+        let rem = &self.b[self.pos..];
+        let at = |i: usize| rem.get(i).copied();
+        if rem[0] == b'/' {
+            return Ok(if rem.starts_with(b"//") {
+                None
+            } else if rem.starts_with(b"/${") {
+                Some(Guess::PathAbs)
+            } else if at(1).is_some_and(|c| path_char(c) && c != b'*') {
+                Some(Guess::PathAbs)
+            } else {
+                None
+            });
+        }
+        if rem[0] == b'~' && at(1) == Some(b'/') {
+            return Ok(Some(Guess::PathHome));
+        }
+        let search = rem[0] == b'<';
+        let mut i = 0;
+        let mut underscore = false;
+        while let Some(c) = at(i) {
+            let ok = match c {
+                b'<' | b'/' => search,
+                c => path_char(c),
+            };
+            if !ok {
+                break;
+            }
+            underscore |= c == b'_';
+            i += 1;
+        }
+        Ok(match (at(i), at(i + 1)) {
+            (Some(b'/'), Some(b'/')) | (Some(b'/'), Some(b'*')) => None,
+            (Some(b'/'), Some(c)) if !c.is_ascii() => return Err(Refused),
+            (Some(b'/'), Some(c)) if !space(c) => Some(Guess::PathRel),
+            (Some(b'>'), _) => Some(Guess::PathSearch),
+            (Some(b':'), Some(c)) if uri_char(c) && !underscore => Some(Guess::Uri),
+            _ => None,
+        })
+    }
+}

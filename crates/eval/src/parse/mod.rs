@@ -1,0 +1,34 @@
+//! nest's own Nix parser: a hand-written lexer and recursive-descent parser that build a
+//! light tree, lowered straight into IR with the scope pass. It accepts exactly what the
+//! rnix path (`crate::lower`) accepts and produces the same IR; on any error it refuses,
+//! and the caller re-parses with rnix, whose error machinery reproduces Nix's messages.
+
+pub mod ast;
+pub mod dump;
+pub mod grammar;
+pub mod lex;
+pub mod resolve;
+
+#[cfg(test)]
+mod tests;
+
+use crate::ir::E;
+use crate::symbol::Sym;
+use crate::value::Value;
+use std::collections::HashMap;
+
+/// Parses and lowers `text` (registered as `file`); `None` when the text has an error
+/// (syntax or scope) or uses something left to rnix. `names`: an outermost frame (for
+/// `scopedImport`), present even when empty because it counts as a scope level.
+pub fn parse_fast(
+    text: &str,
+    file: u32,
+    base_dir: &str,
+    globals: &HashMap<Sym, Value>,
+    names: Option<&[Sym]>,
+) -> Option<E> {
+    let toks = lex::lex(text).ok()?;
+    let tree = grammar::parse(text, toks).ok()?;
+    let mut r = resolve::Resolver::new(file, text, base_dir, globals, names);
+    r.expr(&tree).ok()
+}

@@ -1,0 +1,792 @@
+//! Lowering of the fast parser's tree into IR, with the same scope pass as
+//! `crate::lower` (nested attribute paths merged, `rec`/`let` frames, `with` chains,
+//! variables resolved to (depth, slot), lambda names from their attributes). Anything
+//! that would be an error there is a refusal here: the rnix path reports it.
+
+use super::ast::*;
+use super::lex::Refused;
+use crate::ir::{self, leak, AttrKey, AttrsExpr, DynamicAttr, Expr, Formal, Formals, E};
+use crate::source::Pos;
+use crate::symbol::{Sym, SymMap};
+use crate::value::Value;
+use std::collections::HashMap;
+
+type R<X> = Result<X, Refused>;
+
+enum Scope {
+    Frame(SymMap<u32>),
+    With,
+}
+
+pub struct Resolver<'g, 's> {
+    pub file: u32,
+    pub src: &'s str,
+    pub base_dir: &'s str,
+    scopes: Vec<Scope>,
+    globals: &'g HashMap<Sym, Value>,
+    cur_pos: Sym,
+    body: Sym,
+    empty: Sym,
+}
+
+/// Attribute set under construction (nested attribute paths are merged here first).
+struct PAttrs<'a> {
+    rec: bool,
+    statics: Vec<(Sym, PVal<'a>, Pos)>,
+    dynamics: Vec<(&'a Attr, PVal<'a>, Pos)>,
+}
+
+impl PAttrs<'_> {
+    fn new(rec: bool) -> Self {
+        PAttrs {
+            rec,
+            statics: Vec::new(),
+            dynamics: Vec::new(),
+        }
+    }
+}
+
+enum PVal<'a> {
+    Ast(&'a Node),
+    Nested(PAttrs<'a>),
+    InheritVar(Sym, Pos),
+    InheritFrom(&'a Node, Sym, Pos),
+}
+
+fn check_frame(n: usize) -> R<()> {
+    if n > crate::value::MAX_FRAME {
+        return Err(Refused);
+    }
+    Ok(())
+}
+
+/// The name of an attribute if it is known before evaluation: identifiers, strings
+/// without interpolation, and `${"literal"}`.
+fn static_name(a: &Attr) -> Option<Sym> {
+    match &a.kind {
+        AttrKind::Ident(s) => Some(*s),
+        AttrKind::Str(parts) => str_literal(parts).map(|s| Sym::new(&s)),
+        AttrKind::Dynamic(d) => match &d.kind {
+            Kind::Str(parts) => str_literal(parts).map(|s| Sym::new(&s)),
+            _ => None,
+        },
+    }
+}
+
+fn str_literal(parts: &[StrPart]) -> Option<String> {
+    match parts {
+        [] => Some(String::new()),
+        [StrPart::Lit(l)] => Some(l.clone()),
+        _ => {
+            let mut out = String::new();
+            for p in parts {
+                match p {
+                    StrPart::Lit(l) => out.push_str(l),
+                    StrPart::Interp(..) => return None,
+                }
+            }
+            Some(out)
+        }
+    }
+}
+
+fn nonrec_set(n: &Node) -> Option<&[Entry]> {
+    match &n.kind {
+        Kind::Attrs {
+            rec: false,
+            entries,
+        } => Some(entries),
+        _ => None,
+    }
+}
+
+impl<'g, 's> Resolver<'g, 's> {
+    pub fn new(
+        file: u32,
+        src: &'s str,
+        base_dir: &'s str,
+        globals: &'g HashMap<Sym, Value>,
+        names: Option<&[Sym]>,
+    ) -> Self {
+        let mut scopes = Vec::new();
+        if let Some(names) = names {
+            let frame: SymMap<u32> = names
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (*s, i as u32))
+                .collect();
+            scopes.push(Scope::Frame(frame));
+        }
+        Resolver {
+            file,
+            src,
+            base_dir,
+            scopes,
+            globals,
+            cur_pos: Sym::new("__curPos"),
+            body: Sym::new("body"),
+            empty: Sym::new(""),
+        }
+    }
+
+    #[inline]
+    fn pos(&self, off: u32) -> Pos {
+        Pos {
+            file: self.file,
+            off,
+        }
+    }
+
+    fn resolve(&self, name: Sym, pos: Pos, skip: usize) -> R<Expr> {
+        let mut depth = 0u32;
+        let mut withs = Vec::new();
+        for (i, s) in self.scopes.iter().rev().enumerate() {
+            match s {
+                Scope::Frame(m) => {
+                    if i >= skip {
+                        if let Some(slot) = m.get(&name) {
+                            return Ok(Expr::Var {
+                                depth,
+                                slot: *slot,
+                                pos,
+                            });
+                        }
+                    }
+                }
+                Scope::With => {
+                    if i >= skip {
+                        withs.push(depth);
+                    }
+                }
+            }
+            depth += 1;
+        }
+        if let Some(v) = self.globals.get(&name) {
+            return Ok(Expr::Const(v.clone()));
+        }
+        if withs.is_empty() {
+            return Err(Refused);
+        }
+        Ok(Expr::WithVar {
+            name,
+            withs: withs.into_boxed_slice(),
+            pos,
+        })
+    }
+
+    pub fn expr(&mut self, n: &Node) -> R<E> {
+        Ok(leak(self.expr_inner(n)?))
+    }
+
+    fn expr_inner(&mut self, n: &Node) -> R<Expr> {
+        let pos = self.pos(n.start);
+        Ok(match &n.kind {
+            Kind::Paren(e) => return self.expr_inner(e),
+            Kind::Int(v) => Expr::Const(Value::Int(*v)),
+            Kind::Float(v) => Expr::Const(Value::Float(*v)),
+            Kind::Uri => Expr::Const(Value::string(self.span(n))),
+            Kind::Ident(name) => {
+                if *name == self.cur_pos {
+                    return Ok(Expr::CurPos(pos));
+                }
+                self.resolve(*name, pos, 0)?
+            }
+            Kind::Str(parts) => self.string(parts, pos)?,
+            Kind::Path(kind, parts) => self.path(parts, pos, *kind)?,
+            Kind::SearchPath => {
+                let text = self.span(n);
+                let name = text
+                    .trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .to_string();
+                Expr::SearchPath { name, pos }
+            }
+            Kind::List(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for i in items {
+                    out.push(self.expr(i)?);
+                }
+                Expr::List(out.into_boxed_slice())
+            }
+            Kind::Attrs { rec, entries } => {
+                let pa = self.collect_entries(entries, *rec)?;
+                Expr::Attrs(self.lower_attrs(pa)?, pos)
+            }
+            Kind::LetIn { entries, body } => {
+                let mut pa = self.collect_entries(entries, false)?;
+                pa.statics.sort_by_key(|a| a.0);
+                if !pa.dynamics.is_empty() {
+                    return Err(Refused);
+                }
+                check_frame(pa.statics.len())?;
+                let names: SymMap<u32> = pa
+                    .statics
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (s, _, _))| (*s, i as u32))
+                    .collect();
+                self.scopes.push(Scope::Frame(names));
+                let n = pa.statics.len() as u32;
+                let mut bindings = Vec::with_capacity(pa.statics.len());
+                for (name, v, _) in pa.statics {
+                    bindings.push(self.lower_pval(v, name, true)?);
+                }
+                let body = self.expr(body)?;
+                self.scopes.pop();
+                Expr::Let {
+                    frame_size: n,
+                    bindings: bindings.into_boxed_slice(),
+                    body,
+                }
+            }
+            Kind::LegacyLet(entries) => {
+                let pa = self.collect_entries(entries, true)?;
+                let attrs = leak(Expr::Attrs(self.lower_attrs(pa)?, pos));
+                Expr::Select {
+                    e: attrs,
+                    path: vec![AttrKey::Static(self.body)].into_boxed_slice(),
+                    default: None,
+                    pos,
+                }
+            }
+            Kind::Select { e, path, default } => {
+                let e = self.expr(e)?;
+                let path = self.attrpath(path)?;
+                let default = match default {
+                    Some(d) => Some(self.expr(d)?),
+                    None => None,
+                };
+                Expr::Select {
+                    e,
+                    path,
+                    default,
+                    pos,
+                }
+            }
+            Kind::HasAttr { e, path } => {
+                let e = self.expr(e)?;
+                let path = self.attrpath(path)?;
+                Expr::HasAttr { e, path, pos }
+            }
+            Kind::Lambda { param, body } => Expr::Lambda(self.lambda(param, body, pos)?),
+            Kind::Apply { .. } => {
+                // `f a b` and `(f a) b` are one call with all the arguments.
+                let mut args = Vec::new();
+                let mut cur = n;
+                loop {
+                    match &cur.kind {
+                        Kind::Apply { f, arg } => {
+                            args.push(&**arg);
+                            cur = f;
+                        }
+                        Kind::Paren(inner) if matches!(inner.kind, Kind::Apply { .. }) => {
+                            cur = inner;
+                        }
+                        _ => break,
+                    }
+                }
+                let f = self.expr(cur)?;
+                let mut lowered = Vec::with_capacity(args.len());
+                for a in args.into_iter().rev() {
+                    lowered.push(self.expr(a)?);
+                }
+                Expr::Apply {
+                    f,
+                    args: lowered.into_boxed_slice(),
+                    pos,
+                }
+            }
+            Kind::If { cond, then, els } => Expr::If {
+                cond: self.expr(cond)?,
+                then: self.expr(then)?,
+                els: self.expr(els)?,
+                pos,
+            },
+            Kind::Assert { cond, body } => {
+                let mut text = String::new();
+                self.show(cond, &mut text);
+                Expr::Assert {
+                    cond: self.expr(cond)?,
+                    body: self.expr(body)?,
+                    text,
+                    pos,
+                }
+            }
+            Kind::With { ns, body } => {
+                let ns = self.expr(ns)?;
+                self.scopes.push(Scope::With);
+                let body = self.expr(body);
+                self.scopes.pop();
+                Expr::With {
+                    ns,
+                    body: body?,
+                    pos,
+                }
+            }
+            Kind::Not(e) => Expr::Not(self.expr(e)?, pos),
+            Kind::Neg(e) => Expr::Neg(self.expr(e)?, pos),
+            Kind::Bin { op, l, r } => {
+                let rpos = self.pos(r.start);
+                Expr::Bin {
+                    op: *op,
+                    l: self.expr(l)?,
+                    r: self.expr(r)?,
+                    pos,
+                    rpos,
+                }
+            }
+        })
+    }
+
+    fn span(&self, n: &Node) -> &'s str {
+        self.src
+            .get(n.start as usize..n.end as usize)
+            .unwrap_or_default()
+    }
+
+    fn string(&mut self, parts: &[StrPart], pos: Pos) -> R<Expr> {
+        if parts.iter().all(|p| matches!(p, StrPart::Lit(_))) {
+            let mut s = String::new();
+            for p in parts {
+                if let StrPart::Lit(l) = p {
+                    s.push_str(l);
+                }
+            }
+            return Ok(Expr::Const(Value::string(s)));
+        }
+        let mut out = Vec::with_capacity(parts.len());
+        for p in parts {
+            match p {
+                StrPart::Lit(l) => {
+                    if !l.is_empty() {
+                        out.push(ir::StrPart::Lit(l.clone()));
+                    }
+                }
+                StrPart::Interp(e, off) => {
+                    let e = self.expr(e)?;
+                    out.push(ir::StrPart::Expr(e, self.pos(*off)));
+                }
+            }
+        }
+        Ok(Expr::Str {
+            parts: out.into_boxed_slice(),
+            pos,
+        })
+    }
+
+    fn path(&mut self, parts: &[StrPart], pos: Pos, kind: PathKind) -> R<Expr> {
+        let mut out = Vec::with_capacity(parts.len());
+        for (i, p) in parts.iter().enumerate() {
+            match p {
+                StrPart::Lit(l) => {
+                    let t = if i == 0 {
+                        match kind {
+                            PathKind::Rel => format!("{}/{}", self.base_dir, l),
+                            PathKind::Home => l.trim_start_matches('~').to_string(),
+                            PathKind::Abs => l.clone(),
+                        }
+                    } else {
+                        l.clone()
+                    };
+                    out.push(ir::StrPart::Lit(t));
+                }
+                StrPart::Interp(e, off) => {
+                    let e = self.expr(e)?;
+                    out.push(ir::StrPart::Expr(e, self.pos(*off)));
+                }
+            }
+        }
+        if kind == PathKind::Home {
+            return match out.as_slice() {
+                [ir::StrPart::Lit(l)] => Ok(Expr::HomePath {
+                    rest: l.clone(),
+                    pos,
+                }),
+                _ => Err(Refused),
+            };
+        }
+        if let [ir::StrPart::Lit(l)] = out.as_slice() {
+            return Ok(Expr::Const(Value::path(crate::eval::canon_path(l))));
+        }
+        Ok(Expr::PathInterp {
+            parts: out.into_boxed_slice(),
+            pos,
+        })
+    }
+
+    fn attr_key(&mut self, a: &Attr) -> R<AttrKey> {
+        if let Some(s) = static_name(a) {
+            return Ok(AttrKey::Static(s));
+        }
+        let apos = self.pos(a.start);
+        let e = match &a.kind {
+            AttrKind::Dynamic(d) => self.expr(d)?,
+            AttrKind::Str(parts) => leak(self.string(parts, apos)?),
+            AttrKind::Ident(_) => return Err(Refused),
+        };
+        Ok(AttrKey::Dynamic(e, apos))
+    }
+
+    fn attrpath(&mut self, path: &[Attr]) -> R<Box<[AttrKey]>> {
+        let mut out = Vec::with_capacity(path.len());
+        for a in path {
+            out.push(self.attr_key(a)?);
+        }
+        Ok(out.into_boxed_slice())
+    }
+
+    fn lambda(&mut self, param: &Param, body: &Node, pos: Pos) -> R<ir::LambdaExpr> {
+        match param {
+            Param::Ident(name) => {
+                let mut m = SymMap::default();
+                m.insert(*name, 0);
+                self.scopes.push(Scope::Frame(m));
+                let body = self.expr(body);
+                self.scopes.pop();
+                Ok(ir::LambdaExpr {
+                    name: Default::default(),
+                    pos,
+                    formals: None,
+                    at_name: None,
+                    frame_size: 1,
+                    body: body?,
+                })
+            }
+            Param::Pattern {
+                entries,
+                ellipsis,
+                bind,
+            } => {
+                let mut names = SymMap::default();
+                for (i, e) in entries.iter().enumerate() {
+                    if names.insert(e.name, i as u32).is_some() {
+                        return Err(Refused);
+                    }
+                }
+                let n = entries.len() as u32;
+                let mut at = None;
+                if let Some(b) = bind {
+                    if names.insert(*b, n).is_some() {
+                        return Err(Refused);
+                    }
+                    at = Some(n);
+                }
+                check_frame(names.len())?;
+                self.scopes.push(Scope::Frame(names));
+                let mut formals = Vec::with_capacity(entries.len());
+                for e in entries {
+                    let default = match &e.default {
+                        Some(d) => Some(self.expr(d)?),
+                        None => None,
+                    };
+                    formals.push(Formal {
+                        name: e.name,
+                        default,
+                        pos: self.pos(e.pos),
+                    });
+                }
+                let body = self.expr(body)?;
+                self.scopes.pop();
+                Ok(ir::LambdaExpr {
+                    name: Default::default(),
+                    pos,
+                    formals: Some(Box::new(Formals {
+                        entries: formals,
+                        ellipsis: *ellipsis,
+                        at,
+                    })),
+                    at_name: *bind,
+                    frame_size: n + at.map(|_| 1).unwrap_or(0),
+                    body,
+                })
+            }
+        }
+    }
+
+    fn collect_entries<'a>(&mut self, entries: &'a [Entry], rec: bool) -> R<PAttrs<'a>> {
+        let mut pa = PAttrs::new(rec);
+        for entry in entries {
+            match entry {
+                Entry::Inherit {
+                    prev_end,
+                    from,
+                    attrs,
+                } => {
+                    let var_pos = self.pos(*prev_end);
+                    for a in attrs {
+                        let apos = self.pos(a.prev_end);
+                        let name = static_name(a).ok_or(Refused)?;
+                        if pa.statics.iter().any(|(s, _, _)| *s == name) {
+                            return Err(Refused);
+                        }
+                        let v = match from {
+                            Some(f) => PVal::InheritFrom(f, name, apos),
+                            None => PVal::InheritVar(name, var_pos),
+                        };
+                        pa.statics.push((name, v, apos));
+                    }
+                }
+                Entry::Value { path, value } => {
+                    let apos = self.pos(path.first().map(|a| a.start).ok_or(Refused)?);
+                    self.add_path(&mut pa, path, value, apos)?;
+                }
+            }
+        }
+        Ok(pa)
+    }
+
+    fn add_path<'a>(
+        &mut self,
+        pa: &mut PAttrs<'a>,
+        path: &'a [Attr],
+        value: &'a Node,
+        apos: Pos,
+    ) -> R<()> {
+        let first = path.first().ok_or(Refused)?;
+        let Some(sym) = static_name(first) else {
+            let v = if path.len() == 1 {
+                PVal::Ast(value)
+            } else {
+                let mut inner = PAttrs::new(false);
+                self.add_path(&mut inner, &path[1..], value, apos)?;
+                PVal::Nested(inner)
+            };
+            pa.dynamics.push((first, v, apos));
+            return Ok(());
+        };
+        let existing = pa.statics.iter_mut().find(|(s, _, _)| *s == sym);
+        if path.len() == 1 {
+            match existing {
+                None => {
+                    let v = match nonrec_set(value) {
+                        Some(entries) => PVal::Nested(self.collect_entries(entries, false)?),
+                        None => PVal::Ast(value),
+                    };
+                    pa.statics.push((sym, v, apos));
+                }
+                Some((_, PVal::Nested(inner), _)) => match nonrec_set(value) {
+                    Some(entries) => {
+                        for entry in entries {
+                            self.merge_entry(inner, entry)?;
+                        }
+                    }
+                    None => return Err(Refused),
+                },
+                Some(_) => return Err(Refused),
+            }
+        } else {
+            match existing {
+                None => {
+                    let mut inner = PAttrs::new(false);
+                    self.add_path(&mut inner, &path[1..], value, apos)?;
+                    pa.statics.push((sym, PVal::Nested(inner), apos));
+                }
+                Some((_, PVal::Nested(inner), _)) => {
+                    self.add_path(inner, &path[1..], value, apos)?;
+                }
+                Some(_) => return Err(Refused),
+            }
+        }
+        Ok(())
+    }
+
+    fn merge_entry<'a>(&mut self, into: &mut PAttrs<'a>, entry: &'a Entry) -> R<()> {
+        match entry {
+            Entry::Inherit { from, attrs, .. } => {
+                for a in attrs {
+                    let apos = self.pos(a.start);
+                    let sym = static_name(a).ok_or(Refused)?;
+                    if into.statics.iter().any(|(s, _, _)| *s == sym) {
+                        return Err(Refused);
+                    }
+                    let v = match from {
+                        Some(f) => PVal::InheritFrom(f, sym, apos),
+                        None => PVal::InheritVar(sym, apos),
+                    };
+                    into.statics.push((sym, v, apos));
+                }
+            }
+            Entry::Value { path, value } => {
+                let apos = self.pos(path.first().map(|a| a.start).ok_or(Refused)?);
+                self.add_path(into, path, value, apos)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn lower_attrs(&mut self, mut pa: PAttrs<'_>) -> R<AttrsExpr> {
+        pa.statics.sort_by_key(|a| a.0);
+        let rec = pa.rec;
+        if rec {
+            check_frame(pa.statics.len())?;
+            let names: SymMap<u32> = pa
+                .statics
+                .iter()
+                .enumerate()
+                .map(|(i, (s, _, _))| (*s, i as u32))
+                .collect();
+            self.scopes.push(Scope::Frame(names));
+        }
+        let r = self.lower_attrs_in(pa, rec);
+        if rec {
+            self.scopes.pop();
+        }
+        r
+    }
+
+    fn lower_attrs_in(&mut self, pa: PAttrs<'_>, rec: bool) -> R<AttrsExpr> {
+        let mut statics = Vec::with_capacity(pa.statics.len());
+        for (name, v, pos) in pa.statics {
+            let value = self.lower_pval(v, name, rec)?;
+            statics.push(ir::StaticAttr { name, value, pos });
+        }
+        let mut dynamics = Vec::with_capacity(pa.dynamics.len());
+        for (k, v, pos) in pa.dynamics {
+            let key = match self.attr_key(k)? {
+                AttrKey::Dynamic(e, _) => e,
+                AttrKey::Static(s) => leak(Expr::Const(Value::string(s.as_str()))),
+            };
+            let value = self.lower_pval(v, self.empty, false)?;
+            dynamics.push(DynamicAttr { key, value, pos });
+        }
+        Ok(AttrsExpr {
+            rec,
+            statics,
+            dynamics,
+        })
+    }
+
+    /// `in_frame`: the value is evaluated inside the frame of a `rec` set or `let`, so a
+    /// plain `inherit x` must skip that frame.
+    fn lower_pval(&mut self, v: PVal<'_>, name: Sym, in_frame: bool) -> R<E> {
+        Ok(match v {
+            PVal::Ast(e) => {
+                let e = self.expr(e)?;
+                if let Expr::Lambda(l) = e {
+                    if l.name.get().is_none() {
+                        l.name.set(Some(name));
+                    }
+                }
+                e
+            }
+            PVal::Nested(pa) => leak(Expr::Attrs(self.lower_attrs(pa)?, Pos::NONE)),
+            PVal::InheritVar(s, pos) => leak(self.resolve(s, pos, if in_frame { 1 } else { 0 })?),
+            PVal::InheritFrom(from, s, pos) => {
+                let e = self.expr(from)?;
+                leak(Expr::Select {
+                    e,
+                    path: vec![AttrKey::Static(s)].into_boxed_slice(),
+                    default: None,
+                    pos,
+                })
+            }
+        })
+    }
+
+    /// An expression rendered the way Nix 2.8's `Expr::show` does (operators desugared
+    /// to builtins and fully parenthesised); used in "assertion '…' failed".
+    fn show(&self, n: &Node, out: &mut String) {
+        use crate::ir::BinOp as B;
+        match &n.kind {
+            Kind::Bin { op, l, r } => {
+                let (pre, a, mid, b, post) = match op {
+                    B::Lt => ("(__lessThan ", l, " ", r, ")"),
+                    B::Gt => ("(__lessThan ", r, " ", l, ")"),
+                    B::Le => ("(! (__lessThan ", r, " ", l, "))"),
+                    B::Ge => ("(! (__lessThan ", l, " ", r, "))"),
+                    B::Sub => ("(__sub ", l, " ", r, ")"),
+                    B::Mul => ("(__mul ", l, " ", r, ")"),
+                    B::Div => ("(__div ", l, " ", r, ")"),
+                    B::Add => ("(", l, " + ", r, ")"),
+                    B::Concat => ("(", l, " ++ ", r, ")"),
+                    B::Update => ("(", l, " // ", r, ")"),
+                    B::Eq => ("(", l, " == ", r, ")"),
+                    B::Neq => ("(", l, " != ", r, ")"),
+                    B::And => ("(", l, " && ", r, ")"),
+                    B::Or => ("(", l, " || ", r, ")"),
+                    B::Impl => ("(", l, " -> ", r, ")"),
+                };
+                out.push_str(pre);
+                self.show(a, out);
+                out.push_str(mid);
+                self.show(b, out);
+                out.push_str(post);
+            }
+            Kind::Paren(e) => self.show(e, out),
+            Kind::Not(e) => {
+                out.push_str("(! ");
+                self.show(e, out);
+                out.push(')');
+            }
+            Kind::Neg(e) => {
+                out.push_str("(__sub 0 ");
+                self.show(e, out);
+                out.push(')');
+            }
+            Kind::Apply { .. } => {
+                let mut args = Vec::new();
+                let mut cur = n;
+                while let Kind::Apply { f, arg } = &cur.kind {
+                    args.push(&**arg);
+                    cur = f;
+                }
+                out.push('(');
+                self.show(cur, out);
+                for a in args.iter().rev() {
+                    out.push(' ');
+                    self.show(a, out);
+                }
+                out.push(')');
+            }
+            Kind::Select { e, path, default } => {
+                out.push('(');
+                self.show(e, out);
+                out.push_str(").");
+                self.show_path(path, out);
+                if let Some(d) = default {
+                    out.push_str(" or ");
+                    self.show(d, out);
+                }
+            }
+            Kind::HasAttr { e, path } => {
+                out.push_str("((");
+                self.show(e, out);
+                out.push_str(") ? ");
+                self.show_path(path, out);
+                out.push(')');
+            }
+            Kind::List(items) => {
+                out.push_str("[ ");
+                for i in items {
+                    out.push('(');
+                    self.show(i, out);
+                    out.push_str(") ");
+                }
+                out.push(']');
+            }
+            Kind::If { cond, then, els } => {
+                out.push_str("(if ");
+                self.show(cond, out);
+                out.push_str(" then ");
+                self.show(then, out);
+                out.push_str(" else ");
+                self.show(els, out);
+                out.push(')');
+            }
+            _ => out.push_str(self.span(n)),
+        }
+    }
+
+    fn show_path(&self, path: &[Attr], out: &mut String) {
+        for (i, a) in path.iter().enumerate() {
+            if i > 0 {
+                out.push('.');
+            }
+            out.push_str(
+                self.src
+                    .get(a.start as usize..a.end as usize)
+                    .unwrap_or_default(),
+            );
+        }
+    }
+}
