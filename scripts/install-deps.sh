@@ -11,7 +11,8 @@
 #                    host's sshd/ssh-keygen, patched with the host's patchelf); the
 #                    ssh end-to-end test's client and keys. The host's own sshd is not
 #                    started by this script (policy-rc.d) and tests never use port 22.
-#   gcc, libc6-dev   the C compiler the bundled SQLite (rusqlite) and mimalloc are built with
+#   gcc, libc6-dev   the C compiler the bundled SQLite (rusqlite) and mimalloc are built with;
+#                    glibc's static archives and rcrt1.o that link nest-init static-pie (crates/cli/build.rs)
 #   tzdata           the zone database pkgs.tzdata imports for time.timeZone (/usr/share/zoneinfo)
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
