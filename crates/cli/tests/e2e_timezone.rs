@@ -1,7 +1,8 @@
 //! `time.timeZone` in a running container (root): `nest switch` boots one container
 //! with a zone and one without, against a supervisor and a store in a temp dir; inside,
-//! `date` tells the zone's time, /etc/localtime names the zone, and a login shell's
-//! TZDIR finds other zones. The host's clock and zone are only read.
+//! `date` tells the zone's time, /etc/localtime names the zone, a login shell's TZDIR
+//! finds other zones, and another zone is re-activated in place. The host's clock and
+//! zone are only read.
 
 use nest_supervisor::Paths;
 use std::path::Path;
@@ -116,6 +117,35 @@ fn a_container_runs_in_its_time_zone() {
         &["sh", "-c", ". /etc/profile; TZ=America/New_York date +%Z"],
     );
     assert!(ny == "EST" || ny == "EDT", "{ny}");
+
+    // Another zone is a re-activation in place: the container keeps running.
+    let status = |n: &str| -> serde_json::Value {
+        let p = Paths::under(w.dir.path(), Path::new(NEST))
+            .state_dir(n)
+            .join("status.json");
+        std::fs::read_to_string(&p)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or(serde_json::Value::Null)
+    };
+    let since = status(&tokyo)["sinceMs"].clone();
+    assert!(since.is_number(), "{}", status(&tokyo));
+    std::fs::write(
+        &host,
+        format!(
+            "{{ containers.{tokyo} = {{ autoStart = true; config.time.timeZone = \"Europe/Berlin\"; }};
+               containers.{plain} = {{ autoStart = true; config = {{ }}; }}; }}"
+        ),
+    )
+    .expect("write host config");
+    w.ok(&["switch", "-f", host.to_str().expect("UTF-8 temp path")]);
+    assert_eq!(
+        w.run_in(&tokyo, &["readlink", "/etc/localtime"]),
+        "/etc/zoneinfo/Europe/Berlin"
+    );
+    let berlin = w.run_in(&tokyo, &["date", "+%Z"]);
+    assert!(berlin == "CET" || berlin == "CEST", "{berlin}");
+    assert_eq!(status(&tokyo)["sinceMs"], since, "PID 1 was restarted");
 
     // Without a zone: UTC, and no /etc/localtime.
     assert_eq!(w.run_in(&plain, &["date", "+%Z %z"]), "UTC +0000");

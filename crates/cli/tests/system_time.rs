@@ -151,3 +151,14 @@ fn both_host_module_sets_offer_the_same_host_options_bridges_among_them() {
     assert_eq!(v["nixos"]["network"], expected);
     assert_eq!(v["heterogeneous"]["network"], expected);
 }
+
+#[test]
+fn a_host_without_tzdata_is_told_what_to_install() {
+    for (who, r) in both("time-no-tzdata.nix") {
+        let err = r.expect_err(&format!("{who}: a missing database must fail"));
+        assert!(
+            err.contains("pkgs.tzdata: /nonexistent/zoneinfo does not exist on this host (Debian: apt-get install tzdata)"),
+            "{who}: {err}"
+        );
+    }
+}
