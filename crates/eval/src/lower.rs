@@ -54,6 +54,7 @@ pub fn rnix_parse_and_lower(
     if let Some(e) = parse.errors().first() {
         return Err(parse_error(e, file, text));
     }
+    check_paths(&parse.syntax(), file, text)?;
     let root = parse.tree();
     let Some(expr) = root.expr() else {
         return Err(perr(
@@ -71,6 +72,34 @@ pub fn rnix_parse_and_lower(
         globals,
     };
     l.expr(expr)
+}
+
+/// rnix folds `./a ${x}` (blank before the `${`) into one path node with the blank
+/// inside, which its path accessors cannot read (they panic); Nix rejects the text.
+fn check_paths(root: &rnix::SyntaxNode, file: u32, text: &str) -> EResult<()> {
+    use SyntaxKind::*;
+    for n in root.descendants() {
+        if !matches!(n.kind(), NODE_PATH_ABS | NODE_PATH_REL | NODE_PATH_HOME) {
+            continue;
+        }
+        let blank = n
+            .children_with_tokens()
+            .filter_map(|c| c.into_token())
+            .find(|t| t.kind().is_trivia());
+        if let Some(t) = blank {
+            if let Some(nix) = crate::syntax_error::diagnose(text, file) {
+                return Err(nix);
+            }
+            return Err(perr(
+                "syntax error, unexpected DOLLAR_CURLY",
+                Pos {
+                    file,
+                    off: u32::from(t.text_range().end()),
+                },
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Frames hold their slots inline, up to `MAX_FRAME` of them.
@@ -1188,6 +1217,7 @@ pub fn rnix_parse_and_lower_scoped(
     if let Some(e) = parse.errors().first() {
         return Err(parse_error(e, file, text));
     }
+    check_paths(&parse.syntax(), file, text)?;
     let Some(expr) = parse.tree().expr() else {
         return Err(perr(
             "syntax error, unexpected end of file",

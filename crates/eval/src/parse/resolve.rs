@@ -24,6 +24,8 @@ pub struct Resolver<'g, 's> {
     pub base_dir: &'s str,
     scopes: Vec<Scope>,
     globals: &'g HashMap<Sym, Value>,
+    /// Lookups in `globals` (a SipHash map) for names seen before.
+    global_cache: std::cell::RefCell<SymMap<Option<&'g Value>>>,
     cur_pos: Sym,
     body: Sym,
     empty: Sym,
@@ -34,14 +36,41 @@ struct PAttrs<'a> {
     rec: bool,
     statics: Vec<(Sym, PVal<'a>, Pos)>,
     dynamics: Vec<(&'a Attr, PVal<'a>, Pos)>,
+    /// Name → index in `statics`, kept once the set is large enough that a linear
+    /// search per binding would make big sets quadratic.
+    index: SymMap<usize>,
 }
 
-impl PAttrs<'_> {
+const LINEAR: usize = 8;
+
+impl<'a> PAttrs<'a> {
     fn new(rec: bool) -> Self {
         PAttrs {
             rec,
             statics: Vec::new(),
             dynamics: Vec::new(),
+            index: SymMap::default(),
+        }
+    }
+    fn find(&self, name: Sym) -> Option<usize> {
+        if self.statics.len() <= LINEAR {
+            self.statics.iter().position(|(s, _, _)| *s == name)
+        } else {
+            self.index.get(&name).copied()
+        }
+    }
+    fn push(&mut self, name: Sym, v: PVal<'a>, pos: Pos) {
+        self.statics.push((name, v, pos));
+        let n = self.statics.len();
+        if n == LINEAR + 1 {
+            self.index = self
+                .statics
+                .iter()
+                .enumerate()
+                .map(|(i, (s, _, _))| (*s, i))
+                .collect();
+        } else if n > LINEAR + 1 {
+            self.index.insert(name, n - 1);
         }
     }
 }
@@ -123,6 +152,7 @@ impl<'g, 's> Resolver<'g, 's> {
             base_dir,
             scopes,
             globals,
+            global_cache: Default::default(),
             cur_pos: Sym::new("__curPos"),
             body: Sym::new("body"),
             empty: Sym::new(""),
@@ -161,7 +191,12 @@ impl<'g, 's> Resolver<'g, 's> {
             }
             depth += 1;
         }
-        if let Some(v) = self.globals.get(&name) {
+        let global = *self
+            .global_cache
+            .borrow_mut()
+            .entry(name)
+            .or_insert_with(|| self.globals.get(&name));
+        if let Some(v) = global {
             return Ok(Expr::Const(v.clone()));
         }
         if withs.is_empty() {
@@ -516,14 +551,14 @@ impl<'g, 's> Resolver<'g, 's> {
                     for a in attrs {
                         let apos = self.pos(a.prev_end);
                         let name = static_name(a).ok_or(Refused)?;
-                        if pa.statics.iter().any(|(s, _, _)| *s == name) {
+                        if pa.find(name).is_some() {
                             return Err(Refused);
                         }
                         let v = match from {
                             Some(f) => PVal::InheritFrom(f, name, apos),
                             None => PVal::InheritVar(name, var_pos),
                         };
-                        pa.statics.push((name, v, apos));
+                        pa.push(name, v, apos);
                     }
                 }
                 Entry::Value { path, value } => {
@@ -554,7 +589,11 @@ impl<'g, 's> Resolver<'g, 's> {
             pa.dynamics.push((first, v, apos));
             return Ok(());
         };
-        let existing = pa.statics.iter_mut().find(|(s, _, _)| *s == sym);
+        let found = pa.find(sym);
+        let existing = match found {
+            Some(i) => Some(&mut pa.statics[i]),
+            None => None,
+        };
         if path.len() == 1 {
             match existing {
                 None => {
@@ -562,7 +601,7 @@ impl<'g, 's> Resolver<'g, 's> {
                         Some(entries) => PVal::Nested(self.collect_entries(entries, false)?),
                         None => PVal::Ast(value),
                     };
-                    pa.statics.push((sym, v, apos));
+                    pa.push(sym, v, apos);
                 }
                 Some((_, PVal::Nested(inner), _)) => match nonrec_set(value) {
                     Some(entries) => {
@@ -579,7 +618,7 @@ impl<'g, 's> Resolver<'g, 's> {
                 None => {
                     let mut inner = PAttrs::new(false);
                     self.add_path(&mut inner, &path[1..], value, apos)?;
-                    pa.statics.push((sym, PVal::Nested(inner), apos));
+                    pa.push(sym, PVal::Nested(inner), apos);
                 }
                 Some((_, PVal::Nested(inner), _)) => {
                     self.add_path(inner, &path[1..], value, apos)?;
@@ -596,14 +635,14 @@ impl<'g, 's> Resolver<'g, 's> {
                 for a in attrs {
                     let apos = self.pos(a.start);
                     let sym = static_name(a).ok_or(Refused)?;
-                    if into.statics.iter().any(|(s, _, _)| *s == sym) {
+                    if into.find(sym).is_some() {
                         return Err(Refused);
                     }
                     let v = match from {
                         Some(f) => PVal::InheritFrom(f, sym, apos),
                         None => PVal::InheritVar(sym, apos),
                     };
-                    into.statics.push((sym, v, apos));
+                    into.push(sym, v, apos);
                 }
             }
             Entry::Value { path, value } => {

@@ -241,6 +241,9 @@ fn bindings() {
         "let in 1",
         "{ }",
         "rec { }",
+        "{ a = 1; b = 2; c = 3; d = 4; e = 5; f = 6; g = 7; h = 8; i = 9; j.x = 1; j.y = 2; }",
+        "{ a = 1; b = 2; c = 3; d = 4; e = 5; f = 6; g = 7; h = 8; i = 9; j = { x = 1; }; j.y = 2; }",
+        "let s = { }; in { a = 1; b = 2; c = 3; d = 4; e = 5; f = 6; g = 7; h = 8; i = 9; inherit (s) j k; }",
     ]);
 }
 
@@ -345,6 +348,9 @@ fn errors_are_refused() {
         "{ ...,a }: 1",
         "let inherit x; in 1",
         "x.${",
+        "{ a = 1; b = 2; c = 3; d = 4; e = 5; f = 6; g = 7; h = 8; i = 9; j = 1; a = 2; }",
+        "{ a = 1; b = 2; c = 3; d = 4; e = 5; f = 6; g = 7; h = 8; i = 9; j = 1; j.x = 2; }",
+        "let s = { }; in { a = 1; b = 2; c = 3; d = 4; e = 5; f = 6; g = 7; h = 8; i = 9; inherit (s) j i; }",
         "let or = 1; in or",
         "''a '' ''",
     ]);
@@ -493,4 +499,21 @@ fn mutated_repo_files_agree() {
         assert!(counts.get("same").copied().unwrap_or(0) > 1000, "{counts:?}");
         assert!(counts.get("rejected").copied().unwrap_or(0) > 1000, "{counts:?}");
     });
+}
+
+/// Regression: rnix's path accessors panicked on a blank between a path and `${`.
+#[test]
+fn blank_before_path_interpolation_is_nix_syntax_error() {
+    let r = crate::with_eval_thread(STACK, || {
+        let io = Box::new(MemIo::default());
+        crate::eval_string(io, "./a ${\"x\"}", false, STACK)
+    });
+    let Ok(Err(msg)) = r else {
+        panic!("expected an evaluation error, got {r:?}");
+    };
+    assert!(
+        msg.starts_with("error: syntax error, unexpected DOLLAR_CURLY, expecting end of file"),
+        "{msg}"
+    );
+    assert!(msg.contains("«string»:1:5:"), "{msg}");
 }
