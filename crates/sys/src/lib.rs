@@ -4,6 +4,7 @@
 //! Callers that run a setup sequence go through the [`syscall::Syscall`] trait so the
 //! sequence can be unit-tested against [`fake::Recording`] without root.
 
+pub mod alloc;
 pub mod bpf;
 pub mod caps;
 pub mod cgroup;

@@ -439,4 +439,4 @@ fn nix_instantiate(args: impl Iterator<Item = OsString>, out: &Output) -> ExitCo
 // is markedly faster than glibc malloc for that. Binary-wide, declared here because
 // evaluation is its reason.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: nest_sys::alloc::MiMalloc = nest_sys::alloc::MiMalloc;
