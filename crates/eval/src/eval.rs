@@ -233,8 +233,8 @@ impl Eval {
 
     #[inline]
     pub fn force_thunk(&mut self, t: &Rc<Thunk>) -> EResult<Value> {
-        if let ThunkState::Done(v) = &*t.state.borrow() {
-            return Ok(v.clone());
+        if let Some(v) = t.value() {
+            return Ok(v);
         }
         self.force_thunk_slow(t)
     }
@@ -242,23 +242,24 @@ impl Eval {
     #[inline(never)]
     fn force_thunk_slow(&mut self, t: &Rc<Thunk>) -> EResult<Value> {
         self.check_stack()?;
-        let pending = {
-            let mut st = t.state.borrow_mut();
-            let bpos = match &*st {
-                ThunkState::Done(v) => return Ok(v.clone()),
-                ThunkState::Blackhole(_) => {
-                    // The position is filled in by the expression that forced it.
-                    return Err(EvalError::new(
-                        ErrorKind::InfiniteRecursion,
-                        "infinite recursion encountered",
-                        Pos::NONE,
-                    ));
-                }
-                ThunkState::Expr(e, _) => e.pos(),
-                _ => Pos::NONE,
-            };
-            std::mem::replace(&mut *st, ThunkState::Blackhole(bpos))
-        };
+        let pending = t.take_state(ThunkState::Blackhole);
+        match &pending {
+            ThunkState::Done(v) => {
+                let v = v.clone();
+                t.set_state(pending);
+                return Ok(v);
+            }
+            ThunkState::Blackhole => {
+                t.set_state(pending);
+                // The position is filled in by the expression that forced it.
+                return Err(EvalError::new(
+                    ErrorKind::InfiniteRecursion,
+                    "infinite recursion encountered",
+                    Pos::NONE,
+                ));
+            }
+            _ => {}
+        }
         let r = match &pending {
             ThunkState::Expr(e, env) => self.eval(e, env),
             ThunkState::Apply(f, x) => match self.force(f) {
@@ -269,7 +270,7 @@ impl Eval {
                 let f = f.clone();
                 f(self)
             }
-            ThunkState::Blackhole(_) | ThunkState::Done(_) => {
+            ThunkState::Blackhole | ThunkState::Done(_) => {
                 err("internal error: thunk state", Pos::NONE)
             }
         };
@@ -293,8 +294,8 @@ impl Eval {
             Expr::Const(v) => Ok(v.clone()),
             Expr::Var { depth, slot, pos } => match lookup_ref(env, *depth, *slot) {
                 Some(Value::Thunk(t)) => {
-                    if let ThunkState::Done(v) = &*t.state.borrow() {
-                        return Ok(v.clone());
+                    if let Some(v) = t.value() {
+                        return Ok(v);
                     }
                     let t = t.clone();
                     self.force_thunk_slow(&t).map_err(|e| at_pos(e, *pos))
@@ -1054,7 +1055,7 @@ impl Eval {
     }
     /// A string value's text (no coercion, context dropped).
     pub fn force_str(&mut self, v: &Value, pos: Pos) -> EResult<String> {
-        Ok(self.expect_string(v, pos)?.s.clone())
+        Ok(String::from(&*self.expect_string(v, pos)?.s))
     }
 
     /// Coerces to a string the way string interpolation does (`coerce_more` = false) or
@@ -1163,7 +1164,7 @@ impl Eval {
     pub fn is_derivation(&mut self, a: &Attrs) -> EResult<bool> {
         match a.get(self.syms.type_).cloned() {
             Some(t) => match self.force(&t)? {
-                Value::String(s) => Ok(s.s == "derivation"),
+                Value::String(s) => Ok(&*s.s == "derivation"),
                 _ => Ok(false),
             },
             None => Ok(false),

@@ -3,7 +3,7 @@
 
 use crate::error::EResult;
 use crate::eval::Eval;
-use crate::value::{ThunkState, Value};
+use crate::value::Value;
 use std::collections::HashSet;
 use std::rc::Rc;
 
@@ -166,9 +166,9 @@ fn print_inner(v: &Value, slot: usize, seen: &mut HashSet<usize>, out: &mut Stri
         Value::Lambda(_) => out.push_str("<LAMBDA>"),
         Value::PrimOp(_) => out.push_str("<PRIMOP>"),
         Value::PrimOpApp(_) => out.push_str("<PRIMOP-APP>"),
-        Value::Thunk(t) => match &*t.state.borrow() {
-            ThunkState::Done(v) => print_inner(v, Rc::as_ptr(t) as usize, seen, out),
-            _ => out.push_str("<CODE>"),
+        Value::Thunk(t) => match t.value() {
+            Some(v) => print_inner(&v, Rc::as_ptr(t) as usize, seen, out),
+            None => out.push_str("<CODE>"),
         },
     }
 }

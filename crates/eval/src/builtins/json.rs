@@ -276,7 +276,7 @@ pub fn value_to_xml(
                             xml_escape(&s.s, out);
                             out.push('"');
                             if key == "drvPath" {
-                                drv_path = Some(s.s.clone());
+                                drv_path = Some(String::from(&*s.s));
                             }
                         }
                     }

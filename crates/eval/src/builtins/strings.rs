@@ -567,7 +567,7 @@ fn append_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             }
         }
     }
-    Ok(Value::string_ctx(s.s.clone(), ctx))
+    Ok(Value::string_ctx(String::from(&*s.s), ctx))
 }
 
 fn discard_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
@@ -584,5 +584,5 @@ fn discard_output_dependency(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Va
             None => ctx.insert(c.clone()),
         }
     }
-    Ok(Value::string_ctx(s.s.clone(), ctx))
+    Ok(Value::string_ctx(String::from(&*s.s), ctx))
 }
