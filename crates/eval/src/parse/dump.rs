@@ -81,7 +81,11 @@ fn expr(e: &Expr, out: &mut String) {
             out.push_str("const ");
             value(v, out);
         }
-        Expr::Var { depth, slot, pos: p } => {
+        Expr::Var {
+            depth,
+            slot,
+            pos: p,
+        } => {
             let _ = write!(out, "var {depth} {slot}");
             pos(*p, out);
         }
@@ -165,7 +169,11 @@ fn expr(e: &Expr, out: &mut String) {
                 expr(d, out);
             }
         }
-        Expr::HasAttr { e, path: ks, pos: p } => {
+        Expr::HasAttr {
+            e,
+            path: ks,
+            pos: p,
+        } => {
             out.push_str("hasattr");
             pos(*p, out);
             out.push(' ');

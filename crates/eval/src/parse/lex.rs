@@ -551,9 +551,7 @@ impl Lexer<'_> {
         if rem[0] == b'/' {
             return Ok(if rem.starts_with(b"//") {
                 None
-            } else if rem.starts_with(b"/${") {
-                Some(Guess::PathAbs)
-            } else if at(1).is_some_and(|c| path_char(c) && c != b'*') {
+            } else if rem.starts_with(b"/${") || at(1).is_some_and(|c| path_char(c) && c != b'*') {
                 Some(Guess::PathAbs)
             } else {
                 None

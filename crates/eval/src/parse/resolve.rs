@@ -168,9 +168,10 @@ impl<'g, 's> Resolver<'g, 's> {
     }
 
     fn resolve(&self, name: Sym, pos: Pos, skip: usize) -> R<Expr> {
-        let mut depth = 0u32;
         let mut withs = Vec::new();
         for (i, s) in self.scopes.iter().rev().enumerate() {
+            // Every scope, `with` included, is one frame on the way out.
+            let depth = i as u32;
             match s {
                 Scope::Frame(m) => {
                     if i >= skip {
@@ -189,7 +190,6 @@ impl<'g, 's> Resolver<'g, 's> {
                     }
                 }
             }
-            depth += 1;
         }
         let global = *self
             .global_cache

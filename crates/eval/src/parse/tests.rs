@@ -400,9 +400,17 @@ fn every_repo_file_agrees() {
                 o => bad.push(format!("{}: {o:?}", f.display())),
             }
         }
-        assert!(bad.is_empty(), "{} disagreements:\n{}", bad.len(), bad.join("\n"));
+        assert!(
+            bad.is_empty(),
+            "{} disagreements:\n{}",
+            bad.len(),
+            bad.join("\n")
+        );
         // The repository's files are mostly valid; the eval-fail parse cases are not.
-        assert!(same > 1000 && rejected > 10, "same {same}, rejected {rejected}");
+        assert!(
+            same > 1000 && rejected > 10,
+            "same {same}, rejected {rejected}"
+        );
     });
 }
 
@@ -421,10 +429,10 @@ impl Rng {
 }
 
 const INSERTS: &[&str] = &[
-    "{", "}", "[", "]", "(", ")", "\"", "''", ";", ":", ".", "=", "${", "$", "'", "/", "\n",
-    " ", "#", "/*", "*/", "<", ">", "-", "+", "!", "?", "@", ",", "x", "or", "rec", "let",
-    "in", "inherit", "...", "1", ".5", "~/", "./", "\\", "''$", "'''", "''\\n", "//", "e",
-    "\r\n", "__curPos", "with", "if", "then", "else", "assert", "a:", "http:",
+    "{", "}", "[", "]", "(", ")", "\"", "''", ";", ":", ".", "=", "${", "$", "'", "/", "\n", " ",
+    "#", "/*", "*/", "<", ">", "-", "+", "!", "?", "@", ",", "x", "or", "rec", "let", "in",
+    "inherit", "...", "1", ".5", "~/", "./", "\\", "''$", "'''", "''\\n", "//", "e", "\r\n",
+    "__curPos", "with", "if", "then", "else", "assert", "a:", "http:",
 ];
 
 fn mutate(rng: &mut Rng, text: &str) -> Option<String> {
@@ -488,7 +496,11 @@ fn mutated_repo_files_agree() {
             }
         }
         bad.truncate(5);
-        assert!(bad.is_empty(), "counts {counts:?}; first:\n{}", bad.join("\n\n"));
+        assert!(
+            bad.is_empty(),
+            "counts {counts:?}; first:\n{}",
+            bad.join("\n\n")
+        );
         // A refusal is only slower (rnix parses the text instead), and a few rnix
         // oddities are left to it on purpose (see the lexer); they must stay rare.
         assert!(
@@ -496,8 +508,14 @@ fn mutated_repo_files_agree() {
             "counts {counts:?}; refused but rnix accepts:\n{}",
             refused[..5].join("\n\n")
         );
-        assert!(counts.get("same").copied().unwrap_or(0) > 1000, "{counts:?}");
-        assert!(counts.get("rejected").copied().unwrap_or(0) > 1000, "{counts:?}");
+        assert!(
+            counts.get("same").copied().unwrap_or(0) > 1000,
+            "{counts:?}"
+        );
+        assert!(
+            counts.get("rejected").copied().unwrap_or(0) > 1000,
+            "{counts:?}"
+        );
     });
 }
 
