@@ -53,7 +53,9 @@ unsafe impl GlobalAlloc for MiMalloc {
         if natural(layout.align(), new_size) {
             unsafe { mi::mi_realloc(ptr as *mut c_void, new_size) as *mut u8 }
         } else {
-            unsafe { mi::mi_realloc_aligned(ptr as *mut c_void, new_size, layout.align()) as *mut u8 }
+            unsafe {
+                mi::mi_realloc_aligned(ptr as *mut c_void, new_size, layout.align()) as *mut u8
+            }
         }
     }
 }
