@@ -224,18 +224,62 @@ pub struct Cgroups {
 
 impl Cgroups {
     /// Creates the directories (below this process's own cgroup in each hierarchy),
-    /// enables controllers on a pure v2 host, writes limits and device rules: [`begin`]
-    /// and [`finish`](Cgroups::finish) at once.
-    ///
-    /// [`begin`]: Cgroups::begin
+    /// enables controllers on a pure v2 host, writes limits and device rules.
     pub fn create(
         layout: &Layout,
         name: &str,
         limits: &Limits,
         devices: &[DeviceRule],
     ) -> Result<Cgroups, CgroupsError> {
-        let mut made = Cgroups::begin(layout, name, limits, devices)?;
-        match made.finish(layout, limits, devices) {
+        let writes = plan_writes(layout, limits, devices)?;
+        let leaf = dir_name(name);
+        let mut made = Cgroups {
+            dirs: Vec::new(),
+            v2: layout.hierarchies.iter().position(|h| h.kind == Kind::V2),
+        };
+        let result = (|| {
+            for h in &layout.hierarchies {
+                let parent = h.path_of(&h.current);
+                if layout.is_pure_v2() {
+                    enable_v2_controllers(h, &parent)?;
+                }
+                let dir = parent.join(&leaf);
+                if dir.exists() {
+                    if !cgroup::processes(&dir)?.is_empty() {
+                        return Err(CgroupsError::Busy(dir));
+                    }
+                } else {
+                    cgroup::create(&dir)?;
+                }
+                made.dirs.push(dir.clone());
+                if h.has_controller("cpuset") {
+                    // A v1 cpuset cgroup starts empty and refuses tasks until it has
+                    // CPUs and memory nodes: inherit the parent's.
+                    for f in ["cpuset.cpus", "cpuset.mems"] {
+                        let v = cgroup::read_file(&parent, f)?;
+                        if !v.trim().is_empty() {
+                            cgroup::write(&dir, f, v.trim())?;
+                        }
+                    }
+                }
+            }
+            for wr in &writes {
+                cgroup::write(&made.dirs[wr.hierarchy], wr.file, &wr.value)?;
+            }
+            if let Some(dir) = made.v2_dir() {
+                let rules: Vec<_> = devices.iter().map(DeviceRule::to_bpf).collect();
+                match nest_sys::bpf::attach_device_filter(dir, &rules) {
+                    Ok(()) => {}
+                    // A hybrid host's v1 devices controller already enforces the list;
+                    // the filter there is a second line (and fails on kernels without
+                    // cgroup BPF).
+                    Err(_) if layout.v1("devices").is_some() => {}
+                    Err(e) => return Err(CgroupsError::DeviceFilter(e)),
+                }
+            }
+            Ok(())
+        })();
+        match result {
             Ok(()) => Ok(made),
             Err(e) => {
                 let _ = made.remove();
@@ -244,72 +288,33 @@ impl Cgroups {
         }
     }
 
-    /// The first half of [`create`](Cgroups::create), before the container's first
-    /// process exists: checks that the limits can be applied here and makes the cgroup
-    /// v2 directory (the process is born in it; on a pure v2 host it is the only one).
-    /// `dirs` names every hierarchy's directory; the others are made by
-    /// [`finish`](Cgroups::finish), which the runtime runs while the first process
-    /// sets up its mounts.
-    pub fn begin(
-        layout: &Layout,
-        name: &str,
-        limits: &Limits,
-        devices: &[DeviceRule],
-    ) -> Result<Cgroups, CgroupsError> {
-        plan_writes(layout, limits, devices)?;
-        let leaf = dir_name(name);
-        let made = Cgroups {
-            dirs: layout
-                .hierarchies
-                .iter()
-                .map(|h| h.path_of(&h.current).join(&leaf))
-                .collect(),
-            v2: layout.hierarchies.iter().position(|h| h.kind == Kind::V2),
-        };
-        if let Some(i) = made.v2 {
-            if let Err(e) = make_dir(layout, &layout.hierarchies[i], &made.dirs[i]) {
-                let _ = made.remove();
-                return Err(e);
-            }
-        }
-        Ok(made)
-    }
-
-    /// The second half of [`create`](Cgroups::create): the v1 directories, limits,
-    /// device rules (v1 `devices` and the v2 BPF filter). The caller removes the
-    /// cgroups when it fails.
-    pub fn finish(
-        &mut self,
-        layout: &Layout,
-        limits: &Limits,
-        devices: &[DeviceRule],
-    ) -> Result<(), CgroupsError> {
-        let writes = plan_writes(layout, limits, devices)?;
-        for (i, h) in layout.hierarchies.iter().enumerate() {
-            if Some(i) != self.v2 {
-                make_dir(layout, h, &self.dirs[i])?;
-            }
-        }
-        for wr in &writes {
-            cgroup::write(&self.dirs[wr.hierarchy], wr.file, &wr.value)?;
-        }
-        if let Some(dir) = self.v2_dir() {
-            let rules: Vec<_> = devices.iter().map(DeviceRule::to_bpf).collect();
-            match nest_sys::bpf::attach_device_filter(dir, &rules) {
-                Ok(()) => {}
-                // A hybrid host's v1 devices controller already enforces the list;
-                // the filter there is a second line (and fails on kernels without
-                // cgroup BPF).
-                Err(_) if layout.v1("devices").is_some() => {}
-                Err(e) => return Err(CgroupsError::DeviceFilter(e)),
-            }
-        }
-        Ok(())
-    }
-
     /// The container's cgroup v2 directory, to start its first process in.
     pub fn v2_dir(&self) -> Option<&Path> {
         self.v2.and_then(|i| self.dirs.get(i)).map(PathBuf::as_path)
+    }
+
+    /// Opens, on the host, the files through which the container's first process
+    /// moves itself into these cgroups with [`join`] (v1 `tasks`, v2 `cgroup.procs`):
+    /// a process moving itself skips the RCU grace period that moving it from outside
+    /// costs on v1 hierarchies.
+    pub fn join_files(&self) -> Result<Vec<JoinFile>, CgroupsError> {
+        self.dirs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let v2 = Some(i) == self.v2;
+                let path = d.join(if v2 { "cgroup.procs" } else { "tasks" });
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&path)
+                    .map_err(|source| CgroupError::Write {
+                        path: path.clone(),
+                        value: "0".to_string(),
+                        source,
+                    })?;
+                Ok(JoinFile { path, file, v2 })
+            })
+            .collect()
     }
 
     /// Kills what is left and removes the directories.
@@ -327,53 +332,19 @@ impl Cgroups {
     }
 }
 
-/// Makes one hierarchy's directory for the container (refusing one that holds
-/// processes) and, for a v1 `cpuset`, gives it the parent's CPUs and memory nodes.
-fn make_dir(layout: &Layout, h: &Hierarchy, dir: &Path) -> Result<(), CgroupsError> {
-    let parent = h.path_of(&h.current);
-    if layout.is_pure_v2() {
-        enable_v2_controllers(h, &parent)?;
-    }
-    if dir.exists() {
-        if !cgroup::processes(dir)?.is_empty() {
-            return Err(CgroupsError::Busy(dir.to_path_buf()));
-        }
-    } else {
-        cgroup::create(dir)?;
-    }
-    if h.has_controller("cpuset") {
-        // A v1 cpuset cgroup starts empty and refuses tasks until it has
-        // CPUs and memory nodes: inherit the parent's.
-        for f in ["cpuset.cpus", "cpuset.mems"] {
-            let v = cgroup::read_file(&parent, f)?;
-            if !v.trim().is_empty() {
-                cgroup::write(dir, f, v.trim())?;
-            }
-        }
-    }
-    Ok(())
+/// A cgroup's membership file, opened on the host for the container's first process.
+#[derive(Debug)]
+pub struct JoinFile {
+    path: PathBuf,
+    file: std::fs::File,
+    v2: bool,
 }
 
-/// Moves the calling (single-threaded) process into every one of `dirs` (a
-/// [`Cgroups`]'s), itself, by writing `0` (see [`cgroup::join_self`]: no RCU grace
-/// period on v1, unlike being moved by pid); the v2 one (`v2`) is skipped when the
-/// process was born there (`CLONE_INTO_CGROUP`).
-pub fn join(dirs: &[PathBuf], v2: Option<usize>, born_in_v2: bool) -> Result<(), CgroupsError> {
-    for (i, d) in dirs.iter().enumerate() {
-        let is_v2 = Some(i) == v2;
-        if is_v2 && born_in_v2 {
-            continue;
-        }
-        let path = d.join(if is_v2 { "cgroup.procs" } else { "tasks" });
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .open(&path)
-            .map_err(|source| CgroupError::Write {
-                path: path.clone(),
-                value: "0".to_string(),
-                source,
-            })?;
-        cgroup::join_self(&file, &path)?;
+/// Moves the calling (single-threaded) process into every cgroup of `files`; the v2
+/// one is skipped when the process was born there (`CLONE_INTO_CGROUP`).
+pub fn join(files: &[JoinFile], born_in_v2: bool) -> Result<(), CgroupsError> {
+    for j in files.iter().filter(|j| !(j.v2 && born_in_v2)) {
+        cgroup::join_self(&j.file, &j.path)?;
     }
     Ok(())
 }

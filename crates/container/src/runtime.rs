@@ -2,12 +2,11 @@
 //! cgroups, fork its first process into new namespaces, wire its network while it
 //! waits, let it set up its mounts and exec PID 1, then forward signals and wait.
 //!
-//! The host side and the container side talk over two pipes: `go` (host → child: the
-//! cgroups and network are ready) and `err` (child → host: a setup error, or EOF once
-//! the container's command has been exec'd, since the pipe is close-on-exec). The
-//! child is born in its cgroup v2 directory and makes its mounts while the host makes
-//! the other cgroups, limits, device rules and the network; then it moves itself into
-//! its v1 cgroups (faster than being moved, see [`nest_sys::cgroup::join_self`]).
+//! The host side and the container side talk over two pipes: `err` (child → host: a
+//! setup error, or EOF once the container's command has been exec'd, since the pipe is
+//! close-on-exec) and, with a private network, `go` (host → child: the network is
+//! ready). The child moves itself into its cgroups (faster than being moved, see
+//! [`nest_sys::cgroup::join_self`]), so without a network it never waits for the host.
 
 use crate::cgroups::{self, Cgroups, CgroupsError};
 use crate::forward::{self, ForwardError};
@@ -610,15 +609,12 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
         _ => Vec::new(),
     };
 
-    // Only the v2 directory now (the first process is born in it); the rest of the
-    // cgroup work runs while that process makes its mounts.
-    let cg = Cgroups::begin(&layout, &name, &spec.limits, &devices).map_err(|source| {
+    let cg = Cgroups::create(&layout, &name, &spec.limits, &devices).map_err(|source| {
         RuntimeError::Cgroups {
             name: name.clone(),
             source,
         }
     })?;
-    let (cg_dirs, cg_v2) = (cg.dirs.clone(), cg.v2);
     let mut cleanup = Cleanup {
         cgroups: Some(cg),
         state_dir: &state_dir,
@@ -633,8 +629,15 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
         }
     })?;
     let _mask = MaskGuard(old_mask);
-    let (go_r, go_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
-        .map_err(|errno| RuntimeError::Sys { op: "pipe", errno })?;
+    // The child waits for the host side only when the host has something to do
+    // before PID 1 starts: the network.
+    let go = match &net {
+        Some(_) => Some(
+            nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+                .map_err(|errno| RuntimeError::Sys { op: "pipe", errno })?,
+        ),
+        None => None,
+    };
     let (err_r, err_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
         .map_err(|errno| RuntimeError::Sys { op: "pipe", errno })?;
 
@@ -651,6 +654,13 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
         .as_ref()
         .and_then(|c| c.v2_dir())
         .and_then(|d| std::fs::File::open(d).ok());
+    let joins = match &cleanup.cgroups {
+        Some(c) => c.join_files().map_err(|source| RuntimeError::Cgroups {
+            name: name.clone(),
+            source,
+        })?,
+        None => Vec::new(),
+    };
     let forked = match &v2_fd {
         Some(fd) => match process::fork_into_cgroup(flags, std::os::fd::AsFd::as_fd(fd)) {
             Ok(f) => Ok((f, true)),
@@ -665,36 +675,34 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
     drop(v2_fd);
     let pid = match forked {
         Forked::Child => {
+            let (go_r, go_w) = go.unzip();
             drop(go_w);
             drop(err_r);
             // Dropping the lock would unlock the shared open file for the host side
             // too. The child keeps its copy of the descriptor instead: PID 1 holding
             // it keeps the name taken even if the host side dies (exec closes it).
             std::mem::forget(_lock);
-            let cgroups = (cg_dirs.as_slice(), cg_v2, born_in_v2);
-            child_main(&plan, cgroups, go_r, err_w)
+            child_main(&plan, &joins, born_in_v2, go_r, err_w)
         }
         Forked::Parent(pid) => pid,
     };
-    drop(go_r);
+    drop(joins);
+    let go_w = go.map(|(r, w)| {
+        drop(r);
+        w
+    });
     drop(err_w);
     let mut guard = ChildGuard(Some(pid));
 
-    if let Some(cg) = cleanup.cgroups.as_mut() {
-        cg.finish(&layout, &spec.limits, &devices)
-            .map_err(|source| RuntimeError::Cgroups {
-                name: name.clone(),
-                source,
-            })?;
-    }
-    if let Some(net) = &net {
+    let mut went = Ok(());
+    if let (Some(net), Some(go_w)) = (&net, go_w) {
         network::setup(net, pid.as_raw()).map_err(|source| RuntimeError::Network {
             name: name.clone(),
             source,
         })?;
+        // If the child already failed, this write fails (EPIPE) and its message explains.
+        went = std::fs::File::from(go_w).write_all(b"g");
     }
-    // If the child already failed, this write fails (EPIPE) and its message explains.
-    let went = std::fs::File::from(go_w).write_all(b"g");
     let mut message = String::new();
     let _ = std::fs::File::from(err_r).read_to_string(&mut message);
     if !message.is_empty() {
@@ -737,36 +745,30 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
 /// or reports an error on `err` and exits.
 fn child_main(
     plan: &ChildPlan,
-    (cg_dirs, cg_v2, born_in_v2): (&[PathBuf], Option<usize>, bool),
-    go: OwnedFd,
+    joins: &[cgroups::JoinFile],
+    born_in_v2: bool,
+    go: Option<OwnedFd>,
     err: OwnedFd,
 ) -> ! {
     let mut err = std::fs::File::from(err);
     let _ = process::set_parent_death_signal(Signal::SIGKILL);
-    let fail = |mut err: std::fs::File, m: String| -> ! {
-        let _ = err.write_all(m.as_bytes());
-        process::exit_now(1)
-    };
-    // The mounts are made while the host side makes the rest of the cgroups and
-    // wires the network.
-    let mut sys = nest_sys::syscall::Real;
-    let root = match setup::prepare_root(&mut sys, &plan.mounts) {
-        Ok(r) => r,
-        Err(e) => fail(err, e.to_string()),
-    };
-    let mut byte = [0u8; 1];
-    match std::fs::File::from(go).read(&mut byte) {
-        Ok(1) => {}
-        // The host side gave up (or died): nothing to report to.
-        _ => process::exit_now(1),
+    // Into its cgroups before anything else, so every later step counts against them.
+    if let Err(e) = cgroups::join(joins, born_in_v2) {
+        let _ = err.write_all(format!("joining its cgroups: {e}").as_bytes());
+        process::exit_now(1);
     }
-    // Into its cgroups, by their host paths, before the host's tree goes away and
-    // before anything of the container runs.
-    if let Err(e) = cgroups::join(cg_dirs, cg_v2, born_in_v2) {
-        fail(err, format!("joining its cgroups: {e}"));
+    // The mounts are made while the host side wires the network.
+    if let Err(m) = setup::setup_mounts(&mut nest_sys::syscall::Real, &plan.mounts) {
+        let _ = err.write_all(m.to_string().as_bytes());
+        process::exit_now(1);
     }
-    if let Err(e) = setup::enter_root(&mut sys, &plan.mounts, &root) {
-        fail(err, e.to_string());
+    if let Some(go) = go {
+        let mut byte = [0u8; 1];
+        match std::fs::File::from(go).read(&mut byte) {
+            Ok(1) => {}
+            // The host side gave up (or died): nothing to report to.
+            _ => process::exit_now(1),
+        }
     }
     let message = match child_finish(plan) {
         Ok(()) => match &plan.pid1 {

@@ -245,17 +245,10 @@ pub fn mount_cgroups(
     Ok(())
 }
 
-/// Runs the whole sequence except the cgroup mounts (see [`mount_cgroups`]):
-/// [`prepare_root`] then [`enter_root`]. The caller is already in its new mount, PID,
-/// UTS and IPC namespaces; on return the process is in the container's root.
+/// Runs the whole sequence except the cgroup mounts (see [`mount_cgroups`]). The
+/// caller is already in its new mount, PID, UTS and IPC namespaces; on return the
+/// process is in the container's root.
 pub fn setup_mounts(sys: &mut dyn Syscall, c: &MountConfig) -> Result<(), SetupError> {
-    let root = prepare_root(sys, c)?;
-    enter_root(sys, c, &root)
-}
-
-/// Every mount of the sequence, made below the new root while the host's paths are
-/// still reachable; returns the new root (on the host).
-pub fn prepare_root(sys: &mut dyn Syscall, c: &MountConfig) -> Result<PathBuf, SetupError> {
     let nosuid_nodev = MsFlags::MS_NOSUID | MsFlags::MS_NODEV;
     let nosuid_nodev_noexec = nosuid_nodev | MsFlags::MS_NOEXEC;
 
@@ -475,15 +468,9 @@ pub fn prepare_root(sys: &mut dyn Syscall, c: &MountConfig) -> Result<PathBuf, S
         bind(sys, &h.state_dir, &state, true, false, nosuid_nodev)?;
     }
 
-    Ok(root)
-}
-
-/// Makes `root` (from [`prepare_root`]) the process's root, the host's tree gone, and
-/// sets the hostname.
-pub fn enter_root(sys: &mut dyn Syscall, c: &MountConfig, root: &Path) -> Result<(), SetupError> {
     // Stack the new root on the old one and detach the old: no put_old directory is
     // needed inside the container.
-    sys.chdir(root)?;
+    sys.chdir(&root)?;
     sys.pivot_root(Path::new("."), Path::new("."))?;
     sys.umount_detach(Path::new("."))?;
     sys.chdir(Path::new("/"))?;
