@@ -727,6 +727,18 @@ impl<'s> Parser<'s> {
         let open = self.tok();
         self.expect(T::StrStart)?;
         let multiline = open.end - open.start == 2;
+        // Most strings are one plain piece: no look-aside vector, no unescaping pass.
+        if !multiline {
+            let t = self.tok();
+            if t.k == T::StrContent && self.peek_at(1) == T::StrEnd {
+                let text = self.text(t);
+                if !text.bytes().any(|c| c == b'\\' || c == b'"') {
+                    self.bump();
+                    self.bump();
+                    return Ok(vec![StrPart::Lit(text.to_string())]);
+                }
+            }
+        }
         let mut raw: Vec<Raw<'s>> = Vec::new();
         loop {
             let t = self.tok();

@@ -14,8 +14,38 @@ use std::collections::HashMap;
 type R<X> = Result<X, Refused>;
 
 enum Scope {
-    Frame(SymMap<u32>),
+    Frame(Frame),
     With,
+}
+
+/// Names of one frame and their slots. Most frames are a lambda's one or few names, so a
+/// short list scanned by pointer equality is cheaper than building and probing a map;
+/// large `let`/`rec` frames also keep a map so lookups stay constant time.
+struct Frame {
+    names: Vec<(Sym, u32)>,
+    map: Option<SymMap<u32>>,
+}
+
+impl Frame {
+    fn new(names: Vec<(Sym, u32)>) -> Self {
+        let map = if names.len() > LINEAR {
+            Some(names.iter().copied().collect())
+        } else {
+            None
+        };
+        Frame { names, map }
+    }
+    #[inline]
+    fn get(&self, name: Sym) -> Option<u32> {
+        match &self.map {
+            Some(m) => m.get(&name).copied(),
+            None => self
+                .names
+                .iter()
+                .find(|(s, _)| *s == name)
+                .map(|(_, slot)| *slot),
+        }
+    }
 }
 
 pub struct Resolver<'g, 's> {
@@ -139,12 +169,12 @@ impl<'g, 's> Resolver<'g, 's> {
     ) -> Self {
         let mut scopes = Vec::new();
         if let Some(names) = names {
-            let frame: SymMap<u32> = names
+            let frame = names
                 .iter()
                 .enumerate()
                 .map(|(i, s)| (*s, i as u32))
                 .collect();
-            scopes.push(Scope::Frame(frame));
+            scopes.push(Scope::Frame(Frame::new(frame)));
         }
         Resolver {
             file,
@@ -175,12 +205,8 @@ impl<'g, 's> Resolver<'g, 's> {
             match s {
                 Scope::Frame(m) => {
                     if i >= skip {
-                        if let Some(slot) = m.get(&name) {
-                            return Ok(Expr::Var {
-                                depth,
-                                slot: *slot,
-                                pos,
-                            });
+                        if let Some(slot) = m.get(name) {
+                            return Ok(Expr::Var { depth, slot, pos });
                         }
                     }
                 }
@@ -254,13 +280,13 @@ impl<'g, 's> Resolver<'g, 's> {
                     return Err(Refused);
                 }
                 check_frame(pa.statics.len())?;
-                let names: SymMap<u32> = pa
+                let names = pa
                     .statics
                     .iter()
                     .enumerate()
                     .map(|(i, (s, _, _))| (*s, i as u32))
                     .collect();
-                self.scopes.push(Scope::Frame(names));
+                self.scopes.push(Scope::Frame(Frame::new(names)));
                 let n = pa.statics.len() as u32;
                 let mut bindings = Vec::with_capacity(pa.statics.len());
                 for (name, v, _) in pa.statics {
@@ -473,9 +499,7 @@ impl<'g, 's> Resolver<'g, 's> {
     fn lambda(&mut self, param: &Param, body: &Node, pos: Pos) -> R<ir::LambdaExpr> {
         match param {
             Param::Ident(name) => {
-                let mut m = SymMap::default();
-                m.insert(*name, 0);
-                self.scopes.push(Scope::Frame(m));
+                self.scopes.push(Scope::Frame(Frame::new(vec![(*name, 0)])));
                 let body = self.expr(body);
                 self.scopes.pop();
                 Ok(ir::LambdaExpr {
@@ -492,22 +516,32 @@ impl<'g, 's> Resolver<'g, 's> {
                 ellipsis,
                 bind,
             } => {
-                let mut names = SymMap::default();
-                for (i, e) in entries.iter().enumerate() {
-                    if names.insert(e.name, i as u32).is_some() {
-                        return Err(Refused);
-                    }
-                }
+                let mut names: Vec<(Sym, u32)> = entries
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| (e.name, i as u32))
+                    .collect();
                 let n = entries.len() as u32;
                 let mut at = None;
                 if let Some(b) = bind {
-                    if names.insert(*b, n).is_some() {
-                        return Err(Refused);
-                    }
+                    names.push((*b, n));
                     at = Some(n);
                 }
-                check_frame(names.len())?;
-                self.scopes.push(Scope::Frame(names));
+                let frame = Frame::new(names);
+                // Duplicate formals (or `@` naming a formal) are errors rnix reports.
+                let distinct = match &frame.map {
+                    Some(m) => m.len() == frame.names.len(),
+                    None => frame
+                        .names
+                        .iter()
+                        .enumerate()
+                        .all(|(i, (s, _))| frame.names[..i].iter().all(|(t, _)| t != s)),
+                };
+                if !distinct {
+                    return Err(Refused);
+                }
+                check_frame(frame.names.len())?;
+                self.scopes.push(Scope::Frame(frame));
                 let mut formals = Vec::with_capacity(entries.len());
                 for e in entries {
                     let default = match &e.default {
@@ -658,13 +692,13 @@ impl<'g, 's> Resolver<'g, 's> {
         let rec = pa.rec;
         if rec {
             check_frame(pa.statics.len())?;
-            let names: SymMap<u32> = pa
+            let names = pa
                 .statics
                 .iter()
                 .enumerate()
                 .map(|(i, (s, _, _))| (*s, i as u32))
                 .collect();
-            self.scopes.push(Scope::Frame(names));
+            self.scopes.push(Scope::Frame(Frame::new(names)));
         }
         let r = self.lower_attrs_in(pa, rec);
         if rec {
