@@ -3,9 +3,10 @@
 //! `nix-instantiate` (the oracle): both must give the same JSON, and that JSON must
 //! be what nest's init and runtime expect.
 
+mod support;
+
 use serde_json::{json, Value};
 use std::path::PathBuf;
-use std::process::Command;
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -13,26 +14,8 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// `Ok(json)` or `Err(stderr)` of one evaluator.
 fn run(program: &str, pre: &[&str], file: &PathBuf) -> Option<Result<Value, String>> {
-    let out = match Command::new(program)
-        .args(pre)
-        .args(["--strict", "--json"])
-        .arg(file)
-        .output()
-    {
-        Ok(o) => o,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
-        Err(e) => panic!("running {program}: {e}"),
-    };
-    if out.status.success() {
-        let text = String::from_utf8_lossy(&out.stdout);
-        Some(Ok(serde_json::from_str(text.trim()).unwrap_or_else(|e| {
-            panic!("{program} printed invalid JSON ({e}): {text}")
-        })))
-    } else {
-        Some(Err(String::from_utf8_lossy(&out.stderr).into_owned()))
-    }
+    support::eval_json(program, pre, file, None)
 }
 
 fn oracle(file: &PathBuf) -> Option<Result<Value, String>> {

@@ -3,9 +3,10 @@
 //! `nix/tests/system/` with the built `nest eval` and, when installed, with
 //! `nix-instantiate` (the oracle): both must agree.
 
+mod support;
+
 use serde_json::{json, Value};
 use std::path::PathBuf;
-use std::process::Command;
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -13,31 +14,11 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// `Ok(json)` or `Err(stderr)` of one evaluator; None when it is not installed. The
-/// store is a temp dir: nothing here should write to one, and if something did, it
+/// The store is a temp dir: nothing here should write to one, and if something did, it
 /// would not be the machine's.
 fn run(program: &str, pre: &[&str], file: &PathBuf) -> Option<Result<Value, String>> {
     let store = tempfile::tempdir().expect("temp dir");
-    let out = match Command::new(program)
-        .env("NEST_STORE_DIR", store.path())
-        .env("NIX_STORE_DIR", store.path())
-        .args(pre)
-        .args(["--strict", "--json"])
-        .arg(file)
-        .output()
-    {
-        Ok(o) => o,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
-        Err(e) => panic!("running {program}: {e}"),
-    };
-    if out.status.success() {
-        let text = String::from_utf8_lossy(&out.stdout);
-        Some(Ok(serde_json::from_str(text.trim()).unwrap_or_else(|e| {
-            panic!("{program} printed invalid JSON ({e}): {text}")
-        })))
-    } else {
-        Some(Err(String::from_utf8_lossy(&out.stderr).into_owned()))
-    }
+    support::eval_json(program, pre, file, Some(store.path()))
 }
 
 /// Both evaluators' results (nest first), the oracle's only when it is installed; under

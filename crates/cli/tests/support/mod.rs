@@ -65,3 +65,37 @@ pub fn nest_under(base: &std::path::Path, args: &[&str]) -> std::process::Comman
         .stdin(std::process::Stdio::null());
     c
 }
+
+/// `Ok(json)` or `Err(stderr)` of one evaluator (`nest eval` or `nix-instantiate
+/// --eval`) run `--strict --json` on `file`; None when it is not installed. With
+/// `store`, both evaluators use that store directory (compare two evaluators' store
+/// paths only when they were given the same one).
+pub fn eval_json(
+    program: &str,
+    pre: &[&str],
+    file: &std::path::Path,
+    store: Option<&std::path::Path>,
+) -> Option<Result<serde_json::Value, String>> {
+    let mut cmd = std::process::Command::new(program);
+    if let Some(store) = store {
+        cmd.env("NEST_STORE_DIR", store).env("NIX_STORE_DIR", store);
+    }
+    let out = match cmd
+        .args(pre)
+        .args(["--strict", "--json"])
+        .arg(file)
+        .output()
+    {
+        Ok(o) => o,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => panic!("running {program}: {e}"),
+    };
+    if out.status.success() {
+        let text = String::from_utf8_lossy(&out.stdout);
+        Some(Ok(serde_json::from_str(text.trim()).unwrap_or_else(|e| {
+            panic!("{program} printed invalid JSON ({e}): {text}")
+        })))
+    } else {
+        Some(Err(String::from_utf8_lossy(&out.stderr).into_owned()))
+    }
+}
