@@ -238,6 +238,22 @@ impl World {
         }
     }
 
+    /// A host config declaring one new bridge `nbr<tag>` with the address
+    /// `10.<net>.<octet>.1/24`; the bridge is registered for cleanup first.
+    fn declared_bridge(&mut self, net: u32) -> (String, u32, PathBuf) {
+        let (t, octet) = tag();
+        let bridge = format!("nbr{t}");
+        self.bridges.push(bridge.clone());
+        let host = self.host(
+            "host.nix",
+            &format!(
+                "{{ networking.bridges.{bridge} = {{ }};
+                   networking.interfaces.{bridge}.ipv4.addresses = [ {{ address = \"10.{net}.{octet}.1\"; prefixLength = 24; }} ]; }}"
+            ),
+        );
+        (bridge, octet, host)
+    }
+
     fn host(&self, name: &str, text: &str) -> PathBuf {
         let p = self.dir.path().join(name);
         std::fs::write(&p, text).expect("write host config");
@@ -522,16 +538,7 @@ fn rollback_brings_a_deleted_bridge_back() {
         return;
     }
     let mut w = World::new();
-    let (t, octet) = tag();
-    let bridge = format!("nbr{t}");
-    w.bridges.push(bridge.clone());
-    let host = w.host(
-        "host.nix",
-        &format!(
-            "{{ networking.bridges.{bridge} = {{ }};
-               networking.interfaces.{bridge}.ipv4.addresses = [ {{ address = \"10.206.{octet}.1\"; prefixLength = 24; }} ]; }}"
-        ),
-    );
+    let (bridge, octet, host) = w.declared_bridge(206);
     w.ok(&["switch", "-f", host.to_str().unwrap()]);
     assert!(link_line(&bridge).is_some());
     let empty = w.host("empty.nix", "{ }");
@@ -564,16 +571,7 @@ fn the_daemon_makes_nest_bridges_again_after_a_reboot() {
         return;
     }
     let mut w = World::new();
-    let (t, octet) = tag();
-    let bridge = format!("nbr{t}");
-    w.bridges.push(bridge.clone());
-    let host = w.host(
-        "host.nix",
-        &format!(
-            "{{ networking.bridges.{bridge} = {{ }};
-               networking.interfaces.{bridge}.ipv4.addresses = [ {{ address = \"10.207.{octet}.1\"; prefixLength = 24; }} ]; }}"
-        ),
-    );
+    let (bridge, octet, host) = w.declared_bridge(207);
     w.ok(&["switch", "-f", host.to_str().unwrap()]);
     // A reboot, as far as the bridge is concerned: it is gone.
     let st = Command::new("ip")
