@@ -226,6 +226,21 @@ fn ifinfomsg(index: i32, flags: u32, change: u32) -> [u8; 16] {
     b
 }
 
+/// An address message (`ifaddrmsg` + `IFA_LOCAL`/`IFA_ADDRESS`) for `addr/prefix` on
+/// the interface `index`, as both adding and removing an address send it.
+fn address_msg(index: u32, addr: IpAddr, prefix: u8, flags: u8) -> Msg {
+    let mut fixed = [0u8; 8];
+    fixed[0] = family(&addr);
+    fixed[1] = prefix;
+    fixed[2] = flags;
+    fixed[4..8].copy_from_slice(&index.to_ne_bytes());
+    let mut m = Msg::new(&fixed);
+    let a = addr_bytes(&addr);
+    m.attr(IFA_LOCAL, &a);
+    m.attr(IFA_ADDRESS, &a);
+    m
+}
+
 fn addr_bytes(a: &IpAddr) -> Vec<u8> {
     match a {
         IpAddr::V4(v4) => v4.octets().to_vec(),
@@ -539,15 +554,8 @@ impl Netlink {
         prefix: u8,
     ) -> Result<(), NetlinkError> {
         let index = self.require_index(name)?;
-        let mut fixed = [0u8; 8];
-        fixed[0] = family(&addr);
-        fixed[1] = prefix;
-        fixed[2] = if addr.is_ipv6() { IFA_F_NODAD } else { 0 };
-        fixed[4..8].copy_from_slice(&index.to_ne_bytes());
-        let mut m = Msg::new(&fixed);
-        let a = addr_bytes(&addr);
-        m.attr(IFA_LOCAL, &a);
-        m.attr(IFA_ADDRESS, &a);
+        let flags = if addr.is_ipv6() { IFA_F_NODAD } else { 0 };
+        let m = address_msg(index, addr, prefix, flags);
         self.request(
             &format!("adding address {addr}/{prefix} to {name}"),
             RTM_NEWADDR,
@@ -565,14 +573,7 @@ impl Netlink {
         prefix: u8,
     ) -> Result<(), NetlinkError> {
         let index = self.require_index(name)?;
-        let mut fixed = [0u8; 8];
-        fixed[0] = family(&addr);
-        fixed[1] = prefix;
-        fixed[4..8].copy_from_slice(&index.to_ne_bytes());
-        let mut m = Msg::new(&fixed);
-        let a = addr_bytes(&addr);
-        m.attr(IFA_LOCAL, &a);
-        m.attr(IFA_ADDRESS, &a);
+        let m = address_msg(index, addr, prefix, 0);
         self.request(
             &format!("removing address {addr}/{prefix} from {name}"),
             RTM_DELADDR,
