@@ -119,6 +119,29 @@ fn check_frame(n: usize) -> R<()> {
     Ok(())
 }
 
+/// Adds one inherited name to a set being built: `inherit (from) a` takes `a` from
+/// `from`, a plain `inherit a` looks the variable up where `var_pos` says (the two
+/// callers place positions differently, as the rnix path does). A name the set has
+/// already is refused (the rnix path reports it).
+fn inherit_one<'a>(
+    pa: &mut PAttrs<'a>,
+    from: &'a Option<Node>,
+    a: &Attr,
+    apos: Pos,
+    var_pos: Pos,
+) -> R<()> {
+    let name = static_name(a).ok_or(Refused)?;
+    if pa.find(name).is_some() {
+        return Err(Refused);
+    }
+    let v = match from {
+        Some(f) => PVal::InheritFrom(f, name, apos),
+        None => PVal::InheritVar(name, var_pos),
+    };
+    pa.push(name, v, apos);
+    Ok(())
+}
+
 /// The name of an attribute if it is known before evaluation: identifiers, strings
 /// without interpolation, and `${"literal"}`.
 fn static_name(a: &Attr) -> Option<Sym> {
@@ -584,15 +607,7 @@ impl<'g, 's> Resolver<'g, 's> {
                     let var_pos = self.pos(*prev_end);
                     for a in attrs {
                         let apos = self.pos(a.prev_end);
-                        let name = static_name(a).ok_or(Refused)?;
-                        if pa.find(name).is_some() {
-                            return Err(Refused);
-                        }
-                        let v = match from {
-                            Some(f) => PVal::InheritFrom(f, name, apos),
-                            None => PVal::InheritVar(name, var_pos),
-                        };
-                        pa.push(name, v, apos);
+                        inherit_one(&mut pa, from, a, apos, var_pos)?;
                     }
                 }
                 Entry::Value { path, value } => {
@@ -668,15 +683,7 @@ impl<'g, 's> Resolver<'g, 's> {
             Entry::Inherit { from, attrs, .. } => {
                 for a in attrs {
                     let apos = self.pos(a.start);
-                    let sym = static_name(a).ok_or(Refused)?;
-                    if into.find(sym).is_some() {
-                        return Err(Refused);
-                    }
-                    let v = match from {
-                        Some(f) => PVal::InheritFrom(f, sym, apos),
-                        None => PVal::InheritVar(sym, apos),
-                    };
-                    into.push(sym, v, apos);
+                    inherit_one(into, from, a, apos, apos)?;
                 }
             }
             Entry::Value { path, value } => {
