@@ -1,7 +1,8 @@
 //! `time.timeZone` in a running container (root): `nest switch` boots one container
 //! with a zone and one without, against a supervisor and a store in a temp dir; inside,
 //! `date` tells the zone's time, /etc/localtime names the zone, a login shell's TZDIR
-//! finds other zones, and another zone is re-activated in place. The host's clock and
+//! finds other zones, another zone is re-activated in place, and going back to no
+//! zone removes /etc/localtime and /etc/zoneinfo but not the user's own files. The host's clock and
 //! zone are only read.
 
 use nest_supervisor::Paths;
@@ -162,4 +163,31 @@ fn a_container_runs_in_its_time_zone() {
         .output()
         .expect("run nest");
     assert!(!o.status.success(), "{plain} has an /etc/localtime");
+
+    // Back to no zone, in place: what the zone put in /etc goes, a file the user made
+    // there stays.
+    w.run_in(&tokyo, &["sh", "-c", "echo mine > /etc/keep-me"]);
+    std::fs::write(
+        &host,
+        format!(
+            "{{ containers.{tokyo} = {{ autoStart = true; config = {{ }}; }};
+               containers.{plain} = {{ autoStart = true; config = {{ }}; }}; }}"
+        ),
+    )
+    .expect("write host config");
+    w.ok(&["switch", "-f", host.to_str().expect("UTF-8 temp path")]);
+    assert_eq!(w.run_in(&tokyo, &["date", "+%Z %z"]), "UTC +0000");
+    for gone in ["/etc/localtime", "/etc/zoneinfo"] {
+        let o = w
+            .cmd(&["container", "run", &tokyo, "--", "test", "-L", gone])
+            .output()
+            .expect("run nest");
+        assert!(!o.status.success(), "{gone} is still in {tokyo}");
+    }
+    assert_eq!(w.run_in(&tokyo, &["cat", "/etc/keep-me"]), "mine");
+    assert!(w
+        .run_in(&tokyo, &["cat", "/etc/.nest-etc"])
+        .lines()
+        .all(|l| !l.ends_with(" localtime") && !l.ends_with(" zoneinfo")));
+    assert_eq!(status(&tokyo)["sinceMs"], since, "PID 1 was restarted");
 }

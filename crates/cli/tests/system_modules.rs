@@ -278,6 +278,10 @@ fn etc_files_variables_hosts_and_activation_order() {
         "disabled entries are not installed"
     );
     assert!(act.contains("ln -sfn \"$systemConfig/etc/\"motd /etc/motd\n"));
+    // What activation put in /etc is recorded, so that the next one can remove what a
+    // configuration dropped.
+    assert!(act.contains("etcList='F app/conf\nL motd\nL profile\n'"), "{act}");
+    assert!(act.contains("> /etc/.nest-etc.tmp && mv -f /etc/.nest-etc.tmp /etc/.nest-etc"));
 }
 
 #[test]
@@ -337,6 +341,11 @@ fn two_containers_with_one_address_are_refused() {
 #[test]
 fn a_system_assertion_names_its_container() {
     eval_err("assert-system.nix", &["- containers.s.config: systemd.services.x: give exactly one of `script` and `serviceConfig.ExecStart`"]);
+}
+
+#[test]
+fn an_etc_target_with_a_newline_is_refused() {
+    eval_err("assert-etc-target.nix", &["- containers.n.config: environment.etc.\"bad\": the target must be a non-empty path without a newline"]);
 }
 
 #[test]

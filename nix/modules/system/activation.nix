@@ -28,6 +28,37 @@ let
     else if e.mode == "symlink"
     then "mkdir -p \"$(dirname /etc/${t})\"; ln -sfn \"$systemConfig/etc/\"${t} /etc/${t}\n"
     else "mkdir -p \"$(dirname /etc/${t})\"; rm -f /etc/${t}; cp -L \"$systemConfig/etc/\"${t} /etc/${t}; chmod ${e.mode} /etc/${t}; chown ${e.user}:${e.group} /etc/${t} 2>/dev/null || true\n";
+  # What this activation puts in /etc, one `<kind> <target>` line each: L for a link,
+  # F for a copied file. The previous activation's list is in /etc/.nest-etc; an entry
+  # the configuration dropped is removed, but only if it is still the kind of thing
+  # nest made there (a file the user put in place of a link stays), and its parent
+  # directories with it when they are left empty. Like NixOS's /etc/.clean, extended
+  # to links (NixOS finds its stale links through /etc/static instead).
+  etcList = lib.concatMapStrings
+    (e: (if e.mode == "symlink" || e.mode == "direct-symlink" then "L " else "F ") + e.target + "\n")
+    etcEntries;
+  etcClean = ''
+    etcList=${lib.escapeShellArg etcList}
+    if [ -f /etc/.nest-etc ]; then
+      nl=$(printf '\nx'); nl=''${nl%x}
+      while IFS= read -r line; do
+        t=''${line#? }
+        case "$line" in "L "*|"F "*) ;; *) continue ;; esac
+        case "$nl$etcList" in *"''${nl}L $t$nl"*|*"''${nl}F $t$nl"*) continue ;; esac
+        f="/etc/$t"
+        case "$line" in
+          L*) [ -L "$f" ] || continue ;;
+          F*) [ -f "$f" ] && [ ! -L "$f" ] || continue ;;
+        esac
+        rm -f "$f"
+        d=$(dirname "$f")
+        while [ "$d" != /etc ] && rmdir "$d" 2>/dev/null; do d=$(dirname "$d"); done
+      done < /etc/.nest-etc
+    fi
+  '';
+  etcRecord = ''
+    printf '%s' "$etcList" > /etc/.nest-etc.tmp && mv -f /etc/.nest-etc.tmp /etc/.nest-etc
+  '';
 in
 {
   options.system = {
@@ -59,7 +90,7 @@ in
       '' + lib.concatMapStrings (u: lib.optionalString u.createHome
         "mkdir -p ${lib.escapeShellArg u.home}; chown ${toString u.uid}:${toString u.gid} ${lib.escapeShellArg u.home}\n")
         (lib.filter (u: u.gid != null) config.users.allocated.users);
-      etc = { deps = [ "users" ]; text = lib.concatMapStrings etcLine etcEntries; };
+      etc = { deps = [ "users" ]; text = etcClean + lib.concatMapStrings etcLine etcEntries + etcRecord; };
     };
     system.activationScript = ''
       set -e

@@ -32,6 +32,11 @@ in
     assertions = lib.mapAttrsToList (n: e: {
       assertion = !e.enable || e.text != null || e.source != null;
       message = "environment.etc.\"${n}\": set `text` or `source`";
+    }) config.environment.etc
+    # Activation records what it put in /etc one target per line (/etc/.nest-etc).
+    ++ lib.mapAttrsToList (n: e: {
+      assertion = !e.enable || (e.target != "" && builtins.match ".*[\n].*" e.target == null);
+      message = "environment.etc.\"${n}\": the target must be a non-empty path without a newline";
     }) config.environment.etc;
   };
 }

@@ -1,7 +1,8 @@
 # time.timeZone as NixOS has it: /etc/zoneinfo (the zone database, pkgs.tzdata),
 # /etc/localtime linking to the zone in it, and TZDIR for login shells. The zone
 # database is the host's tzdata imported into the store: a container sees nothing
-# else. null (the default) leaves /etc/localtime alone: the container runs in UTC.
+# else. null (the default): no /etc/localtime (activation removes one an earlier
+# zone made), the container runs in UTC.
 { config, lib, pkgs, ... }:
 let
   tz = config.time.timeZone;
