@@ -238,6 +238,23 @@ fn create_start_run_stop_destroy() {
             .count(),
         1
     );
+    // `services` asks init: the sleeper runs, with the pid `top` shows inside.
+    let services: serde_json::Value =
+        serde_json::from_str(&w.ok(&["container", "services", &name, "--json"]))
+            .expect("services JSON");
+    let sleeper = services["services"]
+        .as_array()
+        .and_then(|a| a.iter().find(|s| s["name"] == "sleeper"))
+        .unwrap_or_else(|| panic!("no sleeper in {services}"));
+    assert_eq!(sleeper["state"], "running", "{services}");
+    assert!(sleeper["pid"].as_i64().unwrap_or(0) > 1, "{services}");
+    let table = w.ok(&["container", "services", &name]);
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("sleeper ") && l.contains(" running ")),
+        "{table}"
+    );
     let o = w.nest(&["container", "stop", &name]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(
@@ -253,6 +270,8 @@ fn create_start_run_stop_destroy() {
     assert!(!w.path("roots").join(&name).exists());
     assert!(!w.state_dir(&name).exists());
     assert_eq!(w.ok(&["container", "status", &name]), "gone\n");
+    let o = w.nest(&["container", "services", &name]);
+    assert!(!o.status.success(), "services of a container that is gone");
 }
 
 /// kill -9 of the daemon leaves containers running; a new daemon re-adopts them

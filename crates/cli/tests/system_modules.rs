@@ -280,7 +280,10 @@ fn etc_files_variables_hosts_and_activation_order() {
     assert!(act.contains("ln -sfn \"$systemConfig/etc/\"motd /etc/motd\n"));
     // What activation put in /etc is recorded, so that the next one can remove what a
     // configuration dropped.
-    assert!(act.contains("etcList='F app/conf\nL motd\nL profile\n'"), "{act}");
+    assert!(
+        act.contains("etcList='F app/conf\nL motd\nL profile\n'"),
+        "{act}"
+    );
     assert!(act.contains("> /etc/.nest-etc.tmp && mv -f /etc/.nest-etc.tmp /etc/.nest-etc"));
 }
 

@@ -154,6 +154,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The services of a running container: state, main pid, restarts, last exit.
+    Services {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Memory, CPU and pids of a running container (from its cgroups).
     Stats {
         name: String,
@@ -414,6 +420,26 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Services { name, json } => {
+            // Fails with the usual message when the container is not running.
+            sup.running_state(&name)?;
+            let sock = sup.paths.state_dir(&name).join("control.sock");
+            let status =
+                match nest_init::client::request(&sock, nest_init::protocol::Request::Status {})
+                    .with_context(|| format!("asking container {name}'s init for its status"))?
+                {
+                    nest_init::protocol::Reply::Status(s) => s,
+                    other => anyhow::bail!(
+                        "container {name}'s init answered {other:?} to a status request"
+                    ),
+                };
+            if json {
+                out.json(&status);
+            } else {
+                out.stdout(&services_table(&status, now_ms()));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Stats { name, json } => {
             let s = stats::stats(&sup.running_state(&name)?);
             if json {
@@ -442,6 +468,55 @@ pub fn run(cmd: Command, out: &Output) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// "3s", "4m", "2h", "5d": how long ago `since_ms` was.
+fn ago(since_ms: u64, now_ms: u64) -> String {
+    let s = now_ms.saturating_sub(since_ms) / 1000;
+    match s {
+        0..=119 => format!("{s}s"),
+        120..=7199 => format!("{}m", s / 60),
+        7200..=172_799 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86400),
+    }
+}
+
+/// `nest container services`: one line per service, in init's order.
+fn services_table(st: &nest_init::protocol::InitStatus, now_ms: u64) -> String {
+    let state = |s: nest_init::protocol::ServiceState| {
+        serde_json::to_value(s)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    };
+    let mut text = format!(
+        "{:<24} {:<13} {:>8} {:>8} {:>6}  LAST EXIT\n",
+        "SERVICE", "STATE", "PID", "RESTARTS", "SINCE"
+    );
+    for s in &st.services {
+        text.push_str(&format!(
+            "{:<24} {:<13} {:>8} {:>8} {:>6}  {}\n",
+            s.name,
+            state(s.state),
+            s.pid.map_or("-".to_string(), |p| p.to_string()),
+            s.restarts,
+            ago(s.since_ms, now_ms),
+            s.last_exit.as_deref().unwrap_or("-"),
+        ));
+    }
+    if let Some(e) = &st.error {
+        text.push_str(&format!("error: {e}\n"));
+    }
+    if let Some(a) = st.activation.as_ref().filter(|a| !a.ok) {
+        text.push_str(&format!("last activation failed: {}\n", a.detail));
+    }
+    text
 }
 
 /// The host module that gives container `name` the configuration of `--config-file` /
@@ -665,6 +740,73 @@ fn long_line(out: &Output, i: &ContainerInfo) -> String {
             .map(|s| s.display().to_string())
             .unwrap_or_default()
     )
+}
+
+#[cfg(test)]
+mod table_tests {
+    use super::{ago, services_table};
+    use nest_init::protocol::{
+        ActivationResult, InitState, InitStatus, ServiceState, ServiceStatus,
+    };
+
+    #[test]
+    fn ages_are_rounded_down_to_one_unit() {
+        assert_eq!(ago(1_000, 1_000), "0s");
+        assert_eq!(ago(0, 119_999), "119s");
+        assert_eq!(ago(0, 120_000), "2m");
+        assert_eq!(ago(0, 7_200_000), "2h");
+        assert_eq!(ago(0, 3 * 86_400_000), "3d");
+        // A clock that went backwards is not a negative age.
+        assert_eq!(ago(5_000, 1_000), "0s");
+    }
+
+    #[test]
+    fn the_table_has_a_line_per_service_and_says_what_failed() {
+        let svc = |name: &str, state, pid, last: Option<&str>| ServiceStatus {
+            name: name.into(),
+            state,
+            pid,
+            restarts: 2,
+            since_ms: 10_000,
+            last_exit: last.map(str::to_string),
+            definition_hash: String::new(),
+        };
+        let st = InitStatus {
+            version: 1,
+            pid: 1,
+            system: "/s".into(),
+            state: InitState::Running,
+            since_ms: 0,
+            activation: Some(ActivationResult {
+                system: "/s".into(),
+                ok: false,
+                detail: "exit status 3".into(),
+            }),
+            error: None,
+            services: vec![
+                svc("web", ServiceState::Running, Some(42), None),
+                svc("job", ServiceState::AutoRestart, None, Some("exited 1")),
+            ],
+        };
+        let t = services_table(&st, 70_000);
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines.len(), 4, "{t}");
+        assert!(lines[0].starts_with("SERVICE"), "{t}");
+        assert!(
+            lines[1].starts_with("web ")
+                && lines[1].contains(" running ")
+                && lines[1].contains(" 42 ")
+                && lines[1].ends_with("60s  -"),
+            "{t}"
+        );
+        assert!(
+            lines[2].contains(" auto-restart ")
+                && lines[2].contains(" - ")
+                && lines[2].ends_with("exited 1"),
+            "{t}"
+        );
+        assert_eq!(lines[3], "last activation failed: exit status 3");
+    }
 }
 
 #[cfg(test)]
