@@ -145,6 +145,46 @@ fn an_unchanged_config_is_a_hit_with_the_same_result() {
 }
 
 #[test]
+fn a_file_is_the_same_entry_from_any_working_directory() {
+    let e = Env::new();
+    setup(&e, "");
+    std::fs::create_dir_all(e.path("sub")).expect("mkdir");
+    let first = e.dry();
+    assert!(is_miss(&first), "{}", first.stderr);
+    let main = e.path("main.nix");
+    let abs = main.to_str().expect("UTF-8 temp path");
+    let run_in = |dir: &Path, file: &str| {
+        let mut c = e.command(&["build", "--dry-run", "-v", file]);
+        c.current_dir(dir);
+        finish(&[file], c.output().expect("running nest"))
+    };
+    for (dir, file) in [
+        (e.path("sub"), "../main.nix"),
+        (e.path("sub"), abs),
+        (PathBuf::from("/"), abs),
+    ] {
+        let r = run_in(&dir, file);
+        assert!(is_hit(&r), "{file} from {}: {}", dir.display(), r.stderr);
+        assert_eq!(r.stdout, first.stdout);
+    }
+    // An expression's relative paths are resolved against the working directory: there
+    // the directory is part of the key.
+    e.write("sub/lib.nix", "{ text = \"bbb\"; }\n");
+    let expr = |dir: &Path| {
+        let mut c = e.command(&["build", "--dry-run", "-v", "-E", "import ./main.nix"]);
+        c.current_dir(dir);
+        finish(&["-E"], c.output().expect("running nest"))
+    };
+    std::fs::copy(&main, e.path("sub/main.nix")).expect("copy");
+    let top = expr(e.dir.path());
+    assert!(is_miss(&top), "{}", top.stderr);
+    let sub = expr(&e.path("sub"));
+    assert!(is_miss(&sub), "{}", sub.stderr);
+    assert_ne!(top.stdout, sub.stdout, "each directory's lib.nix");
+    assert!(is_hit(&expr(&e.path("sub"))));
+}
+
+#[test]
 fn editing_an_imported_file_is_a_miss() {
     let e = Env::new();
     setup(&e, "");

@@ -160,9 +160,30 @@ impl EvalCache {
         let cwd = std::env::current_dir()
             .map(|p| p.to_string_lossy().into_owned())
             .unwrap_or_default();
+        // The working directory is part of the key only where the evaluation resolves
+        // something against it: an expression's relative paths, relative search-path
+        // entries. A file is keyed by its absolute path, so `nest switch -f host.nix`
+        // from its directory and `-f /etc/nest/host.nix` from anywhere share an entry.
+        let relative_search = req
+            .search_path
+            .iter()
+            .any(|(_, p)| !p.starts_with('/') && !p.contains("://"));
         let input = match &req.input {
             Input::Expr(e) => serde_json::json!({ "expr": e }),
-            Input::File(p) => serde_json::json!({ "file": p.to_string_lossy() }),
+            Input::File(p) => {
+                let s = p.to_string_lossy();
+                let abs = if s.starts_with('/') {
+                    s.into_owned()
+                } else {
+                    format!("{cwd}/{s}")
+                };
+                serde_json::json!({ "file": nest_eval::eval::canon_path(&abs) })
+            }
+        };
+        let cwd = match &req.input {
+            Input::Expr(_) => Some(cwd),
+            Input::File(_) if relative_search => Some(cwd),
+            Input::File(_) => None,
         };
         serde_json::json!({
             "cacheVersion": CACHE_VERSION,
