@@ -151,6 +151,17 @@ fn old_spelling_and_heterogeneous_spelling_give_the_same_result() {
 }
 
 #[test]
+fn a_config_set_with_imports_is_a_module_in_both_spellings() {
+    let v = eval("config-imports.nix").unwrap();
+    let want = json!({
+        "mod": { "enable": true, "greeting": "hi", "ports": [2222] },
+        "plain": { "enable": true, "ports": [22] },
+    });
+    assert_eq!(v["nixosSubmodule"], want);
+    assert_eq!(v["heterogeneous"], want);
+}
+
+#[test]
 fn systemd_services_become_services_json() {
     let v = eval("services.nix").unwrap();
     assert_eq!(

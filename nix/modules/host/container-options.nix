@@ -6,11 +6,27 @@
 let
   inherit (lib) mkOption types;
   addr = types.nullOr types.str;
+  # The seed's nixosSubmodule and submoduleWithExtraArgs take an attribute set as the
+  # system's `config`, so `config = { imports = [ ./web.nix ]; … }` named an option
+  # `imports` that does not exist. NixOS today takes such a set as a module. A set with
+  # a module's own keys is handed to the type as a module (a function returning it);
+  # any other set stays the seed's `config`, so everything the seed accepted means
+  # what it meant.
+  moduleKeys = [ "imports" "options" "config" "disabledModules" "_file" "key" "freeformType" ];
+  asModule = def:
+    if builtins.isAttrs def.value && !(def.value ? _type) && builtins.any (k: def.value ? ${k}) moduleKeys
+    then def // { value = args: def.value; }
+    else def;
+  # (The module system rebuilds a submodule type through substSubModules: the
+  # wrapper has to survive that.)
+  wrap = t: t // { merge = loc: defs: t.merge loc (map asModule defs); }
+    // lib.optionalAttrs (t ? substSubModules) { substSubModules = m: wrap (t.substSubModules m); };
+  systemType = wrap (configType name config.specialArgs);
 in
 {
   options = {
     config = mkOption {
-      type = configType name config.specialArgs;
+      type = systemType;
       default = { };
       description = "The container's system configuration: a NixOS-style module evaluated with nest's system modules.";
     };
