@@ -9,9 +9,10 @@ use crate::symbol::Sym;
 use crate::value::{Attr, Attrs, Context};
 use crate::value::{PrimOp, Value};
 use nest_nixcompat::context::ContextElem;
-use nest_nixcompat::derivation::{DerivationRequest, FixedOutputRequest};
-use nest_nixcompat::{Derivation, DrvHashCache, StorePath};
-use std::collections::{BTreeMap, BTreeSet};
+use nest_nixcompat::derivation::{DerivationError, DerivationRequest, FixedOutputRequest};
+use nest_nixcompat::{Hash, StorePath};
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
 
 pub static OPS: &[PrimOp] = &[prim!("derivationStrict", 1, derivation_strict)];
@@ -61,11 +62,20 @@ pub fn install_derivation(ev: &mut Eval) {
     }
 }
 
+/// What a later `derivationStrict` of this evaluation needs to know about a derivation
+/// made here: the modulo hash of each output (to hash its dependents) and, for a
+/// `drvPath` context (the derivation and its whole closure), its inputs. The full
+/// `Derivation` is not kept: its environment and ATerm text are only needed once.
+struct KnownDrv {
+    /// Output names, sorted, with their modulo hashes.
+    outputs: Box<[(Box<str>, Hash)]>,
+    input_drvs: Box<[StorePath]>,
+    input_srcs: Box<[StorePath]>,
+}
+
 thread_local! {
-    /// Modulo hashes and contents of the derivations instantiated in this evaluation,
-    /// so that dependent derivations can be hashed.
-    static DRVS: std::cell::RefCell<(DrvHashCache, BTreeMap<StorePath, Derivation>)> =
-        std::cell::RefCell::new((DrvHashCache::new(), BTreeMap::new()));
+    /// The derivations instantiated in this evaluation, by `.drv` path.
+    static DRVS: RefCell<HashMap<StorePath, KnownDrv>> = RefCell::new(HashMap::new());
 }
 
 fn derr(e: impl std::fmt::Display, pos: Pos) -> Box<EvalError> {
@@ -77,20 +87,75 @@ fn drv_closure(drv: &StorePath, drvs: &mut BTreeSet<StorePath>, srcs: &mut BTree
     if !drvs.insert(drv.clone()) {
         return;
     }
-    let known = DRVS.with(|d| d.borrow().1.get(drv).cloned());
-    if let Some(d) = known {
-        for s in d.input_srcs.iter() {
-            srcs.insert(s.clone());
-        }
-        for i in d.input_drvs.keys() {
+    let inputs = DRVS.with(|d| {
+        d.borrow()
+            .get(drv)
+            .map(|k| (k.input_drvs.clone(), k.input_srcs.clone()))
+    });
+    if let Some((input_drvs, input_srcs)) = inputs {
+        srcs.extend(input_srcs.iter().cloned());
+        for i in input_drvs.iter() {
             drv_closure(i, drvs, srcs);
         }
     }
 }
 
+/// The attributes of a `derivationStrict` call turned into a request (before any
+/// input is hashed). Coercing an attribute may instantiate another derivation (a
+/// dependency), so `collect`'s frame sits on the stack once per level of a chain of
+/// dependencies: it only loops and coerces, the rest is done out of line.
+struct Collected {
+    req: DerivationRequest,
+    ctx: Context,
+    pos_name: Pos,
+    outputs: Option<Vec<String>>,
+    fixed: FixedOutputRequest,
+    /// `outputHash` was given (the algorithm or mode alone are plain attributes).
+    has_fixed: bool,
+}
+
 fn derivation_strict(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let attrs = ev.expect_attrs(&a[0], pos)?;
-    let dir = crate::store::store_dir(ev, pos)?;
+    let c = collect(ev, &attrs, pos)?;
+    finish(ev, c, pos)
+}
+
+#[inline(never)]
+fn collect(ev: &mut Eval, attrs: &Attrs, pos: Pos) -> EResult<Box<Collected>> {
+    let (mut c, ignore_nulls) = start(ev, attrs, pos)?;
+    for at in attrs.entries.iter() {
+        let key = at.name.as_str();
+        if key == "__ignoreNulls" {
+            continue;
+        }
+        let v = ev.force(&at.value)?;
+        if ignore_nulls && matches!(v, Value::Null) {
+            continue;
+        }
+        if key == "args" {
+            let l = ev
+                .expect_list(&v, pos)
+                .map_err(|e| attr_trace(e, &c, key))?;
+            for x in l.iter() {
+                let r = ev.coerce_to_string(x, c.pos_name, true, true);
+                let (s, xc) = r.map_err(|e| attr_trace(e, &c, key))?;
+                c.ctx.extend(&xc);
+                c.req.args.push(s);
+            }
+            continue;
+        }
+        let apos = if at.pos.is_none() { c.pos_name } else { at.pos };
+        let r = ev.coerce_to_string(&v, apos, true, true);
+        let (s, xc) = r.map_err(|e| attr_trace(e, &c, key))?;
+        c.ctx.extend(&xc);
+        record(&mut c, key, s)?;
+    }
+    check(c)
+}
+
+/// The name and the flags that decide how the other attributes are read.
+#[inline(never)]
+fn start(ev: &mut Eval, attrs: &Attrs, pos: Pos) -> EResult<(Box<Collected>, bool)> {
     let Some(name_attr) = attrs.get_attr(ev.syms.name).cloned() else {
         return err(
             "attribute 'name' missing for call to 'derivationStrict'",
@@ -115,90 +180,110 @@ fn derivation_strict(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             return err("'__structuredAttrs' is not supported by nest yet", pos);
         }
     }
-    let mut req = DerivationRequest {
-        name: drv_name.clone(),
-        ..Default::default()
-    };
-    let mut ctx = Context::default();
-    let mut outputs: Option<Vec<String>> = None;
-    let mut fixed = FixedOutputRequest::default();
-    let mut has_fixed = false;
-    for at in attrs.entries.iter() {
-        let key = at.name.as_str();
-        if key == "__ignoreNulls" {
-            continue;
+    let c = Box::new(Collected {
+        req: DerivationRequest {
+            name: drv_name,
+            ..Default::default()
+        },
+        ctx: Context::default(),
+        pos_name,
+        outputs: None,
+        fixed: FixedOutputRequest::default(),
+        has_fixed: false,
+    });
+    Ok((c, ignore_nulls))
+}
+
+#[cold]
+#[inline(never)]
+fn attr_trace(e: Box<EvalError>, c: &Collected, key: &str) -> Box<EvalError> {
+    let r: EResult<std::convert::Infallible> = Err(e);
+    let name = &c.req.name;
+    let Err(e) = r.trace(c.pos_name, || {
+        format!("while evaluating the attribute '{key}' of the derivation '{name}'")
+    });
+    e
+}
+
+/// Files attribute `key` (coerced to `s`) where the request wants it.
+#[inline(never)]
+fn record(c: &mut Collected, key: &str, s: String) -> EResult<()> {
+    match key {
+        "builder" => c.req.builder = s.clone(),
+        "system" => c.req.system = s.clone(),
+        "outputHash" => {
+            c.fixed.hash = s.clone();
+            c.has_fixed = true;
         }
-        let v = ev.force(&at.value)?;
-        if ignore_nulls && matches!(v, Value::Null) {
-            continue;
+        "outputHashAlgo" => c.fixed.algo = Some(s.clone()),
+        "outputHashMode" => c.fixed.mode = Some(s.clone()),
+        "outputs" => {
+            let name = &c.req.name;
+            let what =
+                || format!("while evaluating the attribute '{key}' of the derivation '{name}'");
+            c.outputs = Some(output_names(&s, c.pos_name, what)?);
         }
-        let what =
-            || format!("while evaluating the attribute '{key}' of the derivation '{drv_name}'");
-        if key == "args" {
-            let l = ev.expect_list(&v, pos).trace(pos_name, what)?;
-            for x in l.iter() {
-                let (s, c) = ev
-                    .coerce_to_string(x, pos_name, true, true)
-                    .trace(pos_name, what)?;
-                ctx.extend(&c);
-                req.args.push(s);
-            }
-            continue;
+        _ => {}
+    }
+    c.req.env.insert(key.to_string(), s);
+    Ok(())
+}
+
+/// The checks once every attribute is read.
+#[inline(never)]
+fn check(mut c: Box<Collected>) -> EResult<Box<Collected>> {
+    if c.req.builder.is_empty() {
+        return err("required attribute 'builder' missing", c.pos_name);
+    }
+    if c.req.system.is_empty() {
+        return err("required attribute 'system' missing", c.pos_name);
+    }
+    c.req.outputs = c.outputs.take().unwrap_or_else(|| vec!["out".to_string()]);
+    if c.has_fixed {
+        c.req.fixed_output = Some(std::mem::take(&mut c.fixed));
+    }
+    Ok(c)
+}
+
+/// The `outputs` attribute (already a string): names split on whitespace.
+fn output_names(s: &str, pos_name: Pos, what: impl Fn() -> String) -> EResult<Vec<String>> {
+    let mut seen: Vec<String> = Vec::new();
+    for o in s.split_whitespace() {
+        let bad = if seen.iter().any(|x| x == o) {
+            Some(format!("duplicate derivation output '{o}'"))
+        } else if o == "drv" {
+            Some("invalid derivation output name 'drv'".to_string())
+        } else {
+            None
+        };
+        if let Some(msg) = bad {
+            return Err(derr(msg, pos_name)).trace(pos_name, what);
         }
-        let apos = if at.pos.is_none() { pos_name } else { at.pos };
-        let (s, c) = ev
-            .coerce_to_string(&v, apos, true, true)
-            .trace(pos_name, what)?;
-        ctx.extend(&c);
-        match key {
-            "builder" => req.builder = s.clone(),
-            "system" => req.system = s.clone(),
-            "outputHash" => {
-                fixed.hash = s.clone();
-                has_fixed = true;
-            }
-            "outputHashAlgo" => fixed.algo = Some(s.clone()),
-            "outputHashMode" => fixed.mode = Some(s.clone()),
-            "outputs" => {
-                let mut seen: Vec<String> = Vec::new();
-                for o in s.split_whitespace() {
-                    let bad = if seen.iter().any(|x| x == o) {
-                        Some(format!("duplicate derivation output '{o}'"))
-                    } else if o == "drv" {
-                        Some("invalid derivation output name 'drv'".to_string())
-                    } else {
-                        None
-                    };
-                    if let Some(msg) = bad {
-                        return Err(derr(msg, pos_name)).trace(pos_name, what);
-                    }
-                    seen.push(o.to_string());
-                }
-                if seen.is_empty() {
-                    return Err(derr(
-                        "derivation cannot have an empty set of outputs",
-                        pos_name,
-                    ))
-                    .trace(pos_name, what);
-                }
-                outputs = Some(seen);
-            }
-            _ => {}
-        }
-        req.env.insert(key.to_string(), s);
+        seen.push(o.to_string());
     }
-    if req.builder.is_empty() {
-        return err("required attribute 'builder' missing", pos_name);
+    if seen.is_empty() {
+        return Err(derr(
+            "derivation cannot have an empty set of outputs",
+            pos_name,
+        ))
+        .trace(pos_name, what);
     }
-    if req.system.is_empty() {
-        return err("required attribute 'system' missing", pos_name);
-    }
-    req.outputs = outputs.unwrap_or_else(|| vec!["out".to_string()]);
-    if has_fixed {
-        req.fixed_output = Some(fixed);
-    }
-    for c in ctx.0.iter() {
-        let elem = ContextElem::parse(&dir, c).map_err(|e| derr(e, pos_name))?;
+    Ok(seen)
+}
+
+/// Adds the inputs named by the context, computes the paths, records the derivation
+/// for its dependents and builds the `{ drvPath; <output> = path; }` result.
+#[inline(never)]
+fn finish(ev: &mut Eval, c: Box<Collected>, pos: Pos) -> EResult<Value> {
+    let Collected {
+        mut req,
+        ctx,
+        pos_name,
+        ..
+    } = *c;
+    let dir = crate::store::store_dir(ev, pos)?;
+    for s in ctx.0.iter() {
+        let elem = ContextElem::parse(&dir, s).map_err(|e| derr(e, pos_name))?;
         match &elem {
             ContextElem::AllOutputs(drv) => {
                 let mut drvs = BTreeSet::new();
@@ -212,9 +297,8 @@ fn derivation_strict(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
                     let outs: Vec<String> = DRVS
                         .with(|x| {
                             x.borrow()
-                                .1
                                 .get(&d)
-                                .map(|dd| dd.outputs.keys().cloned().collect())
+                                .map(|k| k.outputs.iter().map(|(o, _)| o.to_string()).collect())
                         })
                         .unwrap_or_default();
                     req.add_input_drv(d, outs);
@@ -227,40 +311,48 @@ fn derivation_strict(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     }
     let inst = DRVS.with(|d| {
         let d = d.borrow();
-        nest_nixcompat::derivation::instantiate(&dir, req, |p| d.0.lookup(&dir, p))
+        nest_nixcompat::derivation::instantiate(&dir, req, |p| match d.get(p) {
+            Some(k) => Ok(k.outputs.iter().map(|(o, h)| (o.to_string(), *h)).collect()),
+            None => Err(DerivationError::UnknownInputDerivation(dir.print(p))),
+        })
     });
     let inst = inst.map_err(|e| derr(e, pos_name))?;
     for w in &inst.warnings {
         ev.io.trace(&format!("warning: {w}"));
     }
     let drv_path = dir.print(&inst.drv_path);
-    ev.io
-        .store_add_derivation(&drv_path, &inst.drv.to_aterm(&dir))
-        .map_err(|e| derr(e, pos))?;
-    DRVS.with(|d| {
-        let mut d = d.borrow_mut();
-        d.0.insert(inst.drv_path.clone(), inst.drv_hash.clone());
-        d.1.insert(inst.drv_path.clone(), inst.drv.clone());
-    });
-    let mut out = Vec::new();
+    // The ATerm text is only wanted by an IO that writes the store.
+    if ev.io.writes_store() {
+        ev.io
+            .store_add_derivation(&drv_path, &inst.drv.to_aterm(&dir))
+            .map_err(|e| derr(e, pos))?;
+    }
+    let known = KnownDrv {
+        outputs: inst
+            .drv_hash
+            .iter()
+            .map(|(o, h)| (Box::from(o.as_str()), *h))
+            .collect(),
+        input_drvs: inst.drv.input_drvs.into_keys().collect(),
+        input_srcs: inst.drv.input_srcs.into_iter().collect(),
+    };
+    DRVS.with(|d| d.borrow_mut().insert(inst.drv_path, known));
+    let mut out = Vec::with_capacity(inst.output_paths.len() + 1);
     let mut dctx = Context::default();
     dctx.insert(Rc::from(format!("={drv_path}").as_str()));
-    out.push((
-        "drvPath".to_string(),
-        Value::string_ctx(drv_path.clone(), dctx),
-    ));
+    out.push(Attr {
+        name: Sym::new("drvPath"),
+        value: Value::string_ctx(drv_path.clone(), dctx),
+        pos: Pos::NONE,
+    });
     for (o, p) in inst.output_paths.iter() {
         let mut octx = Context::default();
         octx.insert(Rc::from(format!("!{o}!{drv_path}").as_str()));
-        out.push((o.clone(), Value::string_ctx(dir.print(p), octx)));
+        out.push(Attr {
+            name: Sym::new(o),
+            value: Value::string_ctx(dir.print(p), octx),
+            pos: Pos::NONE,
+        });
     }
-    Ok(Value::attrs(Attrs::from_unsorted(
-        out.into_iter()
-            .map(|(n, v)| Attr {
-                name: Sym::new(&n),
-                value: v,
-                pos: Pos::NONE,
-            })
-            .collect(),
-    )))
+    Ok(Value::attrs(Attrs::from_unsorted(out)))
 }

@@ -8,7 +8,7 @@ use crate::eval::Eval;
 use crate::prim;
 use crate::source::Pos;
 use crate::symbol::Sym;
-use crate::value::{Attr, Attrs, Context, PrimOp, Value};
+use crate::value::{Attr, Attrs, Context, NixString, PrimOp, Value};
 use std::cmp::Ordering;
 use std::rc::Rc;
 
@@ -37,14 +37,61 @@ pub static OPS: &[PrimOp] = &[
     ),
 ];
 
+/// A string argument after coercion: the string value itself when it already is one
+/// (strings are immutable, so there is no need to copy its text), else the coerced text.
+enum Coerced {
+    Shared(Rc<NixString>),
+    Owned(String, Context),
+}
+
+impl Coerced {
+    fn as_str(&self) -> &str {
+        match self {
+            Coerced::Shared(s) => &s.s,
+            Coerced::Owned(s, _) => s,
+        }
+    }
+    fn ctx(&self) -> &Context {
+        match self {
+            Coerced::Shared(s) => &s.ctx,
+            Coerced::Owned(_, c) => c,
+        }
+    }
+    fn into_value(self) -> Value {
+        match self {
+            Coerced::Shared(s) => Value::String(s),
+            Coerced::Owned(s, c) => Value::string_ctx(s, c),
+        }
+    }
+}
+
+/// `coerce_to_string` without the copy when `v` is a string.
+fn coerce(ev: &mut Eval, v: &Value, pos: Pos, coerce_more: bool) -> EResult<Coerced> {
+    let v = ev.force(v)?;
+    if let Value::String(s) = &v {
+        return Ok(Coerced::Shared(s.clone()));
+    }
+    let (s, ctx) = ev.coerce_to_string(&v, pos, coerce_more, false)?;
+    Ok(Coerced::Owned(s, ctx))
+}
+
 fn to_string(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let (s, ctx) = ev.coerce_to_string(&a[0], pos, true, false)?;
-    Ok(Value::string_ctx(s, ctx))
+    let v = ev.force(&a[0])?;
+    match v {
+        Value::String(_) => Ok(v),
+        // The common case of a number in a string, without a detour through a buffer
+        // that grows.
+        Value::Int(i) => Ok(Value::string(i.to_string())),
+        _ => {
+            let (s, ctx) = ev.coerce_to_string(&v, pos, true, false)?;
+            Ok(Value::string_ctx(s, ctx))
+        }
+    }
 }
 
 fn string_length(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let (s, _) = ev.coerce_to_string(&a[0], pos, false, false)?;
-    Ok(Value::Int(s.len() as i64))
+    let s = coerce(ev, &a[0], pos, false)?;
+    Ok(Value::Int(s.as_str().len() as i64))
 }
 
 /// Byte-based slicing that never splits inside a UTF-8 sequence (lossy on the edges).
@@ -58,12 +105,18 @@ fn byte_slice(s: &str, start: usize, len: usize) -> String {
 fn substring(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let start = ev.expect_int(&a[0], pos)?;
     let len = ev.expect_int(&a[1], pos)?;
-    let (s, ctx) = ev.coerce_to_string(&a[2], pos, false, false)?;
+    let s = coerce(ev, &a[2], pos, false)?;
     if start < 0 {
         return err("negative start position in 'substring'", pos);
     }
     let len = if len < 0 { usize::MAX } else { len as usize };
-    Ok(Value::string_ctx(byte_slice(&s, start as usize, len), ctx))
+    if start == 0 && len >= s.as_str().len() {
+        return Ok(s.into_value());
+    }
+    Ok(Value::string_ctx(
+        byte_slice(s.as_str(), start as usize, len),
+        s.ctx().clone(),
+    ))
 }
 
 fn concat_strings_sep(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
@@ -95,11 +148,33 @@ fn replace_strings(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         froms.push(ev.force_str(f, pos)?);
     }
     let mut tos: Vec<Option<Rc<crate::value::NixString>>> = vec![None; to.len()];
-    let mut out = String::new();
+    let mut out = String::with_capacity(s.s.len());
     let mut ctx = s.ctx.clone();
     let bytes = s.s.as_bytes();
+    // Where a match can start: the first bytes of the patterns. A pattern is valid
+    // UTF-8, so its first byte never continues a character, and the text between two
+    // candidates can be copied in one piece. An empty pattern matches everywhere.
+    let mut starts = [false; 256];
+    let mut any_empty = false;
+    for f in froms.iter() {
+        match f.as_bytes().first() {
+            Some(b) => starts[*b as usize] = true,
+            None => any_empty = true,
+        }
+    }
     let mut p = 0;
     while p <= bytes.len() {
+        if !any_empty {
+            let run = bytes[p..]
+                .iter()
+                .position(|b| starts[*b as usize])
+                .unwrap_or(bytes.len() - p);
+            out.push_str(&s.s[p..p + run]);
+            p += run;
+            if p == bytes.len() {
+                break;
+            }
+        }
         let mut matched = false;
         for (i, f) in froms.iter().enumerate() {
             if bytes[p..].starts_with(f.as_bytes()) {
@@ -318,13 +393,14 @@ fn split(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 }
 
 fn base_name_of(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let (s, ctx) = ev.coerce_to_string(&a[0], pos, false, false)?;
-    let t = s.strip_suffix('/').unwrap_or(&s);
+    let s = coerce(ev, &a[0], pos, false)?;
+    let t = s.as_str();
+    let t = t.strip_suffix('/').unwrap_or(t);
     let base = match t.rfind('/') {
         Some(i) => &t[i + 1..],
         None => t,
     };
-    Ok(Value::string_ctx(base, ctx))
+    Ok(Value::string_ctx(base, s.ctx().clone()))
 }
 
 fn dir_of(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
@@ -461,7 +537,8 @@ pub fn hex(bytes: &[u8]) -> String {
 fn hash_string(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     use sha2::Digest;
     let algo = ev.force_str(&a[0], pos)?;
-    let s = ev.force_str(&a[1], pos)?;
+    let s = ev.expect_string(&a[1], pos)?;
+    let s = s.as_str();
     let h = match algo.as_str() {
         "md5" => hex(&md5::Md5::digest(s.as_bytes())),
         "sha1" => hex(&sha1::Sha1::digest(s.as_bytes())),
@@ -571,8 +648,11 @@ fn append_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 }
 
 fn discard_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let (s, _) = ev.coerce_to_string(&a[0], pos, false, false)?;
-    Ok(Value::string(s))
+    let s = coerce(ev, &a[0], pos, false)?;
+    if s.ctx().is_empty() {
+        return Ok(s.into_value());
+    }
+    Ok(Value::string(s.as_str()))
 }
 
 fn discard_output_dependency(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
