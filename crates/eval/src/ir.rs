@@ -1,6 +1,7 @@
 //! The evaluator's intermediate representation: the rowan tree lowered once into compact
 //! nodes with variables resolved to (depth, slot). IR lives for the whole process
-//! (leaked, like the C++ evaluator's AST), so thunks can point at it with `&'static`.
+//! (leaked, like the C++ evaluator's AST), so thunks can point at it with `&'static`;
+//! nodes come from a per-thread arena that is never freed.
 
 use crate::source::Pos;
 use crate::symbol::Sym;
@@ -170,8 +171,20 @@ pub enum Expr {
     CurPos(Pos),
 }
 
+thread_local! {
+    /// This thread's IR nodes: one chunked bump arena that is never freed (the IR lives
+    /// as long as the process), so a node costs a pointer bump instead of a `malloc`,
+    /// and nodes pack without the allocator's per-size rounding.
+    static ARENA: &'static bumpalo::Bump = Box::leak(Box::new(bumpalo::Bump::new()));
+}
+
+/// The arena `leak` allocates from, for callers that allocate many nodes in a row.
+pub fn arena() -> &'static bumpalo::Bump {
+    ARENA.with(|a| *a)
+}
+
 pub fn leak(e: Expr) -> E {
-    Box::leak(Box::new(e))
+    arena().alloc(e)
 }
 
 impl Expr {

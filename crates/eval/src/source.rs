@@ -1,7 +1,7 @@
 //! Source files known to the evaluator and the rendering of positions (`at FILE:LINE:COL:`
 //! plus the source excerpt with a caret), in the shape Nix 2.8 prints them.
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 
 /// A compact source position: file id + byte offset. `Pos::NONE` means "no position".
@@ -33,7 +33,10 @@ pub enum Origin {
 pub struct SourceFile {
     pub origin: Origin,
     pub text: Rc<str>,
-    line_starts: Vec<u32>,
+    /// Offsets where lines start, computed on the first position lookup: most texts are
+    /// parsed and evaluated without ever printing a position, and the scan is a pass
+    /// over the whole text.
+    line_starts: OnceCell<Vec<u32>>,
 }
 
 thread_local! {
@@ -42,18 +45,12 @@ thread_local! {
 
 /// Registers a source text and returns its file id.
 pub fn add_source(origin: Origin, text: Rc<str>) -> u32 {
-    let mut line_starts = vec![0u32];
-    for (i, b) in text.bytes().enumerate() {
-        if b == b'\n' {
-            line_starts.push(i as u32 + 1);
-        }
-    }
     FILES.with(|f| {
         let mut f = f.borrow_mut();
         f.push(Rc::new(SourceFile {
             origin,
             text,
-            line_starts,
+            line_starts: OnceCell::new(),
         }));
         (f.len() - 1) as u32
     })
@@ -75,11 +72,12 @@ pub fn resolve(pos: Pos) -> Option<LineCol> {
         return None;
     }
     let file = source(pos.file)?;
-    let line_idx = match file.line_starts.binary_search(&pos.off) {
+    let starts = file.line_starts();
+    let line_idx = match starts.binary_search(&pos.off) {
         Ok(i) => i,
         Err(i) => i.saturating_sub(1),
     };
-    let start = file.line_starts[line_idx] as usize;
+    let start = starts[line_idx] as usize;
     let off = (pos.off as usize).min(file.text.len());
     let col = file
         .text
@@ -95,6 +93,19 @@ pub fn resolve(pos: Pos) -> Option<LineCol> {
 }
 
 impl SourceFile {
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            let mut starts = vec![0u32];
+            starts.extend(
+                self.text
+                    .bytes()
+                    .enumerate()
+                    .filter(|(_, b)| *b == b'\n')
+                    .map(|(i, _)| i as u32 + 1),
+            );
+            starts
+        })
+    }
     /// The name used in `at NAME:L:C:` lines.
     pub fn display_name(&self) -> String {
         match &self.origin {
@@ -110,9 +121,9 @@ impl SourceFile {
         }
     }
     fn line(&self, n: usize) -> Option<&str> {
-        let start = *self.line_starts.get(n.checked_sub(1)?)? as usize;
-        let end = self
-            .line_starts
+        let starts = self.line_starts();
+        let start = *starts.get(n.checked_sub(1)?)? as usize;
+        let end = starts
             .get(n)
             .map(|e| *e as usize - 1)
             .unwrap_or(self.text.len());
@@ -144,7 +155,7 @@ pub fn render_pos_block(pos: Pos) -> String {
     let file = &lc.file;
     let get = |n: usize| -> Option<&str> {
         let l = file.line(n)?;
-        if matches!(file.origin, Origin::File(_)) && n == file.line_starts.len() {
+        if matches!(file.origin, Origin::File(_)) && n == file.line_starts().len() {
             return None;
         }
         Some(l.trim_end_matches('\r'))

@@ -58,7 +58,10 @@ fn read_source(ev: &mut Eval, path: &str, pos: Pos) -> EResult<(String, String)>
         _ => {}
     }
     let bytes = ev.io.read_file(&p).map_err(|e| io_err(e, pos))?;
-    Ok((p, String::from_utf8_lossy(&bytes).into_owned()))
+    // Valid UTF-8 (nearly every file) is taken as is: no lossy pass, no copy.
+    let text = String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    Ok((p, text))
 }
 
 fn dir_name(p: &str) -> String {

@@ -1,75 +1,80 @@
 //! The fast parser's syntax tree: only what lowering needs (shapes, names, spans), with
-//! strings already unescaped and indented strings already stripped.
+//! strings already unescaped and indented strings already stripped. Every node, list
+//! and unescaped text lives in one bump arena per parse (see `grammar::parse`): building
+//! the tree is a pointer bump per node and dropping it frees a few chunks, where a
+//! `Box` per node cost a `malloc` and a recursive `free` for each.
 
 use crate::ir::BinOp;
 use crate::symbol::Sym;
 
 /// A node and its span: from its first token's start to its last token's end (what
 /// rnix's nodes cover; positions and `assert` texts are taken from it).
-pub struct Node {
+pub struct Node<'a> {
     pub start: u32,
     pub end: u32,
-    pub kind: Kind,
+    pub kind: Kind<'a>,
 }
 
-pub enum Kind {
+pub type P<'a> = &'a Node<'a>;
+
+pub enum Kind<'a> {
     Int(i64),
     Float(f64),
     /// The text is the span.
     Uri,
     Ident(Sym),
-    Str(Vec<StrPart>),
+    Str(&'a [StrPart<'a>]),
     /// An absolute, relative or home path; the first part is always a literal.
-    Path(PathKind, Vec<StrPart>),
+    Path(PathKind, &'a [StrPart<'a>]),
     /// `<name>`; the text is the span.
     SearchPath,
-    List(Vec<Node>),
+    List(&'a [Node<'a>]),
     Attrs {
         rec: bool,
-        entries: Vec<Entry>,
+        entries: &'a [Entry<'a>],
     },
     LetIn {
-        entries: Vec<Entry>,
-        body: Box<Node>,
+        entries: &'a [Entry<'a>],
+        body: P<'a>,
     },
-    LegacyLet(Vec<Entry>),
+    LegacyLet(&'a [Entry<'a>]),
     Select {
-        e: Box<Node>,
-        path: Vec<Attr>,
-        default: Option<Box<Node>>,
+        e: P<'a>,
+        path: &'a [Attr<'a>],
+        default: Option<P<'a>>,
     },
     HasAttr {
-        e: Box<Node>,
-        path: Vec<Attr>,
+        e: P<'a>,
+        path: &'a [Attr<'a>],
     },
     Lambda {
-        param: Param,
-        body: Box<Node>,
+        param: Param<'a>,
+        body: P<'a>,
     },
     Apply {
-        f: Box<Node>,
-        arg: Box<Node>,
+        f: P<'a>,
+        arg: P<'a>,
     },
-    Paren(Box<Node>),
+    Paren(P<'a>),
     If {
-        cond: Box<Node>,
-        then: Box<Node>,
-        els: Box<Node>,
+        cond: P<'a>,
+        then: P<'a>,
+        els: P<'a>,
     },
     Assert {
-        cond: Box<Node>,
-        body: Box<Node>,
+        cond: P<'a>,
+        body: P<'a>,
     },
     With {
-        ns: Box<Node>,
-        body: Box<Node>,
+        ns: P<'a>,
+        body: P<'a>,
     },
-    Not(Box<Node>),
-    Neg(Box<Node>),
+    Not(P<'a>),
+    Neg(P<'a>),
     Bin {
         op: BinOp,
-        l: Box<Node>,
-        r: Box<Node>,
+        l: P<'a>,
+        r: P<'a>,
     },
 }
 
@@ -80,52 +85,53 @@ pub enum PathKind {
     Home,
 }
 
-pub enum StrPart {
-    /// Unescaped text; may be empty (lowering drops empty pieces).
-    Lit(String),
+pub enum StrPart<'a> {
+    /// Unescaped text (a slice of the source when nothing had to change); may be
+    /// empty (lowering drops empty pieces).
+    Lit(&'a str),
     /// An interpolation and the position of its `${`.
-    Interp(Node, u32),
+    Interp(Node<'a>, u32),
 }
 
-pub struct Attr {
+pub struct Attr<'a> {
     pub start: u32,
     pub end: u32,
     /// End of the token before this attribute (where Nix places `inherit`ed names).
     pub prev_end: u32,
-    pub kind: AttrKind,
+    pub kind: AttrKind<'a>,
 }
 
-pub enum AttrKind {
+pub enum AttrKind<'a> {
     Ident(Sym),
-    Str(Vec<StrPart>),
+    Str(&'a [StrPart<'a>]),
     /// `${e}`.
-    Dynamic(Box<Node>),
+    Dynamic(P<'a>),
 }
 
-pub enum Entry {
+pub enum Entry<'a> {
     Inherit {
         /// End of the token before `inherit`.
         prev_end: u32,
-        from: Option<Node>,
-        attrs: Vec<Attr>,
+        from: Option<P<'a>>,
+        attrs: &'a [Attr<'a>],
     },
     Value {
-        path: Vec<Attr>,
-        value: Node,
+        path: &'a [Attr<'a>],
+        value: Node<'a>,
     },
 }
 
-pub enum Param {
+pub enum Param<'a> {
     Ident(Sym),
     Pattern {
-        entries: Vec<PatEntry>,
+        entries: &'a [PatEntry<'a>],
         ellipsis: bool,
         bind: Option<Sym>,
     },
 }
 
-pub struct PatEntry {
+pub struct PatEntry<'a> {
     pub name: Sym,
     pub pos: u32,
-    pub default: Option<Node>,
+    pub default: Option<Node<'a>>,
 }

@@ -1,13 +1,16 @@
-//! The fast parser's grammar: recursive descent over the token vector, one function per
-//! precedence level, following rnix 0.15's grammar decision for decision (what it
-//! accepts, how it groups, where its nodes start and end), so that lowering sees the
-//! same shapes as it would from rnix's tree. Any error is a refusal; rnix then parses
+//! The fast parser's grammar: recursive descent over the lexer's token stream, with
+//! precedence climbing for the binary operators, following rnix 0.15's grammar
+//! decision for decision (what it accepts, how it groups, where its nodes start and
+//! end), so that lowering sees the same shapes as it would from rnix's tree. Any error is a refusal; rnix then parses
 //! the text again and reports the error.
 
 use super::ast::*;
-use super::lex::{Refused, Tok, T};
+use super::lex::{Lexer, Refused, Tok, T};
 use crate::ir::BinOp;
 use crate::symbol::Sym;
+use bumpalo::collections::Vec as BVec;
+use bumpalo::Bump;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -21,8 +24,14 @@ const MAX_NEST: u32 = 4000;
 
 pub struct Parser<'s> {
     src: &'s str,
-    toks: Vec<Tok>,
+    /// Where the tree is built.
+    a: &'s Bump,
+    /// The token stream; `lx.out[i]` is the current token, and `lx.out[i - 1]` (when
+    /// `i > 0`) the one before it.
+    lx: Lexer<'s>,
     i: usize,
+    /// The lexer refused the text: the stream was cut short with `Eof`.
+    failed: bool,
     depth: u32,
     nest: u32,
     /// Names already interned in this text: most identifiers repeat, and this map's
@@ -61,24 +70,79 @@ impl Hasher for WordHasher {
     }
 }
 
-pub fn parse(src: &str, toks: Vec<Tok>) -> R<Node> {
+/// Tokens the parser may look at beyond the current one.
+const LOOKAHEAD: usize = 3;
+/// Tokens lexed per refill.
+const BATCH: usize = 1024;
+
+pub fn parse<'s>(src: &'s str, a: &'s Bump) -> R<Node<'s>> {
+    let mut lx = Lexer::new(src)?;
+    lx.fill(BATCH)?;
     let mut p = Parser {
         src,
-        toks,
+        a,
+        lx,
         i: 0,
+        failed: false,
         depth: 0,
         nest: 0,
         syms: HashMap::default(),
     };
-    let e = p.expr()?;
+    let e = p.expr();
+    if p.failed {
+        return Err(Refused);
+    }
+    let e = e?;
     if p.peek() != T::Eof {
         return Err(Refused);
     }
     Ok(e)
 }
 
-fn node(start: u32, end: u32, kind: Kind) -> Node {
+fn node(start: u32, end: u32, kind: Kind<'_>) -> Node<'_> {
     Node { start, end, kind }
+}
+
+/// Moves a node into the arena.
+#[inline]
+fn bx<'s>(a: &'s Bump, n: Node<'s>) -> P<'s> {
+    a.alloc(n)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Assoc {
+    Left,
+    Right,
+    /// One operator per operand chain: `a == b == c` is a syntax error.
+    Non,
+}
+
+/// Where `!` sits: its operand is everything from `+`/`-` up, and it may stand
+/// wherever an operand of `//` or a lower level may.
+const NOT_LEVEL: u8 = 7;
+
+/// Precedence level (higher binds tighter), associativity and operator of a binary
+/// operator token, as rnix 0.15 orders them.
+#[inline]
+fn binop(k: T) -> Option<(u8, Assoc, BinOp)> {
+    Some(match k {
+        T::Impl => (1, Assoc::Right, BinOp::Impl),
+        T::OrOr => (2, Assoc::Left, BinOp::Or),
+        T::AndAnd => (3, Assoc::Left, BinOp::And),
+        T::Eq => (4, Assoc::Non, BinOp::Eq),
+        T::Neq => (4, Assoc::Non, BinOp::Neq),
+        T::Lt => (5, Assoc::Non, BinOp::Lt),
+        T::Le => (5, Assoc::Non, BinOp::Le),
+        T::Gt => (5, Assoc::Non, BinOp::Gt),
+        T::Ge => (5, Assoc::Non, BinOp::Ge),
+        T::Update => (6, Assoc::Right, BinOp::Update),
+        T::Add => (8, Assoc::Left, BinOp::Add),
+        T::Sub => (8, Assoc::Left, BinOp::Sub),
+        T::Mul => (9, Assoc::Left, BinOp::Mul),
+        T::Div => (9, Assoc::Left, BinOp::Div),
+        T::Concat => (10, Assoc::Right, BinOp::Concat),
+        _ => return None,
+    })
 }
 
 fn is_fn_arg(k: T) -> bool {
@@ -103,20 +167,47 @@ fn is_fn_arg(k: T) -> bool {
 impl<'s> Parser<'s> {
     #[inline]
     fn peek(&self) -> T {
-        self.toks[self.i].k
+        self.tok().k
     }
     #[inline]
     fn peek_at(&self, n: usize) -> T {
-        self.toks.get(self.i + n).map(|t| t.k).unwrap_or(T::Eof)
+        debug_assert!(n <= LOOKAHEAD);
+        self.lx.out.get(self.i + n).map(|t| t.k).unwrap_or(T::Eof)
     }
     #[inline]
     fn tok(&self) -> Tok {
-        self.toks[self.i]
+        // The stream always holds the current token (`Eof` at the end).
+        self.lx.out.get(self.i).copied().unwrap_or(Tok {
+            k: T::Eof,
+            start: self.src.len() as u32,
+            end: self.src.len() as u32,
+            trivia_before: false,
+        })
     }
     #[inline]
     fn bump(&mut self) {
-        if self.i + 1 < self.toks.len() {
+        if self.i + LOOKAHEAD + 1 >= self.lx.out.len() {
+            self.refill();
+        }
+        if self.i + 1 < self.lx.out.len() {
             self.i += 1;
+        }
+    }
+    /// Lexes the next batch, first dropping consumed tokens (all but the one before the
+    /// current token) once there are many.
+    #[cold]
+    fn refill(&mut self) {
+        if self.lx.done {
+            return;
+        }
+        if self.i > 4 * BATCH {
+            let drop = self.i - 1;
+            self.lx.out.drain(..drop);
+            self.i -= drop;
+        }
+        if self.lx.fill(self.i + BATCH).is_err() {
+            self.failed = true;
+            self.lx.stop();
         }
     }
     #[inline]
@@ -134,7 +225,7 @@ impl<'s> Parser<'s> {
         if self.i == 0 {
             0
         } else {
-            self.toks[self.i - 1].end
+            self.lx.out.get(self.i - 1).map(|t| t.end).unwrap_or(0)
         }
     }
     #[inline]
@@ -154,7 +245,7 @@ impl<'s> Parser<'s> {
         Ok(())
     }
 
-    pub fn expr(&mut self) -> R<Node> {
+    pub fn expr(&mut self) -> R<Node<'s>> {
         if self.depth >= MAX_EXPR_DEPTH {
             return Err(Refused);
         }
@@ -164,7 +255,7 @@ impl<'s> Parser<'s> {
         r
     }
 
-    fn expr_inner(&mut self) -> R<Node> {
+    fn expr_inner(&mut self) -> R<Node<'s>> {
         let start = self.tok().start;
         match self.peek() {
             T::Let => {
@@ -175,172 +266,90 @@ impl<'s> Parser<'s> {
                     Ok(node(start, self.last_end(), Kind::LegacyLet(entries)))
                 } else {
                     let entries = self.set(T::In)?;
-                    let body = Box::new(self.expr()?);
+                    let body = bx(self.a, self.expr()?);
                     Ok(node(start, body.end, Kind::LetIn { entries, body }))
                 }
             }
             T::With => {
                 self.bump();
-                let ns = Box::new(self.expr()?);
+                let ns = bx(self.a, self.expr()?);
                 self.expect(T::Semi)?;
-                let body = Box::new(self.expr()?);
+                let body = bx(self.a, self.expr()?);
                 Ok(node(start, body.end, Kind::With { ns, body }))
             }
             T::If => {
                 self.bump();
-                let cond = Box::new(self.expr()?);
+                let cond = bx(self.a, self.expr()?);
                 self.expect(T::Then)?;
-                let then = Box::new(self.expr()?);
+                let then = bx(self.a, self.expr()?);
                 self.expect(T::Else)?;
-                let els = Box::new(self.expr()?);
+                let els = bx(self.a, self.expr()?);
                 Ok(node(start, els.end, Kind::If { cond, then, els }))
             }
             T::Assert => {
                 self.bump();
-                let cond = Box::new(self.expr()?);
+                let cond = bx(self.a, self.expr()?);
                 self.expect(T::Semi)?;
-                let body = Box::new(self.expr()?);
+                let body = bx(self.a, self.expr()?);
                 Ok(node(start, body.end, Kind::Assert { cond, body }))
             }
-            _ => self.implication(),
+            _ => self.binary(1),
         }
     }
 
-    fn bin(&self, op: BinOp, l: Node, r: Node) -> Node {
+    fn bin(&self, op: BinOp, l: Node<'s>, r: Node<'s>) -> Node<'s> {
         node(
             l.start,
             r.end,
             Kind::Bin {
                 op,
-                l: Box::new(l),
-                r: Box::new(r),
+                l: bx(self.a, l),
+                r: bx(self.a, r),
             },
         )
     }
 
-    fn implication(&mut self) -> R<Node> {
-        let l = self.or()?;
-        if self.peek() == T::Impl {
-            self.bump();
-            self.enter()?;
-            let r = self.implication()?;
-            self.nest -= 1;
-            return Ok(self.bin(BinOp::Impl, l, r));
-        }
-        Ok(l)
-    }
-
-    fn or(&mut self) -> R<Node> {
-        let mut l = self.and()?;
-        while self.peek() == T::OrOr {
-            self.bump();
-            let r = self.and()?;
-            l = self.bin(BinOp::Or, l, r);
-        }
-        Ok(l)
-    }
-
-    fn and(&mut self) -> R<Node> {
-        let mut l = self.equal()?;
-        while self.peek() == T::AndAnd {
-            self.bump();
-            let r = self.equal()?;
-            l = self.bin(BinOp::And, l, r);
-        }
-        Ok(l)
-    }
-
-    fn equal(&mut self) -> R<Node> {
-        let l = self.compare()?;
-        let op = match self.peek() {
-            T::Eq => BinOp::Eq,
-            T::Neq => BinOp::Neq,
-            _ => return Ok(l),
-        };
-        self.bump();
-        let r = self.compare()?;
-        Ok(self.bin(op, l, r))
-    }
-
-    fn compare(&mut self) -> R<Node> {
-        let l = self.update()?;
-        let op = match self.peek() {
-            T::Lt => BinOp::Lt,
-            T::Le => BinOp::Le,
-            T::Gt => BinOp::Gt,
-            T::Ge => BinOp::Ge,
-            _ => return Ok(l),
-        };
-        self.bump();
-        let r = self.update()?;
-        Ok(self.bin(op, l, r))
-    }
-
-    fn update(&mut self) -> R<Node> {
-        let l = self.not()?;
-        if self.peek() == T::Update {
-            self.bump();
-            self.enter()?;
-            let r = self.update()?;
-            self.nest -= 1;
-            return Ok(self.bin(BinOp::Update, l, r));
-        }
-        Ok(l)
-    }
-
-    fn not(&mut self) -> R<Node> {
-        if self.peek() == T::Not {
+    /// The binary operators and `!` by precedence climbing: one call per operand
+    /// instead of one per precedence level. It takes what rnix's one-function-per-level
+    /// grammar takes: left-associative levels loop, `->`, `//` and `++` recurse to the
+    /// right, and `==`/`!=` and the comparisons take one operator, so that after them
+    /// an operator of the same level (or one a deeper level left) stays unconsumed.
+    fn binary(&mut self, min: u8) -> R<Node<'s>> {
+        let mut l = if min <= NOT_LEVEL && self.peek() == T::Not {
             let start = self.tok().start;
             self.bump();
             self.enter()?;
-            let e = self.not()?;
+            let e = self.binary(NOT_LEVEL)?;
             self.nest -= 1;
-            return Ok(node(start, e.end, Kind::Not(Box::new(e))));
-        }
-        self.add()
-    }
-
-    fn add(&mut self) -> R<Node> {
-        let mut l = self.mul()?;
-        loop {
-            let op = match self.peek() {
-                T::Add => BinOp::Add,
-                T::Sub => BinOp::Sub,
-                _ => return Ok(l),
+            node(start, e.end, Kind::Not(bx(self.a, e)))
+        } else {
+            self.has_attr()?
+        };
+        // Level of the last operator taken here: rnix's function for a lower level
+        // never takes an operator of a higher one.
+        let mut last = u8::MAX;
+        let mut last_non_assoc = false;
+        while let Some((p, assoc, op)) = binop(self.peek()) {
+            if p < min || p > last || (p == last && last_non_assoc) {
+                break;
+            }
+            self.bump();
+            let r = if assoc == Assoc::Right {
+                self.enter()?;
+                let r = self.binary(p)?;
+                self.nest -= 1;
+                r
+            } else {
+                self.binary(p + 1)?
             };
-            self.bump();
-            let r = self.mul()?;
             l = self.bin(op, l, r);
-        }
-    }
-
-    fn mul(&mut self) -> R<Node> {
-        let mut l = self.concat()?;
-        loop {
-            let op = match self.peek() {
-                T::Mul => BinOp::Mul,
-                T::Div => BinOp::Div,
-                _ => return Ok(l),
-            };
-            self.bump();
-            let r = self.concat()?;
-            l = self.bin(op, l, r);
-        }
-    }
-
-    fn concat(&mut self) -> R<Node> {
-        let l = self.has_attr()?;
-        if self.peek() == T::Concat {
-            self.bump();
-            self.enter()?;
-            let r = self.concat()?;
-            self.nest -= 1;
-            return Ok(self.bin(BinOp::Concat, l, r));
+            last = p;
+            last_non_assoc = assoc == Assoc::Non;
         }
         Ok(l)
     }
 
-    fn has_attr(&mut self) -> R<Node> {
+    fn has_attr(&mut self) -> R<Node<'s>> {
         let mut e = self.negate()?;
         while self.peek() == T::Question {
             self.bump();
@@ -349,7 +358,7 @@ impl<'s> Parser<'s> {
                 e.start,
                 self.last_end(),
                 Kind::HasAttr {
-                    e: Box::new(e),
+                    e: bx(self.a, e),
                     path,
                 },
             );
@@ -357,19 +366,19 @@ impl<'s> Parser<'s> {
         Ok(e)
     }
 
-    fn negate(&mut self) -> R<Node> {
+    fn negate(&mut self) -> R<Node<'s>> {
         if self.peek() == T::Sub {
             let start = self.tok().start;
             self.bump();
             self.enter()?;
             let e = self.negate()?;
             self.nest -= 1;
-            return Ok(node(start, e.end, Kind::Neg(Box::new(e))));
+            return Ok(node(start, e.end, Kind::Neg(bx(self.a, e))));
         }
         self.apply()
     }
 
-    fn apply(&mut self) -> R<Node> {
+    fn apply(&mut self) -> R<Node<'s>> {
         let mut f = self.simple()?;
         while is_fn_arg(self.peek()) {
             let arg = self.simple()?;
@@ -377,22 +386,22 @@ impl<'s> Parser<'s> {
                 f.start,
                 arg.end,
                 Kind::Apply {
-                    f: Box::new(f),
-                    arg: Box::new(arg),
+                    f: bx(self.a, f),
+                    arg: bx(self.a, arg),
                 },
             );
         }
         Ok(f)
     }
 
-    fn simple(&mut self) -> R<Node> {
+    fn simple(&mut self) -> R<Node<'s>> {
         self.enter()?;
         let r = self.simple_inner();
         self.nest -= 1;
         r
     }
 
-    fn simple_inner(&mut self) -> R<Node> {
+    fn simple_inner(&mut self) -> R<Node<'s>> {
         let t = self.tok();
         let start = t.start;
         let e = match t.k {
@@ -404,7 +413,7 @@ impl<'s> Parser<'s> {
                     return Err(Refused);
                 }
                 self.bump();
-                node(start, self.last_end(), Kind::Paren(Box::new(e)))
+                node(start, self.last_end(), Kind::Paren(bx(self.a, e)))
             }
             T::Rec => {
                 self.bump();
@@ -426,7 +435,7 @@ impl<'s> Parser<'s> {
                 if pattern {
                     let param = self.pattern(false, None)?;
                     self.expect(T::Colon)?;
-                    let body = Box::new(self.expr()?);
+                    let body = bx(self.a, self.expr()?);
                     node(start, body.end, Kind::Lambda { param, body })
                 } else {
                     let entries = self.set(T::RBrace)?;
@@ -442,12 +451,12 @@ impl<'s> Parser<'s> {
             }
             T::LBrack => {
                 self.bump();
-                let mut items = Vec::new();
+                let mut items = BVec::new_in(self.a);
                 while !matches!(self.peek(), T::RBrack | T::Eof) {
                     items.push(self.simple()?);
                 }
                 self.expect(T::RBrack)?;
-                node(start, self.last_end(), Kind::List(items))
+                node(start, self.last_end(), Kind::List(items.into_bump_slice()))
             }
             T::StrStart => {
                 let parts = self.string()?;
@@ -460,7 +469,8 @@ impl<'s> Parser<'s> {
                     _ => PathKind::Home,
                 };
                 self.bump();
-                let mut parts = vec![StrPart::Lit(self.text(t).to_string())];
+                let mut parts = BVec::with_capacity_in(1, self.a);
+                parts.push(StrPart::Lit(self.text(t)));
                 if self.peek() == T::InterpStart {
                     if self.tok().trivia_before {
                         // rnix folds `./a ${x}` into the path with the whitespace inside
@@ -474,7 +484,7 @@ impl<'s> Parser<'s> {
                         }
                         match n.k {
                             T::PathAbs | T::PathRel | T::PathHome => {
-                                parts.push(StrPart::Lit(self.text(n).to_string()));
+                                parts.push(StrPart::Lit(self.text(n)));
                                 self.bump();
                             }
                             T::InterpStart => {
@@ -487,7 +497,11 @@ impl<'s> Parser<'s> {
                         }
                     }
                 }
-                node(start, self.last_end(), Kind::Path(kind, parts))
+                node(
+                    start,
+                    self.last_end(),
+                    Kind::Path(kind, parts.into_bump_slice()),
+                )
             }
             T::PathSearch => {
                 self.bump();
@@ -513,7 +527,7 @@ impl<'s> Parser<'s> {
                     T::Colon => {
                         self.bump();
                         self.bump();
-                        let body = Box::new(self.expr()?);
+                        let body = bx(self.a, self.expr()?);
                         node(
                             start,
                             body.end,
@@ -529,7 +543,7 @@ impl<'s> Parser<'s> {
                         self.expect(T::LBrace)?;
                         let param = self.pattern(true, Some(name))?;
                         self.expect(T::Colon)?;
-                        let body = Box::new(self.expr()?);
+                        let body = bx(self.a, self.expr()?);
                         node(start, body.end, Kind::Lambda { param, body })
                     }
                     _ => {
@@ -546,7 +560,7 @@ impl<'s> Parser<'s> {
                 let path = self.attrpath()?;
                 let default = if self.peek() == T::Or {
                     self.bump();
-                    Some(Box::new(self.simple()?))
+                    Some(bx(self.a, self.simple()?))
                 } else {
                     None
                 };
@@ -554,7 +568,7 @@ impl<'s> Parser<'s> {
                     start,
                     self.last_end(),
                     Kind::Select {
-                        e: Box::new(e),
+                        e: bx(self.a, e),
                         path,
                         default,
                     },
@@ -569,8 +583,8 @@ impl<'s> Parser<'s> {
                     start,
                     o.end,
                     Kind::Apply {
-                        f: Box::new(e),
-                        arg: Box::new(arg),
+                        f: bx(self.a, e),
+                        arg: bx(self.a, arg),
                     },
                 ))
             }
@@ -579,8 +593,8 @@ impl<'s> Parser<'s> {
     }
 
     /// After the `{` of a pattern.
-    fn pattern(&mut self, bound: bool, at: Option<Sym>) -> R<Param> {
-        let mut entries = Vec::new();
+    fn pattern(&mut self, bound: bool, at: Option<Sym>) -> R<Param<'s>> {
+        let mut entries = BVec::new_in(self.a);
         let mut ellipsis = false;
         if matches!(self.peek(), T::RBrace | T::Eof) {
             self.expect(T::RBrace)?;
@@ -634,15 +648,15 @@ impl<'s> Parser<'s> {
             bind = Some(self.sym(t));
         }
         Ok(Param::Pattern {
-            entries,
+            entries: entries.into_bump_slice(),
             ellipsis,
             bind,
         })
     }
 
     /// Bindings up to and including `until` (`}` or `in`).
-    fn set(&mut self, until: T) -> R<Vec<Entry>> {
-        let mut entries = Vec::new();
+    fn set(&mut self, until: T) -> R<&'s [Entry<'s>]> {
+        let mut entries = BVec::new_in(self.a);
         loop {
             let k = self.peek();
             if k == T::Eof || k == until {
@@ -655,11 +669,11 @@ impl<'s> Parser<'s> {
                     self.bump();
                     let e = self.expr()?;
                     self.expect(T::RParen)?;
-                    Some(e)
+                    Some(bx(self.a, e))
                 } else {
                     None
                 };
-                let mut attrs = Vec::new();
+                let mut attrs = BVec::new_in(self.a);
                 loop {
                     match self.peek() {
                         T::Semi => break,
@@ -671,7 +685,7 @@ impl<'s> Parser<'s> {
                 entries.push(Entry::Inherit {
                     prev_end,
                     from,
-                    attrs,
+                    attrs: attrs.into_bump_slice(),
                 });
             } else {
                 let path = self.attrpath()?;
@@ -682,22 +696,22 @@ impl<'s> Parser<'s> {
             }
         }
         self.expect(until)?;
-        Ok(entries)
+        Ok(entries.into_bump_slice())
     }
 
-    fn attrpath(&mut self) -> R<Vec<Attr>> {
-        let mut path = Vec::with_capacity(1);
+    fn attrpath(&mut self) -> R<&'s [Attr<'s>]> {
+        let mut path = BVec::with_capacity_in(1, self.a);
         loop {
             path.push(self.attr()?);
             if self.peek() == T::Dot {
                 self.bump();
             } else {
-                return Ok(path);
+                return Ok(path.into_bump_slice());
             }
         }
     }
 
-    fn attr(&mut self) -> R<Attr> {
+    fn attr(&mut self) -> R<Attr<'s>> {
         let prev_end = self.last_end();
         let t = self.tok();
         let kind = match t.k {
@@ -705,7 +719,7 @@ impl<'s> Parser<'s> {
                 self.bump();
                 let e = self.expr()?;
                 self.expect(T::InterpEnd)?;
-                AttrKind::Dynamic(Box::new(e))
+                AttrKind::Dynamic(bx(self.a, e))
             }
             T::StrStart => AttrKind::Str(self.string()?),
             T::Ident | T::Or => {
@@ -723,7 +737,7 @@ impl<'s> Parser<'s> {
     }
 
     /// A string from its opening quote to its end, unescaped and (for `''`) stripped.
-    fn string(&mut self) -> R<Vec<StrPart>> {
+    fn string(&mut self) -> R<&'s [StrPart<'s>]> {
         let open = self.tok();
         self.expect(T::StrStart)?;
         let multiline = open.end - open.start == 2;
@@ -735,7 +749,7 @@ impl<'s> Parser<'s> {
                 if !text.bytes().any(|c| c == b'\\' || c == b'"') {
                     self.bump();
                     self.bump();
-                    return Ok(vec![StrPart::Lit(text.to_string())]);
+                    return Ok(std::slice::from_ref(self.a.alloc(StrPart::Lit(text))));
                 }
             }
         }
@@ -760,13 +774,13 @@ impl<'s> Parser<'s> {
                 _ => return Err(Refused),
             }
         }
-        normalize(raw, multiline)
+        normalize(self.a, raw, multiline)
     }
 }
 
 enum Raw<'s> {
     Lit(&'s str),
-    Interp(Node, u32),
+    Interp(Node<'s>, u32),
 }
 
 fn all_spaces(s: &str) -> bool {
@@ -785,17 +799,19 @@ fn skip_blank_first_line(text: &str) -> Option<&str> {
 
 /// rnix's `normalized_parts`: indentation stripping for `''` strings (computed on the
 /// raw text, escapes included), then unescaping.
-fn normalize(raw: Vec<Raw<'_>>, multiline: bool) -> R<Vec<StrPart>> {
+fn normalize<'s>(a: &'s Bump, raw: Vec<Raw<'s>>, multiline: bool) -> R<&'s [StrPart<'s>]> {
     if !multiline {
-        return raw
-            .into_iter()
-            .map(|p| {
-                Ok(match p {
-                    Raw::Lit(t) => StrPart::Lit(unescape(t.as_bytes(), false)?),
-                    Raw::Interp(e, pos) => StrPart::Interp(e, pos),
-                })
-            })
-            .collect();
+        let mut out = BVec::with_capacity_in(raw.len(), a);
+        for p in raw {
+            out.push(match p {
+                Raw::Lit(t) => StrPart::Lit(match unescape(t.as_bytes(), false)? {
+                    Cow::Borrowed(b) => b,
+                    Cow::Owned(o) => a.alloc_str(&o),
+                }),
+                Raw::Interp(e, pos) => StrPart::Interp(e, pos),
+            });
+        }
+        return Ok(out.into_bump_slice());
     }
     let first_is_literal = matches!(raw.first(), Some(Raw::Lit(_)));
     let mut at_line_start = true;
@@ -835,7 +851,7 @@ fn normalize(raw: Vec<Raw<'_>>, multiline: bool) -> R<Vec<StrPart>> {
         }
     }
     let n = raw.len();
-    let mut out = Vec::with_capacity(n);
+    let mut out = BVec::with_capacity_in(n, a);
     let mut dropped = 0usize;
     at_line_start = true;
     for (i, part) in raw.into_iter().enumerate() {
@@ -895,18 +911,20 @@ fn normalize(raw: Vec<Raw<'_>>, multiline: bool) -> R<Vec<StrPart>> {
                         }
                     }
                 }
-                out.push(StrPart::Lit(unescape(&s, true)?));
+                out.push(StrPart::Lit(a.alloc_str(&unescape(&s, true)?)));
             }
         }
     }
-    Ok(out)
+    Ok(out.into_bump_slice())
 }
 
 /// Interprets escapes (`\n`, `''$`, …) the way rnix does.
-fn unescape(b: &[u8], multiline: bool) -> R<String> {
+fn unescape(b: &[u8], multiline: bool) -> R<Cow<'_, str>> {
     let special = if multiline { b'\'' } else { b'\\' };
     if !b.iter().any(|&c| c == special || (!multiline && c == b'"')) {
-        return String::from_utf8(b.to_vec()).map_err(|_| Refused);
+        return std::str::from_utf8(b)
+            .map(Cow::Borrowed)
+            .map_err(|_| Refused);
     }
     let mut out: Vec<u8> = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -968,5 +986,5 @@ fn unescape(b: &[u8], multiline: bool) -> R<String> {
             out.push(c);
         }
     }
-    String::from_utf8(out).map_err(|_| Refused)
+    String::from_utf8(out).map(Cow::Owned).map_err(|_| Refused)
 }

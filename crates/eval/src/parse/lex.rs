@@ -1,5 +1,5 @@
-//! The fast parser's lexer: the whole text becomes one vector of tokens, cut exactly
-//! where rnix 0.15's tokenizer cuts them (same start conditions for strings, paths and
+//! The fast parser's lexer: tokens on demand, cut exactly where rnix 0.15's tokenizer
+//! cuts them (same start conditions for strings, paths and
 //! interpolations, same heuristics for telling paths, URIs and operators apart).
 //!
 //! Any text rnix would turn into an error token, and anything this lexer does not model
@@ -100,61 +100,143 @@ enum Guess {
     Uri,
 }
 
+/// Byte classes, one table lookup per byte in the scanning loops.
+const C_PATH: u8 = 1;
+const C_URI: u8 = 2;
+const C_IDENT: u8 = 4;
+const C_SPACE: u8 = 8;
+/// Characters that continue rnix's look-ahead after an identifier's first character:
+/// path characters except `/`.
+const C_GUESS: u8 = 16;
+/// Alphanumerics, `_` and `-`: characters of both an identifier and that look-ahead.
+const C_WORD: u8 = 32;
+
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        let alnum = c.is_ascii_alphanumeric();
+        let mut k = 0;
+        if alnum || matches!(c, b'/' | b'_' | b'.' | b'+' | b'-') {
+            k |= C_PATH;
+            if c != b'/' {
+                k |= C_GUESS;
+            }
+        }
+        if k & C_PATH != 0
+            || matches!(
+                c,
+                b'%' | b'?' | b':' | b'@' | b'&' | b'=' | b'$' | b',' | b'!' | b'~' | b'*' | b'\''
+            )
+        {
+            k |= C_URI;
+        }
+        if alnum || matches!(c, b'_' | b'-' | b'\'') {
+            k |= C_IDENT;
+        }
+        // `char::is_whitespace` restricted to ASCII (non-ASCII outside strings is refused).
+        if matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+            k |= C_SPACE;
+        }
+        if alnum || matches!(c, b'_' | b'-') {
+            k |= C_WORD;
+        }
+        t[i] = k;
+        i += 1;
+    }
+    t
+};
+
+#[inline]
+fn is(c: u8, class: u8) -> bool {
+    CLASS[c as usize] & class != 0
+}
+
 #[inline]
 fn path_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'/' | b'_' | b'.' | b'+' | b'-')
+    is(c, C_PATH)
 }
 
 #[inline]
 fn uri_char(c: u8) -> bool {
-    path_char(c)
-        || matches!(
-            c,
-            b'%' | b'?' | b':' | b'@' | b'&' | b'=' | b'$' | b',' | b'!' | b'~' | b'*' | b'\''
-        )
+    is(c, C_URI)
 }
 
-/// `char::is_whitespace` restricted to ASCII (non-ASCII outside strings is refused).
 #[inline]
 fn space(c: u8) -> bool {
-    matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+    is(c, C_SPACE)
 }
 
 #[inline]
 fn ident_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'\'')
+    is(c, C_IDENT)
 }
 
-struct Lexer<'a> {
+/// Lexes on demand: the parser asks for tokens a batch at a time, so the tokens of a
+/// large file never exist all at once.
+pub struct Lexer<'a> {
     b: &'a [u8],
     pos: usize,
     ctx: Vec<Ctx>,
-    out: Vec<Tok>,
+    /// Tokens lexed and not yet dropped by the parser; the last one is `Eof` once the
+    /// end of the text is reached.
+    pub out: Vec<Tok>,
     trivia: bool,
+    /// `Eof` has been emitted.
+    pub done: bool,
 }
 
-/// Lexes `src` into tokens (trivia dropped, remembered as a flag on the next token),
-/// ending with an `Eof` token at the end of the text.
-pub fn lex(src: &str) -> Result<Vec<Tok>, Refused> {
-    if src.len() >= u32::MAX as usize {
-        return Err(Refused);
+impl<'a> Lexer<'a> {
+    pub fn new(src: &'a str) -> Result<Self, Refused> {
+        if src.len() >= u32::MAX as usize {
+            return Err(Refused);
+        }
+        Ok(Lexer {
+            b: src.as_bytes(),
+            pos: 0,
+            ctx: Vec::new(),
+            out: Vec::new(),
+            trivia: false,
+            done: false,
+        })
     }
-    let mut l = Lexer {
-        b: src.as_bytes(),
-        pos: 0,
-        ctx: Vec::new(),
-        // Roughly one token per five bytes of Nix source.
-        out: Vec::with_capacity(src.len() / 5 + 16),
-        trivia: false,
-    };
-    while l.next()? {}
-    let end = src.len() as u32;
-    l.out.push(Tok {
-        k: T::Eof,
-        start: end,
-        end,
-        trivia_before: l.trivia,
-    });
+
+    /// Lexes until `out` holds `want` tokens or the text ends (then with `Eof` last).
+    pub fn fill(&mut self, want: usize) -> Result<(), Refused> {
+        while !self.done && self.out.len() < want {
+            if !self.next()? {
+                let end = self.b.len() as u32;
+                self.out.push(Tok {
+                    k: T::Eof,
+                    start: end,
+                    end,
+                    trivia_before: self.trivia,
+                });
+                self.done = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the token stream here (after a refusal: the parser then stops).
+    pub fn stop(&mut self) {
+        let at = self.pos.min(self.b.len()) as u32;
+        self.out.push(Tok {
+            k: T::Eof,
+            start: at,
+            end: at,
+            trivia_before: false,
+        });
+        self.done = true;
+    }
+}
+
+/// Lexes all of `src` into tokens (trivia dropped, remembered as a flag on the next
+/// token), ending with an `Eof` token at the end of the text.
+pub fn lex(src: &str) -> Result<Vec<Tok>, Refused> {
+    let mut l = Lexer::new(src)?;
+    l.fill(usize::MAX)?;
     Ok(l.out)
 }
 
@@ -270,7 +352,7 @@ impl Lexer<'_> {
         Ok(true)
     }
 
-    /// Lexes one token (or one run of trivia); false at the end of the text.
+    /// Lexes one token (with the trivia before it); false at the end of the text.
     fn next(&mut self) -> Result<bool, Refused> {
         let start = self.pos;
         loop {
@@ -318,42 +400,53 @@ impl Lexer<'_> {
             break;
         }
         let b = self.b;
-        if self.pos >= b.len() {
-            return Ok(false);
-        }
-        if self.skip_while(space) > 0 {
-            self.trivia = true;
-            return Ok(true);
-        }
-        if b[self.pos] == b'#' {
-            self.skip_while(|c| c != b'\n');
-            self.trivia = true;
-            return Ok(true);
-        }
-        if self.starts_with(b"/*") {
-            self.pos += 2;
-            loop {
-                self.skip_while(|c| c != b'*');
-                if self.pos < b.len() {
+        // Whitespace and comments before the token, all in this one call.
+        loop {
+            let Some(&c) = b.get(self.pos) else {
+                return Ok(false);
+            };
+            if space(c) {
+                self.pos += 1;
+                while self.pos < b.len() && space(b[self.pos]) {
                     self.pos += 1;
                 }
-                match self.at(self.pos) {
-                    None => return self.error(start),
-                    Some(b'/') => {
+            } else if c == b'#' {
+                self.pos = match b[self.pos..].iter().position(|&c| c == b'\n') {
+                    Some(n) => self.pos + n,
+                    None => b.len(),
+                };
+            } else if c == b'/' && b.get(self.pos + 1) == Some(&b'*') {
+                let comment = self.pos;
+                self.pos += 2;
+                loop {
+                    self.skip_while(|c| c != b'*');
+                    if self.pos < b.len() {
                         self.pos += 1;
-                        self.trivia = true;
-                        return Ok(true);
                     }
-                    Some(_) => {}
+                    match self.at(self.pos) {
+                        None => return self.error(comment),
+                        Some(b'/') => {
+                            self.pos += 1;
+                            break;
+                        }
+                        Some(_) => {}
+                    }
                 }
+            } else {
+                break;
             }
+            self.trivia = true;
         }
+        let start = self.pos;
         if self.starts_with(b"...") {
             self.pos += 3;
             self.emit(T::Ellipsis, start);
             return Ok(true);
         }
         let c = b[self.pos];
+        if c.is_ascii_alphabetic() || c == b'_' {
+            return self.word(start);
+        }
         // Only tokens that may start a path, a search path or a URI need rnix's
         // look-ahead; punctuation never does.
         let guess = if path_char(c) || matches!(c, b'<' | b'~') {
@@ -477,7 +570,7 @@ impl Lexer<'_> {
             }
             b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
                 if guess == Some(Guess::Uri) {
-                    self.skip_while(|c| ident_char(c) || uri_char(c));
+                    self.skip_while(|c| is(c, C_IDENT | C_URI));
                     T::Uri
                 } else {
                     self.skip_while(ident_char);
@@ -524,6 +617,58 @@ impl Lexer<'_> {
                 }
             }
             _ => return self.error(start),
+        };
+        self.emit(k, start);
+        Ok(true)
+    }
+
+    /// A token that starts with a letter or `_`: an identifier, a keyword, a URI or a
+    /// relative path. rnix's look-ahead (`guess`) scans path characters other than `/`,
+    /// and an identifier's characters are the same ones plus `'`, so one scan serves
+    /// both: first the shared run, then the look-ahead's `.`/`+` continuation.
+    fn word(&mut self, start: usize) -> Result<bool, Refused> {
+        let b = self.b;
+        let mut i = start;
+        let mut underscore = false;
+        while i < b.len() && is(b[i], C_WORD) {
+            underscore |= b[i] == b'_';
+            i += 1;
+        }
+        let word_end = i;
+        while i < b.len() && is(b[i], C_GUESS) {
+            underscore |= b[i] == b'_';
+            i += 1;
+        }
+        match (b.get(i).copied(), b.get(i + 1).copied()) {
+            (Some(b'/'), Some(b'/' | b'*')) => {}
+            (Some(b'/'), Some(c)) if !c.is_ascii() => return Err(Refused),
+            (Some(b'/'), Some(c)) if !space(c) => {
+                self.ctx.push(Ctx::Path(T::PathRel));
+                return self.path_rest(start, T::PathRel);
+            }
+            (Some(b':'), Some(c)) if uri_char(c) && !underscore => {
+                self.skip_while(|c| is(c, C_IDENT | C_URI));
+                self.emit(T::Uri, start);
+                return Ok(true);
+            }
+            _ => {}
+        }
+        self.pos = word_end;
+        if b.get(word_end) == Some(&b'\'') {
+            self.skip_while(ident_char);
+        }
+        let k = match &b[start..self.pos] {
+            b"assert" => T::Assert,
+            b"else" => T::Else,
+            b"if" => T::If,
+            b"in" => T::In,
+            b"inherit" => T::Inherit,
+            b"let" => T::Let,
+            b"or" => T::Or,
+            b"rec" => T::Rec,
+            b"then" => T::Then,
+            b"with" => T::With,
+            _ => T::Ident,
         };
         self.emit(k, start);
         Ok(true)

@@ -27,8 +27,8 @@ pub fn parse_fast(
     globals: &HashMap<Sym, Value>,
     names: Option<&[Sym]>,
 ) -> Option<E> {
-    let toks = lex::lex(text).ok()?;
-    let tree = grammar::parse(text, toks).ok()?;
+    let arena = bumpalo::Bump::new();
+    let tree = grammar::parse(text, &arena).ok()?;
     let mut r = resolve::Resolver::new(file, text, base_dir, globals, names);
     r.expr(&tree).ok()
 }

@@ -9,6 +9,7 @@ use crate::ir::{self, leak, AttrKey, AttrsExpr, DynamicAttr, Expr, Formal, Forma
 use crate::source::Pos;
 use crate::symbol::{Sym, SymMap};
 use crate::value::Value;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 type R<X> = Result<X, Refused>;
@@ -65,7 +66,7 @@ pub struct Resolver<'g, 's> {
 struct PAttrs<'a> {
     rec: bool,
     statics: Vec<(Sym, PVal<'a>, Pos)>,
-    dynamics: Vec<(&'a Attr, PVal<'a>, Pos)>,
+    dynamics: Vec<(&'a Attr<'a>, PVal<'a>, Pos)>,
     /// Name → index in `statics`, kept once the set is large enough that a linear
     /// search per binding would make big sets quadratic.
     index: SymMap<usize>,
@@ -106,10 +107,10 @@ impl<'a> PAttrs<'a> {
 }
 
 enum PVal<'a> {
-    Ast(&'a Node),
+    Ast(&'a Node<'a>),
     Nested(PAttrs<'a>),
     InheritVar(Sym, Pos),
-    InheritFrom(&'a Node, Sym, Pos),
+    InheritFrom(&'a Node<'a>, Sym, Pos),
 }
 
 fn check_frame(n: usize) -> R<()> {
@@ -125,8 +126,8 @@ fn check_frame(n: usize) -> R<()> {
 /// already is refused (the rnix path reports it).
 fn inherit_one<'a>(
     pa: &mut PAttrs<'a>,
-    from: &'a Option<Node>,
-    a: &Attr,
+    from: Option<&'a Node<'a>>,
+    a: &Attr<'_>,
     apos: Pos,
     var_pos: Pos,
 ) -> R<()> {
@@ -144,7 +145,7 @@ fn inherit_one<'a>(
 
 /// The name of an attribute if it is known before evaluation: identifiers, strings
 /// without interpolation, and `${"literal"}`.
-fn static_name(a: &Attr) -> Option<Sym> {
+fn static_name(a: &Attr<'_>) -> Option<Sym> {
     match &a.kind {
         AttrKind::Ident(s) => Some(*s),
         AttrKind::Str(parts) => str_literal(parts).map(|s| Sym::new(&s)),
@@ -155,10 +156,10 @@ fn static_name(a: &Attr) -> Option<Sym> {
     }
 }
 
-fn str_literal(parts: &[StrPart]) -> Option<String> {
+fn str_literal<'a>(parts: &[StrPart<'a>]) -> Option<Cow<'a, str>> {
     match parts {
-        [] => Some(String::new()),
-        [StrPart::Lit(l)] => Some(l.clone()),
+        [] => Some(Cow::Borrowed("")),
+        [StrPart::Lit(l)] => Some(Cow::Borrowed(l)),
         _ => {
             let mut out = String::new();
             for p in parts {
@@ -167,17 +168,17 @@ fn str_literal(parts: &[StrPart]) -> Option<String> {
                     StrPart::Interp(..) => return None,
                 }
             }
-            Some(out)
+            Some(Cow::Owned(out))
         }
     }
 }
 
-fn nonrec_set(n: &Node) -> Option<&[Entry]> {
+fn nonrec_set<'a>(n: &Node<'a>) -> Option<&'a [Entry<'a>]> {
     match &n.kind {
         Kind::Attrs {
             rec: false,
             entries,
-        } => Some(entries),
+        } => Some(*entries),
         _ => None,
     }
 }
@@ -258,11 +259,11 @@ impl<'g, 's> Resolver<'g, 's> {
         })
     }
 
-    pub fn expr(&mut self, n: &Node) -> R<E> {
+    pub fn expr(&mut self, n: &Node<'_>) -> R<E> {
         Ok(leak(self.expr_inner(n)?))
     }
 
-    fn expr_inner(&mut self, n: &Node) -> R<Expr> {
+    fn expr_inner(&mut self, n: &Node<'_>) -> R<Expr> {
         let pos = self.pos(n.start);
         Ok(match &n.kind {
             Kind::Paren(e) => return self.expr_inner(e),
@@ -287,7 +288,7 @@ impl<'g, 's> Resolver<'g, 's> {
             }
             Kind::List(items) => {
                 let mut out = Vec::with_capacity(items.len());
-                for i in items {
+                for i in items.iter() {
                     out.push(self.expr(i)?);
                 }
                 Expr::List(out.into_boxed_slice())
@@ -422,13 +423,13 @@ impl<'g, 's> Resolver<'g, 's> {
         })
     }
 
-    fn span(&self, n: &Node) -> &'s str {
+    fn span(&self, n: &Node<'_>) -> &'s str {
         self.src
             .get(n.start as usize..n.end as usize)
             .unwrap_or_default()
     }
 
-    fn string(&mut self, parts: &[StrPart], pos: Pos) -> R<Expr> {
+    fn string(&mut self, parts: &[StrPart<'_>], pos: Pos) -> R<Expr> {
         if parts.iter().all(|p| matches!(p, StrPart::Lit(_))) {
             let mut s = String::new();
             for p in parts {
@@ -443,7 +444,7 @@ impl<'g, 's> Resolver<'g, 's> {
             match p {
                 StrPart::Lit(l) => {
                     if !l.is_empty() {
-                        out.push(ir::StrPart::Lit(l.clone()));
+                        out.push(ir::StrPart::Lit(l.to_string()));
                     }
                 }
                 StrPart::Interp(e, off) => {
@@ -458,7 +459,7 @@ impl<'g, 's> Resolver<'g, 's> {
         })
     }
 
-    fn path(&mut self, parts: &[StrPart], pos: Pos, kind: PathKind) -> R<Expr> {
+    fn path(&mut self, parts: &[StrPart<'_>], pos: Pos, kind: PathKind) -> R<Expr> {
         let mut out = Vec::with_capacity(parts.len());
         for (i, p) in parts.iter().enumerate() {
             match p {
@@ -467,10 +468,10 @@ impl<'g, 's> Resolver<'g, 's> {
                         match kind {
                             PathKind::Rel => format!("{}/{}", self.base_dir, l),
                             PathKind::Home => l.trim_start_matches('~').to_string(),
-                            PathKind::Abs => l.clone(),
+                            PathKind::Abs => l.to_string(),
                         }
                     } else {
-                        l.clone()
+                        l.to_string()
                     };
                     out.push(ir::StrPart::Lit(t));
                 }
@@ -498,7 +499,7 @@ impl<'g, 's> Resolver<'g, 's> {
         })
     }
 
-    fn attr_key(&mut self, a: &Attr) -> R<AttrKey> {
+    fn attr_key(&mut self, a: &Attr<'_>) -> R<AttrKey> {
         if let Some(s) = static_name(a) {
             return Ok(AttrKey::Static(s));
         }
@@ -511,7 +512,7 @@ impl<'g, 's> Resolver<'g, 's> {
         Ok(AttrKey::Dynamic(e, apos))
     }
 
-    fn attrpath(&mut self, path: &[Attr]) -> R<Box<[AttrKey]>> {
+    fn attrpath(&mut self, path: &[Attr<'_>]) -> R<Box<[AttrKey]>> {
         let mut out = Vec::with_capacity(path.len());
         for a in path {
             out.push(self.attr_key(a)?);
@@ -519,7 +520,7 @@ impl<'g, 's> Resolver<'g, 's> {
         Ok(out.into_boxed_slice())
     }
 
-    fn lambda(&mut self, param: &Param, body: &Node, pos: Pos) -> R<ir::LambdaExpr> {
+    fn lambda(&mut self, param: &Param<'_>, body: &Node<'_>, pos: Pos) -> R<ir::LambdaExpr> {
         match param {
             Param::Ident(name) => {
                 self.scopes.push(Scope::Frame(Frame::new(vec![(*name, 0)])));
@@ -566,7 +567,7 @@ impl<'g, 's> Resolver<'g, 's> {
                 check_frame(frame.names.len())?;
                 self.scopes.push(Scope::Frame(frame));
                 let mut formals = Vec::with_capacity(entries.len());
-                for e in entries {
+                for e in entries.iter() {
                     let default = match &e.default {
                         Some(d) => Some(self.expr(d)?),
                         None => None,
@@ -595,7 +596,7 @@ impl<'g, 's> Resolver<'g, 's> {
         }
     }
 
-    fn collect_entries<'a>(&mut self, entries: &'a [Entry], rec: bool) -> R<PAttrs<'a>> {
+    fn collect_entries<'a>(&mut self, entries: &'a [Entry<'a>], rec: bool) -> R<PAttrs<'a>> {
         let mut pa = PAttrs::new(rec);
         for entry in entries {
             match entry {
@@ -605,9 +606,9 @@ impl<'g, 's> Resolver<'g, 's> {
                     attrs,
                 } => {
                     let var_pos = self.pos(*prev_end);
-                    for a in attrs {
+                    for a in attrs.iter() {
                         let apos = self.pos(a.prev_end);
-                        inherit_one(&mut pa, from, a, apos, var_pos)?;
+                        inherit_one(&mut pa, *from, a, apos, var_pos)?;
                     }
                 }
                 Entry::Value { path, value } => {
@@ -622,8 +623,8 @@ impl<'g, 's> Resolver<'g, 's> {
     fn add_path<'a>(
         &mut self,
         pa: &mut PAttrs<'a>,
-        path: &'a [Attr],
-        value: &'a Node,
+        path: &'a [Attr<'a>],
+        value: &'a Node<'a>,
         apos: Pos,
     ) -> R<()> {
         let first = path.first().ok_or(Refused)?;
@@ -678,12 +679,12 @@ impl<'g, 's> Resolver<'g, 's> {
         Ok(())
     }
 
-    fn merge_entry<'a>(&mut self, into: &mut PAttrs<'a>, entry: &'a Entry) -> R<()> {
+    fn merge_entry<'a>(&mut self, into: &mut PAttrs<'a>, entry: &'a Entry<'a>) -> R<()> {
         match entry {
             Entry::Inherit { from, attrs, .. } => {
-                for a in attrs {
+                for a in attrs.iter() {
                     let apos = self.pos(a.start);
-                    inherit_one(into, from, a, apos, apos)?;
+                    inherit_one(into, *from, a, apos, apos)?;
                 }
             }
             Entry::Value { path, value } => {
@@ -765,7 +766,7 @@ impl<'g, 's> Resolver<'g, 's> {
 
     /// An expression rendered the way Nix 2.8's `Expr::show` does (operators desugared
     /// to builtins and fully parenthesised); used in "assertion '…' failed".
-    fn show(&self, n: &Node, out: &mut String) {
+    fn show(&self, n: &Node<'_>, out: &mut String) {
         use crate::ir::BinOp as B;
         match &n.kind {
             Kind::Bin { op, l, r } => {
@@ -837,7 +838,7 @@ impl<'g, 's> Resolver<'g, 's> {
             }
             Kind::List(items) => {
                 out.push_str("[ ");
-                for i in items {
+                for i in items.iter() {
                     out.push('(');
                     self.show(i, out);
                     out.push_str(") ");
@@ -857,7 +858,7 @@ impl<'g, 's> Resolver<'g, 's> {
         }
     }
 
-    fn show_path(&self, path: &[Attr], out: &mut String) {
+    fn show_path(&self, path: &[Attr<'_>], out: &mut String) {
         for (i, a) in path.iter().enumerate() {
             if i > 0 {
                 out.push('.');

@@ -535,3 +535,223 @@ fn blank_before_path_interpolation_is_nix_syntax_error() {
     );
     assert!(msg.contains("«string»:1:5:"), "{msg}");
 }
+
+/// Identifiers are scanned once for both the identifier and rnix's path/URI look-ahead;
+/// these sit on the edges of that look-ahead.
+#[test]
+fn identifiers_next_to_paths_and_uris() {
+    same(&[
+        "a/b",
+        "a.b/c",
+        "a+b/c",
+        "a-b/c",
+        "a_b/c",
+        "a': a'/b",
+        "x: x/ 2",
+        "x: x /2",
+        "x: x//x",
+        "x: x/*c*/",
+        "x: x.y",
+        "x: x.y.z or x",
+        "x: x+1",
+        "x: x - 1",
+        "x: x -1",
+        "x-1: x-1",
+        "x': x'",
+        "x'': x''.y",
+        "x: x'y: x'y",
+        "a:b",
+        "ab:c",
+        "a_b:a_b",
+        "x: a_b:x",
+        "ab:c/d?e=f&g",
+        "ab:'q",
+        "x: x:x",
+        "x: x.or",
+        "x: { or = x.or or 1; }.or",
+        "{ a.or = 1; }",
+        "let or' = 1; in or'",
+        "{ inherit' = 1; }",
+        "let in' = 1; rec' = 2; in in' + rec'",
+        "let assert_ = 1; with_ = 2; if_ = 3; in assert_ + with_ + if_",
+        "_: _",
+        "__a: __a",
+        "x: [ x.a/b ]",
+        "x: [ x.a /b ]",
+        "x: x.a or /b",
+        "x: with x; x or x",
+    ]);
+    same(&["{ a = 1; }.a/2"]);
+    rejected(&["x: x or x", "a/", "a/b/", "x: x.y/", "a_b:c:"]);
+}
+
+#[test]
+fn unicode_and_line_endings() {
+    same(&[
+        "\"héllo ✓\"",
+        "# ünïcödé comment\n1",
+        "/* ü\n ✓ */ 1",
+        "''\n  ü\n  ✓ ${\"ß\"}\n''",
+        "{ \"ü\" = 1; }.\"ü\"",
+        "\"\\ü\"",
+        "let\r\n  a = 1;\r\nin\r\n  a\r\n",
+        "{\r\n  a = ''\r\n    x\r\n  '';\r\n}\r\n",
+        "1 # comment at the end without a newline",
+        "1 # comment\r\n",
+    ]);
+    rejected(&["ü", "x: ü", "{ ü = 1; }"]);
+}
+
+#[test]
+fn indented_strings_edges() {
+    same(&[
+        "''''",
+        "'' ''",
+        "''\n''",
+        "''a''",
+        "''''' ''",
+        "'''''$''",
+        "''''\\'''",
+        "''$''",
+        "''${\"a\"}''",
+        "'' ${\"a\"} ''",
+        "''\n  a\n\n    b\n''",
+        "''\n  a ''${b}\n  c\n''",
+        "''\n\t a\n''",
+        "''\n  ''\\t a\n''",
+        "''\n  a\n  ''",
+        "x: ''\n  ${x}\n    y\n''",
+        "x: ''${x}''",
+        "''\n  a '' + ''\n    b\n  ''",
+    ]);
+    rejected(&["''", "'''", "''${''", "''a'' ''"]);
+}
+
+/// Texts longer than a few lexer batches: the parser drops consumed tokens as it goes,
+/// and a refusal near the end must still reach the caller.
+#[test]
+fn long_texts_stream_through_the_lexer() {
+    on_thread(|| {
+        let g = globals();
+        let mut body = String::from("rec {\n");
+        for i in 0..3000 {
+            body.push_str(&format!(
+                "  a{i} = x: {{ b = x.c or [ 1 2 ]; d = \"s${{toString x}}\"; e = ./p/q{i}; }};\n"
+            ));
+        }
+        let ok = format!("{body}}}");
+        assert_eq!(compare(&g, &ok, None), Outcome::SameIr);
+        // An error token right at the end (`$` alone), and a syntax error there.
+        let lex_err = format!("{body}  z = $; }}");
+        assert_eq!(compare(&g, &lex_err, None), Outcome::BothReject);
+        let syntax_err = format!("{body}  z = ; }}");
+        assert_eq!(compare(&g, &syntax_err, None), Outcome::BothReject);
+        let unbound = format!("{body}  z = nope; }}");
+        assert_eq!(compare(&g, &unbound, None), Outcome::BothReject);
+    });
+}
+
+/// The on-demand lexer cuts the same tokens as lexing the whole text at once, for
+/// every file of the repository.
+#[test]
+fn streamed_tokens_match_whole_text_lexing() {
+    use super::lex::{lex, Lexer};
+    let mut files = 0;
+    for f in repo_files() {
+        let Ok(text) = std::fs::read_to_string(&f) else {
+            continue;
+        };
+        let Ok(all) = lex(&text) else { continue };
+        let mut lx = Lexer::new(&text).expect("short text");
+        let mut streamed = Vec::new();
+        loop {
+            lx.fill(7).expect("whole-text lexing accepted it");
+            streamed.extend(lx.out.drain(..));
+            if lx.done {
+                break;
+            }
+        }
+        let key = |t: &super::lex::Tok| (t.k, t.start, t.end, t.trivia_before);
+        assert_eq!(
+            all.iter().map(key).collect::<Vec<_>>(),
+            streamed.iter().map(key).collect::<Vec<_>>(),
+            "{}",
+            f.display()
+        );
+        files += 1;
+    }
+    assert!(files > 1000, "{files}");
+}
+
+/// Operator chains the precedence climbing must group (or refuse) exactly as rnix's
+/// one-function-per-level grammar does.
+#[test]
+fn operator_chains() {
+    same(&[
+        "1 + 2 * 3 ++ 4 // 5 == 6 && 7 || 8 -> 9",
+        "1 -> 2 || 3 && 4 == 5 < 6 // 7 + 8 * 9 ++ 10",
+        "1 - 2 + 3 - 4",
+        "1 / 2 * 3 / 4",
+        "[1] ++ [2] ++ [3] ++ [4]",
+        "{} // {} // {}",
+        "true -> false -> true -> false",
+        "!true || !false && !true",
+        "!true // {}",
+        "{} // !true",
+        "!!!true == false",
+        "1 == !true",
+        "1 < 2 == true",
+        "true == 1 < 2",
+        "1 < 2 && 3 < 4 || 5 > 6",
+        "1 == 1 && 2 == 2 && 3 != 4",
+        "!1 + 2 == 3",
+        "-1 - -2 * -3",
+        "- -1 ? a",
+        "{ } ? a && { } ? b.c",
+        "x: x ? a == x ? b",
+        "x: -x.a or 1 + 2",
+        "(1 == 2) == (3 == 4)",
+        "a: b: c: a -> b == c",
+        "[ (1 + 2) (3 * 4) ]",
+    ]);
+    rejected(&[
+        "1 == 2 == 3",
+        "1 < 2 < 3",
+        "1 < 2 > 3",
+        "1 != 2 == 3",
+        "true && 1 == 2 == 3",
+        "1 == 2 < 3 == 4",
+        "true -> 1 < 2 < 3",
+        "1 + !true",
+        "1 * !true",
+        "[1] ++ !true",
+        "!",
+        "1 +",
+        "1 + * 2",
+        "1 -> -> 2",
+    ]);
+}
+
+/// rnix takes any token as a closing parenthesis; around operator chains the fast
+/// parser must still agree (same IR, or both reject).
+#[test]
+fn odd_parentheses_agree() {
+    on_thread(|| {
+        let g = globals();
+        for t in [
+            "x: (x == x == x)",
+            "x: [ (x == x == x) ]",
+            "x: [ (x < x < x ]",
+            "x: [ (x -> x ++ ]",
+            "x: [ (!x // x ]",
+            "x: [ (x + x == ]",
+            "x: (x.a or x ? b == x)",
+        ] {
+            let o = compare(&g, t, None);
+            assert!(
+                matches!(o, Outcome::SameIr | Outcome::BothReject),
+                "{t}: {o:?}"
+            );
+        }
+    });
+}
