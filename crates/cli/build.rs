@@ -1,5 +1,9 @@
-//! Links the `nest-init` binary statically (static-pie) on glibc targets, so that it
-//! runs in a container whose root has no glibc and maps only the code it uses.
+//! Links the `nest-init` and `nest` binaries statically (static-pie) on glibc targets:
+//! `nest-init` so that it runs in a container whose root has no glibc and maps only the
+//! code it uses; `nest` because every container start (`nest spawn`) begins with its
+//! start-up, where the dynamic loader mapped three libraries, looked up their symbols
+//! and ran libgcc_s's CPU probing (cpuid, a VM exit each) before `main`.
+//! Neither uses what static glibc cannot do (NSS lookups, `dlopen`).
 //!
 //! Only `-C target-feature=+crt-static` does this officially, and it can only be set
 //! for a whole build (where it also breaks proc-macros and the `nest` binary's host
@@ -45,7 +49,7 @@ fn main() {
     ) else {
         println!(
             "cargo:warning=nest-init: static glibc (libc.a, rcrt1.o: Debian libc6-dev) not found; \
-             nest-init is linked dynamically and nest will use `nest init` as PID 1"
+             nest and nest-init are linked dynamically and nest will use `nest init` as PID 1"
         );
         return;
     };
@@ -57,8 +61,10 @@ fn main() {
         );
         return;
     }
-    println!("cargo:rustc-link-arg-bin=nest-init=-static-pie");
-    println!("cargo:rustc-link-arg-bin=nest-init=-L{}", dir.display());
+    for bin in ["nest-init", "nest"] {
+        println!("cargo:rustc-link-arg-bin={bin}=-static-pie");
+        println!("cargo:rustc-link-arg-bin={bin}=-L{}", dir.display());
+    }
 }
 
 fn write_scripts(

@@ -83,6 +83,32 @@ enum Command {
     Manpage,
 }
 
+/// `nest spawn …` parsed with spawn's own flags only: building clap's tree of every
+/// subcommand is a measurable part of a container's start (bench/runtime). Anything
+/// that is not a clean parse (`--help`, a usage error) returns `None` and goes through
+/// the full parser, so help and error output stay those of `nest`.
+fn spawn_fast_path() -> Option<ExitCode> {
+    use clap::{Args, FromArgMatches};
+    let mut argv = std::env::args_os();
+    let argv0 = argv.next()?;
+    if argv.next()? != "spawn" {
+        return None;
+    }
+    let command = cmd::spawn::Args::augment_args(clap::Command::new("spawn"));
+    let matches = command
+        .try_get_matches_from(std::iter::once(argv0).chain(argv))
+        .ok()?;
+    let args = cmd::spawn::Args::from_arg_matches(&matches).ok()?;
+    let out = output::Output::from_env();
+    Some(match cmd::spawn::run(args, &out) {
+        Ok(code) => code,
+        Err(e) => {
+            out.error(&e);
+            ExitCode::from(exit::FAILURE)
+        }
+    })
+}
+
 fn main() -> ExitCode {
     let argv0 = std::env::args_os().next().unwrap_or_default();
     let invoked_as = std::path::Path::new(&argv0)
@@ -93,6 +119,9 @@ fn main() -> ExitCode {
         return cmd::eval::nix_instantiate_from_argv(std::env::args_os().skip(1));
     }
 
+    if let Some(code) = spawn_fast_path() {
+        return code;
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -81,7 +81,7 @@ pub enum SetupError {
     Symlink(PathBuf),
 }
 
-/// Device nodes every container gets, bound from the host's `/dev`.
+/// Device nodes every container gets, made like the host's in `/dev`.
 pub const BASIC_DEVICES: &[&str] = &["null", "zero", "full", "random", "urandom", "tty"];
 /// `/proc` entries hidden behind `/dev/null` (files) or an empty read-only tmpfs (dirs).
 pub const PROC_MASKED_FILES: &[&str] = &[
@@ -374,15 +374,10 @@ pub fn setup_mounts(sys: &mut dyn Syscall, c: &MountConfig) -> Result<(), SetupE
         MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC,
         "mode=755",
     )?;
+    // Made like the host's nodes rather than bound from them: a node is one call where
+    // a bind is three and one more mount for the namespace's teardown at exit to undo.
     for name in BASIC_DEVICES {
-        bind(
-            sys,
-            &Path::new("/dev").join(name),
-            &dev.join(name),
-            false,
-            false,
-            MsFlags::empty(),
-        )?;
+        sys.mknod_like(&Path::new("/dev").join(name), &dev.join(name))?;
     }
     let console_src = c
         .console
@@ -676,9 +671,25 @@ mod tests {
         c.enable_tun = true;
         let mut rec = Recording::default();
         setup_mounts(&mut rec, &c).expect("setup");
-        for d in BASIC_DEVICES.iter().chain(["console", "net/tun"].iter()) {
+        for d in BASIC_DEVICES {
+            assert!(
+                rec.calls.contains(&Call::MknodLike {
+                    like: PathBuf::from("/dev").join(d),
+                    path: PathBuf::from("/r/dev").join(d)
+                }),
+                "{d}"
+            );
+        }
+        // The console (a terminal or /dev/null) and the tun device are bound.
+        for d in ["console", "net/tun"] {
             let target = PathBuf::from("/r/dev").join(d);
             assert!(rec.calls.contains(&Call::Touch(target.clone())), "{d}");
+            assert!(
+                rec.mounts()
+                    .iter()
+                    .any(|(t, _, f)| *t == target && f.contains(MsFlags::MS_BIND)),
+                "{d}"
+            );
         }
         assert!(rec.calls.contains(&Call::Symlink {
             target: "pts/ptmx".into(),

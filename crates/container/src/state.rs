@@ -53,6 +53,13 @@ impl State {
     }
 
     pub fn write(&self, state_dir: &Path) -> Result<(), StateError> {
+        self.prepare(state_dir)?.publish()
+    }
+
+    /// Writes the state to a temporary file in `state_dir` without making it visible:
+    /// [`Prepared::publish`] does that with one rename. The runtime prepares while the
+    /// container's first process sets itself up and publishes once it runs.
+    pub fn prepare(&self, state_dir: &Path) -> Result<Prepared, StateError> {
         let path = State::path(state_dir);
         let tmp = state_dir.join(".state.json.tmp");
         let text = serde_json::to_string_pretty(self).map_err(|e| StateError::Parse {
@@ -64,11 +71,7 @@ impl State {
             path: tmp.clone(),
             source,
         })?;
-        std::fs::rename(&tmp, &path).map_err(|source| StateError::Io {
-            op: "renaming to",
-            path,
-            source,
-        })
+        Ok(Prepared { tmp, path })
     }
 
     /// Reads the state of a container and checks that its PID 1 is still the process
@@ -109,6 +112,86 @@ impl State {
 
     pub fn remove(state_dir: &Path) {
         let _ = std::fs::remove_file(State::path(state_dir));
+    }
+}
+
+/// A state file written but not yet visible (see [`State::prepare`]); dropped without
+/// [`Prepared::publish`], its temporary file is removed.
+#[derive(Debug)]
+pub struct Prepared {
+    tmp: PathBuf,
+    path: PathBuf,
+}
+
+impl Prepared {
+    /// Makes the state visible, atomically.
+    pub fn publish(mut self) -> Result<(), StateError> {
+        // Taken, so that the drop below has nothing left to remove.
+        let tmp = std::mem::take(&mut self.tmp);
+        std::fs::rename(&tmp, &self.path).map_err(|source| StateError::Io {
+            op: "renaming to",
+            path: self.path.clone(),
+            source,
+        })
+    }
+}
+
+impl Drop for Prepared {
+    fn drop(&mut self) {
+        if !self.tmp.as_os_str().is_empty() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> State {
+        State {
+            version: STATE_VERSION,
+            name: "c1".into(),
+            pid: 1,
+            start_time: 2,
+            cgroups: vec![],
+            host_veth: None,
+            environment: BTreeMap::new(),
+            capabilities: 0,
+            no_new_privileges: false,
+            seccomp: false,
+        }
+    }
+
+    #[test]
+    fn prepared_state_is_invisible_until_published_and_removed_if_dropped() {
+        struct RemoveDir(PathBuf);
+        impl Drop for RemoveDir {
+            fn drop(&mut self) {
+                let _ = std::fs::remove_dir_all(&self.0);
+            }
+        }
+        impl RemoveDir {
+            fn path(&self) -> &Path {
+                &self.0
+            }
+        }
+        let dir = RemoveDir(
+            std::env::temp_dir().join(format!("nest-state-test-{}", std::process::id())),
+        );
+        std::fs::create_dir_all(dir.path()).expect("temp dir");
+        let p = state().prepare(dir.path()).expect("prepare");
+        assert!(!State::path(dir.path()).exists(), "not visible before publish");
+        p.publish().expect("publish");
+        let text = std::fs::read_to_string(State::path(dir.path())).expect("published");
+        let back: State = serde_json::from_str(&text).expect("json");
+        assert_eq!(back, state());
+        assert!(!dir.path().join(".state.json.tmp").exists());
+
+        State::remove(dir.path());
+        drop(state().prepare(dir.path()).expect("prepare"));
+        assert!(!dir.path().join(".state.json.tmp").exists(), "dropped: removed");
+        assert!(!State::path(dir.path()).exists());
     }
 }
 

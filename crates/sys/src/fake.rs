@@ -25,6 +25,10 @@ pub enum Call {
         target: PathBuf,
         link: PathBuf,
     },
+    MknodLike {
+        like: PathBuf,
+        path: PathBuf,
+    },
     Chdir(PathBuf),
     PivotRoot {
         new_root: PathBuf,
@@ -106,6 +110,12 @@ impl Syscall for Recording {
         self.record(Call::Symlink {
             target: target.to_path_buf(),
             link: link.to_path_buf(),
+        })
+    }
+    fn mknod_like(&mut self, like: &Path, path: &Path) -> Result<(), SyscallError> {
+        self.record(Call::MknodLike {
+            like: like.to_path_buf(),
+            path: path.to_path_buf(),
         })
     }
     fn exists(&mut self, path: &Path) -> bool {

@@ -44,6 +44,9 @@ pub trait Syscall {
     fn touch(&mut self, path: &Path) -> Result<(), SyscallError>;
     /// Creates a symlink; an existing entry of that name is kept.
     fn symlink(&mut self, target: &Path, link: &Path) -> Result<(), SyscallError>;
+    /// Creates a device node of the same type, numbers and permissions as the device
+    /// node `like`; an existing entry of that name is kept.
+    fn mknod_like(&mut self, like: &Path, path: &Path) -> Result<(), SyscallError>;
     fn exists(&mut self, path: &Path) -> bool;
     /// Whether `path` itself (not what it points to) is a symbolic link.
     fn is_symlink(&mut self, path: &Path) -> bool;
@@ -124,6 +127,25 @@ impl Syscall for Real {
         }
         std::os::unix::fs::symlink(target, link)
             .map_err(|e| path_err("symlink", link, io_errno(&e)))
+    }
+
+    fn mknod_like(&mut self, like: &Path, path: &Path) -> Result<(), SyscallError> {
+        use nix::sys::stat::{Mode, SFlag};
+        let st = nix::sys::stat::stat(like).map_err(|e| path_err("stat", like, e))?;
+        let kind = SFlag::from_bits_truncate(st.st_mode & libc::S_IFMT);
+        if kind != SFlag::S_IFCHR && kind != SFlag::S_IFBLK {
+            return Err(path_err("mknod (not a device node)", like, Errno::EINVAL));
+        }
+        let perm = Mode::from_bits_truncate(st.st_mode & 0o7777);
+        match nix::sys::stat::mknod(path, kind, perm, st.st_rdev) {
+            Ok(()) => {}
+            Err(Errno::EEXIST) => return Ok(()),
+            Err(e) => return Err(path_err("mknod", path, e)),
+        }
+        // mknod applied the umask; the node gets the host node's permissions.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(perm.bits()))
+            .map_err(|e| path_err("chmod", path, io_errno(&e)))
     }
 
     fn exists(&mut self, path: &Path) -> bool {
