@@ -23,18 +23,51 @@ fn to_json(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 
 pub fn json_escape(s: &str, out: &mut String) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
+    // Only `"`, `\\` and control characters change; the text between them (any other
+    // byte, UTF-8 sequences included) is copied a run at a time.
+    let b = s.as_bytes();
+    let mut run = 0;
+    for (i, &c) in b.iter().enumerate() {
+        let esc = match c {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            c if c < 0x20 => "",
+            _ => continue,
+        };
+        out.push_str(&s[run..i]);
+        if esc.is_empty() {
+            out.push_str(&format!("\\u{:04x}", c));
+        } else {
+            out.push_str(esc);
+        }
+        run = i + 1;
+    }
+    out.push_str(&s[run..]);
+    out.push('"');
+}
+
+/// Appends the decimal form of `i` without a temporary `String`.
+pub fn push_int(out: &mut String, i: i64) {
+    let mut buf = [0u8; 20];
+    let mut n = i.unsigned_abs();
+    let mut p = buf.len();
+    loop {
+        p -= 1;
+        buf[p] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
         }
     }
-    out.push('"');
+    if i < 0 {
+        out.push('-');
+    }
+    for &d in &buf[p..] {
+        out.push(d as char);
+    }
 }
 
 /// Serialises a value as Nix's `toJSON` does (forcing everything it reaches).
@@ -73,7 +106,7 @@ pub fn value_to_json_opt(
     match &v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => out.push_str(&i.to_string()),
+        Value::Int(i) => push_int(out, *i),
         Value::Float(f) => out.push_str(&crate::print::format_float(*f)),
         Value::String(s) => {
             json_escape(&s.s, out);
@@ -123,8 +156,8 @@ pub fn value_to_json_opt(
 }
 
 fn from_json(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let s = ev.force_str(&a[0], pos)?;
-    super::json_parse::parse(&s).map_err(|msg| {
+    let s = ev.expect_string(&a[0], pos)?;
+    super::json_parse::parse(&s.s).map_err(|msg| {
         // Nix reports the parser's message without a position of its own; the call
         // site only appears in the trace.
         let mut e = EvalError::new(ErrorKind::Eval, msg, Pos::NONE);
