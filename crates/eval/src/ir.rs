@@ -178,13 +178,9 @@ thread_local! {
     static ARENA: &'static bumpalo::Bump = Box::leak(Box::new(bumpalo::Bump::new()));
 }
 
-/// The arena `leak` allocates from, for callers that allocate many nodes in a row.
-pub fn arena() -> &'static bumpalo::Bump {
-    ARENA.with(|a| *a)
-}
-
 pub fn leak(e: Expr) -> E {
-    arena().alloc(e)
+    let arena: &'static bumpalo::Bump = ARENA.with(|a| *a);
+    arena.alloc(e)
 }
 
 impl Expr {

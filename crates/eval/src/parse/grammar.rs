@@ -267,7 +267,11 @@ impl<'s> Parser<'s> {
                 } else {
                     let entries = self.set(T::In)?;
                     let body = bx(self.a, self.expr()?);
-                    Ok(node(start, body.end, Kind::LetIn { entries, body }))
+                    Ok(node(
+                        start,
+                        body.end,
+                        Kind::LetIn(self.a.alloc(LetInN { entries, body })),
+                    ))
                 }
             }
             T::With => {
@@ -284,7 +288,11 @@ impl<'s> Parser<'s> {
                 let then = bx(self.a, self.expr()?);
                 self.expect(T::Else)?;
                 let els = bx(self.a, self.expr()?);
-                Ok(node(start, els.end, Kind::If { cond, then, els }))
+                Ok(node(
+                    start,
+                    els.end,
+                    Kind::If(self.a.alloc(IfN { cond, then, els })),
+                ))
             }
             T::Assert => {
                 self.bump();
@@ -357,10 +365,10 @@ impl<'s> Parser<'s> {
             e = node(
                 e.start,
                 self.last_end(),
-                Kind::HasAttr {
+                Kind::HasAttr(self.a.alloc(HasAttrN {
                     e: bx(self.a, e),
                     path,
-                },
+                })),
             );
         }
         Ok(e)
@@ -436,7 +444,11 @@ impl<'s> Parser<'s> {
                     let param = self.pattern(false, None)?;
                     self.expect(T::Colon)?;
                     let body = bx(self.a, self.expr()?);
-                    node(start, body.end, Kind::Lambda { param, body })
+                    node(
+                        start,
+                        body.end,
+                        Kind::Lambda(self.a.alloc(LambdaN { param, body })),
+                    )
                 } else {
                     let entries = self.set(T::RBrace)?;
                     node(
@@ -531,10 +543,10 @@ impl<'s> Parser<'s> {
                         node(
                             start,
                             body.end,
-                            Kind::Lambda {
+                            Kind::Lambda(self.a.alloc(LambdaN {
                                 param: Param::Ident(name),
                                 body,
-                            },
+                            })),
                         )
                     }
                     T::At => {
@@ -544,7 +556,11 @@ impl<'s> Parser<'s> {
                         let param = self.pattern(true, Some(name))?;
                         self.expect(T::Colon)?;
                         let body = bx(self.a, self.expr()?);
-                        node(start, body.end, Kind::Lambda { param, body })
+                        node(
+                            start,
+                            body.end,
+                            Kind::Lambda(self.a.alloc(LambdaN { param, body })),
+                        )
                     }
                     _ => {
                         self.bump();
@@ -567,11 +583,11 @@ impl<'s> Parser<'s> {
                 Ok(node(
                     start,
                     self.last_end(),
-                    Kind::Select {
+                    Kind::Select(self.a.alloc(SelectN {
                         e: bx(self.a, e),
                         path,
                         default,
-                    },
+                    })),
                 ))
             }
             // Like Nix, `e or` without a `.` applies `e` to a variable named `or`.

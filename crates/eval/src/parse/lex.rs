@@ -629,16 +629,15 @@ impl Lexer<'_> {
     fn word(&mut self, start: usize) -> Result<bool, Refused> {
         let b = self.b;
         let mut i = start;
-        let mut underscore = false;
         while i < b.len() && is(b[i], C_WORD) {
-            underscore |= b[i] == b'_';
             i += 1;
         }
         let word_end = i;
         while i < b.len() && is(b[i], C_GUESS) {
-            underscore |= b[i] == b'_';
             i += 1;
         }
+        // rnix's look-ahead does not take `x_y:z` as a URI; only looked at before a `:`.
+        let underscore = || b[start..i].contains(&b'_');
         match (b.get(i).copied(), b.get(i + 1).copied()) {
             (Some(b'/'), Some(b'/' | b'*')) => {}
             (Some(b'/'), Some(c)) if !c.is_ascii() => return Err(Refused),
@@ -646,7 +645,7 @@ impl Lexer<'_> {
                 self.ctx.push(Ctx::Path(T::PathRel));
                 return self.path_rest(start, T::PathRel);
             }
-            (Some(b':'), Some(c)) if uri_char(c) && !underscore => {
+            (Some(b':'), Some(c)) if uri_char(c) && !underscore() => {
                 self.skip_while(|c| is(c, C_IDENT | C_URI));
                 self.emit(T::Uri, start);
                 return Ok(true);

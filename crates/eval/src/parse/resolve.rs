@@ -297,7 +297,7 @@ impl<'g, 's> Resolver<'g, 's> {
                 let pa = self.collect_entries(entries, *rec)?;
                 Expr::Attrs(self.lower_attrs(pa)?, pos)
             }
-            Kind::LetIn { entries, body } => {
+            Kind::LetIn(LetInN { entries, body }) => {
                 let mut pa = self.collect_entries(entries, false)?;
                 pa.statics.sort_by_key(|a| a.0);
                 if !pa.dynamics.is_empty() {
@@ -334,7 +334,7 @@ impl<'g, 's> Resolver<'g, 's> {
                     pos,
                 }
             }
-            Kind::Select { e, path, default } => {
+            Kind::Select(SelectN { e, path, default }) => {
                 let e = self.expr(e)?;
                 let path = self.attrpath(path)?;
                 let default = match default {
@@ -348,12 +348,12 @@ impl<'g, 's> Resolver<'g, 's> {
                     pos,
                 }
             }
-            Kind::HasAttr { e, path } => {
+            Kind::HasAttr(HasAttrN { e, path }) => {
                 let e = self.expr(e)?;
                 let path = self.attrpath(path)?;
                 Expr::HasAttr { e, path, pos }
             }
-            Kind::Lambda { param, body } => Expr::Lambda(self.lambda(param, body, pos)?),
+            Kind::Lambda(LambdaN { param, body }) => Expr::Lambda(self.lambda(param, body, pos)?),
             Kind::Apply { .. } => {
                 // `f a b` and `(f a) b` are one call with all the arguments.
                 let mut args = Vec::new();
@@ -381,7 +381,7 @@ impl<'g, 's> Resolver<'g, 's> {
                     pos,
                 }
             }
-            Kind::If { cond, then, els } => Expr::If {
+            Kind::If(IfN { cond, then, els }) => Expr::If {
                 cond: self.expr(cond)?,
                 then: self.expr(then)?,
                 els: self.expr(els)?,
@@ -819,7 +819,7 @@ impl<'g, 's> Resolver<'g, 's> {
                 }
                 out.push(')');
             }
-            Kind::Select { e, path, default } => {
+            Kind::Select(SelectN { e, path, default }) => {
                 out.push('(');
                 self.show(e, out);
                 out.push_str(").");
@@ -829,7 +829,7 @@ impl<'g, 's> Resolver<'g, 's> {
                     self.show(d, out);
                 }
             }
-            Kind::HasAttr { e, path } => {
+            Kind::HasAttr(HasAttrN { e, path }) => {
                 out.push_str("((");
                 self.show(e, out);
                 out.push_str(") ? ");
@@ -845,7 +845,7 @@ impl<'g, 's> Resolver<'g, 's> {
                 }
                 out.push(']');
             }
-            Kind::If { cond, then, els } => {
+            Kind::If(IfN { cond, then, els }) => {
                 out.push_str("(if ");
                 self.show(cond, out);
                 out.push_str(" then ");

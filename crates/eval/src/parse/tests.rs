@@ -666,7 +666,7 @@ fn streamed_tokens_match_whole_text_lexing() {
         let mut streamed = Vec::new();
         loop {
             lx.fill(7).expect("whole-text lexing accepted it");
-            streamed.extend(lx.out.drain(..));
+            streamed.append(&mut lx.out);
             if lx.done {
                 break;
             }
@@ -754,4 +754,11 @@ fn odd_parentheses_agree() {
             );
         }
     });
+}
+
+/// Nodes are moved by value through every parser return; keep them at 32 bytes.
+#[test]
+fn tree_nodes_stay_small() {
+    assert!(std::mem::size_of::<super::ast::Node>() <= 32);
+    assert!(std::mem::size_of::<super::ast::Kind>() <= 24);
 }
