@@ -26,6 +26,13 @@ pub struct EvalOptions {
     /// "stack overflow" well before using all of it.
     pub stack_size: usize,
     pub show_trace: bool,
+    /// Compute cheap operations that cannot fail (`n - 1` on an evaluated integer) when
+    /// they are a function's argument, instead of making a thunk. The only difference it
+    /// makes is in how an unevaluated value prints (`<CODE>` where Nix has a thunk): set
+    /// it only when the result is forced completely (`--strict`, JSON); one place stays
+    /// visible even then, a `builtins.trace` of a non-string holding such an argument
+    /// unevaluated.
+    pub eager_args: bool,
 }
 
 impl Default for EvalOptions {
@@ -36,6 +43,7 @@ impl Default for EvalOptions {
             current_system: "x86_64-linux".to_string(),
             stack_size: 8 << 20,
             show_trace: false,
+            eager_args: false,
         }
     }
 }
@@ -207,6 +215,20 @@ impl Eval {
         }
     }
 
+    /// `thunk` for a function argument. With `EvalOptions::eager_args`, an operation
+    /// that is cheap and cannot fail on operands already evaluated (`f (n - 1)` with `n`
+    /// an integer) is computed now: the same value, without a thunk to allocate and force.
+    #[inline]
+    fn arg_thunk(&self, e: E, env: &Rc<Env>) -> Value {
+        match e {
+            Expr::Bin { op, l, r, .. } if self.opts.eager_args => match eager_bin(*op, l, r, env) {
+                Some(v) => v,
+                None => Thunk::expr(e, env.clone()),
+            },
+            _ => self.thunk(e, env),
+        }
+    }
+
     /// Like `thunk`, for the bindings of a frame under construction: a variable of that
     /// same frame may not be filled in yet, so it gets a real thunk.
     #[inline]
@@ -307,17 +329,112 @@ impl Eval {
         }
     }
 
+    /// The hot arms only, so that this function's stack frame (paid once per level of
+    /// Nix recursion, several times per Nix call) stays small; everything else, and
+    /// every error message, lives in `#[inline(never)]` helpers.
     pub fn eval(&mut self, e: E, env: &Rc<Env>) -> EResult<Value> {
         match e {
             Expr::Const(v) => Ok(v.clone()),
             Expr::Var { depth, slot, pos } => match lookup_ref(env, *depth, *slot) {
                 Some(Value::Thunk(t)) => {
+                    if let Some(v) = t.value() {
+                        return Ok(v);
+                    }
                     let t = t.clone();
-                    self.force_thunk(&t).map_err(|e| at_pos(e, *pos))
+                    self.force_thunk_slow(&t).map_err(|e| at_pos(e, *pos))
                 }
                 Some(v) => Ok(v.clone()),
                 None => Ok(Value::Null),
             },
+            Expr::Apply { f, args, pos } => self.eval_apply(f, args, *pos, env),
+            Expr::If {
+                cond,
+                then,
+                els,
+                pos,
+            } => match self.eval_quick(cond, env)? {
+                Value::Bool(true) => self.eval(then, env),
+                Value::Bool(false) => self.eval(els, env),
+                o => Self::not_bool(&o, *pos),
+            },
+            Expr::Bin {
+                op,
+                l,
+                r,
+                pos,
+                rpos,
+            } => self.eval_bin(*op, l, r, *pos, *rpos, env),
+            Expr::Select {
+                e,
+                path,
+                default,
+                pos,
+            } => self.eval_select(e, path, *default, *pos, env),
+            Expr::Lambda(l) => Ok(Value::Lambda(Rc::new(Closure {
+                lambda: l,
+                env: env.clone(),
+            }))),
+            Expr::Let {
+                frame_size,
+                bindings,
+                body,
+            } => {
+                let new = self.let_frame(*frame_size, bindings, env);
+                self.eval(body, &new)
+            }
+            Expr::With { ns, body, .. } => {
+                let new = Env::one(Some(env.clone()), self.thunk(ns, env));
+                self.eval(body, &new)
+            }
+            Expr::Assert {
+                cond,
+                body,
+                text,
+                pos,
+            } => match self.eval(cond, env)? {
+                Value::Bool(true) => self.eval(body, env),
+                o => Self::assert_failed(&o, text, *pos),
+            },
+            _ => self.eval_cold(e, env),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn not_bool<T>(v: &Value, pos: Pos) -> EResult<T> {
+        err(
+            format!("value is {} while a Boolean was expected", v.type_phrase()),
+            pos,
+        )
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn assert_failed(v: &Value, text: &str, pos: Pos) -> EResult<Value> {
+        match v {
+            Value::Bool(_) => Err(EvalError::new(
+                ErrorKind::Assert,
+                format!("assertion '{text}' failed"),
+                pos,
+            )),
+            o => Self::not_bool(o, pos),
+        }
+    }
+
+    #[inline(never)]
+    fn let_frame(&mut self, frame_size: u32, bindings: &'static [E], env: &Rc<Env>) -> Rc<Env> {
+        let new = Env::new(Some(env.clone()), frame_size as usize);
+        for (i, b) in bindings.iter().enumerate() {
+            let v = self.thunk_in_frame(b, &new);
+            new.set(i, v);
+        }
+        new
+    }
+
+    /// The arms of `eval` that are rarely on a hot path.
+    #[inline(never)]
+    fn eval_cold(&mut self, e: E, env: &Rc<Env>) -> EResult<Value> {
+        match e {
             Expr::WithVar { name, withs, pos } => {
                 for d in withs.iter() {
                     let ns = lookup(env, *d, 0);
@@ -377,67 +494,6 @@ impl Eval {
                 Ok(Value::list(v))
             }
             Expr::Attrs(a, _) => self.eval_attrs(a, env),
-            Expr::Let {
-                frame_size,
-                bindings,
-                body,
-            } => {
-                let new = Env::new(Some(env.clone()), *frame_size as usize);
-                for (i, b) in bindings.iter().enumerate() {
-                    let v = self.thunk_in_frame(b, &new);
-                    new.set(i, v);
-                }
-                self.eval(body, &new)
-            }
-            Expr::Select {
-                e,
-                path,
-                default,
-                pos,
-            } => {
-                let mut v = self.eval_quick(e, env)?;
-                for key in path.iter() {
-                    let name = self.attr_key(key, env)?;
-                    let found = match &v {
-                        Value::Attrs(a) => match a.get_attr(name) {
-                            Some(x) => Some((x.value.clone(), x.pos)),
-                            None => {
-                                if let Some(d) = default {
-                                    return self.eval(d, env);
-                                }
-                                let mut er = EvalError::new(
-                                    ErrorKind::Eval,
-                                    format!("attribute '{name}' missing"),
-                                    *pos,
-                                );
-                                er.suffix = did_you_mean(a, name.as_str());
-                                return Err(er);
-                            }
-                        },
-                        other => {
-                            if let Some(d) = default {
-                                return self.eval(d, env);
-                            }
-                            return err(
-                                format!(
-                                    "value is {} while a set was expected",
-                                    other.type_phrase()
-                                ),
-                                *pos,
-                            );
-                        }
-                    };
-                    v = match found {
-                        // Like Nix, a cycle found here is reported at the attribute.
-                        Some((x, apos)) => {
-                            let p = if apos.is_none() { *pos } else { apos };
-                            self.force(&x).map_err(|e| at_pos(e, p))?
-                        }
-                        None => Value::Null,
-                    };
-                }
-                Ok(v)
-            }
             Expr::HasAttr { e, path, .. } => {
                 let mut v = self.eval_quick(e, env)?;
                 for (i, key) in path.iter().enumerate() {
@@ -455,105 +511,130 @@ impl Eval {
                 }
                 Ok(Value::Bool(true))
             }
-            Expr::Lambda(l) => Ok(Value::Lambda(Rc::new(Closure {
-                lambda: l,
-                env: env.clone(),
-            }))),
-            Expr::Apply { f, args, pos } => {
-                let mut fv = self.eval_quick(f, env)?;
-                let mut rest: &[E] = args;
-                while let Some((a, more)) = rest.split_first() {
-                    // A builtin given all its arguments at once is called directly, without
-                    // building (and allocating) partial applications.
-                    if let Value::PrimOp(op) = &fv {
-                        let op: &'static PrimOp = op;
-                        if op.arity == 2 && !more.is_empty() {
-                            let argv = [self.thunk(a, env), self.thunk(more[0], env)];
-                            fv = (op.f)(self, &argv, *pos).map_err(|e| at_pos(e, *pos))?;
-                            rest = &more[1..];
-                            continue;
-                        }
-                        if op.arity == 3 && more.len() >= 2 {
-                            let argv = [
-                                self.thunk(a, env),
-                                self.thunk(more[0], env),
-                                self.thunk(more[1], env),
-                            ];
-                            fv = (op.f)(self, &argv, *pos).map_err(|e| at_pos(e, *pos))?;
-                            rest = &more[2..];
-                            continue;
-                        }
-                    }
-                    let arg = self.thunk(a, env);
-                    fv = self.call(&fv, arg, *pos)?;
-                    rest = more;
-                }
-                Ok(fv)
-            }
-            Expr::If {
-                cond,
-                then,
-                els,
-                pos,
-            } => {
-                let c = self.eval_quick(cond, env)?;
-                match c {
-                    Value::Bool(true) => self.eval(then, env),
-                    Value::Bool(false) => self.eval(els, env),
-                    o => err(
-                        format!("value is {} while a Boolean was expected", o.type_phrase()),
-                        *pos,
-                    ),
-                }
-            }
-            Expr::Assert {
-                cond,
-                body,
-                text,
-                pos,
-            } => {
-                let c = self.eval(cond, env)?;
-                match c {
-                    Value::Bool(true) => self.eval(body, env),
-                    Value::Bool(false) => Err(EvalError::new(
-                        ErrorKind::Assert,
-                        format!("assertion '{text}' failed"),
-                        *pos,
-                    )),
-                    o => err(
-                        format!("value is {} while a Boolean was expected", o.type_phrase()),
-                        *pos,
-                    ),
-                }
-            }
-            Expr::With { ns, body, .. } => {
-                let v = self.thunk(ns, env);
-                let new = Env::one(Some(env.clone()), v);
-                self.eval(body, &new)
-            }
             Expr::Not(x, _) => {
                 let v = self.eval(x, env)?;
                 match v {
                     Value::Bool(b) => Ok(Value::Bool(!b)),
-                    o => err(
-                        format!("value is {} while a Boolean was expected", o.type_phrase()),
-                        Pos::NONE,
-                    ),
+                    o => Self::not_bool(&o, Pos::NONE),
                 }
             }
             Expr::Neg(x, pos) => {
                 let v = self.eval(x, env)?;
                 self.arith(BinOp::Sub, &Value::Int(0), &v, *pos)
             }
-            Expr::Bin {
-                op,
-                l,
-                r,
-                pos,
-                rpos,
-            } => self.eval_bin(*op, l, r, *pos, *rpos, env),
             Expr::CurPos(pos) => Ok(self.pos_attrs(*pos)),
+            // The hot arms, should a caller come here directly.
+            Expr::Const(_)
+            | Expr::Var { .. }
+            | Expr::Apply { .. }
+            | Expr::If { .. }
+            | Expr::Bin { .. }
+            | Expr::Select { .. }
+            | Expr::Lambda(_)
+            | Expr::Let { .. }
+            | Expr::With { .. }
+            | Expr::Assert { .. } => self.eval(e, env),
         }
+    }
+
+    #[inline(never)]
+    fn eval_select(
+        &mut self,
+        e: E,
+        path: &'static [AttrKey],
+        default: Option<E>,
+        pos: Pos,
+        env: &Rc<Env>,
+    ) -> EResult<Value> {
+        let mut v = self.eval_quick(e, env)?;
+        for key in path.iter() {
+            let name = match key {
+                AttrKey::Static(s) => *s,
+                key => self.attr_key(key, env)?,
+            };
+            let found = match &v {
+                Value::Attrs(a) => match a.get_attr(name) {
+                    Some(x) => Some((x.value.clone(), x.pos)),
+                    None => {
+                        if let Some(d) = default {
+                            return self.eval(d, env);
+                        }
+                        return Err(Self::attr_missing(a, name, pos));
+                    }
+                },
+                other => {
+                    if let Some(d) = default {
+                        return self.eval(d, env);
+                    }
+                    return err(
+                        format!("value is {} while a set was expected", other.type_phrase()),
+                        pos,
+                    );
+                }
+            };
+            v = match found {
+                // Like Nix, a cycle found here is reported at the attribute.
+                Some((x, apos)) => {
+                    let p = if apos.is_none() { pos } else { apos };
+                    self.force(&x).map_err(|e| at_pos(e, p))?
+                }
+                None => Value::Null,
+            };
+        }
+        Ok(v)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn attr_missing(a: &Attrs, name: Sym, pos: Pos) -> Box<EvalError> {
+        let mut er = EvalError::new(ErrorKind::Eval, format!("attribute '{name}' missing"), pos);
+        er.suffix = did_you_mean(a, name.as_str());
+        er
+    }
+
+    #[inline(never)]
+    fn eval_apply(&mut self, f: E, args: &'static [E], pos: Pos, env: &Rc<Env>) -> EResult<Value> {
+        let mut fv = self.eval_quick(f, env)?;
+        let mut rest: &[E] = args;
+        while let Some((a, more)) = rest.split_first() {
+            match &fv {
+                // The common case first: a plain `x: …` lambda.
+                Value::Lambda(c) if c.lambda.formals.is_none() => {
+                    let arg = self.arg_thunk(a, env);
+                    self.check_stack()?;
+                    let new = Env::one(Some(c.env.clone()), arg);
+                    fv = self.eval(c.lambda.body, &new)?;
+                    rest = more;
+                    continue;
+                }
+                // A builtin given all its arguments at once is called directly, without
+                // building (and allocating) partial applications.
+                Value::PrimOp(op) => {
+                    let op: &'static PrimOp = op;
+                    if op.arity == 2 && !more.is_empty() {
+                        let argv = [self.arg_thunk(a, env), self.arg_thunk(more[0], env)];
+                        fv = (op.f)(self, &argv, pos).map_err(|e| at_pos(e, pos))?;
+                        rest = &more[1..];
+                        continue;
+                    }
+                    if op.arity == 3 && more.len() >= 2 {
+                        let argv = [
+                            self.arg_thunk(a, env),
+                            self.arg_thunk(more[0], env),
+                            self.arg_thunk(more[1], env),
+                        ];
+                        fv = (op.f)(self, &argv, pos).map_err(|e| at_pos(e, pos))?;
+                        rest = &more[2..];
+                        continue;
+                    }
+                }
+                _ => {}
+            }
+            let arg = self.arg_thunk(a, env);
+            fv = self.call(&fv, arg, pos)?;
+            rest = more;
+        }
+        Ok(fv)
     }
 
     /// `{ file, line, column }` for a position, or null without one.
@@ -675,6 +756,7 @@ impl Eval {
         Ok(Value::attrs(Attrs::from_sorted(entries)))
     }
 
+    #[inline(never)]
     fn eval_bin(
         &mut self,
         op: BinOp,
@@ -712,6 +794,9 @@ impl Eval {
             _ => {
                 let a = self.eval_quick(l, env)?;
                 let b = self.eval_quick(r, env)?;
+                if let Some(v) = scalar_bin(op, &a, &b) {
+                    return Ok(v);
+                }
                 match op {
                     BinOp::Add => self.add(&a, &b, pos, rpos),
                     BinOp::Sub | BinOp::Mul | BinOp::Div => self.arith(op, &a, &b, pos),
@@ -1312,6 +1397,118 @@ impl Eval {
     }
 }
 
+/// The value of an operand if it is a constant or a variable already evaluated to a
+/// number, Boolean or null; `None` otherwise (nothing is forced).
+#[inline]
+fn known_scalar(e: E, env: &Rc<Env>) -> Option<Value> {
+    let v = match e {
+        Expr::Const(v) => v,
+        Expr::Var { depth, slot, .. } => lookup_ref(env, *depth, *slot)?,
+        _ => return None,
+    };
+    match v {
+        Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Null => Some(v.clone()),
+        Value::Thunk(t) => match t.value() {
+            Some(v @ (Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Null)) => Some(v),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `l op r` computed now when both operands are known scalars and the operation cannot
+/// fail (see `Eval::thunk`).
+#[inline(never)]
+fn eager_bin(op: BinOp, l: E, r: E, env: &Rc<Env>) -> Option<Value> {
+    let a = known_scalar(l, env)?;
+    let b = known_scalar(r, env)?;
+    scalar_bin(op, &a, &b)
+}
+
+/// A binary operation on two evaluated scalars that cannot fail, with the result the
+/// general path (`add`, `arith`, `eq_values`, `compare`) gives; `None` when the general
+/// path is needed (other types, an error such as a division by zero or comparing a
+/// Boolean).
+#[inline]
+fn scalar_bin(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
+    use Value::{Bool, Float, Int, Null};
+    let num = |a: &Value, b: &Value| -> Option<(f64, f64)> {
+        match (a, b) {
+            (Int(x), Float(y)) => Some((*x as f64, *y)),
+            (Float(x), Int(y)) => Some((*x, *y as f64)),
+            (Float(x), Float(y)) => Some((*x, *y)),
+            _ => None,
+        }
+    };
+    let cmp = |a: &Value, b: &Value| -> Option<Ordering> {
+        match (a, b) {
+            (Int(x), Int(y)) => Some(x.cmp(y)),
+            _ => {
+                let (x, y) = num(a, b)?;
+                Some(x.partial_cmp(&y).unwrap_or(Ordering::Equal))
+            }
+        }
+    };
+    let eq = |a: &Value, b: &Value| -> Option<bool> {
+        Some(match (a, b) {
+            (Int(x), Int(y)) => x == y,
+            (Bool(x), Bool(y)) => x == y,
+            (Null, Null) => true,
+            (Int(_) | Float(_), Int(_) | Float(_)) => {
+                let (x, y) = num(a, b)?;
+                x == y
+            }
+            // Distinct scalar types are never equal.
+            (Int(_) | Float(_) | Bool(_) | Null, Int(_) | Float(_) | Bool(_) | Null) => false,
+            _ => return None,
+        })
+    };
+    Some(match op {
+        BinOp::Add => match (a, b) {
+            (Int(x), Int(y)) => Int(x.wrapping_add(*y)),
+            _ => num(a, b).map(|(x, y)| Float(x + y))?,
+        },
+        BinOp::Sub => match (a, b) {
+            (Int(x), Int(y)) => Int(x.wrapping_sub(*y)),
+            _ => num(a, b).map(|(x, y)| Float(x - y))?,
+        },
+        BinOp::Mul => match (a, b) {
+            (Int(x), Int(y)) => Int(x.wrapping_mul(*y)),
+            _ => num(a, b).map(|(x, y)| Float(x * y))?,
+        },
+        BinOp::Div => match (a, b) {
+            (Int(x), Int(y)) if *y != 0 => Int(x.checked_div(*y)?),
+            (Int(_), Int(_)) => return None,
+            _ => {
+                let (x, y) = num(a, b)?;
+                if y == 0.0 {
+                    return None;
+                }
+                Float(x / y)
+            }
+        },
+        BinOp::Eq => Bool(eq(a, b)?),
+        BinOp::Neq => Bool(!eq(a, b)?),
+        BinOp::Lt => Bool(cmp(a, b)? == Ordering::Less),
+        BinOp::Gt => Bool(cmp(b, a)? == Ordering::Less),
+        BinOp::Le => Bool(cmp(b, a)? != Ordering::Less),
+        BinOp::Ge => Bool(cmp(a, b)? != Ordering::Less),
+        BinOp::And => match (a, b) {
+            (Bool(x), Bool(y)) => Bool(*x && *y),
+            _ => return None,
+        },
+        BinOp::Or => match (a, b) {
+            (Bool(x), Bool(y)) => Bool(*x || *y),
+            _ => return None,
+        },
+        BinOp::Impl => match (a, b) {
+            (Bool(x), Bool(y)) => Bool(!*x || *y),
+            _ => return None,
+        },
+        BinOp::Concat | BinOp::Update => return None,
+    })
+}
+
 /// Gives a position-less error (infinite recursion) the position of the expression that
 /// forced the value.
 #[inline]
@@ -1346,4 +1543,149 @@ pub fn lookup_ref(env: &Rc<Env>, depth: u32, slot: u32) -> Option<&Value> {
 #[inline]
 pub fn lookup(env: &Rc<Env>, depth: u32, slot: u32) -> Value {
     lookup_ref(env, depth, slot).cloned().unwrap_or(Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    //! The eager argument path must give what the lazy one gives.
+
+    use crate::io::MemIo;
+
+    const STACK: usize = 64 << 20;
+
+    fn run(expr: &str, strict: bool) -> Result<String, String> {
+        let e = expr.to_string();
+        crate::with_eval_thread(STACK, move || {
+            crate::eval_string(Box::new(MemIo::default()), &e, strict, STACK)
+        })
+        .unwrap_or_else(|_| Err("thread failed".into()))
+    }
+
+    /// `scalar_bin` against the general operators (`add`, `arith`, `eq_values`,
+    /// `less_than`, `expect_bool`) on every pair of sample scalars: whenever it answers,
+    /// the general path gives the same value of the same type without an error.
+    #[test]
+    fn scalar_bin_agrees_with_the_general_operators() {
+        use super::{scalar_bin, BinOp, Eval, EvalOptions, Pos, Value};
+        let r = crate::with_eval_thread(STACK, || {
+            let mut ev = Eval::new(Box::new(MemIo::default()), EvalOptions::default());
+            let vals = [
+                Value::Int(0),
+                Value::Int(1),
+                Value::Int(-3),
+                Value::Int(7),
+                Value::Int(i64::MAX),
+                Value::Int(i64::MIN),
+                Value::Int(-1),
+                Value::Float(0.0),
+                Value::Float(2.5),
+                Value::Float(-1.5),
+                Value::Float(f64::NAN),
+                Value::Bool(true),
+                Value::Bool(false),
+                Value::Null,
+            ];
+            let ops = [
+                BinOp::Add,
+                BinOp::Sub,
+                BinOp::Mul,
+                BinOp::Div,
+                BinOp::Eq,
+                BinOp::Neq,
+                BinOp::Lt,
+                BinOp::Le,
+                BinOp::Gt,
+                BinOp::Ge,
+                BinOp::And,
+                BinOp::Or,
+                BinOp::Impl,
+            ];
+            let show = |v: &Value| match v {
+                Value::Int(i) => format!("int {i}"),
+                Value::Float(f) => format!("float {f:?}"),
+                Value::Bool(b) => format!("bool {b}"),
+                o => o.type_of().to_string(),
+            };
+            let mut answered = 0;
+            for a in &vals {
+                for b in &vals {
+                    for op in ops {
+                        let Some(fast) = scalar_bin(op, a, b) else {
+                            continue;
+                        };
+                        answered += 1;
+                        let p = Pos::NONE;
+                        let general = match op {
+                            BinOp::Add => ev.add(a, b, p, p),
+                            BinOp::Sub | BinOp::Mul | BinOp::Div => ev.arith(op, a, b, p),
+                            BinOp::Eq => ev.eq_values(a, b).map(Value::Bool),
+                            BinOp::Neq => ev.eq_values(a, b).map(|x| Value::Bool(!x)),
+                            BinOp::Lt => ev.less_than(a, b).map(Value::Bool),
+                            BinOp::Gt => ev.less_than(b, a).map(Value::Bool),
+                            BinOp::Le => ev.less_than(b, a).map(|x| Value::Bool(!x)),
+                            BinOp::Ge => ev.less_than(a, b).map(|x| Value::Bool(!x)),
+                            BinOp::And | BinOp::Or | BinOp::Impl => {
+                                match (ev.expect_bool(a, p), ev.expect_bool(b, p)) {
+                                    (Ok(x), Ok(y)) => Ok(Value::Bool(match op {
+                                        BinOp::And => x && y,
+                                        BinOp::Or => x || y,
+                                        _ => !x || y,
+                                    })),
+                                    (Err(e), _) | (_, Err(e)) => Err(e),
+                                }
+                            }
+                            BinOp::Concat | BinOp::Update => continue,
+                        };
+                        let general = match general {
+                            Ok(v) => show(&v),
+                            Err(e) => format!("error {}", e.msg),
+                        };
+                        if show(&fast) != general {
+                            return Err(format!(
+                                "{} {op:?} {}: {} vs {general}",
+                                show(a),
+                                show(b),
+                                show(&fast)
+                            ));
+                        }
+                    }
+                }
+            }
+            Ok(answered)
+        });
+        match r {
+            // Most pairs of numbers, Booleans and nulls have a fast answer.
+            Ok(Ok(n)) => assert!(n > 1000, "only {n} answered"),
+            Ok(Err(e)) => panic!("{e}"),
+            Err(e) => panic!("thread: {e}"),
+        }
+    }
+
+    #[test]
+    fn eager_arguments_never_fail_early_and_stay_lazy_when_printed_lazily() {
+        // Never forced, so never an error.
+        assert_eq!(run("(x: 1) (1 / 0)", true).as_deref(), Ok("1"));
+        assert_eq!(run("(x: 1) (1 < true)", true).as_deref(), Ok("1"));
+        assert_eq!(
+            run("(x: [ x ]) (9223372036854775807 + 1)", true).as_deref(),
+            Ok("[ -9223372036854775808 ]")
+        );
+        assert_eq!(
+            run(
+                "let f = n: if n == 0 then 0 else n + f (n - 1); in f 1000",
+                true
+            )
+            .as_deref(),
+            Ok("500500")
+        );
+        // Without --strict the argument is a thunk, as in Nix.
+        assert_eq!(
+            run("(x: { a = x; }) (1 + 1)", false).as_deref(),
+            Ok("{ a = <CODE>; }")
+        );
+        assert_eq!(
+            run("(x: { a = x; }) (1 + 1)", true).as_deref(),
+            Ok("{ a = 2; }")
+        );
+    }
 }

@@ -109,6 +109,7 @@ pub fn eval_string(
 ) -> Result<String, String> {
     let opts = EvalOptions {
         stack_size,
+        eager_args: strict,
         ..EvalOptions::default()
     };
     let mut ev = Eval::new(io, opts);

@@ -106,6 +106,7 @@ fn evaluate(req: Request) -> (String, Option<String>) {
         store_dir: std::env::var("NIX_STORE_DIR").unwrap_or_else(|_| "/nix/store".to_string()),
         stack_size: STACK_SIZE,
         show_trace: req.show_trace,
+        eager_args: req.strict,
         ..EvalOptions::default()
     };
     let cwd = std::env::current_dir()
