@@ -119,6 +119,7 @@ fn main() -> ExitCode {
         return cmd::eval::nix_instantiate_from_argv(std::env::args_os().skip(1));
     }
 
+    nest_sys::startup::link_before_main();
     if let Some(code) = spawn_fast_path() {
         return code;
     }

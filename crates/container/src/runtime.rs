@@ -639,13 +639,15 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
     })?;
     let _mask = MaskGuard(old_mask);
     // The child waits for the host side only when the host has something to do
-    // before PID 1 starts: the network.
-    let go = match &net {
-        Some(_) => Some(
+    // before PID 1 starts: the network, or (booting a system) publishing the state
+    // file, so that it exists before any service runs.
+    let boot = spec.init.is_some();
+    let go = match net.is_some() || boot {
+        true => Some(
             nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
                 .map_err(|errno| RuntimeError::Sys { op: "pipe", errno })?,
         ),
-        None => None,
+        false => None,
     };
     let (err_r, err_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
         .map_err(|errno| RuntimeError::Sys { op: "pipe", errno })?;
@@ -703,14 +705,15 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
     drop(err_w);
     let mut guard = ChildGuard(Some(pid));
 
+    let mut go_w = go_w.map(std::fs::File::from);
     let mut went = Ok(());
-    if let (Some(net), Some(go_w)) = (&net, go_w) {
+    if let (Some(net), Some(go)) = (&net, go_w.as_mut()) {
         network::setup(net, pid.as_raw()).map_err(|source| RuntimeError::Network {
             name: name.clone(),
             source,
         })?;
         // If the child already failed, this write fails (EPIPE) and its message explains.
-        went = std::fs::File::from(go_w).write_all(b"g");
+        went = go.write_all(b"g");
     }
     // Written while the child sets itself up, published (one rename) once it runs:
     // the file, its write and the close are off the start's critical path.
@@ -730,15 +733,35 @@ pub fn run(spec: &Spec, nest_exe: Option<&Path>) -> Result<ExitStatus, RuntimeEr
         no_new_privileges: spec.no_new_privileges,
         seccomp: spec.seccomp,
     };
-    let prepared = state.prepare(&state_dir)?;
+    let mut prepared = Some(state.prepare(&state_dir)?);
+    let mut err_r = std::fs::File::from(err_r);
     let mut message = String::new();
-    let _ = std::fs::File::from(err_r).read_to_string(&mut message);
+    if let (true, Some(go)) = (boot, go_w.as_mut()) {
+        // A NUL byte: set up and about to exec PID 1 (anything else is an error
+        // message, read in full below).
+        let mut first = [0u8; 1];
+        if matches!(err_r.read(&mut first), Ok(1)) {
+            if first[0] == 0 {
+                if let Some(p) = prepared.take() {
+                    p.publish()?;
+                }
+                went = went.and(go.write_all(b"g"));
+            } else {
+                message.push(char::from(first[0]));
+            }
+        }
+    }
+    let mut rest = Vec::new();
+    let _ = err_r.read_to_end(&mut rest);
+    message.push_str(&String::from_utf8_lossy(&rest));
     if !message.is_empty() {
         return Err(RuntimeError::Setup { name, message });
     }
     went.map_err(io_err("starting the container", &state_dir))?;
 
-    prepared.publish()?;
+    if let Some(p) = prepared.take() {
+        p.publish()?;
+    }
     forward::start(listeners);
 
     let status = wait_forwarding(pid, &signals);
@@ -774,13 +797,17 @@ fn child_main(
         let _ = err.write_all(m.to_string().as_bytes());
         process::exit_now(1);
     }
-    if let Some(go) = go {
+    let mut go = go.map(std::fs::File::from);
+    let wait_for_host = |go: &mut Option<std::fs::File>| {
         let mut byte = [0u8; 1];
-        match std::fs::File::from(go).read(&mut byte) {
-            Ok(1) => {}
+        match go.as_mut().map(|g| g.read(&mut byte)) {
+            Some(Ok(1)) => {}
             // The host side gave up (or died): nothing to report to.
             _ => process::exit_now(1),
         }
+    };
+    if plan.mounts.private_network {
+        wait_for_host(&mut go);
     }
     let message = match child_finish(plan) {
         Ok(()) => match &plan.pid1 {
@@ -793,6 +820,11 @@ fn child_main(
                     env.entry((*k).to_string())
                         .or_insert_with(|| (*v).to_string());
                 }
+                // Ready: the host publishes the state file before PID 1 runs.
+                if err.write_all(&[0]).is_err() {
+                    process::exit_now(1);
+                }
+                wait_for_host(&mut go);
                 exec_command(argv, &env)
             }
             Pid1::Reaper { argv } => reaper(argv, &plan.env, err),
@@ -818,6 +850,7 @@ fn child_finish(plan: &ChildPlan) -> Result<(), String> {
         // Not worth failing a start over: a read-only root keeps its own file.
         let _ = write_resolv_conf(r);
     }
+    nest_sys::startup::allow_thp_again();
     confine(plan.keep, plan.no_new_privs, plan.seccomp.as_ref())
 }
 

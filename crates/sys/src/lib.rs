@@ -13,6 +13,7 @@ pub mod netlink;
 pub mod process;
 pub mod pty;
 pub mod seccomp;
+pub mod startup;
 pub mod syscall;
 
 pub use nix::errno::Errno;
