@@ -6,13 +6,12 @@
 
 use super::ast::*;
 use super::lex::{Lexer, Refused, Tok, T};
+use super::names::Names;
 use crate::ir::BinOp;
 use crate::symbol::Sym;
 use bumpalo::collections::Vec as BVec;
 use bumpalo::Bump;
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 type R<X> = Result<X, Refused>;
 
@@ -34,40 +33,8 @@ pub struct Parser<'s> {
     failed: bool,
     depth: u32,
     nest: u32,
-    /// Names already interned in this text: most identifiers repeat, and this map's
-    /// hash is much cheaper than the global table's.
-    syms: HashMap<&'s str, Sym, BuildHasherDefault<WordHasher>>,
-}
-
-/// A multiply-rotate hash over 8-byte words, for short identifier strings.
-#[derive(Default)]
-pub struct WordHasher(u64);
-
-impl Hasher for WordHasher {
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = self.0;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
-        let rest = chunks.remainder();
-        let mut w = [0u8; 8];
-        w[..rest.len()].copy_from_slice(rest);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(w) ^ rest.len() as u64)
-            .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        self.0 = h;
-    }
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
+    /// Names already interned in this text.
+    syms: Names,
 }
 
 /// Tokens the parser may look at beyond the current one.
@@ -86,7 +53,7 @@ pub fn parse<'s>(src: &'s str, a: &'s Bump) -> R<Node<'s>> {
         failed: false,
         depth: 0,
         nest: 0,
-        syms: HashMap::default(),
+        syms: Names::default(),
     };
     let e = p.expr();
     if p.failed {
@@ -234,8 +201,7 @@ impl<'s> Parser<'s> {
         self.src.get(t.start as usize..t.end as usize).unwrap_or("")
     }
     fn sym(&mut self, t: Tok) -> Sym {
-        let s = self.text(t);
-        *self.syms.entry(s).or_insert_with(|| Sym::new(s))
+        self.syms.get(self.src, t.start as usize, t.end as usize)
     }
     fn enter(&mut self) -> R<()> {
         self.nest += 1;

@@ -7,6 +7,7 @@ pub mod ast;
 pub mod dump;
 pub mod grammar;
 pub mod lex;
+pub mod names;
 pub mod resolve;
 
 #[cfg(test)]
