@@ -600,11 +600,24 @@ impl Eval {
             match &fv {
                 // The common case first: a plain `x: …` lambda.
                 Value::Lambda(c) if c.lambda.formals.is_none() => {
-                    let arg = self.arg_thunk(a, env);
+                    let mut frame = Env::one(Some(c.env.clone()), self.arg_thunk(a, env));
                     self.check_stack()?;
-                    let new = Env::one(Some(c.env.clone()), arg);
-                    fv = self.eval(c.lambda.body, &new)?;
+                    let mut lam = c.lambda;
                     rest = more;
+                    // `x: y: …` given several arguments: the inner function's frame
+                    // hangs directly off the outer one, without the closure that
+                    // evaluating the inner lambda and calling it would allocate.
+                    while let (Expr::Lambda(inner), Some((b, more))) =
+                        (lam.body, rest.split_first())
+                    {
+                        if inner.formals.is_some() {
+                            break;
+                        }
+                        frame = Env::one(Some(frame), self.arg_thunk(b, env));
+                        lam = inner;
+                        rest = more;
+                    }
+                    fv = self.eval(lam.body, &frame)?;
                     continue;
                 }
                 // A builtin given all its arguments at once is called directly, without
@@ -968,10 +981,20 @@ impl Eval {
 
     /// `f a b` without building a partial application for two-argument builtins.
     pub fn call2(&mut self, f: &Value, a: Value, b: Value, pos: Pos) -> EResult<Value> {
-        if let Value::PrimOp(op) = f {
-            if op.arity == 2 {
-                return (op.f)(self, &[a, b], pos);
+        match f {
+            Value::PrimOp(op) if op.arity == 2 => return (op.f)(self, &[a, b], pos),
+            // `x: y: …`: no closure for the inner function (see `eval_apply`).
+            Value::Lambda(c) if c.lambda.formals.is_none() => {
+                if let Expr::Lambda(inner) = c.lambda.body {
+                    if inner.formals.is_none() {
+                        self.check_stack()?;
+                        let frame = Env::one(Some(c.env.clone()), a);
+                        let frame = Env::one(Some(frame), b);
+                        return self.eval(inner.body, &frame);
+                    }
+                }
             }
+            _ => {}
         }
         let g = self.call(f, a, pos)?;
         self.call(&g, b, pos)
@@ -990,79 +1013,94 @@ impl Eval {
         }
     }
 
+    /// Calls a closure. A plain `x: …` takes the short path; a call with a set of
+    /// formals builds its frame out of line.
+    #[inline]
     fn call_lambda(&mut self, c: &Rc<Closure>, arg: Value, pos: Pos) -> EResult<Value> {
         self.check_stack()?;
         let l = c.lambda;
         let env = match &l.formals {
             None => Env::one(Some(c.env.clone()), arg),
-            Some(f) => {
-                let argv = self.force(&arg)?;
-                let Value::Attrs(attrs) = &argv else {
-                    return err(
-                        format!("value is {} while a set was expected", argv.type_phrase()),
-                        pos,
-                    );
-                };
-                let env = Env::new(Some(c.env.clone()), l.frame_size as usize);
-                let mut used = 0usize;
-                for (i, formal) in f.entries.iter().enumerate() {
-                    match attrs.get(formal.name) {
-                        Some(v) => {
-                            used += 1;
-                            env.set(i, v.clone());
-                        }
-                        None => match formal.default {
-                            Some(d) => {
-                                let v = self.thunk_in_frame(d, &env);
-                                env.set(i, v);
-                            }
-                            None => {
-                                return err(
-                                    format!(
-                                        "{} called without required argument '{}'",
-                                        Self::describe_lambda(l),
-                                        formal.name
-                                    ),
-                                    pos,
-                                )
-                            }
-                        },
-                    }
-                }
-                if !f.ellipsis && used != attrs.len() {
-                    for a in attrs.entries.iter() {
-                        if !f.entries.iter().any(|x| x.name == a.name) {
-                            let mut e = EvalError::new(
-                                ErrorKind::Eval,
-                                format!(
-                                    "{} called with unexpected argument '{}'",
-                                    Self::describe_lambda(l),
-                                    a.name
-                                ),
-                                pos,
-                            );
-                            let formal_names = Attrs::from_unsorted(
-                                f.entries
-                                    .iter()
-                                    .map(|x| Attr {
-                                        name: x.name,
-                                        value: Value::Null,
-                                        pos: Pos::NONE,
-                                    })
-                                    .collect(),
-                            );
-                            e.suffix = did_you_mean(&formal_names, a.name.as_str());
-                            return Err(e);
-                        }
-                    }
-                }
-                if let Some(at) = f.at {
-                    env.set(at as usize, arg);
-                }
-                env
-            }
+            Some(f) => self.formals_frame(c, f, arg, pos)?,
         };
         self.eval(l.body, &env)
+    }
+
+    /// The frame of a `{ a, b ? d, ... }@args:` call: checks the argument set against
+    /// the formals and fills defaults lazily.
+    #[inline(never)]
+    fn formals_frame(
+        &mut self,
+        c: &Rc<Closure>,
+        f: &Formals,
+        arg: Value,
+        pos: Pos,
+    ) -> EResult<Rc<Env>> {
+        let l = c.lambda;
+        let argv = self.force(&arg)?;
+        let Value::Attrs(attrs) = &argv else {
+            return err(
+                format!("value is {} while a set was expected", argv.type_phrase()),
+                pos,
+            );
+        };
+        let env = Env::new(Some(c.env.clone()), l.frame_size as usize);
+        let mut used = 0usize;
+        for (i, formal) in f.entries.iter().enumerate() {
+            match attrs.get(formal.name) {
+                Some(v) => {
+                    used += 1;
+                    env.set(i, v.clone());
+                }
+                None => match formal.default {
+                    Some(d) => {
+                        let v = self.thunk_in_frame(d, &env);
+                        env.set(i, v);
+                    }
+                    None => {
+                        return err(
+                            format!(
+                                "{} called without required argument '{}'",
+                                Self::describe_lambda(l),
+                                formal.name
+                            ),
+                            pos,
+                        )
+                    }
+                },
+            }
+        }
+        if !f.ellipsis && used != attrs.len() {
+            for a in attrs.entries.iter() {
+                if !f.entries.iter().any(|x| x.name == a.name) {
+                    let mut e = EvalError::new(
+                        ErrorKind::Eval,
+                        format!(
+                            "{} called with unexpected argument '{}'",
+                            Self::describe_lambda(l),
+                            a.name
+                        ),
+                        pos,
+                    );
+                    let formal_names = Attrs::from_unsorted(
+                        f.entries
+                            .iter()
+                            .map(|x| Attr {
+                                name: x.name,
+                                value: Value::Null,
+                                pos: Pos::NONE,
+                            })
+                            .collect(),
+                    );
+                    e.suffix = did_you_mean(&formal_names, a.name.as_str());
+                    return Err(e);
+                }
+            }
+        }
+        if let Some(at) = f.at {
+            env.set(at as usize, arg);
+        }
+        Ok(env)
     }
 
     // ---- typed access used by the evaluator and builtins ----
@@ -1686,6 +1724,19 @@ mod tests {
         assert_eq!(
             run("(x: { a = x; }) (1 + 1)", true).as_deref(),
             Ok("{ a = 2; }")
+        );
+    }
+
+    #[test]
+    fn curried_calls_without_inner_closures_match_plain_calls() {
+        let e = "let f = a: b: c: a - b * c; g = f 10; h = x: { y }: x + y; in \
+                 [ (f 10 2 3) (g 2 3) ((g 2) 3) (builtins.foldl' (a: b: a - b) 100 [ 1 2 3 ]) \
+                 (builtins.sort (a: b: a > b) [ 1 3 2 ]) (h 1 { y = 2; }) ]";
+        assert_eq!(run(e, true).as_deref(), Ok("[ 4 4 4 94 [ 3 2 1 ] 3 ]"));
+        let r = run("(a: b: a) 1 2 3", true);
+        assert!(
+            matches!(&r, Err(m) if m.starts_with("error: attempt to call something which is not a function but an integer")),
+            "{r:?}"
         );
     }
 }
