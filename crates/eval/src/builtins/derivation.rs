@@ -137,7 +137,11 @@ fn collect(ev: &mut Eval, attrs: &Attrs, pos: Pos) -> EResult<Box<Collected>> {
                 .expect_list(&v, pos)
                 .map_err(|e| attr_trace(e, &c, key))?;
             for x in l.iter() {
-                let r = ev.coerce_to_string(x, c.pos_name, true, true);
+                let x = ev
+                    .force(x)
+                    .and_then(|x| through_out_path(ev, x))
+                    .map_err(|e| attr_trace(e, &c, key))?;
+                let r = ev.coerce_to_string(&x, c.pos_name, true, true);
                 let (s, xc) = r.map_err(|e| attr_trace(e, &c, key))?;
                 c.ctx.extend(&xc);
                 c.req.args.push(s);
@@ -145,12 +149,33 @@ fn collect(ev: &mut Eval, attrs: &Attrs, pos: Pos) -> EResult<Box<Collected>> {
             continue;
         }
         let apos = if at.pos.is_none() { c.pos_name } else { at.pos };
+        let v = through_out_path(ev, v).map_err(|e| attr_trace(e, &c, key))?;
         let r = ev.coerce_to_string(&v, apos, true, true);
         let (s, xc) = r.map_err(|e| attr_trace(e, &c, key))?;
         c.ctx.extend(&xc);
         record(&mut c, key, s)?;
     }
     check(c)
+}
+
+/// A set with `outPath` and no `__toString` (a dependency) coerces to its `outPath`, as
+/// `Eval::coerce_to_string` has it; following `outPath` here first keeps that
+/// function's two nested frames off the stack for each level of a dependency chain
+/// (forcing the `outPath` is what instantiates the dependency).
+/// A set pointing to itself through `outPath` ends in Nix's stack overflow error.
+fn through_out_path(ev: &mut Eval, v: Value) -> EResult<Value> {
+    let next = match &v {
+        Value::Attrs(a) if a.get(ev.syms.to_string).is_none() => a.get(ev.syms.out_path).cloned(),
+        _ => None,
+    };
+    match next {
+        Some(p) => {
+            ev.check_stack()?;
+            let p = ev.force(&p)?;
+            through_out_path(ev, p)
+        }
+        None => Ok(v),
+    }
 }
 
 /// The name and the flags that decide how the other attributes are read.
