@@ -328,10 +328,12 @@ fn write_resolv_conf(content: &[u8]) -> Result<(), String> {
         // A persistent root keeps the file from its last start: truncating and
         // rewriting it on every start costs a journal transaction and, on ext4, a
         // writeback of the replaced data at close (measured on the start path).
-        Ok(m) if m.is_file() && m.len() == content.len() as u64 => {
-            if std::fs::read(&path).is_ok_and(|old| old == content) {
-                return Ok(());
-            }
+        Ok(m)
+            if m.is_file()
+                && m.len() == content.len() as u64
+                && std::fs::read(&path).is_ok_and(|old| old == content) =>
+        {
+            return Ok(())
         }
         _ => {}
     }

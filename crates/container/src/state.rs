@@ -144,6 +144,39 @@ impl Drop for Prepared {
     }
 }
 
+/// The container's lock: held while the runtime runs it.
+pub struct Lock {
+    _file: nix::fcntl::Flock<std::fs::File>,
+}
+
+impl Lock {
+    pub fn acquire(name: &str, state_dir: &Path) -> Result<Lock, StateError> {
+        let path = state_dir.join("lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|source| StateError::Io {
+                op: "opening",
+                path: path.clone(),
+                source,
+            })?;
+        match nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock) {
+            Ok(f) => Ok(Lock { _file: f }),
+            Err((_, nix::errno::Errno::EWOULDBLOCK)) => Err(StateError::Locked {
+                name: name.to_string(),
+                path,
+            }),
+            Err((_, e)) => Err(StateError::Io {
+                op: "locking",
+                path,
+                source: std::io::Error::from_raw_os_error(e as i32),
+            }),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,12 +209,14 @@ mod tests {
                 &self.0
             }
         }
-        let dir = RemoveDir(
-            std::env::temp_dir().join(format!("nest-state-test-{}", std::process::id())),
-        );
+        let dir =
+            RemoveDir(std::env::temp_dir().join(format!("nest-state-test-{}", std::process::id())));
         std::fs::create_dir_all(dir.path()).expect("temp dir");
         let p = state().prepare(dir.path()).expect("prepare");
-        assert!(!State::path(dir.path()).exists(), "not visible before publish");
+        assert!(
+            !State::path(dir.path()).exists(),
+            "not visible before publish"
+        );
         p.publish().expect("publish");
         let text = std::fs::read_to_string(State::path(dir.path())).expect("published");
         let back: State = serde_json::from_str(&text).expect("json");
@@ -190,40 +225,10 @@ mod tests {
 
         State::remove(dir.path());
         drop(state().prepare(dir.path()).expect("prepare"));
-        assert!(!dir.path().join(".state.json.tmp").exists(), "dropped: removed");
+        assert!(
+            !dir.path().join(".state.json.tmp").exists(),
+            "dropped: removed"
+        );
         assert!(!State::path(dir.path()).exists());
-    }
-}
-
-/// The container's lock: held while the runtime runs it.
-pub struct Lock {
-    _file: nix::fcntl::Flock<std::fs::File>,
-}
-
-impl Lock {
-    pub fn acquire(name: &str, state_dir: &Path) -> Result<Lock, StateError> {
-        let path = state_dir.join("lock");
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|source| StateError::Io {
-                op: "opening",
-                path: path.clone(),
-                source,
-            })?;
-        match nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock) {
-            Ok(f) => Ok(Lock { _file: f }),
-            Err((_, nix::errno::Errno::EWOULDBLOCK)) => Err(StateError::Locked {
-                name: name.to_string(),
-                path,
-            }),
-            Err((_, e)) => Err(StateError::Io {
-                op: "locking",
-                path,
-                source: std::io::Error::from_raw_os_error(e as i32),
-            }),
-        }
     }
 }

@@ -48,8 +48,7 @@ extern "C" fn before_main(argc: c_int, argv: *const *const c_char, _envp: *const
 
 #[used]
 #[link_section = ".init_array"]
-static BEFORE_MAIN: extern "C" fn(c_int, *const *const c_char, *const *const c_char) =
-    before_main;
+static BEFORE_MAIN: extern "C" fn(c_int, *const *const c_char, *const *const c_char) = before_main;
 
 /// Keeps the constructor in the final executable (an unreferenced object of a library
 /// may be left out by the linker); `nest`'s `main` calls it.
