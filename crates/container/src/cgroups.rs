@@ -244,12 +244,18 @@ impl Cgroups {
                     enable_v2_controllers(h, &parent)?;
                 }
                 let dir = parent.join(&leaf);
-                if dir.exists() {
-                    if !cgroup::processes(&dir)?.is_empty() {
-                        return Err(CgroupsError::Busy(dir));
+                // mkdir first, no existence check before it: a lookup of a missing
+                // name in a cgroup file system is not free, and this runs on every
+                // start in every hierarchy.
+                match std::fs::create_dir(&dir) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                        if !cgroup::processes(&dir)?.is_empty() {
+                            return Err(CgroupsError::Busy(dir));
+                        }
                     }
-                } else {
-                    cgroup::create(&dir)?;
+                    // Missing parents, or an error that create() reports with its path.
+                    Err(_) => cgroup::create(&dir)?,
                 }
                 made.dirs.push(dir.clone());
                 if h.has_controller("cpuset") {
