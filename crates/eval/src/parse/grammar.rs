@@ -44,6 +44,7 @@ const BATCH: usize = 1024;
 
 pub fn parse<'s>(src: &'s str, a: &'s Bump) -> R<Node<'s>> {
     let mut lx = Lexer::new(src)?;
+    lx.out.reserve(BATCH + LOOKAHEAD + 1);
     lx.fill(BATCH)?;
     let mut p = Parser {
         src,

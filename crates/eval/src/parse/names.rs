@@ -33,7 +33,8 @@ pub struct Names {
 impl Default for Names {
     fn default() -> Self {
         Names {
-            slots: vec![EMPTY; 1024],
+            // Small: most texts are small modules with a few dozen names.
+            slots: vec![EMPTY; 128],
             used: 0,
         }
     }
