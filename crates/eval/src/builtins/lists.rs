@@ -8,7 +8,6 @@ use crate::prim;
 use crate::source::Pos;
 use crate::symbol::Sym;
 use crate::value::{Attr, Attrs, Pending, PrimOp, Thunk, Value};
-use std::rc::Rc;
 
 pub static OPS: &[PrimOp] = &[
     prim!("map", 2, map),
@@ -294,7 +293,8 @@ fn generic_closure(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         );
     };
     let key = Sym::new("key");
-    let mut done: Vec<Value> = Vec::new();
+    // Keys seen so far, sorted (Nix keeps them in an ordered set): a binary search
+    // per item instead of comparing with every earlier key.
     let mut seen: Vec<Value> = Vec::new();
     let mut res = Vec::new();
     while let Some(item) = work.pop_front() {
@@ -303,24 +303,50 @@ fn generic_closure(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             return err("attribute 'key' required", pos);
         };
         let k = ev.force(&k)?;
+        let (mut lo, mut hi) = (0, seen.len());
         let mut found = false;
-        for d in seen.iter() {
-            if ev.compare(&k, d)? == std::cmp::Ordering::Equal {
-                found = true;
-                break;
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match ev.compare(&k, &seen[mid])? {
+                std::cmp::Ordering::Less => hi = mid,
+                std::cmp::Ordering::Greater => lo = mid + 1,
+                std::cmp::Ordering::Equal => {
+                    found = true;
+                    break;
+                }
             }
         }
         if found {
             continue;
         }
-        seen.push(k);
+        seen.insert(lo, k);
         res.push(item.clone());
-        let next = ev.call(&op, item.clone(), pos)?;
+        let next = ev.call(&op, item, pos)?;
         for n in ev.expect_list(&next, pos)?.iter() {
             work.push_back(n.clone());
         }
-        done.push(item);
     }
-    let _ = Rc::new(());
     Ok(Value::list(res))
+}
+
+#[cfg(test)]
+mod tests {
+    /// `genericClosure` keeps the first item of each key, in the order met, over many
+    /// keys reached in a scrambled order (the sorted key set's binary search).
+    #[test]
+    fn generic_closure_dedups_many_keys_in_order() {
+        let e = "let m = x: x - (x / 101) * 101; \
+                 r = builtins.genericClosure { startSet = [ { key = 0; } ]; \
+                 operator = x: [ { key = m (x.key * 7 + 3); } { key = x.key; } { key = m (x.key * 5 + 1); } ]; }; \
+                 in [ (builtins.length r) (map (x: x.key) (builtins.genList (i: builtins.elemAt r i) 12)) ]";
+        let e = e.to_string();
+        let r = crate::with_eval_thread(64 << 20, move || {
+            crate::eval_string(Box::new(crate::io::MemIo::default()), &e, true, 64 << 20)
+        })
+        .unwrap_or_else(|_| Err("thread failed".into()));
+        assert_eq!(
+            r.as_deref(),
+            Ok("[ 101 [ 0 3 1 24 16 10 6 70 20 14 81 73 ] ]")
+        );
+    }
 }
