@@ -369,7 +369,18 @@ impl Eval {
                 path,
                 default,
                 pos,
-            } => self.eval_select(e, path, *default, *pos, env),
+            } => {
+                let v = self.eval_quick(e, env)?;
+                // `a.b`, found: the common case, without a call.
+                if let (Value::Attrs(a), [AttrKey::Static(name)]) = (&v, &path[..]) {
+                    if let Some(x) = a.get_attr(*name) {
+                        let p = if x.pos.is_none() { *pos } else { x.pos };
+                        let x = x.value.clone();
+                        return self.force(&x).map_err(|e| at_pos(e, p));
+                    }
+                }
+                self.select_from(v, path, *default, *pos, env)
+            }
             Expr::Lambda(l) => Ok(Value::Lambda(Rc::new(Closure {
                 lambda: l,
                 env: env.clone(),
@@ -537,16 +548,16 @@ impl Eval {
         }
     }
 
+    /// `v.path or default` for an already evaluated `v` (the rest of `Select`).
     #[inline(never)]
-    fn eval_select(
+    fn select_from(
         &mut self,
-        e: E,
+        mut v: Value,
         path: &'static [AttrKey],
         default: Option<E>,
         pos: Pos,
         env: &Rc<Env>,
     ) -> EResult<Value> {
-        let mut v = self.eval_quick(e, env)?;
         for key in path.iter() {
             let name = match key {
                 AttrKey::Static(s) => *s,
