@@ -78,7 +78,7 @@ pub struct LambdaExpr {
     /// `None` for `x: body` (the argument is slot 0). Boxed: most lambdas have none,
     /// and this keeps every IR node small.
     pub formals: Option<Box<Formals>>,
-    /// The name bound by `@`, if any (for `toXML`).
+    /// The argument's name of `x: …`, or the name bound by `@` (for `toXML`).
     pub at_name: Option<Sym>,
     pub frame_size: u32,
     pub body: E,

@@ -54,46 +54,57 @@ pub enum OutputFormat {
 /// Evaluates, optionally forces deeply, and renders a value as `nix-instantiate --eval`
 /// prints it (without the final newline).
 pub fn render(ev: &mut Eval, v: &Value, strict: bool, format: OutputFormat) -> EResult<String> {
-    let v = if strict {
+    let mut out = String::new();
+    render_into(ev, v, strict, format, &mut out)?;
+    Ok(out)
+}
+
+/// Like `render`, appending to `out`. JSON and XML are written while they are forced,
+/// as `nix-instantiate` does: `--strict` forces only what is printed (a set with an
+/// `outPath` prints just that), and on an error `out` holds what Nix prints before it,
+/// the open objects, lists and elements closed. The plain format forces everything
+/// first (with `--strict`) and writes nothing on an error.
+pub fn render_into(
+    ev: &mut Eval,
+    v: &Value,
+    strict: bool,
+    format: OutputFormat,
+    out: &mut String,
+) -> EResult<()> {
+    let v = if strict && format == OutputFormat::Nix {
         ev.deep_force(v)?
     } else {
         ev.force(v)?
     };
     match format {
-        OutputFormat::Nix => print::print_value(ev, &v),
+        OutputFormat::Nix => {
+            out.push_str(&print::print_value(ev, &v)?);
+            Ok(())
+        }
         OutputFormat::Json => {
-            let mut out = String::new();
             let mut ctx = value::Context::default();
-            builtins::json::value_to_json_opt(
-                ev,
-                &v,
-                source::Pos::NONE,
-                &mut out,
-                &mut ctx,
-                strict,
-            )?;
-            Ok(out)
+            builtins::json::value_to_json_opt(ev, &v, source::Pos::NONE, out, &mut ctx, strict)
         }
         OutputFormat::Xml => {
-            let mut out = String::from("<?xml version='1.0' encoding='utf-8'?>\n<expr>\n");
+            out.push_str("<?xml version='1.0' encoding='utf-8'?>\n<expr>\n");
             let mut ctx = value::Context::default();
             let opts = builtins::json::XmlOpts {
                 location: true,
                 strict,
             };
             let mut seen = std::collections::HashSet::new();
-            builtins::json::value_to_xml(
+            let r = builtins::json::value_to_xml(
                 ev,
                 &v,
                 source::Pos::NONE,
                 1,
-                &mut out,
+                out,
                 &mut ctx,
                 opts,
                 &mut seen,
-            )?;
+            );
             out.push_str("</expr>");
-            Ok(out)
+            r
         }
     }
 }

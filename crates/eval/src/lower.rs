@@ -717,7 +717,7 @@ impl<'g> Lowerer<'g> {
                     name: Default::default(),
                     pos,
                     formals: None,
-                    at_name: None,
+                    at_name: Some(Sym::new(&name)),
                     frame_size: 1,
                     body: body?,
                 })

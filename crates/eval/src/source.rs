@@ -153,6 +153,11 @@ pub fn render_pos_block(pos: Pos) -> String {
         lc.col
     );
     let file = &lc.file;
+    // Nix shows the lines of a file it can read; its built-in `//builtin/…` sources
+    // are not files, so their positions come without lines (nest's are in memory).
+    if matches!(&file.origin, Origin::File(p) if p.starts_with("//builtin/")) {
+        return out;
+    }
     let get = |n: usize| -> Option<&str> {
         let l = file.line(n)?;
         if matches!(file.origin, Origin::File(_)) && n == file.line_starts().len() {

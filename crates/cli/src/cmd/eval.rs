@@ -185,12 +185,13 @@ fn run_request(
                 v = select_component(ev, &v, &comp, path)?;
             }
             v = auto_call(ev, &v, &auto_args, false)?;
-            let text = nest_eval::render(ev, &v, req.strict, req.format)?;
-            out.push_str(&text);
-            // nix-instantiate 2.8 ends JSON output without a newline.
-            if req.format != OutputFormat::Json {
+            let r = nest_eval::render_into(ev, &v, req.strict, req.format, out);
+            // nix-instantiate 2.8 ends JSON output without a newline; a partial XML
+            // document (an error while printing) ends with one, like a whole one.
+            if req.format == OutputFormat::Xml || (r.is_ok() && req.format != OutputFormat::Json) {
                 out.push('\n');
             }
+            r?;
         }
     }
     Ok(())

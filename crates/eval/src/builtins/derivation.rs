@@ -18,30 +18,40 @@ use std::rc::Rc;
 pub static OPS: &[PrimOp] = &[prim!("derivationStrict", 1, derivation_strict)];
 
 /// `derivation` is written in Nix on top of `derivationStrict`, like in Nix itself; this
-/// is our own rendering of that wrapper.
-const DERIVATION_NIX: &str = r#"
+/// is our own rendering of that wrapper, known as `//builtin/derivation.nix` as Nix's
+/// is. Its lines are laid out so that the positions it gives values (toXML,
+/// `unsafeGetAttrPos`, error locations) are the line and column Nix 2.8 reports.
+const DERIVATION_NIX: &str = r#"# nest's `derivation`: derivationStrict's outputs as one attribute set per output,
+# each with the attributes given, `all` outputs, `drvAttrs`, and its own outPath
+# and drvPath. Positions matter (see install_derivation): the function starts on
+# line 5, `all` and `inherit drvAttrs` on lines 12-13, each output's set on 18-22.
 drvAttrs @ { outputs ? [ "out" ], ... }:
 let
   strict = derivationStrict drvAttrs;
-  common = drvAttrs // (builtins.listToAttrs perOutput) // {
-    all = map (o: o.value) perOutput;
-    inherit drvAttrs;
-  };
-  forOutput = outputName: {
-    name = outputName;
-    value = common // {
-      outPath = builtins.getAttr outputName strict;
-      drvPath = strict.drvPath;
-      type = "derivation";
-      inherit outputName;
-    };
-  };
   perOutput = map forOutput outputs;
+  common =
+    drvAttrs
+    // builtins.listToAttrs perOutput //
+    { all = map (o: o.value) perOutput;
+      inherit drvAttrs; };
+  # One entry per output for listToAttrs: its name, and the output's view of the
+  # derivation.
+
+  forOutput = outputName: { name = outputName;
+      value = common // {
+        outPath = builtins.getAttr outputName strict;
+        drvPath = strict.drvPath;
+        type = "derivation";
+        inherit outputName; }; };
 in (builtins.head perOutput).value
 "#;
 
 pub fn install_derivation(ev: &mut Eval) {
-    let compiled = ev.compile(DERIVATION_NIX, Origin::String, "/");
+    let compiled = ev.compile(
+        DERIVATION_NIX,
+        Origin::File("//builtin/derivation.nix".to_string()),
+        "/",
+    );
     let v = match compiled {
         Ok(e) => ev.eval_root(e).unwrap_or(Value::Null),
         Err(_) => Value::Null,
@@ -128,7 +138,7 @@ fn collect(ev: &mut Eval, attrs: &Attrs, pos: Pos) -> EResult<Box<Collected>> {
         if key == "__ignoreNulls" {
             continue;
         }
-        let v = ev.force(&at.value)?;
+        let v = ev.force(&at.value).map_err(|e| attr_trace(e, &c, key))?;
         if ignore_nulls && matches!(v, Value::Null) {
             continue;
         }

@@ -124,8 +124,9 @@ pub fn value_to_json_opt(
                 ctx.extend(&c);
                 return Ok(());
             }
-            if let Some(p) = a.get(ev.syms.out_path).cloned() {
-                return value_to_json_opt(ev, &p, pos, out, ctx, strict);
+            if let Some(p) = a.get_attr(ev.syms.out_path).cloned() {
+                let ppos = if p.pos.is_none() { pos } else { p.pos };
+                return value_to_json_opt(ev, &p.value, ppos, out, ctx, strict);
             }
             out.push('{');
             for (i, at) in a.entries.iter().enumerate() {
@@ -135,7 +136,12 @@ pub fn value_to_json_opt(
                 json_escape(at.name.as_str(), out);
                 out.push(':');
                 let apos = if at.pos.is_none() { pos } else { at.pos };
-                value_to_json_opt(ev, &at.value, apos, out, ctx, strict)?;
+                // On an error the object is still closed: `nix-instantiate --json`
+                // prints what it wrote so far (`{"a":1,"b":}`) before the error.
+                if let Err(e) = value_to_json_opt(ev, &at.value, apos, out, ctx, strict) {
+                    out.push('}');
+                    return Err(e);
+                }
             }
             out.push('}');
         }
@@ -145,7 +151,10 @@ pub fn value_to_json_opt(
                 if i > 0 {
                     out.push(',');
                 }
-                value_to_json_opt(ev, x, pos, out, ctx, strict)?;
+                if let Err(e) = value_to_json_opt(ev, x, pos, out, ctx, strict) {
+                    out.push(']');
+                    return Err(e);
+                }
             }
             out.push(']');
         }
@@ -298,27 +307,44 @@ pub fn value_to_xml(
         Value::Attrs(a) => {
             let is_drv = ev.is_derivation(a)?;
             if is_drv {
-                indent(depth, out);
-                out.push_str("<derivation");
+                // The element's attributes are computed before it is written, so an
+                // error there leaves nothing half-written.
+                let mut head = String::new();
+                indent(depth, &mut head);
+                head.push_str("<derivation");
                 let mut drv_path = None;
                 for key in ["drvPath", "outPath"] {
                     if let Some(x) = a.get(Sym::new(key)).cloned() {
-                        let x = ev.force(&x)?;
+                        // Without --strict, only what is already evaluated is shown.
+                        let x = if opts.strict {
+                            ev.force(&x)?
+                        } else {
+                            match &x {
+                                Value::Thunk(t) => t.value().unwrap_or(Value::Null),
+                                o => o.clone(),
+                            }
+                        };
                         if let Value::String(s) = &x {
-                            out.push_str(&format!(" {key}=\""));
-                            xml_escape(&s.s, out);
-                            out.push('"');
+                            head.push_str(&format!(" {key}=\""));
+                            xml_escape(&s.s, &mut head);
+                            head.push('"');
                             if key == "drvPath" {
                                 drv_path = Some(String::from(&*s.s));
                             }
                         }
                     }
                 }
+                out.push_str(&head);
                 out.push_str(">\n");
                 // A derivation already printed (e.g. through its own `all`) is not
-                // descended into again.
-                if let Some(p) = drv_path {
-                    if !drvs_seen.insert(p) {
+                // descended into again; nor, as in Nix 2.8, one whose drvPath is not
+                // (yet) a string.
+                let fresh = match drv_path {
+                    Some(p) if !p.is_empty() => drvs_seen.insert(p),
+                    _ => false,
+                };
+                {
+                    if !fresh {
                         simple("repeated", "", "", depth + 1, out);
                         indent(depth, out);
                         out.push_str("</derivation>\n");
@@ -340,9 +366,21 @@ pub fn value_to_xml(
                     out.push('"');
                 }
                 out.push_str(">\n");
-                value_to_xml(ev, &at.value, pos, depth + 2, out, ctx, opts, drvs_seen)?;
+                let r = value_to_xml(ev, &at.value, pos, depth + 2, out, ctx, opts, drvs_seen);
                 indent(depth + 1, out);
                 out.push_str("</attr>\n");
+                // On an error the open elements are still closed, as Nix's writer
+                // closes them while the error unwinds (`nix-instantiate --xml` prints
+                // the partial document).
+                if let Err(e) = r {
+                    indent(depth, out);
+                    out.push_str(if is_drv {
+                        "</derivation>\n"
+                    } else {
+                        "</attrs>\n"
+                    });
+                    return Err(e);
+                }
             }
             indent(depth, out);
             out.push_str(if is_drv {
@@ -355,7 +393,11 @@ pub fn value_to_xml(
             indent(depth, out);
             out.push_str("<list>\n");
             for x in l.iter() {
-                value_to_xml(ev, x, pos, depth + 1, out, ctx, opts, drvs_seen)?;
+                if let Err(e) = value_to_xml(ev, x, pos, depth + 1, out, ctx, opts, drvs_seen) {
+                    indent(depth, out);
+                    out.push_str("</list>\n");
+                    return Err(e);
+                }
             }
             indent(depth, out);
             out.push_str("</list>\n");
@@ -387,7 +429,8 @@ pub fn value_to_xml(
                 indent(depth + 1, out);
                 out.push_str("</attrspat>\n");
             } else {
-                simple("varpat", "name", "x", depth + 1, out);
+                let name = c.lambda.at_name.map_or("", |n| n.as_str());
+                simple("varpat", "name", name, depth + 1, out);
             }
             indent(depth, out);
             out.push_str("</function>\n");

@@ -530,7 +530,7 @@ impl<'g, 's> Resolver<'g, 's> {
                     name: Default::default(),
                     pos,
                     formals: None,
-                    at_name: None,
+                    at_name: Some(*name),
                     frame_size: 1,
                     body: body?,
                 })
