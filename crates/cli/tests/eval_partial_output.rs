@@ -1,4 +1,6 @@
-//! What `nest eval --json`/`--xml` prints on stdout when printing fails half-way: like
+//! Output details of `nest eval -E` that follow nix-instantiate's quirks. Positions in
+//! an expression given as text name the text itself as their file. And what
+//! `nest eval --json`/`--xml` prints on stdout when printing fails half-way: like
 //! `nix-instantiate`, which writes JSON and XML while forcing them, what was written
 //! before the error with the open objects, lists and elements closed; the plain format
 //! prints nothing. Checked against literal expectations, and against nix-instantiate
@@ -110,4 +112,21 @@ fn derivation_errors_are_traced_like_nix() {
             }
         }
     }
+}
+
+/// `__curPos` and `unsafeGetAttrPos` in `-E` text: Nix 2.8 gives the text as the file.
+#[test]
+fn positions_in_expression_text_name_the_text() {
+    let (out, err, code) = run(
+        NEST,
+        &["--strict"],
+        "[ __curPos (builtins.unsafeGetAttrPos \"a\" { a = 1; }) ]",
+    )
+    .expect("run nest");
+    assert_eq!(code, Some(0), "{err}");
+    let text = "[ __curPos (builtins.unsafeGetAttrPos \\\"a\\\" { a = 1; }) ]";
+    assert_eq!(
+        out,
+        format!("[ {{ column = 3; file = \"{text}\"; line = 1; }} {{ column = 45; file = \"{text}\"; line = 1; }} ]\n")
+    );
 }

@@ -667,7 +667,9 @@ impl Eval {
             None => Value::Null,
             Some(lc) => {
                 let file = match &lc.file.origin {
-                    crate::source::Origin::String => "«string»".to_string(),
+                    // Nix 2.8 gives the text itself as the "file" of a position in an
+                    // expression given as text (`-E`), as its XML output does.
+                    crate::source::Origin::String => lc.file.text.to_string(),
                     crate::source::Origin::File(p) => p.clone(),
                 };
                 Value::attrs(Attrs::from_unsorted(vec![
@@ -1217,6 +1219,9 @@ impl Eval {
         out: &mut String,
         ctx: &mut Context,
     ) -> EResult<()> {
+        // Sets coerce through their outPath or __toString, which may lead back to
+        // themselves: an error, not a crash.
+        self.check_stack()?;
         let v = self.force(v)?;
         match &v {
             Value::String(s) => {
