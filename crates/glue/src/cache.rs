@@ -170,15 +170,7 @@ impl EvalCache {
             .any(|(_, p)| !p.starts_with('/') && !p.contains("://"));
         let input = match &req.input {
             Input::Expr(e) => serde_json::json!({ "expr": e }),
-            Input::File(p) => {
-                let s = p.to_string_lossy();
-                let abs = if s.starts_with('/') {
-                    s.into_owned()
-                } else {
-                    format!("{cwd}/{s}")
-                };
-                serde_json::json!({ "file": nest_eval::eval::canon_path(&abs) })
-            }
+            Input::File(p) => serde_json::json!({ "file": crate::absolute_input(p, &cwd) }),
         };
         let cwd = match &req.input {
             Input::Expr(_) => Some(cwd),

@@ -217,13 +217,7 @@ fn evaluate<R: Send + 'static>(
                     ev.eval_root(e)?
                 }
                 Input::File(p) => {
-                    let s = p.to_string_lossy();
-                    let abs = if s.starts_with('/') {
-                        s.into_owned()
-                    } else {
-                        format!("{cwd}/{s}")
-                    };
-                    let abs = nest_eval::eval::canon_path(&abs);
+                    let abs = absolute_input(p, &cwd);
                     nest_eval::builtins::io::import_file(&mut ev, &abs, Pos::NONE)?
                 }
             };
@@ -235,6 +229,17 @@ fn evaluate<R: Send + 'static>(
             .map_err(|e| GlueError::Eval(e.render(req.show_trace)))
     });
     res.map_err(GlueError::Thread)?
+}
+
+/// The file an `Input::File` names, absolute and canonical (`cwd` anchors a relative one).
+pub(crate) fn absolute_input(p: &std::path::Path, cwd: &str) -> String {
+    let s = p.to_string_lossy();
+    let abs = if s.starts_with('/') {
+        s.into_owned()
+    } else {
+        format!("{cwd}/{s}")
+    };
+    nest_eval::eval::canon_path(&abs)
 }
 
 fn wanted_of(ev: &mut Eval, a: &nest_eval::value::Attrs) -> EResult<Wanted> {

@@ -574,19 +574,7 @@ impl Lexer<'_> {
                     T::Uri
                 } else {
                     self.skip_while(ident_char);
-                    match &b[start..self.pos] {
-                        b"assert" => T::Assert,
-                        b"else" => T::Else,
-                        b"if" => T::If,
-                        b"in" => T::In,
-                        b"inherit" => T::Inherit,
-                        b"let" => T::Let,
-                        b"or" => T::Or,
-                        b"rec" => T::Rec,
-                        b"then" => T::Then,
-                        b"with" => T::With,
-                        _ => T::Ident,
-                    }
+                    keyword(&b[start..self.pos])
                 }
             }
             b'"' => {
@@ -656,19 +644,7 @@ impl Lexer<'_> {
         if b.get(word_end) == Some(&b'\'') {
             self.skip_while(ident_char);
         }
-        let k = match &b[start..self.pos] {
-            b"assert" => T::Assert,
-            b"else" => T::Else,
-            b"if" => T::If,
-            b"in" => T::In,
-            b"inherit" => T::Inherit,
-            b"let" => T::Let,
-            b"or" => T::Or,
-            b"rec" => T::Rec,
-            b"then" => T::Then,
-            b"with" => T::With,
-            _ => T::Ident,
-        };
+        let k = keyword(&b[start..self.pos]);
         self.emit(k, start);
         Ok(true)
     }
@@ -726,5 +702,22 @@ impl Lexer<'_> {
             (Some(b':'), Some(c)) if uri_char(c) && !underscore => Some(Guess::Uri),
             _ => None,
         })
+    }
+}
+
+/// The token of an identifier-shaped word: a keyword, or an identifier.
+fn keyword(word: &[u8]) -> T {
+    match word {
+        b"assert" => T::Assert,
+        b"else" => T::Else,
+        b"if" => T::If,
+        b"in" => T::In,
+        b"inherit" => T::Inherit,
+        b"let" => T::Let,
+        b"or" => T::Or,
+        b"rec" => T::Rec,
+        b"then" => T::Then,
+        b"with" => T::With,
+        _ => T::Ident,
     }
 }
