@@ -455,7 +455,8 @@ fn boot_falls_back_to_nest_init_subcommand_without_nest_init() {
         std::fs::copy(NEST, &alone).expect("copy nest");
     }
     let b = boot_and_stop(&alone);
-    // Run through the host's dynamic loader, whose file /proc/PID/exe then names.
+    // Run directly when nest is linked static (as built with libc6-dev), else through
+    // the host's dynamic loader: either way `/run/host/nest init` is in argv.
     let at = b.argv.iter().position(|a| a == "/run/host/nest");
     assert_eq!(
         at.and_then(|i| b.argv.get(i + 1)).map(String::as_str),

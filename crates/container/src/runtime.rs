@@ -274,8 +274,8 @@ pub(crate) fn wait_forwarding(pid: Pid, signals: &SigSet) -> ExitStatus {
 /// How PID 1 is started inside.
 #[derive(Debug, Clone)]
 enum Pid1 {
-    /// The static `nest-init`, or `nest init` from the host through the host's dynamic
-    /// loader (then with mimalloc's lean settings).
+    /// The static `nest-init`, or `nest init` from the host (directly when `nest` is
+    /// static, else through the host's dynamic loader; then with mimalloc's lean settings).
     Boot {
         argv: Vec<String>,
         lean_allocator: bool,
