@@ -6,7 +6,7 @@
 //! closure is visible (read-only bind mounts), the outputs' directory and `/build`
 //! are writable, then pivots into it, drops capabilities and execs the builder.
 
-use nest_sys::syscall::{Real, Syscall};
+use nest_sys::syscall::{bind, Real, Syscall};
 use nest_sys::{CloneFlags, MsFlags};
 use std::ffi::CString;
 use std::path::{Path, PathBuf};
@@ -97,35 +97,6 @@ pub fn child_main(spec_file: &Path) -> i32 {
 
 enum Never {}
 
-/// Makes `target` (a directory or an empty file, as `source` is) and binds `source`
-/// there read-only.
-fn bind_read_only(
-    sys: &mut Real,
-    source: &Path,
-    target: &Path,
-    is_dir: bool,
-) -> Result<(), nest_sys::syscall::SyscallError> {
-    if is_dir {
-        sys.mkdir_all(target, 0o755)?;
-    } else {
-        sys.touch(target)?;
-    }
-    sys.mount(
-        Some(source),
-        target,
-        None,
-        MsFlags::MS_BIND | MsFlags::MS_REC,
-        None,
-    )?;
-    sys.mount(
-        None,
-        target,
-        None,
-        MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | MsFlags::MS_REC,
-        None,
-    )
-}
-
 fn in_sandbox(spec: &SandboxSpec) -> Result<Never, String> {
     let _ = nest_sys::process::set_parent_death_signal(nix::sys::signal::Signal::SIGKILL);
     let mut sys = Real;
@@ -180,12 +151,20 @@ fn in_sandbox(spec: &SandboxSpec) -> Result<Never, String> {
             .symlink_metadata()
             .map(|m| m.is_dir())
             .unwrap_or(false);
-        bind_read_only(&mut sys, input, &target, is_dir).map_err(e)?;
+        bind(&mut sys, input, &target, is_dir, true, MsFlags::MS_REC).map_err(e)?;
     }
 
     for (inside, host) in &spec.extra_paths {
         let target = at(inside);
-        bind_read_only(&mut sys, host, &target, host.is_dir()).map_err(e)?;
+        bind(
+            &mut sys,
+            host,
+            &target,
+            host.is_dir(),
+            true,
+            MsFlags::MS_REC,
+        )
+        .map_err(e)?;
     }
 
     // A minimal /dev, /proc, /tmp and /etc.

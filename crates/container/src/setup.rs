@@ -7,7 +7,7 @@
 //! recording fake; the privileged e2e tests check the result from inside.
 
 use nest_sys::cgroup::Kind;
-use nest_sys::syscall::{Syscall, SyscallError};
+use nest_sys::syscall::{bind, Syscall, SyscallError};
 use nest_sys::MsFlags;
 use std::path::{Path, PathBuf};
 
@@ -130,45 +130,6 @@ fn tmpfs(
         flags,
         Some(data),
     )
-}
-
-/// Binds `source` on `target` (creating the mount point), read-only if asked. The
-/// read-only flag needs a second, remounting call: the kernel ignores it on MS_BIND.
-fn bind(
-    sys: &mut dyn Syscall,
-    source: &Path,
-    target: &Path,
-    is_dir: bool,
-    read_only: bool,
-    extra: MsFlags,
-) -> Result<(), SyscallError> {
-    if is_dir {
-        sys.mkdir_all(target, 0o755)?;
-    } else {
-        sys.touch(target)?;
-    }
-    sys.mount(
-        Some(source),
-        target,
-        None,
-        MsFlags::MS_BIND | MsFlags::MS_REC,
-        None,
-    )?;
-    if read_only || !extra.is_empty() {
-        let ro = if read_only {
-            MsFlags::MS_RDONLY
-        } else {
-            MsFlags::empty()
-        };
-        sys.mount(
-            None,
-            target,
-            None,
-            MsFlags::MS_BIND | MsFlags::MS_REMOUNT | ro | extra,
-            None,
-        )?;
-    }
-    Ok(())
 }
 
 /// Makes an existing path read-only by binding it onto itself.

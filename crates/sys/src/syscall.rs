@@ -56,6 +56,46 @@ pub trait Syscall {
     fn unshare(&mut self, flags: CloneFlags) -> Result<(), SyscallError>;
 }
 
+/// Binds `source` on `target` (creating the mount point: a directory or an empty file,
+/// as `source` is), read-only if asked, with `extra` flags. Those need a second,
+/// remounting call: the kernel ignores them on MS_BIND.
+pub fn bind(
+    sys: &mut dyn Syscall,
+    source: &Path,
+    target: &Path,
+    is_dir: bool,
+    read_only: bool,
+    extra: MsFlags,
+) -> Result<(), SyscallError> {
+    if is_dir {
+        sys.mkdir_all(target, 0o755)?;
+    } else {
+        sys.touch(target)?;
+    }
+    sys.mount(
+        Some(source),
+        target,
+        None,
+        MsFlags::MS_BIND | MsFlags::MS_REC,
+        None,
+    )?;
+    if read_only || !extra.is_empty() {
+        let ro = if read_only {
+            MsFlags::MS_RDONLY
+        } else {
+            MsFlags::empty()
+        };
+        sys.mount(
+            None,
+            target,
+            None,
+            MsFlags::MS_BIND | MsFlags::MS_REMOUNT | ro | extra,
+            None,
+        )?;
+    }
+    Ok(())
+}
+
 /// The kernel.
 #[derive(Debug, Default)]
 pub struct Real;
