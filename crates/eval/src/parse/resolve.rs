@@ -303,14 +303,7 @@ impl<'g, 's> Resolver<'g, 's> {
                 if !pa.dynamics.is_empty() {
                     return Err(Refused);
                 }
-                check_frame(pa.statics.len())?;
-                let names = pa
-                    .statics
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (s, _, _))| (*s, i as u32))
-                    .collect();
-                self.scopes.push(Scope::Frame(Frame::new(names)));
+                self.push_statics_frame(&pa.statics)?;
                 let n = pa.statics.len() as u32;
                 let mut bindings = Vec::with_capacity(pa.statics.len());
                 for (name, v, _) in pa.statics {
@@ -695,18 +688,23 @@ impl<'g, 's> Resolver<'g, 's> {
         Ok(())
     }
 
+    /// The frame of a `let` or `rec` set: its (sorted) static names, in slot order.
+    fn push_statics_frame(&mut self, statics: &[(Sym, PVal<'_>, Pos)]) -> R<()> {
+        check_frame(statics.len())?;
+        let names = statics
+            .iter()
+            .enumerate()
+            .map(|(i, (s, _, _))| (*s, i as u32))
+            .collect();
+        self.scopes.push(Scope::Frame(Frame::new(names)));
+        Ok(())
+    }
+
     fn lower_attrs(&mut self, mut pa: PAttrs<'_>) -> R<AttrsExpr> {
         pa.statics.sort_by_key(|a| a.0);
         let rec = pa.rec;
         if rec {
-            check_frame(pa.statics.len())?;
-            let names = pa
-                .statics
-                .iter()
-                .enumerate()
-                .map(|(i, (s, _, _))| (*s, i as u32))
-                .collect();
-            self.scopes.push(Scope::Frame(Frame::new(names)));
+            self.push_statics_frame(&pa.statics)?;
         }
         let r = self.lower_attrs_in(pa, rec);
         if rec {
