@@ -20,6 +20,13 @@ pub enum AtermError {
 pub fn write_string(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('"');
+    write_escaped(out, s);
+    out.push('"');
+}
+
+/// Appends `s` escaped as inside a quoted string, without the quotes (so that a
+/// string made of several pieces, like a store path, needs no temporary copy).
+pub fn write_escaped(out: &mut String, s: &str) {
     // Copy runs between the (ASCII, so char-boundary) bytes that need escaping.
     let mut start = 0;
     for (i, b) in s.bytes().enumerate() {
@@ -36,7 +43,6 @@ pub fn write_string(out: &mut String, s: &str) {
         start = i + 1;
     }
     out.push_str(&s[start..]);
-    out.push('"');
 }
 
 /// Appends a list of quoted strings: `["a","b"]`.

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use thiserror::Error;
 
 use crate::aterm::{self, AtermError, Parser};
-use crate::hash::{sha256, Hash, HashAlgo, HashError};
+use crate::hash::{sha256, sha256_parts, Hash, HashAlgo, HashError};
 use crate::paths::{
     make_fixed_output_path, make_output_path, make_text_path, FileIngestionMethod, FixedOutputHash,
     PathError,
@@ -114,13 +114,24 @@ impl Derivation {
         input_hashes: Option<&BTreeMap<String, BTreeSet<String>>>,
     ) -> String {
         let mut s = String::with_capacity(1024);
+        self.write_head(dir, mask_outputs, &mut s);
+        match input_hashes {
+            Some(map) => write_input_hashes(map, &mut s),
+            None => self.write_input_paths(dir, &mut s),
+        }
+        self.write_tail(dir, mask_outputs, &mut s);
+        s
+    }
+
+    /// `Derive([<outputs>],[`: the text before the input derivations.
+    fn write_head(&self, dir: &StoreDir, mask_outputs: bool, s: &mut String) {
         s.push_str("Derive([");
         for (i, (name, out)) in self.outputs.iter().enumerate() {
             if i > 0 {
                 s.push(',');
             }
             s.push('(');
-            aterm::write_string(&mut s, name);
+            aterm::write_string(s, name);
             s.push(',');
             let (path, algo, hash) = match out {
                 DerivationOutput::InputAddressed { path } => {
@@ -134,67 +145,62 @@ impl Derivation {
                 }
                 DerivationOutput::Deferred => (None, String::new(), String::new()),
             };
-            let printed = match path {
-                Some(p) if !mask_outputs => dir.print(p),
-                _ => String::new(),
-            };
-            aterm::write_string(&mut s, &printed);
+            match path {
+                Some(p) if !mask_outputs => write_path(dir, p, s),
+                _ => s.push_str("\"\""),
+            }
             s.push(',');
-            aterm::write_string(&mut s, &algo);
+            aterm::write_string(s, &algo);
             s.push(',');
-            aterm::write_string(&mut s, &hash);
+            aterm::write_string(s, &hash);
             s.push(')');
         }
         s.push_str("],[");
-        match input_hashes {
-            Some(map) => {
-                for (i, (h, outs)) in map.iter().enumerate() {
-                    if i > 0 {
-                        s.push(',');
-                    }
-                    s.push('(');
-                    aterm::write_string(&mut s, h);
-                    s.push(',');
-                    aterm::write_string_list(&mut s, outs.iter().map(String::as_str));
-                    s.push(')');
-                }
+    }
+
+    /// The input derivations by `.drv` path, as a `.drv` file has them.
+    fn write_input_paths(&self, dir: &StoreDir, s: &mut String) {
+        for (i, (p, outs)) in self.input_drvs.iter().enumerate() {
+            if i > 0 {
+                s.push(',');
             }
-            None => {
-                for (i, (p, outs)) in self.input_drvs.iter().enumerate() {
-                    if i > 0 {
-                        s.push(',');
-                    }
-                    s.push('(');
-                    aterm::write_string(&mut s, &dir.print(p));
-                    s.push(',');
-                    aterm::write_string_list(&mut s, outs.iter().map(String::as_str));
-                    s.push(')');
-                }
+            s.push('(');
+            write_path(dir, p, s);
+            s.push(',');
+            aterm::write_string_list(s, outs.iter().map(String::as_str));
+            s.push(')');
+        }
+    }
+
+    /// `],<sources>,<platform>,<builder>,<args>,[<env>])`: the text after the input
+    /// derivations.
+    fn write_tail(&self, dir: &StoreDir, mask_outputs: bool, s: &mut String) {
+        s.push_str("],[");
+        for (i, p) in self.input_srcs.iter().enumerate() {
+            if i > 0 {
+                s.push(',');
             }
+            write_path(dir, p, s);
         }
         s.push_str("],");
-        let srcs: Vec<String> = self.input_srcs.iter().map(|p| dir.print(p)).collect();
-        aterm::write_string_list(&mut s, srcs.iter().map(String::as_str));
+        aterm::write_string(s, &self.platform);
         s.push(',');
-        aterm::write_string(&mut s, &self.platform);
+        aterm::write_string(s, &self.builder);
         s.push(',');
-        aterm::write_string(&mut s, &self.builder);
-        s.push(',');
-        aterm::write_string_list(&mut s, self.args.iter().map(String::as_str));
+        aterm::write_string_list(s, self.args.iter().map(String::as_str));
         s.push_str(",[");
         for (i, (k, v)) in self.env.iter().enumerate() {
             if i > 0 {
                 s.push(',');
             }
             s.push('(');
-            aterm::write_string(&mut s, k);
+            aterm::write_string(s, k);
             s.push(',');
             let masked = mask_outputs && self.outputs.contains_key(k);
-            aterm::write_string(&mut s, if masked { "" } else { v });
+            aterm::write_string(s, if masked { "" } else { v });
             s.push(')');
         }
         s.push_str("])");
-        s
     }
 
     /// Parses `.drv` text. `name` is the derivation name (the `.drv` file name
@@ -327,6 +333,21 @@ impl Derivation {
             }
             return Ok(hashes);
         }
+        let inputs = self.modulo_inputs(dir, &mut lookup)?;
+        let h = sha256(self.unparse(dir, mask_outputs, Some(&inputs)).as_bytes());
+        Ok(self.outputs.keys().map(|k| (k.clone(), h)).collect())
+    }
+
+    /// What `hashDerivationModulo` puts in place of `inputDrvs`: the modulo hash (hex)
+    /// of each input derivation's used outputs, with those outputs' names.
+    fn modulo_inputs<E>(
+        &self,
+        dir: &StoreDir,
+        mut lookup: impl FnMut(&StorePath) -> Result<DrvHash, E>,
+    ) -> Result<BTreeMap<String, BTreeSet<String>>, E>
+    where
+        E: From<DerivationError>,
+    {
         let mut inputs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for (drv_path, outs) in &self.input_drvs {
             let hashes = lookup(drv_path)?;
@@ -340,9 +361,34 @@ impl Derivation {
                 inputs.entry(h.to_base16()).or_default().insert(o.clone());
             }
         }
-        let h = sha256(self.unparse(dir, mask_outputs, Some(&inputs)).as_bytes());
-        Ok(self.outputs.keys().map(|k| (k.clone(), h)).collect())
+        Ok(inputs)
     }
+}
+
+/// The input part of the text `hashDerivationModulo` hashes.
+fn write_input_hashes(map: &BTreeMap<String, BTreeSet<String>>, s: &mut String) {
+    for (i, (h, outs)) in map.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push('(');
+        aterm::write_string(s, h);
+        s.push(',');
+        aterm::write_string_list(s, outs.iter().map(String::as_str));
+        s.push(')');
+    }
+}
+
+/// A store path as a quoted ATerm string, without a temporary `String`.
+fn write_path(dir: &StoreDir, p: &StorePath, s: &mut String) {
+    s.push('"');
+    aterm::write_escaped(s, dir.as_str());
+    s.push('/');
+    aterm::write_escaped(s, p.base_name());
+    s.push('"');
+}
+
+impl Derivation {
 }
 
 fn parse_output(
@@ -532,15 +578,12 @@ pub fn instantiate(
             drv.env.insert(o.clone(), String::new());
             drv.outputs.insert(o.clone(), DerivationOutput::Deferred);
         }
-        let hashes = drv.hash_modulo(dir, true, &mut lookup)?;
+        // Looked up once: the masked text and the recorded modulo hash use the
+        // same input hashes.
+        let inputs = drv.modulo_inputs(dir, &mut lookup)?;
+        let h = sha256(drv.unparse(dir, true, Some(&inputs)).as_bytes());
         for o in &output_names {
-            let h = hashes
-                .get(o)
-                .ok_or_else(|| DerivationError::MissingOutput {
-                    drv: drv.name.clone(),
-                    output: o.clone(),
-                })?;
-            let path = make_output_path(dir, o, h, &drv.name)?;
+            let path = make_output_path(dir, o, &h, &drv.name)?;
             drv.env.insert(o.clone(), dir.print(&path));
             drv.outputs.insert(
                 o.clone(),
@@ -548,6 +591,37 @@ pub fn instantiate(
             );
             output_paths.insert(o.clone(), path);
         }
+        // The `.drv` text and the text hashed for dependents
+        // (`hashDerivationModulo(drv, false)`, which Nix records under the `.drv`
+        // path) differ only in the input derivations: one head and tail serve both.
+        let mut head = String::with_capacity(256);
+        drv.write_head(dir, false, &mut head);
+        let mut tail = String::with_capacity(1024);
+        drv.write_tail(dir, false, &mut tail);
+        let mut by_path = String::new();
+        drv.write_input_paths(dir, &mut by_path);
+        let text_hash = sha256_parts(&[&head, &by_path, &tail]);
+        let modulo = if drv.input_drvs.is_empty() {
+            text_hash
+        } else {
+            let mut by_hash = String::new();
+            write_input_hashes(&inputs, &mut by_hash);
+            sha256_parts(&[&head, &by_hash, &tail])
+        };
+        let drv_path = make_text_path(
+            dir,
+            &format!("{}.drv", drv.name),
+            &text_hash,
+            &drv.references(),
+        )?;
+        let drv_hash = drv.outputs.keys().map(|k| (k.clone(), modulo)).collect();
+        return Ok(InstantiatedDerivation {
+            drv,
+            drv_path,
+            output_paths,
+            drv_hash,
+            warnings,
+        });
     }
     let drv_path = drv.drv_path(dir)?;
     // Dependents hash this derivation as written, with its real output paths
@@ -771,6 +845,34 @@ mod tests {
             err(r),
             "store path 'g365xm6dvqqq7ka1apnz2k5ww9pp1mz7-a b' contains illegal character ' '"
         );
+    }
+
+    #[test]
+    fn instantiate_hashes_as_the_general_functions_do() {
+        // instantiate writes the shared parts of its texts once; the general
+        // functions (whole texts) must give the same paths and modulo hashes.
+        let dir = StoreDir::new("/tmp/x\"y/store").unwrap();
+        let mut cache = DrvHashCache::new();
+        let mut prev: Option<StorePath> = None;
+        for i in 0..3 {
+            let mut r = simple_request(&format!("d{i}"));
+            r.outputs = vec!["out".into(), "dev".into()];
+            r.args = vec!["-c".into(), "echo \"$out\"\n".into()];
+            if let Some(p) = &prev {
+                r.input_drvs
+                    .insert(p.clone(), BTreeSet::from(["dev".to_owned(), "out".to_owned()]));
+            }
+            let d = instantiate(&dir, r, |p| cache.lookup(&dir, p)).unwrap();
+            assert_eq!(d.drv_path, d.drv.drv_path(&dir).unwrap());
+            let general = d
+                .drv
+                .hash_modulo(&dir, false, |p| cache.lookup(&dir, p))
+                .unwrap();
+            assert_eq!(d.drv_hash, general);
+            assert_eq!(d.drv_hash.len(), 2);
+            cache.insert(d.drv_path.clone(), d.drv_hash.clone());
+            prev = Some(d.drv_path);
+        }
     }
 
     #[test]

@@ -386,6 +386,15 @@ pub fn sha256(data: impl AsRef<[u8]>) -> Hash {
     HashAlgo::Sha256.digest(data)
 }
 
+/// SHA-256 of the concatenation of `parts`, without concatenating them.
+pub fn sha256_parts(parts: &[&str]) -> Hash {
+    let mut h = Hasher::new(HashAlgo::Sha256);
+    for p in parts {
+        h.update(p.as_bytes());
+    }
+    h.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
