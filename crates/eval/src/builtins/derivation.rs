@@ -110,24 +110,26 @@ fn drv_closure(drv: &StorePath, drvs: &mut BTreeSet<StorePath>, srcs: &mut BTree
     }
 }
 
-/// The attributes of a `derivationStrict` call turned into a request (before any
-/// input is hashed). Coercing an attribute may instantiate another derivation (a
-/// dependency), so `collect`'s frame sits on the stack once per level of a chain of
-/// dependencies: it only loops and coerces, the rest is done out of line.
+/// The attributes of a `derivationStrict` call as they are read (before any input is
+/// hashed). Coercing an attribute may instantiate another derivation (a dependency),
+/// so this state and `collect`'s frame are held once per level of a chain of
+/// dependencies: both are kept small (the request is only made once every attribute
+/// is read, and the loop follows a dependency's `outPath` itself).
 struct Collected {
-    req: DerivationRequest,
+    name: String,
+    /// Every attribute but `args` and `__ignoreNulls`, as a string, in attribute order.
+    env: Vec<(String, String)>,
+    args: Vec<String>,
     ctx: Context,
     pos_name: Pos,
     outputs: Option<Vec<String>>,
-    fixed: FixedOutputRequest,
-    /// `outputHash` was given (the algorithm or mode alone are plain attributes).
-    has_fixed: bool,
 }
 
 fn derivation_strict(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let attrs = ev.expect_attrs(&a[0], pos)?;
     let c = collect(ev, &attrs, pos)?;
-    finish(ev, c, pos)
+    let (req, ctx, pos_name) = check(c)?;
+    finish(ev, req, ctx, pos_name, pos)
 }
 
 #[inline(never)]
@@ -154,7 +156,7 @@ fn collect(ev: &mut Eval, attrs: &Attrs, pos: Pos) -> EResult<Box<Collected>> {
                 let r = ev.coerce_to_string(&x, c.pos_name, true, true);
                 let (s, xc) = r.map_err(|e| attr_trace(e, &c, key))?;
                 c.ctx.extend(&xc);
-                c.req.args.push(s);
+                c.args.push(s);
             }
             continue;
         }
@@ -163,16 +165,20 @@ fn collect(ev: &mut Eval, attrs: &Attrs, pos: Pos) -> EResult<Box<Collected>> {
         let r = ev.coerce_to_string(&v, apos, true, true);
         let (s, xc) = r.map_err(|e| attr_trace(e, &c, key))?;
         c.ctx.extend(&xc);
-        record(&mut c, key, s)?;
+        if key == "outputs" {
+            c.outputs = Some(outputs_attr(&c, &s)?);
+        }
+        c.env.push((key.to_string(), s));
     }
-    check(c)
+    Ok(c)
 }
 
 /// A set with `outPath` and no `__toString` (a dependency) coerces to its `outPath`, as
 /// `Eval::coerce_to_string` has it; following `outPath` here first keeps that
 /// function's two nested frames off the stack for each level of a dependency chain
-/// (forcing the `outPath` is what instantiates the dependency).
-/// A set pointing to itself through `outPath` ends in Nix's stack overflow error.
+/// (forcing the `outPath` is what instantiates the dependency). The first step is
+/// inlined into `collect`, whose frame is then the only one of this file per level.
+#[inline(always)]
 fn through_out_path(ev: &mut Eval, v: Value) -> EResult<Value> {
     let next = match &v {
         Value::Attrs(a) if a.get(ev.syms.to_string).is_none() => a.get(ev.syms.out_path).cloned(),
@@ -181,8 +187,28 @@ fn through_out_path(ev: &mut Eval, v: Value) -> EResult<Value> {
     match next {
         Some(p) => {
             ev.check_stack()?;
+            match ev.force(&p)? {
+                p @ Value::Attrs(_) => through_out_path_more(ev, p),
+                p => Ok(p),
+            }
+        }
+        None => Ok(v),
+    }
+}
+
+/// An `outPath` that is itself a set: recursive, so that a set pointing to itself
+/// through `outPath` ends in Nix's stack overflow error.
+#[inline(never)]
+fn through_out_path_more(ev: &mut Eval, v: Value) -> EResult<Value> {
+    let next = match &v {
+        Value::Attrs(a) if a.get(ev.syms.to_string).is_none() => a.get(ev.syms.out_path).cloned(),
+        _ => None,
+    };
+    match next {
+        Some(p) => {
+            ev.check_stack()?;
             let p = ev.force(&p)?;
-            through_out_path(ev, p)
+            through_out_path_more(ev, p)
         }
         None => Ok(v),
     }
@@ -216,15 +242,12 @@ fn start(ev: &mut Eval, attrs: &Attrs, pos: Pos) -> EResult<(Box<Collected>, boo
         }
     }
     let c = Box::new(Collected {
-        req: DerivationRequest {
-            name: drv_name,
-            ..Default::default()
-        },
+        name: drv_name,
+        env: Vec::with_capacity(attrs.len()),
+        args: Vec::new(),
         ctx: Context::default(),
         pos_name,
         outputs: None,
-        fixed: FixedOutputRequest::default(),
-        has_fixed: false,
     });
     Ok((c, ignore_nulls))
 }
@@ -233,51 +256,61 @@ fn start(ev: &mut Eval, attrs: &Attrs, pos: Pos) -> EResult<(Box<Collected>, boo
 #[inline(never)]
 fn attr_trace(e: Box<EvalError>, c: &Collected, key: &str) -> Box<EvalError> {
     let r: EResult<std::convert::Infallible> = Err(e);
-    let name = &c.req.name;
+    let name = &c.name;
     let Err(e) = r.trace(c.pos_name, || {
         format!("while evaluating the attribute '{key}' of the derivation '{name}'")
     });
     e
 }
 
-/// Files attribute `key` (coerced to `s`) where the request wants it.
+/// The `outputs` attribute, checked when it is read (Nix reports a bad output name
+/// before looking at the attributes after it).
 #[inline(never)]
-fn record(c: &mut Collected, key: &str, s: String) -> EResult<()> {
-    match key {
-        "builder" => c.req.builder = s.clone(),
-        "system" => c.req.system = s.clone(),
-        "outputHash" => {
-            c.fixed.hash = s.clone();
-            c.has_fixed = true;
-        }
-        "outputHashAlgo" => c.fixed.algo = Some(s.clone()),
-        "outputHashMode" => c.fixed.mode = Some(s.clone()),
-        "outputs" => {
-            let name = &c.req.name;
-            let what =
-                || format!("while evaluating the attribute '{key}' of the derivation '{name}'");
-            c.outputs = Some(output_names(&s, c.pos_name, what)?);
-        }
-        _ => {}
-    }
-    c.req.env.insert(key.to_string(), s);
-    Ok(())
+fn outputs_attr(c: &Collected, s: &str) -> EResult<Vec<String>> {
+    let name = &c.name;
+    let what = || format!("while evaluating the attribute 'outputs' of the derivation '{name}'");
+    output_names(s, c.pos_name, what)
 }
 
-/// The checks once every attribute is read.
+/// The request, once every attribute is read, and the checks Nix makes then.
 #[inline(never)]
-fn check(mut c: Box<Collected>) -> EResult<Box<Collected>> {
-    if c.req.builder.is_empty() {
-        return err("required attribute 'builder' missing", c.pos_name);
+fn check(c: Box<Collected>) -> EResult<(DerivationRequest, Context, Pos)> {
+    let Collected {
+        name,
+        env,
+        args,
+        ctx,
+        pos_name,
+        outputs,
+    } = *c;
+    let env: std::collections::BTreeMap<String, String> = env.into_iter().collect();
+    let get = |k: &str| env.get(k).cloned();
+    let builder = get("builder").unwrap_or_default();
+    if builder.is_empty() {
+        return err("required attribute 'builder' missing", pos_name);
     }
-    if c.req.system.is_empty() {
-        return err("required attribute 'system' missing", c.pos_name);
+    let system = get("system").unwrap_or_default();
+    if system.is_empty() {
+        return err("required attribute 'system' missing", pos_name);
     }
-    c.req.outputs = c.outputs.take().unwrap_or_else(|| vec!["out".to_string()]);
-    if c.has_fixed {
-        c.req.fixed_output = Some(std::mem::take(&mut c.fixed));
-    }
-    Ok(c)
+    // `outputHash` makes a fixed-output derivation; the algorithm or mode alone are
+    // plain attributes.
+    let fixed_output = get("outputHash").map(|hash| FixedOutputRequest {
+        hash,
+        algo: get("outputHashAlgo"),
+        mode: get("outputHashMode"),
+    });
+    let req = DerivationRequest {
+        name,
+        outputs: outputs.unwrap_or_else(|| vec!["out".to_string()]),
+        builder,
+        system,
+        args,
+        fixed_output,
+        env,
+        ..Default::default()
+    };
+    Ok((req, ctx, pos_name))
 }
 
 /// The `outputs` attribute (already a string): names split on whitespace.
@@ -309,13 +342,13 @@ fn output_names(s: &str, pos_name: Pos, what: impl Fn() -> String) -> EResult<Ve
 /// Adds the inputs named by the context, computes the paths, records the derivation
 /// for its dependents and builds the `{ drvPath; <output> = path; }` result.
 #[inline(never)]
-fn finish(ev: &mut Eval, c: Box<Collected>, pos: Pos) -> EResult<Value> {
-    let Collected {
-        mut req,
-        ctx,
-        pos_name,
-        ..
-    } = *c;
+fn finish(
+    ev: &mut Eval,
+    mut req: DerivationRequest,
+    ctx: Context,
+    pos_name: Pos,
+    pos: Pos,
+) -> EResult<Value> {
     let dir = crate::store::store_dir(ev, pos)?;
     for s in ctx.0.iter() {
         let elem = ContextElem::parse(&dir, s).map_err(|e| derr(e, pos_name))?;
