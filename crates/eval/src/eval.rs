@@ -925,11 +925,25 @@ impl Eval {
             (Value::Int(x), Value::Float(y)) => (*x as f64, *y),
             (Value::Float(x), Value::Int(y)) => (*x, *y as f64),
             (Value::Float(x), Value::Float(y)) => (*x, *y),
-            (Value::Int(_) | Value::Float(_), o) | (o, _) => {
+            _ => {
+                // Nix 2.8's order: `/` checks its divisor first (as a float), then for
+                // zero; floats are expected as soon as either side is one.
+                let num = |v: &Value| matches!(v, Value::Int(_) | Value::Float(_));
+                let float = matches!(a, Value::Float(_)) || matches!(b, Value::Float(_));
+                let want = if float { "a float" } else { "an integer" };
+                let (o, want) = match (a, b) {
+                    (_, o) if op == BinOp::Div && !num(o) => (o, "a float"),
+                    (_, Value::Int(0)) if op == BinOp::Div => return err("division by zero", pos),
+                    (_, Value::Float(y)) if op == BinOp::Div && *y == 0.0 => {
+                        return err("division by zero", pos)
+                    }
+                    (o, _) if !num(o) => (o, want),
+                    (_, o) => (o, want),
+                };
                 return err(
-                    format!("value is {} while an integer was expected", o.type_phrase()),
+                    format!("value is {} while {want} was expected", o.type_phrase()),
                     pos,
-                )
+                );
             }
         };
         Ok(Value::Float(match op {

@@ -62,21 +62,25 @@ impl Value {
             Value::Thunk(_) => "thunk",
         }
     }
-    /// The type phrase used in error messages ("an integer", "a set"...).
-    pub fn type_phrase(&self) -> &'static str {
+    /// The type phrase used in error messages ("an integer", "a set"...); Nix 2.8's
+    /// `showType` names builtins and tells strings with a context apart.
+    pub fn type_phrase(&self) -> std::borrow::Cow<'static, str> {
         match self {
-            Value::Null => "null",
-            Value::Bool(_) => "a Boolean",
-            Value::Int(_) => "an integer",
-            Value::Float(_) => "a float",
-            Value::String(_) => "a string",
-            Value::Path(_) => "a path",
-            Value::Attrs(_) => "a set",
-            Value::List(_) => "a list",
-            Value::Lambda(_) => "a function",
-            Value::PrimOp(_) => "a built-in function",
-            Value::PrimOpApp(_) => "a partially applied built-in function",
-            Value::Thunk(_) => "a thunk",
+            Value::Null => "null".into(),
+            Value::Bool(_) => "a Boolean".into(),
+            Value::Int(_) => "an integer".into(),
+            Value::Float(_) => "a float".into(),
+            Value::String(s) if !s.ctx.is_empty() => "a string with context".into(),
+            Value::String(_) => "a string".into(),
+            Value::Path(_) => "a path".into(),
+            Value::Attrs(_) => "a set".into(),
+            Value::List(_) => "a list".into(),
+            Value::Lambda(_) => "a function".into(),
+            Value::PrimOp(op) => format!("the built-in function '{}'", op.name).into(),
+            Value::PrimOpApp(app) => {
+                format!("the partially applied built-in function '{}'", app.op.name).into()
+            }
+            Value::Thunk(_) => "a thunk".into(),
         }
     }
     pub fn is_function(&self) -> bool {
