@@ -4,7 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-const STACK: usize = 16 << 20;
+/// The fuzz target's stack (fuzz/fuzz_targets/parse_eval.rs); the CLI gives evaluation 1 GiB.
+const STACK: usize = 64 << 20;
 
 fn inputs() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");

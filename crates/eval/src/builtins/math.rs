@@ -28,7 +28,7 @@ pub static OPS: &[PrimOp] = &[
     prim!("floor", 1, |ev, a, pos| round(ev, a, pos, f64::floor)),
 ];
 
-/// The two operands of `add`, `sub` and `mul`: Nix asks for floats when either is
+/// The two operands of `add`: Nix asks for floats when either is
 /// a float and for integers otherwise, which decides the wording of type errors.
 fn operands(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<(Value, Value)> {
     let x = ev.force(&a[0])?;
@@ -60,23 +60,56 @@ fn add(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 }
 
 fn arith(ev: &mut Eval, op: BinOp, a: &[Value], pos: Pos) -> EResult<Value> {
-    if op == BinOp::Div {
-        // `div` checks its divisor as a float first.
-        let x = ev.expect_number(&a[0], pos)?;
-        let y = ev.expect_number(&a[1], pos)?;
-        return ev.arith(op, &x, &y, pos);
-    }
-    let (x, y) = operands(ev, a, pos)?;
+    // Nix's `div` forces (and checks) its divisor first; `arith` words the type errors.
+    let (x, y) = if op == BinOp::Div {
+        let y = ev.force(&a[1])?;
+        (ev.force(&a[0])?, y)
+    } else {
+        (ev.force(&a[0])?, ev.force(&a[1])?)
+    };
     ev.arith(op, &x, &y, pos)
 }
 
 fn round(ev: &mut Eval, a: &[Value], pos: Pos, f: fn(f64) -> f64) -> EResult<Value> {
-    match ev.expect_number(&a[0], pos)? {
-        Value::Int(i) => Ok(Value::Int(i)),
-        Value::Float(x) => Ok(Value::Int(f(x) as i64)),
-        o => err(
-            format!("value is {} while a float was expected", o.type_phrase()),
-            pos,
-        ),
+    // Nix 2.8 forces a float (an integer is converted, losing precision past 2^53)
+    // and converts the result back with C++'s double-to-int64 conversion, which on
+    // x86-64 gives i64::MIN for NaN and out-of-range values (Rust's `as` saturates).
+    let x = match ev.expect_number(&a[0], pos)? {
+        Value::Int(i) => i as f64,
+        Value::Float(x) => x,
+        o => {
+            return err(
+                format!("value is {} while a float was expected", o.type_phrase()),
+                pos,
+            )
+        }
+    };
+    Ok(Value::Int(float_to_int(f(x))))
+}
+
+/// C++'s `(int64_t) double` on x86-64 (`cvttsd2si`): truncation, and i64::MIN when
+/// the value is NaN or does not fit.
+pub fn float_to_int(x: f64) -> i64 {
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0; // 2^63
+    if x.is_nan() || x >= LIMIT || x < -LIMIT {
+        i64::MIN
+    } else {
+        x as i64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::float_to_int;
+
+    #[test]
+    fn float_to_int_is_x86_truncation() {
+        assert_eq!(float_to_int(1.9), 1);
+        assert_eq!(float_to_int(-1.9), -1);
+        assert_eq!(float_to_int(9_223_372_036_854_775_807.0), i64::MIN);
+        assert_eq!(float_to_int(-9_223_372_036_854_775_808.0), i64::MIN);
+        assert_eq!(float_to_int(-1e300), i64::MIN);
+        assert_eq!(float_to_int(f64::NAN), i64::MIN);
+        assert_eq!(float_to_int(9_007_199_254_740_992.0), 9_007_199_254_740_992);
     }
 }

@@ -1,0 +1,1 @@
+let s = builtins.listToAttrs (builtins.genList (i: { name = "k${toString i}"; value = i; }) 500); in [ (builtins.length (builtins.attrNames s)) (builtins.intersectAttrs { k1 = 0; } s) (builtins.removeAttrs s (builtins.attrNames s)) (builtins.mapAttrs (n: v: v * 2) { a = 1; }) (builtins.zipAttrsWith (n: vs: vs) [ s { k1 = 9; } ]).k1 ]

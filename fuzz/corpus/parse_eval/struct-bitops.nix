@@ -1,0 +1,1 @@
+[ (builtins.bitAnd 12 10) (builtins.bitOr (-1) 0) (builtins.bitXor 9223372036854775807 (-1)) (builtins.div (-7) 2) (builtins.ceil 1e300) (builtins.floor (-0.5)) ]

@@ -1,0 +1,1 @@
+builtins.concatStringsSep "," (map toString (builtins.genList (x: x * x) 10000))

@@ -1,0 +1,1 @@
+[ __curPos { x = __curPos; }.x.line (builtins.unsafeGetAttrPos "a" { a = 1; }) ]

@@ -1,0 +1,1 @@
+let l = builtins.genList (x: x) 100000; in builtins.foldl' (a: b: a + b) 0 l

@@ -1,0 +1,1 @@
+let d = derivation { name = "x"; system = "s"; builder = "/b"; args = [ "${./f}" ]; outputs = [ "out" "dev" ]; }; in [ d.drvPath d.dev.outPath "${d}" (builtins.getContext "${d.dev}") ]

@@ -1,0 +1,1 @@
+let f = { a, b ? a + 1, ... }@args: [ a b (args.c or 0) (builtins.attrNames args) ]; in [ (f { a = 1; }) (f { a = 1; b = 5; c = 7; }) ]

@@ -1,0 +1,1 @@
+builtins.fromTOML "a = 1\n[b]\nc = [ 1, 2 ]\nd = { e = 'x' }\n[[f]]\ng = 1.5\n"

@@ -1,0 +1,1 @@
+let s = { __functor = self: x: self // { v = x; }; }; in (s 1 2).v

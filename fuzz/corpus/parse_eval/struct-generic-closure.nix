@@ -1,0 +1,1 @@
+builtins.genericClosure { startSet = [ { key = 0; } ]; operator = x: if x.key < 100 then [ { key = x.key + 1; } { key = x.key + 2; } ] else [ ]; }

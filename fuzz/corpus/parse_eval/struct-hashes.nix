@@ -1,0 +1,1 @@
+map (h: builtins.hashString h "abc") [ "md5" "sha1" "sha256" "sha512" ]

@@ -1,0 +1,1 @@
+builtins.fromJSON (builtins.toJSON { a = [ 1 2.5 null true "s\n\u0001" ]; b = { c = -0.0; }; })

@@ -1,0 +1,1 @@
+let a = { x = builtins.add; }; in [ (a == a) (a.x == a.x) ]

@@ -1,0 +1,1 @@
+rec { a = 1; inherit (rec { b = a; c = b; }) b c; d = { inherit a b; }; }

@@ -1,0 +1,1 @@
+[ (builtins.match "([a-z]+)(-([0-9.]+))?" "foo-1.2") (builtins.split "(a)|(b)" "xaybz") (builtins.match "(.*)\\.nix" "x.nix") ]

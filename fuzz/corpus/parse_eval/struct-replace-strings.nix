@@ -1,0 +1,1 @@
+builtins.replaceStrings [ "" "a" "ab" ] [ "-" "A" "X" ] "abcab"

@@ -1,0 +1,1 @@
+builtins.sort (a: b: a < b) (builtins.genList (x: 1000 - x * 7 / 3) 1000)

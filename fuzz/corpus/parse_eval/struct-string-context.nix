@@ -1,0 +1,1 @@
+let s = builtins.toFile "n" "c"; in [ (builtins.hasContext s) (builtins.getContext "${s}x") (builtins.unsafeDiscardStringContext s) ]

@@ -1,0 +1,1 @@
+let s = { __toString = self: "S${toString self.n}"; n = 4; }; in "${s}" + toString s

@@ -1,0 +1,1 @@
+map (x: builtins.tryEval x) [ (throw "t") (assert false; 1) 1 (builtins.deepSeq [ (throw "d") ] 1) ]

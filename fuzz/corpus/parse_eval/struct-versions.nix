@@ -1,0 +1,1 @@
+map (v: [ (builtins.splitVersion v) (builtins.compareVersions v "1.0") (builtins.parseDrvName v) ]) [ "1.0pre" "foo-1.2.3" "" "2.0a" ]

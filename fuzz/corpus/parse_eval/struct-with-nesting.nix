@@ -1,0 +1,1 @@
+with { a = 1; }; with { b = a; }; with { a = b + 1; }; rec { c = a; d = b; inherit a; }

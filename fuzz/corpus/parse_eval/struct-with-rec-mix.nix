@@ -1,0 +1,1 @@
+let x = 1; in with { x = 2; y = 3; }; rec { a = x + y; b = with { a = 10; z = a; }; z; c = let y = 5; in y + a; }

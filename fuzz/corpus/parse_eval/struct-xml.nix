@@ -1,0 +1,1 @@
+builtins.toXML { a = [ 1 2.5 null true "<&>" ]; f = { x, y ? 1 }: x; g = x: x; }
