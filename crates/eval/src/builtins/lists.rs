@@ -42,8 +42,8 @@ fn map(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 }
 
 fn filter(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let l = ev.expect_list(&a[1], pos)?;
     let f = ev.expect_function(&a[0], pos)?;
+    let l = ev.expect_list(&a[1], pos)?;
     let mut out = Vec::with_capacity(l.len());
     for x in l.iter() {
         let r = ev.call(&f, x.clone(), pos)?;
@@ -84,8 +84,9 @@ fn elem(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 }
 
 fn elem_at(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    // Nix 2.8 forces the index first and passes it on as a C `int` (truncated).
+    let i = ev.expect_int(&a[1], pos)? as i32;
     let l = ev.expect_list(&a[0], pos)?;
-    let i = ev.expect_int(&a[1], pos)?;
     if i < 0 || i as usize >= l.len() {
         return err(format!("list index {i} is out of bounds"), pos);
     }
