@@ -103,8 +103,9 @@ fn byte_slice(s: &str, start: usize, len: usize) -> String {
 }
 
 fn substring(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let start = ev.expect_int(&a[0], pos)?;
-    let len = ev.expect_int(&a[1], pos)?;
+    // Nix 2.8 keeps both numbers in a C `int` (truncated).
+    let start = ev.expect_int(&a[0], pos)? as i32;
+    let len = ev.expect_int(&a[1], pos)? as i32;
     let s = coerce(ev, &a[2], pos, false)?;
     if start < 0 {
         return err("negative start position in 'substring'", pos);
