@@ -49,10 +49,19 @@ fn get_attr(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             let v = v.clone();
             ev.force(&v)
         }
-        None => err(
-            format!("attribute '{name}' missing for call to 'getAttr'"),
-            pos,
-        ),
+        None => {
+            // Nix prints the name as an identifier: quoted unless it is a plain one.
+            let mut shown = String::new();
+            if crate::print::is_plain_ident(&name) {
+                shown.push_str(&name);
+            } else {
+                crate::print::escape_string(&name, &mut shown);
+            }
+            err(
+                format!("attribute '{shown}' missing for call to 'getAttr'"),
+                pos,
+            )
+        }
     }
 }
 
