@@ -1,0 +1,1 @@
+builtins.filter "abc" 1

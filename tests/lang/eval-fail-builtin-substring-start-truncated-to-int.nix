@@ -1,0 +1,1 @@
+builtins.substring 9223372036854775807 0 ""
