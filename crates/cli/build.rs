@@ -30,6 +30,11 @@ fn main() {
     {
         return;
     }
+    // A profiling build (see the feature in Cargo.toml) stays dynamic: valgrind's heap
+    // tools replace malloc in a shared libc only.
+    if std::env::var_os("CARGO_FEATURE_SYSTEM_ALLOC").is_some() {
+        return;
+    }
     let cc = std::env::var("RUSTC_LINKER").unwrap_or_else(|_| "cc".to_string());
     let find = |name: &str| -> Option<PathBuf> {
         let out = Command::new(&cc)
