@@ -12,6 +12,38 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+/// A `x: y: …` function called repeatedly: the two frames of one call are reused for
+/// the next when nothing (a closure, a thunk) kept them, which saves two allocations
+/// per call of a `foldl'` or `sort` loop.
+pub struct Call2 {
+    env: Rc<Env>,
+    body: E,
+    frames: Option<Rc<Env>>,
+}
+
+impl Call2 {
+    pub fn call(&mut self, ev: &mut Eval, a: Value, b: Value) -> EResult<Value> {
+        ev.check_stack()?;
+        let frame = match self.frames.take() {
+            Some(mut inner) => match Rc::get_mut(&mut inner) {
+                Some(e2) => {
+                    match e2.parent.as_mut().and_then(Rc::get_mut) {
+                        Some(e1) => e1.reset(0, a),
+                        None => e2.parent = Some(Env::one(Some(self.env.clone()), a)),
+                    }
+                    e2.reset(0, b);
+                    inner
+                }
+                None => Env::one(Some(Env::one(Some(self.env.clone()), a)), b),
+            },
+            None => Env::one(Some(Env::one(Some(self.env.clone()), a)), b),
+        };
+        let r = ev.eval(self.body, &frame);
+        self.frames = Some(frame);
+        r
+    }
+}
+
 /// Addresses of values already visited (pointers hash well with `SymHasher`).
 type PtrSet = std::collections::HashSet<usize, std::hash::BuildHasherDefault<SymHasher>>;
 
@@ -74,7 +106,8 @@ pub struct Syms {
     pub body: Sym,
 }
 
-#[inline(never)]
+/// An address in the caller's stack frame (inlined: the check runs on every call).
+#[inline(always)]
 fn stack_addr() -> usize {
     let x = 0u8;
     std::hint::black_box(&x) as *const u8 as usize
@@ -325,6 +358,15 @@ impl Eval {
                 Some(v) => Ok(v.clone()),
                 None => Ok(Value::Null),
             },
+            // Operands that are calls or operators skip `eval`'s dispatch and frame.
+            Expr::Apply { f, args, pos } => self.eval_apply(f, args, *pos, env),
+            Expr::Bin {
+                op,
+                l,
+                r,
+                pos,
+                rpos,
+            } => self.eval_bin(*op, l, r, *pos, *rpos, env),
             _ => self.eval(e, env),
         }
     }
@@ -820,52 +862,65 @@ impl Eval {
             _ => {
                 let a = self.eval_quick(l, env)?;
                 let b = self.eval_quick(r, env)?;
-                if let Some(v) = scalar_bin(op, &a, &b) {
-                    return Ok(v);
-                }
-                match op {
-                    BinOp::Add => self.add(&a, &b, pos, rpos),
-                    BinOp::Sub | BinOp::Mul | BinOp::Div => self.arith(op, &a, &b, pos),
-                    BinOp::Concat => {
-                        let x = self.expect_list(&a, pos)?;
-                        let y = self.expect_list(&b, pos)?;
-                        if x.is_empty() {
-                            return Ok(b);
-                        }
-                        if y.is_empty() {
-                            return Ok(a);
-                        }
-                        let mut v = Vec::with_capacity(x.len() + y.len());
-                        v.extend_from_slice(&x);
-                        v.extend_from_slice(&y);
-                        Ok(Value::list(v))
-                    }
-                    BinOp::Update => {
-                        let x = self.expect_attrs(&a, Pos::NONE)?;
-                        let y = self.expect_attrs(&b, Pos::NONE)?;
-                        if y.is_empty() {
-                            return Ok(a);
-                        }
-                        if x.is_empty() {
-                            return Ok(b);
-                        }
-                        Ok(Value::attrs(x.update(&y)))
-                    }
-                    BinOp::Eq => match (&a, &b) {
-                        (Value::Int(x), Value::Int(y)) => Ok(Value::Bool(x == y)),
-                        _ => Ok(Value::Bool(self.eq_values(&a, &b)?)),
+                // Matched by value, so that the common integer case drops nothing.
+                match (a, b) {
+                    (Value::Int(x), Value::Int(y)) => match int_bin(op, x, y) {
+                        Some(v) => Ok(v),
+                        None => self.bin_values(op, Value::Int(x), Value::Int(y), pos, rpos),
                     },
-                    BinOp::Neq => Ok(Value::Bool(!self.eq_values(&a, &b)?)),
-                    BinOp::Lt => match (&a, &b) {
-                        (Value::Int(x), Value::Int(y)) => Ok(Value::Bool(x < y)),
-                        _ => Ok(Value::Bool(self.less_than(&a, &b)?)),
-                    },
-                    BinOp::Gt => Ok(Value::Bool(self.less_than(&b, &a)?)),
-                    BinOp::Le => Ok(Value::Bool(!self.less_than(&b, &a)?)),
-                    BinOp::Ge => Ok(Value::Bool(!self.less_than(&a, &b)?)),
-                    BinOp::And | BinOp::Or | BinOp::Impl => err("internal error", pos),
+                    (a, b) => self.bin_values(op, a, b, pos, rpos),
                 }
             }
+        }
+    }
+
+    /// A binary operator other than `&&`, `||`, `->` on evaluated operands.
+    #[inline(never)]
+    fn bin_values(&mut self, op: BinOp, a: Value, b: Value, pos: Pos, rpos: Pos) -> EResult<Value> {
+        if let Some(v) = scalar_bin(op, &a, &b) {
+            return Ok(v);
+        }
+        match op {
+            BinOp::Add => self.add(&a, &b, pos, rpos),
+            BinOp::Sub | BinOp::Mul | BinOp::Div => self.arith(op, &a, &b, pos),
+            BinOp::Concat => {
+                let x = self.expect_list(&a, pos)?;
+                let y = self.expect_list(&b, pos)?;
+                if x.is_empty() {
+                    return Ok(b);
+                }
+                if y.is_empty() {
+                    return Ok(a);
+                }
+                let mut v = Vec::with_capacity(x.len() + y.len());
+                v.extend_from_slice(&x);
+                v.extend_from_slice(&y);
+                Ok(Value::list(v))
+            }
+            BinOp::Update => {
+                let x = self.expect_attrs(&a, Pos::NONE)?;
+                let y = self.expect_attrs(&b, Pos::NONE)?;
+                if y.is_empty() {
+                    return Ok(a);
+                }
+                if x.is_empty() {
+                    return Ok(b);
+                }
+                Ok(Value::attrs(x.update(&y)))
+            }
+            BinOp::Eq => match (&a, &b) {
+                (Value::Int(x), Value::Int(y)) => Ok(Value::Bool(x == y)),
+                _ => Ok(Value::Bool(self.eq_values(&a, &b)?)),
+            },
+            BinOp::Neq => Ok(Value::Bool(!self.eq_values(&a, &b)?)),
+            BinOp::Lt => match (&a, &b) {
+                (Value::Int(x), Value::Int(y)) => Ok(Value::Bool(x < y)),
+                _ => Ok(Value::Bool(self.less_than(&a, &b)?)),
+            },
+            BinOp::Gt => Ok(Value::Bool(self.less_than(&b, &a)?)),
+            BinOp::Le => Ok(Value::Bool(!self.less_than(&b, &a)?)),
+            BinOp::Ge => Ok(Value::Bool(!self.less_than(&a, &b)?)),
+            BinOp::And | BinOp::Or | BinOp::Impl => err("internal error", pos),
         }
     }
 
@@ -1025,6 +1080,20 @@ impl Eval {
         }
         let g = self.call(f, a, pos)?;
         self.call(&g, b, pos)
+    }
+
+    /// `f` as a function of two plain arguments (`x: y: …`), for builtins that call it
+    /// many times (`foldl'`, `sort`).
+    pub fn curried2(f: &Value) -> Option<Call2> {
+        let Value::Lambda(c) = f else { return None };
+        match (&c.lambda.formals, c.lambda.body) {
+            (None, Expr::Lambda(inner)) if inner.formals.is_none() => Some(Call2 {
+                env: c.env.clone(),
+                body: inner.body,
+                frames: None,
+            }),
+            _ => None,
+        }
     }
 
     /// Calls `f` with `arg`, both possibly unforced.
@@ -1465,22 +1534,53 @@ impl Eval {
     }
 }
 
+/// An evaluated number, Boolean or null: what `scalar_bin` computes on, copied out of a
+/// `Value` so that nothing is reference-counted or dropped.
+#[derive(Clone, Copy)]
+enum Scalar {
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Null,
+}
+
+impl Scalar {
+    #[inline]
+    fn of(v: &Value) -> Option<Scalar> {
+        Some(match v {
+            Value::Int(i) => Scalar::Int(*i),
+            Value::Float(f) => Scalar::Float(*f),
+            Value::Bool(b) => Scalar::Bool(*b),
+            Value::Null => Scalar::Null,
+            _ => return None,
+        })
+    }
+    #[inline]
+    fn value(self) -> Value {
+        match self {
+            Scalar::Int(i) => Value::Int(i),
+            Scalar::Float(f) => Value::Float(f),
+            Scalar::Bool(b) => Value::Bool(b),
+            Scalar::Null => Value::Null,
+        }
+    }
+}
+
 /// The value of an operand if it is a constant or a variable already evaluated to a
 /// number, Boolean or null; `None` otherwise (nothing is forced).
 #[inline]
-fn known_scalar(e: E, env: &Rc<Env>) -> Option<Value> {
+fn known_scalar(e: E, env: &Rc<Env>) -> Option<Scalar> {
     let v = match e {
         Expr::Const(v) => v,
         Expr::Var { depth, slot, .. } => lookup_ref(env, *depth, *slot)?,
         _ => return None,
     };
     match v {
-        Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Null => Some(v.clone()),
-        Value::Thunk(t) => match t.value() {
-            Some(v @ (Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Null)) => Some(v),
+        Value::Thunk(t) => t.peek(|st| match st {
+            ThunkState::Done(v) => Scalar::of(v),
             _ => None,
-        },
-        _ => None,
+        }),
+        v => Scalar::of(v),
     }
 }
 
@@ -1490,7 +1590,28 @@ fn known_scalar(e: E, env: &Rc<Env>) -> Option<Value> {
 fn eager_bin(op: BinOp, l: E, r: E, env: &Rc<Env>) -> Option<Value> {
     let a = known_scalar(l, env)?;
     let b = known_scalar(r, env)?;
-    scalar_bin(op, &a, &b)
+    if let (Scalar::Int(x), Scalar::Int(y)) = (a, b) {
+        return int_bin(op, x, y);
+    }
+    scalar_op(op, a, b).map(Scalar::value)
+}
+
+/// `scalar_bin` on two integers.
+#[inline]
+fn int_bin(op: BinOp, x: i64, y: i64) -> Option<Value> {
+    Some(match op {
+        BinOp::Add => Value::Int(x.wrapping_add(y)),
+        BinOp::Sub => Value::Int(x.wrapping_sub(y)),
+        BinOp::Mul => Value::Int(x.wrapping_mul(y)),
+        BinOp::Div if y != 0 => Value::Int(x.checked_div(y)?),
+        BinOp::Eq => Value::Bool(x == y),
+        BinOp::Neq => Value::Bool(x != y),
+        BinOp::Lt => Value::Bool(x < y),
+        BinOp::Gt => Value::Bool(x > y),
+        BinOp::Le => Value::Bool(x <= y),
+        BinOp::Ge => Value::Bool(x >= y),
+        _ => return None,
+    })
 }
 
 /// A binary operation on two evaluated scalars that cannot fail, with the result the
@@ -1499,25 +1620,29 @@ fn eager_bin(op: BinOp, l: E, r: E, env: &Rc<Env>) -> Option<Value> {
 /// Boolean).
 #[inline]
 fn scalar_bin(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
-    use Value::{Bool, Float, Int, Null};
-    let num = |a: &Value, b: &Value| -> Option<(f64, f64)> {
+    scalar_op(op, Scalar::of(a)?, Scalar::of(b)?).map(Scalar::value)
+}
+
+fn scalar_op(op: BinOp, a: Scalar, b: Scalar) -> Option<Scalar> {
+    use Scalar::{Bool, Float, Int, Null};
+    let num = |a: Scalar, b: Scalar| -> Option<(f64, f64)> {
         match (a, b) {
-            (Int(x), Float(y)) => Some((*x as f64, *y)),
-            (Float(x), Int(y)) => Some((*x, *y as f64)),
-            (Float(x), Float(y)) => Some((*x, *y)),
+            (Int(x), Float(y)) => Some((x as f64, y)),
+            (Float(x), Int(y)) => Some((x, y as f64)),
+            (Float(x), Float(y)) => Some((x, y)),
             _ => None,
         }
     };
-    let cmp = |a: &Value, b: &Value| -> Option<Ordering> {
+    let cmp = |a: Scalar, b: Scalar| -> Option<Ordering> {
         match (a, b) {
-            (Int(x), Int(y)) => Some(x.cmp(y)),
+            (Int(x), Int(y)) => Some(x.cmp(&y)),
             _ => {
                 let (x, y) = num(a, b)?;
                 Some(x.partial_cmp(&y).unwrap_or(Ordering::Equal))
             }
         }
     };
-    let eq = |a: &Value, b: &Value| -> Option<bool> {
+    let eq = |a: Scalar, b: Scalar| -> Option<bool> {
         Some(match (a, b) {
             (Int(x), Int(y)) => x == y,
             (Bool(x), Bool(y)) => x == y,
@@ -1527,25 +1652,24 @@ fn scalar_bin(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
                 x == y
             }
             // Distinct scalar types are never equal.
-            (Int(_) | Float(_) | Bool(_) | Null, Int(_) | Float(_) | Bool(_) | Null) => false,
-            _ => return None,
+            _ => false,
         })
     };
     Some(match op {
         BinOp::Add => match (a, b) {
-            (Int(x), Int(y)) => Int(x.wrapping_add(*y)),
+            (Int(x), Int(y)) => Int(x.wrapping_add(y)),
             _ => num(a, b).map(|(x, y)| Float(x + y))?,
         },
         BinOp::Sub => match (a, b) {
-            (Int(x), Int(y)) => Int(x.wrapping_sub(*y)),
+            (Int(x), Int(y)) => Int(x.wrapping_sub(y)),
             _ => num(a, b).map(|(x, y)| Float(x - y))?,
         },
         BinOp::Mul => match (a, b) {
-            (Int(x), Int(y)) => Int(x.wrapping_mul(*y)),
+            (Int(x), Int(y)) => Int(x.wrapping_mul(y)),
             _ => num(a, b).map(|(x, y)| Float(x * y))?,
         },
         BinOp::Div => match (a, b) {
-            (Int(x), Int(y)) if *y != 0 => Int(x.checked_div(*y)?),
+            (Int(x), Int(y)) if y != 0 => Int(x.checked_div(y)?),
             (Int(_), Int(_)) => return None,
             _ => {
                 let (x, y) = num(a, b)?;
@@ -1562,15 +1686,15 @@ fn scalar_bin(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
         BinOp::Le => Bool(cmp(b, a)? != Ordering::Less),
         BinOp::Ge => Bool(cmp(a, b)? != Ordering::Less),
         BinOp::And => match (a, b) {
-            (Bool(x), Bool(y)) => Bool(*x && *y),
+            (Bool(x), Bool(y)) => Bool(x && y),
             _ => return None,
         },
         BinOp::Or => match (a, b) {
-            (Bool(x), Bool(y)) => Bool(*x || *y),
+            (Bool(x), Bool(y)) => Bool(x || y),
             _ => return None,
         },
         BinOp::Impl => match (a, b) {
-            (Bool(x), Bool(y)) => Bool(!*x || *y),
+            (Bool(x), Bool(y)) => Bool(!x || y),
             _ => return None,
         },
         BinOp::Concat | BinOp::Update => return None,

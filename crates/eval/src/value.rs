@@ -330,6 +330,13 @@ impl Env {
             }
         }
     }
+    /// Puts `v` in slot `i` of a frame nothing else holds (reused for another call).
+    #[inline]
+    pub fn reset(&mut self, i: usize, v: Value) {
+        if let Some(c) = self.slots.get_mut(i) {
+            *c = OnceCell::from(v);
+        }
+    }
     /// Fills slot `i` of a frame under construction.
     #[inline]
     pub fn set(&self, i: usize, v: Value) {

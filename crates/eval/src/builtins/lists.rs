@@ -122,6 +122,12 @@ fn foldl(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let f = ev.expect_function(&a[0], pos)?;
     let l = ev.expect_list(&a[2], pos)?;
     let mut acc = a[1].clone();
+    if let Some(mut g) = Eval::curried2(&f) {
+        for x in l.iter() {
+            acc = g.call(ev, acc, x.clone())?;
+        }
+        return ev.force(&acc);
+    }
     for x in l.iter() {
         acc = ev.call2(&f, acc, x.clone(), pos)?;
     }
@@ -155,6 +161,7 @@ fn sort(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         });
     }
     let mut err_out = None;
+    let mut g = Eval::curried2(&f);
     let mut less = |ev: &mut Eval, x: &Value, y: &Value| -> bool {
         if err_out.is_some() {
             return false;
@@ -165,8 +172,11 @@ fn sort(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
                 _ => ev.less_than(x, y),
             }
         } else {
-            ev.call2(&f, x.clone(), y.clone(), pos)
-                .and_then(|b| ev.expect_bool(&b, pos))
+            match &mut g {
+                Some(g) => g.call(ev, x.clone(), y.clone()),
+                None => ev.call2(&f, x.clone(), y.clone(), pos),
+            }
+            .and_then(|b| ev.expect_bool(&b, pos))
         };
         match r {
             Ok(b) => b,
