@@ -78,12 +78,10 @@ pub fn resolve(pos: Pos) -> Option<LineCol> {
         Err(i) => i.saturating_sub(1),
     };
     let start = starts[line_idx] as usize;
-    let off = (pos.off as usize).min(file.text.len());
-    let col = file
-        .text
-        .get(start..off)
-        .map(|s| s.chars().count())
-        .unwrap_or(off - start)
+    // Nix 2.8 counts columns in bytes, not characters.
+    let col = (pos.off as usize)
+        .min(file.text.len())
+        .saturating_sub(start)
         + 1;
     Some(LineCol {
         file,
@@ -174,9 +172,9 @@ pub fn render_pos_block(pos: Pos) -> String {
     }
     out.push_str(&format!("       {:>6}| {}\n", lc.line, cur));
     let caret_pad: String = cur
-        .chars()
+        .bytes()
         .take(lc.col.saturating_sub(1))
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .map(|c| if c == b'\t' { '\t' } else { ' ' })
         .collect();
     out.push_str(&format!("       {:>6}| {}^", "", caret_pad));
     if let Some(next) = get(lc.line + 1) {
