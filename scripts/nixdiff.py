@@ -401,6 +401,10 @@ def main():
         sys.exit("nixdiff: nix-instantiate not found")
     cwd, state = make_workdir()
     env = env_for(state)
+    # A private copy, so that a rebuild during the run does not pull the binary away.
+    copy = os.path.join(state, "nest")
+    shutil.copy2(nest, copy)
+    nest = copy
     try:
         if args.expr is not None:
             r = compare(("expr", args.expr, args.flags.split()), nest, args.nix, cwd, env, args.timeout)

@@ -1,0 +1,1 @@
+{ a = "héllo ✓ 日本"; b = assert false; 1; }.b

@@ -1,0 +1,1 @@
+{ a = "日本"; b = __curPos; }.b.column
