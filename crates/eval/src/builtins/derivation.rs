@@ -128,6 +128,13 @@ struct Collected {
 fn derivation_strict(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let attrs = ev.expect_attrs(&a[0], pos)?;
     let c = collect(ev, &attrs, pos)?;
+    complete(ev, c, pos)
+}
+
+/// Everything after the attributes are read, out of line: `derivation_strict`'s frame
+/// is on the stack once per level of a dependency chain, the request need not be.
+#[inline(never)]
+fn complete(ev: &mut Eval, c: Box<Collected>, pos: Pos) -> EResult<Value> {
     let (req, ctx, pos_name) = check(c)?;
     finish(ev, req, ctx, pos_name, pos)
 }
@@ -145,32 +152,47 @@ fn collect(ev: &mut Eval, attrs: &Attrs, pos: Pos) -> EResult<Box<Collected>> {
             continue;
         }
         if key == "args" {
-            let l = ev
-                .expect_list(&v, pos)
-                .map_err(|e| attr_trace(e, &c, key))?;
-            for x in l.iter() {
-                let x = ev
-                    .force(x)
-                    .and_then(|x| through_out_path(ev, x))
-                    .map_err(|e| attr_trace(e, &c, key))?;
-                let r = ev.coerce_to_string(&x, c.pos_name, true, true);
-                let (s, xc) = r.map_err(|e| attr_trace(e, &c, key))?;
-                c.ctx.extend(&xc);
-                c.args.push(s);
-            }
+            args_attr(ev, &mut c, &v, pos)?;
             continue;
         }
-        let apos = if at.pos.is_none() { c.pos_name } else { at.pos };
         let v = through_out_path(ev, v).map_err(|e| attr_trace(e, &c, key))?;
-        let r = ev.coerce_to_string(&v, apos, true, true);
-        let (s, xc) = r.map_err(|e| attr_trace(e, &c, key))?;
-        c.ctx.extend(&xc);
-        if key == "outputs" {
-            c.outputs = Some(outputs_attr(&c, &s)?);
-        }
-        c.env.push((key.to_string(), s));
+        coerce_attr(ev, &mut c, at, v)?;
     }
     Ok(c)
+}
+
+/// The `args` list, each element coerced (out of `collect`'s frame).
+#[inline(never)]
+fn args_attr(ev: &mut Eval, c: &mut Collected, v: &Value, pos: Pos) -> EResult<()> {
+    let key = "args";
+    let l = ev.expect_list(v, pos).map_err(|e| attr_trace(e, c, key))?;
+    for x in l.iter() {
+        let x = ev
+            .force(x)
+            .and_then(|x| through_out_path(ev, x))
+            .map_err(|e| attr_trace(e, c, key))?;
+        let r = ev.coerce_to_string(&x, c.pos_name, true, true);
+        let (s, xc) = r.map_err(|e| attr_trace(e, c, key))?;
+        c.ctx.extend(&xc);
+        c.args.push(s);
+    }
+    Ok(())
+}
+
+/// One attribute other than `args`, forced, coerced and recorded (out of `collect`'s
+/// frame).
+#[inline(never)]
+fn coerce_attr(ev: &mut Eval, c: &mut Collected, at: &Attr, v: Value) -> EResult<()> {
+    let key = at.name.as_str();
+    let apos = if at.pos.is_none() { c.pos_name } else { at.pos };
+    let r = ev.coerce_to_string(&v, apos, true, true);
+    let (s, xc) = r.map_err(|e| attr_trace(e, c, key))?;
+    c.ctx.extend(&xc);
+    if key == "outputs" {
+        c.outputs = Some(outputs_attr(c, &s)?);
+    }
+    c.env.push((key.to_string(), s));
+    Ok(())
 }
 
 /// A set with `outPath` and no `__toString` (a dependency) coerces to its `outPath`, as
