@@ -53,8 +53,12 @@ impl EvalError {
 
     /// The full text, starting with `error:`, as Nix 2.8 prints it on stderr.
     pub fn render(&self, show_trace: bool) -> String {
-        let mut out = format!("error: {}", self.msg.replace('\n', "\n       "));
-        out.push_str(&render_pos_block(self.pos));
+        // Nix 2.8 prints nothing at all for an empty message (`throw ""`).
+        let mut out = String::new();
+        if !self.msg.is_empty() {
+            out = format!("error: {}", self.msg.replace('\n', "\n       "));
+            out.push_str(&render_pos_block(self.pos));
+        }
         if let Some(s) = &self.suffix {
             out.push_str(&format!("\n       {s}"));
         }
