@@ -68,11 +68,12 @@ impl Output {
     }
 
     /// A fatal error. Errors that already carry their own `error:` prefix (Nix
-    /// diagnostics with a caret) are printed as they are.
+    /// diagnostics with a caret) are printed as they are, and so is an evaluation error
+    /// with an empty message, which Nix prints without any prefix (`throw ""`).
     pub fn error(&self, e: &anyhow::Error) {
         let text = format!("{e:#}");
         let mut err = std::io::stderr().lock();
-        if text.starts_with("error:") {
+        if text.starts_with("error:") || text.is_empty() || text.starts_with('\n') {
             let _ = writeln!(err, "{text}");
         } else {
             let prefix = if self.color {
