@@ -1,0 +1,1 @@
+let x = throw ""; in x + 1
