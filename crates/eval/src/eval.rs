@@ -44,6 +44,49 @@ impl Call2 {
     }
 }
 
+/// A function called on each element of a list (`filter`, `any`, `all`, `partition`,
+/// `groupBy`, `concatMap`): for a plain `x: …` lambda, the frame of one call is reused
+/// for the next when nothing kept it.
+pub struct Call1 {
+    f: Value,
+    plain: Option<(Rc<Env>, E)>,
+    frame: Option<Rc<Env>>,
+}
+
+impl Call1 {
+    pub fn new(f: &Value) -> Call1 {
+        let plain = match f {
+            Value::Lambda(c) if c.lambda.formals.is_none() => Some((c.env.clone(), c.lambda.body)),
+            _ => None,
+        };
+        Call1 {
+            f: f.clone(),
+            plain,
+            frame: None,
+        }
+    }
+
+    pub fn call(&mut self, ev: &mut Eval, x: Value, pos: Pos) -> EResult<Value> {
+        let Some((env, body)) = &self.plain else {
+            return ev.call(&self.f, x, pos);
+        };
+        ev.check_stack()?;
+        let frame = match self.frame.take() {
+            Some(mut fr) => match Rc::get_mut(&mut fr) {
+                Some(e) => {
+                    e.reset(0, x);
+                    fr
+                }
+                None => Env::one(Some(env.clone()), x),
+            },
+            None => Env::one(Some(env.clone()), x),
+        };
+        let r = ev.eval(body, &frame);
+        self.frame = Some(frame);
+        r
+    }
+}
+
 /// Addresses of values already visited (pointers hash well with `SymHasher`).
 type PtrSet = std::collections::HashSet<usize, std::hash::BuildHasherDefault<SymHasher>>;
 
@@ -1878,6 +1921,44 @@ mod tests {
         assert_eq!(
             run("(x: { a = x; }) (1 + 1)", true).as_deref(),
             Ok("{ a = 2; }")
+        );
+    }
+
+    /// `foldl'` and `sort` reuse a call's frames only when nothing kept them: values made
+    /// lazily in one call (thunks, closures, the accumulator) still see their own
+    /// arguments after the next call.
+    #[test]
+    fn reused_call_frames_keep_what_earlier_calls_captured() {
+        let e = "with builtins; let \
+                 fs = foldl' (acc: x: acc ++ [ (y: x + y) ]) [ ] [ 1 2 3 ]; \
+                 lazy = foldl' (acc: x: acc ++ [ (x * 10) ]) [ ] [ 1 2 3 ]; \
+                 chain = foldl' (acc: x: { prev = acc; inherit x; }) null [ 1 2 3 ]; \
+                 seen = sort (a: b: a.k < b.k) (map (k: { inherit k; }) [ 3 1 2 ]); \
+                 sum = foldl' (a: b: a + b) 0 (genList (i: i) 100); \
+                 in [ (map (f: f 100) fs) lazy chain.prev.prev.x chain.x (map (s: s.k) seen) sum ]";
+        assert_eq!(
+            run(e, true).as_deref(),
+            Ok("[ [ 101 102 103 ] [ 10 20 30 ] 1 3 [ 1 2 3 ] 4950 ]")
+        );
+        assert_eq!(
+            run(e, false).as_deref(),
+            Ok("[ <CODE> <CODE> <CODE> <CODE> <CODE> <CODE> ]")
+        );
+        let e = "with builtins; let \
+                 fs = concatMap (x: [ (y: x + y) (x * 10) ]) [ 1 2 3 ]; \
+                 p = partition (x: x > 1) [ 3 1 2 ]; \
+                 in [ (map (f: if isFunction f then f 100 else f) fs) p.right p.wrong \
+                 (filter (x: x != 2) [ 1 2 3 ]) (any (x: x == 3) [ 1 2 3 ]) \
+                 (all (x: x < 3) [ 1 2 3 ]) (attrNames (groupBy (x: toString x) [ 1 2 ])) ]";
+        assert_eq!(
+            run(e, true).as_deref(),
+            Ok("[ [ 101 10 102 20 103 30 ] [ 3 2 ] [ 1 ] [ 1 3 ] true false [ \"1\" \"2\" ] ]")
+        );
+        // An error in a reused call is reported like in a fresh one.
+        let r = run("builtins.foldl' (a: b: a + b) 0 [ 1 2 \"x\" ]", true);
+        assert!(
+            matches!(&r, Err(m) if m.starts_with("error: cannot add a string to an integer")),
+            "{r:?}"
         );
     }
 

@@ -3,7 +3,7 @@
 
 use super::make_attrs;
 use crate::error::{err, EResult};
-use crate::eval::Eval;
+use crate::eval::{Call1, Eval};
 use crate::prim;
 use crate::source::Pos;
 use crate::symbol::Sym;
@@ -45,8 +45,9 @@ fn filter(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let f = ev.expect_function(&a[0], pos)?;
     let l = ev.expect_list(&a[1], pos)?;
     let mut out = Vec::with_capacity(l.len());
+    let mut g = Call1::new(&f);
     for x in l.iter() {
-        let r = ev.call(&f, x.clone(), pos)?;
+        let r = g.call(ev, x.clone(), pos)?;
         if ev.expect_bool(&r, pos)? {
             out.push(x.clone());
         }
@@ -111,8 +112,9 @@ fn concat_map(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         Value::Lambda(c) => c.lambda.pos,
         _ => pos,
     };
+    let mut g = Call1::new(&f);
     for x in l.iter() {
-        let r = ev.call(&f, x.clone(), pos)?;
+        let r = g.call(ev, x.clone(), pos)?;
         out.extend_from_slice(&ev.expect_list(&r, fpos)?);
     }
     Ok(Value::list(out))
@@ -237,8 +239,9 @@ fn partition(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let f = ev.expect_function(&a[0], pos)?;
     let l = ev.expect_list(&a[1], pos)?;
     let (mut right, mut wrong) = (Vec::new(), Vec::new());
+    let mut g = Call1::new(&f);
     for x in l.iter() {
-        let r = ev.call(&f, x.clone(), pos)?;
+        let r = g.call(ev, x.clone(), pos)?;
         if ev.expect_bool(&r, pos)? {
             right.push(x.clone());
         } else {
@@ -254,8 +257,9 @@ fn partition(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 fn all_any(ev: &mut Eval, a: &[Value], pos: Pos, all: bool) -> EResult<Value> {
     let f = ev.expect_function(&a[0], pos)?;
     let l = ev.expect_list(&a[1], pos)?;
+    let mut g = Call1::new(&f);
     for x in l.iter() {
-        let r = ev.call(&f, x.clone(), pos)?;
+        let r = g.call(ev, x.clone(), pos)?;
         let b = ev.expect_bool(&r, pos)?;
         if b != all {
             return Ok(Value::Bool(!all));
@@ -268,8 +272,9 @@ fn group_by(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let f = ev.expect_function(&a[0], pos)?;
     let l = ev.expect_list(&a[1], pos)?;
     let mut groups: std::collections::BTreeMap<Sym, Vec<Value>> = Default::default();
+    let mut g = Call1::new(&f);
     for x in l.iter() {
-        let k = ev.call(&f, x.clone(), pos)?;
+        let k = g.call(ev, x.clone(), pos)?;
         let k = ev.force_str(&k, pos)?;
         groups.entry(Sym::new(&k)).or_default().push(x.clone());
     }
