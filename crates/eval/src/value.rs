@@ -99,8 +99,11 @@ pub struct Context(pub ContextSet);
 
 /// The elements of a context: one pointer, null when empty (most strings have no
 /// context, so a string value carries 8 bytes for it instead of a 24-byte `Vec`).
+/// The list is shared (`Rc`): a string made from one string with a context (an
+/// interpolated output path, a `+`) takes that context without copying it, and
+/// cloning a context is a reference count; a change copies a shared list first.
 #[derive(Clone, Default, Debug, PartialEq, Eq)]
-pub struct ContextSet(Option<Box<ContextList>>);
+pub struct ContextSet(Option<Rc<ContextList>>);
 
 #[derive(Clone, Default, Debug, PartialEq, Eq)]
 struct ContextList(Vec<Rc<str>>);
@@ -125,14 +128,23 @@ impl Context {
         self.0.is_empty()
     }
     pub fn insert(&mut self, s: Rc<str>) {
-        let v = &mut self.0 .0.get_or_insert_with(Default::default).0;
-        if let Err(i) = v.binary_search(&s) {
-            v.insert(i, s);
+        let list = self.0 .0.get_or_insert_with(Default::default);
+        if let Err(i) = list.0.binary_search(&s) {
+            Rc::make_mut(list).0.insert(i, s);
         }
     }
     pub fn extend(&mut self, other: &Context) {
-        for s in other.0.iter() {
-            self.insert(s.clone());
+        let Some(theirs) = &other.0 .0 else {
+            return;
+        };
+        match &self.0 .0 {
+            None => self.0 .0 = Some(theirs.clone()),
+            Some(mine) if Rc::ptr_eq(mine, theirs) => {}
+            Some(_) => {
+                for s in theirs.0.iter() {
+                    self.insert(s.clone());
+                }
+            }
         }
     }
 }
@@ -448,3 +460,39 @@ const _: () = assert!(std::mem::size_of::<ThunkState>() == 32);
 const _: () = assert!(std::mem::size_of::<Thunk>() == 32);
 const _: () = assert!(std::mem::size_of::<Attr>() == 32);
 const _: () = assert!(std::mem::size_of::<NixString>() == 24);
+
+#[cfg(test)]
+mod context_tests {
+    use super::*;
+
+    fn ctx(items: &[&str]) -> Context {
+        let mut c = Context::default();
+        for s in items {
+            c.insert(Rc::from(*s));
+        }
+        c
+    }
+
+    fn items(c: &Context) -> Vec<&str> {
+        c.0.iter().map(|s| &**s).collect()
+    }
+
+    #[test]
+    fn a_shared_context_is_copied_before_it_changes() {
+        let a = ctx(&["/s/b", "/s/a"]);
+        let mut b = Context::default();
+        b.extend(&a);
+        b.extend(&a);
+        assert_eq!(items(&b), ["/s/a", "/s/b"]);
+        b.insert(Rc::from("/s/c"));
+        b.insert(Rc::from("/s/a"));
+        assert_eq!(items(&a), ["/s/a", "/s/b"]);
+        assert_eq!(items(&b), ["/s/a", "/s/b", "/s/c"]);
+        let mut c = ctx(&["/s/d"]);
+        c.extend(&b);
+        c.extend(&Context::default());
+        assert_eq!(items(&c), ["/s/a", "/s/b", "/s/c", "/s/d"]);
+        assert_eq!(items(&b), ["/s/a", "/s/b", "/s/c"]);
+        assert!(Context::default().is_empty() && !c.is_empty());
+    }
+}
