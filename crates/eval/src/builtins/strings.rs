@@ -89,8 +89,19 @@ fn to_string(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     }
 }
 
+/// Like `coerce`, with paths copied to the store: Nix 2.8's `coerceToString` defaults,
+/// used by `stringLength`, `substring` and the context-discarding builtins.
+fn coerce_copy(ev: &mut Eval, v: &Value, pos: Pos) -> EResult<Coerced> {
+    let v = ev.force(v)?;
+    if let Value::String(s) = &v {
+        return Ok(Coerced::Shared(s.clone()));
+    }
+    let (s, ctx) = ev.coerce_to_string(&v, pos, false, true)?;
+    Ok(Coerced::Owned(s, ctx))
+}
+
 fn string_length(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let s = coerce(ev, &a[0], pos, false)?;
+    let s = coerce_copy(ev, &a[0], pos)?;
     Ok(Value::Int(s.as_str().len() as i64))
 }
 
@@ -106,7 +117,7 @@ fn substring(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     // Nix 2.8 keeps both numbers in a C `int` (truncated).
     let start = ev.expect_int(&a[0], pos)? as i32;
     let len = ev.expect_int(&a[1], pos)? as i32;
-    let s = coerce(ev, &a[2], pos, false)?;
+    let s = coerce_copy(ev, &a[2], pos)?;
     if start < 0 {
         return err("negative start position in 'substring'", pos);
     }
@@ -649,7 +660,7 @@ fn append_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 }
 
 fn discard_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let s = coerce(ev, &a[0], pos, false)?;
+    let s = coerce_copy(ev, &a[0], pos)?;
     if s.ctx().is_empty() {
         return Ok(s.into_value());
     }
@@ -657,13 +668,13 @@ fn discard_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 }
 
 fn discard_output_dependency(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let s = ev.expect_string(&a[0], pos)?;
+    let s = coerce_copy(ev, &a[0], pos)?;
     let mut ctx = Context::default();
-    for c in s.ctx.0.iter() {
+    for c in s.ctx().0.iter() {
         match c.strip_prefix('=') {
             Some(p) => ctx.insert(Rc::from(p)),
             None => ctx.insert(c.clone()),
         }
     }
-    Ok(Value::string_ctx(String::from(&*s.s), ctx))
+    Ok(Value::string_ctx(String::from(s.as_str()), ctx))
 }
