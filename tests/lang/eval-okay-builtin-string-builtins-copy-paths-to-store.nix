@@ -1,0 +1,1 @@
+[ (builtins.stringLength ./data/hello.txt) (builtins.unsafeDiscardStringContext ./data/hello.txt) (builtins.substring 0 20 ./data/hello.txt) (builtins.hasContext (builtins.substring 0 20 ./data/hello.txt)) (builtins.unsafeDiscardOutputDependency ./data/hello.txt) ]
