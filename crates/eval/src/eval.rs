@@ -271,7 +271,7 @@ impl Eval {
         origin: crate::source::Origin,
         base_dir: &str,
     ) -> EResult<E> {
-        let file = crate::source::add_source(origin, Rc::from(text));
+        let file = crate::source::add_source(origin, text);
         crate::lower::parse_and_lower(text, file, base_dir, &self.globals)
     }
 

@@ -59,10 +59,7 @@ pub fn rnix_parse_and_lower(
     let Some(expr) = root.expr() else {
         return Err(perr(
             "syntax error, unexpected end of file",
-            Pos {
-                file,
-                off: text.len() as u32,
-            },
+            Pos::at(file, text.len() as u32),
         ));
     };
     let mut l = Lowerer {
@@ -92,10 +89,7 @@ fn check_paths(root: &rnix::SyntaxNode, file: u32, text: &str) -> EResult<()> {
             }
             return Err(perr(
                 "syntax error, unexpected DOLLAR_CURLY",
-                Pos {
-                    file,
-                    off: u32::from(t.text_range().end()),
-                },
+                Pos::at(file, u32::from(t.text_range().end())),
             ));
         }
     }
@@ -215,7 +209,7 @@ fn parse_error(e: &rnix::ParseError, file: u32, text: &str) -> Box<EvalError> {
         }
         last
     };
-    let eof = Pos { file, off: eof_off };
+    let eof = Pos::at(file, eof_off);
     // The first real token at or after `off`: where bison would have stopped.
     let tok_at = |off: u32| toks.iter().find(|(_, o, t)| o + t.len() as u32 > off);
     let unexpected_at = |r: &rnix::TextRange, wanted: Option<&[SyntaxKind]>| {
@@ -226,7 +220,7 @@ fn parse_error(e: &rnix::ParseError, file: u32, text: &str) -> Box<EvalError> {
                 if let Some(x) = wanted.and_then(expecting) {
                     msg.push_str(&format!(", expecting {x}"));
                 }
-                perr(msg, Pos { file, off: *o })
+                perr(msg, Pos::at(file, *o))
             }
             None => perr("syntax error, unexpected end of file", eof),
         }
@@ -241,7 +235,7 @@ fn parse_error(e: &rnix::ParseError, file: u32, text: &str) -> Box<EvalError> {
                         "syntax error, unexpected {}, expecting end of file",
                         token_desc(*k, t)
                     ),
-                    Pos { file, off: *o },
+                    Pos::at(file, *o),
                 ),
                 None => perr("syntax error, unexpected end of file", eof),
             }
@@ -249,10 +243,7 @@ fn parse_error(e: &rnix::ParseError, file: u32, text: &str) -> Box<EvalError> {
         P::UnexpectedWanted(_, r, wanted) => unexpected_at(r, Some(wanted)),
         P::UnexpectedDoubleBind(r) => perr(
             "syntax error, unexpected '@'",
-            Pos {
-                file,
-                off: u32::from(r.start()),
-            },
+            Pos::at(file, u32::from(r.start())),
         ),
         P::UnexpectedEOF => perr("syntax error, unexpected end of file", eof),
         P::UnexpectedEOFWanted(w) => {
@@ -264,10 +255,7 @@ fn parse_error(e: &rnix::ParseError, file: u32, text: &str) -> Box<EvalError> {
         }
         P::DuplicatedArgs(r, name) => perr(
             format!("duplicate formal function argument '{name}'"),
-            Pos {
-                file,
-                off: u32::from(r.start()),
-            },
+            Pos::at(file, u32::from(r.start())),
         ),
         P::RecursionLimitExceeded => perr("syntax error, expression nested too deeply", eof),
         _ => perr("syntax error", eof),
@@ -280,17 +268,11 @@ fn inherit_pos(file: u32, node: &rnix::SyntaxNode) -> Pos {
     let mut t = node.first_token().and_then(|t| t.prev_token());
     while let Some(tok) = &t {
         if !tok.kind().is_trivia() {
-            return Pos {
-                file,
-                off: u32::from(tok.text_range().end()),
-            };
+            return Pos::at(file, u32::from(tok.text_range().end()));
         }
         t = tok.prev_token();
     }
-    Pos {
-        file,
-        off: u32::from(node.text_range().start()),
-    }
+    Pos::at(file, u32::from(node.text_range().start()))
 }
 
 /// Attribute set under construction (nested attribute paths are merged here first).
@@ -309,10 +291,7 @@ enum PVal {
 
 impl<'g> Lowerer<'g> {
     fn pos(&self, n: &impl AstNode<Language = rnix::NixLanguage>) -> Pos {
-        Pos {
-            file: self.file,
-            off: u32::from(n.syntax().text_range().start()),
-        }
+        Pos::at(self.file, u32::from(n.syntax().text_range().start()))
     }
 
     fn resolve(&self, name: Sym, pos: Pos, skip: usize) -> EResult<Expr> {
@@ -574,10 +553,7 @@ impl<'g> Lowerer<'g> {
                             .filter_map(|t| t.into_token())
                             .find(|t| !t.kind().is_trivia());
                         let p = tok
-                            .map(|t| Pos {
-                                file: self.file,
-                                off: u32::from(t.text_range().start()),
-                            })
+                            .map(|t| Pos::at(self.file, u32::from(t.text_range().start())))
                             .unwrap_or(pos);
                         return Err(perr(
                             "syntax error, unexpected invalid token, expecting end of file",
@@ -1221,10 +1197,7 @@ pub fn rnix_parse_and_lower_scoped(
     let Some(expr) = parse.tree().expr() else {
         return Err(perr(
             "syntax error, unexpected end of file",
-            Pos {
-                file,
-                off: text.len() as u32,
-            },
+            Pos::at(file, text.len() as u32),
         ));
     };
     let frame: SymMap<u32> = names

@@ -1,23 +1,34 @@
-//! Source files known to the evaluator and the rendering of positions (`at FILE:LINE:COL:`
-//! plus the source excerpt with a caret), in the shape Nix 2.8 prints them.
+//! Source files known to the evaluator, the position space that numbers every byte of
+//! them, and the rendering of positions (`at FILE:LINE:COL:` plus the source excerpt with
+//! a caret), in the shape Nix 2.8 prints them.
+//!
+//! A position is 4 bytes, as Nix's `PosIdx`: each registered text gets a base in one
+//! process-wide space of `u32` indexes (its bytes and its end take `len + 1` of them),
+//! and the text a position belongs to is the one whose range contains it. The table is
+//! shared by all threads; it is read only to print positions, so a lock is cheap enough.
 
-use std::cell::{OnceCell, RefCell};
-use std::rc::Rc;
+use std::sync::{Arc, OnceLock, RwLock};
 
-/// A compact source position: file id + byte offset. `Pos::NONE` means "no position".
+/// A source position: an index into the process-wide position space. `Pos::NONE` means
+/// "no position".
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Pos {
-    pub file: u32,
-    pub off: u32,
-}
+pub struct Pos(u32);
 
 impl Pos {
-    pub const NONE: Pos = Pos {
-        file: u32::MAX,
-        off: 0,
-    };
+    pub const NONE: Pos = Pos(u32::MAX);
+    /// The position `off` bytes into the text registered at `base` (see `add_source`).
+    /// A text that got no range (`base == u32::MAX`) has no positions.
+    #[inline]
+    pub fn at(base: u32, off: u32) -> Pos {
+        Pos(base.saturating_add(off))
+    }
+    #[inline]
     pub fn is_none(self) -> bool {
-        self.file == u32::MAX
+        self.0 == u32::MAX
+    }
+    /// The raw index (for printing IR, where equal positions must print equally).
+    pub fn index(self) -> u32 {
+        self.0
     }
 }
 
@@ -32,56 +43,79 @@ pub enum Origin {
 
 pub struct SourceFile {
     pub origin: Origin,
-    pub text: Rc<str>,
+    pub text: Arc<str>,
     /// Offsets where lines start, computed on the first position lookup: most texts are
     /// parsed and evaluated without ever printing a position, and the scan is a pass
     /// over the whole text.
-    line_starts: OnceCell<Vec<u32>>,
+    line_starts: OnceLock<Vec<u32>>,
 }
 
-thread_local! {
-    static FILES: RefCell<Vec<Rc<SourceFile>>> = const { RefCell::new(Vec::new()) };
+struct Sources {
+    /// The base of each text, ascending, beside the text.
+    bases: Vec<u32>,
+    files: Vec<Arc<SourceFile>>,
+    /// The first index not given out yet.
+    next: u32,
 }
 
-/// Registers a source text and returns its file id.
-pub fn add_source(origin: Origin, text: Rc<str>) -> u32 {
-    FILES.with(|f| {
-        let mut f = f.borrow_mut();
-        f.push(Rc::new(SourceFile {
-            origin,
-            text,
-            line_starts: OnceCell::new(),
-        }));
-        (f.len() - 1) as u32
-    })
+static SOURCES: RwLock<Sources> = RwLock::new(Sources {
+    bases: Vec::new(),
+    files: Vec::new(),
+    next: 0,
+});
+
+/// Registers a source text and returns its base: the position of its first byte, to be
+/// given to `Pos::at` with offsets into the text. Once the 4 G positions are used up
+/// (Nix has the same limit), further texts get `u32::MAX` and no positions.
+pub fn add_source(origin: Origin, text: &str) -> u32 {
+    let mut s = SOURCES.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let base = s.next;
+    let end = u64::from(base) + text.len() as u64 + 1;
+    if end >= u64::from(u32::MAX) {
+        return u32::MAX;
+    }
+    s.next = end as u32;
+    s.bases.push(base);
+    s.files.push(Arc::new(SourceFile {
+        origin,
+        text: Arc::from(text),
+        line_starts: OnceLock::new(),
+    }));
+    base
 }
 
-pub fn source(file: u32) -> Option<Rc<SourceFile>> {
-    FILES.with(|f| f.borrow().get(file as usize).cloned())
+/// The text a position is in, and the offset into it.
+pub fn source_of(pos: Pos) -> Option<(Arc<SourceFile>, u32)> {
+    if pos.is_none() {
+        return None;
+    }
+    let s = SOURCES.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let i = s.bases.partition_point(|b| *b <= pos.0).checked_sub(1)?;
+    let file = s.files.get(i)?.clone();
+    let off = pos.0 - s.bases[i];
+    if off as usize > file.text.len() {
+        return None;
+    }
+    Some((file, off))
 }
 
 /// A resolved position: file name, 1-based line and column.
 pub struct LineCol {
-    pub file: Rc<SourceFile>,
+    pub file: Arc<SourceFile>,
     pub line: usize,
     pub col: usize,
 }
 
 pub fn resolve(pos: Pos) -> Option<LineCol> {
-    if pos.is_none() {
-        return None;
-    }
-    let file = source(pos.file)?;
+    let (file, off) = source_of(pos)?;
     let starts = file.line_starts();
-    let line_idx = match starts.binary_search(&pos.off) {
+    let line_idx = match starts.binary_search(&off) {
         Ok(i) => i,
         Err(i) => i.saturating_sub(1),
     };
     let start = starts[line_idx] as usize;
     // Nix 2.8 counts columns in bytes, not characters.
-    let col = (pos.off as usize)
-        .min(file.text.len())
-        .saturating_sub(start)
+    let col = (off as usize).saturating_sub(start)
         + 1;
     Some(LineCol {
         file,
@@ -181,4 +215,33 @@ pub fn render_pos_block(pos: Pos) -> String {
         out.push_str(&format!("\n       {:>6}| {}", lc.line + 1, next));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_name_their_text_line_and_column_across_threads() {
+        let handles: Vec<_> = (0..4)
+            .map(|t| {
+                std::thread::spawn(move || {
+                    let text = format!("a\nbb{t}\n");
+                    let name = format!("/pos-test/{t}.nix");
+                    let base = add_source(Origin::File(name.clone()), &text);
+                    (base, name, text)
+                })
+            })
+            .collect();
+        for h in handles {
+            let (base, name, text) = h.join().expect("registering thread");
+            // The byte after "bb": line 2, column 3; the end of the text is a position too.
+            let lc = resolve(Pos::at(base, 4)).expect("a position in the text");
+            assert_eq!((lc.file.display_name(), lc.line, lc.col), (name.clone(), 2, 3));
+            let (f, off) = source_of(Pos::at(base, text.len() as u32)).expect("the end");
+            assert_eq!((f.display_name(), off as usize), (name, text.len()));
+        }
+        assert!(resolve(Pos::NONE).is_none());
+        assert!(Pos::at(u32::MAX, 3).is_none());
+    }
 }

@@ -1,62 +1,119 @@
-//! Interned identifiers and attribute names: one leaked `&'static str` per distinct name.
+//! Interned identifiers and attribute names: a process-wide, append-only table in which
+//! each distinct name has a 4-byte id.
 //!
-//! Interning lets attribute lookups compare names by pointer first; leaking is deliberate
-//! because names live as long as the evaluation (like the C++ evaluator's symbol table).
+//! A 4-byte name lets an attribute (name, position, value) take 24 bytes, as Nix's
+//! `Attr` does with its `Symbol` and `PosIdx`. The table is shared by every thread (tests
+//! evaluate on several threads at once), and reading a name takes no lock: entries live
+//! in chunks that never move once allocated, each entry published once through a
+//! `OnceLock`; only adding a name takes the lock. Names are never freed (like the C++
+//! evaluator's symbol table): they live as long as the evaluations that use them.
 
-use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::{LazyLock, Mutex, OnceLock, PoisonError};
 
-/// An interned name. Equal names are the same pointer, so equality is a pointer compare;
-/// ordering is by the string (Nix sorts attribute names lexicographically by bytes).
-/// A thin pointer, so that an attribute (name, value, position) takes 32 bytes.
-#[derive(Clone, Copy)]
-pub struct Sym(&'static SymData);
+/// An interned name. Equal names have the same id, so equality is an integer compare;
+/// ordering is by the bytes of the names (Nix sorts attribute names that way).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Sym(u32);
 
-pub struct SymData {
+struct SymData {
     /// The first 8 bytes, big-endian and zero-padded: comparing these orders most pairs
     /// of names without touching the strings (attribute sets are sorted and searched).
     prefix: u64,
     text: &'static str,
 }
 
-thread_local! {
-    static TABLE: RefCell<HashMap<&'static str, Sym>> = RefCell::new(HashMap::new());
+/// The first chunk holds `1 << FIRST_BITS` names and each next chunk twice as many as the
+/// one before, so that chunk `c` starts at id `(1 << (c + FIRST_BITS)) - (1 << FIRST_BITS)`
+/// and 23 chunks cover every `u32` id.
+const FIRST_BITS: u32 = 10;
+const CHUNKS: usize = 33 - FIRST_BITS as usize;
+
+type Chunk = Box<[OnceLock<SymData>]>;
+
+static TABLE: [OnceLock<Chunk>; CHUNKS] = [const { OnceLock::new() }; CHUNKS];
+
+/// The names already interned and the number of ids handed out; only `Sym::new` uses it.
+struct Index {
+    ids: HashMap<&'static str, Sym>,
+    len: u64,
 }
+
+static INDEX: LazyLock<Mutex<Index>> = LazyLock::new(|| {
+    Mutex::new(Index {
+        ids: HashMap::new(),
+        len: 0,
+    })
+});
+
+/// Where id `id` lives: (chunk, index in the chunk).
+#[inline(always)]
+fn locate(id: u32) -> (usize, usize) {
+    let i = u64::from(id) + (1 << FIRST_BITS);
+    let top = 63 - i.leading_zeros();
+    ((top - FIRST_BITS) as usize, (i - (1 << top)) as usize)
+}
+
+/// Stands in for an entry that is not there; unreachable, since ids only come from
+/// `Sym::new`, which publishes the entry before handing out the id.
+static MISSING: SymData = SymData {
+    prefix: 0,
+    text: "",
+};
 
 impl Sym {
     pub fn new(s: &str) -> Sym {
-        TABLE.with(|t| {
-            let mut t = t.borrow_mut();
-            if let Some(x) = t.get(s) {
-                return *x;
-            }
-            let text: &'static str = Box::leak(s.to_owned().into_boxed_str());
-            let mut head = [0u8; 8];
-            let n = text.len().min(8);
-            head[..n].copy_from_slice(&text.as_bytes()[..n]);
-            let sym = Sym(Box::leak(Box::new(SymData {
+        // A panic while the lock was held cannot leave the index half-updated (the
+        // entry is published before the id is recorded), so a poisoned lock is usable.
+        let mut index = INDEX.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(x) = index.ids.get(s) {
+            return *x;
+        }
+        // Memory runs out long before 2^32 distinct names exist (each is at least a
+        // 16-byte leaked string plus its entries); saturating keeps this total anyway.
+        let id = u32::try_from(index.len).unwrap_or(u32::MAX);
+        let text: &'static str = Box::leak(s.to_owned().into_boxed_str());
+        let mut head = [0u8; 8];
+        let n = text.len().min(8);
+        head[..n].copy_from_slice(&text.as_bytes()[..n]);
+        let (c, i) = locate(id);
+        let chunk = TABLE[c].get_or_init(|| {
+            (0..1usize << (c as u32 + FIRST_BITS))
+                .map(|_| OnceLock::new())
+                .collect()
+        });
+        if let Some(slot) = chunk.get(i) {
+            let _ = slot.set(SymData {
                 prefix: u64::from_be_bytes(head),
                 text,
-            })));
-            t.insert(text, sym);
-            sym
-        })
+            });
+        }
+        let sym = Sym(id);
+        index.ids.insert(text, sym);
+        index.len += 1;
+        sym
+    }
+    #[inline(always)]
+    fn data(self) -> &'static SymData {
+        let (c, i) = locate(self.0);
+        match TABLE.get(c).and_then(|t| t.get()).and_then(|t| t.get(i)) {
+            Some(e) => e.get().unwrap_or(&MISSING),
+            None => &MISSING,
+        }
     }
     #[inline]
     pub fn as_str(self) -> &'static str {
-        self.0.text
+        self.data().text
+    }
+    /// The id: dense from 0 in the order names were first interned.
+    #[inline]
+    pub fn id(self) -> u32 {
+        self.0
     }
 }
 
-impl PartialEq for Sym {
-    #[inline]
-    fn eq(&self, other: &Sym) -> bool {
-        std::ptr::eq(self.0, other.0)
-    }
-}
-impl Eq for Sym {}
 impl PartialOrd for Sym {
     fn partial_cmp(&self, other: &Sym) -> Option<Ordering> {
         Some(self.cmp(other))
@@ -65,43 +122,46 @@ impl PartialOrd for Sym {
 impl Ord for Sym {
     #[inline]
     fn cmp(&self, other: &Sym) -> Ordering {
-        if self == other {
+        if self.0 == other.0 {
             return Ordering::Equal;
         }
+        let (a, b) = (self.data(), other.data());
         // Zero padding makes "a" and "a\0" share a prefix; the full compare settles ties.
-        match self.0.prefix.cmp(&other.0.prefix) {
-            Ordering::Equal => self.0.text.as_bytes().cmp(other.0.text.as_bytes()),
+        match a.prefix.cmp(&b.prefix) {
+            Ordering::Equal => a.text.as_bytes().cmp(b.text.as_bytes()),
             o => o,
         }
     }
 }
 impl std::hash::Hash for Sym {
+    #[inline]
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        (self.0 as *const SymData as usize).hash(h)
+        // One word, not `write_u32`: `SymHasher` mixes a whole word per call.
+        h.write_usize(self.0 as usize)
     }
 }
 impl fmt::Debug for Sym {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}", self.0.text)
+        write!(f, "{:?}", self.as_str())
     }
 }
 impl fmt::Display for Sym {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0.text)
+        f.write_str(self.as_str())
     }
 }
 
-/// Hashes a `Sym` (one pointer) with a multiply instead of SipHash: symbol maps are hot
-/// in lowering (every variable resolution) and their keys are not attacker-chosen
-/// pointers in any meaningful sense.
+/// Hashes a `Sym` (a small integer) with a multiply instead of SipHash: symbol maps are
+/// hot in lowering (every variable resolution) and their keys are not attacker-chosen in
+/// any meaningful sense.
 #[derive(Default, Clone, Copy)]
 pub struct SymHasher(u64);
 
 impl std::hash::Hasher for SymHasher {
     #[inline]
     fn finish(&self) -> u64 {
-        // The low bits of a product only depend on the low bits of the pointer, which
-        // alignment makes zero; bring the well-mixed high bits down.
+        // The low bits of a product only depend on the low bits of the key; bring the
+        // well-mixed high bits down.
         self.0.rotate_left(26)
     }
     #[inline]
@@ -119,3 +179,61 @@ impl std::hash::Hasher for SymHasher {
 
 /// A map keyed by symbols, with `SymHasher`.
 pub type SymMap<V> = std::collections::HashMap<Sym, V, std::hash::BuildHasherDefault<SymHasher>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_map_to_chunks_without_gaps() {
+        assert_eq!(locate(0), (0, 0));
+        assert_eq!(locate(1023), (0, 1023));
+        assert_eq!(locate(1024), (1, 0));
+        assert_eq!(locate(3071), (1, 2047));
+        assert_eq!(locate(3072), (2, 0));
+        assert_eq!(locate(u32::MAX), (CHUNKS - 1, 1023));
+    }
+
+    #[test]
+    fn equal_names_share_an_id_and_order_is_by_bytes() {
+        let a = Sym::new("sym-test-a");
+        assert_eq!(a, Sym::new("sym-test-a"));
+        assert_eq!(a.as_str(), "sym-test-a");
+        // Same 8-byte prefix, decided by the rest; a shorter name first; "a\0" after "a".
+        let mut names = vec!["sym-test-b", "sym-test-a", "sym-tes", "sym-tes\0", "", "Z"];
+        let mut syms: Vec<Sym> = names.iter().map(|n| Sym::new(n)).collect();
+        syms.sort();
+        names.sort();
+        assert_eq!(syms.iter().map(|s| s.as_str()).collect::<Vec<_>>(), names);
+    }
+
+    #[test]
+    fn threads_intern_into_one_table() {
+        let words: Vec<String> = (0..3000).map(|i| format!("sym-thread-{i}")).collect();
+        let handles: Vec<_> = (0..4)
+            .map(|t| {
+                let words = words.clone();
+                std::thread::spawn(move || {
+                    let mut out: Vec<(String, u32)> = Vec::new();
+                    // Each thread interns the same names in a different order.
+                    for k in 0..words.len() {
+                        let w = &words[(k * (t + 1) * 7) % words.len()];
+                        let s = Sym::new(w);
+                        assert_eq!(s.as_str(), w);
+                        out.push((w.clone(), s.id()));
+                    }
+                    out
+                })
+            })
+            .collect();
+        let mut seen: HashMap<String, u32> = HashMap::new();
+        for h in handles {
+            for (w, id) in h.join().expect("interning thread") {
+                assert_eq!(*seen.entry(w.clone()).or_insert(id), id, "{w}");
+            }
+        }
+        for w in &words {
+            assert_eq!(Some(&Sym::new(w).id()), seen.get(w));
+        }
+    }
+}

@@ -993,10 +993,7 @@ pub fn diagnose(text: &str, file: u32) -> Option<Box<EvalError>> {
         },
     };
     let tok = *p.toks.get(stop.at)?;
-    let pos = Pos {
-        file,
-        off: tok.start,
-    };
+    let pos = Pos::at(file, tok.start);
     if tok.k == K::LexError {
         let msg = lexed.lex_error.map(|(m, _)| m).unwrap_or_default();
         return Some(EvalError::new(ErrorKind::Parse, msg, pos));
@@ -1014,7 +1011,7 @@ mod tests {
     use super::*;
 
     fn check(text: &str) -> Option<(String, u32)> {
-        diagnose(text, u32::MAX).map(|e| (e.msg.clone(), e.pos.off))
+        diagnose(text, 0).map(|e| (e.msg.clone(), e.pos.index()))
     }
 
     #[test]
@@ -1105,7 +1102,7 @@ mod robustness {
                 text.push_str(PIECES[(seed % PIECES.len() as u64) as usize]);
             }
             if let Some(e) = super::diagnose(&text, 0) {
-                assert!(e.pos.off as usize <= text.len(), "{text:?}: {}", e.msg);
+                assert!(e.pos.index() as usize <= text.len(), "{text:?}: {}", e.msg);
             }
         }
     }

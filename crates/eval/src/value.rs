@@ -458,7 +458,7 @@ impl Thunk {
 const _: () = assert!(std::mem::size_of::<Value>() == 16);
 const _: () = assert!(std::mem::size_of::<ThunkState>() == 32);
 const _: () = assert!(std::mem::size_of::<Thunk>() == 32);
-const _: () = assert!(std::mem::size_of::<Attr>() == 32);
+const _: () = assert!(std::mem::size_of::<Attr>() == 24);
 const _: () = assert!(std::mem::size_of::<NixString>() == 24);
 
 #[cfg(test)]

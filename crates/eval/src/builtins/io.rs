@@ -98,7 +98,7 @@ fn scoped_import(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let scope = ev.expect_attrs(&a[0], pos)?;
     let (p, _) = coerce_to_path(ev, &a[1], pos)?;
     let (real, text) = read_source(ev, &p, pos)?;
-    let file = crate::source::add_source(Origin::File(real.clone()), Rc::from(text.as_str()));
+    let file = crate::source::add_source(Origin::File(real.clone()), &text);
     let names: Vec<Sym> = scope.entries.iter().map(|e| e.name).collect();
     let e =
         crate::lower::parse_and_lower_scoped(&text, file, &dir_name(&real), &ev.globals, &names)?;

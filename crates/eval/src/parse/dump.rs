@@ -17,7 +17,7 @@ fn pos(p: Pos, out: &mut String) {
     if p.is_none() {
         out.push_str("@-");
     } else {
-        let _ = write!(out, "@{}:{}", p.file, p.off);
+        let _ = write!(out, "@{}", p.index());
     }
 }
 

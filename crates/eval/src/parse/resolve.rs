@@ -215,10 +215,7 @@ impl<'g, 's> Resolver<'g, 's> {
 
     #[inline]
     fn pos(&self, off: u32) -> Pos {
-        Pos {
-            file: self.file,
-            off,
-        }
+        Pos::at(self.file, off)
     }
 
     fn resolve(&self, name: Sym, pos: Pos, skip: usize) -> R<Expr> {
