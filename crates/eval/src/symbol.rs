@@ -27,8 +27,9 @@ struct SymData {
 
 /// The first chunk holds `1 << FIRST_BITS` names and each next chunk twice as many as the
 /// one before, so that chunk `c` starts at id `(1 << (c + FIRST_BITS)) - (1 << FIRST_BITS)`
-/// and 23 chunks cover every `u32` id.
-const FIRST_BITS: u32 = 10;
+/// and 28 chunks cover every `u32` id. Small first chunks: a short evaluation interns a
+/// few hundred names.
+const FIRST_BITS: u32 = 5;
 const CHUNKS: usize = 33 - FIRST_BITS as usize;
 
 type Chunk = Box<[OnceLock<SymData>]>;
@@ -187,11 +188,11 @@ mod tests {
     #[test]
     fn ids_map_to_chunks_without_gaps() {
         assert_eq!(locate(0), (0, 0));
-        assert_eq!(locate(1023), (0, 1023));
-        assert_eq!(locate(1024), (1, 0));
-        assert_eq!(locate(3071), (1, 2047));
-        assert_eq!(locate(3072), (2, 0));
-        assert_eq!(locate(u32::MAX), (CHUNKS - 1, 1023));
+        assert_eq!(locate(31), (0, 31));
+        assert_eq!(locate(32), (1, 0));
+        assert_eq!(locate(95), (1, 63));
+        assert_eq!(locate(96), (2, 0));
+        assert_eq!(locate(u32::MAX), (CHUNKS - 1, 31));
     }
 
     #[test]

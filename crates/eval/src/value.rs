@@ -44,7 +44,12 @@ impl Value {
     pub fn list(v: Vec<Value>) -> Value {
         Value::List(Rc::new(v))
     }
+    /// A set value; every empty set is one shared allocation per thread (Nix too has a
+    /// single empty set), since `{}` and empty results are common in module evaluations.
     pub fn attrs(a: Attrs) -> Value {
+        if a.is_empty() {
+            return Value::Attrs(EMPTY_ATTRS.with(Rc::clone));
+        }
         Value::Attrs(Rc::new(a))
     }
     /// The type name as `builtins.typeOf` spells it.
@@ -162,6 +167,10 @@ impl NixString {
     }
 }
 
+thread_local! {
+    static EMPTY_ATTRS: Rc<Attrs> = Rc::new(Attrs::new());
+}
+
 /// One attribute: name, value (maybe a thunk) and where it was defined.
 #[derive(Clone)]
 pub struct Attr {
@@ -171,21 +180,30 @@ pub struct Attr {
 }
 
 /// An attribute set: attributes sorted by name bytes, unique names.
+/// The entries are a boxed slice, not a `Vec`: no spare capacity is kept from building
+/// them, and the set itself (inside its `Rc`) is 32 bytes instead of 40. Hundreds of
+/// thousands of small sets stay alive in a module evaluation.
 #[derive(Clone, Default)]
 pub struct Attrs {
-    pub entries: Vec<Attr>,
+    pub entries: Box<[Attr]>,
+}
+
+/// `v` as a boxed slice of exactly its length. `Vec::into_boxed_slice` shrinks by
+/// `realloc`, which mimalloc answers with the same block when the new size is at least
+/// half of it: the spare capacity would stay allocated. A fresh block of the right size
+/// costs one copy of the entries.
+fn exact(mut v: Vec<Attr>) -> Box<[Attr]> {
+    if v.len() == v.capacity() {
+        return v.into_boxed_slice();
+    }
+    let mut out = Vec::with_capacity(v.len());
+    out.append(&mut v);
+    out.into_boxed_slice()
 }
 
 impl Attrs {
     pub fn new() -> Attrs {
-        Attrs {
-            entries: Vec::new(),
-        }
-    }
-    pub fn with_capacity(n: usize) -> Attrs {
-        Attrs {
-            entries: Vec::with_capacity(n),
-        }
+        Attrs::default()
     }
     /// Builds a set from unsorted entries; later duplicates win.
     pub fn from_unsorted(mut entries: Vec<Attr>) -> Attrs {
@@ -198,12 +216,16 @@ impl Attrs {
                 false
             }
         });
-        Attrs { entries }
+        Attrs {
+            entries: exact(entries),
+        }
     }
     /// Builds a set from entries already sorted with no duplicates.
     pub fn from_sorted(entries: Vec<Attr>) -> Attrs {
         debug_assert!(entries.windows(2).all(|w| w[0].name < w[1].name));
-        Attrs { entries }
+        Attrs {
+            entries: exact(entries),
+        }
     }
     #[inline]
     pub fn get(&self, name: Sym) -> Option<&Value> {
@@ -225,7 +247,7 @@ impl Attrs {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
-    /// `self // other`: one merge pass over two sorted vectors.
+    /// `self // other`: one merge pass over two sorted slices.
     pub fn update(&self, other: &Attrs) -> Attrs {
         let (a, b) = (&self.entries, &other.entries);
         let mut out = Vec::with_capacity(a.len() + b.len());
@@ -249,7 +271,9 @@ impl Attrs {
         }
         out.extend_from_slice(&a[i..]);
         out.extend_from_slice(&b[j..]);
-        Attrs { entries: out }
+        Attrs {
+            entries: exact(out),
+        }
     }
 }
 
@@ -460,6 +484,7 @@ const _: () = assert!(std::mem::size_of::<ThunkState>() == 32);
 const _: () = assert!(std::mem::size_of::<Thunk>() == 32);
 const _: () = assert!(std::mem::size_of::<Attr>() == 24);
 const _: () = assert!(std::mem::size_of::<NixString>() == 24);
+const _: () = assert!(std::mem::size_of::<Attrs>() == 16);
 
 #[cfg(test)]
 mod context_tests {
