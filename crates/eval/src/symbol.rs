@@ -115,6 +115,57 @@ impl Sym {
     }
 }
 
+/// A name with its ordering data fetched once: searching a sorted set compares one name
+/// against many, and each fetch from the table is a few loads and checks.
+#[derive(Clone, Copy)]
+pub struct SymKey {
+    sym: Sym,
+    prefix: u64,
+    text: &'static str,
+}
+
+impl Sym {
+    #[inline]
+    pub fn key(self) -> SymKey {
+        let d = self.data();
+        SymKey {
+            sym: self,
+            prefix: d.prefix,
+            text: d.text,
+        }
+    }
+}
+
+impl SymKey {
+    #[inline]
+    pub fn sym(&self) -> Sym {
+        self.sym
+    }
+    /// `s.cmp(&self.sym())`, fetching only `s`.
+    #[inline]
+    pub fn order_of(&self, s: Sym) -> Ordering {
+        if s == self.sym {
+            return Ordering::Equal;
+        }
+        let d = s.data();
+        match d.prefix.cmp(&self.prefix) {
+            Ordering::Equal => d.text.as_bytes().cmp(self.text.as_bytes()),
+            o => o,
+        }
+    }
+    /// `self.sym().cmp(&other.sym())`, fetching nothing.
+    #[inline]
+    pub fn cmp_key(&self, other: &SymKey) -> Ordering {
+        if self.sym == other.sym {
+            return Ordering::Equal;
+        }
+        match self.prefix.cmp(&other.prefix) {
+            Ordering::Equal => self.text.as_bytes().cmp(other.text.as_bytes()),
+            o => o,
+        }
+    }
+}
+
 impl PartialOrd for Sym {
     fn partial_cmp(&self, other: &Sym) -> Option<Ordering> {
         Some(self.cmp(other))
@@ -206,6 +257,12 @@ mod tests {
         syms.sort();
         names.sort();
         assert_eq!(syms.iter().map(|s| s.as_str()).collect::<Vec<_>>(), names);
+        for x in &syms {
+            for y in &syms {
+                assert_eq!(x.key().order_of(*y), y.cmp(x), "{x:?} {y:?}");
+                assert_eq!(x.key().cmp_key(&y.key()), x.cmp(y), "{x:?} {y:?}");
+            }
+        }
     }
 
     #[test]

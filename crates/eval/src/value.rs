@@ -234,10 +234,12 @@ impl Attrs {
     #[inline]
     pub fn get_attr(&self, name: Sym) -> Option<&Attr> {
         let e = &self.entries;
-        if e.len() <= 8 {
+        // Up to 16 entries a scan of integer compares beats fetching names to order them.
+        if e.len() <= 16 {
             return e.iter().find(|a| a.name == name);
         }
-        e.binary_search_by(|a| a.name.cmp(&name))
+        let key = name.key();
+        e.binary_search_by(|a| key.order_of(a.name))
             .ok()
             .map(|i| &e[i])
     }
@@ -252,20 +254,27 @@ impl Attrs {
         let (a, b) = (&self.entries, &other.entries);
         let mut out = Vec::with_capacity(a.len() + b.len());
         let (mut i, mut j) = (0, 0);
-        while i < a.len() && j < b.len() {
-            match a[i].name.cmp(&b[j].name) {
+        // Each name's ordering data is fetched once, when the merge reaches it.
+        let key = |s: &[Attr], k: usize| s.get(k).map(|x| x.name.key());
+        let (mut ka, mut kb) = (key(a, 0), key(b, 0));
+        while let (Some(x), Some(y)) = (&ka, &kb) {
+            match x.cmp_key(y) {
                 std::cmp::Ordering::Less => {
                     out.push(a[i].clone());
                     i += 1;
+                    ka = key(a, i);
                 }
                 std::cmp::Ordering::Greater => {
                     out.push(b[j].clone());
                     j += 1;
+                    kb = key(b, j);
                 }
                 std::cmp::Ordering::Equal => {
                     out.push(b[j].clone());
                     i += 1;
                     j += 1;
+                    ka = key(a, i);
+                    kb = key(b, j);
                 }
             }
         }

@@ -10,7 +10,6 @@ use crate::value::Value;
 use crate::{Eval, EvalOptions};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 
 const STACK: usize = 256 << 20;
 
