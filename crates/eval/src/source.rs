@@ -67,7 +67,8 @@ static SOURCES: RwLock<Sources> = RwLock::new(Sources {
 /// Registers a source text and returns its base: the position of its first byte, to be
 /// given to `Pos::at` with offsets into the text. Once the 4 G positions are used up
 /// (Nix has the same limit), further texts get `u32::MAX` and no positions.
-pub fn add_source(origin: Origin, text: &str) -> u32 {
+pub fn add_source(origin: Origin, text: impl AsRef<str>) -> u32 {
+    let text = text.as_ref();
     let mut s = SOURCES.write().unwrap_or_else(std::sync::PoisonError::into_inner);
     let base = s.next;
     let end = u64::from(base) + text.len() as u64 + 1;

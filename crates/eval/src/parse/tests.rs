@@ -10,6 +10,7 @@ use crate::value::Value;
 use crate::{Eval, EvalOptions};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 const STACK: usize = 256 << 20;
 
@@ -33,7 +34,7 @@ fn globals() -> HashMap<Sym, Value> {
 }
 
 fn compare(g: &HashMap<Sym, Value>, text: &str, names: Option<&[Sym]>) -> Outcome {
-    let file = add_source(Origin::File("/dir/file.nix".into()), text);
+    let file = add_source(Origin::File("/dir/file.nix".into()), Rc::from(text));
     // Some texts make rnix's tree walkers panic; that counts as a rejection.
     let old = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match names {
         None => crate::lower::rnix_parse_and_lower(text, file, "/dir", g),
