@@ -69,7 +69,9 @@ static SOURCES: RwLock<Sources> = RwLock::new(Sources {
 /// (Nix has the same limit), further texts get `u32::MAX` and no positions.
 pub fn add_source(origin: Origin, text: impl AsRef<str>) -> u32 {
     let text = text.as_ref();
-    let mut s = SOURCES.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut s = SOURCES
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let base = s.next;
     let end = u64::from(base) + text.len() as u64 + 1;
     if end >= u64::from(u32::MAX) {
@@ -90,7 +92,9 @@ pub fn source_of(pos: Pos) -> Option<(Arc<SourceFile>, u32)> {
     if pos.is_none() {
         return None;
     }
-    let s = SOURCES.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let s = SOURCES
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let i = s.bases.partition_point(|b| *b <= pos.0).checked_sub(1)?;
     let file = s.files.get(i)?.clone();
     let off = pos.0 - s.bases[i];
@@ -116,8 +120,7 @@ pub fn resolve(pos: Pos) -> Option<LineCol> {
     };
     let start = starts[line_idx] as usize;
     // Nix 2.8 counts columns in bytes, not characters.
-    let col = (off as usize).saturating_sub(start)
-        + 1;
+    let col = (off as usize).saturating_sub(start) + 1;
     Some(LineCol {
         file,
         line: line_idx + 1,
@@ -238,7 +241,10 @@ mod tests {
             let (base, name, text) = h.join().expect("registering thread");
             // The byte after "bb": line 2, column 3; the end of the text is a position too.
             let lc = resolve(Pos::at(base, 4)).expect("a position in the text");
-            assert_eq!((lc.file.display_name(), lc.line, lc.col), (name.clone(), 2, 3));
+            assert_eq!(
+                (lc.file.display_name(), lc.line, lc.col),
+                (name.clone(), 2, 3)
+            );
             let (f, off) = source_of(Pos::at(base, text.len() as u32)).expect("the end");
             assert_eq!((f.display_name(), off as usize), (name, text.len()));
         }
