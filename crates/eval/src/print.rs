@@ -109,17 +109,26 @@ pub fn is_plain_ident(s: &str) -> bool {
 
 /// Prints a value; thunks not yet evaluated print as `<CODE>`, shared non-empty
 /// lists and sets print as `«repeated»` after their first occurrence.
-pub fn print_value(_ev: &mut Eval, v: &Value) -> EResult<String> {
+pub fn print_value(ev: &mut Eval, v: &Value) -> EResult<String> {
     let mut out = String::new();
     let mut seen = HashSet::new();
-    print_inner(v, v as *const Value as usize, &mut seen, &mut out);
+    print_inner(ev, v, v as *const Value as usize, &mut seen, &mut out)?;
     Ok(out)
 }
 
 /// `slot` identifies the value cell holding `v`. Nix stores lists of up to two elements
 /// inside the value cell itself, so such lists are "the same" only when the cell is;
 /// longer lists and sets are shared by pointer.
-fn print_inner(v: &Value, slot: usize, seen: &mut HashSet<usize>, out: &mut String) {
+///
+/// A value nested deeper than the stack allows (built by iteration, e.g. with `foldl'`,
+/// so evaluating it never recursed) is the evaluator's stack-overflow error, not a crash.
+fn print_inner(
+    ev: &Eval,
+    v: &Value,
+    slot: usize,
+    seen: &mut HashSet<usize>,
+    out: &mut String,
+) -> EResult<()> {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -130,8 +139,9 @@ fn print_inner(v: &Value, slot: usize, seen: &mut HashSet<usize>, out: &mut Stri
         Value::Attrs(a) => {
             if !a.is_empty() && !seen.insert(Rc::as_ptr(a) as usize) {
                 out.push_str("«repeated»");
-                return;
+                return Ok(());
             }
+            ev.check_stack()?;
             out.push_str("{ ");
             for at in a.entries.iter() {
                 let n = at.name.as_str();
@@ -141,7 +151,7 @@ fn print_inner(v: &Value, slot: usize, seen: &mut HashSet<usize>, out: &mut Stri
                     escape_string(n, out);
                 }
                 out.push_str(" = ");
-                print_inner(&at.value, &at.value as *const Value as usize, seen, out);
+                print_inner(ev, &at.value, &at.value as *const Value as usize, seen, out)?;
                 out.push_str("; ");
             }
             out.push('}');
@@ -154,11 +164,12 @@ fn print_inner(v: &Value, slot: usize, seen: &mut HashSet<usize>, out: &mut Stri
             };
             if !l.is_empty() && !seen.insert(key) {
                 out.push_str("«repeated»");
-                return;
+                return Ok(());
             }
+            ev.check_stack()?;
             out.push_str("[ ");
             for x in l.iter() {
-                print_inner(x, x as *const Value as usize, seen, out);
+                print_inner(ev, x, x as *const Value as usize, seen, out)?;
                 out.push(' ');
             }
             out.push(']');
@@ -167,8 +178,9 @@ fn print_inner(v: &Value, slot: usize, seen: &mut HashSet<usize>, out: &mut Stri
         Value::PrimOp(_) => out.push_str("<PRIMOP>"),
         Value::PrimOpApp(_) => out.push_str("<PRIMOP-APP>"),
         Value::Thunk(t) => match t.value() {
-            Some(v) => print_inner(&v, Rc::as_ptr(t) as usize, seen, out),
+            Some(v) => print_inner(ev, &v, Rc::as_ptr(t) as usize, seen, out)?,
             None => out.push_str("<CODE>"),
         },
     }
+    Ok(())
 }

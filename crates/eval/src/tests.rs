@@ -239,3 +239,26 @@ fn runtime_errors() {
         Err("error: stack overflow (possible infinite recursion)".to_string())
     );
 }
+
+/// A list nested 200,000 deep is built without recursion (`foldl'`), so only printing
+/// it recurses: with a 4 MiB evaluation stack limit (on a thread that has far more, so
+/// dropping the value afterwards is safe) printing must stop with the evaluator's
+/// stack-overflow error instead of running past the limit.
+#[test]
+fn printing_a_value_deeper_than_the_stack_is_an_error_not_a_crash() {
+    let text = "builtins.foldl' (acc: x: [ acc ]) [ ] (builtins.genList (x: x) 200000)";
+    let r = crate::with_eval_thread(STACK, move || {
+        crate::eval_string(Box::new(MemIo::default()), text, false, 4 << 20)
+    })
+    .expect("evaluation thread");
+    let e = r.expect_err("printing should stop at the stack limit");
+    assert!(e.contains("stack overflow"), "{e}");
+    // Shallow enough, the same value prints (as nix-instantiate 2.8 prints it: the
+    // initial accumulator is never forced).
+    let small = "builtins.foldl' (acc: x: [ acc ]) [ ] (builtins.genList (x: x) 3)";
+    let r = crate::with_eval_thread(STACK, move || {
+        crate::eval_string(Box::new(MemIo::default()), small, false, 4 << 20)
+    })
+    .expect("evaluation thread");
+    assert_eq!(r.as_deref(), Ok("[ [ [ <CODE> ] ] ]"));
+}

@@ -10,7 +10,6 @@
 //! before `main`: hence a constructor. With the option off, mimalloc also sets
 //! `PR_SET_THP_DISABLE` on the process, which children inherit; the runtime clears it
 //! again before anything runs in the container (see [`allow_thp_again`]).
-
 //!
 //! The evaluator's arena: mimalloc's own first arena is one huge-page-advised GiB, cut
 //! into 32 MiB segments, one per thread to start with, where each size class in use
