@@ -69,9 +69,24 @@ fn the_first_pages_of_each_segment_are_small_pages_and_in_use() {
         .expect("a 4 MiB mapping advised MADV_NOHUGEPAGE");
     assert!(first.rss_kb > 0, "mimalloc does not use the arena");
     // Every other segment: 2 MiB of small pages, then 30 MiB of huge ones.
-    assert_eq!(vmas.iter().filter(nh).filter(|v| v.size_kb == 2048).count(), 31);
-    assert_eq!(vmas.iter().filter(hg).filter(|v| v.size_kb == 30 * 1024).count(), 31);
-    assert_eq!(vmas.iter().filter(hg).filter(|v| v.size_kb == 28 * 1024).count(), 1);
+    assert_eq!(
+        vmas.iter().filter(nh).filter(|v| v.size_kb == 2048).count(),
+        31
+    );
+    assert_eq!(
+        vmas.iter()
+            .filter(hg)
+            .filter(|v| v.size_kb == 30 * 1024)
+            .count(),
+        31
+    );
+    assert_eq!(
+        vmas.iter()
+            .filter(hg)
+            .filter(|v| v.size_kb == 28 * 1024)
+            .count(),
+        1
+    );
 }
 
 #[test]

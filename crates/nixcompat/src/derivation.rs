@@ -388,8 +388,7 @@ fn write_path(dir: &StoreDir, p: &StorePath, s: &mut String) {
     s.push('"');
 }
 
-impl Derivation {
-}
+impl Derivation {}
 
 fn parse_output(
     dir: &StoreDir,
@@ -859,8 +858,10 @@ mod tests {
             r.outputs = vec!["out".into(), "dev".into()];
             r.args = vec!["-c".into(), "echo \"$out\"\n".into()];
             if let Some(p) = &prev {
-                r.input_drvs
-                    .insert(p.clone(), BTreeSet::from(["dev".to_owned(), "out".to_owned()]));
+                r.input_drvs.insert(
+                    p.clone(),
+                    BTreeSet::from(["dev".to_owned(), "out".to_owned()]),
+                );
             }
             let d = instantiate(&dir, r, |p| cache.lookup(&dir, p)).unwrap();
             assert_eq!(d.drv_path, d.drv.drv_path(&dir).unwrap());
