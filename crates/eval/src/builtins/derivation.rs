@@ -195,6 +195,15 @@ fn coerce_attr(ev: &mut Eval, c: &mut Collected, at: &Attr, v: Value) -> EResult
     Ok(())
 }
 
+/// The `outPath` a set without `__toString` coerces through, if any.
+#[inline(always)]
+fn out_path_of(ev: &Eval, v: &Value) -> Option<Value> {
+    match v {
+        Value::Attrs(a) if a.get(ev.syms.to_string).is_none() => a.get(ev.syms.out_path).cloned(),
+        _ => None,
+    }
+}
+
 /// A set with `outPath` and no `__toString` (a dependency) coerces to its `outPath`, as
 /// `Eval::coerce_to_string` has it; following `outPath` here first keeps that
 /// function's two nested frames off the stack for each level of a dependency chain
@@ -202,11 +211,7 @@ fn coerce_attr(ev: &mut Eval, c: &mut Collected, at: &Attr, v: Value) -> EResult
 /// inlined into `collect`, whose frame is then the only one of this file per level.
 #[inline(always)]
 fn through_out_path(ev: &mut Eval, v: Value) -> EResult<Value> {
-    let next = match &v {
-        Value::Attrs(a) if a.get(ev.syms.to_string).is_none() => a.get(ev.syms.out_path).cloned(),
-        _ => None,
-    };
-    match next {
+    match out_path_of(ev, &v) {
         Some(p) => {
             ev.check_stack()?;
             match ev.force(&p)? {
@@ -222,11 +227,7 @@ fn through_out_path(ev: &mut Eval, v: Value) -> EResult<Value> {
 /// through `outPath` ends in Nix's stack overflow error.
 #[inline(never)]
 fn through_out_path_more(ev: &mut Eval, v: Value) -> EResult<Value> {
-    let next = match &v {
-        Value::Attrs(a) if a.get(ev.syms.to_string).is_none() => a.get(ev.syms.out_path).cloned(),
-        _ => None,
-    };
-    match next {
+    match out_path_of(ev, &v) {
         Some(p) => {
             ev.check_stack()?;
             let p = ev.force(&p)?;
