@@ -41,7 +41,14 @@ impl Value {
     pub fn path(s: impl Into<String>) -> Value {
         Value::Path(Rc::new(s.into()))
     }
-    pub fn list(v: Vec<Value>) -> Value {
+    /// A list value; every empty list is one shared allocation per thread (invisible:
+    /// Nix tells lists of up to two elements apart by the cell holding them, not by the
+    /// list, and compares them by content), and no spare capacity is kept.
+    pub fn list(mut v: Vec<Value>) -> Value {
+        if v.is_empty() {
+            return Value::List(EMPTY_LIST.with(Rc::clone));
+        }
+        v.shrink_to_fit();
         Value::List(Rc::new(v))
     }
     /// A set value; every empty set is one shared allocation per thread (Nix too has a
@@ -169,6 +176,7 @@ impl NixString {
 
 thread_local! {
     static EMPTY_ATTRS: Rc<Attrs> = Rc::new(Attrs::new());
+    static EMPTY_LIST: Rc<Vec<Value>> = Rc::new(Vec::new());
 }
 
 /// One attribute: name, value (maybe a thunk) and where it was defined.
