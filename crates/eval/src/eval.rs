@@ -1639,7 +1639,9 @@ fn eager_bin(op: BinOp, l: E, r: E, env: &Rc<Env>) -> Option<Value> {
     scalar_op(op, a, b).map(Scalar::value)
 }
 
-/// `scalar_bin` on two integers.
+/// `scalar_bin` on two integers (the one definition of integer operators on the fast
+/// paths): wrapping arithmetic as Nix 2.8; `None` for a division by zero or overflow
+/// and for operators integers do not take.
 #[inline]
 fn int_bin(op: BinOp, x: i64, y: i64) -> Option<Value> {
     Some(match op {
@@ -1668,6 +1670,9 @@ fn scalar_bin(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
 
 fn scalar_op(op: BinOp, a: Scalar, b: Scalar) -> Option<Scalar> {
     use Scalar::{Bool, Float, Int, Null};
+    if let (Int(x), Int(y)) = (a, b) {
+        return int_bin(op, x, y).as_ref().and_then(Scalar::of);
+    }
     let num = |a: Scalar, b: Scalar| -> Option<(f64, f64)> {
         match (a, b) {
             (Int(x), Float(y)) => Some((x as f64, y)),
@@ -1677,17 +1682,11 @@ fn scalar_op(op: BinOp, a: Scalar, b: Scalar) -> Option<Scalar> {
         }
     };
     let cmp = |a: Scalar, b: Scalar| -> Option<Ordering> {
-        match (a, b) {
-            (Int(x), Int(y)) => Some(x.cmp(&y)),
-            _ => {
-                let (x, y) = num(a, b)?;
-                Some(x.partial_cmp(&y).unwrap_or(Ordering::Equal))
-            }
-        }
+        let (x, y) = num(a, b)?;
+        Some(x.partial_cmp(&y).unwrap_or(Ordering::Equal))
     };
     let eq = |a: Scalar, b: Scalar| -> Option<bool> {
         Some(match (a, b) {
-            (Int(x), Int(y)) => x == y,
             (Bool(x), Bool(y)) => x == y,
             (Null, Null) => true,
             (Int(_) | Float(_), Int(_) | Float(_)) => {
@@ -1699,29 +1698,16 @@ fn scalar_op(op: BinOp, a: Scalar, b: Scalar) -> Option<Scalar> {
         })
     };
     Some(match op {
-        BinOp::Add => match (a, b) {
-            (Int(x), Int(y)) => Int(x.wrapping_add(y)),
-            _ => num(a, b).map(|(x, y)| Float(x + y))?,
-        },
-        BinOp::Sub => match (a, b) {
-            (Int(x), Int(y)) => Int(x.wrapping_sub(y)),
-            _ => num(a, b).map(|(x, y)| Float(x - y))?,
-        },
-        BinOp::Mul => match (a, b) {
-            (Int(x), Int(y)) => Int(x.wrapping_mul(y)),
-            _ => num(a, b).map(|(x, y)| Float(x * y))?,
-        },
-        BinOp::Div => match (a, b) {
-            (Int(x), Int(y)) if y != 0 => Int(x.checked_div(y)?),
-            (Int(_), Int(_)) => return None,
-            _ => {
-                let (x, y) = num(a, b)?;
-                if y == 0.0 {
-                    return None;
-                }
-                Float(x / y)
+        BinOp::Add => num(a, b).map(|(x, y)| Float(x + y))?,
+        BinOp::Sub => num(a, b).map(|(x, y)| Float(x - y))?,
+        BinOp::Mul => num(a, b).map(|(x, y)| Float(x * y))?,
+        BinOp::Div => {
+            let (x, y) = num(a, b)?;
+            if y == 0.0 {
+                return None;
             }
-        },
+            Float(x / y)
+        }
         BinOp::Eq => Bool(eq(a, b)?),
         BinOp::Neq => Bool(!eq(a, b)?),
         BinOp::Lt => Bool(cmp(a, b)? == Ordering::Less),

@@ -147,11 +147,7 @@ impl SymKey {
         if s == self.sym {
             return Ordering::Equal;
         }
-        let d = s.data();
-        match d.prefix.cmp(&self.prefix) {
-            Ordering::Equal => d.text.as_bytes().cmp(self.text.as_bytes()),
-            o => o,
-        }
+        s.key().cmp_key(self)
     }
     /// `self.sym().cmp(&other.sym())`, fetching nothing.
     #[inline]
@@ -159,6 +155,7 @@ impl SymKey {
         if self.sym == other.sym {
             return Ordering::Equal;
         }
+        // Zero padding makes "a" and "a\0" share a prefix; the full compare settles ties.
         match self.prefix.cmp(&other.prefix) {
             Ordering::Equal => self.text.as_bytes().cmp(other.text.as_bytes()),
             o => o,
@@ -177,12 +174,7 @@ impl Ord for Sym {
         if self.0 == other.0 {
             return Ordering::Equal;
         }
-        let (a, b) = (self.data(), other.data());
-        // Zero padding makes "a" and "a\0" share a prefix; the full compare settles ties.
-        match a.prefix.cmp(&b.prefix) {
-            Ordering::Equal => a.text.as_bytes().cmp(b.text.as_bytes()),
-            o => o,
-        }
+        self.key().cmp_key(&other.key())
     }
 }
 impl std::hash::Hash for Sym {

@@ -44,12 +44,11 @@ impl Value {
     /// A list value; every empty list is one shared allocation per thread (invisible:
     /// Nix tells lists of up to two elements apart by the cell holding them, not by the
     /// list, and compares them by content), and no spare capacity is kept.
-    pub fn list(mut v: Vec<Value>) -> Value {
+    pub fn list(v: Vec<Value>) -> Value {
         if v.is_empty() {
             return Value::List(EMPTY_LIST.with(Rc::clone));
         }
-        v.shrink_to_fit();
-        Value::List(Rc::new(v))
+        Value::List(Rc::new(exact(v)))
     }
     /// A set value; every empty set is one shared allocation per thread (Nix too has a
     /// single empty set), since `{}` and empty results are common in module evaluations.
@@ -196,17 +195,17 @@ pub struct Attrs {
     pub entries: Box<[Attr]>,
 }
 
-/// `v` as a boxed slice of exactly its length. `Vec::into_boxed_slice` shrinks by
-/// `realloc`, which mimalloc answers with the same block when the new size is at least
-/// half of it: the spare capacity would stay allocated. A fresh block of the right size
-/// costs one copy of the entries.
-fn exact(mut v: Vec<Attr>) -> Box<[Attr]> {
+/// `v` with no spare capacity. Shrinking in place (`shrink_to_fit`,
+/// `into_boxed_slice`) is a `realloc`, which mimalloc answers with the same block when
+/// the new size is at least half of it: the spare capacity would stay allocated. A fresh
+/// block of the right size costs one copy of the elements.
+fn exact<T>(mut v: Vec<T>) -> Vec<T> {
     if v.len() == v.capacity() {
-        return v.into_boxed_slice();
+        return v;
     }
     let mut out = Vec::with_capacity(v.len());
     out.append(&mut v);
-    out.into_boxed_slice()
+    out
 }
 
 impl Attrs {
@@ -225,14 +224,14 @@ impl Attrs {
             }
         });
         Attrs {
-            entries: exact(entries),
+            entries: exact(entries).into_boxed_slice(),
         }
     }
     /// Builds a set from entries already sorted with no duplicates.
     pub fn from_sorted(entries: Vec<Attr>) -> Attrs {
         debug_assert!(entries.windows(2).all(|w| w[0].name < w[1].name));
         Attrs {
-            entries: exact(entries),
+            entries: exact(entries).into_boxed_slice(),
         }
     }
     #[inline]
@@ -289,7 +288,7 @@ impl Attrs {
         out.extend_from_slice(&a[i..]);
         out.extend_from_slice(&b[j..]);
         Attrs {
-            entries: exact(out),
+            entries: exact(out).into_boxed_slice(),
         }
     }
 }

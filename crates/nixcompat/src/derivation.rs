@@ -388,8 +388,6 @@ fn write_path(dir: &StoreDir, p: &StorePath, s: &mut String) {
     s.push('"');
 }
 
-impl Derivation {}
-
 fn parse_output(
     dir: &StoreDir,
     path: &str,
