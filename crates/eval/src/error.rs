@@ -20,6 +20,9 @@ pub enum ErrorKind {
     StackOverflow,
     /// Every other evaluation error (type errors, missing attributes, IO…).
     Eval,
+    /// What Nix 2.8 throws as a `UsageError` (an unknown hash algorithm): no position,
+    /// and the program's help hint after the message instead of the trace hint.
+    Usage,
 }
 
 /// An error with the message Nix prints after `error: `, an optional position and the
@@ -47,6 +50,14 @@ impl EvalError {
             trace: Vec::new(),
         })
     }
+    /// Adds a trace frame (innermost first), up to a bound so that an error passing
+    /// through a deep recursion does not grow without limit.
+    pub fn add_trace(&mut self, pos: Pos, what: String) {
+        if self.trace.len() < 1000 {
+            self.trace.push((pos, what));
+        }
+    }
+
     pub fn is_catchable(&self) -> bool {
         matches!(self.kind, ErrorKind::Throw | ErrorKind::Assert)
     }
@@ -67,7 +78,10 @@ impl EvalError {
                 out.push_str(&format!("\n\n       … {what}"));
                 out.push_str(&render_pos_block(*pos));
             }
-        } else if !self.trace.is_empty() {
+        }
+        if self.kind == ErrorKind::Usage {
+            out.push_str("\nTry 'nix-instantiate --help' for more information.");
+        } else if !show_trace && !self.trace.is_empty() {
             out.push_str("\n(use '--show-trace' to show detailed location information)");
         }
         out
@@ -89,9 +103,7 @@ impl<T> AddTrace<T> for EResult<T> {
         match self {
             Ok(v) => Ok(v),
             Err(mut e) => {
-                if e.trace.len() < 1000 {
-                    e.trace.push((pos, what()));
-                }
+                e.add_trace(pos, what());
                 Err(e)
             }
         }

@@ -460,8 +460,12 @@ impl Eval {
                 if let (Value::Attrs(a), [AttrKey::Static(name)]) = (&v, &path[..]) {
                     if let Some(x) = a.get_attr(*name) {
                         let p = if x.pos.is_none() { *pos } else { x.pos };
+                        let apos = x.pos;
                         let x = x.value.clone();
-                        return self.force(&x).map_err(|e| at_pos(e, p));
+                        return match self.force(&x) {
+                            Ok(v) => Ok(v),
+                            Err(e) => Err(self.select_trace(at_pos(e, p), apos, path, env)),
+                        };
                     }
                 }
                 self.select_from(v, path, *default, *pos, env)
@@ -637,11 +641,62 @@ impl Eval {
     #[inline(never)]
     fn select_from(
         &mut self,
+        v: Value,
+        path: &'static [AttrKey],
+        default: Option<E>,
+        pos: Pos,
+        env: &Rc<Env>,
+    ) -> EResult<Value> {
+        let mut found_at = None;
+        match self.select_walk(v, path, default, pos, env, &mut found_at) {
+            Err(e) => match found_at {
+                Some(apos) => Err(self.select_trace(e, apos, path, env)),
+                None => Err(e),
+            },
+            ok => ok,
+        }
+    }
+
+    /// Like Nix 2.8's `ExprSelect`: an error after an attribute of the path was found
+    /// gets the frame "while evaluating the attribute 'a.b'" at that attribute, unless
+    /// the attribute comes from `derivation.nix`.
+    #[cold]
+    #[inline(never)]
+    fn select_trace(
+        &mut self,
+        e: Box<EvalError>,
+        apos: Pos,
+        path: &'static [AttrKey],
+        env: &Rc<Env>,
+    ) -> Box<EvalError> {
+        if crate::source::source_of(apos).is_some_and(|(f, _)| {
+            matches!(&f.origin, crate::source::Origin::File(n) if n == "//builtin/derivation.nix")
+        }) {
+            return e;
+        }
+        let mut text = String::new();
+        for (i, key) in path.iter().enumerate() {
+            if i > 0 {
+                text.push('.');
+            }
+            match self.attr_key(key, env) {
+                Ok(s) => text.push_str(s.as_str()),
+                Err(_) => text.push_str("\"${…}\""),
+            }
+        }
+        let mut e = e;
+        e.add_trace(apos, format!("while evaluating the attribute '{text}'"));
+        e
+    }
+
+    fn select_walk(
+        &mut self,
         mut v: Value,
         path: &'static [AttrKey],
         default: Option<E>,
         pos: Pos,
         env: &Rc<Env>,
+        found_at: &mut Option<Pos>,
     ) -> EResult<Value> {
         for key in path.iter() {
             let name = match key {
@@ -671,6 +726,7 @@ impl Eval {
             v = match found {
                 // Like Nix, a cycle found here is reported at the attribute.
                 Some((x, apos)) => {
+                    *found_at = Some(apos);
                     let p = if apos.is_none() { pos } else { apos };
                     self.force(&x).map_err(|e| at_pos(e, p))?
                 }

@@ -83,7 +83,8 @@ pub fn render_into(
         }
         OutputFormat::Json => {
             let mut ctx = value::Context::default();
-            builtins::json::value_to_json_opt(ev, &v, source::Pos::NONE, out, &mut ctx, strict)
+            let pos = builtins::json::determine_pos(&v, source::Pos::NONE);
+            builtins::json::value_to_json_opt(ev, &v, pos, out, &mut ctx, strict)
         }
         OutputFormat::Xml => {
             out.push_str("<?xml version='1.0' encoding='utf-8'?>\n<expr>\n");

@@ -11,7 +11,14 @@ pub struct Args {
     /// The file to evaluate (default: ./default.nix).
     pub file: Option<std::path::PathBuf>,
     /// Evaluate this expression instead of a file.
-    #[arg(short = 'E', long = "expr", value_name = "EXPR")]
+    // Taken even when it starts with `-`, so that `-E -1` gets nix-instantiate's answer
+    // (its `-E` takes no value: the word is a flag it does not know) instead of clap's.
+    #[arg(
+        short = 'E',
+        long = "expr",
+        value_name = "EXPR",
+        allow_hyphen_values = true
+    )]
     pub expr: Option<String>,
     /// Select an attribute of the result (`a.b.0.c`); may be repeated.
     #[arg(short = 'A', long = "attr", value_name = "ATTRPATH")]
@@ -354,6 +361,9 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         }
     }
     if let Some(e) = args.expr {
+        if e.starts_with('-') && e != "-" {
+            return Ok(usage_error(out, format!("unrecognised flag '{e}'")));
+        }
         req.exprs_are_text = true;
         req.inputs.push(e);
     } else if let Some(f) = args.file {

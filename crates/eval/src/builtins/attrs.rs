@@ -1,7 +1,7 @@
 //! Attribute-set builtins: `attrNames attrValues getAttr hasAttr removeAttrs listToAttrs
 //! mapAttrs intersectAttrs catAttrs functionArgs zipAttrsWith unsafeGetAttrPos`.
 
-use crate::error::{err, EResult, ErrorKind, EvalError};
+use crate::error::{err, AddTrace, EResult, ErrorKind, EvalError};
 use crate::eval::Eval;
 use crate::prim;
 use crate::source::Pos;
@@ -122,7 +122,8 @@ fn map_attrs(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             Attr {
                 name: e.name,
                 value: Thunk::new(Pending::Apply(partial, e.value.clone())),
-                pos: e.pos,
+                // Nix 2.8 gives the new attributes no position.
+                pos: Pos::NONE,
             }
         })
         .collect();
@@ -179,7 +180,12 @@ fn zip_attrs_with(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let l = ev.expect_list(&a[1], pos)?;
     let mut acc: std::collections::BTreeMap<Sym, Vec<Value>> = Default::default();
     for item in l.iter() {
-        let s = ev.expect_attrs(item, pos)?;
+        // Nix 2.8 forces the elements without a position and adds this frame to the
+        // type error only.
+        let item = ev.force(item)?;
+        let s = ev
+            .expect_attrs(&item, Pos::NONE)
+            .trace(pos, || "while invoking 'zipAttrsWith'".to_string())?;
         for e in s.entries.iter() {
             acc.entry(e.name).or_default().push(e.value.clone());
         }

@@ -18,13 +18,15 @@ pub static OPS: &[PrimOp] = &[
     prim!("addErrorContext", 2, add_error_context),
 ];
 
+// Like every coercion in Nix 2.8 that does not say otherwise, `throw`, `abort` and
+// `addErrorContext` copy a path to the store.
 fn throw(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let (msg, _) = ev.coerce_to_string(&a[0], pos, false, false)?;
+    let (msg, _) = ev.coerce_to_string(&a[0], pos, false, true)?;
     Err(EvalError::new(ErrorKind::Throw, msg, Pos::NONE))
 }
 
 fn abort(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let (msg, _) = ev.coerce_to_string(&a[0], pos, false, false)?;
+    let (msg, _) = ev.coerce_to_string(&a[0], pos, false, true)?;
     Err(EvalError::new(
         ErrorKind::Abort,
         format!("evaluation aborted with the following error message: '{msg}'"),
@@ -69,10 +71,11 @@ fn trace(ev: &mut Eval, a: &[Value], _pos: Pos) -> EResult<Value> {
 fn add_error_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     match ev.force(&a[1]) {
         Ok(v) => Ok(v),
-        Err(e) => {
+        Err(mut e) => {
             // Nix renders the context when the error passes by, so a context that is
             // not a string replaces the error with its own.
-            ev.coerce_to_string(&a[0], pos, false, false)?;
+            let (text, _) = ev.coerce_to_string(&a[0], pos, false, true)?;
+            e.add_trace(Pos::NONE, text);
             Err(e)
         }
     }

@@ -3,7 +3,7 @@
 //! filterSource toFile placeholder hashFile` (the `fetch*` family is in `fetch`).
 
 use super::make_attrs;
-use crate::error::{err, EResult, ErrorKind, EvalError};
+use crate::error::{err, AddTrace, EResult, ErrorKind, EvalError};
 use crate::eval::{canon_path, Eval};
 use crate::io::FileType;
 use crate::prim;
@@ -29,8 +29,17 @@ pub static OPS: &[PrimOp] = &[
     prim!("hashFile", 2, hash_file),
 ];
 
-fn io_err(e: crate::io::IoError, pos: Pos) -> Box<EvalError> {
-    EvalError::new(ErrorKind::Eval, e.to_string(), pos)
+/// Nix 2.8's system errors carry no position.
+fn io_err(e: crate::io::IoError) -> Box<EvalError> {
+    EvalError::new(ErrorKind::Eval, e.to_string(), Pos::NONE)
+}
+
+/// The path argument of `import`, `readFile` and the others that go through Nix 2.8's
+/// `realisePath`, which adds a trace frame to any error of the coercion.
+fn realise_path(ev: &mut Eval, v: &Value, pos: Pos) -> EResult<String> {
+    coerce_to_path(ev, v, pos)
+        .map(|(p, _)| p)
+        .trace(pos, || "while realising the context of a path".to_string())
 }
 
 /// A path argument: a path value, or a string holding an absolute path.
@@ -45,19 +54,19 @@ pub fn coerce_to_path(ev: &mut Eval, v: &Value, pos: Pos) -> EResult<(String, Co
     Ok((canon_path(&s), ctx))
 }
 
-fn read_source(ev: &mut Eval, path: &str, pos: Pos) -> EResult<(String, String)> {
+fn read_source(ev: &mut Eval, path: &str) -> EResult<(String, String)> {
     let mut p = path.to_string();
     match ev.io.file_type_follow(&p) {
         None => {
             return err(
                 format!("getting status of '{p}': No such file or directory"),
-                pos,
+                Pos::NONE,
             );
         }
         Some(FileType::Directory) => p = format!("{}/default.nix", p.trim_end_matches('/')),
         _ => {}
     }
-    let bytes = ev.io.read_file(&p).map_err(|e| io_err(e, pos))?;
+    let bytes = ev.io.read_file(&p).map_err(io_err)?;
     // Valid UTF-8 (nearly every file) is taken as is: no lossy pass, no copy.
     let text = String::from_utf8(bytes)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
@@ -71,33 +80,45 @@ fn dir_name(p: &str) -> String {
     }
 }
 
-/// `import path`: parsed and evaluated once per file.
-pub fn import_file(ev: &mut Eval, path: &str, pos: Pos) -> EResult<Value> {
+/// `import path`: parsed and evaluated once per file. For the file a program is
+/// given (no "while evaluating the file" frame, as nix-instantiate's own file has none).
+pub fn import_file(ev: &mut Eval, path: &str, _pos: Pos) -> EResult<Value> {
+    import_file_with(ev, path, false)
+}
+
+fn import_file_with(ev: &mut Eval, path: &str, file_frame: bool) -> EResult<Value> {
     if let Some(v) = ev.import_cache.get(path) {
         return Ok(v.clone());
     }
-    let (real, text) = read_source(ev, path, pos)?;
+    let (real, text) = read_source(ev, path)?;
     if let Some(v) = ev.import_cache.get(&real) {
         let v = v.clone();
         ev.import_cache.insert(path.to_string(), v.clone());
         return Ok(v);
     }
     let e = ev.compile(&text, Origin::File(real.clone()), &dir_name(&real))?;
-    let v = ev.eval_root(e)?;
+    let v = match ev.eval_root(e) {
+        Err(mut e) if file_frame => {
+            // Nix 2.8's evalFile, which `import` goes through, adds this frame.
+            e.add_trace(Pos::NONE, format!("while evaluating the file '{real}':"));
+            return Err(e);
+        }
+        r => r?,
+    };
     ev.import_cache.insert(real, v.clone());
     ev.import_cache.insert(path.to_string(), v.clone());
     Ok(v)
 }
 
 fn import(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let (p, _) = coerce_to_path(ev, &a[0], pos)?;
-    import_file(ev, &p, pos)
+    let p = realise_path(ev, &a[0], pos)?;
+    import_file_with(ev, &p, true)
 }
 
 fn scoped_import(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    let p = realise_path(ev, &a[1], pos)?;
     let scope = ev.expect_attrs(&a[0], pos)?;
-    let (p, _) = coerce_to_path(ev, &a[1], pos)?;
-    let (real, text) = read_source(ev, &p, pos)?;
+    let (real, text) = read_source(ev, &p)?;
     let file = crate::source::add_source(Origin::File(real.clone()), &text);
     let names: Vec<Sym> = scope.entries.iter().map(|e| e.name).collect();
     let e =
@@ -110,17 +131,17 @@ fn scoped_import(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 }
 
 fn read_file(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let (p, _) = coerce_to_path(ev, &a[0], pos)?;
+    let p = realise_path(ev, &a[0], pos)?;
     if ev.io.file_type_follow(&p) == Some(FileType::Directory) {
         return err("reading from file: Is a directory", Pos::NONE);
     }
-    let bytes = ev.io.read_file(&p).map_err(|e| io_err(e, pos))?;
+    let bytes = ev.io.read_file(&p).map_err(io_err)?;
     Ok(Value::string(String::from_utf8_lossy(&bytes).into_owned()))
 }
 
 fn read_dir(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let (p, _) = coerce_to_path(ev, &a[0], pos)?;
-    let entries = ev.io.read_dir(&p).map_err(|e| io_err(e, pos))?;
+    let p = realise_path(ev, &a[0], pos)?;
+    let entries = ev.io.read_dir(&p).map_err(io_err)?;
     let mut attrs = Vec::with_capacity(entries.len());
     for (name, t) in entries {
         let t = if t == FileType::Unknown {
@@ -140,7 +161,7 @@ fn read_dir(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 }
 
 fn path_exists(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let (p, _) = coerce_to_path(ev, &a[0], pos)?;
+    let p = realise_path(ev, &a[0], pos)?;
     Ok(Value::Bool(ev.io.file_type_follow(&p).is_some()))
 }
 
@@ -207,7 +228,6 @@ pub fn find_in_search_path(ev: &mut Eval, name: &str, pos: Pos) -> EResult<Value
 
 fn find_file(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let l = ev.expect_list(&a[0], pos)?;
-    let name = ev.force_str(&a[1], pos)?;
     let mut entries = Vec::new();
     for item in l.iter() {
         let s = ev.expect_attrs(item, pos)?;
@@ -221,6 +241,8 @@ fn find_file(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         let (path, _) = ev.coerce_to_string(&path, pos, false, false)?;
         entries.push((prefix, path));
     }
+    // Nix 2.8 reads the whole search path before the name.
+    let name = ev.force_str(&a[1], pos)?;
     match resolve_in(ev, &entries, &name) {
         Some(p) => Ok(Value::path(p)),
         None => Err(not_found(&name, pos)),
@@ -323,6 +345,8 @@ fn path(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 }
 
 fn filter_source(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+    // Nix 2.8 coerces the path before it looks at the filter.
+    let (p, _) = coerce_to_path(ev, &a[1], pos)?;
     let f = ev.force(&a[0])?;
     if !f.is_function() {
         return err(
@@ -333,7 +357,6 @@ fn filter_source(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             pos,
         );
     }
-    let (p, _) = coerce_to_path(ev, &a[1], pos)?;
     let name = p.rsplit('/').next().unwrap_or("source").to_string();
     let sp = crate::store::add_path(ev, &p, &name, Some(f), pos)?;
     let mut ctx = Context::default();
@@ -371,16 +394,8 @@ fn placeholder(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 }
 
 fn hash_file(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    use sha2::Digest;
-    let algo = ev.force_str(&a[0], pos)?;
-    let (p, _) = coerce_to_path(ev, &a[1], pos)?;
-    let bytes = ev.io.read_file(&p).map_err(|e| io_err(e, pos))?;
-    let h = match algo.as_str() {
-        "md5" => super::strings::hex(&md5::Md5::digest(&bytes)),
-        "sha1" => super::strings::hex(&sha1::Sha1::digest(&bytes)),
-        "sha256" => super::strings::hex(&sha2::Sha256::digest(&bytes)),
-        "sha512" => super::strings::hex(&sha2::Sha512::digest(&bytes)),
-        other => return err(format!("unknown hash algorithm '{other}'"), pos),
-    };
-    Ok(Value::string(h))
+    let algo = super::strings::HashAlgo::parse(&ev.force_str(&a[0], pos)?)?;
+    let p = realise_path(ev, &a[1], pos)?;
+    let bytes = ev.io.read_file(&p).map_err(io_err)?;
+    Ok(Value::string(algo.hex_digest(&bytes)))
 }

@@ -5,7 +5,7 @@ use crate::eval::Eval;
 use crate::prim;
 use crate::source::Pos;
 use crate::symbol::Sym;
-use crate::value::{Attr, Attrs, Context, PrimOp, Value};
+use crate::value::{Attr, Attrs, Context, PrimOp, ThunkState, Value};
 
 pub static OPS: &[PrimOp] = &[
     prim!("toJSON", 1, to_json),
@@ -98,7 +98,7 @@ pub fn value_to_json_opt(
         match v {
             Value::Thunk(t) => match t.value() {
                 Some(x) => x,
-                None => return err("cannot convert a thunk to JSON", pos),
+                None => return Err(not_json(v, pos)),
             },
             other => other.clone(),
         }
@@ -158,10 +158,53 @@ pub fn value_to_json_opt(
             }
             out.push(']');
         }
-        Value::Lambda(c) => return err("cannot convert a function to JSON", c.lambda.pos),
-        o => return err(format!("cannot convert {} to JSON", o.type_phrase()), pos),
+        o => return Err(not_json(o, pos)),
     }
     Ok(())
+}
+
+/// Where Nix 2.8's `Value::determinePos` places a value: a function at its lambda, a
+/// delayed application at its function (when that is known), anything else at `pos`.
+pub fn determine_pos(v: &Value, pos: Pos) -> Pos {
+    match v {
+        Value::Lambda(c) => c.lambda.pos,
+        Value::Thunk(t) => {
+            let next = t.peek(|s| match s {
+                ThunkState::Done(x) => Some(x.clone()),
+                ThunkState::Apply(f, _) => Some(f.clone()),
+                _ => None,
+            });
+            match next {
+                Some(x) => determine_pos(&x, pos),
+                None => pos,
+            }
+        }
+        _ => pos,
+    }
+}
+
+/// A value JSON has no form for. Nix 2.8 words a value not evaluated yet by its kind
+/// and adds a placeholder trace frame ("message for the trace") at `pos`.
+#[cold]
+fn not_json(v: &Value, pos: Pos) -> Box<EvalError> {
+    let what = match v {
+        Value::Thunk(t) => t
+            .peek(|s| match s {
+                ThunkState::Apply(..) => "a function application",
+                ThunkState::Blackhole => "a black hole",
+                _ => "a thunk",
+            })
+            .to_string(),
+        Value::Lambda(_) => "a function".to_string(),
+        o => o.type_phrase().into_owned(),
+    };
+    let mut e = EvalError::new(
+        ErrorKind::Eval,
+        format!("cannot convert {what} to JSON"),
+        determine_pos(v, pos),
+    );
+    e.add_trace(pos, "message for the trace".to_string());
+    e
 }
 
 fn from_json(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {

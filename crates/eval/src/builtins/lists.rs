@@ -2,7 +2,7 @@
 //! genList sort partition all any groupBy genericClosure`.
 
 use super::make_attrs;
-use crate::error::{err, EResult};
+use crate::error::{err, AddTrace, EResult};
 use crate::eval::{Call1, Eval};
 use crate::prim;
 use crate::source::Pos;
@@ -115,7 +115,12 @@ fn concat_map(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let mut g = Call1::new(&f);
     for x in l.iter() {
         let r = g.call(ev, x.clone(), pos)?;
-        out.extend_from_slice(&ev.expect_list(&r, fpos)?);
+        let r = ev.force(&r)?;
+        // Nix 2.8 adds this frame to the type error only.
+        let r = ev
+            .expect_list(&r, fpos)
+            .trace(pos, || "while invoking 'concatMap'".to_string())?;
+        out.extend_from_slice(&r);
     }
     Ok(Value::list(out))
 }

@@ -3,7 +3,7 @@
 //! string-context builtins.
 
 use super::make_attrs;
-use crate::error::{err, EResult};
+use crate::error::{err, EResult, ErrorKind, EvalError};
 use crate::eval::Eval;
 use crate::prim;
 use crate::source::Pos;
@@ -546,19 +546,48 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A hash algorithm name as `builtins.hashString` and `hashFile` take it.
+#[derive(Clone, Copy)]
+pub enum HashAlgo {
+    Md5,
+    Sha1,
+    Sha256,
+    Sha512,
+}
+
+impl HashAlgo {
+    /// Nix 2.8 checks the name before it looks at the data, and an unknown name is a
+    /// usage error there (no position, the `--help` hint).
+    pub fn parse(name: &str) -> EResult<HashAlgo> {
+        match name {
+            "md5" => Ok(HashAlgo::Md5),
+            "sha1" => Ok(HashAlgo::Sha1),
+            "sha256" => Ok(HashAlgo::Sha256),
+            "sha512" => Ok(HashAlgo::Sha512),
+            other => Err(EvalError::new(
+                ErrorKind::Usage,
+                format!("unknown hash algorithm '{other}'"),
+                Pos::NONE,
+            )),
+        }
+    }
+
+    /// The digest of `data`, in lower-case hexadecimal.
+    pub fn hex_digest(self, data: &[u8]) -> String {
+        use sha2::Digest;
+        match self {
+            HashAlgo::Md5 => hex(&md5::Md5::digest(data)),
+            HashAlgo::Sha1 => hex(&sha1::Sha1::digest(data)),
+            HashAlgo::Sha256 => hex(&sha2::Sha256::digest(data)),
+            HashAlgo::Sha512 => hex(&sha2::Sha512::digest(data)),
+        }
+    }
+}
+
 fn hash_string(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    use sha2::Digest;
-    let algo = ev.force_str(&a[0], pos)?;
+    let algo = HashAlgo::parse(&ev.force_str(&a[0], pos)?)?;
     let s = ev.expect_string(&a[1], pos)?;
-    let s = s.as_str();
-    let h = match algo.as_str() {
-        "md5" => hex(&md5::Md5::digest(s.as_bytes())),
-        "sha1" => hex(&sha1::Sha1::digest(s.as_bytes())),
-        "sha256" => hex(&sha2::Sha256::digest(s.as_bytes())),
-        "sha512" => hex(&sha2::Sha512::digest(s.as_bytes())),
-        other => return err(format!("unknown hash algorithm '{other}'"), pos),
-    };
-    Ok(Value::string(h))
+    Ok(Value::string(algo.hex_digest(s.as_str().as_bytes())))
 }
 
 fn get_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {

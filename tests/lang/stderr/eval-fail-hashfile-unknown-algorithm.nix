@@ -1,0 +1,1 @@
+builtins.hashFile "md4" (throw "not forced")

@@ -1,0 +1,1 @@
+(derivation { name = "d"; builder = "/b"; system = "x"; }).type.x

@@ -1,0 +1,1 @@
+let s = { a = throw "from s"; }; in { inherit (s) a; }.a

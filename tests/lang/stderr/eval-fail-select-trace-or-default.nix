@@ -1,0 +1,1 @@
+{ a = { }; }.a.b or (throw "default")

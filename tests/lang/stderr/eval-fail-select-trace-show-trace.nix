@@ -1,0 +1,1 @@
+let a = { b = { c = throw "deep"; }; }; in a.b.c

@@ -1,0 +1,1 @@
+builtins.zipAttrsWith (n: vs: vs) [ { a = 1; } 2 ]
