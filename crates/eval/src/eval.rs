@@ -133,7 +133,13 @@ pub struct Eval {
     pub path_cache: HashMap<String, String>,
     stack_limit: usize,
     pub syms: Syms,
+    /// The lazily filled slots (frame address, slot) being evaluated: reaching one
+    /// again is an infinite recursion (what a black hole is to a thunk).
+    busy: BusySlots,
 }
+
+type BusySlots =
+    std::collections::HashSet<(usize, usize), std::hash::BuildHasherDefault<SymHasher>>;
 
 /// Names the evaluator itself looks up often.
 pub struct Syms {
@@ -245,6 +251,7 @@ impl Eval {
             path_cache: HashMap::new(),
             stack_limit,
             syms,
+            busy: BusySlots::default(),
         };
         crate::builtins::install(&mut ev);
         ev
@@ -286,7 +293,9 @@ impl Eval {
     pub fn thunk(&self, e: E, env: &Rc<Env>) -> Value {
         match e {
             Expr::Const(v) => v.clone(),
-            Expr::Var { depth, slot, .. } => lookup(env, *depth, *slot),
+            Expr::Var {
+                depth, slot, defs, ..
+            } => self.var_value(env, *depth, *slot, *defs),
             _ => Thunk::expr(e, env.clone()),
         }
     }
@@ -349,12 +358,7 @@ impl Eval {
             }
             ThunkState::Blackhole => {
                 t.set_state(pending);
-                // The position is filled in by the expression that forced it.
-                return Err(EvalError::new(
-                    ErrorKind::InfiniteRecursion,
-                    "infinite recursion encountered",
-                    Pos::NONE,
-                ));
+                return Err(infinite_recursion());
             }
             _ => {}
         }
@@ -390,7 +394,12 @@ impl Eval {
     fn eval_quick(&mut self, e: E, env: &Rc<Env>) -> EResult<Value> {
         match e {
             Expr::Const(v) => Ok(v.clone()),
-            Expr::Var { depth, slot, pos } => match lookup_ref(env, *depth, *slot) {
+            Expr::Var {
+                depth,
+                slot,
+                pos,
+                defs,
+            } => match lookup_ref(env, *depth, *slot) {
                 Some(Value::Thunk(t)) => {
                     if let Some(v) = t.value() {
                         return Ok(v);
@@ -399,7 +408,7 @@ impl Eval {
                     self.force_thunk_slow(&t).map_err(|e| at_pos(e, *pos))
                 }
                 Some(v) => Ok(v.clone()),
-                None => Ok(Value::Null),
+                None => self.eval_lazy_var(env, *depth, *slot, *defs, *pos),
             },
             // Operands that are calls or operators skip `eval`'s dispatch and frame.
             Expr::Apply { f, args, pos } => self.eval_apply(f, args, *pos, env),
@@ -420,7 +429,12 @@ impl Eval {
     pub fn eval(&mut self, e: E, env: &Rc<Env>) -> EResult<Value> {
         match e {
             Expr::Const(v) => Ok(v.clone()),
-            Expr::Var { depth, slot, pos } => match lookup_ref(env, *depth, *slot) {
+            Expr::Var {
+                depth,
+                slot,
+                pos,
+                defs,
+            } => match lookup_ref(env, *depth, *slot) {
                 Some(Value::Thunk(t)) => {
                     if let Some(v) = t.value() {
                         return Ok(v);
@@ -429,7 +443,7 @@ impl Eval {
                     self.force_thunk_slow(&t).map_err(|e| at_pos(e, *pos))
                 }
                 Some(v) => Ok(v.clone()),
-                None => Ok(Value::Null),
+                None => self.eval_lazy_var(env, *depth, *slot, *defs, *pos),
             },
             Expr::Apply { f, args, pos } => self.eval_apply(f, args, *pos, env),
             Expr::If {
@@ -524,11 +538,94 @@ impl Eval {
     #[inline(never)]
     fn let_frame(&mut self, frame_size: u32, bindings: &'static [E], env: &Rc<Env>) -> Rc<Env> {
         let new = Env::new(Some(env.clone()), frame_size as usize);
+        // The other bindings are evaluated when first used (`eval_lazy_var`).
         for (i, b) in bindings.iter().enumerate() {
-            let v = self.thunk_in_frame(b, &new);
-            new.set(i, v);
+            if let Expr::Const(v) = b {
+                new.set(i, v.clone());
+            }
         }
         new
+    }
+
+    /// A variable whose slot is still empty: a `let` binding or default argument not
+    /// used before, evaluated now in its frame and kept there.
+    #[inline(never)]
+    fn eval_lazy_var(
+        &mut self,
+        env: &Rc<Env>,
+        depth: u32,
+        slot: u32,
+        defs: Option<&'static FrameDefs>,
+        pos: Pos,
+    ) -> EResult<Value> {
+        let slot = slot as usize;
+        let (Some(fr), Some(def)) = (frame_at(env, depth), defs.and_then(|d| d.get(slot))) else {
+            return Ok(Value::Null);
+        };
+        self.check_stack().map_err(|e| at_pos(e, pos))?;
+        let key = (Rc::as_ptr(fr) as *const () as usize, slot);
+        if !self.busy.insert(key) {
+            return Err(at_pos(infinite_recursion(), pos));
+        }
+        let r = self.eval(def, fr);
+        self.busy.remove(&key);
+        // A use that did not force the binding while it was being evaluated put a thunk
+        // in the slot (`var_value`); it gets the outcome too.
+        let cell = fr.slot(slot);
+        match r {
+            Ok(v) => {
+                if let Some(c) = cell {
+                    match c.get() {
+                        Some(Value::Thunk(t)) => t.set_state(ThunkState::Done(v.clone())),
+                        Some(_) => {}
+                        None => {
+                            let _ = c.set(v.clone());
+                        }
+                    }
+                }
+                Ok(v)
+            }
+            Err(e) => {
+                if let Some(Value::Thunk(t)) = cell.and_then(|c| c.get()) {
+                    t.set_state(ThunkState::Expr(def, fr.clone()));
+                }
+                Err(at_pos(e, pos))
+            }
+        }
+    }
+
+    /// The value of a variable, not evaluated: a binding of a lazily filled slot not
+    /// used yet gets a thunk, kept in the slot so that every use shares it.
+    fn var_value(
+        &self,
+        env: &Rc<Env>,
+        depth: u32,
+        slot: u32,
+        defs: Option<&'static FrameDefs>,
+    ) -> Value {
+        let slot = slot as usize;
+        let Some(fr) = frame_at(env, depth) else {
+            return Value::Null;
+        };
+        let Some(c) = fr.slot(slot) else {
+            return Value::Null;
+        };
+        if let Some(v) = c.get() {
+            return v.clone();
+        }
+        let Some(def) = defs.and_then(|d| d.get(slot)) else {
+            return Value::Null;
+        };
+        let t = if self
+            .busy
+            .contains(&(Rc::as_ptr(fr) as *const () as usize, slot))
+        {
+            Value::Thunk(Thunk::blackhole())
+        } else {
+            Thunk::expr(def, fr.clone())
+        };
+        let _ = c.set(t.clone());
+        t
     }
 
     /// The arms of `eval` that are rarely on a hot path.
@@ -1248,10 +1345,9 @@ impl Eval {
                     env.set(i, v.clone());
                 }
                 None => match formal.default {
-                    Some(d) => {
-                        let v = self.thunk_in_frame(d, &env);
-                        env.set(i, v);
-                    }
+                    // Evaluated when first used (`eval_lazy_var`).
+                    Some(Expr::Const(v)) => env.set(i, v.clone()),
+                    Some(_) => {}
                     None => {
                         return err(
                             format!(
@@ -1810,11 +1906,29 @@ fn same_value(a: &Value, b: &Value) -> bool {
 /// The slot's value; `None` only for an unfilled slot (a lowering bug, not user input).
 #[inline]
 pub fn lookup_ref(env: &Rc<Env>, depth: u32, slot: u32) -> Option<&Value> {
+    frame_at(env, depth)?
+        .slot(slot as usize)
+        .and_then(|c| c.get())
+}
+
+/// The frame `depth` levels up.
+#[inline(always)]
+pub fn frame_at(env: &Rc<Env>, depth: u32) -> Option<&Rc<Env>> {
     let mut e = env;
     for _ in 0..depth {
         e = e.parent.as_ref()?;
     }
-    e.slot(slot as usize).and_then(|c| c.get())
+    Some(e)
+}
+
+#[cold]
+fn infinite_recursion() -> Box<EvalError> {
+    // The position is filled in by the expression that forced it.
+    EvalError::new(
+        ErrorKind::InfiniteRecursion,
+        "infinite recursion encountered",
+        Pos::NONE,
+    )
 }
 
 #[inline]

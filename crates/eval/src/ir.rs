@@ -6,7 +6,7 @@
 use crate::source::Pos;
 use crate::symbol::Sym;
 use crate::value::Value;
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 
 pub type E = &'static Expr;
 
@@ -84,12 +84,33 @@ pub struct LambdaExpr {
     pub body: E,
 }
 
+/// The expressions that fill a frame's slots on first use: a `let`'s bindings, a
+/// function's default arguments (`None` for a slot filled when the frame is made).
+/// Set once the frame's expressions are lowered; variables of the frame point here.
+#[derive(Default)]
+pub struct FrameDefs(OnceCell<Box<[Option<E>]>>);
+
+impl FrameDefs {
+    pub fn new() -> &'static FrameDefs {
+        Box::leak(Box::default())
+    }
+    pub fn fill(&self, defs: Box<[Option<E>]>) {
+        let _ = self.0.set(defs);
+    }
+    #[inline]
+    pub fn get(&self, slot: usize) -> Option<E> {
+        self.0.get().and_then(|d| d.get(slot).copied().flatten())
+    }
+}
+
 pub enum Expr {
     Const(Value),
     Var {
         depth: u32,
         slot: u32,
         pos: Pos,
+        /// Set when the variable's frame fills slots lazily (`let`, default arguments).
+        defs: Option<&'static FrameDefs>,
     },
     /// A name not bound lexically: looked up in the enclosing `with` frames, innermost first
     /// (their depths, all with the namespace in slot 0).

@@ -13,7 +13,8 @@ use rowan::ast::AstNode;
 use std::collections::HashMap;
 
 enum Scope {
-    Frame(SymMap<u32>),
+    /// A frame's names and slots, and where a lazily filled frame keeps its definitions.
+    Frame(SymMap<u32>, Option<&'static FrameDefs>),
     With,
 }
 
@@ -299,13 +300,14 @@ impl<'g> Lowerer<'g> {
         let mut withs = Vec::new();
         for (i, s) in self.scopes.iter().rev().enumerate() {
             match s {
-                Scope::Frame(m) => {
+                Scope::Frame(m, defs) => {
                     if i >= skip {
                         if let Some(slot) = m.get(&name) {
                             return Ok(Expr::Var {
                                 depth,
                                 slot: *slot,
                                 pos,
+                                defs: *defs,
                             });
                         }
                     }
@@ -415,13 +417,15 @@ impl<'g> Lowerer<'g> {
                     .enumerate()
                     .map(|(i, (s, _, _))| (*s, i as u32))
                     .collect();
-                self.scopes.push(Scope::Frame(names));
+                let defs = FrameDefs::new();
+                self.scopes.push(Scope::Frame(names, Some(defs)));
                 let r = (|| -> EResult<Expr> {
                     let mut bindings = Vec::new();
                     let n = pa.statics.len() as u32;
                     for (name, v, _) in pa.statics {
                         bindings.push(self.lower_pval(v, name, true)?);
                     }
+                    defs.fill(bindings.iter().map(|b| Some(*b)).collect());
                     let body = self.opt_expr(l.body(), pos)?;
                     Ok(Expr::Let {
                         frame_size: n,
@@ -686,7 +690,7 @@ impl<'g> Lowerer<'g> {
                 let name = ip.ident().map(|i| ident_name(&i)).unwrap_or_default();
                 let mut m = SymMap::default();
                 m.insert(Sym::new(&name), 0);
-                self.scopes.push(Scope::Frame(m));
+                self.scopes.push(Scope::Frame(m, None));
                 let body = self.opt_expr(l.body(), pos);
                 self.scopes.pop();
                 Ok(LambdaExpr {
@@ -731,7 +735,8 @@ impl<'g> Lowerer<'g> {
                     }
                 }
                 check_frame(names.len(), pos)?;
-                self.scopes.push(Scope::Frame(names));
+                let defs = FrameDefs::new();
+                self.scopes.push(Scope::Frame(names, Some(defs)));
                 let r = (|| -> EResult<LambdaExpr> {
                     let mut entries = Vec::new();
                     for (name, d, epos) in entries_ast {
@@ -745,6 +750,7 @@ impl<'g> Lowerer<'g> {
                             pos: epos,
                         });
                     }
+                    defs.fill(entries.iter().map(|f: &Formal| f.default).collect());
                     let body = self.opt_expr(l.body(), pos)?;
                     Ok(LambdaExpr {
                         name: Default::default(),
@@ -952,7 +958,7 @@ impl<'g> Lowerer<'g> {
                 .enumerate()
                 .map(|(i, (s, _, _))| (*s, i as u32))
                 .collect();
-            self.scopes.push(Scope::Frame(names));
+            self.scopes.push(Scope::Frame(names, None));
         }
         let r = (|| -> EResult<AttrsExpr> {
             let mut statics = Vec::with_capacity(pa.statics.len());
@@ -1208,7 +1214,7 @@ pub fn rnix_parse_and_lower_scoped(
     let mut l = Lowerer {
         file,
         base_dir: base_dir.to_string(),
-        scopes: vec![Scope::Frame(frame)],
+        scopes: vec![Scope::Frame(frame, None)],
         globals,
     };
     l.expr(expr)

@@ -294,8 +294,12 @@ impl Attrs {
 }
 
 /// A frame of variables: one per lambda call, `let`, `rec` set or `with`.
-/// Slots are filled once; `let`/`rec` frames are created empty so that the thunks of
-/// their bindings can capture the frame itself.
+/// Slots are filled once; `rec` frames are created empty so that the thunks of their
+/// bindings can capture the frame itself. A `let` binding (or a default argument) is
+/// left empty until first used: its expression is found through the variable that
+/// uses it (`ir::FrameDefs`) and evaluated in place, so it needs no thunk, and one
+/// never used leaves no thunk pointing back at its frame (a cycle that reference
+/// counting would never free).
 /// The slots are stored inline after the parent pointer, so a frame of any size is a
 /// single allocation (`EnvG<[_; N]>` unsized to `Env`; sizes above 16 are rounded up).
 pub struct EnvG<S: ?Sized> {
@@ -459,6 +463,13 @@ impl Thunk {
         Value::Thunk(Rc::new(Thunk {
             state: Cell::new(st),
         }))
+    }
+    /// A thunk being evaluated elsewhere (a `let` binding evaluated in its slot); that
+    /// evaluation gives it its value.
+    pub fn blackhole() -> Rc<Thunk> {
+        Rc::new(Thunk {
+            state: Cell::new(ThunkState::Blackhole),
+        })
     }
     #[inline]
     pub fn expr(e: &'static Expr, env: Rc<Env>) -> Value {

@@ -85,6 +85,7 @@ fn expr(e: &Expr, out: &mut String) {
             depth,
             slot,
             pos: p,
+            ..
         } => {
             let _ = write!(out, "var {depth} {slot}");
             pos(*p, out);

@@ -5,7 +5,7 @@
 
 use super::ast::*;
 use super::lex::Refused;
-use crate::ir::{self, leak, AttrKey, AttrsExpr, DynamicAttr, Expr, Formal, Formals, E};
+use crate::ir::{self, leak, AttrKey, AttrsExpr, DynamicAttr, Expr, Formal, Formals, FrameDefs, E};
 use crate::source::Pos;
 use crate::symbol::{Sym, SymMap};
 use crate::value::Value;
@@ -25,6 +25,8 @@ enum Scope {
 struct Frame {
     names: Vec<(Sym, u32)>,
     map: Option<SymMap<u32>>,
+    /// Where a lazily filled frame (`let`, default arguments) keeps its definitions.
+    defs: Option<&'static FrameDefs>,
 }
 
 impl Frame {
@@ -34,7 +36,11 @@ impl Frame {
         } else {
             None
         };
-        Frame { names, map }
+        Frame {
+            names,
+            map,
+            defs: None,
+        }
     }
     #[inline]
     fn get(&self, name: Sym) -> Option<u32> {
@@ -227,7 +233,12 @@ impl<'g, 's> Resolver<'g, 's> {
                 Scope::Frame(m) => {
                     if i >= skip {
                         if let Some(slot) = m.get(name) {
-                            return Ok(Expr::Var { depth, slot, pos });
+                            return Ok(Expr::Var {
+                                depth,
+                                slot,
+                                pos,
+                                defs: m.defs,
+                            });
                         }
                     }
                 }
@@ -301,11 +312,16 @@ impl<'g, 's> Resolver<'g, 's> {
                     return Err(Refused);
                 }
                 self.push_statics_frame(&pa.statics)?;
+                let defs = FrameDefs::new();
+                if let Some(Scope::Frame(f)) = self.scopes.last_mut() {
+                    f.defs = Some(defs);
+                }
                 let n = pa.statics.len() as u32;
                 let mut bindings = Vec::with_capacity(pa.statics.len());
                 for (name, v, _) in pa.statics {
                     bindings.push(self.lower_pval(v, name, true)?);
                 }
+                defs.fill(bindings.iter().map(|b| Some(*b)).collect());
                 let body = self.expr(body)?;
                 self.scopes.pop();
                 Expr::Let {
@@ -541,7 +557,9 @@ impl<'g, 's> Resolver<'g, 's> {
                     names.push((*b, n));
                     at = Some(n);
                 }
-                let frame = Frame::new(names);
+                let mut frame = Frame::new(names);
+                let defs = FrameDefs::new();
+                frame.defs = Some(defs);
                 // Duplicate formals (or `@` naming a formal) are errors rnix reports.
                 let distinct = match &frame.map {
                     Some(m) => m.len() == frame.names.len(),
@@ -568,6 +586,7 @@ impl<'g, 's> Resolver<'g, 's> {
                         pos: self.pos(e.pos),
                     });
                 }
+                defs.fill(formals.iter().map(|f: &Formal| f.default).collect());
                 let body = self.expr(body)?;
                 self.scopes.pop();
                 Ok(ir::LambdaExpr {
