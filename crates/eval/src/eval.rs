@@ -368,6 +368,16 @@ impl Eval {
                 Ok(f) => self.call(&f, x.clone(), Pos::NONE),
                 Err(e) => Err(e),
             },
+            ThunkState::MapAttr(m, i) => match m.set.entries.get(*i as usize) {
+                Some(a) => match self.force(&m.f) {
+                    Ok(f) => match self.call(&f, Value::sym_string(a.name), Pos::NONE) {
+                        Ok(g) => self.call(&g, a.value.clone(), Pos::NONE),
+                        Err(e) => Err(e),
+                    },
+                    Err(e) => Err(e),
+                },
+                None => err("internal error: mapAttrs entry", Pos::NONE),
+            },
             ThunkState::Native(f) => {
                 let f = f.clone();
                 f(self)

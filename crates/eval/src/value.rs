@@ -38,6 +38,25 @@ impl Value {
             ctx,
         }))
     }
+    /// The name `s` as a string. Names handed to Nix code (`attrNames`, `mapAttrs`,
+    /// `zipAttrsWith`) share one string per name instead of a new one per use: a module
+    /// evaluation lists the same few thousand names hundreds of thousands of times.
+    pub fn sym_string(s: Sym) -> Value {
+        SYM_STRINGS.with(|c| {
+            let mut v = c.borrow_mut();
+            let i = s.id() as usize;
+            if i >= v.len() {
+                v.resize(i + 1, None);
+            }
+            let n = v[i].get_or_insert_with(|| {
+                Rc::new(NixString {
+                    s: s.as_str().into(),
+                    ctx: Context::default(),
+                })
+            });
+            Value::String(n.clone())
+        })
+    }
     pub fn path(s: impl Into<String>) -> Value {
         Value::Path(Rc::new(s.into()))
     }
@@ -176,6 +195,10 @@ impl NixString {
 thread_local! {
     static EMPTY_ATTRS: Rc<Attrs> = Rc::new(Attrs::new());
     static EMPTY_LIST: Rc<Vec<Value>> = Rc::new(Vec::new());
+    /// Each symbol's name as a string value, made on first use (indexed by symbol id).
+    static SYM_STRINGS: std::cell::RefCell<Vec<Option<Rc<NixString>>>> = const {
+        std::cell::RefCell::new(Vec::new())
+    };
 }
 
 /// One attribute: name, value (maybe a thunk) and where it was defined.
@@ -428,6 +451,9 @@ pub enum Pending {
     Expr(&'static Expr, Rc<Env>),
     /// `f x`, delayed (e.g. the elements of `map f xs`).
     Apply(Value, Value),
+    /// `f name value` for entry `i` of `mapAttrs f set`: one thunk per entry, where
+    /// `Apply(Apply(f, name), value)` needs two and a string.
+    MapAttr(Rc<MapAttrs>, u32),
     /// A computation in Rust, kept as `Rc<dyn Fn>` so that it can be retried after a
     /// caught error (a thunk whose evaluation failed is reset, like Nix does).
     Native(NativeFn),
@@ -438,6 +464,7 @@ pub enum Pending {
 pub enum ThunkState {
     Expr(&'static Expr, Rc<Env>),
     Apply(Value, Value),
+    MapAttr(Rc<MapAttrs>, u32),
     Native(NativeFn),
     /// Being evaluated (forcing it again is an infinite recursion).
     Blackhole,
@@ -452,12 +479,19 @@ pub struct Thunk {
     state: Cell<ThunkState>,
 }
 
+/// What the entries of one `mapAttrs f set` share.
+pub struct MapAttrs {
+    pub f: Value,
+    pub set: Rc<Attrs>,
+}
+
 impl Thunk {
     #[allow(clippy::new_ret_no_self)] // a thunk only exists inside a `Value`
     pub fn new(p: Pending) -> Value {
         let st = match p {
             Pending::Expr(e, env) => ThunkState::Expr(e, env),
             Pending::Apply(f, x) => ThunkState::Apply(f, x),
+            Pending::MapAttr(m, i) => ThunkState::MapAttr(m, i),
             Pending::Native(f) => ThunkState::Native(f),
         };
         Value::Thunk(Rc::new(Thunk {

@@ -6,7 +6,7 @@ use crate::eval::Eval;
 use crate::prim;
 use crate::source::Pos;
 use crate::symbol::Sym;
-use crate::value::{Attr, Attrs, Pending, PrimOp, Thunk, Value};
+use crate::value::{Attr, Attrs, MapAttrs, Pending, PrimOp, Thunk, Value};
 use std::rc::Rc;
 
 pub static OPS: &[PrimOp] = &[
@@ -29,7 +29,7 @@ fn attr_names(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     Ok(Value::list(
         s.entries
             .iter()
-            .map(|e| Value::string(e.name.as_str()))
+            .map(|e| Value::sym_string(e.name))
             .collect(),
     ))
 }
@@ -112,16 +112,18 @@ fn list_to_attrs(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 
 fn map_attrs(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let s = ev.expect_attrs(&a[1], pos)?;
-    let f = a[0].clone();
+    let m = Rc::new(MapAttrs {
+        f: a[0].clone(),
+        set: s.clone(),
+    });
     let entries = s
         .entries
         .iter()
-        .map(|e| {
-            let name = Value::string(e.name.as_str());
-            let partial = Thunk::new(Pending::Apply(f.clone(), name));
+        .enumerate()
+        .map(|(i, e)| {
             Attr {
                 name: e.name,
-                value: Thunk::new(Pending::Apply(partial, e.value.clone())),
+                value: Thunk::new(Pending::MapAttr(m.clone(), i as u32)),
                 // Nix 2.8 gives the new attributes no position.
                 pos: Pos::NONE,
             }
@@ -193,7 +195,7 @@ fn zip_attrs_with(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let entries = acc
         .into_iter()
         .map(|(name, vals)| {
-            let partial = Thunk::new(Pending::Apply(f.clone(), Value::string(name.as_str())));
+            let partial = Thunk::new(Pending::Apply(f.clone(), Value::sym_string(name)));
             Attr {
                 name,
                 value: Thunk::new(Pending::Apply(partial, Value::list(vals))),
