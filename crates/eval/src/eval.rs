@@ -1066,8 +1066,20 @@ impl Eval {
                 Ok(Value::Bool(self.expect_bool(&b, pos)?))
             }
             _ => {
-                let a = self.eval_quick(l, env)?;
-                let b = self.eval_quick(r, env)?;
+                let (a, b) = if matches!(op, BinOp::Gt | BinOp::Le) {
+                    // Nix 2.8 makes `a > b` and `a <= b` calls of `__lessThan b a`,
+                    // which evaluates `b` first.
+                    let b = self.eval_quick(r, env)?;
+                    (self.eval_quick(l, env)?, b)
+                } else {
+                    let a = self.eval_quick(l, env)?;
+                    // Nix 2.8 rejects the left operand of `//` and `+` before it
+                    // evaluates the right one.
+                    if matches!(op, BinOp::Update | BinOp::Add) {
+                        self.check_left_operand(op, &a, pos)?;
+                    }
+                    (a, self.eval_quick(r, env)?)
+                };
                 // Matched by value, so that the common integer case drops nothing.
                 match (a, b) {
                     (Value::Int(x), Value::Int(y)) => match int_bin(op, x, y) {
@@ -1077,6 +1089,25 @@ impl Eval {
                     (a, b) => self.bin_values(op, a, b, pos, rpos),
                 }
             }
+        }
+    }
+
+    /// The error `//` or `+` gives for a left operand of the wrong type, if it does.
+    #[inline]
+    fn check_left_operand(&mut self, op: BinOp, a: &Value, pos: Pos) -> EResult<()> {
+        match (op, a) {
+            (BinOp::Update, Value::Attrs(_)) => Ok(()),
+            (BinOp::Update, _) => self.expect_attrs(a, Pos::NONE).map(|_| ()),
+            (
+                BinOp::Add,
+                Value::Null
+                | Value::Bool(_)
+                | Value::List(_)
+                | Value::Lambda(_)
+                | Value::PrimOp(_)
+                | Value::PrimOpApp(_),
+            ) => self.coerce_to_string(a, pos, false, false).map(|_| ()),
+            _ => Ok(()),
         }
     }
 

@@ -97,6 +97,16 @@ fn check_paths(root: &rnix::SyntaxNode, file: u32, text: &str) -> EResult<()> {
     Ok(())
 }
 
+/// The binary operators Nix 2.8's parser turns into calls (`__sub`, `__mul`, `__div`,
+/// `__lessThan`): a parenthesised one takes the arguments that follow it.
+fn binop_is_call(b: &ast::BinOp) -> bool {
+    use ast::BinOpKind as K;
+    matches!(
+        b.operator(),
+        Some(K::Sub | K::Mul | K::Div | K::Less | K::LessOrEq | K::More | K::MoreOrEq)
+    )
+}
+
 /// Frames hold their slots inline, up to `MAX_FRAME` of them.
 fn check_frame(n: usize, pos: Pos) -> EResult<()> {
     if n > crate::value::MAX_FRAME {
@@ -469,7 +479,12 @@ impl<'g> Lowerer<'g> {
             ast::Expr::Apply(a) => {
                 let mut args = Vec::new();
                 let mut cur = ast::Expr::Apply(a);
+                // Where the innermost call starts, as `crate::parse::resolve` places it.
+                let mut call_pos = pos;
                 loop {
+                    if let ast::Expr::Apply(_) = &cur {
+                        call_pos = self.pos(&cur);
+                    }
                     match cur {
                         ast::Expr::Apply(a) => {
                             let arg = self.need(a.argument(), pos)?;
@@ -478,8 +493,22 @@ impl<'g> Lowerer<'g> {
                         }
                         ast::Expr::Paren(ref p) => {
                             // `(f a) b` is the same application chain as `f a b`.
-                            match p.expr() {
+                            let mut inner = p.expr();
+                            while let Some(ast::Expr::Paren(q)) = &inner {
+                                inner = q.expr();
+                            }
+                            match inner {
                                 Some(inner @ ast::Expr::Apply(_)) => cur = inner,
+                                Some(ref i @ ast::Expr::UnaryOp(ref u))
+                                    if u.operator() == Some(ast::UnaryOpKind::Negate) =>
+                                {
+                                    call_pos = self.pos(i);
+                                    break;
+                                }
+                                Some(ref i @ ast::Expr::BinOp(ref b)) if binop_is_call(b) => {
+                                    call_pos = self.pos(i);
+                                    break;
+                                }
                                 _ => break,
                             }
                         }
@@ -494,7 +523,7 @@ impl<'g> Lowerer<'g> {
                 Expr::Apply {
                     f,
                     args: lowered.into_boxed_slice(),
-                    pos,
+                    pos: call_pos,
                 }
             }
             ast::Expr::IfElse(i) => Expr::If {
@@ -566,8 +595,15 @@ impl<'g> Lowerer<'g> {
                     }
                 };
                 let rpos = b.rhs().map(|r| self.pos(&r)).unwrap_or(pos);
-                let l = self.opt_expr(b.lhs(), pos)?;
-                let r = self.opt_expr(b.rhs(), pos)?;
+                // `a > b` and `a <= b` are `__lessThan b a` to Nix 2.8, whose scope
+                // errors then name `b`'s variables first.
+                let (l, r) = if matches!(op, BinOp::Gt | BinOp::Le) {
+                    let r = self.opt_expr(b.rhs(), pos)?;
+                    (self.opt_expr(b.lhs(), pos)?, r)
+                } else {
+                    let l = self.opt_expr(b.lhs(), pos)?;
+                    (l, self.opt_expr(b.rhs(), pos)?)
+                };
                 Expr::Bin {
                     op,
                     l,

@@ -57,10 +57,7 @@ fn get_attr(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             } else {
                 crate::print::escape_string(&name, &mut shown);
             }
-            err(
-                format!("attribute '{shown}' missing for call to 'getAttr'"),
-                pos,
-            )
+            Err(super::missing_for_call(&shown, "getAttr", pos))
         }
     }
 }
@@ -93,11 +90,11 @@ fn list_to_attrs(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     for item in l.iter() {
         let s = ev.expect_attrs(item, pos)?;
         let Some(n) = s.get_attr(ev.syms.name).cloned() else {
-            return err("attribute 'name' missing for call to 'listToAttrs'", pos);
+            return Err(super::missing_for_call("name", "listToAttrs", pos));
         };
         let name = ev.force_str(&n.value, if n.pos.is_none() { pos } else { n.pos })?;
         let Some(attr) = s.get_attr(ev.syms.value) else {
-            return err("attribute 'value' missing for call to 'listToAttrs'", pos);
+            return Err(super::missing_for_call("value", "listToAttrs", pos));
         };
         entries.push(Attr {
             name: Sym::new(&name),

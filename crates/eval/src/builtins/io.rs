@@ -377,7 +377,9 @@ fn to_file(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         }
         refs.push(c.to_string());
     }
-    let sp = crate::store::add_text(ev, &name, &text.s, &refs, pos)?;
+    // Nix 2.8's errors of adding to the store (a bad name, a bad reference) carry
+    // no position.
+    let sp = crate::store::add_text(ev, &name, &text.s, &refs, Pos::NONE)?;
     let mut ctx = Context::default();
     ctx.insert(Rc::from(sp.as_str()));
     Ok(Value::string_ctx(sp, ctx))

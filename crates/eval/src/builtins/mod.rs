@@ -144,6 +144,20 @@ pub fn install(ev: &mut Eval) {
     derivation::install_derivation(ev);
 }
 
+/// "attribute 'x' missing for call to 'f'" with the frame Nix 2.8 adds to it. Nix
+/// places the error at the set (its literal's `{`); nest's sets keep no position of
+/// their own, so it stays at the call.
+#[cold]
+pub fn missing_for_call(shown: &str, func: &str, pos: Pos) -> Box<crate::EvalError> {
+    let mut e = crate::EvalError::new(
+        crate::ErrorKind::Eval,
+        format!("attribute '{shown}' missing for call to '{func}'"),
+        pos,
+    );
+    e.add_trace(pos, format!("while invoking '{func}'"));
+    e
+}
+
 /// Builds an attribute set from (name, value) pairs in any order.
 pub fn make_attrs(pairs: Vec<(&str, Value)>) -> Value {
     Value::attrs(Attrs::from_unsorted(

@@ -361,17 +361,37 @@ impl<'g, 's> Resolver<'g, 's> {
             }
             Kind::Lambda(LambdaN { param, body }) => Expr::Lambda(self.lambda(param, body, pos)?),
             Kind::Apply { .. } => {
-                // `f a b` and `(f a) b` are one call with all the arguments.
+                // `f a b` and `(f a) b` are one call with all the arguments. Nix 2.8
+                // does the same, and also adds the arguments to a parenthesised
+                // operator it parses as a call (`-x`, `a - b`, `a < b`…): the call's
+                // position is where the innermost of those starts.
                 let mut args = Vec::new();
                 let mut cur = n;
+                let mut call_start = n.start;
                 loop {
                     match &cur.kind {
                         Kind::Apply { f, arg } => {
+                            call_start = cur.start;
                             args.push(&**arg);
                             cur = f;
                         }
-                        Kind::Paren(inner) if matches!(inner.kind, Kind::Apply { .. }) => {
-                            cur = inner;
+                        Kind::Paren(inner) => {
+                            let mut p = *inner;
+                            while let Kind::Paren(i) = &p.kind {
+                                p = i;
+                            }
+                            match &p.kind {
+                                Kind::Apply { .. } => cur = p,
+                                Kind::Neg(_) => {
+                                    call_start = p.start;
+                                    break;
+                                }
+                                Kind::Bin { op, .. } if op_is_call(*op) => {
+                                    call_start = p.start;
+                                    break;
+                                }
+                                _ => break,
+                            }
                         }
                         _ => break,
                     }
@@ -384,7 +404,7 @@ impl<'g, 's> Resolver<'g, 's> {
                 Expr::Apply {
                     f,
                     args: lowered.into_boxed_slice(),
-                    pos,
+                    pos: self.pos(call_start),
                 }
             }
             Kind::If(IfN { cond, then, els }) => Expr::If {
@@ -418,10 +438,19 @@ impl<'g, 's> Resolver<'g, 's> {
             Kind::Neg(e) => Expr::Neg(self.expr(e)?, pos),
             Kind::Bin { op, l, r } => {
                 let rpos = self.pos(r.start);
+                // Nix 2.8's parser turns `a > b` and `a <= b` into calls of
+                // `__lessThan b a`, so its scope errors name `b`'s variables first.
+                let (l, r) = if matches!(op, crate::ir::BinOp::Gt | crate::ir::BinOp::Le) {
+                    let r = self.expr(r)?;
+                    (self.expr(l)?, r)
+                } else {
+                    let l = self.expr(l)?;
+                    (l, self.expr(r)?)
+                };
                 Expr::Bin {
                     op: *op,
-                    l: self.expr(l)?,
-                    r: self.expr(r)?,
+                    l,
+                    r,
                     pos,
                     rpos,
                 }
@@ -884,4 +913,11 @@ impl<'g, 's> Resolver<'g, 's> {
             );
         }
     }
+}
+
+/// The binary operators Nix 2.8's parser turns into calls of builtins (`__sub`,
+/// `__mul`, `__div`, `__lessThan`).
+fn op_is_call(op: crate::ir::BinOp) -> bool {
+    use crate::ir::BinOp as B;
+    matches!(op, B::Sub | B::Mul | B::Div | B::Lt | B::Gt | B::Le | B::Ge)
 }

@@ -1,0 +1,1 @@
+let f = builtins.add; in ((f 1)) 2 3

@@ -1,0 +1,1 @@
+let one = 1; in ((2 - one)) 1

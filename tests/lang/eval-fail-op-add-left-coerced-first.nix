@@ -1,0 +1,1 @@
+(x: x) + (abort "right operand evaluated")

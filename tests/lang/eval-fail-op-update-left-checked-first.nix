@@ -1,0 +1,1 @@
+1.5 // (throw "right operand evaluated")
