@@ -296,6 +296,9 @@ impl Eval {
             Expr::Var {
                 depth, slot, defs, ..
             } => self.var_value(env, *depth, *slot, *defs),
+            // A function is made at once (it cannot fail; only an unforced print shows
+            // `<LAMBDA>` where Nix has `<CODE>`, see `EvalOptions::eager_args`).
+            Expr::Lambda(l) if self.opts.eager_args => closure(l, env),
             _ => Thunk::expr(e, env.clone()),
         }
     }
@@ -494,10 +497,7 @@ impl Eval {
                 }
                 self.select_from(v, path, *default, *pos, env)
             }
-            Expr::Lambda(l) => Ok(Value::Lambda(Rc::new(Closure {
-                lambda: l,
-                env: env.clone(),
-            }))),
+            Expr::Lambda(l) => Ok(closure(l, env)),
             Expr::Let {
                 frame_size,
                 bindings,
@@ -632,7 +632,10 @@ impl Eval {
         {
             Value::Thunk(Thunk::blackhole())
         } else {
-            Thunk::expr(def, fr.clone())
+            match def {
+                Expr::Lambda(l) if self.opts.eager_args => closure(l, fr),
+                _ => Thunk::expr(def, fr.clone()),
+            }
         };
         let _ = c.set(t.clone());
         t
@@ -1960,6 +1963,14 @@ pub fn frame_at(env: &Rc<Env>, depth: u32) -> Option<&Rc<Env>> {
         e = e.parent.as_ref()?;
     }
     Some(e)
+}
+
+#[inline]
+fn closure(l: &'static LambdaExpr, env: &Rc<Env>) -> Value {
+    Value::Lambda(Rc::new(Closure {
+        lambda: l,
+        env: env.clone(),
+    }))
 }
 
 #[cold]
