@@ -197,6 +197,8 @@ fn evaluate<R: Send + 'static>(
         store_dir: store.store_dir().as_str().to_string(),
         stack_size: STACK_SIZE,
         show_trace: req.show_trace,
+        // Nothing here prints a value unforced (the one place the option shows).
+        eager_args: true,
         ..EvalOptions::default()
     };
     let cwd = std::env::current_dir()
