@@ -299,6 +299,9 @@ impl Eval {
             // A function is made at once (it cannot fail; only an unforced print shows
             // `<LAMBDA>` where Nix has `<CODE>`, see `EvalOptions::eager_args`).
             Expr::Lambda(l) if self.opts.eager_args => closure(l, env),
+            Expr::Attrs(a, _) if self.opts.eager_args && !a.rec && a.dynamics.is_empty() => {
+                self.static_attrs(a, env)
+            }
             _ => Thunk::expr(e, env.clone()),
         }
     }
@@ -955,6 +958,25 @@ impl Eval {
         }
     }
 
+    /// The entries of a set literal's static attributes, not `rec`.
+    fn static_entries(&self, a: &'static AttrsExpr, env: &Rc<Env>) -> Vec<Attr> {
+        let mut entries = Vec::with_capacity(a.statics.len() + a.dynamics.len());
+        for s in a.statics.iter() {
+            entries.push(Attr {
+                name: s.name,
+                value: self.thunk(s.value, env),
+                pos: s.pos,
+            });
+        }
+        entries
+    }
+
+    /// A set literal with only static names, not `rec`: made without evaluating
+    /// anything, so it cannot fail (`thunk` makes one at once under `eager_args`).
+    fn static_attrs(&self, a: &'static AttrsExpr, env: &Rc<Env>) -> Value {
+        Value::attrs(Attrs::from_sorted(self.static_entries(a, env)))
+    }
+
     fn eval_attrs(&mut self, a: &'static AttrsExpr, env: &Rc<Env>) -> EResult<Value> {
         let (inner_env, mut entries) = if a.rec {
             let new = Env::new(Some(env.clone()), a.statics.len());
@@ -976,15 +998,10 @@ impl Eval {
             }
             (new, entries)
         } else {
-            let mut entries = Vec::with_capacity(a.statics.len() + a.dynamics.len());
-            for s in a.statics.iter() {
-                entries.push(Attr {
-                    name: s.name,
-                    value: self.thunk(s.value, env),
-                    pos: s.pos,
-                });
+            if a.dynamics.is_empty() {
+                return Ok(self.static_attrs(a, env));
             }
-            (env.clone(), entries)
+            (env.clone(), self.static_entries(a, env))
         };
         if a.rec {
             // Legacy `__overrides` in a `rec` set replaces attributes, also as seen
