@@ -56,6 +56,7 @@ pub fn rnix_parse_and_lower(
         return Err(parse_error(e, file, text));
     }
     check_paths(&parse.syntax(), file, text)?;
+    check_integers(&parse.syntax(), file)?;
     let root = parse.tree();
     let Some(expr) = root.expr() else {
         return Err(perr(
@@ -95,6 +96,22 @@ fn check_paths(root: &rnix::SyntaxNode, file: u32, text: &str) -> EResult<()> {
         }
     }
     Ok(())
+}
+
+/// An integer literal out of range is an error of Nix's lexer, so it comes before the
+/// scope errors of the whole text.
+fn check_integers(root: &rnix::SyntaxNode, file: u32) -> EResult<()> {
+    let bad = root
+        .descendants_with_tokens()
+        .filter_map(|c| c.into_token())
+        .find(|t| t.kind() == SyntaxKind::TOKEN_INTEGER && t.text().parse::<i64>().is_err());
+    match bad {
+        Some(t) => Err(perr(
+            format!("invalid integer '{}'", t.text()),
+            Pos::at(file, u32::from(t.text_range().start())),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// The binary operators Nix 2.8's parser turns into calls (`__sub`, `__mul`, `__div`,

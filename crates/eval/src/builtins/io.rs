@@ -258,11 +258,18 @@ fn store_path(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let (p, mut ctx) = coerce_to_path(ev, &a[0], pos)?;
     let dir = format!("{}/", ev.opts.store_dir);
     let Some(rest) = p.strip_prefix(&dir) else {
-        if ev.io.file_type(&p).is_none() {
-            return err(
-                format!("getting status of '{p}': No such file or directory"),
-                Pos::NONE,
-            );
+        // Nix 2.8 first canonicalises the path, resolving symlinks, which fails at the
+        // first component that does not exist.
+        let mut prefix = String::new();
+        for c in p.split('/').filter(|c| !c.is_empty()) {
+            prefix.push('/');
+            prefix.push_str(c);
+            if ev.io.file_type(&prefix).is_none() {
+                return err(
+                    format!("getting status of '{prefix}': No such file or directory"),
+                    Pos::NONE,
+                );
+            }
         }
         return err(format!("path '{p}' is not in the Nix store"), pos);
     };
@@ -275,18 +282,19 @@ fn store_path(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 }
 
 /// Copies a path to the store (through `EvalIo`) and returns the store path.
-pub fn copy_path_to_store(ev: &mut Eval, path: &str, pos: Pos) -> EResult<String> {
+/// Its errors carry no position: in Nix 2.8 they are the store's, not the evaluator's.
+pub fn copy_path_to_store(ev: &mut Eval, path: &str, _pos: Pos) -> EResult<String> {
     if let Some(v) = ev.path_cache.get(path) {
         return Ok(v.clone());
     }
     let name = path.rsplit('/').next().unwrap_or("source").to_string();
-    let sp = crate::store::add_path(ev, path, &name, None, pos)?;
+    let sp = crate::store::add_path(ev, path, &name, None, Pos::NONE)?;
     ev.path_cache.insert(path.to_string(), sp.clone());
     Ok(sp)
 }
 
 fn path(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    use nest_nixcompat::{FileIngestionMethod, FixedOutputHash, Hash, HashAlgo};
+    use nest_nixcompat::{Hash, HashAlgo};
     let args = ev.expect_attrs(&a[0], pos)?;
     let (mut p, mut name, mut filter, mut recursive, mut expected) = (None, None, None, true, None);
     for attr in args.entries.iter() {
@@ -309,13 +317,55 @@ fn path(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         return err("'path' required", pos);
     };
     let name = name.unwrap_or_else(|| p.rsplit('/').next().unwrap_or("source").to_string());
+    let sp = add_path_traced(ev, &p, &name, filter, recursive, expected, pos)?;
+    let mut ctx = Context::default();
+    ctx.insert(Rc::from(sp.as_str()));
+    Ok(Value::string_ctx(sp, ctx))
+}
+
+/// Nix 2.8's `addPath` (under `path` and `filterSource`): any error gets the frame
+/// "while adding path"; the store's own errors carry no position.
+fn add_path_traced(
+    ev: &mut Eval,
+    p: &str,
+    name: &str,
+    filter: Option<Value>,
+    recursive: bool,
+    expected: Option<nest_nixcompat::Hash>,
+    pos: Pos,
+) -> EResult<String> {
+    add_path_checked(ev, p, name, filter, recursive, expected, pos)
+        .trace(pos, || format!("while adding path '{p}'"))
+}
+
+fn add_path_checked(
+    ev: &mut Eval,
+    p: &str,
+    name: &str,
+    filter: Option<Value>,
+    recursive: bool,
+    expected: Option<nest_nixcompat::Hash>,
+    pos: Pos,
+) -> EResult<String> {
+    use nest_nixcompat::FileIngestionMethod;
+    if ev.io.file_type(p).is_none() {
+        return err(
+            format!("getting status of '{p}': No such file or directory"),
+            Pos::NONE,
+        );
+    }
+    // Only the filter's errors have the call's position.
+    let store_pos = if filter.is_some() { pos } else { Pos::NONE };
     let sp = if recursive {
-        crate::store::add_path(ev, &p, &name, filter, pos)?
+        crate::store::add_path(ev, p, name, filter, store_pos)?
     } else {
-        crate::store::add_path_flat(ev, &p, &name, pos)?
+        if ev.io.file_type_follow(p) == Some(FileType::Directory) {
+            return err("reading from file: Is a directory", Pos::NONE);
+        }
+        crate::store::add_path_flat(ev, p, name, Pos::NONE)?
     };
     if let Some(hash) = expected {
-        let dir = crate::store::store_dir(ev, pos)?;
+        let dir = crate::store::store_dir(ev, Pos::NONE)?;
         let method = if recursive {
             FileIngestionMethod::Recursive
         } else {
@@ -323,25 +373,20 @@ fn path(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         };
         let want = nest_nixcompat::paths::make_fixed_output_path(
             &dir,
-            &FixedOutputHash { method, hash },
-            &name,
+            &nest_nixcompat::FixedOutputHash { method, hash },
+            name,
             &Default::default(),
             false,
         )
-        .map_err(|e| EvalError::new(ErrorKind::Eval, e.to_string(), pos))?;
+        .map_err(|e| EvalError::new(ErrorKind::Eval, e.to_string(), Pos::NONE))?;
         if dir.print(&want) != sp {
-            let mut e = EvalError::new(
-                ErrorKind::Eval,
+            return err(
                 format!("store path mismatch in (possibly filtered) path added from '{p}'"),
                 Pos::NONE,
             );
-            e.trace.push((pos, format!("while adding path '{p}'")));
-            return Err(e);
         }
     }
-    let mut ctx = Context::default();
-    ctx.insert(Rc::from(sp.as_str()));
-    Ok(Value::string_ctx(sp, ctx))
+    Ok(sp)
 }
 
 fn filter_source(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
@@ -358,7 +403,7 @@ fn filter_source(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         );
     }
     let name = p.rsplit('/').next().unwrap_or("source").to_string();
-    let sp = crate::store::add_path(ev, &p, &name, Some(f), pos)?;
+    let sp = add_path_traced(ev, &p, &name, Some(f), true, None, pos)?;
     let mut ctx = Context::default();
     ctx.insert(Rc::from(sp.as_str()));
     Ok(Value::string_ctx(sp, ctx))

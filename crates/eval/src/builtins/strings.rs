@@ -347,8 +347,9 @@ fn bracket(chars: &[char], mut i: usize, out: &mut String) -> Option<usize> {
 
 fn match_(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let re = ev.force_str(&a[0], pos)?;
-    let s = ev.expect_string(&a[1], pos)?;
+    // Nix 2.8 compiles the expression before it looks at the string.
     let r = compile_regex(&re, pos, true)?;
+    let s = ev.expect_string(&a[1], pos)?;
     match r.captures(&s.s) {
         None => Ok(Value::Null),
         Some(c) => Ok(Value::list(
@@ -364,8 +365,9 @@ fn match_(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 
 fn split(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let re = ev.force_str(&a[0], pos)?;
-    let s = ev.expect_string(&a[1], pos)?;
+    // Nix 2.8 compiles the expression before it looks at the string.
     let r = compile_regex(&re, pos, false)?;
+    let s = ev.expect_string(&a[1], pos)?;
     let text = &s.s;
     let mut out = Vec::new();
     let mut last = 0;

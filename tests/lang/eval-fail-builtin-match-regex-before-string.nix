@@ -1,0 +1,1 @@
+builtins.match "(" (throw "string forced first")

@@ -1,0 +1,1 @@
+builtins.split "(" (throw "string forced first")

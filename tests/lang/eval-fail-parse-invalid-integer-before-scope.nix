@@ -1,0 +1,1 @@
+undefinedVariable * 9223372036854775808

@@ -1,0 +1,1 @@
+builtins.path { path = ./.; filter = p: t: 1; }

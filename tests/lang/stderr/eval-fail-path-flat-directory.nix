@@ -1,0 +1,1 @@
+builtins.path { path = ./.; recursive = false; }

@@ -1,0 +1,1 @@
+builtins.storePath ./nonexistent-dir/file
