@@ -1,0 +1,1 @@
+builtins.trace { a.b.c = 1; } 1
