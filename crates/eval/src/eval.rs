@@ -295,7 +295,7 @@ impl Eval {
             Expr::Const(v) => v.clone(),
             Expr::Var {
                 depth, slot, defs, ..
-            } => self.var_value(env, *depth, *slot, *defs),
+            } => self.var_value(e, env, *depth, *slot, *defs),
             // A function is made at once (it cannot fail; only an unforced print shows
             // `<LAMBDA>` where Nix has `<CODE>`, see `EvalOptions::eager_args`).
             Expr::Lambda(l) if self.opts.eager_args => closure(l, env),
@@ -607,10 +607,13 @@ impl Eval {
         }
     }
 
-    /// The value of a variable, not evaluated: a binding of a lazily filled slot not
-    /// used yet gets a thunk, kept in the slot so that every use shares it.
+    /// The value of variable `var`, not evaluated: a binding of a lazily filled slot
+    /// not used yet gets a thunk, kept in the slot so that every use shares it; a slot
+    /// of a frame still being filled (a `rec` set's, while a set literal inside it is
+    /// made at once) gets a thunk of the variable.
     fn var_value(
         &self,
+        var: E,
         env: &Rc<Env>,
         depth: u32,
         slot: u32,
@@ -627,7 +630,7 @@ impl Eval {
             return v.clone();
         }
         let Some(def) = defs.and_then(|d| d.get(slot)) else {
-            return Value::Null;
+            return Thunk::expr(var, env.clone());
         };
         let t = if self
             .busy
