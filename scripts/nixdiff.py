@@ -275,6 +275,10 @@ def generate(rng):
         cases.append(("unary!", "!(" + v + ")", ["--strict"]))
         cases.append(("select", "(" + v + ").a", ["--strict"]))
         cases.append(("select", "(" + v + ").a or 1", ["--strict"]))
+        # A found attribute whose value fails, or a path that fails after one was found:
+        # Nix 2.8 adds a trace frame (the `--show-trace` hint) in both cases.
+        cases.append(("select-found", "{ a = " + v + "; }.a", ["--strict"]))
+        cases.append(("select-found", "{ a = { b = " + v + "; }; }.a.b.c", ["--strict"]))
         cases.append(("hasattr", "(" + v + ") ? a", ["--strict"]))
         cases.append(("interp", '"${' + v + '}"', ["--strict"]))
         cases.append(("call", "(" + v + ") 1", ["--strict"]))
