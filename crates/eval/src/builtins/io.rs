@@ -441,8 +441,8 @@ fn placeholder(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 }
 
 fn hash_file(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let algo = super::strings::HashAlgo::parse(&ev.force_str(&a[0], pos)?)?;
+    let algo = super::strings::hash_algo(&ev.force_str(&a[0], pos)?)?;
     let p = realise_path(ev, &a[1], pos)?;
     let bytes = ev.io.read_file(&p).map_err(io_err)?;
-    Ok(Value::string(algo.hex_digest(&bytes)))
+    Ok(Value::string(algo.digest(&bytes).to_base16()))
 }

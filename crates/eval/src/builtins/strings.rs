@@ -9,6 +9,7 @@ use crate::prim;
 use crate::source::Pos;
 use crate::symbol::Sym;
 use crate::value::{Attr, Attrs, Context, NixString, PrimOp, Value};
+use nest_nixcompat::HashAlgo;
 use std::cmp::Ordering;
 use std::rc::Rc;
 
@@ -544,52 +545,23 @@ fn split_version(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     ))
 }
 
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// A hash algorithm name as `builtins.hashString` and `hashFile` take it.
-#[derive(Clone, Copy)]
-pub enum HashAlgo {
-    Md5,
-    Sha1,
-    Sha256,
-    Sha512,
-}
-
-impl HashAlgo {
-    /// Nix 2.8 checks the name before it looks at the data, and an unknown name is a
-    /// usage error there (no position, the `--help` hint).
-    pub fn parse(name: &str) -> EResult<HashAlgo> {
-        match name {
-            "md5" => Ok(HashAlgo::Md5),
-            "sha1" => Ok(HashAlgo::Sha1),
-            "sha256" => Ok(HashAlgo::Sha256),
-            "sha512" => Ok(HashAlgo::Sha512),
-            other => Err(EvalError::new(
-                ErrorKind::Usage,
-                format!("unknown hash algorithm '{other}'"),
-                Pos::NONE,
-            )),
-        }
-    }
-
-    /// The digest of `data`, in lower-case hexadecimal.
-    pub fn hex_digest(self, data: &[u8]) -> String {
-        use sha2::Digest;
-        match self {
-            HashAlgo::Md5 => hex(&md5::Md5::digest(data)),
-            HashAlgo::Sha1 => hex(&sha1::Sha1::digest(data)),
-            HashAlgo::Sha256 => hex(&sha2::Sha256::digest(data)),
-            HashAlgo::Sha512 => hex(&sha2::Sha512::digest(data)),
-        }
-    }
+/// The algorithm named as `builtins.hashString` and `hashFile` take it. Nix 2.8 checks
+/// the name before it looks at the data, and an unknown name is a usage error there (no
+/// position, the `--help` hint).
+pub fn hash_algo(name: &str) -> EResult<HashAlgo> {
+    HashAlgo::parse(name).map_err(|_| {
+        EvalError::new(
+            ErrorKind::Usage,
+            format!("unknown hash algorithm '{name}'"),
+            Pos::NONE,
+        )
+    })
 }
 
 fn hash_string(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let algo = HashAlgo::parse(&ev.force_str(&a[0], pos)?)?;
+    let algo = hash_algo(&ev.force_str(&a[0], pos)?)?;
     let s = ev.expect_string(&a[1], pos)?;
-    Ok(Value::string(algo.hex_digest(s.as_str().as_bytes())))
+    Ok(Value::string(algo.digest(s.as_str()).to_base16()))
 }
 
 fn get_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
