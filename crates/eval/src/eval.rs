@@ -320,21 +320,6 @@ impl Eval {
         }
     }
 
-    /// Like `thunk`, for the bindings of a frame under construction: a variable of that
-    /// same frame may not be filled in yet, so it gets a real thunk.
-    #[inline]
-    fn thunk_in_frame(&self, e: E, env: &Rc<Env>) -> Value {
-        match e {
-            // Like Nix: a variable of this frame that is already filled is shared, one
-            // that is not yet filled gets a thunk.
-            Expr::Var { depth: 0, slot, .. } => match lookup_ref(env, 0, *slot) {
-                Some(v) => v.clone(),
-                None => Thunk::expr(e, env.clone()),
-            },
-            _ => self.thunk(e, env),
-        }
-    }
-
     /// Evaluates to weak head normal form.
     #[inline]
     pub fn force(&mut self, v: &Value) -> EResult<Value> {
@@ -987,10 +972,11 @@ impl Eval {
             // With `__overrides`, every slot must be a thunk so it can be replaced.
             let overridable = a.statics.iter().any(|s| s.name.as_str() == "__overrides");
             for (i, s) in a.statics.iter().enumerate() {
+                // A variable of this frame not filled yet gets a thunk (`var_value`).
                 let v = if overridable {
                     Thunk::expr(s.value, new.clone())
                 } else {
-                    self.thunk_in_frame(s.value, &new)
+                    self.thunk(s.value, &new)
                 };
                 new.set(i, v.clone());
                 entries.push(Attr {
@@ -1967,7 +1953,8 @@ fn same_value(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// The slot's value; `None` only for an unfilled slot (a lowering bug, not user input).
+/// The slot's value; `None` for a slot not filled yet (a `rec` frame being made, a
+/// `let` binding or default argument not used yet).
 #[inline]
 pub fn lookup_ref(env: &Rc<Env>, depth: u32, slot: u32) -> Option<&Value> {
     frame_at(env, depth)?
