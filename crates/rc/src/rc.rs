@@ -166,11 +166,13 @@ impl<T> Clone for Rc<T> {
     /// overflow.
     #[inline]
     fn clone(&self) -> Rc<T> {
-        let count = self.inner().count.get();
-        if count == usize::MAX {
+        // Wrapping, then testing for 0, is one instruction less than testing for the
+        // largest count first; the wrapped count is never used, the process aborts.
+        let count = self.inner().count.get().wrapping_add(1);
+        self.inner().count.set(count);
+        if count == 0 {
             crate::count_overflow();
         }
-        self.inner().count.set(count + 1);
         Rc {
             ptr: self.ptr,
             _owns: PhantomData,

@@ -319,11 +319,13 @@ impl<H, T> Clone for RcSlice<H, T> {
     /// pass `u32::MAX`.
     #[inline]
     fn clone(&self) -> Self {
-        let count = self.head().count.get();
-        if count == u32::MAX {
+        // Wrapping, then testing for 0, is one instruction less than testing for the
+        // largest count first; the wrapped count is never used, the process aborts.
+        let count = self.head().count.get().wrapping_add(1);
+        self.head().count.set(count);
+        if count == 0 {
             crate::count_overflow();
         }
-        self.head().count.set(count + 1);
         RcSlice {
             ptr: self.ptr,
             _owns: PhantomData,
