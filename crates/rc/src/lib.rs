@@ -16,8 +16,19 @@
 //! `Rc`: the count is changed inline and the last reference's drop and deallocation are in
 //! a separate function that is never inlined.
 //!
-//! Neither type is `Send` or `Sync`. Overflowing a count aborts the process, as std does
-//! (it can only happen when references are leaked with `mem::forget`). Dropping a long
+//! Neither type is `Send` or `Sync`:
+//!
+//! ```compile_fail
+//! fn send<T: Send>(_: T) {}
+//! send(nest_rc::Rc::new(1));
+//! ```
+//! ```compile_fail
+//! fn sync<T: Sync>(_: T) {}
+//! sync(nest_rc::RcSlice::new((), 1, |_| 1));
+//! ```
+//!
+//! Overflowing a count aborts the process, as std does (it can only happen when
+//! references are leaked with `mem::forget`). Dropping a long
 //! chain of pointers (a frame whose header holds its parent frame, and so on) recurses
 //! once per link, as with std's `Rc`, so a chain of some hundred thousand links can
 //! overflow the stack; the evaluator bounds the depth of what it builds.

@@ -26,6 +26,19 @@ pub(crate) struct RcBox<T> {
 /// a method of `T` reached through [`Deref`].
 ///
 /// Like std's, a cycle of `Rc`s is never freed.
+///
+/// ```
+/// use nest_rc::Rc;
+///
+/// let mut a = Rc::new(vec![1, 2]);
+/// let b = Rc::clone(&a);
+/// assert_eq!(Rc::strong_count(&a), 2);
+/// Rc::make_mut(&mut a).push(3); // shared: `a` gets its own copy
+/// assert_eq!(*a, [1, 2, 3]);
+/// assert_eq!(*b, [1, 2]);
+/// assert_eq!(Rc::try_unwrap(b), Ok(vec![1, 2]));
+/// assert_eq!(size_of::<Option<Rc<u64>>>(), 8);
+/// ```
 pub struct Rc<T> {
     ptr: NonNull<RcBox<T>>,
     // Tells drop check that dropping an `Rc<T>` may drop a `T`.
@@ -38,8 +51,10 @@ pub struct Rc<T> {
 impl<T> Unpin for Rc<T> {}
 
 // As std's: a panic that leaves `T` half-updated is visible through a clone only if `T`
-// itself lets shared references see it, which `RefUnwindSafe` rules out.
+// itself lets shared references see it, which `RefUnwindSafe` rules out. The count's
+// `Cell` would otherwise deny both; a count left by a panic is still right.
 impl<T: RefUnwindSafe> UnwindSafe for Rc<T> {}
+impl<T: RefUnwindSafe> RefUnwindSafe for Rc<T> {}
 
 impl<T> Rc<T> {
     /// Puts `value` in a new allocation with a count of 1.

@@ -31,6 +31,23 @@ pub(crate) struct Head<H> {
 ///
 /// Items are shared and immutable unless they have interior mutability (`OnceCell`,
 /// `Cell`): [`get_mut`](RcSlice::get_mut) gives mutable access only to a unique pointer.
+///
+/// ```
+/// use nest_rc::RcSlice;
+/// use std::cell::OnceCell;
+///
+/// /// A frame of variables: its parent frame, then slots filled once.
+/// #[derive(Clone)]
+/// struct Env(RcSlice<Option<Env>, OnceCell<i64>>);
+///
+/// let outer = Env(RcSlice::new(None, 1, |_| OnceCell::from(7)));
+/// let inner = Env(RcSlice::new(Some(outer.clone()), 2, |_| OnceCell::new()));
+/// inner.0.items()[0].set(1).unwrap();
+/// let parent = inner.0.header().as_ref().unwrap();
+/// assert_eq!(parent.0.items()[0].get(), Some(&7));
+/// assert_eq!(outer.0.strong_count(), 2);
+/// assert_eq!(size_of::<Option<Env>>(), 8);
+/// ```
 pub struct RcSlice<H, T> {
     ptr: NonNull<Head<H>>,
     // Tells drop check that dropping an `RcSlice` may drop an `H` and `T`s.
@@ -44,6 +61,7 @@ impl<H, T> Unpin for RcSlice<H, T> {}
 
 // As for `Rc`: shared references are all an `RcSlice` hands out without `&mut`.
 impl<H: RefUnwindSafe, T: RefUnwindSafe> UnwindSafe for RcSlice<H, T> {}
+impl<H: RefUnwindSafe, T: RefUnwindSafe> RefUnwindSafe for RcSlice<H, T> {}
 
 // The pointer is thin for every `H` and `T`; these check a few, the tests more.
 const _: () = assert!(size_of::<RcSlice<u8, u8>>() == 8);

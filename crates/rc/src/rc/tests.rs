@@ -62,6 +62,14 @@ fn allocation_is_one_count_and_the_value() {
 }
 
 #[test]
+fn unwind_safe_as_std_rc_is() {
+    fn unwind_safe<T: std::panic::UnwindSafe + std::panic::RefUnwindSafe>() {}
+    unwind_safe::<Rc<u8>>();
+    unwind_safe::<std::rc::Rc<u8>>();
+    unwind_safe::<crate::RcSlice<u8, String>>();
+}
+
+#[test]
 fn clone_and_drop_change_the_count() {
     let a = Rc::new(5);
     assert_eq!(Rc::strong_count(&a), 1);
