@@ -26,8 +26,8 @@ pub(crate) struct Head<H> {
 ///
 /// The header may itself hold an `RcSlice` of the same type (a frame and its parent
 /// frame); dropping the last reference to the head of such a chain drops the chain
-/// recursively, one stack frame set per link, so a chain of hundreds of thousands of
-/// links can overflow the stack.
+/// recursively, a few stack frames per link, so a chain of hundreds of thousands of
+/// links can overflow the stack (as with std's `Rc`).
 ///
 /// Items are shared and immutable unless they have interior mutability (`OnceCell`,
 /// `Cell`): [`get_mut`](RcSlice::get_mut) gives mutable access only to a unique pointer.
@@ -98,12 +98,13 @@ impl<H, T> Drop for Cleanup<H, T> {
             RcSlice::<H, T>::items_ptr(self.ptr).as_ptr(),
             self.items,
         );
-        // Drops the items even if the header's drop panics (they are declared later, so
-        // they are dropped earlier on the way out: header, items, then the block).
+        // Drops the items even if the header's drop panics: locals are dropped in reverse
+        // order, also when unwinding, so the order is header, items, then the block.
         struct DropItems<T>(*mut [T]);
         impl<T> Drop for DropItems<T> {
             fn drop(&mut self) {
-                // SAFETY: the `items` first items are initialized and dropped only here.
+                // SAFETY: these are the first `items` items, initialized and dropped only
+                // here.
                 unsafe { ptr::drop_in_place(self.0) }
             }
         }
