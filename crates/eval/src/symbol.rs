@@ -37,14 +37,18 @@ type Chunk = Box<[OnceLock<SymData>]>;
 static TABLE: [OnceLock<Chunk>; CHUNKS] = [const { OnceLock::new() }; CHUNKS];
 
 /// The names already interned and the number of ids handed out; only `Sym::new` uses it.
+/// Hashed with foldhash rather than SipHash: names made at run time (`removeAttrs`,
+/// `listToAttrs`, `${…}` attribute names) are interned on every use, and SipHash was
+/// two thirds of that cost; a hash-flooding defence buys nothing in an evaluator whose
+/// input can loop forever anyway.
 struct Index {
-    ids: HashMap<&'static str, Sym>,
+    ids: HashMap<&'static str, Sym, foldhash::fast::FixedState>,
     len: u64,
 }
 
 static INDEX: LazyLock<Mutex<Index>> = LazyLock::new(|| {
     Mutex::new(Index {
-        ids: HashMap::new(),
+        ids: HashMap::with_hasher(foldhash::fast::FixedState::default()),
         len: 0,
     })
 });
