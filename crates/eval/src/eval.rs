@@ -355,20 +355,11 @@ impl Eval {
         }
         let r = match &pending {
             ThunkState::Expr(e, env) => self.eval(e, env),
-            ThunkState::Apply(f, x) => match self.force(f) {
-                Ok(f) => self.call(&f, x.clone(), Pos::NONE),
-                Err(e) => Err(e),
+            ThunkState::Elem(m, i) => match m.call(*i as usize) {
+                Some(c) => self.delayed_call(&c),
+                None => err("internal error: element of a delayed call", Pos::NONE),
             },
-            ThunkState::MapAttr(m, i) => match m.set.entries.get(*i as usize) {
-                Some(a) => match self.force(&m.f) {
-                    Ok(f) => match self.call(&f, Value::sym_string(a.name), Pos::NONE) {
-                        Ok(g) => self.call(&g, a.value.clone(), Pos::NONE),
-                        Err(e) => Err(e),
-                    },
-                    Err(e) => Err(e),
-                },
-                None => err("internal error: mapAttrs entry", Pos::NONE),
-            },
+            ThunkState::Call(c) => self.delayed_call(c),
             ThunkState::Native(f) => {
                 let f = f.clone();
                 f(self)
@@ -386,6 +377,16 @@ impl Eval {
                 t.set_state(pending);
                 Err(e)
             }
+        }
+    }
+
+    /// `f x` or `f x y` of a delayed call, as Nix calls them: without a position.
+    fn delayed_call(&mut self, c: &Call) -> EResult<Value> {
+        let f = self.force(&c.f)?;
+        let g = self.call(&f, c.x.clone(), Pos::NONE)?;
+        match &c.y {
+            Some(y) => self.call(&g, y.clone(), Pos::NONE),
+            None => Ok(g),
         }
     }
 

@@ -449,22 +449,80 @@ pub type NativeFn = Rc<dyn Fn(&mut crate::eval::Eval) -> crate::error::EResult<V
 /// What a thunk computes when forced (the constructor's view; see `ThunkState`).
 pub enum Pending {
     Expr(&'static Expr, Rc<Env>),
-    /// `f x`, delayed (e.g. the elements of `map f xs`).
-    Apply(Value, Value),
-    /// `f name value` for entry `i` of `mapAttrs f set`: one thunk per entry, where
-    /// `Apply(Apply(f, name), value)` needs two and a string.
-    MapAttr(Rc<MapAttrs>, u32),
+    /// Element `i` of a `map`, `genList` or `mapAttrs` result: one small thunk per
+    /// element pointing at what all elements share, instead of a pair of values each.
+    Elem(Rc<Elems>, u32),
+    /// A delayed call of `f` with one or two arguments, boxed: rare (`zipAttrsWith`,
+    /// elements past index 2^32), and keeping it out of the state keeps every thunk small.
+    Call(Rc<Call>),
     /// A computation in Rust, kept as `Rc<dyn Fn>` so that it can be retried after a
     /// caught error (a thunk whose evaluation failed is reset, like Nix does).
     Native(NativeFn),
 }
 
-/// A thunk's state: 32 bytes (an environment pointer is two words, as is a delayed
-/// application's pair of values).
+/// What the elements of one `map`, `genList` or `mapAttrs` result share.
+pub enum Elems {
+    /// `f xs[i]`; the input list is shared, not copied.
+    Map { f: Value, xs: Rc<Vec<Value>> },
+    /// `f i`.
+    Gen { f: Value },
+    /// `f name value` for entry `i` of the set.
+    Attrs { f: Value, set: Rc<Attrs> },
+}
+
+/// `f x` or `f x y`, delayed.
+pub struct Call {
+    pub f: Value,
+    pub x: Value,
+    pub y: Option<Value>,
+}
+
+impl Elems {
+    /// The function every element applies.
+    pub fn f(&self) -> &Value {
+        match self {
+            Elems::Map { f, .. } | Elems::Gen { f } | Elems::Attrs { f, .. } => f,
+        }
+    }
+    /// Element `i` as the call it stands for (`None` past the end, which the builtins
+    /// that make elements never ask for).
+    pub fn call(&self, i: usize) -> Option<Call> {
+        let f = self.f().clone();
+        match self {
+            Elems::Map { xs, .. } => xs.get(i).map(|x| Call {
+                f,
+                x: x.clone(),
+                y: None,
+            }),
+            Elems::Gen { .. } => i64::try_from(i).ok().map(|i| Call {
+                f,
+                x: Value::Int(i),
+                y: None,
+            }),
+            Elems::Attrs { set, .. } => set.entries.get(i).map(|a| Call {
+                f,
+                x: Value::sym_string(a.name),
+                y: Some(a.value.clone()),
+            }),
+        }
+    }
+    /// Element `i`'s thunk (a boxed call for indexes a `u32` cannot hold).
+    pub fn elem(self: &Rc<Self>, i: usize) -> Value {
+        match u32::try_from(i) {
+            Ok(n) => Thunk::new(Pending::Elem(self.clone(), n)),
+            Err(_) => match self.call(i) {
+                Some(c) => Thunk::new(Pending::Call(Rc::new(c))),
+                None => Value::Null,
+            },
+        }
+    }
+}
+
+/// A thunk's state: 32 bytes (an environment pointer is two words).
 pub enum ThunkState {
     Expr(&'static Expr, Rc<Env>),
-    Apply(Value, Value),
-    MapAttr(Rc<MapAttrs>, u32),
+    Elem(Rc<Elems>, u32),
+    Call(Rc<Call>),
     Native(NativeFn),
     /// Being evaluated (forcing it again is an infinite recursion).
     Blackhole,
@@ -479,19 +537,13 @@ pub struct Thunk {
     state: Cell<ThunkState>,
 }
 
-/// What the entries of one `mapAttrs f set` share.
-pub struct MapAttrs {
-    pub f: Value,
-    pub set: Rc<Attrs>,
-}
-
 impl Thunk {
     #[allow(clippy::new_ret_no_self)] // a thunk only exists inside a `Value`
     pub fn new(p: Pending) -> Value {
         let st = match p {
             Pending::Expr(e, env) => ThunkState::Expr(e, env),
-            Pending::Apply(f, x) => ThunkState::Apply(f, x),
-            Pending::MapAttr(m, i) => ThunkState::MapAttr(m, i),
+            Pending::Elem(m, i) => ThunkState::Elem(m, i),
+            Pending::Call(c) => ThunkState::Call(c),
             Pending::Native(f) => ThunkState::Native(f),
         };
         Value::Thunk(Rc::new(Thunk {

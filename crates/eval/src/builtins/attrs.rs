@@ -6,7 +6,7 @@ use crate::eval::Eval;
 use crate::prim;
 use crate::source::Pos;
 use crate::symbol::Sym;
-use crate::value::{Attr, Attrs, MapAttrs, Pending, PrimOp, Thunk, Value};
+use crate::value::{Attr, Attrs, Call, Elems, Pending, PrimOp, Thunk, Value};
 use std::rc::Rc;
 
 pub static OPS: &[PrimOp] = &[
@@ -109,7 +109,7 @@ fn list_to_attrs(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 
 fn map_attrs(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let s = ev.expect_attrs(&a[1], pos)?;
-    let m = Rc::new(MapAttrs {
+    let m = Rc::new(Elems::Attrs {
         f: a[0].clone(),
         set: s.clone(),
     });
@@ -120,7 +120,7 @@ fn map_attrs(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         .map(|(i, e)| {
             Attr {
                 name: e.name,
-                value: Thunk::new(Pending::MapAttr(m.clone(), i as u32)),
+                value: m.elem(i),
                 // Nix 2.8 gives the new attributes no position.
                 pos: Pos::NONE,
             }
@@ -192,10 +192,14 @@ fn zip_attrs_with(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let entries = acc
         .into_iter()
         .map(|(name, vals)| {
-            let partial = Thunk::new(Pending::Apply(f.clone(), Value::sym_string(name)));
+            let call = Call {
+                f: f.clone(),
+                x: Value::sym_string(name),
+                y: Some(Value::list(vals)),
+            };
             Attr {
                 name,
-                value: Thunk::new(Pending::Apply(partial, Value::list(vals))),
+                value: Thunk::new(Pending::Call(Rc::new(call))),
                 pos: Pos::NONE,
             }
         })

@@ -171,8 +171,8 @@ pub fn determine_pos(v: &Value, pos: Pos) -> Pos {
         Value::Thunk(t) => {
             let next = t.peek(|s| match s {
                 ThunkState::Done(x) => Some(x.clone()),
-                ThunkState::Apply(f, _) => Some(f.clone()),
-                ThunkState::MapAttr(m, _) => Some(m.f.clone()),
+                ThunkState::Elem(m, _) => Some(m.f().clone()),
+                ThunkState::Call(c) => Some(c.f.clone()),
                 _ => None,
             });
             match next {
@@ -191,7 +191,7 @@ fn not_json(v: &Value, pos: Pos) -> Box<EvalError> {
     let what = match v {
         Value::Thunk(t) => t
             .peek(|s| match s {
-                ThunkState::Apply(..) | ThunkState::MapAttr(..) => "a function application",
+                ThunkState::Elem(..) | ThunkState::Call(..) => "a function application",
                 ThunkState::Blackhole => "a black hole",
                 _ => "a thunk",
             })

@@ -7,7 +7,8 @@ use crate::eval::{Call1, Eval};
 use crate::prim;
 use crate::source::Pos;
 use crate::symbol::Sym;
-use crate::value::{Attr, Attrs, Pending, PrimOp, Thunk, Value};
+use crate::value::{Attr, Attrs, Elems, PrimOp, Value};
+use std::rc::Rc;
 
 pub static OPS: &[PrimOp] = &[
     prim!("map", 2, map),
@@ -33,12 +34,12 @@ pub static OPS: &[PrimOp] = &[
 
 fn map(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let l = ev.expect_list(&a[1], pos)?;
-    let f = a[0].clone();
-    Ok(Value::list(
-        l.iter()
-            .map(|x| Thunk::new(Pending::Apply(f.clone(), x.clone())))
-            .collect(),
-    ))
+    let n = l.len();
+    let m = Rc::new(Elems::Map {
+        f: a[0].clone(),
+        xs: l,
+    });
+    Ok(Value::list((0..n).map(|i| m.elem(i)).collect()))
 }
 
 fn filter(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
@@ -146,12 +147,10 @@ fn gen_list(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     if n < 0 {
         return err(format!("cannot create list of size {n}"), pos);
     }
-    let f = a[0].clone();
-    Ok(Value::list(
-        (0..n)
-            .map(|i| Thunk::new(Pending::Apply(f.clone(), Value::Int(i))))
-            .collect(),
-    ))
+    let m = Rc::new(Elems::Gen { f: a[0].clone() });
+    // `n` is not negative here; a length past `usize` could not be allocated anyway.
+    let n = usize::try_from(n).unwrap_or(usize::MAX);
+    Ok(Value::list((0..n).map(|i| m.elem(i)).collect()))
 }
 
 fn sort(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
