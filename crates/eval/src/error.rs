@@ -67,7 +67,7 @@ impl EvalError {
         // Nix 2.8 prints nothing at all for an empty message (`throw ""`).
         let mut out = String::new();
         if !self.msg.is_empty() {
-            out = format!("error: {}", self.msg.replace('\n', "\n       "));
+            out = format!("error: {}", self.msg.trim_end().replace('\n', "\n       "));
             out.push_str(&render_pos_block(self.pos));
         }
         if let Some(s) = &self.suffix {
@@ -84,8 +84,69 @@ impl EvalError {
         } else if !show_trace && !self.trace.is_empty() {
             out.push_str("\n(use '--show-trace' to show detailed location information)");
         }
+        // Nix 2.8 prints no whitespace at the end of a line (of a message, a frame or a
+        // source excerpt), and an empty message line without its indentation.
+        const END_WS: [char; 3] = [' ', '\t', '\r'];
+        if out.lines().any(|l| l.ends_with(END_WS)) {
+            let lines: Vec<&str> = out.lines().map(|l| l.trim_end_matches(END_WS)).collect();
+            out = lines.join("\n");
+        }
+        if out.contains(['\t', '\r', '\x1b']) {
+            out = terminal_filter(&out);
+        }
         out
     }
+}
+
+/// What Nix's logger does to every message before writing it: escape sequences are
+/// dropped, carriage returns too, and a tab becomes spaces up to the next multiple of 8
+/// of the characters written so far (counted from the start of the message, not of
+/// the line).
+fn terminal_filter(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut w = 0usize;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            0x1b => {
+                i += 1;
+                if b.get(i) == Some(&b'[') {
+                    i += 1;
+                    while matches!(b.get(i), Some(0x30..=0x3f)) {
+                        i += 1;
+                    }
+                    while matches!(b.get(i), Some(0x20..=0x2f)) {
+                        i += 1;
+                    }
+                    if matches!(b.get(i), Some(0x40..=0x7e)) {
+                        i += 1;
+                    }
+                } else if matches!(b.get(i), Some(0x40..=0x5f)) {
+                    i += 1;
+                }
+            }
+            b'\t' => {
+                i += 1;
+                out.push(b' ');
+                w += 1;
+                while w % 8 != 0 {
+                    out.push(b' ');
+                    w += 1;
+                }
+            }
+            b'\r' => i += 1,
+            c => {
+                out.push(c);
+                // a UTF-8 sequence counts once
+                if c & 0xc0 != 0x80 {
+                    w += 1;
+                }
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 pub fn err<T>(msg: impl Into<String>, pos: Pos) -> EResult<T> {

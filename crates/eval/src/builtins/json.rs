@@ -488,48 +488,47 @@ pub fn value_to_xml(
 
 fn from_toml(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let s = ev.force_str(&a[0], pos)?;
-    let table: toml::Table = match s.parse() {
-        Ok(t) => t,
-        Err(e) => {
-            let msg = e.to_string();
-            return err(
-                format!("while parsing a TOML string: {}", msg.trim_end()),
-                pos,
-            );
-        }
-    };
-    toml_to_value(&toml::Value::Table(table), pos)
+    match super::toml::parse(&s) {
+        Ok(table) => toml_table_to_value(&table, pos),
+        Err(msg) => err(format!("while parsing a TOML string: {msg}"), pos),
+    }
 }
 
-fn toml_to_value(t: &toml::Value, pos: Pos) -> EResult<Value> {
+fn toml_table_to_value(
+    t: &std::collections::HashMap<String, super::toml::Node>,
+    pos: Pos,
+) -> EResult<Value> {
+    let mut out = Vec::with_capacity(t.len());
+    for (k, v) in t {
+        out.push(Attr {
+            name: Sym::new(k),
+            value: toml_to_value(&v.val, pos)?,
+            pos: Pos::NONE,
+        });
+    }
+    Ok(Value::attrs(Attrs::from_unsorted(out)))
+}
+
+fn toml_to_value(t: &super::toml::TVal, pos: Pos) -> EResult<Value> {
+    use super::toml::TVal;
     Ok(match t {
-        toml::Value::String(s) => Value::string(s.as_str()),
-        toml::Value::Integer(i) => Value::Int(*i),
-        toml::Value::Float(f) => Value::Float(*f),
-        toml::Value::Boolean(b) => Value::Bool(*b),
-        toml::Value::Datetime(_) => {
+        TVal::Str(s) => Value::string(s.as_str()),
+        TVal::Int(i) => Value::Int(*i),
+        TVal::Float(f) => Value::Float(*f),
+        TVal::Bool(b) => Value::Bool(*b),
+        TVal::Date(_) => {
             return err(
                 "while parsing a TOML string: Dates and times are not supported",
                 pos,
             )
         }
-        toml::Value::Array(a) => {
+        TVal::Array(a) => {
             let mut out = Vec::with_capacity(a.len());
             for x in a {
-                out.push(toml_to_value(x, pos)?);
+                out.push(toml_to_value(&x.val, pos)?);
             }
             Value::list(out)
         }
-        toml::Value::Table(t) => {
-            let mut out = Vec::with_capacity(t.len());
-            for (k, v) in t {
-                out.push(Attr {
-                    name: Sym::new(k),
-                    value: toml_to_value(v, pos)?,
-                    pos: Pos::NONE,
-                });
-            }
-            Value::attrs(Attrs::from_unsorted(out))
-        }
+        TVal::Table(t) => toml_table_to_value(t, pos)?,
     })
 }

@@ -20,6 +20,7 @@ pub mod json_parse;
 pub mod lists;
 pub mod math;
 pub mod strings;
+pub mod toml;
 pub mod types;
 
 /// A builtin: receives exactly `arity` arguments, unforced, and the call position.

@@ -1,0 +1,1 @@
+builtins.fromTOML "a = [\n  1,\n  2\n  3\n]"

@@ -1,0 +1,1 @@
+builtins.fromTOML "a = \"\"\"\nx\"\"\"\"\"\nb = '''y'''''\nc = \"\"\"p \\\n    q\"\"\""
