@@ -1,0 +1,1 @@
+throw "a\tb\n\tc\rd é\tz"
