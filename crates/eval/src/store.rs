@@ -116,10 +116,7 @@ pub fn add_path(
 ) -> EResult<String> {
     let dir = store_dir(ev, pos)?;
     if ev.io.file_type(path).is_none() {
-        return Err(eerr(
-            format!("getting status of '{path}': No such file or directory"),
-            pos,
-        ));
+        return Err(eerr(crate::builtins::io::stat_failure(ev, path), pos));
     }
     let adapter_err = |e: AdapterError| match e {
         AdapterError::Eval(e) => e,

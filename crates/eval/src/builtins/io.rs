@@ -54,15 +54,19 @@ pub fn coerce_to_path(ev: &mut Eval, v: &Value, pos: Pos) -> EResult<(String, Co
     Ok((canon_path(&s), ctx))
 }
 
+/// The message of a failed `stat` of `p`, with the system's reason (`Not a directory`
+/// when a component is a file).
+pub(crate) fn stat_failure(ev: &Eval, p: &str) -> String {
+    match ev.io.lstat(p) {
+        Err(e) => e.to_string(),
+        Ok(_) => format!("getting status of '{p}': No such file or directory"),
+    }
+}
+
 fn read_source(ev: &mut Eval, path: &str) -> EResult<(String, String)> {
     let mut p = path.to_string();
     match ev.io.file_type_follow(&p) {
-        None => {
-            return err(
-                format!("getting status of '{p}': No such file or directory"),
-                Pos::NONE,
-            );
-        }
+        None => return err(stat_failure(ev, &p), Pos::NONE),
         Some(FileType::Directory) => p = format!("{}/default.nix", p.trim_end_matches('/')),
         _ => {}
     }
@@ -265,10 +269,7 @@ fn store_path(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             prefix.push('/');
             prefix.push_str(c);
             if ev.io.file_type(&prefix).is_none() {
-                return err(
-                    format!("getting status of '{prefix}': No such file or directory"),
-                    Pos::NONE,
-                );
+                return err(stat_failure(ev, &prefix), Pos::NONE);
             }
         }
         return err(format!("path '{p}' is not in the Nix store"), pos);
@@ -349,10 +350,7 @@ fn add_path_checked(
 ) -> EResult<String> {
     use nest_nixcompat::FileIngestionMethod;
     if ev.io.file_type(p).is_none() {
-        return err(
-            format!("getting status of '{p}': No such file or directory"),
-            Pos::NONE,
-        );
+        return err(stat_failure(ev, p), Pos::NONE);
     }
     // Only the filter's errors have the call's position.
     let store_pos = if filter.is_some() { pos } else { Pos::NONE };

@@ -1,0 +1,1 @@
+import (./data/hello.txt + "/x")
