@@ -16,20 +16,20 @@ use std::rc::Rc;
 /// the next when nothing (a closure, a thunk) kept them, which saves two allocations
 /// per call of a `foldl'` or `sort` loop.
 pub struct Call2 {
-    env: Rc<Env>,
+    env: Env,
     body: E,
-    frames: Option<Rc<Env>>,
+    frames: Option<Env>,
 }
 
 impl Call2 {
     pub fn call(&mut self, ev: &mut Eval, a: Value, b: Value) -> EResult<Value> {
         ev.check_stack()?;
         let frame = match self.frames.take() {
-            Some(mut inner) => match Rc::get_mut(&mut inner) {
-                Some(e2) => {
-                    match e2.parent.as_mut().and_then(Rc::get_mut) {
-                        Some(e1) => e1.reset(0, a),
-                        None => e2.parent = Some(Env::one(Some(self.env.clone()), a)),
+            Some(mut inner) => match inner.get_mut() {
+                Some(mut e2) => {
+                    match e2.parent.as_mut().and_then(Env::get_mut) {
+                        Some(mut e1) => e1.reset(0, a),
+                        None => *e2.parent = Some(Env::one(Some(self.env.clone()), a)),
                     }
                     e2.reset(0, b);
                     inner
@@ -49,8 +49,8 @@ impl Call2 {
 /// for the next when nothing kept it.
 pub struct Call1 {
     f: Value,
-    plain: Option<(Rc<Env>, E)>,
-    frame: Option<Rc<Env>>,
+    plain: Option<(Env, E)>,
+    frame: Option<Env>,
 }
 
 impl Call1 {
@@ -72,8 +72,8 @@ impl Call1 {
         };
         ev.check_stack()?;
         let frame = match self.frame.take() {
-            Some(mut fr) => match Rc::get_mut(&mut fr) {
-                Some(e) => {
+            Some(mut fr) => match fr.get_mut() {
+                Some(mut e) => {
                     e.reset(0, x);
                     fr
                 }
@@ -290,7 +290,7 @@ impl Eval {
 
     /// Makes a lazy value for `e` in `env`; constants and variables are not wrapped.
     #[inline]
-    pub fn thunk(&self, e: E, env: &Rc<Env>) -> Value {
+    pub fn thunk(&self, e: E, env: &Env) -> Value {
         match e {
             Expr::Const(v) => v.clone(),
             Expr::Var {
@@ -310,7 +310,7 @@ impl Eval {
     /// that is cheap and cannot fail on operands already evaluated (`f (n - 1)` with `n`
     /// an integer) is computed now: the same value, without a thunk to allocate and force.
     #[inline]
-    fn arg_thunk(&self, e: E, env: &Rc<Env>) -> Value {
+    fn arg_thunk(&self, e: E, env: &Env) -> Value {
         match e {
             Expr::Bin { op, l, r, .. } if self.opts.eager_args => match eager_bin(*op, l, r, env) {
                 Some(v) => v,
@@ -393,7 +393,7 @@ impl Eval {
     /// `eval` with the two cheapest cases (constants, variables) handled inline, so that
     /// operands and conditions do not pay for a call to the big `eval`.
     #[inline(always)]
-    fn eval_quick(&mut self, e: E, env: &Rc<Env>) -> EResult<Value> {
+    fn eval_quick(&mut self, e: E, env: &Env) -> EResult<Value> {
         match e {
             Expr::Const(v) => Ok(v.clone()),
             Expr::Var {
@@ -428,7 +428,7 @@ impl Eval {
     /// The hot arms only, so that this function's stack frame (paid once per level of
     /// Nix recursion, several times per Nix call) stays small; everything else, and
     /// every error message, lives in `#[inline(never)]` helpers.
-    pub fn eval(&mut self, e: E, env: &Rc<Env>) -> EResult<Value> {
+    pub fn eval(&mut self, e: E, env: &Env) -> EResult<Value> {
         match e {
             Expr::Const(v) => Ok(v.clone()),
             Expr::Var {
@@ -535,7 +535,7 @@ impl Eval {
     }
 
     #[inline(never)]
-    fn let_frame(&mut self, frame_size: u32, bindings: &'static [E], env: &Rc<Env>) -> Rc<Env> {
+    fn let_frame(&mut self, frame_size: u32, bindings: &'static [E], env: &Env) -> Env {
         let new = Env::new(Some(env.clone()), frame_size as usize);
         // The other bindings are evaluated when first used (`eval_lazy_var`).
         for (i, b) in bindings.iter().enumerate() {
@@ -551,7 +551,7 @@ impl Eval {
     #[inline(never)]
     fn eval_lazy_var(
         &mut self,
-        env: &Rc<Env>,
+        env: &Env,
         depth: u32,
         slot: u32,
         defs: Option<&'static FrameDefs>,
@@ -562,7 +562,7 @@ impl Eval {
             return Ok(Value::Null);
         };
         self.check_stack().map_err(|e| at_pos(e, pos))?;
-        let key = (Rc::as_ptr(fr) as *const () as usize, slot);
+        let key = (fr.addr(), slot);
         if !self.busy.insert(key) {
             return Err(at_pos(infinite_recursion(), pos));
         }
@@ -600,7 +600,7 @@ impl Eval {
     fn var_value(
         &self,
         var: E,
-        env: &Rc<Env>,
+        env: &Env,
         depth: u32,
         slot: u32,
         defs: Option<&'static FrameDefs>,
@@ -620,7 +620,7 @@ impl Eval {
         };
         let t = if self
             .busy
-            .contains(&(Rc::as_ptr(fr) as *const () as usize, slot))
+            .contains(&(fr.addr(), slot))
         {
             Value::Thunk(Thunk::blackhole())
         } else {
@@ -635,7 +635,7 @@ impl Eval {
 
     /// The arms of `eval` that are rarely on a hot path.
     #[inline(never)]
-    fn eval_cold(&mut self, e: E, env: &Rc<Env>) -> EResult<Value> {
+    fn eval_cold(&mut self, e: E, env: &Env) -> EResult<Value> {
         match e {
             Expr::WithVar { name, withs, pos } => {
                 for d in withs.iter() {
@@ -747,7 +747,7 @@ impl Eval {
         path: &'static [AttrKey],
         default: Option<E>,
         pos: Pos,
-        env: &Rc<Env>,
+        env: &Env,
     ) -> EResult<Value> {
         let mut found_at = None;
         match self.select_walk(v, path, default, pos, env, &mut found_at) {
@@ -769,7 +769,7 @@ impl Eval {
         e: Box<EvalError>,
         apos: Pos,
         path: &'static [AttrKey],
-        env: &Rc<Env>,
+        env: &Env,
     ) -> Box<EvalError> {
         if crate::source::source_of(apos).is_some_and(|(f, _)| {
             matches!(&f.origin, crate::source::Origin::File(n) if n == "//builtin/derivation.nix")
@@ -797,7 +797,7 @@ impl Eval {
         path: &'static [AttrKey],
         default: Option<E>,
         pos: Pos,
-        env: &Rc<Env>,
+        env: &Env,
         found_at: &mut Option<Pos>,
     ) -> EResult<Value> {
         for key in path.iter() {
@@ -847,7 +847,7 @@ impl Eval {
     }
 
     #[inline(never)]
-    fn eval_apply(&mut self, f: E, args: &'static [E], pos: Pos, env: &Rc<Env>) -> EResult<Value> {
+    fn eval_apply(&mut self, f: E, args: &'static [E], pos: Pos, env: &Env) -> EResult<Value> {
         let mut fv = self.eval_quick(f, env)?;
         let mut rest: &[E] = args;
         while let Some((a, more)) = rest.split_first() {
@@ -936,7 +936,7 @@ impl Eval {
         }
     }
 
-    fn attr_key(&mut self, key: &AttrKey, env: &Rc<Env>) -> EResult<Sym> {
+    fn attr_key(&mut self, key: &AttrKey, env: &Env) -> EResult<Sym> {
         match key {
             AttrKey::Static(s) => Ok(*s),
             AttrKey::Dynamic(e, pos) => {
@@ -948,7 +948,7 @@ impl Eval {
     }
 
     /// The entries of a set literal's static attributes, not `rec`.
-    fn static_entries(&self, a: &'static AttrsExpr, env: &Rc<Env>) -> Vec<Attr> {
+    fn static_entries(&self, a: &'static AttrsExpr, env: &Env) -> Vec<Attr> {
         let mut entries = Vec::with_capacity(a.statics.len() + a.dynamics.len());
         for s in a.statics.iter() {
             entries.push(Attr {
@@ -962,11 +962,11 @@ impl Eval {
 
     /// A set literal with only static names, not `rec`: made without evaluating
     /// anything, so it cannot fail (`thunk` makes one at once under `eager_args`).
-    fn static_attrs(&self, a: &'static AttrsExpr, env: &Rc<Env>) -> Value {
+    fn static_attrs(&self, a: &'static AttrsExpr, env: &Env) -> Value {
         Value::attrs(Attrs::from_sorted(self.static_entries(a, env)))
     }
 
-    fn eval_attrs(&mut self, a: &'static AttrsExpr, env: &Rc<Env>) -> EResult<Value> {
+    fn eval_attrs(&mut self, a: &'static AttrsExpr, env: &Env) -> EResult<Value> {
         let (inner_env, mut entries) = if a.rec {
             let new = Env::new(Some(env.clone()), a.statics.len());
             let mut entries = Vec::with_capacity(a.statics.len() + a.dynamics.len());
@@ -1048,7 +1048,7 @@ impl Eval {
         r: E,
         pos: Pos,
         rpos: Pos,
-        env: &Rc<Env>,
+        env: &Env,
     ) -> EResult<Value> {
         match op {
             BinOp::And => {
@@ -1378,7 +1378,7 @@ impl Eval {
         f: &Formals,
         arg: Value,
         pos: Pos,
-    ) -> EResult<Rc<Env>> {
+    ) -> EResult<Env> {
         let l = c.lambda;
         let argv = self.force(&arg)?;
         let Value::Attrs(attrs) = &argv else {
@@ -1815,7 +1815,7 @@ impl Scalar {
 /// The value of an operand if it is a constant or a variable already evaluated to a
 /// number, Boolean or null; `None` otherwise (nothing is forced).
 #[inline]
-fn known_scalar(e: E, env: &Rc<Env>) -> Option<Scalar> {
+fn known_scalar(e: E, env: &Env) -> Option<Scalar> {
     let v = match e {
         Expr::Const(v) => v,
         Expr::Var { depth, slot, .. } => lookup_ref(env, *depth, *slot)?,
@@ -1833,7 +1833,7 @@ fn known_scalar(e: E, env: &Rc<Env>) -> Option<Scalar> {
 /// `l op r` computed now when both operands are known scalars and the operation cannot
 /// fail (see `Eval::thunk`).
 #[inline(never)]
-fn eager_bin(op: BinOp, l: E, r: E, env: &Rc<Env>) -> Option<Value> {
+fn eager_bin(op: BinOp, l: E, r: E, env: &Env) -> Option<Value> {
     let a = known_scalar(l, env)?;
     let b = known_scalar(r, env)?;
     if let (Scalar::Int(x), Scalar::Int(y)) = (a, b) {
@@ -1957,7 +1957,7 @@ fn same_value(a: &Value, b: &Value) -> bool {
 /// The slot's value; `None` for a slot not filled yet (a `rec` frame being made, a
 /// `let` binding or default argument not used yet).
 #[inline]
-pub fn lookup_ref(env: &Rc<Env>, depth: u32, slot: u32) -> Option<&Value> {
+pub fn lookup_ref(env: &Env, depth: u32, slot: u32) -> Option<&Value> {
     frame_at(env, depth)?
         .slot(slot as usize)
         .and_then(|c| c.get())
@@ -1965,16 +1965,16 @@ pub fn lookup_ref(env: &Rc<Env>, depth: u32, slot: u32) -> Option<&Value> {
 
 /// The frame `depth` levels up.
 #[inline(always)]
-pub fn frame_at(env: &Rc<Env>, depth: u32) -> Option<&Rc<Env>> {
+pub fn frame_at(env: &Env, depth: u32) -> Option<&Env> {
     let mut e = env;
     for _ in 0..depth {
-        e = e.parent.as_ref()?;
+        e = e.parent()?;
     }
     Some(e)
 }
 
 #[inline]
-fn closure(l: &'static LambdaExpr, env: &Rc<Env>) -> Value {
+fn closure(l: &'static LambdaExpr, env: &Env) -> Value {
     Value::Lambda(Rc::new(Closure {
         lambda: l,
         env: env.clone(),
@@ -1992,7 +1992,7 @@ fn infinite_recursion() -> Box<EvalError> {
 }
 
 #[inline]
-pub fn lookup(env: &Rc<Env>, depth: u32, slot: u32) -> Value {
+pub fn lookup(env: &Env, depth: u32, slot: u32) -> Value {
     lookup_ref(env, depth, slot).cloned().unwrap_or(Value::Null)
 }
 

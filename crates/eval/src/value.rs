@@ -5,6 +5,7 @@ use crate::ir::{Expr, LambdaExpr};
 use crate::source::Pos;
 use crate::symbol::Sym;
 use std::cell::{Cell, OnceCell};
+use nest_rc::RcSlice;
 use std::rc::Rc;
 
 /// A Nix value, possibly not yet evaluated (`Thunk`). Most of the evaluator works on
@@ -323,73 +324,61 @@ impl Attrs {
 /// uses it (`ir::FrameDefs`) and evaluated in place, so it needs no thunk, and one
 /// never used leaves no thunk pointing back at its frame (a cycle that reference
 /// counting would never free).
-/// The slots are stored inline after the parent pointer, so a frame of any size is a
-/// single allocation (`EnvG<[_; N]>` unsized to `Env`; sizes above 16 are rounded up).
-pub struct EnvG<S: ?Sized> {
-    pub parent: Option<Rc<Env>>,
-    slots: S,
-}
-
-pub type Env = EnvG<[OnceCell<Value>]>;
+/// A frame is one allocation holding its parent frame and its slots (`nest_rc::RcSlice`),
+/// reached through an 8-byte pointer: thunks and closures each hold one, so a fat
+/// `Rc<[slots]>` pointer would cost them 8 bytes more, and std's weak count another 8
+/// per frame.
+#[derive(Clone)]
+pub struct Env(RcSlice<Option<Env>, OnceCell<Value>>);
 
 /// The largest frame (bindings of one `let`, `rec` set or function) there is room for.
 pub const MAX_FRAME: usize = 1 << 20;
 
-fn env_n<const N: usize>(parent: Option<Rc<Env>>) -> Rc<Env> {
-    Rc::new(EnvG {
-        parent,
-        slots: [const { OnceCell::new() }; N],
-    })
+/// A frame nothing else holds, open for reuse (`Env::get_mut`).
+pub struct EnvMut<'a> {
+    pub parent: &'a mut Option<Env>,
+    slots: &'a mut [OnceCell<Value>],
+}
+
+impl EnvMut<'_> {
+    /// Puts `v` in slot `i` (reused for another call).
+    #[inline]
+    pub fn reset(&mut self, i: usize, v: Value) {
+        if let Some(c) = self.slots.get_mut(i) {
+            *c = OnceCell::from(v);
+        }
+    }
 }
 
 impl Env {
     /// A frame of `n` empty slots (`n` is at most `MAX_FRAME`, which lowering checks).
-    pub fn new(parent: Option<Rc<Env>>, n: usize) -> Rc<Env> {
-        match n {
-            0 => env_n::<0>(parent),
-            1 => env_n::<1>(parent),
-            2 => env_n::<2>(parent),
-            3 => env_n::<3>(parent),
-            4 => env_n::<4>(parent),
-            5 => env_n::<5>(parent),
-            6 => env_n::<6>(parent),
-            7 => env_n::<7>(parent),
-            8 => env_n::<8>(parent),
-            9 => env_n::<9>(parent),
-            10 => env_n::<10>(parent),
-            11 => env_n::<11>(parent),
-            12 => env_n::<12>(parent),
-            13 => env_n::<13>(parent),
-            14 => env_n::<14>(parent),
-            15 => env_n::<15>(parent),
-            16 => env_n::<16>(parent),
-            17..=24 => env_n::<24>(parent),
-            25..=32 => env_n::<32>(parent),
-            33..=48 => env_n::<48>(parent),
-            49..=64 => env_n::<64>(parent),
-            65..=128 => env_n::<128>(parent),
-            129..=256 => env_n::<256>(parent),
-            257..=512 => env_n::<512>(parent),
-            513..=1024 => env_n::<1024>(parent),
-            1025..=2048 => env_n::<2048>(parent),
-            2049..=4096 => env_n::<4096>(parent),
-            4097..=8192 => env_n::<8192>(parent),
-            8193..=16384 => env_n::<16384>(parent),
-            16385..=32768 => env_n::<32768>(parent),
-            32769..=65536 => env_n::<65536>(parent),
-            65537..=131072 => env_n::<131072>(parent),
-            131073..=262144 => env_n::<262144>(parent),
-            262145..=524288 => env_n::<524288>(parent),
-            _ => env_n::<MAX_FRAME>(parent),
-        }
+    pub fn new(parent: Option<Env>, n: usize) -> Env {
+        Env(RcSlice::new(parent, n, |_| OnceCell::new()))
     }
-    pub fn one(parent: Option<Rc<Env>>, v: Value) -> Rc<Env> {
-        Rc::new(EnvG {
-            parent,
-            slots: [OnceCell::from(v)],
-        })
+    pub fn one(parent: Option<Env>, v: Value) -> Env {
+        let mut v = Some(v);
+        Env(RcSlice::new(parent, 1, |_| match v.take() {
+            Some(v) => OnceCell::from(v),
+            None => OnceCell::new(),
+        }))
     }
-    pub fn with_values(parent: Option<Rc<Env>>, vals: Vec<Value>) -> Rc<Env> {
+    #[inline(always)]
+    pub fn parent(&self) -> Option<&Env> {
+        self.0.header().as_ref()
+    }
+    /// The frame's parent and slots if nothing else holds it.
+    #[inline]
+    pub fn get_mut(&mut self) -> Option<EnvMut<'_>> {
+        self.0
+            .get_mut()
+            .map(|(parent, slots)| EnvMut { parent, slots })
+    }
+    /// The frame's address, to tell frames apart while they live.
+    #[inline]
+    pub fn addr(&self) -> usize {
+        self.0.as_ptr() as usize
+    }
+    pub fn with_values(parent: Option<Env>, vals: Vec<Value>) -> Env {
         let env = Env::new(parent, vals.len());
         for (i, v) in vals.into_iter().enumerate() {
             env.set(i, v);
@@ -398,22 +387,15 @@ impl Env {
     }
     #[inline]
     pub fn slot(&self, i: usize) -> Option<&OnceCell<Value>> {
-        self.slots.get(i)
+        self.0.items().get(i)
     }
     /// Replaces slot `i` (only for `__overrides`, before the frame is shared further).
-    pub fn replace(self: &Rc<Self>, i: usize, v: Value) {
+    pub fn replace(&self, i: usize, v: Value) {
         if let Some(c) = self.slot(i) {
             // A OnceCell cannot be overwritten; rebuild through a thunk indirection.
             if let Some(Value::Thunk(t)) = c.get() {
                 t.set_state(ThunkState::Native(Rc::new(move |ev| ev.force(&v))));
             }
-        }
-    }
-    /// Puts `v` in slot `i` of a frame nothing else holds (reused for another call).
-    #[inline]
-    pub fn reset(&mut self, i: usize, v: Value) {
-        if let Some(c) = self.slots.get_mut(i) {
-            *c = OnceCell::from(v);
         }
     }
     /// Fills slot `i` of a frame under construction.
@@ -427,7 +409,7 @@ impl Env {
 
 pub struct Closure {
     pub lambda: &'static LambdaExpr,
-    pub env: Rc<Env>,
+    pub env: Env,
 }
 
 /// A built-in function: name, arity and the Rust function taking exactly `arity`
@@ -448,7 +430,7 @@ pub type NativeFn = Rc<dyn Fn(&mut crate::eval::Eval) -> crate::error::EResult<V
 
 /// What a thunk computes when forced (the constructor's view; see `ThunkState`).
 pub enum Pending {
-    Expr(&'static Expr, Rc<Env>),
+    Expr(&'static Expr, Env),
     /// Element `i` of a `map`, `genList` or `mapAttrs` result: one small thunk per
     /// element pointing at what all elements share, instead of a pair of values each.
     Elem(Rc<Elems>, u32),
@@ -518,9 +500,9 @@ impl Elems {
     }
 }
 
-/// A thunk's state: 32 bytes (an environment pointer is two words).
+/// A thunk's state: 24 bytes (an expression and its frame, two words, and the tag).
 pub enum ThunkState {
-    Expr(&'static Expr, Rc<Env>),
+    Expr(&'static Expr, Env),
     Elem(Rc<Elems>, u32),
     Call(Rc<Call>),
     Native(NativeFn),
@@ -558,7 +540,7 @@ impl Thunk {
         })
     }
     #[inline]
-    pub fn expr(e: &'static Expr, env: Rc<Env>) -> Value {
+    pub fn expr(e: &'static Expr, env: Env) -> Value {
         Value::Thunk(Rc::new(Thunk {
             state: Cell::new(ThunkState::Expr(e, env)),
         }))
@@ -593,8 +575,8 @@ impl Thunk {
 
 // Sizes the evaluator's memory use depends on (checked at compile time).
 const _: () = assert!(std::mem::size_of::<Value>() == 16);
-const _: () = assert!(std::mem::size_of::<ThunkState>() == 32);
-const _: () = assert!(std::mem::size_of::<Thunk>() == 32);
+const _: () = assert!(std::mem::size_of::<ThunkState>() == 24);
+const _: () = assert!(std::mem::size_of::<Thunk>() == 24);
 const _: () = assert!(std::mem::size_of::<Attr>() == 24);
 const _: () = assert!(std::mem::size_of::<NixString>() == 24);
 const _: () = assert!(std::mem::size_of::<Attrs>() == 16);
