@@ -8,9 +8,9 @@ use crate::ir::*;
 use crate::source::{inline_pos, Pos};
 use crate::symbol::{Sym, SymHasher};
 use crate::value::*;
+use nest_rc::Rc;
 use std::cmp::Ordering;
 use std::collections::HashMap;
-use std::rc::Rc;
 
 /// A `x: y: …` function called repeatedly: the two frames of one call are reused for
 /// the next when nothing (a closure, a thunk) kept them, which saves two allocations
@@ -618,10 +618,7 @@ impl Eval {
         let Some(def) = defs.and_then(|d| d.get(slot)) else {
             return Thunk::expr(var, env.clone());
         };
-        let t = if self
-            .busy
-            .contains(&(fr.addr(), slot))
-        {
+        let t = if self.busy.contains(&(fr.addr(), slot)) {
             Value::Thunk(Thunk::blackhole())
         } else {
             match def {
@@ -1562,7 +1559,7 @@ impl Eval {
                 if copy_to_store {
                     let sp = crate::builtins::io::copy_path_to_store(self, p, pos)?;
                     out.push_str(&sp);
-                    ctx.insert(Rc::from(sp.as_str()));
+                    ctx.insert(std::rc::Rc::from(sp.as_str()));
                 } else {
                     out.push_str(p);
                 }

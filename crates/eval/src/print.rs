@@ -4,8 +4,8 @@
 use crate::error::EResult;
 use crate::eval::Eval;
 use crate::value::Value;
+use nest_rc::Rc;
 use std::collections::HashSet;
-use std::rc::Rc;
 
 /// C++ `std::ostream << double` with the default precision 6 (like `%g`).
 pub fn format_float(x: f64) -> String {

@@ -4,9 +4,9 @@
 use crate::ir::{Expr, LambdaExpr};
 use crate::source::Pos;
 use crate::symbol::Sym;
-use std::cell::{Cell, OnceCell};
+use nest_rc::Rc;
 use nest_rc::RcSlice;
-use std::rc::Rc;
+use std::cell::{Cell, OnceCell};
 
 /// A Nix value, possibly not yet evaluated (`Thunk`). Most of the evaluator works on
 /// values in weak head normal form, i.e. after `Eval::force`.
@@ -137,10 +137,10 @@ pub struct Context(pub ContextSet);
 pub struct ContextSet(Option<Rc<ContextList>>);
 
 #[derive(Clone, Default, Debug, PartialEq, Eq)]
-struct ContextList(Vec<Rc<str>>);
+struct ContextList(Vec<std::rc::Rc<str>>);
 
 impl ContextSet {
-    pub fn iter(&self) -> std::slice::Iter<'_, Rc<str>> {
+    pub fn iter(&self) -> std::slice::Iter<'_, std::rc::Rc<str>> {
         match &self.0 {
             Some(v) => v.0.iter(),
             None => [].iter(),
@@ -158,7 +158,7 @@ impl Context {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
-    pub fn insert(&mut self, s: Rc<str>) {
+    pub fn insert(&mut self, s: std::rc::Rc<str>) {
         let list = self.0 .0.get_or_insert_with(Default::default);
         if let Err(i) = list.0.binary_search(&s) {
             Rc::make_mut(list).0.insert(i, s);
@@ -394,7 +394,7 @@ impl Env {
         if let Some(c) = self.slot(i) {
             // A OnceCell cannot be overwritten; rebuild through a thunk indirection.
             if let Some(Value::Thunk(t)) = c.get() {
-                t.set_state(ThunkState::Native(Rc::new(move |ev| ev.force(&v))));
+                t.set_state(ThunkState::Native(std::rc::Rc::new(move |ev| ev.force(&v))));
             }
         }
     }
@@ -426,7 +426,7 @@ pub struct PrimOpApp {
 }
 
 /// A delayed computation in Rust.
-pub type NativeFn = Rc<dyn Fn(&mut crate::eval::Eval) -> crate::error::EResult<Value>>;
+pub type NativeFn = std::rc::Rc<dyn Fn(&mut crate::eval::Eval) -> crate::error::EResult<Value>>;
 
 /// What a thunk computes when forced (the constructor's view; see `ThunkState`).
 pub enum Pending {
@@ -489,10 +489,10 @@ impl Elems {
         }
     }
     /// Element `i`'s thunk (a boxed call for indexes a `u32` cannot hold).
-    pub fn elem(self: &Rc<Self>, i: usize) -> Value {
+    pub fn elem(this: &Rc<Self>, i: usize) -> Value {
         match u32::try_from(i) {
-            Ok(n) => Thunk::new(Pending::Elem(self.clone(), n)),
-            Err(_) => match self.call(i) {
+            Ok(n) => Thunk::new(Pending::Elem(this.clone(), n)),
+            Err(_) => match this.call(i) {
                 Some(c) => Thunk::new(Pending::Call(Rc::new(c))),
                 None => Value::Null,
             },
@@ -588,7 +588,7 @@ mod context_tests {
     fn ctx(items: &[&str]) -> Context {
         let mut c = Context::default();
         for s in items {
-            c.insert(Rc::from(*s));
+            c.insert(std::rc::Rc::from(*s));
         }
         c
     }
@@ -604,8 +604,8 @@ mod context_tests {
         b.extend(&a);
         b.extend(&a);
         assert_eq!(items(&b), ["/s/a", "/s/b"]);
-        b.insert(Rc::from("/s/c"));
-        b.insert(Rc::from("/s/a"));
+        b.insert(std::rc::Rc::from("/s/c"));
+        b.insert(std::rc::Rc::from("/s/a"));
         assert_eq!(items(&a), ["/s/a", "/s/b"]);
         assert_eq!(items(&b), ["/s/a", "/s/b", "/s/c"]);
         let mut c = ctx(&["/s/d"]);

@@ -7,7 +7,7 @@ use crate::prim;
 use crate::source::Pos;
 use crate::symbol::Sym;
 use crate::value::{Attr, Attrs, Call, Elems, Pending, PrimOp, Thunk, Value};
-use std::rc::Rc;
+use nest_rc::Rc;
 
 pub static OPS: &[PrimOp] = &[
     prim!("attrNames", 1, attr_names),
@@ -120,7 +120,7 @@ fn map_attrs(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         .map(|(i, e)| {
             Attr {
                 name: e.name,
-                value: m.elem(i),
+                value: Elems::elem(&m, i),
                 // Nix 2.8 gives the new attributes no position.
                 pos: Pos::NONE,
             }

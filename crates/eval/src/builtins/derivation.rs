@@ -13,7 +13,6 @@ use nest_nixcompat::derivation::{DerivationError, DerivationRequest, FixedOutput
 use nest_nixcompat::{Hash, StorePath};
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
-use std::rc::Rc;
 
 pub static OPS: &[PrimOp] = &[prim!("derivationStrict", 1, derivation_strict)];
 
@@ -430,7 +429,7 @@ fn finish(
     DRVS.with(|d| d.borrow_mut().insert(inst.drv_path, known));
     let mut out = Vec::with_capacity(inst.output_paths.len() + 1);
     let mut dctx = Context::default();
-    dctx.insert(Rc::from(format!("={drv_path}").as_str()));
+    dctx.insert(std::rc::Rc::from(format!("={drv_path}").as_str()));
     out.push(Attr {
         name: Sym::new("drvPath"),
         value: Value::string_ctx(drv_path.clone(), dctx),
@@ -438,7 +437,7 @@ fn finish(
     });
     for (o, p) in inst.output_paths.iter() {
         let mut octx = Context::default();
-        octx.insert(Rc::from(format!("!{o}!{drv_path}").as_str()));
+        octx.insert(std::rc::Rc::from(format!("!{o}!{drv_path}").as_str()));
         out.push(Attr {
             name: Sym::new(o),
             value: Value::string_ctx(dir.print(p), octx),

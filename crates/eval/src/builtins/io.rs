@@ -10,7 +10,6 @@ use crate::prim;
 use crate::source::{Origin, Pos};
 use crate::symbol::Sym;
 use crate::value::{Attr, Attrs, Context, Env, PrimOp, Value};
-use std::rc::Rc;
 
 pub static OPS: &[PrimOp] = &[
     prim!("import", 1, import),
@@ -278,7 +277,7 @@ fn store_path(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         Some(i) => format!("{dir}{}", &rest[..i]),
         None => p.clone(),
     };
-    ctx.insert(Rc::from(top.as_str()));
+    ctx.insert(std::rc::Rc::from(top.as_str()));
     Ok(Value::string_ctx(p, ctx))
 }
 
@@ -320,7 +319,7 @@ fn path(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let name = name.unwrap_or_else(|| p.rsplit('/').next().unwrap_or("source").to_string());
     let sp = add_path_traced(ev, &p, &name, filter, recursive, expected, pos)?;
     let mut ctx = Context::default();
-    ctx.insert(Rc::from(sp.as_str()));
+    ctx.insert(std::rc::Rc::from(sp.as_str()));
     Ok(Value::string_ctx(sp, ctx))
 }
 
@@ -403,7 +402,7 @@ fn filter_source(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let name = p.rsplit('/').next().unwrap_or("source").to_string();
     let sp = add_path_traced(ev, &p, &name, Some(f), true, None, pos)?;
     let mut ctx = Context::default();
-    ctx.insert(Rc::from(sp.as_str()));
+    ctx.insert(std::rc::Rc::from(sp.as_str()));
     Ok(Value::string_ctx(sp, ctx))
 }
 
@@ -424,7 +423,7 @@ fn to_file(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     // no position.
     let sp = crate::store::add_text(ev, &name, &text.s, &refs, Pos::NONE)?;
     let mut ctx = Context::default();
-    ctx.insert(Rc::from(sp.as_str()));
+    ctx.insert(std::rc::Rc::from(sp.as_str()));
     Ok(Value::string_ctx(sp, ctx))
 }
 

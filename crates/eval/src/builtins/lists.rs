@@ -8,7 +8,7 @@ use crate::prim;
 use crate::source::Pos;
 use crate::symbol::Sym;
 use crate::value::{Attr, Attrs, Elems, PrimOp, Value};
-use std::rc::Rc;
+use nest_rc::Rc;
 
 pub static OPS: &[PrimOp] = &[
     prim!("map", 2, map),
@@ -39,7 +39,7 @@ fn map(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         f: a[0].clone(),
         xs: l,
     });
-    Ok(Value::list((0..n).map(|i| m.elem(i)).collect()))
+    Ok(Value::list((0..n).map(|i| Elems::elem(&m, i)).collect()))
 }
 
 fn filter(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
@@ -150,7 +150,7 @@ fn gen_list(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let m = Rc::new(Elems::Gen { f: a[0].clone() });
     // `n` is not negative here; a length past `usize` could not be allocated anyway.
     let n = usize::try_from(n).unwrap_or(usize::MAX);
-    Ok(Value::list((0..n).map(|i| m.elem(i)).collect()))
+    Ok(Value::list((0..n).map(|i| Elems::elem(&m, i)).collect()))
 }
 
 fn sort(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {

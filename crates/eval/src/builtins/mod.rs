@@ -7,7 +7,6 @@ use crate::eval::Eval;
 use crate::source::Pos;
 use crate::symbol::Sym;
 use crate::value::{Attr, Attrs, Pending, PrimOp, Thunk, Value};
-use std::rc::Rc;
 
 pub mod attrs;
 pub mod control;
@@ -96,7 +95,7 @@ pub fn install(ev: &mut Eval) {
         // stays cacheable (the evaluation cache marks reading it uncacheable).
         (
             "currentTime",
-            Thunk::new(Pending::Native(Rc::new(|ev: &mut Eval| {
+            Thunk::new(Pending::Native(std::rc::Rc::new(|ev: &mut Eval| {
                 Ok(Value::Int(ev.io.current_time()))
             }))),
         ),
@@ -106,7 +105,7 @@ pub fn install(ev: &mut Eval) {
         ("nixPath", io::nix_path_value(&ev.opts.search_path)),
         (
             "builtins",
-            Thunk::new(Pending::Native(Rc::new(|ev: &mut Eval| {
+            Thunk::new(Pending::Native(std::rc::Rc::new(|ev: &mut Eval| {
                 Ok(ev.builtins.clone())
             }))),
         ),

@@ -10,8 +10,8 @@ use crate::source::Pos;
 use crate::symbol::Sym;
 use crate::value::{Attr, Attrs, Context, NixString, PrimOp, Value};
 use nest_nixcompat::HashAlgo;
+use nest_rc::Rc;
 use std::cmp::Ordering;
-use std::rc::Rc;
 
 pub static OPS: &[PrimOp] = &[
     prim!("toString", 1, to_string),
@@ -630,7 +630,7 @@ fn append_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         let info = ev.expect_attrs(&e.value, epos)?;
         if let Some(p) = info.get_attr(Sym::new("path")).cloned() {
             if ev.expect_bool(&p.value, at(p.pos))? {
-                ctx.insert(Rc::from(path));
+                ctx.insert(std::rc::Rc::from(path));
             }
         }
         if let Some(p) = info.get_attr(Sym::new("allOutputs")).cloned() {
@@ -641,7 +641,7 @@ fn append_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
                         epos,
                     );
                 }
-                ctx.insert(Rc::from(format!("={path}").as_str()));
+                ctx.insert(std::rc::Rc::from(format!("={path}").as_str()));
             }
         }
         if let Some(o) = info.get_attr(Sym::new("outputs")).cloned() {
@@ -655,7 +655,7 @@ fn append_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             }
             for out in outs.iter() {
                 let out = ev.force_str(out, opos)?;
-                ctx.insert(Rc::from(format!("!{out}!{path}").as_str()));
+                ctx.insert(std::rc::Rc::from(format!("!{out}!{path}").as_str()));
             }
         }
     }
@@ -675,7 +675,7 @@ fn discard_output_dependency(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Va
     let mut ctx = Context::default();
     for c in s.ctx().0.iter() {
         match c.strip_prefix('=') {
-            Some(p) => ctx.insert(Rc::from(p)),
+            Some(p) => ctx.insert(std::rc::Rc::from(p)),
             None => ctx.insert(c.clone()),
         }
     }

@@ -31,11 +31,11 @@ fn value(v: &Value, out: &mut String) {
         Value::Path(p) => write!(out, "path:{p:?}"),
         // Globals are shared values: the same object on both sides.
         Value::PrimOp(p) => write!(out, "primop:{}", p.name),
-        Value::Attrs(a) => write!(out, "attrs:{:p}", std::rc::Rc::as_ptr(a)),
-        Value::List(a) => write!(out, "list:{:p}", std::rc::Rc::as_ptr(a)),
-        Value::Lambda(a) => write!(out, "lambda:{:p}", std::rc::Rc::as_ptr(a)),
-        Value::PrimOpApp(a) => write!(out, "primopapp:{:p}", std::rc::Rc::as_ptr(a)),
-        Value::Thunk(a) => write!(out, "thunk:{:p}", std::rc::Rc::as_ptr(a)),
+        Value::Attrs(a) => write!(out, "attrs:{:p}", nest_rc::Rc::as_ptr(a)),
+        Value::List(a) => write!(out, "list:{:p}", nest_rc::Rc::as_ptr(a)),
+        Value::Lambda(a) => write!(out, "lambda:{:p}", nest_rc::Rc::as_ptr(a)),
+        Value::PrimOpApp(a) => write!(out, "primopapp:{:p}", nest_rc::Rc::as_ptr(a)),
+        Value::Thunk(a) => write!(out, "thunk:{:p}", nest_rc::Rc::as_ptr(a)),
     };
 }
 
