@@ -17,7 +17,10 @@ use std::collections::HashMap;
 /// per call of a `foldl'` or `sort` loop.
 pub struct Call2 {
     env: Env,
-    body: E,
+    /// The inner lambda (`y: …`), whose body runs.
+    lam: &'static LambdaExpr,
+    /// Where the builtin calling it was called (the trace's call site).
+    pos: Pos,
     frames: Option<Env>,
 }
 
@@ -38,7 +41,9 @@ impl Call2 {
             },
             None => Env::one(Some(Env::one(Some(self.env.clone()), a)), b),
         };
-        let r = ev.eval(self.body, &frame);
+        let r = ev
+            .eval(self.lam.body, &frame)
+            .map_err(|e| ev.call_frames(e, self.lam, self.pos));
         self.frames = Some(frame);
         r
     }
@@ -49,14 +54,14 @@ impl Call2 {
 /// for the next when nothing kept it.
 pub struct Call1 {
     f: Value,
-    plain: Option<(Env, E)>,
+    plain: Option<(Env, &'static LambdaExpr)>,
     frame: Option<Env>,
 }
 
 impl Call1 {
     pub fn new(f: &Value) -> Call1 {
         let plain = match f {
-            Value::Lambda(c) if c.lambda.formals.is_none() => Some((c.env.clone(), c.lambda.body)),
+            Value::Lambda(c) if c.lambda.formals.is_none() => Some((c.env.clone(), c.lambda)),
             _ => None,
         };
         Call1 {
@@ -67,7 +72,7 @@ impl Call1 {
     }
 
     pub fn call(&mut self, ev: &mut Eval, x: Value, pos: Pos) -> EResult<Value> {
-        let Some((env, body)) = &self.plain else {
+        let Some((env, lam)) = &self.plain else {
             return ev.call(&self.f, x, pos);
         };
         ev.check_stack()?;
@@ -81,7 +86,9 @@ impl Call1 {
             },
             None => Env::one(Some(env.clone()), x),
         };
-        let r = ev.eval(body, &frame);
+        let r = ev
+            .eval(lam.body, &frame)
+            .map_err(|e| ev.call_frames(e, lam, pos));
         self.frame = Some(frame);
         r
     }
@@ -868,7 +875,9 @@ impl Eval {
                         lam = inner;
                         rest = more;
                     }
-                    fv = self.eval(lam.body, &frame)?;
+                    fv = self
+                        .eval(lam.body, &frame)
+                        .map_err(|e| self.call_frames(e, lam, pos))?;
                     continue;
                 }
                 // A builtin given all its arguments at once is called directly, without
@@ -1316,7 +1325,9 @@ impl Eval {
                         self.check_stack()?;
                         let frame = Env::one(Some(c.env.clone()), a);
                         let frame = Env::one(Some(frame), b);
-                        return self.eval(inner.body, &frame);
+                        return self
+                            .eval(inner.body, &frame)
+                            .map_err(|e| self.call_frames(e, inner, pos));
                     }
                 }
             }
@@ -1328,12 +1339,13 @@ impl Eval {
 
     /// `f` as a function of two plain arguments (`x: y: …`), for builtins that call it
     /// many times (`foldl'`, `sort`).
-    pub fn curried2(f: &Value) -> Option<Call2> {
+    pub fn curried2(f: &Value, pos: Pos) -> Option<Call2> {
         let Value::Lambda(c) = f else { return None };
         match (&c.lambda.formals, c.lambda.body) {
             (None, Expr::Lambda(inner)) if inner.formals.is_none() => Some(Call2 {
                 env: c.env.clone(),
-                body: inner.body,
+                lam: inner,
+                pos,
                 frames: None,
             }),
             _ => None,
@@ -1364,6 +1376,23 @@ impl Eval {
             Some(f) => self.formals_frame(c, f, arg, pos)?,
         };
         self.eval(l.body, &env)
+            .map_err(|e| self.call_frames(e, l, pos))
+    }
+
+    /// `--show-trace`'s two frames for an error out of the body of `l` called at `pos`
+    /// (Nix 2.8 records them only when the trace is shown).
+    #[cold]
+    #[inline(never)]
+    pub fn call_frames(&self, mut e: Box<EvalError>, l: &LambdaExpr, pos: Pos) -> Box<EvalError> {
+        if self.opts.show_trace && e.kind != ErrorKind::StackOverflow {
+            let what = match l.name.get() {
+                Some(n) => format!("while evaluating '{n}'"),
+                None => "while evaluating anonymous lambda".to_string(),
+            };
+            e.add_trace(l.pos, what);
+            e.add_trace(pos, "from call site".to_string());
+        }
+        e
     }
 
     /// The frame of a `{ a, b ? d, ... }@args:` call: checks the argument set against

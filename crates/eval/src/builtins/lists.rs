@@ -130,7 +130,7 @@ fn foldl(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let f = ev.expect_function(&a[0], pos)?;
     let l = ev.expect_list(&a[2], pos)?;
     let mut acc = a[1].clone();
-    if let Some(mut g) = Eval::curried2(&f) {
+    if let Some(mut g) = Eval::curried2(&f, pos) {
         for x in l.iter() {
             acc = g.call(ev, acc, x.clone())?;
         }
@@ -167,7 +167,7 @@ fn sort(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         });
     }
     let mut err_out = None;
-    let mut g = Eval::curried2(&f);
+    let mut g = Eval::curried2(&f, pos);
     let mut less = |ev: &mut Eval, x: &Value, y: &Value| -> bool {
         if err_out.is_some() {
             return false;

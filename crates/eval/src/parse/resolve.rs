@@ -786,10 +786,14 @@ impl<'g, 's> Resolver<'g, 's> {
         Ok(match v {
             PVal::Ast(e) => {
                 let e = self.expr(e)?;
-                if let Expr::Lambda(l) = e {
+                // Like Nix's `ExprLambda::setName`, the name reaches the lambdas of a
+                // curried chain (`f = x: { a }: …` reports `'f'` for the inner one).
+                let mut cur = e;
+                while let Expr::Lambda(l) = cur {
                     if l.name.get().is_none() {
                         l.name.set(Some(name));
                     }
+                    cur = l.body;
                 }
                 e
             }

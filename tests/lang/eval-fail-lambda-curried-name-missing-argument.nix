@@ -1,0 +1,1 @@
+let f = x: { a }: a; in f 1 { }

@@ -1,0 +1,1 @@
+let f = x: abort "stop ${x}"; in f "now"

@@ -1,0 +1,1 @@
+let f = x: y: x + y; in f 1 "a"

@@ -1,0 +1,1 @@
+builtins.filter (x: x + 1) [ 1 "a" ]

@@ -1,0 +1,1 @@
+builtins.genericClosure { startSet = [ { key = 1; } ]; operator = x: [ (x.key + "a") ]; }

@@ -1,0 +1,1 @@
+import ./trace-lib-increment.nix "a"

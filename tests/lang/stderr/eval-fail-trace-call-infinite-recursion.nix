@@ -1,0 +1,1 @@
+let f = x: let y = y + 1; in y; in f 1

@@ -1,0 +1,1 @@
+let g = y: y.z; f = x: g x; in f { }

@@ -1,0 +1,1 @@
+let f = builtins.map (x: x + 1); in f [ "a" ]

@@ -1,0 +1,1 @@
+builtins.sort (a: b: a.x < b) [ 1 2 ]

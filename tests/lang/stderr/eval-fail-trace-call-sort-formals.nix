@@ -1,0 +1,1 @@
+builtins.sort ({ a }: b: true) [ 1 2 ]

@@ -1,0 +1,1 @@
+let f = x: throw "boom"; in f 1

@@ -1,0 +1,1 @@
+builtins.zipAttrsWith (n: vs: n + 1) [ { a = 1; } ]
