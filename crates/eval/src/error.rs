@@ -67,7 +67,7 @@ impl EvalError {
         // Nix 2.8 prints nothing at all for an empty message (`throw ""`).
         let mut out = String::new();
         if !self.msg.is_empty() {
-            out = format!("error: {}", self.msg.trim_end().replace('\n', "\n       "));
+            out = format!("error: {}", self.msg.replace('\n', "\n       "));
             out.push_str(&render_pos_block(self.pos));
         }
         if let Some(s) = &self.suffix {
@@ -82,14 +82,18 @@ impl EvalError {
         if self.kind == ErrorKind::Usage {
             out.push_str("\nTry 'nix-instantiate --help' for more information.");
         } else if !show_trace && !self.trace.is_empty() {
+            // the hint follows the last non-empty line (a message ending in `\n` too)
+            out.truncate(out.trim_end().len());
             out.push_str("\n(use '--show-trace' to show detailed location information)");
         }
         // Nix 2.8 prints no whitespace at the end of a line (of a message, a frame or a
         // source excerpt), and an empty message line without its indentation.
         const END_WS: [char; 3] = [' ', '\t', '\r'];
-        if out.lines().any(|l| l.ends_with(END_WS)) {
+        if out.lines().any(|l| l.ends_with(END_WS)) || out.ends_with('\n') {
             let lines: Vec<&str> = out.lines().map(|l| l.trim_end_matches(END_WS)).collect();
             out = lines.join("\n");
+            // and no empty lines at the very end (`throw "a\n"` prints `error: a`)
+            out.truncate(out.trim_end_matches('\n').len());
         }
         if out.contains(['\t', '\r', '\x1b']) {
             out = terminal_filter(&out);

@@ -765,7 +765,7 @@ impl Eval {
 
     /// Like Nix 2.8's `ExprSelect`: an error after an attribute of the path was found
     /// gets the frame "while evaluating the attribute 'a.b'" at that attribute, unless
-    /// the attribute comes from `derivation.nix`.
+    /// the attribute has no position or comes from `derivation.nix`.
     #[cold]
     #[inline(never)]
     fn select_trace(
@@ -775,6 +775,10 @@ impl Eval {
         path: &'static [AttrKey],
         env: &Env,
     ) -> Box<EvalError> {
+        // Nix 2.8 adds no frame when the attribute has no position (`mapAttrs` results).
+        if apos.is_none() {
+            return e;
+        }
         if crate::source::source_of(apos).is_some_and(|(f, _)| {
             matches!(&f.origin, crate::source::Origin::File(n) if n == "//builtin/derivation.nix")
         }) {

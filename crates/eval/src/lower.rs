@@ -838,13 +838,20 @@ impl<'g> Lowerer<'g> {
             statics: Vec::new(),
             dynamics: Vec::new(),
         };
+        let mut entries = entries.peekable();
+        // Nix 2.8 places the variable or selection an `inherit` makes where the set's
+        // first binding began to be read (right after `{`, `rec {` or `let`).
+        let set_start = entries.peek().map(|e| inherit_pos(self.file, e.syntax()));
         for entry in entries {
             match entry {
                 ast::Entry::Inherit(inh) => {
                     let from = inh.from().and_then(|f| f.expr());
-                    let var_pos = inherit_pos(self.file, inh.syntax());
+                    let var_pos =
+                        set_start.unwrap_or_else(|| inherit_pos(self.file, inh.syntax()));
+                    // Every name of one `inherit` has the position of the first (Nix 2.8).
+                    let first = inh.attrs().next().map(|a| inherit_pos(self.file, a.syntax()));
                     for a in inh.attrs() {
-                        let apos = inherit_pos(self.file, a.syntax());
+                        let apos = first.unwrap_or(var_pos);
                         let Some(name) = static_attr_name(&a) else {
                             return Err(perr(
                                 "dynamic attributes not allowed in inherit",
@@ -859,7 +866,7 @@ impl<'g> Lowerer<'g> {
                             ));
                         }
                         let v = match &from {
-                            Some(f) => PVal::InheritFrom(f.clone(), name, apos),
+                            Some(f) => PVal::InheritFrom(f.clone(), name, var_pos),
                             None => PVal::InheritVar(name, var_pos),
                         };
                         pa.statics.push((name, v, apos));
@@ -927,8 +934,10 @@ impl<'g> Lowerer<'g> {
                 }
                 Some((_, PVal::Nested(inner), _)) => match value {
                     ast::Expr::AttrSet(ref set) if set.rec_token().is_none() => {
+                        let set_start =
+                            set.entries().next().map(|e| inherit_pos(self.file, e.syntax()));
                         for entry in set.entries() {
-                            self.merge_entry(inner, entry, &full)?;
+                            self.merge_entry(inner, entry, &full, set_start)?;
                         }
                     }
                     _ => return Err(dup(&full, apos, pa_pos(&pa.statics, sym))),
@@ -964,22 +973,34 @@ impl<'g> Lowerer<'g> {
         Ok(())
     }
 
-    fn merge_entry(&mut self, into: &mut PAttrs, entry: ast::Entry, prefix: &str) -> EResult<()> {
+    /// `set_start`: where the merged set's first binding began (see `collect_entries`).
+    fn merge_entry(
+        &mut self,
+        into: &mut PAttrs,
+        entry: ast::Entry,
+        prefix: &str,
+        set_start: Option<Pos>,
+    ) -> EResult<()> {
         match entry {
             ast::Entry::Inherit(inh) => {
                 let from = inh.from().and_then(|f| f.expr());
+                let first = inh.attrs().next().map(|a| inherit_pos(self.file, a.syntax()));
+                let var_pos = set_start.unwrap_or_else(|| inherit_pos(self.file, inh.syntax()));
                 for a in inh.attrs() {
-                    let apos = self.pos(&a);
+                    let apos = first.unwrap_or(var_pos);
                     let Some(name) = static_attr_name(&a) else {
-                        return Err(perr("dynamic attributes not allowed in inherit", apos));
+                        return Err(perr(
+                            "dynamic attributes not allowed in inherit",
+                            self.pos(&a),
+                        ));
                     };
                     let sym = Sym::new(&name);
                     if let Some((_, _, p)) = into.statics.iter().find(|(s, _, _)| *s == sym) {
                         return Err(dup(&format!("{prefix}.{name}"), apos, *p));
                     }
                     let v = match &from {
-                        Some(f) => PVal::InheritFrom(f.clone(), sym, apos),
-                        None => PVal::InheritVar(sym, apos),
+                        Some(f) => PVal::InheritFrom(f.clone(), sym, var_pos),
+                        None => PVal::InheritVar(sym, var_pos),
                     };
                     into.statics.push((sym, v, apos));
                 }

@@ -644,13 +644,16 @@ impl<'s> Parser<'s> {
     /// Bindings up to and including `until` (`}` or `in`).
     fn set(&mut self, until: T) -> R<&'s [Entry<'s>]> {
         let mut entries = BVec::new_in(self.a);
+        // Nix 2.8 places the variable or selection an `inherit` makes where the set's
+        // first binding began to be read (right after `{`, `rec {` or `let`).
+        let set_start = self.last_end();
         loop {
             let k = self.peek();
             if k == T::Eof || k == until {
                 break;
             }
             if k == T::Inherit {
-                let prev_end = self.last_end();
+                let prev_end = set_start;
                 self.bump();
                 let from = if self.peek() == T::LParen {
                     self.bump();

@@ -142,7 +142,7 @@ fn inherit_one<'a>(
         return Err(Refused);
     }
     let v = match from {
-        Some(f) => PVal::InheritFrom(f, name, apos),
+        Some(f) => PVal::InheritFrom(f, name, var_pos),
         None => PVal::InheritVar(name, var_pos),
     };
     pa.push(name, v, apos);
@@ -644,8 +644,10 @@ impl<'g, 's> Resolver<'g, 's> {
                     attrs,
                 } => {
                     let var_pos = self.pos(*prev_end);
+                    // Nix 2.8 gives every name of one `inherit` the position where the
+                    // first name's token began to be read: right after `inherit` or `)`.
+                    let apos = self.pos(attrs.first().map_or(*prev_end, |a| a.prev_end));
                     for a in attrs.iter() {
-                        let apos = self.pos(a.prev_end);
                         inherit_one(&mut pa, *from, a, apos, var_pos)?;
                     }
                 }
@@ -719,10 +721,15 @@ impl<'g, 's> Resolver<'g, 's> {
 
     fn merge_entry<'a>(&mut self, into: &mut PAttrs<'a>, entry: &'a Entry<'a>) -> R<()> {
         match entry {
-            Entry::Inherit { from, attrs, .. } => {
+            Entry::Inherit {
+                prev_end,
+                from,
+                attrs,
+            } => {
+                let var_pos = self.pos(*prev_end);
+                let apos = self.pos(attrs.first().map_or(*prev_end, |a| a.prev_end));
                 for a in attrs.iter() {
-                    let apos = self.pos(a.start);
-                    inherit_one(into, *from, a, apos, apos)?;
+                    inherit_one(into, *from, a, apos, var_pos)?;
                 }
             }
             Entry::Value { path, value } => {

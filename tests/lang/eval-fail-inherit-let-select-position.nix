@@ -1,0 +1,1 @@
+let y = 2; inherit (y) z; in z

@@ -1,0 +1,1 @@
+let f = x: { a = throw "msg\n"; }; in (f 1).a
