@@ -196,7 +196,7 @@ pub fn canon_path(p: &str) -> String {
 fn did_you_mean(attrs: &Attrs, name: &str) -> Option<String> {
     // Nix suggests names within a small edit distance.
     let mut best: Vec<(usize, &str)> = attrs
-        .entries
+        .entries()
         .iter()
         .map(|a| (levenshtein(a.name.as_str(), name), a.name.as_str()))
         .filter(|(d, _)| *d <= 2)
@@ -306,8 +306,8 @@ impl Eval {
             // A function is made at once (it cannot fail; only an unforced print shows
             // `<LAMBDA>` where Nix has `<CODE>`, see `EvalOptions::eager_args`).
             Expr::Lambda(l) if self.opts.eager_args => closure(l, env),
-            Expr::Attrs(a, _) if self.opts.eager_args && !a.rec && a.dynamics.is_empty() => {
-                self.static_attrs(a, env)
+            Expr::Attrs(a, pos) if self.opts.eager_args && !a.rec && a.dynamics.is_empty() => {
+                self.static_attrs(a, *pos, env)
             }
             _ => Thunk::expr(e, env.clone()),
         }
@@ -699,7 +699,7 @@ impl Eval {
                 let v: Vec<Value> = items.iter().map(|i| self.thunk(i, env)).collect();
                 Ok(Value::list(v))
             }
-            Expr::Attrs(a, _) => self.eval_attrs(a, env),
+            Expr::Attrs(a, pos) => self.eval_attrs(a, *pos, env),
             Expr::HasAttr { e, path, .. } => {
                 let mut v = self.eval_quick(e, env)?;
                 for (i, key) in path.iter().enumerate() {
@@ -972,11 +972,16 @@ impl Eval {
 
     /// A set literal with only static names, not `rec`: made without evaluating
     /// anything, so it cannot fail (`thunk` makes one at once under `eager_args`).
-    fn static_attrs(&self, a: &'static AttrsExpr, env: &Env) -> Value {
-        Value::attrs(Attrs::from_sorted(self.static_entries(a, env)))
+    fn static_attrs(&self, a: &'static AttrsExpr, pos: Pos, env: &Env) -> Value {
+        let s = &a.statics;
+        Value::Attrs(Attrs::build_at(s.len(), pos, |i| Attr {
+            name: s[i].name,
+            value: self.thunk(s[i].value, env),
+            pos: s[i].pos,
+        }))
     }
 
-    fn eval_attrs(&mut self, a: &'static AttrsExpr, env: &Env) -> EResult<Value> {
+    fn eval_attrs(&mut self, a: &'static AttrsExpr, pos: Pos, env: &Env) -> EResult<Value> {
         let (inner_env, mut entries) = if a.rec {
             let new = Env::new(Some(env.clone()), a.statics.len());
             let mut entries = Vec::with_capacity(a.statics.len() + a.dynamics.len());
@@ -999,7 +1004,7 @@ impl Eval {
             (new, entries)
         } else {
             if a.dynamics.is_empty() {
-                return Ok(self.static_attrs(a, env));
+                return Ok(self.static_attrs(a, pos, env));
             }
             (env.clone(), self.static_entries(a, env))
         };
@@ -1009,7 +1014,7 @@ impl Eval {
             if let Ok(i) = entries.binary_search_by(|x| x.name.as_str().cmp("__overrides")) {
                 let ov = entries[i].value.clone();
                 let ov = self.expect_attrs(&ov, Pos::NONE)?;
-                for o in ov.entries.iter() {
+                for o in ov.entries().iter() {
                     match entries.binary_search_by(|x| x.name.cmp(&o.name)) {
                         Ok(j) => {
                             entries[j].value = o.value.clone();
@@ -1047,7 +1052,7 @@ impl Eval {
                 ),
             }
         }
-        Ok(Value::attrs(Attrs::from_sorted(entries)))
+        Ok(Value::attrs(Attrs::from_sorted_at(entries, pos)))
     }
 
     #[inline(never)]
@@ -1443,7 +1448,7 @@ impl Eval {
             }
         }
         if !f.ellipsis && used != attrs.len() {
-            for a in attrs.entries.iter() {
+            for a in attrs.entries().iter() {
                 if !f.entries.iter().any(|x| x.name == a.name) {
                     let mut e = EvalError::new(
                         ErrorKind::Eval,
@@ -1514,7 +1519,7 @@ impl Eval {
             ),
         }
     }
-    pub fn expect_attrs(&mut self, v: &Value, pos: Pos) -> EResult<Rc<Attrs>> {
+    pub fn expect_attrs(&mut self, v: &Value, pos: Pos) -> EResult<Attrs> {
         match self.force(v)? {
             Value::Attrs(a) => Ok(a),
             o => err(
@@ -1698,7 +1703,7 @@ impl Eval {
                 true
             }
             (Value::Attrs(x), Value::Attrs(y)) => {
-                if Rc::ptr_eq(x, y) {
+                if x.ptr_eq(y) {
                     return Ok(true);
                 }
                 if self.is_derivation(x)? && self.is_derivation(y)? {
@@ -1712,7 +1717,7 @@ impl Eval {
                 if x.len() != y.len() {
                     return Ok(false);
                 }
-                for (p, q) in x.entries.iter().zip(y.entries.iter()) {
+                for (p, q) in x.entries().iter().zip(y.entries().iter()) {
                     if p.name != q.name {
                         return Ok(false);
                     }
@@ -1787,10 +1792,10 @@ impl Eval {
         let f = self.force(v)?;
         match &f {
             Value::Attrs(a) => {
-                if !seen.insert(Rc::as_ptr(a) as usize) {
+                if !seen.insert(a.addr()) {
                     return Ok(f);
                 }
-                for at in a.entries.iter() {
+                for at in a.entries().iter() {
                     self.deep_force_inner(&at.value, seen).trace(at.pos, || {
                         format!("while evaluating the attribute '{}'", at.name)
                     })?;
@@ -1978,7 +1983,7 @@ fn same_value(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Thunk(x), Value::Thunk(y)) => Rc::ptr_eq(x, y),
         (Value::Lambda(x), Value::Lambda(y)) => Rc::ptr_eq(x, y),
-        (Value::Attrs(x), Value::Attrs(y)) => Rc::ptr_eq(x, y),
+        (Value::Attrs(x), Value::Attrs(y)) => x.ptr_eq(y),
         (Value::List(x), Value::List(y)) => Rc::ptr_eq(x, y),
         _ => false,
     }

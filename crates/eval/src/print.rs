@@ -137,13 +137,13 @@ fn print_inner(
         Value::String(s) => escape_string(&s.s, out),
         Value::Path(p) => out.push_str(p),
         Value::Attrs(a) => {
-            if !a.is_empty() && !seen.insert(Rc::as_ptr(a) as usize) {
+            if !a.is_empty() && !seen.insert(a.addr()) {
                 out.push_str("«repeated»");
                 return Ok(());
             }
             ev.check_stack()?;
             out.push_str("{ ");
-            for at in a.entries.iter() {
+            for at in a.entries().iter() {
                 let n = at.name.as_str();
                 if is_plain_ident(n) {
                     out.push_str(n);

@@ -18,7 +18,7 @@ pub enum Value {
     Float(f64),
     String(Rc<NixString>),
     Path(Rc<String>),
-    Attrs(Rc<Attrs>),
+    Attrs(Attrs),
     List(Rc<Vec<Value>>),
     Lambda(Rc<Closure>),
     PrimOp(&'static PrimOp),
@@ -74,9 +74,9 @@ impl Value {
     /// single empty set), since `{}` and empty results are common in module evaluations.
     pub fn attrs(a: Attrs) -> Value {
         if a.is_empty() {
-            return Value::Attrs(EMPTY_ATTRS.with(Rc::clone));
+            return Value::Attrs(Attrs::new());
         }
-        Value::Attrs(Rc::new(a))
+        Value::Attrs(a)
     }
     /// The type name as `builtins.typeOf` spells it.
     pub fn type_of(&self) -> &'static str {
@@ -194,7 +194,7 @@ impl NixString {
 }
 
 thread_local! {
-    static EMPTY_ATTRS: Rc<Attrs> = Rc::new(Attrs::new());
+    static EMPTY_ATTRS: Attrs = Attrs(RcSlice::new(Pos::NONE, 0, |_| unreachable!()));
     static EMPTY_LIST: Rc<Vec<Value>> = Rc::new(Vec::new());
     /// Each symbol's name as a string value, made on first use (indexed by symbol id).
     static SYM_STRINGS: std::cell::RefCell<Vec<Option<Rc<NixString>>>> = const {
@@ -210,14 +210,13 @@ pub struct Attr {
     pub pos: Pos,
 }
 
-/// An attribute set: attributes sorted by name bytes, unique names.
-/// The entries are a boxed slice, not a `Vec`: no spare capacity is kept from building
-/// them, and the set itself (inside its `Rc`) is 32 bytes instead of 40. Hundreds of
-/// thousands of small sets stay alive in a module evaluation.
-#[derive(Clone, Default)]
-pub struct Attrs {
-    pub entries: Box<[Attr]>,
-}
+/// An attribute set: attributes sorted by name bytes, unique names, and the position of
+/// the set literal that made it (Nix reports a missing attribute there). One allocation
+/// (`nest_rc::RcSlice`): a 16-byte head (count, length, position) and exactly the
+/// entries, no spare capacity, behind an 8-byte pointer; a lookup follows one pointer.
+/// Hundreds of thousands of small sets stay alive in a module evaluation.
+#[derive(Clone)]
+pub struct Attrs(RcSlice<Pos, Attr>);
 
 /// `v` with no spare capacity. Shrinking in place (`shrink_to_fit`,
 /// `into_boxed_slice`) is a `realloc`, which mimalloc answers with the same block when
@@ -232,9 +231,33 @@ fn exact<T>(mut v: Vec<T>) -> Vec<T> {
     out
 }
 
+impl Default for Attrs {
+    fn default() -> Attrs {
+        Attrs::new()
+    }
+}
+
 impl Attrs {
+    /// The empty set: one shared allocation per thread (Nix too has a single empty set).
     pub fn new() -> Attrs {
-        Attrs::default()
+        EMPTY_ATTRS.with(Attrs::clone)
+    }
+    fn of(entries: Vec<Attr>, pos: Pos) -> Attrs {
+        if entries.is_empty() {
+            return Attrs::new();
+        }
+        Attrs(RcSlice::from_vec(pos, entries))
+    }
+    /// The set of the `n` entries `f(0)`, …, `f(n - 1)`, already in name order with no
+    /// duplicates, made by a set literal at `pos`; built in place.
+    #[inline]
+    pub fn build_at(n: usize, pos: Pos, f: impl FnMut(usize) -> Attr) -> Attrs {
+        if n == 0 {
+            return Attrs::new();
+        }
+        let s = Attrs(RcSlice::new(pos, n, f));
+        debug_assert!(s.entries().windows(2).all(|w| w[0].name < w[1].name));
+        s
     }
     /// Builds a set from unsorted entries; later duplicates win.
     pub fn from_unsorted(mut entries: Vec<Attr>) -> Attrs {
@@ -247,16 +270,33 @@ impl Attrs {
                 false
             }
         });
-        Attrs {
-            entries: exact(entries).into_boxed_slice(),
-        }
+        Attrs::of(entries, Pos::NONE)
     }
     /// Builds a set from entries already sorted with no duplicates.
     pub fn from_sorted(entries: Vec<Attr>) -> Attrs {
+        Attrs::from_sorted_at(entries, Pos::NONE)
+    }
+    /// As `from_sorted`, for a set literal at `pos`.
+    pub fn from_sorted_at(entries: Vec<Attr>, pos: Pos) -> Attrs {
         debug_assert!(entries.windows(2).all(|w| w[0].name < w[1].name));
-        Attrs {
-            entries: exact(entries).into_boxed_slice(),
-        }
+        Attrs::of(entries, pos)
+    }
+    #[inline(always)]
+    pub fn entries(&self) -> &[Attr] {
+        self.0.items()
+    }
+    /// Where the set literal that made this set is (`Pos::NONE` for sets made otherwise).
+    pub fn pos(&self) -> Pos {
+        *self.0.header()
+    }
+    /// Whether `self` and `other` are the same set (not only equal ones).
+    #[inline]
+    pub fn ptr_eq(&self, other: &Attrs) -> bool {
+        self.0.ptr_eq(&other.0)
+    }
+    /// The set's address, to tell sets apart while they live.
+    pub fn addr(&self) -> usize {
+        self.0.as_ptr() as usize
     }
     #[inline]
     pub fn get(&self, name: Sym) -> Option<&Value> {
@@ -264,7 +304,7 @@ impl Attrs {
     }
     #[inline]
     pub fn get_attr(&self, name: Sym) -> Option<&Attr> {
-        let e = &self.entries;
+        let e = self.entries();
         // Up to 16 entries a scan of integer compares beats fetching names to order them.
         if e.len() <= 16 {
             return e.iter().find(|a| a.name == name);
@@ -275,15 +315,25 @@ impl Attrs {
             .map(|i| &e[i])
     }
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.0.len()
     }
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.0.is_empty()
     }
-    /// `self // other`: one merge pass over two sorted slices.
+    /// `self // other`: a merge pass over the two sorted slices that records where each
+    /// entry comes from, then the result built in place from that record (building a
+    /// `Vec` and copying it into the set cost an allocation and a copy per `//`).
     pub fn update(&self, other: &Attrs) -> Attrs {
-        let (a, b) = (&self.entries, &other.entries);
-        let mut out = Vec::with_capacity(a.len() + b.len());
+        let (a, b) = (self.entries(), other.entries());
+        if b.is_empty() {
+            return self.clone();
+        }
+        if a.is_empty() {
+            return other.clone();
+        }
+        // For each entry of the result: from `a` (0), from `b` (1), or from `b` over an
+        // entry of `a` with the same name (2).
+        let mut from: Vec<u8> = Vec::with_capacity(a.len() + b.len());
         let (mut i, mut j) = (0, 0);
         // Each name's ordering data is fetched once, when the merge reaches it.
         let key = |s: &[Attr], k: usize| s.get(k).map(|x| x.name.key());
@@ -291,17 +341,17 @@ impl Attrs {
         while let (Some(x), Some(y)) = (&ka, &kb) {
             match x.cmp_key(y) {
                 std::cmp::Ordering::Less => {
-                    out.push(a[i].clone());
+                    from.push(0);
                     i += 1;
                     ka = key(a, i);
                 }
                 std::cmp::Ordering::Greater => {
-                    out.push(b[j].clone());
+                    from.push(1);
                     j += 1;
                     kb = key(b, j);
                 }
                 std::cmp::Ordering::Equal => {
-                    out.push(b[j].clone());
+                    from.push(2);
                     i += 1;
                     j += 1;
                     ka = key(a, i);
@@ -309,11 +359,18 @@ impl Attrs {
                 }
             }
         }
-        out.extend_from_slice(&a[i..]);
-        out.extend_from_slice(&b[j..]);
-        Attrs {
-            entries: exact(out).into_boxed_slice(),
-        }
+        from.resize(from.len() + (a.len() - i), 0);
+        from.resize(from.len() + (b.len() - j), 1);
+        let (mut i, mut j) = (0, 0);
+        Attrs(RcSlice::new(Pos::NONE, from.len(), |k| {
+            let (x, next_i, next_j) = match from[k] {
+                0 => (&a[i], i + 1, j),
+                1 => (&b[j], i, j + 1),
+                _ => (&b[j], i + 1, j + 1),
+            };
+            (i, j) = (next_i, next_j);
+            x.clone()
+        }))
     }
 }
 
@@ -449,7 +506,7 @@ pub enum Elems {
     /// `f i`.
     Gen { f: Value },
     /// `f name value` for entry `i` of the set.
-    Attrs { f: Value, set: Rc<Attrs> },
+    Attrs { f: Value, set: Attrs },
 }
 
 /// `f x` or `f x y`, delayed.
@@ -481,7 +538,7 @@ impl Elems {
                 x: Value::Int(i),
                 y: None,
             }),
-            Elems::Attrs { set, .. } => set.entries.get(i).map(|a| Call {
+            Elems::Attrs { set, .. } => set.entries().get(i).map(|a| Call {
                 f,
                 x: Value::sym_string(a.name),
                 y: Some(a.value.clone()),
@@ -579,7 +636,7 @@ const _: () = assert!(std::mem::size_of::<ThunkState>() == 24);
 const _: () = assert!(std::mem::size_of::<Thunk>() == 24);
 const _: () = assert!(std::mem::size_of::<Attr>() == 24);
 const _: () = assert!(std::mem::size_of::<NixString>() == 24);
-const _: () = assert!(std::mem::size_of::<Attrs>() == 16);
+const _: () = assert!(std::mem::size_of::<Attrs>() == 8);
 
 #[cfg(test)]
 mod context_tests {

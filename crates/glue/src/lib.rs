@@ -290,7 +290,7 @@ fn wanted_all(ev: &mut Eval, v: Value) -> EResult<Vec<Wanted>> {
     match &v {
             Value::Attrs(a) if ev.is_derivation(a)? => out.push(wanted_of(ev, a)?),
             Value::Attrs(a) => {
-                let entries: Vec<Value> = a.entries.iter().map(|e| e.value.clone()).collect();
+                let entries: Vec<Value> = a.entries().iter().map(|e| e.value.clone()).collect();
                 for x in entries {
                     if let Value::Attrs(b) = ev.force(&x)? {
                         if ev.is_derivation(&b)? {

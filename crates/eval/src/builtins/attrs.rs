@@ -27,7 +27,7 @@ pub static OPS: &[PrimOp] = &[
 fn attr_names(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let s = ev.expect_attrs(&a[0], pos)?;
     Ok(Value::list(
-        s.entries
+        s.entries()
             .iter()
             .map(|e| Value::sym_string(e.name))
             .collect(),
@@ -37,7 +37,7 @@ fn attr_names(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 fn attr_values(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let s = ev.expect_attrs(&a[0], pos)?;
     Ok(Value::list(
-        s.entries.iter().map(|e| e.value.clone()).collect(),
+        s.entries().iter().map(|e| e.value.clone()).collect(),
     ))
 }
 
@@ -76,7 +76,7 @@ fn remove_attrs(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         remove.push(Sym::new(&ev.force_str(n, pos)?));
     }
     let entries: Vec<Attr> = s
-        .entries
+        .entries()
         .iter()
         .filter(|e| !remove.contains(&e.name))
         .cloned()
@@ -114,7 +114,7 @@ fn map_attrs(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         set: s.clone(),
     });
     let entries = s
-        .entries
+        .entries()
         .iter()
         .enumerate()
         .map(|(i, e)| {
@@ -133,7 +133,7 @@ fn intersect_attrs(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let x = ev.expect_attrs(&a[0], pos)?;
     let y = ev.expect_attrs(&a[1], pos)?;
     let entries = y
-        .entries
+        .entries()
         .iter()
         .filter(|e| x.get(e.name).is_some())
         .cloned()
@@ -185,7 +185,7 @@ fn zip_attrs_with(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         let s = ev
             .expect_attrs(&item, Pos::NONE)
             .trace(pos, || "while invoking 'zipAttrsWith'".to_string())?;
-        for e in s.entries.iter() {
+        for e in s.entries().iter() {
             acc.entry(e.name).or_default().push(e.value.clone());
         }
     }
@@ -222,4 +222,4 @@ fn missing(name: &str, pos: Pos) -> Box<EvalError> {
 }
 
 #[allow(dead_code)]
-fn _rc(_: Rc<Attrs>) {}
+fn _rc(_: Attrs) {}

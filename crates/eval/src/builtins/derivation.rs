@@ -57,8 +57,7 @@ pub fn install_derivation(ev: &mut Eval) {
     };
     ev.globals.insert(Sym::new("derivation"), v.clone());
     if let Value::Attrs(b) = &ev.builtins {
-        let mut set = (**b).clone();
-        set = set.update(&crate::value::Attrs::from_sorted(vec![
+        let set = b.update(&crate::value::Attrs::from_sorted(vec![
             crate::value::Attr {
                 name: Sym::new("derivation"),
                 value: v,
@@ -141,7 +140,7 @@ fn complete(ev: &mut Eval, c: Box<Collected>, pos: Pos) -> EResult<Value> {
 #[inline(never)]
 fn collect(ev: &mut Eval, attrs: &Attrs, pos: Pos) -> EResult<Box<Collected>> {
     let (mut c, ignore_nulls) = start(ev, attrs, pos)?;
-    for at in attrs.entries.iter() {
+    for at in attrs.entries().iter() {
         let key = at.name.as_str();
         if key == "__ignoreNulls" {
             continue;

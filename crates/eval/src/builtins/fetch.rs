@@ -73,7 +73,7 @@ fn fetch(ev: &mut Eval, a: &[Value], pos: Pos, kind: Kind) -> EResult<Value> {
     let mut expected = None;
     match &v {
         Value::Attrs(s) => {
-            for attr in s.entries.iter() {
+            for attr in s.entries().iter() {
                 let apos = if attr.pos.is_none() { pos } else { attr.pos };
                 match attr.name.as_str() {
                     "url" => url = Some(ev.force_str(&attr.value, apos)?),

@@ -123,12 +123,12 @@ fn scoped_import(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let scope = ev.expect_attrs(&a[0], pos)?;
     let (real, text) = read_source(ev, &p)?;
     let file = crate::source::add_source(Origin::File(real.clone()), &text);
-    let names: Vec<Sym> = scope.entries.iter().map(|e| e.name).collect();
+    let names: Vec<Sym> = scope.entries().iter().map(|e| e.name).collect();
     let e =
         crate::lower::parse_and_lower_scoped(&text, file, &dir_name(&real), &ev.globals, &names)?;
     let env = Env::with_values(
         None,
-        scope.entries.iter().map(|e| e.value.clone()).collect(),
+        scope.entries().iter().map(|e| e.value.clone()).collect(),
     );
     ev.eval(e, &env)
 }
@@ -297,7 +297,7 @@ fn path(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     use nest_nixcompat::{Hash, HashAlgo};
     let args = ev.expect_attrs(&a[0], pos)?;
     let (mut p, mut name, mut filter, mut recursive, mut expected) = (None, None, None, true, None);
-    for attr in args.entries.iter() {
+    for attr in args.entries().iter() {
         let apos = if attr.pos.is_none() { pos } else { attr.pos };
         match attr.name.as_str() {
             "path" => p = Some(coerce_to_path(ev, &attr.value, apos)?.0),

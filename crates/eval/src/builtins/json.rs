@@ -129,7 +129,7 @@ pub fn value_to_json_opt(
                 return value_to_json_opt(ev, &p.value, ppos, out, ctx, strict);
             }
             out.push('{');
-            for (i, at) in a.entries.iter().enumerate() {
+            for (i, at) in a.entries().iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
@@ -399,7 +399,7 @@ pub fn value_to_xml(
                 indent(depth, out);
                 out.push_str("<attrs>\n");
             }
-            for at in a.entries.iter() {
+            for at in a.entries().iter() {
                 indent(depth + 1, out);
                 out.push_str("<attr");
                 if opts.location {

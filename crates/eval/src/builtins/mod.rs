@@ -122,7 +122,7 @@ pub fn install(ev: &mut Eval) {
     ev.builtins = builtins.clone();
 
     let mut globals = std::collections::HashMap::new();
-    for a in set.entries.iter() {
+    for a in set.entries().iter() {
         let n = a.name.as_str();
         if n == "builtins" {
             continue;

@@ -619,7 +619,7 @@ fn append_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let dir = crate::store::store_dir(ev, pos)?;
     // Nix points at the attribute of the context set that is wrong.
     let at = |p: Pos| if p.is_none() { pos } else { p };
-    for e in c.entries.iter() {
+    for e in c.entries().iter() {
         let path = e.name.as_str();
         let shown = crate::print::symbol_display(path);
         let epos = at(e.pos);

@@ -151,7 +151,10 @@ impl<'a> P<'a> {
             .max()
             .unwrap_or(1)
             .max(1);
-        let mut out = format!("[error] {message}\n --> fromTOML\n{} |\n", " ".repeat(width + 1));
+        let mut out = format!(
+            "[error] {message}\n --> fromTOML\n{} |\n",
+            " ".repeat(width + 1)
+        );
         for (n, ((line_no, line, col, size), comment)) in described.iter().enumerate() {
             if n > 0 {
                 out.push_str("\n ...\n");
@@ -335,7 +338,10 @@ impl<'a> P<'a> {
             .or_else(|| self.dec_int(i))
     }
     fn lit(&self, i: usize, w: &[u8]) -> Option<usize> {
-        self.s.get(i..i + w.len()).filter(|s| *s == w).map(|_| i + w.len())
+        self.s
+            .get(i..i + w.len())
+            .filter(|s| *s == w)
+            .map(|_| i + w.len())
     }
     fn exponent(&self, i: usize) -> Option<usize> {
         let j = self.ch(i, b'e').or_else(|| self.ch(i, b'E'))?;
@@ -406,7 +412,9 @@ impl<'a> P<'a> {
         }
     }
     fn hex_n(&self, i: usize, n: usize) -> Option<usize> {
-        (0..n).try_fold(i, |j, _| self.at(j).filter(u8::is_ascii_hexdigit).map(|_| j + 1))
+        (0..n).try_fold(i, |j, _| {
+            self.at(j).filter(u8::is_ascii_hexdigit).map(|_| j + 1)
+        })
     }
     /// Any byte but the control characters (tab excepted), DEL and `extra`.
     fn plain(&self, i: usize, extra: &[u8]) -> bool {
@@ -536,13 +544,19 @@ impl<'a> P<'a> {
         while *pos < self.s.len() {
             if let Some((keys, reg)) = self.table_key(pos, true)? {
                 let tab = self.ml_table(pos)?;
-                let v = Node { val: TVal::Table(tab), reg };
+                let v = Node {
+                    val: TVal::Table(tab),
+                    reg,
+                };
                 self.insert(&mut root, v, &keys, reg, true)?;
                 continue;
             }
             if let Some((keys, reg)) = self.table_key(pos, false)? {
                 let tab = self.ml_table(pos)?;
-                let v = Node { val: TVal::Table(tab), reg };
+                let v = Node {
+                    val: TVal::Table(tab),
+                    reg,
+                };
                 self.insert(&mut root, v, &keys, reg, false)?;
                 continue;
             }
@@ -896,13 +910,17 @@ impl<'a> P<'a> {
             "local_date" => self.check_ymd(first, end),
             "local_time" => self.check_hms(first, end),
             "local_datetime" => {
-                let sub = P { s: &self.s[first..end] };
+                let sub = P {
+                    s: &self.s[first..end],
+                };
                 sub.check_ymd(0, 10)?;
                 sub.check_hms(11, end - first)
             }
             _ => {
                 let ldt = self.local_date_time(first).unwrap_or(end);
-                let sub = P { s: &self.s[first..ldt] };
+                let sub = P {
+                    s: &self.s[first..ldt],
+                };
                 sub.check_ymd(0, 10)?;
                 sub.check_hms(11, ldt - first)?;
                 if self.numoffset(ldt).is_some() {
@@ -926,7 +944,11 @@ impl<'a> P<'a> {
     }
     /// The date at `first`; an error points at `at`.
     fn check_ymd(&self, first: usize, at: usize) -> R<()> {
-        let (y, m, d) = (self.num(first, 4), self.num(first + 5, 2), self.num(first + 8, 2));
+        let (y, m, d) = (
+            self.num(first, 4),
+            self.num(first + 5, 2),
+            self.num(first + 8, 2),
+        );
         let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
         let max_day = match m {
             2 if leap => 29,
@@ -937,7 +959,10 @@ impl<'a> P<'a> {
         if !(1..=12).contains(&m) || d < 1 || d > max_day {
             return self.hard(
                 "toml::parse_date: invalid date: it does not conform RFC3339.",
-                &[(Mark::At(at), "month should be 01-12, day should be 01-28,29,30,31, depending on month/year.")],
+                &[(
+                    Mark::At(at),
+                    "month should be 01-12, day should be 01-28,29,30,31, depending on month/year.",
+                )],
             );
         }
         Ok(())
@@ -987,7 +1012,11 @@ impl<'a> P<'a> {
                         (self.hex_int(first), 16, "toml::parse_hexadecimal_integer")
                     };
                     let Some(end) = end else {
-                        return self.soft(name, Mark::At(first), "the next token is not an integer");
+                        return self.soft(
+                            name,
+                            Mark::At(first),
+                            "the next token is not an integer",
+                        );
                     };
                     *pos = end;
                     return Ok(saturating_int(&self.s[first + 2..end], radix));
@@ -1328,14 +1357,23 @@ impl<'a> P<'a> {
                     let ex_reg = Self::reg_of(existing);
                     let ex_type = existing.val.type_name();
                     match &mut existing.val {
-                        TVal::Table(_) => {
-                            return self.hard(
-                                &format!("toml::insert_value: array of table (\"{name}\") cannot be defined"),
-                                &[(ex_reg, "table already defined"), (Self::reg_of(&v), "this conflicts with the previous table")],
-                            )
-                        }
+                        TVal::Table(_) => return self.hard(
+                            &format!(
+                                "toml::insert_value: array of table (\"{name}\") cannot be defined"
+                            ),
+                            &[
+                                (ex_reg, "table already defined"),
+                                (Self::reg_of(&v), "this conflicts with the previous table"),
+                            ],
+                        ),
                         TVal::Array(a) => {
-                            let first_is_table = matches!(a.first(), Some(Node { val: TVal::Table(_), .. }));
+                            let first_is_table = matches!(
+                                a.first(),
+                                Some(Node {
+                                    val: TVal::Table(_),
+                                    ..
+                                })
+                            );
                             if !first_is_table {
                                 let c = format!("this {ex_type} value already exists");
                                 return self.hard(
@@ -1374,14 +1412,22 @@ impl<'a> P<'a> {
                         if !self.forward_ok(existing.reg, v.reg, keys, idx) {
                             return self.hard(
                                 &format!("toml::insert_value: table (\"{name}\") already exists."),
-                                &[(ex_reg, "table already exists here"), (Self::reg_of(&v), "table defined twice")],
+                                &[
+                                    (ex_reg, "table already exists here"),
+                                    (Self::reg_of(&v), "table defined twice"),
+                                ],
                             );
                         }
                         for (nk, nv) in new {
                             if let Some(old) = t.get(nk) {
                                 return self.hard(
-                                    &format!("toml::insert_value: value (\"{name}\") already exists."),
-                                    &[(Self::reg_of(old), "already exists here"), (Self::reg_of(&v), "this defined twice")],
+                                    &format!(
+                                        "toml::insert_value: value (\"{name}\") already exists."
+                                    ),
+                                    &[
+                                        (Self::reg_of(old), "already exists here"),
+                                        (Self::reg_of(&v), "this defined twice"),
+                                    ],
                                 );
                             }
                             t.insert(nk.clone(), nv.clone());
@@ -1390,17 +1436,34 @@ impl<'a> P<'a> {
                         return Ok(());
                     }
                     (TVal::Array(a), TVal::Table(_))
-                        if matches!(a.first(), Some(Node { val: TVal::Table(_), .. })) =>
+                        if matches!(
+                            a.first(),
+                            Some(Node {
+                                val: TVal::Table(_),
+                                ..
+                            })
+                        ) =>
                     {
                         return self.hard(
-                            &format!("toml::insert_value: array of tables (\"{name}\") already exists."),
-                            &[(ex_reg, "array of tables defined here"), (Self::reg_of(&v), "table conflicts with the previous array of table")],
+                            &format!(
+                                "toml::insert_value: array of tables (\"{name}\") already exists."
+                            ),
+                            &[
+                                (ex_reg, "array of tables defined here"),
+                                (
+                                    Self::reg_of(&v),
+                                    "table conflicts with the previous array of table",
+                                ),
+                            ],
                         );
                     }
                     _ => {
                         return self.hard(
                             &format!("toml::insert_value: value (\"{name}\") already exists."),
-                            &[(ex_reg, "value already exists here"), (Self::reg_of(&v), "value defined twice")],
+                            &[
+                                (ex_reg, "value already exists here"),
+                                (Self::reg_of(&v), "value defined twice"),
+                            ],
                         );
                     }
                 }
@@ -1426,7 +1489,10 @@ impl<'a> P<'a> {
                     tab = t;
                 }
                 TVal::Array(a) => match a.last_mut() {
-                    Some(Node { val: TVal::Table(t), .. }) => tab = t,
+                    Some(Node {
+                        val: TVal::Table(t),
+                        ..
+                    }) => tab = t,
                     other => {
                         let (r, ty) = match &other {
                             Some(n) => (Self::reg_of(n), n.val.type_name()),
@@ -1460,7 +1526,13 @@ impl<'a> P<'a> {
     /// toml11's `is_valid_forward_table_definition`: may the table at `fwd` (a region of
     /// the source) be extended by the table `new`, defined at `keys` (the current key
     /// being `keys[cur]`)? It reads the two regions again to see how each was written.
-    fn forward_ok(&self, fwd: (usize, usize), new: (usize, usize), keys: &[String], cur: usize) -> bool {
+    fn forward_ok(
+        &self,
+        fwd: (usize, usize),
+        new: (usize, usize),
+        keys: &[String],
+        cur: usize,
+    ) -> bool {
         let new_src = P {
             s: &self.s[new.0..new.1],
         };
@@ -1538,9 +1610,16 @@ mod tests {
 
     #[test]
     fn integers_saturate_and_binary_wraps() {
-        let t = parse("a = 9223372036854775808\nb = -9223372036854775809\nc = 0b11").unwrap_or_default();
-        assert!(matches!(t.get("a").map(|n| &n.val), Some(TVal::Int(i64::MAX))));
-        assert!(matches!(t.get("b").map(|n| &n.val), Some(TVal::Int(i64::MIN))));
+        let t = parse("a = 9223372036854775808\nb = -9223372036854775809\nc = 0b11")
+            .unwrap_or_default();
+        assert!(matches!(
+            t.get("a").map(|n| &n.val),
+            Some(TVal::Int(i64::MAX))
+        ));
+        assert!(matches!(
+            t.get("b").map(|n| &n.val),
+            Some(TVal::Int(i64::MIN))
+        ));
         assert!(matches!(t.get("c").map(|n| &n.val), Some(TVal::Int(3))));
     }
 
