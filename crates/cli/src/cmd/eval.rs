@@ -295,7 +295,7 @@ fn auto_call(
     }
     let mut pass = Vec::new();
     if formals.ellipsis {
-        pass = args.entries.to_vec();
+        pass = args.entries().to_vec();
     } else {
         for fm in formals.entries.iter() {
             if let Some(a) = args.get_attr(fm.name) {
