@@ -118,7 +118,8 @@ TYPICAL = {
     "fromJSON": [['"{\\"a\\": [1, 2.5, null, true]}"', '"1e400"', '"-0"', '"[1,]"', '""', '"\\"\\\\u00e9\\""',
                   '"9223372036854775808"', '"-9223372036854775809"', '"0.1"', '"{\\"a\\":1,\\"a\\":2}"', '"1 2"']],
     "fromTOML": [['"a = 1"', '"a = 1.5\\nb = \\"x\\""', '"[t]\\nx = [1, 2]"', '"a ="', '""', '"a = 9223372036854775808"',
-                  '"d = 1979-05-27"', '"a.b = 1\\na.c = 2"']],
+                  '"d = 1979-05-27"', '"a.b = 1\\na.c = 2"', '"a = [1 2]"', '"[a]\\nb = 1\\n[a]"',
+                  '"a = { b = 1, }"', '"a = 0x"', '"a = 1e400"', '"a = \\"x"', '"a.b = 1\\n[a]"', '"x = 1\\tz"']],
     "toJSON": [["1.5", "0.1", "1e300", "-0.0", "123456789.0", '"a\\"b\\\\c\\n\\t\\u0001"', "{ a = [ null true ]; }",
                 "./file.txt", "(x: x)", "{ outPath = \"/o\"; }", "{ __toString = s: \"ts\"; }", "1e-7"]],
     "toXML": [["1.5", '"<&>\\""', "{ a = [ null true ]; }", "(x: x)", "({ a, b ? 1, ... }@c: a)", "./file.txt", "-0.0"]],
@@ -286,6 +287,14 @@ def generate(rng):
         cases.append(("with", "with " + v + "; 1", ["--strict"]))
         cases.append(("list", "[ (" + v + ") ]", ["--strict", "--json"]))
         cases.append(("set", "{ x = " + v + "; }", ["--strict", "--xml"]))
+        # `--show-trace`: the frames of calls (named, anonymous, curried, through a
+        # builtin) and of selections around an error caused by the value.
+        cases.append(("trace-call", "let f = x: x + 1; in f (" + v + ")", ["--strict", "--show-trace"]))
+        cases.append(("trace-call", "builtins.map (x: x.a) [ (" + v + ") ]", ["--strict", "--show-trace"]))
+        cases.append(("trace-call", "let f = { a }: b: a + b; in f { a = " + v + "; } 1",
+                      ["--strict", "--show-trace"]))
+        cases.append(("trace-call", "builtins.foldl' (a: b: b a) 0 [ (" + v + ") ]", ["--strict", "--show-trace"]))
+        cases.append(("trace-select", "{ a = { b = " + v + "; }; }.a.b.c", ["--strict", "--show-trace"]))
     return cases
 
 
