@@ -134,7 +134,7 @@ fn terminal_filter(s: &str) -> String {
                 i += 1;
                 out.push(b' ');
                 w += 1;
-                while w % 8 != 0 {
+                while !w.is_multiple_of(8) {
                     out.push(b' ');
                     w += 1;
                 }

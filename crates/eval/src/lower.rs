@@ -846,10 +846,12 @@ impl<'g> Lowerer<'g> {
             match entry {
                 ast::Entry::Inherit(inh) => {
                     let from = inh.from().and_then(|f| f.expr());
-                    let var_pos =
-                        set_start.unwrap_or_else(|| inherit_pos(self.file, inh.syntax()));
+                    let var_pos = set_start.unwrap_or_else(|| inherit_pos(self.file, inh.syntax()));
                     // Every name of one `inherit` has the position of the first (Nix 2.8).
-                    let first = inh.attrs().next().map(|a| inherit_pos(self.file, a.syntax()));
+                    let first = inh
+                        .attrs()
+                        .next()
+                        .map(|a| inherit_pos(self.file, a.syntax()));
                     for a in inh.attrs() {
                         let apos = first.unwrap_or(var_pos);
                         let Some(name) = static_attr_name(&a) else {
@@ -934,8 +936,10 @@ impl<'g> Lowerer<'g> {
                 }
                 Some((_, PVal::Nested(inner), _)) => match value {
                     ast::Expr::AttrSet(ref set) if set.rec_token().is_none() => {
-                        let set_start =
-                            set.entries().next().map(|e| inherit_pos(self.file, e.syntax()));
+                        let set_start = set
+                            .entries()
+                            .next()
+                            .map(|e| inherit_pos(self.file, e.syntax()));
                         for entry in set.entries() {
                             self.merge_entry(inner, entry, &full, set_start)?;
                         }
@@ -984,7 +988,10 @@ impl<'g> Lowerer<'g> {
         match entry {
             ast::Entry::Inherit(inh) => {
                 let from = inh.from().and_then(|f| f.expr());
-                let first = inh.attrs().next().map(|a| inherit_pos(self.file, a.syntax()));
+                let first = inh
+                    .attrs()
+                    .next()
+                    .map(|a| inherit_pos(self.file, a.syntax()));
                 let var_pos = set_start.unwrap_or_else(|| inherit_pos(self.file, inh.syntax()));
                 for a in inh.attrs() {
                     let apos = first.unwrap_or(var_pos);

@@ -1159,8 +1159,7 @@ impl<'a> P<'a> {
         let mut out = Vec::new();
         while j < body_end {
             if self.s[j] == b'\\' {
-                if let Some(k) = self.escaped(j) {
-                    let _ = k;
+                if self.escaped(j).is_some() {
                     j = self.unescape(j, &mut out)?;
                 } else if let Some(k) = self.ml_escaped_newline(j) {
                     j = k;
@@ -1174,9 +1173,7 @@ impl<'a> P<'a> {
                 j += 1;
             }
         }
-        for _ in 0..(end - body_end - 3) {
-            out.push(b'"');
-        }
+        out.resize(out.len() + (end - body_end - 3), b'"');
         *pos = end;
         Ok(String::from_utf8_lossy(&out).into_owned())
     }
@@ -1537,7 +1534,7 @@ impl<'a> P<'a> {
             s: &self.s[new.0..new.1],
         };
         let mut p = 0;
-        if new_src.is(0, b'{') && matches!(new_src.inline_table(&mut p), Ok(_)) {
+        if new_src.is(0, b'{') && new_src.inline_table(&mut p).is_ok() {
             return false;
         }
         let fwd_src = P {
