@@ -1354,15 +1354,19 @@ impl<'a> P<'a> {
                     let ex_reg = Self::reg_of(existing);
                     let ex_type = existing.val.type_name();
                     match &mut existing.val {
-                        TVal::Table(_) => return self.hard(
-                            &format!(
+                        TVal::Table(_) => {
+                            let m = format!(
                                 "toml::insert_value: array of table (\"{name}\") cannot be defined"
-                            ),
-                            &[
-                                (ex_reg, "table already defined"),
-                                (Self::reg_of(&v), "this conflicts with the previous table"),
-                            ],
-                        ),
+                            );
+                            let conflict = "this conflicts with the previous table";
+                            return self.hard(
+                                &m,
+                                &[
+                                    (ex_reg, "table already defined"),
+                                    (Self::reg_of(&v), conflict),
+                                ],
+                            );
+                        }
                         TVal::Array(a) => {
                             let first_is_table = matches!(
                                 a.first(),
