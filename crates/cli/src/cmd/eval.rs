@@ -146,9 +146,10 @@ fn run_request(
     for (name, v) in &req.args {
         let value = match v {
             ArgValue::Str(s) => Value::string(s.clone()),
+            // Lazy like Nix's: an argument the function does not use is never evaluated.
             ArgValue::Expr(text) => {
                 let e = ev.compile(text, Origin::String, cwd)?;
-                ev.eval_root(e)?
+                nest_eval::value::Thunk::expr(e, nest_eval::value::Env::new(None, 0))
             }
         };
         auto_args.push(Attr {
