@@ -658,20 +658,7 @@ impl Eval {
                 }
                 err(format!("undefined variable '{name}'"), *pos)
             }
-            Expr::Str { parts, .. } => {
-                let mut s = String::new();
-                let mut ctx = Context::default();
-                for p in parts.iter() {
-                    match p {
-                        StrPart::Lit(l) => s.push_str(l),
-                        StrPart::Expr(e, pos) => {
-                            let v = self.eval(e, env)?;
-                            self.coerce_to_string_into(&v, *pos, false, true, &mut s, &mut ctx)?;
-                        }
-                    }
-                }
-                Ok(Value::string_ctx(s, ctx))
-            }
+            Expr::Str { parts, .. } => self.interpolate(parts, env),
             Expr::PathInterp { parts, .. } => {
                 let mut s = String::new();
                 let mut ctx = Context::default();
@@ -1574,6 +1561,86 @@ impl Eval {
         Ok((s, ctx))
     }
 
+    /// A string with `${}` parts. The parts are evaluated and coerced in order (so errors
+    /// come in Nix's order), then copied once into a string of the exact length: no
+    /// buffer that grows and is shrunk again, and `"${s}"` of a string is `s` itself.
+    fn interpolate(&mut self, parts: &[StrPart], env: &Env) -> EResult<Value> {
+        // Up to this many `${}` parts are kept on the stack; strings with more are
+        // built by appending (rare in practice).
+        const INLINE: usize = 4;
+        enum Piece {
+            Shared(Rc<NixString>),
+            Owned(String),
+        }
+        let exprs = parts
+            .iter()
+            .filter(|p| matches!(p, StrPart::Expr(..)))
+            .count();
+        if exprs > INLINE {
+            return self.interpolate_appending(parts, env);
+        }
+        let mut pieces: [Option<Piece>; INLINE] = [const { None }; INLINE];
+        let mut len = 0;
+        let mut ctx = Context::default();
+        let mut slots = pieces.iter_mut();
+        for p in parts.iter() {
+            match p {
+                StrPart::Lit(l) => len += l.len(),
+                StrPart::Expr(e, pos) => {
+                    let piece = match self.eval(e, env)? {
+                        Value::String(s) => {
+                            len += s.s.len();
+                            ctx.extend(&s.ctx);
+                            Piece::Shared(s)
+                        }
+                        v => {
+                            let mut s = String::new();
+                            self.coerce_to_string_into(&v, *pos, false, true, &mut s, &mut ctx)?;
+                            len += s.len();
+                            Piece::Owned(s)
+                        }
+                    };
+                    if let Some(slot) = slots.next() {
+                        *slot = Some(piece);
+                    }
+                }
+            }
+        }
+        if let ([StrPart::Expr(..)], [Some(Piece::Shared(s)), ..]) = (parts, &pieces) {
+            return Ok(Value::String(s.clone()));
+        }
+        let mut out = String::with_capacity(len);
+        let mut pieces = pieces.iter();
+        for p in parts.iter() {
+            match p {
+                StrPart::Lit(l) => out.push_str(l),
+                StrPart::Expr(..) => match pieces.next() {
+                    Some(Some(Piece::Shared(s))) => out.push_str(&s.s),
+                    Some(Some(Piece::Owned(s))) => out.push_str(s),
+                    _ => {}
+                },
+            }
+        }
+        Ok(Value::string_ctx(out, ctx))
+    }
+
+    /// `interpolate` for strings with many parts: each is appended as it comes.
+    #[cold]
+    fn interpolate_appending(&mut self, parts: &[StrPart], env: &Env) -> EResult<Value> {
+        let mut s = String::new();
+        let mut ctx = Context::default();
+        for p in parts.iter() {
+            match p {
+                StrPart::Lit(l) => s.push_str(l),
+                StrPart::Expr(e, pos) => {
+                    let v = self.eval(e, env)?;
+                    self.coerce_to_string_into(&v, *pos, false, true, &mut s, &mut ctx)?;
+                }
+            }
+        }
+        Ok(Value::string_ctx(s, ctx))
+    }
+
     pub fn coerce_to_string_into(
         &mut self,
         v: &Value,
@@ -1628,7 +1695,7 @@ impl Eval {
                 err("cannot coerce a set to a string", pos)
             }
             Value::Int(i) if coerce_more => {
-                out.push_str(&i.to_string());
+                crate::builtins::strings::IntText::new(*i).push_to(out);
                 Ok(())
             }
             Value::Float(f) if coerce_more => {

@@ -21,53 +21,92 @@ fn to_json(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     Ok(Value::string_ctx(out, ctx))
 }
 
+const LOW_BYTES: u64 = 0x0101_0101_0101_0101;
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// A flag in the high bit of every byte of `w` (little-endian) that `toJSON` escapes:
+/// below 0x20, `"` or `\`. Borrows only travel upwards, so the lowest flag is exact
+/// (the ones above it may be spurious); that is all the scan below uses.
+#[inline]
+fn json_special_bytes(w: u64) -> u64 {
+    let below_space = w.wrapping_sub(LOW_BYTES * 0x20) & !w;
+    let quote = w ^ (LOW_BYTES * b'"' as u64);
+    let backslash = w ^ (LOW_BYTES * b'\\' as u64);
+    let is_quote = quote.wrapping_sub(LOW_BYTES) & !quote;
+    let is_backslash = backslash.wrapping_sub(LOW_BYTES) & !backslash;
+    (below_space | is_quote | is_backslash) & HIGH_BITS
+}
+
+/// The same test as `json_special_bytes` for one byte, as a table: the tail of a
+/// string (and all of most attribute names) is shorter than a word.
+static JSON_SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 0x20 {
+        t[c] = true;
+        c += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
+/// The index of the first byte at or after `i` that `toJSON` escapes, or `b.len()`.
+/// Eight bytes are tested at a time: most strings need no escape at all.
+#[inline]
+fn next_json_special(b: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        let m = json_special_bytes(u64::from_le_bytes(w));
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        if JSON_SPECIAL[c as usize] {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// Appends `s` as a JSON string the way Nix 2.8 writes it: `"`, `\`, newline, return
+/// and tab get their short escapes, the other control characters `\u00xx` (lower-case
+/// hex), everything else (DEL and UTF-8 included) is copied as it is.
 pub fn json_escape(s: &str, out: &mut String) {
-    out.push('"');
-    // Only `"`, `\\` and control characters change; the text between them (any other
-    // byte, UTF-8 sequences included) is copied a run at a time.
     let b = s.as_bytes();
+    out.reserve(b.len() + 2);
+    out.push('"');
     let mut run = 0;
-    for (i, &c) in b.iter().enumerate() {
-        let esc = match c {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            c if c < 0x20 => "",
-            _ => continue,
-        };
+    loop {
+        let i = next_json_special(b, run);
+        // Special bytes are ASCII, so `run` and `i` are on character boundaries.
         out.push_str(&s[run..i]);
-        if esc.is_empty() {
-            out.push_str(&format!("\\u{:04x}", c));
-        } else {
-            out.push_str(esc);
+        let Some(&c) = b.get(i) else { break };
+        match c {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            c => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(HEX[(c >> 4) as usize] as char);
+                out.push(HEX[(c & 15) as usize] as char);
+            }
         }
         run = i + 1;
     }
-    out.push_str(&s[run..]);
     out.push('"');
 }
 
 /// Appends the decimal form of `i` without a temporary `String`.
 pub fn push_int(out: &mut String, i: i64) {
-    let mut buf = [0u8; 20];
-    let mut n = i.unsigned_abs();
-    let mut p = buf.len();
-    loop {
-        p -= 1;
-        buf[p] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    if i < 0 {
-        out.push('-');
-    }
-    for &d in &buf[p..] {
-        out.push(d as char);
-    }
+    super::strings::IntText::new(i).push_to(out);
 }
 
 /// Serialises a value as Nix's `toJSON` does (forcing everything it reaches).
@@ -161,6 +200,134 @@ pub fn value_to_json_opt(
         o => return Err(not_json(o, pos)),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod escape_tests {
+    use super::{json_escape, push_int};
+
+    /// The escaper as Nix 2.8's `escapeJSON` is written: one character at a time. The
+    /// test oracle for the run-copying one.
+    fn oracle(s: &str) -> String {
+        let mut out = String::from("\"");
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    fn check(s: &str) {
+        let mut out = String::from("prefix");
+        json_escape(s, &mut out);
+        assert_eq!(&out["prefix".len()..], oracle(s), "input {s:?}");
+    }
+
+    #[test]
+    fn fixed_forms_as_nix_writes_them() {
+        // From `nix-instantiate --eval --strict` 2.8: `/` and DEL stay as they are,
+        // the other control characters are lower-case `\u00xx`.
+        let mut out = String::new();
+        json_escape("a\"b\\c\nd\re\tf/g\u{1}\u{8}\u{c}\u{1f}\u{7f}é", &mut out);
+        assert_eq!(
+            out,
+            "\"a\\\"b\\\\c\\nd\\re\\tf/g\\u0001\\u0008\\u000c\\u001f\u{7f}é\""
+        );
+        let mut empty = String::new();
+        json_escape("", &mut empty);
+        assert_eq!(empty, "\"\"");
+    }
+
+    #[test]
+    fn every_ascii_character_at_every_offset_of_a_word() {
+        // Each character alone and at each position of the eight-byte blocks the
+        // scanner reads, surrounded by text that needs no escape.
+        for c in 1u8..0x80 {
+            let c = c as char;
+            check(&c.to_string());
+            for before in 0..17 {
+                for after in [0, 1, 7, 8, 9] {
+                    let s = format!("{}{c}{}", "x".repeat(before), "y".repeat(after));
+                    check(&s);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn non_ascii_and_long_runs() {
+        check("héllo wörld ✓ 𝄞");
+        check(&"ü".repeat(100));
+        check(&"a".repeat(1000));
+        check(&format!("{}\"{}", "a".repeat(1000), "b".repeat(999)));
+        check(&"\n".repeat(33));
+        check(&"\u{1}\u{2}\"\\".repeat(20));
+        // Bytes just above and below the special ones, which a wrong borrow in the
+        // word-at-a-time test would misread.
+        check("\u{20}\u{21}\u{23}\u{5b}\u{5d}\u{1f}\u{20}\u{20}\u{20}\u{21}\u{22}");
+        check("\u{80}\u{a0}\u{ff}\u{100}\u{2028}\u{ffff}");
+    }
+
+    #[test]
+    fn pseudo_random_strings_match_the_oracle() {
+        // A fixed linear congruential sequence: reproducible, no extra dependency.
+        let alphabet: Vec<char> = "ab \"\\\n\r\t\u{0}\u{1}\u{1f}\u{7f}é✓/{}"
+            .chars()
+            .collect();
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..2000 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let len = (x >> 58) as usize;
+            let mut s = String::new();
+            for _ in 0..len {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                s.push(alphabet[(x >> 33) as usize % alphabet.len()]);
+            }
+            check(&s);
+        }
+    }
+
+    #[test]
+    fn integers_as_to_string_writes_them() {
+        for i in [
+            0,
+            1,
+            -1,
+            9,
+            10,
+            -10,
+            99,
+            100,
+            101,
+            999,
+            1000,
+            12345,
+            -987654321,
+            i64::MAX,
+            i64::MIN,
+            i64::MIN + 1,
+        ] {
+            let mut out = String::from("x");
+            push_int(&mut out, i);
+            assert_eq!(out, format!("x{i}"));
+        }
+        let mut x: u64 = 7;
+        for _ in 0..10_000 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let i = (x as i64) >> (x % 63);
+            let mut out = String::new();
+            push_int(&mut out, i);
+            assert_eq!(out, i.to_string());
+        }
+    }
 }
 
 /// Where Nix 2.8's `Value::determinePos` places a value: a function at its lambda, a
