@@ -76,13 +76,28 @@ fn next_json_special(b: &[u8], mut i: usize) -> usize {
 /// Appends `s` as a JSON string the way Nix 2.8 writes it: `"`, `\`, newline, return
 /// and tab get their short escapes, the other control characters `\u00xx` (lower-case
 /// hex), everything else (DEL and UTF-8 included) is copied as it is.
+#[inline]
 pub fn json_escape(s: &str, out: &mut String) {
     let b = s.as_bytes();
+    let first = next_json_special(b, 0);
     out.reserve(b.len() + 2);
     out.push('"');
+    if first == b.len() {
+        out.push_str(s);
+    } else {
+        json_escape_from(s, first, out);
+    }
+    out.push('"');
+}
+
+/// The rest of `json_escape` once a byte to escape was found at `i`: out of line, so
+/// that the common case (nothing to escape) stays small.
+#[cold]
+#[inline(never)]
+fn json_escape_from(s: &str, mut i: usize, out: &mut String) {
+    let b = s.as_bytes();
     let mut run = 0;
     loop {
-        let i = next_json_special(b, run);
         // Special bytes are ASCII, so `run` and `i` are on character boundaries.
         out.push_str(&s[run..i]);
         let Some(&c) = b.get(i) else { break };
@@ -95,13 +110,13 @@ pub fn json_escape(s: &str, out: &mut String) {
             c => {
                 const HEX: &[u8; 16] = b"0123456789abcdef";
                 out.push_str("\\u00");
-                out.push(HEX[(c >> 4) as usize] as char);
-                out.push(HEX[(c & 15) as usize] as char);
+                out.push(char::from(HEX[(c >> 4) as usize]));
+                out.push(char::from(HEX[(c & 15) as usize]));
             }
         }
         run = i + 1;
+        i = next_json_special(b, run);
     }
-    out.push('"');
 }
 
 /// Appends the decimal form of `i` without a temporary `String`.
