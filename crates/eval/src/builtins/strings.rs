@@ -233,21 +233,12 @@ fn replace_strings(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     // Where a match can start: the first bytes of the patterns. A pattern is valid
     // UTF-8, so its first byte never continues a character, and the text between two
     // candidates can be copied in one piece. An empty pattern matches everywhere.
-    let mut starts = [false; 256];
-    let mut any_empty = false;
-    for f in froms.iter() {
-        match f.as_bytes().first() {
-            Some(b) => starts[*b as usize] = true,
-            None => any_empty = true,
-        }
-    }
+    let starts = PatternStarts::new(froms.iter().map(|f| f.as_bytes()));
+    let any_empty = froms.iter().any(|f| f.is_empty());
     let mut p = 0;
     while p <= bytes.len() {
         if !any_empty {
-            let run = bytes[p..]
-                .iter()
-                .position(|b| starts[*b as usize])
-                .unwrap_or(bytes.len() - p);
+            let run = starts.next(bytes, p) - p;
             out.push_str(&s.s[p..p + run]);
             p += run;
             if p == bytes.len() {
@@ -255,8 +246,11 @@ fn replace_strings(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             }
         }
         let mut matched = false;
+        let here = bytes.get(p);
         for (i, f) in froms.iter().enumerate() {
-            if bytes[p..].starts_with(f.as_bytes()) {
+            // The first byte alone rules out most patterns without a `memcmp`.
+            let fb = f.as_bytes();
+            if (fb.is_empty() || fb.first() == here) && bytes[p..].starts_with(fb) {
                 if tos[i].is_none() {
                     tos[i] = Some(ev.expect_string(&to[i], pos)?);
                 }
@@ -289,6 +283,73 @@ fn replace_strings(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         }
     }
     Ok(Value::string_ctx(out, ctx))
+}
+
+const LOW_BYTES: u64 = 0x0101_0101_0101_0101;
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// The first bytes of `replaceStrings`' patterns, to find where a match can start.
+struct PatternStarts {
+    table: [bool; 256],
+    /// Up to three first bytes (repeated to fill the array), tested a word at a time;
+    /// `None` when there are more.
+    few: Option<[u8; 3]>,
+}
+
+impl PatternStarts {
+    fn new<'a>(patterns: impl Iterator<Item = &'a [u8]>) -> PatternStarts {
+        let mut table = [false; 256];
+        let mut distinct = [0u8; 3];
+        let mut n = 0;
+        for p in patterns {
+            if let Some(&b) = p.first() {
+                if !table[b as usize] {
+                    table[b as usize] = true;
+                    if let Some(slot) = distinct.get_mut(n) {
+                        *slot = b;
+                    }
+                    n += 1;
+                }
+            }
+        }
+        let few = match n {
+            1 => Some([distinct[0]; 3]),
+            2 => Some([distinct[0], distinct[1], distinct[1]]),
+            3 => Some(distinct),
+            _ => None,
+        };
+        PatternStarts { table, few }
+    }
+
+    /// The index of the first byte at or after `i` that starts a pattern, or `b.len()`.
+    /// Borrows in the word test only travel upwards, so its lowest flag is exact.
+    #[inline]
+    fn next(&self, b: &[u8], mut i: usize) -> usize {
+        if let Some(few) = self.few {
+            while let Some(chunk) = b.get(i..i + 8) {
+                let mut w = [0u8; 8];
+                w.copy_from_slice(chunk);
+                let w = u64::from_le_bytes(w);
+                let mut m = 0;
+                for c in few {
+                    let x = w ^ (LOW_BYTES * c as u64);
+                    m |= x.wrapping_sub(LOW_BYTES) & !x;
+                }
+                m &= HIGH_BITS;
+                if m != 0 {
+                    return i + (m.trailing_zeros() / 8) as usize;
+                }
+                i += 8;
+            }
+        }
+        while let Some(&c) = b.get(i) {
+            if self.table[c as usize] {
+                break;
+            }
+            i += 1;
+        }
+        i
+    }
 }
 
 thread_local! {
@@ -746,4 +807,55 @@ fn discard_output_dependency(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Va
         }
     }
     Ok(Value::string_ctx(String::from(s.as_str()), ctx))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{IntText, PatternStarts};
+
+    #[test]
+    fn pattern_starts_find_what_a_byte_scan_finds() {
+        let alphabet = b"abc,;i\xc3\xa9\n xyz";
+        let pattern_sets: &[&[&[u8]]] = &[
+            &[b"i"],
+            &[b"item", b","],
+            &[b"a", b"b", b"c"],
+            &[b"a", b"ab", b"abc"],
+            &[b"a", b"b", b"c", b","],
+            &[b"\xc3\xa9", b" "],
+            &[b"q"],
+        ];
+        let mut x: u64 = 0x1234_5678_9abc_def1;
+        for pats in pattern_sets {
+            let starts = PatternStarts::new(pats.iter().copied());
+            let firsts: Vec<u8> = pats.iter().filter_map(|p| p.first().copied()).collect();
+            for _ in 0..300 {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                let len = (x >> 58) as usize;
+                let mut s = Vec::new();
+                for _ in 0..len {
+                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    s.push(alphabet[(x >> 33) as usize % alphabet.len()]);
+                }
+                for from in 0..=s.len() {
+                    let expected = (from..s.len())
+                        .find(|&i| firsts.contains(&s[i]))
+                        .unwrap_or(s.len());
+                    assert_eq!(starts.next(&s, from), expected, "{pats:?} in {s:?} from {from}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn int_text_is_the_decimal_form() {
+        for i in [0, 7, -7, 10, 99, 100, -100, 12345, i64::MAX, i64::MIN] {
+            let t = IntText::new(i);
+            assert_eq!(t.to_exact_string(), i.to_string());
+            assert_eq!(t.width(), i.to_string().len());
+            let mut s = String::from("n=");
+            t.push_to(&mut s);
+            assert_eq!(s, format!("n={i}"));
+        }
+    }
 }
