@@ -243,7 +243,12 @@ mod tests {
         let mut out = String::from("x");
         write_escaped(&mut out, s);
         assert_eq!(&out[1..], oracle(s), "input {s:?}");
-        assert_eq!(Parser::new(format!("\"{}\"", &out[1..]).as_bytes()).string().as_deref(), Ok(s));
+        assert_eq!(
+            Parser::new(format!("\"{}\"", &out[1..]).as_bytes())
+                .string()
+                .as_deref(),
+            Ok(s)
+        );
     }
 
     #[test]
@@ -271,11 +276,15 @@ mod tests {
         let alphabet: Vec<char> = "ab\"\\\n\r\t\u{0}\u{b}\u{e}é✓$".chars().collect();
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
         for _ in 0..2000 {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let len = (x >> 58) as usize;
             let mut s = String::new();
             for _ in 0..len {
-                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 s.push(alphabet[(x >> 33) as usize % alphabet.len()]);
             }
             check(&s);

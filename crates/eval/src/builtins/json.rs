@@ -294,16 +294,18 @@ mod escape_tests {
     #[test]
     fn pseudo_random_strings_match_the_oracle() {
         // A fixed linear congruential sequence: reproducible, no extra dependency.
-        let alphabet: Vec<char> = "ab \"\\\n\r\t\u{0}\u{1}\u{1f}\u{7f}é✓/{}"
-            .chars()
-            .collect();
+        let alphabet: Vec<char> = "ab \"\\\n\r\t\u{0}\u{1}\u{1f}\u{7f}é✓/{}".chars().collect();
         let mut x: u64 = 0x2545_f491_4f6c_dd1d;
         for _ in 0..2000 {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let len = (x >> 58) as usize;
             let mut s = String::new();
             for _ in 0..len {
-                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 s.push(alphabet[(x >> 33) as usize % alphabet.len()]);
             }
             check(&s);
@@ -336,7 +338,9 @@ mod escape_tests {
         }
         let mut x: u64 = 7;
         for _ in 0..10_000 {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let i = (x as i64) >> (x % 63);
             let mut out = String::new();
             push_int(&mut out, i);

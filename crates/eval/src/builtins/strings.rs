@@ -830,18 +830,26 @@ mod tests {
             let starts = PatternStarts::new(pats.iter().copied());
             let firsts: Vec<u8> = pats.iter().filter_map(|p| p.first().copied()).collect();
             for _ in 0..300 {
-                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 let len = (x >> 58) as usize;
                 let mut s = Vec::new();
                 for _ in 0..len {
-                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    x = x
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
                     s.push(alphabet[(x >> 33) as usize % alphabet.len()]);
                 }
                 for from in 0..=s.len() {
                     let expected = (from..s.len())
                         .find(|&i| firsts.contains(&s[i]))
                         .unwrap_or(s.len());
-                    assert_eq!(starts.next(&s, from), expected, "{pats:?} in {s:?} from {from}");
+                    assert_eq!(
+                        starts.next(&s, from),
+                        expected,
+                        "{pats:?} in {s:?} from {from}"
+                    );
                 }
             }
         }
