@@ -485,6 +485,9 @@ fn pos_attrs_xml(p: Pos, name: Option<&str>, out: &mut String) {
     }
 }
 
+/// Indentation levels of XML output past which printing stops (see `value_to_xml`).
+const MAX_XML_DEPTH: usize = 8_000;
+
 /// `toXML` / `--xml` output in the layout Nix 2.8 writes.
 #[allow(clippy::too_many_arguments)]
 pub fn value_to_xml(
@@ -498,6 +501,18 @@ pub fn value_to_xml(
     drvs_seen: &mut std::collections::HashSet<String>,
 ) -> EResult<()> {
     ev.check_stack()?;
+    // Each level indents every line below it, so the text grows with the square of the
+    // depth: a cyclic value (`let x = { y = x; }; in x`) would fill the memory long before
+    // the stack. Nix 2.8 streams such a document until its stack overflows (some 100,000
+    // levels, gigabytes later); nest stops with the same error at a depth whose text
+    // still fits comfortably.
+    if depth > MAX_XML_DEPTH {
+        return Err(EvalError::new(
+            ErrorKind::StackOverflow,
+            "stack overflow (possible infinite recursion)",
+            Pos::NONE,
+        ));
+    }
     let v = if opts.strict {
         ev.force(v)?
     } else {
@@ -717,4 +732,39 @@ fn toml_to_value(t: &super::toml::TVal, pos: Pos) -> EResult<Value> {
         }
         TVal::Table(t) => toml_table_to_value(t, pos)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    const STACK: usize = 256 << 20;
+
+    fn run(expr: &str) -> Result<String, String> {
+        let e = expr.to_string();
+        crate::with_eval_thread(STACK, move || {
+            let io = crate::io::MemIo::default();
+            crate::eval_string(Box::new(io), &e, true, STACK)
+        })
+        .unwrap_or_else(|_| Err("thread failed".into()))
+    }
+
+    #[test]
+    fn xml_of_a_cyclic_set_stops_with_a_stack_overflow() {
+        let r = run("builtins.stringLength (builtins.toXML (let x = { y = x; }; in x))");
+        match r {
+            Ok(out) => panic!("succeeded with {out}"),
+            Err(e) => assert!(
+                e.starts_with("error: stack overflow (possible infinite recursion)"),
+                "{e}"
+            ),
+        }
+    }
+
+    #[test]
+    fn deep_but_finite_xml_is_written() {
+        // 1,000 nested sets: well below the limit.
+        let r = run(
+            "builtins.stringLength (builtins.toXML (builtins.foldl' (a: _: { y = a; }) 1 (builtins.genList (x: x) 1000)))",
+        );
+        assert!(r.is_ok(), "{r:?}");
+    }
 }
