@@ -855,6 +855,69 @@ mod tests {
         }
     }
 
+    /// `nix-instantiate --eval --strict -E` of `expr` (Nix 2.8 printed the expected
+    /// values below), or its error message.
+    fn eval(expr: &str) -> Result<String, String> {
+        const STACK: usize = 64 << 20;
+        let e = expr.to_string();
+        crate::with_eval_thread(STACK, move || {
+            let io = crate::io::MemIo::default();
+            crate::eval_string(Box::new(io), &e, true, STACK)
+        })
+        .unwrap_or_else(|_| Err("thread failed".into()))
+    }
+
+    #[test]
+    fn interpolation_as_nix_does_it() {
+        // Four `${}` parts are built on the stack, more by appending.
+        assert_eq!(
+            eval(r#""${"a"}${"b"}${"c"}${"d"}""#).as_deref(),
+            Ok("\"abcd\"")
+        );
+        assert_eq!(
+            eval(r#""${"a"}${"b"}${"c"}${"d"}${"e"}x${"f"}""#).as_deref(),
+            Ok("\"abcdexf\"")
+        );
+        assert_eq!(eval(r#"let s = "x"; in "${s}""#).as_deref(), Ok("\"x\""));
+        assert_eq!(
+            eval(r#""${{ outPath = "/o"; }}-${{ __toString = s: "t"; }}""#).as_deref(),
+            Ok("\"/o-t\"")
+        );
+        assert_eq!(
+            eval(r#""n${toString 12}m${toString (-5)}${toString 9223372036854775807}""#).as_deref(),
+            Ok("\"n12m-59223372036854775807\"")
+        );
+        // Parts are evaluated and coerced in order: the first error wins.
+        let first = eval(r#""${{}}${throw "late"}""#).unwrap_err();
+        assert!(first.contains("cannot coerce a set to a string"), "{first}");
+        let first = eval(r#""${throw "early"}${{}}""#).unwrap_err();
+        assert!(first.contains("early"), "{first}");
+        let first = eval(r#""${"a"}${"b"}${"c"}${"d"}${{}}${throw "late"}""#).unwrap_err();
+        assert!(first.contains("cannot coerce a set to a string"), "{first}");
+    }
+
+    #[test]
+    fn replace_strings_as_nix_does_it() {
+        let cases = [
+            // The first pattern in the list that matches wins, even a shorter one.
+            (r#"["a" "ab"] ["1" "2"] "abcab""#, r#""1bc1b""#),
+            (r#"["ab" "a"] ["2" "1"] "abcaab""#, r#""2c12""#),
+            // Four distinct first bytes: the table scan instead of the word test.
+            (
+                r#"["é" "x" "y" "z"] ["E" "X" "Y" "Z"] "héllo wörld xyz long enough to need words xyz é""#,
+                r#""hEllo wörld XYZ long enough to need words XYZ E""#,
+            ),
+            (
+                r#"["$" "\"" "`"] ["\\$" "\\\"" "\\`"] "echo \"$HOME\" `date` and a long tail without any special bytes""#,
+                r#""echo \\\"\\$HOME\\\" \\`date\\` and a long tail without any special bytes""#,
+            ),
+        ];
+        for (args, expected) in cases {
+            let expr = format!("builtins.replaceStrings {args}");
+            assert_eq!(eval(&expr).as_deref(), Ok(expected), "{expr}");
+        }
+    }
+
     #[test]
     fn int_text_is_the_decimal_form() {
         for i in [0, 7, -7, 10, 99, 100, -100, 12345, i64::MAX, i64::MIN] {
