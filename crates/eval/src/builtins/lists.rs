@@ -142,6 +142,9 @@ fn foldl(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     ev.force(&acc)
 }
 
+/// The longest list `genList` makes (see `gen_list`).
+const MAX_GEN_LIST: usize = 1 << 28;
+
 fn gen_list(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let n = ev.expect_int(&a[1], pos)?;
     if n < 0 {
@@ -150,7 +153,16 @@ fn gen_list(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let m = Rc::new(Elems::Gen { f: a[0].clone() });
     // `n` is not negative here; a length past `usize` could not be allocated anyway.
     let n = usize::try_from(n).unwrap_or(usize::MAX);
-    Ok(Value::list((0..n).map(|i| Elems::elem(&m, i)).collect()))
+    // A list too large for the memory is Nix's "out of memory" (no position), not a
+    // failed allocation that ends the program. With overcommitted memory a reservation
+    // of any size may succeed and only filling it fails (the kernel then kills the
+    // process), so lengths past 2^28 elements (4 GiB here, more in Nix) are refused.
+    let mut out = Vec::new();
+    if n > MAX_GEN_LIST || out.try_reserve_exact(n).is_err() {
+        return err("out of memory", Pos::NONE);
+    }
+    out.extend((0..n).map(|i| Elems::elem(&m, i)));
+    Ok(Value::list(out))
 }
 
 fn sort(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {

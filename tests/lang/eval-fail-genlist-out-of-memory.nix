@@ -1,0 +1,1 @@
+builtins.length (builtins.genList (x: x) 100000000000)
