@@ -427,6 +427,11 @@ impl<'g> Lowerer<'g> {
             }
             ast::Expr::AttrSet(a) => {
                 let rec = a.rec_token().is_some();
+                // Nix places a `rec` set at its `{`, not at `rec`.
+                let pos = match a.l_curly_token() {
+                    Some(t) if rec => Pos::at(self.file, u32::from(t.text_range().start())),
+                    _ => pos,
+                };
                 let pa = self.collect_attrs(&a, rec)?;
                 Expr::Attrs(self.lower_attrs(pa)?, pos)
             }

@@ -70,12 +70,9 @@ impl Value {
         }
         Value::List(Rc::new(exact(v)))
     }
-    /// A set value; every empty set is one shared allocation per thread (Nix too has a
-    /// single empty set), since `{}` and empty results are common in module evaluations.
+    /// A set value. `Attrs`' constructors already share one empty set per thread (Nix
+    /// too has a single empty set) except for an empty literal, which keeps its position.
     pub fn attrs(a: Attrs) -> Value {
-        if a.is_empty() {
-            return Value::Attrs(Attrs::new());
-        }
         Value::Attrs(a)
     }
     /// The type name as `builtins.typeOf` spells it.
@@ -243,7 +240,8 @@ impl Attrs {
         EMPTY_ATTRS.with(Attrs::clone)
     }
     fn of(entries: Vec<Attr>, pos: Pos) -> Attrs {
-        if entries.is_empty() {
+        // An empty set literal keeps its position (see `build_at`).
+        if entries.is_empty() && pos.is_none() {
             return Attrs::new();
         }
         Attrs(RcSlice::from_vec(pos, entries))
@@ -252,7 +250,9 @@ impl Attrs {
     /// duplicates, made by a set literal at `pos`; built in place.
     #[inline]
     pub fn build_at(n: usize, pos: Pos, f: impl FnMut(usize) -> Attr) -> Attrs {
-        if n == 0 {
+        // An empty literal gets its own 16-byte head only for its position, which Nix
+        // reports when an attribute is missing from it (`getAttr "x" { }`).
+        if n == 0 && pos.is_none() {
             return Attrs::new();
         }
         let s = Attrs(RcSlice::new(pos, n, f));
@@ -288,6 +288,16 @@ impl Attrs {
     /// Where the set literal that made this set is (`Pos::NONE` for sets made otherwise).
     pub fn pos(&self) -> Pos {
         *self.0.header()
+    }
+    /// Where Nix reports an attribute missing from this set: at the set literal that
+    /// made it, else at `pos` (the call or selection).
+    pub fn pos_or(&self, pos: Pos) -> Pos {
+        let p = self.pos();
+        if p.is_none() {
+            pos
+        } else {
+            p
+        }
     }
     /// Whether `self` and `other` are the same set (not only equal ones).
     #[inline]

@@ -57,7 +57,7 @@ fn get_attr(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             } else {
                 crate::print::escape_string(&name, &mut shown);
             }
-            Err(super::missing_for_call(&shown, "getAttr", pos))
+            Err(super::missing_for_call(&shown, "getAttr", &s, pos))
         }
     }
 }
@@ -90,11 +90,11 @@ fn list_to_attrs(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     for item in l.iter() {
         let s = ev.expect_attrs(item, pos)?;
         let Some(n) = s.get_attr(ev.syms.name).cloned() else {
-            return Err(super::missing_for_call("name", "listToAttrs", pos));
+            return Err(super::missing_for_call("name", "listToAttrs", &s, pos));
         };
         let name = ev.force_str(&n.value, if n.pos.is_none() { pos } else { n.pos })?;
         let Some(attr) = s.get_attr(ev.syms.value) else {
-            return Err(super::missing_for_call("value", "listToAttrs", pos));
+            return Err(super::missing_for_call("value", "listToAttrs", &s, pos));
         };
         entries.push(Attr {
             name: Sym::new(&name),

@@ -239,10 +239,12 @@ fn through_out_path_more(ev: &mut Eval, v: Value) -> EResult<Value> {
 #[inline(never)]
 fn start(ev: &mut Eval, attrs: &Attrs, pos: Pos) -> EResult<(Box<Collected>, bool)> {
     let Some(name_attr) = attrs.get_attr(ev.syms.name).cloned() else {
-        return err(
-            "attribute 'name' missing for call to 'derivationStrict'",
+        return Err(super::missing_for_call(
+            "name",
+            "derivationStrict",
+            attrs,
             pos,
-        );
+        ));
     };
     // Nix reports most errors about a derivation at its `name` attribute.
     let pos_name = if name_attr.pos.is_none() {

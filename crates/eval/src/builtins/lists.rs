@@ -309,14 +309,24 @@ fn group_by(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 fn generic_closure(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let args = ev.expect_attrs(&a[0], pos)?;
     let Some(start) = args.get(Sym::new("startSet")).cloned() else {
-        return Err(super::missing_for_call("startSet", "genericClosure", pos));
+        return Err(super::missing_for_call(
+            "startSet",
+            "genericClosure",
+            &args,
+            pos,
+        ));
     };
     let mut work: std::collections::VecDeque<Value> =
         ev.expect_list(&start, pos)?.iter().cloned().collect();
     // Like Nix, the operator is looked up after the start set is forced and only
     // fails when it is called.
     let Some(op) = args.get(Sym::new("operator")).cloned() else {
-        return Err(super::missing_for_call("operator", "genericClosure", pos));
+        return Err(super::missing_for_call(
+            "operator",
+            "genericClosure",
+            &args,
+            pos,
+        ));
     };
     let key = Sym::new("key");
     // Keys seen so far, sorted (Nix keeps them in an ordered set): a binary search

@@ -148,13 +148,17 @@ pub fn install(ev: &mut Eval) {
 /// places the error at the set (its literal's `{`); nest's sets keep no position of
 /// their own, so it stays at the call.
 #[cold]
-pub fn missing_for_call(shown: &str, func: &str, pos: Pos) -> Box<crate::EvalError> {
+pub fn missing_for_call(shown: &str, func: &str, set: &Attrs, pos: Pos) -> Box<crate::EvalError> {
+    // Nix reports it at the set literal, with the call as a trace frame; a set made
+    // otherwise has no position, and then the call is the error's own position.
     let mut e = crate::EvalError::new(
         crate::ErrorKind::Eval,
         format!("attribute '{shown}' missing for call to '{func}'"),
-        pos,
+        set.pos_or(pos),
     );
-    e.add_trace(pos, format!("while invoking '{func}'"));
+    if !set.pos().is_none() {
+        e.add_trace(pos, format!("while invoking '{func}'"));
+    }
     e
 }
 

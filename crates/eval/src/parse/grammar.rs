@@ -396,6 +396,8 @@ impl<'s> Parser<'s> {
             }
             T::Rec => {
                 self.bump();
+                // Nix places a `rec` set at its `{`, not at `rec`.
+                let start = self.tok().start;
                 self.expect(T::LBrace)?;
                 let entries = self.set(T::RBrace)?;
                 node(start, self.last_end(), Kind::Attrs { rec: true, entries })

@@ -1,0 +1,1 @@
+builtins.getAttr "y" (rec { })

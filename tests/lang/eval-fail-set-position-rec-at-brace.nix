@@ -1,0 +1,1 @@
+builtins.getAttr "x" (rec { a = 1; })

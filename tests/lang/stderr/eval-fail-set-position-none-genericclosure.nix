@@ -1,0 +1,1 @@
+builtins.genericClosure (builtins.mapAttrs (n: v: v) { a = 1; })
