@@ -51,9 +51,10 @@ impl EvalError {
         })
     }
     /// Adds a trace frame (innermost first), up to a bound so that an error passing
-    /// through a deep recursion does not grow without limit.
+    /// through a deep recursion does not grow without limit. Nix prints every frame, and
+    /// the evaluator's stack ends a recursion long before the bound.
     pub fn add_trace(&mut self, pos: Pos, what: String) {
-        if self.trace.len() < 1000 {
+        if self.trace.len() < 1 << 20 {
             self.trace.push((pos, what));
         }
     }
@@ -172,5 +173,26 @@ impl<T> AddTrace<T> for EResult<T> {
                 Err(e)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_frame_of_a_deep_recursion_is_kept() {
+        let mut e = EvalError::new(ErrorKind::Eval, "x", Pos::NONE);
+        for _ in 0..5000 {
+            e.add_trace(Pos::NONE, "from call site".into());
+        }
+        assert_eq!(e.render(true).matches("… from call site").count(), 5000);
+    }
+
+    #[test]
+    fn line_ends_are_trimmed_and_tabs_expanded_by_characters() {
+        let e = EvalError::new(ErrorKind::Throw, "é\tb  \n\tc\r\n", Pos::NONE);
+        // `error: é` is 8 characters (9 bytes): the tab fills to column 16.
+        assert_eq!(e.render(false), "error: é        b\n              c");
     }
 }
