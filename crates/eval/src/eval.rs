@@ -682,10 +682,9 @@ impl Eval {
                 };
                 Ok(Value::path(canon_path(&format!("{home}{rest}"))))
             }
-            Expr::List(items) => {
-                let v: Vec<Value> = items.iter().map(|i| self.thunk(i, env)).collect();
-                Ok(Value::list(v))
-            }
+            Expr::List(items) => Ok(Value::List(List::build(items.len(), |i| {
+                self.thunk(items[i], env)
+            }))),
             Expr::Attrs(a, pos) => self.eval_attrs(a, *pos, env),
             Expr::HasAttr { e, path, .. } => {
                 let mut v = self.eval_quick(e, env)?;
@@ -1497,7 +1496,7 @@ impl Eval {
             ),
         }
     }
-    pub fn expect_list(&mut self, v: &Value, pos: Pos) -> EResult<Rc<Vec<Value>>> {
+    pub fn expect_list(&mut self, v: &Value, pos: Pos) -> EResult<List> {
         match self.force(v)? {
             Value::List(l) => Ok(l),
             o => err(
@@ -1756,7 +1755,7 @@ impl Eval {
             (Value::Null, Value::Null) => true,
             (Value::Bool(x), Value::Bool(y)) => x == y,
             (Value::List(x), Value::List(y)) => {
-                if Rc::ptr_eq(x, y) {
+                if x.ptr_eq(y) {
                     return Ok(true);
                 }
                 if x.len() != y.len() {
@@ -1869,7 +1868,7 @@ impl Eval {
                 }
             }
             Value::List(l) => {
-                if !seen.insert(Rc::as_ptr(l) as *const u8 as usize) {
+                if !seen.insert(l.addr()) {
                     return Ok(f);
                 }
                 for x in l.iter() {
@@ -2051,7 +2050,7 @@ fn same_value(a: &Value, b: &Value) -> bool {
         (Value::Thunk(x), Value::Thunk(y)) => Rc::ptr_eq(x, y),
         (Value::Lambda(x), Value::Lambda(y)) => Rc::ptr_eq(x, y),
         (Value::Attrs(x), Value::Attrs(y)) => x.ptr_eq(y),
-        (Value::List(x), Value::List(y)) => Rc::ptr_eq(x, y),
+        (Value::List(x), Value::List(y)) => x.ptr_eq(y),
         _ => false,
     }
 }

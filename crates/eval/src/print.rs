@@ -157,11 +157,7 @@ fn print_inner(
             out.push('}');
         }
         Value::List(l) => {
-            let key = if l.len() <= 2 {
-                slot
-            } else {
-                Rc::as_ptr(l) as *const u8 as usize
-            };
+            let key = if l.len() <= 2 { slot } else { l.addr() };
             if !l.is_empty() && !seen.insert(key) {
                 out.push_str("«repeated»");
                 return Ok(());

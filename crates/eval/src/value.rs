@@ -19,7 +19,7 @@ pub enum Value {
     String(Rc<NixString>),
     Path(Rc<String>),
     Attrs(Attrs),
-    List(Rc<Vec<Value>>),
+    List(List),
     Lambda(Rc<Closure>),
     PrimOp(&'static PrimOp),
     PrimOpApp(Rc<PrimOpApp>),
@@ -66,9 +66,9 @@ impl Value {
     /// list, and compares them by content), and no spare capacity is kept.
     pub fn list(v: Vec<Value>) -> Value {
         if v.is_empty() {
-            return Value::List(EMPTY_LIST.with(Rc::clone));
+            return Value::List(List::new());
         }
-        Value::List(Rc::new(exact(v)))
+        Value::List(List(RcSlice::from_vec((), v)))
     }
     /// A set value. `Attrs`' constructors already share one empty set per thread (Nix
     /// too has a single empty set) except for an empty literal, which keeps its position.
@@ -192,11 +192,57 @@ impl NixString {
 
 thread_local! {
     static EMPTY_ATTRS: Attrs = Attrs(RcSlice::new(Pos::NONE, 0, |_| unreachable!()));
-    static EMPTY_LIST: Rc<Vec<Value>> = Rc::new(Vec::new());
+    static EMPTY_LIST: List = List(RcSlice::new((), 0, |_| Value::Null));
     /// Each symbol's name as a string value, made on first use (indexed by symbol id).
     static SYM_STRINGS: std::cell::RefCell<Vec<Option<Rc<NixString>>>> = const {
         std::cell::RefCell::new(Vec::new())
     };
+}
+
+/// A list: one allocation (count, length, then exactly the elements) behind an 8-byte
+/// pointer; it reads as a slice. Module evaluations keep hundreds of thousands of short
+/// lists alive, and a `Rc<Vec>` cost each a 32-byte header block besides the elements.
+#[derive(Clone)]
+pub struct List(RcSlice<(), Value>);
+
+impl List {
+    /// The empty list: one shared allocation per thread (Nix tells lists of up to two
+    /// elements apart by the cell holding them, not by the list, and compares them by
+    /// content).
+    pub fn new() -> List {
+        EMPTY_LIST.with(List::clone)
+    }
+    /// The list `f(0)`, …, `f(n - 1)`, built in place.
+    #[inline]
+    pub fn build(n: usize, f: impl FnMut(usize) -> Value) -> List {
+        if n == 0 {
+            return List::new();
+        }
+        List(RcSlice::new((), n, f))
+    }
+    /// Whether `self` and `other` are the same list (not only equal ones).
+    #[inline]
+    pub fn ptr_eq(&self, other: &List) -> bool {
+        self.0.ptr_eq(&other.0)
+    }
+    /// The list's address, to tell lists apart while they live.
+    pub fn addr(&self) -> usize {
+        self.0.as_ptr() as usize
+    }
+}
+
+impl Default for List {
+    fn default() -> List {
+        List::new()
+    }
+}
+
+impl std::ops::Deref for List {
+    type Target = [Value];
+    #[inline(always)]
+    fn deref(&self) -> &[Value] {
+        self.0.items()
+    }
 }
 
 /// One attribute: name, value (maybe a thunk) and where it was defined.
@@ -214,19 +260,6 @@ pub struct Attr {
 /// Hundreds of thousands of small sets stay alive in a module evaluation.
 #[derive(Clone)]
 pub struct Attrs(RcSlice<Pos, Attr>);
-
-/// `v` with no spare capacity. Shrinking in place (`shrink_to_fit`,
-/// `into_boxed_slice`) is a `realloc`, which mimalloc answers with the same block when
-/// the new size is at least half of it: the spare capacity would stay allocated. A fresh
-/// block of the right size costs one copy of the elements.
-fn exact<T>(mut v: Vec<T>) -> Vec<T> {
-    if v.len() == v.capacity() {
-        return v;
-    }
-    let mut out = Vec::with_capacity(v.len());
-    out.append(&mut v);
-    out
-}
 
 impl Default for Attrs {
     fn default() -> Attrs {
@@ -512,7 +545,7 @@ pub enum Pending {
 /// What the elements of one `map`, `genList` or `mapAttrs` result share.
 pub enum Elems {
     /// `f xs[i]`; the input list is shared, not copied.
-    Map { f: Value, xs: Rc<Vec<Value>> },
+    Map { f: Value, xs: List },
     /// `f i`.
     Gen { f: Value },
     /// `f name value` for entry `i` of the set.

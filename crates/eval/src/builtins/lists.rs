@@ -7,7 +7,7 @@ use crate::eval::{Call1, Eval};
 use crate::prim;
 use crate::source::Pos;
 use crate::symbol::Sym;
-use crate::value::{Attr, Attrs, Elems, PrimOp, Value};
+use crate::value::{Attr, Attrs, Elems, List, PrimOp, Value};
 use nest_rc::Rc;
 
 pub static OPS: &[PrimOp] = &[
@@ -39,7 +39,7 @@ fn map(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         f: a[0].clone(),
         xs: l,
     });
-    Ok(Value::list((0..n).map(|i| Elems::elem(&m, i)).collect()))
+    Ok(Value::List(List::build(n, |i| Elems::elem(&m, i))))
 }
 
 fn filter(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {

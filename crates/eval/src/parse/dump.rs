@@ -32,7 +32,7 @@ fn value(v: &Value, out: &mut String) {
         // Globals are shared values: the same object on both sides.
         Value::PrimOp(p) => write!(out, "primop:{}", p.name),
         Value::Attrs(a) => write!(out, "attrs:{:#x}", a.addr()),
-        Value::List(a) => write!(out, "list:{:p}", nest_rc::Rc::as_ptr(a)),
+        Value::List(a) => write!(out, "list:{:#x}", a.addr()),
         Value::Lambda(a) => write!(out, "lambda:{:p}", nest_rc::Rc::as_ptr(a)),
         Value::PrimOpApp(a) => write!(out, "primopapp:{:p}", nest_rc::Rc::as_ptr(a)),
         Value::Thunk(a) => write!(out, "thunk:{:p}", nest_rc::Rc::as_ptr(a)),
