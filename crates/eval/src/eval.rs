@@ -660,17 +660,8 @@ impl Eval {
             }
             Expr::Str { parts, .. } => self.interpolate(parts, env),
             Expr::PathInterp { parts, .. } => {
-                let mut s = String::new();
-                let mut ctx = Context::default();
-                for p in parts.iter() {
-                    match p {
-                        StrPart::Lit(l) => s.push_str(l),
-                        StrPart::Expr(e, pos) => {
-                            let v = self.eval(e, env)?;
-                            self.coerce_to_string_into(&v, *pos, false, false, &mut s, &mut ctx)?;
-                        }
-                    }
-                }
+                // A path's parts are not copied to the store, and its context is dropped.
+                let (s, _) = self.append_parts(parts, env, false)?;
                 Ok(Value::path(canon_path(&s)))
             }
             Expr::SearchPath { name, pos } => {
@@ -1626,6 +1617,17 @@ impl Eval {
     /// `interpolate` for strings with many parts: each is appended as it comes.
     #[cold]
     fn interpolate_appending(&mut self, parts: &[StrPart], env: &Env) -> EResult<Value> {
+        let (s, ctx) = self.append_parts(parts, env, true)?;
+        Ok(Value::string_ctx(s, ctx))
+    }
+
+    /// The parts of an interpolated string or path, evaluated and appended in order.
+    fn append_parts(
+        &mut self,
+        parts: &[StrPart],
+        env: &Env,
+        copy_to_store: bool,
+    ) -> EResult<(String, Context)> {
         let mut s = String::new();
         let mut ctx = Context::default();
         for p in parts.iter() {
@@ -1633,11 +1635,11 @@ impl Eval {
                 StrPart::Lit(l) => s.push_str(l),
                 StrPart::Expr(e, pos) => {
                     let v = self.eval(e, env)?;
-                    self.coerce_to_string_into(&v, *pos, false, true, &mut s, &mut ctx)?;
+                    self.coerce_to_string_into(&v, *pos, false, copy_to_store, &mut s, &mut ctx)?;
                 }
             }
         }
-        Ok(Value::string_ctx(s, ctx))
+        Ok((s, ctx))
     }
 
     pub fn coerce_to_string_into(

@@ -262,3 +262,24 @@ fn printing_a_value_deeper_than_the_stack_is_an_error_not_a_crash() {
     .expect("evaluation thread");
     assert_eq!(r.as_deref(), Ok("[ [ [ <CODE> ] ] ]"));
 }
+
+/// `count` reproducible pseudo-random sequences of 0–63 items drawn from `alphabet` (a
+/// fixed linear congruential generator seeded with `seed`): inputs for tests that compare
+/// a fast routine with a simple oracle.
+pub(crate) fn pseudo_random_runs<T: Copy>(seed: u64, alphabet: &[T], count: usize) -> Vec<Vec<T>> {
+    let mut x = seed;
+    let mut step = || {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        x
+    };
+    (0..count)
+        .map(|_| {
+            let len = (step() >> 58) as usize;
+            (0..len)
+                .map(|_| alphabet[(step() >> 33) as usize % alphabet.len()])
+                .collect()
+        })
+        .collect()
+}

@@ -295,20 +295,8 @@ mod escape_tests {
     fn pseudo_random_strings_match_the_oracle() {
         // A fixed linear congruential sequence: reproducible, no extra dependency.
         let alphabet: Vec<char> = "ab \"\\\n\r\t\u{0}\u{1}\u{1f}\u{7f}é✓/{}".chars().collect();
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        for _ in 0..2000 {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            let len = (x >> 58) as usize;
-            let mut s = String::new();
-            for _ in 0..len {
-                x = x
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                s.push(alphabet[(x >> 33) as usize % alphabet.len()]);
-            }
-            check(&s);
+        for run in crate::tests::pseudo_random_runs(0x2545_f491_4f6c_dd1d, &alphabet, 2000) {
+            check(&run.into_iter().collect::<String>());
         }
     }
 

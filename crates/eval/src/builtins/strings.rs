@@ -825,22 +825,11 @@ mod tests {
             &[b"\xc3\xa9", b" "],
             &[b"q"],
         ];
-        let mut x: u64 = 0x1234_5678_9abc_def1;
-        for pats in pattern_sets {
+        for (k, pats) in pattern_sets.iter().enumerate() {
             let starts = PatternStarts::new(pats.iter().copied());
             let firsts: Vec<u8> = pats.iter().filter_map(|p| p.first().copied()).collect();
-            for _ in 0..300 {
-                x = x
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                let len = (x >> 58) as usize;
-                let mut s = Vec::new();
-                for _ in 0..len {
-                    x = x
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
-                    s.push(alphabet[(x >> 33) as usize % alphabet.len()]);
-                }
+            let seed = 0x1234_5678_9abc_def1 + k as u64;
+            for s in crate::tests::pseudo_random_runs(seed, alphabet, 300) {
                 for from in 0..=s.len() {
                     let expected = (from..s.len())
                         .find(|&i| firsts.contains(&s[i]))
