@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock, RwLock};
 
 /// A source position: an index into the process-wide position space. `Pos::NONE` means
 /// "no position".
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Pos(u32);
 
 impl Pos {

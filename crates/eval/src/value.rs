@@ -191,6 +191,9 @@ impl NixString {
 }
 
 thread_local! {
+    static EMPTY_AT: std::cell::RefCell<
+        std::collections::HashMap<Pos, Attrs, std::hash::BuildHasherDefault<crate::symbol::SymHasher>>,
+    > = std::cell::RefCell::new(std::collections::HashMap::default());
     static EMPTY_ATTRS: Attrs = Attrs(RcSlice::new(Pos::NONE, 0, |_| unreachable!()));
     static EMPTY_LIST: List = List(RcSlice::new((), 0, |_| Value::Null));
     /// Each symbol's name as a string value, made on first use (indexed by symbol id).
@@ -273,20 +276,31 @@ impl Attrs {
         EMPTY_ATTRS.with(Attrs::clone)
     }
     fn of(entries: Vec<Attr>, pos: Pos) -> Attrs {
-        // An empty set literal keeps its position (see `build_at`).
-        if entries.is_empty() && pos.is_none() {
-            return Attrs::new();
+        if entries.is_empty() {
+            return Attrs::empty_at(pos);
         }
         Attrs(RcSlice::from_vec(pos, entries))
+    }
+    /// An empty set made by the literal at `pos`: it keeps the position, which Nix
+    /// reports when an attribute is missing from it (`getAttr "x" { }`). One per literal
+    /// and thread, shared by every evaluation of it (sets are immutable).
+    fn empty_at(pos: Pos) -> Attrs {
+        if pos.is_none() {
+            return Attrs::new();
+        }
+        EMPTY_AT.with(|m| {
+            m.borrow_mut()
+                .entry(pos)
+                .or_insert_with(|| Attrs(RcSlice::from_vec(pos, Vec::new())))
+                .clone()
+        })
     }
     /// The set of the `n` entries `f(0)`, …, `f(n - 1)`, already in name order with no
     /// duplicates, made by a set literal at `pos`; built in place.
     #[inline]
     pub fn build_at(n: usize, pos: Pos, f: impl FnMut(usize) -> Attr) -> Attrs {
-        // An empty literal gets its own 16-byte head only for its position, which Nix
-        // reports when an attribute is missing from it (`getAttr "x" { }`).
-        if n == 0 && pos.is_none() {
-            return Attrs::new();
+        if n == 0 {
+            return Attrs::empty_at(pos);
         }
         let s = Attrs(RcSlice::new(pos, n, f));
         debug_assert!(s.entries().windows(2).all(|w| w[0].name < w[1].name));
