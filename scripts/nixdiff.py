@@ -25,6 +25,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -333,12 +334,30 @@ def env_for(state):
     }
 
 
+# What one program may write and map. Some cases make Nix print without end (the XML of
+# a cyclic value: 19.5 GB before it fails); captured in memory, that output once filled
+# the machine and the kernel killed this script. Output goes to files capped by
+# RLIMIT_FSIZE (the program dies of SIGXFSZ at the cap), and the address space is
+# capped too, so two programs at once stay well inside the machine's memory.
+OUTPUT_LIMIT = 64 << 20
+MEMORY_LIMIT = 6 << 30
+
+
+def limit_child():
+    resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_LIMIT, OUTPUT_LIMIT))
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
 def run(cmd, cwd, env, timeout):
-    try:
-        p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, timeout=timeout)
-        return p.returncode, p.stdout, p.stderr
-    except subprocess.TimeoutExpired:
-        return "timeout", b"", b""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        try:
+            p = subprocess.run(cmd, cwd=cwd, env=env, stdout=out, stderr=err,
+                               timeout=timeout, preexec_fn=limit_child)
+        except subprocess.TimeoutExpired:
+            return "timeout", b"", b""
+        out.seek(0)
+        err.seek(0)
+        return p.returncode, out.read(OUTPUT_LIMIT), err.read(OUTPUT_LIMIT)
 
 
 def error_block(err):
