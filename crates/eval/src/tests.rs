@@ -283,3 +283,14 @@ pub(crate) fn pseudo_random_runs<T: Copy>(seed: u64, alphabet: &[T], count: usiz
         })
         .collect()
 }
+
+/// `expr` evaluated strictly with an empty in-memory file system on a thread with a
+/// `stack`-byte stack: the printed value, or the error message.
+pub(crate) fn eval_in_memory(expr: &str, stack: usize) -> Result<String, String> {
+    let e = expr.to_string();
+    crate::with_eval_thread(stack, move || {
+        let io = MemIo::default();
+        crate::eval_string(Box::new(io), &e, true, stack)
+    })
+    .unwrap_or_else(|_| Err("thread failed".into()))
+}

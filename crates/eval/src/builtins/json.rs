@@ -727,12 +727,7 @@ mod tests {
     const STACK: usize = 256 << 20;
 
     fn run(expr: &str) -> Result<String, String> {
-        let e = expr.to_string();
-        crate::with_eval_thread(STACK, move || {
-            let io = crate::io::MemIo::default();
-            crate::eval_string(Box::new(io), &e, true, STACK)
-        })
-        .unwrap_or_else(|_| Err("thread failed".into()))
+        crate::tests::eval_in_memory(expr, STACK)
     }
 
     #[test]

@@ -847,13 +847,7 @@ mod tests {
     /// `nix-instantiate --eval --strict -E` of `expr` (Nix 2.8 printed the expected
     /// values below), or its error message.
     fn eval(expr: &str) -> Result<String, String> {
-        const STACK: usize = 64 << 20;
-        let e = expr.to_string();
-        crate::with_eval_thread(STACK, move || {
-            let io = crate::io::MemIo::default();
-            crate::eval_string(Box::new(io), &e, true, STACK)
-        })
-        .unwrap_or_else(|_| Err("thread failed".into()))
+        crate::tests::eval_in_memory(expr, 64 << 20)
     }
 
     #[test]
