@@ -637,25 +637,7 @@ impl<'g, 's> Resolver<'g, 's> {
     fn collect_entries<'a>(&mut self, entries: &'a [Entry<'a>], rec: bool) -> R<PAttrs<'a>> {
         let mut pa = PAttrs::new(rec);
         for entry in entries {
-            match entry {
-                Entry::Inherit {
-                    prev_end,
-                    from,
-                    attrs,
-                } => {
-                    let var_pos = self.pos(*prev_end);
-                    // Nix 2.8 gives every name of one `inherit` the position where the
-                    // first name's token began to be read: right after `inherit` or `)`.
-                    let apos = self.pos(attrs.first().map_or(*prev_end, |a| a.prev_end));
-                    for a in attrs.iter() {
-                        inherit_one(&mut pa, *from, a, apos, var_pos)?;
-                    }
-                }
-                Entry::Value { path, value } => {
-                    let apos = self.pos(path.first().map(|a| a.start).ok_or(Refused)?);
-                    self.add_path(&mut pa, path, value, apos)?;
-                }
-            }
+            self.merge_entry(&mut pa, entry)?;
         }
         Ok(pa)
     }
@@ -727,6 +709,8 @@ impl<'g, 's> Resolver<'g, 's> {
                 attrs,
             } => {
                 let var_pos = self.pos(*prev_end);
+                // Nix 2.8 gives every name of one `inherit` the position where the
+                // first name's token began to be read: right after `inherit` or `)`.
                 let apos = self.pos(attrs.first().map_or(*prev_end, |a| a.prev_end));
                 for a in attrs.iter() {
                     inherit_one(into, *from, a, apos, var_pos)?;
