@@ -10,11 +10,9 @@ use libmimalloc_sys as mi;
 use std::alloc::{GlobalAlloc, Layout};
 use std::ffi::c_void;
 
-/// mimalloc returns blocks aligned to `min(size, MI_MAX_ALIGN_SIZE)` at least (see
-/// `mi_malloc_is_naturally_aligned` in mimalloc's alloc-aligned.c). nest builds it with
-/// `MI_MAX_ALIGN_SIZE=8` (.cargo/config.toml) for 8-byte size classes; taking 8 here is
-/// correct for either build, and almost nothing in nest asks for more than 8.
-const NATURAL_ALIGN: usize = 8;
+/// mimalloc returns blocks aligned to `min(size, 16)` at least (`MI_MAX_ALIGN_SIZE`,
+/// see `mi_malloc_is_naturally_aligned` in mimalloc's alloc-aligned.c).
+const NATURAL_ALIGN: usize = 16;
 
 #[inline(always)]
 fn natural(align: usize, size: usize) -> bool {
