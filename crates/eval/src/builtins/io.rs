@@ -334,56 +334,46 @@ fn add_path_traced(
     expected: Option<nest_nixcompat::Hash>,
     pos: Pos,
 ) -> EResult<String> {
-    add_path_checked(ev, p, name, filter, recursive, expected, pos)
-        .trace(pos, || format!("while adding path '{p}'"))
-}
-
-fn add_path_checked(
-    ev: &mut Eval,
-    p: &str,
-    name: &str,
-    filter: Option<Value>,
-    recursive: bool,
-    expected: Option<nest_nixcompat::Hash>,
-    pos: Pos,
-) -> EResult<String> {
-    use nest_nixcompat::FileIngestionMethod;
-    if ev.io.file_type(p).is_none() {
-        return err(stat_failure(ev, p), Pos::NONE);
-    }
-    // Only the filter's errors have the call's position.
-    let store_pos = if filter.is_some() { pos } else { Pos::NONE };
-    let sp = if recursive {
-        crate::store::add_path(ev, p, name, filter, store_pos)?
-    } else {
-        if ev.io.file_type_follow(p) == Some(FileType::Directory) {
-            return err("reading from file: Is a directory", Pos::NONE);
+    let added = (|| -> EResult<String> {
+        use nest_nixcompat::FileIngestionMethod;
+        if ev.io.file_type(p).is_none() {
+            return err(stat_failure(ev, p), Pos::NONE);
         }
-        crate::store::add_path_flat(ev, p, name, Pos::NONE)?
-    };
-    if let Some(hash) = expected {
-        let dir = crate::store::store_dir(ev, Pos::NONE)?;
-        let method = if recursive {
-            FileIngestionMethod::Recursive
+        // Only the filter's errors have the call's position.
+        let store_pos = if filter.is_some() { pos } else { Pos::NONE };
+        let sp = if recursive {
+            crate::store::add_path(ev, p, name, filter, store_pos)?
         } else {
-            FileIngestionMethod::Flat
+            if ev.io.file_type_follow(p) == Some(FileType::Directory) {
+                return err("reading from file: Is a directory", Pos::NONE);
+            }
+            crate::store::add_path_flat(ev, p, name, Pos::NONE)?
         };
-        let want = nest_nixcompat::paths::make_fixed_output_path(
-            &dir,
-            &nest_nixcompat::FixedOutputHash { method, hash },
-            name,
-            &Default::default(),
-            false,
-        )
-        .map_err(|e| EvalError::new(ErrorKind::Eval, e.to_string(), Pos::NONE))?;
-        if dir.print(&want) != sp {
-            return err(
-                format!("store path mismatch in (possibly filtered) path added from '{p}'"),
-                Pos::NONE,
-            );
+        if let Some(hash) = expected {
+            let dir = crate::store::store_dir(ev, Pos::NONE)?;
+            let method = if recursive {
+                FileIngestionMethod::Recursive
+            } else {
+                FileIngestionMethod::Flat
+            };
+            let want = nest_nixcompat::paths::make_fixed_output_path(
+                &dir,
+                &nest_nixcompat::FixedOutputHash { method, hash },
+                name,
+                &Default::default(),
+                false,
+            )
+            .map_err(|e| EvalError::new(ErrorKind::Eval, e.to_string(), Pos::NONE))?;
+            if dir.print(&want) != sp {
+                return err(
+                    format!("store path mismatch in (possibly filtered) path added from '{p}'"),
+                    Pos::NONE,
+                );
+            }
         }
-    }
-    Ok(sp)
+        Ok(sp)
+    })();
+    added.trace(pos, || format!("while adding path '{p}'"))
 }
 
 fn filter_source(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
