@@ -194,8 +194,8 @@ thread_local! {
     static EMPTY_AT: std::cell::RefCell<
         std::collections::HashMap<Pos, Attrs, std::hash::BuildHasherDefault<crate::symbol::SymHasher>>,
     > = std::cell::RefCell::new(std::collections::HashMap::default());
-    static EMPTY_ATTRS: Attrs = Attrs(RcSlice::new(Pos::NONE, 0, |_| unreachable!()));
-    static EMPTY_LIST: List = List(RcSlice::new((), 0, |_| Value::Null));
+    static EMPTY_ATTRS: Attrs = Attrs(RcSlice::from_vec(Pos::NONE, Vec::new()));
+    static EMPTY_LIST: List = List(RcSlice::from_vec((), Vec::new()));
     /// Each symbol's name as a string value, made on first use (indexed by symbol id).
     static SYM_STRINGS: std::cell::RefCell<Vec<Option<Rc<NixString>>>> = const {
         std::cell::RefCell::new(Vec::new())
