@@ -1369,7 +1369,6 @@ impl Eval {
     /// (Nix 2.8 records them only when the trace is shown).
     #[cold]
     #[inline(never)]
-    #[cold]
     pub fn call_frames(&self, mut e: Box<EvalError>, l: &LambdaExpr, pos: Pos) -> Box<EvalError> {
         if self.opts.show_trace && e.kind != ErrorKind::StackOverflow {
             let what = match l.name.get() {
