@@ -31,6 +31,12 @@ if [ -n "$missing" ]; then
   apt-get install -y -qq --no-install-recommends $missing
   if [ -n "$policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
 fi
+# Debian's nix-bin configures `build-users-group = nixbld` without making the group (its
+# nix-setup-systemd package would); nix-instantiate then warns on every run, and the
+# tests compare its stderr with nest's.
+if ! getent group nixbld >/dev/null 2>&1; then
+  groupadd --system nixbld
+fi
 if ! command -v cargo >/dev/null 2>&1; then
   apt-get install -y -qq --no-install-recommends curl ca-certificates build-essential
   curl -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
