@@ -387,6 +387,29 @@ impl Eval {
         }
     }
 
+    /// The value of attribute `a` in weak head normal form; a set literal's attribute
+    /// not evaluated yet is evaluated in place (see `value::Attr`).
+    #[inline]
+    pub fn force_attr(&mut self, a: &Attr) -> EResult<Value> {
+        match a.begin() {
+            AttrState::Ready(Value::Thunk(t)) => self.force_thunk(&t),
+            AttrState::Ready(v) => Ok(v),
+            AttrState::Pending(e, env) => self.force_pending(a, e, env),
+            AttrState::Busy => Err(infinite_recursion()),
+        }
+    }
+
+    #[inline(never)]
+    fn force_pending(&mut self, a: &Attr, e: E, env: Env) -> EResult<Value> {
+        if let Err(er) = self.check_stack() {
+            a.finish(Err(()), e, env);
+            return Err(er);
+        }
+        let r = self.eval(e, &env);
+        a.finish(r.as_ref().map_err(|_| ()), e, env);
+        r
+    }
+
     /// `f x` or `f x y` of a delayed call, as Nix calls them: without a position.
     fn delayed_call(&mut self, c: &Call) -> EResult<Value> {
         let f = self.force(&c.f)?;
@@ -482,12 +505,13 @@ impl Eval {
                 // `a.b`, found: the common case, without a call.
                 if let (Value::Attrs(a), [AttrKey::Static(name)]) = (&v, &path[..]) {
                     if let Some(x) = a.get_attr(*name) {
-                        let p = if x.pos.is_none() { *pos } else { x.pos };
-                        let apos = x.pos;
-                        let x = x.value.clone();
-                        return match self.force(&x) {
+                        return match self.force_attr(x) {
                             Ok(v) => Ok(v),
-                            Err(e) => Err(self.select_trace(at_pos(e, p), apos, path, env)),
+                            Err(e) => {
+                                let apos = x.pos();
+                                let p = if apos.is_none() { *pos } else { apos };
+                                Err(self.select_trace(at_pos(e, p), apos, path, env))
+                            }
                         };
                     }
                 }
@@ -792,7 +816,11 @@ impl Eval {
             };
             let found = match &v {
                 Value::Attrs(a) => match a.get_attr(name) {
-                    Some(x) => Some((x.value.clone(), x.pos)),
+                    // Like Nix, a cycle found here is reported at the attribute.
+                    Some(x) => {
+                        let r = self.force_attr(x);
+                        Some((r, x.pos()))
+                    }
                     None => {
                         if let Some(d) = default {
                             return self.eval(d, env);
@@ -811,11 +839,10 @@ impl Eval {
                 }
             };
             v = match found {
-                // Like Nix, a cycle found here is reported at the attribute.
-                Some((x, apos)) => {
+                Some((r, apos)) => {
                     *found_at = Some(apos);
                     let p = if apos.is_none() { pos } else { apos };
-                    self.force(&x).map_err(|e| at_pos(e, p))?
+                    r.map_err(|e| at_pos(e, p))?
                 }
                 None => Value::Null,
             };
@@ -903,21 +930,9 @@ impl Eval {
                     crate::source::Origin::File(p) => p.clone(),
                 };
                 Value::attrs(Attrs::from_unsorted(vec![
-                    Attr {
-                        name: self.syms.file,
-                        value: Value::string(file),
-                        pos: Pos::NONE,
-                    },
-                    Attr {
-                        name: self.syms.line,
-                        value: Value::Int(lc.line as i64),
-                        pos: Pos::NONE,
-                    },
-                    Attr {
-                        name: self.syms.column,
-                        value: Value::Int(lc.col as i64),
-                        pos: Pos::NONE,
-                    },
+                    Attr::new(self.syms.file, Value::string(file), Pos::NONE),
+                    Attr::new(self.syms.line, Value::Int(lc.line as i64), Pos::NONE),
+                    Attr::new(self.syms.column, Value::Int(lc.col as i64), Pos::NONE),
                 ]))
             }
         }
@@ -938,24 +953,33 @@ impl Eval {
     fn static_entries(&self, a: &'static AttrsExpr, env: &Env) -> Vec<Attr> {
         let mut entries = Vec::with_capacity(a.statics.len() + a.dynamics.len());
         for s in a.statics.iter() {
-            entries.push(Attr {
-                name: s.name,
-                value: self.thunk(s.value, env),
-                pos: s.pos,
-            });
+            entries.push(self.entry(s, env));
         }
         entries
+    }
+
+    /// Attribute `s` of a set literal (not `rec`) evaluated in `env`: what `thunk`
+    /// makes, except that an expression needing a thunk is left pending in the entry.
+    #[inline]
+    fn entry(&self, s: &'static StaticAttr, env: &Env) -> Attr {
+        let lazy = match s.value {
+            Expr::Const(_) | Expr::Var { .. } => false,
+            Expr::Lambda(_) => !self.opts.eager_args,
+            Expr::Attrs(a, _) => !(self.opts.eager_args && !a.rec && a.dynamics.is_empty()),
+            _ => true,
+        };
+        if lazy && s.def != u32::MAX {
+            Attr::pending(s.name, s.def, env.clone())
+        } else {
+            Attr::new(s.name, self.thunk(s.value, env), s.pos)
+        }
     }
 
     /// A set literal with only static names, not `rec`: made without evaluating
     /// anything, so it cannot fail (`thunk` makes one at once under `eager_args`).
     fn static_attrs(&self, a: &'static AttrsExpr, pos: Pos, env: &Env) -> Value {
         let s = &a.statics;
-        Value::Attrs(Attrs::build_at(s.len(), pos, |i| Attr {
-            name: s[i].name,
-            value: self.thunk(s[i].value, env),
-            pos: s[i].pos,
-        }))
+        Value::Attrs(Attrs::build_at(s.len(), pos, |i| self.entry(&s[i], env)))
     }
 
     fn eval_attrs(&mut self, a: &'static AttrsExpr, pos: Pos, env: &Env) -> EResult<Value> {
@@ -972,11 +996,7 @@ impl Eval {
                     self.thunk(s.value, &new)
                 };
                 new.set(i, v.clone());
-                entries.push(Attr {
-                    name: s.name,
-                    value: v,
-                    pos: s.pos,
-                });
+                entries.push(Attr::new(s.name, v, s.pos));
             }
             (new, entries)
         } else {
@@ -989,13 +1009,13 @@ impl Eval {
             // Legacy `__overrides` in a `rec` set replaces attributes, also as seen
             // from inside the set.
             if let Ok(i) = entries.binary_search_by(|x| x.name.as_str().cmp("__overrides")) {
-                let ov = entries[i].value.clone();
+                let ov = entries[i].value();
                 let ov = self.expect_attrs(&ov, Pos::NONE)?;
                 for o in ov.entries().iter() {
                     match entries.binary_search_by(|x| x.name.cmp(&o.name)) {
                         Ok(j) => {
-                            entries[j].value = o.value.clone();
-                            inner_env.replace(j, o.value.clone());
+                            entries[j] = Attr::new(o.name, o.value(), entries[j].pos());
+                            inner_env.replace(j, o.value());
                         }
                         Err(j) => entries.insert(j, o.clone()),
                     }
@@ -1014,19 +1034,12 @@ impl Eval {
                     return err(
                         format!(
                             "dynamic attribute '{name}' already defined at {}",
-                            inline_pos(entries[i].pos)
+                            inline_pos(entries[i].pos())
                         ),
                         d.pos,
                     )
                 }
-                Err(i) => entries.insert(
-                    i,
-                    Attr {
-                        name,
-                        value: v,
-                        pos: d.pos,
-                    },
-                ),
+                Err(i) => entries.insert(i, Attr::new(name, v, d.pos)),
             }
         }
         Ok(Value::attrs(Attrs::from_sorted_at(entries, pos)))
@@ -1276,7 +1289,7 @@ impl Eval {
                 }
             }
             Value::Attrs(a) => {
-                let Some(functor) = a.get(self.syms.functor).cloned() else {
+                let Some(functor) = a.get(self.syms.functor) else {
                     return err(
                         "attempt to call something which is not a function but a set",
                         pos,
@@ -1439,11 +1452,7 @@ impl Eval {
                     let formal_names = Attrs::from_unsorted(
                         f.entries
                             .iter()
-                            .map(|x| Attr {
-                                name: x.name,
-                                value: Value::Null,
-                                pos: Pos::NONE,
-                            })
+                            .map(|x| Attr::new(x.name, Value::Null, Pos::NONE))
                             .collect(),
                     );
                     e.suffix = did_you_mean(&formal_names, a.name.as_str());
@@ -1672,7 +1681,7 @@ impl Eval {
                 Ok(())
             }
             Value::Attrs(a) => {
-                if let Some(f) = a.get(self.syms.to_string).cloned() {
+                if let Some(f) = a.get(self.syms.to_string) {
                     let r = self.apply(&f, v.clone(), pos)?;
                     return self.coerce_to_string_into(
                         &r,
@@ -1683,7 +1692,7 @@ impl Eval {
                         ctx,
                     );
                 }
-                if let Some(p) = a.get(self.syms.out_path).cloned() {
+                if let Some(p) = a.get(self.syms.out_path) {
                     return self.coerce_to_string_into(
                         &p,
                         pos,
@@ -1733,7 +1742,7 @@ impl Eval {
 
     /// Is `v` (forced) a derivation, i.e. a set with `type = "derivation"`?
     pub fn is_derivation(&mut self, a: &Attrs) -> EResult<bool> {
-        match a.get(self.syms.type_).cloned() {
+        match a.get(self.syms.type_) {
             Some(t) => match self.force(&t)? {
                 Value::String(s) => Ok(&*s.s == "derivation"),
                 _ => Ok(false),
@@ -1775,10 +1784,9 @@ impl Eval {
                     return Ok(true);
                 }
                 if self.is_derivation(x)? && self.is_derivation(y)? {
-                    if let (Some(p), Some(q)) = (
-                        x.get(self.syms.out_path).cloned(),
-                        y.get(self.syms.out_path).cloned(),
-                    ) {
+                    if let (Some(p), Some(q)) =
+                        (x.get(self.syms.out_path), y.get(self.syms.out_path))
+                    {
                         return self.eq_values(&p, &q);
                     }
                 }
@@ -1789,7 +1797,14 @@ impl Eval {
                     if p.name != q.name {
                         return Ok(false);
                     }
-                    if !same_value(&p.value, &q.value) && !self.eq_values(&p.value, &q.value)? {
+                    if let (Some(a), Some(b)) = (p.ready(), q.ready()) {
+                        if same_value(&a, &b) {
+                            continue;
+                        }
+                    }
+                    let a = self.force_attr(p)?;
+                    let b = self.force_attr(q)?;
+                    if !self.eq_values(&a, &b)? {
                         return Ok(false);
                     }
                 }
@@ -1864,7 +1879,11 @@ impl Eval {
                     return Ok(f);
                 }
                 for at in a.entries().iter() {
-                    self.deep_force_inner(&at.value, seen).trace(at.pos, || {
+                    match self.force_attr(at) {
+                        Ok(v) => self.deep_force_inner(&v, seen),
+                        Err(e) => Err(e),
+                    }
+                    .trace(at.pos(), || {
                         format!("while evaluating the attribute '{}'", at.name)
                     })?;
                 }

@@ -43,6 +43,49 @@ pub struct StaticAttr {
     pub name: Sym,
     pub value: E,
     pub pos: Pos,
+    /// The attribute's id in this thread's definition table (`def`): a set literal's
+    /// attribute not evaluated yet is kept as this id and its frame (`value::Attr`).
+    pub def: u32,
+}
+
+impl StaticAttr {
+    pub fn new(name: Sym, value: E, pos: Pos) -> StaticAttr {
+        StaticAttr {
+            name,
+            value,
+            pos,
+            def: register_def(value, pos),
+        }
+    }
+}
+
+thread_local! {
+    /// Every static attribute lowered on this thread: its expression and position, by
+    /// id. IR is never freed, and never leaves the thread that lowered it (it holds
+    /// `Rc`s), so ids are per thread like the IR they point into.
+    static DEFS: std::cell::RefCell<Vec<(E, Pos)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Records a static attribute's expression and position; its id for `def`. Past 2^32 - 1
+/// attributes the last id is reused (`def` then answers `None` for it and the attribute
+/// falls back to an ordinary thunk, see `value::Attr`).
+fn register_def(e: E, pos: Pos) -> u32 {
+    DEFS.with(|d| {
+        let mut d = d.borrow_mut();
+        match u32::try_from(d.len()) {
+            Ok(id) if id != u32::MAX => {
+                d.push((e, pos));
+                id
+            }
+            _ => u32::MAX,
+        }
+    })
+}
+
+/// The expression and position of static attribute `id` (see `StaticAttr::def`).
+#[inline]
+pub fn def(id: u32) -> Option<(E, Pos)> {
+    DEFS.with(|d| d.borrow().get(id as usize).copied())
 }
 
 pub struct DynamicAttr {

@@ -1050,7 +1050,7 @@ impl<'g> Lowerer<'g> {
             let mut statics = Vec::with_capacity(pa.statics.len());
             for (name, v, pos) in pa.statics {
                 let value = self.lower_pval(v, name, rec)?;
-                statics.push(StaticAttr { name, value, pos });
+                statics.push(StaticAttr::new(name, value, pos));
             }
             let mut dynamics = Vec::new();
             for (k, v, pos) in pa.dynamics {

@@ -151,7 +151,13 @@ fn print_inner(
                     escape_string(n, out);
                 }
                 out.push_str(" = ");
-                print_inner(ev, &at.value, &at.value as *const Value as usize, seen, out)?;
+                // An attribute not evaluated yet prints as an unevaluated thunk does.
+                match at.ready() {
+                    Some(v) => {
+                        print_inner(ev, &v, at as *const crate::value::Attr as usize, seen, out)?
+                    }
+                    None => out.push_str("<CODE>"),
+                }
                 out.push_str("; ");
             }
             out.push('}');

@@ -30,6 +30,11 @@ impl Pos {
     pub fn index(self) -> u32 {
         self.0
     }
+    /// The position with raw index `i` (as `index` gave it).
+    #[inline]
+    pub(crate) fn from_index(i: u32) -> Pos {
+        Pos(i)
+    }
 }
 
 /// Where a source text came from; decides how its name is printed.

@@ -249,11 +249,176 @@ impl std::ops::Deref for List {
 }
 
 /// One attribute: name, value (maybe a thunk) and where it was defined.
-#[derive(Clone)]
+///
+/// An attribute of a set literal that needs evaluating is not given a thunk of its own
+/// when the set is made: the entry keeps the literal's frame and, in place of the
+/// position, the attribute's definition id (`ir::StaticAttr::def`), and
+/// `Eval::force_attr` evaluates it in place the first time it is read, which saves a
+/// 32-byte thunk per attribute (hundreds of thousands stay alive in a module
+/// evaluation). Whoever takes the value out of the set unforced (`value`, `clone`: `//`,
+/// `attrValues`, an argument) gets a thunk made then and shared with the entry, so the
+/// attribute is still evaluated at most once. The entry stays 24 bytes: the three
+/// states fit in a `Value`'s 16 bytes.
 pub struct Attr {
     pub name: Sym,
-    pub value: Value,
-    pub pos: Pos,
+    /// The position (`Slot::Ready`), or the definition id (`Pending`, `Busy`).
+    at: Cell<u32>,
+    slot: Cell<Slot>,
+}
+
+enum Slot {
+    Ready(Value),
+    /// Not evaluated yet: the definition (`Attr::at`) in this frame.
+    Pending(Env),
+    /// Being evaluated in place; the thunk handed out meanwhile, if any, which gets the
+    /// value (or the pending state back) when the evaluation ends.
+    Busy(Option<Rc<Thunk>>),
+}
+
+/// What `Attr::begin` found.
+pub enum AttrState {
+    Ready(Value),
+    /// To be evaluated now (the entry is busy until `Attr::finish`).
+    Pending(&'static Expr, Env),
+    /// Already being evaluated: reading it again is an infinite recursion.
+    Busy,
+}
+
+impl Attr {
+    #[inline]
+    pub fn new(name: Sym, value: Value, pos: Pos) -> Attr {
+        Attr {
+            name,
+            at: Cell::new(pos.index()),
+            slot: Cell::new(Slot::Ready(value)),
+        }
+    }
+    /// Static attribute `def` of a set literal evaluated in `env`, not evaluated yet.
+    #[inline]
+    pub fn pending(name: Sym, def: u32, env: Env) -> Attr {
+        Attr {
+            name,
+            at: Cell::new(def),
+            slot: Cell::new(Slot::Pending(env)),
+        }
+    }
+    /// Runs `f` on the slot (which must not touch this entry).
+    #[inline(always)]
+    fn peek<R>(&self, f: impl FnOnce(&Slot) -> R) -> R {
+        let st = self.slot.replace(Slot::Busy(None));
+        let r = f(&st);
+        // The placeholder owns nothing, so it needs no drop.
+        std::mem::forget(self.slot.replace(st));
+        r
+    }
+    /// Where the attribute was defined.
+    pub fn pos(&self) -> Pos {
+        let at = self.at.get();
+        if self.peek(|s| matches!(s, Slot::Ready(_))) {
+            Pos::from_index(at)
+        } else {
+            crate::ir::def(at).map_or(Pos::NONE, |(_, p)| p)
+        }
+    }
+    /// The value, maybe unevaluated. A pending attribute becomes a thunk shared with
+    /// the entry.
+    pub fn value(&self) -> Value {
+        match self.slot.replace(Slot::Busy(None)) {
+            Slot::Ready(v) => {
+                let r = v.clone();
+                std::mem::forget(self.slot.replace(Slot::Ready(v)));
+                r
+            }
+            Slot::Pending(env) => {
+                let id = self.at.get();
+                let (t, pos) = match crate::ir::def(id) {
+                    Some((e, pos)) => (Thunk::expr(e, env), pos),
+                    None => {
+                        let f: NativeFn = std::rc::Rc::new(|_| {
+                            crate::error::err(
+                                "internal error: an attribute's definition is missing",
+                                Pos::NONE,
+                            )
+                        });
+                        (Thunk::new(Pending::Native(f)), Pos::NONE)
+                    }
+                };
+                self.at.set(pos.index());
+                std::mem::forget(self.slot.replace(Slot::Ready(t.clone())));
+                t
+            }
+            Slot::Busy(t) => {
+                let t = t.unwrap_or_else(Thunk::blackhole);
+                let r = Value::Thunk(t.clone());
+                std::mem::forget(self.slot.replace(Slot::Busy(Some(t))));
+                r
+            }
+        }
+    }
+    /// The value if it is there without evaluating or allocating anything.
+    #[inline]
+    pub fn ready(&self) -> Option<Value> {
+        self.peek(|s| match s {
+            Slot::Ready(v) => Some(v.clone()),
+            _ => None,
+        })
+    }
+    /// Starts reading the value for `Eval::force_attr`: a pending attribute becomes busy
+    /// and its expression and frame are handed over, to be given back to `finish`.
+    #[inline]
+    pub fn begin(&self) -> AttrState {
+        match self.slot.replace(Slot::Busy(None)) {
+            Slot::Ready(v) => {
+                let r = v.clone();
+                std::mem::forget(self.slot.replace(Slot::Ready(v)));
+                AttrState::Ready(r)
+            }
+            Slot::Pending(env) => match crate::ir::def(self.at.get()) {
+                Some((e, _)) => AttrState::Pending(e, env),
+                None => {
+                    std::mem::forget(self.slot.replace(Slot::Pending(env)));
+                    AttrState::Ready(self.value())
+                }
+            },
+            busy @ Slot::Busy(_) => {
+                std::mem::forget(self.slot.replace(busy));
+                AttrState::Busy
+            }
+        }
+    }
+    /// Ends an evaluation `begin` started: the value is stored (also in a thunk handed
+    /// out meanwhile); after an error the attribute is pending again, as Nix resets a
+    /// thunk whose evaluation failed.
+    pub fn finish(&self, r: Result<&Value, ()>, e: &'static Expr, env: Env) {
+        let Slot::Busy(t) = self.slot.replace(Slot::Busy(None)) else {
+            return;
+        };
+        let pos = crate::ir::def(self.at.get()).map_or(Pos::NONE, |(_, p)| p);
+        match (r, t) {
+            (Ok(v), t) => {
+                if let Some(t) = t {
+                    t.set_state(ThunkState::Done(v.clone()));
+                }
+                self.at.set(pos.index());
+                std::mem::forget(self.slot.replace(Slot::Ready(v.clone())));
+            }
+            (Err(()), Some(t)) => {
+                t.set_state(ThunkState::Expr(e, env));
+                self.at.set(pos.index());
+                std::mem::forget(self.slot.replace(Slot::Ready(Value::Thunk(t))));
+            }
+            (Err(()), None) => {
+                std::mem::forget(self.slot.replace(Slot::Pending(env)));
+            }
+        }
+    }
+}
+
+impl Clone for Attr {
+    fn clone(&self) -> Attr {
+        let v = self.value();
+        Attr::new(self.name, v, self.pos())
+    }
 }
 
 /// An attribute set: attributes sorted by name bytes, unique names, and the position of
@@ -355,9 +520,10 @@ impl Attrs {
     pub fn addr(&self) -> usize {
         self.0.as_ptr() as usize
     }
+    /// Attribute `name`'s value, maybe unevaluated (see `Attr::value`).
     #[inline]
-    pub fn get(&self, name: Sym) -> Option<&Value> {
-        self.get_attr(name).map(|a| &a.value)
+    pub fn get(&self, name: Sym) -> Option<Value> {
+        self.get_attr(name).map(Attr::value)
     }
     #[inline]
     pub fn get_attr(&self, name: Sym) -> Option<&Attr> {
@@ -598,7 +764,7 @@ impl Elems {
             Elems::Attrs { set, .. } => set.entries().get(i).map(|a| Call {
                 f,
                 x: Value::sym_string(a.name),
-                y: Some(a.value.clone()),
+                y: Some(a.value()),
             }),
         }
     }
@@ -692,6 +858,7 @@ const _: () = assert!(std::mem::size_of::<Value>() == 16);
 const _: () = assert!(std::mem::size_of::<ThunkState>() == 24);
 const _: () = assert!(std::mem::size_of::<Thunk>() == 24);
 const _: () = assert!(std::mem::size_of::<Attr>() == 24);
+const _: () = assert!(std::mem::size_of::<Slot>() == 16);
 const _: () = assert!(std::mem::size_of::<NixString>() == 24);
 const _: () = assert!(std::mem::size_of::<Attrs>() == 8);
 

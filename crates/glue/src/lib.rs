@@ -246,7 +246,7 @@ pub(crate) fn absolute_input(p: &std::path::Path, cwd: &str) -> String {
 
 fn wanted_of(ev: &mut Eval, a: &nest_eval::value::Attrs) -> EResult<Wanted> {
     let get = |ev: &mut Eval, name: &str| -> EResult<String> {
-        match a.get(Sym::new(name)).cloned() {
+        match a.get(Sym::new(name)) {
             Some(v) => ev.force_str(&v, Pos::NONE),
             None => {
                 nest_eval::error::err(format!("derivation has no attribute '{name}'"), Pos::NONE)
@@ -254,7 +254,7 @@ fn wanted_of(ev: &mut Eval, a: &nest_eval::value::Attrs) -> EResult<Wanted> {
         }
     };
     let drv_path = get(ev, "drvPath")?;
-    let output = match a.get(Sym::new("outputName")).cloned() {
+    let output = match a.get(Sym::new("outputName")) {
         Some(v) => ev.force_str(&v, Pos::NONE)?,
         None => "out".to_string(),
     };
@@ -290,7 +290,7 @@ fn wanted_all(ev: &mut Eval, v: Value) -> EResult<Vec<Wanted>> {
     match &v {
             Value::Attrs(a) if ev.is_derivation(a)? => out.push(wanted_of(ev, a)?),
             Value::Attrs(a) => {
-                let entries: Vec<Value> = a.entries().iter().map(|e| e.value.clone()).collect();
+                let entries: Vec<Value> = a.entries().iter().map(|e| e.value()).collect();
                 for x in entries {
                     if let Value::Attrs(b) = ev.force(&x)? {
                         if ev.is_derivation(&b)? {

@@ -152,11 +152,11 @@ fn run_request(
                 nest_eval::value::Thunk::expr(e, nest_eval::value::Env::new(None, 0))
             }
         };
-        auto_args.push(Attr {
-            name: nest_eval::symbol::Sym::new(name),
+        auto_args.push(Attr::new(
+            nest_eval::symbol::Sym::new(name),
             value,
-            pos: Pos::NONE,
-        });
+            Pos::NONE,
+        ));
     }
     let auto_args = Attrs::from_unsorted(auto_args);
     let inputs: Vec<String> = if req.inputs.is_empty() {

@@ -36,9 +36,7 @@ fn attr_names(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 
 fn attr_values(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let s = ev.expect_attrs(&a[0], pos)?;
-    Ok(Value::list(
-        s.entries().iter().map(|e| e.value.clone()).collect(),
-    ))
+    Ok(Value::list(s.entries().iter().map(|e| e.value()).collect()))
 }
 
 fn get_attr(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
@@ -92,15 +90,11 @@ fn list_to_attrs(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         let Some(n) = s.get_attr(ev.syms.name).cloned() else {
             return Err(super::missing_for_call("name", "listToAttrs", &s, pos));
         };
-        let name = ev.force_str(&n.value, if n.pos.is_none() { pos } else { n.pos })?;
+        let name = ev.force_str(&n.value(), if n.pos().is_none() { pos } else { n.pos() })?;
         let Some(attr) = s.get_attr(ev.syms.value) else {
             return Err(super::missing_for_call("value", "listToAttrs", &s, pos));
         };
-        entries.push(Attr {
-            name: Sym::new(&name),
-            value: attr.value.clone(),
-            pos: attr.pos,
-        });
+        entries.push(Attr::new(Sym::new(&name), attr.value(), attr.pos()));
     }
     // The first occurrence of a name wins.
     entries.reverse();
@@ -118,12 +112,8 @@ fn map_attrs(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         .iter()
         .enumerate()
         .map(|(i, e)| {
-            Attr {
-                name: e.name,
-                value: Elems::elem(&m, i),
-                // Nix 2.8 gives the new attributes no position.
-                pos: Pos::NONE,
-            }
+            // Nix 2.8 gives the new attributes no position.
+            Attr::new(e.name, Elems::elem(&m, i), Pos::NONE)
         })
         .collect();
     Ok(Value::attrs(Attrs::from_sorted(entries)))
@@ -161,11 +151,7 @@ fn function_args(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             Some(f) => Ok(Value::attrs(Attrs::from_unsorted(
                 f.entries
                     .iter()
-                    .map(|x| Attr {
-                        name: x.name,
-                        value: Value::Bool(x.default.is_some()),
-                        pos: x.pos,
-                    })
+                    .map(|x| Attr::new(x.name, Value::Bool(x.default.is_some()), x.pos))
                     .collect(),
             ))),
         },
@@ -186,7 +172,7 @@ fn zip_attrs_with(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             .expect_attrs(&item, Pos::NONE)
             .trace(pos, || "while invoking 'zipAttrsWith'".to_string())?;
         for e in s.entries().iter() {
-            acc.entry(e.name).or_default().push(e.value.clone());
+            acc.entry(e.name).or_default().push(e.value());
         }
     }
     let entries = acc
@@ -197,11 +183,7 @@ fn zip_attrs_with(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
                 x: Value::sym_string(name),
                 y: Some(Value::list(vals)),
             };
-            Attr {
-                name,
-                value: Thunk::new(Pending::Call(Rc::new(call))),
-                pos: Pos::NONE,
-            }
+            Attr::new(name, Thunk::new(Pending::Call(Rc::new(call))), Pos::NONE)
         })
         .collect();
     Ok(Value::attrs(Attrs::from_sorted(entries)))
@@ -211,7 +193,7 @@ fn unsafe_get_attr_pos(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let name = ev.force_str(&a[0], pos)?;
     let s = ev.expect_attrs(&a[1], pos)?;
     match s.get_attr(Sym::new(&name)) {
-        Some(at) => Ok(ev.pos_attrs(at.pos)),
+        Some(at) => Ok(ev.pos_attrs(at.pos())),
         None => Ok(Value::Null),
     }
 }

@@ -58,11 +58,7 @@ pub fn install_derivation(ev: &mut Eval) {
     ev.globals.insert(Sym::new("derivation"), v.clone());
     if let Value::Attrs(b) = &ev.builtins {
         let set = b.update(&crate::value::Attrs::from_sorted(vec![
-            crate::value::Attr {
-                name: Sym::new("derivation"),
-                value: v,
-                pos: Pos::NONE,
-            },
+            crate::value::Attr::new(Sym::new("derivation"), v, Pos::NONE),
         ]));
         ev.builtins = Value::attrs(set);
         let b = ev.builtins.clone();
@@ -145,7 +141,7 @@ fn collect(ev: &mut Eval, attrs: &Attrs, pos: Pos) -> EResult<Box<Collected>> {
         if key == "__ignoreNulls" {
             continue;
         }
-        let v = ev.force(&at.value).map_err(|e| attr_trace(e, &c, key))?;
+        let v = ev.force_attr(at).map_err(|e| attr_trace(e, &c, key))?;
         if ignore_nulls && matches!(v, Value::Null) {
             continue;
         }
@@ -182,7 +178,11 @@ fn args_attr(ev: &mut Eval, c: &mut Collected, v: &Value, pos: Pos) -> EResult<(
 #[inline(never)]
 fn coerce_attr(ev: &mut Eval, c: &mut Collected, at: &Attr, v: Value) -> EResult<()> {
     let key = at.name.as_str();
-    let apos = if at.pos.is_none() { c.pos_name } else { at.pos };
+    let apos = if at.pos().is_none() {
+        c.pos_name
+    } else {
+        at.pos()
+    };
     let r = ev.coerce_to_string(&v, apos, true, true);
     let (s, xc) = r.map_err(|e| attr_trace(e, c, key))?;
     c.ctx.extend(&xc);
@@ -197,7 +197,7 @@ fn coerce_attr(ev: &mut Eval, c: &mut Collected, at: &Attr, v: Value) -> EResult
 #[inline(always)]
 fn out_path_of(ev: &Eval, v: &Value) -> Option<Value> {
     match v {
-        Value::Attrs(a) if a.get(ev.syms.to_string).is_none() => a.get(ev.syms.out_path).cloned(),
+        Value::Attrs(a) if a.get(ev.syms.to_string).is_none() => a.get(ev.syms.out_path),
         _ => None,
     }
 }
@@ -247,19 +247,19 @@ fn start(ev: &mut Eval, attrs: &Attrs, pos: Pos) -> EResult<(Box<Collected>, boo
         ));
     };
     // Nix reports most errors about a derivation at its `name` attribute.
-    let pos_name = if name_attr.pos.is_none() {
+    let pos_name = if name_attr.pos().is_none() {
         pos
     } else {
-        name_attr.pos
+        name_attr.pos()
     };
-    let drv_name = ev.force_str(&name_attr.value, pos).trace(pos_name, || {
+    let drv_name = ev.force_str(&name_attr.value(), pos).trace(pos_name, || {
         "while evaluating the derivation attribute 'name'".to_string()
     })?;
-    let ignore_nulls = match attrs.get(Sym::new("__ignoreNulls")).cloned() {
+    let ignore_nulls = match attrs.get(Sym::new("__ignoreNulls")) {
         Some(v) => ev.expect_bool(&v, pos)?,
         None => false,
     };
-    if let Some(v) = attrs.get(Sym::new("__structuredAttrs")).cloned() {
+    if let Some(v) = attrs.get(Sym::new("__structuredAttrs")) {
         if ev.expect_bool(&v, pos)? {
             return err("'__structuredAttrs' is not supported by nest yet", pos);
         }
@@ -431,19 +431,19 @@ fn finish(
     let mut out = Vec::with_capacity(inst.output_paths.len() + 1);
     let mut dctx = Context::default();
     dctx.insert(std::rc::Rc::from(format!("={drv_path}").as_str()));
-    out.push(Attr {
-        name: Sym::new("drvPath"),
-        value: Value::string_ctx(drv_path.clone(), dctx),
-        pos: Pos::NONE,
-    });
+    out.push(Attr::new(
+        Sym::new("drvPath"),
+        Value::string_ctx(drv_path.clone(), dctx),
+        Pos::NONE,
+    ));
     for (o, p) in inst.output_paths.iter() {
         let mut octx = Context::default();
         octx.insert(std::rc::Rc::from(format!("!{o}!{drv_path}").as_str()));
-        out.push(Attr {
-            name: Sym::new(o),
-            value: Value::string_ctx(dir.print(p), octx),
-            pos: Pos::NONE,
-        });
+        out.push(Attr::new(
+            Sym::new(o),
+            Value::string_ctx(dir.print(p), octx),
+            Pos::NONE,
+        ));
     }
     Ok(Value::attrs(Attrs::from_unsorted(out)))
 }

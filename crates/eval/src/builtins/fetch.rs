@@ -74,12 +74,16 @@ fn fetch(ev: &mut Eval, a: &[Value], pos: Pos, kind: Kind) -> EResult<Value> {
     match &v {
         Value::Attrs(s) => {
             for attr in s.entries().iter() {
-                let apos = if attr.pos.is_none() { pos } else { attr.pos };
+                let apos = if attr.pos().is_none() {
+                    pos
+                } else {
+                    attr.pos()
+                };
                 match attr.name.as_str() {
-                    "url" => url = Some(ev.force_str(&attr.value, apos)?),
-                    "name" => name = Some(ev.force_str(&attr.value, apos)?),
+                    "url" => url = Some(ev.force_str(&attr.value(), apos)?),
+                    "name" => name = Some(ev.force_str(&attr.value(), apos)?),
                     "sha256" => {
-                        let text = ev.force_str(&attr.value, apos)?;
+                        let text = ev.force_str(&attr.value(), apos)?;
                         expected = Some(if text.is_empty() {
                             Hash::zero(HashAlgo::Sha256)
                         } else {
@@ -199,7 +203,7 @@ fn fetch(ev: &mut Eval, a: &[Value], pos: Pos, kind: Kind) -> EResult<Value> {
 fn fetch_other(ev: &mut Eval, a: &[Value], pos: Pos, who: &str) -> EResult<Value> {
     let v = ev.force(&a[0])?;
     let url = match &v {
-        Value::Attrs(s) => match s.get(crate::symbol::Sym::new("url")).cloned() {
+        Value::Attrs(s) => match s.get(crate::symbol::Sym::new("url")) {
             Some(u) => ev.coerce_to_string(&u, pos, false, false)?.0,
             None => String::new(),
         },

@@ -126,10 +126,7 @@ fn scoped_import(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let names: Vec<Sym> = scope.entries().iter().map(|e| e.name).collect();
     let e =
         crate::lower::parse_and_lower_scoped(&text, file, &dir_name(&real), &ev.globals, &names)?;
-    let env = Env::with_values(
-        None,
-        scope.entries().iter().map(|e| e.value.clone()).collect(),
-    );
+    let env = Env::with_values(None, scope.entries().iter().map(|e| e.value()).collect());
     ev.eval(e, &env)
 }
 
@@ -154,11 +151,11 @@ fn read_dir(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         } else {
             t
         };
-        attrs.push(Attr {
-            name: Sym::new(&name),
-            value: Value::string(t.as_nix()),
-            pos: Pos::NONE,
-        });
+        attrs.push(Attr::new(
+            Sym::new(&name),
+            Value::string(t.as_nix()),
+            Pos::NONE,
+        ));
     }
     Ok(Value::attrs(Attrs::from_unsorted(attrs)))
 }
@@ -234,11 +231,11 @@ fn find_file(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let mut entries = Vec::new();
     for item in l.iter() {
         let s = ev.expect_attrs(item, pos)?;
-        let prefix = match s.get(Sym::new("prefix")).cloned() {
+        let prefix = match s.get(Sym::new("prefix")) {
             Some(p) => ev.force_str(&p, pos)?,
             None => String::new(),
         };
-        let Some(path) = s.get(Sym::new("path")).cloned() else {
+        let Some(path) = s.get(Sym::new("path")) else {
             return err("attribute 'path' missing", pos);
         };
         let (path, _) = ev.coerce_to_string(&path, pos, false, false)?;
@@ -298,14 +295,18 @@ fn path(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let args = ev.expect_attrs(&a[0], pos)?;
     let (mut p, mut name, mut filter, mut recursive, mut expected) = (None, None, None, true, None);
     for attr in args.entries().iter() {
-        let apos = if attr.pos.is_none() { pos } else { attr.pos };
+        let apos = if attr.pos().is_none() {
+            pos
+        } else {
+            attr.pos()
+        };
         match attr.name.as_str() {
-            "path" => p = Some(coerce_to_path(ev, &attr.value, apos)?.0),
-            "name" => name = Some(ev.force_str(&attr.value, apos)?),
-            "filter" => filter = Some(ev.expect_function(&attr.value, apos)?),
-            "recursive" => recursive = ev.expect_bool(&attr.value, apos)?,
+            "path" => p = Some(coerce_to_path(ev, &attr.value(), apos)?.0),
+            "name" => name = Some(ev.force_str(&attr.value(), apos)?),
+            "filter" => filter = Some(ev.expect_function(&attr.value(), apos)?),
+            "recursive" => recursive = ev.expect_bool(&attr.value(), apos)?,
             "sha256" => {
-                let h = ev.force_str(&attr.value, apos)?;
+                let h = ev.force_str(&attr.value(), apos)?;
                 let h = Hash::parse_any(&h, Some(HashAlgo::Sha256))
                     .map_err(|e| EvalError::new(ErrorKind::Eval, e.to_string(), Pos::NONE))?;
                 expected = Some(h);

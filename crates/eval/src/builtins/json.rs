@@ -178,9 +178,10 @@ pub fn value_to_json_opt(
                 ctx.extend(&c);
                 return Ok(());
             }
-            if let Some(p) = a.get_attr(ev.syms.out_path).cloned() {
-                let ppos = if p.pos.is_none() { pos } else { p.pos };
-                return value_to_json_opt(ev, &p.value, ppos, out, ctx, strict);
+            if let Some(p) = a.get_attr(ev.syms.out_path) {
+                let ppos = if p.pos().is_none() { pos } else { p.pos() };
+                let pv = if strict { ev.force_attr(p)? } else { p.value() };
+                return value_to_json_opt(ev, &pv, ppos, out, ctx, strict);
             }
             out.push('{');
             for (i, at) in a.entries().iter().enumerate() {
@@ -189,10 +190,15 @@ pub fn value_to_json_opt(
                 }
                 json_escape(at.name.as_str(), out);
                 out.push(':');
-                let apos = if at.pos.is_none() { pos } else { at.pos };
+                let apos = if at.pos().is_none() { pos } else { at.pos() };
                 // On an error the object is still closed: `nix-instantiate --json`
                 // prints what it wrote so far (`{"a":1,"b":}`) before the error.
-                if let Err(e) = value_to_json_opt(ev, &at.value, apos, out, ctx, strict) {
+                let r = if strict {
+                    ev.force_attr(at)
+                } else {
+                    Ok(at.value())
+                };
+                if let Err(e) = r.and_then(|v| value_to_json_opt(ev, &v, apos, out, ctx, strict)) {
                     out.push('}');
                     return Err(e);
                 }
@@ -547,7 +553,7 @@ pub fn value_to_xml(
                 head.push_str("<derivation");
                 let mut drv_path = None;
                 for key in ["drvPath", "outPath"] {
-                    if let Some(x) = a.get(Sym::new(key)).cloned() {
+                    if let Some(x) = a.get(Sym::new(key)) {
                         // Without --strict, only what is already evaluated is shown.
                         let x = if opts.strict {
                             ev.force(&x)?
@@ -592,14 +598,14 @@ pub fn value_to_xml(
                 indent(depth + 1, out);
                 out.push_str("<attr");
                 if opts.location {
-                    pos_attrs_xml(at.pos, Some(at.name.as_str()), out);
+                    pos_attrs_xml(at.pos(), Some(at.name.as_str()), out);
                 } else {
                     out.push_str(" name=\"");
                     xml_escape(at.name.as_str(), out);
                     out.push('"');
                 }
                 out.push_str(">\n");
-                let r = value_to_xml(ev, &at.value, pos, depth + 2, out, ctx, opts, drvs_seen);
+                let r = value_to_xml(ev, &at.value(), pos, depth + 2, out, ctx, opts, drvs_seen);
                 indent(depth + 1, out);
                 out.push_str("</attr>\n");
                 // On an error the open elements are still closed, as Nix's writer
@@ -689,11 +695,11 @@ fn toml_table_to_value(
 ) -> EResult<Value> {
     let mut out = Vec::with_capacity(t.len());
     for (k, v) in t {
-        out.push(Attr {
-            name: Sym::new(k),
-            value: toml_to_value(&v.val, pos)?,
-            pos: Pos::NONE,
-        });
+        out.push(Attr::new(
+            Sym::new(k),
+            toml_to_value(&v.val, pos)?,
+            Pos::NONE,
+        ));
     }
     Ok(Value::attrs(Attrs::from_unsorted(out)))
 }

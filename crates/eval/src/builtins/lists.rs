@@ -297,18 +297,14 @@ fn group_by(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     Ok(Value::attrs(Attrs::from_sorted(
         groups
             .into_iter()
-            .map(|(name, v)| Attr {
-                name,
-                value: Value::list(v),
-                pos: Pos::NONE,
-            })
+            .map(|(name, v)| Attr::new(name, Value::list(v), Pos::NONE))
             .collect(),
     )))
 }
 
 fn generic_closure(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let args = ev.expect_attrs(&a[0], pos)?;
-    let Some(start) = args.get(Sym::new("startSet")).cloned() else {
+    let Some(start) = args.get(Sym::new("startSet")) else {
         return Err(super::missing_for_call(
             "startSet",
             "genericClosure",
@@ -320,7 +316,7 @@ fn generic_closure(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         ev.expect_list(&start, pos)?.iter().cloned().collect();
     // Like Nix, the operator is looked up after the start set is forced and only
     // fails when it is called.
-    let Some(op) = args.get(Sym::new("operator")).cloned() else {
+    let Some(op) = args.get(Sym::new("operator")) else {
         return Err(super::missing_for_call(
             "operator",
             "genericClosure",
@@ -335,7 +331,7 @@ fn generic_closure(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let mut res = Vec::new();
     while let Some(item) = work.pop_front() {
         let s = ev.expect_attrs(&item, pos)?;
-        let Some(k) = s.get(key).cloned() else {
+        let Some(k) = s.get(key) else {
             return err("attribute 'key' required", pos);
         };
         let k = ev.force(&k)?;

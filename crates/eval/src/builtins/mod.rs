@@ -77,11 +77,7 @@ const GLOBAL: &[&str] = &[
 pub fn install(ev: &mut Eval) {
     let mut entries: Vec<Attr> = Vec::new();
     for op in all_ops() {
-        entries.push(Attr {
-            name: Sym::new(op.name),
-            value: Value::PrimOp(op),
-            pos: Pos::NONE,
-        });
+        entries.push(Attr::new(Sym::new(op.name), Value::PrimOp(op), Pos::NONE));
     }
     let consts: Vec<(&str, Value)> = vec![
         ("true", Value::Bool(true)),
@@ -111,11 +107,7 @@ pub fn install(ev: &mut Eval) {
         ),
     ];
     for (n, v) in consts {
-        entries.push(Attr {
-            name: Sym::new(n),
-            value: v,
-            pos: Pos::NONE,
-        });
+        entries.push(Attr::new(Sym::new(n), v, Pos::NONE));
     }
     let set = Attrs::from_unsorted(entries);
     let builtins = Value::attrs(set.clone());
@@ -127,7 +119,7 @@ pub fn install(ev: &mut Eval) {
         if n == "builtins" {
             continue;
         }
-        globals.insert(Sym::new(&format!("__{n}")), a.value.clone());
+        globals.insert(Sym::new(&format!("__{n}")), a.value());
     }
     for n in GLOBAL {
         if let Some(v) = set.get(Sym::new(n)) {
@@ -167,11 +159,7 @@ pub fn make_attrs(pairs: Vec<(&str, Value)>) -> Value {
     Value::attrs(Attrs::from_unsorted(
         pairs
             .into_iter()
-            .map(|(n, v)| Attr {
-                name: Sym::new(n),
-                value: v,
-                pos: Pos::NONE,
-            })
+            .map(|(n, v)| Attr::new(Sym::new(n), v, Pos::NONE))
             .collect(),
     ))
 }

@@ -724,11 +724,7 @@ fn get_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             if plain {
                 info.push(("path", Value::Bool(true)));
             }
-            Attr {
-                name: Sym::new(&path),
-                value: make_attrs(info),
-                pos: Pos::NONE,
-            }
+            Attr::new(Sym::new(&path), make_attrs(info), Pos::NONE)
         })
         .collect();
     Ok(Value::attrs(Attrs::from_sorted(entries)))
@@ -749,19 +745,19 @@ fn append_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     for e in c.entries().iter() {
         let path = e.name.as_str();
         let shown = crate::print::symbol_display(path);
-        let epos = at(e.pos);
+        let epos = at(e.pos());
         if dir.parse(path).is_err() {
             return err(format!("Context key '{shown}' is not a store path"), epos);
         }
         let is_drv = path.ends_with(".drv");
-        let info = ev.expect_attrs(&e.value, epos)?;
+        let info = ev.expect_attrs(&e.value(), epos)?;
         if let Some(p) = info.get_attr(Sym::new("path")).cloned() {
-            if ev.expect_bool(&p.value, at(p.pos))? {
+            if ev.expect_bool(&p.value(), at(p.pos()))? {
                 ctx.insert(std::rc::Rc::from(path));
             }
         }
         if let Some(p) = info.get_attr(Sym::new("allOutputs")).cloned() {
-            if ev.expect_bool(&p.value, at(p.pos))? {
+            if ev.expect_bool(&p.value(), at(p.pos()))? {
                 if !is_drv {
                     return err(
                         format!("Tried to add all-outputs context of {shown}, which is not a derivation, to a string"),
@@ -772,8 +768,8 @@ fn append_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             }
         }
         if let Some(o) = info.get_attr(Sym::new("outputs")).cloned() {
-            let opos = at(o.pos);
-            let outs = ev.expect_list(&o.value, opos)?;
+            let opos = at(o.pos());
+            let outs = ev.expect_list(&o.value(), opos)?;
             if !outs.is_empty() && !is_drv {
                 return err(
                     format!("Tried to add derivation output context of {shown}, which is not a derivation, to a string"),

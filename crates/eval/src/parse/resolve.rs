@@ -753,7 +753,7 @@ impl<'g, 's> Resolver<'g, 's> {
         let mut statics = Vec::with_capacity(pa.statics.len());
         for (name, v, pos) in pa.statics {
             let value = self.lower_pval(v, name, rec)?;
-            statics.push(ir::StaticAttr { name, value, pos });
+            statics.push(ir::StaticAttr::new(name, value, pos));
         }
         let mut dynamics = Vec::with_capacity(pa.dynamics.len());
         for (k, v, pos) in pa.dynamics {
