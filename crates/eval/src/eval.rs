@@ -394,19 +394,21 @@ impl Eval {
         match a.begin() {
             AttrState::Ready(Value::Thunk(t)) => self.force_thunk(&t),
             AttrState::Ready(v) => Ok(v),
-            AttrState::Pending(e, env) => self.force_pending(a, e, env),
+            AttrState::Pending(w) => self.force_pending(a, w),
             AttrState::Busy => Err(infinite_recursion()),
         }
     }
 
     #[inline(never)]
-    fn force_pending(&mut self, a: &Attr, e: E, env: Env) -> EResult<Value> {
-        if let Err(er) = self.check_stack() {
-            a.finish(Err(()), e, env);
-            return Err(er);
-        }
-        let r = self.eval(e, &env);
-        a.finish(r.as_ref().map_err(|_| ()), e, env);
+    fn force_pending(&mut self, a: &Attr, w: Work) -> EResult<Value> {
+        let r = self.check_stack().and_then(|()| match &w {
+            Work::Def(e, env) => self.eval(e, env),
+            Work::Elem(m, i) => match m.call(*i as usize) {
+                Some(c) => self.delayed_call(&c),
+                None => err("internal error: element of a delayed call", Pos::NONE),
+            },
+        });
+        a.finish(r.as_ref().map_err(|_| ()), w);
         r
     }
 
@@ -963,6 +965,9 @@ impl Eval {
     #[inline]
     fn entry(&self, s: &'static StaticAttr, env: &Env) -> Attr {
         let lazy = match s.value {
+            // A variable shares its slot's value or thunk: Nix's attributes point at
+            // the variable's value cell, which printing (`«repeated»`) and equality of
+            // functions see.
             Expr::Const(_) | Expr::Var { .. } => false,
             Expr::Lambda(_) => !self.opts.eager_args,
             Expr::Attrs(a, _) => !(self.opts.eager_args && !a.rec && a.dynamics.is_empty()),

@@ -261,7 +261,8 @@ impl std::ops::Deref for List {
 /// states fit in a `Value`'s 16 bytes.
 pub struct Attr {
     pub name: Sym,
-    /// The position (`Slot::Ready`), or the definition id (`Pending`, `Busy`).
+    /// The position (`Slot::Ready`), the definition id (`Pending`, and `Busy` after
+    /// it), the element's index (`Elem`), or `u32::MAX` (`Busy` after `Elem`).
     at: Cell<u32>,
     slot: Cell<Slot>,
 }
@@ -270,6 +271,8 @@ enum Slot {
     Ready(Value),
     /// Not evaluated yet: the definition (`Attr::at`) in this frame.
     Pending(Env),
+    /// Not evaluated yet: element `Attr::at` of a `mapAttrs` result.
+    Elem(Rc<Elems>),
     /// Being evaluated in place; the thunk handed out meanwhile, if any, which gets the
     /// value (or the pending state back) when the evaluation ends.
     Busy(Option<Rc<Thunk>>),
@@ -279,9 +282,15 @@ enum Slot {
 pub enum AttrState {
     Ready(Value),
     /// To be evaluated now (the entry is busy until `Attr::finish`).
-    Pending(&'static Expr, Env),
+    Pending(Work),
     /// Already being evaluated: reading it again is an infinite recursion.
     Busy,
+}
+
+/// The computation of an attribute not evaluated yet.
+pub enum Work {
+    Def(&'static Expr, Env),
+    Elem(Rc<Elems>, u32),
 }
 
 impl Attr {
@@ -302,6 +311,16 @@ impl Attr {
             slot: Cell::new(Slot::Pending(env)),
         }
     }
+    /// Element `i` of a `mapAttrs` result (`f name value`), not evaluated yet; like
+    /// Nix 2.8's, it has no position.
+    #[inline]
+    pub fn elem(name: Sym, m: Rc<Elems>, i: u32) -> Attr {
+        Attr {
+            name,
+            at: Cell::new(i),
+            slot: Cell::new(Slot::Elem(m)),
+        }
+    }
     /// Runs `f` on the slot (which must not touch this entry).
     #[inline(always)]
     fn peek<R>(&self, f: impl FnOnce(&Slot) -> R) -> R {
@@ -314,45 +333,79 @@ impl Attr {
     /// Where the attribute was defined.
     pub fn pos(&self) -> Pos {
         let at = self.at.get();
-        if self.peek(|s| matches!(s, Slot::Ready(_))) {
-            Pos::from_index(at)
-        } else {
-            crate::ir::def(at).map_or(Pos::NONE, |(_, p)| p)
+        match self.peek(|s| match s {
+            Slot::Ready(_) => Some(true),
+            Slot::Elem(_) => None,
+            Slot::Pending(_) | Slot::Busy(_) => Some(false),
+        }) {
+            Some(true) => Pos::from_index(at),
+            Some(false) => crate::ir::def(at).map_or(Pos::NONE, |(_, p)| p),
+            None => Pos::NONE,
         }
     }
-    /// The value, maybe unevaluated. A pending attribute becomes a thunk shared with
-    /// the entry.
+    /// The work of a pending slot (`at` is its id or index).
+    fn work(&self, slot: Slot) -> Result<Work, Slot> {
+        match slot {
+            Slot::Pending(env) => match crate::ir::def(self.at.get()) {
+                Some((e, _)) => Ok(Work::Def(e, env)),
+                None => Err(Slot::Pending(env)),
+            },
+            Slot::Elem(m) => Ok(Work::Elem(m, self.at.get())),
+            other => Err(other),
+        }
+    }
+    /// The value, maybe unevaluated. An attribute not evaluated yet becomes a thunk
+    /// shared with the entry.
     pub fn value(&self) -> Value {
-        match self.slot.replace(Slot::Busy(None)) {
+        let slot = self.slot.replace(Slot::Busy(None));
+        let slot = match slot {
+            // A list of one or two elements is, to Nix, inside its value cell: a copy
+            // is another list to printing's `«repeated»`, so one taken out of an entry
+            // that evaluated it in place gets a cell (an evaluated thunk) shared by both.
+            Slot::Ready(Value::List(l)) if (1..=2).contains(&l.len()) => {
+                let t = Value::Thunk(Rc::new(Thunk {
+                    state: Cell::new(ThunkState::Done(Value::List(l))),
+                }));
+                std::mem::forget(self.slot.replace(Slot::Ready(t.clone())));
+                return t;
+            }
             Slot::Ready(v) => {
                 let r = v.clone();
                 std::mem::forget(self.slot.replace(Slot::Ready(v)));
-                r
-            }
-            Slot::Pending(env) => {
-                let id = self.at.get();
-                let (t, pos) = match crate::ir::def(id) {
-                    Some((e, pos)) => (Thunk::expr(e, env), pos),
-                    None => {
-                        let f: NativeFn = std::rc::Rc::new(|_| {
-                            crate::error::err(
-                                "internal error: an attribute's definition is missing",
-                                Pos::NONE,
-                            )
-                        });
-                        (Thunk::new(Pending::Native(f)), Pos::NONE)
-                    }
-                };
-                self.at.set(pos.index());
-                std::mem::forget(self.slot.replace(Slot::Ready(t.clone())));
-                t
+                return r;
             }
             Slot::Busy(t) => {
                 let t = t.unwrap_or_else(Thunk::blackhole);
                 let r = Value::Thunk(t.clone());
                 std::mem::forget(self.slot.replace(Slot::Busy(Some(t))));
-                r
+                return r;
             }
+            pending => pending,
+        };
+        let pos = self.pos_of(&slot);
+        let t = match self.work(slot) {
+            Ok(w) => Value::Thunk(Rc::new(Thunk {
+                state: Cell::new(w.into_state()),
+            })),
+            Err(_) => {
+                let f: NativeFn = std::rc::Rc::new(|_| {
+                    crate::error::err(
+                        "internal error: an attribute's definition is missing",
+                        Pos::NONE,
+                    )
+                });
+                Thunk::new(Pending::Native(f))
+            }
+        };
+        self.at.set(pos.index());
+        std::mem::forget(self.slot.replace(Slot::Ready(t.clone())));
+        t
+    }
+    /// The position a pending slot will have once evaluated.
+    fn pos_of(&self, slot: &Slot) -> Pos {
+        match slot {
+            Slot::Pending(_) => crate::ir::def(self.at.get()).map_or(Pos::NONE, |(_, p)| p),
+            _ => Pos::NONE,
         }
     }
     /// The value if it is there without evaluating or allocating anything.
@@ -363,53 +416,79 @@ impl Attr {
             _ => None,
         })
     }
-    /// Starts reading the value for `Eval::force_attr`: a pending attribute becomes busy
-    /// and its expression and frame are handed over, to be given back to `finish`.
+    /// Starts reading the value for `Eval::force_attr`: an attribute not evaluated yet
+    /// becomes busy and its work is handed over, to be given back to `finish`. A thunk
+    /// already evaluated is looked through.
     #[inline]
     pub fn begin(&self) -> AttrState {
         match self.slot.replace(Slot::Busy(None)) {
             Slot::Ready(v) => {
-                let r = v.clone();
+                let r = match &v {
+                    Value::Thunk(t) => t.value().unwrap_or_else(|| v.clone()),
+                    v => v.clone(),
+                };
                 std::mem::forget(self.slot.replace(Slot::Ready(v)));
                 AttrState::Ready(r)
             }
-            Slot::Pending(env) => match crate::ir::def(self.at.get()) {
-                Some((e, _)) => AttrState::Pending(e, env),
-                None => {
-                    std::mem::forget(self.slot.replace(Slot::Pending(env)));
-                    AttrState::Ready(self.value())
-                }
-            },
             busy @ Slot::Busy(_) => {
                 std::mem::forget(self.slot.replace(busy));
                 AttrState::Busy
             }
+            pending => match self.work(pending) {
+                Ok(w) => {
+                    if let Work::Elem(..) = w {
+                        self.at.set(u32::MAX);
+                    }
+                    AttrState::Pending(w)
+                }
+                Err(slot) => {
+                    std::mem::forget(self.slot.replace(slot));
+                    AttrState::Ready(self.value())
+                }
+            },
         }
     }
     /// Ends an evaluation `begin` started: the value is stored (also in a thunk handed
     /// out meanwhile); after an error the attribute is pending again, as Nix resets a
     /// thunk whose evaluation failed.
-    pub fn finish(&self, r: Result<&Value, ()>, e: &'static Expr, env: Env) {
+    pub fn finish(&self, r: Result<&Value, ()>, w: Work) {
         let Slot::Busy(t) = self.slot.replace(Slot::Busy(None)) else {
             return;
         };
-        let pos = crate::ir::def(self.at.get()).map_or(Pos::NONE, |(_, p)| p);
-        match (r, t) {
+        let pos = match &w {
+            Work::Def(..) => crate::ir::def(self.at.get()).map_or(Pos::NONE, |(_, p)| p),
+            Work::Elem(..) => Pos::NONE,
+        };
+        let slot = match (r, t) {
             (Ok(v), t) => {
                 if let Some(t) = t {
                     t.set_state(ThunkState::Done(v.clone()));
                 }
                 self.at.set(pos.index());
-                std::mem::forget(self.slot.replace(Slot::Ready(v.clone())));
+                Slot::Ready(v.clone())
             }
             (Err(()), Some(t)) => {
-                t.set_state(ThunkState::Expr(e, env));
+                t.set_state(w.into_state());
                 self.at.set(pos.index());
-                std::mem::forget(self.slot.replace(Slot::Ready(Value::Thunk(t))));
+                Slot::Ready(Value::Thunk(t))
             }
-            (Err(()), None) => {
-                std::mem::forget(self.slot.replace(Slot::Pending(env)));
-            }
+            (Err(()), None) => match w {
+                Work::Def(_, env) => Slot::Pending(env),
+                Work::Elem(m, i) => {
+                    self.at.set(i);
+                    Slot::Elem(m)
+                }
+            },
+        };
+        std::mem::forget(self.slot.replace(slot));
+    }
+}
+
+impl Work {
+    fn into_state(self) -> ThunkState {
+        match self {
+            Work::Def(e, env) => ThunkState::Expr(e, env),
+            Work::Elem(m, i) => ThunkState::Elem(m, i),
         }
     }
 }

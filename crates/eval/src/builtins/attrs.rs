@@ -113,7 +113,10 @@ fn map_attrs(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         .enumerate()
         .map(|(i, e)| {
             // Nix 2.8 gives the new attributes no position.
-            Attr::new(e.name, Elems::elem(&m, i), Pos::NONE)
+            match u32::try_from(i) {
+                Ok(i) => Attr::elem(e.name, m.clone(), i),
+                Err(_) => Attr::new(e.name, Elems::elem(&m, i), Pos::NONE),
+            }
         })
         .collect();
     Ok(Value::attrs(Attrs::from_sorted(entries)))
