@@ -1155,15 +1155,23 @@ impl Eval {
                 Ok(Value::list(v))
             }
             BinOp::Update => {
-                let x = self.expect_attrs(&a, Pos::NONE)?;
-                let y = self.expect_attrs(&b, Pos::NONE)?;
+                // The operands are taken by value (not cloned), so that an operand
+                // nothing else holds can give its entries up (`update_owned`).
+                let x = match a {
+                    Value::Attrs(x) => x,
+                    other => self.expect_attrs(&other, Pos::NONE)?,
+                };
+                let y = match b {
+                    Value::Attrs(y) => y,
+                    other => self.expect_attrs(&other, Pos::NONE)?,
+                };
                 if y.is_empty() {
-                    return Ok(a);
+                    return Ok(Value::Attrs(x));
                 }
                 if x.is_empty() {
-                    return Ok(b);
+                    return Ok(Value::Attrs(y));
                 }
-                Ok(Value::attrs(x.update(&y)))
+                Ok(Value::attrs(x.update_owned(y)))
             }
             BinOp::Eq => match (&a, &b) {
                 (Value::Int(x), Value::Int(y)) => Ok(Value::Bool(x == y)),

@@ -493,6 +493,25 @@ impl Work {
     }
 }
 
+impl Attr {
+    /// Moves the entry out, pending state and all, leaving null behind: for a set
+    /// nothing else holds and that is about to be dropped (`Attrs::update_owned`), so
+    /// its attributes not evaluated yet need no thunk to be shared through.
+    fn take(&self) -> Attr {
+        match self.slot.replace(Slot::Ready(Value::Null)) {
+            busy @ Slot::Busy(_) => {
+                std::mem::forget(self.slot.replace(busy));
+                self.clone()
+            }
+            slot => Attr {
+                name: self.name,
+                at: Cell::new(self.at.get()),
+                slot: Cell::new(slot),
+            },
+        }
+    }
+}
+
 impl Clone for Attr {
     fn clone(&self) -> Attr {
         let v = self.value();
@@ -626,6 +645,16 @@ impl Attrs {
     /// entry comes from, then the result built in place from that record (building a
     /// `Vec` and copying it into the set cost an allocation and a copy per `//`).
     pub fn update(&self, other: &Attrs) -> Attrs {
+        self.merge(other, false, false)
+    }
+    /// `self // other` when the caller gives up its handles: the entries of an operand
+    /// nothing else holds are moved into the result as they are (a set literal's
+    /// attributes still pending stay pending) instead of being shared through thunks.
+    pub fn update_owned(self, other: Attrs) -> Attrs {
+        let (ua, ub) = (self.0.strong_count() == 1, other.0.strong_count() == 1);
+        self.merge(&other, ua, ub)
+    }
+    fn merge(&self, other: &Attrs, take_a: bool, take_b: bool) -> Attrs {
         let (a, b) = (self.entries(), other.entries());
         if b.is_empty() {
             return self.clone();
@@ -665,13 +694,17 @@ impl Attrs {
         from.resize(from.len() + (b.len() - j), 1);
         let (mut i, mut j) = (0, 0);
         Attrs(RcSlice::new(Pos::NONE, from.len(), |k| {
-            let (x, next_i, next_j) = match from[k] {
-                0 => (&a[i], i + 1, j),
-                1 => (&b[j], i, j + 1),
-                _ => (&b[j], i + 1, j + 1),
+            let (x, take, next_i, next_j) = match from[k] {
+                0 => (&a[i], take_a, i + 1, j),
+                1 => (&b[j], take_b, i, j + 1),
+                _ => (&b[j], take_b, i + 1, j + 1),
             };
             (i, j) = (next_i, next_j);
-            x.clone()
+            if take {
+                x.take()
+            } else {
+                x.clone()
+            }
         }))
     }
 }
