@@ -357,8 +357,12 @@ impl Attr {
     /// The value, maybe unevaluated. An attribute not evaluated yet becomes a thunk
     /// shared with the entry.
     pub fn value(&self) -> Value {
+        self.value_at().0
+    }
+    /// `value`, and the attribute's position (as `Pos::index`).
+    fn value_at(&self) -> (Value, u32) {
         let slot = self.slot.replace(Slot::Busy(None));
-        let slot = match slot {
+        let (w, pos) = match slot {
             // A list of one or two elements is, to Nix, inside its value cell: a copy
             // is another list to printing's `«repeated»`, so one taken out of an entry
             // that evaluated it in place gets a cell (an evaluated thunk) shared by both.
@@ -367,27 +371,30 @@ impl Attr {
                     state: Cell::new(ThunkState::Done(Value::List(l))),
                 }));
                 std::mem::forget(self.slot.replace(Slot::Ready(t.clone())));
-                return t;
+                return (t, self.at.get());
             }
             Slot::Ready(v) => {
                 let r = v.clone();
                 std::mem::forget(self.slot.replace(Slot::Ready(v)));
-                return r;
+                return (r, self.at.get());
             }
             Slot::Busy(t) => {
                 let t = t.unwrap_or_else(Thunk::blackhole);
                 let r = Value::Thunk(t.clone());
                 std::mem::forget(self.slot.replace(Slot::Busy(Some(t))));
-                return r;
+                return (r, self.pos().index());
             }
-            pending => pending,
+            Slot::Pending(env) => match crate::ir::def(self.at.get()) {
+                Some((e, pos)) => (Some(Work::Def(e, env)), pos),
+                None => (None, Pos::NONE),
+            },
+            Slot::Elem(m) => (Some(Work::Elem(m, self.at.get())), Pos::NONE),
         };
-        let pos = self.pos_of(&slot);
-        let t = match self.work(slot) {
-            Ok(w) => Value::Thunk(Rc::new(Thunk {
+        let t = match w {
+            Some(w) => Value::Thunk(Rc::new(Thunk {
                 state: Cell::new(w.into_state()),
             })),
-            Err(_) => {
+            None => {
                 let f: NativeFn = std::rc::Rc::new(|_| {
                     crate::error::err(
                         "internal error: an attribute's definition is missing",
@@ -399,14 +406,7 @@ impl Attr {
         };
         self.at.set(pos.index());
         std::mem::forget(self.slot.replace(Slot::Ready(t.clone())));
-        t
-    }
-    /// The position a pending slot will have once evaluated.
-    fn pos_of(&self, slot: &Slot) -> Pos {
-        match slot {
-            Slot::Pending(_) => crate::ir::def(self.at.get()).map_or(Pos::NONE, |(_, p)| p),
-            _ => Pos::NONE,
-        }
+        (t, pos.index())
     }
     /// The value if it is there without evaluating or allocating anything.
     #[inline]
@@ -514,8 +514,12 @@ impl Attr {
 
 impl Clone for Attr {
     fn clone(&self) -> Attr {
-        let v = self.value();
-        Attr::new(self.name, v, self.pos())
+        let (v, at) = self.value_at();
+        Attr {
+            name: self.name,
+            at: Cell::new(at),
+            slot: Cell::new(Slot::Ready(v)),
+        }
     }
 }
 
