@@ -261,22 +261,17 @@ impl std::ops::Deref for List {
 /// states fit in a `Value`'s 16 bytes.
 pub struct Attr {
     pub name: Sym,
-    /// The position (`Slot::Ready`), the definition id (`Pending`, and `Busy` after
-    /// it), the element's index (`Elem`), or `u32::MAX` (`Busy` after `Elem`).
+    /// The position (ready), the definition id (pending or busy with a definition), the
+    /// element's index (a pending element), or `u32::MAX` (busy with an element).
     at: Cell<u32>,
-    slot: Cell<Slot>,
+    slot: AttrSlot,
 }
 
-enum Slot {
-    Ready(Value),
-    /// Not evaluated yet: the definition (`Attr::at`) in this frame.
-    Pending(Env),
-    /// Not evaluated yet: element `Attr::at` of a `mapAttrs` result.
-    Elem(Rc<Elems>),
-    /// Being evaluated in place; the thunk handed out meanwhile, if any, which gets the
-    /// value (or the pending state back) when the evaluation ends.
-    Busy(Option<Rc<Thunk>>),
-}
+/// An attribute's value (ready), its frame (pending definition `Attr::at`), the record of
+/// the `mapAttrs` result it is element `Attr::at` of, or, while evaluated in place, the
+/// thunk handed out meanwhile if any (which gets the value, or the pending state back,
+/// when the evaluation ends). 16 bytes, as a `Value`.
+type AttrSlot = nest_rc::Slot<Value, Env, Rc<Elems>, Option<Rc<Thunk>>>;
 
 /// What `Attr::begin` found.
 pub enum AttrState {
@@ -293,197 +288,6 @@ pub enum Work {
     Elem(Rc<Elems>, u32),
 }
 
-impl Attr {
-    #[inline]
-    pub fn new(name: Sym, value: Value, pos: Pos) -> Attr {
-        Attr {
-            name,
-            at: Cell::new(pos.index()),
-            slot: Cell::new(Slot::Ready(value)),
-        }
-    }
-    /// Static attribute `def` of a set literal evaluated in `env`, not evaluated yet.
-    #[inline]
-    pub fn pending(name: Sym, def: u32, env: Env) -> Attr {
-        Attr {
-            name,
-            at: Cell::new(def),
-            slot: Cell::new(Slot::Pending(env)),
-        }
-    }
-    /// Element `i` of a `mapAttrs` result (`f name value`), not evaluated yet; like
-    /// Nix 2.8's, it has no position.
-    #[inline]
-    pub fn elem(name: Sym, m: Rc<Elems>, i: u32) -> Attr {
-        Attr {
-            name,
-            at: Cell::new(i),
-            slot: Cell::new(Slot::Elem(m)),
-        }
-    }
-    /// Runs `f` on the slot (which must not touch this entry).
-    #[inline(always)]
-    fn peek<R>(&self, f: impl FnOnce(&Slot) -> R) -> R {
-        let st = self.slot.replace(Slot::Busy(None));
-        let r = f(&st);
-        // The placeholder owns nothing, so it needs no drop.
-        std::mem::forget(self.slot.replace(st));
-        r
-    }
-    /// Where the attribute was defined.
-    pub fn pos(&self) -> Pos {
-        let at = self.at.get();
-        match self.peek(|s| match s {
-            Slot::Ready(_) => Some(true),
-            Slot::Elem(_) => None,
-            Slot::Pending(_) | Slot::Busy(_) => Some(false),
-        }) {
-            Some(true) => Pos::from_index(at),
-            Some(false) => crate::ir::def(at).map_or(Pos::NONE, |(_, p)| p),
-            None => Pos::NONE,
-        }
-    }
-    /// The work of a pending slot (`at` is its id or index).
-    fn work(&self, slot: Slot) -> Result<Work, Slot> {
-        match slot {
-            Slot::Pending(env) => match crate::ir::def(self.at.get()) {
-                Some((e, _)) => Ok(Work::Def(e, env)),
-                None => Err(Slot::Pending(env)),
-            },
-            Slot::Elem(m) => Ok(Work::Elem(m, self.at.get())),
-            other => Err(other),
-        }
-    }
-    /// The value, maybe unevaluated. An attribute not evaluated yet becomes a thunk
-    /// shared with the entry.
-    pub fn value(&self) -> Value {
-        self.value_at().0
-    }
-    /// `value`, and the attribute's position (as `Pos::index`).
-    fn value_at(&self) -> (Value, u32) {
-        let slot = self.slot.replace(Slot::Busy(None));
-        let (w, pos) = match slot {
-            // A list of one or two elements is, to Nix, inside its value cell: a copy
-            // is another list to printing's `«repeated»`, so one taken out of an entry
-            // that evaluated it in place gets a cell (an evaluated thunk) shared by both.
-            Slot::Ready(Value::List(l)) if (1..=2).contains(&l.len()) => {
-                let t = Value::Thunk(Rc::new(Thunk {
-                    state: Cell::new(ThunkState::Done(Value::List(l))),
-                }));
-                std::mem::forget(self.slot.replace(Slot::Ready(t.clone())));
-                return (t, self.at.get());
-            }
-            Slot::Ready(v) => {
-                let r = v.clone();
-                std::mem::forget(self.slot.replace(Slot::Ready(v)));
-                return (r, self.at.get());
-            }
-            Slot::Busy(t) => {
-                let t = t.unwrap_or_else(Thunk::blackhole);
-                let r = Value::Thunk(t.clone());
-                std::mem::forget(self.slot.replace(Slot::Busy(Some(t))));
-                return (r, self.pos().index());
-            }
-            Slot::Pending(env) => match crate::ir::def(self.at.get()) {
-                Some((e, pos)) => (Some(Work::Def(e, env)), pos),
-                None => (None, Pos::NONE),
-            },
-            Slot::Elem(m) => (Some(Work::Elem(m, self.at.get())), Pos::NONE),
-        };
-        let t = match w {
-            Some(w) => Value::Thunk(Rc::new(Thunk {
-                state: Cell::new(w.into_state()),
-            })),
-            None => {
-                let f: NativeFn = std::rc::Rc::new(|_| {
-                    crate::error::err(
-                        "internal error: an attribute's definition is missing",
-                        Pos::NONE,
-                    )
-                });
-                Thunk::new(Pending::Native(f))
-            }
-        };
-        self.at.set(pos.index());
-        std::mem::forget(self.slot.replace(Slot::Ready(t.clone())));
-        (t, pos.index())
-    }
-    /// The value if it is there without evaluating or allocating anything.
-    #[inline]
-    pub fn ready(&self) -> Option<Value> {
-        self.peek(|s| match s {
-            Slot::Ready(v) => Some(v.clone()),
-            _ => None,
-        })
-    }
-    /// Starts reading the value for `Eval::force_attr`: an attribute not evaluated yet
-    /// becomes busy and its work is handed over, to be given back to `finish`. A thunk
-    /// already evaluated is looked through.
-    #[inline]
-    pub fn begin(&self) -> AttrState {
-        match self.slot.replace(Slot::Busy(None)) {
-            Slot::Ready(v) => {
-                let r = match &v {
-                    Value::Thunk(t) => t.value().unwrap_or_else(|| v.clone()),
-                    v => v.clone(),
-                };
-                std::mem::forget(self.slot.replace(Slot::Ready(v)));
-                AttrState::Ready(r)
-            }
-            busy @ Slot::Busy(_) => {
-                std::mem::forget(self.slot.replace(busy));
-                AttrState::Busy
-            }
-            pending => match self.work(pending) {
-                Ok(w) => {
-                    if let Work::Elem(..) = w {
-                        self.at.set(u32::MAX);
-                    }
-                    AttrState::Pending(w)
-                }
-                Err(slot) => {
-                    std::mem::forget(self.slot.replace(slot));
-                    AttrState::Ready(self.value())
-                }
-            },
-        }
-    }
-    /// Ends an evaluation `begin` started: the value is stored (also in a thunk handed
-    /// out meanwhile); after an error the attribute is pending again, as Nix resets a
-    /// thunk whose evaluation failed.
-    pub fn finish(&self, r: Result<&Value, ()>, w: Work) {
-        let Slot::Busy(t) = self.slot.replace(Slot::Busy(None)) else {
-            return;
-        };
-        let pos = match &w {
-            Work::Def(..) => crate::ir::def(self.at.get()).map_or(Pos::NONE, |(_, p)| p),
-            Work::Elem(..) => Pos::NONE,
-        };
-        let slot = match (r, t) {
-            (Ok(v), t) => {
-                if let Some(t) = t {
-                    t.set_state(ThunkState::Done(v.clone()));
-                }
-                self.at.set(pos.index());
-                Slot::Ready(v.clone())
-            }
-            (Err(()), Some(t)) => {
-                t.set_state(w.into_state());
-                self.at.set(pos.index());
-                Slot::Ready(Value::Thunk(t))
-            }
-            (Err(()), None) => match w {
-                Work::Def(_, env) => Slot::Pending(env),
-                Work::Elem(m, i) => {
-                    self.at.set(i);
-                    Slot::Elem(m)
-                }
-            },
-        };
-        std::mem::forget(self.slot.replace(slot));
-    }
-}
-
 impl Work {
     fn into_state(self) -> ThunkState {
         match self {
@@ -493,32 +297,188 @@ impl Work {
     }
 }
 
+/// A thunk that fails: an attribute whose definition is not in this thread's table
+/// (not reached: definitions are registered by the thread that lowers and evaluates).
+fn missing_def() -> Value {
+    let f: NativeFn = std::rc::Rc::new(|_| {
+        crate::error::err(
+            "internal error: an attribute's definition is missing",
+            Pos::NONE,
+        )
+    });
+    Thunk::new(Pending::Native(f))
+}
+
+/// A list of one or two elements is, to Nix, inside its value cell (a copy is another
+/// list to printing's `«repeated»`), so an entry that evaluates one in place keeps it in
+/// an evaluated thunk: copies taken out of the entry share that cell.
+fn cell_for(v: Value) -> Value {
+    match v {
+        Value::List(l) if (1..=2).contains(&l.len()) => Value::Thunk(Rc::new(Thunk {
+            state: Cell::new(ThunkState::Done(Value::List(l))),
+        })),
+        v => v,
+    }
+}
+
 impl Attr {
-    /// Moves the entry out, pending state and all, leaving null behind: for a set
-    /// nothing else holds and that is about to be dropped (`Attrs::update_owned`), so
-    /// its attributes not evaluated yet need no thunk to be shared through.
-    fn take(&self) -> Attr {
-        match self.slot.replace(Slot::Ready(Value::Null)) {
-            busy @ Slot::Busy(_) => {
-                std::mem::forget(self.slot.replace(busy));
-                self.clone()
+    #[inline]
+    pub fn new(name: Sym, value: Value, pos: Pos) -> Attr {
+        Attr {
+            name,
+            at: Cell::new(pos.index()),
+            slot: AttrSlot::ready(value),
+        }
+    }
+    /// Static attribute `def` of a set literal evaluated in `env`, not evaluated yet.
+    #[inline]
+    pub fn pending(name: Sym, def: u32, env: Env) -> Attr {
+        Attr {
+            name,
+            at: Cell::new(def),
+            slot: AttrSlot::p(env),
+        }
+    }
+    /// Element `i` of a `mapAttrs` result (`f name value`), not evaluated yet; like
+    /// Nix 2.8's, it has no position.
+    #[inline]
+    pub fn elem(name: Sym, m: Rc<Elems>, i: u32) -> Attr {
+        Attr {
+            name,
+            at: Cell::new(i),
+            slot: AttrSlot::q(m),
+        }
+    }
+    /// Where the attribute was defined.
+    pub fn pos(&self) -> Pos {
+        let at = self.at.get();
+        match self.slot.kind() {
+            nest_rc::Kind::Ready => Pos::from_index(at),
+            nest_rc::Kind::Q => Pos::NONE,
+            nest_rc::Kind::P | nest_rc::Kind::Busy => {
+                crate::ir::def(at).map_or(Pos::NONE, |(_, p)| p)
             }
-            slot => Attr {
-                name: self.name,
-                at: Cell::new(self.at.get()),
-                slot: Cell::new(slot),
+        }
+    }
+    /// The value, maybe unevaluated. An attribute not evaluated yet becomes a thunk
+    /// shared with the entry.
+    #[inline]
+    pub fn value(&self) -> Value {
+        match self.slot.get() {
+            Some(v) => v.clone(),
+            None => self.value_slow().0,
+        }
+    }
+    /// `value` of an attribute not ready, and its position (as `Pos::index`).
+    #[inline(never)]
+    fn value_slow(&self) -> (Value, u32) {
+        let (w, pos) = match self.slot.start(None) {
+            nest_rc::Started::Ready(v) => return (v.clone(), self.at.get()),
+            nest_rc::Started::Busy => {
+                let t = match self.slot.swap_busy(None) {
+                    Ok(Some(t)) => t,
+                    _ => Thunk::blackhole(),
+                };
+                let _ = self.slot.swap_busy(Some(t.clone()));
+                return (Value::Thunk(t), self.pos().index());
+            }
+            nest_rc::Started::P(env) => match crate::ir::def(self.at.get()) {
+                Some((e, pos)) => (Some(Work::Def(e, env)), pos),
+                None => (None, Pos::NONE),
+            },
+            nest_rc::Started::Q(m) => (Some(Work::Elem(m, self.at.get())), Pos::NONE),
+        };
+        let t = match w {
+            Some(w) => Value::Thunk(Rc::new(Thunk {
+                state: Cell::new(w.into_state()),
+            })),
+            None => missing_def(),
+        };
+        self.at.set(pos.index());
+        let _ = self.slot.finish(t.clone());
+        (t, pos.index())
+    }
+    /// The value if it is there without evaluating or allocating anything.
+    #[inline]
+    pub fn ready(&self) -> Option<Value> {
+        self.slot.get().cloned()
+    }
+    /// Starts reading the value for `Eval::force_attr`: an attribute not evaluated yet
+    /// becomes busy and its work is handed over, to be given back to `finish`. A thunk
+    /// already evaluated is looked through.
+    #[inline]
+    pub fn begin(&self) -> AttrState {
+        if let Some(v) = self.slot.get() {
+            return AttrState::Ready(match v {
+                Value::Thunk(t) => t.value().unwrap_or_else(|| v.clone()),
+                v => v.clone(),
+            });
+        }
+        match self.slot.start(None) {
+            nest_rc::Started::Ready(v) => AttrState::Ready(v.clone()),
+            nest_rc::Started::Busy => AttrState::Busy,
+            nest_rc::Started::P(env) => match crate::ir::def(self.at.get()) {
+                Some((e, _)) => AttrState::Pending(Work::Def(e, env)),
+                None => {
+                    self.at.set(Pos::NONE.index());
+                    let _ = self.slot.finish(missing_def());
+                    AttrState::Ready(self.value())
+                }
+            },
+            nest_rc::Started::Q(m) => {
+                let i = self.at.get();
+                self.at.set(u32::MAX);
+                AttrState::Pending(Work::Elem(m, i))
+            }
+        }
+    }
+    /// Ends an evaluation `begin` started: the value is stored (also in a thunk handed
+    /// out meanwhile); after an error the attribute is pending again, as Nix resets a
+    /// thunk whose evaluation failed.
+    pub fn finish(&self, r: Result<&Value, ()>, w: Work) {
+        let handed_out = self.slot.swap_busy(None).ok().flatten();
+        let pos = match &w {
+            Work::Def(..) => crate::ir::def(self.at.get()).map_or(Pos::NONE, |(_, p)| p),
+            Work::Elem(..) => Pos::NONE,
+        };
+        match (r, handed_out) {
+            (Ok(v), t) => {
+                let v = cell_for(v.clone());
+                if let Some(t) = t {
+                    t.set_state(ThunkState::Done(v.clone()));
+                }
+                self.at.set(pos.index());
+                let _ = self.slot.finish(v);
+            }
+            (Err(()), Some(t)) => {
+                t.set_state(w.into_state());
+                self.at.set(pos.index());
+                let _ = self.slot.finish(Value::Thunk(t));
+            }
+            (Err(()), None) => match w {
+                Work::Def(_, env) => {
+                    let _ = self.slot.restore_p(env);
+                }
+                Work::Elem(m, i) => {
+                    self.at.set(i);
+                    let _ = self.slot.restore_q(m);
+                }
             },
         }
     }
 }
 
 impl Clone for Attr {
+    #[inline]
     fn clone(&self) -> Attr {
-        let (v, at) = self.value_at();
+        let (v, at) = match self.slot.get() {
+            Some(v) => (v.clone(), self.at.get()),
+            None => self.value_slow(),
+        };
         Attr {
             name: self.name,
             at: Cell::new(at),
-            slot: Cell::new(Slot::Ready(v)),
+            slot: AttrSlot::ready(v),
         }
     }
 }
@@ -649,23 +609,29 @@ impl Attrs {
     /// entry comes from, then the result built in place from that record (building a
     /// `Vec` and copying it into the set cost an allocation and a copy per `//`).
     pub fn update(&self, other: &Attrs) -> Attrs {
-        self.merge(other, false, false)
-    }
-    /// `self // other` when the caller gives up its handles: the entries of an operand
-    /// nothing else holds are moved into the result as they are (a set literal's
-    /// attributes still pending stay pending) instead of being shared through thunks.
-    pub fn update_owned(self, other: Attrs) -> Attrs {
-        let (ua, ub) = (self.0.strong_count() == 1, other.0.strong_count() == 1);
-        self.merge(&other, ua, ub)
-    }
-    fn merge(&self, other: &Attrs, take_a: bool, take_b: bool) -> Attrs {
-        let (a, b) = (self.entries(), other.entries());
-        if b.is_empty() {
+        if other.is_empty() {
             return self.clone();
         }
-        if a.is_empty() {
+        if self.is_empty() {
             return other.clone();
         }
+        Attrs::merge(Src::Shared(self.entries()), Src::Shared(other.entries()))
+    }
+    /// `self // other` when the caller gives up its handles: the entries of an operand
+    /// nothing else holds are moved into the result as they are (no reference count
+    /// touched, and a set literal's attributes still pending stay pending) instead of
+    /// being copied, and shared through new thunks when pending.
+    pub fn update_owned(mut self, mut other: Attrs) -> Attrs {
+        if other.is_empty() {
+            return self;
+        }
+        if self.is_empty() {
+            return other;
+        }
+        Attrs::merge(Src::of(&mut self), Src::of(&mut other))
+    }
+    fn merge(mut sa: Src<'_>, mut sb: Src<'_>) -> Attrs {
+        let (a, b) = (sa.items(), sb.items());
         // For each entry of the result: from `a` (0), from `b` (1), or from `b` over an
         // entry of `a` with the same name (2).
         let mut from: Vec<u8> = Vec::with_capacity(a.len() + b.len());
@@ -697,19 +663,58 @@ impl Attrs {
         from.resize(from.len() + (a.len() - i), 0);
         from.resize(from.len() + (b.len() - j), 1);
         let (mut i, mut j) = (0, 0);
-        Attrs(RcSlice::new(Pos::NONE, from.len(), |k| {
-            let (x, take, next_i, next_j) = match from[k] {
-                0 => (&a[i], take_a, i + 1, j),
-                1 => (&b[j], take_b, i, j + 1),
-                _ => (&b[j], take_b, i + 1, j + 1),
-            };
-            (i, j) = (next_i, next_j);
-            if take {
-                x.take()
-            } else {
-                x.clone()
+        Attrs(RcSlice::new(Pos::NONE, from.len(), |k| match from[k] {
+            0 => {
+                i += 1;
+                sa.take(i - 1)
+            }
+            1 => {
+                j += 1;
+                sb.take(j - 1)
+            }
+            _ => {
+                i += 1;
+                j += 1;
+                sb.take(j - 1)
             }
         }))
+    }
+}
+
+/// Where `Attrs::merge` gets an operand's entries: moved out of a set nothing else
+/// holds, or copied.
+enum Src<'a> {
+    Own(&'a mut [Attr]),
+    Shared(&'a [Attr]),
+}
+
+impl<'a> Src<'a> {
+    fn of(a: &'a mut Attrs) -> Src<'a> {
+        if a.0.strong_count() == 1 {
+            match a.0.get_mut() {
+                Some((_, items)) => Src::Own(items),
+                None => Src::Shared(&[]),
+            }
+        } else {
+            Src::Shared(a.0.items())
+        }
+    }
+    fn items(&self) -> &[Attr] {
+        match self {
+            Src::Own(items) => items,
+            Src::Shared(items) => items,
+        }
+    }
+    /// Entry `i`, moved out (leaving null behind in a set about to be dropped) or copied.
+    #[inline]
+    fn take(&mut self, i: usize) -> Attr {
+        match self {
+            Src::Own(items) => match items.get_mut(i) {
+                Some(x) => std::mem::replace(x, Attr::new(x.name, Value::Null, Pos::NONE)),
+                None => Attr::new(Sym::new(""), Value::Null, Pos::NONE),
+            },
+            Src::Shared(items) => items[i].clone(),
+        }
     }
 }
 
@@ -974,7 +979,7 @@ const _: () = assert!(std::mem::size_of::<Value>() == 16);
 const _: () = assert!(std::mem::size_of::<ThunkState>() == 24);
 const _: () = assert!(std::mem::size_of::<Thunk>() == 24);
 const _: () = assert!(std::mem::size_of::<Attr>() == 24);
-const _: () = assert!(std::mem::size_of::<Slot>() == 16);
+const _: () = assert!(std::mem::size_of::<AttrSlot>() == 16);
 const _: () = assert!(std::mem::size_of::<NixString>() == 24);
 const _: () = assert!(std::mem::size_of::<Attrs>() == 8);
 

@@ -1,8 +1,9 @@
 //! Single-threaded reference-counted pointers for the evaluator's hottest allocations
 //! (thunks, frames, sets, lists, closures: millions of them alive in one module evaluation).
 //!
-//! This crate owns exactly two pointer types and the `unsafe` that implements them, nothing
-//! else; it is, with `crates/sys`, one of the two crates of nest allowed `unsafe`.
+//! This crate owns exactly two pointer types and one cell, and the `unsafe` that
+//! implements them, nothing else; it is, with `crates/sys`, one of the two crates of nest
+//! allowed `unsafe`.
 //!
 //! - [`Rc<T>`] is `std::rc::Rc<T>` for sized `T` without the weak count: nest never makes a
 //!   `Weak`, so each allocation is 8 bytes smaller (`{ count, value }` instead of
@@ -12,7 +13,11 @@
 //!   length, a header and `len` items, where `Rc<Header<[T]>>` would be a 16-byte fat
 //!   pointer: 8 bytes less in every thunk and closure that keeps a frame.
 //!
-//! Both keep std's code shape, which was measured to cost no more instructions than std's
+//! - [`Slot<V, P, Q, B>`] is a cell that is ready (a `V` for good, lent out as `&V` like
+//!   `OnceCell`'s value) or holds pending work of one of two kinds, or is busy while that
+//!   work runs: a set literal's attribute evaluated in place.
+//!
+//! Both pointers keep std's code shape, which was measured to cost no more instructions than std's
 //! `Rc`: the count is changed inline and the last reference's drop and deallocation are in
 //! a separate function that is never inlined.
 //!
@@ -41,11 +46,13 @@
 
 mod rc;
 mod slice;
+mod slot;
 #[cfg(test)]
 mod testutil;
 
 pub use rc::Rc;
 pub use slice::RcSlice;
+pub use slot::{Kind, Slot, Started};
 
 /// Stops the process when a reference count would overflow. A count can only get there
 /// through leaked references; unwinding instead would let the leaking code run on with
