@@ -142,61 +142,63 @@ impl<V, P, Q, B> Slot<V, P, Q, B> {
         }
     }
 
+    /// Replaces a busy slot's state with `new` and returns what it was busy with; any
+    /// other slot is left as it is and `new` is handed back.
+    #[inline]
+    fn leave_busy(&self, new: State<V, P, Q, B>) -> Result<B, State<V, P, Q, B>> {
+        if !matches!(self.state(), State::Busy(_)) {
+            return Err(new);
+        }
+        match self.replace_unready(new) {
+            State::Busy(b) => Ok(b),
+            _ => unreachable_state(),
+        }
+    }
+
     /// Makes a busy slot ready with `v` and returns what it was busy with; any other slot
     /// is left as it is and `v` is handed back.
     #[inline]
     pub fn finish(&self, v: V) -> Result<B, V> {
-        if !matches!(self.state(), State::Busy(_)) {
-            return Err(v);
-        }
-        match self.replace_unready(State::Ready(v)) {
-            State::Busy(b) => Ok(b),
+        self.leave_busy(State::Ready(v)).map_err(|s| match s {
+            State::Ready(v) => v,
             _ => unreachable_state(),
-        }
+        })
     }
 
     /// Puts work `p` back into a busy slot and returns what it was busy with; any other
     /// slot is left as it is and `p` is handed back.
     #[inline]
     pub fn restore_p(&self, p: P) -> Result<B, P> {
-        if !matches!(self.state(), State::Busy(_)) {
-            return Err(p);
-        }
-        match self.replace_unready(State::P(p)) {
-            State::Busy(b) => Ok(b),
+        self.leave_busy(State::P(p)).map_err(|s| match s {
+            State::P(p) => p,
             _ => unreachable_state(),
-        }
+        })
     }
 
     /// Puts work `q` back into a busy slot and returns what it was busy with; any other
     /// slot is left as it is and `q` is handed back.
     #[inline]
     pub fn restore_q(&self, q: Q) -> Result<B, Q> {
-        if !matches!(self.state(), State::Busy(_)) {
-            return Err(q);
-        }
-        match self.replace_unready(State::Q(q)) {
-            State::Busy(b) => Ok(b),
+        self.leave_busy(State::Q(q)).map_err(|s| match s {
+            State::Q(q) => q,
             _ => unreachable_state(),
-        }
+        })
     }
 
     /// Swaps what a busy slot is busy with; any other slot is left as it is and `b` is
     /// handed back.
     #[inline]
     pub fn swap_busy(&self, b: B) -> Result<B, B> {
-        if !matches!(self.state(), State::Busy(_)) {
-            return Err(b);
-        }
-        match self.replace_unready(State::Busy(b)) {
-            State::Busy(old) => Ok(old),
+        self.leave_busy(State::Busy(b)).map_err(|s| match s {
+            State::Busy(b) => b,
             _ => unreachable_state(),
-        }
+        })
     }
 }
 
-/// The arms after a checked `replace_unready` that cannot be reached (the state was
-/// `Busy` just before, and nothing ran in between).
+/// The arms that cannot be reached: after a checked `replace_unready` (the state was
+/// `Busy` just before, and nothing ran in between), and a refused state, which is the
+/// one just made.
 #[cold]
 fn unreachable_state<T>() -> T {
     unreachable!("nest_rc::Slot: the state changed between its check and its replacement")
