@@ -362,18 +362,8 @@ impl Eval {
         }
         let r = match &pending {
             ThunkState::Expr(e, env) => self.eval(e, env),
-            ThunkState::Elem(m, i) => match m.call(*i as usize) {
-                Some(c) => self.delayed_call(&c),
-                None => err("internal error: element of a delayed call", Pos::NONE),
-            },
-            ThunkState::Call(c) => self.delayed_call(c),
-            ThunkState::Native(f) => {
-                let f = f.clone();
-                f(self)
-            }
-            ThunkState::Blackhole | ThunkState::Done(_) => {
-                err("internal error: thunk state", Pos::NONE)
-            }
+            ThunkState::Elem(m, i) => self.run_elem(m, *i),
+            other => self.run_delayed(other),
         };
         match r {
             Ok(v) => {
@@ -384,6 +374,34 @@ impl Eval {
                 t.set_state(pending);
                 Err(e)
             }
+        }
+    }
+
+    /// A thunk's computation other than an expression, out of line: its locals (a
+    /// delayed call) would otherwise enlarge `force_thunk_slow`'s stack frame, which
+    /// every level of a deep evaluation pays.
+    #[inline(never)]
+    fn run_delayed(&mut self, st: &ThunkState) -> EResult<Value> {
+        match st {
+            ThunkState::Elem(m, i) => self.run_elem(m, *i),
+            ThunkState::Call(c) => self.delayed_call(c),
+            ThunkState::Native(f) => {
+                let f = f.clone();
+                f(self)
+            }
+            ThunkState::Expr(e, env) => self.eval(e, env),
+            ThunkState::Blackhole | ThunkState::Done(_) => {
+                err("internal error: thunk state", Pos::NONE)
+            }
+        }
+    }
+
+    /// Element `i` of a `map`, `genList` or `mapAttrs` result.
+    #[inline(never)]
+    fn run_elem(&mut self, m: &Elems, i: u32) -> EResult<Value> {
+        match m.call(i as usize) {
+            Some(c) => self.delayed_call(&c),
+            None => err("internal error: element of a delayed call", Pos::NONE),
         }
     }
 
@@ -403,10 +421,7 @@ impl Eval {
     fn force_pending(&mut self, a: &Attr, w: Work) -> EResult<Value> {
         let r = self.check_stack().and_then(|()| match &w {
             Work::Def(e, env) => self.eval(e, env),
-            Work::Elem(m, i) => match m.call(*i as usize) {
-                Some(c) => self.delayed_call(&c),
-                None => err("internal error: element of a delayed call", Pos::NONE),
-            },
+            Work::Elem(m, i) => self.run_elem(m, *i),
         });
         a.finish(r.as_ref().map_err(|_| ()), w);
         r
@@ -892,24 +907,11 @@ impl Eval {
                 }
                 // A builtin given all its arguments at once is called directly, without
                 // building (and allocating) partial applications.
-                Value::PrimOp(op) => {
+                Value::PrimOp(op) if (op.arity == 2 || op.arity == 3) && op.arity <= rest.len() => {
                     let op: &'static PrimOp = op;
-                    if op.arity == 2 && !more.is_empty() {
-                        let argv = [self.arg_thunk(a, env), self.arg_thunk(more[0], env)];
-                        fv = (op.f)(self, &argv, pos).map_err(|e| at_pos(e, pos))?;
-                        rest = &more[1..];
-                        continue;
-                    }
-                    if op.arity == 3 && more.len() >= 2 {
-                        let argv = [
-                            self.arg_thunk(a, env),
-                            self.arg_thunk(more[0], env),
-                            self.arg_thunk(more[1], env),
-                        ];
-                        fv = (op.f)(self, &argv, pos).map_err(|e| at_pos(e, pos))?;
-                        rest = &more[2..];
-                        continue;
-                    }
+                    fv = self.apply_prim(op, rest, pos, env)?;
+                    rest = &rest[op.arity..];
+                    continue;
                 }
                 _ => {}
             }
@@ -918,6 +920,37 @@ impl Eval {
             rest = more;
         }
         Ok(fv)
+    }
+
+    /// Builtin `op` of arity 2 or 3 called with its arguments, the first `op.arity` of
+    /// `args`.
+    #[inline]
+    fn apply_prim(
+        &mut self,
+        op: &'static PrimOp,
+        args: &'static [E],
+        pos: Pos,
+        env: &Env,
+    ) -> EResult<Value> {
+        let r = match args {
+            [a, b, c, ..] if op.arity == 3 => {
+                let argv = [
+                    self.arg_thunk(a, env),
+                    self.arg_thunk(b, env),
+                    self.arg_thunk(c, env),
+                ];
+                (op.f)(self, &argv, pos)
+            }
+            [a, b, ..] => {
+                let argv = [self.arg_thunk(a, env), self.arg_thunk(b, env)];
+                (op.f)(self, &argv, pos)
+            }
+            _ => err(
+                "internal error: a builtin called with too few arguments",
+                pos,
+            ),
+        };
+        r.map_err(|e| at_pos(e, pos))
     }
 
     /// `{ file, line, column }` for a position, or null without one.
@@ -1281,6 +1314,19 @@ impl Eval {
     pub fn call(&mut self, f: &Value, arg: Value, pos: Pos) -> EResult<Value> {
         match f {
             Value::Lambda(c) => self.call_lambda(c, arg, pos),
+            Value::PrimOp(op) if op.arity == 1 => {
+                (op.f)(self, &[arg], pos).map_err(|e| at_pos(e, pos))
+            }
+            _ => self.call_other(f, arg, pos),
+        }
+    }
+
+    /// `call`'s rarer cases, out of line so that their locals (a partial application's
+    /// arguments, `__functor`, the error text) stay out of `call`'s stack frame.
+    #[inline(never)]
+    fn call_other(&mut self, f: &Value, arg: Value, pos: Pos) -> EResult<Value> {
+        match f {
+            Value::Lambda(c) => self.call_lambda(c, arg, pos),
             Value::PrimOp(op) => {
                 if op.arity == 1 {
                     (op.f)(self, &[arg], pos).map_err(|e| at_pos(e, pos))
@@ -1484,47 +1530,32 @@ impl Eval {
     pub fn expect_bool(&mut self, v: &Value, pos: Pos) -> EResult<bool> {
         match self.force(v)? {
             Value::Bool(b) => Ok(b),
-            o => err(
-                format!("value is {} while a Boolean was expected", o.type_phrase()),
-                pos,
-            ),
+            o => not_a(&o, "a Boolean", pos),
         }
     }
     pub fn expect_int(&mut self, v: &Value, pos: Pos) -> EResult<i64> {
         match self.force(v)? {
             Value::Int(i) => Ok(i),
-            o => err(
-                format!("value is {} while an integer was expected", o.type_phrase()),
-                pos,
-            ),
+            o => not_a(&o, "an integer", pos),
         }
     }
     /// An int or a float, as f64 (with the int kept when both are ints).
     pub fn expect_number(&mut self, v: &Value, pos: Pos) -> EResult<Value> {
         match self.force(v)? {
             v @ (Value::Int(_) | Value::Float(_)) => Ok(v),
-            o => err(
-                format!("value is {} while a float was expected", o.type_phrase()),
-                pos,
-            ),
+            o => not_a(&o, "a float", pos),
         }
     }
     pub fn expect_list(&mut self, v: &Value, pos: Pos) -> EResult<List> {
         match self.force(v)? {
             Value::List(l) => Ok(l),
-            o => err(
-                format!("value is {} while a list was expected", o.type_phrase()),
-                pos,
-            ),
+            o => not_a(&o, "a list", pos),
         }
     }
     pub fn expect_attrs(&mut self, v: &Value, pos: Pos) -> EResult<Attrs> {
         match self.force(v)? {
             Value::Attrs(a) => Ok(a),
-            o => err(
-                format!("value is {} while a set was expected", o.type_phrase()),
-                pos,
-            ),
+            o => not_a(&o, "a set", pos),
         }
     }
     pub fn expect_function(&mut self, v: &Value, pos: Pos) -> EResult<Value> {
@@ -1537,19 +1568,13 @@ impl Eval {
                 return Ok(f);
             }
         }
-        err(
-            format!("value is {} while a function was expected", f.type_phrase()),
-            pos,
-        )
+        not_a(&f, "a function", pos)
     }
     /// A string value (no coercion), with its context.
     pub fn expect_string(&mut self, v: &Value, pos: Pos) -> EResult<Rc<NixString>> {
         match self.force(v)? {
             Value::String(s) => Ok(s),
-            o => err(
-                format!("value is {} while a string was expected", o.type_phrase()),
-                pos,
-            ),
+            o => not_a(&o, "a string", pos),
         }
     }
     /// A string value's text (no coercion, context dropped).
@@ -2066,6 +2091,17 @@ fn scalar_op(op: BinOp, a: Scalar, b: Scalar) -> Option<Scalar> {
         },
         BinOp::Concat | BinOp::Update => return None,
     })
+}
+
+/// "value is … while … was expected", out of line: formatting it in place would enlarge
+/// the stack frame of every `expect_*` caller, paid at every level of a deep evaluation.
+#[cold]
+#[inline(never)]
+fn not_a<T>(v: &Value, what: &str, pos: Pos) -> EResult<T> {
+    err(
+        format!("value is {} while {what} was expected", v.type_phrase()),
+        pos,
+    )
 }
 
 /// Gives a position-less error (infinite recursion) the position of the expression that
