@@ -40,24 +40,26 @@ fn attr_values(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 }
 
 fn get_attr(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let name = ev.force_str(&a[0], pos)?;
+    let name = ev.expect_string(&a[0], pos)?;
     let s = ev.expect_attrs(&a[1], pos)?;
-    match s.get(Sym::new(&name)) {
-        Some(v) => {
-            let v = v.clone();
-            ev.force(&v)
-        }
-        None => {
-            // Nix prints the name as an identifier: quoted unless it is a plain one.
-            let mut shown = String::new();
-            if crate::print::is_plain_ident(&name) {
-                shown.push_str(&name);
-            } else {
-                crate::print::escape_string(&name, &mut shown);
-            }
-            Err(super::missing_for_call(&shown, "getAttr", &s, pos))
-        }
+    match s.get_attr(Sym::new(name.as_str())) {
+        // Evaluated in the set's entry, as `s.name` would be.
+        Some(x) => ev.force_attr(x),
+        None => Err(get_attr_missing(name.as_str(), &s, pos)),
     }
+}
+
+#[cold]
+#[inline(never)]
+fn get_attr_missing(name: &str, s: &Attrs, pos: Pos) -> Box<crate::EvalError> {
+    // Nix prints the name as an identifier: quoted unless it is a plain one.
+    let mut shown = String::new();
+    if crate::print::is_plain_ident(name) {
+        shown.push_str(name);
+    } else {
+        crate::print::escape_string(name, &mut shown);
+    }
+    super::missing_for_call(&shown, "getAttr", s, pos)
 }
 
 fn has_attr(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
