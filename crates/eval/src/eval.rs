@@ -298,8 +298,21 @@ impl Eval {
     /// Makes a lazy value for `e` in `env`; constants and variables are not wrapped.
     #[inline]
     pub fn thunk(&self, e: E, env: &Env) -> Value {
-        match e {
+        match self.without_thunk(e, env) {
+            Some(v) => v,
+            None => Thunk::expr(e, env.clone()),
+        }
+    }
+
+    /// The lazy value of `e` when it needs no thunk: constants, variables, and under
+    /// `eager_args` functions and plain set literals.
+    #[inline(always)]
+    fn without_thunk(&self, e: E, env: &Env) -> Option<Value> {
+        Some(match e {
             Expr::Const(v) => v.clone(),
+            // A variable shares its slot's value or thunk (Nix's attributes and list
+            // elements point at the variable's value cell, which printing's
+            // `«repeated»` and equality of functions see).
             Expr::Var {
                 depth, slot, defs, ..
             } => self.var_value(e, env, *depth, *slot, *defs),
@@ -309,8 +322,8 @@ impl Eval {
             Expr::Attrs(a, pos) if self.opts.eager_args && !a.rec && a.dynamics.is_empty() => {
                 self.static_attrs(a, *pos, env)
             }
-            _ => Thunk::expr(e, env.clone()),
-        }
+            _ => return None,
+        })
     }
 
     /// `thunk` for a function argument. With `EvalOptions::eager_args`, an operation
@@ -997,19 +1010,10 @@ impl Eval {
     /// makes, except that an expression needing a thunk is left pending in the entry.
     #[inline]
     fn entry(&self, s: &'static StaticAttr, env: &Env) -> Attr {
-        let lazy = match s.value {
-            // A variable shares its slot's value or thunk: Nix's attributes point at
-            // the variable's value cell, which printing (`«repeated»`) and equality of
-            // functions see.
-            Expr::Const(_) | Expr::Var { .. } => false,
-            Expr::Lambda(_) => !self.opts.eager_args,
-            Expr::Attrs(a, _) => !(self.opts.eager_args && !a.rec && a.dynamics.is_empty()),
-            _ => true,
-        };
-        if lazy && s.def != u32::MAX {
-            Attr::pending(s.name, s.def, env.clone())
-        } else {
-            Attr::new(s.name, self.thunk(s.value, env), s.pos)
+        match self.without_thunk(s.value, env) {
+            Some(v) => Attr::new(s.name, v, s.pos),
+            None if s.def != u32::MAX => Attr::pending(s.name, s.def, env.clone()),
+            None => Attr::new(s.name, Thunk::expr(s.value, env.clone()), s.pos),
         }
     }
 
@@ -1052,8 +1056,9 @@ impl Eval {
                 for o in ov.entries().iter() {
                     match entries.binary_search_by(|x| x.name.cmp(&o.name)) {
                         Ok(j) => {
-                            entries[j] = Attr::new(o.name, o.value(), entries[j].pos());
-                            inner_env.replace(j, o.value());
+                            let v = o.value();
+                            entries[j] = Attr::new(o.name, v.clone(), entries[j].pos());
+                            inner_env.replace(j, v);
                         }
                         Err(j) => entries.insert(j, o.clone()),
                     }
@@ -1198,12 +1203,6 @@ impl Eval {
                     Value::Attrs(y) => y,
                     other => self.expect_attrs(&other, Pos::NONE)?,
                 };
-                if y.is_empty() {
-                    return Ok(Value::Attrs(x));
-                }
-                if x.is_empty() {
-                    return Ok(Value::Attrs(y));
-                }
                 Ok(Value::attrs(x.update_owned(y)))
             }
             BinOp::Eq => match (&a, &b) {

@@ -257,8 +257,9 @@ impl std::ops::Deref for List {
 /// 32-byte thunk per attribute (hundreds of thousands stay alive in a module
 /// evaluation). Whoever takes the value out of the set unforced (`value`, `clone`: `//`,
 /// `attrValues`, an argument) gets a thunk made then and shared with the entry, so the
-/// attribute is still evaluated at most once. The entry stays 24 bytes: the three
-/// states fit in a `Value`'s 16 bytes.
+/// attribute is still evaluated at most once. The entry stays 24 bytes: its four states
+/// (ready, a pending definition, a pending `mapAttrs` element, busy) fit in a `Value`'s
+/// 16 bytes.
 pub struct Attr {
     pub name: Sym,
     /// The position (ready), the definition id (pending or busy with a definition), the
@@ -309,6 +310,11 @@ fn missing_def() -> Value {
     Thunk::new(Pending::Native(f))
 }
 
+/// The position of static attribute `id` (see `ir::def`).
+fn def_pos(id: u32) -> Pos {
+    crate::ir::def(id).map_or(Pos::NONE, |(_, p)| p)
+}
+
 /// A list of one or two elements is, to Nix, inside its value cell (a copy is another
 /// list to printing's `«repeated»`), so an entry that evaluates one in place keeps it in
 /// an evaluated thunk: copies taken out of the entry share that cell.
@@ -355,9 +361,7 @@ impl Attr {
         match self.slot.kind() {
             nest_rc::Kind::Ready => Pos::from_index(at),
             nest_rc::Kind::Q => Pos::NONE,
-            nest_rc::Kind::P | nest_rc::Kind::Busy => {
-                crate::ir::def(at).map_or(Pos::NONE, |(_, p)| p)
-            }
+            nest_rc::Kind::P | nest_rc::Kind::Busy => def_pos(at),
         }
     }
     /// The value, maybe unevaluated. An attribute not evaluated yet becomes a thunk
@@ -438,7 +442,7 @@ impl Attr {
     pub fn finish(&self, r: Result<&Value, ()>, w: Work) {
         let handed_out = self.slot.swap_busy(None).ok().flatten();
         let pos = match &w {
-            Work::Def(..) => crate::ir::def(self.at.get()).map_or(Pos::NONE, |(_, p)| p),
+            Work::Def(..) => def_pos(self.at.get()),
             Work::Elem(..) => Pos::NONE,
         };
         match (r, handed_out) {
