@@ -26,6 +26,15 @@ impl Pos {
     pub fn is_none(self) -> bool {
         self.0 == u32::MAX
     }
+    /// This position, or `fallback` when there is none.
+    #[inline]
+    pub fn or(self, fallback: Pos) -> Pos {
+        if self.is_none() {
+            fallback
+        } else {
+            self
+        }
+    }
     /// The raw index (for printing IR, where equal positions must print equally).
     pub fn index(self) -> u32 {
         self.0

@@ -570,12 +570,7 @@ impl Attrs {
     /// Where Nix reports an attribute missing from this set: at the set literal that
     /// made it, else at `pos` (the call or selection).
     pub fn pos_or(&self, pos: Pos) -> Pos {
-        let p = self.pos();
-        if p.is_none() {
-            pos
-        } else {
-            p
-        }
+        self.pos().or(pos)
     }
     /// Whether `self` and `other` are the same set (not only equal ones).
     #[inline]

@@ -92,7 +92,7 @@ fn list_to_attrs(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         let Some(n) = s.get_attr(ev.syms.name).cloned() else {
             return Err(super::missing_for_call("name", "listToAttrs", &s, pos));
         };
-        let name = ev.force_str(&n.value(), if n.pos().is_none() { pos } else { n.pos() })?;
+        let name = ev.force_str(&n.value(), n.pos().or(pos))?;
         let Some(attr) = s.get_attr(ev.syms.value) else {
             return Err(super::missing_for_call("value", "listToAttrs", &s, pos));
         };

@@ -178,11 +178,7 @@ fn args_attr(ev: &mut Eval, c: &mut Collected, v: &Value, pos: Pos) -> EResult<(
 #[inline(never)]
 fn coerce_attr(ev: &mut Eval, c: &mut Collected, at: &Attr, v: Value) -> EResult<()> {
     let key = at.name.as_str();
-    let apos = if at.pos().is_none() {
-        c.pos_name
-    } else {
-        at.pos()
-    };
+    let apos = at.pos().or(c.pos_name);
     let r = ev.coerce_to_string(&v, apos, true, true);
     let (s, xc) = r.map_err(|e| attr_trace(e, c, key))?;
     c.ctx.extend(&xc);
@@ -247,11 +243,7 @@ fn start(ev: &mut Eval, attrs: &Attrs, pos: Pos) -> EResult<(Box<Collected>, boo
         ));
     };
     // Nix reports most errors about a derivation at its `name` attribute.
-    let pos_name = if name_attr.pos().is_none() {
-        pos
-    } else {
-        name_attr.pos()
-    };
+    let pos_name = name_attr.pos().or(pos);
     let drv_name = ev.force_str(&name_attr.value(), pos).trace(pos_name, || {
         "while evaluating the derivation attribute 'name'".to_string()
     })?;

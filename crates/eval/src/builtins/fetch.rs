@@ -74,11 +74,7 @@ fn fetch(ev: &mut Eval, a: &[Value], pos: Pos, kind: Kind) -> EResult<Value> {
     match &v {
         Value::Attrs(s) => {
             for attr in s.entries().iter() {
-                let apos = if attr.pos().is_none() {
-                    pos
-                } else {
-                    attr.pos()
-                };
+                let apos = attr.pos().or(pos);
                 match attr.name.as_str() {
                     "url" => url = Some(ev.force_str(&attr.value(), apos)?),
                     "name" => name = Some(ev.force_str(&attr.value(), apos)?),

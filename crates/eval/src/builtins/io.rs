@@ -295,11 +295,7 @@ fn path(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let args = ev.expect_attrs(&a[0], pos)?;
     let (mut p, mut name, mut filter, mut recursive, mut expected) = (None, None, None, true, None);
     for attr in args.entries().iter() {
-        let apos = if attr.pos().is_none() {
-            pos
-        } else {
-            attr.pos()
-        };
+        let apos = attr.pos().or(pos);
         match attr.name.as_str() {
             "path" => p = Some(coerce_to_path(ev, &attr.value(), apos)?.0),
             "name" => name = Some(ev.force_str(&attr.value(), apos)?),

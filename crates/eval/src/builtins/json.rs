@@ -179,7 +179,7 @@ pub fn value_to_json_opt(
                 return Ok(());
             }
             if let Some(p) = a.get_attr(ev.syms.out_path) {
-                let ppos = if p.pos().is_none() { pos } else { p.pos() };
+                let ppos = p.pos().or(pos);
                 let pv = if strict { ev.force_attr(p)? } else { p.value() };
                 return value_to_json_opt(ev, &pv, ppos, out, ctx, strict);
             }
@@ -190,7 +190,7 @@ pub fn value_to_json_opt(
                 }
                 json_escape(at.name.as_str(), out);
                 out.push(':');
-                let apos = if at.pos().is_none() { pos } else { at.pos() };
+                let apos = at.pos().or(pos);
                 // On an error the object is still closed: `nix-instantiate --json`
                 // prints what it wrote so far (`{"a":1,"b":}`) before the error.
                 let r = if strict {
