@@ -1239,10 +1239,18 @@ impl Eval {
                 self.coerce_to_string_into(o, rpos, false, false, &mut s, &mut ctx)?;
                 Ok(Value::path(canon_path(&s)))
             }
+            (Value::String(x), Value::String(y)) => {
+                let mut ctx = x.ctx().clone();
+                ctx.extend(y.ctx());
+                Ok(Value::String(NixString::concat(
+                    &[x.as_str(), y.as_str()],
+                    ctx,
+                )))
+            }
             (Value::String(x), o) => {
-                let mut s = String::with_capacity(x.s.len() + 16);
-                s.push_str(&x.s);
-                let mut ctx = x.ctx.clone();
+                let mut s = String::with_capacity(x.as_str().len() + 16);
+                s.push_str(x.as_str());
+                let mut ctx = x.ctx().clone();
                 self.coerce_to_string_into(o, rpos, false, true, &mut s, &mut ctx)?;
                 Ok(Value::string_ctx(s, ctx))
             }
@@ -1570,7 +1578,7 @@ impl Eval {
         not_a(&f, "a function", pos)
     }
     /// A string value (no coercion), with its context.
-    pub fn expect_string(&mut self, v: &Value, pos: Pos) -> EResult<Rc<NixString>> {
+    pub fn expect_string(&mut self, v: &Value, pos: Pos) -> EResult<NixString> {
         match self.force(v)? {
             Value::String(s) => Ok(s),
             o => not_a(&o, "a string", pos),
@@ -1578,7 +1586,7 @@ impl Eval {
     }
     /// A string value's text (no coercion, context dropped).
     pub fn force_str(&mut self, v: &Value, pos: Pos) -> EResult<String> {
-        Ok(String::from(&*self.expect_string(v, pos)?.s))
+        Ok(String::from(&*self.expect_string(v, pos)?.as_str()))
     }
 
     /// Coerces to a string the way string interpolation does (`coerce_more` = false) or
@@ -1598,41 +1606,38 @@ impl Eval {
     }
 
     /// A string with `${}` parts. The parts are evaluated and coerced in order (so errors
-    /// come in Nix's order), then copied once into a string of the exact length: no
-    /// buffer that grows and is shrunk again, and `"${s}"` of a string is `s` itself.
+    /// come in Nix's order), then copied once into the new string value: no buffer that
+    /// grows and is shrunk again, and `"${s}"` of a string is `s` itself.
     fn interpolate(&mut self, parts: &[StrPart], env: &Env) -> EResult<Value> {
         // Up to this many `${}` parts are kept on the stack; strings with more are
         // built by appending (rare in practice).
         const INLINE: usize = 4;
         enum Piece {
-            Shared(Rc<NixString>),
+            Shared(NixString),
             Owned(String),
         }
         let exprs = parts
             .iter()
             .filter(|p| matches!(p, StrPart::Expr(..)))
             .count();
-        if exprs > INLINE {
+        if exprs > INLINE || parts.len() > 2 * INLINE + 1 {
             return self.interpolate_appending(parts, env);
         }
         let mut pieces: [Option<Piece>; INLINE] = [const { None }; INLINE];
-        let mut len = 0;
         let mut ctx = Context::default();
         let mut slots = pieces.iter_mut();
         for p in parts.iter() {
             match p {
-                StrPart::Lit(l) => len += l.len(),
+                StrPart::Lit(_) => {}
                 StrPart::Expr(e, pos) => {
                     let piece = match self.eval(e, env)? {
                         Value::String(s) => {
-                            len += s.s.len();
-                            ctx.extend(&s.ctx);
+                            ctx.extend(s.ctx());
                             Piece::Shared(s)
                         }
                         v => {
                             let mut s = String::new();
                             self.coerce_to_string_into(&v, *pos, false, true, &mut s, &mut ctx)?;
-                            len += s.len();
                             Piece::Owned(s)
                         }
                     };
@@ -1645,19 +1650,20 @@ impl Eval {
         if let ([StrPart::Expr(..)], [Some(Piece::Shared(s)), ..]) = (parts, &pieces) {
             return Ok(Value::String(s.clone()));
         }
-        let mut out = String::with_capacity(len);
+        // Parts alternate between literals and `${}`s, so there are at most this many.
+        let mut strs: [&str; 2 * INLINE + 1] = [""; 2 * INLINE + 1];
         let mut pieces = pieces.iter();
-        for p in parts.iter() {
-            match p {
-                StrPart::Lit(l) => out.push_str(l),
+        for (p, out) in parts.iter().zip(strs.iter_mut()) {
+            *out = match p {
+                StrPart::Lit(l) => l,
                 StrPart::Expr(..) => match pieces.next() {
-                    Some(Some(Piece::Shared(s))) => out.push_str(&s.s),
-                    Some(Some(Piece::Owned(s))) => out.push_str(s),
-                    _ => {}
+                    Some(Some(Piece::Shared(s))) => s.as_str(),
+                    Some(Some(Piece::Owned(s))) => s,
+                    _ => "",
                 },
-            }
+            };
         }
-        Ok(Value::string_ctx(out, ctx))
+        Ok(Value::String(NixString::concat(&strs[..parts.len()], ctx)))
     }
 
     /// `interpolate` for strings with many parts: each is appended as it comes.
@@ -1694,7 +1700,7 @@ impl Eval {
         pos: Pos,
         coerce_more: bool,
         copy_to_store: bool,
-        out: &mut String,
+        out: &mut impl TextOut,
         ctx: &mut Context,
     ) -> EResult<()> {
         // Sets coerce through their outPath or __toString, which may lead back to
@@ -1703,8 +1709,8 @@ impl Eval {
         let v = self.force(v)?;
         match &v {
             Value::String(s) => {
-                out.push_str(&s.s);
-                ctx.extend(&s.ctx);
+                out.push_str(&s.as_str());
+                ctx.extend(&s.ctx());
                 Ok(())
             }
             Value::Path(p) => {
@@ -1781,7 +1787,7 @@ impl Eval {
     pub fn is_derivation(&mut self, a: &Attrs) -> EResult<bool> {
         match a.get(self.syms.type_) {
             Some(t) => match self.force(&t)? {
-                Value::String(s) => Ok(&*s.s == "derivation"),
+                Value::String(s) => Ok(&*s.as_str() == "derivation"),
                 _ => Ok(false),
             },
             None => Ok(false),
@@ -1798,7 +1804,7 @@ impl Eval {
             (Value::Int(x), Value::Float(y)) => (*x as f64) == *y,
             (Value::Float(x), Value::Int(y)) => *x == (*y as f64),
             (Value::Float(x), Value::Float(y)) => x == y,
-            (Value::String(x), Value::String(y)) => x.s == y.s,
+            (Value::String(x), Value::String(y)) => x.as_str() == y.as_str(),
             (Value::Path(x), Value::Path(y)) => x == y,
             (Value::Null, Value::Null) => true,
             (Value::Bool(x), Value::Bool(y)) => x == y,
@@ -1868,7 +1874,9 @@ impl Eval {
                 x.partial_cmp(&(*y as f64)).unwrap_or(Ordering::Equal)
             }
             (Value::Float(x), Value::Float(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
-            (Value::String(x), Value::String(y)) => x.s.as_bytes().cmp(y.s.as_bytes()),
+            (Value::String(x), Value::String(y)) => {
+                x.as_str().as_bytes().cmp(y.as_str().as_bytes())
+            }
             (Value::Path(x), Value::Path(y)) => x.as_bytes().cmp(y.as_bytes()),
             (Value::List(x), Value::List(y)) => {
                 for i in 0.. {

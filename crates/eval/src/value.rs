@@ -16,7 +16,7 @@ pub enum Value {
     Bool(bool),
     Int(i64),
     Float(f64),
-    String(Rc<NixString>),
+    String(NixString),
     Path(Rc<String>),
     Attrs(Attrs),
     List(List),
@@ -27,17 +27,11 @@ pub enum Value {
 }
 
 impl Value {
-    pub fn string(s: impl Into<String>) -> Value {
-        Value::String(Rc::new(NixString {
-            s: s.into().into_boxed_str(),
-            ctx: Context::default(),
-        }))
+    pub fn string(s: impl AsRef<str>) -> Value {
+        Value::String(NixString::new(s.as_ref(), Context::default()))
     }
-    pub fn string_ctx(s: impl Into<String>, ctx: Context) -> Value {
-        Value::String(Rc::new(NixString {
-            s: s.into().into_boxed_str(),
-            ctx,
-        }))
+    pub fn string_ctx(s: impl AsRef<str>, ctx: Context) -> Value {
+        Value::String(NixString::new(s.as_ref(), ctx))
     }
     /// The name `s` as a string. Names handed to Nix code (`attrNames`, `mapAttrs`,
     /// `zipAttrsWith`) share one string per name instead of a new one per use: a module
@@ -49,12 +43,7 @@ impl Value {
             if i >= v.len() {
                 v.resize(i + 1, None);
             }
-            let n = v[i].get_or_insert_with(|| {
-                Rc::new(NixString {
-                    s: s.as_str().into(),
-                    ctx: Context::default(),
-                })
-            });
+            let n = v[i].get_or_insert_with(|| NixString::new(s.as_str(), Context::default()));
             Value::String(n.clone())
         })
     }
@@ -98,7 +87,7 @@ impl Value {
             Value::Bool(_) => "a Boolean".into(),
             Value::Int(_) => "an integer".into(),
             Value::Float(_) => "a float".into(),
-            Value::String(s) if !s.ctx.is_empty() => "a string with context".into(),
+            Value::String(s) if !s.ctx().is_empty() => "a string with context".into(),
             Value::String(_) => "a string".into(),
             Value::Path(_) => "a path".into(),
             Value::Attrs(_) => "a set".into(),
@@ -177,17 +166,106 @@ impl Context {
     }
 }
 
-/// The text is a `Box<str>`, not a `String`: no spare capacity kept from building it,
-/// and 24 bytes instead of 32 per string.
-pub struct NixString {
-    pub s: Box<str>,
-    pub ctx: Context,
-}
+/// A string value: the text and its context in one allocation (`nest_rc::RcStr`), behind
+/// a thin pointer. Immutable; copies share it.
+#[derive(Clone)]
+pub struct NixString(nest_rc::RcStr<Context>);
 
 impl NixString {
-    pub fn as_str(&self) -> &str {
-        &self.s
+    /// A string of `s` with context `ctx`.
+    ///
+    /// A string of more than 4 GiB ends the process (see `out_of_memory`).
+    #[inline]
+    pub fn new(s: &str, ctx: Context) -> NixString {
+        if s.len() > nest_rc::RcStr::<Context>::MAX_LEN {
+            out_of_memory(s.len());
+        }
+        NixString(nest_rc::RcStr::new(ctx, s))
     }
+    /// The concatenation of `parts`, with context `ctx`, copied once.
+    pub fn concat(parts: &[&str], ctx: Context) -> NixString {
+        let len = parts.iter().fold(0usize, |n, p| n.saturating_add(p.len()));
+        if len > nest_rc::RcStr::<Context>::MAX_LEN {
+            out_of_memory(len);
+        }
+        NixString(nest_rc::RcStr::concat(ctx, parts))
+    }
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+    #[inline]
+    pub fn ctx(&self) -> &Context {
+        self.0.header()
+    }
+    /// Whether `a` and `b` are the same string value (not only equal text).
+    #[inline]
+    pub fn ptr_eq(a: &NixString, b: &NixString) -> bool {
+        a.0.ptr_eq(&b.0)
+    }
+}
+
+/// A string being built in the block of the string value it becomes (see
+/// `nest_rc::StrBuf`): for builders of large strings (`toJSON`, `concatStringsSep`,
+/// `replaceStrings`), which would otherwise hold the text twice at the end.
+pub type StrOut = nest_rc::StrBuf<Context>;
+
+impl NixString {
+    /// The string built in `b`, with context `ctx`; the text is not copied.
+    pub fn from_buf(b: StrOut, ctx: Context) -> NixString {
+        if b.len() > nest_rc::RcStr::<Context>::MAX_LEN {
+            out_of_memory(b.len());
+        }
+        NixString(b.finish(ctx))
+    }
+}
+
+/// Where text is written: a `String`, or a `StrOut` that becomes a string value.
+pub trait TextOut {
+    fn push_str(&mut self, s: &str);
+    fn push(&mut self, c: char);
+    fn reserve(&mut self, n: usize);
+}
+
+impl TextOut for String {
+    #[inline]
+    fn push_str(&mut self, s: &str) {
+        String::push_str(self, s)
+    }
+    #[inline]
+    fn push(&mut self, c: char) {
+        String::push(self, c)
+    }
+    #[inline]
+    fn reserve(&mut self, n: usize) {
+        String::reserve(self, n)
+    }
+}
+
+impl TextOut for StrOut {
+    #[inline]
+    fn push_str(&mut self, s: &str) {
+        nest_rc::StrBuf::push_str(self, s)
+    }
+    #[inline]
+    fn push(&mut self, c: char) {
+        nest_rc::StrBuf::push(self, c)
+    }
+    #[inline]
+    fn reserve(&mut self, n: usize) {
+        nest_rc::StrBuf::reserve(self, n)
+    }
+}
+
+/// A string past 4 GiB (`RcStr::MAX_LEN`): treated as the allocation failure it nearly
+/// is (building it already took that memory), which ends the process as every failed
+/// allocation in nest does.
+#[cold]
+#[inline(never)]
+fn out_of_memory(len: usize) -> ! {
+    std::alloc::handle_alloc_error(
+        std::alloc::Layout::from_size_align(len, 1).unwrap_or(std::alloc::Layout::new::<u8>()),
+    )
 }
 
 thread_local! {
@@ -197,7 +275,7 @@ thread_local! {
     static EMPTY_ATTRS: Attrs = Attrs(RcSlice::from_vec(Pos::NONE, Vec::new()));
     static EMPTY_LIST: List = List(RcSlice::from_vec((), Vec::new()));
     /// Each symbol's name as a string value, made on first use (indexed by symbol id).
-    static SYM_STRINGS: std::cell::RefCell<Vec<Option<Rc<NixString>>>> = const {
+    static SYM_STRINGS: std::cell::RefCell<Vec<Option<NixString>>> = const {
         std::cell::RefCell::new(Vec::new())
     };
 }
@@ -979,7 +1057,7 @@ const _: () = assert!(std::mem::size_of::<ThunkState>() == 24);
 const _: () = assert!(std::mem::size_of::<Thunk>() == 24);
 const _: () = assert!(std::mem::size_of::<Attr>() == 24);
 const _: () = assert!(std::mem::size_of::<AttrSlot>() == 16);
-const _: () = assert!(std::mem::size_of::<NixString>() == 24);
+const _: () = assert!(std::mem::size_of::<NixString>() == 8);
 const _: () = assert!(std::mem::size_of::<Attrs>() == 8);
 
 #[cfg(test)]

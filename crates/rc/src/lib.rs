@@ -1,7 +1,7 @@
 //! Single-threaded reference-counted pointers for the evaluator's hottest allocations
 //! (thunks, frames, sets, lists, closures: millions of them alive in one module evaluation).
 //!
-//! This crate owns exactly two pointer types and one cell, and the `unsafe` that
+//! This crate owns exactly two pointer types (and a string made of one) and one cell, and the `unsafe` that
 //! implements them, nothing else; it is, with `crates/sys`, one of the two crates of nest
 //! allowed `unsafe`.
 //!
@@ -12,6 +12,10 @@
 //! - [`RcSlice<H, T>`] is a *thin* (8-byte) pointer to one allocation holding a count, a
 //!   length, a header and `len` items, where `Rc<Header<[T]>>` would be a 16-byte fat
 //!   pointer: 8 bytes less in every thunk and closure that keeps a frame.
+//!
+//! - [`RcStr<H>`] is an `RcSlice<H, u8>` that holds UTF-8 text: a string and its header
+//!   (the evaluator's string context) in one allocation; [`StrBuf<H>`] builds one in
+//!   place.
 //!
 //! - [`Slot<V, P, Q, B>`] is a cell that is ready (a `V` for good, lent out as `&V` like
 //!   `OnceCell`'s value) or holds pending work of one of two kinds, or is busy while that
@@ -47,12 +51,14 @@
 mod rc;
 mod slice;
 mod slot;
+mod str;
 #[cfg(test)]
 mod testutil;
 
 pub use rc::Rc;
 pub use slice::RcSlice;
 pub use slot::{Kind, Slot, Started};
+pub use str::{RcStr, StrBuf};
 
 /// Stops the process when a reference count would overflow. A count can only get there
 /// through leaked references; unwinding instead would let the leaking code run on with

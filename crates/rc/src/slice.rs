@@ -119,10 +119,10 @@ impl<H, T> Drop for Cleanup<H, T> {
 impl<H, T> RcSlice<H, T> {
     /// Where the items start, from the start of the allocation: after the head, rounded
     /// up to the items' alignment (the same for every length).
-    const ITEMS_OFFSET: usize = size_of::<Head<H>>().next_multiple_of(align_of::<T>());
+    pub(crate) const ITEMS_OFFSET: usize = size_of::<Head<H>>().next_multiple_of(align_of::<T>());
 
     /// The allocation for `len` items.
-    fn layout(len: usize) -> Result<Layout, LayoutError> {
+    pub(crate) fn layout(len: usize) -> Result<Layout, LayoutError> {
         let (layout, offset) = Layout::new::<Head<H>>().extend(Layout::array::<T>(len)?)?;
         debug_assert_eq!(offset, Self::ITEMS_OFFSET);
         Ok(layout.pad_to_align())
@@ -220,6 +220,30 @@ impl<H, T> RcSlice<H, T> {
             header: true,
             items: 0,
             _types: PhantomData,
+        }
+    }
+
+    /// Takes over a block allocated with `layout(len)` whose `len` items are written:
+    /// writes the count (1), the length and the header.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` was allocated by the global allocator with `Self::layout(len)`, its `len`
+    /// items are initialized, nothing else owns it, and `len <= u32::MAX`.
+    pub(crate) unsafe fn from_written(ptr: NonNull<u8>, len: usize, header: H) -> Self {
+        let ptr = ptr.cast::<Head<H>>();
+        // SAFETY: the block is large enough and aligned for a `Head<H>` (the caller's
+        // layout starts with one), and the head's bytes are not part of the items.
+        unsafe {
+            ptr.write(Head {
+                count: Cell::new(1),
+                len: len as u32,
+                header,
+            })
+        };
+        RcSlice {
+            ptr,
+            _owns: PhantomData,
         }
     }
 
@@ -330,6 +354,67 @@ impl<H, T> RcSlice<H, T> {
     #[cfg(test)]
     pub(crate) fn set_count_for_test(&self, count: u32) {
         self.head().count.set(count);
+    }
+}
+
+impl<H, T: Copy> RcSlice<H, T> {
+    /// A new allocation holding `header` and a copy of `items`, with a count of 1.
+    ///
+    /// # Panics
+    ///
+    /// As [`new`](RcSlice::new), if `items` has more than `u32::MAX` items.
+    #[inline]
+    pub fn copy_from(header: H, items: &[T]) -> Self {
+        Self::concat(header, [items])
+    }
+
+    /// A new allocation holding `header` and copies of the items of `parts`, one part
+    /// after the other, with a count of 1.
+    ///
+    /// # Panics
+    ///
+    /// As [`new`](RcSlice::new), if the parts have more than `u32::MAX` items together.
+    pub fn concat<'a, I>(header: H, parts: I) -> Self
+    where
+        I: IntoIterator<Item = &'a [T]>,
+        I::IntoIter: Clone,
+        T: 'a,
+    {
+        let parts = parts.into_iter();
+        let len = parts
+            .clone()
+            .try_fold(0usize, |n, p| n.checked_add(p.len()))
+            .unwrap_or(usize::MAX);
+        let Some((layout, len32)) = Self::checked_layout(len) else {
+            panic!(
+                "RcSlice::concat: {len} items of {} bytes is too many",
+                size_of::<T>()
+            );
+        };
+        let mut building = Self::allocate(layout, len32, header);
+        let mut at = Self::items_ptr(building.ptr).as_ptr();
+        let mut left = len;
+        for p in parts {
+            // A second pass over the parts that yields more than the first is cut at
+            // `len` items (only a misbehaving iterator does that).
+            let n = p.len().min(left);
+            // SAFETY: at most `left` items are copied, and `left` counts the slots of
+            // the block not written yet, which start at `at`; the parts are borrowed from
+            // elsewhere, so they do not overlap the fresh block. `T: Copy`: copying
+            // leaves the originals valid and the copies need no drop.
+            unsafe {
+                ptr::copy_nonoverlapping(p.as_ptr(), at, n);
+                at = at.add(n);
+            }
+            left -= n;
+        }
+        if left != 0 {
+            // A second pass that yields fewer items than the first: the block would hold
+            // uninitialized items. Only a misbehaving iterator does that.
+            panic!("RcSlice::concat: the parts changed between two passes");
+        }
+        building.items = len;
+        Self::finish(building)
     }
 }
 

@@ -397,7 +397,7 @@ fn to_file(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let name = ev.force_str(&a[0], pos)?;
     let text = ev.expect_string(&a[1], pos)?;
     let mut refs = Vec::new();
-    for c in text.ctx.0.iter() {
+    for c in text.ctx().0.iter() {
         if c.starts_with('=') || c.starts_with('!') {
             return err(
                 format!("in 'toFile': the file named '{name}' must not contain a reference to a derivation but contains ({c})"),
@@ -408,7 +408,7 @@ fn to_file(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     }
     // Nix 2.8's errors of adding to the store (a bad name, a bad reference) carry
     // no position.
-    let sp = crate::store::add_text(ev, &name, &text.s, &refs, Pos::NONE)?;
+    let sp = crate::store::add_text(ev, &name, &text.as_str(), &refs, Pos::NONE)?;
     let mut ctx = Context::default();
     ctx.insert(std::rc::Rc::from(sp.as_str()));
     Ok(Value::string_ctx(sp, ctx))

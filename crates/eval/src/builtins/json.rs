@@ -5,7 +5,7 @@ use crate::eval::Eval;
 use crate::prim;
 use crate::source::Pos;
 use crate::symbol::Sym;
-use crate::value::{Attr, Attrs, Context, PrimOp, ThunkState, Value};
+use crate::value::{Attr, Attrs, Context, NixString, PrimOp, StrOut, TextOut, ThunkState, Value};
 
 pub static OPS: &[PrimOp] = &[
     prim!("toJSON", 1, to_json),
@@ -15,10 +15,10 @@ pub static OPS: &[PrimOp] = &[
 ];
 
 fn to_json(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let mut out = String::new();
+    let mut out = StrOut::new();
     let mut ctx = Context::default();
     value_to_json(ev, &a[0], pos, &mut out, &mut ctx)?;
-    Ok(Value::string_ctx(out, ctx))
+    Ok(Value::String(NixString::from_buf(out, ctx)))
 }
 
 const LOW_BYTES: u64 = 0x0101_0101_0101_0101;
@@ -77,7 +77,7 @@ fn next_json_special(b: &[u8], mut i: usize) -> usize {
 /// and tab get their short escapes, the other control characters `\u00xx` (lower-case
 /// hex), everything else (DEL and UTF-8 included) is copied as it is.
 #[inline]
-pub fn json_escape(s: &str, out: &mut String) {
+pub fn json_escape(s: &str, out: &mut impl TextOut) {
     let b = s.as_bytes();
     let first = next_json_special(b, 0);
     out.reserve(b.len() + 2);
@@ -94,7 +94,7 @@ pub fn json_escape(s: &str, out: &mut String) {
 /// that the common case (nothing to escape) stays small.
 #[cold]
 #[inline(never)]
-fn json_escape_from(s: &str, mut i: usize, out: &mut String) {
+fn json_escape_from(s: &str, mut i: usize, out: &mut impl TextOut) {
     let b = s.as_bytes();
     let mut run = 0;
     loop {
@@ -120,7 +120,7 @@ fn json_escape_from(s: &str, mut i: usize, out: &mut String) {
 }
 
 /// Appends the decimal form of `i` without a temporary `String`.
-pub fn push_int(out: &mut String, i: i64) {
+pub fn push_int(out: &mut impl TextOut, i: i64) {
     super::strings::IntText::new(i).push_to(out);
 }
 
@@ -129,7 +129,7 @@ pub fn value_to_json(
     ev: &mut Eval,
     v: &Value,
     pos: Pos,
-    out: &mut String,
+    out: &mut impl TextOut,
     ctx: &mut Context,
 ) -> EResult<()> {
     value_to_json_opt(ev, v, pos, out, ctx, true)
@@ -141,7 +141,7 @@ pub fn value_to_json_opt(
     ev: &mut Eval,
     v: &Value,
     pos: Pos,
-    out: &mut String,
+    out: &mut impl TextOut,
     ctx: &mut Context,
     strict: bool,
 ) -> EResult<()> {
@@ -163,8 +163,8 @@ pub fn value_to_json_opt(
         Value::Int(i) => push_int(out, *i),
         Value::Float(f) => out.push_str(&crate::print::format_float(*f)),
         Value::String(s) => {
-            json_escape(&s.s, out);
-            ctx.extend(&s.ctx);
+            json_escape(&s.as_str(), out);
+            ctx.extend(&s.ctx());
         }
         Value::Path(_) => {
             let (s, c) = ev.coerce_to_string(&v, pos, false, true)?;
@@ -390,7 +390,7 @@ fn not_json(v: &Value, pos: Pos) -> Box<EvalError> {
 
 fn from_json(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let s = ev.expect_string(&a[0], pos)?;
-    super::json_parse::parse(&s.s).map_err(|msg| {
+    super::json_parse::parse(&s.as_str()).map_err(|msg| {
         // Nix reports the parser's message without a position of its own; the call
         // site only appears in the trace.
         let mut e = EvalError::new(ErrorKind::Eval, msg, Pos::NONE);
@@ -539,8 +539,8 @@ pub fn value_to_xml(
             out,
         ),
         Value::String(s) => {
-            ctx.extend(&s.ctx);
-            simple("string", "value", &s.s, depth, out)
+            ctx.extend(&s.ctx());
+            simple("string", "value", &s.as_str(), depth, out)
         }
         Value::Path(p) => simple("path", "value", p, depth, out),
         Value::Attrs(a) => {
@@ -565,10 +565,10 @@ pub fn value_to_xml(
                         };
                         if let Value::String(s) = &x {
                             head.push_str(&format!(" {key}=\""));
-                            xml_escape(&s.s, &mut head);
+                            xml_escape(&s.as_str(), &mut head);
                             head.push('"');
                             if key == "drvPath" {
-                                drv_path = Some(String::from(&*s.s));
+                                drv_path = Some(String::from(&*s.as_str()));
                             }
                         }
                     }

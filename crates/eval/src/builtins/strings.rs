@@ -8,7 +8,7 @@ use crate::eval::Eval;
 use crate::prim;
 use crate::source::Pos;
 use crate::symbol::Sym;
-use crate::value::{Attr, Attrs, Context, NixString, PrimOp, Value};
+use crate::value::{Attr, Attrs, Context, NixString, PrimOp, StrOut, Value};
 use nest_nixcompat::HashAlgo;
 use nest_rc::Rc;
 use std::cmp::Ordering;
@@ -41,20 +41,20 @@ pub static OPS: &[PrimOp] = &[
 /// A string argument after coercion: the string value itself when it already is one
 /// (strings are immutable, so there is no need to copy its text), else the coerced text.
 enum Coerced {
-    Shared(Rc<NixString>),
+    Shared(NixString),
     Owned(String, Context),
 }
 
 impl Coerced {
     fn as_str(&self) -> &str {
         match self {
-            Coerced::Shared(s) => &s.s,
+            Coerced::Shared(s) => &s.as_str(),
             Coerced::Owned(s, _) => s,
         }
     }
     fn ctx(&self) -> &Context {
         match self {
-            Coerced::Shared(s) => &s.ctx,
+            Coerced::Shared(s) => &s.ctx(),
             Coerced::Owned(_, c) => c,
         }
     }
@@ -128,7 +128,7 @@ impl IntText {
     /// cost a UTF-8 validation (safe code only here), more than the pushes; the mask
     /// (a no-op on digits) lets the compiler see that each is one byte.
     #[inline]
-    pub fn push_to(&self, out: &mut String) {
+    pub fn push_to(&self, out: &mut impl crate::value::TextOut) {
         out.reserve(self.width());
         for &d in &self.buf[self.start..] {
             out.push(char::from(d & 0x7f));
@@ -201,15 +201,15 @@ fn substring(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 fn concat_strings_sep(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let sep = ev.expect_string(&a[0], pos)?;
     let l = ev.expect_list(&a[1], pos)?;
-    let mut out = String::new();
-    let mut ctx = sep.ctx.clone();
+    let mut out = StrOut::new();
+    let mut ctx = sep.ctx().clone();
     for (i, x) in l.iter().enumerate() {
         if i > 0 {
-            out.push_str(&sep.s);
+            out.push_str(sep.as_str());
         }
         ev.coerce_to_string_into(x, pos, false, true, &mut out, &mut ctx)?;
     }
-    Ok(Value::string_ctx(out, ctx))
+    Ok(Value::String(NixString::from_buf(out, ctx)))
 }
 
 fn replace_strings(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
@@ -226,10 +226,10 @@ fn replace_strings(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     for f in from.iter() {
         froms.push(ev.force_str(f, pos)?);
     }
-    let mut tos: Vec<Option<Rc<crate::value::NixString>>> = vec![None; to.len()];
-    let mut out = String::with_capacity(s.s.len());
-    let mut ctx = s.ctx.clone();
-    let bytes = s.s.as_bytes();
+    let mut tos: Vec<Option<crate::value::NixString>> = vec![None; to.len()];
+    let mut out = StrOut::with_capacity(s.as_str().len());
+    let mut ctx = s.ctx().clone();
+    let bytes = s.as_str().as_bytes();
     // Where a match can start: the first bytes of the patterns. A pattern is valid
     // UTF-8, so its first byte never continues a character, and the text between two
     // candidates can be copied in one piece. An empty pattern matches everywhere.
@@ -239,7 +239,7 @@ fn replace_strings(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     while p <= bytes.len() {
         if !any_empty {
             let run = starts.next(bytes, p) - p;
-            out.push_str(&s.s[p..p + run]);
+            out.push_str(&s.as_str()[p..p + run]);
             p += run;
             if p == bytes.len() {
                 break;
@@ -255,12 +255,16 @@ fn replace_strings(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
                     tos[i] = Some(ev.expect_string(&to[i], pos)?);
                 }
                 let Some(t) = &tos[i] else { continue };
-                out.push_str(&t.s);
-                ctx.extend(&t.ctx);
+                out.push_str(&t.as_str());
+                ctx.extend(&t.ctx());
                 if f.is_empty() {
                     if p < bytes.len() {
-                        let ch = s.s[p..].chars().next().map(|c| c.len_utf8()).unwrap_or(1);
-                        out.push_str(&s.s[p..p + ch]);
+                        let ch = s.as_str()[p..]
+                            .chars()
+                            .next()
+                            .map(|c| c.len_utf8())
+                            .unwrap_or(1);
+                        out.push_str(&s.as_str()[p..p + ch]);
                         p += ch;
                     } else {
                         p += 1;
@@ -274,15 +278,19 @@ fn replace_strings(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         }
         if !matched {
             if p < bytes.len() {
-                let ch = s.s[p..].chars().next().map(|c| c.len_utf8()).unwrap_or(1);
-                out.push_str(&s.s[p..p + ch]);
+                let ch = s.as_str()[p..]
+                    .chars()
+                    .next()
+                    .map(|c| c.len_utf8())
+                    .unwrap_or(1);
+                out.push_str(&s.as_str()[p..p + ch]);
                 p += ch;
             } else {
                 p += 1;
             }
         }
     }
-    Ok(Value::string_ctx(out, ctx))
+    Ok(Value::String(NixString::from_buf(out, ctx)))
 }
 
 const LOW_BYTES: u64 = 0x0101_0101_0101_0101;
@@ -478,7 +486,7 @@ fn match_(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     // Nix 2.8 compiles the expression before it looks at the string.
     let r = compile_regex(&re, pos, true)?;
     let s = ev.expect_string(&a[1], pos)?;
-    match r.captures(&s.s) {
+    match r.captures(&s.as_str()) {
         None => Ok(Value::Null),
         Some(c) => Ok(Value::list(
             (1..c.len())
@@ -496,7 +504,7 @@ fn split(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     // Nix 2.8 compiles the expression before it looks at the string.
     let r = compile_regex(&re, pos, false)?;
     let s = ev.expect_string(&a[1], pos)?;
-    let text = &s.s;
+    let text = &s.as_str();
     let mut out = Vec::new();
     let mut last = 0;
     let mut start = 0;
@@ -694,7 +702,7 @@ fn hash_string(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 fn get_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let s = ev.expect_string(&a[0], pos)?;
     let mut map: std::collections::BTreeMap<String, (bool, bool, Vec<String>)> = Default::default();
-    for c in s.ctx.0.iter() {
+    for c in s.ctx().0.iter() {
         if let Some(drv) = c.strip_prefix('=') {
             map.entry(drv.to_string()).or_default().1 = true;
         } else if let Some(rest) = c.strip_prefix('!') {
@@ -732,13 +740,13 @@ fn get_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 
 fn has_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let s = ev.expect_string(&a[0], pos)?;
-    Ok(Value::Bool(!s.ctx.is_empty()))
+    Ok(Value::Bool(!s.ctx().is_empty()))
 }
 
 fn append_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let s = ev.expect_string(&a[0], pos)?;
     let c = ev.expect_attrs(&a[1], pos)?;
-    let mut ctx = s.ctx.clone();
+    let mut ctx = s.ctx().clone();
     let dir = crate::store::store_dir(ev, pos)?;
     // Nix points at the attribute of the context set that is wrong.
     let at = |p: Pos| if p.is_none() { pos } else { p };
@@ -782,7 +790,7 @@ fn append_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             }
         }
     }
-    Ok(Value::string_ctx(String::from(&*s.s), ctx))
+    Ok(Value::string_ctx(String::from(&*s.as_str()), ctx))
 }
 
 fn discard_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
