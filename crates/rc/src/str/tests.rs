@@ -1,3 +1,5 @@
+//! `RcStr` and `StrBuf`: text and header kept together, growth, and the drop of the header.
+
 use super::*;
 use crate::testutil::*;
 
