@@ -182,7 +182,9 @@ pub enum Expr {
         pos: Pos,
     },
     List(Box<[E]>),
-    Attrs(AttrsExpr, Pos),
+    /// Behind a reference, as `Lambda`: the two largest nodes would make every node
+    /// 64 bytes instead of 40.
+    Attrs(&'static AttrsExpr, Pos),
     Let {
         frame_size: u32,
         bindings: Box<[E]>,
@@ -199,7 +201,7 @@ pub enum Expr {
         path: Box<[AttrKey]>,
         pos: Pos,
     },
-    Lambda(LambdaExpr),
+    Lambda(&'static LambdaExpr),
     Apply {
         f: E,
         args: Box<[E]>,
@@ -214,7 +216,7 @@ pub enum Expr {
     Assert {
         cond: E,
         body: E,
-        text: String,
+        text: Box<str>,
         pos: Pos,
     },
     /// `with ns; body`: body is evaluated in a new frame whose slot 0 is `ns` (lazily).
@@ -243,9 +245,17 @@ thread_local! {
 }
 
 pub fn leak(e: Expr) -> E {
-    let arena: &'static bumpalo::Bump = ARENA.with(|a| *a);
-    arena.alloc(e)
+    leak_in(e)
 }
+
+/// Any part of the IR, in the same arena as its nodes.
+pub fn leak_in<T>(x: T) -> &'static T {
+    let arena: &'static bumpalo::Bump = ARENA.with(|a| *a);
+    arena.alloc(x)
+}
+
+// Every node's size: the IR of a large file is millions of them.
+const _: () = assert!(std::mem::size_of::<Expr>() == 40);
 
 impl Expr {
     /// Position of the expression, used for error messages.

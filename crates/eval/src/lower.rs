@@ -433,7 +433,7 @@ impl<'g> Lowerer<'g> {
                     _ => pos,
                 };
                 let pa = self.collect_attrs(&a, rec)?;
-                Expr::Attrs(self.lower_attrs(pa)?, pos)
+                Expr::Attrs(crate::ir::leak_in(self.lower_attrs(pa)?), pos)
             }
             ast::Expr::LetIn(l) => {
                 let mut pa = self.collect_entries(l.entries(), false)?;
@@ -470,7 +470,7 @@ impl<'g> Lowerer<'g> {
             }
             ast::Expr::LegacyLet(l) => {
                 let pa = self.collect_entries(l.entries(), true)?;
-                let attrs = leak(Expr::Attrs(self.lower_attrs(pa)?, pos));
+                let attrs = leak(Expr::Attrs(crate::ir::leak_in(self.lower_attrs(pa)?), pos));
                 Expr::Select {
                     e: attrs,
                     path: vec![AttrKey::Static(Sym::new("body"))].into_boxed_slice(),
@@ -497,7 +497,7 @@ impl<'g> Lowerer<'g> {
                 let path = self.attrpath(h.attrpath(), pos)?;
                 Expr::HasAttr { e, path, pos }
             }
-            ast::Expr::Lambda(l) => Expr::Lambda(self.lambda(&l, pos)?),
+            ast::Expr::Lambda(l) => Expr::Lambda(crate::ir::leak_in(self.lambda(&l, pos)?)),
             ast::Expr::Apply(a) => {
                 let mut args = Vec::new();
                 let mut cur = ast::Expr::Apply(a);
@@ -560,7 +560,7 @@ impl<'g> Lowerer<'g> {
                 Expr::Assert {
                     cond: self.expr(cond_ast)?,
                     body: self.opt_expr(a.body(), pos)?,
-                    text,
+                    text: text.into(),
                     pos,
                 }
             }
@@ -1092,7 +1092,7 @@ impl<'g> Lowerer<'g> {
             }
             PVal::Nested(pa) => {
                 let pos = Pos::NONE;
-                leak(Expr::Attrs(self.lower_attrs(pa)?, pos))
+                leak(Expr::Attrs(crate::ir::leak_in(self.lower_attrs(pa)?), pos))
             }
             PVal::InheritVar(s, pos) => leak(self.resolve(s, pos, if in_frame { 1 } else { 0 })?),
             PVal::InheritFrom(from, s, pos) => {

@@ -303,7 +303,7 @@ impl<'g, 's> Resolver<'g, 's> {
             }
             Kind::Attrs { rec, entries } => {
                 let pa = self.collect_entries(entries, *rec)?;
-                Expr::Attrs(self.lower_attrs(pa)?, pos)
+                Expr::Attrs(crate::ir::leak_in(self.lower_attrs(pa)?), pos)
             }
             Kind::LetIn(LetInN { entries, body }) => {
                 let mut pa = self.collect_entries(entries, false)?;
@@ -332,7 +332,7 @@ impl<'g, 's> Resolver<'g, 's> {
             }
             Kind::LegacyLet(entries) => {
                 let pa = self.collect_entries(entries, true)?;
-                let attrs = leak(Expr::Attrs(self.lower_attrs(pa)?, pos));
+                let attrs = leak(Expr::Attrs(crate::ir::leak_in(self.lower_attrs(pa)?), pos));
                 Expr::Select {
                     e: attrs,
                     path: vec![AttrKey::Static(self.body)].into_boxed_slice(),
@@ -359,7 +359,9 @@ impl<'g, 's> Resolver<'g, 's> {
                 let path = self.attrpath(path)?;
                 Expr::HasAttr { e, path, pos }
             }
-            Kind::Lambda(LambdaN { param, body }) => Expr::Lambda(self.lambda(param, body, pos)?),
+            Kind::Lambda(LambdaN { param, body }) => {
+                Expr::Lambda(crate::ir::leak_in(self.lambda(param, body, pos)?))
+            }
             Kind::Apply { .. } => {
                 // `f a b` and `(f a) b` are one call with all the arguments. Nix 2.8
                 // does the same, and also adds the arguments to a parenthesised
@@ -419,7 +421,7 @@ impl<'g, 's> Resolver<'g, 's> {
                 Expr::Assert {
                     cond: self.expr(cond)?,
                     body: self.expr(body)?,
-                    text,
+                    text: text.into(),
                     pos,
                 }
             }
@@ -788,7 +790,10 @@ impl<'g, 's> Resolver<'g, 's> {
                 }
                 e
             }
-            PVal::Nested(pa) => leak(Expr::Attrs(self.lower_attrs(pa)?, Pos::NONE)),
+            PVal::Nested(pa) => leak(Expr::Attrs(
+                crate::ir::leak_in(self.lower_attrs(pa)?),
+                Pos::NONE,
+            )),
             PVal::InheritVar(s, pos) => leak(self.resolve(s, pos, if in_frame { 1 } else { 0 })?),
             PVal::InheritFrom(from, s, pos) => {
                 let e = self.expr(from)?;
