@@ -525,28 +525,7 @@ impl Eval {
                 pos,
                 rpos,
             } => self.eval_bin(*op, l, r, *pos, *rpos, env),
-            Expr::Select {
-                e,
-                path,
-                default,
-                pos,
-            } => {
-                let v = self.eval_quick(e, env)?;
-                // `a.b`, found: the common case, without a call.
-                if let (Value::Attrs(a), [AttrKey::Static(name)]) = (&v, &path[..]) {
-                    if let Some(x) = a.get_attr(*name) {
-                        return match self.force_attr(x) {
-                            Ok(v) => Ok(v),
-                            Err(e) => {
-                                let apos = x.pos();
-                                let p = if apos.is_none() { *pos } else { apos };
-                                Err(self.select_trace(at_pos(e, p), apos, path, env))
-                            }
-                        };
-                    }
-                }
-                self.select_from(v, path, *default, *pos, env)
-            }
+            Expr::Select { e, path, pos } => self.select(e, path, None, *pos, env),
             Expr::Lambda(l) => Ok(closure(l, env)),
             Expr::Let {
                 frame_size,
@@ -691,6 +670,33 @@ impl Eval {
         t
     }
 
+    /// `e.path` and `e.path or default`.
+    #[inline(always)]
+    fn select(
+        &mut self,
+        e: E,
+        path: &'static [AttrKey],
+        default: Option<E>,
+        pos: Pos,
+        env: &Env,
+    ) -> EResult<Value> {
+        let v = self.eval_quick(e, env)?;
+        // `a.b`, found: the common case, without a call.
+        if let (Value::Attrs(a), [AttrKey::Static(name)]) = (&v, path) {
+            if let Some(x) = a.get_attr(*name) {
+                return match self.force_attr(x) {
+                    Ok(v) => Ok(v),
+                    Err(e) => {
+                        let apos = x.pos();
+                        let p = if apos.is_none() { pos } else { apos };
+                        Err(self.select_trace(at_pos(e, p), apos, path, env))
+                    }
+                };
+            }
+        }
+        self.select_from(v, path, default, pos, env)
+    }
+
     /// The arms of `eval` that are rarely on a hot path.
     #[inline(never)]
     fn eval_cold(&mut self, e: E, env: &Env) -> EResult<Value> {
@@ -760,6 +766,7 @@ impl Eval {
                 self.arith(BinOp::Sub, &Value::Int(0), &v, *pos)
             }
             Expr::CurPos(pos) => Ok(self.pos_attrs(*pos)),
+            Expr::SelectOr { e, or, pos } => self.select(e, &or.path, Some(or.default), *pos, env),
             // The hot arms, should a caller come here directly.
             Expr::Const(_)
             | Expr::Var { .. }

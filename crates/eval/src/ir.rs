@@ -88,6 +88,12 @@ pub fn def(id: u32) -> Option<(E, Pos)> {
     DEFS.with(|d| d.borrow().get(id as usize).copied())
 }
 
+/// The path and the default of `e.path or default`.
+pub struct OrPath {
+    pub path: Box<[AttrKey]>,
+    pub default: E,
+}
+
 pub struct DynamicAttr {
     pub key: E,
     pub value: E,
@@ -183,7 +189,7 @@ pub enum Expr {
     },
     List(Box<[E]>),
     /// Behind a reference, as `Lambda`: the two largest nodes would make every node
-    /// 64 bytes instead of 40.
+    /// 64 bytes instead of 32.
     Attrs(&'static AttrsExpr, Pos),
     Let {
         frame_size: u32,
@@ -193,7 +199,13 @@ pub enum Expr {
     Select {
         e: E,
         path: Box<[AttrKey]>,
-        default: Option<E>,
+        pos: Pos,
+    },
+    /// `e.path or default`; the path and the default behind a reference, which keeps
+    /// every node at 32 bytes.
+    SelectOr {
+        e: E,
+        or: &'static OrPath,
         pos: Pos,
     },
     HasAttr {
@@ -216,7 +228,8 @@ pub enum Expr {
     Assert {
         cond: E,
         body: E,
-        text: Box<str>,
+        /// The condition as Nix shows it, for "assertion '…' failed" (a thin pointer).
+        text: &'static String,
         pos: Pos,
     },
     /// `with ns; body`: body is evaluated in a new frame whose slot 0 is `ns` (lazily).
@@ -248,6 +261,18 @@ pub fn leak(e: Expr) -> E {
     leak_in(e)
 }
 
+/// `e.path` or `e.path or default`.
+pub fn select(e: E, path: Box<[AttrKey]>, default: Option<E>, pos: Pos) -> Expr {
+    match default {
+        None => Expr::Select { e, path, pos },
+        Some(default) => Expr::SelectOr {
+            e,
+            or: leak_in(OrPath { path, default }),
+            pos,
+        },
+    }
+}
+
 /// Any part of the IR, in the same arena as its nodes.
 pub fn leak_in<T>(x: T) -> &'static T {
     let arena: &'static bumpalo::Bump = ARENA.with(|a| *a);
@@ -255,7 +280,7 @@ pub fn leak_in<T>(x: T) -> &'static T {
 }
 
 // Every node's size: the IR of a large file is millions of them.
-const _: () = assert!(std::mem::size_of::<Expr>() == 40);
+const _: () = assert!(std::mem::size_of::<Expr>() == 32);
 
 impl Expr {
     /// Position of the expression, used for error messages.
@@ -270,6 +295,7 @@ impl Expr {
             | Expr::HomePath { pos, .. }
             | Expr::Attrs(_, pos)
             | Expr::Select { pos, .. }
+            | Expr::SelectOr { pos, .. }
             | Expr::HasAttr { pos, .. }
             | Expr::Apply { pos, .. }
             | Expr::If { pos, .. }

@@ -471,12 +471,12 @@ impl<'g> Lowerer<'g> {
             ast::Expr::LegacyLet(l) => {
                 let pa = self.collect_entries(l.entries(), true)?;
                 let attrs = leak(Expr::Attrs(crate::ir::leak_in(self.lower_attrs(pa)?), pos));
-                Expr::Select {
-                    e: attrs,
-                    path: vec![AttrKey::Static(Sym::new("body"))].into_boxed_slice(),
-                    default: None,
+                crate::ir::select(
+                    attrs,
+                    vec![AttrKey::Static(Sym::new("body"))].into_boxed_slice(),
+                    None,
                     pos,
-                }
+                )
             }
             ast::Expr::Select(s) => {
                 let e = self.opt_expr(s.expr(), pos)?;
@@ -485,12 +485,7 @@ impl<'g> Lowerer<'g> {
                     Some(d) => Some(self.expr(d)?),
                     None => None,
                 };
-                Expr::Select {
-                    e,
-                    path,
-                    default,
-                    pos,
-                }
+                crate::ir::select(e, path, default, pos)
             }
             ast::Expr::HasAttr(h) => {
                 let e = self.opt_expr(h.expr(), pos)?;
@@ -560,7 +555,7 @@ impl<'g> Lowerer<'g> {
                 Expr::Assert {
                     cond: self.expr(cond_ast)?,
                     body: self.opt_expr(a.body(), pos)?,
-                    text: text.into(),
+                    text: crate::ir::leak_in(text),
                     pos,
                 }
             }
@@ -1097,12 +1092,12 @@ impl<'g> Lowerer<'g> {
             PVal::InheritVar(s, pos) => leak(self.resolve(s, pos, if in_frame { 1 } else { 0 })?),
             PVal::InheritFrom(from, s, pos) => {
                 let e = self.expr(from)?;
-                leak(Expr::Select {
+                leak(crate::ir::select(
                     e,
-                    path: vec![AttrKey::Static(s)].into_boxed_slice(),
-                    default: None,
+                    vec![AttrKey::Static(s)].into_boxed_slice(),
+                    None,
                     pos,
-                })
+                ))
             }
         })
     }

@@ -156,7 +156,6 @@ fn expr(e: &Expr, out: &mut String) {
         Expr::Select {
             e,
             path: ks,
-            default,
             pos: p,
         } => {
             out.push_str("select");
@@ -165,10 +164,16 @@ fn expr(e: &Expr, out: &mut String) {
             expr(e, out);
             out.push(' ');
             path(ks, out);
-            if let Some(d) = default {
-                out.push_str(" or ");
-                expr(d, out);
-            }
+        }
+        Expr::SelectOr { e, or, pos: p } => {
+            out.push_str("select");
+            pos(*p, out);
+            out.push(' ');
+            expr(e, out);
+            out.push(' ');
+            path(&or.path, out);
+            out.push_str(" or ");
+            expr(or.default, out);
         }
         Expr::HasAttr {
             e,

@@ -333,12 +333,12 @@ impl<'g, 's> Resolver<'g, 's> {
             Kind::LegacyLet(entries) => {
                 let pa = self.collect_entries(entries, true)?;
                 let attrs = leak(Expr::Attrs(crate::ir::leak_in(self.lower_attrs(pa)?), pos));
-                Expr::Select {
-                    e: attrs,
-                    path: vec![AttrKey::Static(self.body)].into_boxed_slice(),
-                    default: None,
+                crate::ir::select(
+                    attrs,
+                    vec![AttrKey::Static(self.body)].into_boxed_slice(),
+                    None,
                     pos,
-                }
+                )
             }
             Kind::Select(SelectN { e, path, default }) => {
                 let e = self.expr(e)?;
@@ -347,12 +347,7 @@ impl<'g, 's> Resolver<'g, 's> {
                     Some(d) => Some(self.expr(d)?),
                     None => None,
                 };
-                Expr::Select {
-                    e,
-                    path,
-                    default,
-                    pos,
-                }
+                crate::ir::select(e, path, default, pos)
             }
             Kind::HasAttr(HasAttrN { e, path }) => {
                 let e = self.expr(e)?;
@@ -421,7 +416,7 @@ impl<'g, 's> Resolver<'g, 's> {
                 Expr::Assert {
                     cond: self.expr(cond)?,
                     body: self.expr(body)?,
-                    text: text.into(),
+                    text: crate::ir::leak_in(text),
                     pos,
                 }
             }
@@ -797,12 +792,12 @@ impl<'g, 's> Resolver<'g, 's> {
             PVal::InheritVar(s, pos) => leak(self.resolve(s, pos, if in_frame { 1 } else { 0 })?),
             PVal::InheritFrom(from, s, pos) => {
                 let e = self.expr(from)?;
-                leak(Expr::Select {
+                leak(crate::ir::select(
                     e,
-                    path: vec![AttrKey::Static(s)].into_boxed_slice(),
-                    default: None,
+                    vec![AttrKey::Static(s)].into_boxed_slice(),
+                    None,
                     pos,
-                })
+                ))
             }
         })
     }
