@@ -513,11 +513,14 @@ impl Eval {
                 then,
                 els,
                 pos,
-            } => match self.eval_quick(cond, env)? {
-                Value::Bool(true) => self.eval(then, env),
-                Value::Bool(false) => self.eval(els, env),
-                o => Self::not_bool(&o, *pos),
-            },
+            } => {
+                let c = self.eval_quick(cond, env)?;
+                if let Value::Bool(b) = c {
+                    c.release();
+                    return self.eval(if b { then } else { els }, env);
+                }
+                Self::not_bool(&c, *pos)
+            }
             Expr::Bin {
                 op,
                 l,
@@ -1145,14 +1148,14 @@ impl Eval {
                     }
                     (a, self.eval_quick(r, env)?)
                 };
-                // Matched by value, so that the common integer case drops nothing.
-                match (a, b) {
-                    (Value::Int(x), Value::Int(y)) => match int_bin(op, x, y) {
-                        Some(v) => Ok(v),
-                        None => self.bin_values(op, Value::Int(x), Value::Int(y), pos, rpos),
-                    },
-                    (a, b) => self.bin_values(op, a, b, pos, rpos),
+                if let (Value::Int(x), Value::Int(y)) = (&a, &b) {
+                    if let Some(v) = int_bin(op, *x, *y) {
+                        a.release();
+                        b.release();
+                        return Ok(v);
+                    }
                 }
+                self.bin_values(op, a, b, pos, rpos)
             }
         }
     }
