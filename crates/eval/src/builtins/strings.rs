@@ -258,17 +258,7 @@ fn replace_strings(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
                 out.push_str(&t.as_str());
                 ctx.extend(&t.ctx());
                 if f.is_empty() {
-                    if p < bytes.len() {
-                        let ch = s.as_str()[p..]
-                            .chars()
-                            .next()
-                            .map(|c| c.len_utf8())
-                            .unwrap_or(1);
-                        out.push_str(&s.as_str()[p..p + ch]);
-                        p += ch;
-                    } else {
-                        p += 1;
-                    }
+                    p += copy_char(s.as_str(), p, &mut out);
                 } else {
                     p += f.len();
                 }
@@ -277,20 +267,22 @@ fn replace_strings(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             }
         }
         if !matched {
-            if p < bytes.len() {
-                let ch = s.as_str()[p..]
-                    .chars()
-                    .next()
-                    .map(|c| c.len_utf8())
-                    .unwrap_or(1);
-                out.push_str(&s.as_str()[p..p + ch]);
-                p += ch;
-            } else {
-                p += 1;
-            }
+            p += copy_char(s.as_str(), p, &mut out);
         }
     }
     Ok(Value::String(NixString::from_buf(out, ctx)))
+}
+
+/// Copies the character of `s` at byte `p` to `out`; how far to advance (1 past the end,
+/// which ends `replaceStrings`' scan).
+fn copy_char(s: &str, p: usize, out: &mut StrOut) -> usize {
+    match s[p..].chars().next() {
+        Some(c) => {
+            out.push(c);
+            c.len_utf8()
+        }
+        None => 1,
+    }
 }
 
 const LOW_BYTES: u64 = 0x0101_0101_0101_0101;

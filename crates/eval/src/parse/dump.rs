@@ -74,6 +74,20 @@ fn path(ks: &[AttrKey], out: &mut String) {
     out.push_str(" ]");
 }
 
+/// `e.path`, or `e.path or default`.
+fn select(e: &Expr, ks: &[AttrKey], default: Option<&Expr>, p: Pos, out: &mut String) {
+    out.push_str("select");
+    pos(p, out);
+    out.push(' ');
+    expr(e, out);
+    out.push(' ');
+    path(ks, out);
+    if let Some(d) = default {
+        out.push_str(" or ");
+        expr(d, out);
+    }
+}
+
 fn expr(e: &Expr, out: &mut String) {
     out.push('(');
     match e {
@@ -157,24 +171,8 @@ fn expr(e: &Expr, out: &mut String) {
             e,
             path: ks,
             pos: p,
-        } => {
-            out.push_str("select");
-            pos(*p, out);
-            out.push(' ');
-            expr(e, out);
-            out.push(' ');
-            path(ks, out);
-        }
-        Expr::SelectOr { e, or, pos: p } => {
-            out.push_str("select");
-            pos(*p, out);
-            out.push(' ');
-            expr(e, out);
-            out.push(' ');
-            path(&or.path, out);
-            out.push_str(" or ");
-            expr(or.default, out);
-        }
+        } => select(e, ks, None, *p, out),
+        Expr::SelectOr { e, or, pos: p } => select(e, &or.path, Some(or.default), *p, out),
         Expr::HasAttr {
             e,
             path: ks,
