@@ -413,7 +413,7 @@ impl Eval {
     #[inline(never)]
     fn run_elem(&mut self, m: &Elems, i: u32) -> EResult<Value> {
         match m.call(i as usize) {
-            Some(c) => self.delayed_call(&c),
+            Some(c) => self.delayed_call_owned(c),
             None => err("internal error: element of a delayed call", Pos::NONE),
         }
     }
@@ -440,14 +440,27 @@ impl Eval {
         r
     }
 
-    /// `f x` or `f x y` of a delayed call, as Nix calls them: without a position.
-    fn delayed_call(&mut self, c: &Call) -> EResult<Value> {
-        let f = self.force(&c.f)?;
-        let g = self.call(&f, c.x.clone(), Pos::NONE)?;
-        match &c.y {
-            Some(y) => self.call(&g, y.clone(), Pos::NONE),
+    /// `f x` or `f x y` of a delayed call, as Nix calls them: without a position. The
+    /// arguments are moved into the calls (an element of `map`, `genList`, `mapAttrs`
+    /// makes its call for this one use).
+    fn delayed_call_owned(&mut self, c: Call) -> EResult<Value> {
+        let Call { f, x, y } = c;
+        let f = self.force(&f)?;
+        let g = self.call(&f, x, Pos::NONE)?;
+        match y {
+            Some(y) => self.call(&g, y, Pos::NONE),
             None => Ok(g),
         }
+    }
+
+    /// `delayed_call_owned` of a call kept in a thunk, which stays there until the
+    /// thunk is done.
+    fn delayed_call(&mut self, c: &Call) -> EResult<Value> {
+        self.delayed_call_owned(Call {
+            f: c.f.clone(),
+            x: c.x.clone(),
+            y: c.y.clone(),
+        })
     }
 
     /// `eval` with the two cheapest cases (constants, variables) handled inline, so that
