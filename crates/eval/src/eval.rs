@@ -1609,7 +1609,7 @@ impl Eval {
     }
     /// A string value's text (no coercion, context dropped).
     pub fn force_str(&mut self, v: &Value, pos: Pos) -> EResult<String> {
-        Ok(String::from(&*self.expect_string(v, pos)?.as_str()))
+        Ok(String::from(self.expect_string(v, pos)?.as_str()))
     }
 
     /// Coerces to a string the way string interpolation does (`coerce_more` = false) or
@@ -1732,8 +1732,8 @@ impl Eval {
         let v = self.force(v)?;
         match &v {
             Value::String(s) => {
-                out.push_str(&s.as_str());
-                ctx.extend(&s.ctx());
+                out.push_str(s.as_str());
+                ctx.extend(s.ctx());
                 Ok(())
             }
             Value::Path(p) => {
@@ -1810,7 +1810,7 @@ impl Eval {
     pub fn is_derivation(&mut self, a: &Attrs) -> EResult<bool> {
         match a.get(self.syms.type_) {
             Some(t) => match self.force(&t)? {
-                Value::String(s) => Ok(&*s.as_str() == "derivation"),
+                Value::String(s) => Ok(s.as_str() == "derivation"),
                 _ => Ok(false),
             },
             None => Ok(false),

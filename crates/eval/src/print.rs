@@ -134,7 +134,7 @@ fn print_inner(
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(i) => out.push_str(&i.to_string()),
         Value::Float(f) => out.push_str(&format_float(*f)),
-        Value::String(s) => escape_string(&s.as_str(), out),
+        Value::String(s) => escape_string(s.as_str(), out),
         Value::Path(p) => out.push_str(p),
         Value::Attrs(a) => {
             if !a.is_empty() && !seen.insert(a.addr()) {

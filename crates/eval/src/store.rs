@@ -85,11 +85,9 @@ impl NarSource for Adapter<'_> {
         };
         let r = (|| {
             // Nix passes the path to the filter as a string.
-            let g = self.ev.apply(
-                &f,
-                Value::string(path.to_string_lossy().into_owned()),
-                self.pos,
-            )?;
+            let g = self
+                .ev
+                .apply(&f, Value::string(&path.to_string_lossy()), self.pos)?;
             let b = self.ev.call(&g, Value::string(md.type_name()), self.pos)?;
             self.ev.expect_bool(&b, self.pos)
         })();

@@ -190,17 +190,12 @@ impl NixString {
     /// A string of more than 4 GiB ends the process (see `out_of_memory`).
     #[inline]
     pub fn new(s: &str, ctx: Context) -> NixString {
-        if s.len() > nest_rc::RcStr::<Context>::MAX_LEN {
-            out_of_memory(s.len());
-        }
+        check_len(s.len());
         NixString(nest_rc::RcStr::new(ctx, s))
     }
     /// The concatenation of `parts`, with context `ctx`, copied once.
     pub fn concat(parts: &[&str], ctx: Context) -> NixString {
-        let len = parts.iter().fold(0usize, |n, p| n.saturating_add(p.len()));
-        if len > nest_rc::RcStr::<Context>::MAX_LEN {
-            out_of_memory(len);
-        }
+        check_len(parts.iter().fold(0usize, |n, p| n.saturating_add(p.len())));
         NixString(nest_rc::RcStr::concat(ctx, parts))
     }
     #[inline]
@@ -210,11 +205,6 @@ impl NixString {
     #[inline]
     pub fn ctx(&self) -> &Context {
         self.0.header()
-    }
-    /// Whether `a` and `b` are the same string value (not only equal text).
-    #[inline]
-    pub fn ptr_eq(a: &NixString, b: &NixString) -> bool {
-        a.0.ptr_eq(&b.0)
     }
 }
 
@@ -226,9 +216,7 @@ pub type StrOut = nest_rc::StrBuf<Context>;
 impl NixString {
     /// The string built in `b`, with context `ctx`; the text is not copied.
     pub fn from_buf(b: StrOut, ctx: Context) -> NixString {
-        if b.len() > nest_rc::RcStr::<Context>::MAX_LEN {
-            out_of_memory(b.len());
-        }
+        check_len(b.len());
         NixString(b.finish(ctx))
     }
 }
@@ -267,6 +255,14 @@ impl TextOut for StrOut {
     #[inline]
     fn reserve(&mut self, n: usize) {
         nest_rc::StrBuf::reserve(self, n)
+    }
+}
+
+/// Ends the process for a string past 4 GiB (see `out_of_memory`).
+#[inline(always)]
+fn check_len(len: usize) {
+    if len > nest_rc::RcStr::<Context>::MAX_LEN {
+        out_of_memory(len);
     }
 }
 

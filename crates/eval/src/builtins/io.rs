@@ -136,7 +136,7 @@ fn read_file(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         return err("reading from file: Is a directory", Pos::NONE);
     }
     let bytes = ev.io.read_file(&p).map_err(io_err)?;
-    Ok(Value::string(String::from_utf8_lossy(&bytes).into_owned()))
+    Ok(Value::string(&String::from_utf8_lossy(&bytes)))
 }
 
 fn read_dir(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
@@ -408,7 +408,7 @@ fn to_file(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     }
     // Nix 2.8's errors of adding to the store (a bad name, a bad reference) carry
     // no position.
-    let sp = crate::store::add_text(ev, &name, &text.as_str(), &refs, Pos::NONE)?;
+    let sp = crate::store::add_text(ev, &name, text.as_str(), &refs, Pos::NONE)?;
     let mut ctx = Context::default();
     ctx.insert(std::rc::Rc::from(sp.as_str()));
     Ok(Value::string_ctx(sp, ctx))

@@ -163,8 +163,8 @@ pub fn value_to_json_opt(
         Value::Int(i) => push_int(out, *i),
         Value::Float(f) => out.push_str(&crate::print::format_float(*f)),
         Value::String(s) => {
-            json_escape(&s.as_str(), out);
-            ctx.extend(&s.ctx());
+            json_escape(s.as_str(), out);
+            ctx.extend(s.ctx());
         }
         Value::Path(_) => {
             let (s, c) = ev.coerce_to_string(&v, pos, false, true)?;
@@ -390,7 +390,7 @@ fn not_json(v: &Value, pos: Pos) -> Box<EvalError> {
 
 fn from_json(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let s = ev.expect_string(&a[0], pos)?;
-    super::json_parse::parse(&s.as_str()).map_err(|msg| {
+    super::json_parse::parse(s.as_str()).map_err(|msg| {
         // Nix reports the parser's message without a position of its own; the call
         // site only appears in the trace.
         let mut e = EvalError::new(ErrorKind::Eval, msg, Pos::NONE);
@@ -539,8 +539,8 @@ pub fn value_to_xml(
             out,
         ),
         Value::String(s) => {
-            ctx.extend(&s.ctx());
-            simple("string", "value", &s.as_str(), depth, out)
+            ctx.extend(s.ctx());
+            simple("string", "value", s.as_str(), depth, out)
         }
         Value::Path(p) => simple("path", "value", p, depth, out),
         Value::Attrs(a) => {
@@ -565,10 +565,10 @@ pub fn value_to_xml(
                         };
                         if let Value::String(s) = &x {
                             head.push_str(&format!(" {key}=\""));
-                            xml_escape(&s.as_str(), &mut head);
+                            xml_escape(s.as_str(), &mut head);
                             head.push('"');
                             if key == "drvPath" {
-                                drv_path = Some(String::from(&*s.as_str()));
+                                drv_path = Some(String::from(s.as_str()));
                             }
                         }
                     }

@@ -91,7 +91,7 @@ fn round(ev: &mut Eval, a: &[Value], pos: Pos, f: fn(f64) -> f64) -> EResult<Val
 /// the value is NaN or does not fit.
 pub fn float_to_int(x: f64) -> i64 {
     const LIMIT: f64 = 9_223_372_036_854_775_808.0; // 2^63
-    if x.is_nan() || x >= LIMIT || x < -LIMIT {
+    if x.is_nan() || !(-LIMIT..LIMIT).contains(&x) {
         i64::MIN
     } else {
         x as i64

@@ -48,13 +48,13 @@ enum Coerced {
 impl Coerced {
     fn as_str(&self) -> &str {
         match self {
-            Coerced::Shared(s) => &s.as_str(),
+            Coerced::Shared(s) => s.as_str(),
             Coerced::Owned(s, _) => s,
         }
     }
     fn ctx(&self) -> &Context {
         match self {
-            Coerced::Shared(s) => &s.ctx(),
+            Coerced::Shared(s) => s.ctx(),
             Coerced::Owned(_, c) => c,
         }
     }
@@ -255,8 +255,8 @@ fn replace_strings(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
                     tos[i] = Some(ev.expect_string(&to[i], pos)?);
                 }
                 let Some(t) = &tos[i] else { continue };
-                out.push_str(&t.as_str());
-                ctx.extend(&t.ctx());
+                out.push_str(t.as_str());
+                ctx.extend(t.ctx());
                 if f.is_empty() {
                     p += copy_char(s.as_str(), p, &mut out);
                 } else {
@@ -478,7 +478,7 @@ fn match_(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     // Nix 2.8 compiles the expression before it looks at the string.
     let r = compile_regex(&re, pos, true)?;
     let s = ev.expect_string(&a[1], pos)?;
-    match r.captures(&s.as_str()) {
+    match r.captures(s.as_str()) {
         None => Ok(Value::Null),
         Some(c) => Ok(Value::list(
             (1..c.len())
@@ -782,7 +782,7 @@ fn append_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             }
         }
     }
-    Ok(Value::string_ctx(String::from(&*s.as_str()), ctx))
+    Ok(Value::string_ctx(String::from(s.as_str()), ctx))
 }
 
 fn discard_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
