@@ -87,7 +87,7 @@ impl NarSource for Adapter<'_> {
             // Nix passes the path to the filter as a string.
             let g = self
                 .ev
-                .apply(&f, Value::string(&path.to_string_lossy()), self.pos)?;
+                .apply(&f, Value::string(path.to_string_lossy()), self.pos)?;
             let b = self.ev.call(&g, Value::string(md.type_name()), self.pos)?;
             self.ev.expect_bool(&b, self.pos)
         })();

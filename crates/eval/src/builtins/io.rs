@@ -136,7 +136,7 @@ fn read_file(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         return err("reading from file: Is a directory", Pos::NONE);
     }
     let bytes = ev.io.read_file(&p).map_err(io_err)?;
-    Ok(Value::string(&String::from_utf8_lossy(&bytes)))
+    Ok(Value::string(String::from_utf8_lossy(&bytes)))
 }
 
 fn read_dir(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
