@@ -145,6 +145,7 @@ impl<H, T> RcSlice<H, T> {
     /// If `len` is more than `u32::MAX`, or the allocation would be larger than
     /// `isize::MAX` bytes; and if `init` panics, after dropping the header and the items
     /// made so far and freeing the memory. Aborts if memory is exhausted, as `Box` does.
+    #[inline]
     pub fn new(header: H, len: usize, mut init: impl FnMut(usize) -> T) -> Self {
         let Some((layout, len32)) = Self::checked_layout(len) else {
             panic!(
