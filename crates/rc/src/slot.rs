@@ -142,14 +142,14 @@ impl<V, P, Q, B> Slot<V, P, Q, B> {
         }
     }
 
-    /// Replaces a busy slot's state with `new` and returns what it was busy with; any
-    /// other slot is left as it is and `new` is handed back.
+    /// Replaces a busy slot's state with `wrap(x)` and returns what it was busy with;
+    /// any other slot is left as it is and `x` is handed back.
     #[inline]
-    fn leave_busy(&self, new: State<V, P, Q, B>) -> Result<B, State<V, P, Q, B>> {
+    fn leave_busy<T>(&self, x: T, wrap: impl FnOnce(T) -> State<V, P, Q, B>) -> Result<B, T> {
         if !matches!(self.state(), State::Busy(_)) {
-            return Err(new);
+            return Err(x);
         }
-        match self.replace_unready(new) {
+        match self.replace_unready(wrap(x)) {
             State::Busy(b) => Ok(b),
             _ => unreachable_state(),
         }
@@ -159,46 +159,33 @@ impl<V, P, Q, B> Slot<V, P, Q, B> {
     /// is left as it is and `v` is handed back.
     #[inline]
     pub fn finish(&self, v: V) -> Result<B, V> {
-        self.leave_busy(State::Ready(v)).map_err(|s| match s {
-            State::Ready(v) => v,
-            _ => unreachable_state(),
-        })
+        self.leave_busy(v, State::Ready)
     }
 
     /// Puts work `p` back into a busy slot and returns what it was busy with; any other
     /// slot is left as it is and `p` is handed back.
     #[inline]
     pub fn restore_p(&self, p: P) -> Result<B, P> {
-        self.leave_busy(State::P(p)).map_err(|s| match s {
-            State::P(p) => p,
-            _ => unreachable_state(),
-        })
+        self.leave_busy(p, State::P)
     }
 
     /// Puts work `q` back into a busy slot and returns what it was busy with; any other
     /// slot is left as it is and `q` is handed back.
     #[inline]
     pub fn restore_q(&self, q: Q) -> Result<B, Q> {
-        self.leave_busy(State::Q(q)).map_err(|s| match s {
-            State::Q(q) => q,
-            _ => unreachable_state(),
-        })
+        self.leave_busy(q, State::Q)
     }
 
     /// Swaps what a busy slot is busy with; any other slot is left as it is and `b` is
     /// handed back.
     #[inline]
     pub fn swap_busy(&self, b: B) -> Result<B, B> {
-        self.leave_busy(State::Busy(b)).map_err(|s| match s {
-            State::Busy(b) => b,
-            _ => unreachable_state(),
-        })
+        self.leave_busy(b, State::Busy)
     }
 }
 
-/// The arms that cannot be reached: after a checked `replace_unready` (the state was
-/// `Busy` just before, and nothing ran in between), and a refused state, which is the
-/// one just made.
+/// The arm that cannot be reached: after a checked `replace_unready`, the old state is
+/// the one checked just before (nothing ran in between).
 #[cold]
 fn unreachable_state<T>() -> T {
     unreachable!("nest_rc::Slot: the state changed between its check and its replacement")
