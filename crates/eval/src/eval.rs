@@ -2151,6 +2151,11 @@ fn same_value(a: &Value, b: &Value) -> bool {
         (Value::Lambda(x), Value::Lambda(y)) => Rc::ptr_eq(x, y),
         (Value::Attrs(x), Value::Attrs(y)) => x.ptr_eq(y),
         (Value::List(x), Value::List(y)) => x.ptr_eq(y),
+        // A global built-in is one cell in Nix's base environment, and a variable
+        // naming it (or a binding or argument that is that variable) is that cell.
+        // A selection (`builtins.map`) is a thunk of its own, so it differs above.
+        (Value::PrimOp(x), Value::PrimOp(y)) => std::ptr::eq(*x, *y),
+        (Value::PrimOpApp(x), Value::PrimOpApp(y)) => Rc::ptr_eq(x, y),
         _ => false,
     }
 }
