@@ -698,8 +698,8 @@ impl Eval {
     ) -> EResult<Value> {
         let v = self.eval_quick(e, env)?;
         // `a.b`, found: the common case, without a call.
-        if let (Value::Attrs(a), [AttrKey::Static(name)]) = (&v, path) {
-            if let Some(x) = a.get_attr(*name) {
+        if let (Value::Attrs(a), [AttrKey::Static(name, hint)]) = (&v, path) {
+            if let Some(x) = a.get_attr_hinted(*name, hint) {
                 return match self.force_attr(x) {
                     Ok(v) => Ok(v),
                     Err(e) => {
@@ -717,7 +717,12 @@ impl Eval {
     #[inline(never)]
     fn eval_cold(&mut self, e: E, env: &Env) -> EResult<Value> {
         match e {
-            Expr::WithVar { name, withs, pos } => {
+            Expr::WithVar {
+                name,
+                withs,
+                pos,
+                hint,
+            } => {
                 for d in withs.iter() {
                     let ns = lookup(env, *d, 0);
                     let ns = self.force(&ns)?;
@@ -727,8 +732,8 @@ impl Eval {
                             Pos::NONE,
                         );
                     };
-                    if let Some(v) = a.get(*name) {
-                        let v = v.clone();
+                    if let Some(x) = a.get_attr_hinted(*name, hint) {
+                        let v = x.value();
                         return self.force(&v);
                     }
                 }
@@ -863,24 +868,26 @@ impl Eval {
         found_at: &mut Option<Pos>,
     ) -> EResult<Value> {
         for key in path.iter() {
-            let name = match key {
-                AttrKey::Static(s) => *s,
-                key => self.attr_key(key, env)?,
+            let (name, hint) = match key {
+                AttrKey::Static(s, hint) => (*s, Some(hint)),
+                key => (self.attr_key(key, env)?, None),
             };
             let found = match &v {
-                Value::Attrs(a) => match a.get_attr(name) {
-                    // Like Nix, a cycle found here is reported at the attribute.
-                    Some(x) => {
-                        let r = self.force_attr(x);
-                        Some((r, x.pos()))
-                    }
-                    None => {
-                        if let Some(d) = default {
-                            return self.eval(d, env);
+                Value::Attrs(a) => {
+                    match hint.map_or_else(|| a.get_attr(name), |h| a.get_attr_hinted(name, h)) {
+                        // Like Nix, a cycle found here is reported at the attribute.
+                        Some(x) => {
+                            let r = self.force_attr(x);
+                            Some((r, x.pos()))
                         }
-                        return Err(Self::attr_missing(a, name, pos));
+                        None => {
+                            if let Some(d) = default {
+                                return self.eval(d, env);
+                            }
+                            return Err(Self::attr_missing(a, name, pos));
+                        }
                     }
-                },
+                }
                 other => {
                     if let Some(d) = default {
                         return self.eval(d, env);
@@ -1011,7 +1018,7 @@ impl Eval {
 
     fn attr_key(&mut self, key: &AttrKey, env: &Env) -> EResult<Sym> {
         match key {
-            AttrKey::Static(s) => Ok(*s),
+            AttrKey::Static(s, _) => Ok(*s),
             AttrKey::Dynamic(e, pos) => {
                 let v = self.eval(e, env)?;
                 let s = self.force_str(&v, *pos)?;
@@ -1504,10 +1511,10 @@ impl Eval {
         let env = Env::new(Some(c.env.clone()), l.frame_size as usize);
         let mut used = 0usize;
         for (i, formal) in f.entries.iter().enumerate() {
-            match attrs.get(formal.name) {
+            match attrs.get_attr_hinted(formal.name, &formal.hint) {
                 Some(v) => {
                     used += 1;
-                    env.set(i, v.clone());
+                    env.set(i, v.value());
                 }
                 None => match formal.default {
                     // Evaluated when first used (`eval_lazy_var`).

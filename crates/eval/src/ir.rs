@@ -16,8 +16,32 @@ pub enum StrPart {
 }
 
 pub enum AttrKey {
-    Static(Sym),
+    Static(Sym, Hint),
     Dynamic(E, Pos),
+}
+
+impl AttrKey {
+    pub fn name(s: Sym) -> AttrKey {
+        AttrKey::Static(s, Hint::default())
+    }
+}
+
+/// Where a lookup site last found its name in a set: the index into the set's sorted
+/// entries. Sets met at one site are mostly made by one literal or one builtin, so the
+/// name sits at the same index and a lookup is one compare instead of a search. Only a
+/// guess: the entry at the index is checked, and any set can be looked up at any site.
+#[derive(Default)]
+pub struct Hint(Cell<u32>);
+
+impl Hint {
+    #[inline]
+    pub fn get(&self) -> usize {
+        self.0.get() as usize
+    }
+    #[inline]
+    pub fn set(&self, i: usize) {
+        self.0.set(i as u32)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,6 +136,7 @@ pub struct Formal {
     pub name: Sym,
     pub default: Option<E>,
     pub pos: Pos,
+    pub hint: Hint,
 }
 
 pub struct Formals {
@@ -167,6 +192,7 @@ pub enum Expr {
         name: Sym,
         withs: Box<[u32]>,
         pos: Pos,
+        hint: Hint,
     },
     Str {
         parts: Box<[StrPart]>,

@@ -357,6 +357,7 @@ impl<'g> Lowerer<'g> {
             name,
             withs: withs.into_boxed_slice(),
             pos,
+            hint: Hint::default(),
         })
     }
 
@@ -473,7 +474,7 @@ impl<'g> Lowerer<'g> {
                 let attrs = leak(Expr::Attrs(crate::ir::leak_in(self.lower_attrs(pa)?), pos));
                 crate::ir::select(
                     attrs,
-                    vec![AttrKey::Static(Sym::new("body"))].into_boxed_slice(),
+                    vec![AttrKey::name(Sym::new("body"))].into_boxed_slice(),
                     None,
                     pos,
                 )
@@ -716,7 +717,7 @@ impl<'g> Lowerer<'g> {
 
     fn attr_key(&mut self, a: ast::Attr, pos: Pos) -> EResult<AttrKey> {
         if let Some(s) = static_attr_name(&a) {
-            return Ok(AttrKey::Static(Sym::new(&s)));
+            return Ok(AttrKey::name(Sym::new(&s)));
         }
         let apos = self.pos(&a);
         let e = match a {
@@ -801,6 +802,7 @@ impl<'g> Lowerer<'g> {
                             name,
                             default,
                             pos: epos,
+                            hint: Hint::default(),
                         });
                     }
                     defs.fill(entries.iter().map(|f: &Formal| f.default).collect());
@@ -1051,7 +1053,7 @@ impl<'g> Lowerer<'g> {
             for (k, v, pos) in pa.dynamics {
                 let key = match self.attr_key(k, pos)? {
                     AttrKey::Dynamic(e, _) => e,
-                    AttrKey::Static(s) => leak(Expr::Const(Value::string(s.as_str()))),
+                    AttrKey::Static(s, _) => leak(Expr::Const(Value::string(s.as_str()))),
                 };
                 let value = self.lower_pval(v, Sym::new(""), false)?;
                 dynamics.push(DynamicAttr { key, value, pos });
@@ -1094,7 +1096,7 @@ impl<'g> Lowerer<'g> {
                 let e = self.expr(from)?;
                 leak(crate::ir::select(
                     e,
-                    vec![AttrKey::Static(s)].into_boxed_slice(),
+                    vec![AttrKey::name(s)].into_boxed_slice(),
                     None,
                     pos,
                 ))

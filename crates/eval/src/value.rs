@@ -1,7 +1,7 @@
 //! Runtime values: the 16-byte `Value`, thunks that overwrite themselves, environments,
 //! attribute sets as sorted vectors, strings with context.
 
-use crate::ir::{Expr, LambdaExpr};
+use crate::ir::{Expr, Hint, LambdaExpr};
 use crate::source::Pos;
 use crate::symbol::Sym;
 use nest_rc::Rc;
@@ -685,6 +685,29 @@ impl Attrs {
             .ok()
             .map(|i| &e[i])
     }
+    /// `get_attr` from a lookup site that remembers where it last found its name.
+    #[inline]
+    pub fn get_attr_hinted(&self, name: Sym, hint: &Hint) -> Option<&Attr> {
+        let e = self.entries();
+        if let Some(a) = e.get(hint.get()) {
+            if a.name == name {
+                return Some(a);
+            }
+        }
+        self.find_and_hint(name, hint)
+    }
+    #[inline(never)]
+    fn find_and_hint(&self, name: Sym, hint: &Hint) -> Option<&Attr> {
+        let e = self.entries();
+        let i = if e.len() <= 16 {
+            e.iter().position(|a| a.name == name)
+        } else {
+            let key = name.key();
+            e.binary_search_by(|a| key.order_of(a.name)).ok()
+        }?;
+        hint.set(i);
+        Some(&e[i])
+    }
     pub fn len(&self) -> usize {
         self.0.len()
     }
@@ -1102,5 +1125,66 @@ mod context_tests {
         assert_eq!(items(&c), ["/s/a", "/s/b", "/s/c", "/s/d"]);
         assert_eq!(items(&b), ["/s/a", "/s/b", "/s/c"]);
         assert!(Context::default().is_empty() && !c.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(names: &[String]) -> Attrs {
+        Attrs::from_unsorted(
+            names
+                .iter()
+                .map(|n| Attr::new(Sym::new(n), Value::string(n), Pos::NONE))
+                .collect(),
+        )
+    }
+
+    fn found(a: &Attrs, name: &str, hint: &Hint) -> Option<String> {
+        let x = a.get_attr_hinted(Sym::new(name), hint)?;
+        match x.value() {
+            Value::String(s) => Some(s.as_str().to_string()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn hinted_lookup_finds_what_a_search_finds_whatever_the_hint() {
+        // Small sets are scanned and large ones searched; both paths are taken.
+        for n in [1usize, 5, 16, 17, 200] {
+            let names: Vec<String> = (0..n).map(|i| format!("k{i}")).collect();
+            let a = set(&names);
+            let other = set(&names[..n / 2 + 1]);
+            for probe in names
+                .iter()
+                .chain(["missing".to_string(), "k".to_string()].iter())
+            {
+                let want = a.get_attr(Sym::new(probe)).is_some().then(|| probe.clone());
+                // A fresh hint, a hint left at every index (and past the end), and a
+                // hint learned on another set.
+                for start in 0..=n + 1 {
+                    let h = Hint::default();
+                    h.set(start);
+                    assert_eq!(found(&a, probe, &h), want, "{probe} in {n} from {start}");
+                    assert_eq!(found(&a, probe, &h), want, "{probe} in {n}, second time");
+                }
+                let h = Hint::default();
+                let _ = found(&other, probe, &h);
+                assert_eq!(found(&a, probe, &h), want);
+            }
+        }
+    }
+
+    #[test]
+    fn a_hit_leaves_the_hint_at_the_entry() {
+        let names: Vec<String> = (0..40).map(|i| format!("n{i:02}")).collect();
+        let a = set(&names);
+        let h = Hint::default();
+        assert_eq!(found(&a, "n30", &h).as_deref(), Some("n30"));
+        assert_eq!(a.entries()[h.get()].name, Sym::new("n30"));
+        // A miss does not move it.
+        assert_eq!(found(&a, "zz", &h), None);
+        assert_eq!(a.entries()[h.get()].name, Sym::new("n30"));
     }
 }

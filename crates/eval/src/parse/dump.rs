@@ -60,7 +60,7 @@ fn path(ks: &[AttrKey], out: &mut String) {
     out.push('[');
     for k in ks {
         match k {
-            AttrKey::Static(s) => {
+            AttrKey::Static(s, _) => {
                 let _ = write!(out, " {:?}", s.as_str());
             }
             AttrKey::Dynamic(e, p) => {
@@ -108,6 +108,7 @@ fn expr(e: &Expr, out: &mut String) {
             name,
             withs,
             pos: p,
+            ..
         } => {
             let _ = write!(out, "withvar {:?} {:?}", name.as_str(), withs);
             pos(*p, out);

@@ -5,7 +5,9 @@
 
 use super::ast::*;
 use super::lex::Refused;
-use crate::ir::{self, leak, AttrKey, AttrsExpr, DynamicAttr, Expr, Formal, Formals, FrameDefs, E};
+use crate::ir::{
+    self, leak, AttrKey, AttrsExpr, DynamicAttr, Expr, Formal, Formals, FrameDefs, Hint, E,
+};
 use crate::source::Pos;
 use crate::symbol::{Sym, SymMap};
 use crate::value::Value;
@@ -264,6 +266,7 @@ impl<'g, 's> Resolver<'g, 's> {
             name,
             withs: withs.into_boxed_slice(),
             pos,
+            hint: Hint::default(),
         })
     }
 
@@ -335,7 +338,7 @@ impl<'g, 's> Resolver<'g, 's> {
                 let attrs = leak(Expr::Attrs(crate::ir::leak_in(self.lower_attrs(pa)?), pos));
                 crate::ir::select(
                     attrs,
-                    vec![AttrKey::Static(self.body)].into_boxed_slice(),
+                    vec![AttrKey::name(self.body)].into_boxed_slice(),
                     None,
                     pos,
                 )
@@ -533,7 +536,7 @@ impl<'g, 's> Resolver<'g, 's> {
 
     fn attr_key(&mut self, a: &Attr<'_>) -> R<AttrKey> {
         if let Some(s) = static_name(a) {
-            return Ok(AttrKey::Static(s));
+            return Ok(AttrKey::name(s));
         }
         let apos = self.pos(a.start);
         let e = match &a.kind {
@@ -610,6 +613,7 @@ impl<'g, 's> Resolver<'g, 's> {
                         name: e.name,
                         default,
                         pos: self.pos(e.pos),
+                        hint: Hint::default(),
                     });
                 }
                 defs.fill(formals.iter().map(|f: &Formal| f.default).collect());
@@ -756,7 +760,7 @@ impl<'g, 's> Resolver<'g, 's> {
         for (k, v, pos) in pa.dynamics {
             let key = match self.attr_key(k)? {
                 AttrKey::Dynamic(e, _) => e,
-                AttrKey::Static(s) => leak(Expr::Const(Value::string(s.as_str()))),
+                AttrKey::Static(s, _) => leak(Expr::Const(Value::string(s.as_str()))),
             };
             let value = self.lower_pval(v, self.empty, false)?;
             dynamics.push(DynamicAttr { key, value, pos });
@@ -794,7 +798,7 @@ impl<'g, 's> Resolver<'g, 's> {
                 let e = self.expr(from)?;
                 leak(crate::ir::select(
                     e,
-                    vec![AttrKey::Static(s)].into_boxed_slice(),
+                    vec![AttrKey::name(s)].into_boxed_slice(),
                     None,
                     pos,
                 ))
