@@ -11,14 +11,16 @@
 //! `PR_SET_THP_DISABLE` on the process, which children inherit; the runtime clears it
 //! again before anything runs in the container (see [`allow_thp_again`]).
 //!
-//! The evaluator's arena: mimalloc's own first arena is one huge-page-advised GiB, cut
-//! into 32 MiB segments, one per thread to start with, where each size class in use
-//! gets its own 64 KiB page. A short evaluation thus touches a few scattered 64 KiB
-//! pages in the first 4 MiB of the main thread's segment and the first 2 MiB of the
-//! evaluation thread's, and with transparent huge pages each touch faults in (and
-//! zeroes) a whole 2 MiB page: 6 MiB of the 11 MiB RSS of `nest eval -E 1`. So for an
-//! evaluation the first arena is mapped here, with those first pages of every segment
-//! in small pages and the rest (where a large evaluation's data goes) in huge ones.
+//! The evaluator's arena: mimalloc's own first arena is one GiB, cut into 32 MiB
+//! segments, one per thread to start with, where each size class in use gets its own
+//! 64 KiB page. For an evaluation that arena is mapped here and advised against
+//! transparent huge pages, whatever the host's default. With huge pages, each scattered
+//! 64 KiB page a short evaluation touches faulted in (and zeroed) a whole 2 MiB page
+//! (6 MiB of the 11 MiB RSS of `nest eval -E 1`), and on a host whose `defrag` setting
+//! is `madvise` (Debian's default) a fault in an advised range may compact memory
+//! first: the 100-container evaluation's system time went from 0.01 s to 0.31 s from
+//! one run to the next, and its median CPU time was 35 % higher than in small pages
+//! (10 interleaved runs each, ARCHITECTURE.md). Small pages also mean 1–5 MB less RSS.
 
 use std::ffi::{c_char, c_int, c_long, c_void, CStr};
 
@@ -41,7 +43,6 @@ extern "C" {
 const SEGMENT: usize = 32 << 20;
 /// The size of mimalloc's own first arena (`arena_reserve`, 1 GiB on 64-bit).
 const ARENA: usize = 1 << 30;
-const HUGE_PAGE: usize = 2 << 20;
 
 /// Whether a process started as `argv0 argv1 …` evaluates Nix (`nest eval`,
 /// `nest nix-instantiate`, or nest called as `nix-instantiate`). Unlike `nest spawn`,
@@ -82,15 +83,7 @@ fn eval_arena() {
         if tail > 0 {
             libc::munmap((start + ARENA) as *mut c_void, tail);
         }
-        libc::madvise(start as *mut c_void, ARENA, libc::MADV_HUGEPAGE);
-        for k in 0..ARENA / SEGMENT {
-            let small = if k == 0 { 2 * HUGE_PAGE } else { HUGE_PAGE };
-            libc::madvise(
-                (start + k * SEGMENT) as *mut c_void,
-                small,
-                libc::MADV_NOHUGEPAGE,
-            );
-        }
+        libc::madvise(start as *mut c_void, ARENA, libc::MADV_NOHUGEPAGE);
         // Committed (mapped read-write) and zeroed (fresh anonymous memory), not
         // pinned large OS pages, any NUMA node.
         if !mi_manage_os_memory(start as *mut c_void, ARENA, true, false, true, -1) {
