@@ -956,6 +956,12 @@ impl Eval {
                     rest = &rest[op.arity..];
                     continue;
                 }
+                Value::PrimOp(op) if op.arity == 1 && op.strict != 0 => {
+                    let op: &'static PrimOp = op;
+                    fv = self.apply_strict_prim(op, rest, pos, env)?;
+                    rest = more;
+                    continue;
+                }
                 _ => {}
             }
             let arg = self.arg_thunk(a, env);
@@ -975,6 +981,9 @@ impl Eval {
         pos: Pos,
         env: &Env,
     ) -> EResult<Value> {
+        if op.strict != 0 {
+            return self.apply_strict_prim(op, args, pos, env);
+        }
         let r = match args {
             [a, b, c, ..] if op.arity == 3 => {
                 let argv = [
@@ -994,6 +1003,75 @@ impl Eval {
             ),
         };
         r.map_err(|e| at_pos(e, pos))
+    }
+
+    /// `apply_prim` for a builtin that forces some of its arguments first
+    /// (`PrimOp::strict`): those are evaluated here, in order, and the others get thunks.
+    #[inline(never)]
+    fn apply_strict_prim(
+        &mut self,
+        op: &'static PrimOp,
+        args: &'static [E],
+        pos: Pos,
+        env: &Env,
+    ) -> EResult<Value> {
+        let r = match args {
+            // A variable is passed on as any call passes it (see `strict_arg`).
+            [msg, body, ..] if op.strict == crate::value::CONTEXT => {
+                match self.without_thunk(body, env) {
+                    Some(v) => {
+                        let argv = [self.arg_thunk(msg, env), v];
+                        (op.f)(self, &argv, pos)
+                    }
+                    None => match self.eval(body, env) {
+                        Ok(v) => Ok(v),
+                        Err(e) => {
+                            let msg = self.arg_thunk(msg, env);
+                            crate::builtins::control::with_context(self, e, &msg, pos)
+                        }
+                    },
+                }
+            }
+            [a, b, c, ..] if op.arity == 3 => {
+                let argv = [
+                    self.strict_arg(op, 0, a, env)?,
+                    self.strict_arg(op, 1, b, env)?,
+                    self.strict_arg(op, 2, c, env)?,
+                ];
+                (op.f)(self, &argv, pos)
+            }
+            [a, b, ..] if op.arity == 2 => {
+                let argv = [
+                    self.strict_arg(op, 0, a, env)?,
+                    self.strict_arg(op, 1, b, env)?,
+                ];
+                (op.f)(self, &argv, pos)
+            }
+            [a, ..] => {
+                let argv = [self.strict_arg(op, 0, a, env)?];
+                (op.f)(self, &argv, pos)
+            }
+            _ => err(
+                "internal error: a builtin called with too few arguments",
+                pos,
+            ),
+        };
+        r.map_err(|e| at_pos(e, pos))
+    }
+
+    /// Argument `k` of a call of `op`: evaluated now if `op` forces it first and it
+    /// would need a thunk, else what any call passes. A variable is passed as it is
+    /// (its slot's thunk, shared with later uses), so that `op` forcing it detects a
+    /// cycle at the call and leaves in the slot what Nix leaves in the cell.
+    #[inline(always)]
+    fn strict_arg(&mut self, op: &PrimOp, k: u32, e: E, env: &Env) -> EResult<Value> {
+        if op.strict & (1 << k) == 0 {
+            return Ok(self.arg_thunk(e, env));
+        }
+        match self.without_thunk(e, env) {
+            Some(v) => Ok(v),
+            None => self.eval(e, env),
+        }
     }
 
     /// `{ file, line, column }` for a position, or null without one.

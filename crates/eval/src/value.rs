@@ -928,7 +928,18 @@ pub struct PrimOp {
     pub name: &'static str,
     pub arity: usize,
     pub f: crate::builtins::PrimFn,
+    /// Bit `k` set: the function's first acts are forcing argument `k` and the other
+    /// arguments whose bits are set, in increasing order, before anything else can be
+    /// seen (output, an error of its own, a caught error). A call that gives all the
+    /// arguments at once then evaluates those arguments itself instead of making thunks
+    /// for the function to force at once: the same values and errors in the same
+    /// order, without the allocations. `CONTEXT` marks `addErrorContext`.
+    pub strict: u8,
 }
+
+/// `PrimOp::strict` of `addErrorContext`: its second argument is evaluated at the call,
+/// and its first (the context text) made into a value only if that fails.
+pub const CONTEXT: u8 = 0x80;
 
 pub struct PrimOpApp {
     pub op: &'static PrimOp,

@@ -10,17 +10,17 @@ use crate::value::{Attr, Attrs, Call, Elems, Pending, PrimOp, Thunk, Value};
 use nest_rc::Rc;
 
 pub static OPS: &[PrimOp] = &[
-    prim!("attrNames", 1, attr_names),
-    prim!("attrValues", 1, attr_values),
+    prim!("attrNames", 1, strict 0b1, attr_names),
+    prim!("attrValues", 1, strict 0b1, attr_values),
     prim!("getAttr", 2, get_attr),
     prim!("hasAttr", 2, has_attr),
-    prim!("removeAttrs", 2, remove_attrs),
-    prim!("listToAttrs", 1, list_to_attrs),
-    prim!("mapAttrs", 2, map_attrs),
+    prim!("removeAttrs", 2, strict 0b11, remove_attrs),
+    prim!("listToAttrs", 1, strict 0b1, list_to_attrs),
+    prim!("mapAttrs", 2, strict 0b10, map_attrs),
     prim!("intersectAttrs", 2, intersect_attrs),
-    prim!("catAttrs", 2, cat_attrs),
+    prim!("catAttrs", 2, strict 0b11, cat_attrs),
     prim!("functionArgs", 1, function_args),
-    prim!("zipAttrsWith", 2, zip_attrs_with),
+    prim!("zipAttrsWith", 2, strict 0b11, zip_attrs_with),
     prim!("unsafeGetAttrPos", 2, unsafe_get_attr_pos),
 ];
 

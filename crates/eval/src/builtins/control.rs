@@ -12,10 +12,10 @@ pub static OPS: &[PrimOp] = &[
     prim!("throw", 1, throw),
     prim!("abort", 1, abort),
     prim!("tryEval", 1, try_eval),
-    prim!("seq", 2, seq),
-    prim!("deepSeq", 2, deep_seq),
+    prim!("seq", 2, strict 0b11, seq),
+    prim!("deepSeq", 2, strict 0b1, deep_seq),
     prim!("trace", 2, trace),
-    prim!("addErrorContext", 2, add_error_context),
+    prim!("addErrorContext", 2, strict crate::value::CONTEXT, add_error_context),
 ];
 
 // Like every coercion in Nix 2.8 that does not say otherwise, `throw`, `abort` and
@@ -71,12 +71,20 @@ fn trace(ev: &mut Eval, a: &[Value], _pos: Pos) -> EResult<Value> {
 fn add_error_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     match ev.force(&a[1]) {
         Ok(v) => Ok(v),
-        Err(mut e) => {
-            // Nix renders the context when the error passes by, so a context that is
-            // not a string replaces the error with its own.
-            let (text, _) = ev.coerce_to_string(&a[0], pos, false, true)?;
-            e.add_trace(Pos::NONE, text);
-            Err(e)
-        }
+        Err(e) => with_context(ev, e, &a[0], pos),
     }
+}
+
+/// Error `e` passing `addErrorContext` with context `msg`. Nix renders the context
+/// when the error passes by, so a context that is not a string replaces the error
+/// with its own.
+pub(crate) fn with_context(
+    ev: &mut Eval,
+    mut e: Box<EvalError>,
+    msg: &Value,
+    pos: Pos,
+) -> EResult<Value> {
+    let (text, _) = ev.coerce_to_string(msg, pos, false, true)?;
+    e.add_trace(Pos::NONE, text);
+    Err(e)
 }

@@ -33,6 +33,16 @@ macro_rules! prim {
             name: $name,
             arity: $arity,
             f: $f,
+            strict: 0,
+        }
+    };
+    // The arguments the function forces first, in order (`PrimOp::strict`).
+    ($name:literal, $arity:literal, strict $mask:expr, $f:expr) => {
+        $crate::value::PrimOp {
+            name: $name,
+            arity: $arity,
+            f: $f,
+            strict: $mask,
         }
     };
 }

@@ -14,15 +14,15 @@ use nest_rc::Rc;
 use std::cmp::Ordering;
 
 pub static OPS: &[PrimOp] = &[
-    prim!("toString", 1, to_string),
-    prim!("stringLength", 1, string_length),
+    prim!("toString", 1, strict 0b1, to_string),
+    prim!("stringLength", 1, strict 0b1, string_length),
     prim!("substring", 3, substring),
-    prim!("concatStringsSep", 2, concat_strings_sep),
+    prim!("concatStringsSep", 2, strict 0b11, concat_strings_sep),
     prim!("replaceStrings", 3, replace_strings),
     prim!("split", 2, split),
     prim!("match", 2, match_),
-    prim!("baseNameOf", 1, base_name_of),
-    prim!("dirOf", 1, dir_of),
+    prim!("baseNameOf", 1, strict 0b1, base_name_of),
+    prim!("dirOf", 1, strict 0b1, dir_of),
     prim!("parseDrvName", 1, parse_drv_name),
     prim!("compareVersions", 2, compare_versions),
     prim!("splitVersion", 1, split_version),
