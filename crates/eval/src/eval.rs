@@ -653,7 +653,25 @@ impl Eval {
     /// not used yet gets a thunk, kept in the slot so that every use shares it; a slot
     /// of a frame still being filled (a `rec` set's, while a set literal inside it is
     /// made at once) gets a thunk of the variable.
+    #[inline(always)]
     fn var_value(
+        &self,
+        var: E,
+        env: &Env,
+        depth: u32,
+        slot: u32,
+        defs: Option<&'static FrameDefs>,
+    ) -> Value {
+        // The common case, a slot already filled, without a call.
+        if let Some(v) = lookup_ref(env, depth, slot) {
+            return v.clone();
+        }
+        self.var_value_slow(var, env, depth, slot, defs)
+    }
+
+    /// `var_value` of a slot not filled yet.
+    #[inline(never)]
+    fn var_value_slow(
         &self,
         var: E,
         env: &Env,
