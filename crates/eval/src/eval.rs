@@ -976,7 +976,7 @@ impl Eval {
                 }
                 Value::PrimOp(op) if op.arity == 1 && op.strict != 0 => {
                     let op: &'static PrimOp = op;
-                    fv = self.apply_strict_prim(op, rest, pos, env)?;
+                    fv = self.apply_prim(op, rest, pos, env)?;
                     rest = more;
                     continue;
                 }
@@ -989,44 +989,11 @@ impl Eval {
         Ok(fv)
     }
 
-    /// Builtin `op` of arity 2 or 3 called with its arguments, the first `op.arity` of
-    /// `args`.
-    #[inline]
-    fn apply_prim(
-        &mut self,
-        op: &'static PrimOp,
-        args: &'static [E],
-        pos: Pos,
-        env: &Env,
-    ) -> EResult<Value> {
-        if op.strict != 0 {
-            return self.apply_strict_prim(op, args, pos, env);
-        }
-        let r = match args {
-            [a, b, c, ..] if op.arity == 3 => {
-                let argv = [
-                    self.arg_thunk(a, env),
-                    self.arg_thunk(b, env),
-                    self.arg_thunk(c, env),
-                ];
-                (op.f)(self, &argv, pos)
-            }
-            [a, b, ..] => {
-                let argv = [self.arg_thunk(a, env), self.arg_thunk(b, env)];
-                (op.f)(self, &argv, pos)
-            }
-            _ => err(
-                "internal error: a builtin called with too few arguments",
-                pos,
-            ),
-        };
-        r.map_err(|e| at_pos(e, pos))
-    }
-
-    /// `apply_prim` for a builtin that forces some of its arguments first
-    /// (`PrimOp::strict`): those are evaluated here, in order, and the others get thunks.
+    /// Builtin `op` called with its arguments, the first `op.arity` of `args`. The
+    /// arguments it forces first (`PrimOp::strict`) are evaluated here, in order, and
+    /// the others get thunks.
     #[inline(never)]
-    fn apply_strict_prim(
+    fn apply_prim(
         &mut self,
         op: &'static PrimOp,
         args: &'static [E],
