@@ -928,12 +928,14 @@ pub struct PrimOp {
     pub name: &'static str,
     pub arity: usize,
     pub f: crate::builtins::PrimFn,
-    /// Bit `k` set: the function's first acts are forcing argument `k` and the other
-    /// arguments whose bits are set, in increasing order, before anything else can be
-    /// seen (output, an error of its own, a caught error). A call that gives all the
-    /// arguments at once then evaluates those arguments itself instead of making thunks
-    /// for the function to force at once: the same values and errors in the same
-    /// order, without the allocations. `CONTEXT` marks `addErrorContext`.
+    /// Bit `k` set: the function's first act is forcing argument `k`, before anything
+    /// else can be seen (output, an error of its own, a caught error). A call that gives
+    /// all the arguments at once then evaluates that argument itself instead of making
+    /// a thunk for the function to force at once: the same values and errors in the
+    /// same order, without the allocation. More than one bit only where the function
+    /// forces those arguments one after the other with nothing in between (`seq`):
+    /// `filter` checks that its function is one before it forces the list, so only its
+    /// function is marked. `CONTEXT` marks `addErrorContext`.
     pub strict: u8,
 }
 

@@ -14,13 +14,13 @@ pub static OPS: &[PrimOp] = &[
     prim!("attrValues", 1, strict 0b1, attr_values),
     prim!("getAttr", 2, get_attr),
     prim!("hasAttr", 2, has_attr),
-    prim!("removeAttrs", 2, strict 0b11, remove_attrs),
+    prim!("removeAttrs", 2, strict 0b1, remove_attrs),
     prim!("listToAttrs", 1, strict 0b1, list_to_attrs),
     prim!("mapAttrs", 2, strict 0b10, map_attrs),
     prim!("intersectAttrs", 2, intersect_attrs),
-    prim!("catAttrs", 2, strict 0b11, cat_attrs),
+    prim!("catAttrs", 2, strict 0b1, cat_attrs),
     prim!("functionArgs", 1, function_args),
-    prim!("zipAttrsWith", 2, strict 0b11, zip_attrs_with),
+    prim!("zipAttrsWith", 2, strict 0b1, zip_attrs_with),
     prim!("unsafeGetAttrPos", 2, unsafe_get_attr_pos),
 ];
 

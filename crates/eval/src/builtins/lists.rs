@@ -12,7 +12,7 @@ use nest_rc::Rc;
 
 pub static OPS: &[PrimOp] = &[
     prim!("map", 2, strict 0b10, map),
-    prim!("filter", 2, strict 0b11, filter),
+    prim!("filter", 2, strict 0b1, filter),
     prim!("head", 1, strict 0b1, head),
     prim!("tail", 1, strict 0b1, tail),
     prim!("length", 1, strict 0b1, |ev, a, pos| Ok(Value::Int(
@@ -21,13 +21,13 @@ pub static OPS: &[PrimOp] = &[
     prim!("elem", 2, strict 0b10, elem),
     prim!("elemAt", 2, strict 0b10, elem_at),
     prim!("concatLists", 1, strict 0b1, concat_lists),
-    prim!("concatMap", 2, strict 0b11, concat_map),
-    prim!("foldl'", 3, strict 0b101, foldl),
+    prim!("concatMap", 2, strict 0b1, concat_map),
+    prim!("foldl'", 3, strict 0b1, foldl),
     prim!("genList", 2, strict 0b10, gen_list),
     prim!("sort", 2, sort),
     prim!("partition", 2, partition),
-    prim!("all", 2, strict 0b11, |ev, a, pos| all_any(ev, a, pos, true)),
-    prim!("any", 2, strict 0b11, |ev, a, pos| all_any(ev, a, pos, false)),
+    prim!("all", 2, strict 0b1, |ev, a, pos| all_any(ev, a, pos, true)),
+    prim!("any", 2, strict 0b1, |ev, a, pos| all_any(ev, a, pos, false)),
     prim!("groupBy", 2, group_by),
     prim!("genericClosure", 1, generic_closure),
 ];

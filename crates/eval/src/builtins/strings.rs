@@ -17,7 +17,7 @@ pub static OPS: &[PrimOp] = &[
     prim!("toString", 1, strict 0b1, to_string),
     prim!("stringLength", 1, strict 0b1, string_length),
     prim!("substring", 3, substring),
-    prim!("concatStringsSep", 2, strict 0b11, concat_strings_sep),
+    prim!("concatStringsSep", 2, strict 0b1, concat_strings_sep),
     prim!("replaceStrings", 3, replace_strings),
     prim!("split", 2, split),
     prim!("match", 2, match_),

@@ -1,0 +1,2 @@
+# concatMap checks its function before it forces the list.
+builtins.concatMap { } (throw "the list")

@@ -1,0 +1,2 @@
+# filter checks that its function is one before it forces the list.
+builtins.filter 1 (throw "the list")

@@ -1,0 +1,2 @@
+# removeAttrs checks its set before it forces the names.
+builtins.removeAttrs [ ] (throw "the names")
