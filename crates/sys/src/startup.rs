@@ -19,8 +19,9 @@
 //! (6 MiB of the 11 MiB RSS of `nest eval -E 1`), and on a host whose `defrag` setting
 //! is `madvise` (Debian's default) a fault in an advised range may compact memory
 //! first: the 100-container evaluation's system time went from 0.01 s to 0.31 s from
-//! one run to the next, and its median CPU time was 35 % higher than in small pages
-//! (10 interleaved runs each, ARCHITECTURE.md). Small pages also mean 1–5 MB less RSS.
+//! one run to the next, and while the host's memory was fragmented its median CPU time
+//! was 35 % higher than in small pages (ARCHITECTURE.md has the figures of both states).
+//! Small pages cost the same whatever the host's state, and 1–5 MB less RSS.
 
 use std::ffi::{c_char, c_int, c_long, c_void, CStr};
 
