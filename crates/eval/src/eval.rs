@@ -990,7 +990,7 @@ impl Eval {
     }
 
     /// Builtin `op` called with its arguments, the first `op.arity` of `args`. The
-    /// arguments it forces first (`PrimOp::strict`) are evaluated here, in order, and
+    /// argument it forces first (`PrimOp::strict`; both of `seq`'s) is evaluated here,
     /// the others get thunks.
     #[inline(never)]
     fn apply_prim(
