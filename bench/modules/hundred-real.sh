@@ -8,7 +8,7 @@
 #   nix-stub    `nix-instantiate --eval --strict` of the same stubbed file (Nix 2.8 has
 #               no builtins.nestElfInfo), with NIX_SHOW_STATS for its counters.
 # Each is run REPEAT times under /usr/bin/time; the run with the lowest CPU
-# (user+sys) is printed: wall, user, sys, peak RSS. Both evaluators' outputs of the
+# (user+sys) is printed: wall, user, sys, peak RSS, and the median CPU of all runs. Both evaluators' outputs of the
 # stubbed file are compared. Store and state directories are temporary (the
 # derivations' .drv files are written there by Nix; nest computes them).
 #
@@ -93,31 +93,35 @@ export NEST_STORE_DIR="$w/store" NEST_STATE_DIR="$w/nestvar"
 mkdir -p "$NIX_STORE_DIR"
 
 # measure CMD...: the run with the lowest CPU of REPEAT, as "wall user sys maxrss_kb",
-# or "failed".
+# then the median CPU (user+sys) of all REPEAT runs; or "failed". Both are kept: the best
+# run shows the work itself, the median what a run costs on this host as it is (page
+# faults and the kernel's memory compaction vary from run to run).
 measure() {
-  local best="" line tf
+  local runs="" line tf
   tf="$(mktemp)"
   for _ in $(seq "$repeat"); do
     if ! /usr/bin/time -o "$tf" -f '%e %U %S %M' "$@" > /dev/null 2> "$w/last.err"; then
       rm -f "$tf"; echo failed; return
     fi
     line="$(tail -n 1 "$tf")"
-    best="$(printf '%s\n%s\n' "$best" "$line" | awk 'NF == 4 { cpu = $2 + $3; if (!seen || cpu < bc) { bc = cpu; b = $0; seen = 1 } } END { print b }')"
+    runs="$(printf '%s\n%s' "$runs" "$line")"
   done
   rm -f "$tf"
-  echo "$best"
+  printf '%s\n' "$runs" | awk 'NF == 4 { cpu = $2 + $3; c[++n] = cpu; if (!seen || cpu < bc) { bc = cpu; b = $0; seen = 1 } }
+    END { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (c[j] < c[i]) { t = c[i]; c[i] = c[j]; c[j] = t }
+          printf "%s %.3f\n", b, (n % 2 ? c[(n + 1) / 2] : (c[n / 2] + c[n / 2 + 1]) / 2) }'
 }
 row() {
   if [ "$2" = failed ]; then
     printf '%-12s failed: %s\n' "$1" "$(head -c 600 "$w/last.err")"
   else
     set -- "$1" $2
-    printf '%-12s %8s %8s %8s %8.2f %10.1f\n' "$1" "$2" "$3" "$4" "$(echo "$3 + $4" | bc -l)" "$(echo "$5 / 1024" | bc -l)"
+    printf '%-12s %8s %8s %8s %8.2f %10.1f %8s\n' "$1" "$2" "$3" "$4" "$(echo "$3 + $4" | bc -l)" "$(echo "$5 / 1024" | bc -l)" "$6"
   fi
 }
 
-echo "containers: $n; load average: $(cut -d' ' -f1-3 /proc/loadavg); repeat: $repeat (best CPU shown)"
-printf '%-12s %8s %8s %8s %8s %10s\n' run wall_s user_s sys_s cpu_s maxrss_MB
+echo "containers: $n; load average: $(cut -d' ' -f1-3 /proc/loadavg); repeat: $repeat (best run shown, and the median CPU)"
+printf '%-12s %8s %8s %8s %8s %10s %8s\n' run wall_s user_s sys_s cpu_s maxrss_MB cpu_med
 nix=failed
 if command -v nix-instantiate > /dev/null; then
   nix="$(measure nix-instantiate --eval --strict "$w/stub.nix")"
@@ -134,8 +138,8 @@ if [ -n "$nest" ]; then
     else
       echo "stubbed file: outputs of nix-instantiate and nest are DIFFERENT"
     fi
-    echo "$nix $ns" | awk '{ ncpu = $2 + $3; ecpu = $6 + $7;
-      printf "nest-stub/nix-stub ratios: cpu %.2f, rss %.2f\n", (ncpu > 0 ? ecpu / ncpu : 0), $8 / $4 }'
+    echo "$nix $ns" | awk '{ ncpu = $2 + $3; ecpu = $7 + $8;
+      printf "nest-stub/nix-stub ratios: cpu %.2f (best runs), %.2f (medians), rss %.2f\n", (ncpu > 0 ? ecpu / ncpu : 0), ($5 > 0 ? $10 / $5 : 0), $9 / $4 }'
   fi
 fi
 if command -v nix-instantiate > /dev/null; then
