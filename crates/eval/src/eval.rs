@@ -143,6 +143,9 @@ pub struct Eval {
     /// The lazily filled slots (frame address, slot) being evaluated: reaching one
     /// again is an infinite recursion (what a black hole is to a thunk).
     busy: BusySlots,
+    /// One-slot frames that finished calls left unshared, for the next calls of `x: …`
+    /// (`one_frame`): a frame reused instead of freed and allocated again.
+    spare_frames: Vec<Env>,
 }
 
 type BusySlots =
@@ -259,6 +262,7 @@ impl Eval {
             stack_limit,
             syms,
             busy: BusySlots::default(),
+            spare_frames: Vec::new(),
         };
         crate::builtins::install(&mut ev);
         ev
@@ -944,7 +948,8 @@ impl Eval {
             match &fv {
                 // The common case first: a plain `x: …` lambda.
                 Value::Lambda(c) if c.lambda.formals.is_none() => {
-                    let mut frame = Env::one(Some(c.env.clone()), self.arg_thunk(a, env));
+                    let arg = self.arg_thunk(a, env);
+                    let mut frame = self.one_frame(c.env.clone(), arg);
                     self.check_stack()?;
                     let mut lam = c.lambda;
                     rest = more;
@@ -961,9 +966,9 @@ impl Eval {
                         lam = inner;
                         rest = more;
                     }
-                    fv = self
-                        .eval(lam.body, &frame)
-                        .map_err(|e| self.call_frames(e, lam, pos))?;
+                    let r = self.eval(lam.body, &frame);
+                    self.spare_frame(frame);
+                    fv = r.map_err(|e| self.call_frames(e, lam, pos))?;
                     continue;
                 }
                 // A builtin given all its arguments at once is called directly, without
@@ -1529,12 +1534,49 @@ impl Eval {
     fn call_lambda(&mut self, c: &Rc<Closure>, arg: Value, pos: Pos) -> EResult<Value> {
         self.check_stack()?;
         let l = c.lambda;
-        let env = match &l.formals {
-            None => Env::one(Some(c.env.clone()), arg),
-            Some(f) => self.formals_frame(c, f, arg, pos)?,
+        let r = match &l.formals {
+            None => {
+                let env = self.one_frame(c.env.clone(), arg);
+                let r = self.eval(l.body, &env);
+                self.spare_frame(env);
+                r
+            }
+            Some(f) => {
+                let env = self.formals_frame(c, f, arg, pos)?;
+                self.eval(l.body, &env)
+            }
         };
-        self.eval(l.body, &env)
-            .map_err(|e| self.call_frames(e, l, pos))
+        r.map_err(|e| self.call_frames(e, l, pos))
+    }
+
+    /// A frame of one slot holding `v` under `parent`: a spare one if there is.
+    #[inline(always)]
+    fn one_frame(&mut self, parent: Env, v: Value) -> Env {
+        if let Some(mut f) = self.spare_frames.pop() {
+            if let Some(mut m) = f.get_mut() {
+                *m.parent = Some(parent);
+                m.reset(0, v);
+                return f;
+            }
+        }
+        Env::one(Some(parent), v)
+    }
+
+    /// Keeps frame `f` of a finished call for the next one if nothing else holds it
+    /// (no thunk or function made in the call captured it), emptied so that it keeps
+    /// nothing alive.
+    #[inline(always)]
+    fn spare_frame(&mut self, mut f: Env) {
+        if self.spare_frames.len() >= 64 {
+            return;
+        }
+        if let Some(mut m) = f.get_mut() {
+            *m.parent = None;
+            m.reset(0, Value::Null);
+        } else {
+            return;
+        }
+        self.spare_frames.push(f);
     }
 
     /// `--show-trace`'s two frames for an error out of the body of `l` called at `pos`
