@@ -1570,12 +1570,9 @@ impl Eval {
         if self.spare_frames.len() >= 64 {
             return;
         }
-        if let Some(mut m) = f.get_mut() {
-            *m.parent = None;
-            m.reset(0, Value::Null);
-        } else {
-            return;
-        }
+        let Some(mut m) = f.get_mut() else { return };
+        *m.parent = None;
+        m.reset(0, Value::Null);
         self.spare_frames.push(f);
     }
 

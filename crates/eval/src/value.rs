@@ -675,15 +675,18 @@ impl Attrs {
     }
     #[inline]
     pub fn get_attr(&self, name: Sym) -> Option<&Attr> {
+        self.index_of(name).map(|i| &self.entries()[i])
+    }
+    /// Where `name` is among the entries.
+    #[inline]
+    fn index_of(&self, name: Sym) -> Option<usize> {
         let e = self.entries();
         // Up to 16 entries a scan of integer compares beats fetching names to order them.
         if e.len() <= 16 {
-            return e.iter().find(|a| a.name == name);
+            return e.iter().position(|a| a.name == name);
         }
         let key = name.key();
-        e.binary_search_by(|a| key.order_of(a.name))
-            .ok()
-            .map(|i| &e[i])
+        e.binary_search_by(|a| key.order_of(a.name)).ok()
     }
     /// `get_attr` from a lookup site that remembers where it last found its name.
     #[inline]
@@ -698,15 +701,9 @@ impl Attrs {
     }
     #[inline(never)]
     fn find_and_hint(&self, name: Sym, hint: &Hint) -> Option<&Attr> {
-        let e = self.entries();
-        let i = if e.len() <= 16 {
-            e.iter().position(|a| a.name == name)
-        } else {
-            let key = name.key();
-            e.binary_search_by(|a| key.order_of(a.name)).ok()
-        }?;
+        let i = self.index_of(name)?;
         hint.set(i);
-        Some(&e[i])
+        Some(&self.entries()[i])
     }
     pub fn len(&self) -> usize {
         self.0.len()

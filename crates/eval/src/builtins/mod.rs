@@ -36,7 +36,7 @@ macro_rules! prim {
             strict: 0,
         }
     };
-    // The arguments the function forces first, in order (`PrimOp::strict`).
+    // The argument the function forces first (`PrimOp::strict`).
     ($name:literal, $arity:literal, strict $mask:expr, $f:expr) => {
         $crate::value::PrimOp {
             name: $name,
