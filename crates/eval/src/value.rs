@@ -741,31 +741,13 @@ impl Attrs {
         // For each entry of the result: from `a` (0), from `b` (1), or from `b` over an
         // entry of `a` with the same name (2).
         let mut from: Vec<u8> = Vec::with_capacity(a.len() + b.len());
-        let (mut i, mut j) = (0, 0);
-        // Each name's ordering data is fetched once, when the merge reaches it.
-        let key = |s: &[Attr], k: usize| s.get(k).map(|x| x.name.key());
-        let (mut ka, mut kb) = (key(a, 0), key(b, 0));
-        while let (Some(x), Some(y)) = (&ka, &kb) {
-            match x.cmp_key(y) {
-                std::cmp::Ordering::Less => {
-                    from.push(0);
-                    i += 1;
-                    ka = key(a, i);
-                }
-                std::cmp::Ordering::Greater => {
-                    from.push(1);
-                    j += 1;
-                    kb = key(b, j);
-                }
-                std::cmp::Ordering::Equal => {
-                    from.push(2);
-                    i += 1;
-                    j += 1;
-                    ka = key(a, i);
-                    kb = key(b, j);
-                }
-            }
-        }
+        let (i, j) = if b.len() * FEW < a.len() {
+            few_over_many(a, b, &mut from)
+        } else if a.len() * FEW < b.len() {
+            many_over_few(a, b, &mut from)
+        } else {
+            merge_walk(a, b, &mut from)
+        };
         from.resize(from.len() + (a.len() - i), 0);
         from.resize(from.len() + (b.len() - j), 1);
         let (mut i, mut j) = (0, 0);
@@ -785,6 +767,80 @@ impl Attrs {
             }
         }))
     }
+}
+
+/// Below this ratio of the two operands' sizes, `Attrs::merge` finds the smaller
+/// one's entries in the larger by binary search instead of comparing every pair
+/// (`big // { x = …; }` in a loop, as in overlays and `foldl'` accumulators).
+const FEW: usize = 16;
+
+/// `Attrs::merge`'s record for operands of similar sizes: one pass comparing names.
+/// Returns how far it got in `a` and `b`.
+fn merge_walk(a: &[Attr], b: &[Attr], from: &mut Vec<u8>) -> (usize, usize) {
+    let (mut i, mut j) = (0, 0);
+    // Each name's ordering data is fetched once, when the merge reaches it.
+    let key = |s: &[Attr], k: usize| s.get(k).map(|x| x.name.key());
+    let (mut ka, mut kb) = (key(a, 0), key(b, 0));
+    while let (Some(x), Some(y)) = (&ka, &kb) {
+        match x.cmp_key(y) {
+            std::cmp::Ordering::Less => {
+                from.push(0);
+                i += 1;
+                ka = key(a, i);
+            }
+            std::cmp::Ordering::Greater => {
+                from.push(1);
+                j += 1;
+                kb = key(b, j);
+            }
+            std::cmp::Ordering::Equal => {
+                from.push(2);
+                i += 1;
+                j += 1;
+                ka = key(a, i);
+                kb = key(b, j);
+            }
+        }
+    }
+    (i, j)
+}
+
+/// `Attrs::merge`'s record when `b` is much smaller than `a`: each entry of `b` is
+/// found in the rest of `a` by binary search, and the run of `a` before it is
+/// recorded at once.
+fn few_over_many(a: &[Attr], b: &[Attr], from: &mut Vec<u8>) -> (usize, usize) {
+    let mut i = 0;
+    for y in b {
+        let ky = y.name.key();
+        let p = i + a[i..].partition_point(|x| ky.order_of(x.name).is_lt());
+        from.resize(from.len() + (p - i), 0);
+        i = p;
+        if a.get(i).is_some_and(|x| x.name == y.name) {
+            from.push(2);
+            i += 1;
+        } else {
+            from.push(1);
+        }
+    }
+    (i, b.len())
+}
+
+/// `few_over_many` with the roles swapped: `a` much smaller than `b`.
+fn many_over_few(a: &[Attr], b: &[Attr], from: &mut Vec<u8>) -> (usize, usize) {
+    let mut j = 0;
+    for x in a {
+        let kx = x.name.key();
+        let p = j + b[j..].partition_point(|y| kx.order_of(y.name).is_lt());
+        from.resize(from.len() + (p - j), 1);
+        j = p;
+        if b.get(j).is_some_and(|y| y.name == x.name) {
+            from.push(2);
+            j += 1;
+        } else {
+            from.push(0);
+        }
+    }
+    (a.len(), j)
 }
 
 /// Where `Attrs::merge` gets an operand's entries: moved out of a set nothing else
@@ -1196,5 +1252,90 @@ mod tests {
         // A miss does not move it.
         assert_eq!(found(&a, "zz", &h), None);
         assert_eq!(a.entries()[h.get()].name, Sym::new("n30"));
+    }
+
+    /// Name → value text of a set whose values are strings.
+    fn contents(a: &Attrs) -> Vec<(String, String)> {
+        a.entries()
+            .iter()
+            .map(|x| match x.value() {
+                Value::String(s) => (x.name.as_str().to_string(), s.as_str().to_string()),
+                _ => panic!("not a string"),
+            })
+            .collect()
+    }
+
+    /// A set of names with values tagged `tag`, so that which operand an entry of a
+    /// merge came from shows.
+    fn tagged(names: &[String], tag: &str) -> Attrs {
+        Attrs::from_unsorted(
+            names
+                .iter()
+                .map(|n| Attr::new(Sym::new(n), Value::string(format!("{tag}{n}")), Pos::NONE))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn update_agrees_with_a_map_whichever_operand_is_smaller() {
+        use std::collections::BTreeMap;
+        // Sizes on both sides of `FEW`'s ratio, names interleaved, shared, at either
+        // end, and names that are prefixes of others (their order is by bytes).
+        let mut seed = 7u64;
+        let mut next = move || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize
+        };
+        for (na, nb) in [
+            (1, 40),
+            (40, 1),
+            (3, 100),
+            (100, 3),
+            (0, 5),
+            (5, 0),
+            (16, 1),
+            (17, 1),
+            (1, 17),
+            (30, 30),
+            (500, 2),
+            (2, 500),
+            (200, 13),
+        ] {
+            for round in 0..20 {
+                let pick = |n: usize, next: &mut dyn FnMut() -> usize| -> Vec<String> {
+                    let mut v: Vec<String> = (0..n)
+                        .map(|_| match next() % 4 {
+                            0 => format!("n{}", next() % 300),
+                            1 => format!("n{}x", next() % 300),
+                            2 => "a".repeat(1 + next() % 3),
+                            _ => format!("z{}", next() % 50),
+                        })
+                        .collect();
+                    v.sort();
+                    v.dedup();
+                    v
+                };
+                let (xa, xb) = (pick(na, &mut next), pick(nb, &mut next));
+                let (a, b) = (tagged(&xa, "a:"), tagged(&xb, "b:"));
+                let mut want: BTreeMap<Vec<u8>, (String, String)> = BTreeMap::new();
+                for (n, v) in contents(&a).into_iter().chain(contents(&b)) {
+                    want.insert(n.as_bytes().to_vec(), (n, v));
+                }
+                let want: Vec<(String, String)> = want.into_values().collect();
+                assert_eq!(
+                    contents(&a.update(&b)),
+                    want,
+                    "shared, {na}/{nb} round {round}"
+                );
+                let (a2, b2) = (tagged(&xa, "a:"), tagged(&xb, "b:"));
+                assert_eq!(
+                    contents(&a2.update_owned(b2)),
+                    want,
+                    "owned, {na}/{nb} round {round}"
+                );
+            }
+        }
     }
 }
