@@ -15,8 +15,13 @@ impl Output {
 
     /// Machine-readable or primary output (an evaluation result, JSON) on stdout.
     pub fn stdout(&self, text: &str) {
+        self.stdout_bytes(text.as_bytes())
+    }
+
+    /// Bytes on stdout as they are (evaluation results: Nix strings need not be UTF-8).
+    pub fn stdout_bytes(&self, bytes: &[u8]) {
         let mut o = std::io::stdout().lock();
-        let _ = o.write_all(text.as_bytes());
+        let _ = o.write_all(bytes);
         let _ = o.flush();
     }
 

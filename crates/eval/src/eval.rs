@@ -764,7 +764,8 @@ impl Eval {
             Expr::Str { parts, .. } => self.interpolate(parts, env),
             Expr::PathInterp { parts, .. } => {
                 // A path's parts are not copied to the store, and its context is dropped.
-                let (s, _) = self.append_parts(parts, env, false)?;
+                let mut s = String::new();
+                self.append_parts(parts, env, false, &mut s)?;
                 Ok(Value::path(canon_path(&s)))
             }
             Expr::SearchPath { name, pos } => {
@@ -1089,8 +1090,8 @@ impl Eval {
             AttrKey::Static(s, _) => Ok(*s),
             AttrKey::Dynamic(e, pos) => {
                 let v = self.eval(e, env)?;
-                let s = self.force_str(&v, *pos)?;
-                Ok(Sym::new(&s))
+                let s = self.expect_string(&v, *pos)?;
+                Ok(Sym::new(&s.to_str()))
             }
         }
     }
@@ -1340,24 +1341,24 @@ impl Eval {
             (Value::String(x), Value::String(y)) => {
                 let mut ctx = x.ctx().clone();
                 ctx.extend(y.ctx());
-                Ok(Value::String(NixString::concat(
-                    &[x.as_str(), y.as_str()],
+                Ok(Value::String(NixString::concat_bytes(
+                    &[x.as_bytes(), y.as_bytes()],
                     ctx,
                 )))
             }
             (Value::String(x), o) => {
-                let mut s = String::with_capacity(x.as_str().len() + 16);
-                s.push_str(x.as_str());
+                let mut s = Vec::with_capacity(x.len() + 16);
+                s.extend_from_slice(x.as_bytes());
                 let mut ctx = x.ctx().clone();
                 self.coerce_to_string_into(o, rpos, false, true, &mut s, &mut ctx)?;
-                Ok(Value::string_ctx(s, ctx))
+                Ok(Value::string_bytes(s, ctx))
             }
             (first, o) => {
-                let mut s = String::new();
+                let mut s = Vec::new();
                 let mut ctx = Context::default();
                 self.coerce_to_string_into(first, pos, false, false, &mut s, &mut ctx)?;
                 self.coerce_to_string_into(o, rpos, false, false, &mut s, &mut ctx)?;
-                Ok(Value::string_ctx(s, ctx))
+                Ok(Value::string_bytes(s, ctx))
             }
         }
     }
@@ -1718,7 +1719,7 @@ impl Eval {
     }
     /// A string value's text (no coercion, context dropped).
     pub fn force_str(&mut self, v: &Value, pos: Pos) -> EResult<String> {
-        Ok(String::from(self.expect_string(v, pos)?.as_str()))
+        Ok(self.expect_string(v, pos)?.to_str().into_owned())
     }
 
     /// Coerces to a string the way string interpolation does (`coerce_more` = false) or
@@ -1732,6 +1733,20 @@ impl Eval {
         copy_to_store: bool,
     ) -> EResult<(String, Context)> {
         let mut s = String::new();
+        let mut ctx = Context::default();
+        self.coerce_to_string_into(v, pos, coerce_more, copy_to_store, &mut s, &mut ctx)?;
+        Ok((s, ctx))
+    }
+
+    /// `coerce_to_string` keeping a string's bytes as they are (not necessarily UTF-8).
+    pub fn coerce_to_bytes(
+        &mut self,
+        v: &Value,
+        pos: Pos,
+        coerce_more: bool,
+        copy_to_store: bool,
+    ) -> EResult<(Vec<u8>, Context)> {
+        let mut s = Vec::new();
         let mut ctx = Context::default();
         self.coerce_to_string_into(v, pos, coerce_more, copy_to_store, &mut s, &mut ctx)?;
         Ok((s, ctx))
@@ -1783,26 +1798,30 @@ impl Eval {
             return Ok(Value::String(s.clone()));
         }
         // Parts alternate between literals and `${}`s, so there are at most this many.
-        let mut strs: [&str; 2 * INLINE + 1] = [""; 2 * INLINE + 1];
+        let mut strs: [&[u8]; 2 * INLINE + 1] = [b""; 2 * INLINE + 1];
         let mut pieces = pieces.iter();
         for (p, out) in parts.iter().zip(strs.iter_mut()) {
             *out = match p {
-                StrPart::Lit(l) => l,
+                StrPart::Lit(l) => l.as_bytes(),
                 StrPart::Expr(..) => match pieces.next() {
-                    Some(Some(Piece::Shared(s))) => s.as_str(),
-                    Some(Some(Piece::Owned(s))) => s,
-                    _ => "",
+                    Some(Some(Piece::Shared(s))) => s.as_bytes(),
+                    Some(Some(Piece::Owned(s))) => s.as_bytes(),
+                    _ => b"",
                 },
             };
         }
-        Ok(Value::String(NixString::concat(&strs[..parts.len()], ctx)))
+        Ok(Value::String(NixString::concat_bytes(
+            &strs[..parts.len()],
+            ctx,
+        )))
     }
 
     /// `interpolate` for strings with many parts: each is appended as it comes.
     #[cold]
     fn interpolate_appending(&mut self, parts: &[StrPart], env: &Env) -> EResult<Value> {
-        let (s, ctx) = self.append_parts(parts, env, true)?;
-        Ok(Value::string_ctx(s, ctx))
+        let mut s = Vec::new();
+        let ctx = self.append_parts(parts, env, true, &mut s)?;
+        Ok(Value::string_bytes(s, ctx))
     }
 
     /// The parts of an interpolated string or path, evaluated and appended in order.
@@ -1811,19 +1830,19 @@ impl Eval {
         parts: &[StrPart],
         env: &Env,
         copy_to_store: bool,
-    ) -> EResult<(String, Context)> {
-        let mut s = String::new();
+        s: &mut impl TextOut,
+    ) -> EResult<Context> {
         let mut ctx = Context::default();
         for p in parts.iter() {
             match p {
                 StrPart::Lit(l) => s.push_str(l),
                 StrPart::Expr(e, pos) => {
                     let v = self.eval(e, env)?;
-                    self.coerce_to_string_into(&v, *pos, false, copy_to_store, &mut s, &mut ctx)?;
+                    self.coerce_to_string_into(&v, *pos, false, copy_to_store, s, &mut ctx)?;
                 }
             }
         }
-        Ok((s, ctx))
+        Ok(ctx)
     }
 
     pub fn coerce_to_string_into(
@@ -1841,7 +1860,7 @@ impl Eval {
         let v = self.force(v)?;
         match &v {
             Value::String(s) => {
-                out.push_str(s.as_str());
+                out.push_bytes(s.as_bytes());
                 ctx.extend(s.ctx());
                 Ok(())
             }
@@ -1919,7 +1938,7 @@ impl Eval {
     pub fn is_derivation(&mut self, a: &Attrs) -> EResult<bool> {
         match a.get(self.syms.type_) {
             Some(t) => match self.force(&t)? {
-                Value::String(s) => Ok(s.as_str() == "derivation"),
+                Value::String(s) => Ok(s.as_bytes() == b"derivation"),
                 _ => Ok(false),
             },
             None => Ok(false),
@@ -1936,7 +1955,7 @@ impl Eval {
             (Value::Int(x), Value::Float(y)) => (*x as f64) == *y,
             (Value::Float(x), Value::Int(y)) => *x == (*y as f64),
             (Value::Float(x), Value::Float(y)) => x == y,
-            (Value::String(x), Value::String(y)) => x.as_str() == y.as_str(),
+            (Value::String(x), Value::String(y)) => x.as_bytes() == y.as_bytes(),
             (Value::Path(x), Value::Path(y)) => x == y,
             (Value::Null, Value::Null) => true,
             (Value::Bool(x), Value::Bool(y)) => x == y,
@@ -2006,9 +2025,7 @@ impl Eval {
                 x.partial_cmp(&(*y as f64)).unwrap_or(Ordering::Equal)
             }
             (Value::Float(x), Value::Float(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
-            (Value::String(x), Value::String(y)) => {
-                x.as_str().as_bytes().cmp(y.as_str().as_bytes())
-            }
+            (Value::String(x), Value::String(y)) => x.as_bytes().cmp(y.as_bytes()),
             (Value::Path(x), Value::Path(y)) => x.as_bytes().cmp(y.as_bytes()),
             (Value::List(x), Value::List(y)) => {
                 for i in 0.. {

@@ -89,7 +89,7 @@ pub trait EvalIo {
         false
     }
     /// `builtins.toFile`: `dest` was computed from `text` and `refs`. Default: dry run.
-    fn store_add_text(&self, dest: &str, text: &str, refs: &[String]) -> Result<(), IoError> {
+    fn store_add_text(&self, dest: &str, text: &[u8], refs: &[String]) -> Result<(), IoError> {
         let _ = (dest, text, refs);
         Ok(())
     }
@@ -487,7 +487,7 @@ impl EvalIo for TreeOverlay {
         self.trees.borrow_mut().insert(root.to_string(), tree);
         true
     }
-    fn store_add_text(&self, dest: &str, text: &str, refs: &[String]) -> Result<(), IoError> {
+    fn store_add_text(&self, dest: &str, text: &[u8], refs: &[String]) -> Result<(), IoError> {
         self.inner.store_add_text(dest, text, refs)
     }
     fn store_add_derivation(&self, drv_path: &str, aterm: &str) -> Result<(), IoError> {

@@ -54,22 +54,23 @@ pub enum OutputFormat {
 /// Evaluates, optionally forces deeply, and renders a value as `nix-instantiate --eval`
 /// prints it (without the final newline).
 pub fn render(ev: &mut Eval, v: &Value, strict: bool, format: OutputFormat) -> EResult<String> {
-    let mut out = String::new();
+    let mut out = Vec::new();
     render_into(ev, v, strict, format, &mut out)?;
-    Ok(out)
+    Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// Like `render`, appending to `out`. JSON and XML are written while they are forced,
 /// as `nix-instantiate` does: `--strict` forces only what is printed (a set with an
 /// `outPath` prints just that), and on an error `out` holds what Nix prints before it,
 /// the open objects, lists and elements closed. The plain format forces everything
-/// first (with `--strict`) and writes nothing on an error.
+/// first (with `--strict`) and writes nothing on an error. Strings are written as the
+/// bytes they hold, UTF-8 or not, as Nix writes them.
 pub fn render_into(
     ev: &mut Eval,
     v: &Value,
     strict: bool,
     format: OutputFormat,
-    out: &mut String,
+    out: &mut Vec<u8>,
 ) -> EResult<()> {
     let v = if strict && format == OutputFormat::Nix {
         ev.deep_force(v)?
@@ -78,7 +79,7 @@ pub fn render_into(
     };
     match format {
         OutputFormat::Nix => {
-            out.push_str(&print::print_value(ev, &v)?);
+            out.extend_from_slice(&print::print_value_bytes(ev, &v)?);
             Ok(())
         }
         OutputFormat::Json => {
@@ -87,27 +88,27 @@ pub fn render_into(
             builtins::json::value_to_json_opt(ev, &v, pos, out, &mut ctx, strict)
         }
         OutputFormat::Xml => {
-            out.push_str("<?xml version='1.0' encoding='utf-8'?>\n<expr>\n");
-            let mut ctx = value::Context::default();
-            let opts = builtins::json::XmlOpts {
-                location: true,
-                strict,
-            };
-            let mut seen = std::collections::HashSet::new();
-            let r = builtins::json::value_to_xml(
-                ev,
-                &v,
-                source::Pos::NONE,
-                1,
-                out,
-                &mut ctx,
-                opts,
-                &mut seen,
-            );
-            out.push_str("</expr>");
+            let mut text = String::new();
+            let r = render_xml(ev, &v, strict, &mut text);
+            out.extend_from_slice(text.as_bytes());
             r
         }
     }
+}
+
+/// `render_into` in XML (whose strings are UTF-8, others' bytes replaced).
+fn render_xml(ev: &mut Eval, v: &Value, strict: bool, out: &mut String) -> EResult<()> {
+    out.push_str("<?xml version='1.0' encoding='utf-8'?>\n<expr>\n");
+    let mut ctx = value::Context::default();
+    let opts = builtins::json::XmlOpts {
+        location: true,
+        strict,
+    };
+    let mut seen = std::collections::HashSet::new();
+    let r =
+        builtins::json::value_to_xml(ev, v, source::Pos::NONE, 1, out, &mut ctx, opts, &mut seen);
+    out.push_str("</expr>");
+    r
 }
 
 /// Evaluates `text` (as `-E` would, relative paths against `/`) with the given IO and

@@ -3,7 +3,7 @@
 
 use crate::error::EResult;
 use crate::eval::Eval;
-use crate::value::Value;
+use crate::value::{TextOut, Value};
 use nest_rc::Rc;
 use std::collections::HashSet;
 
@@ -66,20 +66,32 @@ pub fn float_to_string(x: f64) -> String {
 
 /// A string literal as Nix prints it.
 pub fn escape_string(s: &str, out: &mut String) {
-    out.push('"');
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
-            c => out.push(c),
-        }
+    let mut b = Vec::with_capacity(s.len() + 2);
+    escape_bytes(s.as_bytes(), &mut b);
+    out.push_str(&String::from_utf8_lossy(&b));
+}
+
+/// `escape_string` of a string's bytes, which are copied as they are (Nix prints a
+/// string's bytes whether or not they are UTF-8).
+pub fn escape_bytes(s: &[u8], out: &mut Vec<u8>) {
+    out.push(b'"');
+    let mut run = 0;
+    for (i, &c) in s.iter().enumerate() {
+        let esc: &[u8] = match c {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            b'$' if s.get(i + 1) == Some(&b'{') => b"\\$",
+            _ => continue,
+        };
+        out.extend_from_slice(&s[run..i]);
+        out.extend_from_slice(esc);
+        run = i + 1;
     }
-    out.push('"');
+    out.extend_from_slice(&s[run..]);
+    out.push(b'"');
 }
 
 /// An attribute name as Nix 2.8 prints a symbol inside messages: bare when it is a
@@ -110,7 +122,12 @@ pub fn is_plain_ident(s: &str) -> bool {
 /// Prints a value; thunks not yet evaluated print as `<CODE>`, shared non-empty
 /// lists and sets print as `«repeated»` after their first occurrence.
 pub fn print_value(ev: &mut Eval, v: &Value) -> EResult<String> {
-    let mut out = String::new();
+    Ok(String::from_utf8_lossy(&print_value_bytes(ev, v)?).into_owned())
+}
+
+/// `print_value` with strings' bytes as they are.
+pub fn print_value_bytes(ev: &mut Eval, v: &Value) -> EResult<Vec<u8>> {
+    let mut out = Vec::new();
     let mut seen = HashSet::new();
     print_inner(ev, v, v as *const Value as usize, &mut seen, &mut out)?;
     Ok(out)
@@ -127,14 +144,14 @@ fn print_inner(
     v: &Value,
     slot: usize,
     seen: &mut HashSet<usize>,
-    out: &mut String,
+    out: &mut Vec<u8>,
 ) -> EResult<()> {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(i) => out.push_str(&i.to_string()),
         Value::Float(f) => out.push_str(&format_float(*f)),
-        Value::String(s) => escape_string(s.as_str(), out),
+        Value::String(s) => escape_bytes(s.as_bytes(), out),
         Value::Path(p) => out.push_str(p),
         Value::Attrs(a) => {
             if !a.is_empty() && !seen.insert(a.addr()) {
@@ -148,7 +165,7 @@ fn print_inner(
                 if is_plain_ident(n) {
                     out.push_str(n);
                 } else {
-                    escape_string(n, out);
+                    escape_bytes(n.as_bytes(), out);
                 }
                 out.push_str(" = ");
                 // An attribute not evaluated yet prints as an unevaluated thunk does.
@@ -160,7 +177,7 @@ fn print_inner(
                 }
                 out.push_str("; ");
             }
-            out.push('}');
+            out.push(b'}');
         }
         Value::List(l) => {
             let key = if l.len() <= 2 { slot } else { l.addr() };
@@ -172,9 +189,9 @@ fn print_inner(
             out.push_str("[ ");
             for x in l.iter() {
                 print_inner(ev, x, x as *const Value as usize, seen, out)?;
-                out.push(' ');
+                out.push(b' ');
             }
-            out.push(']');
+            out.push(b']');
         }
         Value::Lambda(_) => out.push_str("<LAMBDA>"),
         Value::PrimOp(_) => out.push_str("<PRIMOP>"),

@@ -173,7 +173,7 @@ pub fn add_path_flat(ev: &mut Eval, path: &str, name: &str, pos: Pos) -> EResult
 pub fn add_text(
     ev: &mut Eval,
     name: &str,
-    text: &str,
+    text: &[u8],
     refs: &[String],
     pos: Pos,
 ) -> EResult<String> {
@@ -182,7 +182,7 @@ pub fn add_text(
     for r in refs {
         set.insert(dir.parse(r).map_err(|e| eerr(e.to_string(), pos))?);
     }
-    let sp = nest_nixcompat::paths::text_path(&dir, name, text.as_bytes(), &set)
+    let sp = nest_nixcompat::paths::text_path(&dir, name, text, &set)
         .map_err(|e| eerr(e.to_string(), pos))?;
     let printed = dir.print(&sp);
     ev.io

@@ -33,6 +33,10 @@ impl Value {
     pub fn string_ctx(s: impl AsRef<str>, ctx: Context) -> Value {
         Value::String(NixString::new(s.as_ref(), ctx))
     }
+    /// A string of the bytes `b` (not necessarily UTF-8) with context `ctx`.
+    pub fn string_bytes(b: impl AsRef<[u8]>, ctx: Context) -> Value {
+        Value::String(NixString::from_bytes(b.as_ref(), ctx))
+    }
     /// The name `s` as a string. Names handed to Nix code (`attrNames`, `mapAttrs`,
     /// `zipAttrsWith`) share one string per name instead of a new one per use: a module
     /// evaluation lists the same few thousand names hundreds of thousands of times.
@@ -180,7 +184,10 @@ impl Context {
 }
 
 /// A string value: the text and its context in one allocation (`nest_rc::RcStr`), behind
-/// a thin pointer. Immutable; copies share it.
+/// a thin pointer. Immutable; copies share it. The text is bytes, as in Nix: usually
+/// UTF-8, but `substring` may cut a character and `readFile` reads any bytes, and
+/// whatever bytes a string holds are kept through concatenation, comparison, hashing
+/// and printing. Code that needs text (messages, numbers, paths) takes `to_str`.
 #[derive(Clone)]
 pub struct NixString(nest_rc::RcStr<Context>);
 
@@ -193,14 +200,40 @@ impl NixString {
         check_len(s.len());
         NixString(nest_rc::RcStr::new(ctx, s))
     }
+    /// A string of the bytes `b` with context `ctx`.
+    #[inline]
+    pub fn from_bytes(b: &[u8], ctx: Context) -> NixString {
+        check_len(b.len());
+        NixString(nest_rc::RcStr::from_bytes(ctx, b))
+    }
     /// The concatenation of `parts`, with context `ctx`, copied once.
     pub fn concat(parts: &[&str], ctx: Context) -> NixString {
         check_len(parts.iter().fold(0usize, |n, p| n.saturating_add(p.len())));
         NixString(nest_rc::RcStr::concat(ctx, parts))
     }
+    /// The concatenation of the byte strings `parts`, with context `ctx`, copied once.
+    pub fn concat_bytes(parts: &[&[u8]], ctx: Context) -> NixString {
+        check_len(parts.iter().fold(0usize, |n, p| n.saturating_add(p.len())));
+        NixString(nest_rc::RcStr::concat_bytes(ctx, parts))
+    }
+    /// The text's bytes.
     #[inline]
-    pub fn as_str(&self) -> &str {
-        self.0.as_str()
+    pub fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+    /// The text as UTF-8, borrowed when it is; bytes that are not become U+FFFD.
+    #[inline]
+    pub fn to_str(&self) -> std::borrow::Cow<'_, str> {
+        self.0.to_str()
+    }
+    /// The length in bytes (Nix's `stringLength`).
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
     #[inline]
     pub fn ctx(&self) -> &Context {
@@ -224,6 +257,8 @@ impl NixString {
 /// Where text is written: a `String`, or a `StrOut` that becomes a string value.
 pub trait TextOut {
     fn push_str(&mut self, s: &str);
+    /// Appends bytes; a `String` gets them as UTF-8, invalid sequences as U+FFFD.
+    fn push_bytes(&mut self, b: &[u8]);
     fn push(&mut self, c: char);
     fn reserve(&mut self, n: usize);
 }
@@ -232,6 +267,13 @@ impl TextOut for String {
     #[inline]
     fn push_str(&mut self, s: &str) {
         String::push_str(self, s)
+    }
+    #[inline]
+    fn push_bytes(&mut self, b: &[u8]) {
+        match std::str::from_utf8(b) {
+            Ok(s) => String::push_str(self, s),
+            Err(_) => String::push_str(self, &String::from_utf8_lossy(b)),
+        }
     }
     #[inline]
     fn push(&mut self, c: char) {
@@ -243,10 +285,33 @@ impl TextOut for String {
     }
 }
 
+impl TextOut for Vec<u8> {
+    #[inline]
+    fn push_str(&mut self, s: &str) {
+        self.extend_from_slice(s.as_bytes())
+    }
+    #[inline]
+    fn push_bytes(&mut self, b: &[u8]) {
+        self.extend_from_slice(b)
+    }
+    #[inline]
+    fn push(&mut self, c: char) {
+        self.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes())
+    }
+    #[inline]
+    fn reserve(&mut self, n: usize) {
+        Vec::reserve(self, n)
+    }
+}
+
 impl TextOut for StrOut {
     #[inline]
     fn push_str(&mut self, s: &str) {
         nest_rc::StrBuf::push_str(self, s)
+    }
+    #[inline]
+    fn push_bytes(&mut self, b: &[u8]) {
+        nest_rc::StrBuf::push_bytes(self, b)
     }
     #[inline]
     fn push(&mut self, c: char) {
@@ -1210,7 +1275,7 @@ mod tests {
     fn found(a: &Attrs, name: &str, hint: &Hint) -> Option<String> {
         let x = a.get_attr_hinted(Sym::new(name), hint)?;
         match x.value() {
-            Value::String(s) => Some(s.as_str().to_string()),
+            Value::String(s) => Some(s.to_str().into_owned()),
             _ => None,
         }
     }
@@ -1259,7 +1324,7 @@ mod tests {
         a.entries()
             .iter()
             .map(|x| match x.value() {
-                Value::String(s) => (x.name.as_str().to_string(), s.as_str().to_string()),
+                Value::String(s) => (x.name.as_str().to_string(), s.to_str().into_owned()),
                 _ => panic!("not a string"),
             })
             .collect()

@@ -198,7 +198,7 @@ impl EvalIo for StoreIo {
         Ok(())
     }
 
-    fn store_add_text(&self, dest: &str, text: &str, refs: &[String]) -> Result<(), IoError> {
+    fn store_add_text(&self, dest: &str, text: &[u8], refs: &[String]) -> Result<(), IoError> {
         if self.dry_run {
             return Ok(());
         }
@@ -209,7 +209,7 @@ impl EvalIo for StoreIo {
         }
         let got = self
             .store
-            .add_text(sp.name(), text.as_bytes(), &set)
+            .add_text(sp.name(), text, &set)
             .map_err(|e| fail(dest, e))?;
         self.check(dest, &got)
     }

@@ -431,7 +431,7 @@ impl EvalIo for RecordingIo {
         self.inner.add_tree(root, tree)
     }
 
-    fn store_add_text(&self, dest: &str, text: &str, refs: &[String]) -> Result<(), IoError> {
+    fn store_add_text(&self, dest: &str, text: &[u8], refs: &[String]) -> Result<(), IoError> {
         let r = self.inner.store_add_text(dest, text, refs);
         self.added(dest, &r);
         r

@@ -2,6 +2,7 @@
 
 use crate::RcSlice;
 use std::alloc::{self, Layout};
+use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 use std::ptr::NonNull;
@@ -14,16 +15,20 @@ use std::ptr::NonNull;
 /// plus the text, where an `Rc` of a `Box<str>` and a context cost two (a 32-byte one
 /// and the text's).
 ///
-/// The bytes are always UTF-8: every constructor takes `&str`s.
+/// The text is bytes, as Nix's strings are: usually UTF-8, but a string cut inside a
+/// character, or read from a file, holds whatever bytes it got.
 ///
 /// ```
 /// use nest_rc::RcStr;
 ///
 /// let s = RcStr::new(7u64, "héllo");
-/// assert_eq!(s.as_str(), "héllo");
+/// assert_eq!(s.to_str(), "héllo");
 /// assert_eq!(*s.header(), 7);
 /// let t = RcStr::concat(0u64, &["ab", "", "cd"]);
-/// assert_eq!(t.as_str(), "abcd");
+/// assert_eq!(t.as_bytes(), b"abcd");
+/// let u = RcStr::from_bytes(0u64, &s.as_bytes()[..2]);
+/// assert_eq!(u.as_bytes(), b"h\xc3");
+/// assert_eq!(u.to_str(), "h\u{fffd}");
 /// assert_eq!(size_of::<Option<RcStr<u64>>>(), 8);
 /// ```
 pub struct RcStr<H>(RcSlice<H, u8>);
@@ -39,25 +44,52 @@ impl<H> RcStr<H> {
         RcStr(RcSlice::copy_from(header, s.as_bytes()))
     }
 
+    /// A new string holding `header` and a copy of the bytes `b`.
+    ///
+    /// # Panics
+    ///
+    /// If `b` is longer than `u32::MAX` bytes (see [`RcStr::MAX_LEN`]).
+    #[inline]
+    pub fn from_bytes(header: H, b: &[u8]) -> Self {
+        RcStr(RcSlice::copy_from(header, b))
+    }
+
     /// A new string holding `header` and the concatenation of `parts`, copied once.
     ///
     /// # Panics
     ///
     /// If the result is longer than `u32::MAX` bytes (see [`RcStr::MAX_LEN`]).
     pub fn concat(header: H, parts: &[&str]) -> Self {
-        // Every part is UTF-8, so their concatenation is.
         RcStr(RcSlice::concat(header, parts.iter().map(|p| p.as_bytes())))
+    }
+
+    /// A new string holding `header` and the concatenation of the byte strings `parts`.
+    ///
+    /// # Panics
+    ///
+    /// If the result is longer than `u32::MAX` bytes (see [`RcStr::MAX_LEN`]).
+    pub fn concat_bytes(header: H, parts: &[&[u8]]) -> Self {
+        RcStr(RcSlice::concat(header, parts.iter().copied()))
     }
 
     /// The longest string an `RcStr` holds, in bytes.
     pub const MAX_LEN: usize = u32::MAX as usize;
 
-    /// The text.
+    /// The text's bytes.
     #[inline]
-    pub fn as_str(&self) -> &str {
-        // SAFETY: the bytes were copied from `&str`s (`new`, `concat`) and are never
-        // changed afterwards (`RcStr` gives no mutable access to them), so they are UTF-8.
-        unsafe { std::str::from_utf8_unchecked(self.0.items()) }
+    pub fn as_bytes(&self) -> &[u8] {
+        self.0.items()
+    }
+
+    /// The text as UTF-8: borrowed when it is, else with each invalid sequence replaced
+    /// by U+FFFD.
+    #[inline]
+    pub fn to_str(&self) -> Cow<'_, str> {
+        // `from_utf8` first: it checks valid text faster than the lossy pass does.
+        match std::str::from_utf8(self.0.items()) {
+            Ok(s) => Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(self.0.items()),
+        }
     }
 
     /// The header.
@@ -110,7 +142,7 @@ impl<H: fmt::Debug> fmt::Debug for RcStr<H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RcStr")
             .field("header", self.header())
-            .field("text", &self.as_str())
+            .field("text", &self.to_str())
             .finish()
     }
 }
@@ -128,9 +160,10 @@ impl<H: fmt::Debug> fmt::Debug for RcStr<H> {
 /// b.push_str("n = ");
 /// write!(b, "{}", 42).unwrap();
 /// b.push('!');
-/// assert_eq!(b.as_str(), "n = 42!");
+/// b.push_bytes(b"\xff");
+/// assert_eq!(b.as_bytes(), b"n = 42!\xff");
 /// let s = b.finish(7);
-/// assert_eq!((s.as_str(), *s.header()), ("n = 42!", 7));
+/// assert_eq!((s.as_bytes(), *s.header()), (&b"n = 42!\xff"[..], 7));
 /// ```
 pub struct StrBuf<H> {
     /// The block, laid out for `cap` items of an `RcSlice<H, u8>`; dangling when `cap`
@@ -207,6 +240,12 @@ impl<H> StrBuf<H> {
     /// Appends `s`.
     #[inline]
     pub fn push_str(&mut self, s: &str) {
+        self.push_bytes(s.as_bytes())
+    }
+
+    /// Appends the bytes `s`.
+    #[inline]
+    pub fn push_bytes(&mut self, s: &[u8]) {
         self.reserve(s.len());
         // SAFETY: `reserve` left room for `s.len()` bytes after the `len` written ones,
         // inside the block (which is allocated: `cap > 0` once anything is reserved,
@@ -229,18 +268,12 @@ impl<H> StrBuf<H> {
 
     /// The text so far.
     #[inline]
-    pub fn as_str(&self) -> &str {
+    pub fn as_bytes(&self) -> &[u8] {
         if self.cap == 0 {
-            return "";
+            return b"";
         }
-        // SAFETY: the first `len` bytes after the head are written, and only from
-        // `&str`s whole (`push_str`), so they are UTF-8.
-        unsafe {
-            std::str::from_utf8_unchecked(std::slice::from_raw_parts(
-                self.ptr.as_ptr().add(Self::TEXT),
-                self.len,
-            ))
-        }
+        // SAFETY: the first `len` bytes after the head are written.
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr().add(Self::TEXT), self.len) }
     }
 
     /// The length of the text in bytes.
@@ -283,7 +316,7 @@ impl<H> StrBuf<H> {
             };
         }
         // SAFETY: the block is now allocated with `layout(len)`, its `len` bytes of text
-        // are written (and UTF-8, see `as_str`), `len <= u32::MAX`, and ownership passes
+        // are written, `len <= u32::MAX`, and ownership passes
         // from `this` (which is not dropped) to the new string.
         RcStr(unsafe { RcSlice::from_written(ptr, this.len, header) })
     }
@@ -313,7 +346,7 @@ impl<H> fmt::Write for StrBuf<H> {
 
 impl<H> fmt::Debug for StrBuf<H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.as_str(), f)
+        fmt::Debug::fmt(&String::from_utf8_lossy(self.as_bytes()), f)
     }
 }
 

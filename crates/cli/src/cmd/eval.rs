@@ -107,7 +107,7 @@ fn search_path(include: &[String]) -> Vec<(String, String)> {
 }
 
 /// Runs the evaluation on a big-stack thread; returns (stdout text, error text).
-fn evaluate(req: Request) -> (String, Option<String>) {
+fn evaluate(req: Request) -> (Vec<u8>, Option<String>) {
     let opts = EvalOptions {
         search_path: search_path(&req.include),
         store_dir: std::env::var("NIX_STORE_DIR").unwrap_or_else(|_| "/nix/store".to_string()),
@@ -122,7 +122,7 @@ fn evaluate(req: Request) -> (String, Option<String>) {
     let res = nest_eval::with_eval_thread(STACK_SIZE, move || {
         let show_trace = req.show_trace;
         let mut ev = nest_eval::Eval::new(Box::new(nest_eval::StdIo), opts);
-        let mut out = String::new();
+        let mut out = Vec::new();
         match run_request(&mut ev, &req, &cwd, &mut out) {
             Ok(()) => (out, None),
             Err(e) => (out, Some(e.render(show_trace))),
@@ -130,7 +130,7 @@ fn evaluate(req: Request) -> (String, Option<String>) {
     });
     match res {
         Ok(r) => r,
-        Err(e) => (String::new(), Some(format!("error: {e}"))),
+        Err(e) => (Vec::new(), Some(format!("error: {e}"))),
     }
 }
 
@@ -138,7 +138,7 @@ fn run_request(
     ev: &mut nest_eval::Eval,
     req: &Request,
     cwd: &str,
-    out: &mut String,
+    out: &mut Vec<u8>,
 ) -> nest_eval::EResult<()> {
     use nest_eval::source::{Origin, Pos};
     use nest_eval::value::{Attr, Attrs, Value};
@@ -197,7 +197,7 @@ fn run_request(
             // nix-instantiate 2.8 ends JSON output without a newline; a partial XML
             // document (an error while printing) ends with one, like a whole one.
             if req.format == OutputFormat::Xml || (r.is_ok() && req.format != OutputFormat::Json) {
-                out.push('\n');
+                out.push(b'\n');
             }
             r?;
         }
@@ -320,7 +320,7 @@ fn auto_call(
 fn finish(req: Request, out: &Output) -> ExitCode {
     let (stdout, error) = evaluate(req);
     if !stdout.is_empty() {
-        out.stdout(&stdout);
+        out.stdout_bytes(&stdout);
     }
     let code = match error {
         None => crate::exit::OK,

@@ -42,10 +42,10 @@ fn attr_values(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 fn get_attr(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let name = ev.expect_string(&a[0], pos)?;
     let s = ev.expect_attrs(&a[1], pos)?;
-    match s.get_attr(Sym::new(name.as_str())) {
+    match s.get_attr(Sym::new(&name.to_str())) {
         // Evaluated in the set's entry, as `s.name` would be.
         Some(x) => ev.force_attr(x),
-        None => Err(get_attr_missing(name.as_str(), &s, pos)),
+        None => Err(get_attr_missing(&name.to_str(), &s, pos)),
     }
 }
 

@@ -61,7 +61,7 @@ fn deep_seq(ev: &mut Eval, a: &[Value], _pos: Pos) -> EResult<Value> {
 fn trace(ev: &mut Eval, a: &[Value], _pos: Pos) -> EResult<Value> {
     let v = ev.force(&a[0])?;
     let text = match &v {
-        Value::String(s) => String::from(s.as_str()),
+        Value::String(s) => s.to_str().into_owned(),
         other => crate::print::print_value(ev, other)?,
     };
     ev.io.trace(&format!("trace: {text}"));

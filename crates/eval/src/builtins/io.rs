@@ -136,7 +136,8 @@ fn read_file(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         return err("reading from file: Is a directory", Pos::NONE);
     }
     let bytes = ev.io.read_file(&p).map_err(io_err)?;
-    Ok(Value::string(String::from_utf8_lossy(&bytes)))
+    // The file's bytes as they are, UTF-8 or not.
+    Ok(Value::string_bytes(bytes, crate::value::Context::default()))
 }
 
 fn read_dir(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
@@ -408,7 +409,7 @@ fn to_file(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     }
     // Nix 2.8's errors of adding to the store (a bad name, a bad reference) carry
     // no position.
-    let sp = crate::store::add_text(ev, &name, text.as_str(), &refs, Pos::NONE)?;
+    let sp = crate::store::add_text(ev, &name, text.as_bytes(), &refs, Pos::NONE)?;
     let mut ctx = Context::default();
     ctx.insert(std::rc::Rc::from(sp.as_str()));
     Ok(Value::string_ctx(sp, ctx))

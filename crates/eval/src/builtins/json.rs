@@ -78,14 +78,19 @@ fn next_json_special(b: &[u8], mut i: usize) -> usize {
 /// hex), everything else (DEL and UTF-8 included) is copied as it is.
 #[inline]
 pub fn json_escape(s: &str, out: &mut impl TextOut) {
-    let b = s.as_bytes();
+    json_escape_bytes(s.as_bytes(), out)
+}
+
+/// `json_escape` of a string's bytes: bytes that are not UTF-8 are written as they
+/// are, as Nix 2.8 does.
+pub fn json_escape_bytes(b: &[u8], out: &mut impl TextOut) {
     let first = next_json_special(b, 0);
     out.reserve(b.len() + 2);
     out.push('"');
     if first == b.len() {
-        out.push_str(s);
+        out.push_bytes(b);
     } else {
-        json_escape_from(s, first, out);
+        json_escape_from(b, first, out);
     }
     out.push('"');
 }
@@ -94,12 +99,10 @@ pub fn json_escape(s: &str, out: &mut impl TextOut) {
 /// that the common case (nothing to escape) stays small.
 #[cold]
 #[inline(never)]
-fn json_escape_from(s: &str, mut i: usize, out: &mut impl TextOut) {
-    let b = s.as_bytes();
+fn json_escape_from(b: &[u8], mut i: usize, out: &mut impl TextOut) {
     let mut run = 0;
     loop {
-        // Special bytes are ASCII, so `run` and `i` are on character boundaries.
-        out.push_str(&s[run..i]);
+        out.push_bytes(&b[run..i]);
         let Some(&c) = b.get(i) else { break };
         match c {
             b'"' => out.push_str("\\\""),
@@ -163,7 +166,7 @@ pub fn value_to_json_opt(
         Value::Int(i) => push_int(out, *i),
         Value::Float(f) => out.push_str(&crate::print::format_float(*f)),
         Value::String(s) => {
-            json_escape(s.as_str(), out);
+            json_escape_bytes(s.as_bytes(), out);
             ctx.extend(s.ctx());
         }
         Value::Path(_) => {
@@ -390,7 +393,7 @@ fn not_json(v: &Value, pos: Pos) -> Box<EvalError> {
 
 fn from_json(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let s = ev.expect_string(&a[0], pos)?;
-    super::json_parse::parse(s.as_str()).map_err(|msg| {
+    super::json_parse::parse(&s.to_str()).map_err(|msg| {
         // Nix reports the parser's message without a position of its own; the call
         // site only appears in the trace.
         let mut e = EvalError::new(ErrorKind::Eval, msg, Pos::NONE);
@@ -540,7 +543,7 @@ pub fn value_to_xml(
         ),
         Value::String(s) => {
             ctx.extend(s.ctx());
-            simple("string", "value", s.as_str(), depth, out)
+            simple("string", "value", &s.to_str(), depth, out)
         }
         Value::Path(p) => simple("path", "value", p, depth, out),
         Value::Attrs(a) => {
@@ -565,10 +568,10 @@ pub fn value_to_xml(
                         };
                         if let Value::String(s) = &x {
                             head.push_str(&format!(" {key}=\""));
-                            xml_escape(s.as_str(), &mut head);
+                            xml_escape(&s.to_str(), &mut head);
                             head.push('"');
                             if key == "drvPath" {
-                                drv_path = Some(String::from(s.as_str()));
+                                drv_path = Some(s.to_str().into_owned());
                             }
                         }
                     }

@@ -42,13 +42,13 @@ pub static OPS: &[PrimOp] = &[
 /// (strings are immutable, so there is no need to copy its text), else the coerced text.
 enum Coerced {
     Shared(NixString),
-    Owned(String, Context),
+    Owned(Vec<u8>, Context),
 }
 
 impl Coerced {
-    fn as_str(&self) -> &str {
+    fn as_bytes(&self) -> &[u8] {
         match self {
-            Coerced::Shared(s) => s.as_str(),
+            Coerced::Shared(s) => s.as_bytes(),
             Coerced::Owned(s, _) => s,
         }
     }
@@ -61,7 +61,7 @@ impl Coerced {
     fn into_value(self) -> Value {
         match self {
             Coerced::Shared(s) => Value::String(s),
-            Coerced::Owned(s, c) => Value::string_ctx(s, c),
+            Coerced::Owned(s, c) => Value::string_bytes(s, c),
         }
     }
 }
@@ -72,7 +72,7 @@ fn coerce(ev: &mut Eval, v: &Value, pos: Pos, coerce_more: bool) -> EResult<Coer
     if let Value::String(s) = &v {
         return Ok(Coerced::Shared(s.clone()));
     }
-    let (s, ctx) = ev.coerce_to_string(&v, pos, coerce_more, false)?;
+    let (s, ctx) = ev.coerce_to_bytes(&v, pos, coerce_more, false)?;
     Ok(Coerced::Owned(s, ctx))
 }
 
@@ -150,8 +150,8 @@ fn to_string(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         // The common case of a number in a string: one allocation of the exact size.
         Value::Int(i) => Ok(Value::string(IntText::new(i).to_exact_string())),
         _ => {
-            let (s, ctx) = ev.coerce_to_string(&v, pos, true, false)?;
-            Ok(Value::string_ctx(s, ctx))
+            let (s, ctx) = ev.coerce_to_bytes(&v, pos, true, false)?;
+            Ok(Value::string_bytes(s, ctx))
         }
     }
 }
@@ -163,21 +163,22 @@ fn coerce_copy(ev: &mut Eval, v: &Value, pos: Pos) -> EResult<Coerced> {
     if let Value::String(s) = &v {
         return Ok(Coerced::Shared(s.clone()));
     }
-    let (s, ctx) = ev.coerce_to_string(&v, pos, false, true)?;
+    let (s, ctx) = ev.coerce_to_bytes(&v, pos, false, true)?;
     Ok(Coerced::Owned(s, ctx))
 }
 
 fn string_length(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let s = coerce_copy(ev, &a[0], pos)?;
-    Ok(Value::Int(s.as_str().len() as i64))
+    Ok(Value::Int(s.as_bytes().len() as i64))
 }
 
-/// Byte-based slicing that never splits inside a UTF-8 sequence (lossy on the edges).
-fn byte_slice(s: &str, start: usize, len: usize) -> String {
-    let b = s.as_bytes();
+/// Bytes `start..start + len` of `b`, clamped to its end. Nix counts in bytes and may
+/// cut a character in two; the halves are kept as they are, so that pasting them back
+/// together (`stringToCharacters`, then `concatStrings`) gives the original.
+fn byte_slice(b: &[u8], start: usize, len: usize) -> &[u8] {
     let start = start.min(b.len());
     let end = start.saturating_add(len).min(b.len());
-    String::from_utf8_lossy(&b[start..end]).into_owned()
+    &b[start..end]
 }
 
 fn substring(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
@@ -189,11 +190,11 @@ fn substring(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         return err("negative start position in 'substring'", pos);
     }
     let len = if len < 0 { usize::MAX } else { len as usize };
-    if start == 0 && len >= s.as_str().len() {
+    if start == 0 && len >= s.as_bytes().len() {
         return Ok(s.into_value());
     }
-    Ok(Value::string_ctx(
-        byte_slice(s.as_str(), start as usize, len),
+    Ok(Value::string_bytes(
+        byte_slice(s.as_bytes(), start as usize, len),
         s.ctx().clone(),
     ))
 }
@@ -205,7 +206,7 @@ fn concat_strings_sep(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let mut ctx = sep.ctx().clone();
     for (i, x) in l.iter().enumerate() {
         if i > 0 {
-            out.push_str(sep.as_str());
+            out.push_bytes(sep.as_bytes());
         }
         ev.coerce_to_string_into(x, pos, false, true, &mut out, &mut ctx)?;
     }
@@ -224,22 +225,22 @@ fn replace_strings(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let s = ev.expect_string(&a[2], pos)?;
     let mut froms = Vec::with_capacity(from.len());
     for f in from.iter() {
-        froms.push(ev.force_str(f, pos)?);
+        froms.push(ev.expect_string(f, pos)?);
     }
     let mut tos: Vec<Option<crate::value::NixString>> = vec![None; to.len()];
-    let mut out = StrOut::with_capacity(s.as_str().len());
+    let mut out = StrOut::with_capacity(s.len());
     let mut ctx = s.ctx().clone();
-    let bytes = s.as_str().as_bytes();
-    // Where a match can start: the first bytes of the patterns. A pattern is valid
-    // UTF-8, so its first byte never continues a character, and the text between two
-    // candidates can be copied in one piece. An empty pattern matches everywhere.
+    let bytes = s.as_bytes();
+    // Where a match can start: the first bytes of the patterns; the text between two
+    // candidates is copied in one piece. An empty pattern matches everywhere (before
+    // every byte, as in Nix, which works on bytes).
     let starts = PatternStarts::new(froms.iter().map(|f| f.as_bytes()));
     let any_empty = froms.iter().any(|f| f.is_empty());
     let mut p = 0;
     while p <= bytes.len() {
         if !any_empty {
             let run = starts.next(bytes, p) - p;
-            out.push_str(&s.as_str()[p..p + run]);
+            out.push_bytes(&bytes[p..p + run]);
             p += run;
             if p == bytes.len() {
                 break;
@@ -255,10 +256,10 @@ fn replace_strings(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
                     tos[i] = Some(ev.expect_string(&to[i], pos)?);
                 }
                 let Some(t) = &tos[i] else { continue };
-                out.push_str(t.as_str());
+                out.push_bytes(t.as_bytes());
                 ctx.extend(t.ctx());
                 if f.is_empty() {
-                    p += copy_char(s.as_str(), p, &mut out);
+                    p += copy_byte(bytes, p, &mut out);
                 } else {
                     p += f.len();
                 }
@@ -267,22 +268,19 @@ fn replace_strings(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             }
         }
         if !matched {
-            p += copy_char(s.as_str(), p, &mut out);
+            p += copy_byte(bytes, p, &mut out);
         }
     }
     Ok(Value::String(NixString::from_buf(out, ctx)))
 }
 
-/// Copies the character of `s` at byte `p` to `out`; how far to advance (1 past the end,
-/// which ends `replaceStrings`' scan).
-fn copy_char(s: &str, p: usize, out: &mut StrOut) -> usize {
-    match s[p..].chars().next() {
-        Some(c) => {
-            out.push(c);
-            c.len_utf8()
-        }
-        None => 1,
+/// Copies byte `p` of `s` (if there is one) to `out`; how far to advance (1, also past
+/// the end, which ends `replaceStrings`' scan).
+fn copy_byte(s: &[u8], p: usize, out: &mut StrOut) -> usize {
+    if let Some(b) = s.get(p..p + 1) {
+        out.push_bytes(b);
     }
+    1
 }
 
 const LOW_BYTES: u64 = 0x0101_0101_0101_0101;
@@ -352,18 +350,22 @@ impl PatternStarts {
     }
 }
 
+/// Compiled expressions by (anchored, pattern): a module evaluation matches the same
+/// few patterns thousands of times.
+type RegexCache = std::collections::HashMap<(bool, Vec<u8>), Rc<regex::bytes::Regex>>;
+
 thread_local! {
-    static REGEX_CACHE: std::cell::RefCell<std::collections::HashMap<String, Rc<regex::Regex>>> =
-        Default::default();
+    static REGEX_CACHE: std::cell::RefCell<RegexCache> = Default::default();
 }
 
-fn compile_regex(re: &str, pos: Pos, anchored: bool) -> EResult<Rc<regex::Regex>> {
-    let key = format!("{}{}", if anchored { "A" } else { "U" }, re);
+fn compile_regex(re: &[u8], pos: Pos, anchored: bool) -> EResult<Rc<regex::bytes::Regex>> {
+    let key = (anchored, re.to_vec());
     if let Some(r) = REGEX_CACHE.with(|c| c.borrow().get(&key).cloned()) {
         return Ok(r);
     }
+    let shown = String::from_utf8_lossy(re);
     let Some(rust) = posix_to_rust(re) else {
-        return err(format!("invalid regular expression '{re}'"), pos);
+        return err(format!("invalid regular expression '{shown}'"), pos);
     };
     // POSIX `.` matches a newline too.
     let pat = if anchored {
@@ -371,13 +373,15 @@ fn compile_regex(re: &str, pos: Pos, anchored: bool) -> EResult<Rc<regex::Regex>
     } else {
         format!("(?s){rust}")
     };
-    match regex::Regex::new(&pat) {
+    // Bytes, as Nix's regular expressions see a string: `.` is one byte, and a
+    // character outside ASCII is its bytes (see `posix_to_rust`).
+    match regex::bytes::RegexBuilder::new(&pat).unicode(false).build() {
         Ok(r) => {
             let r = Rc::new(r);
             REGEX_CACHE.with(|c| c.borrow_mut().insert(key, r.clone()));
             Ok(r)
         }
-        Err(_) => err(format!("invalid regular expression '{re}'"), pos),
+        Err(_) => err(format!("invalid regular expression '{shown}'"), pos),
     }
 }
 
@@ -387,25 +391,25 @@ fn compile_regex(re: &str, pos: Pos, anchored: bool) -> EResult<Rc<regex::Regex>
 /// ISO C++ mode, where escaping an ordinary character is an error), and inside
 /// brackets a backslash, `[` or `&` is an ordinary character, while the `regex`
 /// crate would read escapes, nested classes or set operations there.
-fn posix_to_rust(re: &str) -> Option<String> {
-    const ESCAPABLE: &str = ".[\\()*+?{|^$";
-    let chars: Vec<char> = re.chars().collect();
+fn posix_to_rust(re: &[u8]) -> Option<String> {
+    const ESCAPABLE: &[u8] = b".[\\()*+?{|^$";
+    let chars = re;
     let mut out = String::with_capacity(re.len() + 8);
     let mut i = 0;
     while i < chars.len() {
         match chars[i] {
-            '\\' => {
+            b'\\' => {
                 let c = *chars.get(i + 1)?;
-                if !ESCAPABLE.contains(c) {
+                if !ESCAPABLE.contains(&c) {
                     return None;
                 }
                 out.push('\\');
-                out.push(c);
+                out.push(char::from(c));
                 i += 2;
             }
-            '[' => i = bracket(&chars, i + 1, &mut out)?,
+            b'[' => i = bracket(chars, i + 1, &mut out)?,
             c => {
-                out.push(c);
+                push_byte(c, &mut out);
                 i += 1;
             }
         }
@@ -413,51 +417,62 @@ fn posix_to_rust(re: &str) -> Option<String> {
     Some(out)
 }
 
+/// Appends byte `c` of a pattern to one for `regex::bytes` without Unicode: itself if
+/// ASCII, else as a `\xHH` escape, which matches that byte. Nix's expressions work on
+/// bytes: "é" in a pattern is two, and `[é]` is a set of two.
+fn push_byte(c: u8, out: &mut String) {
+    if c.is_ascii() {
+        out.push(char::from(c));
+    } else {
+        out.push_str(&format!("\\x{c:02X}"));
+    }
+}
+
 /// Translates the bracket expression starting after its `[` at `chars[i]`; returns
 /// the index after its closing `]`.
-fn bracket(chars: &[char], mut i: usize, out: &mut String) -> Option<usize> {
-    let lit = |c: char, out: &mut String| {
+fn bracket(chars: &[u8], mut i: usize, out: &mut String) -> Option<usize> {
+    let lit = |c: u8, out: &mut String| {
         if c.is_ascii_punctuation() {
             out.push('\\');
         }
-        out.push(c);
+        push_byte(c, out);
     };
     out.push('[');
-    if chars.get(i) == Some(&'^') {
+    if chars.get(i) == Some(&b'^') {
         out.push('^');
         i += 1;
     }
     let mut first = true;
     loop {
         let c = *chars.get(i)?;
-        if c == ']' && !first {
+        if c == b']' && !first {
             out.push(']');
             return Some(i + 1);
         }
         first = false;
-        if c == '[' && matches!(chars.get(i + 1), Some(':' | '=' | '.')) {
+        if c == b'[' && matches!(chars.get(i + 1), Some(b':' | b'=' | b'.')) {
             let kind = chars[i + 1];
             let start = i + 2;
             let mut j = start;
-            while !(chars.get(j) == Some(&kind) && chars.get(j + 1) == Some(&']')) {
+            while !(chars.get(j) == Some(&kind) && chars.get(j + 1) == Some(&b']')) {
                 if j >= chars.len() {
                     return None;
                 }
                 j += 1;
             }
-            let name: String = chars[start..j].iter().collect();
-            match kind {
-                ':' => out.push_str(&format!("[:{name}:]")),
+            let name = &chars[start..j];
+            match (kind, name) {
+                (b':', _) => out.push_str(&format!("[:{}:]", String::from_utf8_lossy(name))),
                 // Collating elements and equivalence classes of one character are
                 // that character; longer names are locale features not supported.
-                _ if name.chars().count() == 1 => lit(name.chars().next()?, out),
+                (_, &[c]) => lit(c, out),
                 _ => return None,
             }
             i = j + 2;
             continue;
         }
         // A range `a-z`, unless the `-` is the last character before `]`.
-        if chars.get(i + 1) == Some(&'-') && chars.get(i + 2).is_some_and(|e| *e != ']') {
+        if chars.get(i + 1) == Some(&b'-') && chars.get(i + 2).is_some_and(|e| *e != b']') {
             let end = chars[i + 2];
             if end < c {
                 return None;
@@ -474,16 +489,16 @@ fn bracket(chars: &[char], mut i: usize, out: &mut String) -> Option<usize> {
 }
 
 fn match_(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let re = ev.force_str(&a[0], pos)?;
+    let re = ev.expect_string(&a[0], pos)?;
     // Nix 2.8 compiles the expression before it looks at the string.
-    let r = compile_regex(&re, pos, true)?;
+    let r = compile_regex(re.as_bytes(), pos, true)?;
     let s = ev.expect_string(&a[1], pos)?;
-    match r.captures(s.as_str()) {
+    match r.captures(s.as_bytes()) {
         None => Ok(Value::Null),
         Some(c) => Ok(Value::list(
             (1..c.len())
                 .map(|i| match c.get(i) {
-                    Some(m) => Value::string(m.as_str()),
+                    Some(m) => Value::string_bytes(m.as_bytes(), Context::default()),
                     None => Value::Null,
                 })
                 .collect(),
@@ -492,11 +507,11 @@ fn match_(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 }
 
 fn split(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let re = ev.force_str(&a[0], pos)?;
+    let re = ev.expect_string(&a[0], pos)?;
     // Nix 2.8 compiles the expression before it looks at the string.
-    let r = compile_regex(&re, pos, false)?;
+    let r = compile_regex(re.as_bytes(), pos, false)?;
     let s = ev.expect_string(&a[1], pos)?;
-    let text = &s.as_str();
+    let text = s.as_bytes();
     let mut out = Vec::new();
     let mut last = 0;
     let mut start = 0;
@@ -506,11 +521,14 @@ fn split(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             break;
         };
         let Some(m) = c.get(0) else { break };
-        out.push(Value::string(&text[last..m.start()]));
+        out.push(Value::string_bytes(
+            &text[last..m.start()],
+            Context::default(),
+        ));
         out.push(Value::list(
             (1..c.len())
                 .map(|i| match c.get(i) {
-                    Some(m) => Value::string(m.as_str()),
+                    Some(m) => Value::string_bytes(m.as_bytes(), Context::default()),
                     None => Value::Null,
                 })
                 .collect(),
@@ -520,29 +538,25 @@ fn split(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             if m.end() >= text.len() {
                 break;
             }
-            let ch = text[m.end()..]
-                .chars()
-                .next()
-                .map(|c| c.len_utf8())
-                .unwrap_or(1);
-            start = m.end() + ch;
+            // One byte on: Nix's regular expressions work on bytes.
+            start = m.end() + 1;
         } else {
             start = m.end();
         }
     }
-    out.push(Value::string(&text[last..]));
+    out.push(Value::string_bytes(&text[last..], Context::default()));
     Ok(Value::list(out))
 }
 
 fn base_name_of(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let s = coerce(ev, &a[0], pos, false)?;
-    let t = s.as_str();
-    let t = t.strip_suffix('/').unwrap_or(t);
-    let base = match t.rfind('/') {
+    let t = s.as_bytes();
+    let t = t.strip_suffix(b"/").unwrap_or(t);
+    let base = match t.iter().rposition(|&c| c == b'/') {
         Some(i) => &t[i + 1..],
         None => t,
     };
-    Ok(Value::string_ctx(base, s.ctx().clone()))
+    Ok(Value::string_bytes(base, s.ctx().clone()))
 }
 
 fn dir_of(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
@@ -688,7 +702,7 @@ pub fn hash_algo(name: &str) -> EResult<HashAlgo> {
 fn hash_string(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let algo = hash_algo(&ev.force_str(&a[0], pos)?)?;
     let s = ev.expect_string(&a[1], pos)?;
-    Ok(Value::string(algo.digest(s.as_str()).to_base16()))
+    Ok(Value::string(algo.digest(s.as_bytes()).to_base16()))
 }
 
 fn get_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
@@ -782,7 +796,7 @@ fn append_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             }
         }
     }
-    Ok(Value::string_ctx(String::from(s.as_str()), ctx))
+    Ok(Value::string_bytes(s.as_bytes(), ctx))
 }
 
 fn discard_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
@@ -790,7 +804,7 @@ fn discard_context(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     if s.ctx().is_empty() {
         return Ok(s.into_value());
     }
-    Ok(Value::string(s.as_str()))
+    Ok(Value::string_bytes(s.as_bytes(), Context::default()))
 }
 
 fn discard_output_dependency(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
@@ -802,7 +816,7 @@ fn discard_output_dependency(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Va
             None => ctx.insert(c.clone()),
         }
     }
-    Ok(Value::string_ctx(String::from(s.as_str()), ctx))
+    Ok(Value::string_bytes(s.as_bytes(), ctx))
 }
 
 #[cfg(test)]

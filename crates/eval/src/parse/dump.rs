@@ -27,7 +27,7 @@ fn value(v: &Value, out: &mut String) {
         Value::Bool(b) => write!(out, "{b}"),
         Value::Int(i) => write!(out, "int:{i}"),
         Value::Float(f) => write!(out, "float:{:x}", f.to_bits()),
-        Value::String(s) => write!(out, "str:{:?}", s.as_str()),
+        Value::String(s) => write!(out, "str:{:?}", s.to_str()),
         Value::Path(p) => write!(out, "path:{p:?}"),
         // Globals are shared values: the same object on both sides.
         Value::PrimOp(p) => write!(out, "primop:{}", p.name),
