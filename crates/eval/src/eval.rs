@@ -450,11 +450,26 @@ impl Eval {
     fn delayed_call_owned(&mut self, c: Call) -> EResult<Value> {
         let Call { f, x, y } = c;
         let f = self.force(&f)?;
-        let g = self.call(&f, x, Pos::NONE)?;
-        match y {
-            Some(y) => self.call(&g, y, Pos::NONE),
-            None => Ok(g),
+        let Some(y) = y else {
+            return self.call(&f, x, Pos::NONE);
+        };
+        // `n: v: …`, `mapAttrs`' and `zipAttrsWith`'s usual function, takes both
+        // arguments at once: the inner frame hangs off the outer one, without the
+        // closure that evaluating the inner lambda would allocate (as `eval_apply` does).
+        if let Value::Lambda(c) = &f {
+            if let (None, Expr::Lambda(inner)) = (&c.lambda.formals, c.lambda.body) {
+                if inner.formals.is_none() {
+                    self.check_stack()?;
+                    let outer = self.one_frame(c.env.clone(), x);
+                    let frame = Env::one(Some(outer), y);
+                    let r = self.eval(inner.body, &frame);
+                    self.spare_frame(frame);
+                    return r.map_err(|e| self.call_frames(e, inner, Pos::NONE));
+                }
+            }
         }
+        let g = self.call(&f, x, Pos::NONE)?;
+        self.call(&g, y, Pos::NONE)
     }
 
     /// `delayed_call_owned` of a call kept in a thunk, which stays there until the
@@ -1090,8 +1105,7 @@ impl Eval {
             AttrKey::Static(s, _) => Ok(*s),
             AttrKey::Dynamic(e, pos) => {
                 let v = self.eval(e, env)?;
-                let s = self.expect_string(&v, *pos)?;
-                Ok(Sym::new(&s.to_str()))
+                self.force_name(&v, *pos)
             }
         }
     }
@@ -1169,7 +1183,7 @@ impl Eval {
             if let Value::Null = k {
                 continue;
             }
-            let name = Sym::new(&self.force_str(&k, d.pos)?);
+            let name = self.force_name(&k, d.pos)?;
             let v = self.thunk(d.value, &inner_env);
             match entries.binary_search_by(|x| x.name.cmp(&name)) {
                 Ok(i) => {
@@ -1716,6 +1730,10 @@ impl Eval {
             Value::String(s) => Ok(s),
             o => not_a(&o, "a string", pos),
         }
+    }
+    /// The attribute name a string value holds (its bytes, no coercion).
+    pub fn force_name(&mut self, v: &Value, pos: Pos) -> EResult<Sym> {
+        Ok(Sym::from_bytes(self.expect_string(v, pos)?.as_bytes()))
     }
     /// A string value's text (no coercion, context dropped).
     pub fn force_str(&mut self, v: &Value, pos: Pos) -> EResult<String> {

@@ -165,7 +165,7 @@ fn print_inner(
                 if is_plain_ident(n) {
                     out.push_str(n);
                 } else {
-                    escape_bytes(n.as_bytes(), out);
+                    escape_bytes(at.name.as_bytes(), out);
                 }
                 out.push_str(" = ");
                 // An attribute not evaluated yet prints as an unevaluated thunk does.

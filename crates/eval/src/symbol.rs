@@ -22,6 +22,10 @@ struct SymData {
     /// The first 8 bytes, big-endian and zero-padded: comparing these orders most pairs
     /// of names without touching the strings (attribute sets are sorted and searched).
     prefix: u64,
+    /// The name's bytes (a name is a Nix string: usually UTF-8, not always).
+    bytes: &'static [u8],
+    /// The name as text: the same memory when the bytes are UTF-8, else a copy with
+    /// U+FFFD for what is not (for messages and everything that needs a `str`).
     text: &'static str,
 }
 
@@ -42,7 +46,7 @@ static TABLE: [OnceLock<Chunk>; CHUNKS] = [const { OnceLock::new() }; CHUNKS];
 /// two thirds of that cost; a hash-flooding defence buys nothing in an evaluator whose
 /// input can loop forever anyway.
 struct Index {
-    ids: HashMap<&'static str, Sym, foldhash::fast::FixedState>,
+    ids: HashMap<&'static [u8], Sym, foldhash::fast::FixedState>,
     len: u64,
 }
 
@@ -65,11 +69,16 @@ fn locate(id: u32) -> (usize, usize) {
 /// `Sym::new`, which publishes the entry before handing out the id.
 static MISSING: SymData = SymData {
     prefix: 0,
+    bytes: b"",
     text: "",
 };
 
 impl Sym {
     pub fn new(s: &str) -> Sym {
+        Sym::from_bytes(s.as_bytes())
+    }
+    /// The symbol of a name given as bytes (a Nix string, not necessarily UTF-8).
+    pub fn from_bytes(s: &[u8]) -> Sym {
         // A panic while the lock was held cannot leave the index half-updated (the
         // entry is published before the id is recorded), so a poisoned lock is usable.
         let mut index = INDEX.lock().unwrap_or_else(PoisonError::into_inner);
@@ -79,10 +88,14 @@ impl Sym {
         // Memory runs out long before 2^32 distinct names exist (each is at least a
         // 16-byte leaked string plus its entries); saturating keeps this total anyway.
         let id = u32::try_from(index.len).unwrap_or(u32::MAX);
-        let text: &'static str = Box::leak(s.to_owned().into_boxed_str());
+        let bytes: &'static [u8] = Box::leak(s.to_vec().into_boxed_slice());
+        let text: &'static str = match std::str::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(_) => Box::leak(String::from_utf8_lossy(bytes).into_owned().into_boxed_str()),
+        };
         let mut head = [0u8; 8];
-        let n = text.len().min(8);
-        head[..n].copy_from_slice(&text.as_bytes()[..n]);
+        let n = bytes.len().min(8);
+        head[..n].copy_from_slice(&bytes[..n]);
         let (c, i) = locate(id);
         let chunk = TABLE[c].get_or_init(|| {
             (0..1usize << (c as u32 + FIRST_BITS))
@@ -92,11 +105,12 @@ impl Sym {
         if let Some(slot) = chunk.get(i) {
             let _ = slot.set(SymData {
                 prefix: u64::from_be_bytes(head),
+                bytes,
                 text,
             });
         }
         let sym = Sym(id);
-        index.ids.insert(text, sym);
+        index.ids.insert(bytes, sym);
         index.len += 1;
         sym
     }
@@ -108,9 +122,15 @@ impl Sym {
             None => &MISSING,
         }
     }
+    /// The name as text (U+FFFD for bytes that are not UTF-8; see `as_bytes`).
     #[inline]
     pub fn as_str(self) -> &'static str {
         self.data().text
+    }
+    /// The name's bytes, exactly.
+    #[inline]
+    pub fn as_bytes(self) -> &'static [u8] {
+        self.data().bytes
     }
     /// The id: dense from 0 in the order names were first interned.
     #[inline]
@@ -125,7 +145,7 @@ impl Sym {
 pub struct SymKey {
     sym: Sym,
     prefix: u64,
-    text: &'static str,
+    bytes: &'static [u8],
 }
 
 impl Sym {
@@ -135,7 +155,7 @@ impl Sym {
         SymKey {
             sym: self,
             prefix: d.prefix,
-            text: d.text,
+            bytes: d.bytes,
         }
     }
 }
@@ -161,7 +181,7 @@ impl SymKey {
         }
         // Zero padding makes "a" and "a\0" share a prefix; the full compare settles ties.
         match self.prefix.cmp(&other.prefix) {
-            Ordering::Equal => self.text.as_bytes().cmp(other.text.as_bytes()),
+            Ordering::Equal => self.bytes.cmp(other.bytes),
             o => o,
         }
     }
@@ -259,6 +279,25 @@ mod tests {
                 assert_eq!(x.key().cmp_key(&y.key()), x.cmp(y), "{x:?} {y:?}");
             }
         }
+    }
+
+    #[test]
+    fn names_are_bytes_and_their_text_is_lossy() {
+        let e = "é".as_bytes();
+        let half = Sym::from_bytes(&e[..1]);
+        assert_eq!(half.as_bytes(), b"\xc3");
+        assert_eq!(half.as_str(), "\u{fffd}");
+        // Another name with the same text is another symbol.
+        assert_ne!(half, Sym::new("\u{fffd}"));
+        assert_eq!(half, Sym::from_bytes(b"\xc3"));
+        assert_eq!(Sym::from_bytes(e), Sym::new("é"));
+        // Ordered by bytes: 0xa9 < 0xc3 < 0xc3 0xa9.
+        let mut v = vec![Sym::new("é"), half, Sym::from_bytes(&e[1..])];
+        v.sort();
+        assert_eq!(
+            v.iter().map(|s| s.as_bytes()).collect::<Vec<_>>(),
+            [&e[1..], &e[..1], e]
+        );
     }
 
     #[test]

@@ -47,7 +47,8 @@ impl Value {
             if i >= v.len() {
                 v.resize(i + 1, None);
             }
-            let n = v[i].get_or_insert_with(|| NixString::new(s.as_str(), Context::default()));
+            let n =
+                v[i].get_or_insert_with(|| NixString::from_bytes(s.as_bytes(), Context::default()));
             Value::String(n.clone())
         })
     }

@@ -42,7 +42,7 @@ fn attr_values(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 fn get_attr(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let name = ev.expect_string(&a[0], pos)?;
     let s = ev.expect_attrs(&a[1], pos)?;
-    match s.get_attr(Sym::new(&name.to_str())) {
+    match s.get_attr(Sym::from_bytes(name.as_bytes())) {
         // Evaluated in the set's entry, as `s.name` would be.
         Some(x) => ev.force_attr(x),
         None => Err(get_attr_missing(&name.to_str(), &s, pos)),
@@ -63,9 +63,9 @@ fn get_attr_missing(name: &str, s: &Attrs, pos: Pos) -> Box<crate::EvalError> {
 }
 
 fn has_attr(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let name = ev.force_str(&a[0], pos)?;
+    let name = ev.force_name(&a[0], pos)?;
     let s = ev.expect_attrs(&a[1], pos)?;
-    Ok(Value::Bool(s.get(Sym::new(&name)).is_some()))
+    Ok(Value::Bool(s.get(name).is_some()))
 }
 
 fn remove_attrs(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
@@ -73,7 +73,7 @@ fn remove_attrs(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let names = ev.expect_list(&a[1], pos)?;
     let mut remove = Vec::with_capacity(names.len());
     for n in names.iter() {
-        remove.push(Sym::new(&ev.force_str(n, pos)?));
+        remove.push(ev.force_name(n, pos)?);
     }
     let entries: Vec<Attr> = s
         .entries()
@@ -92,11 +92,11 @@ fn list_to_attrs(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         let Some(n) = s.get_attr(ev.syms.name).cloned() else {
             return Err(super::missing_for_call("name", "listToAttrs", &s, pos));
         };
-        let name = ev.force_str(&n.value(), n.pos().or(pos))?;
+        let name = ev.force_name(&n.value(), n.pos().or(pos))?;
         let Some(attr) = s.get_attr(ev.syms.value) else {
             return Err(super::missing_for_call("value", "listToAttrs", &s, pos));
         };
-        entries.push(Attr::new(Sym::new(&name), attr.value(), attr.pos()));
+        entries.push(Attr::new(name, attr.value(), attr.pos()));
     }
     // The first occurrence of a name wins.
     entries.reverse();
@@ -137,7 +137,7 @@ fn intersect_attrs(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 }
 
 fn cat_attrs(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let name = Sym::new(&ev.force_str(&a[0], pos)?);
+    let name = ev.force_name(&a[0], pos)?;
     let l = ev.expect_list(&a[1], pos)?;
     let mut out = Vec::new();
     for item in l.iter() {
@@ -195,9 +195,9 @@ fn zip_attrs_with(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 }
 
 fn unsafe_get_attr_pos(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let name = ev.force_str(&a[0], pos)?;
+    let name = ev.force_name(&a[0], pos)?;
     let s = ev.expect_attrs(&a[1], pos)?;
-    match s.get_attr(Sym::new(&name)) {
+    match s.get_attr(name) {
         Some(at) => Ok(ev.pos_attrs(at.pos())),
         None => Ok(Value::Null),
     }

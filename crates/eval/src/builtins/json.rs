@@ -191,7 +191,7 @@ pub fn value_to_json_opt(
                 if i > 0 {
                     out.push(',');
                 }
-                json_escape(at.name.as_str(), out);
+                json_escape_bytes(at.name.as_bytes(), out);
                 out.push(':');
                 let apos = at.pos().or(pos);
                 // On an error the object is still closed: `nix-instantiate --json`

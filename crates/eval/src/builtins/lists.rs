@@ -291,8 +291,8 @@ fn group_by(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let mut g = Call1::new(&f);
     for x in l.iter() {
         let k = g.call(ev, x.clone(), pos)?;
-        let k = ev.force_str(&k, pos)?;
-        groups.entry(Sym::new(&k)).or_default().push(x.clone());
+        let k = ev.force_name(&k, pos)?;
+        groups.entry(k).or_default().push(x.clone());
     }
     Ok(Value::attrs(Attrs::from_sorted(
         groups

@@ -398,6 +398,12 @@ fn posix_to_rust(re: &[u8]) -> Option<String> {
     let mut i = 0;
     while i < chars.len() {
         match chars[i] {
+            // A repetition of an anchor (`^*`, `$+`) is an error there, and `(?` starts
+            // no group (the `regex` crate would read flags or a non-capturing group).
+            b'^' | b'$' if matches!(chars.get(i + 1), Some(b'*' | b'+' | b'?' | b'{')) => {
+                return None
+            }
+            b'(' if chars.get(i + 1) == Some(&b'?') => return None,
             b'\\' => {
                 let c = *chars.get(i + 1)?;
                 if !ESCAPABLE.contains(&c) {
@@ -426,6 +432,28 @@ fn push_byte(c: u8, out: &mut String) {
     } else {
         out.push_str(&format!("\\x{c:02X}"));
     }
+}
+
+/// The `regex` crate's form of the character class `[:name:]` in a bracket expression:
+/// the POSIX classes and the C++ library's `d`, `s` and `w`, with the name's case
+/// ignored as that library ignores it; `None` for any other name (an error in Nix).
+fn char_class(name: &[u8]) -> Option<&'static str> {
+    Some(match name.to_ascii_lowercase().as_slice() {
+        b"alnum" => "[:alnum:]",
+        b"alpha" => "[:alpha:]",
+        b"blank" => "[:blank:]",
+        b"cntrl" => "[:cntrl:]",
+        b"digit" | b"d" => "[:digit:]",
+        b"graph" => "[:graph:]",
+        b"lower" => "[:lower:]",
+        b"print" => "[:print:]",
+        b"punct" => "[:punct:]",
+        b"space" | b"s" => "[:space:]",
+        b"upper" => "[:upper:]",
+        b"xdigit" => "[:xdigit:]",
+        b"w" => "[:word:]",
+        _ => return None,
+    })
 }
 
 /// Translates the bracket expression starting after its `[` at `chars[i]`; returns
@@ -462,19 +490,27 @@ fn bracket(chars: &[u8], mut i: usize, out: &mut String) -> Option<usize> {
             }
             let name = &chars[start..j];
             match (kind, name) {
-                (b':', _) => out.push_str(&format!("[:{}:]", String::from_utf8_lossy(name))),
+                (b':', _) => out.push_str(char_class(name)?),
                 // Collating elements and equivalence classes of one character are
                 // that character; longer names are locale features not supported.
                 (_, &[c]) => lit(c, out),
                 _ => return None,
             }
             i = j + 2;
+            // A class cannot start a range.
+            if kind == b':'
+                && chars.get(i) == Some(&b'-')
+                && chars.get(i + 1).is_some_and(|e| *e != b']')
+            {
+                return None;
+            }
             continue;
         }
         // A range `a-z`, unless the `-` is the last character before `]`.
         if chars.get(i + 1) == Some(&b'-') && chars.get(i + 2).is_some_and(|e| *e != b']') {
             let end = chars[i + 2];
-            if end < c {
+            // Nor end one.
+            if end < c || (end == b'[' && chars.get(i + 3) == Some(&b':')) {
                 return None;
             }
             lit(c, out);

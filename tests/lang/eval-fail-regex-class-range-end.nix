@@ -1,0 +1,2 @@
+# A character class cannot end a range.
+builtins.match "[a-[:alpha:]]" "a"

@@ -1,0 +1,2 @@
+# A character class cannot start a range.
+builtins.match "[[:alpha:]-z]" "a"

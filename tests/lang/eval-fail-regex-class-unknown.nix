@@ -1,0 +1,2 @@
+# An unknown character class name.
+builtins.match "[[:word:]]+" "ab"

@@ -1,0 +1,2 @@
+# `$` cannot be repeated either.
+builtins.split "a$+" "a"
