@@ -399,7 +399,12 @@ fn finish(
             None => Err(DerivationError::UnknownInputDerivation(dir.print(p))),
         })
     });
-    let inst = inst.map_err(|e| derr(e, pos_name))?;
+    // A name that makes no valid store path is reported without a position, as Nix
+    // 2.8 reports it (from the store path's constructor, which knows none).
+    let inst = inst.map_err(|e| match e {
+        DerivationError::StorePath(_) => derr(e, Pos::NONE),
+        e => derr(e, pos_name),
+    })?;
     for w in &inst.warnings {
         ev.io.trace(&format!("warning: {w}"));
     }
