@@ -808,9 +808,9 @@ impl Attrs {
         // entry of `a` with the same name (2).
         let mut from: Vec<u8> = Vec::with_capacity(a.len() + b.len());
         let (i, j) = if b.len() * FEW < a.len() {
-            few_over_many(a, b, &mut from)
+            (few_among_many(b, a, 0, 1, &mut from), b.len())
         } else if a.len() * FEW < b.len() {
-            many_over_few(a, b, &mut from)
+            (a.len(), few_among_many(a, b, 1, 0, &mut from))
         } else {
             merge_walk(a, b, &mut from)
         };
@@ -871,42 +871,32 @@ fn merge_walk(a: &[Attr], b: &[Attr], from: &mut Vec<u8>) -> (usize, usize) {
     (i, j)
 }
 
-/// `Attrs::merge`'s record when `b` is much smaller than `a`: each entry of `b` is
-/// found in the rest of `a` by binary search, and the run of `a` before it is
-/// recorded at once.
-fn few_over_many(a: &[Attr], b: &[Attr], from: &mut Vec<u8>) -> (usize, usize) {
-    let mut i = 0;
-    for y in b {
-        let ky = y.name.key();
-        let p = i + a[i..].partition_point(|x| ky.order_of(x.name).is_lt());
-        from.resize(from.len() + (p - i), 0);
-        i = p;
-        if a.get(i).is_some_and(|x| x.name == y.name) {
-            from.push(2);
-            i += 1;
-        } else {
-            from.push(1);
-        }
-    }
-    (i, b.len())
-}
-
-/// `few_over_many` with the roles swapped: `a` much smaller than `b`.
-fn many_over_few(a: &[Attr], b: &[Attr], from: &mut Vec<u8>) -> (usize, usize) {
+/// `Attrs::merge`'s record when one operand, `few`, is much smaller than the other,
+/// `many`: each entry of `few` is found in the rest of `many` by binary search, and the
+/// run of `many` before it is recorded at once (`many_code` is `many`'s source code, 0
+/// or 1, and `few_code` the other's). Returns how far it got in `many`.
+fn few_among_many(
+    few: &[Attr],
+    many: &[Attr],
+    many_code: u8,
+    few_code: u8,
+    from: &mut Vec<u8>,
+) -> usize {
     let mut j = 0;
-    for x in a {
+    for x in few {
         let kx = x.name.key();
-        let p = j + b[j..].partition_point(|y| kx.order_of(y.name).is_lt());
-        from.resize(from.len() + (p - j), 1);
+        let p = j + many[j..].partition_point(|y| kx.order_of(y.name).is_lt());
+        from.resize(from.len() + (p - j), many_code);
         j = p;
-        if b.get(j).is_some_and(|y| y.name == x.name) {
+        if many.get(j).is_some_and(|y| y.name == x.name) {
+            // Same name: `b`'s entry over `a`'s, whichever is the smaller.
             from.push(2);
             j += 1;
         } else {
-            from.push(0);
+            from.push(few_code);
         }
     }
-    (a.len(), j)
+    j
 }
 
 /// Where `Attrs::merge` gets an operand's entries: moved out of a set nothing else
