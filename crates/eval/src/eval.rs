@@ -1300,10 +1300,8 @@ impl Eval {
                 if y.is_empty() {
                     return Ok(a);
                 }
-                let mut v = Vec::with_capacity(x.len() + y.len());
-                v.extend_from_slice(&x);
-                v.extend_from_slice(&y);
-                Ok(Value::list(v))
+                let n = x.len() + y.len();
+                Ok(Value::List(List::concat(&[x, y], n)))
             }
             BinOp::Update => {
                 // The operands are taken by value (not cloned), so that an operand

@@ -376,6 +376,12 @@ impl List {
         }
         List(RcSlice::new((), n, f))
     }
+    /// The concatenation of `lists`, `total` elements in all, written once into the
+    /// new list (no `Vec` to copy from).
+    pub fn concat(lists: &[List], total: usize) -> List {
+        let mut elems = lists.iter().flat_map(|l| l.iter());
+        List::build(total, |_| elems.next().cloned().unwrap_or(Value::Null))
+    }
     /// Whether `self` and `other` are the same list (not only equal ones).
     #[inline]
     pub fn ptr_eq(&self, other: &List) -> bool {

@@ -97,17 +97,28 @@ fn elem_at(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 
 fn concat_lists(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let l = ev.expect_list(&a[0], pos)?;
-    let mut out = Vec::new();
+    let mut lists = Vec::with_capacity(l.len());
+    let mut total = 0;
     for x in l.iter() {
-        out.extend_from_slice(&ev.expect_list(x, pos)?);
+        let y = ev.expect_list(x, pos)?;
+        total += y.len();
+        lists.push(y);
     }
-    Ok(Value::list(out))
+    // Nix 2.8 returns the only non-empty list itself, not a copy (which printing's
+    // `«repeated»` shows).
+    if let Some(only) = lists.iter().rev().find(|x| !x.is_empty()) {
+        if only.len() == total {
+            return Ok(Value::List(only.clone()));
+        }
+    }
+    Ok(Value::List(List::concat(&lists, total)))
 }
 
 fn concat_map(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let f = ev.expect_function(&a[0], pos)?;
     let l = ev.expect_list(&a[1], pos)?;
-    let mut out = Vec::new();
+    let mut lists = Vec::with_capacity(l.len());
+    let mut total = 0;
     // Nix reports a non-list result at the function's position.
     let fpos = match &f {
         Value::Lambda(c) => c.lambda.pos,
@@ -121,9 +132,11 @@ fn concat_map(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         let r = ev
             .expect_list(&r, fpos)
             .trace(pos, || "while invoking 'concatMap'".to_string())?;
-        out.extend_from_slice(&r);
+        total += r.len();
+        lists.push(r);
     }
-    Ok(Value::list(out))
+    // A copy even of a single list, as Nix 2.8 makes.
+    Ok(Value::List(List::concat(&lists, total)))
 }
 
 fn foldl(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
