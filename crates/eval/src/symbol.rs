@@ -22,12 +22,19 @@ struct SymData {
     /// The first 8 bytes, big-endian and zero-padded: comparing these orders most pairs
     /// of names without touching the strings (attribute sets are sorted and searched).
     prefix: u64,
-    /// The name's bytes (a name is a Nix string: usually UTF-8, not always).
-    bytes: &'static [u8],
-    /// The name as text: the same memory when the bytes are UTF-8, else a copy with
-    /// U+FFFD for what is not (for messages and everything that needs a `str`).
+    /// The name as text: the name itself when its bytes are UTF-8 (nearly always),
+    /// else a copy with U+FFFD for what is not, and the bytes are in `RAW_BYTES`.
     text: &'static str,
 }
+
+/// The id bit of a name whose bytes are not UTF-8 (a Nix string need not be): its
+/// bytes are kept in `RAW_BYTES`, so that every other entry stays 24 bytes (a
+/// module evaluation or a JSON document interns hundreds of thousands of names).
+const RAW: u32 = 1 << 31;
+
+/// The bytes of the names with the `RAW` bit, by id (without the bit).
+static RAW_BYTES: LazyLock<Mutex<HashMap<u32, &'static [u8]>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
 
 /// The first chunk holds `1 << FIRST_BITS` names and each next chunk twice as many as the
 /// one before, so that chunk `c` starts at id `(1 << (c + FIRST_BITS)) - (1 << FIRST_BITS)`
@@ -69,7 +76,6 @@ fn locate(id: u32) -> (usize, usize) {
 /// `Sym::new`, which publishes the entry before handing out the id.
 static MISSING: SymData = SymData {
     prefix: 0,
-    bytes: b"",
     text: "",
 };
 
@@ -85,13 +91,23 @@ impl Sym {
         if let Some(x) = index.ids.get(s) {
             return *x;
         }
-        // Memory runs out long before 2^32 distinct names exist (each is at least a
+        // Memory runs out long before 2^31 distinct names exist (each is at least a
         // 16-byte leaked string plus its entries); saturating keeps this total anyway.
-        let id = u32::try_from(index.len).unwrap_or(u32::MAX);
-        let bytes: &'static [u8] = Box::leak(s.to_vec().into_boxed_slice());
-        let text: &'static str = match std::str::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(_) => Box::leak(String::from_utf8_lossy(bytes).into_owned().into_boxed_str()),
+        let id = u32::try_from(index.len).unwrap_or(RAW - 1).min(RAW - 1);
+        let (bytes, text, raw): (&'static [u8], &'static str, bool) = match std::str::from_utf8(s) {
+            Ok(t) => {
+                let t: &'static str = Box::leak(t.to_owned().into_boxed_str());
+                (t.as_bytes(), t, false)
+            }
+            Err(_) => {
+                let b: &'static [u8] = Box::leak(s.to_vec().into_boxed_slice());
+                let t = Box::leak(String::from_utf8_lossy(s).into_owned().into_boxed_str());
+                RAW_BYTES
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(id, b);
+                (b, t, true)
+            }
         };
         let mut head = [0u8; 8];
         let n = bytes.len().min(8);
@@ -105,18 +121,17 @@ impl Sym {
         if let Some(slot) = chunk.get(i) {
             let _ = slot.set(SymData {
                 prefix: u64::from_be_bytes(head),
-                bytes,
                 text,
             });
         }
-        let sym = Sym(id);
+        let sym = Sym(if raw { id | RAW } else { id });
         index.ids.insert(bytes, sym);
         index.len += 1;
         sym
     }
     #[inline(always)]
     fn data(self) -> &'static SymData {
-        let (c, i) = locate(self.0);
+        let (c, i) = locate(self.0 & !RAW);
         match TABLE.get(c).and_then(|t| t.get()).and_then(|t| t.get(i)) {
             Some(e) => e.get().unwrap_or(&MISSING),
             None => &MISSING,
@@ -130,12 +145,21 @@ impl Sym {
     /// The name's bytes, exactly.
     #[inline]
     pub fn as_bytes(self) -> &'static [u8] {
-        self.data().bytes
+        if self.0 & RAW == 0 {
+            self.data().text.as_bytes()
+        } else {
+            self.raw_bytes()
+        }
+    }
+    #[cold]
+    fn raw_bytes(self) -> &'static [u8] {
+        let raw = RAW_BYTES.lock().unwrap_or_else(PoisonError::into_inner);
+        raw.get(&(self.0 & !RAW)).copied().unwrap_or(b"")
     }
     /// The id: dense from 0 in the order names were first interned.
     #[inline]
     pub fn id(self) -> u32 {
-        self.0
+        self.0 & !RAW
     }
 }
 
@@ -155,7 +179,11 @@ impl Sym {
         SymKey {
             sym: self,
             prefix: d.prefix,
-            bytes: d.bytes,
+            bytes: if self.0 & RAW == 0 {
+                d.text.as_bytes()
+            } else {
+                self.raw_bytes()
+            },
         }
     }
 }
