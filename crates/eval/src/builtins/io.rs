@@ -417,8 +417,8 @@ fn to_file(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 
 fn placeholder(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     use sha2::Digest;
-    let out = ev.force_str(&a[0], pos)?;
-    let h = sha2::Sha256::digest(format!("nix-output:{out}").as_bytes());
+    let out = ev.expect_string(&a[0], pos)?;
+    let h = sha2::Sha256::digest([&b"nix-output:"[..], out.as_bytes()].concat());
     Ok(Value::string(format!(
         "/{}",
         nest_nixcompat::nixbase32::encode(&h)

@@ -612,29 +612,23 @@ fn dir_of(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 }
 
 fn parse_drv_name(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let s = ev.force_str(&a[0], pos)?;
+    let s = ev.expect_string(&a[0], pos)?;
     let b = s.as_bytes();
-    let mut split_at = None;
-    for i in 0..b.len() {
-        if b[i] == b'-' && i + 1 < b.len() && !b[i + 1].is_ascii_alphabetic() {
-            split_at = Some(i);
-            break;
-        }
-    }
-    let (name, version) = match split_at {
-        Some(i) => (s[..i].to_string(), s[i + 1..].to_string()),
-        None => (s.clone(), String::new()),
+    let split_at = (0..b.len())
+        .find(|&i| b[i] == b'-' && b.get(i + 1).is_some_and(|c| !c.is_ascii_alphabetic()));
+    let (name, version): (&[u8], &[u8]) = match split_at {
+        Some(i) => (&b[..i], &b[i + 1..]),
+        None => (b, b""),
     };
     Ok(make_attrs(vec![
-        ("name", Value::string(name)),
-        ("version", Value::string(version)),
+        ("name", Value::string_bytes(name, Context::default())),
+        ("version", Value::string_bytes(version, Context::default())),
     ]))
 }
 
 /// Splits a version like Nix's `nextComponent`: runs of digits, runs of other
-/// non-separator characters; `.` and `-` separate.
-fn version_components(s: &str) -> Vec<String> {
-    let b = s.as_bytes();
+/// non-separator bytes; `.` and `-` separate.
+fn version_components(b: &[u8]) -> Vec<&[u8]> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < b.len() {
@@ -654,26 +648,26 @@ fn version_components(s: &str) -> Vec<String> {
                 i += 1;
             }
         }
-        out.push(s[start..i].to_string());
+        out.push(&b[start..i]);
     }
     out
 }
 
-fn component_less(a: &str, b: &str) -> bool {
-    let an = !a.is_empty() && a.bytes().all(|c| c.is_ascii_digit());
-    let bn = !b.is_empty() && b.bytes().all(|c| c.is_ascii_digit());
+fn component_less(a: &[u8], b: &[u8]) -> bool {
+    let an = !a.is_empty() && a.iter().all(|c| c.is_ascii_digit());
+    let bn = !b.is_empty() && b.iter().all(|c| c.is_ascii_digit());
     if an && bn {
-        let x = a.trim_start_matches('0');
-        let y = b.trim_start_matches('0');
+        let trim = |x: &[u8]| -> usize { x.iter().take_while(|c| **c == b'0').count() };
+        let (x, y) = (&a[trim(a)..], &b[trim(b)..]);
         return (x.len(), x) < (y.len(), y);
     }
     if a.is_empty() && bn {
         return true;
     }
-    if a == "pre" && b != "pre" {
+    if a == b"pre" && b != b"pre" {
         return true;
     }
-    if b == "pre" {
+    if b == b"pre" {
         return false;
     }
     if bn {
@@ -685,13 +679,13 @@ fn component_less(a: &str, b: &str) -> bool {
     a < b
 }
 
-pub fn compare_version_strings(a: &str, b: &str) -> Ordering {
+pub fn compare_version_strings(a: &[u8], b: &[u8]) -> Ordering {
     let ca = version_components(a);
     let cb = version_components(b);
     let n = ca.len().max(cb.len());
     for i in 0..n {
-        let x = ca.get(i).map(String::as_str).unwrap_or("");
-        let y = cb.get(i).map(String::as_str).unwrap_or("");
+        let x = ca.get(i).copied().unwrap_or(b"");
+        let y = cb.get(i).copied().unwrap_or(b"");
         if component_less(x, y) {
             return Ordering::Less;
         }
@@ -703,21 +697,23 @@ pub fn compare_version_strings(a: &str, b: &str) -> Ordering {
 }
 
 fn compare_versions(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let x = ev.force_str(&a[0], pos)?;
-    let y = ev.force_str(&a[1], pos)?;
-    Ok(Value::Int(match compare_version_strings(&x, &y) {
-        Ordering::Less => -1,
-        Ordering::Equal => 0,
-        Ordering::Greater => 1,
-    }))
+    let x = ev.expect_string(&a[0], pos)?;
+    let y = ev.expect_string(&a[1], pos)?;
+    Ok(Value::Int(
+        match compare_version_strings(x.as_bytes(), y.as_bytes()) {
+            Ordering::Less => -1,
+            Ordering::Equal => 0,
+            Ordering::Greater => 1,
+        },
+    ))
 }
 
 fn split_version(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let s = ev.force_str(&a[0], pos)?;
+    let s = ev.expect_string(&a[0], pos)?;
     Ok(Value::list(
-        version_components(&s)
+        version_components(s.as_bytes())
             .into_iter()
-            .map(Value::string)
+            .map(|c| Value::string_bytes(c, Context::default()))
             .collect(),
     ))
 }
