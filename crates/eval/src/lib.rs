@@ -87,18 +87,13 @@ pub fn render_into(
             let pos = builtins::json::determine_pos(&v, source::Pos::NONE);
             builtins::json::value_to_json_opt(ev, &v, pos, out, &mut ctx, strict)
         }
-        OutputFormat::Xml => {
-            let mut text = String::new();
-            let r = render_xml(ev, &v, strict, &mut text);
-            out.extend_from_slice(text.as_bytes());
-            r
-        }
+        OutputFormat::Xml => render_xml(ev, &v, strict, out),
     }
 }
 
-/// `render_into` in XML (whose strings are UTF-8, others' bytes replaced).
-fn render_xml(ev: &mut Eval, v: &Value, strict: bool, out: &mut String) -> EResult<()> {
-    out.push_str("<?xml version='1.0' encoding='utf-8'?>\n<expr>\n");
+/// `render_into` in XML.
+fn render_xml(ev: &mut Eval, v: &Value, strict: bool, out: &mut Vec<u8>) -> EResult<()> {
+    out.extend_from_slice(b"<?xml version='1.0' encoding='utf-8'?>\n<expr>\n");
     let mut ctx = value::Context::default();
     let opts = builtins::json::XmlOpts {
         location: true,
@@ -107,7 +102,7 @@ fn render_xml(ev: &mut Eval, v: &Value, strict: bool, out: &mut String) -> EResu
     let mut seen = std::collections::HashSet::new();
     let r =
         builtins::json::value_to_xml(ev, v, source::Pos::NONE, 1, out, &mut ctx, opts, &mut seen);
-    out.push_str("</expr>");
+    out.extend_from_slice(b"</expr>");
     r
 }
 

@@ -393,7 +393,7 @@ fn not_json(v: &Value, pos: Pos) -> Box<EvalError> {
 
 fn from_json(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let s = ev.expect_string(&a[0], pos)?;
-    super::json_parse::parse(&s.to_str()).map_err(|msg| {
+    super::json_parse::parse(s.as_bytes()).map_err(|msg| {
         // Nix reports the parser's message without a position of its own; the call
         // site only appears in the trace.
         let mut e = EvalError::new(ErrorKind::Eval, msg, Pos::NONE);
@@ -403,21 +403,27 @@ fn from_json(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     })
 }
 
-fn xml_escape(s: &str, out: &mut String) {
-    for c in s.chars() {
+fn xml_escape(s: &str, out: &mut Vec<u8>) {
+    xml_escape_bytes(s.as_bytes(), out)
+}
+
+/// `xml_escape` of a string's bytes, written as they are (Nix writes the bytes of a
+/// string that is not UTF-8 into its XML as they are too).
+fn xml_escape_bytes(s: &[u8], out: &mut Vec<u8>) {
+    for &c in s {
         match c {
-            '"' => out.push_str("&quot;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\n' => out.push_str("&#xA;"),
+            b'"' => out.extend_from_slice(b"&quot;"),
+            b'<' => out.extend_from_slice(b"&lt;"),
+            b'>' => out.extend_from_slice(b"&gt;"),
+            b'&' => out.extend_from_slice(b"&amp;"),
+            b'\n' => out.extend_from_slice(b"&#xA;"),
             c => out.push(c),
         }
     }
 }
 
 fn to_xml(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let mut out = String::from("<?xml version='1.0' encoding='utf-8'?>\n<expr>\n");
+    let mut out = b"<?xml version='1.0' encoding='utf-8'?>\n<expr>\n".to_vec();
     let mut ctx = Context::default();
     let opts = XmlOpts {
         location: false,
@@ -426,25 +432,30 @@ fn to_xml(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let mut seen = std::collections::HashSet::new();
     value_to_xml(ev, &a[0], pos, 1, &mut out, &mut ctx, opts, &mut seen)?;
     out.push_str("</expr>\n");
-    Ok(Value::string_ctx(out, ctx))
+    Ok(Value::string_bytes(out, ctx))
 }
 
-fn indent(n: usize, out: &mut String) {
+fn indent(n: usize, out: &mut Vec<u8>) {
     for _ in 0..n {
         out.push_str("  ");
     }
 }
 
-fn simple(tag: &str, attr: &str, val: &str, depth: usize, out: &mut String) {
+fn simple(tag: &str, attr: &str, val: &str, depth: usize, out: &mut Vec<u8>) {
+    simple_bytes(tag, attr, val.as_bytes(), depth, out)
+}
+
+/// `simple` with a value given as bytes (a string's, UTF-8 or not).
+fn simple_bytes(tag: &str, attr: &str, val: &[u8], depth: usize, out: &mut Vec<u8>) {
     indent(depth, out);
-    out.push('<');
+    out.push(b'<');
     out.push_str(tag);
     if !attr.is_empty() {
-        out.push(' ');
+        out.push(b' ');
         out.push_str(attr);
         out.push_str("=\"");
-        xml_escape(val, out);
-        out.push('"');
+        xml_escape_bytes(val, out);
+        out.push(b'"');
     }
     out.push_str(" />\n");
 }
@@ -458,27 +469,27 @@ pub struct XmlOpts {
 }
 
 /// XML attributes in the (alphabetical) order Nix writes them: column, line, name, path.
-fn pos_attrs_xml(p: Pos, name: Option<&str>, out: &mut String) {
-    let mut attrs: Vec<(&str, String)> = Vec::new();
+fn pos_attrs_xml(p: Pos, name: Option<&[u8]>, out: &mut Vec<u8>) {
+    let mut attrs: Vec<(&str, Vec<u8>)> = Vec::new();
     if let Some(lc) = crate::source::resolve(p) {
         let path = match &lc.file.origin {
             crate::source::Origin::String => lc.file.text.to_string(),
             crate::source::Origin::File(f) => f.clone(),
         };
-        attrs.push(("column", lc.col.to_string()));
-        attrs.push(("line", lc.line.to_string()));
-        attrs.push(("path", path));
+        attrs.push(("column", lc.col.to_string().into_bytes()));
+        attrs.push(("line", lc.line.to_string().into_bytes()));
+        attrs.push(("path", path.into_bytes()));
     }
     if let Some(n) = name {
-        attrs.push(("name", n.to_string()));
+        attrs.push(("name", n.to_vec()));
     }
     attrs.sort_by(|a, b| a.0.cmp(b.0));
     for (k, v) in attrs {
-        out.push(' ');
+        out.push(b' ');
         out.push_str(k);
         out.push_str("=\"");
-        xml_escape(&v, out);
-        out.push('"');
+        xml_escape_bytes(&v, out);
+        out.push(b'"');
     }
 }
 
@@ -492,7 +503,7 @@ pub fn value_to_xml(
     v: &Value,
     pos: Pos,
     depth: usize,
-    out: &mut String,
+    out: &mut Vec<u8>,
     ctx: &mut Context,
     opts: XmlOpts,
     drvs_seen: &mut std::collections::HashSet<String>,
@@ -543,7 +554,7 @@ pub fn value_to_xml(
         ),
         Value::String(s) => {
             ctx.extend(s.ctx());
-            simple("string", "value", &s.to_str(), depth, out)
+            simple_bytes("string", "value", s.as_bytes(), depth, out)
         }
         Value::Path(p) => simple("path", "value", p, depth, out),
         Value::Attrs(a) => {
@@ -551,7 +562,7 @@ pub fn value_to_xml(
             if is_drv {
                 // The element's attributes are computed before it is written, so an
                 // error there leaves nothing half-written.
-                let mut head = String::new();
+                let mut head = Vec::new();
                 indent(depth, &mut head);
                 head.push_str("<derivation");
                 let mut drv_path = None;
@@ -568,15 +579,15 @@ pub fn value_to_xml(
                         };
                         if let Value::String(s) = &x {
                             head.push_str(&format!(" {key}=\""));
-                            xml_escape(&s.to_str(), &mut head);
-                            head.push('"');
+                            xml_escape_bytes(s.as_bytes(), &mut head);
+                            head.push(b'"');
                             if key == "drvPath" {
                                 drv_path = Some(s.to_str().into_owned());
                             }
                         }
                     }
                 }
-                out.push_str(&head);
+                out.extend_from_slice(&head);
                 out.push_str(">\n");
                 // A derivation already printed (e.g. through its own `all`) is not
                 // descended into again; nor, as in Nix 2.8, one whose drvPath is not
@@ -601,11 +612,11 @@ pub fn value_to_xml(
                 indent(depth + 1, out);
                 out.push_str("<attr");
                 if opts.location {
-                    pos_attrs_xml(at.pos(), Some(at.name.as_str()), out);
+                    pos_attrs_xml(at.pos(), Some(at.name.as_bytes()), out);
                 } else {
                     out.push_str(" name=\"");
-                    xml_escape(at.name.as_str(), out);
-                    out.push('"');
+                    xml_escape_bytes(at.name.as_bytes(), out);
+                    out.push(b'"');
                 }
                 out.push_str(">\n");
                 let r = value_to_xml(ev, &at.value(), pos, depth + 2, out, ctx, opts, drvs_seen);
@@ -661,7 +672,7 @@ pub fn value_to_xml(
                     if let Some(n) = c.lambda.at_name {
                         out.push_str(" name=\"");
                         xml_escape(n.as_str(), out);
-                        out.push('"');
+                        out.push(b'"');
                     }
                 }
                 out.push_str(">\n");

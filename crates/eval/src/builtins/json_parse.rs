@@ -285,9 +285,28 @@ impl<'a> Lexer<'a> {
                     );
                     return self.fail(msg);
                 }
-                // The input is a Rust string, hence valid UTF-8: multi-byte sequences
-                // need no further checks.
-                Some(c) => self.buffer.push(c),
+                Some(c) if c < 0x80 => self.buffer.push(c),
+                // A multi-byte character, checked as the reader Nix uses checks it
+                // (RFC 3629's ranges): a Nix string may hold any bytes, JSON may not.
+                Some(c) => {
+                    let rest: &[(u8, u8)] = match c {
+                        0xc2..=0xdf => &[(0x80, 0xbf)],
+                        0xe0 => &[(0xa0, 0xbf), (0x80, 0xbf)],
+                        0xe1..=0xec | 0xee..=0xef => &[(0x80, 0xbf), (0x80, 0xbf)],
+                        0xed => &[(0x80, 0x9f), (0x80, 0xbf)],
+                        0xf0 => &[(0x90, 0xbf), (0x80, 0xbf), (0x80, 0xbf)],
+                        0xf1..=0xf3 => &[(0x80, 0xbf), (0x80, 0xbf), (0x80, 0xbf)],
+                        0xf4 => &[(0x80, 0x8f), (0x80, 0xbf), (0x80, 0xbf)],
+                        _ => return self.fail("invalid string: ill-formed UTF-8 byte"),
+                    };
+                    self.buffer.push(c);
+                    for &(lo, hi) in rest {
+                        match self.get() {
+                            Some(d) if (lo..=hi).contains(&d) => self.buffer.push(d),
+                            _ => return self.fail("invalid string: ill-formed UTF-8 byte"),
+                        }
+                    }
+                }
             }
         }
     }
@@ -498,9 +517,9 @@ impl Parser<'_> {
 }
 
 /// Parses a whole JSON text into a Nix value, or returns the message Nix prints.
-pub fn parse(text: &str) -> Result<Value, String> {
+pub fn parse(text: &[u8]) -> Result<Value, String> {
     let mut p = Parser {
-        lex: Lexer::new(text.as_bytes()),
+        lex: Lexer::new(text),
         depth: 0,
     };
     let t = p.lex.scan();
@@ -534,7 +553,7 @@ mod tests {
                 seed ^= seed << 17;
                 text.push_str(PIECES[(seed % PIECES.len() as u64) as usize]);
             }
-            if let Err(msg) = super::parse(&text) {
+            if let Err(msg) = super::parse(text.as_bytes()) {
                 assert!(msg.starts_with("[json.exception."), "{text:?}: {msg}");
             }
         }
@@ -542,6 +561,6 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
-        assert!(super::parse(&"[".repeat(100_000)).is_err());
+        assert!(super::parse("[".repeat(100_000).as_bytes()).is_err());
     }
 }
