@@ -350,17 +350,18 @@ impl PatternStarts {
     }
 }
 
-/// Compiled expressions by (anchored, pattern): a module evaluation matches the same
-/// few patterns thousands of times.
-type RegexCache = std::collections::HashMap<(bool, Vec<u8>), Rc<regex::bytes::Regex>>;
+/// Compiled expressions by pattern, one map for `match` (anchored) and one for
+/// `split`: a module evaluation matches the same few patterns thousands of times, and
+/// a lookup by the pattern's bytes allocates nothing.
+type RegexCache = [std::collections::HashMap<Vec<u8>, Rc<regex::bytes::Regex>>; 2];
 
 thread_local! {
     static REGEX_CACHE: std::cell::RefCell<RegexCache> = Default::default();
 }
 
 fn compile_regex(re: &[u8], pos: Pos, anchored: bool) -> EResult<Rc<regex::bytes::Regex>> {
-    let key = (anchored, re.to_vec());
-    if let Some(r) = REGEX_CACHE.with(|c| c.borrow().get(&key).cloned()) {
+    let which = usize::from(anchored);
+    if let Some(r) = REGEX_CACHE.with(|c| c.borrow()[which].get(re).cloned()) {
         return Ok(r);
     }
     let shown = String::from_utf8_lossy(re);
@@ -378,7 +379,7 @@ fn compile_regex(re: &[u8], pos: Pos, anchored: bool) -> EResult<Rc<regex::bytes
     match regex::bytes::RegexBuilder::new(&pat).unicode(false).build() {
         Ok(r) => {
             let r = Rc::new(r);
-            REGEX_CACHE.with(|c| c.borrow_mut().insert(key, r.clone()));
+            REGEX_CACHE.with(|c| c.borrow_mut()[which].insert(re.to_vec(), r.clone()));
             Ok(r)
         }
         Err(_) => err(format!("invalid regular expression '{shown}'"), pos),
