@@ -1278,6 +1278,14 @@ impl Eval {
                 | Value::PrimOp(_)
                 | Value::PrimOpApp(_),
             ) => self.coerce_to_string(a, pos, false, false).map(|_| ()),
+            // A set that cannot become a string (no `__toString`, no `outPath`) is
+            // rejected before the right operand is evaluated, as Nix coerces the left
+            // one first. (One that can is coerced after, once: `__toString` may trace.)
+            (BinOp::Add, Value::Attrs(s))
+                if s.get(self.syms.to_string).is_none() && s.get(self.syms.out_path).is_none() =>
+            {
+                self.coerce_to_string(a, pos, false, false).map(|_| ())
+            }
             _ => Ok(()),
         }
     }

@@ -27,12 +27,22 @@ pub enum StorePathError {
     EmptyName(String),
     #[error("store path '{0}' has a name longer than {MAX_NAME_LEN} characters")]
     NameTooLong(String),
-    #[error("store path '{path}' contains illegal character '{}'", char::from(*.byte).escape_default())]
+    /// An ASCII character is shown as it is (a newline too), as Nix shows it; another
+    /// byte, which Nix writes raw, escaped.
+    #[error("store path '{path}' contains illegal character '{}'", shown_byte(*.byte))]
     BadNameChar { path: String, byte: u8 },
     #[error("path '{path}' is not in the Nix store '{store_dir}'")]
     NotInStore { path: String, store_dir: String },
     #[error("store directory '{0}' is not an absolute path")]
     BadStoreDir(String),
+}
+
+fn shown_byte(b: u8) -> String {
+    if b.is_ascii() {
+        char::from(b).to_string()
+    } else {
+        char::from(b).escape_default().to_string()
+    }
 }
 
 /// Checks a store path name (the part after `<hash>-`) as Nix 2.8's `checkName`

@@ -60,13 +60,10 @@ fn add(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 }
 
 fn arith(ev: &mut Eval, op: BinOp, a: &[Value], pos: Pos) -> EResult<Value> {
-    // Nix's `div` forces (and checks) its divisor first; `arith` words the type errors.
-    let (x, y) = if op == BinOp::Div {
-        let y = ev.force(&a[1])?;
-        (ev.force(&a[0])?, y)
-    } else {
-        (ev.force(&a[0])?, ev.force(&a[1])?)
-    };
+    // Nix forces both operands in order; `div` then checks its divisor first (in
+    // `arith`, which also words the type errors).
+    let x = ev.force(&a[0])?;
+    let y = ev.force(&a[1])?;
     ev.arith(op, &x, &y, pos)
 }
 
