@@ -1,6 +1,7 @@
 //! `nest eval`'s first allocator arena (crates/sys/src/startup.rs): mapped before
-//! `main`, one GiB advised against transparent huge pages, and used by mimalloc. Read from the evaluator's own `/proc/self/smaps`: the advice shows in
-//! `VmFlags` (`hg`, `nh`) whatever the machine's transparent huge page setting.
+//! `main`, one GiB advised against transparent huge pages, and used by mimalloc.
+//! Read from the evaluator's own `/proc/self/smaps`: the advice shows in `VmFlags`
+//! (`hg`, `nh`) whatever the machine's transparent huge page setting.
 
 use std::process::Command;
 

@@ -702,12 +702,10 @@ impl Eval {
         let Some(fr) = frame_at(env, depth) else {
             return Value::Null;
         };
+        // Not filled (`var_value` looked): a thunk, shared through the slot.
         let Some(c) = fr.slot(slot) else {
             return Value::Null;
         };
-        if let Some(v) = c.get() {
-            return v.clone();
-        }
         let Some(def) = defs.and_then(|d| d.get(slot)) else {
             return Thunk::expr(var, env.clone());
         };
@@ -1269,25 +1267,27 @@ impl Eval {
         match (op, a) {
             (BinOp::Update, Value::Attrs(_)) => Ok(()),
             (BinOp::Update, _) => self.expect_attrs(a, Pos::NONE).map(|_| ()),
-            (
-                BinOp::Add,
-                Value::Null
-                | Value::Bool(_)
-                | Value::List(_)
-                | Value::Lambda(_)
-                | Value::PrimOp(_)
-                | Value::PrimOpApp(_),
-            ) => self.coerce_to_string(a, pos, false, false).map(|_| ()),
-            // A set that cannot become a string (no `__toString`, no `outPath`) is
-            // rejected before the right operand is evaluated, as Nix coerces the left
-            // one first. (One that can is coerced after, once: `__toString` may trace.)
-            (BinOp::Add, Value::Attrs(s))
-                if s.get(self.syms.to_string).is_none() && s.get(self.syms.out_path).is_none() =>
-            {
-                self.coerce_to_string(a, pos, false, false).map(|_| ())
+            (BinOp::Add, Value::Int(_) | Value::Float(_) | Value::String(_) | Value::Path(_)) => {
+                Ok(())
             }
+            (BinOp::Add, _) => self.check_addend(a, pos),
             _ => Ok(()),
         }
+    }
+
+    /// `check_left_operand` for a left operand of `+` that is not a number, string or
+    /// path: Nix coerces it to a string before it evaluates the right operand, so one
+    /// that cannot become a string (a set without `__toString` or `outPath`, a list, a
+    /// function…) is the error. A set that can is coerced later, once (`__toString`
+    /// may trace). Out of line: the hot `+` of numbers and strings never gets here.
+    #[inline(never)]
+    fn check_addend(&mut self, a: &Value, pos: Pos) -> EResult<()> {
+        if let Value::Attrs(s) = a {
+            if s.get(self.syms.to_string).is_some() || s.get(self.syms.out_path).is_some() {
+                return Ok(());
+            }
+        }
+        self.coerce_to_string(a, pos, false, false).map(|_| ())
     }
 
     /// A binary operator other than `&&`, `||`, `->` on evaluated operands.

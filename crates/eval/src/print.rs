@@ -66,15 +66,13 @@ pub fn float_to_string(x: f64) -> String {
 
 /// A string literal as Nix prints it.
 pub fn escape_string(s: &str, out: &mut String) {
-    let mut b = Vec::with_capacity(s.len() + 2);
-    escape_bytes(s.as_bytes(), &mut b);
-    out.push_str(&String::from_utf8_lossy(&b));
+    escape_bytes(s.as_bytes(), out)
 }
 
 /// `escape_string` of a string's bytes, which are copied as they are (Nix prints a
 /// string's bytes whether or not they are UTF-8).
-pub fn escape_bytes(s: &[u8], out: &mut Vec<u8>) {
-    out.push(b'"');
+pub fn escape_bytes(s: &[u8], out: &mut impl TextOut) {
+    out.push('"');
     let mut run = 0;
     for (i, &c) in s.iter().enumerate() {
         let esc: &[u8] = match c {
@@ -86,12 +84,12 @@ pub fn escape_bytes(s: &[u8], out: &mut Vec<u8>) {
             b'$' if s.get(i + 1) == Some(&b'{') => b"\\$",
             _ => continue,
         };
-        out.extend_from_slice(&s[run..i]);
-        out.extend_from_slice(esc);
+        out.push_bytes(&s[run..i]);
+        out.push_bytes(esc);
         run = i + 1;
     }
-    out.extend_from_slice(&s[run..]);
-    out.push(b'"');
+    out.push_bytes(&s[run..]);
+    out.push('"');
 }
 
 /// An attribute name as Nix 2.8 prints a symbol inside messages: bare when it is a
