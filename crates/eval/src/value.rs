@@ -347,7 +347,7 @@ thread_local! {
     static EMPTY_AT: std::cell::RefCell<
         std::collections::HashMap<Pos, Attrs, std::hash::BuildHasherDefault<crate::symbol::SymHasher>>,
     > = std::cell::RefCell::new(std::collections::HashMap::default());
-    static EMPTY_ATTRS: Attrs = Attrs(RcSlice::from_vec(Pos::NONE, Vec::new()));
+    static EMPTY_ATTRS: Attrs = Attrs(RcSlice::from_vec(SetHead::flat(Pos::NONE), Vec::new()));
     static EMPTY_LIST: List = List(RcSlice::from_vec((), Vec::new()));
     /// Each symbol's name as a string value, made on first use (indexed by symbol id).
     static SYM_STRINGS: std::cell::RefCell<Vec<Option<NixString>>> = const {
@@ -648,11 +648,61 @@ impl Clone for Attr {
 
 /// An attribute set: attributes sorted by name bytes, unique names, and the position of
 /// the set literal that made it (Nix reports a missing attribute there). One allocation
-/// (`nest_rc::RcSlice`): a 16-byte head (count, length, position) and exactly the
-/// entries, no spare capacity, behind an 8-byte pointer; a lookup follows one pointer.
-/// Hundreds of thousands of small sets stay alive in a module evaluation.
+/// (`nest_rc::RcSlice`): a 16-byte head (count, length, position, layered or not) and
+/// exactly the entries, no spare capacity, behind an 8-byte pointer; a lookup follows
+/// one pointer. Hundreds of thousands of small sets stay alive in a module evaluation.
+///
+/// A set made by `//` of a large set and a few entries is *layered* (see `LAYER_MIN`):
+/// its allocation holds only those few entries (the ones over), then two hidden entries:
+/// the flat view once something needed it (`entries`), and the large set under them
+/// (the bottom, always flat), whose `at` is the layered set's length. A lookup searches
+/// the entries over, then the bottom; the next small `//` copies only the entries over.
+/// So a loop of `acc // { x = …; }` over a large set, or a chain of overlays, no longer
+/// copies the whole set each time (Nix does copy it).
 #[derive(Clone)]
-pub struct Attrs(RcSlice<Pos, Attr>);
+pub struct Attrs(RcSlice<SetHead, Attr>);
+
+/// The head of a set's allocation besides its count and length: 8 bytes, so that the
+/// head stays 16.
+#[derive(Clone, Copy)]
+pub struct SetHead {
+    pos: Pos,
+    layered: bool,
+}
+
+impl SetHead {
+    const fn flat(pos: Pos) -> SetHead {
+        SetHead {
+            pos,
+            layered: false,
+        }
+    }
+}
+
+/// The smallest set a few entries are layered over instead of copied with: below it a
+/// copy is cheap, and a layered set costs every lookup a second search.
+const LAYER_MIN: usize = 64;
+
+/// The set an entry holds as its value, if it is ready and one (the hidden entries of a
+/// layered set).
+#[inline]
+fn held(a: &Attr) -> Option<&Attrs> {
+    match a.slot.get() {
+        Some(Value::Attrs(s)) => Some(s),
+        _ => None,
+    }
+}
+
+/// Where `name` is among sorted, unique entries.
+#[inline]
+fn index_in(e: &[Attr], name: Sym) -> Option<usize> {
+    // Up to 16 entries a scan of integer compares beats fetching names to order them.
+    if e.len() <= 16 {
+        return e.iter().position(|a| a.name == name);
+    }
+    let key = name.key();
+    e.binary_search_by(|a| key.order_of(a.name)).ok()
+}
 
 impl Default for Attrs {
     fn default() -> Attrs {
@@ -669,7 +719,7 @@ impl Attrs {
         if entries.is_empty() {
             return Attrs::empty_at(pos);
         }
-        Attrs(RcSlice::from_vec(pos, entries))
+        Attrs(RcSlice::from_vec(SetHead::flat(pos), entries))
     }
     /// An empty set made by the literal at `pos`: it keeps the position, which Nix
     /// reports when an attribute is missing from it (`getAttr "x" { }`). One per literal
@@ -681,7 +731,7 @@ impl Attrs {
         EMPTY_AT.with(|m| {
             m.borrow_mut()
                 .entry(pos)
-                .or_insert_with(|| Attrs(RcSlice::from_vec(pos, Vec::new())))
+                .or_insert_with(|| Attrs(RcSlice::from_vec(SetHead::flat(pos), Vec::new())))
                 .clone()
         })
     }
@@ -692,7 +742,7 @@ impl Attrs {
         if n == 0 {
             return Attrs::empty_at(pos);
         }
-        let s = Attrs(RcSlice::new(pos, n, f));
+        let s = Attrs(RcSlice::new(SetHead::flat(pos), n, f));
         debug_assert!(s.entries().windows(2).all(|w| w[0].name < w[1].name));
         s
     }
@@ -718,13 +768,62 @@ impl Attrs {
         debug_assert!(entries.windows(2).all(|w| w[0].name < w[1].name));
         Attrs::of(entries, pos)
     }
+    /// The entries, sorted by name. A layered set makes its flat view the first time
+    /// (and keeps it).
     #[inline(always)]
     pub fn entries(&self) -> &[Attr] {
+        if self.layered() {
+            return self.flat().0.items();
+        }
         self.0.items()
+    }
+    #[inline(always)]
+    fn layered(&self) -> bool {
+        self.0.header().layered
+    }
+    /// A layered set's parts: the entries over the bottom, the entry that holds the flat
+    /// view once made, and the entry that holds the bottom.
+    #[inline]
+    fn layer(&self) -> (&[Attr], &Attr, &Attr) {
+        match self.0.items() {
+            [over @ .., cache, bottom] => (over, cache, bottom),
+            _ => unreachable!("a layered set has its two hidden entries"),
+        }
+    }
+    /// A layered set's bottom.
+    #[inline]
+    fn bottom(&self) -> &Attrs {
+        match held(self.layer().2) {
+            Some(b) => b,
+            None => unreachable!("a layered set holds its bottom"),
+        }
+    }
+    /// The set itself if flat, else its flat view, made now if not yet.
+    #[inline(never)]
+    fn flat(&self) -> &Attrs {
+        if !self.layered() {
+            return self;
+        }
+        let (over, cache, _) = self.layer();
+        if held(cache).is_none() {
+            let f = Attrs::merge(
+                Src::Shared(self.bottom().0.items()),
+                Src::Shared(over),
+                SetHead::flat(Pos::NONE),
+                [],
+            );
+            // Made busy with the layered set, a cache entry becomes ready once, here; a
+            // ready slot never changes, so what it lends stays valid while `self` lives.
+            let _ = cache.slot.finish(Value::Attrs(f));
+        }
+        match held(cache) {
+            Some(f) => f,
+            None => unreachable!("the flat view was just stored"),
+        }
     }
     /// Where the set literal that made this set is (`Pos::NONE` for sets made otherwise).
     pub fn pos(&self) -> Pos {
-        *self.0.header()
+        self.0.header().pos
     }
     /// Where Nix reports an attribute missing from this set: at the set literal that
     /// made it, else at `pos` (the call or selection).
@@ -747,23 +846,19 @@ impl Attrs {
     }
     #[inline]
     pub fn get_attr(&self, name: Sym) -> Option<&Attr> {
-        self.index_of(name).map(|i| &self.entries()[i])
-    }
-    /// Where `name` is among the entries.
-    #[inline]
-    fn index_of(&self, name: Sym) -> Option<usize> {
-        let e = self.entries();
-        // Up to 16 entries a scan of integer compares beats fetching names to order them.
-        if e.len() <= 16 {
-            return e.iter().position(|a| a.name == name);
+        if self.layered() {
+            return self.get_layered(name, None);
         }
-        let key = name.key();
-        e.binary_search_by(|a| key.order_of(a.name)).ok()
+        let e = self.0.items();
+        index_in(e, name).map(|i| &e[i])
     }
     /// `get_attr` from a lookup site that remembers where it last found its name.
     #[inline]
     pub fn get_attr_hinted(&self, name: Sym, hint: &Hint) -> Option<&Attr> {
-        let e = self.entries();
+        if self.layered() {
+            return self.get_layered(name, Some(hint));
+        }
+        let e = self.0.items();
         if let Some(a) = e.get(hint.get()) {
             if a.name == name {
                 return Some(a);
@@ -773,11 +868,41 @@ impl Attrs {
     }
     #[inline(never)]
     fn find_and_hint(&self, name: Sym, hint: &Hint) -> Option<&Attr> {
-        let i = self.index_of(name)?;
+        let e = self.0.items();
+        let i = index_in(e, name)?;
         hint.set(i);
-        Some(&self.entries()[i])
+        Some(&e[i])
+    }
+    /// A lookup in a layered set: in its flat view if there is one, else over the
+    /// bottom, then in it. Lookups are counted in the cache entry's `at`: a set read
+    /// about a quarter as many times as it has entries gets its flat view, where a
+    /// lookup is one search and a site's hint works again.
+    #[inline(never)]
+    fn get_layered(&self, name: Sym, hint: Option<&Hint>) -> Option<&Attr> {
+        let (over, cache, _) = self.layer();
+        let flat = match held(cache) {
+            Some(f) => Some(f),
+            None => {
+                let n = cache.at.get().saturating_add(1);
+                cache.at.set(n);
+                (n as usize > self.len() / 4 + 16).then(|| self.flat())
+            }
+        };
+        if let Some(f) = flat {
+            return match hint {
+                Some(h) => f.get_attr_hinted(name, h),
+                None => f.get_attr(name),
+            };
+        }
+        match index_in(over, name) {
+            Some(i) => Some(&over[i]),
+            None => self.bottom().get_attr(name),
+        }
     }
     pub fn len(&self) -> usize {
+        if self.layered() {
+            return self.layer().2.at.get() as usize;
+        }
         self.0.len()
     }
     pub fn is_empty(&self) -> bool {
@@ -793,7 +918,15 @@ impl Attrs {
         if self.is_empty() {
             return other.clone();
         }
-        Attrs::merge(Src::Shared(self.entries()), Src::Shared(other.entries()))
+        if let Some(s) = self.layer_under(other) {
+            return s;
+        }
+        Attrs::merge(
+            Src::Shared(self.entries()),
+            Src::Shared(other.entries()),
+            SetHead::flat(Pos::NONE),
+            [],
+        )
     }
     /// `self // other` when the caller gives up its handles: the entries of an operand
     /// nothing else holds are moved into the result as they are (no reference count
@@ -806,9 +939,86 @@ impl Attrs {
         if self.is_empty() {
             return other;
         }
-        Attrs::merge(Src::of(&mut self), Src::of(&mut other))
+        if let Some(s) = self.layer_under(&other) {
+            return s;
+        }
+        Attrs::merge(
+            Src::of(&mut self),
+            Src::of(&mut other),
+            SetHead::flat(Pos::NONE),
+            [],
+        )
     }
-    fn merge(mut sa: Src<'_>, mut sb: Src<'_>) -> Attrs {
+    /// `self // other` as a layered set when `other` is a few entries and `self` large
+    /// (or layered with few entries over its bottom); `None` when it is not. When the
+    /// entries over a layered `self`'s bottom and `other` together are no longer few,
+    /// the result is flat, made from the bottom and those entries (not from `self`'s
+    /// flat view, which would then be kept).
+    fn layer_under(&self, other: &Attrs) -> Option<Attrs> {
+        if other.layered() {
+            return None;
+        }
+        let b = other.0.items();
+        let (over, bottom): (&[Attr], &Attrs) = if self.layered() {
+            let (over, cache, _) = self.layer();
+            match held(cache) {
+                Some(f) => (&[], f),
+                None => (over, self.bottom()),
+            }
+        } else {
+            (&[], self)
+        };
+        if bottom.len() < LAYER_MIN || (over.len() + b.len()) * FEW >= bottom.len() {
+            if over.is_empty() {
+                return None;
+            }
+            let head = SetHead::flat(Pos::NONE);
+            let top = Attrs::merge(Src::Shared(over), Src::Shared(b), head, []);
+            return Some(Attrs::merge(
+                Src::Shared(bottom.0.items()),
+                Src::Shared(top.0.items()),
+                head,
+                [],
+            ));
+        }
+        let bottom_items = bottom.0.items();
+        let added = b
+            .iter()
+            .filter(|x| {
+                index_in(over, x.name).is_none() && index_in(bottom_items, x.name).is_none()
+            })
+            .count();
+        let len = self.len() + added;
+        let len = u32::try_from(len).ok()?;
+        let cache = Attr {
+            name: Sym::new(""),
+            at: Cell::new(0),
+            slot: AttrSlot::busy(None),
+        };
+        let under = Attr {
+            name: Sym::new(""),
+            at: Cell::new(len),
+            slot: AttrSlot::ready(Value::Attrs(bottom.clone())),
+        };
+        let head = SetHead {
+            pos: Pos::NONE,
+            layered: true,
+        };
+        Some(Attrs::merge(
+            Src::Shared(over),
+            Src::Shared(b),
+            head,
+            [cache, under],
+        ))
+    }
+    /// A set made of the entries of `sa` and `sb` (`sb`'s over `sa`'s of the same
+    /// name), followed by `hidden` (a layered set's).
+    fn merge<const H: usize>(
+        mut sa: Src<'_>,
+        mut sb: Src<'_>,
+        head: SetHead,
+        hidden: [Attr; H],
+    ) -> Attrs {
         let (a, b) = (sa.items(), sb.items());
         // For each entry of the result: from `a` (0), from `b` (1), or from `b` over an
         // entry of `a` with the same name (2).
@@ -823,20 +1033,24 @@ impl Attrs {
         from.resize(from.len() + (a.len() - i), 0);
         from.resize(from.len() + (b.len() - j), 1);
         let (mut i, mut j) = (0, 0);
-        Attrs(RcSlice::new(Pos::NONE, from.len(), |k| match from[k] {
-            0 => {
+        let mut hidden = hidden.into_iter();
+        Attrs(RcSlice::new(head, from.len() + H, |k| match from.get(k) {
+            Some(0) => {
                 i += 1;
                 sa.take(i - 1)
             }
-            1 => {
+            Some(1) => {
                 j += 1;
                 sb.take(j - 1)
             }
-            _ => {
+            Some(_) => {
                 i += 1;
                 j += 1;
                 sb.take(j - 1)
             }
+            None => hidden
+                .next()
+                .unwrap_or_else(|| Attr::new(Sym::new(""), Value::Null, Pos::NONE)),
         }))
     }
 }
@@ -914,6 +1128,10 @@ enum Src<'a> {
 
 impl<'a> Src<'a> {
     fn of(a: &'a mut Attrs) -> Src<'a> {
+        if a.layered() {
+            let a: &'a Attrs = a;
+            return Src::Shared(a.entries());
+        }
         if a.0.strong_count() == 1 {
             match a.0.get_mut() {
                 Some((_, items)) => Src::Own(items),
@@ -1336,6 +1554,125 @@ mod tests {
                 .map(|n| Attr::new(Sym::new(n), Value::string(format!("{tag}{n}")), Pos::NONE))
                 .collect(),
         )
+    }
+
+    /// Checks `s` against the model: length, entries in order, and every name looked up
+    /// with and without a hint (also names not in it).
+    fn agrees(s: &Attrs, want: &std::collections::BTreeMap<Vec<u8>, (String, String)>, what: &str) {
+        let want_list: Vec<(String, String)> = want.values().cloned().collect();
+        assert_eq!(s.len(), want.len(), "length, {what}");
+        let value = |a: &Attr| match a.value() {
+            Value::String(v) => v.to_str().into_owned(),
+            _ => panic!("not a string"),
+        };
+        for (n, v) in &want_list {
+            let name = Sym::new(n);
+            assert_eq!(s.get_attr(name).map(value).as_ref(), Some(v), "{n}, {what}");
+            let h = Hint::default();
+            assert_eq!(found(s, n, &h).as_ref(), Some(v), "{n} hinted, {what}");
+            assert_eq!(
+                found(s, n, &h).as_ref(),
+                Some(v),
+                "{n} hinted again, {what}"
+            );
+        }
+        for n in ["", "m", "n5y", "zz"] {
+            assert_eq!(
+                s.get_attr(Sym::new(n)).is_some(),
+                want.contains_key(n.as_bytes())
+            );
+        }
+        assert_eq!(contents(s), want_list, "entries, {what}");
+    }
+
+    #[test]
+    fn layered_sets_read_as_the_flat_ones_they_stand_for() {
+        use std::collections::BTreeMap;
+        let mut seed = 11u64;
+        let mut next = move || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize
+        };
+        let mut layered_seen = 0;
+        for (base, steps) in [(64, 30), (100, 60), (300, 200), (63, 10), (1000, 80)] {
+            for round in 0..4 {
+                let names: Vec<String> = (0..base).map(|i| format!("n{i}")).collect();
+                let mut s = tagged(&names, "base:");
+                let mut want: BTreeMap<Vec<u8>, (String, String)> = contents(&s)
+                    .into_iter()
+                    .map(|(n, v)| (n.as_bytes().to_vec(), (n, v)))
+                    .collect();
+                for step in 0..steps {
+                    // One to three names: new ones, ones of the base, ones added before.
+                    let k = 1 + next() % 3;
+                    let xs: Vec<String> = (0..k)
+                        .map(|_| match next() % 3 {
+                            0 => format!("n{}", next() % base),
+                            1 => format!("n{}y", next() % 40),
+                            _ => format!("a{}", next() % 5),
+                        })
+                        .collect();
+                    let tag = format!("s{step}:");
+                    let small = tagged(&xs, &tag);
+                    for (n, v) in contents(&small) {
+                        want.insert(n.as_bytes().to_vec(), (n, v));
+                    }
+                    s = if next() % 2 == 0 {
+                        s.update(&small)
+                    } else {
+                        s.update_owned(small)
+                    };
+                    if s.layered() {
+                        layered_seen += 1;
+                        // Only the few entries over the bottom, not the whole set.
+                        assert!(s.0.len() - 2 < base / 8, "{} entries over", s.0.len() - 2);
+                    }
+                    let what = format!("base {base} round {round} step {step}");
+                    assert_eq!(s.len(), want.len(), "length, {what}");
+                    // Now and then the whole set is read (which makes the flat view
+                    // mid-chain) or it is the right operand.
+                    match next() % 8 {
+                        0 => agrees(&s, &want, &what),
+                        1 => {
+                            let other = tagged(&["n1".to_string(), "q".to_string()], "o:");
+                            let mut w2: BTreeMap<_, _> = contents(&other)
+                                .into_iter()
+                                .map(|(n, v)| (n.as_bytes().to_vec(), (n, v)))
+                                .collect();
+                            w2.extend(want.clone());
+                            agrees(&other.update(&s), &w2, &format!("under, {what}"));
+                            let twice: BTreeMap<_, _> = want.clone();
+                            agrees(&s.update(&s), &twice, &format!("itself, {what}"));
+                        }
+                        _ => {}
+                    }
+                }
+                agrees(&s, &want, &format!("base {base} round {round} end"));
+            }
+        }
+        assert!(layered_seen > 100, "layered results: {layered_seen}");
+    }
+
+    #[test]
+    fn a_layered_set_read_often_gets_its_flat_view() {
+        let names: Vec<String> = (0..200).map(|i| format!("k{i:03}")).collect();
+        let s = tagged(&names, "a:").update(&tagged(&["k000".to_string()], "b:"));
+        assert!(s.layered());
+        let (_, cache, _) = s.layer();
+        let h = Hint::default();
+        let mut reads = 0;
+        while held(cache).is_none() {
+            assert!(found(&s, "k150", &h).is_some());
+            reads += 1;
+            assert!(reads <= 200 / 4 + 17, "no flat view after {reads} lookups");
+        }
+        assert_eq!(reads, 200 / 4 + 17);
+        // Then the hint is used: the flat view's index of the name.
+        assert_eq!(found(&s, "k150", &h).as_deref(), Some("a:k150"));
+        assert_eq!(s.entries()[h.get()].name, Sym::new("k150"));
+        assert_eq!(found(&s, "k000", &h).as_deref(), Some("b:k000"));
     }
 
     #[test]

@@ -84,6 +84,13 @@ impl<V, P, Q, B> Slot<V, P, Q, B> {
         Slot(UnsafeCell::new(State::Q(q)))
     }
 
+    /// A slot busy with `b` from the start: no work to take out, it waits for
+    /// [`Slot::finish`] (a value computed later, once).
+    #[inline]
+    pub const fn busy(b: B) -> Self {
+        Slot(UnsafeCell::new(State::Busy(b)))
+    }
+
     #[inline(always)]
     fn state(&self) -> &State<V, P, Q, B> {
         // SAFETY: the only writes to the state are the `replace`s below, each made with

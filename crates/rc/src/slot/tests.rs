@@ -84,6 +84,29 @@ fn the_second_kind_of_work_is_kept_apart() {
 }
 
 #[test]
+fn a_slot_made_busy_waits_for_its_value_and_then_keeps_it() {
+    let drops = StdRc::new(Cell::new(0));
+    let s: S = Slot::busy(Some(noisy(&drops, 30)));
+    assert_eq!(s.kind(), Kind::Busy);
+    assert!(s.get().is_none());
+    assert!(matches!(s.start(None), Started::Busy));
+    // `finish` hands back what it was busy with, and the value stays.
+    let was = s.finish(noisy(&drops, 31));
+    assert!(matches!(&was, Ok(Some(w)) if w.1 == 30));
+    drop(was);
+    assert_eq!(
+        drops.get(),
+        1,
+        "what it was busy with, given back and dropped"
+    );
+    assert_eq!(s.get().map(|n| n.1), Some(31));
+    assert!(s.finish(noisy(&drops, 32)).is_err());
+    assert_eq!(s.get().map(|n| n.1), Some(31));
+    drop(s);
+    assert_eq!(drops.get(), 3);
+}
+
+#[test]
 fn a_busy_slot_dropped_drops_what_it_is_busy_with() {
     let drops = StdRc::new(Cell::new(0));
     let s: S = Slot::p(noisy(&drops, 1));
