@@ -9,7 +9,8 @@ its peak RSS: a child forked from this Python process would count Python's pages
 in its peak (Linux keeps the largest RSS across `exec`), while /usr/bin/time is
 small (the figures match what `/usr/bin/time -f %M` always gave here).
 
-usage: bench/measure.py CMD [ARG...]
+usage: bench/measure.py [--stderr FILE] CMD [ARG...]   (the command's stderr goes to
+FILE, else it is thrown away)
 """
 import os
 import subprocess
@@ -17,14 +18,19 @@ import sys
 import tempfile
 import time
 
-if len(sys.argv) < 2:
+args = sys.argv[1:]
+err_path = None
+if args[:1] == ["--stderr"] and len(args) >= 2:
+    err_path, args = args[1], args[2:]
+if not args:
     sys.exit(__doc__)
+err = open(err_path, "wb") if err_path else subprocess.DEVNULL
 with tempfile.NamedTemporaryFile("r") as rss:
     start = time.monotonic()
     child = subprocess.Popen(
-        ["/usr/bin/time", "-q", "-f", "%M", "-o", rss.name] + sys.argv[1:],
+        ["/usr/bin/time", "-q", "-f", "%M", "-o", rss.name] + args,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=err,
     )
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.monotonic() - start

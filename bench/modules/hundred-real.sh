@@ -92,7 +92,8 @@ export NIX_STORE_DIR="$w/store" NIX_STATE_DIR="$w/nixvar" NIX_LOG_DIR="$w/nixlog
 export NEST_STORE_DIR="$w/store" NEST_STATE_DIR="$w/nestvar"
 mkdir -p "$NIX_STORE_DIR"
 
-# measure CMD...: the run with the lowest CPU of REPEAT, as "wall user sys maxrss_kb",
+# measure CMD...: the run with the lowest CPU of REPEAT, as "wall user sys maxrss_kb"
+# (times to the microsecond, from bench/measure.py),
 # then the median CPU (user+sys) of all REPEAT runs; or "failed". Both are kept: the best
 # run shows the work itself, the median what a run costs on this host as it is (page
 # faults and the kernel's memory compaction vary from run to run).
@@ -100,7 +101,7 @@ measure() {
   local runs="" line tf
   tf="$(mktemp)"
   for _ in $(seq "$repeat"); do
-    if ! /usr/bin/time -o "$tf" -f '%e %U %S %M' "$@" > /dev/null 2> "$w/last.err"; then
+    if ! "$here/../measure.py" --stderr "$w/last.err" "$@" > "$tf"; then
       rm -f "$tf"; echo failed; return
     fi
     line="$(tail -n 1 "$tf")"
@@ -116,7 +117,7 @@ row() {
     printf '%-12s failed: %s\n' "$1" "$(head -c 600 "$w/last.err")"
   else
     set -- "$1" $2
-    printf '%-12s %8s %8s %8s %8.2f %10.1f %8s\n' "$1" "$2" "$3" "$4" "$(echo "$3 + $4" | bc -l)" "$(echo "$5 / 1024" | bc -l)" "$6"
+    printf '%-12s %8.3f %8.3f %8.3f %8.3f %10.1f %8s\n' "$1" "$2" "$3" "$4" "$(echo "$3 + $4" | bc -l)" "$(echo "$5 / 1024" | bc -l)" "$6"
   fi
 }
 

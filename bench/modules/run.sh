@@ -2,9 +2,9 @@
 # Module-system benchmark: evaluates the generated inputs of gen.sh (1000 small
 # modules; 100 containers with full system evaluations) with
 # `nix-instantiate --eval --strict` and, when given, `NEST eval --strict`, each
-# REPEAT times under /usr/bin/time, and prints the best wall, user and system
-# seconds and peak RSS of each, whether both printed the same value, and nest/nix
-# ratios of CPU (user+sys) and RSS.
+# REPEAT times (bench/measure.py: times to the microsecond), and prints the best
+# wall, user and system seconds and peak RSS of each, whether both printed the same
+# value, and nest/nix ratios of CPU (user+sys) and RSS.
 #
 # usage: bench/modules/run.sh [--nest PATH-TO-NEST] [--repeat N] [--inputs DIR]
 set -eu
@@ -32,7 +32,7 @@ measure() {
   local best="" line i tf
   tf="$(mktemp)"
   for i in $(seq "$repeat"); do
-    if ! /usr/bin/time -o "$tf" -f '%e %U %S %M' "$@" > /dev/null 2>&1; then
+    if ! "$here/../measure.py" "$@" > "$tf"; then
       rm -f "$tf"; echo failed; return
     fi
     line="$(tail -n 1 "$tf")"
@@ -50,7 +50,7 @@ for name in thousand containers; do
     printf '%-16s %-16s failed\n' "$name" nix-instantiate
   else
     set -- $nix
-    printf '%-16s %-16s %8s %8s %8s %10.1f\n' "$name" nix-instantiate "$1" "$2" "$3" "$(echo "$4 / 1024" | bc -l)"
+    printf '%-16s %-16s %8.3f %8.3f %8.3f %10.1f\n' "$name" nix-instantiate "$1" "$2" "$3" "$(echo "$4 / 1024" | bc -l)"
   fi
   if [ -n "$nest" ]; then
     ne="$(measure "$nest" eval --strict "$file")"
@@ -58,7 +58,7 @@ for name in thousand containers; do
       printf '%-16s %-16s failed\n' "$name" nest
     else
       set -- $ne
-      printf '%-16s %-16s %8s %8s %8s %10.1f\n' "$name" nest "$1" "$2" "$3" "$(echo "$4 / 1024" | bc -l)"
+      printf '%-16s %-16s %8.3f %8.3f %8.3f %10.1f\n' "$name" nest "$1" "$2" "$3" "$(echo "$4 / 1024" | bc -l)"
       if [ "$nix" != failed ]; then
         if cmp -s <(nix-instantiate --eval --strict "$file" 2>/dev/null) <("$nest" eval --strict "$file" 2>/dev/null); then
           same=identical

@@ -42,7 +42,7 @@ impl Call2 {
             None => Env::one(Some(Env::one(Some(self.env.clone()), a)), b),
         };
         let r = ev
-            .eval(self.lam.body, &frame)
+            .eval_body(self.lam, &frame)
             .map_err(|e| ev.call_frames(e, self.lam, self.pos));
         self.frames = Some(frame);
         r
@@ -87,7 +87,7 @@ impl Call1 {
             None => Env::one(Some(env.clone()), x),
         };
         let r = ev
-            .eval(lam.body, &frame)
+            .eval_body(lam, &frame)
             .map_err(|e| ev.call_frames(e, lam, pos));
         self.frame = Some(frame);
         r
@@ -146,6 +146,8 @@ pub struct Eval {
     /// One-slot frames that finished calls left unshared, for the next calls of `x: …`
     /// (`one_frame`): a frame reused instead of freed and allocated again.
     spare_frames: Vec<Env>,
+    /// The call tree of `--eval-profiler` (see `profile.rs`), when asked for.
+    pub profiler: Option<Box<crate::profile::Profiler>>,
 }
 
 type BusySlots =
@@ -263,6 +265,7 @@ impl Eval {
             syms,
             busy: BusySlots::default(),
             spare_frames: Vec::new(),
+            profiler: None,
         };
         crate::builtins::install(&mut ev);
         ev
@@ -462,7 +465,7 @@ impl Eval {
                     self.check_stack()?;
                     let outer = self.one_frame(c.env.clone(), x);
                     let frame = Env::one(Some(outer), y);
-                    let r = self.eval(inner.body, &frame);
+                    let r = self.eval_body(inner, &frame);
                     self.spare_frame(frame);
                     return r.map_err(|e| self.call_frames(e, inner, Pos::NONE));
                 }
@@ -980,7 +983,7 @@ impl Eval {
                         lam = inner;
                         rest = more;
                     }
-                    let r = self.eval(lam.body, &frame);
+                    let r = self.eval_body(lam, &frame);
                     self.spare_frame(frame);
                     fv = r.map_err(|e| self.call_frames(e, lam, pos))?;
                     continue;
@@ -1025,7 +1028,7 @@ impl Eval {
                 match self.without_thunk(body, env) {
                     Some(v) => {
                         let argv = [self.arg_thunk(msg, env), v];
-                        (op.f)(self, &argv, pos)
+                        self.run_prim(op, &argv, pos)
                     }
                     None => match self.eval(body, env) {
                         Ok(v) => Ok(v),
@@ -1042,18 +1045,18 @@ impl Eval {
                     self.strict_arg(op, 1, b, env)?,
                     self.strict_arg(op, 2, c, env)?,
                 ];
-                (op.f)(self, &argv, pos)
+                self.run_prim(op, &argv, pos)
             }
             [a, b, ..] if op.arity == 2 => {
                 let argv = [
                     self.strict_arg(op, 0, a, env)?,
                     self.strict_arg(op, 1, b, env)?,
                 ];
-                (op.f)(self, &argv, pos)
+                self.run_prim(op, &argv, pos)
             }
             [a, ..] => {
                 let argv = [self.strict_arg(op, 0, a, env)?];
-                (op.f)(self, &argv, pos)
+                self.run_prim(op, &argv, pos)
             }
             _ => err(
                 "internal error: a builtin called with too few arguments",
@@ -1441,7 +1444,7 @@ impl Eval {
         match f {
             Value::Lambda(c) => self.call_lambda(c, arg, pos),
             Value::PrimOp(op) if op.arity == 1 => {
-                (op.f)(self, &[arg], pos).map_err(|e| at_pos(e, pos))
+                self.run_prim(op, &[arg], pos).map_err(|e| at_pos(e, pos))
             }
             _ => self.call_other(f, arg, pos),
         }
@@ -1455,7 +1458,7 @@ impl Eval {
             Value::Lambda(c) => self.call_lambda(c, arg, pos),
             Value::PrimOp(op) => {
                 if op.arity == 1 {
-                    (op.f)(self, &[arg], pos).map_err(|e| at_pos(e, pos))
+                    self.run_prim(op, &[arg], pos).map_err(|e| at_pos(e, pos))
                 } else {
                     Ok(Value::PrimOpApp(Rc::new(PrimOpApp {
                         op,
@@ -1468,7 +1471,8 @@ impl Eval {
                 args.extend_from_slice(&app.args);
                 args.push(arg);
                 if args.len() == app.op.arity {
-                    (app.op.f)(self, &args, pos).map_err(|e| at_pos(e, pos))
+                    self.run_prim(app.op, &args, pos)
+                        .map_err(|e| at_pos(e, pos))
                 } else {
                     Ok(Value::PrimOpApp(Rc::new(PrimOpApp { op: app.op, args })))
                 }
@@ -1501,7 +1505,7 @@ impl Eval {
     /// `f a b` without building a partial application for two-argument builtins.
     pub fn call2(&mut self, f: &Value, a: Value, b: Value, pos: Pos) -> EResult<Value> {
         match f {
-            Value::PrimOp(op) if op.arity == 2 => return (op.f)(self, &[a, b], pos),
+            Value::PrimOp(op) if op.arity == 2 => return self.run_prim(op, &[a, b], pos),
             // `x: y: …`: no closure for the inner function (see `eval_apply`).
             Value::Lambda(c) if c.lambda.formals.is_none() => {
                 if let Expr::Lambda(inner) = c.lambda.body {
@@ -1510,7 +1514,7 @@ impl Eval {
                         let frame = Env::one(Some(c.env.clone()), a);
                         let frame = Env::one(Some(frame), b);
                         return self
-                            .eval(inner.body, &frame)
+                            .eval_body(inner, &frame)
                             .map_err(|e| self.call_frames(e, inner, pos));
                     }
                 }
@@ -1549,6 +1553,56 @@ impl Eval {
         }
     }
 
+    /// Evaluates a function's body in the frame of a call; under `--eval-profiler`, as
+    /// a call of that function.
+    #[inline(always)]
+    fn eval_body(&mut self, lam: &'static LambdaExpr, env: &Env) -> EResult<Value> {
+        if self.profiler.is_some() {
+            return self.eval_body_profiled(lam, env);
+        }
+        self.eval(lam.body, env)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn eval_body_profiled(&mut self, lam: &'static LambdaExpr, env: &Env) -> EResult<Value> {
+        if let Some(p) = &mut self.profiler {
+            p.enter_lambda(lam);
+        }
+        let r = self.eval(lam.body, env);
+        if let Some(p) = &mut self.profiler {
+            p.leave();
+        }
+        r
+    }
+
+    /// Runs builtin `op` on its arguments; under `--eval-profiler`, as a call of it.
+    #[inline(always)]
+    fn run_prim(&mut self, op: &'static PrimOp, args: &[Value], pos: Pos) -> EResult<Value> {
+        if self.profiler.is_some() {
+            return self.run_prim_profiled(op, args, pos);
+        }
+        (op.f)(self, args, pos)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn run_prim_profiled(
+        &mut self,
+        op: &'static PrimOp,
+        args: &[Value],
+        pos: Pos,
+    ) -> EResult<Value> {
+        if let Some(p) = &mut self.profiler {
+            p.enter_prim(op);
+        }
+        let r = (op.f)(self, args, pos);
+        if let Some(p) = &mut self.profiler {
+            p.leave();
+        }
+        r
+    }
+
     /// Calls a closure. A plain `x: …` takes the short path; a call with a set of
     /// formals builds its frame out of line.
     #[inline]
@@ -1558,13 +1612,13 @@ impl Eval {
         let r = match &l.formals {
             None => {
                 let env = self.one_frame(c.env.clone(), arg);
-                let r = self.eval(l.body, &env);
+                let r = self.eval_body(l, &env);
                 self.spare_frame(env);
                 r
             }
             Some(f) => {
                 let env = self.formals_frame(c, f, arg, pos)?;
-                self.eval(l.body, &env)
+                self.eval_body(l, &env)
             }
         };
         r.map_err(|e| self.call_frames(e, l, pos))

@@ -17,6 +17,7 @@ pub mod ir;
 pub mod lower;
 pub mod parse;
 pub mod print;
+pub mod profile;
 pub mod source;
 pub mod store;
 pub mod symbol;

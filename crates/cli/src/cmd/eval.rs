@@ -44,6 +44,17 @@ pub struct Args {
     /// Show the full evaluation trace on errors.
     #[arg(long)]
     pub show_trace: bool,
+    /// Profile the evaluation: `flamegraph` writes the time spent in each Nix call path
+    /// as folded stacks (for flamegraph.pl, inferno or speedscope) to the profile file.
+    #[arg(long = "eval-profiler", value_name = "KIND", value_parser = ["flamegraph", "disabled"])]
+    pub eval_profiler: Option<String>,
+    /// Where `--eval-profiler flamegraph` writes its profile (replaced atomically).
+    #[arg(
+        long = "eval-profile-file",
+        value_name = "FILE",
+        default_value = "nest.profile"
+    )]
+    pub eval_profile_file: std::path::PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -64,6 +75,8 @@ struct Request {
     format: OutputFormat,
     include: Vec<String>,
     show_trace: bool,
+    /// Where to write the `--eval-profiler flamegraph` profile, if asked for.
+    profile: Option<std::path::PathBuf>,
 }
 
 #[derive(Clone)]
@@ -122,16 +135,41 @@ fn evaluate(req: Request) -> (Vec<u8>, Option<String>) {
     let res = nest_eval::with_eval_thread(STACK_SIZE, move || {
         let show_trace = req.show_trace;
         let mut ev = nest_eval::Eval::new(Box::new(nest_eval::StdIo), opts);
-        let mut out = Vec::new();
-        match run_request(&mut ev, &req, &cwd, &mut out) {
-            Ok(()) => (out, None),
-            Err(e) => (out, Some(e.render(show_trace))),
+        if req.profile.is_some() {
+            ev.profiler = Some(Box::default());
         }
+        let mut out = Vec::new();
+        let mut error = run_request(&mut ev, &req, &cwd, &mut out)
+            .err()
+            .map(|e| e.render(show_trace));
+        // The profile of an evaluation that failed is written too: it shows the way
+        // to the failure.
+        if let (Some(path), Some(mut p)) = (&req.profile, ev.profiler.take()) {
+            if let Err(e) = write_profile(path, &mut p) {
+                let msg = format!("error: writing the profile to {}: {e}", path.display());
+                error = Some(match error {
+                    Some(first) => format!("{first}\n{msg}"),
+                    None => msg,
+                });
+            }
+        }
+        (out, error)
     });
     match res {
         Ok(r) => r,
         Err(e) => (Vec::new(), Some(format!("error: {e}"))),
     }
+}
+
+/// Writes a profile as folded stacks, atomically (a reader sees the old file or the
+/// whole new one).
+fn write_profile(
+    path: &std::path::Path,
+    p: &mut nest_eval::profile::Profiler,
+) -> Result<(), String> {
+    let mut text = Vec::new();
+    p.write_folded(&mut text).map_err(|e| e.to_string())?;
+    nest_supervisor::files::write_atomic(path, &text).map_err(|e| e.to_string())
 }
 
 fn run_request(
@@ -349,6 +387,8 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         },
         include: args.include,
         show_trace: args.show_trace,
+        profile: (args.eval_profiler.as_deref() == Some("flamegraph"))
+            .then_some(args.eval_profile_file),
         ..Request::default()
     };
     for pair in args.arg.chunks(2) {
