@@ -72,6 +72,15 @@ impl Output {
         let _ = writeln!(std::io::stderr().lock(), "{prefix} {text}");
     }
 
+    /// An error rendered by the evaluator (it has its `error:` prefix, or is empty as
+    /// Nix's for `throw ""`), written as its bytes: Nix writes a Nix string quoted in a
+    /// message as it is, UTF-8 or not.
+    pub fn error_bytes(&self, text: &[u8]) {
+        let mut err = std::io::stderr().lock();
+        let _ = err.write_all(text);
+        let _ = err.write_all(b"\n");
+    }
+
     /// A fatal error. Errors that already carry their own `error:` prefix (Nix
     /// diagnostics with a caret) are printed as they are, and so is an evaluation error
     /// with an empty message, which Nix prints without any prefix (`throw ""`).

@@ -472,6 +472,19 @@ fn first_location(stderr: &str) -> Option<&str> {
     stderr.lines().find(|l| is_location_line(l)).map(str::trim)
 }
 
+/// `text` with each byte that is not part of UTF-8 shown as `\xHH`, so that messages
+/// quoting such bytes are compared byte for byte (U+FFFD would hide a difference).
+fn visible(text: &[u8]) -> String {
+    let mut out = String::with_capacity(text.len());
+    for chunk in text.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
 fn head(text: &[u8], n: usize) -> String {
     let s = String::from_utf8_lossy(text);
     let mut lines: Vec<&str> = s.lines().take(n).collect();
@@ -571,8 +584,8 @@ fn check_nest(case: &Case, exp: &Expected, o: &Outcome) -> Result<(), String> {
             Ok(())
         }
         Kind::Fail => {
-            let want_text = String::from_utf8_lossy(exp.stderr.as_deref().unwrap_or_default());
-            let got_text = String::from_utf8_lossy(&stderr);
+            let want_text = visible(exp.stderr.as_deref().unwrap_or_default());
+            let got_text = visible(&stderr);
             if o.code != Some(1) {
                 return Err(format!(
                     "{}, expected exit status 1\n  stdout:\n{}\n  stderr:\n{}",

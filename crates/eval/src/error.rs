@@ -31,7 +31,11 @@ pub enum ErrorKind {
 #[error("{}", self.render(false))]
 pub struct EvalError {
     pub kind: ErrorKind,
+    /// The message as text; bytes that are not UTF-8 are U+FFFD here (see `raw`).
     pub msg: String,
+    /// The message's exact bytes when they are not UTF-8 (a Nix string quoted in it):
+    /// what `render_bytes` writes, as Nix does.
+    pub raw: Option<Box<[u8]>>,
     pub pos: Pos,
     /// Text printed after the position block (e.g. `Did you mean a?`).
     pub suffix: Option<String>,
@@ -45,10 +49,31 @@ impl EvalError {
         Box::new(EvalError {
             kind,
             msg: msg.into(),
+            raw: None,
             pos,
             suffix: None,
             trace: Vec::new(),
         })
+    }
+    /// An error whose message is these bytes (a Nix string's, maybe not UTF-8).
+    pub fn new_bytes(kind: ErrorKind, msg: Vec<u8>, pos: Pos) -> Box<EvalError> {
+        match String::from_utf8(msg) {
+            Ok(text) => EvalError::new(kind, text, pos),
+            Err(e) => {
+                let bytes = e.into_bytes();
+                let mut er = EvalError::new(kind, String::from_utf8_lossy(&bytes), pos);
+                er.raw = Some(bytes.into_boxed_slice());
+                er
+            }
+        }
+    }
+    /// An error whose message quotes Nix strings written with `text::lossless`: it
+    /// carries their exact bytes.
+    pub fn new_lossless(kind: ErrorKind, text: String, pos: Pos) -> Box<EvalError> {
+        match crate::text::decode(&text) {
+            std::borrow::Cow::Borrowed(_) => EvalError::new(kind, text, pos),
+            std::borrow::Cow::Owned(bytes) => EvalError::new_bytes(kind, bytes, pos),
+        }
     }
     /// Adds a trace frame (innermost first), up to a bound so that an error passing
     /// through a deep recursion does not grow without limit. Nix prints every frame, and
@@ -63,43 +88,84 @@ impl EvalError {
         matches!(self.kind, ErrorKind::Throw | ErrorKind::Assert)
     }
 
-    /// The full text, starting with `error:`, as Nix 2.8 prints it on stderr.
+    /// The full text, starting with `error:`, as Nix 2.8 prints it on stderr; bytes of
+    /// the message that are not UTF-8 become U+FFFD (`render_bytes` keeps them).
     pub fn render(&self, show_trace: bool) -> String {
+        match String::from_utf8(self.render_bytes(show_trace)) {
+            Ok(s) => s,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        }
+    }
+
+    /// `render` as bytes, the message's own bytes included.
+    pub fn render_bytes(&self, show_trace: bool) -> Vec<u8> {
+        let msg: &[u8] = self.raw.as_deref().unwrap_or(self.msg.as_bytes());
         // Nix 2.8 prints nothing at all for an empty message (`throw ""`).
-        let mut out = String::new();
-        if !self.msg.is_empty() {
-            out = format!("error: {}", self.msg.replace('\n', "\n       "));
-            out.push_str(&render_pos_block(self.pos));
+        let mut out = Vec::new();
+        if !msg.is_empty() {
+            out.extend_from_slice(b"error: ");
+            for &c in msg {
+                if c == b'\n' {
+                    out.extend_from_slice(b"\n       ");
+                } else {
+                    out.push(c);
+                }
+            }
+            out.extend_from_slice(render_pos_block(self.pos).as_bytes());
         }
         if let Some(s) = &self.suffix {
-            out.push_str(&format!("\n       {s}"));
+            out.extend_from_slice(format!("\n       {s}").as_bytes());
         }
         if show_trace {
             for (pos, what) in &self.trace {
-                out.push_str(&format!("\n\n       … {what}"));
-                out.push_str(&render_pos_block(*pos));
+                out.extend_from_slice(format!("\n\n       … {what}").as_bytes());
+                out.extend_from_slice(render_pos_block(*pos).as_bytes());
             }
         }
         if self.kind == ErrorKind::Usage {
-            out.push_str("\nTry 'nix-instantiate --help' for more information.");
+            out.extend_from_slice(b"\nTry 'nix-instantiate --help' for more information.");
         } else if !show_trace && !self.trace.is_empty() {
             // the hint follows the last non-empty line (a message ending in `\n` too)
-            out.truncate(out.trim_end().len());
-            out.push_str("\n(use '--show-trace' to show detailed location information)");
+            out.truncate(trimmed_len(&out));
+            out.extend_from_slice(b"\n(use '--show-trace' to show detailed location information)");
         }
         // Nix 2.8 prints no whitespace at the end of a line (of a message, a frame or a
         // source excerpt), and an empty message line without its indentation.
-        const END_WS: [char; 3] = [' ', '\t', '\r'];
-        if out.lines().any(|l| l.ends_with(END_WS)) || out.ends_with('\n') {
-            let lines: Vec<&str> = out.lines().map(|l| l.trim_end_matches(END_WS)).collect();
-            out = lines.join("\n");
+        const END_WS: [u8; 3] = [b' ', b'\t', b'\r'];
+        let ends_ws = |l: &[u8]| l.last().is_some_and(|c| END_WS.contains(c));
+        if out.split(|c| *c == b'\n').any(ends_ws) || out.ends_with(b"\n") {
+            let mut lines: Vec<&[u8]> = out
+                .split(|c| *c == b'\n')
+                .map(|l| {
+                    let keep = l
+                        .iter()
+                        .rposition(|c| !END_WS.contains(c))
+                        .map_or(0, |i| i + 1);
+                    &l[..keep]
+                })
+                .collect();
             // and no empty lines at the very end (`throw "a\n"` prints `error: a`)
-            out.truncate(out.trim_end_matches('\n').len());
+            while lines.last().is_some_and(|l| l.is_empty()) {
+                lines.pop();
+            }
+            out = lines.join(&b'\n');
         }
-        if out.contains(['\t', '\r', '\x1b']) {
+        if out.iter().any(|c| matches!(c, b'\t' | b'\r' | 0x1b)) {
             out = terminal_filter(&out);
         }
         out
+    }
+}
+
+/// The length of `b` without its trailing whitespace (Unicode whitespace when `b` is
+/// UTF-8, as `str::trim_end`; ASCII whitespace otherwise).
+fn trimmed_len(b: &[u8]) -> usize {
+    match std::str::from_utf8(b) {
+        Ok(s) => s.trim_end().len(),
+        Err(_) => b
+            .iter()
+            .rposition(|c| !c.is_ascii_whitespace())
+            .map_or(0, |i| i + 1),
     }
 }
 
@@ -107,8 +173,7 @@ impl EvalError {
 /// dropped, carriage returns too, and a tab becomes spaces up to the next multiple of 8
 /// of the characters written so far (counted from the start of the message, not of
 /// the line).
-fn terminal_filter(s: &str) -> String {
-    let b = s.as_bytes();
+fn terminal_filter(b: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(b.len());
     let mut w = 0usize;
     let mut i = 0;
@@ -151,7 +216,7 @@ fn terminal_filter(s: &str) -> String {
             }
         }
     }
-    String::from_utf8_lossy(&out).into_owned()
+    out
 }
 
 pub fn err<T>(msg: impl Into<String>, pos: Pos) -> EResult<T> {

@@ -1041,21 +1041,21 @@ impl Eval {
             }
             [a, b, c, ..] if op.arity == 3 => {
                 let argv = [
-                    self.strict_arg(op, 0, a, env)?,
-                    self.strict_arg(op, 1, b, env)?,
-                    self.strict_arg(op, 2, c, env)?,
+                    self.strict_arg(op, 0, a, env, pos)?,
+                    self.strict_arg(op, 1, b, env, pos)?,
+                    self.strict_arg(op, 2, c, env, pos)?,
                 ];
                 self.run_prim(op, &argv, pos)
             }
             [a, b, ..] if op.arity == 2 => {
                 let argv = [
-                    self.strict_arg(op, 0, a, env)?,
-                    self.strict_arg(op, 1, b, env)?,
+                    self.strict_arg(op, 0, a, env, pos)?,
+                    self.strict_arg(op, 1, b, env, pos)?,
                 ];
                 self.run_prim(op, &argv, pos)
             }
             [a, ..] => {
-                let argv = [self.strict_arg(op, 0, a, env)?];
+                let argv = [self.strict_arg(op, 0, a, env, pos)?];
                 self.run_prim(op, &argv, pos)
             }
             _ => err(
@@ -1066,16 +1066,23 @@ impl Eval {
         r.map_err(|e| at_pos(e, pos))
     }
 
-    /// Argument `k` of a call of `op`: evaluated now if `op` forces it first and it
-    /// would need a thunk, else what any call passes. A variable is passed as it is
-    /// (its slot's thunk, shared with later uses), so that `op` forcing it detects a
-    /// cycle at the call and leaves in the slot what Nix leaves in the cell.
+    /// Argument `k` of a call of `op` at `pos`: evaluated now if `op` forces it first,
+    /// else what any call passes. A variable is passed as it is (its slot's thunk,
+    /// forced here and shared with later uses), so that a cycle is found at the call
+    /// and the slot holds what Nix leaves in the cell.
     #[inline(always)]
-    fn strict_arg(&mut self, op: &PrimOp, k: u32, e: E, env: &Env) -> EResult<Value> {
+    fn strict_arg(&mut self, op: &PrimOp, k: u32, e: E, env: &Env, pos: Pos) -> EResult<Value> {
         if op.strict & (1 << k) == 0 {
             return Ok(self.arg_thunk(e, env));
         }
         match self.without_thunk(e, env) {
+            // A variable's thunk is forced here, before the next argument is evaluated
+            // (`seq a (throw "b")` with `a` failing fails with `a`'s error, as in Nix),
+            // and passed on shared.
+            Some(Value::Thunk(t)) => {
+                self.force_thunk(&t).map_err(|e| at_pos(e, pos))?;
+                Ok(Value::Thunk(t))
+            }
             Some(v) => Ok(v),
             None => self.eval(e, env),
         }

@@ -52,8 +52,9 @@ pub trait EvalIo {
     fn get_env(&self, name: &str) -> Option<String>;
     /// Seconds since the epoch (`builtins.currentTime`).
     fn current_time(&self) -> i64;
-    /// Output of `builtins.trace` (a line without its newline).
-    fn trace(&self, line: &str) {
+    /// Output of `builtins.trace` (a line without its newline; bytes, as a Nix string
+    /// traced is written as it is).
+    fn trace(&self, line: &[u8]) {
         let _ = line;
     }
     /// `lstat` for NAR serialisation: type, executable bit, size.
@@ -172,9 +173,11 @@ impl EvalIo for StdIo {
                 msg: os_msg(&e),
             })
     }
-    fn trace(&self, line: &str) {
+    fn trace(&self, line: &[u8]) {
         use std::io::Write;
-        let _ = writeln!(std::io::stderr().lock(), "{line}");
+        let mut err = std::io::stderr().lock();
+        let _ = err.write_all(line);
+        let _ = err.write_all(b"\n");
     }
     fn current_time(&self) -> i64 {
         std::time::SystemTime::now()
@@ -431,7 +434,7 @@ impl EvalIo for TreeOverlay {
     fn current_time(&self) -> i64 {
         self.inner.current_time()
     }
-    fn trace(&self, line: &str) {
+    fn trace(&self, line: &[u8]) {
         self.inner.trace(line)
     }
     fn lstat(&self, path: &str) -> Result<(FileType, bool, u64), IoError> {

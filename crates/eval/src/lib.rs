@@ -22,6 +22,7 @@ pub mod source;
 pub mod store;
 pub mod symbol;
 pub mod syntax_error;
+pub mod text;
 pub mod value;
 
 pub use error::{EResult, ErrorKind, EvalError};

@@ -114,7 +114,7 @@ impl EvalIo for StoreIo {
     fn current_time(&self) -> i64 {
         self.std.current_time()
     }
-    fn trace(&self, line: &str) {
+    fn trace(&self, line: &[u8]) {
         self.std.trace(line)
     }
     fn lstat(&self, path: &str) -> Result<(FileType, bool, u64), IoError> {

@@ -378,8 +378,13 @@ impl EvalIo for RecordingIo {
         self.inner.current_time()
     }
 
-    fn trace(&self, line: &str) {
-        self.rec.borrow_mut().rec.traces.push(line.to_string());
+    fn trace(&self, line: &[u8]) {
+        // Replayed as text (a byte that is not UTF-8 comes back as U+FFFD).
+        self.rec
+            .borrow_mut()
+            .rec
+            .traces
+            .push(String::from_utf8_lossy(line).into_owned());
         self.inner.trace(line)
     }
 

@@ -119,8 +119,9 @@ fn search_path(include: &[String]) -> Vec<(String, String)> {
     sp
 }
 
-/// Runs the evaluation on a big-stack thread; returns (stdout text, error text).
-fn evaluate(req: Request) -> (Vec<u8>, Option<String>) {
+/// Runs the evaluation on a big-stack thread; returns (stdout bytes, error bytes: the
+/// message's own, as Nix writes a Nix string quoted in it).
+fn evaluate(req: Request) -> (Vec<u8>, Option<Vec<u8>>) {
     let opts = EvalOptions {
         search_path: search_path(&req.include),
         store_dir: std::env::var("NIX_STORE_DIR").unwrap_or_else(|_| "/nix/store".to_string()),
@@ -141,15 +142,19 @@ fn evaluate(req: Request) -> (Vec<u8>, Option<String>) {
         let mut out = Vec::new();
         let mut error = run_request(&mut ev, &req, &cwd, &mut out)
             .err()
-            .map(|e| e.render(show_trace));
+            .map(|e| e.render_bytes(show_trace));
         // The profile of an evaluation that failed is written too: it shows the way
         // to the failure.
         if let (Some(path), Some(mut p)) = (&req.profile, ev.profiler.take()) {
             if let Err(e) = write_profile(path, &mut p) {
                 let msg = format!("error: writing the profile to {}: {e}", path.display());
                 error = Some(match error {
-                    Some(first) => format!("{first}\n{msg}"),
-                    None => msg,
+                    Some(mut first) => {
+                        first.push(b'\n');
+                        first.extend_from_slice(msg.as_bytes());
+                        first
+                    }
+                    None => msg.into_bytes(),
                 });
             }
         }
@@ -157,7 +162,7 @@ fn evaluate(req: Request) -> (Vec<u8>, Option<String>) {
     });
     match res {
         Ok(r) => r,
-        Err(e) => (Vec::new(), Some(format!("error: {e}"))),
+        Err(e) => (Vec::new(), Some(format!("error: {e}").into_bytes())),
     }
 }
 
@@ -363,7 +368,7 @@ fn finish(req: Request, out: &Output) -> ExitCode {
     let code = match error {
         None => crate::exit::OK,
         Some(e) => {
-            out.error(&anyhow::anyhow!(e));
+            out.error_bytes(&e);
             crate::exit::FAILURE
         }
     };

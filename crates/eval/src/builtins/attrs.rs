@@ -45,21 +45,21 @@ fn get_attr(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     match s.get_attr(Sym::from_bytes(name.as_bytes())) {
         // Evaluated in the set's entry, as `s.name` would be.
         Some(x) => ev.force_attr(x),
-        None => Err(get_attr_missing(&name.to_str(), &s, pos)),
+        None => Err(get_attr_missing(name.as_bytes(), &s, pos)),
     }
 }
 
 #[cold]
 #[inline(never)]
-fn get_attr_missing(name: &str, s: &Attrs, pos: Pos) -> Box<crate::EvalError> {
-    // Nix prints the name as an identifier: quoted unless it is a plain one.
-    let mut shown = String::new();
-    if crate::print::is_plain_ident(name) {
-        shown.push_str(name);
-    } else {
-        crate::print::escape_string(name, &mut shown);
+fn get_attr_missing(name: &[u8], s: &Attrs, pos: Pos) -> Box<crate::EvalError> {
+    // Nix prints the name as an identifier: quoted unless it is a plain one, and its
+    // bytes as they are.
+    let mut shown = Vec::new();
+    match std::str::from_utf8(name) {
+        Ok(n) if crate::print::is_plain_ident(n) => shown.extend_from_slice(name),
+        _ => crate::print::escape_bytes(name, &mut shown),
     }
-    super::missing_for_call(&shown, "getAttr", s, pos)
+    super::missing_for_call(&crate::text::lossless(&shown), "getAttr", s, pos)
 }
 
 fn has_attr(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {

@@ -20,18 +20,18 @@ pub static OPS: &[PrimOp] = &[
 
 // Like every coercion in Nix 2.8 that does not say otherwise, `throw`, `abort` and
 // `addErrorContext` copy a path to the store.
+// The message is the string's bytes, as Nix writes them.
 fn throw(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let (msg, _) = ev.coerce_to_string(&a[0], pos, false, true)?;
-    Err(EvalError::new(ErrorKind::Throw, msg, Pos::NONE))
+    let (msg, _) = ev.coerce_to_bytes(&a[0], pos, false, true)?;
+    Err(EvalError::new_bytes(ErrorKind::Throw, msg, Pos::NONE))
 }
 
 fn abort(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let (msg, _) = ev.coerce_to_string(&a[0], pos, false, true)?;
-    Err(EvalError::new(
-        ErrorKind::Abort,
-        format!("evaluation aborted with the following error message: '{msg}'"),
-        Pos::NONE,
-    ))
+    let (msg, _) = ev.coerce_to_bytes(&a[0], pos, false, true)?;
+    let mut text = b"evaluation aborted with the following error message: '".to_vec();
+    text.extend_from_slice(&msg);
+    text.push(b'\'');
+    Err(EvalError::new_bytes(ErrorKind::Abort, text, Pos::NONE))
 }
 
 fn try_eval(ev: &mut Eval, a: &[Value], _pos: Pos) -> EResult<Value> {
@@ -60,11 +60,12 @@ fn deep_seq(ev: &mut Eval, a: &[Value], _pos: Pos) -> EResult<Value> {
 
 fn trace(ev: &mut Eval, a: &[Value], _pos: Pos) -> EResult<Value> {
     let v = ev.force(&a[0])?;
-    let text = match &v {
-        Value::String(s) => s.to_str().into_owned(),
-        other => crate::print::print_value(ev, other)?,
-    };
-    ev.io.trace(&format!("trace: {text}"));
+    let mut line = b"trace: ".to_vec();
+    match &v {
+        Value::String(s) => line.extend_from_slice(s.as_bytes()),
+        other => line.extend_from_slice(&crate::print::print_value_bytes(ev, other)?),
+    }
+    ev.io.trace(&line);
     ev.force(&a[1])
 }
 

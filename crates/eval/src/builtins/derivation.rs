@@ -406,7 +406,7 @@ fn finish(
         e => derr(e, pos_name),
     })?;
     for w in &inst.warnings {
-        ev.io.trace(&format!("warning: {w}"));
+        ev.io.trace(format!("warning: {w}").as_bytes());
     }
     let drv_path = dir.print(&inst.drv_path);
     // The ATerm text is only wanted by an IO that writes the store.

@@ -43,14 +43,14 @@ fn realise_path(ev: &mut Eval, v: &Value, pos: Pos) -> EResult<String> {
 
 /// A path argument: a path value, or a string holding an absolute path.
 pub fn coerce_to_path(ev: &mut Eval, v: &Value, pos: Pos) -> EResult<(String, Context)> {
-    let (s, ctx) = ev.coerce_to_string(v, pos, false, false)?;
-    if !s.starts_with('/') {
-        return err(
-            format!("string '{s}' doesn't represent an absolute path"),
-            pos,
-        );
+    let (s, ctx) = ev.coerce_to_bytes(v, pos, false, false)?;
+    if !s.starts_with(b"/") {
+        let mut msg = b"string '".to_vec();
+        msg.extend_from_slice(&s);
+        msg.extend_from_slice(b"' doesn't represent an absolute path");
+        return Err(EvalError::new_bytes(ErrorKind::Eval, msg, pos));
     }
-    Ok((canon_path(&s), ctx))
+    Ok((canon_path(&String::from_utf8_lossy(&s)), ctx))
 }
 
 /// The message of a failed `stat` of `p`, with the system's reason (`Not a directory`
@@ -426,7 +426,7 @@ fn placeholder(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 }
 
 fn hash_file(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let algo = super::strings::hash_algo(&ev.force_str(&a[0], pos)?)?;
+    let algo = super::strings::hash_algo(ev.expect_string(&a[0], pos)?.as_bytes())?;
     let p = realise_path(ev, &a[1], pos)?;
     let bytes = ev.io.read_file(&p).map_err(io_err)?;
     Ok(Value::string(algo.digest(&bytes).to_base16()))

@@ -396,7 +396,7 @@ fn from_json(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     super::json_parse::parse(s.as_bytes()).map_err(|msg| {
         // Nix reports the parser's message without a position of its own; the call
         // site only appears in the trace.
-        let mut e = EvalError::new(ErrorKind::Eval, msg, Pos::NONE);
+        let mut e = EvalError::new_lossless(ErrorKind::Eval, msg, Pos::NONE);
         e.trace
             .push((pos, "while decoding a JSON string".to_string()));
         e
@@ -696,10 +696,14 @@ pub fn value_to_xml(
 }
 
 fn from_toml(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let s = ev.force_str(&a[0], pos)?;
-    match super::toml::parse(&s) {
+    let s = ev.expect_string(&a[0], pos)?;
+    match super::toml::parse(s.as_bytes()) {
         Ok(table) => toml_table_to_value(&table, pos),
-        Err(msg) => err(format!("while parsing a TOML string: {msg}"), pos),
+        Err(msg) => Err(EvalError::new_lossless(
+            ErrorKind::Eval,
+            format!("while parsing a TOML string: {msg}"),
+            pos,
+        )),
     }
 }
 

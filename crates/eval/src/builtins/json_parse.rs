@@ -148,7 +148,8 @@ impl<'a> Lexer<'a> {
                 out.push(c);
             }
         }
-        String::from_utf8_lossy(&out).into_owned()
+        // The error quotes the bytes as they are (see `EvalError::new_lossless`).
+        crate::text::lossless(&out).into_owned()
     }
 
     /// The last string token's contents. Nix keeps strings as C strings, so an

@@ -153,7 +153,8 @@ pub fn install(ev: &mut Eval) {
 pub fn missing_for_call(shown: &str, func: &str, set: &Attrs, pos: Pos) -> Box<crate::EvalError> {
     // Nix reports it at the set literal, with the call as a trace frame; a set made
     // otherwise has no position, and then the call is the error's own position.
-    let mut e = crate::EvalError::new(
+    // `shown` may hold bytes of the name in `text::lossless` form.
+    let mut e = crate::EvalError::new_lossless(
         crate::ErrorKind::Eval,
         format!("attribute '{shown}' missing for call to '{func}'"),
         set.pos_or(pos),

@@ -722,18 +722,19 @@ fn split_version(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 /// The algorithm named as `builtins.hashString` and `hashFile` take it. Nix 2.8 checks
 /// the name before it looks at the data, and an unknown name is a usage error there (no
 /// position, the `--help` hint).
-pub fn hash_algo(name: &str) -> EResult<HashAlgo> {
-    HashAlgo::parse(name).map_err(|_| {
-        EvalError::new(
+pub fn hash_algo(name: &[u8]) -> EResult<HashAlgo> {
+    let text = crate::text::lossless(name);
+    HashAlgo::parse(&text).map_err(|_| {
+        EvalError::new_lossless(
             ErrorKind::Usage,
-            format!("unknown hash algorithm '{name}'"),
+            format!("unknown hash algorithm '{text}'"),
             Pos::NONE,
         )
     })
 }
 
 fn hash_string(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let algo = hash_algo(&ev.force_str(&a[0], pos)?)?;
+    let algo = hash_algo(ev.expect_string(&a[0], pos)?.as_bytes())?;
     let s = ev.expect_string(&a[1], pos)?;
     Ok(Value::string(algo.digest(s.as_bytes()).to_base16()))
 }

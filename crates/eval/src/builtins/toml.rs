@@ -78,10 +78,11 @@ struct P<'a> {
     s: &'a [u8],
 }
 
-/// Parses `text` as `fromTOML` does; the error is the text Nix prints after
+/// Parses `text` as `fromTOML` does (its bytes: a column counts bytes, as in Nix; an
+/// excerpt in an error keeps them, in `text::lossless` form); the error is the text Nix prints after
 /// `while parsing a TOML string: `.
-pub fn parse(text: &str) -> Result<HashMap<String, Node>, String> {
-    let mut buf = text.as_bytes().to_vec();
+pub fn parse(text: &[u8]) -> Result<HashMap<String, Node>, String> {
+    let mut buf = text.to_vec();
     // toml11 appends a newline so that the last line is terminated like the others.
     if let Some(&last) = buf.last() {
         if last != b'\n' && last != b'\r' {
@@ -139,7 +140,7 @@ impl<'a> P<'a> {
             Some(p) => first + p,
             None => self.line_end(last),
         };
-        let line = String::from_utf8_lossy(&self.s[lb..le]).into_owned();
+        let line = crate::text::lossless(&self.s[lb..le]).into_owned();
         (line_no, line, first - lb + 1, size)
     }
 
@@ -1595,7 +1596,7 @@ mod tests {
     use super::*;
 
     fn err(s: &str) -> String {
-        match parse(s) {
+        match parse(s.as_bytes()) {
             Ok(_) => panic!("{s:?} parsed"),
             Err(e) => e,
         }
@@ -1611,7 +1612,7 @@ mod tests {
 
     #[test]
     fn integers_saturate_and_binary_wraps() {
-        let t = parse("a = 9223372036854775808\nb = -9223372036854775809\nc = 0b11")
+        let t = parse(b"a = 9223372036854775808\nb = -9223372036854775809\nc = 0b11")
             .unwrap_or_default();
         assert!(matches!(
             t.get("a").map(|n| &n.val),
@@ -1626,7 +1627,7 @@ mod tests {
 
     #[test]
     fn dotted_key_table_may_be_reopened() {
-        assert!(parse("a.b = 1\n[a]\nc = 2").is_ok());
-        assert!(parse("[a]\nb = 1\n[a]").is_err());
+        assert!(parse(b"a.b = 1\n[a]\nc = 2").is_ok());
+        assert!(parse(b"[a]\nb = 1\n[a]").is_err());
     }
 }
