@@ -1076,16 +1076,20 @@ impl Eval {
             return Ok(self.arg_thunk(e, env));
         }
         match self.without_thunk(e, env) {
-            // A variable's thunk is forced here, before the next argument is evaluated
-            // (`seq a (throw "b")` with `a` failing fails with `a`'s error, as in Nix),
-            // and passed on shared.
-            Some(Value::Thunk(t)) => {
-                self.force_thunk(&t).map_err(|e| at_pos(e, pos))?;
-                Ok(Value::Thunk(t))
-            }
+            // When a later argument is evaluated here too, a variable's thunk is forced
+            // first (`seq a (throw "b")` with `a` failing fails with `a`'s error, as in
+            // Nix), and passed on shared.
+            Some(Value::Thunk(t)) if op.strict >> (k + 1) != 0 => self.force_shared(t, pos),
             Some(v) => Ok(v),
             None => self.eval(e, env),
         }
+    }
+
+    /// Forces `t` for `strict_arg` and gives it back, evaluated.
+    #[inline(never)]
+    fn force_shared(&mut self, t: Rc<Thunk>, pos: Pos) -> EResult<Value> {
+        self.force_thunk(&t).map_err(|e| at_pos(e, pos))?;
+        Ok(Value::Thunk(t))
     }
 
     /// `{ file, line, column }` for a position, or null without one.
