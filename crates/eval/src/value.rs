@@ -821,6 +821,14 @@ impl Attrs {
             None => unreachable!("the flat view was just stored"),
         }
     }
+    /// The set as a flat one (itself if it is), for a set that will be read often: a
+    /// lookup in a layered set, even one with its flat view, takes a detour.
+    pub fn flattened(self) -> Attrs {
+        if self.layered() {
+            return self.flat().clone();
+        }
+        self
+    }
     /// Where the set literal that made this set is (`Pos::NONE` for sets made otherwise).
     pub fn pos(&self) -> Pos {
         self.0.header().pos

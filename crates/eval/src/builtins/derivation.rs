@@ -57,9 +57,12 @@ pub fn install_derivation(ev: &mut Eval) {
     };
     ev.globals.insert(Sym::new("derivation"), v.clone());
     if let Value::Attrs(b) = &ev.builtins {
-        let set = b.update(&crate::value::Attrs::from_sorted(vec![
-            crate::value::Attr::new(Sym::new("derivation"), v, Pos::NONE),
-        ]));
+        // Flat, not layered: `builtins` is read all the time.
+        let set = b
+            .update(&crate::value::Attrs::from_sorted(vec![
+                crate::value::Attr::new(Sym::new("derivation"), v, Pos::NONE),
+            ]))
+            .flattened();
         ev.builtins = Value::attrs(set);
         let b = ev.builtins.clone();
         ev.globals.insert(Sym::new("builtins"), b);
