@@ -648,7 +648,7 @@ impl Clone for Attr {
 
 /// An attribute set: attributes sorted by name bytes, unique names, and the position of
 /// the set literal that made it (Nix reports a missing attribute there). One allocation
-/// (`nest_rc::RcSlice`): a 16-byte head (count, length, position, layered or not) and
+/// (`nest_rc::RcSlice`): a 16-byte head (count, length, position or layered) and
 /// exactly the entries, no spare capacity, behind an 8-byte pointer; a lookup follows
 /// one pointer. Hundreds of thousands of small sets stay alive in a module evaluation.
 ///
@@ -662,22 +662,20 @@ impl Clone for Attr {
 #[derive(Clone)]
 pub struct Attrs(RcSlice<SetHead, Attr>);
 
-/// The head of a set's allocation besides its count and length: 8 bytes, so that the
-/// head stays 16.
+/// The head of a set's allocation besides its count and length: the position of the
+/// set literal that made it, or `LAYERED` (a layered set, made by `//`, has none).
+/// Four bytes, as the position alone took before layered sets.
 #[derive(Clone, Copy)]
-pub struct SetHead {
-    pos: Pos,
-    layered: bool,
-}
+pub struct SetHead(Pos);
 
 impl SetHead {
     const fn flat(pos: Pos) -> SetHead {
-        SetHead {
-            pos,
-            layered: false,
-        }
+        SetHead(pos)
     }
 }
+
+/// `SetHead` of a layered set: an index no source text reaches (4 GiB of sources).
+const LAYERED: u32 = u32::MAX - 1;
 
 /// The smallest set a few entries are layered over instead of copied with: below it a
 /// copy is cheap, and a layered set costs every lookup a second search.
@@ -779,7 +777,7 @@ impl Attrs {
     }
     #[inline(always)]
     fn layered(&self) -> bool {
-        self.0.header().layered
+        self.0.header().0.index() == LAYERED
     }
     /// A layered set's parts: the entries over the bottom, the entry that holds the flat
     /// view once made, and the entry that holds the bottom.
@@ -831,7 +829,11 @@ impl Attrs {
     }
     /// Where the set literal that made this set is (`Pos::NONE` for sets made otherwise).
     pub fn pos(&self) -> Pos {
-        self.0.header().pos
+        let p = self.0.header().0;
+        if p.index() == LAYERED {
+            return Pos::NONE;
+        }
+        p
     }
     /// Where Nix reports an attribute missing from this set: at the set literal that
     /// made it, else at `pos` (the call or selection).
@@ -926,8 +928,10 @@ impl Attrs {
         if self.is_empty() {
             return other.clone();
         }
-        if let Some(s) = self.layer_under(other) {
-            return s;
+        if self.may_layer() {
+            if let Some(s) = self.layer_under(other) {
+                return s;
+            }
         }
         Attrs::merge(
             Src::Shared(self.entries()),
@@ -947,8 +951,10 @@ impl Attrs {
         if self.is_empty() {
             return other;
         }
-        if let Some(s) = self.layer_under(&other) {
-            return s;
+        if self.may_layer() {
+            if let Some(s) = self.layer_under(&other) {
+                return s;
+            }
         }
         Attrs::merge(
             Src::of(&mut self),
@@ -957,11 +963,18 @@ impl Attrs {
             [],
         )
     }
+    /// Whether `self // x` may be layered (`layer_under`): the usual `//` of small sets
+    /// skips the call.
+    #[inline(always)]
+    fn may_layer(&self) -> bool {
+        self.layered() || self.0.len() >= LAYER_MIN
+    }
     /// `self // other` as a layered set when `other` is a few entries and `self` large
     /// (or layered with few entries over its bottom); `None` when it is not. When the
     /// entries over a layered `self`'s bottom and `other` together are no longer few,
     /// the result is flat, made from the bottom and those entries (not from `self`'s
     /// flat view, which would then be kept).
+    #[inline(never)]
     fn layer_under(&self, other: &Attrs) -> Option<Attrs> {
         if other.layered() {
             return None;
@@ -1008,10 +1021,7 @@ impl Attrs {
             at: Cell::new(len),
             slot: AttrSlot::ready(Value::Attrs(bottom.clone())),
         };
-        let head = SetHead {
-            pos: Pos::NONE,
-            layered: true,
-        };
+        let head = SetHead(Pos::from_index(LAYERED));
         Some(Attrs::merge(
             Src::Shared(over),
             Src::Shared(b),
