@@ -5,6 +5,7 @@
 use nest_nixcompat::nar::NarNode;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::rc::Rc;
 
@@ -44,6 +45,8 @@ pub enum IoError {
 /// writes really happen; the evaluator only needs the resulting paths.
 pub trait EvalIo {
     fn read_file(&self, path: &str) -> Result<Vec<u8>, IoError>;
+    /// A directory's entries. A name, like an environment value (`get_env`), is the
+    /// OS's bytes as `text::lossless` text: the builtins decode it exactly.
     fn read_dir(&self, path: &str) -> Result<Vec<(String, FileType)>, IoError>;
     /// Type of the file at `path` without following a final symlink; `None` if absent.
     fn file_type(&self, path: &str) -> Option<FileType>;
@@ -136,7 +139,8 @@ impl EvalIo for StdIo {
                 msg: os_msg(&e),
             })?;
             let t = ent.file_type().map(|t| ft(&t)).unwrap_or(FileType::Unknown);
-            out.push((ent.file_name().to_string_lossy().into_owned(), t));
+            let name = ent.file_name();
+            out.push((crate::text::lossless(name.as_bytes()).into_owned(), t));
         }
         Ok(out)
     }
@@ -151,7 +155,7 @@ impl EvalIo for StdIo {
             .map(|m| ft(&m.file_type()))
     }
     fn get_env(&self, name: &str) -> Option<String> {
-        std::env::var(name).ok()
+        std::env::var_os(name).map(|v| crate::text::lossless(v.as_bytes()).into_owned())
     }
     fn lstat(&self, path: &str) -> Result<(FileType, bool, u64), IoError> {
         use std::os::unix::fs::PermissionsExt;
@@ -401,7 +405,7 @@ impl EvalIo for TreeOverlay {
             Found::Node(n) => match &*n {
                 NarNode::Directory { entries } => Ok(entries
                     .iter()
-                    .map(|(name, n)| (String::from_utf8_lossy(name).into_owned(), node_type(n)))
+                    .map(|(name, n)| (crate::text::lossless(name).into_owned(), node_type(n)))
                     .collect()),
                 _ => Err(IoError::ReadDir {
                     path: path.into(),

@@ -152,8 +152,9 @@ fn read_dir(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         } else {
             t
         };
+        // The name's bytes as they are, UTF-8 or not.
         attrs.push(Attr::new(
-            Sym::new(&name),
+            Sym::from_bytes(&crate::text::decode(&name)),
             Value::string(t.as_nix()),
             Pos::NONE,
         ));
@@ -168,7 +169,12 @@ fn path_exists(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 
 fn get_env(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let n = ev.force_str(&a[0], pos)?;
-    Ok(Value::string(ev.io.get_env(&n).unwrap_or_default()))
+    let v = ev.io.get_env(&n).unwrap_or_default();
+    // The value's bytes as they are, UTF-8 or not.
+    Ok(Value::string_bytes(
+        crate::text::decode(&v).into_owned(),
+        crate::value::Context::default(),
+    ))
 }
 
 /// The `nixPath` / `__nixPath` value: a list of `{ path; prefix; }`.
