@@ -1574,6 +1574,16 @@ mod tests {
         )
     }
 
+    /// A fixed sequence of pseudo-random numbers (a linear congruential generator).
+    fn numbers(mut seed: u64) -> impl FnMut() -> usize {
+        move || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize
+        }
+    }
+
     /// Checks `s` against the model: length, entries in order, and every name looked up
     /// with and without a hint (also names not in it).
     fn agrees(s: &Attrs, want: &std::collections::BTreeMap<Vec<u8>, (String, String)>, what: &str) {
@@ -1606,13 +1616,7 @@ mod tests {
     #[test]
     fn layered_sets_read_as_the_flat_ones_they_stand_for() {
         use std::collections::BTreeMap;
-        let mut seed = 11u64;
-        let mut next = move || {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) as usize
-        };
+        let mut next = numbers(11);
         let mut layered_seen = 0;
         for (base, steps) in [(64, 30), (100, 60), (300, 200), (63, 10), (1000, 80)] {
             for round in 0..4 {
@@ -1698,13 +1702,7 @@ mod tests {
         use std::collections::BTreeMap;
         // Sizes on both sides of `FEW`'s ratio, names interleaved, shared, at either
         // end, and names that are prefixes of others (their order is by bytes).
-        let mut seed = 7u64;
-        let mut next = move || {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) as usize
-        };
+        let mut next = numbers(7);
         for (na, nb) in [
             (1, 40),
             (40, 1),
