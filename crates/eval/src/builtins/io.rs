@@ -172,7 +172,7 @@ fn get_env(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let v = ev.io.get_env(&n).unwrap_or_default();
     // The value's bytes as they are, UTF-8 or not.
     Ok(Value::string_bytes(
-        crate::text::decode(&v).into_owned(),
+        &*crate::text::decode(&v),
         crate::value::Context::default(),
     ))
 }
