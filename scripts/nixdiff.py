@@ -47,6 +47,10 @@ VALUES = [
     "{ }", "{ a = 1; b = \"x\"; }", "{ name = \"n\"; value = 2; }", "{ a.b.c = 1; }",
     "{ __toString = self: \"ts\"; }", "{ outPath = \"/some/out\"; }", "{ type = \"derivation\"; name = \"d\"; }",
     "rec { a = 1; b = a; }",
+    # A large set, and large sets updated with a few names (layered in nest).
+    '(builtins.listToAttrs (builtins.genList (i: { name = "k${toString i}"; value = i; }) 100))',
+    '(builtins.listToAttrs (builtins.genList (i: { name = "k${toString i}"; value = i; }) 100) // { k5 = "o"; a = 1; })',
+    '(builtins.foldl\' (s: i: s // { "k${toString (i * 7)}" = -i; "n${toString i}" = i; }) (builtins.listToAttrs (builtins.genList (i: { name = "k${toString i}"; value = i; }) 100)) (builtins.genList (x: x) 12))',
     "null", "true", "false",
     "./.", "./file.txt", "/nonexistent-nixdiff", "./dir",
     "(x: x)", "({ a, b ? 2 }: a)", "builtins.add", "builtins.map", "(builtins.add 1)",
