@@ -20,7 +20,12 @@ impl Pos {
     /// A text that got no range (`base == u32::MAX`) has no positions.
     #[inline]
     pub fn at(base: u32, off: u32) -> Pos {
-        Pos(base.saturating_add(off))
+        // `u32::MAX - 1` marks a layered set in a set's head (`value::SetHead`): a
+        // position 4 GiB into the sources is dropped instead.
+        match base.saturating_add(off) {
+            p if p == u32::MAX - 1 => Pos::NONE,
+            p => Pos(p),
+        }
     }
     #[inline]
     pub fn is_none(self) -> bool {

@@ -674,7 +674,7 @@ impl SetHead {
     }
 }
 
-/// `SetHead` of a layered set: an index no source text reaches (4 GiB of sources).
+/// `SetHead` of a layered set: an index no position has (`Pos::at` never makes it).
 const LAYERED: u32 = u32::MAX - 1;
 
 /// The smallest set a few entries are layered over instead of copied with: below it a
