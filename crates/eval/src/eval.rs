@@ -211,7 +211,8 @@ fn did_you_mean(attrs: &Attrs, name: &str) -> Option<String> {
         0 => None,
         1 => Some(format!("Did you mean {}?", best[0].1)),
         _ => {
-            let names: Vec<&str> = best.iter().take(10).map(|(_, n)| *n).collect();
+            // Nix names the five closest (by distance, then name).
+            let names: Vec<&str> = best.iter().take(5).map(|(_, n)| *n).collect();
             let (last, init) = names.split_last()?;
             Some(format!(
                 "Did you mean one of {} or {}?",

@@ -99,6 +99,32 @@ fn eerr(msg: impl Into<String>, pos: Pos) -> Box<EvalError> {
     EvalError::new(ErrorKind::Eval, msg, pos)
 }
 
+/// A store path error; an illegal byte of a name that is not ASCII is written as it is,
+/// as Nix writes it (the message of `StorePathError` escapes it).
+pub(crate) fn store_path_err(
+    e: &nest_nixcompat::store_path::StorePathError,
+    pos: Pos,
+) -> Box<EvalError> {
+    use nest_nixcompat::store_path::StorePathError;
+    match e {
+        StorePathError::BadNameChar { path, byte } if !byte.is_ascii() => {
+            let mut msg = format!("store path '{path}' contains illegal character '").into_bytes();
+            msg.push(*byte);
+            msg.push(b'\'');
+            EvalError::new_bytes(ErrorKind::Eval, msg, pos)
+        }
+        e => eerr(e.to_string(), pos),
+    }
+}
+
+/// `store_path_err` of a path computation's error.
+fn path_err(e: &nest_nixcompat::paths::PathError, pos: Pos) -> Box<EvalError> {
+    match e {
+        nest_nixcompat::paths::PathError::StorePath(e) => store_path_err(e, pos),
+        e => eerr(e.to_string(), pos),
+    }
+}
+
 pub fn store_dir(ev: &Eval, pos: Pos) -> EResult<StoreDir> {
     StoreDir::new(&ev.opts.store_dir).map_err(|e| eerr(e.to_string(), pos))
 }
@@ -136,8 +162,8 @@ pub fn add_path(
             (h, None)
         }
     };
-    let sp = nest_nixcompat::paths::source_path(&dir, name, &hash)
-        .map_err(|e| eerr(e.to_string(), pos))?;
+    let sp =
+        nest_nixcompat::paths::source_path(&dir, name, &hash).map_err(|e| path_err(&e, pos))?;
     let printed = dir.print(&sp);
     match nar {
         Some(nar) => ev.io.store_add_nar(&printed, &nar),
@@ -161,7 +187,7 @@ pub fn add_path_flat(ev: &mut Eval, path: &str, name: &str, pos: Pos) -> EResult
     };
     let sp =
         nest_nixcompat::paths::make_fixed_output_path(&dir, &foh, name, &BTreeSet::new(), false)
-            .map_err(|e| eerr(e.to_string(), pos))?;
+            .map_err(|e| path_err(&e, pos))?;
     let printed = dir.print(&sp);
     ev.io
         .store_add_path(path, &printed)
@@ -183,7 +209,7 @@ pub fn add_text(
         set.insert(dir.parse(r).map_err(|e| eerr(e.to_string(), pos))?);
     }
     let sp = nest_nixcompat::paths::text_path(&dir, name, text, &set)
-        .map_err(|e| eerr(e.to_string(), pos))?;
+        .map_err(|e| store_path_err(&e, pos))?;
     let printed = dir.print(&sp);
     ev.io
         .store_add_text(&printed, text, refs)

@@ -405,7 +405,7 @@ fn finish(
     // A name that makes no valid store path is reported without a position, as Nix
     // 2.8 reports it (from the store path's constructor, which knows none).
     let inst = inst.map_err(|e| match e {
-        DerivationError::StorePath(_) => derr(e, Pos::NONE),
+        DerivationError::StorePath(e) => crate::store::store_path_err(&e, Pos::NONE),
         e => derr(e, pos_name),
     })?;
     for w in &inst.warnings {
