@@ -59,6 +59,14 @@ pub struct Db {
     conn: Connection,
 }
 
+/// Whether SQLite refused for a lock another connection holds.
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
 fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -67,27 +75,43 @@ fn now() -> i64 {
 }
 
 impl Db {
+    /// Opens (creating if needed) the database. Processes that open a new database at
+    /// the same moment race to switch it to WAL and to create its tables; SQLite
+    /// answers the loser "database is locked" at once for those steps (its busy
+    /// handler is not called where waiting could deadlock), so the setup is retried
+    /// until it succeeds or a minute has passed.
     pub fn open(file: &Path) -> Result<Db, StoreError> {
         let ctx = format!("opening '{}'", file.display());
-        let conn = Connection::open(file).map_err(StoreError::db(ctx.clone()))?;
-        conn.busy_timeout(std::time::Duration::from_secs(60))
-            .map_err(StoreError::db(ctx.clone()))?;
-        conn.pragma_update(None, "journal_mode", "wal")
-            .map_err(StoreError::db(ctx.clone()))?;
-        conn.pragma_update(None, "synchronous", "normal")
-            .map_err(StoreError::db(ctx.clone()))?;
-        conn.pragma_update(None, "foreign_keys", "on")
-            .map_err(StoreError::db(ctx.clone()))?;
-        conn.execute_batch(SCHEMA)
-            .map_err(StoreError::db(ctx.clone()))?;
-        let v: Option<i64> = conn
-            .query_row("select version from SchemaVersion", [], |r| r.get(0))
-            .optional()
-            .map_err(StoreError::db(ctx.clone()))?;
-        if v.is_none() {
-            conn.execute("insert into SchemaVersion (version) values (1)", [])
-                .map_err(StoreError::db(ctx))?;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let mut pause = std::time::Duration::from_millis(2);
+        loop {
+            match Db::try_open(file) {
+                Err(e) if is_busy(&e) && std::time::Instant::now() < deadline => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(std::time::Duration::from_millis(100));
+                }
+                r => return r.map_err(StoreError::db(ctx)),
+            }
         }
+    }
+
+    fn try_open(file: &Path) -> rusqlite::Result<Db> {
+        let mut conn = Connection::open(file)?;
+        conn.busy_timeout(std::time::Duration::from_secs(60))?;
+        conn.pragma_update(None, "journal_mode", "wal")?;
+        conn.pragma_update(None, "synchronous", "normal")?;
+        conn.pragma_update(None, "foreign_keys", "on")?;
+        // The write lock first (IMMEDIATE), so that a writer busy with the same setup
+        // is waited for instead of failing a read lock's upgrade.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute_batch(SCHEMA)?;
+        let v: Option<i64> = tx
+            .query_row("select version from SchemaVersion", [], |r| r.get(0))
+            .optional()?;
+        if v.is_none() {
+            tx.execute("insert into SchemaVersion (version) values (1)", [])?;
+        }
+        tx.commit()?;
         Ok(Db { conn })
     }
 
@@ -407,4 +431,40 @@ fn row_to_info(
         registration_time: time,
         ca,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Processes that open a store for the first time together (several `nest build`s)
+    /// all get it: none is told "database is locked".
+    #[test]
+    fn a_new_database_opened_by_many_at_once_opens_for_all() {
+        for round in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let file = dir.path().join("db.sqlite");
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
+            let threads: Vec<_> = (0..8)
+                .map(|_| {
+                    let (file, barrier) = (file.clone(), barrier.clone());
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        Db::open(&file).map(|_| ()).map_err(|e| e.to_string())
+                    })
+                })
+                .collect();
+            for t in threads {
+                let r = t.join().unwrap();
+                assert!(r.is_ok(), "round {round}: {r:?}");
+            }
+            // One schema version row, however many created the tables.
+            let db = Db::open(&file).unwrap();
+            let n: i64 = db
+                .conn
+                .query_row("select count(*) from SchemaVersion", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(n, 1);
+        }
+    }
 }
