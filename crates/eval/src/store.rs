@@ -99,22 +99,13 @@ fn eerr(msg: impl Into<String>, pos: Pos) -> Box<EvalError> {
     EvalError::new(ErrorKind::Eval, msg, pos)
 }
 
-/// A store path error; an illegal byte of a name that is not ASCII is written as it is,
-/// as Nix writes it (the message of `StorePathError` escapes it).
+/// A store path error, its message's bytes as Nix writes them (an illegal byte of a
+/// name raw; see `StorePathError::message_bytes`).
 pub(crate) fn store_path_err(
     e: &nest_nixcompat::store_path::StorePathError,
     pos: Pos,
 ) -> Box<EvalError> {
-    use nest_nixcompat::store_path::StorePathError;
-    match e {
-        StorePathError::BadNameChar { path, byte } if !byte.is_ascii() => {
-            let mut msg = format!("store path '{path}' contains illegal character '").into_bytes();
-            msg.push(*byte);
-            msg.push(b'\'');
-            EvalError::new_bytes(ErrorKind::Eval, msg, pos)
-        }
-        e => eerr(e.to_string(), pos),
-    }
+    EvalError::new_bytes(ErrorKind::Eval, e.message_bytes(), pos)
 }
 
 /// `store_path_err` of a path computation's error.

@@ -37,6 +37,26 @@ pub enum StorePathError {
     BadStoreDir(String),
 }
 
+impl StorePathError {
+    /// The message as Nix writes it: a name's illegal byte that is not ASCII as it is
+    /// (`Display` makes text, so it escapes that byte); every other message as `Display`
+    /// gives it.
+    pub fn message_bytes(&self) -> Vec<u8> {
+        let text = self.to_string();
+        if let StorePathError::BadNameChar { byte, .. } = self {
+            // The byte is the message's last quoted character.
+            let shown = format!("{}'", shown_byte(*byte));
+            if let Some(head) = text.strip_suffix(&shown).filter(|_| !byte.is_ascii()) {
+                let mut out = head.as_bytes().to_vec();
+                out.push(*byte);
+                out.push(b'\'');
+                return out;
+            }
+        }
+        text.into_bytes()
+    }
+}
+
 fn shown_byte(b: u8) -> String {
     if b.is_ascii() {
         char::from(b).to_string()
@@ -273,6 +293,27 @@ mod tests {
             StoreDir::new("/tmp//x/store/").unwrap().as_str(),
             "/tmp/x/store"
         );
+    }
+
+    #[test]
+    fn an_illegal_byte_that_is_not_ascii_is_written_raw_as_nix_does() {
+        let e =
+            StorePath::from_base_name("vmg5na96ajnh1v932j9jdzfc3022vbh9-caf\u{e9}").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "store path 'vmg5na96ajnh1v932j9jdzfc3022vbh9-caf\u{e9}' contains illegal character '\\u{c3}'"
+        );
+        let mut want =
+            "store path 'vmg5na96ajnh1v932j9jdzfc3022vbh9-caf\u{e9}' contains illegal character '"
+                .as_bytes()
+                .to_vec();
+        want.extend_from_slice(b"\xc3'");
+        assert_eq!(e.message_bytes(), want);
+        // An ASCII one, and other errors, as `Display` has them.
+        let e = StorePath::from_base_name("vmg5na96ajnh1v932j9jdzfc3022vbh9-a b").unwrap_err();
+        assert_eq!(e.message_bytes(), e.to_string().into_bytes());
+        let e = StorePath::from_base_name("abc").unwrap_err();
+        assert_eq!(e.message_bytes(), e.to_string().into_bytes());
     }
 
     #[test]
