@@ -1011,13 +1011,15 @@ impl Attrs {
             .count();
         let len = self.len() + added;
         let len = u32::try_from(len).ok()?;
+        // The hidden entries' names are never read.
+        let unnamed = Sym::new("");
         let cache = Attr {
-            name: Sym::new(""),
+            name: unnamed,
             at: Cell::new(0),
             slot: AttrSlot::busy(None),
         };
         let under = Attr {
-            name: Sym::new(""),
+            name: unnamed,
             at: Cell::new(len),
             slot: AttrSlot::ready(Value::Attrs(bottom.clone())),
         };
