@@ -7,7 +7,7 @@
 //! error, for Nix's messages) produces `ir` (variables resolved to frame slots),
 //! `eval` evaluates it with `value`s and thunks, `builtins` holds the primops, `print`
 //! renders results like `nix-instantiate --eval`.
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub mod builtins;
 pub mod error;
