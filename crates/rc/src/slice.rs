@@ -337,6 +337,13 @@ impl<H, T> RcSlice<H, T> {
         self.head().count.get() as usize
     }
 
+    /// The allocation's count, to add a reference without making an `RcSlice` (see
+    /// [`crate::Count`]).
+    #[inline(always)]
+    pub fn count(&self) -> crate::Count<'_> {
+        crate::Count(&self.head().count)
+    }
+
     /// Drops the header, then the items, and frees the block; the caller held the last
     /// reference.
     // Kept out of line so that the inlined `drop` is only a decrement and a test.

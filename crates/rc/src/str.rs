@@ -127,6 +127,13 @@ impl<H> RcStr<H> {
     pub fn strong_count(&self) -> usize {
         self.0.strong_count()
     }
+
+    /// The allocation's count, to add a reference without making an `RcStr` (see
+    /// [`crate::Count`]).
+    #[inline(always)]
+    pub fn count(&self) -> crate::Count<'_> {
+        self.0.count()
+    }
 }
 
 impl<H> Clone for RcStr<H> {

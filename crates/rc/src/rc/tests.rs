@@ -21,11 +21,12 @@ fn pointer_is_8_bytes_and_option_uses_the_niche() {
     assert_eq!(size_of::<Option<Rc<u128>>>(), 8);
 }
 
-/// The allocation is the count and the value: `8 + size_of::<T>()` rounded up to the
-/// larger of 8 and `T`'s alignment.
+/// The allocation is the 4-byte count and the value: the value at the count's end
+/// rounded up to its alignment, the whole rounded up to the larger of 4 and `T`'s
+/// alignment.
 fn expected_block(size: usize, align: usize) -> (usize, usize) {
-    let align = align.max(8);
-    let offset = 8usize.next_multiple_of(align);
+    let align = align.max(4);
+    let offset = 4usize.next_multiple_of(align);
     ((offset + size).next_multiple_of(align), offset)
 }
 
@@ -33,7 +34,7 @@ fn check_layout<T>(value: T) {
     let layout = Layout::new::<RcBox<T>>();
     let (size, offset) = expected_block(size_of::<T>(), align_of::<T>());
     assert_eq!(layout.size(), size, "{}", std::any::type_name::<T>());
-    assert_eq!(layout.align(), align_of::<T>().max(8));
+    assert_eq!(layout.align(), align_of::<T>().max(4));
     let rc = Rc::new(value);
     let base = rc.ptr.as_ptr() as usize;
     assert_eq!(Rc::as_ptr(&rc) as usize - base, offset);
@@ -42,14 +43,14 @@ fn check_layout<T>(value: T) {
 
 #[test]
 fn allocation_is_one_count_and_the_value() {
-    assert_eq!(Layout::new::<RcBox<[u8; 32]>>().size(), 40);
+    assert_eq!(Layout::new::<RcBox<[u8; 32]>>().size(), 36);
     assert_eq!(Layout::new::<RcBox<u64>>().size(), 16);
-    assert_eq!(Layout::new::<RcBox<u8>>().size(), 16);
-    assert_eq!(Layout::new::<RcBox<()>>().size(), 8);
+    assert_eq!(Layout::new::<RcBox<u8>>().size(), 8);
+    assert_eq!(Layout::new::<RcBox<()>>().size(), 4);
     assert_eq!(Layout::new::<RcBox<u128>>().size(), 32);
-    // std's: two counts.
+    // std's: two 8-byte counts.
     assert_eq!(
-        Layout::new::<RcBox<[u8; 32]>>().size() + 8,
+        Layout::new::<RcBox<[u8; 32]>>().size() + 12,
         8 + 8 + size_of::<[u8; 32]>()
     );
     check_layout([7u8; 32]);
@@ -331,17 +332,38 @@ fn a_chain_of_rcs_is_freed_link_by_link() {
 fn clone_at_the_largest_count_aborts() {
     let a = Rc::new(1u8);
     // One below the largest count, a clone still works.
-    Rc::set_count_for_test(&a, usize::MAX - 1);
+    Rc::set_count_for_test(&a, u32::MAX - 1);
     let b = a.clone();
-    assert_eq!(Rc::strong_count(&a), usize::MAX);
+    assert_eq!(Rc::strong_count(&a), u32::MAX as usize);
     drop(b);
     Rc::set_count_for_test(&a, 1);
     let child = assert_aborts("rc::tests::clone_at_the_largest_count_aborts", || {
         let a = Rc::new(1u8);
-        Rc::set_count_for_test(&a, usize::MAX);
+        Rc::set_count_for_test(&a, u32::MAX);
         let b = a.clone();
         // Not reached: the clone aborts.
         std::mem::forget(b);
+    });
+    assert_eq!(child, !cfg!(miri));
+}
+
+#[test]
+fn count_add_one_is_a_clone_forgotten() {
+    let a = Rc::new(String::from("x"));
+    Rc::count(&a).add_one();
+    assert_eq!(Rc::strong_count(&a), 2);
+    // The reference added is owned by a copy of the pointer made from the raw parts, as
+    // `Value`'s clone makes one; dropping both frees the value once.
+    let b = Rc::clone(&a);
+    drop(b);
+    assert_eq!(Rc::strong_count(&a), 2);
+    Rc::set_count_for_test(&a, 1);
+    let child = assert_aborts("rc::tests::count_add_one_is_a_clone_forgotten", || {
+        let a = Rc::new(1u8);
+        Rc::set_count_for_test(&a, u32::MAX);
+        Rc::count(&a).add_one();
+        // Not reached: the count would overflow.
+        Rc::set_count_for_test(&a, 1);
     });
     assert_eq!(child, !cfg!(miri));
 }

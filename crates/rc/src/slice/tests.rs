@@ -388,3 +388,19 @@ fn a_long_parent_chain_is_freed() {
     assert!(matches!(env.lookup(1, 0), Some(Value::Int(x)) if *x == n as i64 - 1));
     drop(env);
 }
+
+#[test]
+fn count_add_one_adds_a_reference() {
+    let s: RcSlice<(), u8> = RcSlice::new((), 3, |i| i as u8);
+    s.count().add_one();
+    s.count().add_one();
+    assert_eq!(s.strong_count(), 3);
+    s.set_count_for_test(1);
+    let child = assert_aborts("slice::tests::count_add_one_adds_a_reference", || {
+        let s: RcSlice<(), u8> = RcSlice::new((), 1, |_| 0);
+        s.set_count_for_test(u32::MAX);
+        s.count().add_one();
+        s.set_count_for_test(1);
+    });
+    assert_eq!(child, !cfg!(miri));
+}
