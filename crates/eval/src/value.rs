@@ -51,7 +51,23 @@ impl Clone for Value {
         // nest_rc's counted pointers, whose clone is a copy of the pointer plus one on
         // its count; `count_reference` has just added that one, so the bitwise copy
         // owns a reference of its own, exactly as the derived clone's result would.
-        unsafe { std::ptr::read(self) }
+        // On x86-64 the copy goes through a vector register: with a plain `ptr::read`,
+        // LLVM, knowing the tag at a call site, copied the rest in pieces again. A
+        // `Value` is 16 bytes (asserted below), as is `MaybeUninit<__m128i>`, which
+        // holds any bits, padding included; `read_unaligned` asks nothing of the
+        // alignment.
+        #[cfg(target_arch = "x86_64")]
+        unsafe {
+            use std::arch::x86_64::__m128i;
+            use std::mem::MaybeUninit;
+            let bits =
+                std::ptr::read_unaligned(self as *const Value as *const MaybeUninit<__m128i>);
+            std::mem::transmute::<MaybeUninit<__m128i>, Value>(bits)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        unsafe {
+            std::ptr::read(self)
+        }
     }
 }
 
@@ -1482,12 +1498,22 @@ impl Thunk {
         r
     }
     /// The value if already computed.
+    ///
+    /// Read in place: `peek` moves the state out and back, and a clone out of that
+    /// moved copy reads 16 bytes across two of the copy's stores, which the CPU cannot
+    /// forward (see `Value`'s clone); this is on the path of every variable that holds
+    /// an evaluated thunk. The evaluator's second `unsafe` block (ARCHITECTURE.md).
     #[inline(always)]
+    #[allow(unsafe_code)]
     pub fn value(&self) -> Option<Value> {
-        self.peek(|st| match st {
+        // SAFETY: the shared reference lives only inside this function, and nothing
+        // here writes the cell: the clone only adds one to the count of the value's own
+        // allocation (a different allocation from this thunk's), and no other code runs
+        // while the reference lives (the type is not `Sync`).
+        match unsafe { &*self.state.as_ptr() } {
             ThunkState::Done(v) => Some(v.clone()),
             _ => None,
-        })
+        }
     }
     /// Takes the state out, leaving `placeholder` in its place.
     #[inline]
@@ -1654,6 +1680,23 @@ mod tests {
             drop(again);
             assert_eq!(count(v), before, "{}", v.type_phrase());
         }
+    }
+
+    #[test]
+    fn a_thunk_gives_its_value_only_once_done_and_keeps_it() {
+        let list = Value::List(List::build(2, |i| Value::Int(i as i64)));
+        let t = Thunk::blackhole();
+        assert!(t.value().is_none());
+        t.set_state(ThunkState::Done(list.clone()));
+        assert_eq!(count(&list), Some(2));
+        let v = t.value().expect("done");
+        assert_eq!(identity(&v), identity(&list));
+        // The thunk still holds the value: the read counted one more reference.
+        assert_eq!(count(&list), Some(3));
+        drop(v);
+        assert!(t.value().is_some());
+        drop(t);
+        assert_eq!(count(&list), Some(1));
     }
 
     #[test]
