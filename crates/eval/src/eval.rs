@@ -2254,16 +2254,16 @@ fn eager_bin(op: BinOp, l: E, r: E, env: &Env) -> Option<Value> {
 #[inline]
 fn int_bin(op: BinOp, x: i64, y: i64) -> Option<Value> {
     Some(match op {
-        BinOp::Add => Value::Int(x.wrapping_add(y)),
-        BinOp::Sub => Value::Int(x.wrapping_sub(y)),
-        BinOp::Mul => Value::Int(x.wrapping_mul(y)),
-        BinOp::Div if y != 0 => Value::Int(x.checked_div(y)?),
-        BinOp::Eq => Value::Bool(x == y),
-        BinOp::Neq => Value::Bool(x != y),
-        BinOp::Lt => Value::Bool(x < y),
-        BinOp::Gt => Value::Bool(x > y),
-        BinOp::Le => Value::Bool(x <= y),
-        BinOp::Ge => Value::Bool(x >= y),
+        BinOp::Add => Value::int(x.wrapping_add(y)),
+        BinOp::Sub => Value::int(x.wrapping_sub(y)),
+        BinOp::Mul => Value::int(x.wrapping_mul(y)),
+        BinOp::Div if y != 0 => Value::int(x.checked_div(y)?),
+        BinOp::Eq => Value::bool(x == y),
+        BinOp::Neq => Value::bool(x != y),
+        BinOp::Lt => Value::bool(x < y),
+        BinOp::Gt => Value::bool(x > y),
+        BinOp::Le => Value::bool(x <= y),
+        BinOp::Ge => Value::bool(x >= y),
         _ => return None,
     })
 }

@@ -10,6 +10,11 @@ use std::cell::{Cell, OnceCell};
 
 /// A Nix value, possibly not yet evaluated (`Thunk`). Most of the evaluator works on
 /// values in weak head normal form, i.e. after `Eval::force`.
+///
+/// `repr(u8)`: the tag is the first byte and each kind's payload follows at its
+/// alignment (offset 8 for all but `Bool`'s, at 1), which `Value::int` and
+/// `Value::bool` rely on to write a value in one store.
+#[repr(u8)]
 pub enum Value {
     // The kinds without an allocation first, then the counted ones, whose pointers all
     // lead to a 32-bit count at the start of their allocation: `clone` tells them
@@ -28,6 +33,40 @@ pub enum Value {
     Thunk(Rc<Thunk>),
 }
 
+impl Value {
+    /// `Value::Int(i)`, written with one 16-byte store (see `Value`'s clone for why):
+    /// for an operator's result, which the caller moves on at once.
+    #[inline]
+    #[allow(unsafe_code)]
+    pub fn int(i: i64) -> Value {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Value` is `repr(u8)` and 16 bytes: the tag byte first (2 is `Int`,
+        // the third kind), padding, then the `i64` at offset 8; these bits are
+        // `Value::Int(i)` with zeroed padding.
+        unsafe {
+            use std::arch::x86_64::{__m128i, _mm_set_epi64x};
+            std::mem::transmute::<__m128i, Value>(_mm_set_epi64x(i, 2))
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        Value::Int(i)
+    }
+
+    /// `Value::Bool(b)`, written with one 16-byte store (see `Value::int`).
+    #[inline]
+    #[allow(unsafe_code)]
+    pub fn bool(b: bool) -> Value {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as in `int`: the tag byte 1 is `Bool`, its `bool` at offset 1 (0 or
+        // 1), the rest padding, here zeroed.
+        unsafe {
+            use std::arch::x86_64::{__m128i, _mm_set_epi64x};
+            std::mem::transmute::<__m128i, Value>(_mm_set_epi64x(0, 1 | (b as i64) << 8))
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        Value::Bool(b)
+    }
+}
+
 impl Clone for Value {
     /// Counts the new reference, then copies all 16 bytes at once. The derived clone
     /// wrote the copy as its parts (the tag's byte, then the payload), and the caller's
@@ -38,7 +77,7 @@ impl Clone for Value {
     ///
     /// The one `unsafe` of this crate (ARCHITECTURE.md, "One unsafe block in the
     /// evaluator"): safe Rust has no way to ask for the copy to be one store.
-    #[inline(always)]
+    #[inline]
     #[allow(unsafe_code)]
     fn clone(&self) -> Value {
         if !matches!(
@@ -75,7 +114,7 @@ impl Value {
     /// Adds one to the count of the allocation the value refers to (for `clone`). Each
     /// arm only finds the count, and every counted kind has it at the start of its
     /// allocation, so the arms are one and the same code: no jump per kind.
-    #[inline(always)]
+    #[inline]
     fn count_reference(&self) {
         let count = match self {
             Value::String(s) => s.0.count(),
@@ -1679,6 +1718,21 @@ mod tests {
             assert_eq!(count(&again), before.map(|n| n + 1));
             drop(again);
             assert_eq!(count(v), before, "{}", v.type_phrase());
+        }
+    }
+
+    #[test]
+    fn integers_and_booleans_stored_whole_are_the_values_they_stand_for() {
+        for i in [0, 1, -1, 2, 42, i64::MIN, i64::MAX, 1 << 40, -(1 << 33)] {
+            let v = Value::int(i);
+            assert!(matches!(v, Value::Int(j) if j == i), "{i}");
+            assert_eq!(identity(&v), identity(&Value::Int(i)));
+            assert_eq!(identity(&v.clone()), (2, i as u64));
+        }
+        for b in [false, true] {
+            let v = Value::bool(b);
+            assert!(matches!(v, Value::Bool(c) if c == b), "{b}");
+            assert_eq!(identity(&v.clone()), (1, b as u64));
         }
     }
 
