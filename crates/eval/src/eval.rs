@@ -1250,20 +1250,25 @@ impl Eval {
                 Ok(Value::Bool(self.expect_bool(&b, pos)?))
             }
             _ => {
-                let (a, b) = if matches!(op, BinOp::Gt | BinOp::Le) {
+                // Each operand is evaluated straight into its own variable: moving a
+                // result into a tuple read it with one 16-byte load, which stalls when
+                // the callee wrote it in parts (see `Value`'s clone).
+                let a;
+                let b;
+                if matches!(op, BinOp::Gt | BinOp::Le) {
                     // Nix 2.8 makes `a > b` and `a <= b` calls of `__lessThan b a`,
                     // which evaluates `b` first.
-                    let b = self.eval_quick(r, env)?;
-                    (self.eval_quick(l, env)?, b)
+                    b = self.eval_quick(r, env)?;
+                    a = self.eval_quick(l, env)?;
                 } else {
-                    let a = self.eval_quick(l, env)?;
+                    a = self.eval_quick(l, env)?;
                     // Nix 2.8 rejects the left operand of `//` and `+` before it
                     // evaluates the right one.
                     if matches!(op, BinOp::Update | BinOp::Add) {
                         self.check_left_operand(op, &a, pos)?;
                     }
-                    (a, self.eval_quick(r, env)?)
-                };
+                    b = self.eval_quick(r, env)?;
+                }
                 if let (Value::Int(x), Value::Int(y)) = (&a, &b) {
                     if let Some(v) = int_bin(op, *x, *y) {
                         a.release();
@@ -1659,7 +1664,7 @@ impl Eval {
         }
         let Some(mut m) = f.get_mut() else { return };
         *m.parent = None;
-        m.reset(0, Value::Null);
+        m.clear(0);
         self.spare_frames.push(f);
     }
 

@@ -1317,6 +1317,16 @@ impl EnvMut<'_> {
             *c = OnceCell::from(v);
         }
     }
+    /// Empties slot `i` (a frame kept for reuse), dropping what it held. Writes the
+    /// empty cell's tag in place, where `reset(i, Value::Null)` built the value on the
+    /// stack first and copied it, reading 16 bytes across the tag's 1-byte store (see
+    /// `Value`'s clone).
+    #[inline]
+    pub fn clear(&mut self, i: usize) {
+        if let Some(c) = self.slots.get_mut(i) {
+            drop(c.take());
+        }
+    }
 }
 
 impl Env {
