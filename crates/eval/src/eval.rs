@@ -1147,7 +1147,9 @@ impl Eval {
     /// anything, so it cannot fail (`thunk` makes one at once under `eager_args`).
     fn static_attrs(&self, a: &'static AttrsExpr, pos: Pos, env: &Env) -> Value {
         let s = &a.statics;
-        Value::Attrs(Attrs::build_at(s.len(), pos, |i| self.entry(&s[i], env)))
+        Value::whole(Value::Attrs(Attrs::build_at(s.len(), pos, |i| {
+            self.entry(&s[i], env)
+        })))
     }
 
     fn eval_attrs(&mut self, a: &'static AttrsExpr, pos: Pos, env: &Env) -> EResult<Value> {
@@ -2402,10 +2404,10 @@ pub fn frame_at(env: &Env, depth: u32) -> Option<&Env> {
 
 #[inline]
 fn closure(l: &'static LambdaExpr, env: &Env) -> Value {
-    Value::Lambda(Rc::new(Closure {
+    Value::whole(Value::Lambda(Rc::new(Closure {
         lambda: l,
         env: env.clone(),
-    }))
+    })))
 }
 
 #[cold]
