@@ -41,9 +41,8 @@ impl Call2 {
             },
             None => Env::one(Some(Env::one(Some(self.env.clone()), a)), b),
         };
-        let r = ev
-            .eval_body(self.lam, &frame)
-            .map_err(|e| ev.call_frames(e, self.lam, self.pos));
+        let r = ev.eval_body(self.lam, &frame);
+        let r = ev.framed(r, self.lam, self.pos);
         self.frames = Some(frame);
         r
     }
@@ -86,9 +85,8 @@ impl Call1 {
             },
             None => Env::one(Some(env.clone()), x),
         };
-        let r = ev
-            .eval_body(lam, &frame)
-            .map_err(|e| ev.call_frames(e, lam, pos));
+        let r = ev.eval_body(lam, &frame);
+        let r = ev.framed(r, lam, pos);
         self.frame = Some(frame);
         r
     }
@@ -468,7 +466,7 @@ impl Eval {
                     let frame = Env::one(Some(outer), y);
                     let r = self.eval_body(inner, &frame);
                     self.spare_frame(frame);
-                    return r.map_err(|e| self.call_frames(e, inner, Pos::NONE));
+                    return self.framed(r, inner, Pos::NONE);
                 }
             }
         }
@@ -986,7 +984,7 @@ impl Eval {
                     }
                     let r = self.eval_body(lam, &frame);
                     self.spare_frame(frame);
-                    fv = r.map_err(|e| self.call_frames(e, lam, pos))?;
+                    fv = self.framed(r, lam, pos)?;
                     continue;
                 }
                 // A builtin given all its arguments at once is called directly, without
@@ -1532,9 +1530,8 @@ impl Eval {
                         self.check_stack()?;
                         let frame = Env::one(Some(c.env.clone()), a);
                         let frame = Env::one(Some(frame), b);
-                        return self
-                            .eval_body(inner, &frame)
-                            .map_err(|e| self.call_frames(e, inner, pos));
+                        let r = self.eval_body(inner, &frame);
+                        return self.framed(r, inner, pos);
                     }
                 }
             }
@@ -1640,7 +1637,7 @@ impl Eval {
                 self.eval_body(l, &env)
             }
         };
-        r.map_err(|e| self.call_frames(e, l, pos))
+        self.framed(r, l, pos)
     }
 
     /// A frame of one slot holding `v` under `parent`: a spare one if there is.
@@ -1668,6 +1665,17 @@ impl Eval {
         *m.parent = None;
         m.clear(0);
         self.spare_frames.push(f);
+    }
+
+    /// `r` with `call_frames` added to an error. A value is handed on as it is: a
+    /// `map_err` rebuilt it from its parts, and the caller's next move then read it
+    /// across their stores (see `Value`'s clone).
+    #[inline(always)]
+    fn framed(&self, r: EResult<Value>, l: &LambdaExpr, pos: Pos) -> EResult<Value> {
+        if r.is_ok() {
+            return r;
+        }
+        r.map_err(|e| self.call_frames(e, l, pos))
     }
 
     /// `--show-trace`'s two frames for an error out of the body of `l` called at `pos`
