@@ -299,9 +299,12 @@ impl Derivation {
     /// The `.drv` path: a text path named `<name>.drv` over [`Derivation::to_aterm`].
     pub fn drv_path(&self, dir: &StoreDir) -> Result<StorePath, DerivationError> {
         let text = self.to_aterm(dir);
+        let mut name = String::with_capacity(self.name.len() + 4);
+        name.push_str(&self.name);
+        name.push_str(".drv");
         Ok(make_text_path(
             dir,
-            &format!("{}.drv", self.name),
+            &name,
             &sha256(text.as_bytes()),
             &self.references(),
         )?)
@@ -605,12 +608,10 @@ pub fn instantiate(
             write_input_hashes(&inputs, &mut by_hash);
             sha256_parts(&[&head, &by_hash, &tail])
         };
-        let drv_path = make_text_path(
-            dir,
-            &format!("{}.drv", drv.name),
-            &text_hash,
-            &drv.references(),
-        )?;
+        let mut drv_name = String::with_capacity(drv.name.len() + 4);
+        drv_name.push_str(&drv.name);
+        drv_name.push_str(".drv");
+        let drv_path = make_text_path(dir, &drv_name, &text_hash, &drv.references())?;
         let drv_hash = drv.outputs.keys().map(|k| (k.clone(), modulo)).collect();
         return Ok(InstantiatedDerivation {
             drv,

@@ -67,13 +67,26 @@ pub fn make_store_path(
     hash: &Hash,
     name: &str,
 ) -> Result<StorePath, StorePathError> {
-    let fingerprint = format!(
-        "{}:{}:{}:{}",
-        path_type,
-        hash.to_string_as(HashEncoding::Base16, true),
-        dir.as_str(),
-        name
+    // Built by hand: `format!` cost a module evaluation's derivations as much as
+    // hashing the fingerprint did (callgrind, bench/eval derivations).
+    let algo = hash.algo().name();
+    let hex = hash.to_base16();
+    let mut fingerprint = String::with_capacity(
+        path_type.len() + algo.len() + hex.len() + dir.as_str().len() + name.len() + 4,
     );
+    for part in [
+        path_type,
+        ":",
+        algo,
+        ":",
+        &hex,
+        ":",
+        dir.as_str(),
+        ":",
+        name,
+    ] {
+        fingerprint.push_str(part);
+    }
     let digest = compress_hash(sha256(fingerprint.as_bytes()).as_bytes(), DIGEST_LEN);
     let mut fixed = [0u8; DIGEST_LEN];
     fixed.copy_from_slice(&digest);
@@ -192,9 +205,12 @@ pub fn make_output_path(
     drv_hash: &Hash,
     drv_name: &str,
 ) -> Result<StorePath, StorePathError> {
+    let mut path_type = String::with_capacity(7 + output.len());
+    path_type.push_str("output:");
+    path_type.push_str(output);
     make_store_path(
         dir,
-        &format!("output:{output}"),
+        &path_type,
         drv_hash,
         &output_path_name(drv_name, output),
     )

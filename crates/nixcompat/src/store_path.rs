@@ -129,7 +129,10 @@ impl StorePath {
 
     /// Builds a path from a 20-byte digest and a name.
     pub fn from_digest(digest: &[u8; DIGEST_LEN], name: &str) -> Result<StorePath, StorePathError> {
-        let base = format!("{}-{}", nixbase32::encode(digest), name);
+        let mut base = nixbase32::encode(digest);
+        base.reserve(1 + name.len());
+        base.push('-');
+        base.push_str(name);
         check_name(&base, name)?;
         Ok(StorePath { base })
     }
@@ -230,7 +233,11 @@ impl StoreDir {
 
     /// The absolute path of `path` in this store.
     pub fn print(&self, path: &StorePath) -> String {
-        format!("{}/{}", self.dir, path.base)
+        let mut s = String::with_capacity(self.dir.len() + 1 + path.base.len());
+        s.push_str(&self.dir);
+        s.push('/');
+        s.push_str(&path.base);
+        s
     }
 
     /// Parses an absolute store path (exactly `<dir>/<hash>-<name>`).

@@ -430,7 +430,9 @@ fn finish(
     DRVS.with(|d| d.borrow_mut().insert(inst.drv_path, known));
     let mut out = Vec::with_capacity(inst.output_paths.len() + 1);
     let mut dctx = Context::default();
-    dctx.insert(std::rc::Rc::from(format!("={drv_path}").as_str()));
+    dctx.insert(std::rc::Rc::from(
+        ["=", drv_path.as_str()].concat().as_str(),
+    ));
     out.push(Attr::new(
         Sym::new("drvPath"),
         Value::string_ctx(drv_path.clone(), dctx),
@@ -438,7 +440,9 @@ fn finish(
     ));
     for (o, p) in inst.output_paths.iter() {
         let mut octx = Context::default();
-        octx.insert(std::rc::Rc::from(format!("!{o}!{drv_path}").as_str()));
+        octx.insert(std::rc::Rc::from(
+            ["!", o.as_str(), "!", drv_path.as_str()].concat().as_str(),
+        ));
         out.push(Attr::new(
             Sym::new(o),
             Value::string_ctx(dir.print(p), octx),
