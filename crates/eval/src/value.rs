@@ -516,6 +516,14 @@ impl List {
         }
         List(RcSlice::new((), n, f))
     }
+    /// `build`, or `None` if the memory for `n` elements is not there (`genList` of a
+    /// length the program chose).
+    pub fn try_build(n: usize, f: impl FnMut(usize) -> Value) -> Option<List> {
+        if n == 0 {
+            return Some(List::new());
+        }
+        RcSlice::try_new((), n, f).map(List)
+    }
     /// The concatenation of `lists`, `total` elements in all, written once into the
     /// new list (no `Vec` to copy from).
     pub fn concat(lists: &[List], total: usize) -> List {

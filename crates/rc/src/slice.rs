@@ -168,6 +168,32 @@ impl<H, T> RcSlice<H, T> {
         Self::finish(building)
     }
 
+    /// [`new`](RcSlice::new), or `None` (nothing made, `init` never called, the header
+    /// dropped) if the memory for `len` items is not there: for lengths a program asks
+    /// for, which may be too large for the machine.
+    ///
+    /// # Panics
+    ///
+    /// As `new`, but for exhausted memory.
+    #[inline]
+    pub fn try_new(header: H, len: usize, mut init: impl FnMut(usize) -> T) -> Option<Self> {
+        let Some((layout, len32)) = Self::checked_layout(len) else {
+            panic!(
+                "RcSlice::try_new: {len} items of {} bytes is too many",
+                size_of::<T>()
+            );
+        };
+        let mut building = Self::try_allocate(layout, len32, header).ok()?;
+        let items = Self::items_ptr(building.ptr);
+        for i in 0..len {
+            let item = init(i);
+            // SAFETY: as in `new`: `i < len`, the slot is inside the block and unwritten.
+            unsafe { items.add(i).write(item) };
+            building.items = i + 1;
+        }
+        Some(Self::finish(building))
+    }
+
     /// A new allocation holding `header` and the items of `items` (moved, in order),
     /// with a count of 1.
     ///
@@ -204,10 +230,18 @@ impl<H, T> RcSlice<H, T> {
 
     /// Allocates the block and writes the count (1), the length and the header.
     fn allocate(layout: Layout, len: u32, header: H) -> Cleanup<H, T> {
+        match Self::try_allocate(layout, len, header) {
+            Ok(c) => c,
+            Err(_) => alloc::handle_alloc_error(layout),
+        }
+    }
+
+    /// `allocate`, giving the header back if the memory is exhausted.
+    fn try_allocate(layout: Layout, len: u32, header: H) -> Result<Cleanup<H, T>, H> {
         // SAFETY: the layout is not zero-sized: it holds at least the two `u32`s.
         let raw = unsafe { alloc::alloc(layout) };
         let Some(ptr) = NonNull::new(raw.cast::<Head<H>>()) else {
-            alloc::handle_alloc_error(layout)
+            return Err(header);
         };
         // SAFETY: the block is fresh, large enough and aligned for a `Head<H>` (the
         // layout starts with one).
@@ -218,13 +252,13 @@ impl<H, T> RcSlice<H, T> {
                 header,
             })
         };
-        Cleanup {
+        Ok(Cleanup {
             ptr,
             layout,
             header: true,
             items: 0,
             _types: PhantomData,
-        }
+        })
     }
 
     /// Takes over a block allocated with `layout(len)` whose `len` items are written:

@@ -404,3 +404,22 @@ fn count_add_one_adds_a_reference() {
     });
     assert_eq!(child, !cfg!(miri));
 }
+
+#[test]
+fn try_new_builds_as_new_or_gives_none_when_memory_is_not_there() {
+    let s: RcSlice<u8, u64> = RcSlice::try_new(7, 4, |i| i as u64 * 3).expect("small");
+    assert_eq!((*s.header(), s.items()), (7, &[0u64, 3, 6, 9][..]));
+    if !cfg!(miri) {
+        // About 4.5 PB: a valid layout, more than any address space gives.
+        let drops = Drops::new();
+        let mut called = false;
+        let big: Option<RcSlice<Counted, [u8; 1 << 20]>> =
+            RcSlice::try_new(drops.make("header"), u32::MAX as usize, |_| {
+                called = true;
+                [0; 1 << 20]
+            });
+        assert!(big.is_none());
+        assert!(!called, "no item is made when the block is not there");
+        assert_eq!(drops.count(), 1, "the header is dropped");
+    }
+}
