@@ -72,7 +72,7 @@ fn tail(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     if l.is_empty() {
         return err("'tail' called on an empty list", pos);
     }
-    Ok(Value::list(l[1..].to_vec()))
+    Ok(Value::List(List::build(l.len() - 1, |i| l[i + 1].clone())))
 }
 
 fn elem(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
