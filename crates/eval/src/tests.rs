@@ -294,3 +294,14 @@ pub(crate) fn eval_in_memory(expr: &str, stack: usize) -> Result<String, String>
     })
     .unwrap_or_else(|_| Err("thread failed".into()))
 }
+
+#[test]
+fn the_evaluation_thread_for_exit_hands_over_its_result_or_its_panic() {
+    let v = crate::on_eval_thread_then_exit(1 << 20, || 6 * 7).expect("a result");
+    assert_eq!(v, 42);
+    // The thread is left waiting; a second one works all the same.
+    let s = crate::on_eval_thread_then_exit(1 << 20, || String::from("again")).expect("again");
+    assert_eq!(s, "again");
+    let r = crate::on_eval_thread_then_exit(1 << 20, || -> u8 { panic!("inside") });
+    assert!(r.is_err(), "a panic is an error, not a hang");
+}

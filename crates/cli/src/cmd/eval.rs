@@ -133,7 +133,9 @@ fn evaluate(req: Request) -> (Vec<u8>, Option<Vec<u8>>) {
     let cwd = std::env::current_dir()
         .map(|p| p.to_string_lossy().into_owned())
         .unwrap_or_else(|_| "/".to_string());
-    let res = nest_eval::with_eval_thread(STACK_SIZE, move || {
+    // The process ends right after (`finish`): the evaluator and its thread are left
+    // as they are rather than freed value by value.
+    let res = nest_eval::on_eval_thread_then_exit(STACK_SIZE, move || {
         let show_trace = req.show_trace;
         let mut ev = nest_eval::Eval::new(Box::new(nest_eval::StdIo), opts);
         if req.profile.is_some() {
@@ -158,6 +160,7 @@ fn evaluate(req: Request) -> (Vec<u8>, Option<Vec<u8>>) {
                 });
             }
         }
+        std::mem::forget(ev);
         (out, error)
     });
     match res {
