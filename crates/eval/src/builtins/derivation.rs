@@ -80,9 +80,11 @@ struct KnownDrv {
     input_srcs: Box<[StorePath]>,
 }
 
+type Drvs = HashMap<StorePath, KnownDrv, std::hash::BuildHasherDefault<crate::symbol::SymHasher>>;
+
 thread_local! {
     /// The derivations instantiated in this evaluation, by `.drv` path.
-    static DRVS: RefCell<HashMap<StorePath, KnownDrv>> = RefCell::new(HashMap::new());
+    static DRVS: RefCell<Drvs> = RefCell::new(Drvs::default());
 }
 
 fn derr(e: impl std::fmt::Display, pos: Pos) -> Box<EvalError> {
