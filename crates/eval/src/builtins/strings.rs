@@ -124,6 +124,11 @@ impl IntText {
         self.buf.len() - self.start
     }
 
+    /// The digits (ASCII).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+
     /// Appends the digits. They are pushed as ASCII characters: a `&str` of them would
     /// cost a UTF-8 validation (safe code only here), more than the pushes; the mask
     /// (a no-op on digits) lets the compiler see that each is one byte.
@@ -134,13 +139,6 @@ impl IntText {
             out.push(char::from(d & 0x7f));
         }
     }
-
-    /// The digits as a string of exactly their length.
-    pub fn to_exact_string(&self) -> String {
-        let mut s = String::with_capacity(self.width());
-        self.push_to(&mut s);
-        s
-    }
 }
 
 fn to_string(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
@@ -148,7 +146,11 @@ fn to_string(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     match v {
         Value::String(_) => Ok(v),
         // The common case of a number in a string: one allocation of the exact size.
-        Value::Int(i) => Ok(Value::string(IntText::new(i).to_exact_string())),
+        // One allocation: the string's own, of the digits' exact size.
+        Value::Int(i) => Ok(Value::string_bytes(
+            IntText::new(i).as_bytes(),
+            Context::default(),
+        )),
         _ => {
             let (s, ctx) = ev.coerce_to_bytes(&v, pos, true, false)?;
             Ok(Value::string_bytes(s, ctx))
@@ -949,7 +951,7 @@ mod tests {
     fn int_text_is_the_decimal_form() {
         for i in [0, 7, -7, 10, 99, 100, -100, 12345, i64::MAX, i64::MIN] {
             let t = IntText::new(i);
-            assert_eq!(t.to_exact_string(), i.to_string());
+            assert_eq!(t.as_bytes(), i.to_string().as_bytes());
             assert_eq!(t.width(), i.to_string().len());
             let mut s = String::from("n=");
             t.push_to(&mut s);
