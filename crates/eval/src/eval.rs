@@ -1667,9 +1667,9 @@ impl Eval {
         self.spare_frames.push(f);
     }
 
-    /// `r` with `call_frames` added to an error. A value is handed on as it is: a
-    /// `map_err` rebuilt it from its parts, and the caller's next move then read it
-    /// across their stores (see `Value`'s clone).
+    /// `r` with `call_frames` added to an error: every call of a Nix function ends
+    /// here. (Written to hand an `Ok` on untouched; LLVM still rebuilds it from its
+    /// parts in some callers, measured neutral either way.)
     #[inline(always)]
     fn framed(&self, r: EResult<Value>, l: &LambdaExpr, pos: Pos) -> EResult<Value> {
         if r.is_ok() {

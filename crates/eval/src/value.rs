@@ -109,7 +109,7 @@ impl Clone for Value {
     /// put a fifth of bench/eval sort-fold's time on the instructions after such loads;
     /// this clone took 16 % off deep-recursion's CPU time and 10 % off sort-fold's.
     ///
-    /// The one `unsafe` of this crate (ARCHITECTURE.md, "One unsafe block in the
+    /// One of this crate's few `unsafe` blocks (ARCHITECTURE.md, "Unsafe blocks in the
     /// evaluator"): safe Rust has no way to ask for the copy to be one store.
     #[inline]
     #[allow(unsafe_code)]
