@@ -17,6 +17,9 @@
 //!   (the evaluator's string context) in one allocation; [`StrBuf<H>`] builds one in
 //!   place.
 //!
+//! - [`Count`] lends any of their counts, to add a reference without making a pointer
+//!   (the evaluator's `Value` clone counts every kind with one instruction through it).
+//!
 //! - [`Slot<V, P, Q, B>`] is a cell that is ready (a `V` for good, lent out as `&V` like
 //!   `OnceCell`'s value) or holds pending work of one of two kinds, or is busy while that
 //!   work runs: a set literal's attribute evaluated in place.
