@@ -1668,13 +1668,9 @@ impl Eval {
     }
 
     /// `r` with `call_frames` added to an error: every call of a Nix function ends
-    /// here. (Written to hand an `Ok` on untouched; LLVM still rebuilds it from its
-    /// parts in some callers, measured neutral either way.)
+    /// here.
     #[inline(always)]
     fn framed(&self, r: EResult<Value>, l: &LambdaExpr, pos: Pos) -> EResult<Value> {
-        if r.is_ok() {
-            return r;
-        }
         r.map_err(|e| self.call_frames(e, l, pos))
     }
 

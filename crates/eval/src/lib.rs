@@ -36,12 +36,16 @@ pub fn with_eval_thread<R: Send + 'static>(
     stack_size: usize,
     f: impl FnOnce() -> R + Send + 'static,
 ) -> std::io::Result<R> {
-    let h = std::thread::Builder::new()
-        .name("nest-eval".into())
-        .stack_size(stack_size)
-        .spawn(f)?;
+    let h = eval_thread(stack_size).spawn(f)?;
     h.join()
         .map_err(|_| std::io::Error::other("evaluation thread panicked"))
+}
+
+/// The evaluation thread: named, with `stack_size` bytes of stack.
+fn eval_thread(stack_size: usize) -> std::thread::Builder {
+    std::thread::Builder::new()
+        .name("nest-eval".into())
+        .stack_size(stack_size)
 }
 
 /// `with_eval_thread` for a process that ends as soon as it has the result (`nest
@@ -55,16 +59,13 @@ pub fn on_eval_thread_then_exit<R: Send + 'static>(
     f: impl FnOnce() -> R + Send + 'static,
 ) -> std::io::Result<R> {
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
-    std::thread::Builder::new()
-        .name("nest-eval".into())
-        .stack_size(stack_size)
-        .spawn(move || {
-            if tx.send(f()).is_ok() {
-                loop {
-                    std::thread::park();
-                }
+    eval_thread(stack_size).spawn(move || {
+        if tx.send(f()).is_ok() {
+            loop {
+                std::thread::park();
             }
-        })?;
+        }
+    })?;
     rx.recv()
         .map_err(|_| std::io::Error::other("evaluation thread panicked"))
 }

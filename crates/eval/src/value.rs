@@ -19,9 +19,10 @@ pub enum Value {
     // The kinds without an allocation first, then the counted ones, whose pointers all
     // lead to a 32-bit count at the start of their allocation: `clone` tells them
     // apart with one comparison and counts all with the same instruction.
-    Null,
-    Bool(bool),
-    Int(i64),
+    // `Value::bool` and `Value::int` write these two tags.
+    Null = 0,
+    Bool(bool) = 1,
+    Int(i64) = 2,
     Float(f64),
     PrimOp(&'static PrimOp),
     String(NixString),
@@ -40,8 +41,8 @@ impl Value {
     #[allow(unsafe_code)]
     pub fn int(i: i64) -> Value {
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: `Value` is `repr(u8)` and 16 bytes: the tag byte first (2 is `Int`,
-        // the third kind), padding, then the `i64` at offset 8; these bits are
+        // SAFETY: `Value` is `repr(u8)` and 16 bytes: the tag byte first (2 is `Int`'s
+        // declared discriminant), padding, then the `i64` at offset 8; these bits are
         // `Value::Int(i)` with zeroed padding.
         unsafe {
             use std::arch::x86_64::{__m128i, _mm_set_epi64x};
@@ -51,12 +52,29 @@ impl Value {
         Value::Int(i)
     }
 
-    /// `v`, moved so that its destination is written by one 16-byte store (see
-    /// `Value`'s clone): for a value just made of its parts (a new thunk, set, list,
-    /// function) and handed to the caller, which moves it on at once.
+    /// `v`, moved through a vector register, so that its destination is written by one
+    /// 16-byte store (see `Value`'s clone): LLVM assembles a value made of its parts (a
+    /// tag and a pointer in two registers) there. For a value just made (a new thunk,
+    /// set, function) and handed to the caller, which moves it on at once. (Moving
+    /// results, `EResult<Value>`, out of calls this way was measured too: +10 % on
+    /// deep-recursion through `call_lambda`, noise elsewhere.)
     #[inline]
+    #[allow(unsafe_code)]
     pub fn whole(v: Value) -> Value {
-        move_whole(v)
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: a move through bytes: `MaybeUninit<__m128i>` is 16 bytes like `Value`
+        // and keeps every byte (padding, and a pointer's provenance) as it is; it is
+        // read unaligned (a `Value` is aligned to 8, an `__m128i` to 16); the bytes go
+        // back into one `Value` and the original is not dropped.
+        unsafe {
+            use std::arch::x86_64::__m128i;
+            use std::mem::MaybeUninit;
+            let v = MaybeUninit::new(v);
+            let bits = std::ptr::read_unaligned(v.as_ptr() as *const MaybeUninit<__m128i>);
+            std::mem::transmute::<MaybeUninit<__m128i>, Value>(bits)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        v
     }
 
     /// `Value::Bool(b)`, written with one 16-byte store (see `Value::int`).
@@ -64,8 +82,8 @@ impl Value {
     #[allow(unsafe_code)]
     pub fn bool(b: bool) -> Value {
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: as in `int`: the tag byte 1 is `Bool`, its `bool` at offset 1 (0 or
-        // 1), the rest padding, here zeroed.
+        // SAFETY: as in `int`: the tag byte 1 is `Bool`'s declared discriminant, its
+        // `bool` at offset 1 (0 or 1), the rest padding, here zeroed.
         unsafe {
             use std::arch::x86_64::{__m128i, _mm_set_epi64x};
             std::mem::transmute::<__m128i, Value>(_mm_set_epi64x(0, 1 | (b as i64) << 8))
@@ -73,32 +91,6 @@ impl Value {
         #[cfg(not(target_arch = "x86_64"))]
         Value::Bool(b)
     }
-}
-
-/// `v`, moved through a vector register, so that LLVM assembles a value made of parts
-/// (a tag and a pointer in two registers) and writes it with one 16-byte store (see
-/// `Value`'s clone); the body of `Value::whole`. Any 16-byte type may be moved so: a
-/// move is a copy of its bytes. (Moving results, `EResult<Value>`, out of calls this
-/// way was measured too: +10 % on deep-recursion through `call_lambda`, noise
-/// elsewhere.)
-#[inline]
-#[allow(unsafe_code)]
-pub fn move_whole<T>(v: T) -> T {
-    const { assert!(std::mem::size_of::<T>() == 16) };
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a move through bytes: `T` is 16 bytes (checked above), as is
-    // `MaybeUninit<__m128i>`, which keeps every byte (padding, and a pointer's
-    // provenance) as it is; it is read unaligned (`T` may be aligned to less than
-    // 16); the bytes go back into one `T` and the original is not dropped.
-    unsafe {
-        use std::arch::x86_64::__m128i;
-        use std::mem::MaybeUninit;
-        let v = MaybeUninit::new(v);
-        let bits = std::ptr::read_unaligned(v.as_ptr() as *const MaybeUninit<__m128i>);
-        std::mem::transmute_copy::<MaybeUninit<__m128i>, T>(&bits)
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    v
 }
 
 impl Clone for Value {
@@ -1593,7 +1585,7 @@ impl Thunk {
     /// Read in place: `peek` moves the state out and back, and a clone out of that
     /// moved copy reads 16 bytes across two of the copy's stores, which the CPU cannot
     /// forward (see `Value`'s clone); this is on the path of every variable that holds
-    /// an evaluated thunk. The evaluator's second `unsafe` block (ARCHITECTURE.md).
+    /// an evaluated thunk. One of the evaluator's `unsafe` blocks (ARCHITECTURE.md).
     #[inline(always)]
     #[allow(unsafe_code)]
     pub fn value(&self) -> Option<Value> {

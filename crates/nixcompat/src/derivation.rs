@@ -299,12 +299,9 @@ impl Derivation {
     /// The `.drv` path: a text path named `<name>.drv` over [`Derivation::to_aterm`].
     pub fn drv_path(&self, dir: &StoreDir) -> Result<StorePath, DerivationError> {
         let text = self.to_aterm(dir);
-        let mut name = String::with_capacity(self.name.len() + 4);
-        name.push_str(&self.name);
-        name.push_str(".drv");
         Ok(make_text_path(
             dir,
-            &name,
+            &drv_file_name(&self.name),
             &sha256(text.as_bytes()),
             &self.references(),
         )?)
@@ -501,6 +498,11 @@ pub struct InstantiatedDerivation {
     pub warnings: Vec<String>,
 }
 
+/// The name of a derivation's `.drv` file: `<name>.drv`.
+fn drv_file_name(name: &str) -> String {
+    [name, ".drv"].concat()
+}
+
 /// Does what Nix 2.8's `derivationStrict` does once the attributes are
 /// collected: checks the name and outputs, computes fixed or input-addressed
 /// output paths (hashing the derivation with empty output paths first), puts
@@ -608,10 +610,12 @@ pub fn instantiate(
             write_input_hashes(&inputs, &mut by_hash);
             sha256_parts(&[&head, &by_hash, &tail])
         };
-        let mut drv_name = String::with_capacity(drv.name.len() + 4);
-        drv_name.push_str(&drv.name);
-        drv_name.push_str(".drv");
-        let drv_path = make_text_path(dir, &drv_name, &text_hash, &drv.references())?;
+        let drv_path = make_text_path(
+            dir,
+            &drv_file_name(&drv.name),
+            &text_hash,
+            &drv.references(),
+        )?;
         let drv_hash = drv.outputs.keys().map(|k| (k.clone(), modulo)).collect();
         return Ok(InstantiatedDerivation {
             drv,

@@ -233,11 +233,7 @@ impl StoreDir {
 
     /// The absolute path of `path` in this store.
     pub fn print(&self, path: &StorePath) -> String {
-        let mut s = String::with_capacity(self.dir.len() + 1 + path.base.len());
-        s.push_str(&self.dir);
-        s.push('/');
-        s.push_str(&path.base);
-        s
+        [self.dir.as_str(), "/", &path.base].concat()
     }
 
     /// Parses an absolute store path (exactly `<dir>/<hash>-<name>`).
