@@ -2,6 +2,7 @@
 //! and the shared helpers builtins use (typed forcing, coercion to string, equality,
 //! comparison).
 
+use crate::builtins::strings::IntText;
 use crate::error::{err, AddTrace, EResult, ErrorKind, EvalError};
 use crate::io::EvalIo;
 use crate::ir::*;
@@ -958,7 +959,32 @@ impl Eval {
 
     #[inline(never)]
     fn eval_apply(&mut self, f: E, args: &'static [E], pos: Pos, env: &Env) -> EResult<Value> {
-        let mut fv = self.eval_quick(f, env)?;
+        let fv = self.eval_quick(f, env)?;
+        self.apply_args(fv, args, pos, env)
+    }
+
+    /// `eval_apply` once the function is evaluated, for a caller that looked at it
+    /// first (`interpolate`'s `toString`); out of line there.
+    #[inline(never)]
+    fn apply_args_outlined(
+        &mut self,
+        fv: Value,
+        args: &'static [E],
+        pos: Pos,
+        env: &Env,
+    ) -> EResult<Value> {
+        self.apply_args(fv, args, pos, env)
+    }
+
+    /// The arguments of a call applied one after the other to `fv` and its results.
+    #[inline(always)]
+    fn apply_args(
+        &mut self,
+        mut fv: Value,
+        args: &'static [E],
+        pos: Pos,
+        env: &Env,
+    ) -> EResult<Value> {
         let mut rest: &[E] = args;
         while let Some((a, more)) = rest.split_first() {
             match &fv {
@@ -1863,6 +1889,8 @@ impl Eval {
         enum Piece {
             Shared(NixString),
             Owned(String),
+            /// `${toString n}` of an integer: its digits, without a string of their own.
+            Digits(IntText),
         }
         let exprs = parts
             .iter()
@@ -1878,7 +1906,23 @@ impl Eval {
             match p {
                 StrPart::Lit(_) => {}
                 StrPart::Expr(e, pos) => {
-                    let piece = match self.eval(e, env)? {
+                    let v = match e {
+                        Expr::Apply { f, args, pos: apos } if args.len() == 1 => {
+                            let fv = self.eval_quick(f, env)?;
+                            match self.to_string_digits(&fv, args[0], *apos, env)? {
+                                Ok(d) => {
+                                    if let Some(slot) = slots.next() {
+                                        *slot = Some(Piece::Digits(d));
+                                    }
+                                    continue;
+                                }
+                                Err(Some(v)) => v,
+                                Err(None) => self.apply_args_outlined(fv, args, *apos, env)?,
+                            }
+                        }
+                        _ => self.eval(e, env)?,
+                    };
+                    let piece = match v {
                         Value::String(s) => {
                             ctx.extend(s.ctx());
                             Piece::Shared(s)
@@ -1907,6 +1951,7 @@ impl Eval {
                 StrPart::Expr(..) => match pieces.next() {
                     Some(Some(Piece::Shared(s))) => s.as_bytes(),
                     Some(Some(Piece::Owned(s))) => s.as_bytes(),
+                    Some(Some(Piece::Digits(d))) => d.as_bytes(),
                     _ => b"",
                 },
             };
@@ -1915,6 +1960,32 @@ impl Eval {
             &strs[..parts.len()],
             ctx,
         )))
+    }
+
+    /// `${toString a}` where `fv` is the builtin `toString`: its argument evaluated as
+    /// the call would (the same errors, at the call's position), and an integer's
+    /// digits given back as they are rather than in a string `interpolate` would copy
+    /// and free (`"${toString port}"` is common in configurations). `Err(Some(v))`:
+    /// the call's result otherwise; `Err(None)`: `fv` is another function, not applied.
+    fn to_string_digits(
+        &mut self,
+        fv: &Value,
+        a: E,
+        pos: Pos,
+        env: &Env,
+    ) -> EResult<Result<IntText, Option<Value>>> {
+        let op = match fv {
+            Value::PrimOp(op) if op.name == "toString" && self.profiler.is_none() => *op,
+            _ => return Ok(Err(None)),
+        };
+        let r = self.strict_arg(op, 0, a, env, pos).and_then(|x| {
+            let v = self.force(&x)?;
+            match v {
+                Value::Int(i) => Ok(Ok(IntText::new(i))),
+                v => self.run_prim(op, &[v], pos).map(|r| Err(Some(r))),
+            }
+        });
+        r.map_err(|e| at_pos(e, pos))
     }
 
     /// `interpolate` for strings with many parts: each is appended as it comes.
@@ -2000,7 +2071,7 @@ impl Eval {
                 err("cannot coerce a set to a string", pos)
             }
             Value::Int(i) if coerce_more => {
-                crate::builtins::strings::IntText::new(*i).push_to(out);
+                IntText::new(*i).push_to(out);
                 Ok(())
             }
             Value::Float(f) if coerce_more => {

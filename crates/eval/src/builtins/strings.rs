@@ -89,7 +89,7 @@ const DIGIT_PAIRS: &[u8; 200] = b"\
 /// copied again into the string being built, or shrunk).
 pub struct IntText {
     buf: [u8; 20],
-    start: usize,
+    start: u8,
 }
 
 impl IntText {
@@ -117,16 +117,19 @@ impl IntText {
             p -= 1;
             buf[p] = b'-';
         }
-        IntText { buf, start: p }
+        IntText {
+            buf,
+            start: p as u8,
+        }
     }
 
     pub fn width(&self) -> usize {
-        self.buf.len() - self.start
+        self.buf.len() - self.start as usize
     }
 
     /// The digits (ASCII).
     pub fn as_bytes(&self) -> &[u8] {
-        &self.buf[self.start..]
+        &self.buf[self.start as usize..]
     }
 
     /// Appends the digits. They are pushed as ASCII characters: a `&str` of them would
@@ -135,7 +138,7 @@ impl IntText {
     #[inline]
     pub fn push_to(&self, out: &mut impl crate::value::TextOut) {
         out.reserve(self.width());
-        for &d in &self.buf[self.start..] {
+        for &d in &self.buf[self.start as usize..] {
             out.push(char::from(d & 0x7f));
         }
     }

@@ -1,0 +1,4 @@
+let
+  f = x: "v${toString (x.missing)}";
+in
+f { }

@@ -1,0 +1,1 @@
+"v${toString (x: x)}w"
