@@ -701,6 +701,12 @@ impl Attr {
         let _ = self.slot.finish(t.clone());
         (t, pos.index())
     }
+    /// The value in place if it is there (maybe a thunk); a ready attribute stays as
+    /// it is for as long as the set lives.
+    #[inline]
+    pub fn ready_ref(&self) -> Option<&Value> {
+        self.slot.get()
+    }
     /// The value if it is there without evaluating or allocating anything.
     #[inline]
     pub fn ready(&self) -> Option<Value> {

@@ -149,18 +149,23 @@ pub fn value_to_json_opt(
     strict: bool,
 ) -> EResult<()> {
     ev.check_stack()?;
-    let v = if strict {
-        ev.force(v)?
-    } else {
-        match v {
-            Value::Thunk(t) => match t.value() {
-                Some(x) => x,
-                None => return Err(not_json(v, pos)),
-            },
-            other => other.clone(),
+    // Only a thunk's value is a new reference; anything else is read where it is.
+    let forced;
+    let v = match v {
+        Value::Thunk(t) => {
+            forced = if strict {
+                ev.force_thunk(t)?
+            } else {
+                match t.value() {
+                    Some(x) => x,
+                    None => return Err(not_json(v, pos)),
+                }
+            };
+            &forced
         }
+        v => v,
     };
-    match &v {
+    match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(i) => push_int(out, *i),
@@ -196,12 +201,15 @@ pub fn value_to_json_opt(
                 let apos = at.pos().or(pos);
                 // On an error the object is still closed: `nix-instantiate --json`
                 // prints what it wrote so far (`{"a":1,"b":}`) before the error.
-                let r = if strict {
-                    ev.force_attr(at)
-                } else {
-                    Ok(at.value())
+                let r = match at.ready_ref() {
+                    // Evaluated already: read in place, without a new reference.
+                    Some(v) => value_to_json_opt(ev, v, apos, out, ctx, strict),
+                    None if strict => ev
+                        .force_attr(at)
+                        .and_then(|v| value_to_json_opt(ev, &v, apos, out, ctx, strict)),
+                    None => value_to_json_opt(ev, &at.value(), apos, out, ctx, strict),
                 };
-                if let Err(e) = r.and_then(|v| value_to_json_opt(ev, &v, apos, out, ctx, strict)) {
+                if let Err(e) = r {
                     out.push('}');
                     return Err(e);
                 }
