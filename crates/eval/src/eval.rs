@@ -147,6 +147,9 @@ pub struct Eval {
     spare_frames: Vec<Env>,
     /// The call tree of `--eval-profiler` (see `profile.rs`), when asked for.
     pub profiler: Option<Box<crate::profile::Profiler>>,
+    /// `opts.store_dir` checked and parsed, with the text it was parsed from (see
+    /// `store::store_dir`): derivations need it several times each.
+    pub(crate) parsed_store_dir: std::cell::RefCell<Option<(String, nest_nixcompat::StoreDir)>>,
 }
 
 type BusySlots =
@@ -164,6 +167,9 @@ pub struct Syms {
     pub line: Sym,
     pub column: Sym,
     pub body: Sym,
+    pub drv_path: Sym,
+    pub ignore_nulls: Sym,
+    pub structured_attrs: Sym,
 }
 
 /// An address in the caller's stack frame (inlined: the check runs on every call).
@@ -253,6 +259,9 @@ impl Eval {
             line: Sym::new("line"),
             column: Sym::new("column"),
             body: Sym::new("body"),
+            drv_path: Sym::new("drvPath"),
+            ignore_nulls: Sym::new("__ignoreNulls"),
+            structured_attrs: Sym::new("__structuredAttrs"),
         };
         let mut ev = Eval {
             io,
@@ -266,6 +275,7 @@ impl Eval {
             busy: BusySlots::default(),
             spare_frames: Vec::new(),
             profiler: None,
+            parsed_store_dir: std::cell::RefCell::new(None),
         };
         crate::builtins::install(&mut ev);
         ev

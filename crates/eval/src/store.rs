@@ -117,7 +117,15 @@ fn path_err(e: &nest_nixcompat::paths::PathError, pos: Pos) -> Box<EvalError> {
 }
 
 pub fn store_dir(ev: &Eval, pos: Pos) -> EResult<StoreDir> {
-    StoreDir::new(&ev.opts.store_dir).map_err(|e| eerr(e.to_string(), pos))
+    let mut cache = ev.parsed_store_dir.borrow_mut();
+    if let Some((text, dir)) = &*cache {
+        if *text == ev.opts.store_dir {
+            return Ok(dir.clone());
+        }
+    }
+    let dir = StoreDir::new(&ev.opts.store_dir).map_err(|e| eerr(e.to_string(), pos))?;
+    *cache = Some((ev.opts.store_dir.clone(), dir.clone()));
+    Ok(dir)
 }
 
 /// Adds `path` to the store as `name` (recursive NAR ingestion, optionally filtered)

@@ -1187,8 +1187,11 @@ impl Attrs {
     ) -> Attrs {
         let (a, b) = (sa.items(), sb.items());
         // For each entry of the result: from `a` (0), from `b` (1), or from `b` over an
-        // entry of `a` with the same name (2).
-        let mut from: Vec<u8> = Vec::with_capacity(a.len() + b.len());
+        // entry of `a` with the same name (2). The record's buffer is the thread's, kept
+        // from one `//` to the next (one allocation less per `//`).
+        let mut from: Vec<u8> = MERGE_RECORD.with(Cell::take);
+        from.clear();
+        from.reserve(a.len() + b.len());
         let (i, j) = if b.len() * FEW < a.len() {
             (few_among_many(b, a, 0, 1, &mut from), b.len())
         } else if a.len() * FEW < b.len() {
@@ -1200,7 +1203,7 @@ impl Attrs {
         from.resize(from.len() + (b.len() - j), 1);
         let (mut i, mut j) = (0, 0);
         let mut hidden = hidden.into_iter();
-        Attrs(RcSlice::new(head, from.len() + H, |k| match from.get(k) {
+        let set = Attrs(RcSlice::new(head, from.len() + H, |k| match from.get(k) {
             Some(0) => {
                 i += 1;
                 sa.take(i - 1)
@@ -1217,9 +1220,22 @@ impl Attrs {
             None => hidden
                 .next()
                 .unwrap_or_else(|| Attr::new(Sym::new(""), Value::Null, Pos::NONE)),
-        }))
+        }));
+        // A huge record is not kept for the rest of the evaluation.
+        if from.capacity() <= MERGE_RECORD_KEPT {
+            MERGE_RECORD.with(|r| r.set(from));
+        }
+        set
     }
 }
+
+thread_local! {
+    /// `Attrs::merge`'s record buffer between two merges (taken out while in use).
+    static MERGE_RECORD: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+/// The largest record buffer `Attrs::merge` keeps for the next one.
+const MERGE_RECORD_KEPT: usize = 1 << 16;
 
 /// Below this ratio of the two operands' sizes, `Attrs::merge` finds the smaller
 /// one's entries in the larger by binary search instead of comparing every pair

@@ -600,13 +600,13 @@ pub fn instantiate(
         drv.write_head(dir, false, &mut head);
         let mut tail = String::with_capacity(1024);
         drv.write_tail(dir, false, &mut tail);
-        let mut by_path = String::new();
+        let mut by_path = String::with_capacity(128);
         drv.write_input_paths(dir, &mut by_path);
         let text_hash = sha256_parts(&[&head, &by_path, &tail]);
         let modulo = if drv.input_drvs.is_empty() {
             text_hash
         } else {
-            let mut by_hash = String::new();
+            let mut by_hash = String::with_capacity(160);
             write_input_hashes(&inputs, &mut by_hash);
             sha256_parts(&[&head, &by_hash, &tail])
         };

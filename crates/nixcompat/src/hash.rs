@@ -274,6 +274,18 @@ fn parse_digits(rest: &str, algo: HashAlgo, sri: bool) -> Result<Hash, HashError
     })
 }
 
+/// Lower-case hex of up to 64 bytes (a digest), written into `buf`; the text written.
+pub fn hex_into<'a>(bytes: &[u8], buf: &'a mut [u8; 128]) -> &'a str {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let n = bytes.len().min(64);
+    for (i, b) in bytes[..n].iter().enumerate() {
+        buf[2 * i] = HEX[usize::from(b >> 4)];
+        buf[2 * i + 1] = HEX[usize::from(b & 15)];
+    }
+    // Only ASCII hex digits were written.
+    std::str::from_utf8(&buf[..2 * n]).unwrap_or_default()
+}
+
 /// Lower-case hex of arbitrary bytes.
 pub fn to_hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -359,14 +371,26 @@ impl Hasher {
     }
 
     pub fn finish(self) -> Hash {
-        let (algo, digest): (HashAlgo, Vec<u8>) = match self.inner {
-            Inner::Md5(h) => (HashAlgo::Md5, h.finalize().to_vec()),
-            Inner::Sha1(h) => (HashAlgo::Sha1, h.finalize().to_vec()),
-            Inner::Sha256(h) => (HashAlgo::Sha256, h.finalize().to_vec()),
-            Inner::Sha512(h) => (HashAlgo::Sha512, h.finalize().to_vec()),
-        };
+        // The digest is copied straight from the hasher's array (no `Vec` between).
         let mut bytes = [0u8; 64];
-        bytes[..digest.len()].copy_from_slice(&digest);
+        let algo = match self.inner {
+            Inner::Md5(h) => {
+                bytes[..16].copy_from_slice(&h.finalize());
+                HashAlgo::Md5
+            }
+            Inner::Sha1(h) => {
+                bytes[..20].copy_from_slice(&h.finalize());
+                HashAlgo::Sha1
+            }
+            Inner::Sha256(h) => {
+                bytes[..32].copy_from_slice(&h.finalize());
+                HashAlgo::Sha256
+            }
+            Inner::Sha512(h) => {
+                bytes.copy_from_slice(&h.finalize());
+                HashAlgo::Sha512
+            }
+        };
         Hash { algo, bytes }
     }
 }

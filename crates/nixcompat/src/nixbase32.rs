@@ -40,8 +40,15 @@ pub fn decoded_len(len: usize) -> usize {
 
 /// Encodes bytes. The first output digit holds the highest bits of the last byte.
 pub fn encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(encoded_len(bytes.len()));
+    encode_into(bytes, &mut out);
+    out
+}
+
+/// `encode`, appended to `out`.
+pub fn encode_into(bytes: &[u8], out: &mut String) {
     let len = encoded_len(bytes.len());
-    let mut out = String::with_capacity(len);
+    out.reserve(len);
     for n in (0..len).rev() {
         let b = n * 5;
         let i = b / 8;
@@ -54,7 +61,6 @@ pub fn encode(bytes: &[u8]) -> String {
         };
         out.push(char::from(ALPHABET[usize::from((low | high) & 0x1f)]));
     }
-    out
 }
 
 fn digit_value(c: u8) -> Option<u8> {

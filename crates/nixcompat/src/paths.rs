@@ -7,7 +7,7 @@ use std::fmt;
 
 use thiserror::Error;
 
-use crate::hash::{compress_hash, sha256, Hash, HashAlgo, HashEncoding};
+use crate::hash::{compress_hash, sha256, Hash, HashAlgo, HashEncoding, Hasher};
 use crate::nixbase32;
 use crate::store_path::{StoreDir, StorePath, StorePathError, DIGEST_LEN};
 
@@ -67,22 +67,37 @@ pub fn make_store_path(
     hash: &Hash,
     name: &str,
 ) -> Result<StorePath, StorePathError> {
-    // Concatenated, not `format!`ed: formatting cost a chain of derivations as much as
-    // hashing the fingerprint did (callgrind, bench/eval derivations).
-    let hex = hash.to_base16();
-    let fingerprint = [
-        path_type,
+    make_store_path_of(dir, &[path_type], hash, name)
+}
+
+/// `make_store_path` with the type given in parts (`output:` and the output's name).
+/// The fingerprint is hashed part by part, never put together: formatting it cost a
+/// chain of derivations as much as hashing it did (callgrind, bench/eval derivations).
+fn make_store_path_of(
+    dir: &StoreDir,
+    path_type: &[&str],
+    hash: &Hash,
+    name: &str,
+) -> Result<StorePath, StorePathError> {
+    let mut buf = [0u8; 128];
+    let hex = crate::hash::hex_into(hash.as_bytes(), &mut buf);
+    let mut h = Hasher::new(HashAlgo::Sha256);
+    for part in path_type {
+        h.update(part.as_bytes());
+    }
+    for part in [
         ":",
         hash.algo().name(),
         ":",
-        &hex,
+        hex,
         ":",
         dir.as_str(),
         ":",
         name,
-    ]
-    .concat();
-    let digest = compress_hash(sha256(fingerprint.as_bytes()).as_bytes(), DIGEST_LEN);
+    ] {
+        h.update(part.as_bytes());
+    }
+    let digest = compress_hash(h.finish().as_bytes(), DIGEST_LEN);
     let mut fixed = [0u8; DIGEST_LEN];
     fixed.copy_from_slice(&digest);
     StorePath::from_digest(&fixed, name)
@@ -96,7 +111,9 @@ pub fn make_type(
     references: &BTreeSet<StorePath>,
     self_reference: bool,
 ) -> String {
-    let mut s = kind.to_owned();
+    let mut s =
+        String::with_capacity(kind.len() + references.len() * (dir.as_str().len() + 48) + 5);
+    s.push_str(kind);
     for r in references {
         s.push(':');
         s.push_str(&dir.print(r));
@@ -200,9 +217,9 @@ pub fn make_output_path(
     drv_hash: &Hash,
     drv_name: &str,
 ) -> Result<StorePath, StorePathError> {
-    make_store_path(
+    make_store_path_of(
         dir,
-        &["output:", output].concat(),
+        &["output:", output],
         drv_hash,
         &output_path_name(drv_name, output),
     )

@@ -129,8 +129,8 @@ impl StorePath {
 
     /// Builds a path from a 20-byte digest and a name.
     pub fn from_digest(digest: &[u8; DIGEST_LEN], name: &str) -> Result<StorePath, StorePathError> {
-        let mut base = nixbase32::encode(digest);
-        base.reserve(1 + name.len());
+        let mut base = String::with_capacity(HASH_PART_LEN + 1 + name.len());
+        nixbase32::encode_into(digest, &mut base);
         base.push('-');
         base.push_str(name);
         check_name(&base, name)?;

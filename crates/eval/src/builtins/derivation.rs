@@ -252,11 +252,11 @@ fn start(ev: &mut Eval, attrs: &Attrs, pos: Pos) -> EResult<(Box<Collected>, boo
     let drv_name = ev.force_str(&name_attr.value(), pos).trace(pos_name, || {
         "while evaluating the derivation attribute 'name'".to_string()
     })?;
-    let ignore_nulls = match attrs.get(Sym::new("__ignoreNulls")) {
+    let ignore_nulls = match attrs.get(ev.syms.ignore_nulls) {
         Some(v) => ev.expect_bool(&v, pos)?,
         None => false,
     };
-    if let Some(v) = attrs.get(Sym::new("__structuredAttrs")) {
+    if let Some(v) = attrs.get(ev.syms.structured_attrs) {
         if ev.expect_bool(&v, pos)? {
             return err("'__structuredAttrs' is not supported by nest yet", pos);
         }
@@ -436,7 +436,7 @@ fn finish(
         ["=", drv_path.as_str()].concat().as_str(),
     ));
     out.push(Attr::new(
-        Sym::new("drvPath"),
+        ev.syms.drv_path,
         Value::string_ctx(drv_path.clone(), dctx),
         Pos::NONE,
     ));
