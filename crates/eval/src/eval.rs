@@ -1919,7 +1919,7 @@ impl Eval {
                     let v = match e {
                         Expr::Apply { f, args, pos: apos } if args.len() == 1 => {
                             let fv = self.eval_quick(f, env)?;
-                            match self.to_string_digits(&fv, args[0], *apos, env)? {
+                            match self.digits_of_to_string_call(&fv, args[0], *apos, env)? {
                                 Ok(d) => {
                                     if let Some(slot) = slots.next() {
                                         *slot = Some(Piece::Digits(d));
@@ -1977,7 +1977,7 @@ impl Eval {
     /// digits given back as they are rather than in a string `interpolate` would copy
     /// and free (`"${toString port}"` is common in configurations). `Err(Some(v))`:
     /// the call's result otherwise; `Err(None)`: `fv` is another function, not applied.
-    fn to_string_digits(
+    fn digits_of_to_string_call(
         &mut self,
         fv: &Value,
         a: E,

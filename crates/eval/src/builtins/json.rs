@@ -175,13 +175,13 @@ pub fn value_to_json_opt(
             ctx.extend(s.ctx());
         }
         Value::Path(_) => {
-            let (s, c) = ev.coerce_to_string(&v, pos, false, true)?;
+            let (s, c) = ev.coerce_to_string(v, pos, false, true)?;
             json_escape(&s, out);
             ctx.extend(&c);
         }
         Value::Attrs(a) => {
             if a.get(ev.syms.to_string).is_some() {
-                let (s, c) = ev.coerce_to_string(&v, pos, false, true)?;
+                let (s, c) = ev.coerce_to_string(v, pos, false, true)?;
                 json_escape(&s, out);
                 ctx.extend(&c);
                 return Ok(());
