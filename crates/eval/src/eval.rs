@@ -836,6 +836,7 @@ impl Eval {
                 self.arith(BinOp::Sub, &Value::Int(0), &v, *pos)
             }
             Expr::CurPos(pos) => Ok(self.pos_attrs(*pos)),
+            Expr::DerivationBody(b) => crate::builtins::derivation::eval_body(self, b, env),
             Expr::SelectOr { e, or, pos } => self.select(e, &or.path, Some(or.default), *pos, env),
             // The hot arms, should a caller come here directly.
             Expr::Const(_)
@@ -1169,7 +1170,7 @@ impl Eval {
     /// Attribute `s` of a set literal (not `rec`) evaluated in `env`: what `thunk`
     /// makes, except that an expression needing a thunk is left pending in the entry.
     #[inline]
-    fn entry(&self, s: &'static StaticAttr, env: &Env) -> Attr {
+    pub(crate) fn entry(&self, s: &'static StaticAttr, env: &Env) -> Attr {
         match self.without_thunk(s.value, env) {
             Some(v) => Attr::new(s.name, v, s.pos),
             None if s.def != u32::MAX => Attr::pending(s.name, s.def, env.clone()),

@@ -274,6 +274,9 @@ pub enum Expr {
         rpos: Pos,
     },
     CurPos(Pos),
+    /// The body of `derivation` (`builtins/derivation.rs`), built in Rust when the
+    /// derivation has the one default output.
+    DerivationBody(&'static crate::builtins::derivation::Body),
 }
 
 thread_local! {
@@ -312,7 +315,9 @@ impl Expr {
     /// Position of the expression, used for error messages.
     pub fn pos(&self) -> Pos {
         match self {
-            Expr::Const(_) | Expr::List(_) | Expr::Let { .. } => Pos::NONE,
+            Expr::Const(_) | Expr::List(_) | Expr::Let { .. } | Expr::DerivationBody(_) => {
+                Pos::NONE
+            }
             Expr::Var { pos, .. }
             | Expr::WithVar { pos, .. }
             | Expr::Str { pos, .. }

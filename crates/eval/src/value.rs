@@ -1620,6 +1620,14 @@ impl Thunk {
             _ => None,
         }
     }
+    /// A thunk its maker gives a value (`set_state`) before anything else can reach
+    /// it: a value that holds itself (`derivation`'s result is its own first output).
+    /// Forced before that, it is an infinite recursion.
+    pub fn to_be_set() -> Rc<Thunk> {
+        Rc::new(Thunk {
+            state: Cell::new(ThunkState::Blackhole),
+        })
+    }
     /// Takes the state out, leaving `placeholder` in its place.
     #[inline]
     pub fn take_state(&self, placeholder: ThunkState) -> ThunkState {

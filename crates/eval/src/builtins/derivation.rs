@@ -3,11 +3,12 @@
 
 use crate::error::{err, AddTrace, EResult, ErrorKind, EvalError};
 use crate::eval::Eval;
+use crate::ir::{AttrsExpr, BinOp, Expr, Formal, Formals, LambdaExpr, StaticAttr, E};
 use crate::prim;
 use crate::source::{Origin, Pos};
 use crate::symbol::Sym;
 use crate::value::{Attr, Attrs, Context};
-use crate::value::{PrimOp, Value};
+use crate::value::{Env, PrimOp, Thunk, ThunkState, Value};
 use nest_nixcompat::context::ContextElem;
 use nest_nixcompat::derivation::{DerivationError, DerivationRequest, FixedOutputRequest};
 use nest_nixcompat::{Hash, StorePath};
@@ -22,26 +23,31 @@ pub static OPS: &[PrimOp] = &[prim!("derivationStrict", 1, derivation_strict)];
 /// `unsafeGetAttrPos`, error locations) are the line and column Nix 2.8 reports.
 const DERIVATION_NIX: &str = r#"# nest's `derivation`: derivationStrict's outputs as one attribute set per output,
 # each with the attributes given, `all` outputs, `drvAttrs`, and its own outPath
-# and drvPath. Positions matter (see install_derivation): the function starts on
-# line 5, `all` and `inherit drvAttrs` on lines 12-13, each output's set on 18-22.
+# and drvPath. Positions matter (see install_derivation): every position Nix 2.8
+# reports in its own wrapper is the same here (the function on line 5, `all` on 12).
 drvAttrs @ { outputs ? [ "out" ], ... }:
+# The outputs' store paths, computed once for all the outputs.
 let
+
   strict = derivationStrict drvAttrs;
-  perOutput = map forOutput outputs;
-  common =
-    drvAttrs
-    // builtins.listToAttrs perOutput //
+
+  common = drvAttrs // builtins.listToAttrs perOutput //
     { all = map (o: o.value) perOutput;
       inherit drvAttrs; };
   # One entry per output for listToAttrs: its name, and the output's view of the
   # derivation.
-
-  forOutput = outputName: { name = outputName;
+  forOutput = outputName:
+    { name = outputName;
       value = common // {
         outPath = builtins.getAttr outputName strict;
         drvPath = strict.drvPath;
         type = "derivation";
-        inherit outputName; }; };
+        inherit outputName; };
+    };
+
+  # In the order given: the first is the derivation itself.
+  perOutput   = map forOutput outputs;
+
 in (builtins.head perOutput).value
 "#;
 
@@ -52,7 +58,7 @@ pub fn install_derivation(ev: &mut Eval) {
         "/",
     );
     let v = match compiled {
-        Ok(e) => ev.eval_root(e).unwrap_or(Value::Null),
+        Ok(e) => ev.eval_root(with_native_body(e)).unwrap_or(Value::Null),
         Err(_) => Value::Null,
     };
     ev.globals.insert(Sym::new("derivation"), v.clone());
@@ -67,6 +73,199 @@ pub fn install_derivation(ev: &mut Eval) {
         let b = ev.builtins.clone();
         ev.globals.insert(Sym::new("builtins"), b);
     }
+}
+
+/// The body of `derivation` (the `let … in` under its formals) for a derivation with
+/// the one default output, `out`: the result is made here from the same pieces the Nix
+/// body makes, in fewer steps. The Nix body maps `forOutput` over `outputs`, merges
+/// `drvAttrs`, `listToAttrs perOutput` and `{ all; drvAttrs; }` into `common`, and
+/// gives `(head perOutput).value`, which is `common // { outPath; drvPath; type;
+/// outputName; }` for `out`, and which `common` holds as its `out`. Here the entries
+/// of the two set literals are made as the literals would make them (the same
+/// expressions, frames and positions, evaluated lazily), `out` (at the position
+/// `listToAttrs` gives it, that of `value`) is the result itself, and `drvAttrs` is
+/// merged under them once, where the Nix body merged three times. Nothing here can
+/// fail or force anything. `perOutput` and `common` stay unevaluated in the `let`'s
+/// frame; forcing `all` evaluates them as the Nix body would (equal values, not the
+/// same ones). Any other `outputs` takes the Nix body (`fallback`).
+pub struct Body {
+    /// The `let`'s body, `(builtins.head perOutput).value`.
+    pub fallback: E,
+    /// `drvAttrs`, as a variable of the `let`'s frame.
+    drv_attrs: E,
+    /// `{ all = …; inherit drvAttrs; }`, evaluated in the `let`'s frame.
+    common_extra: &'static AttrsExpr,
+    /// `{ outPath = …; drvPath = …; type = …; inherit outputName; }`, evaluated in
+    /// `forOutput`'s frame (`outputName`, under the `let`'s frame).
+    per_output: &'static AttrsExpr,
+    /// `forOutput`'s set literal: `name` (made as the literal makes it) and the
+    /// positions of the literal and of `value` (where `listToAttrs` also puts an
+    /// output's attribute).
+    name_attr: &'static StaticAttr,
+    set_pos: Pos,
+    value_pos: Pos,
+    /// The `let`'s slot of `perOutput`.
+    per_output_slot: usize,
+    out: Sym,
+    outputs: Sym,
+    value: Sym,
+}
+
+/// `derivation`'s lambda with its body's result made by `Body` (see there), found in
+/// the compiled wrapper by its shape; the compiled lambda as it is if the shape is not
+/// the expected one (then `NATIVE_BODY` stays false and a test fails).
+fn with_native_body(e: E) -> E {
+    match native_lambda(e) {
+        Some(l) => {
+            NATIVE_BODY.with(|n| n.set(true));
+            crate::ir::leak(Expr::Lambda(l))
+        }
+        None => e,
+    }
+}
+
+thread_local! {
+    /// Whether this thread's `derivation` has its body made in Rust (for tests).
+    static NATIVE_BODY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether `derivation` was installed with its body made in Rust on this thread.
+pub fn native_body_installed() -> bool {
+    NATIVE_BODY.with(|n| n.get())
+}
+
+fn native_lambda(e: E) -> Option<&'static LambdaExpr> {
+    let Expr::Lambda(lam) = e else { return None };
+    let Expr::Let {
+        frame_size,
+        bindings,
+        body,
+    } = lam.body
+    else {
+        return None;
+    };
+    // `common = drvAttrs // (builtins.listToAttrs perOutput // { all …; inherit drvAttrs; })`
+    let (drv_attrs, common_extra) = bindings.iter().find_map(|b| match b {
+        Expr::Bin {
+            op: BinOp::Update,
+            l: l @ Expr::Var { .. },
+            r:
+                Expr::Bin {
+                    op: BinOp::Update,
+                    l: Expr::Apply { .. },
+                    r: Expr::Attrs(extra, _),
+                    ..
+                },
+            ..
+        } => Some((*l, *extra)),
+        _ => None,
+    })?;
+    // `forOutput = outputName: { name = outputName; value = common // { outPath …; }; }`
+    let (per_output, name_attr, set_pos, value_pos) = bindings.iter().find_map(|b| match b {
+        Expr::Lambda(f) if f.formals.is_none() && f.frame_size == 1 => match f.body {
+            Expr::Attrs(set, set_pos) if !set.rec && set.dynamics.is_empty() => {
+                let [name, value] = &set.statics[..] else {
+                    return None;
+                };
+                if name.name.as_str() != "name" || value.name.as_str() != "value" {
+                    return None;
+                }
+                match value.value {
+                    Expr::Bin {
+                        op: BinOp::Update,
+                        r: Expr::Attrs(per_output, _),
+                        ..
+                    } => Some((*per_output, name, *set_pos, value.pos)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        },
+        _ => None,
+    })?;
+    // `perOutput = map forOutput outputs`
+    let per_output_slot = bindings.iter().position(|b| {
+        matches!(b, Expr::Apply { args, .. }
+            if args.len() == 2 && args.iter().all(|a| matches!(a, Expr::Var { .. })))
+    })?;
+    let out = Sym::new("out");
+    let plain =
+        |a: &AttrsExpr| !a.rec && a.dynamics.is_empty() && a.statics.iter().all(|s| s.name != out);
+    if !plain(common_extra) || !plain(per_output) {
+        return None;
+    }
+    let native = crate::ir::leak_in(Body {
+        fallback: body,
+        drv_attrs,
+        common_extra,
+        per_output,
+        name_attr,
+        set_pos,
+        value_pos,
+        per_output_slot,
+        out,
+        outputs: Sym::new("outputs"),
+        value: Sym::new("value"),
+    });
+    let new_body = crate::ir::leak(Expr::Let {
+        frame_size: *frame_size,
+        bindings: bindings.clone(),
+        body: crate::ir::leak(Expr::DerivationBody(native)),
+    });
+    let formals = lam.formals.as_ref().map(|f| {
+        Box::new(Formals {
+            entries: f
+                .entries
+                .iter()
+                .map(|x| Formal {
+                    name: x.name,
+                    default: x.default,
+                    pos: x.pos,
+                    hint: Default::default(),
+                })
+                .collect(),
+            ellipsis: f.ellipsis,
+            at: f.at,
+        })
+    });
+    Some(crate::ir::leak_in(LambdaExpr {
+        name: std::cell::Cell::new(lam.name.get()),
+        pos: lam.pos,
+        formals,
+        at_name: lam.at_name,
+        frame_size: lam.frame_size,
+        body: new_body,
+    }))
+}
+
+/// `Body`'s result in the `let`'s frame `env` (see `Body`).
+pub fn eval_body(ev: &mut Eval, b: &'static Body, env: &Env) -> EResult<Value> {
+    let d = ev.eval(b.drv_attrs, env)?;
+    let drv_attrs = match &d {
+        Value::Attrs(a) if a.get_attr(b.outputs).is_none() => a,
+        _ => return ev.eval(b.fallback, env),
+    };
+    // `forOutput "out"`'s frame: the element of the default `[ "out" ]`.
+    let for_output = Env::one(Some(env.clone()), Value::string("out".to_string()));
+    let this = Thunk::to_be_set();
+    let (x, y) = (&b.common_extra.statics, &b.per_output.statics);
+    let mut top = Vec::with_capacity(1 + x.len() + y.len());
+    top.push(Attr::new(b.out, Value::Thunk(this.clone()), b.value_pos));
+    top.extend(x.iter().map(|s| ev.entry(s, env)));
+    top.extend(y.iter().map(|s| ev.entry(s, &for_output)));
+    let result = Value::attrs(drv_attrs.update(&Attrs::from_unsorted(top)));
+    this.set_state(ThunkState::Done(result.clone()));
+    // `perOutput`, for `all`: `[ { name = "out"; value = <the result>; } ]`, the same
+    // value, as the Nix body has it.
+    let element = Attrs::from_sorted_at(
+        vec![
+            ev.entry(b.name_attr, &for_output),
+            Attr::new(b.value, Value::Thunk(this), b.value_pos),
+        ],
+        b.set_pos,
+    );
+    env.set(b.per_output_slot, Value::list(vec![Value::attrs(element)]));
+    Ok(result)
 }
 
 /// What a later `derivationStrict` of this evaluation needs to know about a derivation
@@ -452,4 +651,68 @@ fn finish(
         ));
     }
     Ok(Value::attrs(Attrs::from_unsorted(out)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DERIVATION_NIX;
+    use crate::io::MemIo;
+
+    const STACK: usize = 64 << 20;
+
+    /// `expr` printed as `nix-instantiate --eval --strict` prints it, and whether this
+    /// evaluation's `derivation` had its body made in Rust.
+    fn run(expr: String) -> (Result<String, String>, bool) {
+        crate::with_eval_thread(STACK, move || {
+            let r = crate::eval_string(Box::new(MemIo::default()), &expr, true, STACK);
+            (r, super::native_body_installed())
+        })
+        .unwrap_or_else(|_| (Err("thread failed".into()), false))
+    }
+
+    /// The wrapper's own Nix text (the `in` line of which Rust skips for one output)
+    /// applied to `attrs`, against `derivation attrs`: the same printed values, `all`
+    /// holding the derivation itself («repeated»), the same `toXML`, names and outputs.
+    #[test]
+    fn the_body_made_in_rust_gives_what_the_nix_body_gives() {
+        let attrs = r#"{ name = "x"; system = "s"; builder = "/b"; args = [ "a" ]; dep = "d"; all = 1; out = 2; type = 3; }"#;
+        let queries = [
+            "d",
+            "[ d d.out d.all d.out.out.all ]",
+            "builtins.attrNames d",
+            "map (o: o.outPath) d.all",
+            "d.drvAttrs",
+            "builtins.toXML d",
+            "[ d.outputName d.type d.drvPath \"${d}\" ]",
+            "builtins.attrNames (builtins.head d.all)",
+        ];
+        let wrapper = format!("({DERIVATION_NIX})");
+        for q in queries {
+            let (native, installed) = run(format!("let d = derivation {attrs}; in {q}"));
+            assert!(installed, "derivation's body is not the Rust one");
+            let (nix, _) = run(format!("let d = {wrapper} {attrs}; in {q}"));
+            let native = native.unwrap_or_else(|e| panic!("{q}: {e}"));
+            assert_eq!(
+                native,
+                nix.unwrap_or_else(|e| panic!("{q}: {e}")),
+                "query {q}"
+            );
+        }
+    }
+
+    /// Other outputs, or outputs given at all, take the Nix body: also right.
+    #[test]
+    fn given_outputs_take_the_nix_body() {
+        let (r, _) = run(
+            r#"let d = derivation { name = "x"; system = "s"; builder = "/b"; outputs = [ "out" "dev" ]; };
+               in [ (builtins.attrNames d) d.dev.outputName (map (o: o.outputName) d.all) ]"#
+                .to_string(),
+        );
+        assert_eq!(
+            r.as_deref(),
+            Ok(
+                r#"[ [ "all" "builder" "dev" "drvAttrs" "drvPath" "name" "out" "outPath" "outputName" "outputs" "system" "type" ] "dev" [ "out" "dev" ] ]"#
+            )
+        );
+    }
 }

@@ -285,6 +285,10 @@ fn expr(e: &Expr, out: &mut String) {
             out.push_str("curpos");
             pos(*p, out);
         }
+        Expr::DerivationBody(b) => {
+            out.push_str("derivation-body ");
+            expr(b.fallback, out);
+        }
     }
     out.push(')');
 }
