@@ -246,7 +246,7 @@ pub fn eval_body(ev: &mut Eval, b: &'static Body, env: &Env) -> EResult<Value> {
         _ => return ev.eval(b.fallback, env),
     };
     // `forOutput "out"`'s frame: the element of the default `[ "out" ]`.
-    let for_output = Env::one(Some(env.clone()), Value::string("out".to_string()));
+    let for_output = Env::one(Some(env.clone()), Value::string("out"));
     let this = Thunk::to_be_set();
     let (x, y) = (&b.common_extra.statics, &b.per_output.statics);
     let mut top = Vec::with_capacity(1 + x.len() + y.len());
