@@ -1663,6 +1663,27 @@ impl Eval {
         self.check_stack()?;
         let l = c.lambda;
         let r = match &l.formals {
+            // `x: x` (`lib.id`, sort keys, `genList (x: x)`): the argument, evaluated as
+            // the body's variable would be, without a frame.
+            None if matches!(
+                l.body,
+                Expr::Var {
+                    depth: 0,
+                    slot: 0,
+                    ..
+                }
+            ) && self.profiler.is_none() =>
+            {
+                match arg {
+                    Value::Thunk(t) => match t.value() {
+                        Some(v) => Ok(v),
+                        None => self
+                            .force_thunk_slow(&t)
+                            .map_err(|e| at_pos(e, l.body.pos())),
+                    },
+                    v => Ok(v),
+                }
+            }
             None => {
                 let env = self.one_frame(c.env.clone(), arg);
                 let r = self.eval_body(l, &env);

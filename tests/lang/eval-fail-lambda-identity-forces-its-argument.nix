@@ -1,0 +1,4 @@
+let
+  id = x: x;
+in
+id (id { }.missing)
