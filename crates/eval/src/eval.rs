@@ -179,6 +179,16 @@ fn stack_addr() -> usize {
     std::hint::black_box(&x) as *const u8 as usize
 }
 
+/// What `Eval::string_of_call` made of `${f a}`.
+enum ToStringCall {
+    /// `f` is `toString` and `a` an integer: its digits.
+    Digits(IntText),
+    /// `f` is `toString`: the call's result.
+    Value(Value),
+    /// `f` is another function, not applied yet.
+    Other,
+}
+
 /// Removes `.`, `..`, repeated and trailing slashes, like Nix's `canonPath`
 /// (without resolving symlinks).
 pub fn canon_path(p: &str) -> String {
@@ -1675,12 +1685,7 @@ impl Eval {
             ) && self.profiler.is_none() =>
             {
                 match arg {
-                    Value::Thunk(t) => match t.value() {
-                        Some(v) => Ok(v),
-                        None => self
-                            .force_thunk_slow(&t)
-                            .map_err(|e| at_pos(e, l.body.pos())),
-                    },
+                    Value::Thunk(t) => self.force_thunk(&t).map_err(|e| at_pos(e, l.body.pos())),
                     v => Ok(v),
                 }
             }
@@ -1941,15 +1946,17 @@ impl Eval {
                     let v = match e {
                         Expr::Apply { f, args, pos: apos } if args.len() == 1 => {
                             let fv = self.eval_quick(f, env)?;
-                            match self.digits_of_to_string_call(&fv, args[0], *apos, env)? {
-                                Ok(d) => {
+                            match self.string_of_call(&fv, args[0], *apos, env)? {
+                                ToStringCall::Digits(d) => {
                                     if let Some(slot) = slots.next() {
                                         *slot = Some(Piece::Digits(d));
                                     }
                                     continue;
                                 }
-                                Err(Some(v)) => v,
-                                Err(None) => self.apply_args_outlined(fv, args, *apos, env)?,
+                                ToStringCall::Value(v) => v,
+                                ToStringCall::Other => {
+                                    self.apply_args_outlined(fv, args, *apos, env)?
+                                }
                             }
                         }
                         _ => self.eval(e, env)?,
@@ -1997,24 +2004,17 @@ impl Eval {
     /// `${toString a}` where `fv` is the builtin `toString`: its argument evaluated as
     /// the call would (the same errors, at the call's position), and an integer's
     /// digits given back as they are rather than in a string `interpolate` would copy
-    /// and free (`"${toString port}"` is common in configurations). `Err(Some(v))`:
-    /// the call's result otherwise; `Err(None)`: `fv` is another function, not applied.
-    fn digits_of_to_string_call(
-        &mut self,
-        fv: &Value,
-        a: E,
-        pos: Pos,
-        env: &Env,
-    ) -> EResult<Result<IntText, Option<Value>>> {
+    /// and free (`"${toString port}"` is common in configurations).
+    fn string_of_call(&mut self, fv: &Value, a: E, pos: Pos, env: &Env) -> EResult<ToStringCall> {
         let op = match fv {
             Value::PrimOp(op) if op.name == "toString" && self.profiler.is_none() => *op,
-            _ => return Ok(Err(None)),
+            _ => return Ok(ToStringCall::Other),
         };
         let r = self.strict_arg(op, 0, a, env, pos).and_then(|x| {
             let v = self.force(&x)?;
             match v {
-                Value::Int(i) => Ok(Ok(IntText::new(i))),
-                v => self.run_prim(op, &[v], pos).map(|r| Err(Some(r))),
+                Value::Int(i) => Ok(ToStringCall::Digits(IntText::new(i))),
+                v => self.run_prim(op, &[v], pos).map(ToStringCall::Value),
             }
         });
         r.map_err(|e| at_pos(e, pos))

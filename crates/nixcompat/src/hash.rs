@@ -274,13 +274,17 @@ fn parse_digits(rest: &str, algo: HashAlgo, sri: bool) -> Result<Hash, HashError
     })
 }
 
+/// The two lower-case hex digits of a byte.
+fn hex_pair(b: u8) -> [u8; 2] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]
+}
+
 /// Lower-case hex of up to 64 bytes (a digest), written into `buf`; the text written.
 pub fn hex_into<'a>(bytes: &[u8], buf: &'a mut [u8; 128]) -> &'a str {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let n = bytes.len().min(64);
-    for (i, b) in bytes[..n].iter().enumerate() {
-        buf[2 * i] = HEX[usize::from(b >> 4)];
-        buf[2 * i + 1] = HEX[usize::from(b & 15)];
+    for (d, b) in buf.chunks_exact_mut(2).zip(&bytes[..n]) {
+        d.copy_from_slice(&hex_pair(*b));
     }
     // Only ASCII hex digits were written.
     std::str::from_utf8(&buf[..2 * n]).unwrap_or_default()
@@ -288,11 +292,11 @@ pub fn hex_into<'a>(bytes: &[u8], buf: &'a mut [u8; 128]) -> &'a str {
 
 /// Lower-case hex of arbitrary bytes.
 pub fn to_hex(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
-        s.push(char::from(HEX[usize::from(b >> 4)]));
-        s.push(char::from(HEX[usize::from(b & 15)]));
+        let [hi, lo] = hex_pair(*b);
+        s.push(char::from(hi));
+        s.push(char::from(lo));
     }
     s
 }

@@ -7,7 +7,7 @@ use std::fmt;
 
 use thiserror::Error;
 
-use crate::hash::{compress_hash, sha256, Hash, HashAlgo, HashEncoding, Hasher};
+use crate::hash::{compress_hash, sha256, sha256_parts, Hash, HashAlgo, HashEncoding};
 use crate::nixbase32;
 use crate::store_path::{StoreDir, StorePath, StorePathError, DIGEST_LEN};
 
@@ -67,25 +67,25 @@ pub fn make_store_path(
     hash: &Hash,
     name: &str,
 ) -> Result<StorePath, StorePathError> {
-    make_store_path_of(dir, &[path_type], hash, name)
+    make_store_path_of(dir, path_type, "", hash, name)
 }
 
-/// `make_store_path` with the type given in parts (`output:` and the output's name).
-/// The fingerprint is hashed part by part, never put together: formatting it cost a
-/// chain of derivations as much as hashing it did (callgrind, bench/eval derivations).
+/// `make_store_path` of the type `type_head` followed by `type_tail` (`output:` and the
+/// output's name). The fingerprint is hashed part by part, never put together:
+/// formatting it cost a chain of derivations as much as hashing it did (callgrind,
+/// bench/eval derivations).
 fn make_store_path_of(
     dir: &StoreDir,
-    path_type: &[&str],
+    type_head: &str,
+    type_tail: &str,
     hash: &Hash,
     name: &str,
 ) -> Result<StorePath, StorePathError> {
     let mut buf = [0u8; 128];
     let hex = crate::hash::hex_into(hash.as_bytes(), &mut buf);
-    let mut h = Hasher::new(HashAlgo::Sha256);
-    for part in path_type {
-        h.update(part.as_bytes());
-    }
-    for part in [
+    let fingerprint = sha256_parts(&[
+        type_head,
+        type_tail,
         ":",
         hash.algo().name(),
         ":",
@@ -94,10 +94,8 @@ fn make_store_path_of(
         dir.as_str(),
         ":",
         name,
-    ] {
-        h.update(part.as_bytes());
-    }
-    let digest = compress_hash(h.finish().as_bytes(), DIGEST_LEN);
+    ]);
+    let digest = compress_hash(fingerprint.as_bytes(), DIGEST_LEN);
     let mut fixed = [0u8; DIGEST_LEN];
     fixed.copy_from_slice(&digest);
     StorePath::from_digest(&fixed, name)
@@ -219,7 +217,8 @@ pub fn make_output_path(
 ) -> Result<StorePath, StorePathError> {
     make_store_path_of(
         dir,
-        &["output:", output],
+        "output:",
+        output,
         drv_hash,
         &output_path_name(drv_name, output),
     )
