@@ -306,14 +306,15 @@ impl Eval {
     }
 
     /// Parses and lowers source text. `base_dir` anchors relative paths.
+    /// The text is kept for error messages: given a `String`, without a copy.
     pub fn compile(
         &mut self,
-        text: &str,
+        text: impl Into<String>,
         origin: crate::source::Origin,
         base_dir: &str,
     ) -> EResult<E> {
-        let file = crate::source::add_source(origin, text);
-        crate::lower::parse_and_lower(text, file, base_dir, &self.globals)
+        let (file, src) = crate::source::add_source_owned(origin, text.into());
+        crate::lower::parse_and_lower(&src.text, file, base_dir, &self.globals)
     }
 
     /// Evaluates a top-level expression (no enclosing variables).

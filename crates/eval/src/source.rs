@@ -62,7 +62,7 @@ pub enum Origin {
 
 pub struct SourceFile {
     pub origin: Origin,
-    pub text: Arc<str>,
+    pub text: Box<str>,
     /// Offsets where lines start, computed on the first position lookup: most texts are
     /// parsed and evaluated without ever printing a position, and the scan is a pass
     /// over the whole text.
@@ -87,23 +87,30 @@ static SOURCES: RwLock<Sources> = RwLock::new(Sources {
 /// given to `Pos::at` with offsets into the text. Once the 4 G positions are used up
 /// (Nix has the same limit), further texts get `u32::MAX` and no positions.
 pub fn add_source(origin: Origin, text: impl AsRef<str>) -> u32 {
-    let text = text.as_ref();
+    add_source_owned(origin, text.as_ref().into()).0
+}
+
+/// `add_source` for a text the caller owns: the text is kept as it is (a file's text is
+/// the largest allocation of its parse, and was copied here once), and handed back in
+/// the registered file for parsing.
+pub fn add_source_owned(origin: Origin, text: String) -> (u32, Arc<SourceFile>) {
+    let file = Arc::new(SourceFile {
+        origin,
+        text: text.into_boxed_str(),
+        line_starts: OnceLock::new(),
+    });
     let mut s = SOURCES
         .write()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let base = s.next;
-    let end = u64::from(base) + text.len() as u64 + 1;
+    let end = u64::from(base) + file.text.len() as u64 + 1;
     if end >= u64::from(u32::MAX) {
-        return u32::MAX;
+        return (u32::MAX, file);
     }
     s.next = end as u32;
     s.bases.push(base);
-    s.files.push(Arc::new(SourceFile {
-        origin,
-        text: Arc::from(text),
-        line_starts: OnceLock::new(),
-    }));
-    base
+    s.files.push(file.clone());
+    (base, file)
 }
 
 /// The text a position is in, and the offset into it.

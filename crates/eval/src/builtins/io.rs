@@ -99,7 +99,7 @@ fn import_file_with(ev: &mut Eval, path: &str, file_frame: bool) -> EResult<Valu
         ev.import_cache.insert(path.to_string(), v.clone());
         return Ok(v);
     }
-    let e = ev.compile(&text, Origin::File(real.clone()), &dir_name(&real))?;
+    let e = ev.compile(text, Origin::File(real.clone()), &dir_name(&real))?;
     let v = match ev.eval_root(e) {
         Err(mut e) if file_frame => {
             // Nix 2.8's evalFile, which `import` goes through, adds this frame.
@@ -122,10 +122,15 @@ fn scoped_import(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let p = realise_path(ev, &a[1], pos)?;
     let scope = ev.expect_attrs(&a[0], pos)?;
     let (real, text) = read_source(ev, &p)?;
-    let file = crate::source::add_source(Origin::File(real.clone()), &text);
+    let (file, src) = crate::source::add_source_owned(Origin::File(real.clone()), text);
     let names: Vec<Sym> = scope.entries().iter().map(|e| e.name).collect();
-    let e =
-        crate::lower::parse_and_lower_scoped(&text, file, &dir_name(&real), &ev.globals, &names)?;
+    let e = crate::lower::parse_and_lower_scoped(
+        &src.text,
+        file,
+        &dir_name(&real),
+        &ev.globals,
+        &names,
+    )?;
     let env = Env::with_values(None, scope.entries().iter().map(|e| e.value()).collect());
     ev.eval(e, &env)
 }

@@ -39,6 +39,15 @@ pub struct Parser<'s> {
     nest: u32,
     /// Names already interned in this text.
     syms: Names,
+    /// Scratch stacks for the lists of a node being read (items, bindings, attribute
+    /// paths, formals): nested lists push above the enclosing one's items, and each is
+    /// copied into the arena once complete, at its exact size. A growing arena vector
+    /// could not grow in place past the nodes its items allocate, and left each
+    /// outgrown buffer behind in the arena.
+    nodes: Vec<Node<'s>>,
+    entries: Vec<Entry<'s>>,
+    attrs: Vec<Attr<'s>>,
+    formals: Vec<PatEntry<'s>>,
 }
 
 /// Tokens the parser may look at beyond the current one.
@@ -59,6 +68,10 @@ pub fn parse<'s>(src: &'s str, a: &'s Bump) -> R<Node<'s>> {
         depth: 0,
         nest: 0,
         syms: Names::default(),
+        nodes: Vec::new(),
+        entries: Vec::new(),
+        attrs: Vec::new(),
+        formals: Vec::new(),
     };
     let e = p.expr();
     if p.failed {
@@ -436,12 +449,14 @@ impl<'s> Parser<'s> {
             }
             T::LBrack => {
                 self.bump();
-                let mut items = BVec::new_in(self.a);
+                let mark = self.nodes.len();
                 while !matches!(self.peek(), T::RBrack | T::Eof) {
-                    items.push(self.simple()?);
+                    let item = self.simple()?;
+                    self.nodes.push(item);
                 }
                 self.expect(T::RBrack)?;
-                node(start, self.last_end(), Kind::List(items.into_bump_slice()))
+                let items = self.a.alloc_slice_fill_iter(self.nodes.drain(mark..));
+                node(start, self.last_end(), Kind::List(items))
             }
             T::StrStart => {
                 let parts = self.string()?;
@@ -583,7 +598,7 @@ impl<'s> Parser<'s> {
 
     /// After the `{` of a pattern.
     fn pattern(&mut self, bound: bool, at: Option<Sym>) -> R<Param<'s>> {
-        let mut entries = BVec::new_in(self.a);
+        let mark = self.formals.len();
         let mut ellipsis = false;
         if matches!(self.peek(), T::RBrace | T::Eof) {
             self.expect(T::RBrace)?;
@@ -610,7 +625,7 @@ impl<'s> Parser<'s> {
                         } else {
                             None
                         };
-                        entries.push(PatEntry {
+                        self.formals.push(PatEntry {
                             name,
                             pos: t.start,
                             default,
@@ -637,7 +652,7 @@ impl<'s> Parser<'s> {
             bind = Some(self.sym(t));
         }
         Ok(Param::Pattern {
-            entries: entries.into_bump_slice(),
+            entries: self.a.alloc_slice_fill_iter(self.formals.drain(mark..)),
             ellipsis,
             bind,
         })
@@ -645,7 +660,7 @@ impl<'s> Parser<'s> {
 
     /// Bindings up to and including `until` (`}` or `in`).
     fn set(&mut self, until: T) -> R<&'s [Entry<'s>]> {
-        let mut entries = BVec::new_in(self.a);
+        let mark = self.entries.len();
         // Nix 2.8 places the variable or selection an `inherit` makes where the set's
         // first binding began to be read (right after `{`, `rec {` or `let`).
         let set_start = self.last_end();
@@ -665,40 +680,45 @@ impl<'s> Parser<'s> {
                 } else {
                     None
                 };
-                let mut attrs = BVec::new_in(self.a);
+                let attrs_mark = self.attrs.len();
                 loop {
                     match self.peek() {
                         T::Semi => break,
                         T::Eof => return Err(Refused),
-                        _ => attrs.push(self.attr()?),
+                        _ => {
+                            let a = self.attr()?;
+                            self.attrs.push(a);
+                        }
                     }
                 }
                 self.bump();
-                entries.push(Entry::Inherit {
+                let attrs = self.a.alloc_slice_fill_iter(self.attrs.drain(attrs_mark..));
+                self.entries.push(Entry::Inherit {
                     prev_end,
                     from,
-                    attrs: attrs.into_bump_slice(),
+                    attrs,
                 });
             } else {
                 let path = self.attrpath()?;
                 self.expect(T::Assign)?;
                 let value = self.expr()?;
                 self.expect(T::Semi)?;
-                entries.push(Entry::Value { path, value });
+                self.entries.push(Entry::Value { path, value });
             }
         }
         self.expect(until)?;
-        Ok(entries.into_bump_slice())
+        Ok(self.a.alloc_slice_fill_iter(self.entries.drain(mark..)))
     }
 
     fn attrpath(&mut self) -> R<&'s [Attr<'s>]> {
-        let mut path = BVec::with_capacity_in(1, self.a);
+        let mark = self.attrs.len();
         loop {
-            path.push(self.attr()?);
+            let a = self.attr()?;
+            self.attrs.push(a);
             if self.peek() == T::Dot {
                 self.bump();
             } else {
-                return Ok(path.into_bump_slice());
+                return Ok(self.a.alloc_slice_fill_iter(self.attrs.drain(mark..)));
             }
         }
     }
