@@ -23,72 +23,86 @@ pub enum Kind<'a> {
     /// The text is the span.
     Uri,
     Ident(Sym),
-    Str(&'a [StrPart<'a>]),
+    Str(Many<'a, StrPart<'a>>),
     /// An absolute, relative or home path; the first part is always a literal.
-    Path(PathKind, &'a [StrPart<'a>]),
+    Path(PathKind, Many<'a, StrPart<'a>>),
     /// `<name>`; the text is the span.
     SearchPath,
-    List(&'a [Node<'a>]),
+    List(Many<'a, Node<'a>>),
     Attrs {
         rec: bool,
-        entries: &'a [Entry<'a>],
+        entries: Many<'a, Entry<'a>>,
     },
     LetIn(&'a LetInN<'a>),
-    LegacyLet(&'a [Entry<'a>]),
+    LegacyLet(Many<'a, Entry<'a>>),
     Select(&'a SelectN<'a>),
     HasAttr(&'a HasAttrN<'a>),
     Lambda(&'a LambdaN<'a>),
-    Apply {
-        f: P<'a>,
-        arg: P<'a>,
-    },
+    Apply(&'a ApplyN<'a>),
     Paren(P<'a>),
     If(&'a IfN<'a>),
-    Assert {
-        cond: P<'a>,
-        body: P<'a>,
-    },
-    With {
-        ns: P<'a>,
-        body: P<'a>,
-    },
+    Assert(&'a AssertN<'a>),
+    With(&'a WithN<'a>),
     Not(P<'a>),
     Neg(P<'a>),
-    Bin {
-        op: BinOp,
-        l: P<'a>,
-        r: P<'a>,
-    },
+    Bin(BinOp, &'a BinN<'a>),
 }
 
-// The larger shapes sit behind one more arena pointer, so that `Kind` is 24 bytes and
-// `Node` 32: nodes are moved by value through the parser's returns.
+/// A list in the arena behind a thin pointer: the slice's own 16 bytes would make every
+/// node pay for them, where only strings, lists and sets have one.
+pub type Many<'a, T> = &'a &'a [T];
+
+// Every payload is at most 8 bytes, so that `Kind` is 16 bytes and `Node` 24 (a large
+// file's tree is millions of nodes, written once and read back once by lowering); the
+// larger shapes sit behind one more arena pointer, two-child shapes with both children
+// in one allocation.
+const _: () = assert!(std::mem::size_of::<Node<'static>>() == 24);
+
+pub struct ApplyN<'a> {
+    pub f: Node<'a>,
+    pub arg: Node<'a>,
+}
+
+pub struct AssertN<'a> {
+    pub cond: Node<'a>,
+    pub body: Node<'a>,
+}
+
+pub struct WithN<'a> {
+    pub ns: Node<'a>,
+    pub body: Node<'a>,
+}
+
+pub struct BinN<'a> {
+    pub l: Node<'a>,
+    pub r: Node<'a>,
+}
 
 pub struct LetInN<'a> {
     pub entries: &'a [Entry<'a>],
-    pub body: P<'a>,
+    pub body: Node<'a>,
 }
 
 pub struct SelectN<'a> {
-    pub e: P<'a>,
+    pub e: Node<'a>,
     pub path: &'a [Attr<'a>],
     pub default: Option<P<'a>>,
 }
 
 pub struct HasAttrN<'a> {
-    pub e: P<'a>,
+    pub e: Node<'a>,
     pub path: &'a [Attr<'a>],
 }
 
 pub struct LambdaN<'a> {
     pub param: Param<'a>,
-    pub body: P<'a>,
+    pub body: Node<'a>,
 }
 
 pub struct IfN<'a> {
-    pub cond: P<'a>,
-    pub then: P<'a>,
-    pub els: P<'a>,
+    pub cond: Node<'a>,
+    pub then: Node<'a>,
+    pub els: Node<'a>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -116,7 +130,7 @@ pub struct Attr<'a> {
 
 pub enum AttrKind<'a> {
     Ident(Sym),
-    Str(&'a [StrPart<'a>]),
+    Str(Many<'a, StrPart<'a>>),
     /// `${e}`.
     Dynamic(P<'a>),
 }

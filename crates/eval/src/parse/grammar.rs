@@ -247,10 +247,14 @@ impl<'s> Parser<'s> {
                 if self.peek() == T::LBrace {
                     self.bump();
                     let entries = self.set(T::RBrace)?;
-                    Ok(node(start, self.last_end(), Kind::LegacyLet(entries)))
+                    Ok(node(
+                        start,
+                        self.last_end(),
+                        Kind::LegacyLet(self.a.alloc(entries)),
+                    ))
                 } else {
                     let entries = self.set(T::In)?;
-                    let body = bx(self.a, self.expr()?);
+                    let body = self.expr()?;
                     Ok(node(
                         start,
                         body.end,
@@ -260,18 +264,22 @@ impl<'s> Parser<'s> {
             }
             T::With => {
                 self.bump();
-                let ns = bx(self.a, self.expr()?);
+                let ns = self.expr()?;
                 self.expect(T::Semi)?;
-                let body = bx(self.a, self.expr()?);
-                Ok(node(start, body.end, Kind::With { ns, body }))
+                let body = self.expr()?;
+                Ok(node(
+                    start,
+                    body.end,
+                    Kind::With(self.a.alloc(WithN { ns, body })),
+                ))
             }
             T::If => {
                 self.bump();
-                let cond = bx(self.a, self.expr()?);
+                let cond = self.expr()?;
                 self.expect(T::Then)?;
-                let then = bx(self.a, self.expr()?);
+                let then = self.expr()?;
                 self.expect(T::Else)?;
-                let els = bx(self.a, self.expr()?);
+                let els = self.expr()?;
                 Ok(node(
                     start,
                     els.end,
@@ -280,25 +288,21 @@ impl<'s> Parser<'s> {
             }
             T::Assert => {
                 self.bump();
-                let cond = bx(self.a, self.expr()?);
+                let cond = self.expr()?;
                 self.expect(T::Semi)?;
-                let body = bx(self.a, self.expr()?);
-                Ok(node(start, body.end, Kind::Assert { cond, body }))
+                let body = self.expr()?;
+                Ok(node(
+                    start,
+                    body.end,
+                    Kind::Assert(self.a.alloc(AssertN { cond, body })),
+                ))
             }
             _ => self.binary(1),
         }
     }
 
     fn bin(&self, op: BinOp, l: Node<'s>, r: Node<'s>) -> Node<'s> {
-        node(
-            l.start,
-            r.end,
-            Kind::Bin {
-                op,
-                l: bx(self.a, l),
-                r: bx(self.a, r),
-            },
-        )
+        node(l.start, r.end, Kind::Bin(op, self.a.alloc(BinN { l, r })))
     }
 
     /// The binary operators and `!` by precedence climbing: one call per operand
@@ -349,10 +353,7 @@ impl<'s> Parser<'s> {
             e = node(
                 e.start,
                 self.last_end(),
-                Kind::HasAttr(self.a.alloc(HasAttrN {
-                    e: bx(self.a, e),
-                    path,
-                })),
+                Kind::HasAttr(self.a.alloc(HasAttrN { e, path })),
             );
         }
         Ok(e)
@@ -377,10 +378,7 @@ impl<'s> Parser<'s> {
             f = node(
                 f.start,
                 arg.end,
-                Kind::Apply {
-                    f: bx(self.a, f),
-                    arg: bx(self.a, arg),
-                },
+                Kind::Apply(self.a.alloc(ApplyN { f, arg })),
             );
         }
         Ok(f)
@@ -413,7 +411,14 @@ impl<'s> Parser<'s> {
                 let start = self.tok().start;
                 self.expect(T::LBrace)?;
                 let entries = self.set(T::RBrace)?;
-                node(start, self.last_end(), Kind::Attrs { rec: true, entries })
+                node(
+                    start,
+                    self.last_end(),
+                    Kind::Attrs {
+                        rec: true,
+                        entries: self.a.alloc(entries),
+                    },
+                )
             }
             T::LBrace => {
                 let pattern = matches!(
@@ -429,7 +434,7 @@ impl<'s> Parser<'s> {
                 if pattern {
                     let param = self.pattern(false, None)?;
                     self.expect(T::Colon)?;
-                    let body = bx(self.a, self.expr()?);
+                    let body = self.expr()?;
                     node(
                         start,
                         body.end,
@@ -442,7 +447,7 @@ impl<'s> Parser<'s> {
                         self.last_end(),
                         Kind::Attrs {
                             rec: false,
-                            entries,
+                            entries: self.a.alloc(entries),
                         },
                     )
                 }
@@ -455,12 +460,12 @@ impl<'s> Parser<'s> {
                     self.nodes.push(item);
                 }
                 self.expect(T::RBrack)?;
-                let items = self.a.alloc_slice_fill_iter(self.nodes.drain(mark..));
-                node(start, self.last_end(), Kind::List(items))
+                let items: &[Node] = self.a.alloc_slice_fill_iter(self.nodes.drain(mark..));
+                node(start, self.last_end(), Kind::List(self.a.alloc(items)))
             }
             T::StrStart => {
                 let parts = self.string()?;
-                node(start, self.last_end(), Kind::Str(parts))
+                node(start, self.last_end(), Kind::Str(self.a.alloc(parts)))
             }
             T::PathAbs | T::PathRel | T::PathHome => {
                 let kind = match t.k {
@@ -500,7 +505,7 @@ impl<'s> Parser<'s> {
                 node(
                     start,
                     self.last_end(),
-                    Kind::Path(kind, parts.into_bump_slice()),
+                    Kind::Path(kind, self.a.alloc(parts.into_bump_slice())),
                 )
             }
             T::PathSearch => {
@@ -527,7 +532,7 @@ impl<'s> Parser<'s> {
                     T::Colon => {
                         self.bump();
                         self.bump();
-                        let body = bx(self.a, self.expr()?);
+                        let body = self.expr()?;
                         node(
                             start,
                             body.end,
@@ -543,7 +548,7 @@ impl<'s> Parser<'s> {
                         self.expect(T::LBrace)?;
                         let param = self.pattern(true, Some(name))?;
                         self.expect(T::Colon)?;
-                        let body = bx(self.a, self.expr()?);
+                        let body = self.expr()?;
                         node(
                             start,
                             body.end,
@@ -571,11 +576,7 @@ impl<'s> Parser<'s> {
                 Ok(node(
                     start,
                     self.last_end(),
-                    Kind::Select(self.a.alloc(SelectN {
-                        e: bx(self.a, e),
-                        path,
-                        default,
-                    })),
+                    Kind::Select(self.a.alloc(SelectN { e, path, default })),
                 ))
             }
             // Like Nix, `e or` without a `.` applies `e` to a variable named `or`.
@@ -586,10 +587,7 @@ impl<'s> Parser<'s> {
                 Ok(node(
                     start,
                     o.end,
-                    Kind::Apply {
-                        f: bx(self.a, e),
-                        arg: bx(self.a, arg),
-                    },
+                    Kind::Apply(self.a.alloc(ApplyN { f: e, arg })),
                 ))
             }
             _ => Ok(e),
@@ -733,7 +731,7 @@ impl<'s> Parser<'s> {
                 self.expect(T::InterpEnd)?;
                 AttrKind::Dynamic(bx(self.a, e))
             }
-            T::StrStart => AttrKind::Str(self.string()?),
+            T::StrStart => AttrKind::Str(self.a.alloc(self.string()?)),
             T::Ident | T::Or => {
                 self.bump();
                 AttrKind::Ident(self.sym(t))

@@ -360,7 +360,7 @@ impl<'g, 's> Resolver<'g, 's> {
             Kind::Lambda(LambdaN { param, body }) => {
                 Expr::Lambda(crate::ir::leak_in(self.lambda(param, body, pos)?))
             }
-            Kind::Apply { .. } => {
+            Kind::Apply(_) => {
                 // `f a b` and `(f a) b` are one call with all the arguments. Nix 2.8
                 // does the same, and also adds the arguments to a parenthesised
                 // operator it parses as a call (`-x`, `a - b`, `a < b`…): the call's
@@ -370,9 +370,9 @@ impl<'g, 's> Resolver<'g, 's> {
                 let mut call_start = n.start;
                 loop {
                     match &cur.kind {
-                        Kind::Apply { f, arg } => {
+                        Kind::Apply(ApplyN { f, arg }) => {
                             call_start = cur.start;
-                            args.push(&**arg);
+                            args.push(arg);
                             cur = f;
                         }
                         Kind::Paren(inner) => {
@@ -381,12 +381,12 @@ impl<'g, 's> Resolver<'g, 's> {
                                 p = i;
                             }
                             match &p.kind {
-                                Kind::Apply { .. } => cur = p,
+                                Kind::Apply(_) => cur = p,
                                 Kind::Neg(_) => {
                                     call_start = p.start;
                                     break;
                                 }
-                                Kind::Bin { op, .. } if op_is_call(*op) => {
+                                Kind::Bin(op, _) if op_is_call(*op) => {
                                     call_start = p.start;
                                     break;
                                 }
@@ -413,7 +413,7 @@ impl<'g, 's> Resolver<'g, 's> {
                 els: self.expr(els)?,
                 pos,
             },
-            Kind::Assert { cond, body } => {
+            Kind::Assert(AssertN { cond, body }) => {
                 let mut text = String::new();
                 self.show(cond, &mut text);
                 Expr::Assert {
@@ -423,7 +423,7 @@ impl<'g, 's> Resolver<'g, 's> {
                     pos,
                 }
             }
-            Kind::With { ns, body } => {
+            Kind::With(WithN { ns, body }) => {
                 let ns = self.expr(ns)?;
                 self.scopes.push(Scope::With);
                 let body = self.expr(body);
@@ -436,7 +436,7 @@ impl<'g, 's> Resolver<'g, 's> {
             }
             Kind::Not(e) => Expr::Not(self.expr(e)?, pos),
             Kind::Neg(e) => Expr::Neg(self.expr(e)?, pos),
-            Kind::Bin { op, l, r } => {
+            Kind::Bin(op, BinN { l, r }) => {
                 let rpos = self.pos(r.start);
                 // Nix 2.8's parser turns `a > b` and `a <= b` into calls of
                 // `__lessThan b a`, so its scope errors name `b`'s variables first.
@@ -811,7 +811,7 @@ impl<'g, 's> Resolver<'g, 's> {
     fn show(&self, n: &Node<'_>, out: &mut String) {
         use crate::ir::BinOp as B;
         match &n.kind {
-            Kind::Bin { op, l, r } => {
+            Kind::Bin(op, BinN { l, r }) => {
                 let (pre, a, mid, b, post) = match op {
                     B::Lt => ("(__lessThan ", l, " ", r, ")"),
                     B::Gt => ("(__lessThan ", r, " ", l, ")"),
@@ -846,11 +846,11 @@ impl<'g, 's> Resolver<'g, 's> {
                 self.show(e, out);
                 out.push(')');
             }
-            Kind::Apply { .. } => {
+            Kind::Apply(_) => {
                 let mut args = Vec::new();
                 let mut cur = n;
-                while let Kind::Apply { f, arg } = &cur.kind {
-                    args.push(&**arg);
+                while let Kind::Apply(ApplyN { f, arg }) = &cur.kind {
+                    args.push(arg);
                     cur = f;
                 }
                 out.push('(');
