@@ -25,10 +25,10 @@ const MAX_EXPR_DEPTH: u32 = 1800;
 /// chains), so that adversarial input is handed to rnix rather than overflowing here.
 const MAX_NEST: u32 = 4000;
 
-pub struct Parser<'s> {
+pub struct Parser<'s, 'a> {
     src: &'s str,
     /// Where the tree is built.
-    a: &'s Bump,
+    a: &'a Bump,
     /// The token stream; `lx.out[i]` is the current token, and `lx.out[i - 1]` (when
     /// `i > 0`) the one before it.
     lx: Lexer<'s>,
@@ -44,10 +44,10 @@ pub struct Parser<'s> {
     /// copied into the arena once complete, at its exact size. A growing arena vector
     /// could not grow in place past the nodes its items allocate, and left each
     /// outgrown buffer behind in the arena.
-    nodes: Vec<Node<'s>>,
-    entries: Vec<Entry<'s>>,
-    attrs: Vec<Attr<'s>>,
-    formals: Vec<PatEntry<'s>>,
+    nodes: Vec<Node<'a>>,
+    entries: Vec<Entry<'a>>,
+    attrs: Vec<Attr<'a>>,
+    formals: Vec<PatEntry<'a>>,
 }
 
 /// Tokens the parser may look at beyond the current one.
@@ -55,24 +55,8 @@ const LOOKAHEAD: usize = 3;
 /// Tokens lexed per refill.
 const BATCH: usize = 1024;
 
-pub fn parse<'s>(src: &'s str, a: &'s Bump) -> R<Node<'s>> {
-    let mut lx = Lexer::new(src)?;
-    lx.out.reserve(BATCH + LOOKAHEAD + 1);
-    lx.fill(BATCH)?;
-    let mut p = Parser {
-        src,
-        a,
-        lx,
-        i: 0,
-        failed: false,
-        depth: 0,
-        nest: 0,
-        syms: Names::default(),
-        nodes: Vec::new(),
-        entries: Vec::new(),
-        attrs: Vec::new(),
-        formals: Vec::new(),
-    };
+pub fn parse<'s: 'a, 'a>(src: &'s str, a: &'a Bump) -> R<Node<'a>> {
+    let mut p = Parser::resume(src, a, Carry::start(src)?);
     let e = p.expr();
     if p.failed {
         return Err(Refused);
@@ -84,13 +68,54 @@ pub fn parse<'s>(src: &'s str, a: &'s Bump) -> R<Node<'s>> {
     Ok(e)
 }
 
+/// The parser's state without its arena: what goes from one arena to the next when a
+/// large file is lowered one binding at a time (`super::stream`).
+pub struct Carry<'s> {
+    lx: Lexer<'s>,
+    i: usize,
+    failed: bool,
+    depth: u32,
+    nest: u32,
+    syms: Names,
+}
+
+impl<'s> Carry<'s> {
+    /// Before the first token of `src`.
+    pub fn start(src: &'s str) -> R<Self> {
+        let mut lx = Lexer::new(src)?;
+        lx.out.reserve(BATCH + LOOKAHEAD + 1);
+        lx.fill(BATCH)?;
+        Ok(Carry {
+            lx,
+            i: 0,
+            failed: false,
+            depth: 0,
+            nest: 0,
+            syms: Names::default(),
+        })
+    }
+}
+
+/// One step along the outside of a file whose body is a set literal under function
+/// heads and `with`s (`{ lib }: with lib; { … }`, the shape of large package sets).
+pub enum Step<'a> {
+    /// `x:`, `{ … }:` or `x @ { … }:`; the body follows.
+    Lambda { start: u32, param: Param<'a> },
+    /// `with ns;`; the body follows.
+    With { start: u32, ns: Node<'a> },
+    /// The `{` of a set that is not a pattern; its bindings follow.
+    Set { start: u32, set_start: u32 },
+    /// Anything else: the file is parsed as a whole.
+    Other,
+}
+
 fn node(start: u32, end: u32, kind: Kind<'_>) -> Node<'_> {
     Node { start, end, kind }
 }
 
 /// Moves a node into the arena.
 #[inline]
-fn bx<'s>(a: &'s Bump, n: Node<'s>) -> P<'s> {
+fn bx<'a>(a: &'a Bump, n: Node<'a>) -> P<'a> {
     a.alloc(n)
 }
 
@@ -149,7 +174,122 @@ fn is_fn_arg(k: T) -> bool {
     )
 }
 
-impl<'s> Parser<'s> {
+impl<'s: 'a, 'a> Parser<'s, 'a> {
+    pub fn resume(src: &'s str, a: &'a Bump, c: Carry<'s>) -> Self {
+        Parser {
+            src,
+            a,
+            lx: c.lx,
+            i: c.i,
+            failed: c.failed,
+            depth: c.depth,
+            nest: c.nest,
+            syms: c.syms,
+            nodes: Vec::new(),
+            entries: Vec::new(),
+            attrs: Vec::new(),
+            formals: Vec::new(),
+        }
+    }
+
+    /// Gives up the arena; the scratch stacks are empty between bindings.
+    pub fn carry(self) -> Carry<'s> {
+        Carry {
+            lx: self.lx,
+            i: self.i,
+            failed: self.failed,
+            depth: self.depth,
+            nest: self.nest,
+            syms: self.syms,
+        }
+    }
+
+    /// The next step along the outside of the file (see `Step`), taking its tokens and
+    /// counting the nesting exactly as `expr` would on its way to the same place, so
+    /// that the bindings are parsed under the same depth limits.
+    pub fn spine_step(&mut self) -> R<Step<'a>> {
+        if self.depth == 0 {
+            // Inside the outermost `expr`.
+            self.depth = 1;
+        }
+        let t = self.tok();
+        let start = t.start;
+        let body = |p: &mut Self| -> R<()> {
+            if p.depth >= MAX_EXPR_DEPTH {
+                return Err(Refused);
+            }
+            p.depth += 1;
+            Ok(())
+        };
+        Ok(match (t.k, self.peek_at(1)) {
+            (T::With, _) => {
+                self.bump();
+                let ns = self.expr()?;
+                self.expect(T::Semi)?;
+                body(self)?;
+                Step::With { start, ns }
+            }
+            (T::Ident, T::Colon) => {
+                self.enter()?;
+                let name = self.sym(t);
+                self.bump();
+                self.bump();
+                body(self)?;
+                Step::Lambda {
+                    start,
+                    param: Param::Ident(name),
+                }
+            }
+            (T::Ident, T::At) => {
+                self.enter()?;
+                let name = self.sym(t);
+                self.bump();
+                self.bump();
+                self.expect(T::LBrace)?;
+                let param = self.pattern(true, Some(name))?;
+                self.expect(T::Colon)?;
+                body(self)?;
+                Step::Lambda { start, param }
+            }
+            (T::LBrace, _) => {
+                self.enter()?;
+                let pattern = self.pattern_ahead();
+                self.bump();
+                if pattern {
+                    let param = self.pattern(false, None)?;
+                    self.expect(T::Colon)?;
+                    body(self)?;
+                    Step::Lambda { start, param }
+                } else {
+                    Step::Set {
+                        start,
+                        set_start: self.last_end(),
+                    }
+                }
+            }
+            _ => Step::Other,
+        })
+    }
+
+    /// The next binding of the set a `Step::Set` opened, or `None` after its `}`.
+    pub fn stream_entry(&mut self, set_start: u32) -> R<Option<Entry<'a>>> {
+        match self.peek() {
+            T::RBrace => {
+                self.bump();
+                Ok(None)
+            }
+            T::Eof => Err(Refused),
+            _ => self.entry(set_start).map(Some),
+        }
+    }
+
+    /// After a streamed set's `}`: whether the text ends there, as the whole file
+    /// parsed at once must (anything after the set, even `.a` or `// x`, makes the
+    /// set an operand instead, and the file is parsed as a whole).
+    pub fn at_clean_end(&self) -> bool {
+        !self.failed && self.peek() == T::Eof
+    }
+
     #[inline]
     fn peek(&self) -> T {
         self.tok().k
@@ -229,7 +369,7 @@ impl<'s> Parser<'s> {
         Ok(())
     }
 
-    pub fn expr(&mut self) -> R<Node<'s>> {
+    pub fn expr(&mut self) -> R<Node<'a>> {
         if self.depth >= MAX_EXPR_DEPTH {
             return Err(Refused);
         }
@@ -239,7 +379,7 @@ impl<'s> Parser<'s> {
         r
     }
 
-    fn expr_inner(&mut self) -> R<Node<'s>> {
+    fn expr_inner(&mut self) -> R<Node<'a>> {
         let start = self.tok().start;
         match self.peek() {
             T::Let => {
@@ -301,7 +441,7 @@ impl<'s> Parser<'s> {
         }
     }
 
-    fn bin(&self, op: BinOp, l: Node<'s>, r: Node<'s>) -> Node<'s> {
+    fn bin(&self, op: BinOp, l: Node<'a>, r: Node<'a>) -> Node<'a> {
         node(l.start, r.end, Kind::Bin(op, self.a.alloc(BinN { l, r })))
     }
 
@@ -310,7 +450,7 @@ impl<'s> Parser<'s> {
     /// grammar takes: left-associative levels loop, `->`, `//` and `++` recurse to the
     /// right, and `==`/`!=` and the comparisons take one operator, so that after them
     /// an operator of the same level (or one a deeper level left) stays unconsumed.
-    fn binary(&mut self, min: u8) -> R<Node<'s>> {
+    fn binary(&mut self, min: u8) -> R<Node<'a>> {
         let mut l = if min <= NOT_LEVEL && self.peek() == T::Not {
             let start = self.tok().start;
             self.bump();
@@ -345,7 +485,7 @@ impl<'s> Parser<'s> {
         Ok(l)
     }
 
-    fn has_attr(&mut self) -> R<Node<'s>> {
+    fn has_attr(&mut self) -> R<Node<'a>> {
         let mut e = self.negate()?;
         while self.peek() == T::Question {
             self.bump();
@@ -359,7 +499,7 @@ impl<'s> Parser<'s> {
         Ok(e)
     }
 
-    fn negate(&mut self) -> R<Node<'s>> {
+    fn negate(&mut self) -> R<Node<'a>> {
         if self.peek() == T::Sub {
             let start = self.tok().start;
             self.bump();
@@ -371,7 +511,7 @@ impl<'s> Parser<'s> {
         self.apply()
     }
 
-    fn apply(&mut self) -> R<Node<'s>> {
+    fn apply(&mut self) -> R<Node<'a>> {
         let mut f = self.simple()?;
         while is_fn_arg(self.peek()) {
             let arg = self.simple()?;
@@ -384,14 +524,14 @@ impl<'s> Parser<'s> {
         Ok(f)
     }
 
-    fn simple(&mut self) -> R<Node<'s>> {
+    fn simple(&mut self) -> R<Node<'a>> {
         self.enter()?;
         let r = self.simple_inner();
         self.nest -= 1;
         r
     }
 
-    fn simple_inner(&mut self) -> R<Node<'s>> {
+    fn simple_inner(&mut self) -> R<Node<'a>> {
         let t = self.tok();
         let start = t.start;
         let e = match t.k {
@@ -421,15 +561,7 @@ impl<'s> Parser<'s> {
                 )
             }
             T::LBrace => {
-                let pattern = matches!(
-                    (self.peek_at(1), self.peek_at(2)),
-                    (T::Ident, T::Comma)
-                        | (T::Ident, T::Question)
-                        | (T::Ident, T::RBrace)
-                        | (T::Ellipsis, T::RBrace)
-                        | (T::RBrace, T::Colon)
-                        | (T::RBrace, T::At)
-                );
+                let pattern = self.pattern_ahead();
                 self.bump();
                 if pattern {
                     let param = self.pattern(false, None)?;
@@ -594,8 +726,21 @@ impl<'s> Parser<'s> {
         }
     }
 
+    /// Whether the `{` here opens a function's pattern rather than a set.
+    fn pattern_ahead(&self) -> bool {
+        matches!(
+            (self.peek_at(1), self.peek_at(2)),
+            (T::Ident, T::Comma)
+                | (T::Ident, T::Question)
+                | (T::Ident, T::RBrace)
+                | (T::Ellipsis, T::RBrace)
+                | (T::RBrace, T::Colon)
+                | (T::RBrace, T::At)
+        )
+    }
+
     /// After the `{` of a pattern.
-    fn pattern(&mut self, bound: bool, at: Option<Sym>) -> R<Param<'s>> {
+    fn pattern(&mut self, bound: bool, at: Option<Sym>) -> R<Param<'a>> {
         let mark = self.formals.len();
         let mut ellipsis = false;
         if matches!(self.peek(), T::RBrace | T::Eof) {
@@ -657,7 +802,7 @@ impl<'s> Parser<'s> {
     }
 
     /// Bindings up to and including `until` (`}` or `in`).
-    fn set(&mut self, until: T) -> R<&'s [Entry<'s>]> {
+    fn set(&mut self, until: T) -> R<&'a [Entry<'a>]> {
         let mark = self.entries.len();
         // Nix 2.8 places the variable or selection an `inherit` makes where the set's
         // first binding began to be read (right after `{`, `rec {` or `let`).
@@ -667,48 +812,54 @@ impl<'s> Parser<'s> {
             if k == T::Eof || k == until {
                 break;
             }
-            if k == T::Inherit {
-                let prev_end = set_start;
-                self.bump();
-                let from = if self.peek() == T::LParen {
-                    self.bump();
-                    let e = self.expr()?;
-                    self.expect(T::RParen)?;
-                    Some(bx(self.a, e))
-                } else {
-                    None
-                };
-                let attrs_mark = self.attrs.len();
-                loop {
-                    match self.peek() {
-                        T::Semi => break,
-                        T::Eof => return Err(Refused),
-                        _ => {
-                            let a = self.attr()?;
-                            self.attrs.push(a);
-                        }
-                    }
-                }
-                self.bump();
-                let attrs = self.a.alloc_slice_fill_iter(self.attrs.drain(attrs_mark..));
-                self.entries.push(Entry::Inherit {
-                    prev_end,
-                    from,
-                    attrs,
-                });
-            } else {
-                let path = self.attrpath()?;
-                self.expect(T::Assign)?;
-                let value = self.expr()?;
-                self.expect(T::Semi)?;
-                self.entries.push(Entry::Value { path, value });
-            }
+            let e = self.entry(set_start)?;
+            self.entries.push(e);
         }
         self.expect(until)?;
         Ok(self.a.alloc_slice_fill_iter(self.entries.drain(mark..)))
     }
 
-    fn attrpath(&mut self) -> R<&'s [Attr<'s>]> {
+    /// One binding, `inherit …;` or `path = value;`.
+    fn entry(&mut self, set_start: u32) -> R<Entry<'a>> {
+        if self.peek() == T::Inherit {
+            let prev_end = set_start;
+            self.bump();
+            let from = if self.peek() == T::LParen {
+                self.bump();
+                let e = self.expr()?;
+                self.expect(T::RParen)?;
+                Some(bx(self.a, e))
+            } else {
+                None
+            };
+            let attrs_mark = self.attrs.len();
+            loop {
+                match self.peek() {
+                    T::Semi => break,
+                    T::Eof => return Err(Refused),
+                    _ => {
+                        let a = self.attr()?;
+                        self.attrs.push(a);
+                    }
+                }
+            }
+            self.bump();
+            let attrs = self.a.alloc_slice_fill_iter(self.attrs.drain(attrs_mark..));
+            Ok(Entry::Inherit {
+                prev_end,
+                from,
+                attrs,
+            })
+        } else {
+            let path = self.attrpath()?;
+            self.expect(T::Assign)?;
+            let value = self.expr()?;
+            self.expect(T::Semi)?;
+            Ok(Entry::Value { path, value })
+        }
+    }
+
+    fn attrpath(&mut self) -> R<&'a [Attr<'a>]> {
         let mark = self.attrs.len();
         loop {
             let a = self.attr()?;
@@ -721,7 +872,7 @@ impl<'s> Parser<'s> {
         }
     }
 
-    fn attr(&mut self) -> R<Attr<'s>> {
+    fn attr(&mut self) -> R<Attr<'a>> {
         let prev_end = self.last_end();
         let t = self.tok();
         let kind = match t.k {
@@ -747,7 +898,7 @@ impl<'s> Parser<'s> {
     }
 
     /// A string from its opening quote to its end, unescaped and (for `''`) stripped.
-    fn string(&mut self) -> R<&'s [StrPart<'s>]> {
+    fn string(&mut self) -> R<&'a [StrPart<'a>]> {
         let open = self.tok();
         self.expect(T::StrStart)?;
         let multiline = open.end - open.start == 2;
@@ -763,7 +914,7 @@ impl<'s> Parser<'s> {
                 }
             }
         }
-        let mut raw: Vec<Raw<'s>> = Vec::new();
+        let mut raw: Vec<Raw<'a>> = Vec::new();
         loop {
             let t = self.tok();
             match t.k {
@@ -788,9 +939,9 @@ impl<'s> Parser<'s> {
     }
 }
 
-enum Raw<'s> {
-    Lit(&'s str),
-    Interp(Node<'s>, u32),
+enum Raw<'a> {
+    Lit(&'a str),
+    Interp(Node<'a>, u32),
 }
 
 fn all_spaces(s: &str) -> bool {
@@ -809,7 +960,7 @@ fn skip_blank_first_line(text: &str) -> Option<&str> {
 
 /// rnix's `normalized_parts`: indentation stripping for `''` strings (computed on the
 /// raw text, escapes included), then unescaping.
-fn normalize<'s>(a: &'s Bump, raw: Vec<Raw<'s>>, multiline: bool) -> R<&'s [StrPart<'s>]> {
+fn normalize<'a>(a: &'a Bump, raw: Vec<Raw<'a>>, multiline: bool) -> R<&'a [StrPart<'a>]> {
     if !multiline {
         let mut out = BVec::with_capacity_in(raw.len(), a);
         for p in raw {

@@ -9,6 +9,7 @@ pub mod grammar;
 pub mod lex;
 pub mod names;
 pub mod resolve;
+pub mod stream;
 
 #[cfg(test)]
 mod tests;
@@ -22,6 +23,22 @@ use std::collections::HashMap;
 /// (syntax or scope) or uses something left to rnix. `names`: an outermost frame (for
 /// `scopedImport`), present even when empty because it counts as a scope level.
 pub fn parse_fast(
+    text: &str,
+    file: u32,
+    base_dir: &str,
+    globals: &HashMap<Sym, Value>,
+    names: Option<&[Sym]>,
+) -> Option<E> {
+    if text.len() >= stream::STREAM_MIN {
+        if let Some(e) = stream::parse_streamed(text, file, base_dir, globals, names) {
+            return Some(e);
+        }
+    }
+    parse_whole(text, file, base_dir, globals, names)
+}
+
+/// `parse_fast` with the whole file's tree built first, whatever its size.
+pub fn parse_whole(
     text: &str,
     file: u32,
     base_dir: &str,

@@ -70,6 +70,21 @@ pub struct Resolver<'g, 's> {
     empty: Sym,
 }
 
+/// A function whose frame is pushed and whose body is still to come.
+pub struct LambdaHead {
+    pos: Pos,
+    formals: Option<Box<Formals>>,
+    at_name: Option<Sym>,
+    frame_size: u32,
+}
+
+/// The bindings of a set lowered one at a time (`Resolver::stream_entry`).
+#[derive(Default)]
+pub struct StreamedSet {
+    statics: Vec<(Sym, E, Pos)>,
+    seen: SymMap<()>,
+}
+
 /// Attribute set under construction (nested attribute paths are merged here first).
 struct PAttrs<'a> {
     rec: bool,
@@ -222,7 +237,7 @@ impl<'g, 's> Resolver<'g, 's> {
     }
 
     #[inline]
-    fn pos(&self, off: u32) -> Pos {
+    pub fn pos(&self, off: u32) -> Pos {
         Pos::at(self.file, off)
     }
 
@@ -424,10 +439,9 @@ impl<'g, 's> Resolver<'g, 's> {
                 }
             }
             Kind::With(WithN { ns, body }) => {
-                let ns = self.expr(ns)?;
-                self.scopes.push(Scope::With);
+                let ns = self.with_enter(ns)?;
                 let body = self.expr(body);
-                self.scopes.pop();
+                self.with_exit();
                 Expr::With {
                     ns,
                     body: body?,
@@ -556,18 +570,21 @@ impl<'g, 's> Resolver<'g, 's> {
     }
 
     fn lambda(&mut self, param: &Param<'_>, body: &Node<'_>, pos: Pos) -> R<ir::LambdaExpr> {
+        let head = self.lambda_enter(param, pos)?;
+        let body = self.expr(body);
+        self.lambda_exit(head, body)
+    }
+
+    /// A function's head: its frame pushed (and its default arguments lowered in it).
+    pub fn lambda_enter(&mut self, param: &Param<'_>, pos: Pos) -> R<LambdaHead> {
         match param {
             Param::Ident(name) => {
                 self.scopes.push(Scope::Frame(Frame::new(vec![(*name, 0)])));
-                let body = self.expr(body);
-                self.scopes.pop();
-                Ok(ir::LambdaExpr {
-                    name: Default::default(),
+                Ok(LambdaHead {
                     pos,
                     formals: None,
                     at_name: Some(*name),
                     frame_size: 1,
-                    body: body?,
                 })
             }
             Param::Pattern {
@@ -617,10 +634,7 @@ impl<'g, 's> Resolver<'g, 's> {
                     });
                 }
                 defs.fill(formals.iter().map(|f: &Formal| f.default).collect());
-                let body = self.expr(body)?;
-                self.scopes.pop();
-                Ok(ir::LambdaExpr {
-                    name: Default::default(),
+                Ok(LambdaHead {
                     pos,
                     formals: Some(Box::new(Formals {
                         entries: formals,
@@ -629,10 +643,77 @@ impl<'g, 's> Resolver<'g, 's> {
                     })),
                     at_name: *bind,
                     frame_size: n + at.map(|_| 1).unwrap_or(0),
-                    body,
                 })
             }
         }
+    }
+
+    /// The function whose head `lambda_enter` made, with its body; pops its frame.
+    pub fn lambda_exit(&mut self, head: LambdaHead, body: R<E>) -> R<ir::LambdaExpr> {
+        self.scopes.pop();
+        Ok(ir::LambdaExpr {
+            name: Default::default(),
+            pos: head.pos,
+            formals: head.formals,
+            at_name: head.at_name,
+            frame_size: head.frame_size,
+            body: body?,
+        })
+    }
+
+    /// `with ns;` around what follows, until `with_exit`.
+    pub fn with_enter(&mut self, ns: &Node<'_>) -> R<E> {
+        let ns = self.expr(ns)?;
+        self.scopes.push(Scope::With);
+        Ok(ns)
+    }
+
+    pub fn with_exit(&mut self) {
+        self.scopes.pop();
+    }
+
+    /// Lowers one binding of a set literal lowered a binding at a time (not `rec`,
+    /// in the current scope), as `lower_attrs_in` would lower it in the whole set.
+    /// `false` when the binding could meet a later one (a nested path or a dynamic
+    /// name: merged with others in a set lowered at once) or repeats a name: the
+    /// caller then lowers the file as a whole.
+    pub fn stream_entry(&mut self, entry: &Entry<'_>, set: &mut StreamedSet) -> R<bool> {
+        if let Entry::Value { path, .. } = entry {
+            if path.len() != 1 {
+                return Ok(false);
+            }
+        }
+        let mut pa = PAttrs::new(false);
+        self.merge_entry(&mut pa, entry)?;
+        if !pa.dynamics.is_empty() {
+            return Ok(false);
+        }
+        for (name, v, pos) in pa.statics {
+            if set.seen.insert(name, ()).is_some() {
+                return Ok(false);
+            }
+            let value = self.lower_pval(v, name, false)?;
+            set.statics.push((name, value, pos));
+        }
+        Ok(true)
+    }
+
+    /// The set `stream_entry` built, at `pos` (its `{`).
+    pub fn stream_finish(&mut self, mut set: StreamedSet, pos: Pos) -> E {
+        set.statics.sort_by_key(|a| a.0);
+        let statics = set
+            .statics
+            .into_iter()
+            .map(|(name, value, pos)| ir::StaticAttr::new(name, value, pos))
+            .collect();
+        leak(Expr::Attrs(
+            crate::ir::leak_in(AttrsExpr {
+                rec: false,
+                statics,
+                dynamics: Vec::new(),
+            }),
+            pos,
+        ))
     }
 
     fn collect_entries<'a>(&mut self, entries: &'a [Entry<'a>], rec: bool) -> R<PAttrs<'a>> {

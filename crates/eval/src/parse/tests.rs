@@ -762,11 +762,12 @@ fn odd_parentheses_agree() {
     });
 }
 
-/// Nodes are moved by value through every parser return; keep them at 32 bytes.
+/// Nodes are moved by value through every parser return and make up most of a large
+/// file's tree; keep them at 24 bytes.
 #[test]
 fn tree_nodes_stay_small() {
-    assert!(std::mem::size_of::<super::ast::Node>() <= 32);
-    assert!(std::mem::size_of::<super::ast::Kind>() <= 24);
+    assert!(std::mem::size_of::<super::ast::Node>() <= 24);
+    assert!(std::mem::size_of::<super::ast::Kind>() <= 16);
 }
 
 #[test]
@@ -780,5 +781,158 @@ fn nesting_past_rnix_limit_parses_up_to_ours() {
         assert_eq!(compare(&g, &lets(1700), None), Outcome::Deeper);
         // Past our limit the text goes to rnix, which reports it.
         assert_eq!(compare(&g, &parens(2000), None), Outcome::BothReject);
+    });
+}
+
+/// `text` lowered a binding at a time and as a whole: `(streamed, whole)` dumps.
+fn streamed_and_whole(g: &HashMap<Sym, Value>, text: &str) -> (Option<String>, Option<String>) {
+    let file = add_source(Origin::File("/dir/file.nix".into()), Rc::from(text));
+    let streamed = super::stream::parse_streamed(text, file, "/dir", g, None).map(dump);
+    let whole = super::parse_whole(text, file, "/dir", g, None).map(dump);
+    (streamed, whole)
+}
+
+/// The repository's files that parse on their own, as expressions to bind.
+fn valid_repo_texts(g: &HashMap<Sym, Value>) -> Vec<String> {
+    repo_files()
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .filter(|t| {
+            let file = add_source(Origin::File("/dir/file.nix".into()), Rc::from(t.as_str()));
+            super::parse_whole(t, file, "/dir", g, None).is_some()
+        })
+        .collect()
+}
+
+#[test]
+fn streamed_lowering_matches_whole_file_lowering() {
+    on_thread(|| {
+        let g = globals();
+        let texts = valid_repo_texts(&g);
+        assert!(texts.len() > 1000, "only {} valid files", texts.len());
+        // Every file of the repository in the set under several outsides: names from
+        // the heads, the `with` and outside all of them, inherits, quoted names.
+        // Each outside with names its bindings may use (under a `with`, any name).
+        let heads = [
+            ("", "map"),
+            ("self: ", "self map"),
+            ("{ lib, pkgs ? null, ... }@args: ", "lib pkgs args"),
+            ("args @ { lib, x ? lib }: with lib; ", "lib x args map y"),
+            ("{ lib }: self: with lib; with self; ", "lib self map z"),
+        ];
+        let mut streamed = 0;
+        for (h, (head, names)) in heads.iter().enumerate() {
+            for chunk in texts.chunks(97) {
+                let mut text = format!("{head}{{\n  inherit (builtins) map;\n");
+                for (i, t) in chunk.iter().enumerate() {
+                    text.push_str(&format!("  \"f-{h}-{i}\" = (\n{t}\n);\n"));
+                    if i % 10 == 0 {
+                        text.push_str(&format!("  g{i} = [ {names} ];\n"));
+                    }
+                }
+                text.push_str("}\n");
+                let (s, w) = streamed_and_whole(&g, &text);
+                let w = w.unwrap_or_else(|| panic!("the whole text refused: {text}"));
+                let s = s.unwrap_or_else(|| panic!("not streamed: {text}"));
+                assert!(s == w, "streamed and whole IR differ for {text}");
+                streamed += 1;
+            }
+        }
+        assert!(streamed >= 50, "{streamed}");
+    });
+}
+
+#[test]
+fn shapes_that_cannot_stream_are_parsed_whole() {
+    on_thread(|| {
+        let g = globals();
+        // Each gives up (`None`), and the whole-file path decides.
+        for text in [
+            "rec { a = 1; b = a; }",
+            "{ a.b = 1; a.c = 2; }",
+            "{ a = { b = 1; }; a.c = 2; }",
+            "{ a = 1; a = 2; }",
+            "{ a = 1; \"a\" = 2; }",
+            "x: { ${x} = 1; }",
+            "{ a = 1; }.a",
+            "{ a = 1; } // { b = 2; }",
+            "{ a = 1; } or 2",
+            "{ a = 1; } ? a",
+            "{ a = 1; } { }",
+            "let x = 1; in { a = x; }",
+            "x: ({ a = x; })",
+            "x: [ x ]",
+            "{ a = ; }",
+            "{ a = 1; b = undefined-name; }",
+            "{ a = 1;",
+            "{ a = 1; } }",
+            "x: x: { }.y",
+            "{ x, x }: { }",
+            "{ a = 1; b = \"${\"; }",
+        ] {
+            let (s, w) = streamed_and_whole(&g, text);
+            assert_eq!(s, None, "streamed: {text}");
+            // Through the public path all of them agree with rnix as before.
+            let o = compare(&g, text, None);
+            assert!(
+                matches!(o, Outcome::SameIr | Outcome::BothReject),
+                "{text}: {o:?} (whole: {w:?})"
+            );
+        }
+        // These do stream, with the IR of the whole file.
+        for text in [
+            "{ }",
+            "{ a = 1; }",
+            "x: y: with x; { a = y; inherit (x) b c; inherit y; d = { e = 1; }; }",
+            "{ a ? 1, ... }@s: { b = a; c = s; }",
+            "with { z = 1; }; { a = z; b = __curPos; \"c d\" = 2; }",
+        ] {
+            let (s, w) = streamed_and_whole(&g, text);
+            assert!(s.is_some() && s == w, "{text}: {s:?} / {w:?}");
+        }
+    });
+}
+
+#[test]
+fn streamed_bindings_keep_the_depth_limit() {
+    on_thread(|| {
+        let g = globals();
+        // Around the parser's nesting limit, streaming accepts and refuses exactly
+        // where the whole-file parse does.
+        let mut saw = (false, false);
+        for n in 1790..1802 {
+            let deep = format!("{}1{}", "(".repeat(n), ")".repeat(n));
+            for head in ["", "x: with x; ", "{ a }: b: "] {
+                let text = format!("{head}{{ v = {deep}; }}");
+                let (s, w) = streamed_and_whole(&g, &text);
+                assert_eq!(s.is_some(), w.is_some(), "{head} depth {n}");
+                assert_eq!(s, w, "{head} depth {n}");
+                if w.is_some() {
+                    saw.0 = true;
+                } else {
+                    saw.1 = true;
+                }
+            }
+        }
+        assert_eq!(saw, (true, true), "both sides of the limit");
+    });
+}
+
+#[test]
+fn large_texts_take_the_streamed_path_and_agree_with_rnix() {
+    on_thread(|| {
+        let g = globals();
+        let mut text = String::from("{ lib }: with lib; {\n");
+        let mut i = 0;
+        while text.len() < super::stream::STREAM_MIN + 1000 {
+            text.push_str(&format!(
+                "  p{i} = {{ a ? {i} }}: {{ x = a + {i}; y = lib.f p{i}; s = \"v${{toString a}}\"; }};\n"
+            ));
+            i += 1;
+        }
+        text.push('}');
+        let (s, _) = streamed_and_whole(&g, &text);
+        assert!(s.is_some(), "streamed");
+        assert_eq!(compare(&g, &text, None), Outcome::SameIr);
     });
 }

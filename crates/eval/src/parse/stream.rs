@@ -1,0 +1,102 @@
+//! Large files lowered one top-level binding at a time.
+//!
+//! The parser's tree of a whole file takes about four bytes per byte of text, all of it
+//! written once, read back once by lowering, then dropped: on a 10 MB file, 40 MB of
+//! fresh pages to fault in and as much to miss in the caches. The large files people
+//! evaluate are nearly all one shape, a set literal under function heads and `with`s
+//! (`{ lib, callPackage }: self: with lib; { … thousands of bindings … }`: package
+//! sets, generated sets), and in that shape every binding of the set can be lowered as
+//! soon as it is read: the scope it sees (the heads' frames and the `with`s) is known
+//! before the set starts, and the set is not `rec`. So each binding is parsed into an
+//! arena, lowered, and the arena reset for the next: the tree never holds more than
+//! one binding.
+//!
+//! The result is the IR the whole-file path makes (a test compares the two over the
+//! repository's files). Whenever the file leaves the shape (a `rec` set, a binding
+//! with a nested path or a dynamic name, which could merge with a later one, a
+//! repeated name, anything after the set, any refusal) this gives up and the caller
+//! parses the file as a whole; only small parts are redone, except for files that
+//! leave the shape late, which are rare among large files.
+
+use super::grammar::{Carry, Parser, Step};
+use super::resolve::{LambdaHead, Resolver, StreamedSet};
+use crate::ir::{leak, leak_in, Expr, E};
+use crate::source::Pos;
+use crate::symbol::Sym;
+use crate::value::Value;
+use std::collections::HashMap;
+
+/// Texts from this size on are lowered a binding at a time when their shape allows:
+/// below it the whole tree is small enough to stay in the caches.
+pub const STREAM_MIN: usize = 256 << 10;
+
+enum Wrap {
+    Lambda(LambdaHead),
+    With(E, Pos),
+}
+
+/// `text` lowered a top-level binding at a time, or `None` when its shape does not
+/// allow it or it has an error (the caller then parses it as a whole).
+pub fn parse_streamed(
+    text: &str,
+    file: u32,
+    base_dir: &str,
+    globals: &HashMap<Sym, Value>,
+    names: Option<&[Sym]>,
+) -> Option<E> {
+    let mut r = Resolver::new(file, text, base_dir, globals, names);
+    let mut carry = Carry::start(text).ok()?;
+    let mut arena = bumpalo::Bump::new();
+    let mut wraps = Vec::new();
+    let (set_pos, set_start) = loop {
+        let mut p = Parser::resume(text, &arena, carry);
+        match p.spine_step().ok()? {
+            Step::Lambda { start, param } => {
+                let pos = r.pos(start);
+                wraps.push(Wrap::Lambda(r.lambda_enter(&param, pos).ok()?));
+            }
+            Step::With { start, ns } => {
+                let ns = r.with_enter(&ns).ok()?;
+                wraps.push(Wrap::With(ns, r.pos(start)));
+            }
+            Step::Set { start, set_start } => {
+                carry = p.carry();
+                break (r.pos(start), set_start);
+            }
+            Step::Other => return None,
+        }
+        carry = p.carry();
+        arena.reset();
+    };
+    arena.reset();
+    let mut set = StreamedSet::default();
+    loop {
+        let mut p = Parser::resume(text, &arena, carry);
+        match p.stream_entry(set_start).ok()? {
+            Some(entry) => {
+                if !r.stream_entry(&entry, &mut set).ok()? {
+                    return None;
+                }
+            }
+            None => {
+                if !p.at_clean_end() {
+                    return None;
+                }
+                break;
+            }
+        }
+        carry = p.carry();
+        arena.reset();
+    }
+    let mut e = r.stream_finish(set, set_pos);
+    for w in wraps.into_iter().rev() {
+        e = match w {
+            Wrap::Lambda(head) => leak(Expr::Lambda(leak_in(r.lambda_exit(head, Ok(e)).ok()?))),
+            Wrap::With(ns, pos) => {
+                r.with_exit();
+                leak(Expr::With { ns, body: e, pos })
+            }
+        };
+    }
+    Some(e)
+}
