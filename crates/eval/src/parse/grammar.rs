@@ -97,12 +97,14 @@ impl<'s> Carry<'s> {
 }
 
 /// One step along the outside of a file whose body is a set literal under function
-/// heads and `with`s (`{ lib }: with lib; { … }`, the shape of large package sets).
+/// heads, `with`s and `let`s (`{ lib }: with lib; { … }`, the shape of large package sets).
 pub enum Step<'a> {
     /// `x:`, `{ … }:` or `x @ { … }:`; the body follows.
     Lambda { start: u32, param: Param<'a> },
     /// `with ns;`; the body follows.
     With { start: u32, ns: Node<'a> },
+    /// `let … in`; the body follows.
+    Let { entries: &'a [Entry<'a>] },
     /// The `{` of a set that is not a pattern; its bindings follow.
     Set { start: u32, set_start: u32 },
     /// Anything else: the file is parsed as a whole.
@@ -222,6 +224,12 @@ impl<'s: 'a, 'a> Parser<'s, 'a> {
             Ok(())
         };
         Ok(match (t.k, self.peek_at(1)) {
+            (T::Let, k) if k != T::LBrace => {
+                self.bump();
+                let entries = self.set(T::In)?;
+                body(self)?;
+                Step::Let { entries }
+            }
             (T::With, _) => {
                 self.bump();
                 let ns = self.expr()?;

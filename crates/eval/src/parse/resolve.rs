@@ -78,6 +78,12 @@ pub struct LambdaHead {
     frame_size: u32,
 }
 
+/// A `let` whose frame is pushed and whose body is still to come.
+pub struct LetHead {
+    frame_size: u32,
+    bindings: Vec<E>,
+}
+
 /// The bindings of a set lowered one at a time (`Resolver::stream_entry`).
 #[derive(Default)]
 pub struct StreamedSet {
@@ -324,29 +330,9 @@ impl<'g, 's> Resolver<'g, 's> {
                 Expr::Attrs(crate::ir::leak_in(self.lower_attrs(pa)?), pos)
             }
             Kind::LetIn(LetInN { entries, body }) => {
-                let mut pa = self.collect_entries(entries, false)?;
-                pa.statics.sort_by_key(|a| a.0);
-                if !pa.dynamics.is_empty() {
-                    return Err(Refused);
-                }
-                self.push_statics_frame(&pa.statics)?;
-                let defs = FrameDefs::new();
-                if let Some(Scope::Frame(f)) = self.scopes.last_mut() {
-                    f.defs = Some(defs);
-                }
-                let n = pa.statics.len() as u32;
-                let mut bindings = Vec::with_capacity(pa.statics.len());
-                for (name, v, _) in pa.statics {
-                    bindings.push(self.lower_pval(v, name, true)?);
-                }
-                defs.fill(bindings.iter().map(|b| Some(*b)).collect());
+                let head = self.let_enter(entries)?;
                 let body = self.expr(body)?;
-                self.scopes.pop();
-                Expr::Let {
-                    frame_size: n,
-                    bindings: bindings.into_boxed_slice(),
-                    body,
-                }
+                self.let_exit(head, body)
             }
             Kind::LegacyLet(entries) => {
                 let pa = self.collect_entries(entries, true)?;
@@ -659,6 +645,40 @@ impl<'g, 's> Resolver<'g, 's> {
             frame_size: head.frame_size,
             body: body?,
         })
+    }
+
+    /// A `let`'s bindings lowered in its frame, which stays pushed for the body.
+    pub fn let_enter(&mut self, entries: &[Entry<'_>]) -> R<LetHead> {
+        let mut pa = self.collect_entries(entries, false)?;
+        pa.statics.sort_by_key(|a| a.0);
+        if !pa.dynamics.is_empty() {
+            return Err(Refused);
+        }
+        self.push_statics_frame(&pa.statics)?;
+        let defs = FrameDefs::new();
+        if let Some(Scope::Frame(f)) = self.scopes.last_mut() {
+            f.defs = Some(defs);
+        }
+        let n = pa.statics.len() as u32;
+        let mut bindings = Vec::with_capacity(pa.statics.len());
+        for (name, v, _) in pa.statics {
+            bindings.push(self.lower_pval(v, name, true)?);
+        }
+        defs.fill(bindings.iter().map(|b| Some(*b)).collect());
+        Ok(LetHead {
+            frame_size: n,
+            bindings,
+        })
+    }
+
+    /// The `let` whose bindings `let_enter` lowered, with its body; pops its frame.
+    pub fn let_exit(&mut self, head: LetHead, body: E) -> Expr {
+        self.scopes.pop();
+        Expr::Let {
+            frame_size: head.frame_size,
+            bindings: head.bindings.into_boxed_slice(),
+            body,
+        }
     }
 
     /// `with ns;` around what follows, until `with_exit`.

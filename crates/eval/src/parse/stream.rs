@@ -3,11 +3,12 @@
 //! The parser's tree of a whole file takes about four bytes per byte of text, all of it
 //! written once, read back once by lowering, then dropped: on a 10 MB file, 40 MB of
 //! fresh pages to fault in and as much to miss in the caches. The large files people
-//! evaluate are nearly all one shape, a set literal under function heads and `with`s
-//! (`{ lib, callPackage }: self: with lib; { … thousands of bindings … }`: package
-//! sets, generated sets), and in that shape every binding of the set can be lowered as
-//! soon as it is read: the scope it sees (the heads' frames and the `with`s) is known
-//! before the set starts, and the set is not `rec`. So each binding is parsed into an
+//! evaluate are nearly all one shape, a set literal under function heads, `with`s and
+//! `let`s (`{ lib, callPackage }: self: with lib; let inherit (lib) f; in { … thousands
+//! of bindings … }`: package sets, generated sets), and in that shape every binding of
+//! the set can be lowered as soon as it is read: the scope it sees (the heads' and
+//! `let`s' frames and the `with`s) is known before the set starts, and the set is not
+//! `rec`. So each binding is parsed into an
 //! arena, lowered, and the arena reset for the next: the tree never holds more than
 //! one binding.
 //!
@@ -19,7 +20,7 @@
 //! leave the shape late, which are rare among large files.
 
 use super::grammar::{Carry, Parser, Step};
-use super::resolve::{LambdaHead, Resolver, StreamedSet};
+use super::resolve::{LambdaHead, LetHead, Resolver, StreamedSet};
 use crate::ir::{leak, leak_in, Expr, E};
 use crate::source::Pos;
 use crate::symbol::Sym;
@@ -33,6 +34,7 @@ pub const STREAM_MIN: usize = 256 << 10;
 enum Wrap {
     Lambda(LambdaHead),
     With(E, Pos),
+    Let(LetHead),
 }
 
 /// `text` lowered a top-level binding at a time, or `None` when its shape does not
@@ -59,6 +61,7 @@ pub fn parse_streamed(
                 let ns = r.with_enter(&ns).ok()?;
                 wraps.push(Wrap::With(ns, r.pos(start)));
             }
+            Step::Let { entries } => wraps.push(Wrap::Let(r.let_enter(entries).ok()?)),
             Step::Set { start, set_start } => {
                 carry = p.carry();
                 break (r.pos(start), set_start);
@@ -96,7 +99,26 @@ pub fn parse_streamed(
                 r.with_exit();
                 leak(Expr::With { ns, body: e, pos })
             }
+            Wrap::Let(head) => leak(r.let_exit(head, e)),
         };
     }
     Some(e)
+}
+
+/// Whether `text`, lowered a binding at a time, gives the IR of the whole-file path
+/// (`true` also when it does not stream). For the fuzz target, whose inputs are far
+/// below `STREAM_MIN`: this runs the streamed path on every one of them.
+pub fn agrees_with_whole(text: &str) -> bool {
+    let globals = crate::Eval::new(
+        Box::new(crate::io::MemIo::default()),
+        crate::EvalOptions::default(),
+    )
+    .globals;
+    let file =
+        crate::source::add_source(crate::source::Origin::File("/fuzz/file.nix".into()), text);
+    match parse_streamed(text, file, "/fuzz", &globals, None) {
+        None => true,
+        Some(s) => super::parse_whole(text, file, "/fuzz", &globals, None)
+            .is_some_and(|w| super::dump::dump(s) == super::dump::dump(w)),
+    }
 }

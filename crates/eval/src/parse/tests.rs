@@ -819,6 +819,10 @@ fn streamed_lowering_matches_whole_file_lowering() {
             ("{ lib, pkgs ? null, ... }@args: ", "lib pkgs args"),
             ("args @ { lib, x ? lib }: with lib; ", "lib x args map y"),
             ("{ lib }: self: with lib; with self; ", "lib self map z"),
+            (
+                "{ lib }: let inherit (lib) a; b = c: a c; c = b; in x: let d = x; in ",
+                "lib a b c d x",
+            ),
         ];
         let mut streamed = 0;
         for (h, (head, names)) in heads.iter().enumerate() {
@@ -859,7 +863,9 @@ fn shapes_that_cannot_stream_are_parsed_whole() {
             "{ a = 1; } or 2",
             "{ a = 1; } ? a",
             "{ a = 1; } { }",
-            "let x = 1; in { a = x; }",
+            "let x = 1; in rec { a = x; }",
+            "let { body = { a = 1; }; }",
+            "let x = { }; in x",
             "x: ({ a = x; })",
             "x: [ x ]",
             "{ a = ; }",
@@ -886,6 +892,8 @@ fn shapes_that_cannot_stream_are_parsed_whole() {
             "x: y: with x; { a = y; inherit (x) b c; inherit y; d = { e = 1; }; }",
             "{ a ? 1, ... }@s: { b = a; c = s; }",
             "with { z = 1; }; { a = z; b = __curPos; \"c d\" = 2; }",
+            "let x = 1; in { a = x; }",
+            "y: let inherit (y) x; z = x; in with z; let w = z; in { a = x; b = w; c = q; }",
         ] {
             let (s, w) = streamed_and_whole(&g, text);
             assert!(s.is_some() && s == w, "{text}: {s:?} / {w:?}");
@@ -902,7 +910,7 @@ fn streamed_bindings_keep_the_depth_limit() {
         let mut saw = (false, false);
         for n in 1790..1802 {
             let deep = format!("{}1{}", "(".repeat(n), ")".repeat(n));
-            for head in ["", "x: with x; ", "{ a }: b: "] {
+            for head in ["", "x: with x; ", "{ a }: b: ", "let c = 1; in "] {
                 let text = format!("{head}{{ v = {deep}; }}");
                 let (s, w) = streamed_and_whole(&g, &text);
                 assert_eq!(s.is_some(), w.is_some(), "{head} depth {n}");
