@@ -185,6 +185,8 @@ pub struct Lexer<'a> {
     trivia: bool,
     /// `Eof` has been emitted.
     pub done: bool,
+    /// The end of the last identifier look-ahead that met neither `/` nor `:`.
+    plain_until: usize,
 }
 
 impl<'a> Lexer<'a> {
@@ -199,6 +201,7 @@ impl<'a> Lexer<'a> {
             out: Vec::new(),
             trivia: false,
             done: false,
+            plain_until: 0,
         })
     }
 
@@ -621,24 +624,32 @@ impl Lexer<'_> {
             i += 1;
         }
         let word_end = i;
-        while i < b.len() && is(b[i], C_GUESS) {
-            i += 1;
-        }
-        // rnix's look-ahead does not take `x_y:z` as a URI; only looked at before a `:`.
-        let underscore = || b[start..i].contains(&b'_');
-        match (b.get(i).copied(), b.get(i + 1).copied()) {
-            (Some(b'/'), Some(b'/' | b'*')) => {}
-            (Some(b'/'), Some(c)) if !c.is_ascii() => return Err(Refused),
-            (Some(b'/'), Some(c)) if !space(c) => {
-                self.ctx.push(Ctx::Path(T::PathRel));
-                return self.path_rest(start, T::PathRel);
+        // Inside a run of look-ahead characters already scanned and found to be neither
+        // a path nor a URI (`lib.types.str`: `types` and `str` lie in the run scanned
+        // after `lib`), the scan would end at the same place with the same answer.
+        if word_end > self.plain_until {
+            while i < b.len() && is(b[i], C_GUESS) {
+                i += 1;
             }
-            (Some(b':'), Some(c)) if uri_char(c) && !underscore() => {
-                self.skip_while(|c| is(c, C_IDENT | C_URI));
-                self.emit(T::Uri, start);
-                return Ok(true);
+            if !matches!(b.get(i), Some(b'/' | b':')) {
+                self.plain_until = i;
             }
-            _ => {}
+            // rnix's look-ahead does not take `x_y:z` as a URI; only looked at before a `:`.
+            let underscore = || b[start..i].contains(&b'_');
+            match (b.get(i).copied(), b.get(i + 1).copied()) {
+                (Some(b'/'), Some(b'/' | b'*')) => {}
+                (Some(b'/'), Some(c)) if !c.is_ascii() => return Err(Refused),
+                (Some(b'/'), Some(c)) if !space(c) => {
+                    self.ctx.push(Ctx::Path(T::PathRel));
+                    return self.path_rest(start, T::PathRel);
+                }
+                (Some(b':'), Some(c)) if uri_char(c) && !underscore() => {
+                    self.skip_while(|c| is(c, C_IDENT | C_URI));
+                    self.emit(T::Uri, start);
+                    return Ok(true);
+                }
+                _ => {}
+            }
         }
         self.pos = word_end;
         if b.get(word_end) == Some(&b'\'') {

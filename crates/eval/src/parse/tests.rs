@@ -548,6 +548,15 @@ fn blank_before_path_interpolation_is_nix_syntax_error() {
 fn identifiers_next_to_paths_and_uris() {
     same(&[
         "a/b",
+        // Words inside a dotted run share its look-ahead (`plain_until`).
+        "x: x.y.z x.y.z/w",
+        "x: [ x.y.z.w x.ab.c:d x.y z.q/r ]",
+        "x: x.a'.b x.b'c.d/e",
+        "x: w: x.y.z + w",
+        "a.b.c/d",
+        "a.b+c/d",
+        "a.b.c:d",
+        "x: [ x.y.ab:c ]",
         "a.b/c",
         "a+b/c",
         "a-b/c",
