@@ -58,3 +58,28 @@ fn corpus_never_panics() {
     }
     assert!(panicked.is_empty(), "evaluation panicked on: {panicked:#?}");
 }
+
+/// The fuzz target's second check on the same inputs: a file lowered a binding at a
+/// time gives the IR of the whole-file path (most inputs do not stream; those that do
+/// must agree).
+#[test]
+fn corpus_lowers_the_same_streamed_and_whole() {
+    let files = inputs();
+    let mut differ = Vec::new();
+    for f in &files {
+        let Ok(bytes) = std::fs::read(f) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let r = nest_eval::with_eval_thread(STACK, move || {
+            nest_eval::parse::stream::agrees_with_whole(&text)
+        });
+        if !matches!(r, Ok(true)) {
+            differ.push(f.display().to_string());
+        }
+    }
+    assert!(
+        differ.is_empty(),
+        "streamed and whole differ on: {differ:#?}"
+    );
+}

@@ -8,9 +8,8 @@
 //! of bindings … }`: package sets, generated sets), and in that shape every binding of
 //! the set can be lowered as soon as it is read: the scope it sees (the heads' and
 //! `let`s' frames and the `with`s) is known before the set starts, and the set is not
-//! `rec`. So each binding is parsed into an
-//! arena, lowered, and the arena reset for the next: the tree never holds more than
-//! one binding.
+//! `rec`. So each binding is parsed into an arena, lowered, and the arena reset for the
+//! next: the tree never holds more than one binding.
 //!
 //! The result is the IR the whole-file path makes (a test compares the two over the
 //! repository's files). Whenever the file leaves the shape (a `rec` set, a binding
