@@ -953,3 +953,27 @@ fn large_texts_take_the_streamed_path_and_agree_with_rnix() {
         assert_eq!(compare(&g, &text, None), Outcome::SameIr);
     });
 }
+
+#[test]
+fn streamed_lowering_sees_a_scoped_import_frame() {
+    on_thread(|| {
+        let g = globals();
+        let names = [Sym::new("a"), Sym::new("b")];
+        for text in [
+            "{ x = a; y = b; z = map; }",
+            "c: with c; { x = a; y = d; }",
+            "let e = a; in { x = e; y = b; }",
+        ] {
+            let file = add_source(Origin::File("/dir/file.nix".into()), Rc::from(text));
+            let s = super::stream::parse_streamed(text, file, "/dir", &g, Some(&names)).map(dump);
+            let w = super::parse_whole(text, file, "/dir", &g, Some(&names)).map(dump);
+            assert!(s.is_some() && s == w, "{text}: {s:?} / {w:?}");
+            // Without the frame, `a` and `b` are undefined: both refuse.
+            let s = super::stream::parse_streamed(text, file, "/dir", &g, None);
+            let w = super::parse_whole(text, file, "/dir", &g, None);
+            if !text.starts_with("c:") {
+                assert!(s.is_none() && w.is_none(), "{text}");
+            }
+        }
+    });
+}
