@@ -44,7 +44,7 @@ enum Command {
     NixInstantiate(cmd::eval::NixInstantiateArgs),
     /// Run a command (or boot a system) in a fresh container made from a root directory,
     /// like `systemd-nspawn`.
-    Spawn(cmd::spawn::Args),
+    Spawn(Box<cmd::spawn::Args>),
     /// Manage containers.
     #[command(subcommand)]
     Container(cmd::container::Command),
@@ -139,7 +139,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Eval(args) => cmd::eval::run(args, &out),
         Command::NixInstantiate(args) => cmd::eval::run_nix_instantiate(args, &out),
-        Command::Spawn(args) => cmd::spawn::run(args, &out),
+        Command::Spawn(args) => cmd::spawn::run(*args, &out),
         Command::Container(c) => cmd::container::run(c, &out),
         Command::Store(c) => cmd::store::run(c, &out),
         Command::Build(args) => cmd::build::run(args, &out),

@@ -128,8 +128,7 @@ fn render_xml(ev: &mut Eval, v: &Value, strict: bool, out: &mut Vec<u8>) -> ERes
         strict,
     };
     let mut seen = std::collections::HashSet::new();
-    let r =
-        builtins::json::value_to_xml(ev, v, source::Pos::NONE, 1, out, &mut ctx, opts, &mut seen);
+    let r = builtins::json::value_to_xml(ev, v, 1, out, &mut ctx, opts, &mut seen);
     out.extend_from_slice(b"</expr>");
     r
 }

@@ -323,9 +323,10 @@ impl<'g> Lowerer<'g> {
     }
 
     fn resolve(&self, name: Sym, pos: Pos, skip: usize) -> EResult<Expr> {
-        let mut depth = 0u32;
         let mut withs = Vec::new();
         for (i, s) in self.scopes.iter().rev().enumerate() {
+            // Frames out from here: each scope, `with` or not, is one.
+            let depth = i as u32;
             match s {
                 Scope::Frame(m, defs) => {
                     if i >= skip {
@@ -345,7 +346,6 @@ impl<'g> Lowerer<'g> {
                     }
                 }
             }
-            depth += 1;
         }
         if let Some(v) = self.globals.get(&name) {
             return Ok(Expr::Const(v.clone()));

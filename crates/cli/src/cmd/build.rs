@@ -304,8 +304,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         let n = profile.switch(&store, &p)?;
         out.status(&format!("'{}': generation {n}", profile.path().display()));
     } else if !args.no_out_link {
-        let mut i = 0;
-        for b in &built {
+        for (i, b) in built.iter().enumerate() {
             for (o, p) in &b.outputs {
                 let mut name = args.out_link.as_os_str().to_os_string();
                 if i > 0 {
@@ -316,7 +315,6 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
                 }
                 link_result(&store, Path::new(&name), p)?;
             }
-            i += 1;
         }
     }
     if args.json {

@@ -492,6 +492,9 @@ fn outputs_attr(c: &Collected, s: &str) -> EResult<Vec<String>> {
 }
 
 /// The request, once every attribute is read, and the checks Nix makes then.
+// Boxed on purpose: the collected attributes are large, and a pointer is what passes
+// through `complete`'s frame (see there).
+#[allow(clippy::boxed_local)]
 #[inline(never)]
 fn check(c: Box<Collected>) -> EResult<(DerivationRequest, Context, Pos)> {
     let Collected {

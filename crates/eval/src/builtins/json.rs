@@ -430,7 +430,7 @@ fn xml_escape_bytes(s: &[u8], out: &mut Vec<u8>) {
     }
 }
 
-fn to_xml(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
+fn to_xml(ev: &mut Eval, a: &[Value], _pos: Pos) -> EResult<Value> {
     let mut out = b"<?xml version='1.0' encoding='utf-8'?>\n<expr>\n".to_vec();
     let mut ctx = Context::default();
     let opts = XmlOpts {
@@ -438,7 +438,7 @@ fn to_xml(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         strict: true,
     };
     let mut seen = std::collections::HashSet::new();
-    value_to_xml(ev, &a[0], pos, 1, &mut out, &mut ctx, opts, &mut seen)?;
+    value_to_xml(ev, &a[0], 1, &mut out, &mut ctx, opts, &mut seen)?;
     out.push_str("</expr>\n");
     Ok(Value::string_bytes(out, ctx))
 }
@@ -509,7 +509,6 @@ const MAX_XML_DEPTH: usize = 8_000;
 pub fn value_to_xml(
     ev: &mut Eval,
     v: &Value,
-    pos: Pos,
     depth: usize,
     out: &mut Vec<u8>,
     ctx: &mut Context,
@@ -627,7 +626,7 @@ pub fn value_to_xml(
                     out.push(b'"');
                 }
                 out.push_str(">\n");
-                let r = value_to_xml(ev, &at.value(), pos, depth + 2, out, ctx, opts, drvs_seen);
+                let r = value_to_xml(ev, &at.value(), depth + 2, out, ctx, opts, drvs_seen);
                 indent(depth + 1, out);
                 out.push_str("</attr>\n");
                 // On an error the open elements are still closed, as Nix's writer
@@ -654,7 +653,7 @@ pub fn value_to_xml(
             indent(depth, out);
             out.push_str("<list>\n");
             for x in l.iter() {
-                if let Err(e) = value_to_xml(ev, x, pos, depth + 1, out, ctx, opts, drvs_seen) {
+                if let Err(e) = value_to_xml(ev, x, depth + 1, out, ctx, opts, drvs_seen) {
                     indent(depth, out);
                     out.push_str("</list>\n");
                     return Err(e);
