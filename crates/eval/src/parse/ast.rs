@@ -29,8 +29,11 @@ pub enum Kind<'a> {
     /// `<name>`; the text is the span.
     SearchPath,
     List(Many<'a, Node<'a>>),
+    /// The node starts at `rec` (its parents' spans do, as in Nix), the set itself is
+    /// placed at its `{` (`brace`), as Nix places a set.
     Attrs {
         rec: bool,
+        brace: u32,
         entries: Many<'a, Entry<'a>>,
     },
     LetIn(&'a LetInN<'a>),

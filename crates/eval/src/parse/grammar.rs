@@ -555,8 +555,9 @@ impl<'s: 'a, 'a> Parser<'s, 'a> {
             }
             T::Rec => {
                 self.bump();
-                // Nix places a `rec` set at its `{`, not at `rec`.
-                let start = self.tok().start;
+                // Nix places a `rec` set at its `{`, not at `rec` (where the node, and
+                // so an operator or a call it starts, begins).
+                let brace = self.tok().start;
                 self.expect(T::LBrace)?;
                 let entries = self.set(T::RBrace)?;
                 node(
@@ -564,6 +565,7 @@ impl<'s: 'a, 'a> Parser<'s, 'a> {
                     self.last_end(),
                     Kind::Attrs {
                         rec: true,
+                        brace,
                         entries: self.a.alloc(entries),
                     },
                 )
@@ -587,6 +589,7 @@ impl<'s: 'a, 'a> Parser<'s, 'a> {
                         self.last_end(),
                         Kind::Attrs {
                             rec: false,
+                            brace: start,
                             entries: self.a.alloc(entries),
                         },
                     )

@@ -207,6 +207,7 @@ fn nonrec_set<'a>(n: &Node<'a>) -> Option<&'a [Entry<'a>]> {
         Kind::Attrs {
             rec: false,
             entries,
+            ..
         } => Some(*entries),
         _ => None,
     }
@@ -325,9 +326,13 @@ impl<'g, 's> Resolver<'g, 's> {
                 }
                 Expr::List(out.into_boxed_slice())
             }
-            Kind::Attrs { rec, entries } => {
+            Kind::Attrs {
+                rec,
+                brace,
+                entries,
+            } => {
                 let pa = self.collect_entries(entries, *rec)?;
-                Expr::Attrs(crate::ir::leak_in(self.lower_attrs(pa)?), pos)
+                Expr::Attrs(crate::ir::leak_in(self.lower_attrs(pa)?), self.pos(*brace))
             }
             Kind::LetIn(LetInN { entries, body }) => {
                 let head = self.let_enter(entries)?;

@@ -862,6 +862,7 @@ fn shapes_that_cannot_stream_are_parsed_whole() {
         // Each gives up (`None`), and the whole-file path decides.
         for text in [
             "rec { a = 1; b = a; }",
+            "rec { a = 1; } // { }",
             "{ a.b = 1; a.c = 2; }",
             "{ a = { b = 1; }; a.c = 2; }",
             "{ a = 1; a = 2; }",
@@ -976,4 +977,19 @@ fn streamed_lowering_sees_a_scoped_import_frame() {
             }
         }
     });
+}
+
+/// A `rec` set is placed at its `{`, but an operator, selection or call it starts
+/// begins at `rec`, as in rnix's tree and Nix's parser.
+#[test]
+fn rec_sets_start_their_parents_at_rec() {
+    same(&[
+        "rec { a = 1; } // { }",
+        "rec { a = 1; }.a",
+        "rec { a = 1; }.b or 2",
+        "rec { a = 1; } ? a",
+        "x: rec { a = x; } x",
+        "[ rec { a = 1; } (rec { b = 2; }) ]",
+        "rec { a = 1; } == rec { a = 1; }",
+    ]);
 }
