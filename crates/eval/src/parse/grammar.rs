@@ -29,16 +29,8 @@ pub struct Parser<'s, 'a> {
     src: &'s str,
     /// Where the tree is built.
     a: &'a Bump,
-    /// The token stream; `lx.out[i]` is the current token, and `lx.out[i - 1]` (when
-    /// `i > 0`) the one before it.
-    lx: Lexer<'s>,
-    i: usize,
-    /// The lexer refused the text: the stream was cut short with `Eof`.
-    failed: bool,
-    depth: u32,
-    nest: u32,
-    /// Names already interned in this text.
-    syms: Names,
+    /// Everything else that lasts from one arena to the next.
+    c: Carry<'s>,
     /// Scratch stacks for the lists of a node being read (items, bindings, attribute
     /// paths, formals): nested lists push above the enclosing one's items, and each is
     /// copied into the arena once complete, at its exact size. A growing arena vector
@@ -58,7 +50,7 @@ const BATCH: usize = 1024;
 pub fn parse<'s: 'a, 'a>(src: &'s str, a: &'a Bump) -> R<Node<'a>> {
     let mut p = Parser::resume(src, a, Carry::start(src)?);
     let e = p.expr();
-    if p.failed {
+    if p.c.failed {
         return Err(Refused);
     }
     let e = e?;
@@ -71,11 +63,15 @@ pub fn parse<'s: 'a, 'a>(src: &'s str, a: &'a Bump) -> R<Node<'a>> {
 /// The parser's state without its arena: what goes from one arena to the next when a
 /// large file is lowered one binding at a time (`super::stream`).
 pub struct Carry<'s> {
+    /// The token stream; `lx.out[i]` is the current token, and `lx.out[i - 1]` (when
+    /// `i > 0`) the one before it.
     lx: Lexer<'s>,
     i: usize,
+    /// The lexer refused the text: the stream was cut short with `Eof`.
     failed: bool,
     depth: u32,
     nest: u32,
+    /// Names already interned in this text.
     syms: Names,
 }
 
@@ -181,12 +177,7 @@ impl<'s: 'a, 'a> Parser<'s, 'a> {
         Parser {
             src,
             a,
-            lx: c.lx,
-            i: c.i,
-            failed: c.failed,
-            depth: c.depth,
-            nest: c.nest,
-            syms: c.syms,
+            c,
             nodes: Vec::new(),
             entries: Vec::new(),
             attrs: Vec::new(),
@@ -196,31 +187,24 @@ impl<'s: 'a, 'a> Parser<'s, 'a> {
 
     /// Gives up the arena; the scratch stacks are empty between bindings.
     pub fn carry(self) -> Carry<'s> {
-        Carry {
-            lx: self.lx,
-            i: self.i,
-            failed: self.failed,
-            depth: self.depth,
-            nest: self.nest,
-            syms: self.syms,
-        }
+        self.c
     }
 
     /// The next step along the outside of the file (see `Step`), taking its tokens and
     /// counting the nesting exactly as `expr` would on its way to the same place, so
     /// that the bindings are parsed under the same depth limits.
     pub fn spine_step(&mut self) -> R<Step<'a>> {
-        if self.depth == 0 {
+        if self.c.depth == 0 {
             // Inside the outermost `expr`.
-            self.depth = 1;
+            self.c.depth = 1;
         }
         let t = self.tok();
         let start = t.start;
         let body = |p: &mut Self| -> R<()> {
-            if p.depth >= MAX_EXPR_DEPTH {
+            if p.c.depth >= MAX_EXPR_DEPTH {
                 return Err(Refused);
             }
-            p.depth += 1;
+            p.c.depth += 1;
             Ok(())
         };
         Ok(match (t.k, self.peek_at(1)) {
@@ -295,7 +279,7 @@ impl<'s: 'a, 'a> Parser<'s, 'a> {
     /// parsed at once must (anything after the set, even `.a` or `// x`, makes the
     /// set an operand instead, and the file is parsed as a whole).
     pub fn at_clean_end(&self) -> bool {
-        !self.failed && self.peek() == T::Eof
+        !self.c.failed && self.peek() == T::Eof
     }
 
     #[inline]
@@ -305,12 +289,17 @@ impl<'s: 'a, 'a> Parser<'s, 'a> {
     #[inline]
     fn peek_at(&self, n: usize) -> T {
         debug_assert!(n <= LOOKAHEAD);
-        self.lx.out.get(self.i + n).map(|t| t.k).unwrap_or(T::Eof)
+        self.c
+            .lx
+            .out
+            .get(self.c.i + n)
+            .map(|t| t.k)
+            .unwrap_or(T::Eof)
     }
     #[inline]
     fn tok(&self) -> Tok {
         // The stream always holds the current token (`Eof` at the end).
-        self.lx.out.get(self.i).copied().unwrap_or(Tok {
+        self.c.lx.out.get(self.c.i).copied().unwrap_or(Tok {
             k: T::Eof,
             start: self.src.len() as u32,
             end: self.src.len() as u32,
@@ -319,28 +308,28 @@ impl<'s: 'a, 'a> Parser<'s, 'a> {
     }
     #[inline]
     fn bump(&mut self) {
-        if self.i + LOOKAHEAD + 1 >= self.lx.out.len() {
+        if self.c.i + LOOKAHEAD + 1 >= self.c.lx.out.len() {
             self.refill();
         }
-        if self.i + 1 < self.lx.out.len() {
-            self.i += 1;
+        if self.c.i + 1 < self.c.lx.out.len() {
+            self.c.i += 1;
         }
     }
     /// Lexes the next batch, first dropping consumed tokens (all but the one before the
     /// current token) once there are many.
     #[cold]
     fn refill(&mut self) {
-        if self.lx.done {
+        if self.c.lx.done {
             return;
         }
-        if self.i > 4 * BATCH {
-            let drop = self.i - 1;
-            self.lx.out.drain(..drop);
-            self.i -= drop;
+        if self.c.i > 4 * BATCH {
+            let drop = self.c.i - 1;
+            self.c.lx.out.drain(..drop);
+            self.c.i -= drop;
         }
-        if self.lx.fill(self.i + BATCH).is_err() {
-            self.failed = true;
-            self.lx.stop();
+        if self.c.lx.fill(self.c.i + BATCH).is_err() {
+            self.c.failed = true;
+            self.c.lx.stop();
         }
     }
     #[inline]
@@ -355,10 +344,10 @@ impl<'s: 'a, 'a> Parser<'s, 'a> {
     /// End of the last token consumed.
     #[inline]
     fn last_end(&self) -> u32 {
-        if self.i == 0 {
+        if self.c.i == 0 {
             0
         } else {
-            self.lx.out.get(self.i - 1).map(|t| t.end).unwrap_or(0)
+            self.c.lx.out.get(self.c.i - 1).map(|t| t.end).unwrap_or(0)
         }
     }
     #[inline]
@@ -367,23 +356,23 @@ impl<'s: 'a, 'a> Parser<'s, 'a> {
         self.src.get(t.start as usize..t.end as usize).unwrap_or("")
     }
     fn sym(&mut self, t: Tok) -> Sym {
-        self.syms.get(self.src, t.start as usize, t.end as usize)
+        self.c.syms.get(self.src, t.start as usize, t.end as usize)
     }
     fn enter(&mut self) -> R<()> {
-        self.nest += 1;
-        if self.nest > MAX_NEST {
+        self.c.nest += 1;
+        if self.c.nest > MAX_NEST {
             return Err(Refused);
         }
         Ok(())
     }
 
     pub fn expr(&mut self) -> R<Node<'a>> {
-        if self.depth >= MAX_EXPR_DEPTH {
+        if self.c.depth >= MAX_EXPR_DEPTH {
             return Err(Refused);
         }
-        self.depth += 1;
+        self.c.depth += 1;
         let r = self.expr_inner();
-        self.depth -= 1;
+        self.c.depth -= 1;
         r
     }
 
@@ -464,7 +453,7 @@ impl<'s: 'a, 'a> Parser<'s, 'a> {
             self.bump();
             self.enter()?;
             let e = self.binary(NOT_LEVEL)?;
-            self.nest -= 1;
+            self.c.nest -= 1;
             node(start, e.end, Kind::Not(bx(self.a, e)))
         } else {
             self.has_attr()?
@@ -481,7 +470,7 @@ impl<'s: 'a, 'a> Parser<'s, 'a> {
             let r = if assoc == Assoc::Right {
                 self.enter()?;
                 let r = self.binary(p)?;
-                self.nest -= 1;
+                self.c.nest -= 1;
                 r
             } else {
                 self.binary(p + 1)?
@@ -513,7 +502,7 @@ impl<'s: 'a, 'a> Parser<'s, 'a> {
             self.bump();
             self.enter()?;
             let e = self.negate()?;
-            self.nest -= 1;
+            self.c.nest -= 1;
             return Ok(node(start, e.end, Kind::Neg(bx(self.a, e))));
         }
         self.apply()
@@ -535,7 +524,7 @@ impl<'s: 'a, 'a> Parser<'s, 'a> {
     fn simple(&mut self) -> R<Node<'a>> {
         self.enter()?;
         let r = self.simple_inner();
-        self.nest -= 1;
+        self.c.nest -= 1;
         r
     }
 
