@@ -19,9 +19,32 @@ use crate::symbol::Sym;
 use crate::value::Value;
 use std::collections::HashMap;
 
-/// Parses and lowers `text` (registered as `file`); `None` when the text has an error
-/// (syntax or scope) or uses something left to rnix. `names`: an outermost frame (for
-/// `scopedImport`), present even when empty because it counts as a scope level.
+/// What a parse lowers: `text` (registered as `file`), relative paths anchored at
+/// `base_dir`, the global names, and `names`, an outermost frame (for `scopedImport`),
+/// present even when empty because it counts as a scope level.
+#[derive(Clone, Copy)]
+pub struct Input<'a> {
+    pub text: &'a str,
+    pub file: u32,
+    pub base_dir: &'a str,
+    pub globals: &'a HashMap<Sym, Value>,
+    pub names: Option<&'a [Sym]>,
+}
+
+impl Input<'_> {
+    fn resolver(&self) -> resolve::Resolver<'_, '_> {
+        resolve::Resolver::new(
+            self.file,
+            self.text,
+            self.base_dir,
+            self.globals,
+            self.names,
+        )
+    }
+}
+
+/// Parses and lowers `text` (see `Input`); `None` when the text has an error (syntax or
+/// scope) or uses something left to rnix.
 pub fn parse_fast(
     text: &str,
     file: u32,
@@ -29,27 +52,27 @@ pub fn parse_fast(
     globals: &HashMap<Sym, Value>,
     names: Option<&[Sym]>,
 ) -> Option<E> {
+    let input = Input {
+        text,
+        file,
+        base_dir,
+        globals,
+        names,
+    };
     if text.len() >= stream::STREAM_MIN {
-        if let Some(e) = stream::parse_streamed(text, file, base_dir, globals, names) {
+        if let Some(e) = stream::parse_streamed(&input) {
             return Some(e);
         }
     }
-    parse_whole(text, file, base_dir, globals, names)
+    parse_whole(&input)
 }
 
 /// `parse_fast` with the whole file's tree built first, whatever its size.
-pub fn parse_whole(
-    text: &str,
-    file: u32,
-    base_dir: &str,
-    globals: &HashMap<Sym, Value>,
-    names: Option<&[Sym]>,
-) -> Option<E> {
+pub fn parse_whole(input: &Input<'_>) -> Option<E> {
     // The tree takes about 4.3 bytes per byte of text; one chunk of 8 per byte up front
     // (room for denser texts) saves growing through many small ones (pages not written
     // are never touched).
-    let arena = bumpalo::Bump::with_capacity(text.len().saturating_mul(8));
-    let tree = grammar::parse(text, &arena).ok()?;
-    let mut r = resolve::Resolver::new(file, text, base_dir, globals, names);
-    r.expr(&tree).ok()
+    let arena = bumpalo::Bump::with_capacity(input.text.len().saturating_mul(8));
+    let tree = grammar::parse(input.text, &arena).ok()?;
+    input.resolver().expr(&tree).ok()
 }

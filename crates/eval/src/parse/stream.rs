@@ -19,12 +19,9 @@
 //! leave the shape late, which are rare among large files.
 
 use super::grammar::{Carry, Parser, Step};
-use super::resolve::{LambdaHead, LetHead, Resolver, StreamedSet};
+use super::resolve::{LambdaHead, LetHead, StreamedSet};
 use crate::ir::{leak, leak_in, Expr, E};
 use crate::source::Pos;
-use crate::symbol::Sym;
-use crate::value::Value;
-use std::collections::HashMap;
 
 /// Texts from this size on are lowered a binding at a time when their shape allows:
 /// below it the whole tree is small enough to stay in the caches.
@@ -38,14 +35,9 @@ enum Wrap {
 
 /// `text` lowered a top-level binding at a time, or `None` when its shape does not
 /// allow it or it has an error (the caller then parses it as a whole).
-pub fn parse_streamed(
-    text: &str,
-    file: u32,
-    base_dir: &str,
-    globals: &HashMap<Sym, Value>,
-    names: Option<&[Sym]>,
-) -> Option<E> {
-    let mut r = Resolver::new(file, text, base_dir, globals, names);
+pub fn parse_streamed(input: &super::Input<'_>) -> Option<E> {
+    let text = input.text;
+    let mut r = input.resolver();
     let mut carry = Carry::start(text).ok()?;
     let mut arena = bumpalo::Bump::new();
     let mut wraps = Vec::new();
@@ -115,9 +107,17 @@ pub fn agrees_with_whole(text: &str) -> bool {
     .globals;
     let file =
         crate::source::add_source(crate::source::Origin::File("/fuzz/file.nix".into()), text);
-    match parse_streamed(text, file, "/fuzz", &globals, None) {
+    let input = super::Input {
+        text,
+        file,
+        base_dir: "/fuzz",
+        globals: &globals,
+        names: None,
+    };
+    match parse_streamed(&input) {
         None => true,
-        Some(s) => super::parse_whole(text, file, "/fuzz", &globals, None)
-            .is_some_and(|w| super::dump::dump(s) == super::dump::dump(w)),
+        Some(s) => {
+            super::parse_whole(&input).is_some_and(|w| super::dump::dump(s) == super::dump::dump(w))
+        }
     }
 }

@@ -796,8 +796,15 @@ fn nesting_past_rnix_limit_parses_up_to_ours() {
 /// `text` lowered a binding at a time and as a whole: `(streamed, whole)` dumps.
 fn streamed_and_whole(g: &HashMap<Sym, Value>, text: &str) -> (Option<String>, Option<String>) {
     let file = add_source(Origin::File("/dir/file.nix".into()), Rc::from(text));
-    let streamed = super::stream::parse_streamed(text, file, "/dir", g, None).map(dump);
-    let whole = super::parse_whole(text, file, "/dir", g, None).map(dump);
+    let input = super::Input {
+        text,
+        file,
+        base_dir: "/dir",
+        globals: g,
+        names: None,
+    };
+    let streamed = super::stream::parse_streamed(&input).map(dump);
+    let whole = super::parse_whole(&input).map(dump);
     (streamed, whole)
 }
 
@@ -808,7 +815,14 @@ fn valid_repo_texts(g: &HashMap<Sym, Value>) -> Vec<String> {
         .filter_map(|f| std::fs::read_to_string(f).ok())
         .filter(|t| {
             let file = add_source(Origin::File("/dir/file.nix".into()), Rc::from(t.as_str()));
-            super::parse_whole(t, file, "/dir", g, None).is_some()
+            super::parse_whole(&super::Input {
+                text: t,
+                file,
+                base_dir: "/dir",
+                globals: g,
+                names: None,
+            })
+            .is_some()
         })
         .collect()
 }
@@ -966,12 +980,23 @@ fn streamed_lowering_sees_a_scoped_import_frame() {
             "let e = a; in { x = e; y = b; }",
         ] {
             let file = add_source(Origin::File("/dir/file.nix".into()), Rc::from(text));
-            let s = super::stream::parse_streamed(text, file, "/dir", &g, Some(&names)).map(dump);
-            let w = super::parse_whole(text, file, "/dir", &g, Some(&names)).map(dump);
+            let with_frame = super::Input {
+                text,
+                file,
+                base_dir: "/dir",
+                globals: &g,
+                names: Some(&names),
+            };
+            let s = super::stream::parse_streamed(&with_frame).map(dump);
+            let w = super::parse_whole(&with_frame).map(dump);
             assert!(s.is_some() && s == w, "{text}: {s:?} / {w:?}");
             // Without the frame, `a` and `b` are undefined: both refuse.
-            let s = super::stream::parse_streamed(text, file, "/dir", &g, None);
-            let w = super::parse_whole(text, file, "/dir", &g, None);
+            let without = super::Input {
+                names: None,
+                ..with_frame
+            };
+            let s = super::stream::parse_streamed(&without);
+            let w = super::parse_whole(&without);
             if !text.starts_with("c:") {
                 assert!(s.is_none() && w.is_none(), "{text}");
             }
