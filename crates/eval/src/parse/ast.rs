@@ -146,9 +146,26 @@ pub enum Entry<'a> {
         attrs: &'a [Attr<'a>],
     },
     Value {
-        path: &'a [Attr<'a>],
+        path: AttrPath<'a>,
         value: Node<'a>,
     },
+}
+
+/// A binding's attribute path. A one-name path (nearly every binding) is kept in the
+/// binding itself: lowering reads the name right after the binding, and a separate
+/// allocation sat far from it in the arena (allocated before the value's nodes).
+pub enum AttrPath<'a> {
+    One(Attr<'a>),
+    Many(&'a [Attr<'a>]),
+}
+
+impl<'a> AttrPath<'a> {
+    pub fn as_slice(&self) -> &[Attr<'a>] {
+        match self {
+            AttrPath::One(a) => std::slice::from_ref(a),
+            AttrPath::Many(p) => p,
+        }
+    }
 }
 
 pub enum Param<'a> {

@@ -851,12 +851,30 @@ impl<'s: 'a, 'a> Parser<'s, 'a> {
                 attrs,
             })
         } else {
-            let path = self.attrpath()?;
+            let path = self.binding_path()?;
             self.expect(T::Assign)?;
             let value = self.expr()?;
             self.expect(T::Semi)?;
             Ok(Entry::Value { path, value })
         }
+    }
+
+    /// A binding's path: `attrpath`, a single name kept by value.
+    fn binding_path(&mut self) -> R<AttrPath<'a>> {
+        let first = self.attr()?;
+        if self.peek() != T::Dot {
+            return Ok(AttrPath::One(first));
+        }
+        let mark = self.attrs.len();
+        self.attrs.push(first);
+        while self.peek() == T::Dot {
+            self.bump();
+            let a = self.attr()?;
+            self.attrs.push(a);
+        }
+        Ok(AttrPath::Many(
+            self.a.alloc_slice_fill_iter(self.attrs.drain(mark..)),
+        ))
     }
 
     fn attrpath(&mut self) -> R<&'a [Attr<'a>]> {

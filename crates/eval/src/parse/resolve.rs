@@ -704,7 +704,7 @@ impl<'g, 's> Resolver<'g, 's> {
     /// caller then lowers the file as a whole.
     pub fn stream_entry(&mut self, entry: &Entry<'_>, set: &mut StreamedSet) -> R<bool> {
         if let Entry::Value { path, .. } = entry {
-            if path.len() != 1 {
+            if path.as_slice().len() != 1 {
                 return Ok(false);
             }
         }
@@ -824,6 +824,7 @@ impl<'g, 's> Resolver<'g, 's> {
                 }
             }
             Entry::Value { path, value } => {
+                let path = path.as_slice();
                 let apos = self.pos(path.first().map(|a| a.start).ok_or(Refused)?);
                 self.add_path(into, path, value, apos)?;
             }
