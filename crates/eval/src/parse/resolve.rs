@@ -88,7 +88,6 @@ pub struct LetHead {
 #[derive(Default)]
 pub struct StreamedSet {
     statics: Vec<(Sym, E, Pos)>,
-    seen: SymMap<()>,
 }
 
 /// Attribute set under construction (nested attribute paths are merged here first).
@@ -700,8 +699,8 @@ impl<'g, 's> Resolver<'g, 's> {
     /// Lowers one binding of a set literal lowered a binding at a time (not `rec`,
     /// in the current scope), as `lower_attrs_in` would lower it in the whole set.
     /// `false` when the binding could meet a later one (a nested path or a dynamic
-    /// name: merged with others in a set lowered at once) or repeats a name: the
-    /// caller then lowers the file as a whole.
+    /// name: merged with others in a set lowered at once): the caller then lowers the
+    /// file as a whole.
     pub fn stream_entry(&mut self, entry: &Entry<'_>, set: &mut StreamedSet) -> R<bool> {
         if let Entry::Value { path, .. } = entry {
             if path.as_slice().len() != 1 {
@@ -714,31 +713,32 @@ impl<'g, 's> Resolver<'g, 's> {
             return Ok(false);
         }
         for (name, v, pos) in pa.statics {
-            if set.seen.insert(name, ()).is_some() {
-                return Ok(false);
-            }
             let value = self.lower_pval(v, name, false)?;
             set.statics.push((name, value, pos));
         }
         Ok(true)
     }
 
-    /// The set `stream_entry` built, at `pos` (its `{`).
-    pub fn stream_finish(&mut self, mut set: StreamedSet, pos: Pos) -> E {
+    /// The set `stream_entry` built, at `pos` (its `{`); `None` when a name repeats (an
+    /// error the whole-file path refuses, for rnix to report).
+    pub fn stream_finish(&mut self, mut set: StreamedSet, pos: Pos) -> Option<E> {
         set.statics.sort_by_key(|a| a.0);
+        if set.statics.windows(2).any(|w| w[0].0 == w[1].0) {
+            return None;
+        }
         let statics = set
             .statics
             .into_iter()
             .map(|(name, value, pos)| ir::StaticAttr::new(name, value, pos))
             .collect();
-        leak(Expr::Attrs(
+        Some(leak(Expr::Attrs(
             crate::ir::leak_in(AttrsExpr {
                 rec: false,
                 statics,
                 dynamics: Vec::new(),
             }),
             pos,
-        ))
+        )))
     }
 
     fn collect_entries<'a>(&mut self, entries: &'a [Entry<'a>], rec: bool) -> R<PAttrs<'a>> {

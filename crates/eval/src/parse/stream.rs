@@ -82,7 +82,7 @@ pub fn parse_streamed(input: &super::Input<'_>) -> Option<E> {
         carry = p.carry();
         arena.reset();
     }
-    let mut e = r.stream_finish(set, set_pos);
+    let mut e = r.stream_finish(set, set_pos)?;
     for w in wraps.into_iter().rev() {
         e = match w {
             Wrap::Lambda(head) => leak(Expr::Lambda(leak_in(r.lambda_exit(head, Ok(e)).ok()?))),
