@@ -7,9 +7,10 @@
 #   nest-stub   `nest eval --strict` with a plain derivation for that package;
 #   nix-stub    `nix-instantiate --eval --strict` of the same stubbed file (Nix 2.8 has
 #               no builtins.nestElfInfo), with NIX_SHOW_STATS for its counters.
-# Each is run REPEAT times under /usr/bin/time; the run with the lowest CPU
-# (user+sys) is printed: wall, user, sys, peak RSS, and the median CPU of all runs. Both evaluators' outputs of the
-# stubbed file are compared. Store and state directories are temporary (the
+# They run in REPEAT rounds, one run of each per round (interleaved); for each the run
+# with the lowest CPU (user+sys) is printed: wall, user, sys, peak RSS, and the median
+# CPU of all runs; then the ratios, including the median of the rounds' own ratios.
+# Both evaluators' outputs of the stubbed file are compared. Store and state directories are temporary (the
 # derivations' .drv files are written there by Nix; nest computes them).
 #
 # --nix DIR evaluates another copy of nest's nix/ directory (e.g. an older commit's,
@@ -92,25 +93,26 @@ export NIX_STORE_DIR="$w/store" NIX_STATE_DIR="$w/nixvar" NIX_LOG_DIR="$w/nixlog
 export NEST_STORE_DIR="$w/store" NEST_STATE_DIR="$w/nestvar"
 mkdir -p "$NIX_STORE_DIR"
 
-# measure CMD...: the run with the lowest CPU of REPEAT, as "wall user sys maxrss_kb"
-# (times to the microsecond, from bench/measure.py),
-# then the median CPU (user+sys) of all REPEAT runs; or "failed". Both are kept: the best
-# run shows the work itself, the median what a run costs on this host as it is (page
-# faults and the kernel's memory compaction vary from run to run).
-measure() {
-  local runs="" line tf
-  tf="$(mktemp)"
-  for _ in $(seq "$repeat"); do
-    if ! "$here/../measure.py" --stderr "$w/last.err" "$@" > "$tf"; then
-      rm -f "$tf"; echo failed; return
-    fi
-    line="$(tail -n 1 "$tf")"
-    runs="$(printf '%s\n%s' "$runs" "$line")"
-  done
-  rm -f "$tf"
-  printf '%s\n' "$runs" | awk 'NF == 4 { cpu = $2 + $3; c[++n] = cpu; if (!seen || cpu < bc) { bc = cpu; b = $0; seen = 1 } }
+# The three commands run interleaved, REPEAT rounds of one run each (Nix, nest on the
+# stubbed file, nest on the real one), so that all three see the host as it is in that
+# round: this VM's speed drifts by a third over minutes, and measuring one command's
+# runs after the other's put that drift into the ratio. Each run is one line
+# "wall user sys maxrss_kb" (bench/measure.py, times to the microsecond) in FILE.
+once() { # once FILE CMD...: appends one run's line to FILE, or "failed"
+  local f="$1"; shift
+  if "$here/../measure.py" --stderr "$w/last.err" "$@" > "$w/one"; then
+    tail -n 1 "$w/one" >> "$f"
+  else
+    echo failed >> "$f"
+  fi
+}
+# summary FILE: the run with the lowest CPU (user+sys), then the median CPU of all
+# runs; or "failed" if any run failed.
+summary() {
+  if grep -q failed "$1"; then echo failed; return; fi
+  awk 'NF == 4 { cpu = $2 + $3; c[++n] = cpu; if (!seen || cpu < bc) { bc = cpu; b = $0; seen = 1 } }
     END { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (c[j] < c[i]) { t = c[i]; c[i] = c[j]; c[j] = t }
-          printf "%s %.3f\n", b, (n % 2 ? c[(n + 1) / 2] : (c[n / 2] + c[n / 2 + 1]) / 2) }'
+          printf "%s %.3f\n", b, (n % 2 ? c[(n + 1) / 2] : (c[n / 2] + c[n / 2 + 1]) / 2) }' "$1"
 }
 row() {
   if [ "$2" = failed ]; then
@@ -121,17 +123,27 @@ row() {
   fi
 }
 
-echo "containers: $n; load average: $(cut -d' ' -f1-3 /proc/loadavg); repeat: $repeat (best run shown, and the median CPU)"
+echo "containers: $n; load average: $(cut -d' ' -f1-3 /proc/loadavg); repeat: $repeat rounds, interleaved (best run shown, and the median CPU)"
 printf '%-12s %8s %8s %8s %8s %10s %8s\n' run wall_s user_s sys_s cpu_s maxrss_MB cpu_med
+have_nix=""
+command -v nix-instantiate > /dev/null && have_nix=1
+: > "$w/runs.nix"; : > "$w/runs.stub"; : > "$w/runs.real"
+for _ in $(seq "$repeat"); do
+  [ -n "$have_nix" ] && once "$w/runs.nix" nix-instantiate --eval --strict "$w/stub.nix"
+  if [ -n "$nest" ]; then
+    once "$w/runs.stub" "$nest" eval --strict "$w/stub.nix"
+    once "$w/runs.real" "$nest" eval --strict "$w/real.nix"
+  fi
+done
 nix=failed
-if command -v nix-instantiate > /dev/null; then
-  nix="$(measure nix-instantiate --eval --strict "$w/stub.nix")"
+if [ -n "$have_nix" ]; then
+  nix="$(summary "$w/runs.nix")"
   row nix-stub "$nix"
 fi
 if [ -n "$nest" ]; then
-  ns="$(measure "$nest" eval --strict "$w/stub.nix")"
+  ns="$(summary "$w/runs.stub")"
   row nest-stub "$ns"
-  nr="$(measure "$nest" eval --strict "$w/real.nix")"
+  nr="$(summary "$w/runs.real")"
   row nest-real "$nr"
   if [ "$nix" != failed ] && [ "$ns" != failed ]; then
     if cmp -s <(nix-instantiate --eval --strict "$w/stub.nix" 2> /dev/null) <("$nest" eval --strict "$w/stub.nix" 2> /dev/null); then
@@ -141,6 +153,12 @@ if [ -n "$nest" ]; then
     fi
     echo "$nix $ns" | awk '{ ncpu = $2 + $3; ecpu = $7 + $8;
       printf "nest-stub/nix-stub ratios: cpu %.2f (best runs), %.2f (medians), rss %.2f\n", (ncpu > 0 ? ecpu / ncpu : 0), ($5 > 0 ? $10 / $5 : 0), $9 / $4 }'
+    # The ratio of each round's two runs, then their median: a round's runs were
+    # made a second apart, on the same host state.
+    paste -d' ' "$w/runs.nix" "$w/runs.stub" | awk '{ r[++n] = ($6 + $7) / ($2 + $3) }
+      END { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (r[j] < r[i]) { t = r[i]; r[i] = r[j]; r[j] = t }
+            printf "nest-stub/nix-stub cpu ratio per round: median %.2f, range %.2f-%.2f (%d rounds)\n",
+              (n % 2 ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2), r[1], r[n], n }'
   fi
 fi
 if command -v nix-instantiate > /dev/null; then

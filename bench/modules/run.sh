@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Module-system benchmark: evaluates the generated inputs of gen.sh (1000 small
 # modules; 100 containers with full system evaluations) with
-# `nix-instantiate --eval --strict` and, when given, `NEST eval --strict`, each
-# REPEAT times (bench/measure.py: times to the microsecond), and prints the best
+# `nix-instantiate --eval --strict` and, when given, `NEST eval --strict`, in REPEAT
+# interleaved rounds (bench/measure.py: times to the microsecond), and prints the best
 # wall, user and system seconds and peak RSS of each, whether both printed the same
-# value, and nest/nix ratios of CPU (user+sys) and RSS.
+# value, nest/nix ratios of CPU (user+sys) and RSS, and the median of the rounds' CPU
+# ratios.
 #
 # usage: bench/modules/run.sh [--nest PATH-TO-NEST] [--repeat N] [--inputs DIR]
 set -eu
@@ -22,30 +23,36 @@ while [ $# -gt 0 ]; do
 done
 if [ -z "$inputs" ]; then
   inputs="$(mktemp -d)"
-  trap 'rm -rf "$inputs"' EXIT
+  cleanup="$inputs"
   "$here/gen.sh" "$inputs" > /dev/null
 fi
 
-# measure CMD...: best (lowest) of REPEAT runs, as "wall user sys maxrss_kb";
-# "failed" when the command fails.
-measure() {
-  local best="" line i tf
+# Nix and nest run in turn, REPEAT rounds of one run each (interleaved, so that both
+# see the host as it is in that round: this VM's speed drifts over minutes). Each run
+# is one line "wall user sys maxrss_kb" (bench/measure.py) appended to FILE, or "failed".
+once() { # once FILE CMD...
+  local f="$1" tf; shift
   tf="$(mktemp)"
-  for i in $(seq "$repeat"); do
-    if ! "$here/../measure.py" "$@" > "$tf"; then
-      rm -f "$tf"; echo failed; return
-    fi
-    line="$(tail -n 1 "$tf")"
-    best="$(printf '%s\n%s\n' "$best" "$line" | awk 'NF == 4 { cpu = $2 + $3; if (!seen || cpu < bc) { bc = cpu; b = $0; seen = 1 } } END { print b }')"
-  done
+  if "$here/../measure.py" "$@" > "$tf"; then tail -n 1 "$tf" >> "$f"; else echo failed >> "$f"; fi
   rm -f "$tf"
-  echo "$best"
 }
+# best FILE: the run with the lowest CPU (user+sys), or "failed" if any run failed.
+best() {
+  if grep -q failed "$1"; then echo failed; return; fi
+  awk 'NF == 4 { cpu = $2 + $3; if (!seen || cpu < bc) { bc = cpu; b = $0; seen = 1 } } END { print b }' "$1"
+}
+runs="$(mktemp -d)"
+trap 'rm -rf "$runs" ${cleanup:-}' EXIT
 
 printf '%-16s %-16s %8s %8s %8s %10s\n' input evaluator wall_s user_s sys_s maxrss_MB
 for name in thousand containers; do
   file="$inputs/$name.nix"
-  nix="$(measure nix-instantiate --eval --strict "$file")"
+  : > "$runs/nix"; : > "$runs/nest"
+  for _ in $(seq "$repeat"); do
+    once "$runs/nix" nix-instantiate --eval --strict "$file"
+    [ -n "$nest" ] && once "$runs/nest" "$nest" eval --strict "$file"
+  done
+  nix="$(best "$runs/nix")"
   if [ "$nix" = failed ]; then
     printf '%-16s %-16s failed\n' "$name" nix-instantiate
   else
@@ -53,7 +60,7 @@ for name in thousand containers; do
     printf '%-16s %-16s %8.3f %8.3f %8.3f %10.1f\n' "$name" nix-instantiate "$1" "$2" "$3" "$(echo "$4 / 1024" | bc -l)"
   fi
   if [ -n "$nest" ]; then
-    ne="$(measure "$nest" eval --strict "$file")"
+    ne="$(best "$runs/nest")"
     if [ "$ne" = failed ]; then
       printf '%-16s %-16s failed\n' "$name" nest
     else
@@ -67,7 +74,11 @@ for name in thousand containers; do
         fi
         echo "$name: outputs of nix-instantiate and nest are $same"
         echo "$nix $ne" | awk -v n="$name" '{ ncpu = $2 + $3; ecpu = $6 + $7;
-          printf "%-16s nest/nix ratios: cpu %.2f, rss %.2f\n", n, (ncpu > 0 ? ecpu / ncpu : 0), $8 / $4 }'
+          printf "%-16s nest/nix ratios: cpu %.2f (best runs), rss %.2f\n", n, (ncpu > 0 ? ecpu / ncpu : 0), $8 / $4 }'
+        paste -d' ' "$runs/nix" "$runs/nest" | awk -v n="$name" '{ r[++k] = ($6 + $7) / ($2 + $3) }
+          END { for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (r[j] < r[i]) { t = r[i]; r[i] = r[j]; r[j] = t }
+                printf "%-16s nest/nix cpu ratio per round: median %.2f, range %.2f-%.2f (%d rounds)\n", n,
+                  (k % 2 ? r[(k + 1) / 2] : (r[k / 2] + r[k / 2 + 1]) / 2), r[1], r[k], k }'
       fi
     fi
   fi

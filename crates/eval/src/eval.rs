@@ -170,6 +170,7 @@ pub struct Syms {
     pub drv_path: Sym,
     pub ignore_nulls: Sym,
     pub structured_attrs: Sym,
+    pub overrides: Sym,
 }
 
 /// An address in the caller's stack frame (inlined: the check runs on every call).
@@ -272,6 +273,7 @@ impl Eval {
             drv_path: Sym::new("drvPath"),
             ignore_nulls: Sym::new("__ignoreNulls"),
             structured_attrs: Sym::new("__structuredAttrs"),
+            overrides: Sym::new("__overrides"),
         };
         let mut ev = Eval {
             io,
@@ -324,16 +326,28 @@ impl Eval {
     }
 
     /// Makes a lazy value for `e` in `env`; constants and variables are not wrapped.
+    ///
+    /// The same arms as `without_thunk`, each returning its value directly: through
+    /// that function's `Option`, LLVM joined the arms and stored the result in three
+    /// pieces, which the caller (a list literal's element, an argument) then read
+    /// back whole, a load the CPU cannot forward from those stores.
     #[inline]
     pub fn thunk(&self, e: E, env: &Env) -> Value {
-        match self.without_thunk(e, env) {
-            Some(v) => v,
-            None => Thunk::expr(e, env.clone()),
+        match e {
+            Expr::Const(v) => v.clone(),
+            Expr::Var {
+                depth, slot, defs, ..
+            } => self.var_value(e, env, *depth, *slot, *defs),
+            Expr::Lambda(l) if self.opts.eager_args => closure(l, env),
+            Expr::Attrs(a, pos) if self.opts.eager_args && !a.rec && a.dynamics.is_empty() => {
+                self.static_attrs(a, *pos, env)
+            }
+            _ => Thunk::expr(e, env.clone()),
         }
     }
 
     /// The lazy value of `e` when it needs no thunk: constants, variables, and under
-    /// `eager_args` functions and plain set literals.
+    /// `eager_args` functions and plain set literals. (`thunk` repeats these arms.)
     #[inline(always)]
     fn without_thunk(&self, e: E, env: &Env) -> Option<Value> {
         Some(match e {
@@ -1122,13 +1136,23 @@ impl Eval {
         if op.strict & (1 << k) == 0 {
             return Ok(self.arg_thunk(e, env));
         }
-        match self.without_thunk(e, env) {
-            // When a later argument is evaluated here too, a variable's thunk is forced
-            // first (`seq a (throw "b")` with `a` failing fails with `a`'s error, as in
-            // Nix), and passed on shared.
-            Some(Value::Thunk(t)) if op.strict >> (k + 1) != 0 => self.force_shared(t, pos),
-            Some(v) => Ok(v),
-            None => self.eval(e, env),
+        // `without_thunk`'s arms, each value returned where it is made (see `thunk`).
+        match e {
+            Expr::Const(v) => Ok(v.clone()),
+            Expr::Var {
+                depth, slot, defs, ..
+            } => match self.var_value(e, env, *depth, *slot, *defs) {
+                // When a later argument is evaluated here too, a variable's thunk is
+                // forced first (`seq a (throw "b")` with `a` failing fails with `a`'s
+                // error, as in Nix), and passed on shared.
+                Value::Thunk(t) if op.strict >> (k + 1) != 0 => self.force_shared(t, pos),
+                v => Ok(v),
+            },
+            Expr::Lambda(l) if self.opts.eager_args => Ok(closure(l, env)),
+            Expr::Attrs(a, apos) if self.opts.eager_args && !a.rec && a.dynamics.is_empty() => {
+                Ok(self.static_attrs(a, *apos, env))
+            }
+            _ => self.eval(e, env),
         }
     }
 
@@ -1182,11 +1206,20 @@ impl Eval {
     /// makes, except that an expression needing a thunk is left pending in the entry.
     #[inline]
     pub(crate) fn entry(&self, s: &'static StaticAttr, env: &Env) -> Attr {
-        match self.without_thunk(s.value, env) {
-            Some(v) => Attr::new(s.name, v, s.pos),
-            None if s.def != u32::MAX => Attr::pending(s.name, s.def, env.clone()),
-            None => Attr::new(s.name, Thunk::expr(s.value, env.clone()), s.pos),
-        }
+        // `without_thunk`'s arms, each value made where it is used (see `thunk`).
+        let v = match s.value {
+            Expr::Const(v) => v.clone(),
+            Expr::Var {
+                depth, slot, defs, ..
+            } => self.var_value(s.value, env, *depth, *slot, *defs),
+            Expr::Lambda(l) if self.opts.eager_args => closure(l, env),
+            Expr::Attrs(a, pos) if self.opts.eager_args && !a.rec && a.dynamics.is_empty() => {
+                self.static_attrs(a, *pos, env)
+            }
+            _ if s.def != u32::MAX => return Attr::pending(s.name, s.def, env.clone()),
+            _ => Thunk::expr(s.value, env.clone()),
+        };
+        Attr::new(s.name, v, s.pos)
     }
 
     /// A set literal with only static names, not `rec`: made without evaluating
@@ -1201,9 +1234,21 @@ impl Eval {
     fn eval_attrs(&mut self, a: &'static AttrsExpr, pos: Pos, env: &Env) -> EResult<Value> {
         let (inner_env, mut entries) = if a.rec {
             let new = Env::new(Some(env.clone()), a.statics.len());
-            let mut entries = Vec::with_capacity(a.statics.len() + a.dynamics.len());
             // With `__overrides`, every slot must be a thunk so it can be replaced.
-            let overridable = a.statics.iter().any(|s| s.name.as_str() == "__overrides");
+            // (Names compared as symbols: an equal name is the same id.)
+            let overridable = a.statics.iter().any(|s| s.name == self.syms.overrides);
+            if !overridable && a.dynamics.is_empty() {
+                // The usual `rec { … }`: the set built in place, each slot of the
+                // frame filled as its attribute is made (no `Vec` to copy from).
+                let s = &a.statics;
+                let set = Attrs::build_at(s.len(), pos, |i| {
+                    let v = self.thunk(s[i].value, &new);
+                    new.set(i, v.clone());
+                    Attr::new(s[i].name, v, s[i].pos)
+                });
+                return Ok(Value::whole(Value::Attrs(set)));
+            }
+            let mut entries = Vec::with_capacity(a.statics.len() + a.dynamics.len());
             for (i, s) in a.statics.iter().enumerate() {
                 // A variable of this frame not filled yet gets a thunk (`var_value`).
                 let v = if overridable {
@@ -1224,7 +1269,8 @@ impl Eval {
         if a.rec {
             // Legacy `__overrides` in a `rec` set replaces attributes, also as seen
             // from inside the set.
-            if let Ok(i) = entries.binary_search_by(|x| x.name.as_str().cmp("__overrides")) {
+            let overrides = self.syms.overrides;
+            if let Ok(i) = entries.binary_search_by(|x| x.name.cmp(&overrides)) {
                 let ov = entries[i].value();
                 let ov = self.expect_attrs(&ov, Pos::NONE)?;
                 for o in ov.entries().iter() {
