@@ -2199,9 +2199,19 @@ impl Eval {
     /// `==`. Functions are never equal, except the very same value inside a list or set
     /// (Nix compares value pointers there first).
     pub fn eq_values(&mut self, a: &Value, b: &Value) -> EResult<bool> {
-        let a = self.force(a)?;
-        let b = self.force(b)?;
-        Ok(match (&a, &b) {
+        if matches!(a, Value::Thunk(_)) || matches!(b, Value::Thunk(_)) {
+            let a = self.force(a)?;
+            let b = self.force(b)?;
+            return self.eq_forced(&a, &b);
+        }
+        // Both evaluated (an operator's operands always are): compared where they
+        // are, without the clone (and later drop) of each that forcing makes.
+        self.eq_forced(a, b)
+    }
+
+    /// `eq_values` of two values in weak head normal form.
+    fn eq_forced(&mut self, a: &Value, b: &Value) -> EResult<bool> {
+        Ok(match (a, b) {
             (Value::Int(x), Value::Int(y)) => x == y,
             (Value::Int(x), Value::Float(y)) => (*x as f64) == *y,
             (Value::Float(x), Value::Int(y)) => *x == (*y as f64),
@@ -2265,9 +2275,18 @@ impl Eval {
     }
 
     pub fn compare(&mut self, a: &Value, b: &Value) -> EResult<Ordering> {
-        let a = self.force(a)?;
-        let b = self.force(b)?;
-        Ok(match (&a, &b) {
+        if matches!(a, Value::Thunk(_)) || matches!(b, Value::Thunk(_)) {
+            let a = self.force(a)?;
+            let b = self.force(b)?;
+            return self.compare_forced(&a, &b);
+        }
+        // As in `eq_values`: evaluated operands are compared where they are.
+        self.compare_forced(a, b)
+    }
+
+    /// `compare` of two values in weak head normal form.
+    fn compare_forced(&mut self, a: &Value, b: &Value) -> EResult<Ordering> {
+        Ok(match (a, b) {
             (Value::Int(x), Value::Int(y)) => x.cmp(y),
             (Value::Int(x), Value::Float(y)) => {
                 (*x as f64).partial_cmp(y).unwrap_or(Ordering::Equal)
