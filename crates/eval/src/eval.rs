@@ -836,16 +836,19 @@ impl Eval {
                 let mut v = self.eval_quick(e, env)?;
                 for (i, key) in path.iter().enumerate() {
                     let name = self.attr_key(key, env)?;
-                    let next = match &v {
-                        Value::Attrs(a) => match a.get(name) {
-                            Some(x) => x.clone(),
-                            None => return Ok(Value::Bool(false)),
-                        },
-                        _ => return Ok(Value::Bool(false)),
+                    let Value::Attrs(a) = &v else {
+                        return Ok(Value::Bool(false));
                     };
-                    if i + 1 < path.len() {
-                        v = self.force(&next)?;
+                    let Some(attr) = a.get_attr(name) else {
+                        return Ok(Value::Bool(false));
+                    };
+                    // The last name only needs to be there; one on the way is
+                    // evaluated in its set (no thunk made for a set literal's entry).
+                    if i + 1 == path.len() {
+                        break;
                     }
+                    let next = self.force_attr(attr)?;
+                    v = next;
                 }
                 Ok(Value::Bool(true))
             }
