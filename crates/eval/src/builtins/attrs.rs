@@ -168,7 +168,7 @@ fn function_args(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 fn zip_attrs_with(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let f = ev.expect_function(&a[0], pos)?;
     let l = ev.expect_list(&a[1], pos)?;
-    let mut acc: std::collections::BTreeMap<Sym, Vec<Value>> = Default::default();
+    let mut sets = Vec::with_capacity(l.len());
     for item in l.iter() {
         // Nix 2.8 forces the elements without a position and adds this frame to the
         // type error only.
@@ -176,21 +176,41 @@ fn zip_attrs_with(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         let s = ev
             .expect_attrs(&item, Pos::NONE)
             .trace(pos, || "while invoking 'zipAttrsWith'".to_string())?;
-        for e in s.entries().iter() {
-            acc.entry(e.name).or_default().push(e.value());
+        sets.push(s);
+    }
+    // Every (name, set, entry), set after set: runs already in name order, which the
+    // stable sort merges (keeping the sets' order within a name) instead of a map
+    // growing a vector per name.
+    let sets: Vec<&[Attr]> = sets.iter().map(Attrs::entries).collect();
+    let total = sets.iter().map(|s| s.len()).sum();
+    let mut all: Vec<(Sym, u32, u32)> = Vec::with_capacity(total);
+    for (i, s) in sets.iter().enumerate() {
+        for (j, e) in s.iter().enumerate() {
+            all.push((e.name, i as u32, j as u32));
         }
     }
-    let entries = acc
-        .into_iter()
-        .map(|(name, vals)| {
-            let call = Call {
-                f: f.clone(),
-                x: Value::sym_string(name),
-                y: Some(Value::list(vals)),
-            };
-            Attr::new(name, Thunk::new(Pending::Call(Rc::new(call))), Pos::NONE)
-        })
-        .collect();
+    all.sort_by(|x, y| x.0.cmp(&y.0));
+    let mut entries = Vec::new();
+    let mut rest = &all[..];
+    while let Some(&(name, _, _)) = rest.first() {
+        let n = rest.iter().take_while(|x| x.0 == name).count();
+        let (group, more) = rest.split_at(n);
+        rest = more;
+        let vals = crate::value::List::build(n, |k| {
+            let (_, i, j) = group[k];
+            sets[i as usize][j as usize].value()
+        });
+        let call = Call {
+            f: f.clone(),
+            x: Value::sym_string(name),
+            y: Some(Value::List(vals)),
+        };
+        entries.push(Attr::new(
+            name,
+            Thunk::new(Pending::Call(Rc::new(call))),
+            Pos::NONE,
+        ));
+    }
     Ok(Value::attrs(Attrs::from_sorted(entries)))
 }
 
