@@ -37,6 +37,7 @@ pub struct SystemConfig {
     pub console: bool,
 }
 
+/// Control connections served at once; further clients wait in the listener's backlog.
 const MAX_CONNECTIONS: usize = 64;
 const MAX_REQUEST_BYTES: usize = 1 << 20;
 
@@ -357,8 +358,13 @@ impl Init {
             let mut fds: Vec<PollFd> = Vec::new();
             fds.push(PollFd::new(self.sigfd.as_fd(), PollFlags::POLLIN));
             srcs.push(Src::Signal);
-            fds.push(PollFd::new(self.listener.as_fd(), PollFlags::POLLIN));
-            srcs.push(Src::Listener);
+            // At the connection limit the listener is not watched: new clients wait
+            // in its backlog until a connection ends, rather than being accepted
+            // and dropped unanswered.
+            if self.conns.len() < MAX_CONNECTIONS {
+                fds.push(PollFd::new(self.listener.as_fd(), PollFlags::POLLIN));
+                srcs.push(Src::Listener);
+            }
             fds.push(PollFd::new(self.act_r.as_fd(), PollFlags::POLLIN));
             srcs.push(Src::Activation);
             for (id, c) in &self.conns {
@@ -396,7 +402,12 @@ impl Init {
                 })
                 .collect()
         };
-        for (src, flags) in ready {
+        // Connections first, so that those whose clients left are gone before new
+        // ones are counted against the limit.
+        let (listener, ready): (Vec<_>, Vec<_>) = ready
+            .into_iter()
+            .partition(|(s, _)| matches!(s, Src::Listener));
+        for (src, flags) in ready.into_iter().chain(listener) {
             match src {
                 Src::Signal => self.read_signals(),
                 Src::Listener => self.accept(),
@@ -540,11 +551,11 @@ impl Init {
     }
 
     fn accept(&mut self) {
-        loop {
+        // Up to the limit; the rest stay in the listener's backlog (see `poll_once`).
+        while self.conns.len() < MAX_CONNECTIONS {
             match self.listener.accept() {
                 Ok((stream, _)) => {
-                    if self.conns.len() >= MAX_CONNECTIONS || stream.set_nonblocking(true).is_err()
-                    {
+                    if stream.set_nonblocking(true).is_err() {
                         continue;
                     }
                     self.next_conn += 1;
