@@ -1417,14 +1417,18 @@ impl Eval {
             BinOp::Add => self.add(&a, &b, pos, rpos),
             BinOp::Sub | BinOp::Mul | BinOp::Div => self.arith(op, &a, &b, pos),
             BinOp::Concat => {
+                // Operands are evaluated: two lists are joined where they are.
+                if let (Value::List(x), Value::List(y)) = (&a, &b) {
+                    if x.is_empty() {
+                        return Ok(b);
+                    }
+                    if y.is_empty() {
+                        return Ok(a);
+                    }
+                    return Ok(Value::List(x.concat2(y)));
+                }
                 let x = self.expect_list(&a, pos)?;
                 let y = self.expect_list(&b, pos)?;
-                if x.is_empty() {
-                    return Ok(b);
-                }
-                if y.is_empty() {
-                    return Ok(a);
-                }
                 let n = x.len() + y.len();
                 Ok(Value::List(List::concat(&[x, y], n)))
             }
