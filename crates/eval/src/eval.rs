@@ -2206,14 +2206,25 @@ impl Eval {
     /// `==`. Functions are never equal, except the very same value inside a list or set
     /// (Nix compares value pointers there first).
     pub fn eq_values(&mut self, a: &Value, b: &Value) -> EResult<bool> {
+        self.on_forced(a, b, Self::eq_forced)
+    }
+
+    /// `f` of `a` and `b` in weak head normal form. Two evaluated values (an
+    /// operator's operands always are) are passed where they are, without the clone
+    /// (and later drop) of each that forcing makes.
+    #[inline(always)]
+    fn on_forced<T>(
+        &mut self,
+        a: &Value,
+        b: &Value,
+        f: impl FnOnce(&mut Self, &Value, &Value) -> EResult<T>,
+    ) -> EResult<T> {
         if matches!(a, Value::Thunk(_)) || matches!(b, Value::Thunk(_)) {
             let a = self.force(a)?;
             let b = self.force(b)?;
-            return self.eq_forced(&a, &b);
+            return f(self, &a, &b);
         }
-        // Both evaluated (an operator's operands always are): compared where they
-        // are, without the clone (and later drop) of each that forcing makes.
-        self.eq_forced(a, b)
+        f(self, a, b)
     }
 
     /// `eq_values` of two values in weak head normal form.
@@ -2282,13 +2293,7 @@ impl Eval {
     }
 
     pub fn compare(&mut self, a: &Value, b: &Value) -> EResult<Ordering> {
-        if matches!(a, Value::Thunk(_)) || matches!(b, Value::Thunk(_)) {
-            let a = self.force(a)?;
-            let b = self.force(b)?;
-            return self.compare_forced(&a, &b);
-        }
-        // As in `eq_values`: evaluated operands are compared where they are.
-        self.compare_forced(a, b)
+        self.on_forced(a, b, Self::compare_forced)
     }
 
     /// `compare` of two values in weak head normal form.
