@@ -326,46 +326,48 @@ impl Eval {
     }
 
     /// Makes a lazy value for `e` in `env`; constants and variables are not wrapped.
-    ///
-    /// The same arms as `without_thunk`, each returning its value directly: through
-    /// that function's `Option`, LLVM joined the arms and stored the result in three
-    /// pieces, which the caller (a list literal's element, an argument) then read
-    /// back whole, a load the CPU cannot forward from those stores.
     #[inline]
     pub fn thunk(&self, e: E, env: &Env) -> Value {
-        match e {
-            Expr::Const(v) => v.clone(),
-            Expr::Var {
-                depth, slot, defs, ..
-            } => self.var_value(e, env, *depth, *slot, *defs),
-            Expr::Lambda(l) if self.opts.eager_args => closure(l, env),
-            Expr::Attrs(a, pos) if self.opts.eager_args && !a.rec && a.dynamics.is_empty() => {
-                self.static_attrs(a, *pos, env)
-            }
-            _ => Thunk::expr(e, env.clone()),
-        }
+        self.lazy_or(e, env, |v| v, || Thunk::expr(e, env.clone()))
     }
 
     /// The lazy value of `e` when it needs no thunk: constants, variables, and under
-    /// `eager_args` functions and plain set literals. (`thunk` repeats these arms.)
+    /// `eager_args` functions and plain set literals.
     #[inline(always)]
     fn without_thunk(&self, e: E, env: &Env) -> Option<Value> {
-        Some(match e {
-            Expr::Const(v) => v.clone(),
+        self.lazy_or(e, env, Some, || None)
+    }
+
+    /// `ready` of the lazy value of `e` when it needs no thunk (see `without_thunk`),
+    /// else `otherwise()`. Callers that make a value either way (`thunk`, a set
+    /// literal's `entry`) return it from each arm: through `without_thunk`'s `Option`,
+    /// LLVM joined the arms and stored the value in three pieces, which the caller (a
+    /// list literal's element, an argument) then read back whole, a load the CPU
+    /// cannot forward from those stores.
+    #[inline(always)]
+    fn lazy_or<T>(
+        &self,
+        e: E,
+        env: &Env,
+        ready: impl FnOnce(Value) -> T,
+        otherwise: impl FnOnce() -> T,
+    ) -> T {
+        match e {
+            Expr::Const(v) => ready(v.clone()),
             // A variable shares its slot's value or thunk (Nix's attributes and list
             // elements point at the variable's value cell, which printing's
             // `«repeated»` and equality of functions see).
             Expr::Var {
                 depth, slot, defs, ..
-            } => self.var_value(e, env, *depth, *slot, *defs),
+            } => ready(self.var_value(e, env, *depth, *slot, *defs)),
             // A function is made at once (it cannot fail; only an unforced print shows
             // `<LAMBDA>` where Nix has `<CODE>`, see `EvalOptions::eager_args`).
-            Expr::Lambda(l) if self.opts.eager_args => closure(l, env),
+            Expr::Lambda(l) if self.opts.eager_args => ready(closure(l, env)),
             Expr::Attrs(a, pos) if self.opts.eager_args && !a.rec && a.dynamics.is_empty() => {
-                self.static_attrs(a, *pos, env)
+                ready(self.static_attrs(a, *pos, env))
             }
-            _ => return None,
-        })
+            _ => otherwise(),
+        }
     }
 
     /// `thunk` for a function argument. With `EvalOptions::eager_args`, an operation
@@ -1139,7 +1141,8 @@ impl Eval {
         if op.strict & (1 << k) == 0 {
             return Ok(self.arg_thunk(e, env));
         }
-        // `without_thunk`'s arms, each value returned where it is made (see `thunk`).
+        // `lazy_or`'s arms, written out: a variable's arm may force (`&mut self`,
+        // which `lazy_or`'s closures cannot borrow), the others evaluate.
         match e {
             Expr::Const(v) => Ok(v.clone()),
             Expr::Var {
@@ -1209,20 +1212,15 @@ impl Eval {
     /// makes, except that an expression needing a thunk is left pending in the entry.
     #[inline]
     pub(crate) fn entry(&self, s: &'static StaticAttr, env: &Env) -> Attr {
-        // `without_thunk`'s arms, each value made where it is used (see `thunk`).
-        let v = match s.value {
-            Expr::Const(v) => v.clone(),
-            Expr::Var {
-                depth, slot, defs, ..
-            } => self.var_value(s.value, env, *depth, *slot, *defs),
-            Expr::Lambda(l) if self.opts.eager_args => closure(l, env),
-            Expr::Attrs(a, pos) if self.opts.eager_args && !a.rec && a.dynamics.is_empty() => {
-                self.static_attrs(a, *pos, env)
-            }
-            _ if s.def != u32::MAX => return Attr::pending(s.name, s.def, env.clone()),
-            _ => Thunk::expr(s.value, env.clone()),
-        };
-        Attr::new(s.name, v, s.pos)
+        self.lazy_or(
+            s.value,
+            env,
+            |v| Attr::new(s.name, v, s.pos),
+            || match s.def {
+                u32::MAX => Attr::new(s.name, Thunk::expr(s.value, env.clone()), s.pos),
+                def => Attr::pending(s.name, def, env.clone()),
+            },
+        )
     }
 
     /// A set literal with only static names, not `rec`: made without evaluating
