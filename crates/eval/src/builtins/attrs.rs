@@ -168,7 +168,7 @@ fn function_args(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 fn zip_attrs_with(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let f = ev.expect_function(&a[0], pos)?;
     let l = ev.expect_list(&a[1], pos)?;
-    let mut sets = Vec::with_capacity(l.len());
+    let mut held = Vec::with_capacity(l.len());
     for item in l.iter() {
         // Nix 2.8 forces the elements without a position and adds this frame to the
         // type error only.
@@ -176,12 +176,12 @@ fn zip_attrs_with(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         let s = ev
             .expect_attrs(&item, Pos::NONE)
             .trace(pos, || "while invoking 'zipAttrsWith'".to_string())?;
-        sets.push(s);
+        held.push(s);
     }
     // Every (name, set, entry), set after set: runs already in name order, which the
     // stable sort merges (keeping the sets' order within a name) instead of a map
     // growing a vector per name.
-    let sets: Vec<&[Attr]> = sets.iter().map(Attrs::entries).collect();
+    let sets: Vec<&[Attr]> = held.iter().map(Attrs::entries).collect();
     let total = sets.iter().map(|s| s.len()).sum();
     let mut all: Vec<(Sym, u32, u32)> = Vec::with_capacity(total);
     for (i, s) in sets.iter().enumerate() {
@@ -189,7 +189,7 @@ fn zip_attrs_with(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             all.push((e.name, i as u32, j as u32));
         }
     }
-    all.sort_by(|x, y| x.0.cmp(&y.0));
+    all.sort_by_key(|x| x.0);
     let mut entries = Vec::new();
     let mut rest = &all[..];
     while let Some(&(name, _, _)) = rest.first() {
