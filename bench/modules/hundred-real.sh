@@ -94,25 +94,14 @@ export NEST_STORE_DIR="$w/store" NEST_STATE_DIR="$w/nestvar"
 mkdir -p "$NIX_STORE_DIR"
 
 # The three commands run interleaved, REPEAT rounds of one run each (Nix, nest on the
-# stubbed file, nest on the real one), so that all three see the host as it is in that
-# round: this VM's speed drifts by a third over minutes, and measuring one command's
-# runs after the other's put that drift into the ratio. Each run is one line
-# "wall user sys maxrss_kb" (bench/measure.py, times to the microsecond) in FILE.
-once() { # once FILE CMD...: appends one run's line to FILE, or "failed"
-  local f="$1"; shift
-  if "$here/../measure.py" --stderr "$w/last.err" "$@" > "$w/one"; then
-    tail -n 1 "$w/one" >> "$f"
-  else
-    echo failed >> "$f"
-  fi
-}
+# stubbed file, nest on the real one): see rounds.sh.
+. "$here/rounds.sh"
 # summary FILE: the run with the lowest CPU (user+sys), then the median CPU of all
 # runs; or "failed" if any run failed.
 summary() {
-  if grep -q failed "$1"; then echo failed; return; fi
-  awk 'NF == 4 { cpu = $2 + $3; c[++n] = cpu; if (!seen || cpu < bc) { bc = cpu; b = $0; seen = 1 } }
-    END { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (c[j] < c[i]) { t = c[i]; c[i] = c[j]; c[j] = t }
-          printf "%s %.3f\n", b, (n % 2 ? c[(n + 1) / 2] : (c[n / 2] + c[n / 2 + 1]) / 2) }' "$1"
+  local b
+  b="$(best "$1")"
+  if [ "$b" = failed ]; then echo failed; else echo "$b $(median_cpu "$1")"; fi
 }
 row() {
   if [ "$2" = failed ]; then
@@ -129,10 +118,10 @@ have_nix=""
 command -v nix-instantiate > /dev/null && have_nix=1
 : > "$w/runs.nix"; : > "$w/runs.stub"; : > "$w/runs.real"
 for _ in $(seq "$repeat"); do
-  [ -n "$have_nix" ] && once "$w/runs.nix" nix-instantiate --eval --strict "$w/stub.nix"
+  [ -n "$have_nix" ] && once "$w/runs.nix" --stderr "$w/last.err" nix-instantiate --eval --strict "$w/stub.nix"
   if [ -n "$nest" ]; then
-    once "$w/runs.stub" "$nest" eval --strict "$w/stub.nix"
-    once "$w/runs.real" "$nest" eval --strict "$w/real.nix"
+    once "$w/runs.stub" --stderr "$w/last.err" "$nest" eval --strict "$w/stub.nix"
+    once "$w/runs.real" --stderr "$w/last.err" "$nest" eval --strict "$w/real.nix"
   fi
 done
 nix=failed
@@ -153,12 +142,7 @@ if [ -n "$nest" ]; then
     fi
     echo "$nix $ns" | awk '{ ncpu = $2 + $3; ecpu = $7 + $8;
       printf "nest-stub/nix-stub ratios: cpu %.2f (best runs), %.2f (medians), rss %.2f\n", (ncpu > 0 ? ecpu / ncpu : 0), ($5 > 0 ? $10 / $5 : 0), $9 / $4 }'
-    # The ratio of each round's two runs, then their median: a round's runs were
-    # made a second apart, on the same host state.
-    paste -d' ' "$w/runs.nix" "$w/runs.stub" | awk '{ r[++n] = ($6 + $7) / ($2 + $3) }
-      END { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (r[j] < r[i]) { t = r[i]; r[i] = r[j]; r[j] = t }
-            printf "nest-stub/nix-stub cpu ratio per round: median %.2f, range %.2f-%.2f (%d rounds)\n",
-              (n % 2 ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2), r[1], r[n], n }'
+    echo "nest-stub/nix-stub cpu ratio per round: $(round_ratios "$w/runs.nix" "$w/runs.stub")"
   fi
 fi
 if command -v nix-instantiate > /dev/null; then

@@ -27,20 +27,8 @@ if [ -z "$inputs" ]; then
   "$here/gen.sh" "$inputs" > /dev/null
 fi
 
-# Nix and nest run in turn, REPEAT rounds of one run each (interleaved, so that both
-# see the host as it is in that round: this VM's speed drifts over minutes). Each run
-# is one line "wall user sys maxrss_kb" (bench/measure.py) appended to FILE, or "failed".
-once() { # once FILE CMD...
-  local f="$1" tf; shift
-  tf="$(mktemp)"
-  if "$here/../measure.py" "$@" > "$tf"; then tail -n 1 "$tf" >> "$f"; else echo failed >> "$f"; fi
-  rm -f "$tf"
-}
-# best FILE: the run with the lowest CPU (user+sys), or "failed" if any run failed.
-best() {
-  if grep -q failed "$1"; then echo failed; return; fi
-  awk 'NF == 4 { cpu = $2 + $3; if (!seen || cpu < bc) { bc = cpu; b = $0; seen = 1 } } END { print b }' "$1"
-}
+# Nix and nest run in turn, REPEAT rounds of one run each (interleaved: see rounds.sh).
+. "$here/rounds.sh"
 runs="$(mktemp -d)"
 trap 'rm -rf "$runs" ${cleanup:-}' EXIT
 
@@ -75,10 +63,7 @@ for name in thousand containers; do
         echo "$name: outputs of nix-instantiate and nest are $same"
         echo "$nix $ne" | awk -v n="$name" '{ ncpu = $2 + $3; ecpu = $6 + $7;
           printf "%-16s nest/nix ratios: cpu %.2f (best runs), rss %.2f\n", n, (ncpu > 0 ? ecpu / ncpu : 0), $8 / $4 }'
-        paste -d' ' "$runs/nix" "$runs/nest" | awk -v n="$name" '{ r[++k] = ($6 + $7) / ($2 + $3) }
-          END { for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (r[j] < r[i]) { t = r[i]; r[i] = r[j]; r[j] = t }
-                printf "%-16s nest/nix cpu ratio per round: median %.2f, range %.2f-%.2f (%d rounds)\n", n,
-                  (k % 2 ? r[(k + 1) / 2] : (r[k / 2] + r[k / 2 + 1]) / 2), r[1], r[k], k }'
+        printf '%-16s nest/nix cpu ratio per round: %s\n' "$name" "$(round_ratios "$runs/nix" "$runs/nest")"
       fi
     fi
   fi
