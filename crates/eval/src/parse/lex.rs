@@ -173,6 +173,60 @@ fn ident_char(c: u8) -> bool {
     is(c, C_IDENT)
 }
 
+/// The end of the run of whitespace bytes (`space`) from `i`: eight bytes at a time
+/// while eight are left, then byte by byte. The lexer comes here only for runs of two
+/// or more (a line break and its indentation), which a byte loop ended with a
+/// mispredicted branch more often than not.
+#[inline(always)]
+fn space_end(b: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let other = !wide::space(w) & wide::HIGH;
+        if other != 0 {
+            return i + (other.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < b.len() && space(b[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// Byte classes of eight bytes at once (SWAR): each answer is the high bit of its
+/// byte, exact for every byte (no carries cross bytes); bytes of 128 and above are in
+/// no class.
+mod wide {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    pub const HIGH: u64 = 0x8080_8080_8080_8080;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+
+    /// High bit of each byte of `w` that is `c`.
+    #[inline(always)]
+    fn eq(w: u64, c: u8) -> u64 {
+        let x = w ^ (ONES * c as u64);
+        // A byte of x is zero iff adding 0x7f to its low seven bits leaves the high
+        // bit clear and its own high bit is clear.
+        !(((x & LOW7) + LOW7) | x) & HIGH
+    }
+
+    /// High bit of each byte of `w` within `lo..=hi` (both below 128).
+    #[inline(always)]
+    fn within(w: u64, lo: u8, hi: u8) -> u64 {
+        let low = w & LOW7;
+        // 127 + hi + 1 - b has its high bit set iff b <= hi; b + 127 - (lo - 1) iff b >= lo.
+        let below = (ONES * (128 + hi as u64)).wrapping_sub(low);
+        let above = low + ONES * (128 - lo as u64);
+        below & above & !w & HIGH
+    }
+
+    /// Whitespace as `super::space` has it: space and 9 to 13 (tab to carriage return).
+    #[inline(always)]
+    pub fn space(w: u64) -> u64 {
+        eq(w, b' ') | within(w, b'\t', b'\r')
+    }
+}
+
 /// Lexes on demand: the parser asks for tokens a batch at a time, so the tokens of a
 /// large file never exist all at once.
 pub struct Lexer<'a> {
@@ -410,8 +464,8 @@ impl Lexer<'_> {
             };
             if space(c) {
                 self.pos += 1;
-                while self.pos < b.len() && space(b[self.pos]) {
-                    self.pos += 1;
+                if b.get(self.pos).is_some_and(|&c| space(c)) {
+                    self.pos = space_end(b, self.pos + 1);
                 }
             } else if c == b'#' {
                 self.pos = match b[self.pos..].iter().position(|&c| c == b'\n') {
@@ -730,5 +784,42 @@ fn keyword(word: &[u8]) -> T {
         b"then" => T::Then,
         b"with" => T::With,
         _ => T::Ident,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The byte loop `space_end` ends with, alone.
+    fn slow_end(b: &[u8], mut i: usize, one: impl Fn(u8) -> bool) -> usize {
+        while i < b.len() && one(b[i]) {
+            i += 1;
+        }
+        i
+    }
+
+    #[test]
+    fn whitespace_runs_end_where_the_byte_loop_ends() {
+        // Every byte value at every distance from the start, after runs of every
+        // whitespace byte, and texts ending inside a run.
+        for fill in [b' ', b'\t', b'\n', 0x0b, 0x0c, b'\r'] {
+            for len in 0..20 {
+                for stop in 0..=255u8 {
+                    let mut t = vec![fill; len];
+                    t.push(stop);
+                    t.extend_from_slice(b"          ");
+                    for from in 0..len.min(3) + 1 {
+                        assert_eq!(
+                            space_end(&t, from),
+                            slow_end(&t, from, space),
+                            "{t:?} {from}"
+                        );
+                    }
+                    t.truncate(len);
+                    assert_eq!(space_end(&t, 0), slow_end(&t, 0, space));
+                }
+            }
+        }
     }
 }
