@@ -505,8 +505,13 @@ impl Lexer<'_> {
             return self.word(start);
         }
         // Only tokens that may start a path, a search path or a URI need rnix's
-        // look-ahead; punctuation never does.
-        let guess = if path_char(c) || matches!(c, b'<' | b'~') {
+        // look-ahead; punctuation never does. Nor does a token inside a run an
+        // identifier's look-ahead already found plain (the `.` and `types` of
+        // `lib.types.str`): from there the look-ahead would stop at the same byte, one
+        // that is neither `/` nor `:`, and answer nothing that matters here.
+        let guess = if self.pos < self.plain_until {
+            None
+        } else if path_char(c) || matches!(c, b'<' | b'~') {
             self.guess()?
         } else {
             None

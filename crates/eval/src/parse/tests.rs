@@ -595,6 +595,20 @@ fn identifiers_next_to_paths_and_uris() {
         "x: [ x.a /b ]",
         "x: x.a or /b",
         "x: with x; x or x",
+        // Tokens inside a run found plain skip the look-ahead of their own: numbers,
+        // dots and operators there, then paths, URIs and `<…>` right after the run.
+        "x: (x.y - 1.5) + x.y+2.0e3",
+        "x: x.y.0",
+        "x: x.y+2 + x.a-b.c",
+        "x: x.y+2 / x.a-b.c",
+        "x: [ x.y.z <nixpkgs> (x.a >x.b) ]",
+        "x: [ x.y-1 ./a.b x.c ]",
+        "x: [ x.y x.a.b-c ab:c.d ]",
+        "x: [ x.a .5 ]",
+        "x: x.y+.5",
+        "x: x.y-.5/2",
+        "x: [ x.y.z<nixpkgs> x.a<b> ]",
+        "x: [ x.y~/a ]",
     ]);
     same(&["{ a = 1; }.a/2"]);
     rejected(&["x: x or x", "a/", "a/b/", "x: x.y/", "a_b:c:"]);
