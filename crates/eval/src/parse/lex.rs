@@ -495,12 +495,12 @@ impl Lexer<'_> {
             self.trivia = true;
         }
         let start = self.pos;
-        if self.starts_with(b"...") {
+        let c = b[self.pos];
+        if c == b'.' && self.starts_with(b"...") {
             self.pos += 3;
             self.emit(T::Ellipsis, start);
             return Ok(true);
         }
-        let c = b[self.pos];
         if c.is_ascii_alphabetic() || c == b'_' {
             return self.word(start);
         }
