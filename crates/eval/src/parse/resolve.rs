@@ -469,6 +469,10 @@ impl<'g, 's> Resolver<'g, 's> {
     }
 
     fn string(&mut self, parts: &[StrPart<'_>], pos: Pos) -> R<Expr> {
+        if let [StrPart::Lit(l)] = parts {
+            // The usual constant string, one piece: copied once, into the value.
+            return Ok(Expr::Const(Value::string(l)));
+        }
         if parts.iter().all(|p| matches!(p, StrPart::Lit(_))) {
             let mut s = String::new();
             for p in parts {
