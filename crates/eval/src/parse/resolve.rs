@@ -104,9 +104,14 @@ const LINEAR: usize = 8;
 
 impl<'a> PAttrs<'a> {
     fn new(rec: bool) -> Self {
+        Self::with_capacity(rec, 0)
+    }
+    /// Room for `n` names (a set literal's entries: one name each, more for an
+    /// `inherit`), so that a large set's list is not copied as it grows.
+    fn with_capacity(rec: bool, n: usize) -> Self {
         PAttrs {
             rec,
-            statics: Vec::new(),
+            statics: Vec::with_capacity(n),
             dynamics: Vec::new(),
             index: SymMap::default(),
         }
@@ -746,7 +751,7 @@ impl<'g, 's> Resolver<'g, 's> {
     }
 
     fn collect_entries<'a>(&mut self, entries: &'a [Entry<'a>], rec: bool) -> R<PAttrs<'a>> {
-        let mut pa = PAttrs::new(rec);
+        let mut pa = PAttrs::with_capacity(rec, entries.len());
         for entry in entries {
             self.merge_entry(&mut pa, entry)?;
         }
