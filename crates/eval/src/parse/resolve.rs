@@ -21,39 +21,30 @@ enum Scope {
     With,
 }
 
-/// Names of one frame and their slots. Most frames are a lambda's one or few names, so a
-/// short list scanned by pointer equality is cheaper than building and probing a map;
-/// large `let`/`rec` frames also keep a map so lookups stay constant time.
+/// Names of one frame and their slots (`Resolver::innermost` finds a name's slot).
 struct Frame {
     names: Vec<(Sym, u32)>,
-    map: Option<SymMap<u32>>,
     /// Where a lazily filled frame (`let`, default arguments) keeps its definitions.
     defs: Option<&'static FrameDefs>,
 }
 
 impl Frame {
     fn new(names: Vec<(Sym, u32)>) -> Self {
-        let map = if names.len() > LINEAR {
-            Some(names.iter().copied().collect())
-        } else {
-            None
-        };
-        Frame {
-            names,
-            map,
-            defs: None,
-        }
+        Frame { names, defs: None }
     }
-    #[inline]
-    fn get(&self, name: Sym) -> Option<u32> {
-        match &self.map {
-            Some(m) => m.get(&name).copied(),
-            None => self
-                .names
+
+    /// No name twice (checked for formals; `let` and `rec` bindings are merged by
+    /// name before their frame is made).
+    fn distinct(&self) -> bool {
+        let n = &self.names;
+        if n.len() <= LINEAR {
+            return n
                 .iter()
-                .find(|(s, _)| *s == name)
-                .map(|(_, slot)| *slot),
+                .enumerate()
+                .all(|(i, (s, _))| n[..i].iter().all(|(t, _)| t != s));
         }
+        let mut seen = SymMap::default();
+        n.iter().all(|(s, _)| seen.insert(*s, ()).is_none())
     }
 }
 
@@ -62,6 +53,15 @@ pub struct Resolver<'g, 's> {
     pub src: &'s str,
     pub base_dir: &'s str,
     scopes: Vec<Scope>,
+    /// For each name (by symbol id) bound by a scope in `scopes`, its innermost
+    /// binding (an index into `bindings`; `NO_BINDING` for none), so that a variable
+    /// is resolved without walking the scopes.
+    innermost: Vec<u32>,
+    /// The bindings of the pushed frames, in push order (a stack: a frame's are the
+    /// last ones when it is popped), each linked to the binding it hides.
+    bindings: Vec<Binding>,
+    /// The indices in `scopes` of the `with`s, innermost last.
+    withs: Vec<u32>,
     globals: &'g HashMap<Sym, Value>,
     /// Lookups in `globals` (a SipHash map) for names seen before.
     global_cache: std::cell::RefCell<SymMap<Option<&'g Value>>>,
@@ -69,6 +69,16 @@ pub struct Resolver<'g, 's> {
     body: Sym,
     empty: Sym,
 }
+
+/// A name bound by a pushed frame: the frame's index in `Resolver::scopes`, the
+/// name's slot, and the binding of the same name it hides (`NO_BINDING` if none).
+struct Binding {
+    scope: u32,
+    slot: u32,
+    hides: u32,
+}
+
+const NO_BINDING: u32 = u32::MAX;
 
 /// A function whose frame is pushed and whose body is still to come.
 pub struct LambdaHead {
@@ -225,25 +235,64 @@ impl<'g, 's> Resolver<'g, 's> {
         globals: &'g HashMap<Sym, Value>,
         names: Option<&[Sym]>,
     ) -> Self {
-        let mut scopes = Vec::new();
+        let mut r = Resolver {
+            file,
+            src,
+            base_dir,
+            scopes: Vec::new(),
+            innermost: Vec::new(),
+            bindings: Vec::new(),
+            withs: Vec::new(),
+            globals,
+            global_cache: Default::default(),
+            cur_pos: Sym::new("__curPos"),
+            body: Sym::new("body"),
+            empty: Sym::new(""),
+        };
         if let Some(names) = names {
             let frame = names
                 .iter()
                 .enumerate()
                 .map(|(i, s)| (*s, i as u32))
                 .collect();
-            scopes.push(Scope::Frame(Frame::new(frame)));
+            r.push_frame(Frame::new(frame));
         }
-        Resolver {
-            file,
-            src,
-            base_dir,
-            scopes,
-            globals,
-            global_cache: Default::default(),
-            cur_pos: Sym::new("__curPos"),
-            body: Sym::new("body"),
-            empty: Sym::new(""),
+        r
+    }
+
+    /// Pushes a frame and makes its names the innermost bindings of those names.
+    fn push_frame(&mut self, f: Frame) {
+        let scope = self.scopes.len() as u32;
+        for &(name, slot) in &f.names {
+            let id = name.id() as usize;
+            if id >= self.innermost.len() {
+                self.innermost.resize(id + 1 + id / 2, NO_BINDING);
+            }
+            let hides = std::mem::replace(&mut self.innermost[id], self.bindings.len() as u32);
+            self.bindings.push(Binding { scope, slot, hides });
+        }
+        self.scopes.push(Scope::Frame(f));
+    }
+
+    /// Pushes a `with`.
+    fn push_with(&mut self) {
+        self.withs.push(self.scopes.len() as u32);
+        self.scopes.push(Scope::With);
+    }
+
+    /// Pops the innermost scope, frame or `with`, and the bindings it made.
+    fn pop_scope(&mut self) {
+        match self.scopes.pop() {
+            Some(Scope::Frame(f)) => {
+                for &(name, _) in f.names.iter().rev() {
+                    let Some(b) = self.bindings.pop() else { break };
+                    self.innermost[name.id() as usize] = b.hides;
+                }
+            }
+            Some(Scope::With) => {
+                self.withs.pop();
+            }
+            None => {}
         }
     }
 
@@ -252,30 +301,31 @@ impl<'g, 's> Resolver<'g, 's> {
         Pos::at(self.file, off)
     }
 
+    /// The variable `name` at `pos`, looked up past the innermost `skip` scopes: its
+    /// innermost binding by a frame (whatever `with`s lie between), else a builtin
+    /// constant, else a look-up in the `with`s, innermost first.
     fn resolve(&self, name: Sym, pos: Pos, skip: usize) -> R<Expr> {
-        let mut withs = Vec::new();
-        for (i, s) in self.scopes.iter().rev().enumerate() {
-            // Every scope, `with` included, is one frame on the way out.
-            let depth = i as u32;
-            match s {
-                Scope::Frame(m) => {
-                    if i >= skip {
-                        if let Some(slot) = m.get(name) {
-                            return Ok(Expr::Var {
-                                depth,
-                                slot,
-                                pos,
-                                defs: m.defs,
-                            });
-                        }
-                    }
-                }
-                Scope::With => {
-                    if i >= skip {
-                        withs.push(depth);
-                    }
-                }
+        let n = self.scopes.len();
+        // Scopes at this index and above are skipped.
+        let limit = n.saturating_sub(skip) as u32;
+        let mut at = self
+            .innermost
+            .get(name.id() as usize)
+            .copied()
+            .unwrap_or(NO_BINDING);
+        while let Some(b) = self.bindings.get(at as usize) {
+            if b.scope < limit {
+                let Scope::Frame(f) = &self.scopes[b.scope as usize] else {
+                    break;
+                };
+                return Ok(Expr::Var {
+                    depth: (n - 1 - b.scope as usize) as u32,
+                    slot: b.slot,
+                    pos,
+                    defs: f.defs,
+                });
             }
+            at = b.hides;
         }
         let global = *self
             .global_cache
@@ -285,12 +335,20 @@ impl<'g, 's> Resolver<'g, 's> {
         if let Some(v) = global {
             return Ok(Expr::Const(v.clone()));
         }
+        // Every scope, `with` included, is one frame on the way out.
+        let withs: Box<[u32]> = self
+            .withs
+            .iter()
+            .rev()
+            .filter(|&&w| w < limit)
+            .map(|&w| (n - 1 - w as usize) as u32)
+            .collect();
         if withs.is_empty() {
             return Err(Refused);
         }
         Ok(Expr::WithVar {
             name,
-            withs: withs.into_boxed_slice(),
+            withs,
             pos,
             hint: Hint::default(),
         })
@@ -578,7 +636,7 @@ impl<'g, 's> Resolver<'g, 's> {
     pub fn lambda_enter(&mut self, param: &Param<'_>, pos: Pos) -> R<LambdaHead> {
         match param {
             Param::Ident(name) => {
-                self.scopes.push(Scope::Frame(Frame::new(vec![(*name, 0)])));
+                self.push_frame(Frame::new(vec![(*name, 0)]));
                 Ok(LambdaHead {
                     pos,
                     formals: None,
@@ -606,19 +664,11 @@ impl<'g, 's> Resolver<'g, 's> {
                 let defs = FrameDefs::new();
                 frame.defs = Some(defs);
                 // Duplicate formals (or `@` naming a formal) are errors rnix reports.
-                let distinct = match &frame.map {
-                    Some(m) => m.len() == frame.names.len(),
-                    None => frame
-                        .names
-                        .iter()
-                        .enumerate()
-                        .all(|(i, (s, _))| frame.names[..i].iter().all(|(t, _)| t != s)),
-                };
-                if !distinct {
+                if !frame.distinct() {
                     return Err(Refused);
                 }
                 check_frame(frame.names.len())?;
-                self.scopes.push(Scope::Frame(frame));
+                self.push_frame(frame);
                 let mut formals = Vec::with_capacity(entries.len());
                 for e in entries.iter() {
                     let default = match &e.default {
@@ -649,7 +699,7 @@ impl<'g, 's> Resolver<'g, 's> {
 
     /// The function whose head `lambda_enter` made, with its body; pops its frame.
     pub fn lambda_exit(&mut self, head: LambdaHead, body: R<E>) -> R<ir::LambdaExpr> {
-        self.scopes.pop();
+        self.pop_scope();
         Ok(ir::LambdaExpr {
             name: Default::default(),
             pos: head.pos,
@@ -686,7 +736,7 @@ impl<'g, 's> Resolver<'g, 's> {
 
     /// The `let` whose bindings `let_enter` lowered, with its body; pops its frame.
     pub fn let_exit(&mut self, head: LetHead, body: E) -> Expr {
-        self.scopes.pop();
+        self.pop_scope();
         Expr::Let {
             frame_size: head.frame_size,
             bindings: head.bindings.into_boxed_slice(),
@@ -697,12 +747,12 @@ impl<'g, 's> Resolver<'g, 's> {
     /// `with ns;` around what follows, until `with_exit`.
     pub fn with_enter(&mut self, ns: &Node<'_>) -> R<E> {
         let ns = self.expr(ns)?;
-        self.scopes.push(Scope::With);
+        self.push_with();
         Ok(ns)
     }
 
     pub fn with_exit(&mut self) {
-        self.scopes.pop();
+        self.pop_scope();
     }
 
     /// Lowers one binding of a set literal lowered a binding at a time (not `rec`,
@@ -849,7 +899,7 @@ impl<'g, 's> Resolver<'g, 's> {
             .enumerate()
             .map(|(i, (s, _, _))| (*s, i as u32))
             .collect();
-        self.scopes.push(Scope::Frame(Frame::new(names)));
+        self.push_frame(Frame::new(names));
         Ok(())
     }
 
@@ -861,7 +911,7 @@ impl<'g, 's> Resolver<'g, 's> {
         }
         let r = self.lower_attrs_in(pa, rec);
         if rec {
-            self.scopes.pop();
+            self.pop_scope();
         }
         r
     }
