@@ -416,8 +416,10 @@ impl Supervisor {
     pub fn wait_running(&self, name: &str, timeout: Duration) -> Result<ContainerInfo> {
         let begin = Instant::now();
         loop {
+            // One read of the record: the phase, the restart count and the exit it
+            // describes must come from the same state, or a retry seen between two
+            // reads would be reported with an empty reason.
             let info = self.inspect(name)?;
-            let r = Record::load(&self.paths.state_dir(name))?;
             match info.phase {
                 Phase::Running => return Ok(info),
                 Phase::Failed | Phase::Stopped => {
@@ -430,8 +432,11 @@ impl Supervisor {
                         why,
                     });
                 }
-                Phase::Starting if r.total_restarts > 0 => {
-                    let why = info.last_exit.unwrap_or_default();
+                Phase::Starting if info.restarts > 0 => {
+                    let why = info
+                        .last_exit
+                        .or(info.last_error)
+                        .unwrap_or_else(|| "its first attempt ended".into());
                     return Err(Error::StartFailed {
                         name: name.to_string(),
                         why: format!("{why}; retrying by its restart policy"),
