@@ -227,6 +227,25 @@ fn nonrec_set<'a>(n: &Node<'a>) -> Option<&'a [Entry<'a>]> {
     }
 }
 
+thread_local! {
+    /// The last resolver's `innermost` table, every entry back at `NO_BINDING`: it is
+    /// as long as the largest symbol id bound so far, and making it anew for every file
+    /// (a thousand module files in one evaluation) cost more than lowering a small one.
+    static SPARE_INNERMOST: std::cell::Cell<Vec<u32>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+impl Drop for Resolver<'_, '_> {
+    fn drop(&mut self) {
+        // Popping every scope (an error can leave some) restores each entry the
+        // resolver set to what it hid, which for the outermost is `NO_BINDING`.
+        while !self.scopes.is_empty() {
+            self.pop_scope();
+        }
+        debug_assert!(self.innermost.iter().all(|&b| b == NO_BINDING));
+        SPARE_INNERMOST.set(std::mem::take(&mut self.innermost));
+    }
+}
+
 impl<'g, 's> Resolver<'g, 's> {
     pub fn new(
         file: u32,
@@ -240,7 +259,7 @@ impl<'g, 's> Resolver<'g, 's> {
             src,
             base_dir,
             scopes: Vec::new(),
-            innermost: Vec::new(),
+            innermost: SPARE_INNERMOST.take(),
             bindings: Vec::new(),
             withs: Vec::new(),
             globals,

@@ -295,6 +295,28 @@ fn functions_and_scopes() {
     ]);
 }
 
+/// The resolver's table of innermost bindings is kept for the next text on the thread:
+/// bindings of a text that failed inside its scopes (or of a scoped import's outer
+/// frame) must not be seen by the next one.
+#[test]
+fn bindings_do_not_leak_into_the_next_text() {
+    on_thread(|| {
+        let g = globals();
+        // Fails with `zq1` (the text's first binding) and `x` in scope.
+        assert_eq!(
+            compare(&g, "let zq1 = 1; in x: undefinedQ", None),
+            Outcome::BothReject
+        );
+        // A stale entry for `zq1` would point at `p`'s binding here.
+        assert_eq!(compare(&g, "let p = 1; in zq1", None), Outcome::BothReject);
+        assert_eq!(compare(&g, "let p = 1; in p: x", None), Outcome::BothReject);
+        assert_eq!(compare(&g, "let zq1 = 2; in zq1", None), Outcome::SameIr);
+        let names = [Sym::new("zq2")];
+        assert_eq!(compare(&g, "zq2", Some(&names)), Outcome::SameIr);
+        assert_eq!(compare(&g, "let p = 1; in zq2", None), Outcome::BothReject);
+    });
+}
+
 #[test]
 fn scoped_import_frame() {
     on_thread(|| {
