@@ -87,8 +87,14 @@ impl<'s> Carry<'s> {
             failed: false,
             depth: 0,
             nest: 0,
-            syms: Names::default(),
+            syms: Names::for_thread(),
         })
+    }
+}
+
+impl Drop for Carry<'_> {
+    fn drop(&mut self) {
+        self.syms.give_back();
     }
 }
 

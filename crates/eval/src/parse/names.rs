@@ -68,7 +68,33 @@ fn word(b: &[u8], i: usize, n: usize) -> u64 {
     }
 }
 
+thread_local! {
+    /// The table of the last text parsed on this thread: symbols are never freed, so
+    /// what it maps stays true, and the next text (the next of a thousand module files)
+    /// finds its common names here at once instead of zeroing a new table and interning
+    /// them again.
+    static SPARE: std::cell::Cell<Option<Names>> = const { std::cell::Cell::new(None) };
+}
+
 impl Names {
+    /// This thread's table (empty if another parse on the thread holds it); give it
+    /// back with `give_back`.
+    pub fn for_thread() -> Names {
+        SPARE.take().unwrap_or_default()
+    }
+
+    /// Keeps the table for the next parse on this thread, leaving an empty one (not to
+    /// be used) in its place.
+    pub fn give_back(&mut self) {
+        let slots = std::mem::take(&mut self.slots);
+        if !slots.is_empty() {
+            SPARE.set(Some(Names {
+                slots,
+                used: std::mem::take(&mut self.used),
+            }));
+        }
+    }
+
     /// The symbol for `src[start..end]` (which must lie on character boundaries).
     pub fn get(&mut self, src: &str, start: usize, end: usize) -> Sym {
         let b = src.as_bytes();
@@ -147,6 +173,34 @@ mod tests {
         }
         assert_eq!(seen[0], seen[6]);
         assert!(seen[4] != seen[5]);
+    }
+
+    #[test]
+    fn a_table_given_back_serves_the_next_text() {
+        std::thread::spawn(|| {
+            let first = "alpha betagammadelta alpha";
+            let mut n = Names::for_thread();
+            let a = n.get(first, 0, 5);
+            let long = n.get(first, 6, 20);
+            let used = n.used;
+            n.give_back();
+            assert!(n.slots.is_empty());
+            // Same names at other offsets, a name that shares a long one's first 8
+            // bytes, and a new one: found or added in the kept table.
+            let second = "x betagammadeltb betagammadelta alpha alphb";
+            let mut m = Names::for_thread();
+            assert_eq!(m.used, used, "the kept table is handed out again");
+            let near = m.get(second, 2, 16);
+            assert_eq!(near.as_str(), "betagammadeltb");
+            assert_eq!(m.get(second, 17, 31), long);
+            assert_eq!(m.get(second, 32, 37), a);
+            assert_eq!(m.get(second, 38, 43).as_str(), "alphb");
+            assert_eq!(m.used, used + 2);
+            // Taken: a second parse on the thread meanwhile gets a table of its own.
+            assert_eq!(Names::for_thread().used, 0);
+        })
+        .join()
+        .unwrap();
     }
 
     #[test]
