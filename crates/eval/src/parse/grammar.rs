@@ -95,6 +95,7 @@ impl<'s> Carry<'s> {
 impl Drop for Carry<'_> {
     fn drop(&mut self) {
         self.syms.give_back();
+        self.lx.recycle();
     }
 }
 

@@ -227,6 +227,11 @@ mod wide {
     }
 }
 
+thread_local! {
+    /// The buffers of the last lexer on this thread (`Lexer::recycle`).
+    static SPARE: std::cell::Cell<(Vec<Ctx>, Vec<Tok>)> = const { std::cell::Cell::new((Vec::new(), Vec::new())) };
+}
+
 /// Lexes on demand: the parser asks for tokens a batch at a time, so the tokens of a
 /// large file never exist all at once.
 pub struct Lexer<'a> {
@@ -248,15 +253,26 @@ impl<'a> Lexer<'a> {
         if src.len() >= u32::MAX as usize {
             return Err(Refused);
         }
+        let (mut ctx, mut out) = SPARE.take();
+        ctx.clear();
+        out.clear();
         Ok(Lexer {
             b: src.as_bytes(),
             pos: 0,
-            ctx: Vec::new(),
-            out: Vec::new(),
+            ctx,
+            out,
             trivia: false,
             done: false,
             plain_until: 0,
         })
+    }
+
+    /// Keeps the lexer's buffers for the next text on this thread (the token window is
+    /// a few thousand tokens at most; a module file is lexed in one batch of them).
+    pub fn recycle(&mut self) {
+        if self.out.capacity() <= 1 << 16 && self.ctx.capacity() <= 1 << 12 {
+            SPARE.set((std::mem::take(&mut self.ctx), std::mem::take(&mut self.out)));
+        }
     }
 
     /// Lexes until `out` holds `want` tokens or the text ends (then with `Eof` last).
