@@ -152,8 +152,53 @@ pub struct Eval {
     pub(crate) parsed_store_dir: std::cell::RefCell<Option<(String, nest_nixcompat::StoreDir)>>,
 }
 
-type BusySlots =
-    std::collections::HashSet<(usize, usize), std::hash::BuildHasherDefault<SymHasher>>;
+/// The lazily filled slots being evaluated (frame address, slot), for `infinite
+/// recursion encountered`. Their evaluations nest, so they form a stack, nearly always
+/// a short one: the innermost `SCANNED` are searched in a vector (what a hash set's
+/// insert and remove cost per evaluation was 1 % of a module evaluation), any deeper
+/// ones also sit in a hash set.
+#[derive(Default)]
+struct BusySlots {
+    stack: Vec<(usize, usize)>,
+    deep: std::collections::HashSet<(usize, usize), std::hash::BuildHasherDefault<SymHasher>>,
+}
+
+impl BusySlots {
+    const SCANNED: usize = 16;
+
+    #[inline]
+    fn contains(&self, key: &(usize, usize)) -> bool {
+        let n = self.stack.len();
+        self.stack[n.saturating_sub(Self::SCANNED)..].contains(key)
+            || (n > Self::SCANNED && self.deep.contains(key))
+    }
+
+    /// Pushes `key`; false (and nothing pushed) when it is already there.
+    #[inline]
+    fn push(&mut self, key: (usize, usize)) -> bool {
+        if self.contains(&key) {
+            return false;
+        }
+        let n = self.stack.len();
+        if n >= Self::SCANNED {
+            // The entry leaving the scanned window joins the set.
+            self.deep.insert(self.stack[n - Self::SCANNED]);
+        }
+        self.stack.push(key);
+        true
+    }
+
+    /// Pops the innermost entry (pushed by the same evaluation).
+    #[inline]
+    fn pop(&mut self) {
+        self.stack.pop();
+        let n = self.stack.len();
+        if n >= Self::SCANNED {
+            // It comes back into the scanned window.
+            self.deep.remove(&self.stack[n - Self::SCANNED]);
+        }
+    }
+}
 
 /// Names the evaluator itself looks up often.
 pub struct Syms {
@@ -678,11 +723,11 @@ impl Eval {
         };
         self.check_stack().map_err(|e| at_pos(e, pos))?;
         let key = (fr.addr(), slot);
-        if !self.busy.insert(key) {
+        if !self.busy.push(key) {
             return Err(at_pos(infinite_recursion(), pos));
         }
         let r = self.eval(def, fr);
-        self.busy.remove(&key);
+        self.busy.pop();
         // A use that did not force the binding while it was being evaluated put a thunk
         // in the slot (`var_value`); it gets the outcome too.
         let cell = fr.slot(slot);
@@ -2801,5 +2846,31 @@ mod tests {
             matches!(&r, Err(m) if m.starts_with("error: attempt to call something which is not a function but an integer")),
             "{r:?}"
         );
+    }
+
+    #[test]
+    fn busy_slots_past_the_scanned_window() {
+        use super::BusySlots;
+        let mut b = BusySlots::default();
+        let n = 3 * BusySlots::SCANNED + 5;
+        for i in 0..n {
+            assert!(b.push((i, i % 3)), "{i}");
+            // Every entry pushed so far is found, and refused a second time.
+            for j in [0, i / 2, i.saturating_sub(BusySlots::SCANNED), i] {
+                assert!(b.contains(&(j, j % 3)), "{j} after {i}");
+            }
+            assert!(!b.push((i / 2, (i / 2) % 3)));
+            assert!(!b.contains(&(i + 1, (i + 1) % 3)));
+        }
+        assert_eq!(b.deep.len(), n - BusySlots::SCANNED);
+        for i in (0..n).rev() {
+            b.pop();
+            assert!(!b.contains(&(i, i % 3)), "{i} popped");
+            if i > 0 {
+                assert!(b.contains(&(i - 1, (i - 1) % 3)));
+                assert!(b.contains(&(0, 0)));
+            }
+        }
+        assert!(b.stack.is_empty() && b.deep.is_empty());
     }
 }
