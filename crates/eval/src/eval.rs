@@ -668,7 +668,57 @@ impl Eval {
                 Value::Bool(true) => self.eval(body, env),
                 o => Self::assert_failed(&o, text, *pos),
             },
+            // Common in module code, each behind a call of its own: going through
+            // `eval_cold` paid for that function's large frame on every one.
+            Expr::Attrs(a, pos) => self.eval_attrs(a, *pos, env),
+            Expr::SelectOr { e, or, pos } => self.select_or(e, or, *pos, env),
+            Expr::List(items) => self.eval_list(items, env),
+            Expr::HasAttr { e, path, .. } => self.has_attr(e, path, env),
+            Expr::Not(x, _) => self.eval_not(x, env),
+            Expr::Str { parts, .. } => self.interpolate(parts, env),
             _ => self.eval_cold(e, env),
+        }
+    }
+
+    #[inline(never)]
+    fn select_or(&mut self, e: E, or: &'static OrPath, pos: Pos, env: &Env) -> EResult<Value> {
+        self.select(e, &or.path, Some(or.default), pos, env)
+    }
+
+    #[inline(never)]
+    fn eval_list(&mut self, items: &'static [E], env: &Env) -> EResult<Value> {
+        Ok(Value::List(List::build(items.len(), |i| {
+            self.thunk(items[i], env)
+        })))
+    }
+
+    #[inline(never)]
+    fn has_attr(&mut self, e: E, path: &'static [AttrKey], env: &Env) -> EResult<Value> {
+        let mut v = self.eval_quick(e, env)?;
+        for (i, key) in path.iter().enumerate() {
+            let name = self.attr_key(key, env)?;
+            let Value::Attrs(a) = &v else {
+                return Ok(Value::Bool(false));
+            };
+            let Some(attr) = a.get_attr(name) else {
+                return Ok(Value::Bool(false));
+            };
+            // The last name only needs to be there; one on the way is evaluated in its
+            // set (no thunk made for a set literal's entry).
+            if i + 1 == path.len() {
+                break;
+            }
+            let next = self.force_attr(attr)?;
+            v = next;
+        }
+        Ok(Value::Bool(true))
+    }
+
+    #[inline(never)]
+    fn eval_not(&mut self, x: E, env: &Env) -> EResult<Value> {
+        match self.eval(x, env)? {
+            Value::Bool(b) => Ok(Value::Bool(!b)),
+            o => Self::not_bool(&o, Pos::NONE),
         }
     }
 
@@ -859,7 +909,6 @@ impl Eval {
                 }
                 err(format!("undefined variable '{name}'"), *pos)
             }
-            Expr::Str { parts, .. } => self.interpolate(parts, env),
             Expr::PathInterp { parts, .. } => {
                 // A path's parts are not copied to the store, and its context is dropped.
                 let mut s = String::new();
@@ -875,45 +924,13 @@ impl Eval {
                 };
                 Ok(Value::path(canon_path(&format!("{home}{rest}"))))
             }
-            Expr::List(items) => Ok(Value::List(List::build(items.len(), |i| {
-                self.thunk(items[i], env)
-            }))),
-            Expr::Attrs(a, pos) => self.eval_attrs(a, *pos, env),
-            Expr::HasAttr { e, path, .. } => {
-                let mut v = self.eval_quick(e, env)?;
-                for (i, key) in path.iter().enumerate() {
-                    let name = self.attr_key(key, env)?;
-                    let Value::Attrs(a) = &v else {
-                        return Ok(Value::Bool(false));
-                    };
-                    let Some(attr) = a.get_attr(name) else {
-                        return Ok(Value::Bool(false));
-                    };
-                    // The last name only needs to be there; one on the way is
-                    // evaluated in its set (no thunk made for a set literal's entry).
-                    if i + 1 == path.len() {
-                        break;
-                    }
-                    let next = self.force_attr(attr)?;
-                    v = next;
-                }
-                Ok(Value::Bool(true))
-            }
-            Expr::Not(x, _) => {
-                let v = self.eval(x, env)?;
-                match v {
-                    Value::Bool(b) => Ok(Value::Bool(!b)),
-                    o => Self::not_bool(&o, Pos::NONE),
-                }
-            }
             Expr::Neg(x, pos) => {
                 let v = self.eval(x, env)?;
                 self.arith(BinOp::Sub, &Value::Int(0), &v, *pos)
             }
             Expr::CurPos(pos) => Ok(self.pos_attrs(*pos)),
             Expr::DerivationBody(b) => crate::builtins::derivation::eval_body(self, b, env),
-            Expr::SelectOr { e, or, pos } => self.select(e, &or.path, Some(or.default), *pos, env),
-            // The hot arms, should a caller come here directly.
+            // The hot and warm arms, should a caller come here directly.
             Expr::Const(_)
             | Expr::Var { .. }
             | Expr::Apply { .. }
@@ -923,7 +940,13 @@ impl Eval {
             | Expr::Lambda(_)
             | Expr::Let { .. }
             | Expr::With { .. }
-            | Expr::Assert { .. } => self.eval(e, env),
+            | Expr::Assert { .. }
+            | Expr::Attrs(..)
+            | Expr::SelectOr { .. }
+            | Expr::List(_)
+            | Expr::HasAttr { .. }
+            | Expr::Not(..)
+            | Expr::Str { .. } => self.eval(e, env),
         }
     }
 
