@@ -1300,6 +1300,7 @@ impl Eval {
         })))
     }
 
+    #[inline(never)]
     fn eval_attrs(&mut self, a: &'static AttrsExpr, pos: Pos, env: &Env) -> EResult<Value> {
         let (inner_env, mut entries) = if a.rec {
             let new = Env::new(Some(env.clone()), a.statics.len());
@@ -2039,6 +2040,7 @@ impl Eval {
     /// A string with `${}` parts. The parts are evaluated and coerced in order (so errors
     /// come in Nix's order), then copied once into the new string value: no buffer that
     /// grows and is shrunk again, and `"${s}"` of a string is `s` itself.
+    #[inline(never)]
     fn interpolate(&mut self, parts: &[StrPart], env: &Env) -> EResult<Value> {
         // Up to this many `${}` parts are kept on the stack; strings with more are
         // built by appending (rare in practice).
