@@ -669,7 +669,9 @@ impl Eval {
                 o => Self::assert_failed(&o, text, *pos),
             },
             // Common in module code, each behind a call of its own: going through
-            // `eval_cold` paid for that function's large frame on every one.
+            // `eval_cold` paid for that function's large frame on every one. Each
+            // helper is `#[inline(never)]`: inlined here, `eval_attrs` and
+            // `interpolate` made this frame 616 bytes instead of 104.
             Expr::Attrs(a, pos) => self.eval_attrs(a, *pos, env),
             Expr::SelectOr { e, or, pos } => self.select_or(e, or, *pos, env),
             Expr::List(items) => self.eval_list(items, env),
