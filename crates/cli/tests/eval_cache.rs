@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 #[path = "support/mod.rs"]
-#[allow(dead_code)]
 mod support;
 
 struct Env {

@@ -14,11 +14,11 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn run(program: &str, pre: &[&str], file: &PathBuf) -> Option<Result<Value, String>> {
+fn run(program: &str, pre: &[&str], file: &std::path::Path) -> Option<Result<Value, String>> {
     support::eval_json(program, pre, file, None)
 }
 
-fn oracle(file: &PathBuf) -> Option<Result<Value, String>> {
+fn oracle(file: &std::path::Path) -> Option<Result<Value, String>> {
     let r = run("nix-instantiate", &["--eval"], file);
     if r.is_none() && std::env::var_os("CI").is_some() {
         panic!("nix-instantiate is not installed, and CI is set");

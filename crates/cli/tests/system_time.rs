@@ -16,7 +16,7 @@ fn fixture(name: &str) -> PathBuf {
 
 /// The store is a temp dir: nothing here should write to one, and if something did, it
 /// would not be the machine's.
-fn run(program: &str, pre: &[&str], file: &PathBuf) -> Option<Result<Value, String>> {
+fn run(program: &str, pre: &[&str], file: &std::path::Path) -> Option<Result<Value, String>> {
     let store = tempfile::tempdir().expect("temp dir");
     support::eval_json(program, pre, file, Some(store.path()))
 }

@@ -331,7 +331,7 @@ mod tests {
         assert_eq!(half, Sym::from_bytes(b"\xc3"));
         assert_eq!(Sym::from_bytes(e), Sym::new("é"));
         // Ordered by bytes: 0xa9 < 0xc3 < 0xc3 0xa9.
-        let mut v = vec![Sym::new("é"), half, Sym::from_bytes(&e[1..])];
+        let mut v = [Sym::new("é"), half, Sym::from_bytes(&e[1..])];
         v.sort();
         assert_eq!(
             v.iter().map(|s| s.as_bytes()).collect::<Vec<_>>(),

@@ -1968,7 +1968,7 @@ mod tests {
                     for (n, v) in contents(&small) {
                         want.insert(n.as_bytes().to_vec(), (n, v));
                     }
-                    s = if next() % 2 == 0 {
+                    s = if next().is_multiple_of(2) {
                         s.update(&small)
                     } else {
                         s.update_owned(small)

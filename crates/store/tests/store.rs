@@ -145,7 +145,7 @@ fn references_are_scanned_and_closures_follow_them() {
     .expect("finish");
     let info = s.query(&out).expect("q").expect("valid");
     assert_eq!(info.references, [b.clone(), out.clone()].into());
-    assert_eq!(s.closure(&[out.clone()]).expect("closure"), {
+    assert_eq!(s.closure(std::slice::from_ref(&out)).expect("closure"), {
         let mut v = vec![a, b, out];
         v.sort();
         v
@@ -327,7 +327,9 @@ fn path_info_reports_closure_and_sizes() {
     let (_t, s) = store();
     let a = s.add_text("a", b"a", &BTreeSet::new()).expect("a");
     let b = s.add_text("b", b"b", &[a.clone()].into()).expect("b");
-    let infos = s.path_info(&[b.clone()], true, true).expect("info");
+    let infos = s
+        .path_info(std::slice::from_ref(&b), true, true)
+        .expect("info");
     assert_eq!(infos.len(), 2);
     let ib = infos.iter().find(|i| i.path == s.print(&b)).expect("b");
     assert_eq!(ib.references, vec![s.print(&a)]);
