@@ -1340,7 +1340,9 @@ impl Eval {
         };
         if a.rec {
             // Legacy `__overrides` in a `rec` set replaces attributes, also as seen
-            // from inside the set.
+            // from inside the set. Names it adds are not variables of the set, and
+            // shift the entries after them: a replaced name's slot in the frame is
+            // its place among the set's own names.
             let overrides = self.syms.overrides;
             if let Ok(i) = entries.binary_search_by(|x| x.name.cmp(&overrides)) {
                 let ov = entries[i].value();
@@ -1350,7 +1352,9 @@ impl Eval {
                         Ok(j) => {
                             let v = o.value();
                             entries[j] = Attr::new(o.name, v.clone(), entries[j].pos());
-                            inner_env.replace(j, v);
+                            if let Ok(slot) = a.statics.binary_search_by(|s| s.name.cmp(&o.name)) {
+                                inner_env.replace(slot, v);
+                            }
                         }
                         Err(j) => entries.insert(j, o.clone()),
                     }
