@@ -45,6 +45,12 @@ pub enum IoError {
 /// writes really happen; the evaluator only needs the resulting paths.
 pub trait EvalIo {
     fn read_file(&self, path: &str) -> Result<Vec<u8>, IoError>;
+    /// A Nix file to parse (`import`, the file `nest eval` is given): `path`, or
+    /// `path/default.nix` when `path` is a directory, with the path read and its bytes.
+    /// `Ok(None)` when nothing is at `path` (the caller reports the failed stat).
+    fn read_source(&self, path: &str) -> Result<Option<(String, Vec<u8>)>, IoError> {
+        read_source_by_type(self, path)
+    }
     /// A directory's entries. A name, like an environment value (`get_env`), is the
     /// OS's bytes as `text::lossless` text: the builtins decode it exactly.
     fn read_dir(&self, path: &str) -> Result<Vec<(String, FileType)>, IoError>;
@@ -127,6 +133,27 @@ impl EvalIo for StdIo {
             msg: os_msg(&e),
         })
     }
+    /// A regular file in four system calls (open, fstat, read, close) instead of six (a
+    /// stat to find directories, then `std::fs::read`'s open, fstat, two reads and
+    /// close): an evaluation imports hundreds of files. Anything else (a directory, a
+    /// pipe, a failed open) goes the general way, with its errors.
+    fn read_source(&self, path: &str) -> Result<Option<(String, Vec<u8>)>, IoError> {
+        if let Ok(mut f) = std::fs::File::open(path) {
+            if let Ok(m) = f.metadata() {
+                if m.is_file() {
+                    if let Ok(size) = usize::try_from(m.len()) {
+                        return read_sized(&mut f, size)
+                            .map(|bytes| Some((path.to_string(), bytes)))
+                            .map_err(|e| IoError::Open {
+                                path: path.into(),
+                                msg: os_msg(&e),
+                            });
+                    }
+                }
+            }
+        }
+        read_source_by_type(self, path)
+    }
     fn read_dir(&self, path: &str) -> Result<Vec<(String, FileType)>, IoError> {
         let rd = std::fs::read_dir(path).map_err(|e| IoError::ReadDir {
             path: path.into(),
@@ -189,6 +216,40 @@ impl EvalIo for StdIo {
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0)
     }
+}
+
+/// [`EvalIo::read_source`] as a stat of `path` and then a read of the file it names.
+fn read_source_by_type<I: EvalIo + ?Sized>(
+    io: &I,
+    path: &str,
+) -> Result<Option<(String, Vec<u8>)>, IoError> {
+    let p = match io.file_type_follow(path) {
+        None => return Ok(None),
+        Some(FileType::Directory) => format!("{}/default.nix", path.trim_end_matches('/')),
+        Some(_) => path.to_string(),
+    };
+    let bytes = io.read_file(&p)?;
+    Ok(Some((p, bytes)))
+}
+
+/// A regular file's bytes as of the size `fstat` gave: one `read` of size + 1 bytes
+/// usually returns exactly that size, the end of the file, without the second `read`
+/// that `std::fs::read` makes to see the end. A file that grew or a short read goes on
+/// to the real end.
+fn read_sized(f: &mut std::fs::File, size: usize) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut buf = vec![0u8; size + 1];
+    let n = loop {
+        match f.read(&mut buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            r => break r?,
+        }
+    };
+    buf.truncate(n);
+    if n != size {
+        f.read_to_end(&mut buf)?;
+    }
+    Ok(buf)
 }
 
 /// The OS error text without Rust's " (os error N)" suffix, as Nix prints it.
@@ -499,5 +560,85 @@ impl EvalIo for TreeOverlay {
     }
     fn store_add_derivation(&self, drv_path: &str, aterm: &str) -> Result<(), IoError> {
         self.inner.store_add_derivation(drv_path, aterm)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A directory of its own under the system's temporary directory, removed on drop.
+    struct Scratch(std::path::PathBuf);
+    impl Scratch {
+        fn new(tag: &str) -> Scratch {
+            let d = std::env::temp_dir().join(format!(
+                "nest-eval-io-{tag}-{}-{:?}",
+                std::process::id(),
+                std::thread::current().id()
+            ));
+            let _ = std::fs::remove_dir_all(&d);
+            std::fs::create_dir_all(&d).unwrap();
+            Scratch(d)
+        }
+        fn path(&self, name: &str) -> String {
+            self.0.join(name).to_str().unwrap().to_string()
+        }
+    }
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    #[test]
+    fn std_io_reads_sources_as_the_general_way_does() {
+        let s = Scratch::new("source");
+        let file = s.path("a.nix");
+        std::fs::write(&file, "1 + 1\n").unwrap();
+        std::fs::create_dir(s.path("dir")).unwrap();
+        std::fs::write(s.path("dir/default.nix"), "{ }").unwrap();
+        std::fs::create_dir(s.path("empty")).unwrap();
+        std::os::unix::fs::symlink(&file, s.path("link.nix")).unwrap();
+        let empty = s.path("zero.nix");
+        std::fs::write(&empty, "").unwrap();
+        for p in [
+            file.clone(),
+            s.path("dir"),
+            s.path("dir/"),
+            s.path("link.nix"),
+            empty,
+            s.path("missing.nix"),
+            format!("{file}/"),
+            s.path("empty"),
+        ] {
+            let fast = StdIo.read_source(&p).map_err(|e| e.to_string());
+            let general = read_source_by_type(&StdIo, &p).map_err(|e| e.to_string());
+            assert_eq!(fast, general, "{p}");
+        }
+        assert_eq!(
+            StdIo.read_source(&s.path("dir/")).unwrap(),
+            Some((s.path("dir/default.nix"), b"{ }".to_vec()))
+        );
+        assert_eq!(StdIo.read_source(&s.path("missing.nix")).unwrap(), None);
+        let e = StdIo.read_source(&s.path("empty")).unwrap_err().to_string();
+        assert!(
+            e.starts_with("opening file '")
+                && e.ends_with("empty/default.nix': No such file or directory"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_file_whose_size_changed_since_its_stat_is_read_to_its_end() {
+        let s = Scratch::new("sized");
+        let p = s.path("f");
+        let text: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&p, &text).unwrap();
+        // A stat that saw it smaller (it grew since) or larger (it shrank), and the size
+        // it has.
+        for size in [0, 1, 4095, 9_999, 10_000, 10_001, 20_000] {
+            let mut f = std::fs::File::open(&p).unwrap();
+            assert_eq!(read_sized(&mut f, size).unwrap(), text, "stat size {size}");
+        }
     }
 }

@@ -63,13 +63,9 @@ pub(crate) fn stat_failure(ev: &Eval, p: &str) -> String {
 }
 
 fn read_source(ev: &mut Eval, path: &str) -> EResult<(String, String)> {
-    let mut p = path.to_string();
-    match ev.io.file_type_follow(&p) {
-        None => return err(stat_failure(ev, &p), Pos::NONE),
-        Some(FileType::Directory) => p = format!("{}/default.nix", p.trim_end_matches('/')),
-        _ => {}
-    }
-    let bytes = ev.io.read_file(&p).map_err(io_err)?;
+    let Some((p, bytes)) = ev.io.read_source(path).map_err(io_err)? else {
+        return err(stat_failure(ev, path), Pos::NONE);
+    };
     // Valid UTF-8 (nearly every file) is taken as is: no lossy pass, no copy.
     let text = String::from_utf8(bytes)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
