@@ -57,6 +57,7 @@ pub fn rnix_parse_and_lower(
     }
     check_paths(&parse.syntax(), file, text)?;
     check_integers(&parse.syntax(), file)?;
+    check_floats(&parse.syntax(), file, text)?;
     let root = parse.tree();
     let Some(expr) = root.expr() else {
         return Err(perr(
@@ -108,6 +109,40 @@ fn check_integers(root: &rnix::SyntaxNode, file: u32) -> EResult<()> {
     match bad {
         Some(t) => Err(perr(
             format!("invalid integer '{}'", t.text()),
+            Pos::at(file, u32::from(t.text_range().start())),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Floats out of Nix's range ("invalid float"), and texts Nix cuts into tokens where
+/// rnix does not (`[ 0. ]`, see `syntax_error::rnix_lexes_differently`): rnix's tree
+/// of those is not Nix's, so the error is Nix's, or, where Nix would accept the text,
+/// a refusal rather than a wrong reading. (The fast parser reads them as Nix does;
+/// they come here when it refuses the text for another reason.)
+fn check_floats(root: &rnix::SyntaxNode, file: u32, text: &str) -> EResult<()> {
+    let mut floats = root
+        .descendants_with_tokens()
+        .filter_map(|c| c.into_token())
+        .filter(|t| t.kind() == SyntaxKind::TOKEN_FLOAT)
+        .peekable();
+    if floats.peek().is_none() {
+        return Ok(());
+    }
+    if crate::syntax_error::rnix_lexes_differently(text) {
+        return Err(
+            crate::syntax_error::diagnose(text, file).unwrap_or_else(|| {
+                perr(
+                    "nest's fallback parser cannot read this text the way Nix does \
+                 (a float or a path beside a dot); please report it",
+                    Pos::at(file, 0),
+                )
+            }),
+        );
+    }
+    match floats.find(|t| crate::syntax_error::nix_float(t.text()).is_none()) {
+        Some(t) => Err(perr(
+            format!("invalid float '{}'", t.text()),
             Pos::at(file, u32::from(t.text_range().start())),
         )),
         None => Ok(()),

@@ -960,6 +960,43 @@ impl Parser {
     }
 }
 
+/// A float literal's value as Nix 2.8's lexer converts it, or `None` where it fails
+/// with "invalid float": the conversion reports a range error for a value too large
+/// (infinite) or too small to be a normal number (subnormal, or zero from nonzero
+/// digits).
+pub(crate) fn nix_float(text: &str) -> Option<f64> {
+    let v: f64 = text.parse().ok()?;
+    let digits = text.split(['e', 'E']).next().unwrap_or("");
+    let nonzero = digits.bytes().any(|c| (b'1'..=b'9').contains(&c));
+    (v.is_normal() || (v == 0.0 && !nonzero)).then_some(v)
+}
+
+/// Whether Nix 2.8's lexer cuts `text` into tokens where rnix's does not, at the places
+/// known: a float whose `e` has no digits after it (Nix: the float ends before the
+/// `e`), `0.` without a digit after the dot (Nix: the integer 0, then a dot) and a path
+/// that starts with `...` (rnix: an ellipsis). The fast parser follows Nix there.
+pub(crate) fn rnix_lexes_differently(text: &str) -> bool {
+    let b = text.as_bytes();
+    let toks = lex(b).toks;
+    toks.iter().enumerate().any(|(i, t)| {
+        let s = t.start as usize;
+        let end = toks.get(i + 1).map_or(b.len(), |n| n.start as usize);
+        match t.k {
+            K::Float => {
+                !b[s..end].iter().any(|c| matches!(c, b'e' | b'E'))
+                    && matches!(b.get(end), Some(b'e' | b'E'))
+            }
+            K::Int => {
+                &b[s..end] == b"0"
+                    && b.get(end) == Some(&b'.')
+                    && !b.get(end + 1).is_some_and(|c| c.is_ascii_digit())
+            }
+            K::Path => b[s..].starts_with(b"..."),
+            _ => false,
+        }
+    })
+}
+
 /// The error Nix 2.8 reports for `text` (registered as `file`), when this module can
 /// tell; `None` when it finds the text well-formed (the caller then falls back).
 pub fn diagnose(text: &str, file: u32) -> Option<Box<EvalError>> {

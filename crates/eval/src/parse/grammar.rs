@@ -658,7 +658,8 @@ impl<'s: 'a, 'a> Parser<'s, 'a> {
             }
             T::Float => {
                 self.bump();
-                let v = self.text(t).parse::<f64>().map_err(|_| Refused)?;
+                // Out of Nix's range: the rnix path reports "invalid float".
+                let v = crate::syntax_error::nix_float(self.text(t)).ok_or(Refused)?;
                 node(start, t.end, Kind::Float(v))
             }
             T::Uri => {

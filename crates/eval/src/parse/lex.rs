@@ -513,6 +513,13 @@ impl Lexer<'_> {
         let start = self.pos;
         let c = b[self.pos];
         if c == b'.' && self.starts_with(b"...") {
+            // Nix's lexer takes the longest token, and dots are path characters:
+            // `.../a` is a relative path where rnix reads an ellipsis.
+            if self.dots_start_a_path() {
+                self.pos += 1;
+                self.ctx.push(Ctx::Path(T::PathRel));
+                return self.path_rest(start, T::PathRel);
+            }
             self.pos += 3;
             self.emit(T::Ellipsis, start);
             return Ok(true);
@@ -599,10 +606,7 @@ impl Lexer<'_> {
             b'.' => {
                 if peek.is_some_and(|x| x.is_ascii_digit()) {
                     self.skip_while(|c| c.is_ascii_digit());
-                    match self.exponent() {
-                        Some(k) => k,
-                        None => return self.error(start),
-                    }
+                    self.exponent()
                 } else {
                     T::Dot
                 }
@@ -665,7 +669,12 @@ impl Lexer<'_> {
                 T::StrStart
             }
             b'0'..=b'9' => {
-                if c == b'0' && peek != Some(b'.') {
+                // A float is `[1-9][0-9]*\.[0-9]*` or `0?\.[0-9]+` (then an exponent)
+                // to Nix: `0.` without a digit after the dot is the integer 0 and a
+                // dot (rnix reads a float).
+                let zero_float =
+                    peek == Some(b'.') && self.at(self.pos + 1).is_some_and(|d| d.is_ascii_digit());
+                if c == b'0' && !zero_float {
                     self.skip_while(|c| c.is_ascii_digit());
                     T::Int
                 } else {
@@ -673,10 +682,7 @@ impl Lexer<'_> {
                     if self.at(self.pos) == Some(b'.') {
                         self.pos += 1;
                         self.skip_while(|c| c.is_ascii_digit());
-                        match self.exponent() {
-                            Some(k) => k,
-                            None => return self.error(start),
-                        }
+                        self.exponent()
                     } else {
                         T::Int
                     }
@@ -735,18 +741,31 @@ impl Lexer<'_> {
         Ok(true)
     }
 
-    /// The exponent of a float; `None` where rnix makes an error token.
-    fn exponent(&mut self) -> Option<T> {
+    /// The exponent of a float, if it has one. An `e` without digits is not part of
+    /// the float but the start of the next token, as Nix reads it (`1.5e` is the float
+    /// 1.5 and the variable `e`; rnix makes an error token).
+    fn exponent(&mut self) -> T {
         if matches!(self.at(self.pos), Some(b'e' | b'E')) {
+            let before = self.pos;
             self.pos += 1;
             if matches!(self.at(self.pos), Some(b'-' | b'+')) {
                 self.pos += 1;
             }
             if self.skip_while(|c| c.is_ascii_digit()) == 0 {
-                return None;
+                self.pos = before;
             }
         }
-        Some(T::Float)
+        T::Float
+    }
+
+    /// At `...`: whether Nix's path rule matches here, path characters up to a `/`
+    /// followed by a path character or by `${`.
+    fn dots_start_a_path(&self) -> bool {
+        let rest = &self.b[self.pos..];
+        let run = rest.iter().take_while(|&&c| is(c, C_GUESS)).count();
+        rest.get(run) == Some(&b'/')
+            && (rest.get(run + 1).is_some_and(|&c| is(c, C_GUESS))
+                || rest[run + 1..].starts_with(b"${"))
     }
 
     /// rnix's look-ahead that decides, before reading a token, whether it is a path, a
