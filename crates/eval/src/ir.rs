@@ -308,6 +308,104 @@ pub fn leak_in<T>(x: T) -> &'static T {
     arena.alloc(x)
 }
 
+thread_local! {
+    /// `__sub`, `__mul`, `__div`, `__lessThan`, `__findFile`, `__nixPath`: the builtins
+    /// Nix 2.8's parser makes operators and `<…>` calls of (interned once per thread).
+    static OP_NAMES: [Sym; 6] = ["__sub", "__mul", "__div", "__lessThan", "__findFile", "__nixPath"]
+        .map(Sym::new);
+}
+
+/// For an operator Nix 2.8 parses as a call of a builtin (`a - b` is `__sub a b`,
+/// `a > b` is `__lessThan b a`, `a >= b` is `! (__lessThan a b)`): the builtin's name,
+/// whether the operands are swapped and whether the result is negated.
+fn op_call(op: BinOp) -> Option<(usize, bool, bool)> {
+    Some(match op {
+        BinOp::Sub => (0, false, false),
+        BinOp::Mul => (1, false, false),
+        BinOp::Div => (2, false, false),
+        BinOp::Lt => (3, false, false),
+        BinOp::Gt => (3, true, false),
+        BinOp::Le => (3, true, true),
+        BinOp::Ge => (3, false, true),
+        _ => return None,
+    })
+}
+
+/// `l op r` as a front-end lowers it, given how it resolves a name (`resolve`): the
+/// operator itself, or, where the program binds the builtin the operator calls (a
+/// `let __sub = …;`, a function argument, a `scopedImport` set), the call of its own
+/// binding, as Nix evaluates it.
+pub fn binary<Err>(
+    op: BinOp,
+    l: E,
+    r: E,
+    pos: Pos,
+    rpos: Pos,
+    mut resolve: impl FnMut(Sym) -> Result<Expr, Err>,
+) -> Result<Expr, Err> {
+    if let Some((name, swap, negate)) = op_call(op) {
+        let f = resolve(OP_NAMES.with(|n| n[name]))?;
+        if matches!(f, Expr::Var { .. }) {
+            let args = if swap { [r, l] } else { [l, r] };
+            let call = Expr::Apply {
+                f: leak(f),
+                args: Box::new(args),
+                pos,
+            };
+            return Ok(if negate {
+                Expr::Not(leak(call), pos)
+            } else {
+                call
+            });
+        }
+    }
+    Ok(Expr::Bin {
+        op,
+        l,
+        r,
+        pos,
+        rpos,
+    })
+}
+
+/// `-e` as a front-end lowers it: negation, or `__sub 0 e` where the program binds
+/// `__sub` (Nix 2.8 parses the minus as that call).
+pub fn negate<Err>(
+    e: E,
+    pos: Pos,
+    mut resolve: impl FnMut(Sym) -> Result<Expr, Err>,
+) -> Result<Expr, Err> {
+    let f = resolve(OP_NAMES.with(|n| n[0]))?;
+    if !matches!(f, Expr::Var { .. }) {
+        return Ok(Expr::Neg(e, pos));
+    }
+    Ok(Expr::Apply {
+        f: leak(f),
+        args: Box::new([leak(Expr::Const(Value::Int(0))), e]),
+        pos,
+    })
+}
+
+/// `<name>` as a front-end lowers it: a search-path look-up, or, where the program
+/// binds `__findFile` or `__nixPath` itself, the call `__findFile __nixPath "name"` of
+/// its bindings, as Nix evaluates it.
+pub fn search_path<Err>(
+    name: String,
+    pos: Pos,
+    mut resolve: impl FnMut(Sym) -> Result<Expr, Err>,
+) -> Result<Expr, Err> {
+    let [find, path] = OP_NAMES.with(|n| [n[4], n[5]]);
+    let (find, path) = (resolve(find)?, resolve(path)?);
+    if !matches!(find, Expr::Var { .. }) && !matches!(path, Expr::Var { .. }) {
+        return Ok(Expr::SearchPath { name, pos });
+    }
+    Ok(Expr::Apply {
+        f: leak(find),
+        args: Box::new([leak(path), leak(Expr::Const(Value::string(&name)))]),
+        pos,
+    })
+}
+
 // Every node's size: the IR of a large file is millions of them.
 const _: () = assert!(std::mem::size_of::<Expr>() == 32);
 

@@ -452,7 +452,7 @@ impl<'g> Lowerer<'g> {
                     .trim_start_matches('<')
                     .trim_end_matches('>')
                     .to_string();
-                Expr::SearchPath { name, pos }
+                crate::ir::search_path(name, pos, |s| self.resolve(s, pos, 0))?
             }
             ast::Expr::List(l) => {
                 let mut items = Vec::new();
@@ -610,7 +610,9 @@ impl<'g> Lowerer<'g> {
                 let inner = self.opt_expr(u.expr(), pos)?;
                 match u.operator() {
                     Some(ast::UnaryOpKind::Invert) => Expr::Not(inner, pos),
-                    Some(ast::UnaryOpKind::Negate) => Expr::Neg(inner, pos),
+                    Some(ast::UnaryOpKind::Negate) => {
+                        crate::ir::negate(inner, pos, |s| self.resolve(s, pos, 0))?
+                    }
                     None => return Err(perr("syntax error, unexpected invalid token", pos)),
                 }
             }
@@ -657,13 +659,7 @@ impl<'g> Lowerer<'g> {
                     let l = self.opt_expr(b.lhs(), pos)?;
                     (l, self.opt_expr(b.rhs(), pos)?)
                 };
-                Expr::Bin {
-                    op,
-                    l,
-                    r,
-                    pos,
-                    rpos,
-                }
+                crate::ir::binary(op, l, r, pos, rpos, |s| self.resolve(s, pos, 0))?
             }
         })
     }

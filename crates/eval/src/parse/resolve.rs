@@ -398,7 +398,7 @@ impl<'g, 's> Resolver<'g, 's> {
                     .trim_start_matches('<')
                     .trim_end_matches('>')
                     .to_string();
-                Expr::SearchPath { name, pos }
+                crate::ir::search_path(name, pos, |s| self.resolve(s, pos, 0))?
             }
             Kind::List(items) => {
                 let mut out = Vec::with_capacity(items.len());
@@ -521,7 +521,10 @@ impl<'g, 's> Resolver<'g, 's> {
                 }
             }
             Kind::Not(e) => Expr::Not(self.expr(e)?, pos),
-            Kind::Neg(e) => Expr::Neg(self.expr(e)?, pos),
+            Kind::Neg(e) => {
+                let e = self.expr(e)?;
+                crate::ir::negate(e, pos, |s| self.resolve(s, pos, 0))?
+            }
             Kind::Bin(op, BinN { l, r }) => {
                 let rpos = self.pos(r.start);
                 // Nix 2.8's parser turns `a > b` and `a <= b` into calls of
@@ -533,13 +536,7 @@ impl<'g, 's> Resolver<'g, 's> {
                     let l = self.expr(l)?;
                     (l, self.expr(r)?)
                 };
-                Expr::Bin {
-                    op: *op,
-                    l,
-                    r,
-                    pos,
-                    rpos,
-                }
+                crate::ir::binary(*op, l, r, pos, rpos, |s| self.resolve(s, pos, 0))?
             }
         })
     }

@@ -319,7 +319,11 @@ fn tokens_nix_cuts_unlike_rnix() {
         ] {
             assert_eq!(compare(&g, text, None), Outcome::NixLexes, "{text}");
         }
-        for text in ["[ 1.5e3 1.5e+2 .5 1. 00.5 ]", "{ ... }: 1", "{ a, ... }@x: x"] {
+        for text in [
+            "[ 1.5e3 1.5e+2 .5 1. 00.5 ]",
+            "{ ... }: 1",
+            "{ a, ... }@x: x",
+        ] {
             assert_eq!(compare(&g, text, None), Outcome::SameIr, "{text}");
         }
         for (text, msg) in [
