@@ -34,15 +34,23 @@ fn io_err(e: crate::io::IoError) -> Box<EvalError> {
 }
 
 /// The path argument of `import`, `readFile` and the others that go through Nix 2.8's
-/// `realisePath`, which adds a trace frame to any error of the coercion.
+/// `realisePath`, which adds a trace frame to any error of the coercion. A string is
+/// taken as written, not made canonical: the file system reads it (`"/a/file/."` is
+/// not a file, `"/gone/../a"` does not exist), as in Nix.
 fn realise_path(ev: &mut Eval, v: &Value, pos: Pos) -> EResult<String> {
-    coerce_to_path(ev, v, pos)
+    coerce_to_path_as_written(ev, v, pos)
         .map(|(p, _)| p)
         .trace(pos, || "while realising the context of a path".to_string())
 }
 
-/// A path argument: a path value, or a string holding an absolute path.
+/// A path argument: a path value, or a string holding an absolute path, made
+/// canonical.
 pub fn coerce_to_path(ev: &mut Eval, v: &Value, pos: Pos) -> EResult<(String, Context)> {
+    coerce_to_path_as_written(ev, v, pos).map(|(p, ctx)| (canon_path(&p), ctx))
+}
+
+/// A path argument as written (path values are canonical already).
+fn coerce_to_path_as_written(ev: &mut Eval, v: &Value, pos: Pos) -> EResult<(String, Context)> {
     let (s, ctx) = ev.coerce_to_bytes(v, pos, false, false)?;
     if !s.starts_with(b"/") {
         let mut msg = b"string '".to_vec();
@@ -50,7 +58,7 @@ pub fn coerce_to_path(ev: &mut Eval, v: &Value, pos: Pos) -> EResult<(String, Co
         msg.extend_from_slice(b"' doesn't represent an absolute path");
         return Err(EvalError::new_bytes(ErrorKind::Eval, msg, pos));
     }
-    Ok((canon_path(&String::from_utf8_lossy(&s)), ctx))
+    Ok((String::from_utf8_lossy(&s).into_owned(), ctx))
 }
 
 /// The message of a failed `stat` of `p`, with the system's reason (`Not a directory`
@@ -66,6 +74,9 @@ fn read_source(ev: &mut Eval, path: &str) -> EResult<(String, String)> {
     let Some((p, bytes)) = ev.io.read_source(path).map_err(io_err)? else {
         return err(stat_failure(ev, path), Pos::NONE);
     };
+    // Read as written; known (cached, in positions, relative paths) by its canonical
+    // name.
+    let p = canon_path(&p);
     // Valid UTF-8 (nearly every file) is taken as is: no lossy pass, no copy.
     let text = String::from_utf8(bytes)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
@@ -321,7 +332,10 @@ fn path(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let Some(p) = p else {
         return err("'path' required", pos);
     };
-    let name = name.unwrap_or_else(|| p.rsplit('/').next().unwrap_or("source").to_string());
+    // An empty name is no name: the path's own (as Nix 2.8 has it).
+    let name = name
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| p.rsplit('/').next().unwrap_or("source").to_string());
     let sp = add_path_traced(ev, &p, &name, filter, recursive, expected, pos)?;
     let mut ctx = Context::default();
     ctx.insert(std::rc::Rc::from(sp.as_str()));

@@ -1,0 +1,1 @@
+builtins.readDir "${toString ./data}/missing/.."
