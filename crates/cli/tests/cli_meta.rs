@@ -65,3 +65,19 @@ fn help_documents_exit_codes_and_usage_errors_exit_2() {
         "switch without -f or --rollback"
     );
 }
+
+/// `-E` may be repeated, as nix-instantiate's: each expression's value is printed in
+/// turn (JSON values with nothing between them, as Nix 2.8 prints them).
+#[test]
+fn eval_takes_several_expressions() {
+    assert_eq!(
+        stdout(&nest(&["eval", "-E", "1", "-E", "\"a\" + \"b\""])),
+        "1\n\"ab\"\n"
+    );
+    assert_eq!(
+        stdout(&nest(&[
+            "eval", "--json", "--expr", "[ 1 ]", "--expr", "{ }"
+        ])),
+        "[1]{}"
+    );
+}

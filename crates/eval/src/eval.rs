@@ -99,8 +99,11 @@ type PtrSet = std::collections::HashSet<usize, std::hash::BuildHasherDefault<Sym
 /// Settings of one evaluation.
 #[derive(Clone, Debug)]
 pub struct EvalOptions {
-    /// `-I` entries then `NIX_PATH` entries, as (prefix, path); prefix may be empty.
+    /// `-I` entries then `NIX_PATH` entries, as (prefix, path) as written; prefix may be
+    /// empty.
     pub search_path: Vec<(String, String)>,
+    /// The directory relative search-path entries are relative to (none when empty).
+    pub working_dir: String,
     pub store_dir: String,
     pub current_system: String,
     /// Bytes of stack the evaluation thread has; the evaluator stops with
@@ -120,6 +123,7 @@ impl Default for EvalOptions {
     fn default() -> Self {
         EvalOptions {
             search_path: Vec::new(),
+            working_dir: String::new(),
             store_dir: "/nix/store".to_string(),
             current_system: "x86_64-linux".to_string(),
             stack_size: 8 << 20,
@@ -135,6 +139,8 @@ pub struct Eval {
     pub globals: HashMap<Sym, Value>,
     pub builtins: Value,
     pub import_cache: HashMap<String, Value>,
+    /// Search-path entries found missing, each warned about once.
+    pub missing_search_entries: std::collections::HashSet<String>,
     /// Source path → store path, so each path is hashed once.
     pub path_cache: HashMap<String, String>,
     stack_limit: usize,
@@ -326,6 +332,7 @@ impl Eval {
             globals: HashMap::new(),
             builtins: Value::Null,
             import_cache: HashMap::new(),
+            missing_search_entries: Default::default(),
             path_cache: HashMap::new(),
             stack_limit,
             syms,

@@ -150,9 +150,17 @@ impl Progress for Lines<'_> {
 }
 
 fn search_path(include: &[String]) -> Vec<(String, String)> {
-    let entry = |s: &str| match s.split_once('=') {
-        Some((p, path)) => (p.to_string(), path.to_string()),
-        None => (String::new(), s.to_string()),
+    // Relative entries made absolute here: the request (and the evaluation cache's key)
+    // then means the same from any working directory.
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let entry = |s: &str| {
+        let (prefix, path) = s.split_once('=').unwrap_or(("", s));
+        let path = if path.starts_with('/') || path.contains("://") {
+            path.to_string()
+        } else {
+            nest_eval::eval::canon_path(&cwd.join(path).to_string_lossy())
+        };
+        (prefix.to_string(), path)
     };
     let mut sp: Vec<(String, String)> = include.iter().map(|s| entry(s)).collect();
     if let Ok(np) = std::env::var("NIX_PATH") {

@@ -10,7 +10,8 @@ use std::process::ExitCode;
 pub struct Args {
     /// The file to evaluate (default: ./default.nix).
     pub file: Option<std::path::PathBuf>,
-    /// Evaluate this expression instead of a file.
+    /// Evaluate this expression instead of a file; may be repeated (each result is
+    /// printed in turn).
     // Taken even when it starts with `-`, so that `-E -1` gets nix-instantiate's answer
     // (its `-E` takes no value: the word is a flag it does not know) instead of clap's.
     #[arg(
@@ -19,7 +20,7 @@ pub struct Args {
         value_name = "EXPR",
         allow_hyphen_values = true
     )]
-    pub expr: Option<String>,
+    pub expr: Vec<String>,
     /// Select an attribute of the result (`a.b.0.c`); may be repeated.
     #[arg(short = 'A', long = "attr", value_name = "ATTRPATH")]
     pub attr: Vec<String>,
@@ -94,26 +95,13 @@ fn parse_search_entry(s: &str) -> (String, String) {
     }
 }
 
+/// The search path as written (`builtins.nixPath` shows it so); the evaluator takes
+/// relative entries relative to the working directory.
 fn search_path(include: &[String]) -> Vec<(String, String)> {
-    let cwd = std::env::current_dir()
-        .map(|p| p.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    // Relative entries are relative to the working directory; URLs stay as they are.
-    let absolute = |s: &str| {
-        let (prefix, path) = parse_search_entry(s);
-        if path.starts_with('/') || path.contains("://") {
-            (prefix, path)
-        } else {
-            (
-                prefix,
-                nest_eval::eval::canon_path(&format!("{cwd}/{path}")),
-            )
-        }
-    };
-    let mut sp: Vec<(String, String)> = include.iter().map(|s| absolute(s)).collect();
+    let mut sp: Vec<(String, String)> = include.iter().map(|s| parse_search_entry(s)).collect();
     if let Ok(np) = std::env::var("NIX_PATH") {
         for e in np.split(':').filter(|e| !e.is_empty()) {
-            sp.push(absolute(e));
+            sp.push(parse_search_entry(e));
         }
     }
     sp
@@ -124,6 +112,9 @@ fn search_path(include: &[String]) -> Vec<(String, String)> {
 fn evaluate(req: Request) -> (Vec<u8>, Option<Vec<u8>>) {
     let opts = EvalOptions {
         search_path: search_path(&req.include),
+        working_dir: std::env::current_dir()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default(),
         store_dir: std::env::var("NIX_STORE_DIR").unwrap_or_else(|_| "/nix/store".to_string()),
         stack_size: STACK_SIZE,
         show_trace: req.show_trace,
@@ -409,12 +400,14 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
             req.args.push((n.clone(), ArgValue::Str(s.clone())));
         }
     }
-    if let Some(e) = args.expr {
-        if e.starts_with('-') && e != "-" {
-            return Ok(usage_error(out, format!("unrecognised flag '{e}'")));
+    if !args.expr.is_empty() {
+        for e in args.expr {
+            if e.starts_with('-') && e != "-" {
+                return Ok(usage_error(out, format!("unrecognised flag '{e}'")));
+            }
+            req.exprs_are_text = true;
+            req.inputs.push(e);
         }
-        req.exprs_are_text = true;
-        req.inputs.push(e);
     } else if let Some(f) = args.file {
         req.inputs.push(f.to_string_lossy().into_owned());
     }

@@ -214,10 +214,25 @@ fn resolve_in(ev: &mut Eval, entries: &[(String, String)], name: &str) -> Option
                 .map(|r| r.to_string())
         };
         let Some(rest) = rest else { continue };
-        let cand = if rest.is_empty() {
+        // The entry itself first, relative to the working directory; a missing one is
+        // skipped with a warning, once per entry (URLs are not fetched: skipped).
+        let wd = &ev.opts.working_dir;
+        let base = if path.starts_with('/') || wd.is_empty() || path.contains("://") {
             path.clone()
         } else {
-            format!("{path}/{rest}")
+            canon_path(&format!("{wd}/{path}"))
+        };
+        if ev.io.file_type_follow(&base).is_none() {
+            if !path.contains("://") && ev.missing_search_entries.insert(path.clone()) {
+                let w = format!("warning: Nix search path entry '{path}' does not exist, ignoring");
+                ev.io.trace(w.as_bytes());
+            }
+            continue;
+        }
+        let cand = if rest.is_empty() {
+            base
+        } else {
+            format!("{base}/{rest}")
         };
         if ev.io.file_type_follow(&cand).is_some() {
             return Some(canon_path(&cand));
@@ -226,9 +241,11 @@ fn resolve_in(ev: &mut Eval, entries: &[(String, String)], name: &str) -> Option
     None
 }
 
+/// A search-path miss: thrown (Nix 2.8 throws it as `throw` does, so `tryEval` catches
+/// it, which is how expressions test for `<nixpkgs>`).
 fn not_found(name: &str, pos: Pos) -> Box<EvalError> {
     EvalError::new(
-        ErrorKind::Eval,
+        ErrorKind::Throw,
         format!(
             "file '{name}' was not found in the Nix search path (add it using $NIX_PATH or -I)"
         ),
@@ -255,7 +272,10 @@ fn find_file(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             None => String::new(),
         };
         let Some(path) = s.get(Sym::new("path")) else {
-            return err("attribute 'path' missing", pos);
+            return err(
+                "attribute 'path' missing for call to 'findFile'",
+                s.pos().or(pos),
+            );
         };
         let (path, _) = ev.coerce_to_string(&path, pos, false, false)?;
         entries.push((prefix, path));
