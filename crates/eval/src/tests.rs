@@ -305,3 +305,14 @@ fn the_evaluation_thread_for_exit_hands_over_its_result_or_its_panic() {
     let r = crate::on_eval_thread_then_exit(1 << 20, || -> u8 { panic!("inside") });
     assert!(r.is_err(), "a panic is an error, not a hang");
 }
+
+/// `builtins.builtins` is the set itself, already a value: printed lazily, the inner
+/// one is `«repeated»` (nix-instantiate --eval -E builtins), not `<CODE>` nor a second
+/// copy of the whole set.
+#[test]
+fn builtins_inside_builtins_prints_as_repeated() {
+    let out = run("builtins", false).expect("evaluates");
+    assert!(out.contains(" builtins = «repeated»; "), "{out}");
+    assert_eq!(out.matches("abort = <PRIMOP>").count(), 1, "{out}");
+    check("builtins.builtins.builtins.length [ 1 ]", "1");
+}

@@ -144,6 +144,11 @@ pub fn install(ev: &mut Eval) {
     globals.insert(Sym::new("builtins"), builtins);
     ev.globals = globals;
     derivation::install_derivation(ev);
+    // `builtins.builtins` is the final set itself, a value, not a thunk: printed lazily
+    // it shows as `«repeated»`, as in Nix (the cycle lives as long as the process).
+    if let Some(own) = set.get(Sym::new("builtins")) {
+        let _ = ev.force(&own);
+    }
 }
 
 /// "attribute 'x' missing for call to 'f'" with the frame Nix 2.8 adds to it. Nix
