@@ -338,7 +338,8 @@ fn path(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         match attr.name.as_str() {
             "path" => p = Some(coerce_to_path(ev, &attr.value(), apos)?.0),
             "name" => name = Some(ev.force_str(&attr.value(), apos)?),
-            "filter" => filter = Some(ev.expect_function(&attr.value(), apos)?),
+            // Forced, not checked: a filter that is no function fails when called.
+            "filter" => filter = Some(ev.force(&attr.value())?),
             "recursive" => recursive = ev.expect_bool(&attr.value(), apos)?,
             "sha256" => {
                 let h = ev.force_str(&attr.value(), apos)?;
