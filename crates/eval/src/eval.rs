@@ -918,10 +918,12 @@ impl Eval {
                 }
                 err(format!("undefined variable '{name}'"), *pos)
             }
-            Expr::PathInterp { parts, .. } => {
-                // A path's parts are not copied to the store, and its context is dropped.
+            Expr::PathInterp { parts, pos } => {
+                // A path's parts are not copied to the store, and none may have a context.
                 let mut s = String::new();
-                self.append_parts(parts, env, false, &mut s)?;
+                if !self.append_parts(parts, env, false, &mut s)?.is_empty() {
+                    return err(PATH_WITH_CONTEXT, *pos);
+                }
                 Ok(Value::path(canon_path(&s)))
             }
             Expr::SearchPath { name, pos } => {
@@ -1271,7 +1273,7 @@ impl Eval {
             AttrKey::Static(s, _) => Ok(*s),
             AttrKey::Dynamic(e, pos) => {
                 let v = self.eval(e, env)?;
-                self.force_name(&v, *pos)
+                self.force_expr_name(&v, *pos)
             }
         }
     }
@@ -1373,7 +1375,7 @@ impl Eval {
             if let Value::Null = k {
                 continue;
             }
-            let name = self.force_name(&k, d.pos)?;
+            let name = self.force_expr_name(&k, d.pos)?;
             let v = self.thunk(d.value, &inner_env);
             match entries.binary_search_by(|x| x.name.cmp(&name)) {
                 Ok(i) => {
@@ -1557,6 +1559,9 @@ impl Eval {
                 let mut s = String::from(p.as_str());
                 let mut ctx = Context::default();
                 self.coerce_to_string_into(o, rpos, false, false, &mut s, &mut ctx)?;
+                if !ctx.is_empty() {
+                    return err(PATH_WITH_CONTEXT, pos);
+                }
                 Ok(Value::path(canon_path(&s)))
             }
             (Value::String(x), Value::String(y)) => {
@@ -2011,9 +2016,31 @@ impl Eval {
             o => not_a(&o, "a string", pos),
         }
     }
-    /// The attribute name a string value holds (its bytes, no coercion).
+    /// A string value that must not refer to a store path (Nix's `forceStringNoCtx`):
+    /// one with a context is an error at `pos`. The test is one load and a null check.
+    #[inline]
+    pub fn expect_string_no_ctx(&mut self, v: &Value, pos: Pos) -> EResult<NixString> {
+        let s = self.expect_string(v, pos)?;
+        if !s.ctx().is_empty() {
+            return Err(string_with_context(&s, pos));
+        }
+        Ok(s)
+    }
+    /// The attribute name a string value holds (its bytes, no coercion); a string with
+    /// a context is an error at `pos`, as in Nix.
     pub fn force_name(&mut self, v: &Value, pos: Pos) -> EResult<Sym> {
-        Ok(Sym::from_bytes(self.expect_string(v, pos)?.as_bytes()))
+        Ok(Sym::from_bytes(
+            self.expect_string_no_ctx(v, pos)?.as_bytes(),
+        ))
+    }
+    /// `force_name` for a name written `${…}` in an expression: Nix 2.8 reports a type
+    /// error there at `pos` but a string with a context without a position.
+    fn force_expr_name(&mut self, v: &Value, pos: Pos) -> EResult<Sym> {
+        let s = self.expect_string(v, pos)?;
+        if !s.ctx().is_empty() {
+            return Err(string_with_context(&s, Pos::NONE));
+        }
+        Ok(Sym::from_bytes(s.as_bytes()))
     }
     /// A string value's text (no coercion, context dropped).
     pub fn force_str(&mut self, v: &Value, pos: Pos) -> EResult<String> {
@@ -2621,6 +2648,23 @@ fn not_a<T>(v: &Value, what: &str, pos: Pos) -> EResult<T> {
         format!("value is {} while {what} was expected", v.type_phrase()),
         pos,
     )
+}
+
+/// A path extended by a string with a context (`+` or `/x/${…}`).
+const PATH_WITH_CONTEXT: &str = "a string that refers to a store path cannot be appended to a path";
+
+/// Nix's error for a string with a context where a plain one is needed: the string's
+/// bytes and its first context element, as Nix encodes it.
+#[cold]
+#[inline(never)]
+pub fn string_with_context(s: &NixString, pos: Pos) -> Box<EvalError> {
+    let first = s.ctx().0.iter().next().map_or("", |c| &**c);
+    let mut msg = b"the string '".to_vec();
+    msg.extend_from_slice(s.as_bytes());
+    msg.extend_from_slice(
+        format!("' is not allowed to refer to a store path (such as '{first}')").as_bytes(),
+    );
+    EvalError::new_bytes(ErrorKind::Eval, msg, pos)
 }
 
 /// Gives a position-less error (infinite recursion) the position of the expression that

@@ -40,7 +40,7 @@ fn attr_values(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 }
 
 fn get_attr(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let name = ev.expect_string(&a[0], pos)?;
+    let name = ev.expect_string_no_ctx(&a[0], pos)?;
     let s = ev.expect_attrs(&a[1], pos)?;
     match s.get_attr(Sym::from_bytes(name.as_bytes())) {
         // Evaluated in the set's entry, as `s.name` would be.

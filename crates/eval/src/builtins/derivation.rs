@@ -448,9 +448,12 @@ fn start(ev: &mut Eval, attrs: &Attrs, pos: Pos) -> EResult<(Box<Collected>, boo
     };
     // Nix reports most errors about a derivation at its `name` attribute.
     let pos_name = name_attr.pos().or(pos);
-    let drv_name = ev.force_str(&name_attr.value(), pos).trace(pos_name, || {
-        "while evaluating the derivation attribute 'name'".to_string()
-    })?;
+    let drv_name = ev
+        .expect_string_no_ctx(&name_attr.value(), pos)
+        .map(|s| s.to_str().into_owned())
+        .trace(pos_name, || {
+            "while evaluating the derivation attribute 'name'".to_string()
+        })?;
     let ignore_nulls = match attrs.get(ev.syms.ignore_nulls) {
         Some(v) => ev.expect_bool(&v, pos)?,
         None => false,

@@ -227,12 +227,17 @@ fn replace_strings(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             pos,
         );
     }
-    let s = ev.expect_string(&a[2], pos)?;
+    // Nix 2.8 forces every pattern, then every replacement (used or not), then the
+    // string: that order decides which error shows.
     let mut froms = Vec::with_capacity(from.len());
     for f in from.iter() {
         froms.push(ev.expect_string(f, pos)?);
     }
-    let mut tos: Vec<Option<crate::value::NixString>> = vec![None; to.len()];
+    let mut tos = Vec::with_capacity(to.len());
+    for t in to.iter() {
+        tos.push(ev.expect_string(t, pos)?);
+    }
+    let s = ev.expect_string(&a[2], pos)?;
     let mut out = StrOut::with_capacity(s.len());
     let mut ctx = s.ctx().clone();
     let bytes = s.as_bytes();
@@ -257,10 +262,7 @@ fn replace_strings(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             // The first byte alone rules out most patterns without a `memcmp`.
             let fb = f.as_bytes();
             if (fb.is_empty() || fb.first() == here) && bytes[p..].starts_with(fb) {
-                if tos[i].is_none() {
-                    tos[i] = Some(ev.expect_string(&to[i], pos)?);
-                }
-                let Some(t) = &tos[i] else { continue };
+                let t = &tos[i];
                 out.push_bytes(t.as_bytes());
                 ctx.extend(t.ctx());
                 if f.is_empty() {
@@ -355,22 +357,44 @@ impl PatternStarts {
     }
 }
 
+/// A compiled expression and the number of groups the pattern has: `match` and `split`
+/// give one element per group, as Nix does, also for a group the `regex` crate
+/// dropped because it cannot take part (`(a){0}` at the end of a pattern).
+struct Compiled {
+    re: regex::bytes::Regex,
+    groups: usize,
+}
+
+impl Compiled {
+    /// One element per group of the pattern: its text, or null where it took no part.
+    fn groups(&self, c: &regex::bytes::Captures) -> Value {
+        Value::list(
+            (1..=self.groups)
+                .map(|i| match c.get(i) {
+                    Some(m) => Value::string_bytes(m.as_bytes(), Context::default()),
+                    None => Value::Null,
+                })
+                .collect(),
+        )
+    }
+}
+
 /// Compiled expressions by pattern, one map for `match` (anchored) and one for
 /// `split`: a module evaluation matches the same few patterns thousands of times, and
 /// a lookup by the pattern's bytes allocates nothing.
-type RegexCache = [std::collections::HashMap<Vec<u8>, Rc<regex::bytes::Regex>>; 2];
+type RegexCache = [std::collections::HashMap<Vec<u8>, Rc<Compiled>>; 2];
 
 thread_local! {
     static REGEX_CACHE: std::cell::RefCell<RegexCache> = Default::default();
 }
 
-fn compile_regex(re: &[u8], pos: Pos, anchored: bool) -> EResult<Rc<regex::bytes::Regex>> {
+fn compile_regex(re: &[u8], pos: Pos, anchored: bool) -> EResult<Rc<Compiled>> {
     let which = usize::from(anchored);
     if let Some(r) = REGEX_CACHE.with(|c| c.borrow()[which].get(re).cloned()) {
         return Ok(r);
     }
     let shown = String::from_utf8_lossy(re);
-    let Some(rust) = posix_to_rust(re) else {
+    let Some((rust, groups)) = posix_to_rust(re) else {
         return err(format!("invalid regular expression '{shown}'"), pos);
     };
     // POSIX `.` matches a newline too.
@@ -383,7 +407,7 @@ fn compile_regex(re: &[u8], pos: Pos, anchored: bool) -> EResult<Rc<regex::bytes
     // character outside ASCII is its bytes (see `posix_to_rust`).
     match regex::bytes::RegexBuilder::new(&pat).unicode(false).build() {
         Ok(r) => {
-            let r = Rc::new(r);
+            let r = Rc::new(Compiled { re: r, groups });
             REGEX_CACHE.with(|c| c.borrow_mut()[which].insert(re.to_vec(), r.clone()));
             Ok(r)
         }
@@ -396,11 +420,13 @@ fn compile_regex(re: &[u8], pos: Pos, anchored: bool) -> EResult<Rc<regex::bytes
 /// outside brackets may only escape one of `.[\()*+?{|^$` (Nix is built in strict
 /// ISO C++ mode, where escaping an ordinary character is an error), and inside
 /// brackets a backslash, `[` or `&` is an ordinary character, while the `regex`
-/// crate would read escapes, nested classes or set operations there.
-fn posix_to_rust(re: &[u8]) -> Option<String> {
+/// crate would read escapes, nested classes or set operations there. Also gives the
+/// number of groups (every `(` outside brackets opens one).
+fn posix_to_rust(re: &[u8]) -> Option<(String, usize)> {
     const ESCAPABLE: &[u8] = b".[\\()*+?{|^$";
     let chars = re;
     let mut out = String::with_capacity(re.len() + 8);
+    let mut groups = 0;
     let mut i = 0;
     while i < chars.len() {
         match chars[i] {
@@ -421,12 +447,13 @@ fn posix_to_rust(re: &[u8]) -> Option<String> {
             }
             b'[' => i = bracket(chars, i + 1, &mut out)?,
             c => {
+                groups += usize::from(c == b'(');
                 push_byte(c, &mut out);
                 i += 1;
             }
         }
     }
-    Some(out)
+    Some((out, groups))
 }
 
 /// Appends byte `c` of a pattern to one for `regex::bytes` without Unicode: itself if
@@ -531,25 +558,18 @@ fn bracket(chars: &[u8], mut i: usize, out: &mut String) -> Option<usize> {
 }
 
 fn match_(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let re = ev.expect_string(&a[0], pos)?;
+    let re = ev.expect_string_no_ctx(&a[0], pos)?;
     // Nix 2.8 compiles the expression before it looks at the string.
     let r = compile_regex(re.as_bytes(), pos, true)?;
     let s = ev.expect_string(&a[1], pos)?;
-    match r.captures(s.as_bytes()) {
+    match r.re.captures(s.as_bytes()) {
         None => Ok(Value::Null),
-        Some(c) => Ok(Value::list(
-            (1..c.len())
-                .map(|i| match c.get(i) {
-                    Some(m) => Value::string_bytes(m.as_bytes(), Context::default()),
-                    None => Value::Null,
-                })
-                .collect(),
-        )),
+        Some(c) => Ok(r.groups(&c)),
     }
 }
 
 fn split(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let re = ev.expect_string(&a[0], pos)?;
+    let re = ev.expect_string_no_ctx(&a[0], pos)?;
     // Nix 2.8 compiles the expression before it looks at the string.
     let r = compile_regex(re.as_bytes(), pos, false)?;
     let s = ev.expect_string(&a[1], pos)?;
@@ -559,7 +579,7 @@ fn split(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     let mut start = 0;
     // Like std::regex_iterator: an empty match is followed by a search one character on.
     while start <= text.len() {
-        let Some(c) = r.captures_at(text, start) else {
+        let Some(c) = r.re.captures_at(text, start) else {
             break;
         };
         let Some(m) = c.get(0) else { break };
@@ -567,14 +587,7 @@ fn split(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
             &text[last..m.start()],
             Context::default(),
         ));
-        out.push(Value::list(
-            (1..c.len())
-                .map(|i| match c.get(i) {
-                    Some(m) => Value::string_bytes(m.as_bytes(), Context::default()),
-                    None => Value::Null,
-                })
-                .collect(),
-        ));
+        out.push(r.groups(&c));
         last = m.end();
         if m.start() == m.end() {
             if m.end() >= text.len() {
@@ -618,7 +631,7 @@ fn dir_of(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 }
 
 fn parse_drv_name(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let s = ev.expect_string(&a[0], pos)?;
+    let s = ev.expect_string_no_ctx(&a[0], pos)?;
     let b = s.as_bytes();
     let split_at = (0..b.len())
         .find(|&i| b[i] == b'-' && b.get(i + 1).is_some_and(|c| !c.is_ascii_alphabetic()));
@@ -703,8 +716,8 @@ pub fn compare_version_strings(a: &[u8], b: &[u8]) -> Ordering {
 }
 
 fn compare_versions(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let x = ev.expect_string(&a[0], pos)?;
-    let y = ev.expect_string(&a[1], pos)?;
+    let x = ev.expect_string_no_ctx(&a[0], pos)?;
+    let y = ev.expect_string_no_ctx(&a[1], pos)?;
     Ok(Value::Int(
         match compare_version_strings(x.as_bytes(), y.as_bytes()) {
             Ordering::Less => -1,
@@ -715,7 +728,7 @@ fn compare_versions(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 }
 
 fn split_version(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let s = ev.expect_string(&a[0], pos)?;
+    let s = ev.expect_string_no_ctx(&a[0], pos)?;
     Ok(Value::list(
         version_components(s.as_bytes())
             .into_iter()
@@ -739,7 +752,7 @@ pub fn hash_algo(name: &[u8]) -> EResult<HashAlgo> {
 }
 
 fn hash_string(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let algo = hash_algo(ev.expect_string(&a[0], pos)?.as_bytes())?;
+    let algo = hash_algo(ev.expect_string_no_ctx(&a[0], pos)?.as_bytes())?;
     let s = ev.expect_string(&a[1], pos)?;
     Ok(Value::string(algo.digest(s.as_bytes()).to_base16()))
 }

@@ -1,0 +1,1 @@
+derivation { name = "${builtins.toFile "x" "hi"}"; builder = "/bin/sh"; system = "x"; }

@@ -1,0 +1,6 @@
+derivation {
+  name = "a";
+  outputs = [ "out" "${builtins.toFile "x" "hi"}" ];
+  builder = "/bin/sh";
+  system = "x";
+}

@@ -1,0 +1,1 @@
+builtins.derivationStrict { name = "${builtins.toFile "x" "hi"}"; }

@@ -1,0 +1,1 @@
+let p = "${builtins.toFile "x" "hi"}"; in { a.${p} = 2; }

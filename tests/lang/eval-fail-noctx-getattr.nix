@@ -1,0 +1,2 @@
+let p = "${builtins.toFile "x" "hi"}"; in
+builtins.getAttr p { p = 1; }

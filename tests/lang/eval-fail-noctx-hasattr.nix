@@ -1,0 +1,1 @@
+builtins.hasAttr "${builtins.toFile "x" "hi"}" { }

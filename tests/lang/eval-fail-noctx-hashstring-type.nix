@@ -1,0 +1,1 @@
+builtins.hashString "${builtins.toFile "x" "hi"}" "a"

@@ -1,0 +1,1 @@
+builtins.tryEval (builtins.hasAttr "${builtins.toFile "x" "hi"}" { })

@@ -1,0 +1,1 @@
+builtins.parseDrvName "${builtins.toFile "x" "hi"}"

@@ -1,0 +1,1 @@
+builtins.split "${builtins.toFile "x" "hi"}" "a"

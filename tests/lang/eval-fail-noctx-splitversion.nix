@@ -1,0 +1,1 @@
+builtins.splitVersion "${builtins.toFile "x" "hi"}"

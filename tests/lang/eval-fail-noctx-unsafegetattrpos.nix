@@ -1,0 +1,1 @@
+builtins.unsafeGetAttrPos "${builtins.toFile "x" "hi"}" { }
