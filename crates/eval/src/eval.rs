@@ -2047,6 +2047,12 @@ impl Eval {
         Ok(self.expect_string(v, pos)?.to_str().into_owned())
     }
 
+    /// `force_str` of a string that may not refer to a store path (Nix's
+    /// `forceStringNoCtx`).
+    pub fn force_str_no_ctx(&mut self, v: &Value, pos: Pos) -> EResult<String> {
+        Ok(self.expect_string_no_ctx(v, pos)?.to_str().into_owned())
+    }
+
     /// Coerces to a string the way string interpolation does (`coerce_more` = false) or
     /// `toString` does (`coerce_more` = true). Paths are copied to the store when
     /// `copy_to_store` is set.

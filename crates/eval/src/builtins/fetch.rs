@@ -76,7 +76,7 @@ fn fetch(ev: &mut Eval, a: &[Value], pos: Pos, kind: Kind) -> EResult<Value> {
             for attr in s.entries().iter() {
                 let apos = attr.pos().or(pos);
                 match attr.name.as_str() {
-                    "url" => url = Some(ev.force_str(&attr.value(), apos)?),
+                    "url" => url = Some(ev.force_str_no_ctx(&attr.value(), apos)?),
                     "name" => name = Some(ev.force_str(&attr.value(), apos)?),
                     "sha256" => {
                         let text = ev.force_str(&attr.value(), apos)?;
@@ -96,7 +96,7 @@ fn fetch(ev: &mut Eval, a: &[Value], pos: Pos, kind: Kind) -> EResult<Value> {
                 }
             }
         }
-        other => url = Some(ev.force_str(other, pos)?),
+        other => url = Some(ev.force_str_no_ctx(other, pos)?),
     }
     let Some(url) = url else {
         return err("'url' argument required", pos);

@@ -180,7 +180,7 @@ fn path_exists(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 }
 
 fn get_env(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let n = ev.force_str(&a[0], pos)?;
+    let n = ev.force_str_no_ctx(&a[0], pos)?;
     let v = ev.io.get_env(&n).unwrap_or_default();
     // The value's bytes as they are, UTF-8 or not.
     Ok(Value::string_bytes(
@@ -281,7 +281,7 @@ fn find_file(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         entries.push((prefix, path));
     }
     // Nix 2.8 reads the whole search path before the name.
-    let name = ev.force_str(&a[1], pos)?;
+    let name = ev.force_str_no_ctx(&a[1], pos)?;
     match resolve_in(ev, &entries, &name) {
         Some(p) => Ok(Value::path(p)),
         None => Err(not_found(&name, pos)),
@@ -337,7 +337,7 @@ fn path(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
         let apos = attr.pos().or(pos);
         match attr.name.as_str() {
             "path" => p = Some(coerce_to_path(ev, &attr.value(), apos)?.0),
-            "name" => name = Some(ev.force_str(&attr.value(), apos)?),
+            "name" => name = Some(ev.force_str_no_ctx(&attr.value(), apos)?),
             // Forced, not checked: a filter that is no function fails when called.
             "filter" => filter = Some(ev.force(&attr.value())?),
             "recursive" => recursive = ev.expect_bool(&attr.value(), apos)?,
@@ -437,7 +437,7 @@ fn filter_source(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 }
 
 fn to_file(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let name = ev.force_str(&a[0], pos)?;
+    let name = ev.force_str_no_ctx(&a[0], pos)?;
     let text = ev.expect_string(&a[1], pos)?;
     let mut refs = Vec::new();
     for c in text.ctx().0.iter() {
@@ -459,7 +459,7 @@ fn to_file(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 
 fn placeholder(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
     use sha2::Digest;
-    let out = ev.expect_string(&a[0], pos)?;
+    let out = ev.expect_string_no_ctx(&a[0], pos)?;
     let h = sha2::Sha256::digest([&b"nix-output:"[..], out.as_bytes()].concat());
     Ok(Value::string(format!(
         "/{}",
@@ -468,7 +468,7 @@ fn placeholder(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
 }
 
 fn hash_file(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let algo = super::strings::hash_algo(ev.expect_string(&a[0], pos)?.as_bytes())?;
+    let algo = super::strings::hash_algo(ev.expect_string_no_ctx(&a[0], pos)?.as_bytes())?;
     let p = realise_path(ev, &a[1], pos)?;
     let bytes = ev.io.read_file(&p).map_err(io_err)?;
     Ok(Value::string(algo.digest(&bytes).to_base16()))

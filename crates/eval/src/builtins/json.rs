@@ -400,7 +400,7 @@ fn not_json(v: &Value, pos: Pos) -> Box<EvalError> {
 }
 
 fn from_json(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let s = ev.expect_string(&a[0], pos)?;
+    let s = ev.expect_string_no_ctx(&a[0], pos)?;
     super::json_parse::parse(s.as_bytes()).map_err(|msg| {
         // Nix reports the parser's message without a position of its own; the call
         // site only appears in the trace.
@@ -703,7 +703,7 @@ pub fn value_to_xml(
 }
 
 fn from_toml(ev: &mut Eval, a: &[Value], pos: Pos) -> EResult<Value> {
-    let s = ev.expect_string(&a[0], pos)?;
+    let s = ev.expect_string_no_ctx(&a[0], pos)?;
     match super::toml::parse(s.as_bytes()) {
         Ok(table) => toml_table_to_value(&table, pos),
         Err(msg) => Err(EvalError::new_lossless(
