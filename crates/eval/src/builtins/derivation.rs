@@ -389,6 +389,14 @@ fn coerce_attr(ev: &mut Eval, c: &mut Collected, at: &Attr, v: Value) -> EResult
     if key == "outputs" {
         c.outputs = Some(outputs_attr(c, &s)?);
     }
+    // Checked as it is read, with or without `outputHash` (Nix 2.8 does so).
+    if key == "outputHashMode" && s != "flat" && s != "recursive" {
+        let e = derr(
+            format!("invalid value '{s}' for 'outputHashMode' attribute"),
+            c.pos_name,
+        );
+        return Err(attr_trace(e, c, key));
+    }
     c.env.push((key.to_string(), s));
     Ok(())
 }
