@@ -346,11 +346,10 @@ pub fn binary<Err>(
     if let Some((name, swap, negate)) = op_call(op) {
         let f = resolve(OP_NAMES.with(|n| n[name]))?;
         if matches!(f, Expr::Var { .. }) {
-            let args = if swap { [r, l] } else { [l, r] };
-            let call = Expr::Apply {
-                f: leak(f),
-                args: Box::new(args),
-                pos,
+            let call = if swap {
+                call2(f, r, l, pos)
+            } else {
+                call2(f, l, r, pos)
             };
             return Ok(if negate {
                 Expr::Not(leak(call), pos)
@@ -379,11 +378,7 @@ pub fn negate<Err>(
     if !matches!(f, Expr::Var { .. }) {
         return Ok(Expr::Neg(e, pos));
     }
-    Ok(Expr::Apply {
-        f: leak(f),
-        args: Box::new([leak(Expr::Const(Value::Int(0))), e]),
-        pos,
-    })
+    Ok(call2(f, leak(Expr::Const(Value::Int(0))), e, pos))
 }
 
 /// `<name>` as a front-end lowers it: a search-path look-up, or, where the program
@@ -399,11 +394,17 @@ pub fn search_path<Err>(
     if !matches!(find, Expr::Var { .. }) && !matches!(path, Expr::Var { .. }) {
         return Ok(Expr::SearchPath { name, pos });
     }
-    Ok(Expr::Apply {
-        f: leak(find),
-        args: Box::new([leak(path), leak(Expr::Const(Value::string(&name)))]),
+    let name = leak(Expr::Const(Value::string(&name)));
+    Ok(call2(find, leak(path), name, pos))
+}
+
+/// `f a b`, the call an operator or `<…>` stands for.
+fn call2(f: Expr, a: E, b: E, pos: Pos) -> Expr {
+    Expr::Apply {
+        f: leak(f),
+        args: Box::new([a, b]),
         pos,
-    })
+    }
 }
 
 // Every node's size: the IR of a large file is millions of them.
