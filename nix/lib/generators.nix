@@ -31,7 +31,8 @@ rec {
           outroSpace = if multiline then "\n${indent}" else " ";
         in
         if isInt v then toString v
-        else if isFloat v then toString v
+        # toJSON: toString keeps six decimals (1.5 would be 1.500000).
+        else if isFloat v then builtins.toJSON v
         else if isString v then
           let
             lines = filter (l: !isList l) (split "\n" v);

@@ -11,12 +11,19 @@ let
   inherit (lib.strings) concatStringsSep optionalString;
 
   # The types and declarations of `_module` that do not depend on the evaluation,
-  # built once per lib instead of once per (sub)module evaluation.
-  internalOptions = {
-    args = mkOption {
+  # built once per lib instead of once per (sub)module evaluation: `_module.args` is
+  # internal only below the top level (as in nixpkgs, it is documented once, at the
+  # root of the option tree).
+  internalOptionsWith = argsInternal: {
+    args = mkOption ({
       type = lib.types.lazyAttrsOf lib.types.raw;
-      internal = true;
       description = "Additional arguments passed to each module in addition to ones like `lib`, `config`, and `pkgs`, `modulesPath`.";
+    } // (if argsInternal then { internal = true; } else { }));
+    check = mkOption {
+      type = lib.types.bool;
+      internal = true;
+      default = true;
+      description = "Whether to check whether all option definitions have matching declarations.";
     };
     freeformType = mkOption {
       type = lib.types.nullOr lib.types.optionType;
@@ -30,16 +37,8 @@ let
       description = "Externally provided module arguments that can't be modified from within a configuration, but can be used in module imports.";
     };
   };
-
-  checkOption = check: mkOption {
-    type = lib.types.bool;
-    internal = true;
-    default = check;
-    description = "Whether to check whether all option definitions have matching declarations.";
-  };
-  # `_module`'s declarations for the usual `check` values, shared by all evaluations.
-  internalOptionsChecked = internalOptions // { check = checkOption true; };
-  internalOptionsUnchecked = internalOptions // { check = checkOption false; };
+  internalOptionsTop = internalOptionsWith false;
+  internalOptionsNested = internalOptionsWith true;
 
   # The `_type`s a definition can carry that the module system acts on; anything else
   # is a plain value (one attribute lookup instead of a chain of comparisons).
@@ -86,10 +85,7 @@ rec {
         key = "lib/modules.nix";
         disabledModules = [ ];
         imports = [ ];
-        options._module =
-          if check == true then internalOptionsChecked
-          else if check == false then internalOptionsUnchecked
-          else internalOptions // { check = checkOption check; };
+        options._module = if prefix == [ ] then internalOptionsTop else internalOptionsNested;
         config = {
           _module.args =
             if args == { } then { inherit extendModules; moduleType = type; }
@@ -98,9 +94,15 @@ rec {
         };
       };
 
+      # The deprecated `check` argument, as in nixpkgs: a module of its own after the
+      # given ones defines `_module.check` (mkDefault), and the result warns.
+      regularModules =
+        if evalModulesArgs ? check then modules ++ [ { config._module.check = mkDefault check; } ]
+        else modules;
+
       merged =
         let
-          collected = collectModulesWith class (specialArgs.modulesPath or "") modules [ internalModule ]
+          collected = collectModulesWith class (specialArgs.modulesPath or "") regularModules [ internalModule ]
             ({ inherit lib options config specialArgs; _class = class; _prefix = prefix; } // specialArgs);
         in mergeModules prefix (reverseList collected);
 
@@ -144,21 +146,26 @@ rec {
         });
 
       type = types.submoduleWith { inherit modules specialArgs class; };
-    in
-    {
-      _type = "configuration";
-      options = checked options;
-      config = checked (removeAttrs config [ "_module" ]);
-      _module = checked config._module;
-      inherit extendModules type class;
-    };
 
-  # "The option `x' does not exist" with up to three near names at the same level.
+      result = {
+        _type = "configuration";
+        options = checked options;
+        config = checked (removeAttrs config [ "_module" ]);
+        _module = checked config._module;
+        inherit extendModules type class;
+      };
+    in
+    if evalModulesArgs ? check
+    then lib.warn "The check argument to evalModules is deprecated. Please set config._module.check instead." result
+    else result;
+
+  # "The option `x' does not exist" with up to three near names at the same level,
+  # and nixpkgs' hint when no option is declared at all at this level.
   unmatchedMessage = prefix: options: def:
     let
       optText = showOption (prefix ++ def.prefix);
       defText = addErrorContext "while evaluating the error message for definitions for `${optText}', which is an option that does not exist"
-        (showDefs [ { inherit (def) file value; } ]);
+        (addErrorContext "while evaluating a definition from `${def.file}'" (showDefs [ { inherit (def) file value; } ]));
       parent = attrByPath (init def.prefix) { } options;
       siblings = if isOption parent || !isAttrs parent then [ ]
         else filter (n: n != "_module") (attrNames parent);
@@ -170,9 +177,24 @@ rec {
       listText =
         if length quoted == 1 then head quoted
         else concatStringsSep ", " (init quoted) + " or " + last quoted;
+      baseMsg = "The option `${optText}' does not exist. Definition values:${defText}"
+        + optionalString (suggestions != [ ]) "\n\nDid you mean ${listText}?";
+      # Only `_module`, the module system's own, is declared.
+      nothingDeclared = attrNames options == [ "_module" ];
     in
-    "The option `${optText}' does not exist. Definition values:${defText}"
-    + optionalString (suggestions != [ ]) "\n\nDid you mean ${listText}?";
+    if !nothingDeclared then baseMsg
+    else if showOption prefix == "" then ''
+      ${baseMsg}
+
+      It seems as if you're trying to declare an option by placing it into `config' rather than `options'!
+    ''
+    else ''
+      ${baseMsg}
+
+      However there are no options defined in `${showOption prefix}'. Are you sure you've
+      declared your options properly? This can happen if you e.g. declared your options in `types.submodule'
+      under `config' rather than `options'.
+    '';
 
   # ------------------------------------------------------------- collecting
 
@@ -301,6 +323,8 @@ rec {
         # Most modules have neither `meta` nor `freeformType`: no call for them.
         config = if m ? meta || m ? freeformType then addFreeformType (addMeta (m.config or { })) else m.config or { };
       }
+    # The shorthand (a module that is all `config`), which must be an attribute set.
+    else if !isAttrs m then throw "module ${file} (${key}) does not look like a module."
     else {
       _file = fileOf;
       _class = m._class or null;
@@ -354,7 +378,15 @@ rec {
       definitionsOf = def:
         let subtree = def.config; in
         if !isAttrs subtree then
-          throw "A definition in `${def.file}' sets `${showOption prefix}' to a value that is not an attribute set, but `${showOption prefix}' is a set of options. Definition values:${showDefs [ { inherit (def) file; value = subtree; } ]}"
+          throw ''
+            In module `${def.file}', you're trying to define a value of type `${builtins.typeOf subtree}'
+            rather than an attribute set for the option
+            `${concatStringsSep "." prefix}'!
+
+            This usually happens if `${concatStringsSep "." prefix}' has option
+            definitions inside that are not matched. Please check how to properly define
+            this option by e.g. referring to `man 5 configuration.nix'!
+          ''
         else subtree;
 
       rawDefinitionsByName =
@@ -442,7 +474,10 @@ rec {
           decls = declsOf name;
           loc = prefix ++ [ name ];
           defns' = rawDefinitionsByName.${name} or [ ];
-          optionDecls = filter (m: (m.options._type or "") == "option") decls;
+          # A declaration with another `_type` (e.g. a type where mkOption belongs)
+          # is an error.
+          optionDecls = filter (m: m.options ? _type
+            && (m.options._type == "option" || throwDeclarationTypeError loc m.options._type m._file)) decls;
         in
         if length decls == 1 && optionDecls == [ ] then mergeModules' loc decls (pushedDown defns')
         else if length optionDecls == length decls then
@@ -454,32 +489,57 @@ rec {
             { matchedOptions = evalOptionValue loc opt defns'; unmatchedDefns = [ ]; }
           else
             let first = head optionDecls; nonOptions = filter (m: !isOption m.options) decls; in
-            throw "The option `${showOption loc}' in module `${first._file}' would be a parent of the following options, but its type `${first.options.type.description or "<no description>"}' does not support nested options.\n${concatStringsSep "\n" (map (m: "  - option(s) with prefix `${showOption loc}' in module `${m._file}'") nonOptions)}"
+            throw "The option `${showOption loc}' in module `${first._file}' would be a parent of the following options, but its type `${first.options.type.description or "<no description>"}' does not support nested options.\n${showRawDecls loc nonOptions}"
         else
           mergeModules' loc decls (pushedDown defns')
       ) declsByName;
 
+      # In name order, as nixpkgs: the definitions of an undeclared name, and the
+      # unmatched ones in the subtree of a declared name with definitions (options
+      # never have any).
       unmatchedDefns =
         if defs == [ ] then [ ]
         else
-          let
-            undeclared = removeAttrs rawDefinitionsByName (attrNames declsByName);
-            # Only a declared name with definitions can have unmatched ones (in its
-            # subtree); options never have any.
-            defined = attrNames (builtins.intersectAttrs rawDefinitionsByName declsByName);
-          in
           concatMap (name:
-            let
-              decls = declsByName.${name};
-              u =
-                if length decls == 1 && ((head decls)._type or "") == "option" then [ ]
-                else resultsByName.${name}.unmatchedDefns;
-            in
-            if u == [ ] then [ ] else map (def: def // { prefix = [ name ] ++ (def.prefix or [ ]); }) u) defined
-          ++ concatMap (name: map (def: def // { prefix = [ name ]; }) undeclared.${name}) (attrNames undeclared);
+            if declsByName ? ${name} then
+              let
+                decls = declsByName.${name};
+                u =
+                  if length decls == 1 && ((head decls)._type or "") == "option" then [ ]
+                  else resultsByName.${name}.unmatchedDefns;
+              in
+              if u == [ ] then [ ] else map (def: def // { prefix = [ name ] ++ (def.prefix or [ ]); }) u
+            else map (def: def // { prefix = [ name ]; }) rawDefinitionsByName.${name}) (attrNames rawDefinitionsByName);
     in
     # The two zips are for evalModules' look at `_module`.
     { inherit matchedOptions unmatchedDefns declsByName rawDefinitionsByName; };
+
+  # "In module <file>: expected an option declaration at option path `a.b` but
+  # got …", with nixpkgs' advice when the value is a type.
+  throwDeclarationTypeError = loc: actualTag: file:
+    let
+      name = lib.strings.escapeNixIdentifier (last loc);
+      # The full path too, for a nested option: the example repeats only the name.
+      comment = optionalString (length loc > 1) "\n    # ${showOption loc}";
+      paragraphs = [
+        "In module ${file}: expected an option declaration at option path `${showOption loc}` but got an attribute set with type ${actualTag}"
+      ] ++ optional (actualTag == "option-type") ''
+        When declaring an option, you must wrap the type in a `mkOption` call. It should look somewhat like:
+            ${comment}
+            ${name} = lib.mkOption {
+              description = ...;
+              type = <the type you wrote for ${name}>;
+              ...
+            };
+      '';
+    in
+    throw (concatStringsSep "\n\n" paragraphs);
+
+  # The lines of the "would be a parent of the following options" error: one per
+  # name below `loc` declared as a tree of options, sorted.
+  showRawDecls = loc: decls:
+    concatStringsSep "\n" (sort (a: b: a < b) (concatMap (decl:
+      map (n: " - option(s) with prefix `${showOption (loc ++ [ n ])}' in module `${decl._file}'") (attrNames decl.options)) decls));
 
   # A tree of options under a submodule-typed option becomes a module of that
   # submodule.

@@ -102,6 +102,11 @@ let
           ) (getType (head defs).value) defs;
           mergeFunction = {
             set = (attrsOf anything).merge;
+            # One list definition only; merged as `listOf anything` (for mkIf and co.).
+            list =
+              if length defs > 1
+              then throw "The option `${showOption loc}' has conflicting definitions, in ${showFiles (getFiles defs)}."
+              else (listOf anything).merge;
             stringCoercibleSet = mergeOneOption;
             lambda = loc: defs: arg: anything.merge (loc ++ [ "<function body>" ])
               (map (def: { file = def.file; value = def.value arg; }) defs);
@@ -186,9 +191,11 @@ let
 
     numbers = {
       between = lowest: highest:
+        assert lib.assertMsg (lowest <= highest) "numbers.between: lowest must be smaller than highest";
         addCheck number (x: x >= lowest && x <= highest) // {
           name = "numberBetween";
-          description = "integer or floating point number between ${toString lowest} and ${toString highest} (both inclusive)";
+          # toJSON: toString would print 0.5 as 0.500000.
+          description = "integer or floating point number between ${builtins.toJSON lowest} and ${builtins.toJSON highest} (both inclusive)";
         };
       nonnegative = addCheck number (x: x >= 0) // {
         name = "numberNonnegative";
@@ -428,7 +435,7 @@ let
         if length defs == 1 then (if (head defs).value == null then null else elemType.merge loc defs)
         else if nrNulls == length defs then null
         else if nrNulls != 0 then
-          throw "The option `${showOption loc}' is defined both null and not null, in ${showFiles (getFiles defs)}."
+          throw "The option `${showOption loc}` is defined both null and not null, in ${showFiles (getFiles defs)}."
         else elemType.merge loc defs;
       emptyValue = { value = null; };
       getSubOptions = elemType.getSubOptions;
@@ -535,16 +542,13 @@ let
       description = "optionType";
       descriptionClass = "noun";
       check = value: value._type or null == "option-type";
+      # Several types merge as the types of several declarations of one option do
+      # (same errors; submodules get their files).
       merge = loc: defs:
         if length defs == 1 then (head defs).value
         else
-          let
-            mergedType = foldl' (res: def: if res == null then null else res.typeMerge def.value.functor)
-              (head defs).value (tail defs);
-          in
-          if mergedType == null
-          then throw "The option `${showOption loc}' has conflicting definitions of its type in ${showFiles (getFiles defs)}."
-          else mergedType;
+          (lib.modules.fixupOptionType loc (lib.modules.mergeOptionDecls loc
+            (map (def: { _file = def.file; options = lib.options.mkOption { type = def.value; }; }) defs))).type;
     };
 
     # ------------------------------------------------------------- submodules
@@ -568,8 +572,8 @@ let
       in
       mkOptionType {
         inherit name;
+        # No descriptionClass, as in nixpkgs: `attribute set of (submodule)`.
         description = if description != null then description else freeformType.description or name;
-        descriptionClass = "noun";
         check = x: isAttrs x || lib.isFunction x || path.check x;
         # base.extendModules without base's `‹name›` default, which the instance's
         # name overrides anyway, and with the name among the evaluation's `args`

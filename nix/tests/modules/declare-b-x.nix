@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  options.b.x = lib.mkOption { };
+}

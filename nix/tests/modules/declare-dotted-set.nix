@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  options."x.y".leaf = lib.mkOption { };
+}

@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  options.ratio = lib.mkOption { type = lib.types.float; default = 0.25; };
+}

@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  options.outer.inner = lib.types.int;
+}

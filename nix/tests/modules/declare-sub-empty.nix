@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  options.s = lib.mkOption { type = lib.types.submodule { }; default = { }; };
+}

@@ -1,0 +1,4 @@
+{ lib, ... }: {
+  options.value.zeta = lib.mkOption { };
+  options.value.alpha = lib.mkOption { };
+}

@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  options.value = lib.types.int;
+}

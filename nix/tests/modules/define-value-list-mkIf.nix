@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  value = [ (lib.mkIf false 1) 2 ];
+}

@@ -1,0 +1,3 @@
+{ lib, ... }: {
+  freeformType = lib.types.attrsOf lib.types.int;
+}
