@@ -390,7 +390,7 @@ fn options_lists_host_and_system_options_with_the_seed_types() {
         all["containers.<name>.config"]["type"], "system configuration",
         "nixosSubmodule's description"
     );
-    assert_eq!(all["containers"]["type"], "attribute set of submodule");
+    assert_eq!(all["containers"]["type"], "attribute set of (submodule)");
     let human = env.nest(&["options", "autoStart"]);
     let text = String::from_utf8_lossy(&human.stdout);
     assert!(

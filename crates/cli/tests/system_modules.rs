@@ -389,11 +389,11 @@ fn special_args_reach_the_container_modules_in_both_spellings() {
 #[test]
 fn documented_types_of_both_spellings() {
     let v = eval("options-heterogeneous.nix").unwrap();
-    assert_eq!(v["nixos"]["containers"], "attribute set of submodule");
+    assert_eq!(v["nixos"]["containers"], "attribute set of (submodule)");
     assert_eq!(v["nixos"]["config"], "system configuration");
     assert_eq!(
         v["heterogeneous"]["containers"],
-        "attribute set of values of many types, including submodule"
+        "attribute set of values of many types, including (submodule)"
     );
     assert_eq!(v["heterogeneous"]["ports"], "Ports sshd listens on.");
 }
