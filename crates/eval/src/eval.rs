@@ -2021,10 +2021,7 @@ impl Eval {
     #[inline]
     pub fn expect_string_no_ctx(&mut self, v: &Value, pos: Pos) -> EResult<NixString> {
         let s = self.expect_string(v, pos)?;
-        if !s.ctx().is_empty() {
-            return Err(string_with_context(&s, pos));
-        }
-        Ok(s)
+        without_context(s, pos)
     }
     /// The attribute name a string value holds (its bytes, no coercion); a string with
     /// a context is an error at `pos`, as in Nix.
@@ -2037,10 +2034,7 @@ impl Eval {
     /// error there at `pos` but a string with a context without a position.
     fn force_expr_name(&mut self, v: &Value, pos: Pos) -> EResult<Sym> {
         let s = self.expect_string(v, pos)?;
-        if !s.ctx().is_empty() {
-            return Err(string_with_context(&s, Pos::NONE));
-        }
-        Ok(Sym::from_bytes(s.as_bytes()))
+        Ok(Sym::from_bytes(without_context(s, Pos::NONE)?.as_bytes()))
     }
     /// A string value's text (no coercion, context dropped).
     pub fn force_str(&mut self, v: &Value, pos: Pos) -> EResult<String> {
@@ -2654,6 +2648,16 @@ fn not_a<T>(v: &Value, what: &str, pos: Pos) -> EResult<T> {
         format!("value is {} while {what} was expected", v.type_phrase()),
         pos,
     )
+}
+
+/// `s` if it has no context, else Nix's error for it at `pos`.
+#[inline]
+fn without_context(s: NixString, pos: Pos) -> EResult<NixString> {
+    if s.ctx().is_empty() {
+        Ok(s)
+    } else {
+        Err(string_with_context(&s, pos))
+    }
 }
 
 /// A path extended by a string with a context (`+` or `/x/${…}`).

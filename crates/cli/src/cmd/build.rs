@@ -154,13 +154,13 @@ fn search_path(include: &[String]) -> Vec<(String, String)> {
     // then means the same from any working directory.
     let cwd = std::env::current_dir().unwrap_or_default();
     let entry = |s: &str| {
-        let (prefix, path) = s.split_once('=').unwrap_or(("", s));
-        let path = if path.starts_with('/') || path.contains("://") {
-            path.to_string()
+        let (prefix, path) = crate::cmd::eval::parse_search_entry(s);
+        if path.starts_with('/') || path.contains("://") {
+            (prefix, path)
         } else {
-            nest_eval::eval::canon_path(&cwd.join(path).to_string_lossy())
-        };
-        (prefix.to_string(), path)
+            let path = nest_eval::eval::canon_path(&cwd.join(path).to_string_lossy());
+            (prefix, path)
+        }
     };
     let mut sp: Vec<(String, String)> = include.iter().map(|s| entry(s)).collect();
     if let Ok(np) = std::env::var("NIX_PATH") {

@@ -88,7 +88,7 @@ enum ArgValue {
 
 const STACK_SIZE: usize = 1 << 30;
 
-fn parse_search_entry(s: &str) -> (String, String) {
+pub(crate) fn parse_search_entry(s: &str) -> (String, String) {
     match s.split_once('=') {
         Some((p, path)) => (p.to_string(), path.to_string()),
         None => (String::new(), s.to_string()),
